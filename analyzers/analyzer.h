@@ -1,0 +1,40 @@
+/* analyzer.h - the one interface every analyzer implements */
+#ifndef LW_ANALYZER_H
+#define LW_ANALYZER_H
+
+#include "conf.h"
+#include "error.h"
+#include "message.h"
+#include "verdict.h"
+
+/*
+ * An analyzer examines a parsed message and appends hits to the verdict.
+ * Analyzers are independent of each other and run in the fixed order of
+ * the registry (engine.c).
+ *
+ * init    builds the analyzer's read-only state from the configuration
+ *         (compile rules, load databases). It runs once per engine, at
+ *         start-up or reload, never on the scan path. -1 with err filled
+ *         refuses the engine. May be NULL; *state may stay NULL.
+ * scan    examines one message. The state is shared by all threads and
+ *         must not be modified; per-message scratch lives on the stack or
+ *         is allocated per call. -1 with err filled means an internal
+ *         failure (not "the message is bad": that is a hit), and the
+ *         milter then applies its failure policy.
+ * fini    frees the state. May be NULL.
+ * version optional: a version string that belongs in every verdict (the
+ *         ClamAV signature version), or NULL.
+ */
+struct lw_analyzer {
+    const char *name;
+    int (*init)(const struct lw_config *cfg, void **state, struct lw_error *err);
+    int (*scan)(const void *state, const struct lw_message *msg, struct lw_verdict *v,
+                struct lw_error *err);
+    void (*fini)(void *state);
+    const char *(*version)(const void *state);
+};
+
+extern const struct lw_analyzer lw_analyzer_structure;
+extern const struct lw_analyzer lw_analyzer_rules;
+
+#endif

@@ -1,0 +1,423 @@
+/*
+ * conf.c - load, override, validate and print lurewatch.conf
+ *
+ * The file is a list of "key = value" lines; '#' starts a comment line and
+ * blank lines are ignored. A value may be wrapped in double quotes to keep
+ * leading or trailing spaces. "score.RULE_ID = N" overrides a rule's score.
+ * Every key is declared once in the table below, with its type, default,
+ * bounds and help: parsing, validation, lw_config_dump() and the sample
+ * file all follow from it (the Redis/ClamAV-optparser way, not 100 getters).
+ *
+ * lw_config_new() returns the embedded defaults, which are complete: no
+ * file is needed to run. lw_config_load() applies a file on top and refuses
+ * it with "file:line: reason" at the first bad line; lw_config_override()
+ * applies one "key=value" from the command line (-o). Neither logs.
+ *
+ * Sizes accept k, M and G suffixes (powers of 1024). Booleans accept
+ * yes/no/true/false/1/0. Lists are comma or space separated.
+ *
+ * A configuration is built at start-up and then only read; a reload builds
+ * a new one.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "conf.h"
+#include "log.h"
+
+
+enum key_type { K_STRING, K_DOUBLE, K_INT, K_SIZE, K_ENUM };
+
+struct key {
+    const char *name;
+    enum key_type type;
+    size_t offset;
+    const char *dflt;
+    double min, max;
+    const char *const *choices;     /* K_ENUM: NULL-terminated */
+    const char *help;
+};
+
+static const char *const failure_choices[] = { "accept", "tempfail", NULL };
+static const char *const header_choices[] = { "always", "scored", "never", NULL };
+static const char *const level_choices[] = { "error", "warning", "info", "debug", NULL };
+
+#define OFF(f) offsetof(struct lw_config, f)
+#define BIG 1e18
+
+static const struct key keys[] = {
+    /* policy */
+    { "tag_score", K_DOUBLE, OFF(tag_score), "5", 0, 1000, NULL,
+      "score at which a message is tagged (headers, optional subject prefix)" },
+    { "quarantine_score", K_DOUBLE, OFF(quarantine_score), "10", 0, 1000, NULL,
+      "score at which a message is held in the MTA's quarantine (Postfix hold queue)" },
+    { "reject_score", K_DOUBLE, OFF(reject_score), "20", 0, 1000, NULL,
+      "score at which a message is rejected with 550" },
+    { "failure_policy", K_ENUM, OFF(failure_policy), "tempfail", 0, 0, failure_choices,
+      "what to do when scanning fails internally: accept, or tempfail (client retries)" },
+    { "add_headers", K_ENUM, OFF(add_headers), "always", 0, 0, header_choices,
+      "add X-Lurewatch-* headers to always every message, only scored ones, or never" },
+    { "subject_prefix", K_STRING, OFF(subject_prefix), "", 0, 0, NULL,
+      "prefix put before the Subject of tagged messages (empty: leave Subject alone)" },
+    { "reject_message", K_STRING, OFF(reject_message), "Message rejected as malicious", 0, 0, NULL,
+      "text of the 550 reply; the reference id is appended" },
+    /* rules */
+    { "rules_file", K_STRING, OFF(rules_file), LW_RULES_FILE, 0, 0, NULL,
+      "PCRE2 rules file (see contrib/rules/lurewatch.rules for the format)" },
+    /* parsing limits */
+    { "max_message_size", K_SIZE, OFF(max_message_size), "50M", 1024, BIG, NULL,
+      "largest message scanned whole; past it the message is scanned truncated and flagged" },
+    { "max_parts", K_INT, OFF(max_parts), "500", 1, 1000000, NULL,
+      "most MIME parts examined in one message" },
+    { "max_depth", K_INT, OFF(max_depth), "20", 1, 1000, NULL,
+      "deepest MIME nesting (multiparts and attached messages) examined" },
+    { "max_headers", K_INT, OFF(max_headers), "1000", 1, 1000000, NULL,
+      "most header fields in one message header" },
+    { "max_header_length", K_SIZE, OFF(max_header_length), "64k", 64, BIG, NULL,
+      "longest single header field value" },
+    { "max_text_size", K_SIZE, OFF(max_text_size), "2M", 1024, BIG, NULL,
+      "most decoded text per part given to text rules" },
+    { "limit_score", K_DOUBLE, OFF(limit_score), "5", 0, 1000, NULL,
+      "score of a hit that says a limit was exceeded" },
+    /* daemon */
+    { "milter_socket", K_STRING, OFF(milter_socket), "unix:/run/lurewatch/milter.sock", 0, 0, NULL,
+      "milter socket: unix:/path, inet:PORT@HOST or inet6:PORT@HOST (-p overrides)" },
+    { "user", K_STRING, OFF(user), "", 0, 0, NULL,
+      "user to run as after binding the socket (-u overrides); empty: stay" },
+    { "socket_mode", K_INT, OFF(socket_mode), "0660", 0, 0777, NULL,
+      "permissions of a unix milter socket (octal)" },
+    { "log_target", K_STRING, OFF(log_target), "syslog", 0, 0, NULL,
+      "syslog (facility mail) or stderr" },
+    { "log_level", K_ENUM, OFF(log_level), "info", 0, 0, level_choices,
+      "error, warning, info or debug" },
+    { "instance_name", K_STRING, OFF(instance_name), "", 0, 0, NULL,
+      "name of this relay in logs and shared hits (empty: the host name)" },
+    /* testing */
+    { "fault_inject_header", K_STRING, OFF(fault_inject_header), "", 0, 0, NULL,
+      "testing only: a message carrying this header makes the scan fail internally" },
+};
+
+#define FIELD(cfg, k, T) ((T *) ((char *) (cfg) + (k)->offset))
+
+static const struct key *key_find(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* parse_number - a decimal (or 0-prefixed octal for modes) number with an optional size suffix */
+static int parse_number(const struct key *k, const char *value, double *out, struct lw_error *err)
+{
+    char *end;
+    double mult = 1, d;
+
+    errno = 0;
+    if (k->type == K_DOUBLE)
+        d = g_ascii_strtod(value, &end);
+    else
+        d = (double) strtoll(value, &end, value[0] == '0' && value[1] != '\0' ? 8 : 10);
+    if (end == value || errno != 0 || !isfinite(d))
+        return lw_error_set(err, "%s: not a number: \"%s\"", k->name, value);
+    if (k->type == K_SIZE && *end != '\0') {
+        switch (*end++) {
+        case 'k': case 'K': mult = 1024.0; break;
+        case 'm': case 'M': mult = 1024.0 * 1024; break;
+        case 'g': case 'G': mult = 1024.0 * 1024 * 1024; break;
+        default: return lw_error_set(err, "%s: bad size suffix in \"%s\" (use k, M or G)", k->name, value);
+        }
+    }
+    if (*end != '\0')
+        return lw_error_set(err, "%s: trailing garbage in \"%s\"", k->name, value);
+    d *= mult;
+    if (d < k->min || d > k->max)
+        return lw_error_set(err, "%s: %s is out of range [%g, %g]", k->name, value, k->min, k->max);
+    *out = d;
+    return 0;
+}
+
+static int set_enum(const struct key *k, int *field, const char *value, struct lw_error *err)
+{
+    GString *allowed = g_string_new(NULL);
+
+    for (int i = 0; k->choices[i] != NULL; i++) {
+        if (strcmp(k->choices[i], value) == 0) {
+            *field = i;
+            g_string_free(allowed, TRUE);
+            return 0;
+        }
+        g_string_append_printf(allowed, "%s%s", i ? ", " : "", k->choices[i]);
+    }
+    lw_error_set(err, "%s: \"%s\" is not one of: %s", k->name, value, allowed->str);
+    g_string_free(allowed, TRUE);
+    return -1;
+}
+
+static int set_rule_score(struct lw_config *cfg, const char *rule, const char *value,
+                          struct lw_error *err)
+{
+    static const struct key score_key = { "score", K_DOUBLE, 0, "0", -1000, 1000, NULL, NULL };
+    double d, *slot;
+
+    if (*rule == '\0' || strspn(rule, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(rule))
+        return lw_error_set(err, "score.%s: bad rule id", rule);
+    if (parse_number(&score_key, value, &d, err) < 0)
+        return -1;
+    slot = g_new(double, 1);
+    *slot = d;
+    g_hash_table_replace(cfg->rule_scores, g_strdup(rule), slot);
+    return 0;
+}
+
+/* lw_config_set - set one key from its text value; -1 and err on a bad key or value */
+int lw_config_set(struct lw_config *cfg, const char *key, const char *value,
+                  struct lw_error *err)
+{
+    const struct key *k;
+    double d;
+
+    if (g_str_has_prefix(key, "score."))
+        return set_rule_score(cfg, key + 6, value, err);
+    if ((k = key_find(key)) == NULL)
+        return lw_error_set(err, "unknown key \"%s\"", key);
+    switch (k->type) {
+    case K_STRING:
+        if (!g_utf8_validate(value, -1, NULL))
+            return lw_error_set(err, "%s: value is not valid UTF-8", key);
+        g_free(*FIELD(cfg, k, char *));
+        *FIELD(cfg, k, char *) = g_strdup(value);
+        return 0;
+    case K_ENUM:
+        return set_enum(k, FIELD(cfg, k, int), value, err);
+    case K_DOUBLE:
+        if (parse_number(k, value, &d, err) < 0)
+            return -1;
+        *FIELD(cfg, k, double) = d;
+        return 0;
+    case K_INT:
+    case K_SIZE:
+        if (parse_number(k, value, &d, err) < 0)
+            return -1;
+        *FIELD(cfg, k, long long) = (long long) d;
+        return 0;
+    }
+    return lw_error_set(err, "%s: internal error: bad key type", key);
+}
+
+/* check_consistency - relations between keys that no single value shows */
+static int check_consistency(const struct lw_config *cfg, struct lw_error *err)
+{
+    if (!(cfg->tag_score <= cfg->quarantine_score && cfg->quarantine_score <= cfg->reject_score))
+        return lw_error_set(err, "thresholds must satisfy tag_score <= quarantine_score <= reject_score"
+                            " (have %g, %g, %g)", cfg->tag_score, cfg->quarantine_score, cfg->reject_score);
+    if (strcmp(cfg->log_target, "syslog") != 0 && strcmp(cfg->log_target, "stderr") != 0)
+        return lw_error_set(err, "log_target: \"%s\" is not one of: syslog, stderr", cfg->log_target);
+    return 0;
+}
+
+/* lw_config_new - the embedded defaults */
+struct lw_config *lw_config_new(void)
+{
+    struct lw_config *cfg = g_new0(struct lw_config, 1);
+    struct lw_error err;
+
+    cfg->rule_scores = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+        if (lw_config_set(cfg, keys[i].name, keys[i].dflt, &err) < 0)
+            g_error("built-in default: %s", err.text);      /* a bug in the table */
+    return cfg;
+}
+
+void lw_config_free(struct lw_config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+        if (keys[i].type == K_STRING)
+            g_free(*FIELD(cfg, &keys[i], char *));
+    g_hash_table_unref(cfg->rule_scores);
+    g_free(cfg->path);
+    g_free(cfg);
+}
+
+/* split_line - "key = value" into trimmed parts; NULL key for blank and comment lines */
+static int split_line(char *line, char **key, char **value, struct lw_error *err)
+{
+    char *eq, *v;
+    size_t n;
+
+    g_strstrip(line);
+    *key = NULL;
+    if (*line == '\0' || *line == '#')
+        return 0;
+    if ((eq = strchr(line, '=')) == NULL)
+        return lw_error_set(err, "expected \"key = value\"");
+    *eq = '\0';
+    *key = g_strstrip(line);
+    v = g_strstrip(eq + 1);
+    n = strlen(v);
+    if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+        v[n - 1] = '\0';
+        v++;
+    }
+    if (**key == '\0')
+        return lw_error_set(err, "missing key before '='");
+    *value = v;
+    return 0;
+}
+
+/* lw_config_load - apply a file; on error err says "file:line: reason" */
+int lw_config_load(struct lw_config *cfg, const char *path, struct lw_error *err)
+{
+    gchar *text = NULL, **lines;
+    GError *gerr = NULL;
+    struct lw_error why;
+    int rc = 0;
+
+    if (lw_config_check_file_safety(path, err) < 0)
+        return -1;
+    if (!g_file_get_contents(path, &text, NULL, &gerr)) {
+        lw_error_set(err, "%s: %s", path, gerr->message);
+        g_error_free(gerr);
+        return -1;
+    }
+    lines = g_strsplit(text, "\n", -1);
+    for (int i = 0; lines[i] != NULL && rc == 0; i++) {
+        char *key, *value = NULL;
+
+        if (split_line(lines[i], &key, &value, &why) < 0
+            || (key != NULL && lw_config_set(cfg, key, value, &why) < 0))
+            rc = lw_error_set(err, "%s:%d: %s", path, i + 1, why.text);
+    }
+    if (rc == 0 && check_consistency(cfg, &why) < 0)
+        rc = lw_error_set(err, "%s: %s", path, why.text);
+    if (rc == 0) {
+        g_free(cfg->path);
+        cfg->path = g_strdup(path);
+    }
+    g_strfreev(lines);
+    g_free(text);
+    return rc;
+}
+
+/* lw_config_override - apply "key=value" from the command line */
+int lw_config_override(struct lw_config *cfg, const char *key_eq_value, struct lw_error *err)
+{
+    gchar **kv = g_strsplit(key_eq_value, "=", 2);
+    struct lw_error why;
+    int rc;
+
+    if (kv[0] == NULL || kv[1] == NULL) {
+        rc = lw_error_set(err, "-o %s: expected key=value", key_eq_value);
+    } else {
+        g_strstrip(kv[0]);
+        rc = lw_config_set(cfg, kv[0], kv[1], &why);
+        if (rc == 0)
+            rc = check_consistency(cfg, &why);
+        if (rc < 0)
+            lw_error_set(err, "-o %s: %s", key_eq_value, why.text);
+    }
+    g_strfreev(kv);
+    return rc;
+}
+
+/*
+ * lw_config_check_file_safety - refuse configuration, rules and feed files
+ * that anyone could have written: a world-writable file (or directory
+ * holding it) lets a local user change what the filter lets through.
+ */
+int lw_config_check_file_safety(const char *path, struct lw_error *err)
+{
+    struct stat st;
+    gchar *dir;
+    int rc = 0;
+
+    if (stat(path, &st) < 0)
+        return lw_error_set(err, "%s: %s", path, g_strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return lw_error_set(err, "%s: not a regular file", path);
+    if (st.st_mode & S_IWOTH)
+        return lw_error_set(err, "%s: refusing a world-writable file", path);
+    dir = g_path_get_dirname(path);
+    if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+        rc = lw_error_set(err, "%s: refusing a file in world-writable directory %s", path, dir);
+    g_free(dir);
+    return rc;
+}
+
+double lw_config_rule_score(const struct lw_config *cfg, const char *rule, double dflt)
+{
+    const double *d = g_hash_table_lookup(cfg->rule_scores, rule);
+
+    return d ? *d : dflt;
+}
+
+static void dump_value(const struct lw_config *cfg, const struct key *k, FILE *fp)
+{
+    switch (k->type) {
+    case K_STRING:
+        fprintf(fp, "\"%s\"", *FIELD(cfg, k, char *));
+        break;
+    case K_ENUM:
+        fputs(k->choices[*FIELD(cfg, k, int)], fp);
+        break;
+    case K_DOUBLE:
+        fprintf(fp, "%g", *FIELD(cfg, k, double));
+        break;
+    case K_INT:
+        if (strcmp(k->name, "socket_mode") == 0)
+            fprintf(fp, "0%llo", *FIELD(cfg, k, long long));
+        else
+            fprintf(fp, "%lld", *FIELD(cfg, k, long long));
+        break;
+    case K_SIZE:
+        fprintf(fp, "%lld", *FIELD(cfg, k, long long));
+        break;
+    }
+}
+
+/* lw_config_dump - print every key as "key = value", with help when asked */
+void lw_config_dump(const struct lw_config *cfg, FILE *fp, int with_help)
+{
+    GList *rules, *l;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        if (with_help)
+            fprintf(fp, "\n# %s (default: %s)\n", keys[i].help, keys[i].dflt);
+        fprintf(fp, "%s = ", keys[i].name);
+        dump_value(cfg, &keys[i], fp);
+        fputc('\n', fp);
+    }
+    rules = g_list_sort(g_hash_table_get_keys(cfg->rule_scores), (GCompareFunc) strcmp);
+    for (l = rules; l != NULL; l = l->next)
+        fprintf(fp, "score.%s = %g\n", (char *) l->data,
+                *(double *) g_hash_table_lookup(cfg->rule_scores, l->data));
+    g_list_free(rules);
+}
+
+/* lw_config_setup - defaults, then a file, then -o overrides */
+struct lw_config *lw_config_setup(const char *path, char *const *overrides, struct lw_error *err)
+{
+    struct lw_config *cfg = lw_config_new();
+
+    if (path == NULL && g_file_test(LW_CONFIG_FILE, G_FILE_TEST_EXISTS))
+        path = LW_CONFIG_FILE;
+    if (path != NULL && lw_config_load(cfg, path, err) < 0) {
+        lw_config_free(cfg);
+        return NULL;
+    }
+    for (int i = 0; overrides && overrides[i]; i++) {
+        if (lw_config_override(cfg, overrides[i], err) < 0) {
+            lw_config_free(cfg);
+            return NULL;
+        }
+    }
+    return cfg;
+}

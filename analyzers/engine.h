@@ -1,0 +1,25 @@
+/* engine.h - a loaded, immutable scanning engine and the scan entry point */
+#ifndef LW_ENGINE_H
+#define LW_ENGINE_H
+
+#include "conf.h"
+#include "error.h"
+#include "message.h"
+#include "verdict.h"
+
+struct lw_engine;
+
+struct lw_engine *lw_engine_new(struct lw_config *cfg, struct lw_error *err);
+struct lw_engine *lw_engine_ref(struct lw_engine *e);
+void lw_engine_unref(struct lw_engine *e);
+const struct lw_config *lw_engine_config(const struct lw_engine *e);
+
+/* lw_engine_parse - parse raw (borrowed) with the engine's limits */
+struct lw_message *lw_engine_parse(const struct lw_engine *e, const char *raw, size_t len,
+                                   const struct lw_envelope *env);
+/* lw_engine_scan - run every analyzer; the caller owns the verdict */
+struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_message *msg);
+
+enum lw_action lw_engine_action(const struct lw_config *cfg, double score);
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * rules.c - analyzer: the operator's PCRE2 rules (rules_file)
+ *
+ * Each rule names one target (see rulefile.c for the format) and scores
+ * once per message, on its first match, with the matched text as evidence.
+ * The ruleset is compiled once per engine and shared; each scan makes its
+ * own match data and a match context whose limits bound the work a hostile
+ * subject can cause (a pattern that hits the limit counts as no match).
+ *
+ * Hits on sender-identifying targets carry indicators: a subject rule adds
+ * the subject, a From rule the sender address, a filename rule the name, a
+ * URI rule the URL.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "analyzer.h"
+#include "log.h"
+#include "rulefile.h"
+
+#define MATCH_LIMIT 1000000
+#define DEPTH_LIMIT 10000
+#define EVIDENCE_MAX 80
+
+struct matcher {
+    pcre2_match_data *md;
+    pcre2_match_context *mc;
+};
+
+static int rules_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+{
+    GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
+    struct lw_ruleset *set = lw_ruleset_load(cfg->rules_file, errors);
+    struct lw_error why;
+    int rc = 0;
+
+    if (set == NULL || errors->len > 0) {
+        rc = lw_error_set(err, "rules: %s%s", (char *) g_ptr_array_index(errors, 0),
+                          errors->len > 1 ? " (and more: run lurewatch-scan --lint-rules)" : "");
+        lw_ruleset_free(set);
+    } else if (lw_config_check_file_safety(cfg->rules_file, &why) < 0) {
+        rc = lw_error_set(err, "rules: %s", why.text);
+        lw_ruleset_free(set);
+    } else {
+        *state = set;
+    }
+    g_ptr_array_unref(errors);
+    return rc;
+}
+
+static void rules_fini(void *state)
+{
+    lw_ruleset_free(state);
+}
+
+/* match - does re match subject? fills the evidence snippet on a match */
+static int match(const struct lw_rule *r, struct matcher *m, const char *subject, size_t len,
+                 char **evidence)
+{
+    PCRE2_SIZE *ov;
+    char *snip;
+    int rc;
+
+    if (subject == NULL)
+        return 0;
+    rc = pcre2_match(r->re, (PCRE2_SPTR) subject, len, 0, 0, m->md, m->mc);
+    if (rc < 0)
+        return 0;
+    ov = pcre2_get_ovector_pointer(m->md);
+    snip = g_strndup(subject + ov[0], ov[1] - ov[0] < 200 ? ov[1] - ov[0] : 200);
+    *evidence = lw_printable(snip, EVIDENCE_MAX);
+    g_free(snip);
+    return 1;
+}
+
+static int match_str(const struct lw_rule *r, struct matcher *m, const char *s, char **evidence)
+{
+    return s ? match(r, m, s, strlen(s), evidence) : 0;
+}
+
+/* match_rule - try one rule on every string of its target */
+static int match_rule(const struct lw_rule *r, struct matcher *m, const struct lw_message *msg,
+                      char **evidence, const char **what)
+{
+    *what = NULL;
+    switch (r->target) {
+    case LW_TARGET_SUBJECT:
+        return match_str(r, m, msg->subject, evidence) ? (*what = msg->subject, 1) : 0;
+    case LW_TARGET_FROM_NAME:
+        return msg->from && match_str(r, m, msg->from->name, evidence) ? (*what = msg->from->addr, 1) : 0;
+    case LW_TARGET_FROM_ADDR:
+        return msg->from && match_str(r, m, msg->from->addr, evidence) ? (*what = msg->from->addr, 1) : 0;
+    case LW_TARGET_RAW:
+        return match(r, m, msg->raw, msg->raw_len, evidence);
+    case LW_TARGET_HEADER:
+        for (guint i = 0; i < msg->headers->len; i++) {
+            const struct lw_header *h = g_ptr_array_index(msg->headers, i);
+
+            if (g_ascii_strcasecmp(h->name, r->header) == 0 && match_str(r, m, h->value, evidence))
+                return 1;
+        }
+        return 0;
+    case LW_TARGET_BODY:
+    case LW_TARGET_HTML:
+        for (guint i = 0; i < msg->texts->len; i++) {
+            const struct lw_text *t = g_ptr_array_index(msg->texts, i);
+
+            if (match_str(r, m, r->target == LW_TARGET_BODY ? t->norm : t->html, evidence))
+                return 1;
+        }
+        return 0;
+    case LW_TARGET_FILENAME:
+        for (guint i = 0; i < msg->parts->len; i++) {
+            const struct lw_part *p = g_ptr_array_index(msg->parts, i);
+
+            if (match_str(r, m, p->filename, evidence))
+                return (*what = p->filename, 1);
+        }
+        return 0;
+    case LW_TARGET_URI:
+        return 0;   /* URLs arrive with the URL analyzer */
+    }
+    return 0;
+}
+
+static void add_indicator(struct lw_verdict *v, struct lw_hit *hit, const struct lw_rule *r,
+                          const char *what)
+{
+    switch (r->target) {
+    case LW_TARGET_SUBJECT: lw_hit_add_indicator(v, hit, LW_IOC_SUBJECT, what); break;
+    case LW_TARGET_FROM_NAME:
+    case LW_TARGET_FROM_ADDR: lw_hit_add_indicator(v, hit, LW_IOC_EMAIL, what); break;
+    case LW_TARGET_FILENAME: lw_hit_add_indicator(v, hit, LW_IOC_FILENAME, what); break;
+    case LW_TARGET_URI: lw_hit_add_indicator(v, hit, LW_IOC_URL, what); break;
+    default: break;
+    }
+}
+
+static int rules_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
+                      struct lw_error *err)
+{
+    const struct lw_ruleset *set = state;
+    struct matcher m;
+
+    m.md = pcre2_match_data_create(1, NULL);
+    m.mc = pcre2_match_context_create(NULL);
+    if (m.md == NULL || m.mc == NULL) {
+        pcre2_match_data_free(m.md);
+        pcre2_match_context_free(m.mc);
+        return lw_error_set(err, "out of memory for match data");
+    }
+    pcre2_set_match_limit(m.mc, MATCH_LIMIT);
+    pcre2_set_depth_limit(m.mc, DEPTH_LIMIT);
+    for (guint i = 0; i < set->rules->len; i++) {
+        const struct lw_rule *r = g_ptr_array_index(set->rules, i);
+        char *evidence = NULL, *where;
+        const char *what;
+
+        if (!match_rule(r, &m, msg, &evidence, &what))
+            continue;
+        where = g_strdup_printf("%s%s%s: %s", lw_rule_target_name(r->target),
+                                r->header ? ":" : "", r->header ? r->header : "", evidence);
+        add_indicator(v, lw_verdict_add_hit(v, "rules", r->id, r->score, r->description, where), r, what);
+        g_free(where);
+        g_free(evidence);
+    }
+    pcre2_match_data_free(m.md);
+    pcre2_match_context_free(m.mc);
+    return 0;
+}
+
+const struct lw_analyzer lw_analyzer_rules = {
+    .name = "rules",
+    .init = rules_init,
+    .scan = rules_scan,
+    .fini = rules_fini,
+};

@@ -1,0 +1,49 @@
+/* url.h - every URL a message shows or hides, normalized the way a client sees it */
+#ifndef LW_URL_H
+#define LW_URL_H
+
+#include <glib.h>
+
+struct lw_message;
+struct lw_config;
+
+/* Flags: what was unusual about how the URL was written or where it was. */
+#define LW_URL_HTML_HREF       0x0001u  /* <a href> or <area href> */
+#define LW_URL_FORM_ACTION     0x0002u  /* <form action> */
+#define LW_URL_EMBEDDED        0x0004u  /* img/iframe src, srcset, CSS url(), meta refresh, base */
+#define LW_URL_TEXT            0x0008u  /* found in plain text */
+#define LW_URL_ATTACHMENT      0x0010u  /* found in an HTML/text attachment */
+#define LW_URL_DEFANGED        0x0020u  /* written hxxp:// or with [.] */
+#define LW_URL_NO_SCHEME       0x0040u  /* bare www.host or host.tld/path */
+#define LW_URL_IP_HOST         0x0080u  /* host is an IP literal */
+#define LW_URL_NUMERIC_OBFUSCATED 0x0100u /* IPv4 in decimal, octal or hex form */
+#define LW_URL_IDN             0x0200u  /* host has non-ASCII or xn-- labels */
+#define LW_URL_USERINFO        0x0400u  /* user@host: what precedes @ is not the host */
+#define LW_URL_REDIRECTOR      0x0800u  /* a known redirector; target holds where it goes */
+#define LW_URL_PERCENT_HOST    0x1000u  /* percent-encoded bytes in the host */
+#define LW_URL_DATA            0x2000u  /* data: URI */
+#define LW_URL_JAVASCRIPT      0x4000u  /* javascript: URI */
+#define LW_URL_PDF             0x8000u  /* a PDF link annotation */
+
+struct lw_url {
+    char *raw;              /* as written (capped) */
+    char *url;              /* normalized: scheme and host lowercased, host ASCII */
+    char *scheme;           /* lowercased, e.g. "https", "mailto", "data" */
+    char *host;             /* ASCII (punycode) host, IP in canonical form, or NULL */
+    char *host_unicode;     /* Unicode form of host (differs for IDN), or NULL */
+    char *domain;           /* registrable domain (libpsl), NULL for IPs and unknown */
+    char *userinfo;         /* the part before '@' in the authority, or NULL */
+    char *display;          /* anchor text (links), or NULL */
+    char *source;           /* where: MIME path and element, e.g. "1.2:a" */
+    char *target;           /* for redirectors: the normalized URL it points to */
+    unsigned flags;
+};
+
+/*
+ * lw_urls_extract - find and normalize every URL of msg into msg->urls
+ * (called by lw_message_parse; bounded by max_urls and max_url_length).
+ */
+void lw_urls_extract(struct lw_message *msg, const struct lw_config *cfg);
+void lw_url_free(struct lw_url *u);
+
+#endif

@@ -1,0 +1,157 @@
+# test-lib.sh - shared helpers for lurewatch's shell tests (git t/ style, TAP output)
+#
+# A test script sets test_description, sources this file, declares tests
+# with test_expect_success 'title' 'commands' and ends with test_done.
+# Each test runs in a subshell inside $TRASH (a fresh directory per
+# script), with set -e semantics left to the &&-chain as in git.
+#
+#   test_expect_success [PREREQ] TITLE BODY   pass when BODY exits 0
+#   test_expect_failure ...                   known breakage (TODO)
+#   test_skip_all REASON                      skip the whole script
+#   test_must_fail CMD...                     CMD exits non-zero, not by a signal
+#   test_cmp EXPECT ACTUAL                    diff -u
+#   test_grep [-v] PATTERN FILE               grep, printing FILE on failure
+#   test_json_field FILE FIELD                value of a top-level JSON field
+#   test_set_prereq NAME / prereqs: ROOT POSTFIX REDIS SHARED PYTHON
+#
+# Variables from the build: top_srcdir, top_builddir, LW_SCAN, LW_MILTER.
+# SHARED is ../shared beside the source tree (or $LW_SHARED).
+
+test_count=0
+test_failed=0
+test_prereqs=" "
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${LW_SCAN:=$top_builddir/analyzers/lurewatch-scan}"
+: "${LW_MILTER:=$top_builddir/milter/lurewatch-milter}"
+: "${SHARED:=${LW_SHARED:-$top_srcdir/../shared}}"
+TEST_DATA=$top_srcdir/t/data
+PYTHON=/usr/bin/python3
+export top_srcdir top_builddir LW_SCAN LW_MILTER SHARED TEST_DATA PYTHON
+
+this_test=$(basename "$0" .sh)
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/lw-$this_test.XXXXXX")
+chmod 755 "$TRASH"
+cd "$TRASH" || exit 1
+
+test_cleanup_hooks=
+test_at_exit() {
+	test_cleanup_hooks="$1; $test_cleanup_hooks"
+}
+trap 'eval "$test_cleanup_hooks"; cd /; rm -rf "$TRASH"' EXIT
+
+say() { echo "# $*"; }
+
+test_set_prereq() { test_prereqs="$test_prereqs$1 "; }
+test_have_prereq() {
+	for p in $(echo "$1" | tr ',' ' '); do
+		case "$test_prereqs" in *" $p "*) ;; *) return 1 ;; esac
+	done
+}
+
+[ "$(id -u)" = 0 ] && test_set_prereq ROOT
+command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] && test_set_prereq POSTFIX
+command -v redis-server >/dev/null 2>&1 && test_set_prereq REDIS
+[ -d "$SHARED/corpus" ] && test_set_prereq SHARED
+[ -x "$PYTHON" ] && test_set_prereq PYTHON
+
+test_run_() {
+	( eval "$1" ) >"$TRASH/.out" 2>&1
+}
+
+test_report_() {
+	# $1 = ok|not ok, $2 = title, $3 = directive
+	test_count=$((test_count + 1))
+	echo "$1 $test_count - $2$3"
+}
+
+test_expect_success() {
+	local prereq=
+	[ $# = 3 ] && { prereq=$1; shift; }
+	if [ -n "$prereq" ] && ! test_have_prereq "$prereq"; then
+		test_report_ ok "$1" " # SKIP missing $prereq"
+		return
+	fi
+	if test_run_ "$2"; then
+		test_report_ ok "$1" ""
+	else
+		test_failed=$((test_failed + 1))
+		test_report_ "not ok" "$1" ""
+		sed 's/^/#   /' "$TRASH/.out" | tail -40
+	fi
+}
+
+test_expect_failure() {
+	local prereq=
+	[ $# = 3 ] && { prereq=$1; shift; }
+	if test_run_ "$2"; then
+		test_report_ ok "$1" " # TODO known breakage vanished"
+	else
+		test_report_ "not ok" "$1" " # TODO known breakage"
+	fi
+}
+
+test_skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+test_done() {
+	echo "1..$test_count"
+	[ "$test_failed" = 0 ]
+}
+
+test_must_fail() {
+	"$@"
+	local rc=$?
+	if [ $rc = 0 ]; then
+		echo "test_must_fail: command succeeded: $*" >&2
+		return 1
+	elif [ $rc -gt 128 ]; then
+		echo "test_must_fail: command died by signal $((rc - 128)): $*" >&2
+		return 1
+	fi
+	return 0
+}
+
+test_cmp() { diff -u "$@"; }
+
+test_grep() {
+	local invert=
+	[ "$1" = -v ] && { invert=-v; shift; }
+	if ! grep $invert -E -- "$1" "$2" >/dev/null; then
+		echo "test_grep: ${invert:+not }found /$1/ in $2:" >&2
+		sed 's/^/    /' "$2" | head -40 >&2
+		return 1
+	fi
+}
+
+# test_json_field FILE FIELD [LINE]: a top-level field of the JSON object on LINE (default 1)
+test_json_field() {
+	"$PYTHON" -c 'import json,sys
+o=json.loads(open(sys.argv[1]).read().splitlines()[int(sys.argv[3])-1])
+v=o.get(sys.argv[2])
+print(json.dumps(v) if isinstance(v,(list,dict,bool)) or v is None else v)' "$1" "$2" "${3:-1}"
+}
+
+# test_json_rules FILE [LINE]: the rule ids of the hits, one per line
+test_json_rules() {
+	"$PYTHON" -c 'import json,sys
+o=json.loads(open(sys.argv[1]).read().splitlines()[int(sys.argv[2])-1])
+print("\n".join(h["rule"] for h in o.get("hits",[])))' "$1" "${2:-1}"
+}
+
+# wait_for CMD...: retry CMD for up to 20 s (polling, not a timing assertion)
+wait_for() {
+	local i=0
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && return 1
+		sleep 0.1
+	done
+}
+
+# free_port: an unused TCP port on 127.0.0.1
+free_port() {
+	"$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
