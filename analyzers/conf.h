@@ -39,6 +39,14 @@ struct lw_config {
     long long max_text_size;
     double limit_score;
 
+    /* attachments (libclamav) */
+    char *clamav_db;            /* comma-separated signature directories; "" = defaults */
+    long long clamav_max_scansize;
+    long long clamav_max_filesize;
+    long long clamav_max_files;
+    long long clamav_max_recursion;
+    long long clamav_max_scantime;  /* milliseconds */
+
     /* daemon */
     char *milter_socket;
     char *user;
