@@ -103,7 +103,7 @@ static const struct rule_info rule_table[] = {
     { "LW_ATT_HTML_SMUGGLING", 8,
       "HTML attachment that builds a download in the browser (data:/blob: HTML smuggling)" },
     { "LW_ATT_DOUBLE_EXTENSION", 6,
-      "File name with a decoy document extension before an executable one (invoice.pdf.exe)" },
+      "File name with a decoy document extension before an executable one, like invoice.pdf.exe" },
     { "LW_ATT_NAME_BIDI", 8,
       "File name with Unicode bidirectional controls (RTLO) that reverse the visible extension" },
     { "LW_ATT_NAME_PADDING", 5, "File name padded with spaces to push the real extension out of view" },
@@ -111,7 +111,7 @@ static const struct rule_info rule_table[] = {
 };
 
 static const char *const exe_exts[] = {
-    "exe", "dll", "com", "pif", "msi", "msp", "msix", "appx", "sys", "elf", "bin", "app", NULL
+    "exe", "dll", "com", "pif", "msi", "msp", "msix", "appx", "sys", "elf", NULL
 };
 static const char *const script_exts[] = {
     "js", "jse", "vbs", "vbe", "wsf", "wsh", "wsc", "hta", "ps1", "psm1", "bat", "cmd", "scr",

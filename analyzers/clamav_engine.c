@@ -46,9 +46,15 @@
 
 #define OFFICIAL_DIR "/var/lib/clamav"
 
+/* drop_message - libclamav's own messages: library code does not log; errors come back in err */
+static void drop_message(enum cl_msg severity, const char *fullmsg, const char *msg, void *context)
+{
+}
+
 /* clam_global_init - cl_init once per process; start-up only */
 static gpointer clam_global_init(gpointer unused)
 {
+    cl_set_clcb_msg(drop_message);
     return GINT_TO_POINTER(cl_init(CL_INIT_DEFAULT));
 }
 
@@ -158,7 +164,7 @@ static int load_dir(struct lw_clam *c, const char *dir, GChecksum *local, struct
         g_ptr_array_unref(files);
         return -1;
     }
-    if ((rc = cl_load(dir, c->engine, &c->signatures, CL_DB_STDOPT)) != CL_SUCCESS) {
+    if (files->len > 0 && (rc = cl_load(dir, c->engine, &c->signatures, CL_DB_STDOPT)) != CL_SUCCESS) {
         find_bad_file(files, rc, err);
         ret = -1;
     }
