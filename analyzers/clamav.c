@@ -36,6 +36,8 @@
  *       LW_ATT_NAME_BIDI         Unicode bidi controls (RTLO) in a name
  *       LW_ATT_NAME_PADDING      runs of spaces pushing the real extension
  *                                out of view
+ *       LW_ATT_NAME_INVISIBLE    zero-width and other invisible characters
+ *                                that split words a name filter looks for
  *       LW_ATT_TYPE_MISMATCH     extension or declared type disagrees with
  *                                the content
  *
@@ -59,6 +61,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <gio/gio.h>
 
 #include "analyzer.h"
 #include "clamav_engine.h"
@@ -107,6 +110,8 @@ static const struct rule_info rule_table[] = {
     { "LW_ATT_NAME_BIDI", 8,
       "File name with Unicode bidirectional controls (RTLO) that reverse the visible extension" },
     { "LW_ATT_NAME_PADDING", 5, "File name padded with spaces to push the real extension out of view" },
+    { "LW_ATT_NAME_INVISIBLE", 3,
+      "File name with invisible characters (zero-width, joiners, soft hyphen) that defeat name filters" },
     { "LW_ATT_TYPE_MISMATCH", 4, "The extension or declared type disagrees with the content" },
 };
 
@@ -191,6 +196,8 @@ struct scan {
     const unsigned char *data;
     size_t len;
 };
+
+static int scan_bytes(struct scan *s, const char *name, struct lw_error *err);
 
 static const struct rule_info *rule_find(const char *id)
 {
@@ -373,7 +380,7 @@ static int double_extension(const char *name, const char *ext)
 
             hit = in_list(decoy, decoy_exts)
                 && (in_list(ext, exe_exts) || in_list(ext, script_exts) || in_list(ext, shortcut_exts)
-                    || in_list(ext, image_exts));
+                    || in_list(ext, image_exts) || in_list(ext, html_exts));
             g_free(decoy);
         }
     }
@@ -389,6 +396,19 @@ static int name_has_bidi(const char *name)
 
         if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
             || c == 0x200e || c == 0x200f || c == 0x061c)
+            return 1;
+    }
+    return 0;
+}
+
+/* name_has_invisible - zero-width space/joiners, word joiner, BOM, soft hyphen, CGJ, Hangul fillers */
+static int name_has_invisible(const char *name)
+{
+    for (const char *p = name; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if ((c >= 0x200b && c <= 0x200d) || c == 0x2060 || c == 0xfeff || c == 0x00ad || c == 0x034f
+            || c == 0x115f || c == 0x1160 || c == 0x3164 || c == 0xffa0 || c == 0x180e)
             return 1;
     }
     return 0;
@@ -417,9 +437,19 @@ static int type_allowed(const struct ext_type *et, const char *true_type)
     return 0;
 }
 
-/* type_mismatch - extension or declared type says one thing, the bytes another; detail or NULL */
-static char *type_mismatch(const char *ext, const char *declared, const char *true_type)
+/*
+ * type_mismatch - extension or declared type says one thing, the bytes
+ * another; detail or NULL. PDF readers accept "%PDF-" anywhere in the first
+ * 1024 bytes, so leading junk there is named as the evasion it is.
+ */
+static char *type_mismatch(const char *ext, const char *declared, const char *true_type,
+                           const unsigned char *data, size_t len)
 {
+    const unsigned char *pdf;
+
+    if (ext && strcmp(ext, "pdf") == 0 && strcmp(true_type, "application/pdf") != 0
+        && (pdf = memmem(data, len < 1024 ? len : 1024, "%PDF-", 5)) != NULL)
+        return g_strdup_printf("PDF header at offset %zu behind leading junk", (size_t) (pdf - data));
     for (size_t i = 0; ext && i < G_N_ELEMENTS(ext_types); i++)
         if (strcmp(ext, ext_types[i].ext) == 0 && !type_allowed(&ext_types[i], true_type))
             return g_strdup_printf(".%s file whose content is %s", ext, true_type);
@@ -562,9 +592,11 @@ static void file_checks(struct scan *s, const char *where, const char *name, con
         finding(s, "LW_ATT_NAME_BIDI", NULL, NULL, where, name, data, len);
     if (base && name_has_padding(base))
         finding(s, "LW_ATT_NAME_PADDING", NULL, NULL, where, name, data, len);
+    if (base && name_has_invisible(base))
+        finding(s, "LW_ATT_NAME_INVISIBLE", NULL, NULL, where, name, data, len);
     if (base && ext && double_extension(base, ext))
         finding(s, "LW_ATT_DOUBLE_EXTENSION", NULL, NULL, where, name, data, len);
-    if (top && (mismatch = type_mismatch(ext, declared, true_type)) != NULL) {
+    if (top && (mismatch = type_mismatch(ext, declared, true_type, data, len)) != NULL) {
         finding(s, "LW_ATT_TYPE_MISMATCH", NULL, mismatch, where, name, data, len);
         g_free(mismatch);
     }
@@ -664,6 +696,130 @@ static int zip_password_opens(GBytes *zip, const char *password)
     return tried ? 1 : -1;
 }
 
+static guint32 le32(const unsigned char *p)
+{
+    return (guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16 | (guint32) p[3] << 24;
+}
+
+static unsigned le16(const unsigned char *p)
+{
+    return p[0] | p[1] << 8;
+}
+
+/* inflate_raw - a deflate stream to at most max bytes; NULL on error or overflow */
+static GBytes *inflate_raw(const unsigned char *in, size_t in_len, size_t max)
+{
+    GConverter *z = G_CONVERTER(g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_RAW));
+    GByteArray *out = g_byte_array_new();
+    unsigned char buf[65536];
+    GConverterResult r = G_CONVERTER_CONVERTED;
+
+    while (r != G_CONVERTER_FINISHED) {
+        gsize rd = 0, wr = 0;
+
+        r = g_converter_convert(z, in, in_len, buf, sizeof(buf), G_CONVERTER_INPUT_AT_END, &rd, &wr, NULL);
+        if (r == G_CONVERTER_ERROR || out->len + wr > max || (rd == 0 && wr == 0 && r != G_CONVERTER_FINISHED)) {
+            g_byte_array_unref(out);
+            g_object_unref(z);
+            return NULL;
+        }
+        g_byte_array_append(out, buf, (guint) wr);
+        in += rd;
+        in_len -= rd;
+    }
+    g_object_unref(z);
+    return g_byte_array_free_to_bytes(out);
+}
+
+/* zip_member_decrypt - decrypt (and inflate) one ZipCrypto member; NULL when it cannot */
+static GBytes *zip_member_decrypt(const unsigned char *zip, size_t len, const unsigned char *cd,
+                                  const char *password, size_t max)
+{
+    unsigned flags = le16(cd + 8), method = le16(cd + 10);
+    guint32 csize = le32(cd + 20), lho = le32(cd + 42);
+    const unsigned char *lh = zip + lho, *enc;
+    struct zipcrypto z = { 0x12345678u, 0x23456789u, 0x34567890u };
+    unsigned char *plain;
+    GBytes *out = NULL;
+
+    if (!(flags & 1) || (method != 0 && method != 8) || csize < 12 || csize > max
+        || (size_t) lho + 30 > len || memcmp(lh, "PK\x03\x04", 4) != 0)
+        return NULL;
+    enc = lh + 30 + le16(lh + 26) + le16(lh + 28);
+    if (enc + csize > zip + len)
+        return NULL;
+    for (const char *c = password; *c; c++)
+        zc_update(&z, (unsigned char) *c);
+    plain = g_malloc(csize);
+    for (guint32 i = 0; i < csize; i++)
+        plain[i] = zc_decrypt(&z, enc[i]);
+    if (method == 0)
+        out = g_bytes_new(plain + 12, csize - 12);
+    else
+        out = inflate_raw(plain + 12, csize - 12, max);
+    g_free(plain);
+    return out;
+}
+
+/*
+ * scan_decrypted - the password opened the archive: scan what it hides.
+ * Each ZipCrypto member (central directory order, at most MAX_EMBEDDED) is
+ * decrypted, inflated within clamav_max_filesize, and scanned like an
+ * attachment, so a signature or heuristic on the hidden file still hits.
+ */
+static int scan_decrypted(struct scan *s, const struct encrypted_zip *ez, const char *password,
+                          struct lw_error *err)
+{
+    gsize len;
+    const unsigned char *zip = g_bytes_get_data(ez->zip, &len), *eocd = NULL, *cd;
+    size_t max = (size_t) s->st->cfg->clamav_max_filesize;
+    unsigned n;
+    int rc = 0;
+
+    for (size_t off = len >= 22 ? len - 22 : 0; len >= 22 && off + 65557 >= len; off--) {
+        if (memcmp(zip + off, "PK\x05\x06", 4) == 0) {
+            eocd = zip + off;
+            break;
+        }
+        if (off == 0)
+            break;
+    }
+    if (eocd == NULL || le32(eocd + 16) >= len)
+        return 0;
+    cd = zip + le32(eocd + 16);
+    n = le16(eocd + 10);
+    for (unsigned i = 0; i < n && i < MAX_EMBEDDED && rc == 0 && cd + 46 <= zip + len
+             && memcmp(cd, "PK\x01\x02", 4) == 0; i++) {
+        unsigned nlen = le16(cd + 28);
+        gchar *name = cd + 46 + nlen <= zip + len ? g_strndup((const char *) cd + 46, nlen) : g_strdup("?");
+        GBytes *plain = zip_member_decrypt(zip, len, cd, password, max);
+
+        if (plain != NULL) {
+            gchar *label = g_strdup_printf("%s > %s (decrypted with the password from the text)",
+                                           ez->where, name);
+            const char *saved_label = s->label, *saved_name = s->name;
+            const unsigned char *saved_data = s->data;
+            size_t saved_len = s->len;
+
+            s->label = label;
+            s->name = name;
+            s->data = g_bytes_get_data(plain, &s->len);
+            rc = scan_bytes(s, name, err);
+            if (rc == 0)
+                file_checks(s, label, name, NULL, s->data, s->len, 0);
+            s->label = saved_label;
+            s->name = saved_name;
+            s->data = saved_data;
+            s->len = saved_len;
+            g_free(label);
+            g_bytes_unref(plain);
+        }
+        g_free(name);
+        cd += 46 + nlen + le16(cd + 30) + le16(cd + 32);
+    }
+    return rc;
+}
+
 /* password_candidates - words the mail text offers as a password (g_ptr_array_unref) */
 static GPtrArray *password_candidates(const struct clam_state *st, const struct lw_message *msg)
 {
@@ -694,20 +850,21 @@ static GPtrArray *password_candidates(const struct clam_state *st, const struct 
     return out;
 }
 
-/* password_check - the encrypted archive's password is in the text: flag, verify when possible */
-static void password_check(struct scan *s)
+/* password_check - the encrypted archive's password is in the text: flag, verify, look inside */
+static int password_check(struct scan *s, struct lw_error *err)
 {
     GPtrArray *cands;
     const char *where = NULL, *verified = NULL, *first;
+    const struct encrypted_zip *opened = NULL;
     gchar *detail;
-    struct lw_hit *hit;
+    int rc = 0;
 
     if (!s->saw_encrypted_archive)
-        return;
+        return 0;
     cands = password_candidates(s->st, s->msg);
     if (cands->len == 0) {
         g_ptr_array_unref(cands);
-        return;
+        return 0;
     }
     first = g_ptr_array_index(cands, 0);
     for (guint c = 0; c < cands->len && !verified; c++)
@@ -717,16 +874,19 @@ static void password_check(struct scan *s)
             if (zip_password_opens(ez->zip, g_ptr_array_index(cands, c)) == 1) {
                 verified = g_ptr_array_index(cands, c);
                 where = ez->where;
+                opened = ez;
             }
         }
     detail = verified ? g_strdup_printf("password \"%s\" from the text opens the archive", verified)
                       : g_strdup_printf("candidate password \"%s\" in the text (not verified)", first);
-    hit = lw_verdict_add_hit(s->v, ANALYZER, "LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD",
-                             rule_find("LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD")->score, detail,
-                             where ? where : "message text");
-    (void) hit;
+    lw_verdict_add_hit(s->v, ANALYZER, "LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD",
+                       rule_find("LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD")->score, detail,
+                       where ? where : "message text");
+    if (opened != NULL)
+        rc = scan_decrypted(s, opened, verified, err);
     g_free(detail);
     g_ptr_array_unref(cands);
+    return rc;
 }
 
 /* ---- the analyzer ---- */
@@ -868,7 +1028,7 @@ static int clamav_scan(const void *state, const struct lw_message *msg, struct l
         s.label = NULL;
     }
     if (rc == 0)
-        password_check(&s);
+        rc = password_check(&s, err);
     g_ptr_array_unref(s.encrypted);
     g_hash_table_unref(s.flagged);
     g_hash_table_unref(s.hits);

@@ -141,6 +141,7 @@ SAMPLES = {
                                    'application/zip')]),
     'encrypted-zip': ('附件為發票，解壓縮密碼：Inv2026x\nPassword: Inv2026x\n',
                       [('invoice.zip', None, 'application/zip')]),
+    'encrypted-eicar': ('The invoice is protected. 密碼：Inv2026x\n', [('invoice.zip', None, 'application/zip')]),
     'encrypted-zip-nopass': (BODY_PLAIN, [('invoice.zip', None, 'application/zip')]),
     'docm': (BODY_PLAIN, [('report.docm', ooxml('word', True), 'application/vnd.ms-word.document.macroEnabled.12')]),
     'xlsm': (BODY_PLAIN, [('budget.xlsm', ooxml('xl', True), 'application/vnd.ms-excel.sheet.macroEnabled.12')]),
@@ -159,6 +160,9 @@ SAMPLES = {
     'html-form': (BODY_PLAIN, [('Invoice_Review.html', HTML_FORM, 'text/html')]),
     'html-smuggling': (BODY_PLAIN, [('document.htm', HTML_SMUGGLE, 'text/html')]),
     'text-as-pdf': (BODY_PLAIN, [('statement.pdf', b'This is not a PDF at all, just text.\n', 'application/pdf')]),
+    'invisible': (BODY_PLAIN, [('lnvoice\u034f\u200b-66235.html', HTML_FORM, 'text/html')]),
+    'pdf-junk': (BODY_PLAIN, [('scan.pdf', b'\x00' * 300 + PDF, 'application/pdf')]),
+    'htm-double': (BODY_PLAIN, [('PO45638.xls.htm', b'<html><body>Order</body></html>', 'text/html')]),
     'onenote': (BODY_PLAIN, [('notes.one', b'\xe4\x52\x5c\x7b\x8c\xd8\xa7\x4d' + b'\0' * 64, 'application/onenote')]),
     'big': (BODY_PLAIN, [('big.bin', b'\0\1\2\3' * 1024, 'application/octet-stream')]),
 }
@@ -187,9 +191,11 @@ def main():
         return
     kind, out = sys.argv[1], sys.argv[2]
     body, atts = SAMPLES[kind]
-    if kind.startswith('encrypted-zip'):
-        atts = [(atts[0][0], zip_encrypted([('invoice.pdf', PDF), ('readme.txt', b'see invoice')], 'Inv2026x'),
-                 atts[0][2])]
+    if kind.startswith('encrypted-'):
+        inner = [('invoice.pdf', PDF), ('readme.txt', b'see invoice ' * 50)]
+        if kind == 'encrypted-eicar':
+            inner = [('readme.txt', b'see invoice ' * 50), ('invoice.pdf.exe', EICAR + b'\n' + b'padding ' * 100)]  # deflated
+        atts = [(atts[0][0], zip_encrypted(inner, 'Inv2026x'), atts[0][2])]
     mail(out, body, atts)
 
 

@@ -24,6 +24,11 @@ test_expect_success PYTHON,ZIP 'encrypted zip with its password in the body: pas
 	test_grep "password \\\\\"Inv2026x\\\\\" from the text opens the archive" encrypted-zip.json
 '
 
+test_expect_success PYTHON,ZIP 'what the password opens is scanned: signature and names inside' '
+	expect encrypted-eicar LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD LW_ATT_CLAMAV_SIGNATURE LW_ATT_DOUBLE_EXTENSION &&
+	test_grep "invoice.pdf.exe \\(decrypted with the password from the text\\)" encrypted-eicar.json
+'
+
 test_expect_success PYTHON 'OOXML with vbaProject.bin (docm, xlsm) is a macro document' '
 	expect docm LW_ATT_OFFICE_MACRO &&
 	expect xlsm LW_ATT_OFFICE_MACRO &&
@@ -77,6 +82,19 @@ test_expect_success PYTHON 'HTML smuggling attachment' '
 test_expect_success PYTHON 'text file named .pdf' '
 	expect text-as-pdf LW_ATT_TYPE_MISMATCH &&
 	test_grep "pdf file whose content is text/plain" text-as-pdf.json
+'
+
+test_expect_success PYTHON 'invisible characters in the file name' '
+	expect invisible LW_ATT_NAME_INVISIBLE
+'
+
+test_expect_success PYTHON 'PDF behind leading junk is named as such' '
+	expect pdf-junk LW_ATT_TYPE_MISMATCH &&
+	test_grep "PDF header at offset 300 behind leading junk" pdf-junk.json
+'
+
+test_expect_success PYTHON 'an HTML page named like a spreadsheet (.xls.htm)' '
+	expect htm-double LW_ATT_DOUBLE_EXTENSION
 '
 
 test_expect_success PYTHON 'OneNote notebook' '
