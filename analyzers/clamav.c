@@ -62,6 +62,8 @@
 
 #include <string.h>
 #include <gio/gio.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "analyzer.h"
 #include "clamav_engine.h"
@@ -172,7 +174,7 @@ static const struct ext_type declared_types[] = {
 struct clam_state {
     struct lw_clam *clam;
     const struct lw_config *cfg;        /* borrowed: the engine owns it */
-    GRegex *password_re;
+    pcre2_code *password_re;        /* read-only, shared; match data is per call */
 };
 
 struct encrypted_zip {
@@ -731,91 +733,119 @@ static GBytes *inflate_raw(const unsigned char *in, size_t in_len, size_t max)
     return g_byte_array_free_to_bytes(out);
 }
 
-/* zip_member_decrypt - decrypt (and inflate) one ZipCrypto member; NULL when it cannot */
-static GBytes *zip_member_decrypt(const unsigned char *zip, size_t len, const unsigned char *cd,
+/* zip_member_decrypt - decrypt (and inflate) the member of central entry cd; NULL when it cannot */
+static GBytes *zip_member_decrypt(const unsigned char *zip, size_t len, size_t cd,
                                   const char *password, size_t max)
 {
-    unsigned flags = le16(cd + 8), method = le16(cd + 10);
-    guint32 csize = le32(cd + 20), lho = le32(cd + 42);
-    const unsigned char *lh = zip + lho, *enc;
+    unsigned flags = le16(zip + cd + 8), method = le16(zip + cd + 10);
+    size_t csize = le32(zip + cd + 20), lho = le32(zip + cd + 42), data;
     struct zipcrypto z = { 0x12345678u, 0x23456789u, 0x34567890u };
     unsigned char *plain;
-    GBytes *out = NULL;
+    GBytes *out;
 
     if (!(flags & 1) || (method != 0 && method != 8) || csize < 12 || csize > max
-        || (size_t) lho + 30 > len || memcmp(lh, "PK\x03\x04", 4) != 0)
+        || lho + 30 > len || memcmp(zip + lho, "PK\x03\x04", 4) != 0)
         return NULL;
-    enc = lh + 30 + le16(lh + 26) + le16(lh + 28);
-    if (enc + csize > zip + len)
+    data = lho + 30 + le16(zip + lho + 26) + le16(zip + lho + 28);
+    if (data > len || csize > len - data)
         return NULL;
     for (const char *c = password; *c; c++)
         zc_update(&z, (unsigned char) *c);
     plain = g_malloc(csize);
-    for (guint32 i = 0; i < csize; i++)
-        plain[i] = zc_decrypt(&z, enc[i]);
-    if (method == 0)
-        out = g_bytes_new(plain + 12, csize - 12);
-    else
-        out = inflate_raw(plain + 12, csize - 12, max);
+    for (size_t i = 0; i < csize; i++)
+        plain[i] = zc_decrypt(&z, zip[data + i]);
+    out = method == 0 ? g_bytes_new(plain + 12, csize - 12) : inflate_raw(plain + 12, csize - 12, max);
     g_free(plain);
     return out;
 }
 
+/* zip_central_directory - offset of the central directory and its entry count; -1 if none */
+static int zip_central_directory(const unsigned char *zip, size_t len, size_t *cd, unsigned *count)
+{
+    size_t lowest = len > 22 + 65535 ? len - 22 - 65535 : 0;
+
+    if (len < 22)
+        return -1;
+    for (size_t off = len - 22;; off--) {
+        if (memcmp(zip + off, "PK\x05\x06", 4) == 0) {
+            *cd = le32(zip + off + 16);
+            *count = le16(zip + off + 10);
+            return *cd < len ? 0 : -1;
+        }
+        if (off == lowest)
+            return -1;
+    }
+}
+
+/* scan_member - scan one decrypted member like an attachment, then restore the part */
+static int scan_member(struct scan *s, const char *where, const char *name, GBytes *plain,
+                       struct lw_error *err)
+{
+    gchar *label = g_strdup_printf("%s > %s (decrypted with the password from the text)", where, name);
+    const char *saved_label = s->label, *saved_name = s->name;
+    const unsigned char *saved_data = s->data;
+    size_t saved_len = s->len;
+    int rc;
+
+    s->label = label;
+    s->name = name;
+    s->data = g_bytes_get_data(plain, &s->len);
+    rc = scan_bytes(s, name, err);
+    if (rc == 0)
+        file_checks(s, label, name, NULL, s->data, s->len, 0);
+    s->label = saved_label;
+    s->name = saved_name;
+    s->data = saved_data;
+    s->len = saved_len;
+    g_free(label);
+    return rc;
+}
+
 /*
  * scan_decrypted - the password opened the archive: scan what it hides.
- * Each ZipCrypto member (central directory order, at most MAX_EMBEDDED) is
- * decrypted, inflated within clamav_max_filesize, and scanned like an
- * attachment, so a signature or heuristic on the hidden file still hits.
+ * Each ZipCrypto member (central directory order) is decrypted, inflated
+ * within clamav_max_filesize, and scanned like an attachment, so a
+ * signature or heuristic on the hidden file still hits. All members
+ * together stay within clamav_max_scansize and clamav_max_files; past
+ * either, the rest is a "scan incomplete" hit.
  */
 static int scan_decrypted(struct scan *s, const struct encrypted_zip *ez, const char *password,
                           struct lw_error *err)
 {
     gsize len;
-    const unsigned char *zip = g_bytes_get_data(ez->zip, &len), *eocd = NULL, *cd;
-    size_t max = (size_t) s->st->cfg->clamav_max_filesize;
-    unsigned n;
+    const unsigned char *zip = g_bytes_get_data(ez->zip, &len);
+    size_t cd, usize, budget = (size_t) s->st->cfg->clamav_max_scansize;
+    size_t max_file = (size_t) s->st->cfg->clamav_max_filesize;
+    unsigned count;
     int rc = 0;
 
-    for (size_t off = len >= 22 ? len - 22 : 0; len >= 22 && off + 65557 >= len; off--) {
-        if (memcmp(zip + off, "PK\x05\x06", 4) == 0) {
-            eocd = zip + off;
-            break;
-        }
-        if (off == 0)
-            break;
-    }
-    if (eocd == NULL || le32(eocd + 16) >= len)
+    if (zip_central_directory(zip, len, &cd, &count) < 0)
         return 0;
-    cd = zip + le32(eocd + 16);
-    n = le16(eocd + 10);
-    for (unsigned i = 0; i < n && i < MAX_EMBEDDED && rc == 0 && cd + 46 <= zip + len
-             && memcmp(cd, "PK\x01\x02", 4) == 0; i++) {
-        unsigned nlen = le16(cd + 28);
-        gchar *name = cd + 46 + nlen <= zip + len ? g_strndup((const char *) cd + 46, nlen) : g_strdup("?");
-        GBytes *plain = zip_member_decrypt(zip, len, cd, password, max);
+    for (unsigned i = 0; i < count && rc == 0 && cd + 46 <= len && memcmp(zip + cd, "PK\x01\x02", 4) == 0; i++) {
+        size_t nlen = le16(zip + cd + 28), next = cd + 46 + nlen + le16(zip + cd + 30) + le16(zip + cd + 32);
+        gchar *name;
+        GBytes *plain;
 
-        if (plain != NULL) {
-            gchar *label = g_strdup_printf("%s > %s (decrypted with the password from the text)",
-                                           ez->where, name);
-            const char *saved_label = s->label, *saved_name = s->name;
-            const unsigned char *saved_data = s->data;
-            size_t saved_len = s->len;
-
-            s->label = label;
-            s->name = name;
-            s->data = g_bytes_get_data(plain, &s->len);
-            rc = scan_bytes(s, name, err);
-            if (rc == 0)
-                file_checks(s, label, name, NULL, s->data, s->len, 0);
-            s->label = saved_label;
-            s->name = saved_name;
-            s->data = saved_data;
-            s->len = saved_len;
-            g_free(label);
-            g_bytes_unref(plain);
+        if (i >= (unsigned) s->st->cfg->clamav_max_files) {
+            scan_incomplete(s, "clamav_max_files");
+            break;
         }
-        g_free(name);
-        cd += 46 + nlen + le16(cd + 30) + le16(cd + 32);
+        usize = le32(zip + cd + 24);
+        if (usize > max_file) {
+            scan_incomplete(s, "clamav_max_filesize");
+        } else if (usize > budget) {
+            scan_incomplete(s, "clamav_max_scansize");
+        } else {
+            name = cd + 46 + nlen <= len ? g_strndup((const char *) zip + cd + 46, nlen) : g_strdup("?");
+            plain = zip_member_decrypt(zip, len, cd, password, MIN(max_file, budget));
+            if (plain != NULL) {
+                budget -= g_bytes_get_size(plain);
+                rc = scan_member(s, ez->where, name, plain, err);
+                g_bytes_unref(plain);
+            }
+            g_free(name);
+        }
+        cd = next;
     }
     return rc;
 }
@@ -825,27 +855,30 @@ static GPtrArray *password_candidates(const struct clam_state *st, const struct 
 {
     GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *texts = g_ptr_array_new();
+    pcre2_match_data *md;
 
     if (msg->subject)
         g_ptr_array_add(texts, msg->subject);
     for (guint i = 0; i < msg->texts->len; i++)
         g_ptr_array_add(texts, ((struct lw_text *) g_ptr_array_index(msg->texts, i))->norm);
+    md = pcre2_match_data_create_from_pattern(st->password_re, NULL);
     for (guint i = 0; i < texts->len && out->len < MAX_CANDIDATES; i++) {
-        GMatchInfo *mi = NULL;
+        const char *t = g_ptr_array_index(texts, i);
+        PCRE2_SIZE len = t ? strlen(t) : 0, start = 0;
 
-        if (g_regex_match(st->password_re, g_ptr_array_index(texts, i), 0, &mi)) {
-            while (g_match_info_matches(mi) && out->len < MAX_CANDIDATES) {
-                gchar *w = g_match_info_fetch(mi, 1);
-                size_t n = strlen(w);
+        while (t && start < len && out->len < MAX_CANDIDATES
+               && pcre2_match(st->password_re, (PCRE2_SPTR) t, len, start, 0, md, NULL) >= 2) {
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+            gchar *w = g_strndup(t + ov[2], ov[3] - ov[2]);
+            size_t n = strlen(w);
 
-                while (n > 1 && strchr(".!)]>", w[n - 1]))
-                    w[--n] = '\0';
-                g_ptr_array_add(out, w);
-                g_match_info_next(mi, NULL);
-            }
+            while (n > 1 && strchr(".!)]>", w[n - 1]))
+                w[--n] = '\0';
+            g_ptr_array_add(out, w);
+            start = ov[1] > start ? ov[1] : start + 1;
         }
-        g_match_info_free(mi);
     }
+    pcre2_match_data_free(md);
     g_ptr_array_unref(texts);
     return out;
 }
@@ -898,18 +931,24 @@ static const char PASSWORD_RE[] =
 static int clamav_init(const struct lw_config *cfg, void **state, struct lw_error *err)
 {
     struct clam_state *st = g_new0(struct clam_state, 1);
-    GError *gerr = NULL;
+    int code;
+    PCRE2_SIZE off;
 
     st->cfg = cfg;
-    st->password_re = g_regex_new(PASSWORD_RE, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, &gerr);
+    st->password_re = pcre2_compile((PCRE2_SPTR) PASSWORD_RE, PCRE2_ZERO_TERMINATED,
+                                    PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MATCH_INVALID_UTF,
+                                    &code, &off, NULL);
     if (st->password_re == NULL) {
-        lw_error_set(err, "clamav: password pattern: %s", gerr->message);
-        g_error_free(gerr);
+        PCRE2_UCHAR msg[256];
+
+        pcre2_get_error_message(code, msg, sizeof(msg));
+        lw_error_set(err, "clamav: password pattern at %zu: %s", (size_t) off, (char *) msg);
         g_free(st);
         return -1;
     }
+    pcre2_jit_compile(st->password_re, PCRE2_JIT_COMPLETE);   /* on failure: the interpreter */
     if ((st->clam = lw_clam_new(cfg, on_virus, on_file, err)) == NULL) {
-        g_regex_unref(st->password_re);
+        pcre2_code_free(st->password_re);
         g_free(st);
         return -1;
     }
@@ -922,7 +961,7 @@ static void clamav_fini(void *state)
     struct clam_state *st = state;
 
     lw_clam_free(st->clam);
-    g_regex_unref(st->password_re);
+    pcre2_code_free(st->password_re);
     g_free(st);
 }
 

@@ -3,6 +3,11 @@
 #
 #   $PYTHON mkattach.py KIND OUT.eml     write one message (KIND: see SAMPLES)
 #   $PYTHON mkattach.py --list           list the kinds
+#   $PYTHON mkattach.py --mutate KIND N DIR  N messages whose attachment is
+#                                        KIND's with random damage (bytes
+#                                        flipped, truncated, zip header
+#                                        fields overwritten); seeded, so
+#                                        every run makes the same files
 #
 # Every sample is generated here (zipfile, a small OLE2 writer, hand-built
 # LNK/ISO headers) so no malware-like file is checked in. EICAR is the
@@ -185,18 +190,49 @@ def mail(out, body, atts):
         f.write(m.as_bytes())
 
 
-def main():
-    if sys.argv[1] == '--list':
-        print('\n'.join(sorted(SAMPLES)))
-        return
-    kind, out = sys.argv[1], sys.argv[2]
+def sample(kind):
     body, atts = SAMPLES[kind]
     if kind.startswith('encrypted-'):
         inner = [('invoice.pdf', PDF), ('readme.txt', b'see invoice ' * 50)]
         if kind == 'encrypted-eicar':
             inner = [('readme.txt', b'see invoice ' * 50), ('invoice.pdf.exe', EICAR + b'\n' + b'padding ' * 100)]  # deflated
         atts = [(atts[0][0], zip_encrypted(inner, 'Inv2026x'), atts[0][2])]
-    mail(out, body, atts)
+    return body, atts
+
+
+def damage(data, rnd, i):
+    b = bytearray(data)
+    if i % 3 == 0:
+        for _ in range(rnd.randint(1, 20)):
+            b[rnd.randrange(len(b))] = rnd.randrange(256)
+    elif i % 3 == 1:
+        b = b[:rnd.randrange(len(b))]
+    else:
+        for sig in (b'PK\x01\x02', b'PK\x03\x04', b'PK\x05\x06'):
+            j = b.find(sig)
+            while j >= 0:
+                k = j + rnd.randrange(4, 46)
+                if k + 4 <= len(b):
+                    b[k:k + 4] = bytes(rnd.randrange(256) for _ in range(4))
+                j = b.find(sig, j + 1)
+    return bytes(b)
+
+
+def main():
+    if sys.argv[1] == '--list':
+        print('\n'.join(sorted(SAMPLES)))
+        return
+    if sys.argv[1] == '--mutate':
+        import random
+        kind, n, out = sys.argv[2], int(sys.argv[3]), sys.argv[4]
+        body, atts = sample(kind)
+        rnd = random.Random(7)
+        for i in range(n):
+            name, data, ctype = atts[0]
+            mail(os.path.join(out, 'm%03d.eml' % i), body, [(name, damage(data, rnd, i), ctype)] + atts[1:])
+        return
+    body, atts = sample(sys.argv[1])
+    mail(sys.argv[2], body, atts)
 
 
 if __name__ == '__main__':
