@@ -25,6 +25,10 @@
  *     lw_clam_changed() is the cheap reload probe (cl_statchkdir: a stat of
  *     each file), for a timer or a signal handler thread in the milter.
  *
+ *     clamav_tmpdir names the private directory libclamav unpacks into (it
+ *     makes one subdirectory per scan); a group- or world-writable one is
+ *     refused.
+ *
  * LIMITS
  *     The clean-result cache is disabled (CL_ENGINE_DISABLE_CACHE): a cached
  *     clean archive is not unpacked again, so the file-inspection callback
@@ -78,8 +82,10 @@ GPtrArray *lw_clam_dirs(const struct lw_config *cfg, struct lw_error *err)
 
         if (*d == '\0')
             continue;
-        if (stat(d, &st) < 0 || !S_ISDIR(st.st_mode)) {
-            lw_error_set(err, "clamav_db: %s: %s", d, errno ? g_strerror(errno) : "not a directory");
+        int bad = stat(d, &st) < 0 ? errno : 0;
+
+        if (bad || !S_ISDIR(st.st_mode)) {
+            lw_error_set(err, "clamav_db: %s: %s", d, bad ? g_strerror(bad) : "not a directory");
             g_strfreev(names);
             g_ptr_array_unref(dirs);
             return NULL;
@@ -196,9 +202,22 @@ static int set_limits(struct cl_engine *e, const struct lw_config *cfg, struct l
         { CL_ENGINE_DISABLE_CACHE, 1, "disable cache" },
     };
 
+    struct stat st;
+
     for (size_t i = 0; i < G_N_ELEMENTS(nums); i++)
         if (cl_engine_set_num(e, nums[i].f, nums[i].v) != CL_SUCCESS)
             return lw_error_set(err, "clamav: cannot set %s to %lld", nums[i].key, nums[i].v);
+    if (*cfg->clamav_tmpdir == '\0')
+        return 0;
+    if (stat(cfg->clamav_tmpdir, &st) < 0)
+        return lw_error_set(err, "clamav_tmpdir: %s: %s", cfg->clamav_tmpdir, g_strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return lw_error_set(err, "clamav_tmpdir: %s: not a directory", cfg->clamav_tmpdir);
+    if (st.st_mode & (S_IWOTH | S_IWGRP))
+        return lw_error_set(err, "clamav_tmpdir: %s: refusing a group- or world-writable directory"
+                            " (attachments are unpacked there)", cfg->clamav_tmpdir);
+    if (cl_engine_set_str(e, CL_ENGINE_TMPDIR, cfg->clamav_tmpdir) != CL_SUCCESS)
+        return lw_error_set(err, "clamav: cannot set clamav_tmpdir");
     return 0;
 }
 

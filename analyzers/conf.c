@@ -99,6 +99,9 @@ static const struct key keys[] = {
       "deepest archive nesting ClamAV unpacks; beyond: scan incomplete" },
     { "clamav_max_scantime", K_INT, OFF(clamav_max_scantime), "60000", 100, 3600000, NULL,
       "most milliseconds ClamAV spends on one attachment; beyond: scan incomplete" },
+    { "clamav_tmpdir", K_STRING, OFF(clamav_tmpdir), "", 0, 0, NULL,
+      "private directory (mode 0700, tmpfs is fastest) where ClamAV unpacks archives;"
+      " empty: $TMPDIR or /tmp" },
     /* daemon */
     { "milter_socket", K_STRING, OFF(milter_socket), "unix:/run/lurewatch/milter.sock", 0, 0, NULL,
       "milter socket: unix:/path, inet:PORT@HOST or inet6:PORT@HOST (-p overrides)" },

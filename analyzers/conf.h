@@ -46,6 +46,7 @@ struct lw_config {
     long long clamav_max_files;
     long long clamav_max_recursion;
     long long clamav_max_scantime;  /* milliseconds */
+    char *clamav_tmpdir;        /* libclamav's scratch directory; "" = $TMPDIR or /tmp */
 
     /* daemon */
     char *milter_socket;

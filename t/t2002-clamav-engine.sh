@@ -37,6 +37,16 @@ test_expect_success PYTHON 'several directories, and the version follows the loc
 	test_must_fail test_cmp v1 v2
 '
 
+test_expect_success PYTHON 'clamav_tmpdir: a private directory is used, a shared one refused' '
+	mkdir -m 700 scratch &&
+	clamav_scan eicar-zip -o clamav_tmpdir=$PWD/scratch &&
+	test_grep "^LW_ATT_CLAMAV_SIGNATURE$" eicar-zip.rules &&
+	mkdir -m 777 shared &&
+	{ "$LW_SCAN" $LW_CLAMAV_OPTS -o clamav_tmpdir=$PWD/shared m.eml 2>err; echo $? >rc; } &&
+	test "$(cat rc)" = 2 &&
+	test_grep "clamav_tmpdir: .*shared: refusing a group- or world-writable directory" err
+'
+
 test_expect_success 'the clamav keys are in the configuration' '
 	"$LW_SCAN" $LW_CLAMAV_OPTS -o clamav_max_files=7 --dump-config >conf &&
 	test_grep "^clamav_max_files = 7$" conf &&
