@@ -17,11 +17,15 @@
  *
  *       LW_ATT_OFFICE_MACRO      OLE2 VBA project or OOXML vbaProject.bin
  *       LW_ATT_ENCRYPTED_ARCHIVE an archive the filter cannot look into
- *       LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD  ... and its password is in the
- *                                mail text ("password: 1234", 密碼：1234);
- *                                ZipCrypto candidates are verified against
- *                                the archive's encryption header
- *       LW_ATT_ENCRYPTED_DOCUMENT an encrypted PDF or Office file
+ *       LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD  ... (or encrypted document) and
+ *                                its password is in the mail text
+ *                                ("password: 1234", 密碼：1234); ZipCrypto
+ *                                candidates are verified against the
+ *                                archive's encryption header, and what a
+ *                                verified password opens is scanned too
+ *       LW_ATT_ENCRYPTED_DOCUMENT an encrypted PDF or Office file (OOXML
+ *                                EncryptedPackage; legacy RC4 .doc is not
+ *                                recognized)
  *       LW_ATT_EXECUTABLE        PE, ELF or Mach-O anywhere in the tree, or
  *                                an executable extension
  *       LW_ATT_SCRIPT            .js .jse .vbs .vbe .wsf .wsh .hta .ps1 .bat
@@ -93,7 +97,7 @@ static const struct rule_info rule_table[] = {
     { "LW_ATT_ENCRYPTED_ARCHIVE", 4,
       "Encrypted archive: its content cannot be scanned, a common way to slip malware past filters" },
     { "LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD", 8,
-      "Encrypted archive whose password is given in the mail text: the classic evasion lure" },
+      "Encrypted archive or document whose password is given in the mail text: the classic evasion lure" },
     { "LW_ATT_ENCRYPTED_DOCUMENT", 2, "Encrypted document: its content cannot be scanned" },
     { "LW_ATT_EXECUTABLE", 8, "Executable program (PE, ELF or Mach-O, or an executable extension)" },
     { "LW_ATT_SCRIPT", 7, "Script file that Windows runs on a double click" },
@@ -134,7 +138,10 @@ static const char *const decoy_exts[] = {
     "htm", "html", "xml", "eml", "msg", NULL
 };
 
-/* extension -> acceptable sniffed types (prefix match), for LW_ATT_TYPE_MISMATCH */
+/*
+ * extension -> acceptable sniffed types (prefix match), for LW_ATT_TYPE_MISMATCH.
+ * A password-protected OOXML file is an OLE2 container (MS-OFFCRYPTO).
+ */
 struct ext_type {
     const char *ext;
     const char *types[4];
@@ -145,9 +152,9 @@ static const struct ext_type ext_types[] = {
     { "doc", { "application/x-ole-storage", "application/rtf", "application/vnd.openxml" } },
     { "xls", { "application/x-ole-storage", "application/vnd.openxml" } },
     { "ppt", { "application/x-ole-storage", "application/vnd.openxml" } },
-    { "docx", { "application/vnd.openxml", "application/zip" } },
-    { "xlsx", { "application/vnd.openxml", "application/zip" } },
-    { "pptx", { "application/vnd.openxml", "application/zip" } },
+    { "docx", { "application/vnd.openxml", "application/zip", "application/x-ole-storage" } },
+    { "xlsx", { "application/vnd.openxml", "application/zip", "application/x-ole-storage" } },
+    { "pptx", { "application/vnd.openxml", "application/zip", "application/x-ole-storage" } },
     { "zip", { "application/zip", "application/vnd.openxml", "application/java-archive",
                "application/vnd.oasis" } },
     { "rar", { "application/vnd.rar" } },
@@ -191,6 +198,7 @@ struct scan {
     GHashTable *flagged;                /* "key\nsha256" already given indicators */
     GPtrArray *encrypted;               /* struct encrypted_zip */
     int saw_encrypted_archive;
+    int saw_encrypted_document;
     unsigned embedded;
     /* the part being scanned */
     const char *label;
@@ -322,7 +330,9 @@ static void classify(struct scan *s, const char *virname)
         int doc = strstr(name, "PDF") != NULL || strstr(name, "Doc") != NULL
             || strstr(name, "OLE2") != NULL;
 
-        if (!doc)
+        if (doc)
+            s->saw_encrypted_document = 1;
+        else
             s->saw_encrypted_archive = 1;
         finding(s, doc ? "LW_ATT_ENCRYPTED_DOCUMENT" : "LW_ATT_ENCRYPTED_ARCHIVE", NULL, name,
                 s->label, s->name, s->data, s->len);
@@ -554,6 +564,8 @@ static int zip_encrypted(const unsigned char *data, size_t len)
 }
 
 static const char OLE_VBA[] = "_\0V\0B\0A\0_\0P\0R\0O\0J\0E\0C\0T\0";
+/* the stream an Office password puts the whole OOXML document in (MS-OFFCRYPTO) */
+static const char OLE_ENCRYPTED[] = "E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
 
 /* file_checks - every name and content heuristic on one file (part or embedded) */
 static void file_checks(struct scan *s, const char *where, const char *name, const char *declared,
@@ -577,6 +589,12 @@ static void file_checks(struct scan *s, const char *where, const char *name, con
         || (strcmp(true_type, "application/x-ole-storage") == 0
             && memmem(data, len, OLE_VBA, sizeof(OLE_VBA) - 1) != NULL))
         finding(s, "LW_ATT_OFFICE_MACRO", NULL, NULL, where, name, data, len);
+    if (strcmp(true_type, "application/x-ole-storage") == 0
+        && memmem(data, len, OLE_ENCRYPTED, sizeof(OLE_ENCRYPTED) - 1) != NULL) {
+        s->saw_encrypted_document = 1;
+        finding(s, "LW_ATT_ENCRYPTED_DOCUMENT", NULL, "password-protected Office document", where, name,
+                data, len);
+    }
     if (g_str_has_prefix(true_type, "application/zip") && zip_encrypted(data, len)) {
         s->saw_encrypted_archive = 1;
         finding(s, "LW_ATT_ENCRYPTED_ARCHIVE", NULL, NULL, where, name, data, len);
@@ -892,7 +910,7 @@ static int password_check(struct scan *s, struct lw_error *err)
     gchar *detail;
     int rc = 0;
 
-    if (!s->saw_encrypted_archive)
+    if (!s->saw_encrypted_archive && !s->saw_encrypted_document)
         return 0;
     cands = password_candidates(s->st, s->msg);
     if (cands->len == 0) {
@@ -1037,7 +1055,7 @@ static void encrypted_zip_free(gpointer p)
 static int clamav_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                        struct lw_error *err)
 {
-    struct scan s = { state, msg, v, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, 0 };
+    struct scan s = { .st = state, .msg = msg, .v = v };
     int rc = 0;
 
     s.hits = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);

@@ -29,6 +29,12 @@ test_expect_success PYTHON,ZIP 'what the password opens is scanned: signature an
 	test_grep "invoice.pdf.exe \\(decrypted with the password from the text\\)" encrypted-eicar.json
 '
 
+test_expect_success PYTHON 'password-protected Office document with the password in the body' '
+	expect protected-docx LW_ATT_ENCRYPTED_DOCUMENT LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD &&
+	test_grep "candidate password .{1,2}7788aa.{1,2} in the text \\(not verified\\)" protected-docx.json &&
+	test_grep -v "^LW_ATT_TYPE_MISMATCH$" protected-docx.rules
+'
+
 test_expect_success PYTHON 'OOXML with vbaProject.bin (docm, xlsm) is a macro document' '
 	expect docm LW_ATT_OFFICE_MACRO &&
 	expect xlsm LW_ATT_OFFICE_MACRO &&
