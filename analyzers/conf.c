@@ -383,15 +383,20 @@ static void dump_value(const struct lw_config *cfg, const struct key *k, FILE *f
     }
 }
 
-/* lw_config_dump - print every key as "key = value", with help when asked */
+/*
+ * lw_config_dump - print every key as "key = value"; with_help prints the
+ * sample-file form instead: each key commented out at its value, under its
+ * help text (contrib/lurewatch.conf.sample is made this way).
+ */
 void lw_config_dump(const struct lw_config *cfg, FILE *fp, int with_help)
 {
     GList *rules, *l;
 
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
         if (with_help)
-            fprintf(fp, "\n# %s (default: %s)\n", keys[i].help, keys[i].dflt);
-        fprintf(fp, "%s = ", keys[i].name);
+            fprintf(fp, "\n# %s\n#%s = ", keys[i].help, keys[i].name);
+        else
+            fprintf(fp, "%s = ", keys[i].name);
         dump_value(cfg, &keys[i], fp);
         fputc('\n', fp);
     }

@@ -113,7 +113,7 @@ postfix_port() {
 
 postfix_send() {
 	local dir=$1 file=$2 from=${3:-sender@example.org} to=${4:-user@example.net}
-	swaks --silent 1 --server 127.0.0.1 --port "$(postfix_port "$dir")" \
+	swaks --server 127.0.0.1 --port "$(postfix_port "$dir")" \
 		--from "$from" --to "$to" --data "@$file" --timeout 150
 }
 
