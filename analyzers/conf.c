@@ -85,6 +85,13 @@ static const struct key keys[] = {
       "most decoded text per part given to text rules" },
     { "limit_score", K_DOUBLE, OFF(limit_score), "5", 0, 1000, NULL,
       "score of a hit that says a limit was exceeded" },
+    /* urls and indicators */
+    { "max_urls", K_INT, OFF(max_urls), "1000", 1, 1000000, NULL,
+      "most URLs extracted from one message (links, text, attachments); past it they are not examined" },
+    { "max_url_length", K_SIZE, OFF(max_url_length), "8k", 64, 1024 * 1024, NULL,
+      "longest URL examined; longer ones are cut to this length" },
+    { "feeds_dir", K_STRING, OFF(feeds_dir), LW_FEEDS_DIR, 0, 0, NULL,
+      "directory of indicator feeds (plain lists, CSV, STIX 2.1, MISP JSON); empty: no IOC matching" },
     /* daemon */
     { "milter_socket", K_STRING, OFF(milter_socket), "unix:/run/lurewatch/milter.sock", 0, 0, NULL,
       "milter socket: unix:/path, inet:PORT@HOST or inet6:PORT@HOST (-p overrides)" },

@@ -39,6 +39,11 @@ struct lw_config {
     long long max_text_size;
     double limit_score;
 
+    /* urls and indicators */
+    long long max_urls;
+    long long max_url_length;
+    char *feeds_dir;
+
     /* daemon */
     char *milter_socket;
     char *user;

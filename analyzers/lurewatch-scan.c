@@ -3,6 +3,7 @@
  *
  * SYNOPSIS
  *     lurewatch-scan [-c CONF] [-o key=value]... [--json] FILE|DIR|-...
+ *     lurewatch-scan [-c CONF] [-o key=value]... --urls FILE|DIR|-...
  *     lurewatch-scan [-c CONF] --lint-rules FILE
  *     lurewatch-scan [-c CONF] [-o key=value]... --dump-config | --sample-config
  *
@@ -16,6 +17,10 @@
  *     an error line on standard error (and, with --json, an object with an
  *     "error" field); the remaining files are still scanned and the exit
  *     status is 1 at the end.
+ *
+ *     --urls prints, instead of the verdict, one JSON object per message
+ *     with every URL found: {"file", "urls": [{url, raw, source, scheme,
+ *     host, host_unicode, domain, userinfo, display, target, flags}]}.
  *
  *     --lint-rules checks a rules file and lists every bad rule with its
  *     line; the exit status is 1 if any rule is bad.
@@ -49,6 +54,7 @@ struct options {
     char *config;
     char **overrides;
     gboolean json;
+    gboolean urls;
     char *lint;
     gboolean dump;
     gboolean sample;
@@ -105,7 +111,12 @@ static void scan_buffer(struct run *run, const char *file, const char *data, siz
     run->scanned++;
     if (msg->unparseable)
         lw_verdict_fail(v, len == 0 ? "empty file" : "not a parseable message");
-    if (run->opt->json) {
+    if (run->opt->urls) {
+        char *line = lw_urls_json(msg, file);
+
+        puts(line);
+        g_free(line);
+    } else if (run->opt->json) {
         char *line = lw_verdict_json(v, msg, file);
 
         puts(line);
@@ -199,6 +210,7 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
         { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt->config, "configuration file", "CONF" },
         { "option", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &opt->overrides, "override one key", "KEY=VALUE" },
         { "json", 'j', 0, G_OPTION_ARG_NONE, &opt->json, "one JSON object per message", NULL },
+        { "urls", 0, 0, G_OPTION_ARG_NONE, &opt->urls, "print the URLs found (JSON) instead of the verdict", NULL },
         { "lint-rules", 0, 0, G_OPTION_ARG_FILENAME, &opt->lint, "check a rules file", "FILE" },
         { "dump-config", 0, 0, G_OPTION_ARG_NONE, &opt->dump, "print the effective configuration", NULL },
         { "sample-config", 0, 0, G_OPTION_ARG_NONE, &opt->sample, "print a commented sample configuration", NULL },
