@@ -85,6 +85,13 @@ static const struct key keys[] = {
       "most decoded text per part given to text rules" },
     { "limit_score", K_DOUBLE, OFF(limit_score), "5", 0, 1000, NULL,
       "score of a hit that says a limit was exceeded" },
+    /* urls and indicators */
+    { "max_urls", K_INT, OFF(max_urls), "1000", 1, 1000000, NULL,
+      "most URLs extracted from one message (links, text, attachments); past it they are not examined" },
+    { "max_url_length", K_SIZE, OFF(max_url_length), "8k", 64, 1024 * 1024, NULL,
+      "longest URL examined; longer ones are cut to this length" },
+    { "feeds_dir", K_STRING, OFF(feeds_dir), LW_FEEDS_DIR, 0, 0, NULL,
+      "directory of indicator feeds (plain lists, CSV, STIX 2.1, MISP JSON); empty: no IOC matching" },
     /* attachments (libclamav) */
     { "clamav_db", K_STRING, OFF(clamav_db), "", 0, 0, NULL,
       "ClamAV signature directories, comma-separated; empty: /var/lib/clamav when it exists"
@@ -400,15 +407,20 @@ static void dump_value(const struct lw_config *cfg, const struct key *k, FILE *f
     }
 }
 
-/* lw_config_dump - print every key as "key = value", with help when asked */
+/*
+ * lw_config_dump - print every key as "key = value"; with_help prints the
+ * sample-file form instead: each key commented out at its value, under its
+ * help text (contrib/lurewatch.conf.sample is made this way).
+ */
 void lw_config_dump(const struct lw_config *cfg, FILE *fp, int with_help)
 {
     GList *rules, *l;
 
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
         if (with_help)
-            fprintf(fp, "\n# %s (default: %s)\n", keys[i].help, keys[i].dflt);
-        fprintf(fp, "%s = ", keys[i].name);
+            fprintf(fp, "\n# %s\n#%s = ", keys[i].help, keys[i].name);
+        else
+            fprintf(fp, "%s = ", keys[i].name);
         dump_value(cfg, &keys[i], fp);
         fputc('\n', fp);
     }

@@ -39,6 +39,10 @@ struct lw_config {
     long long max_text_size;
     double limit_score;
 
+    /* urls and indicators */
+    long long max_urls;
+    long long max_url_length;
+    char *feeds_dir;
     /* attachments (libclamav) */
     char *clamav_db;            /* comma-separated signature directories; "" = defaults */
     long long clamav_max_scansize;
