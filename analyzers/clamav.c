@@ -205,6 +205,12 @@ struct scan {
     const char *name;
     const unsigned char *data;
     size_t len;
+    /* hashes of the file last flagged; valid only while that buffer is (hashes_forget) */
+    struct {
+        const unsigned char *data;
+        size_t len;
+        char sha256[65], md5[33], sha1[41];
+    } hashes;
 };
 
 static int scan_bytes(struct scan *s, const char *name, struct lw_error *err);
@@ -225,21 +231,41 @@ static int in_list(const char *s, const char *const *list)
     return 0;
 }
 
+/* hashes_forget - the buffer the cached hashes belong to is about to change or go away */
+static void hashes_forget(struct scan *s)
+{
+    s->hashes.data = NULL;
+}
+
+/* file_hashes - SHA-256, MD5 and SHA-1 of a buffer, computed once while it stays current */
+static void file_hashes(struct scan *s, const unsigned char *data, size_t len)
+{
+    const struct { GChecksumType t; char *out; size_t size; } sums[] = {
+        { G_CHECKSUM_SHA256, s->hashes.sha256, sizeof(s->hashes.sha256) },
+        { G_CHECKSUM_MD5, s->hashes.md5, sizeof(s->hashes.md5) },
+        { G_CHECKSUM_SHA1, s->hashes.sha1, sizeof(s->hashes.sha1) },
+    };
+
+    if (s->hashes.data == data && s->hashes.len == len && data != NULL)
+        return;
+    for (size_t i = 0; i < G_N_ELEMENTS(sums); i++) {
+        gchar *sum = g_compute_checksum_for_data(sums[i].t, data ? data : (const guchar *) "", len);
+
+        g_strlcpy(sums[i].out, sum, sums[i].size);
+        g_free(sum);
+    }
+    s->hashes.data = data;
+    s->hashes.len = len;
+}
+
 /* add_file_indicators - hashes and name of one flagged file */
 static void add_file_indicators(struct scan *s, struct lw_hit *hit, const char *name,
                                 const unsigned char *data, size_t len)
 {
-    static const struct { GChecksumType t; enum lw_ioc_type ioc; } sums[] = {
-        { G_CHECKSUM_SHA256, LW_IOC_SHA256 }, { G_CHECKSUM_MD5, LW_IOC_MD5 },
-        { G_CHECKSUM_SHA1, LW_IOC_SHA1 },
-    };
-
-    for (size_t i = 0; i < G_N_ELEMENTS(sums); i++) {
-        gchar *sum = g_compute_checksum_for_data(sums[i].t, data ? data : (const guchar *) "", len);
-
-        lw_hit_add_indicator(s->v, hit, sums[i].ioc, sum);
-        g_free(sum);
-    }
+    file_hashes(s, data, len);
+    lw_hit_add_indicator(s->v, hit, LW_IOC_SHA256, s->hashes.sha256);
+    lw_hit_add_indicator(s->v, hit, LW_IOC_MD5, s->hashes.md5);
+    lw_hit_add_indicator(s->v, hit, LW_IOC_SHA1, s->hashes.sha1);
     if (name != NULL) {
         char *base = g_path_get_basename(name);
 
@@ -259,7 +285,7 @@ static struct lw_hit *finding(struct scan *s, const char *rule, const char *key,
 {
     const struct rule_info *ri = rule_find(rule);
     struct lw_hit *hit = g_hash_table_lookup(s->hits, key ? key : rule);
-    gchar *sha, *flag;
+    gchar *flag;
 
     if (hit == NULL) {
         double score = ri->score < 0 ? s->st->cfg->limit_score : ri->score;
@@ -270,15 +296,14 @@ static struct lw_hit *finding(struct scan *s, const char *rule, const char *key,
         g_hash_table_insert(s->hits, g_strdup(key ? key : rule), hit);
         g_free(desc);
     }
-    sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data ? data : (const guchar *) "", len);
-    flag = g_strdup_printf("%s\n%s", key ? key : rule, sha);
+    file_hashes(s, data, len);
+    flag = g_strdup_printf("%s\n%s", key ? key : rule, s->hashes.sha256);
     if (!g_hash_table_contains(s->flagged, flag)) {
         g_hash_table_add(s->flagged, flag);
         add_file_indicators(s, hit, name, data, len);
     } else {
         g_free(flag);
     }
-    g_free(sha);
     return hit;
 }
 
@@ -343,9 +368,13 @@ static void classify(struct scan *s, const char *virname)
             : g_str_has_prefix(name, "Heuristics.") ? "LW_ATT_CLAMAV_HEURISTIC"
             : "LW_ATT_CLAMAV_SIGNATURE";
 
+        int seen;
+
         key = g_strdup_printf("%s/%s", rule, name);
+        seen = g_hash_table_contains(s->hits, key);     /* ALLMATCHES repeats matches */
         hit = finding(s, rule, key, name, s->label, s->name, s->data, s->len);
-        lw_hit_add_indicator(s->v, hit, LW_IOC_MALWARE, name);
+        if (!seen)
+            lw_hit_add_indicator(s->v, hit, LW_IOC_MALWARE, name);
         g_free(key);
     }
     g_free(name);
@@ -636,11 +665,13 @@ static cl_error_t on_file(int fd, const char *type, const char **ancestors, size
         || s->embedded >= MAX_EMBEDDED)
         return CL_CLEAN;
     s->embedded++;
+    hashes_forget(s);           /* file_buffer is only valid during this call */
     where = g_string_new(s->label);
     for (uint32_t i = 1; i < level; i++)
         g_string_append_printf(where, " > %s", ancestors && ancestors[i] ? ancestors[i] : "?");
     g_string_append_printf(where, " > %s", file_name ? file_name : "(unnamed)");
     file_checks(s, where->str, file_name, NULL, (const unsigned char *) file_buffer, file_size, 0);
+    hashes_forget(s);
     g_string_free(where, TRUE);
     return CL_CLEAN;
 }
@@ -805,12 +836,14 @@ static int scan_member(struct scan *s, const char *where, const char *name, GByt
     size_t saved_len = s->len;
     int rc;
 
+    hashes_forget(s);
     s->label = label;
     s->name = name;
     s->data = g_bytes_get_data(plain, &s->len);
     rc = scan_bytes(s, name, err);
     if (rc == 0)
         file_checks(s, label, name, NULL, s->data, s->len, 0);
+    hashes_forget(s);           /* plain is freed by the caller */
     s->label = saved_label;
     s->name = saved_name;
     s->data = saved_data;
@@ -1075,6 +1108,7 @@ static int clamav_scan(const void *state, const struct lw_message *msg, struct l
             continue;
         label = part->filename ? g_strdup_printf("part %s (%s)", part->path, part->filename)
                                : g_strdup_printf("part %s", part->path);
+        hashes_forget(&s);
         s.label = label;
         s.name = part->filename;
         s.data = g_bytes_get_data(part->data, &s.len);
