@@ -653,6 +653,25 @@ static void file_checks(struct scan *s, const char *where, const char *name, con
     g_free(ext);
 }
 
+/*
+ * real_name - a name from the archive, or NULL for the scratch names
+ * libclamav gives what has none: "clamav-<32 hex>.tmp" temporary files and
+ * "<32 hex>_N" OLE2 streams.
+ */
+static const char *real_name(const char *name)
+{
+    const char *base;
+
+    if (name == NULL)
+        return NULL;
+    base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    if (g_str_has_prefix(base, "clamav-") && g_str_has_suffix(base, ".tmp"))
+        return NULL;
+    if (strlen(base) > 33 && strspn(base, "0123456789abcdef") == 32 && base[32] == '_')
+        return NULL;
+    return name;
+}
+
 /* on_file - libclamav's file-inspection callback: each unpacked file with its ancestors */
 static cl_error_t on_file(int fd, const char *type, const char **ancestors, size_t parent_size,
                           const char *file_name, size_t file_size, const char *file_buffer,
@@ -667,8 +686,9 @@ static cl_error_t on_file(int fd, const char *type, const char **ancestors, size
     s->embedded++;
     hashes_forget(s);           /* file_buffer is only valid during this call */
     where = g_string_new(s->label);
+    file_name = real_name(file_name);
     for (uint32_t i = 1; i < level; i++)
-        g_string_append_printf(where, " > %s", ancestors && ancestors[i] ? ancestors[i] : "?");
+        g_string_append_printf(where, " > %s", ancestors && real_name(ancestors[i]) ? ancestors[i] : "?");
     g_string_append_printf(where, " > %s", file_name ? file_name : "(unnamed)");
     file_checks(s, where->str, file_name, NULL, (const unsigned char *) file_buffer, file_size, 0);
     hashes_forget(s);
