@@ -60,6 +60,12 @@ test_expect_success PYTHON 'ISO disk image, alone and inside a zip' '
 	test_grep "shipment.zip\\) > shipment.img" iso-in-zip.json
 '
 
+test_expect_success PYTHON 'ISO image holding a shortcut that starts PowerShell (the Qakbot chain)' '
+	expect iso-lnk LW_ATT_DISK_IMAGE LW_ATT_SHORTCUT LW_ATT_YARA_HEURISTIC &&
+	test_grep "Shipment_Details.iso\\) > DOCUMENT.LNK" iso-lnk.json &&
+	test_grep "Lurewatch_Heur_LNK_PowerShell" iso-lnk.json
+'
+
 test_expect_success PYTHON 'invoice.pdf.exe: executable, double extension, declared type lies' '
 	expect double-ext LW_ATT_EXECUTABLE LW_ATT_DOUBLE_EXTENSION LW_ATT_TYPE_MISMATCH
 '

@@ -62,7 +62,7 @@ test_expect_success ZIP 'encrypted zip with the password in the body: what the p
 '
 
 test_expect_success 'macro documents, shortcuts, images, double extensions, RTLO, HTML forms, text named .pdf' '
-	for k in docm ole2-vba lnk iso double-ext rtlo html-form html-smuggling text-as-pdf; do
+	for k in docm ole2-vba lnk iso-lnk double-ext rtlo html-form html-smuggling text-as-pdf; do
 		send_like_scan $k || return 1
 	done
 '
