@@ -23,6 +23,7 @@
  *                                candidates are verified against the
  *                                archive's encryption header, and what a
  *                                verified password opens is scanned too
+ *                                (zipcrypto.c)
  *       LW_ATT_ENCRYPTED_DOCUMENT an encrypted PDF or Office file (OOXML
  *                                EncryptedPackage; legacy RC4 .doc is not
  *                                recognized)
@@ -65,7 +66,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <gio/gio.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -74,6 +74,7 @@
 #include "html.h"
 #include "log.h"
 #include "sniff.h"
+#include "zipcrypto.h"
 
 #define ANALYZER "clamav"
 #define MAX_EMBEDDED 1000           /* embedded files examined per message */
@@ -574,24 +575,6 @@ static void html_checks(struct scan *s, const char *where, const char *name,
         finding(s, "LW_ATT_HTML_SCRIPT", NULL, NULL, where, name, data, len);
 }
 
-/* zip_encrypted - does a ZIP hold a member with the encryption flag? */
-static int zip_encrypted(const unsigned char *data, size_t len)
-{
-    const unsigned char *p = data, *end = data + len;
-    unsigned n = 0;
-
-    while (p + 30 <= end && n++ < 1000) {
-        const unsigned char *hdr = memmem(p, (size_t) (end - p), "PK\x03\x04", 4);
-
-        if (hdr == NULL || hdr + 30 > end)
-            break;
-        if (hdr[6] & 1)
-            return 1;
-        p = hdr + 4;
-    }
-    return 0;
-}
-
 static const char OLE_VBA[] = "_\0V\0B\0A\0_\0P\0R\0O\0J\0E\0C\0T\0";
 /* the stream an Office password puts the whole OOXML document in (MS-OFFCRYPTO) */
 static const char OLE_ENCRYPTED[] = "E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
@@ -624,7 +607,7 @@ static void file_checks(struct scan *s, const char *where, const char *name, con
         finding(s, "LW_ATT_ENCRYPTED_DOCUMENT", NULL, "password-protected Office document", where, name,
                 data, len);
     }
-    if (g_str_has_prefix(true_type, "application/zip") && zip_encrypted(data, len)) {
+    if (g_str_has_prefix(true_type, "application/zip") && lw_zip_encrypted(data, len)) {
         s->saw_encrypted_archive = 1;
         finding(s, "LW_ATT_ENCRYPTED_ARCHIVE", NULL, NULL, where, name, data, len);
         if (s->encrypted->len < MAX_ENCRYPTED && len <= MAX_ZIP_COPY) {
@@ -698,154 +681,6 @@ static cl_error_t on_file(int fd, const char *type, const char **ancestors, size
 
 /* ---- encrypted archive + password in the text ---- */
 
-static guint32 crc32_byte(guint32 crc, unsigned char b)
-{
-    crc ^= b;
-    for (int k = 0; k < 8; k++)
-        crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
-    return crc;
-}
-
-struct zipcrypto {
-    guint32 k0, k1, k2;
-};
-
-static void zc_update(struct zipcrypto *z, unsigned char c)
-{
-    z->k0 = crc32_byte(z->k0, c);
-    z->k1 = (z->k1 + (z->k0 & 0xff)) * 134775813u + 1;
-    z->k2 = crc32_byte(z->k2, (unsigned char) (z->k1 >> 24));
-}
-
-static unsigned char zc_decrypt(struct zipcrypto *z, unsigned char c)
-{
-    guint16 t = (guint16) ((z->k2 & 0xffff) | 2);
-    unsigned char plain = c ^ (unsigned char) (((guint32) t * (t ^ 1)) >> 8);
-
-    zc_update(z, plain);
-    return plain;
-}
-
-/*
- * zip_password_opens - the PKWARE (ZipCrypto) check byte of every encrypted
- * member (up to 8) agrees with password: 1 yes, 0 no, -1 no ZipCrypto
- * member (AES or not a zip: cannot tell).
- */
-static int zip_password_opens(GBytes *zip, const char *password)
-{
-    gsize len;
-    const unsigned char *data = g_bytes_get_data(zip, &len), *p = data, *end = data + len;
-    int tried = 0;
-
-    while (p + 30 <= end && tried < 8) {
-        const unsigned char *h = memmem(p, (size_t) (end - p), "PK\x03\x04", 4);
-        unsigned flags, method, nlen, xlen;
-
-        if (h == NULL || h + 30 > end)
-            break;
-        p = h + 4;
-        flags = h[6] | h[7] << 8;
-        method = h[8] | h[9] << 8;
-        nlen = h[26] | h[27] << 8;
-        xlen = h[28] | h[29] << 8;
-        if (!(flags & 1) || method == 99 || h + 30 + nlen + xlen + 12 > end)
-            continue;
-        {
-            struct zipcrypto z = { 0x12345678u, 0x23456789u, 0x34567890u };
-            const unsigned char *enc = h + 30 + nlen + xlen;
-            unsigned char check = 0, want = (flags & 8) ? h[11] : h[17];
-
-            for (const char *c = password; *c; c++)
-                zc_update(&z, (unsigned char) *c);
-            for (int i = 0; i < 12; i++)
-                check = zc_decrypt(&z, enc[i]);
-            if (check != want)
-                return 0;
-            tried++;
-        }
-    }
-    return tried ? 1 : -1;
-}
-
-static guint32 le32(const unsigned char *p)
-{
-    return (guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16 | (guint32) p[3] << 24;
-}
-
-static unsigned le16(const unsigned char *p)
-{
-    return p[0] | p[1] << 8;
-}
-
-/* inflate_raw - a deflate stream to at most max bytes; NULL on error or overflow */
-static GBytes *inflate_raw(const unsigned char *in, size_t in_len, size_t max)
-{
-    GConverter *z = G_CONVERTER(g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_RAW));
-    GByteArray *out = g_byte_array_new();
-    unsigned char buf[65536];
-    GConverterResult r = G_CONVERTER_CONVERTED;
-
-    while (r != G_CONVERTER_FINISHED) {
-        gsize rd = 0, wr = 0;
-
-        r = g_converter_convert(z, in, in_len, buf, sizeof(buf), G_CONVERTER_INPUT_AT_END, &rd, &wr, NULL);
-        if (r == G_CONVERTER_ERROR || out->len + wr > max || (rd == 0 && wr == 0 && r != G_CONVERTER_FINISHED)) {
-            g_byte_array_unref(out);
-            g_object_unref(z);
-            return NULL;
-        }
-        g_byte_array_append(out, buf, (guint) wr);
-        in += rd;
-        in_len -= rd;
-    }
-    g_object_unref(z);
-    return g_byte_array_free_to_bytes(out);
-}
-
-/* zip_member_decrypt - decrypt (and inflate) the member of central entry cd; NULL when it cannot */
-static GBytes *zip_member_decrypt(const unsigned char *zip, size_t len, size_t cd,
-                                  const char *password, size_t max)
-{
-    unsigned flags = le16(zip + cd + 8), method = le16(zip + cd + 10);
-    size_t csize = le32(zip + cd + 20), lho = le32(zip + cd + 42), data;
-    struct zipcrypto z = { 0x12345678u, 0x23456789u, 0x34567890u };
-    unsigned char *plain;
-    GBytes *out;
-
-    if (!(flags & 1) || (method != 0 && method != 8) || csize < 12 || csize > max
-        || lho + 30 > len || memcmp(zip + lho, "PK\x03\x04", 4) != 0)
-        return NULL;
-    data = lho + 30 + le16(zip + lho + 26) + le16(zip + lho + 28);
-    if (data > len || csize > len - data)
-        return NULL;
-    for (const char *c = password; *c; c++)
-        zc_update(&z, (unsigned char) *c);
-    plain = g_malloc(csize);
-    for (size_t i = 0; i < csize; i++)
-        plain[i] = zc_decrypt(&z, zip[data + i]);
-    out = method == 0 ? g_bytes_new(plain + 12, csize - 12) : inflate_raw(plain + 12, csize - 12, max);
-    g_free(plain);
-    return out;
-}
-
-/* zip_central_directory - offset of the central directory and its entry count; -1 if none */
-static int zip_central_directory(const unsigned char *zip, size_t len, size_t *cd, unsigned *count)
-{
-    size_t lowest = len > 22 + 65535 ? len - 22 - 65535 : 0;
-
-    if (len < 22)
-        return -1;
-    for (size_t off = len - 22;; off--) {
-        if (memcmp(zip + off, "PK\x05\x06", 4) == 0) {
-            *cd = le32(zip + off + 16);
-            *count = le16(zip + off + 10);
-            return *cd < len ? 0 : -1;
-        }
-        if (off == lowest)
-            return -1;
-    }
-}
-
 /* scan_member - scan one decrypted member like an attachment, then restore the part */
 static int scan_member(struct scan *s, const char *where, const char *name, GBytes *plain,
                        struct lw_error *err)
@@ -885,39 +720,35 @@ static int scan_decrypted(struct scan *s, const struct encrypted_zip *ez, const 
 {
     gsize len;
     const unsigned char *zip = g_bytes_get_data(ez->zip, &len);
-    size_t cd, usize, budget = (size_t) s->st->cfg->clamav_max_scansize;
+    size_t budget = (size_t) s->st->cfg->clamav_max_scansize;
     size_t max_file = (size_t) s->st->cfg->clamav_max_filesize;
-    unsigned count;
+    const struct lw_zip_entry *e;
+    struct lw_zip_iter it;
+    long long members = 0;
     int rc = 0;
 
-    if (zip_central_directory(zip, len, &cd, &count) < 0)
+    if (lw_zip_iter_init(&it, zip, len) < 0)
         return 0;
-    for (unsigned i = 0; i < count && rc == 0 && cd + 46 <= len && memcmp(zip + cd, "PK\x01\x02", 4) == 0; i++) {
-        size_t nlen = le16(zip + cd + 28), next = cd + 46 + nlen + le16(zip + cd + 30) + le16(zip + cd + 32);
-        gchar *name;
+    while (rc == 0 && (e = lw_zip_iter_next(&it)) != NULL) {
         GBytes *plain;
 
-        if (i >= (unsigned) s->st->cfg->clamav_max_files) {
+        if (!(e->flags & 1))
+            continue;           /* not encrypted: libclamav has scanned it */
+        if (++members > s->st->cfg->clamav_max_files) {
             scan_incomplete(s, "clamav_max_files");
             break;
         }
-        usize = le32(zip + cd + 24);
-        if (usize > max_file) {
+        if (e->size > max_file) {
             scan_incomplete(s, "clamav_max_filesize");
-        } else if (usize > budget) {
+        } else if (e->size > budget) {
             scan_incomplete(s, "clamav_max_scansize");
-        } else {
-            name = cd + 46 + nlen <= len ? g_strndup((const char *) zip + cd + 46, nlen) : g_strdup("?");
-            plain = zip_member_decrypt(zip, len, cd, password, MIN(max_file, budget));
-            if (plain != NULL) {
-                budget -= g_bytes_get_size(plain);
-                rc = scan_member(s, ez->where, name, plain, err);
-                g_bytes_unref(plain);
-            }
-            g_free(name);
+        } else if ((plain = lw_zip_decrypt(&it, e, password, MIN(max_file, budget))) != NULL) {
+            budget -= g_bytes_get_size(plain);
+            rc = scan_member(s, ez->where, e->name, plain, err);
+            g_bytes_unref(plain);
         }
-        cd = next;
     }
+    lw_zip_iter_clear(&it);
     return rc;
 }
 
@@ -975,7 +806,8 @@ static int password_check(struct scan *s, struct lw_error *err)
         for (guint z = 0; z < s->encrypted->len && !verified; z++) {
             struct encrypted_zip *ez = g_ptr_array_index(s->encrypted, z);
 
-            if (zip_password_opens(ez->zip, g_ptr_array_index(cands, c)) == 1) {
+            if (lw_zip_password_opens(g_bytes_get_data(ez->zip, NULL), g_bytes_get_size(ez->zip),
+                                      g_ptr_array_index(cands, c)) == 1) {
                 verified = g_ptr_array_index(cands, c);
                 where = ez->where;
                 opened = ez;
