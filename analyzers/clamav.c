@@ -35,8 +35,9 @@
  *       LW_ATT_SHORTCUT          .lnk .url .library-ms
  *       LW_ATT_ONENOTE           .one (embedded-script lures since 2023)
  *       LW_ATT_HTML_PASSWORD_FORM, LW_ATT_HTML_FORM, LW_ATT_HTML_SCRIPT,
- *       LW_ATT_HTML_SMUGGLING    HTML/SVG attachments that harvest
- *                                credentials or assemble a download locally
+ *       LW_ATT_HTML_SMUGGLING,   HTML/SVG attachments that harvest
+ *       LW_ATT_HTML_REDIRECT     credentials, assemble a download locally,
+ *                                or send the browser to a phishing site
  *       LW_ATT_DOUBLE_EXTENSION  invoice.pdf.exe
  *       LW_ATT_NAME_BIDI         Unicode bidi controls (RTLO) in a name
  *       LW_ATT_NAME_PADDING      runs of spaces pushing the real extension
@@ -110,6 +111,9 @@ static const struct rule_info rule_table[] = {
       "HTML attachment with a password field: a local credential-harvesting page" },
     { "LW_ATT_HTML_FORM", 3, "HTML attachment with a form that submits data" },
     { "LW_ATT_HTML_SCRIPT", 2, "HTML attachment with script" },
+    { "LW_ATT_HTML_REDIRECT", 5,
+      "HTML attachment that sends the browser elsewhere (meta refresh or script navigation):"
+      " a link the filter never saw as a link" },
     { "LW_ATT_HTML_SMUGGLING", 8,
       "HTML attachment that builds a download in the browser (data:/blob: HTML smuggling)" },
     { "LW_ATT_DOUBLE_EXTENSION", 6,
@@ -513,7 +517,7 @@ static const char *memcasemem(const char *hay, size_t len, const char *needle)
 }
 
 struct html_seen {
-    int form, password, script, smuggling;
+    int form, password, script, smuggling, redirect;
 };
 
 static const char *attr(const struct lw_html_attr *attrs, const char *name)
@@ -548,6 +552,10 @@ static void html_start(void *ud, const char *name, const struct lw_html_attr *at
     else if ((strcmp(name, "iframe") == 0 || strcmp(name, "embed") == 0 || strcmp(name, "object") == 0)
              && (is_local_payload_url(attr(attrs, "src")) || is_local_payload_url(attr(attrs, "data"))))
         h->smuggling = 1;
+    else if (strcmp(name, "meta") == 0 && (type = attr(attrs, "http-equiv")) != NULL
+             && g_ascii_strcasecmp(type, "refresh") == 0 && attr(attrs, "content")
+             && memcasemem(attr(attrs, "content"), strlen(attr(attrs, "content")), "url="))
+        h->redirect = 1;
 }
 
 /* html_checks - forms, password fields, scripts and smuggling in an HTML/SVG file */
@@ -555,16 +563,24 @@ static void html_checks(struct scan *s, const char *where, const char *name,
                         const unsigned char *data, size_t len)
 {
     static const char *const builders[] = { "createObjectURL", "msSaveOrOpenBlob", "msSaveBlob", NULL };
+    static const char *const navigations[] = {
+        "location.href", "location.replace(", "location.assign(", "window.location", "document.location",
+        "top.location", NULL
+    };
     const struct lw_html_handler handler = { html_start, NULL, NULL };
     struct html_seen h = { 0 };
     const char *text = (const char *) data;
 
     lw_html_walk(text, len, &handler, &h);
-    for (int i = 0; builders[i] && !h.smuggling; i++)
+    for (int i = 0; h.script && builders[i] && !h.smuggling; i++)
         if (memcasemem(text, len, builders[i]) && (memcasemem(text, len, "new Blob")
                                                    || memcasemem(text, len, "atob(")
                                                    || memcasemem(text, len, "download")))
             h.smuggling = 1;
+    for (int i = 0; h.script && navigations[i] && !h.redirect; i++)
+        h.redirect = memcasemem(text, len, navigations[i]) != NULL;
+    if (h.redirect)
+        finding(s, "LW_ATT_HTML_REDIRECT", NULL, NULL, where, name, data, len);
     if (h.smuggling)
         finding(s, "LW_ATT_HTML_SMUGGLING", NULL, NULL, where, name, data, len);
     if (h.password)
@@ -827,8 +843,16 @@ static int password_check(struct scan *s, struct lw_error *err)
 
 /* ---- the analyzer ---- */
 
+/*
+ * "password", in the languages agency mail arrives in, then up to three
+ * filler words ("password for the zip file:", "Senha PDF:", 解壓縮密碼),
+ * then the candidate: 3 to 64 characters up to white space or quotes.
+ */
 static const char PASSWORD_RE[] =
-    "(?:password|passwd|pass\\s?word|passcode|pwd|pw|密碼|密码|口令|パスワード|비밀번호|contraseña|senha|mot de passe)"
+    "(?:password|passwd|pass\\s?word|passcode|pwd|pw|密碼|密码|口令|パスワード|비밀번호|contraseña|senha"
+    "|mot de passe|kennwort|passwort)"
+    "(?:\\s+(?:for|of|to|the|this|your|de|do|da|del|du|pdf|zip|rar|7z|file|archive|document|attachment"
+    "|arquivo|archivo|fichier|datei)(?=[\\s:=])|\\s*(?:附件|檔案|档案|文件|壓縮檔|压缩包)){0,3}"
     "\\s*(?:is|為|为|是|:|=)?\\s*[:=]?\\s*[\"'「『“]?([^\\s\"'「」『』“”,;，。、]{3,64})";
 
 static int clamav_init(const struct lw_config *cfg, void **state, struct lw_error *err)

@@ -91,6 +91,11 @@ test_expect_success PYTHON 'HTML smuggling attachment' '
 	expect html-smuggling LW_ATT_HTML_SMUGGLING LW_ATT_HTML_SCRIPT
 '
 
+test_expect_success PYTHON 'HTML and SVG attachments that redirect the browser' '
+	expect html-redirect LW_ATT_HTML_REDIRECT LW_ATT_HTML_SCRIPT &&
+	test_grep "Statement.svg" html-redirect.json
+'
+
 test_expect_success PYTHON 'text file named .pdf' '
 	expect text-as-pdf LW_ATT_TYPE_MISMATCH &&
 	test_grep "pdf file whose content is text/plain" text-as-pdf.json
