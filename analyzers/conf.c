@@ -92,6 +92,23 @@ static const struct key keys[] = {
       "longest URL examined; longer ones are cut to this length" },
     { "feeds_dir", K_STRING, OFF(feeds_dir), LW_FEEDS_DIR, 0, 0, NULL,
       "directory of indicator feeds (plain lists, CSV, STIX 2.1, MISP JSON); empty: no IOC matching" },
+    /* attachments (libclamav) */
+    { "clamav_db", K_STRING, OFF(clamav_db), "", 0, 0, NULL,
+      "ClamAV signature directories, comma-separated; empty: /var/lib/clamav when it exists"
+      " plus lurewatch's own signatures" },
+    { "clamav_max_scansize", K_SIZE, OFF(clamav_max_scansize), "100M", 1024, 4294967295.0, NULL,
+      "most bytes ClamAV scans in one attachment including unpacked content; beyond: scan incomplete" },
+    { "clamav_max_filesize", K_SIZE, OFF(clamav_max_filesize), "25M", 1024, 4294967295.0, NULL,
+      "largest single file (attachment or unpacked member) ClamAV scans; beyond: scan incomplete" },
+    { "clamav_max_files", K_INT, OFF(clamav_max_files), "10000", 1, 1000000, NULL,
+      "most files ClamAV unpacks from one attachment; beyond: scan incomplete" },
+    { "clamav_max_recursion", K_INT, OFF(clamav_max_recursion), "17", 1, 100, NULL,
+      "deepest archive nesting ClamAV unpacks; beyond: scan incomplete" },
+    { "clamav_max_scantime", K_INT, OFF(clamav_max_scantime), "60000", 100, 3600000, NULL,
+      "most milliseconds ClamAV spends on one attachment; beyond: scan incomplete" },
+    { "clamav_tmpdir", K_STRING, OFF(clamav_tmpdir), "", 0, 0, NULL,
+      "private directory (mode 0700, tmpfs is fastest) where ClamAV unpacks archives;"
+      " empty: $TMPDIR or /tmp" },
     /* daemon */
     { "milter_socket", K_STRING, OFF(milter_socket), "unix:/run/lurewatch/milter.sock", 0, 0, NULL,
       "milter socket: unix:/path, inet:PORT@HOST or inet6:PORT@HOST (-p overrides)" },

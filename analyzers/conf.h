@@ -43,6 +43,14 @@ struct lw_config {
     long long max_urls;
     long long max_url_length;
     char *feeds_dir;
+    /* attachments (libclamav) */
+    char *clamav_db;            /* comma-separated signature directories; "" = defaults */
+    long long clamav_max_scansize;
+    long long clamav_max_filesize;
+    long long clamav_max_files;
+    long long clamav_max_recursion;
+    long long clamav_max_scantime;  /* milliseconds */
+    char *clamav_tmpdir;        /* libclamav's scratch directory; "" = $TMPDIR or /tmp */
 
     /* daemon */
     char *milter_socket;
