@@ -120,6 +120,8 @@ static const struct key keys[] = {
       "syslog (facility mail) or stderr" },
     { "log_level", K_ENUM, OFF(log_level), "info", 0, 0, level_choices,
       "error, warning, info or debug" },
+    { "reload_check_interval", K_INT, OFF(reload_check_interval), "60", 0, 86400, NULL,
+      "seconds between checks whether signatures or feeds changed on disk (then the milter reloads); 0: never" },
     { "instance_name", K_STRING, OFF(instance_name), "", 0, 0, NULL,
       "name of this relay in logs and shared hits (empty: the host name)" },
     /* testing */

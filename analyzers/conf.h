@@ -58,6 +58,7 @@ struct lw_config {
     long long socket_mode;
     char *log_target;
     int log_level;              /* enum lw_log_level */
+    long long reload_check_interval;   /* seconds; 0 = never */
     char *instance_name;
 
     /* testing */
