@@ -20,6 +20,9 @@ struct lw_message *lw_engine_parse(const struct lw_engine *e, const char *raw, s
 /* lw_engine_scan - run every analyzer; the caller owns the verdict */
 struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_message *msg);
 
+/* lw_engine_cache - the engine's verdict cache (for its counters), or NULL */
+struct lw_cache *lw_engine_cache(const struct lw_engine *e);
+
 enum lw_action lw_engine_action(const struct lw_config *cfg, double score);
 
 #endif

@@ -2,7 +2,7 @@
  * lurewatch-scan - scan .eml files with the same core the milter uses
  *
  * SYNOPSIS
- *     lurewatch-scan [-c CONF] [-o key=value]... [--json] FILE|DIR|-...
+ *     lurewatch-scan [-c CONF] [-o key=value]... [--json] [--stats] [--publish] FILE|DIR|-...
  *     lurewatch-scan [-c CONF] --lint-rules FILE
  *     lurewatch-scan [-c CONF] [-o key=value]... --dump-config
  *
@@ -17,6 +17,15 @@
  *     "error" field); the remaining files are still scanned and the exit
  *     status is 1 at the end.
  *
+ *     Verdicts are cached (see analyzers/cache.c): a second copy of a
+ *     message in one run, or in any run sharing the configured Redis, is
+ *     served from the cache and shows "cached": true. --stats prints the
+ *     cache counters to standard error at the end, as one line
+ *     "cache: hits=N misses=N errors=N redis_round_trips=N redis_commands=N".
+ *     --publish appends every scored message to the hits stream (Redis
+ *     configured; spooled under spool_dir while Redis is down) and, with
+ *     --stats, prints "hits: queued=N published=N spooled=N replayed=N ...".
+ *
  *     --lint-rules checks a rules file and lists every bad rule with its
  *     line; the exit status is 1 if any rule is bad.
  *
@@ -30,8 +39,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <signal.h>
+
+#include "cache.h"
 #include "conf.h"
 #include "engine.h"
+#include "hits.h"
 #include "json.h"
 #include "log.h"
 #include "rulefile.h"
@@ -42,12 +55,15 @@ struct options {
     gboolean json;
     char *lint;
     gboolean dump;
+    gboolean stats;
+    gboolean publish;
     char **inputs;
 };
 
 struct run {
     const struct options *opt;
     struct lw_engine *engine;
+    struct lw_hits *hits;       /* NULL unless --publish */
     int failures;
     unsigned scanned;
 };
@@ -95,6 +111,8 @@ static void scan_buffer(struct run *run, const char *file, const char *data, siz
     run->scanned++;
     if (msg->unparseable)
         lw_verdict_fail(v, len == 0 ? "empty file" : "not a parseable message");
+    if (run->hits && !v->failed)
+        lw_hits_publish(run->hits, msg, v);
     if (run->opt->json) {
         char *line = lw_verdict_json(v, msg, file);
 
@@ -191,6 +209,8 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
         { "json", 'j', 0, G_OPTION_ARG_NONE, &opt->json, "one JSON object per message", NULL },
         { "lint-rules", 0, 0, G_OPTION_ARG_FILENAME, &opt->lint, "check a rules file", "FILE" },
         { "dump-config", 0, 0, G_OPTION_ARG_NONE, &opt->dump, "print the effective configuration", NULL },
+        { "stats", 0, 0, G_OPTION_ARG_NONE, &opt->stats, "print cache (and hits) counters to stderr", NULL },
+        { "publish", 0, 0, G_OPTION_ARG_NONE, &opt->publish, "append scored messages to the hits stream", NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->inputs, NULL, "FILE|DIR|-..." },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
@@ -208,13 +228,36 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
     return ok ? 0 : -1;
 }
 
+/* print_stats - the cache and hits counters, one line each, on stderr */
+static void print_stats(struct run *run)
+{
+    struct lw_cache *cache = lw_engine_cache(run->engine);
+    struct lw_cache_stats cs = { 0 };
+    struct lw_hits_stats hs = { 0 };
+
+    if (cache)
+        lw_cache_get_stats(cache, &cs);
+    fprintf(stderr, "cache: hits=%" G_GUINT64_FORMAT " misses=%" G_GUINT64_FORMAT " errors=%" G_GUINT64_FORMAT
+            " redis_round_trips=%" G_GUINT64_FORMAT " redis_commands=%" G_GUINT64_FORMAT " scanned=%u\n",
+            cs.hits, cs.misses, cs.errors, cs.round_trips, cs.commands, run->scanned);
+    if (run->hits) {
+        lw_hits_get_stats(run->hits, &hs);
+        fprintf(stderr, "hits: queued=%" G_GUINT64_FORMAT " published=%" G_GUINT64_FORMAT " spooled=%"
+                G_GUINT64_FORMAT " replayed=%" G_GUINT64_FORMAT " duplicates=%" G_GUINT64_FORMAT
+                " rejected=%" G_GUINT64_FORMAT " spool_errors=%" G_GUINT64_FORMAT "\n",
+                hs.queued, hs.published, hs.spooled, hs.replayed, hs.duplicates, hs.rejected,
+                hs.spool_errors);
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct options opt = { 0 };
     struct lw_error err;
     struct lw_config *cfg;
-    struct run run = { &opt, NULL, 0, 0 };
+    struct run run = { &opt, NULL, NULL, 0, 0 };
 
+    signal(SIGPIPE, SIG_IGN);   /* a write to a Redis connection the server closed */
     if (parse_options(&argc, &argv, &opt) < 0)
         return 2;
     if (opt.lint)
@@ -238,8 +281,26 @@ int main(int argc, char **argv)
         fprintf(stderr, "lurewatch-scan: %s\n", err.text);
         return 2;
     }
+    if (opt.publish) {
+        const struct lw_config *ecfg = lw_engine_config(run.engine);
+
+        if (!lw_hits_configured(ecfg)) {
+            fprintf(stderr, "lurewatch-scan: --publish needs redis_server or redis_sentinels, and hits_stream\n");
+            lw_engine_unref(run.engine);
+            return 2;
+        }
+        if ((run.hits = lw_hits_new(ecfg, &err)) == NULL) {
+            fprintf(stderr, "lurewatch-scan: %s\n", err.text);
+            lw_engine_unref(run.engine);
+            return 2;
+        }
+    }
     for (int i = 0; opt.inputs[i]; i++)
         scan_path(&run, opt.inputs[i]);
+    lw_hits_stop(run.hits);     /* drains: every event is in Redis or the spool */
+    if (opt.stats)
+        print_stats(&run);
+    lw_hits_free(run.hits);
     lw_engine_unref(run.engine);
     g_mime_shutdown();
     g_strfreev(opt.inputs);
