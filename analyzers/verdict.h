@@ -21,6 +21,8 @@ struct lw_hit {
     GPtrArray *indicators;      /* of struct lw_indicator, owned */
 };
 
+struct lw_cache_session;
+
 struct lw_verdict {
     double score;
     enum lw_action action;
@@ -31,6 +33,8 @@ struct lw_verdict {
     int cached;                 /* served from the verdict cache */
     char *signature_version;    /* owned, may be NULL: ClamAV signature version */
     double elapsed_ms;
+    struct lw_cache_session *session;   /* borrowed, only during lw_engine_scan: the
+                                         * message's cache lookups (cache.h), or NULL */
 };
 
 struct lw_verdict *lw_verdict_new(void);
