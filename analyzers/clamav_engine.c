@@ -274,13 +274,14 @@ struct lw_clam *lw_clam_new(const struct lw_config *cfg, clcb_virus_found on_vir
         const char *dir = g_ptr_array_index(c->dirs, i);
         GPtrArray *files;
 
+        /* stat first: a file changed while loading makes the new engine stale at once */
+        cl_statinidir(dir, &c->stats[i]);
         if (load_dir(c, dir, local, err) < 0)
             goto fail;
         files = sorted_files(dir);
         for (guint k = 0; k < files->len; k++)
             have_local |= !is_official(g_ptr_array_index(files, k));
         g_ptr_array_unref(files);
-        cl_statinidir(dir, &c->stats[i]);
     }
     if (set_limits(c->engine, cfg, err) < 0)
         goto fail;
