@@ -220,6 +220,7 @@ struct scan {
 
 static int scan_bytes(struct scan *s, const char *name, struct lw_error *err);
 
+/* rule_find - the table row of a rule id (always present: ids are literals here) */
 static const struct rule_info *rule_find(const char *id)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(rule_table); i++)
@@ -228,6 +229,7 @@ static const struct rule_info *rule_find(const char *id)
     return NULL;
 }
 
+/* in_list - is s (may be NULL) one of the NULL-terminated list? */
 static int in_list(const char *s, const char *const *list)
 {
     for (; s && *list; list++)
@@ -329,6 +331,7 @@ static const char *limit_key(const char *what)
     return what;
 }
 
+/* scan_incomplete - a limit stopped the scan of the current part: one hit per limit */
 static void scan_incomplete(struct scan *s, const char *limit)
 {
     gchar *key = g_strdup_printf("LW_ATT_SCAN_INCOMPLETE/%s", limit);
@@ -475,6 +478,7 @@ static int name_has_padding(const char *name)
     return 0;
 }
 
+/* type_allowed - is the sniffed type one the extension or declared type allows? */
 static int type_allowed(const struct ext_type *et, const char *true_type)
 {
     for (int i = 0; i < 4 && et->types[i]; i++)
@@ -506,6 +510,7 @@ static char *type_mismatch(const char *ext, const char *declared, const char *tr
     return NULL;
 }
 
+/* memcasemem - ASCII case-insensitive memmem */
 static const char *memcasemem(const char *hay, size_t len, const char *needle)
 {
     size_t n = strlen(needle);
@@ -520,6 +525,7 @@ struct html_seen {
     int form, password, script, smuggling, redirect;
 };
 
+/* attr - value of attribute name of a tag, or NULL */
 static const char *attr(const struct lw_html_attr *attrs, const char *name)
 {
     for (; attrs && attrs->name; attrs++)
@@ -528,6 +534,7 @@ static const char *attr(const struct lw_html_attr *attrs, const char *name)
     return NULL;
 }
 
+/* is_local_payload_url - data: and blob: URLs carry their content with them */
 static int is_local_payload_url(const char *url)
 {
     while (url && g_ascii_isspace(*url))
@@ -535,6 +542,7 @@ static int is_local_payload_url(const char *url)
     return url && (g_ascii_strncasecmp(url, "data:", 5) == 0 || g_ascii_strncasecmp(url, "blob:", 5) == 0);
 }
 
+/* html_start - note forms, password fields, scripts, local downloads and refresh redirects */
 static void html_start(void *ud, const char *name, const struct lw_html_attr *attrs, int self_closing)
 {
     struct html_seen *h = ud;
@@ -855,6 +863,7 @@ static const char PASSWORD_RE[] =
     "|arquivo|archivo|fichier|datei)(?=[\\s:=])|\\s*(?:附件|檔案|档案|文件|壓縮檔|压缩包)){0,3}"
     "\\s*(?:is|為|为|是|:|=)?\\s*[:=]?\\s*[\"'「『“]?([^\\s\"'「」『』“”,;，。、]{3,64})";
 
+/* clamav_init - compile the password pattern and build the libclamav engine */
 static int clamav_init(const struct lw_config *cfg, void **state, struct lw_error *err)
 {
     struct clam_state *st = g_new0(struct clam_state, 1);
@@ -883,6 +892,7 @@ static int clamav_init(const struct lw_config *cfg, void **state, struct lw_erro
     return 0;
 }
 
+/* clamav_fini - free the engine's state (last user of the lurewatch engine) */
 static void clamav_fini(void *state)
 {
     struct clam_state *st = state;
@@ -892,11 +902,13 @@ static void clamav_fini(void *state)
     g_free(st);
 }
 
+/* clamav_version - the signature version every verdict carries */
 static const char *clamav_version(const void *state)
 {
     return ((const struct clam_state *) state)->clam->version;
 }
 
+/* clamav_stale - did a signature directory change since this engine loaded it? */
 static int clamav_stale(void *state)
 {
     return lw_clam_changed(((struct clam_state *) state)->clam);
@@ -952,6 +964,7 @@ static int scan_bytes(struct scan *s, const char *name, struct lw_error *err)
     }
 }
 
+/* encrypted_zip_free - one kept copy of an encrypted zip */
 static void encrypted_zip_free(gpointer p)
 {
     struct encrypted_zip *z = p;
@@ -961,6 +974,7 @@ static void encrypted_zip_free(gpointer p)
     g_free(z);
 }
 
+/* clamav_scan - every part through libclamav and the file heuristics, then the password check */
 static int clamav_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                        struct lw_error *err)
 {
