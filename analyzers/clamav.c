@@ -572,11 +572,27 @@ static void html_start(void *ud, const char *name, const struct lw_html_attr *at
         h->redirect = 1;
 }
 
-/* html_checks - forms, password fields, scripts and smuggling in an HTML/SVG file */
+/* ascii_lower_copy - the bytes with ASCII letters lowercased, NULs kept (g_free) */
+static char *ascii_lower_copy(const char *text, size_t len)
+{
+    char *low = g_malloc(len + 1);
+
+    for (size_t i = 0; i < len; i++)
+        low[i] = g_ascii_tolower(text[i]);
+    low[len] = '\0';
+    return low;
+}
+
+/*
+ * html_checks - forms, password fields, scripts, smuggling and redirects in
+ * an HTML/SVG file. Script text is searched in one lowercased copy (memmem
+ * per needle), so a large page costs a few passes, not one per position.
+ */
 static void html_checks(struct scan *s, const char *where, const char *name,
                         const unsigned char *data, size_t len)
 {
-    static const char *const builders[] = { "createObjectURL", "msSaveOrOpenBlob", "msSaveBlob", NULL };
+    static const char *const builders[] = { "createobjecturl", "mssaveoropenblob", "mssaveblob", NULL };
+    static const char *const decoders[] = { "new blob", "atob(", "download", NULL };
     static const char *const navigations[] = {
         "location.href", "location.replace(", "location.assign(", "window.location", "document.location",
         "top.location", NULL
@@ -586,13 +602,19 @@ static void html_checks(struct scan *s, const char *where, const char *name,
     const char *text = (const char *) data;
 
     lw_html_walk(text, len, &handler, &h);
-    for (int i = 0; h.script && builders[i] && !h.smuggling; i++)
-        if (memcasemem(text, len, builders[i]) && (memcasemem(text, len, "new Blob")
-                                                   || memcasemem(text, len, "atob(")
-                                                   || memcasemem(text, len, "download")))
-            h.smuggling = 1;
-    for (int i = 0; h.script && navigations[i] && !h.redirect; i++)
-        h.redirect = memcasemem(text, len, navigations[i]) != NULL;
+    if (h.script) {
+        char *low = ascii_lower_copy(text, len);
+        int built = 0, decoded = 0;
+
+        for (int i = 0; builders[i] && !built; i++)
+            built = memmem(low, len, builders[i], strlen(builders[i])) != NULL;
+        for (int i = 0; built && decoders[i] && !decoded; i++)
+            decoded = memmem(low, len, decoders[i], strlen(decoders[i])) != NULL;
+        h.smuggling |= built && decoded;
+        for (int i = 0; navigations[i] && !h.redirect; i++)
+            h.redirect = memmem(low, len, navigations[i], strlen(navigations[i])) != NULL;
+        g_free(low);
+    }
     if (h.redirect)
         finding(s, "LW_ATT_HTML_REDIRECT", NULL, NULL, where, name, data, len);
     if (h.smuggling)
