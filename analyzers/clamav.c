@@ -81,7 +81,7 @@
 #define MAX_EMBEDDED 1000           /* embedded files examined per message */
 #define MAX_ENCRYPTED 8             /* encrypted zips kept for password trials */
 #define MAX_CANDIDATES 16           /* password candidates tried */
-#define MAX_ZIP_COPY (16 * 1024 * 1024)
+#define MAX_ZIP_COPY (16 * 1024 * 1024)   /* embedded encrypted zips copied per message */
 
 struct rule_info {
     const char *id;
@@ -205,6 +205,7 @@ struct scan {
     int saw_encrypted_archive;
     int saw_encrypted_document;
     unsigned embedded;
+    size_t copied;                      /* bytes of embedded encrypted zips kept */
     /* the part being scanned */
     const char *label;
     const char *name;
@@ -662,11 +663,13 @@ static void file_checks(struct scan *s, const char *where, const char *name, con
     if (g_str_has_prefix(true_type, "application/zip") && lw_zip_encrypted(data, len)) {
         s->saw_encrypted_archive = 1;
         finding(s, "LW_ATT_ENCRYPTED_ARCHIVE", NULL, NULL, where, name, data, len);
-        if (s->encrypted->len < MAX_ENCRYPTED && len <= MAX_ZIP_COPY) {
+        /* a part's bytes live as long as the message; an embedded file's must be copied */
+        if (s->encrypted->len < MAX_ENCRYPTED && (top || s->copied + len <= MAX_ZIP_COPY)) {
             struct encrypted_zip *z = g_new(struct encrypted_zip, 1);
 
             z->where = g_strdup(where);
-            z->zip = g_bytes_new(data, len);
+            z->zip = top ? g_bytes_new_static(data, len) : g_bytes_new(data, len);
+            s->copied += top ? 0 : len;
             g_ptr_array_add(s->encrypted, z);
         }
     }
