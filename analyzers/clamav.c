@@ -59,6 +59,10 @@
  *     message/rfc822 containers are skipped, since their leaves are parts of
  *     their own. A message GMime could not parse is scanned raw.
  *
+ *     A part whose bytes were scanned clean before under the same signature
+ *     version (the engine's attachment cache, shared through Redis when
+ *     configured) is not given to libclamav again; see scan_part().
+ *
  * THREADS
  *     The state is read-only after init; per-message scratch is the struct
  *     scan on the stack, passed to libclamav's callbacks as the scan context.
@@ -71,6 +75,7 @@
 #include <pcre2.h>
 
 #include "analyzer.h"
+#include "cache.h"
 #include "clamav_engine.h"
 #include "html.h"
 #include "log.h"
@@ -206,6 +211,7 @@ struct scan {
     int saw_encrypted_document;
     unsigned embedded;
     size_t copied;                      /* bytes of embedded encrypted zips kept */
+    unsigned findings;                  /* findings so far: did a part's scan add any? */
     /* the part being scanned */
     const char *label;
     const char *name;
@@ -301,6 +307,7 @@ static struct lw_hit *finding(struct scan *s, const char *rule, const char *key,
     struct lw_hit *hit = g_hash_table_lookup(s->hits, key ? key : rule);
     gchar *flag;
 
+    s->findings++;
     if (hit == NULL) {
         double score = ri->score < 0 ? s->st->cfg->limit_score : ri->score;
         gchar *desc = detail ? g_strdup_printf("%s: %s", ri->description, detail)
@@ -345,6 +352,7 @@ static void scan_incomplete(struct scan *s, const char *limit)
     gchar *detail = g_strdup_printf("scan incomplete: %s", limit);
     struct lw_hit *hit = g_hash_table_lookup(s->hits, key);
 
+    s->findings++;
     if (hit == NULL) {
         hit = lw_verdict_add_hit(s->v, ANALYZER, "LW_ATT_SCAN_INCOMPLETE", s->st->cfg->limit_score,
                                  detail, s->label);
@@ -995,6 +1003,32 @@ static int scan_bytes(struct scan *s, const char *name, struct lw_error *err)
     }
 }
 
+/*
+ * scan_part - libclamav over one part, unless the attachment cache says
+ * these bytes were clean under this signature version. Only "clean" is
+ * cached: nothing from libclamav and nothing from the files it unpacked.
+ * Anything found is scanned again each time, so every hit, indicator and
+ * encrypted archive is rebuilt exactly. The name checks of the part run
+ * either way (a name is not part of the key).
+ */
+static int scan_part(struct scan *s, const struct lw_part *part, struct lw_error *err)
+{
+    const char *version = s->st->clam->version;
+    char *cached = NULL;
+    unsigned before = s->findings;
+    int rc;
+
+    if (lw_cache_get_attachment(s->v, part->sha256, version, &cached) && strcmp(cached, "clean") == 0) {
+        g_free(cached);
+        return 0;
+    }
+    g_free(cached);
+    rc = scan_bytes(s, part->filename, err);
+    if (rc == 0 && s->findings == before)
+        lw_cache_put_attachment(s->v, part->sha256, version, "clean");
+    return rc;
+}
+
 /* encrypted_zip_free - one kept copy of an encrypted zip */
 static void encrypted_zip_free(gpointer p)
 {
@@ -1033,7 +1067,7 @@ static int clamav_scan(const void *state, const struct lw_message *msg, struct l
         s.label = label;
         s.name = part->filename;
         s.data = g_bytes_get_data(part->data, &s.len);
-        rc = scan_bytes(&s, part->filename, err);
+        rc = scan_part(&s, part, err);
         if (rc == 0 && is_attachment(part))
             file_checks(&s, label, part->filename, part->declared_type, s.data, s.len, 1);
         g_free(label);
