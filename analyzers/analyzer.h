@@ -36,5 +36,6 @@ struct lw_analyzer {
 
 extern const struct lw_analyzer lw_analyzer_structure;
 extern const struct lw_analyzer lw_analyzer_rules;
+extern const struct lw_analyzer lw_analyzer_ioc;
 
 #endif

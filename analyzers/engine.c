@@ -27,6 +27,7 @@
 static const struct lw_analyzer *const registry[] = {
     &lw_analyzer_structure,
     &lw_analyzer_rules,
+    &lw_analyzer_ioc,
 };
 
 #define N_ANALYZERS G_N_ELEMENTS(registry)
