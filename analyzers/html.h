@@ -23,6 +23,9 @@ void lw_html_walk(const char *html, size_t len, const struct lw_html_handler *h,
 /* lw_html_to_text - what a reader sees, as UTF-8 text (g_free) */
 char *lw_html_to_text(const char *html, size_t len);
 
+/* lw_html_to_text_tee - lw_html_to_text, also calling `also` (may be NULL) for every event */
+char *lw_html_to_text_tee(const char *html, size_t len, const struct lw_html_handler *also, void *ud);
+
 /* lw_html_decode_entities - decode &name; &#N; &#xN; (g_free) */
 char *lw_html_decode_entities(const char *s, size_t len);
 

@@ -24,7 +24,8 @@
  * so every consumer sees the real destination. Entries are de-duplicated by
  * (url, display, kind of place).
  *
- * LIMITS. At most max_urls entries (then "max_urls" goes to msg->limits);
+ * LIMITS. At most max_urls entries (then "max_urls" goes to msg->limits;
+ * max_urls = 0 turns extraction off);
  * a URL longer than max_url_length is cut to it and "max_url_length" is
  * recorded. Attachments are scanned up to max_text_size bytes.
  */
@@ -38,13 +39,20 @@
 #include "url.h"
 
 #define DISPLAY_MAX 256
+/* where a URL was found (the rest of the flags say how it was written) */
+#define PLACE_FLAGS (LW_URL_HTML_HREF | LW_URL_FORM_ACTION | LW_URL_EMBEDDED | LW_URL_TEXT \
+                     | LW_URL_ATTACHMENT | LW_URL_PDF | LW_URL_UNWRAPPED)
 
-struct extract {
+struct lw_url_extractor {
     struct lw_message *msg;
     const struct lw_config *cfg;
     GHashTable *seen;           /* dedupe keys */
+    GHashTable *done;           /* paths of HTML texts already extracted while rendering */
+    GHashTable *parsed;         /* URL as written -> its struct lw_url (owned), parsed once */
     int full;                   /* max_urls reached */
 };
+
+#define extract lw_url_extractor
 
 static void add_limit(struct lw_message *msg, const char *name)
 {
@@ -67,8 +75,7 @@ static int push(struct extract *x, struct lw_url *u)
         return -1;
     }
     key = g_strdup_printf("%s\x01%s\x01%x", u->url, u->display ? u->display : "",
-                          u->flags & (LW_URL_HTML_HREF | LW_URL_FORM_ACTION | LW_URL_EMBEDDED
-                                      | LW_URL_TEXT | LW_URL_ATTACHMENT | LW_URL_PDF | LW_URL_UNWRAPPED));
+                          u->flags & PLACE_FLAGS);
     if (!g_hash_table_add(x->seen, key)) {
         lw_url_free(u);
         return -1;
@@ -77,12 +84,53 @@ static int push(struct extract *x, struct lw_url *u)
     return 0;
 }
 
+/* url_copy - a copy of u with where-found flags replaced by flags */
+static struct lw_url *url_copy(const struct lw_url *u, unsigned flags)
+{
+    struct lw_url *c = g_new0(struct lw_url, 1);
+
+    *c = *u;
+    c->raw = g_strdup(u->raw);
+    c->url = g_strdup(u->url);
+    c->scheme = g_strdup(u->scheme);
+    c->host = g_strdup(u->host);
+    c->host_unicode = g_strdup(u->host_unicode);
+    c->domain = g_strdup(u->domain);
+    c->userinfo = g_strdup(u->userinfo);
+    c->display = g_strdup(u->display);
+    c->source = g_strdup(u->source);
+    c->target = g_strdup(u->target);
+    c->flags = (u->flags & ~PLACE_FLAGS) | flags;
+    return c;
+}
+
+/*
+ * parse_cached - lw_url_parse() and lw_url_unwrap() (into target) of a URL
+ * as written, once per message: mail repeats its links.
+ */
+static struct lw_url *parse_cached(struct extract *x, const char *text, size_t len, unsigned flags)
+{
+    char *key = g_strndup(text, len);
+    struct lw_url *u = g_hash_table_lookup(x->parsed, key);
+
+    if (u != NULL) {
+        g_free(key);
+        return url_copy(u, flags);
+    }
+    if ((u = lw_url_parse(text, (gssize) len, 0)) == NULL) {
+        g_free(key);
+        return NULL;
+    }
+    u->target = lw_url_unwrap(u);
+    g_hash_table_insert(x->parsed, key, u);
+    return url_copy(u, flags);
+}
+
 /* add_url - normalize one URL as written and store it, with its unwrapped target */
 static void add_url(struct extract *x, const char *text, size_t len, unsigned flags,
                     const char *source, const char *display)
 {
-    struct lw_url *u;
-    char *target;
+    struct lw_url *u, *t;
 
     if (x->full || len == 0)
         return;
@@ -90,26 +138,23 @@ static void add_url(struct extract *x, const char *text, size_t len, unsigned fl
         add_limit(x->msg, "max_url_length");
         len = (size_t) x->cfg->max_url_length;
     }
-    if ((u = lw_url_parse(text, (gssize) len, flags)) == NULL)
+    if ((u = parse_cached(x, text, len, flags)) == NULL)
         return;
     u->source = g_strdup(source);
     u->display = display && *display ? g_strdup(display) : NULL;
-    target = lw_url_unwrap(u);
-    if (target != NULL) {
-        struct lw_url *t = lw_url_parse(target, -1, (flags & ~LW_URL_DEFANGED) | LW_URL_UNWRAPPED);
-
-        u->flags |= LW_URL_REDIRECTOR;
-        u->target = target;
-        if (push(x, u) == 0 && t != NULL) {
-            t->source = g_strdup(source);
-            t->display = display && *display ? g_strdup(display) : NULL;
-            push(x, t);
-        } else {
-            lw_url_free(t);
-        }
+    if (u->target == NULL) {
+        push(x, u);
         return;
     }
-    push(x, u);
+    u->flags |= LW_URL_REDIRECTOR;
+    t = parse_cached(x, u->target, strlen(u->target), (flags & PLACE_FLAGS) | LW_URL_UNWRAPPED);
+    if (push(x, u) == 0 && t != NULL) {
+        t->source = g_strdup(source);
+        t->display = display && *display ? g_strdup(display) : NULL;
+        push(x, t);
+    } else {
+        lw_url_free(t);
+    }
 }
 
 /* Plain text. */
@@ -393,14 +438,21 @@ static void html_srcset(struct html_ctx *c, const char *value, const char *elem)
     }
 }
 
-/* find_ci - first case-insensitive occurrence of needle (ASCII) in hay, or NULL */
+/* find_ci - first case-insensitive occurrence of needle (ASCII, lowercase) in hay, or NULL */
 static const char *find_ci(const char *hay, const char *needle)
 {
     size_t n = strlen(needle);
+    char lo = needle[0], up = g_ascii_toupper(needle[0]);
 
-    for (; *hay; hay++)
-        if (g_ascii_strncasecmp(hay, needle, n) == 0)
-            return hay;
+    for (const char *p = hay; *p; p++) {
+        const char *a = strchr(p, lo), *b = lo != up ? strchr(p, up) : NULL;
+
+        p = a && (!b || a < b) ? a : b;
+        if (p == NULL)
+            return NULL;
+        if (g_ascii_strncasecmp(p, needle, n) == 0)
+            return p;
+    }
     return NULL;
 }
 
@@ -461,6 +513,27 @@ static void meta_refresh(struct html_ctx *c, const struct lw_html_attr *attrs)
     }
 }
 
+/* collapse_spaces - text with runs of white space made one space, trimmed (g_free) */
+static char *collapse_spaces(const char *text)
+{
+    GString *out = g_string_sized_new(strlen(text));
+    int space = 0;
+
+    for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (g_unichar_isspace(c) || c == 0xa0 || c == 0x200b || c == 0xfeff) {
+            space = out->len > 0;
+            continue;
+        }
+        if (space)
+            g_string_append_c(out, ' ');
+        space = 0;
+        g_string_append_len(out, p, g_utf8_next_char(p) - p);
+    }
+    return g_string_free(out, FALSE);
+}
+
 /* close_anchor - store the pending <a href> with the text it showed */
 static void close_anchor(struct html_ctx *c)
 {
@@ -472,7 +545,7 @@ static void close_anchor(struct html_ctx *c)
     if (c->href == NULL)
         return;
     if (c->anchor_text->len > 0) {
-        display = lw_text_normalize(c->anchor_text->str);
+        display = collapse_spaces(c->anchor_text->str);
         if (strlen(display) > DISPLAY_MAX) {
             char *cut = g_utf8_find_prev_char(display, display + DISPLAY_MAX + 1);
 
@@ -489,7 +562,7 @@ static void html_start(void *ud, const char *name, const struct lw_html_attr *at
     struct html_ctx *c = ud;
     const char *v;
 
-    if ((v = attr(attrs, "style")) != NULL)
+    if ((v = attr(attrs, "style")) != NULL && strchr(v, '(') != NULL)
         css_urls(c, v, "style");
     if (strcmp(name, "a") == 0) {
         close_anchor(c);
@@ -542,6 +615,8 @@ static void html_text(void *ud, const char *text, size_t len)
             g_string_append_len(c->anchor_text, text, (gssize) len);
         return;
     }
+    if (memchr(text, '.', len) == NULL && memchr(text, ':', len) == NULL)
+        return;     /* no URL without a dot (or a defanged "[.]", which has one) */
     s = g_strndup(text, len);
     source = g_strdup_printf("%s:text", c->path);
     extract_text(c->x, s, LW_URL_TEXT | c->flags, source);
@@ -564,35 +639,75 @@ static char *qp_decode(const char *s)
     return valid;
 }
 
-/* extract_html - URLs of one HTML document */
-static void extract_html(struct extract *x, const char *html, const char *path, unsigned flags)
+/* needs_qp - HTML still quoted-printable encoded (a part that did not declare it)? */
+static int needs_qp(const char *html)
 {
-    static const struct lw_html_handler h = { html_start, html_end, html_text };
-    struct html_ctx c = { x, path, flags, NULL, NULL, g_string_new(NULL), 0 };
-    const char *st;
-    char *qp = NULL;
+    return strstr(html, "=3D\"") != NULL || strstr(html, "=3D'") != NULL;
+}
 
-    /* HTML still quoted-printable encoded (a part that did not declare it) */
-    if (strstr(html, "=3D\"") != NULL || strstr(html, "=3D'") != NULL)
-        html = qp = qp_decode(html);
-    st = html;
-    lw_html_walk(html, strlen(html), &h, &c);
-    close_anchor(&c);
-    /* <style> blocks are not reported by the walker */
+static const struct lw_html_handler html_handler = { html_start, html_end, html_text };
+
+static void html_begin(struct html_ctx *c, struct extract *x, const char *path, unsigned flags)
+{
+    memset(c, 0, sizeof(*c));
+    c->x = x;
+    c->path = path;
+    c->flags = flags;
+    c->anchor_text = g_string_new(NULL);
+}
+
+/* html_finish - the last open link, CSS of <style> blocks (the walker skips them); frees c */
+static void html_finish(struct html_ctx *c, const char *html)
+{
+    const char *st = html;
+
+    close_anchor(c);
     while ((st = find_ci(st, "<style")) != NULL) {
         const char *e = strstr(st, "</");
         char *css = g_strndup(st, e ? (gsize) (e - st) : strlen(st));
 
-        css_urls(&c, css, "style");
+        css_urls(c, css, "style");
         g_free(css);
         if (e == NULL)
             break;
         st = e;
     }
-    g_free(c.base);
-    g_free(c.href);
+    g_free(c->base);
+    g_free(c->href);
+    g_string_free(c->anchor_text, TRUE);
+}
+
+/* extract_html - URLs of one HTML document, in a walk of its own */
+static void extract_html(struct extract *x, const char *html, const char *path, unsigned flags)
+{
+    struct html_ctx c;
+    char *qp = NULL;
+
+    if (needs_qp(html))
+        html = qp = qp_decode(html);
+    html_begin(&c, x, path, flags);
+    lw_html_walk(html, strlen(html), &html_handler, &c);
+    html_finish(&c, html);
     g_free(qp);
-    g_string_free(c.anchor_text, TRUE);
+}
+
+/* lw_url_extract_render - render an HTML body part and collect its URLs in one walk (g_free) */
+char *lw_url_extract_render(struct lw_url_extractor *x, const char *html, const char *path)
+{
+    struct html_ctx c;
+    char *text;
+
+    g_hash_table_add(x->done, g_strdup(path));
+    if (x->full)
+        return lw_html_to_text(html, strlen(html));
+    if (needs_qp(html)) {
+        extract_html(x, html, path, 0);
+        return lw_html_to_text(html, strlen(html));
+    }
+    html_begin(&c, x, path, 0);
+    text = lw_html_to_text_tee(html, strlen(html), &html_handler, &c);
+    html_finish(&c, html);
+    return text;
 }
 
 /* PDF. */
@@ -680,25 +795,49 @@ static void extract_attachment(struct extract *x, const struct lw_part *part)
     g_free(text);
 }
 
-/* lw_urls_extract - every URL of the message into msg->urls */
-void lw_urls_extract(struct lw_message *msg, const struct lw_config *cfg)
+/* lw_url_extract_begin - start collecting the URLs of msg (msg->urls gets lw_url_free) */
+struct lw_url_extractor *lw_url_extract_begin(struct lw_message *msg, const struct lw_config *cfg)
 {
-    struct extract x = { msg, cfg, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), 0 };
+    struct lw_url_extractor *x = g_new0(struct lw_url_extractor, 1);
 
+    x->msg = msg;
+    x->cfg = cfg;
+    x->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    x->done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    x->parsed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) lw_url_free);
+    x->full = cfg->max_urls == 0;      /* extraction turned off */
     g_ptr_array_set_free_func(msg->urls, (GDestroyNotify) lw_url_free);
-    for (guint i = 0; i < msg->texts->len && !x.full; i++) {
+    return x;
+}
+
+/* lw_url_extract_end - the texts not yet seen, and the attachments; frees x */
+void lw_url_extract_end(struct lw_url_extractor *x)
+{
+    struct lw_message *msg = x->msg;
+
+    for (guint i = 0; i < msg->texts->len && !x->full; i++) {
         const struct lw_text *t = g_ptr_array_index(msg->texts, i);
 
         if (t->is_html) {
-            extract_html(&x, t->html, t->path, 0);
+            if (!g_hash_table_contains(x->done, t->path))
+                extract_html(x, t->html, t->path, 0);
         } else {
             char *source = g_strdup_printf("%s:text", t->path);
 
-            extract_text(&x, t->text, LW_URL_TEXT, source);
+            extract_text(x, t->text, LW_URL_TEXT, source);
             g_free(source);
         }
     }
-    for (guint i = 0; i < msg->parts->len && !x.full; i++)
-        extract_attachment(&x, g_ptr_array_index(msg->parts, i));
-    g_hash_table_unref(x.seen);
+    for (guint i = 0; i < msg->parts->len && !x->full; i++)
+        extract_attachment(x, g_ptr_array_index(msg->parts, i));
+    g_hash_table_unref(x->seen);
+    g_hash_table_unref(x->done);
+    g_hash_table_unref(x->parsed);
+    g_free(x);
+}
+
+/* lw_urls_extract - every URL of the message into msg->urls */
+void lw_urls_extract(struct lw_message *msg, const struct lw_config *cfg)
+{
+    lw_url_extract_end(lw_url_extract_begin(msg, cfg));
 }

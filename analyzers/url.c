@@ -241,8 +241,12 @@ static char *refang(const char *s, size_t len, int *defanged)
         *defanged = 1;
     }
     while (i < len) {
-        size_t k;
+        size_t k = 0;
 
+        if (s[i] != '[' && s[i] != '(' && s[i] != '{') {
+            g_string_append_c(out, s[i++]);
+            continue;
+        }
         for (k = 0; k < G_N_ELEMENTS(subst); k++) {
             size_t fl = strlen(subst[k].from);
 
@@ -332,7 +336,7 @@ static void set_domain(struct lw_url *u)
         return;
     d = psl_registrable_domain(psl_builtin(), u->host);
     u->domain = d ? g_strdup(d) : NULL;
-    u->host_unicode = g_hostname_to_unicode(u->host);
+    u->host_unicode = strstr(u->host, "xn--") ? g_hostname_to_unicode(u->host) : g_strdup(u->host);
 }
 
 /* authority_has_percent - is there a %-escape between "//" (or '@') and the path? */
@@ -603,6 +607,18 @@ static char *proofpoint_v3(const char *url)
     return g_string_free(out, FALSE);
 }
 
+/* has_embedded_url - could the query hold a URL ("http", "www.", encoded or not)? */
+static int has_embedded_url(const char *q)
+{
+    if (q == NULL)
+        return 0;
+    for (; *q; q++)
+        if ((*q == 'h' || *q == 'H' || *q == 'w' || *q == 'W')
+            && (g_ascii_strncasecmp(q, "http", 4) == 0 || g_ascii_strncasecmp(q, "www.", 4) == 0))
+            return 1;
+    return 0;
+}
+
 /* unwrap_once - the raw target of one redirector layer, or NULL */
 static char *unwrap_once(const struct lw_url *u)
 {
@@ -630,6 +646,8 @@ static char *unwrap_once(const struct lw_url *u)
     if ((strcmp(h, "urldefense.com") == 0 || strcmp(h, "urldefense.proofpoint.com") == 0)
         && g_str_has_prefix(path, "/v3/__"))
         return proofpoint_v3(u->url);
+    if (!has_embedded_url(strchr(u->url, '?')))
+        return NULL;
     for (int i = 0; generic[i]; i++) {
         if (strcmp(generic[i], "q") == 0)
             break;      /* q is Google's; elsewhere it is a search query */

@@ -26,8 +26,8 @@
  * the engine that owns it is swapped whole (engine.c).
  *
  * MEMORY. Records are 48 bytes; keys, ids and descriptions live in string
- * arenas (descriptions interned); the index is open addressing on 32-bit
- * slots at most half full. About 90 bytes per indicator for typical feeds
+ * arenas (descriptions interned); the index is open addressing on 64-bit
+ * slots (hash and record number) at most half full. About 90 bytes per indicator for typical feeds
  * (contrib/bench/bench-ioc prints the figure).
  */
 #include "config.h"
@@ -60,7 +60,7 @@ struct lw_ioc_store {
     GArray *recs;               /* struct rec */
     GStringChunk *keys, *strings;
     GPtrArray *feeds;           /* char* names */
-    guint32 *slots;             /* record index + 1, or 0 */
+    guint64 *slots;             /* hash << 32 | record index + 1; 0 is empty */
     guint32 mask;
     size_t counts[LW_IOC_NTYPES];
     guint64 v4_lengths;         /* bit n: some IPv4 indicator has prefix n */
@@ -98,22 +98,34 @@ static struct rec *rec_at(const struct lw_ioc_store *s, guint32 i)
     return &g_array_index(s->recs, struct rec, i);
 }
 
-/* find_slot - the slot holding (type, key), or the empty slot where it would go */
+/*
+ * find_slot - the slot holding (type, key), or the empty slot where it
+ * would go. Slots carry the key's hash, so a probe touches a record only
+ * when the hashes are equal: a miss usually costs one cache line.
+ */
 static guint32 find_slot(const struct lw_ioc_store *s, guint8 type, const char *key, size_t len)
 {
-    guint32 i = hash_key(type, key, len) & s->mask;
+    guint32 h = hash_key(type, key, len), i = h & s->mask;
 
     for (;;) {
-        guint32 r = s->slots[i];
+        guint64 slot = s->slots[i];
         const struct rec *rec;
 
-        if (r == 0)
+        if (slot == 0)
             return i;
-        rec = rec_at(s, r - 1);
-        if (rec->type == type && key_len(type, rec->key) == len && memcmp(rec->key, key, len) == 0)
-            return i;
+        if ((guint32) (slot >> 32) == h) {
+            rec = rec_at(s, (guint32) slot - 1);
+            if (rec->type == type && key_len(type, rec->key) == len && memcmp(rec->key, key, len) == 0)
+                return i;
+        }
         i = (i + 1) & s->mask;
     }
+}
+
+/* slot_rec - the record index + 1 of a slot, 0 when empty */
+static guint32 slot_rec(guint64 slot)
+{
+    return (guint32) slot;
 }
 
 struct lw_ioc_builder *lw_ioc_builder_new(void)
@@ -437,21 +449,22 @@ struct lw_ioc_store *lw_ioc_builder_finish(struct lw_ioc_builder *b)
     g_free(b);
     while (cap < 2 * s->recs->len + 2)
         cap <<= 1;
-    s->slots = g_new0(guint32, cap);
+    s->slots = g_new0(guint64, cap);
     s->mask = cap - 1;
     for (guint32 i = 0; i < s->recs->len; i++) {
         struct rec *r = rec_at(s, i);
-        guint32 slot = find_slot(s, r->type, r->key, key_len(r->type, r->key));
+        size_t len = key_len(r->type, r->key);
+        guint32 slot = find_slot(s, r->type, r->key, len);
 
         /* a key seen before: chain behind the first record, keep feed order */
         if (s->slots[slot] != 0) {
-            struct rec *head = rec_at(s, s->slots[slot] - 1);
+            struct rec *head = rec_at(s, slot_rec(s->slots[slot]) - 1);
 
             while (head->next != 0)
                 head = rec_at(s, head->next - 1);
             head->next = i + 1;
         } else {
-            s->slots[slot] = i + 1;
+            s->slots[slot] = (guint64) hash_key(r->type, r->key, len) << 32 | (i + 1);
         }
     }
     return s;
@@ -529,7 +542,7 @@ static unsigned report(struct lookup *l, guint32 head, const char *why)
 
 static guint32 head_of(const struct lw_ioc_store *s, guint8 type, const char *key, size_t len)
 {
-    return s->slots[find_slot(s, type, key, len)];
+    return slot_rec(s->slots[find_slot(s, type, key, len)]);
 }
 
 /* lookup_domain - the name and each parent */
