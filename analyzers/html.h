@@ -13,7 +13,7 @@ struct lw_html_handler {
     /* a start tag; name lowercased; attrs NULL-name terminated */
     void (*start)(void *ud, const char *name, const struct lw_html_attr *attrs, int self_closing);
     void (*end)(void *ud, const char *name);
-    /* character data outside script/style, entities decoded */
+    /* character data outside script/style, entities decoded; text[len] is NUL */
     void (*text)(void *ud, const char *text, size_t len);
 };
 

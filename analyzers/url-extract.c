@@ -49,6 +49,7 @@ struct lw_url_extractor {
     GHashTable *seen;           /* dedupe keys */
     GHashTable *done;           /* paths of HTML texts already extracted while rendering */
     GHashTable *parsed;         /* URL as written -> its struct lw_url (owned), parsed once */
+    GHashTable *domains;        /* host -> registrable domain ("" for none) */
     int full;                   /* max_urls reached */
 };
 
@@ -65,7 +66,7 @@ static void add_limit(struct lw_message *msg, const char *name)
 /* push - store u (taken) unless it is a duplicate or the list is full */
 static int push(struct extract *x, struct lw_url *u)
 {
-    char *key;
+    char *key, place[16];
 
     if (x->full || x->msg->urls->len >= (guint) x->cfg->max_urls) {
         if (!x->full)
@@ -74,8 +75,8 @@ static int push(struct extract *x, struct lw_url *u)
         lw_url_free(u);
         return -1;
     }
-    key = g_strdup_printf("%s\x01%s\x01%x", u->url, u->display ? u->display : "",
-                          u->flags & PLACE_FLAGS);
+    g_snprintf(place, sizeof(place), "%x", u->flags & PLACE_FLAGS);
+    key = g_strconcat(u->url, "\x01", u->display ? u->display : "", "\x01", place, NULL);
     if (!g_hash_table_add(x->seen, key)) {
         lw_url_free(u);
         return -1;
@@ -117,7 +118,7 @@ static struct lw_url *parse_cached(struct extract *x, const char *text, size_t l
         g_free(key);
         return url_copy(u, flags);
     }
-    if ((u = lw_url_parse(text, (gssize) len, 0)) == NULL) {
+    if ((u = lw_url_parse_cached(text, (gssize) len, 0, x->domains)) == NULL) {
         g_free(key);
         return NULL;
     }
@@ -259,10 +260,10 @@ static size_t separator_len(const char *p, const char *end)
 }
 
 /* bare_host_end - if p starts "host.tld/" (ASCII, maybe with [.]), where the host ends */
-static const char *bare_host_end(const char *p, const char *end)
+static const char *bare_host_end(struct extract *x, const char *p, const char *end)
 {
     const char *q = p, *last_dot = NULL;
-    char *host, *w;
+    char *host, *w, *dom = NULL;
     int ok;
 
     while (q < end) {
@@ -288,7 +289,8 @@ static const char *bare_host_end(const char *p, const char *end)
     w = strrchr(host, '.');
     ok = w != NULL && w[1] != '\0'
         && psl_is_public_suffix2(psl_builtin(), w + 1, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE)
-        && psl_registrable_domain(psl_builtin(), host) != NULL;
+        && (dom = lw_url_registrable(host, x->domains)) != NULL;
+    g_free(dom);
     g_free(host);
     return ok ? q : NULL;
 }
@@ -299,7 +301,7 @@ static void extract_text(struct extract *x, const char *text, unsigned flags, co
     const char *p = text, *end = text + strlen(text);
 
     while (p < end && !x->full) {
-        size_t sep = separator_len(p, end);
+        size_t sep = *p == ':' || *p == '[' ? separator_len(p, end) : 0;
         const char *s = NULL, *e;
 
         if (sep > 0 && (s = scheme_before(text, p)) != NULL) {
@@ -314,7 +316,7 @@ static void extract_text(struct extract *x, const char *text, unsigned flags, co
                 s = p;
             } else if (end - p > 6 && g_ascii_strncasecmp(p, "www[.]", 6) == 0) {
                 s = p;
-            } else if (bare_host_end(p, end) != NULL) {
+            } else if (bare_host_end(x, p, end) != NULL) {
                 s = p;
             }
             if (s != NULL) {
@@ -403,7 +405,7 @@ static void html_url(struct html_ctx *c, const char *value, unsigned flags, cons
             return;
         v = resolved;
     }
-    source = g_strdup_printf("%s:%s", c->path, elem);
+    source = g_strconcat(c->path, ":", elem, NULL);
     add_url(c->x, v, strlen(v), flags | c->flags, source, display);
     g_free(source);
     g_free(resolved);
@@ -438,20 +440,26 @@ static void html_srcset(struct html_ctx *c, const char *value, const char *elem)
     }
 }
 
-/* find_ci - first case-insensitive occurrence of needle (ASCII, lowercase) in hay, or NULL */
-static const char *find_ci(const char *hay, const char *needle)
+/* find_css_url - the next "url(" (any case) in CSS text, or NULL */
+static const char *find_css_url(const char *p)
 {
-    size_t n = strlen(needle);
-    char lo = needle[0], up = g_ascii_toupper(needle[0]);
+    const char *start = p;
 
-    for (const char *p = hay; *p; p++) {
-        const char *a = strchr(p, lo), *b = lo != up ? strchr(p, up) : NULL;
+    while ((p = strchr(p, '(')) != NULL) {
+        if (p - start >= 3 && g_ascii_strncasecmp(p - 3, "url", 3) == 0)
+            return p - 3;
+        p++;
+    }
+    return NULL;
+}
 
-        p = a && (!b || a < b) ? a : b;
-        if (p == NULL)
-            return NULL;
-        if (g_ascii_strncasecmp(p, needle, n) == 0)
+/* find_style_tag - the next "<style" (any case), or NULL */
+static const char *find_style_tag(const char *p)
+{
+    while ((p = strchr(p, '<')) != NULL) {
+        if (g_ascii_strncasecmp(p + 1, "style", 5) == 0)
             return p;
+        p++;
     }
     return NULL;
 }
@@ -470,7 +478,7 @@ static void css_urls(struct html_ctx *c, const char *css, const char *elem)
 {
     const char *p = css;
 
-    while ((p = find_ci(p, "url(")) != NULL) {
+    while ((p = find_css_url(p)) != NULL) {
         const char *s = p + 4, *e;
         char *v;
 
@@ -557,43 +565,86 @@ static void close_anchor(struct html_ctx *c)
     g_clear_pointer(&c->href, g_free);
 }
 
+/* The attributes that can hold a URL, found in one pass over a tag. */
+struct url_attrs {
+    const char *href, *src, *srcset, *action, *formaction, *background, *style, *alt;
+};
+
+static void scan_attrs(const struct lw_html_attr *attrs, struct url_attrs *ua)
+{
+    memset(ua, 0, sizeof(*ua));
+    for (; attrs && attrs->name; attrs++) {
+        const char *n = attrs->name;
+
+        switch (n[0]) {
+        case 'h': if (strcmp(n, "href") == 0) ua->href = attrs->value; break;
+        case 's':
+            if (strcmp(n, "src") == 0)
+                ua->src = attrs->value;
+            else if (strcmp(n, "srcset") == 0)
+                ua->srcset = attrs->value;
+            else if (strcmp(n, "style") == 0)
+                ua->style = attrs->value;
+            break;
+        case 'a':
+            if (strcmp(n, "action") == 0)
+                ua->action = attrs->value;
+            else if (strcmp(n, "alt") == 0)
+                ua->alt = attrs->value;
+            break;
+        case 'f': if (strcmp(n, "formaction") == 0) ua->formaction = attrs->value; break;
+        case 'b': if (strcmp(n, "background") == 0) ua->background = attrs->value; break;
+        default: break;
+        }
+    }
+}
+
+/* is_src_element - elements whose src (and srcset) load something */
+static int is_src_element(const char *name)
+{
+    static const char *const src_elems[] = { "img", "iframe", "frame", "embed", "script",
+                                             "input", "source", "video", "audio", NULL };
+
+    for (int i = 0; src_elems[i]; i++)
+        if (strcmp(name, src_elems[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static void html_start(void *ud, const char *name, const struct lw_html_attr *attrs, int sc)
 {
     struct html_ctx *c = ud;
-    const char *v;
+    struct url_attrs ua;
 
-    if ((v = attr(attrs, "style")) != NULL && strchr(v, '(') != NULL)
-        css_urls(c, v, "style");
+    if (strcmp(name, "meta") == 0) {
+        meta_refresh(c, attrs);
+        return;
+    }
+    scan_attrs(attrs, &ua);
+    if (ua.style && strchr(ua.style, '(') != NULL)
+        css_urls(c, ua.style, "style");
     if (strcmp(name, "a") == 0) {
         close_anchor(c);
         c->in_anchor = 1;
         g_string_truncate(c->anchor_text, 0);
-        c->href = g_strdup(attr(attrs, "href"));
+        c->href = g_strdup(ua.href);
     } else if (strcmp(name, "area") == 0) {
-        html_url(c, attr(attrs, "href"), LW_URL_HTML_HREF, "area", attr(attrs, "alt"));
+        html_url(c, ua.href, LW_URL_HTML_HREF, "area", ua.alt);
     } else if (strcmp(name, "form") == 0) {
-        html_url(c, attr(attrs, "action"), LW_URL_FORM_ACTION, "form", NULL);
+        html_url(c, ua.action, LW_URL_FORM_ACTION, "form", NULL);
     } else if (strcmp(name, "base") == 0) {
-        if ((v = attr(attrs, "href")) != NULL && strstr(v, "://") && c->base == NULL)
-            c->base = g_strdup(v);
-        html_url(c, v, LW_URL_EMBEDDED, "base", NULL);
-    } else if (strcmp(name, "meta") == 0) {
-        meta_refresh(c, attrs);
+        if (ua.href != NULL && strstr(ua.href, "://") && c->base == NULL)
+            c->base = g_strdup(ua.href);
+        html_url(c, ua.href, LW_URL_EMBEDDED, "base", NULL);
     } else if (strcmp(name, "link") == 0) {
-        html_url(c, attr(attrs, "href"), LW_URL_EMBEDDED, "link", NULL);
-    } else {
-        static const char *const src_elems[] = { "img", "iframe", "frame", "embed", "script",
-                                                 "input", "source", "video", "audio", NULL };
-
-        for (int i = 0; src_elems[i]; i++) {
-            if (strcmp(name, src_elems[i]) == 0) {
-                html_url(c, attr(attrs, "src"), LW_URL_EMBEDDED, name, NULL);
-                html_srcset(c, attr(attrs, "srcset"), name);
-            }
+        html_url(c, ua.href, LW_URL_EMBEDDED, "link", NULL);
+    } else if (ua.src || ua.srcset || ua.formaction || ua.background) {
+        if (is_src_element(name)) {
+            html_url(c, ua.src, LW_URL_EMBEDDED, name, NULL);
+            html_srcset(c, ua.srcset, name);
         }
-        if (strcmp(name, "button") == 0 || strcmp(name, "input") == 0)
-            html_url(c, attr(attrs, "formaction"), LW_URL_FORM_ACTION, name, NULL);
-        html_url(c, attr(attrs, "background"), LW_URL_EMBEDDED, name, NULL);
+        html_url(c, ua.formaction, LW_URL_FORM_ACTION, name, NULL);
+        html_url(c, ua.background, LW_URL_EMBEDDED, name, NULL);
     }
 }
 
@@ -617,9 +668,9 @@ static void html_text(void *ud, const char *text, size_t len)
     }
     if (memchr(text, '.', len) == NULL && memchr(text, ':', len) == NULL)
         return;     /* no URL without a dot (or a defanged "[.]", which has one) */
-    s = g_strndup(text, len);
-    source = g_strdup_printf("%s:text", c->path);
-    extract_text(c->x, s, LW_URL_TEXT | c->flags, source);
+    s = text[len] == '\0' ? NULL : g_strndup(text, len);     /* the walker's text is a C string */
+    source = g_strconcat(c->path, ":text", NULL);
+    extract_text(c->x, s ? s : text, LW_URL_TEXT | c->flags, source);
     g_free(source);
     g_free(s);
 }
@@ -642,7 +693,10 @@ static char *qp_decode(const char *s)
 /* needs_qp - HTML still quoted-printable encoded (a part that did not declare it)? */
 static int needs_qp(const char *html)
 {
-    return strstr(html, "=3D\"") != NULL || strstr(html, "=3D'") != NULL;
+    for (const char *p = html; (p = strstr(p, "=3D")) != NULL; p += 3)
+        if (p[3] == '"' || p[3] == '\'')
+            return 1;
+    return 0;
 }
 
 static const struct lw_html_handler html_handler = { html_start, html_end, html_text };
@@ -662,7 +716,7 @@ static void html_finish(struct html_ctx *c, const char *html)
     const char *st = html;
 
     close_anchor(c);
-    while ((st = find_ci(st, "<style")) != NULL) {
+    while ((st = find_style_tag(st)) != NULL) {
         const char *e = strstr(st, "</");
         char *css = g_strndup(st, e ? (gsize) (e - st) : strlen(st));
 
@@ -805,6 +859,7 @@ struct lw_url_extractor *lw_url_extract_begin(struct lw_message *msg, const stru
     x->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     x->done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     x->parsed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) lw_url_free);
+    x->domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     x->full = cfg->max_urls == 0;      /* extraction turned off */
     g_ptr_array_set_free_func(msg->urls, (GDestroyNotify) lw_url_free);
     return x;
@@ -833,6 +888,7 @@ void lw_url_extract_end(struct lw_url_extractor *x)
     g_hash_table_unref(x->seen);
     g_hash_table_unref(x->done);
     g_hash_table_unref(x->parsed);
+    g_hash_table_unref(x->domains);
     g_free(x);
 }
 

@@ -194,7 +194,8 @@ char *lw_host_normalize(const char *host, unsigned *flags)
     }
     if (!g_str_is_ascii(dec))
         *flags |= LW_URL_IDN;
-    ascii = g_hostname_to_ascii(dec);
+    /* plain ASCII only needs lowercasing; IDNA (NFKC, punycode) is for the rest */
+    ascii = g_str_is_ascii(dec) ? g_strdup(dec) : g_hostname_to_ascii(dec);
     g_free(dec);
     if (ascii == NULL)
         return NULL;
@@ -327,15 +328,28 @@ static struct lw_url *unparsed(struct lw_url *u, const char *fixed)
     return u;
 }
 
-/* set_domain - the registrable domain of u->host by libpsl, when it has one */
-static void set_domain(struct lw_url *u)
+/*
+ * registrable - the registrable domain of an ASCII host (g_free), or NULL;
+ * through cache (host -> domain, "" for none) when the caller has one
+ */
+static char *registrable(const char *host, GHashTable *cache)
 {
-    const char *d;
+    const char *d, *hit;
 
+    if (cache && (hit = g_hash_table_lookup(cache, host)) != NULL)
+        return *hit ? g_strdup(hit) : NULL;
+    d = psl_registrable_domain(psl_builtin(), host);
+    if (cache)
+        g_hash_table_insert(cache, g_strdup(host), g_strdup(d ? d : ""));
+    return d ? g_strdup(d) : NULL;
+}
+
+/* set_domain - the registrable domain and Unicode form of u->host */
+static void set_domain(struct lw_url *u, GHashTable *cache)
+{
     if (u->host == NULL || (u->flags & LW_URL_IP_HOST))
         return;
-    d = psl_registrable_domain(psl_builtin(), u->host);
-    u->domain = d ? g_strdup(d) : NULL;
+    u->domain = registrable(u->host, cache);
     u->host_unicode = strstr(u->host, "xn--") ? g_hostname_to_unicode(u->host) : g_strdup(u->host);
 }
 
@@ -355,7 +369,7 @@ static int authority_has_percent(const char *s)
 }
 
 /* parse_mailto - mailto:user@host: host and domain of the address */
-static struct lw_url *parse_mailto(struct lw_url *u, const char *s)
+static struct lw_url *parse_mailto(struct lw_url *u, const char *s, GHashTable *cache)
 {
     char *dec = g_uri_unescape_segment(s + 7, s + 7 + strcspn(s + 7, "?"), NULL);
     char *addr = dec ? dec : (char *) s + 7, *host, *end;
@@ -384,7 +398,7 @@ static struct lw_url *parse_mailto(struct lw_url *u, const char *s)
     u->host = end;
     u->url = g_strdup_printf("mailto:%.*s@%s%s", (int) (at - addr), addr, u->host, s + 7 + strcspn(s + 7, "?"));
     g_free(dec);
-    set_domain(u);
+    set_domain(u, cache);
     return u;
 }
 
@@ -413,7 +427,7 @@ static char *build(const struct lw_url *u, GUri *g)
 }
 
 /* parse_hierarchical - scheme://authority/path URLs through GUri */
-static struct lw_url *parse_hierarchical(struct lw_url *u, const char *s)
+static struct lw_url *parse_hierarchical(struct lw_url *u, const char *s, GHashTable *cache)
 {
     GUri *g = g_uri_parse(s, G_URI_FLAGS_PARSE_RELAXED | G_URI_FLAGS_ENCODED | G_URI_FLAGS_NON_DNS, NULL);
     const char *host, *ui;
@@ -443,12 +457,17 @@ static struct lw_url *parse_hierarchical(struct lw_url *u, const char *s)
     u->port = port == default_port(u->scheme) ? -1 : port;
     u->url = build(u, g);
     g_uri_unref(g);
-    set_domain(u);
+    set_domain(u, cache);
     return u;
 }
 
-/* lw_url_parse - normalize one URL as written; NULL if there is nothing */
 struct lw_url *lw_url_parse(const char *text, gssize len, unsigned flags)
+{
+    return lw_url_parse_cached(text, len, flags, NULL);
+}
+
+/* lw_url_parse_cached - normalize one URL as written; NULL if there is nothing */
+struct lw_url *lw_url_parse_cached(const char *text, gssize len, unsigned flags, GHashTable *cache)
 {
     struct lw_url *u;
     char *trimmed, *s, *abs;
@@ -497,9 +516,9 @@ struct lw_url *lw_url_parse(const char *text, gssize len, unsigned flags)
         u->url = g_strdup(s);
         u->flags |= LW_URL_JAVASCRIPT;
     } else if (g_ascii_strncasecmp(s, "mailto:", 7) == 0) {
-        parse_mailto(u, s);
+        parse_mailto(u, s, cache);
     } else if (strncmp(s + sl, "://", 3) == 0 || strncmp(s + sl, ":/", 2) == 0) {
-        parse_hierarchical(u, s);
+        parse_hierarchical(u, s, cache);
     } else {
         u->scheme = g_ascii_strdown(s, (gssize) sl);
         u->url = g_strdup(s);
@@ -660,6 +679,11 @@ static char *unwrap_once(const struct lw_url *u)
 }
 
 /* lw_url_unwrap - follow redirector layers, offline, to the final target */
+char *lw_url_registrable(const char *host, GHashTable *cache)
+{
+    return registrable(host, cache);
+}
+
 char *lw_url_unwrap(const struct lw_url *u)
 {
     char *result = NULL, *raw;

@@ -73,6 +73,16 @@ void lw_url_extract_end(struct lw_url_extractor *x);
  */
 struct lw_url *lw_url_parse(const char *text, gssize len, unsigned flags);
 
+/*
+ * lw_url_parse_cached - lw_url_parse with a cache of registrable domains
+ * (host -> domain, "" for none; g_str_hash table owning keys and values,
+ * g_free) that one caller, one thread, fills as it goes.
+ */
+struct lw_url *lw_url_parse_cached(const char *text, gssize len, unsigned flags, GHashTable *cache);
+
+/* lw_url_registrable - the registrable domain of an ASCII host, through cache (may be NULL); g_free */
+char *lw_url_registrable(const char *host, GHashTable *cache);
+
 /* lw_url_unwrap - where a known redirector sends u (normalized, g_free), or NULL */
 char *lw_url_unwrap(const struct lw_url *u);
 
