@@ -77,8 +77,38 @@ struct lw_ioc_builder {
     struct lw_ioc_store *s;
 };
 
-/* hash_key - a multiply-xorshift hash over 8-byte words of the type and key */
+static guint32 hash_words(guint8 type, const char *key, size_t len);
+
+/* hash_final - the last mixing step of both hashes */
+static guint32 hash_final(guint64 h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return (guint32) h;
+}
+
+#define FNV_BASIS 1469598103934665603ull
+#define FNV_PRIME 1099511628211ull
+
+/*
+ * hash_key - a multiply-xorshift hash over 8-byte words of the type and
+ * key; URLs use byte-wise FNV-1a instead, so that every prefix of a URL is
+ * hashed in one pass (lookup_url).
+ */
 static guint32 hash_key(guint8 type, const char *key, size_t len)
+{
+    if (type == LW_IOC_URL) {
+        guint64 f = FNV_BASIS;
+
+        for (size_t i = 0; i < len; i++)
+            f = (f ^ (guchar) key[i]) * FNV_PRIME;
+        return hash_final(f ^ len);
+    }
+    return hash_words(type, key, len);
+}
+
+static guint32 hash_words(guint8 type, const char *key, size_t len)
 {
     guint64 h = 0x9e3779b97f4a7c15ull ^ ((guint64) type << 56) ^ len, w;
     size_t i = 0;
@@ -94,10 +124,7 @@ static guint32 hash_key(guint8 type, const char *key, size_t len)
         h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
         h ^= h >> 29;
     }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return (guint32) h;
+    return hash_final(h);
 }
 
 static size_t key_len(guint8 type, const char *key)
@@ -599,10 +626,18 @@ static unsigned report(struct lookup *l, guint32 head, const char *why)
     return n;
 }
 
+static guint32 head_of_hashed(const struct lw_ioc_store *s, guint32 h, guint8 type, const char *key,
+                              size_t len);
+
 /* head_of - the first record with (type, key), + 1; 0 when none */
 static guint32 head_of(const struct lw_ioc_store *s, guint8 type, const char *key, size_t len)
 {
-    guint32 h = hash_key(type, key, len), fb = filter_bit(s, h);
+    return head_of_hashed(s, hash_key(type, key, len), type, key, len);
+}
+
+static guint32 head_of_hashed(const struct lw_ioc_store *s, guint32 h, guint8 type, const char *key, size_t len)
+{
+    guint32 fb = filter_bit(s, h);
 
     if (!(s->filter[fb / 64] & (1ull << (fb % 64))))
         return 0;
@@ -629,29 +664,39 @@ static void lookup_domain(struct lookup *l, guint8 type, const char *key)
     }
 }
 
-/* lookup_url - the URL, then its prefixes at path ('/', with and without it), query and fragment */
+/*
+ * lookup_url - the URL, then its prefixes at path ('/', with and without
+ * it), query and fragment boundaries: FNV states of every prefix come from
+ * one pass, so each candidate costs a final mix and a filter probe.
+ */
 static void lookup_url(struct lookup *l, const char *key)
 {
     size_t len = strlen(key), auth = (size_t) (strstr(key, "//") - key) + 2;
+    guint64 stack[512], *state, f = FNV_BASIS;
     unsigned tries = 0;
-    guint32 h;
-
-    guint32 hb = hash_key(LW_IOC_URL, key, url_host_len(key, len)) & l->s->url_hosts_mask;
+    guint32 h, hb = hash_key(LW_IOC_URL, key, url_host_len(key, len)) & l->s->url_hosts_mask;
 
     if (!(l->s->url_hosts[hb / 64] & (1ull << (hb % 64))))
         return;     /* no URL indicator on this host */
-    if ((h = head_of(l->s, LW_IOC_URL, key, len)) != 0)
+    state = len < G_N_ELEMENTS(stack) ? stack : g_new(guint64, len + 1);  /* state[i]: FNV of i bytes */
+    state[0] = f;
+    for (size_t i = 0; i < len; i++)
+        state[i + 1] = f = (f ^ (guchar) key[i]) * FNV_PRIME;
+    if ((h = head_of_hashed(l->s, hash_final(state[len] ^ len), LW_IOC_URL, key, len)) != 0)
         report(l, h, "exact");
     auth += strcspn(key + auth, "/?#");
     for (size_t i = len; i-- > auth && tries < MAX_PREFIX_TRIES;) {
         if (key[i] != '/' && key[i] != '?' && key[i] != '#')
             continue;
         tries++;
-        if (key[i] == '/' && i + 1 < len && (h = head_of(l->s, LW_IOC_URL, key, i + 1)) != 0)
+        if (key[i] == '/' && i + 1 < len
+            && (h = head_of_hashed(l->s, hash_final(state[i + 1] ^ (i + 1)), LW_IOC_URL, key, i + 1)) != 0)
             report(l, h, "URL prefix");
-        if ((h = head_of(l->s, LW_IOC_URL, key, i)) != 0)
+        if ((h = head_of_hashed(l->s, hash_final(state[i] ^ i), LW_IOC_URL, key, i)) != 0)
             report(l, h, "URL prefix");
     }
+    if (state != stack)
+        g_free(state);
 }
 
 /* lookup_ip - the longest prefix present with a live indicator */
