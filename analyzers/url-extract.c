@@ -295,40 +295,55 @@ static const char *bare_host_end(struct extract *x, const char *p, const char *e
     return ok ? q : NULL;
 }
 
-/* extract_text - URLs written in text */
+/* host_before - start of the host-like run ("a.b", "a[.]b") that ends at p, at a word start, or NULL */
+static const char *host_before(const char *text, const char *p)
+{
+    const char *q = p;
+
+    while (q > text) {
+        if (q - text >= 3 && memcmp(q - 3, "[.]", 3) == 0)
+            q -= 3;
+        else if (is_host_char(q[-1]))
+            q--;
+        else
+            break;
+    }
+    if (q == p || !g_ascii_isalnum(*q) || !at_word_start(text, q))
+        return NULL;
+    return q;
+}
+
+/*
+ * extract_text - URLs written in text. Only the characters that can be
+ * part of how a URL starts are looked at: ':' and '[' (scheme separators),
+ * 'w' (www.) and '/' (a bare host.tld/ before it).
+ */
 static void extract_text(struct extract *x, const char *text, unsigned flags, const char *source)
 {
     const char *p = text, *end = text + strlen(text);
 
-    while (p < end && !x->full) {
-        size_t sep = *p == ':' || *p == '[' ? separator_len(p, end) : 0;
+    while (!x->full && (p = strpbrk(p, ":[/wW")) != NULL) {
         const char *s = NULL, *e;
+        size_t sep;
 
-        if (sep > 0 && (s = scheme_before(text, p)) != NULL) {
+        if ((*p == ':' || *p == '[') && (sep = separator_len(p, end)) > 0
+            && (s = scheme_before(text, p)) != NULL) {
             e = trim_trailing(s, scan_url_end(p + sep, end));
             if (e > p + sep)
                 add_url(x, s, (size_t) (e - s), flags, source, NULL);
             p = e > p + sep ? e : p + sep;
             continue;
         }
-        if (g_ascii_isalnum(*p) && at_word_start(text, p)) {
-            if (end - p > 4 && g_ascii_strncasecmp(p, "www.", 4) == 0) {
-                s = p;
-            } else if (end - p > 6 && g_ascii_strncasecmp(p, "www[.]", 6) == 0) {
-                s = p;
-            } else if (bare_host_end(x, p, end) != NULL) {
-                s = p;
-            }
-            if (s != NULL) {
-                e = trim_trailing(s, scan_url_end(s, end));
-                if (e - s > 4 && memchr(s + 4, '.', (size_t) (e - s - 4)) != NULL)
-                    add_url(x, s, (size_t) (e - s), flags | LW_URL_NO_SCHEME, source, NULL);
-                p = e > s ? e : s + 1;
-                continue;
-            }
-            /* skip the rest of this word */
-            while (p < end && is_host_char(*p))
-                p++;
+        if ((*p == 'w' || *p == 'W') && at_word_start(text, p)
+            && (g_ascii_strncasecmp(p, "www.", 4) == 0 || g_ascii_strncasecmp(p, "www[.]", 6) == 0))
+            s = p;
+        else if (*p == '/' && (s = host_before(text, p)) != NULL && bare_host_end(x, s, end) != p)
+            s = NULL;
+        if (s != NULL) {
+            e = trim_trailing(s, scan_url_end(s, end));
+            if (e - s > 4 && memchr(s + 4, '.', (size_t) (e - s - 4)) != NULL)
+                add_url(x, s, (size_t) (e - s), flags | LW_URL_NO_SCHEME, source, NULL);
+            p = e > p ? e : p + 1;
             continue;
         }
         p++;
@@ -528,7 +543,7 @@ static char *collapse_spaces(const char *text)
     int space = 0;
 
     for (const char *p = text; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
+        gunichar c = (guchar) *p < 0x80 ? (gunichar) *p : g_utf8_get_char(p);
 
         if (g_unichar_isspace(c) || c == 0xa0 || c == 0x200b || c == 0xfeff) {
             space = out->len > 0;
@@ -537,7 +552,10 @@ static char *collapse_spaces(const char *text)
         if (space)
             g_string_append_c(out, ' ');
         space = 0;
-        g_string_append_len(out, p, g_utf8_next_char(p) - p);
+        if (c < 0x80)
+            g_string_append_c(out, *p);
+        else
+            g_string_append_len(out, p, g_utf8_next_char(p) - p);
     }
     return g_string_free(out, FALSE);
 }
@@ -817,6 +835,32 @@ static int is_body_text(const struct lw_message *msg, const char *path)
     return 0;
 }
 
+/*
+ * valid_copy - data as a C string of valid UTF-8, each byte that is not
+ * part of a valid character replaced by '?' (URLs are ASCII; a Latin-1
+ * attachment must not cost one allocation per accented letter). g_free.
+ */
+static char *valid_copy(const char *data, size_t len)
+{
+    char *out = g_malloc(len + 1), *w = out;
+    const char *p = data, *end = data + len, *bad;
+
+    while (p < end) {
+        if (g_utf8_validate_len(p, (gsize) (end - p), &bad)) {
+            bad = end;
+        }
+        memcpy(w, p, (size_t) (bad - p));
+        w += bad - p;
+        p = bad;
+        if (p < end) {
+            *w++ = *p ? '?' : ' ';
+            p++;
+        }
+    }
+    *w = '\0';
+    return out;
+}
+
 /* extract_attachment - text/html/PDF parts that are not body text */
 static void extract_attachment(struct extract *x, const struct lw_part *part)
 {
@@ -837,7 +881,7 @@ static void extract_attachment(struct extract *x, const struct lw_part *part)
         return;
     if ((long long) len > x->cfg->max_text_size)
         len = (gsize) x->cfg->max_text_size;
-    text = g_utf8_make_valid(data, (gssize) len);
+    text = valid_copy(data, len);
     if (strcmp(part->true_type, "text/html") == 0) {
         extract_html(x, text, part->path, LW_URL_ATTACHMENT);
     } else {
