@@ -29,6 +29,8 @@ static void hit_free(gpointer p)
     g_free(hit->description);
     g_free(hit->evidence);
     g_ptr_array_unref(hit->indicators);
+    g_free(hit->ioc_id);
+    g_free(hit->ioc_feed);
     g_free(hit);
 }
 
@@ -86,6 +88,14 @@ void lw_hit_add_indicator(struct lw_verdict *v, struct lw_hit *hit,
         if (lw_indicator_equal(g_ptr_array_index(v->indicators, i), ind))
             return;
     g_ptr_array_add(v->indicators, lw_indicator_dup(ind));
+}
+
+void lw_hit_set_sighting(struct lw_hit *hit, const char *id, const char *feed)
+{
+    g_free(hit->ioc_id);
+    g_free(hit->ioc_feed);
+    hit->ioc_id = id ? g_utf8_make_valid(id, -1) : NULL;
+    hit->ioc_feed = feed ? g_utf8_make_valid(feed, -1) : NULL;
 }
 
 /* lw_verdict_has_rule - did a rule with this id hit? */

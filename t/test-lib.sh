@@ -14,7 +14,7 @@
 #   test_json_field FILE FIELD                value of a top-level JSON field
 #   test_set_prereq NAME / prereqs: ROOT POSTFIX REDIS SHARED PYTHON
 #
-# Variables from the build: top_srcdir, top_builddir, LW_SCAN, LW_MILTER.
+# Variables from the build: top_srcdir, top_builddir, LW_SCAN, LW_MILTER, LW_IOC.
 # SHARED is ../shared beside the source tree (or $LW_SHARED).
 
 test_count=0
@@ -24,10 +24,11 @@ test_prereqs=" "
 : "${top_builddir:=$top_srcdir}"
 : "${LW_SCAN:=$top_builddir/analyzers/lurewatch-scan}"
 : "${LW_MILTER:=$top_builddir/milter/lurewatch-milter}"
+: "${LW_IOC:=$top_builddir/ioc/lurewatch-ioc}"
 : "${SHARED:=${LW_SHARED:-$top_srcdir/../shared}}"
 TEST_DATA=$top_srcdir/t/data
 PYTHON=/usr/bin/python3
-export top_srcdir top_builddir LW_SCAN LW_MILTER SHARED TEST_DATA PYTHON
+export top_srcdir top_builddir LW_SCAN LW_MILTER LW_IOC SHARED TEST_DATA PYTHON
 
 this_test=$(basename "$0" .sh)
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/lw-$this_test.XXXXXX")
