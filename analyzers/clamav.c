@@ -954,6 +954,20 @@ static int clamav_stale(void *state)
 }
 
 /* is_attachment - a part a user would open as a file, not the readable body */
+/*
+ * attachment_indicators - every attachment's hashes and name belong to the
+ * message's indicators, flagged or not: when the message itself is judged
+ * malicious, its attachments are what other agencies will want to block.
+ */
+static void attachment_indicators(struct scan *s, const struct lw_part *part)
+{
+    file_hashes(s, s->data, s->len);
+    lw_verdict_add_indicator(s->v, LW_IOC_SHA256, s->hashes.sha256);
+    lw_verdict_add_indicator(s->v, LW_IOC_MD5, s->hashes.md5);
+    lw_verdict_add_indicator(s->v, LW_IOC_SHA1, s->hashes.sha1);
+    lw_verdict_add_indicator(s->v, LW_IOC_FILENAME, part->filename);
+}
+
 static int is_attachment(const struct lw_part *part)
 {
     return part->filename != NULL
@@ -1068,8 +1082,10 @@ static int clamav_scan(const void *state, const struct lw_message *msg, struct l
         s.name = part->filename;
         s.data = g_bytes_get_data(part->data, &s.len);
         rc = scan_part(&s, part, err);
-        if (rc == 0 && is_attachment(part))
+        if (rc == 0 && is_attachment(part)) {
             file_checks(&s, label, part->filename, part->declared_type, s.data, s.len, 1);
+            attachment_indicators(&s, part);
+        }
         g_free(label);
         s.label = NULL;
     }

@@ -45,6 +45,7 @@ void lw_verdict_free(struct lw_verdict *v);
 struct lw_hit *lw_verdict_add_hit(struct lw_verdict *v, const char *analyzer,
                                   const char *rule, double score,
                                   const char *description, const char *evidence);
+void lw_verdict_add_indicator(struct lw_verdict *v, enum lw_ioc_type type, const char *value);
 void lw_hit_add_indicator(struct lw_verdict *v, struct lw_hit *hit,
                           enum lw_ioc_type type, const char *value);
 /* lw_hit_set_sighting - the hit is a sighting of indicator id of feed */
