@@ -1,9 +1,13 @@
 /*
  * url-extract.c - find every URL a message shows or hides (msg->urls)
  *
- * lw_urls_extract() runs at the end of lw_message_parse() and fills
- * msg->urls with struct lw_url entries (url.h), each normalized by
- * lw_url_parse() and labelled with where it was found:
+ * lw_message_parse() fills msg->urls with struct lw_url entries (url.h),
+ * each normalized by lw_url_parse() and labelled with where it was found.
+ * It calls lw_url_extract_begin(), renders every HTML body part through
+ * lw_url_extract_render() (one walk gives the text and the links), and
+ * ends with lw_url_extract_end() for plain text and attachments.
+ * lw_urls_extract() does all of it for a message built another way.
+ *
  *
  *   text parts     scheme URLs (http, https, ftp and defanged hxxp/fxp,
  *                  "[:]//"), bare "www." hosts and bare "host.tld/path"
@@ -24,10 +28,13 @@
  * so every consumer sees the real destination. Entries are de-duplicated by
  * (url, display, kind of place).
  *
+ * Each distinct URL is parsed once per message (mail repeats its links)
+ * and registrable domains are cached per message.
+ *
  * LIMITS. At most max_urls entries (then "max_urls" goes to msg->limits;
- * max_urls = 0 turns extraction off);
- * a URL longer than max_url_length is cut to it and "max_url_length" is
- * recorded. Attachments are scanned up to max_text_size bytes.
+ * max_urls = 0 turns extraction off); a URL longer than max_url_length is
+ * cut to it and "max_url_length" is recorded. Attachments are scanned up to
+ * max_text_size bytes. Every scan is linear in the input.
  */
 #include "config.h"
 
