@@ -3,7 +3,8 @@
  *
  * init loads every feed of feeds_dir into one immutable store (ioc/); an
  * empty feeds_dir, or a directory that does not exist, means no IOC
- * matching. A malformed feed does not stop the others (see ioc/feed.c;
+ * matching. A malformed feed does not stop the others, and at a reload
+ * (lw_engine_reload) it keeps the version the old engine had (see ioc/feed.c;
  * `lurewatch-ioc load --check` shows what a feeds directory holds).
  *
  * scan looks up, each with its type's matching rule (ioc/store.c):
@@ -55,8 +56,11 @@ static const struct { const char *rule; double score; } weights[LW_IOC_NTYPES] =
     [LW_IOC_MALWARE] = { "IOC_MALWARE", 10 },
 };
 
-static int ioc_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+/* ioc_reinit - load feeds_dir; a feed that is malformed now keeps its version from old_state */
+static int ioc_reinit(const struct lw_config *cfg, const void *old_state, void **state,
+                      struct lw_error *err)
 {
+    const struct ioc_state *old = old_state;
     struct ioc_state *st;
     char *paths[2] = { cfg->feeds_dir, NULL };
 
@@ -64,9 +68,15 @@ static int ioc_init(const struct lw_config *cfg, void **state, struct lw_error *
         return 0;
     st = g_new0(struct ioc_state, 1);
     st->reports = g_ptr_array_new_with_free_func((GDestroyNotify) lw_feed_report_free);
-    st->store = lw_feeds_load(paths, NULL, st->reports, g_get_real_time() / G_USEC_PER_SEC);
+    st->store = lw_feeds_load(paths, old ? old->store : NULL, st->reports,
+                              g_get_real_time() / G_USEC_PER_SEC);
     *state = st;
     return 0;
+}
+
+static int ioc_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+{
+    return ioc_reinit(cfg, NULL, state, err);
 }
 
 static void ioc_fini(void *state)
@@ -247,4 +257,5 @@ const struct lw_analyzer lw_analyzer_ioc = {
     .init = ioc_init,
     .scan = ioc_scan,
     .fini = ioc_fini,
+    .reinit = ioc_reinit,
 };
