@@ -36,5 +36,10 @@ struct lw_analyzer {
 
 extern const struct lw_analyzer lw_analyzer_structure;
 extern const struct lw_analyzer lw_analyzer_rules;
+/* social-engineering heuristics (issue 5) */
+extern const struct lw_analyzer lw_analyzer_impersonation;
+extern const struct lw_analyzer lw_analyzer_lookalike;
+extern const struct lw_analyzer lw_analyzer_headers;
+extern const struct lw_analyzer lw_analyzer_links;
 
 #endif

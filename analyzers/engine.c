@@ -27,6 +27,11 @@
 static const struct lw_analyzer *const registry[] = {
     &lw_analyzer_structure,
     &lw_analyzer_rules,
+    /* social-engineering heuristics (issue 5) */
+    &lw_analyzer_impersonation,
+    &lw_analyzer_lookalike,
+    &lw_analyzer_headers,
+    &lw_analyzer_links,
 };
 
 #define N_ANALYZERS G_N_ELEMENTS(registry)
