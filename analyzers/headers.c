@@ -25,6 +25,15 @@
  *     LW_HDR_AUTH_FAIL_PROTECTED   ... for one of the organization's domains
  *     LW_HDR_MSGID_UNRELATED       a brand or protected From whose Message-ID
  *                                  was made by an unrelated domain
+ *     LW_HDR_FROM_MALFORMED        From that parsers and mail clients read
+ *                                  differently: several mailboxes, or a first
+ *                                  "mailbox" without a domain ("Brand ,_<x@y>")
+ *     LW_HDR_FROM_BAD_DOMAIN       From domain that cannot exist: no public
+ *                                  suffix, bad characters (mail@correios)
+ *     LW_HDR_FROM_FREEHOST         From a free web-hosting service's domain
+ *                                  (site builders send forms as mail)
+ *     LW_HDR_RCPT_IN_SUBJECT       the recipient's address in the Subject, the
+ *                                  mass-personalization of phishing kits
  *     LW_HDR_DATE_FUTURE / _PAST   Date later than receipt by date_future_hours
  *                                  or older by date_past_days; receipt time
  *                                  is the date of the top Received field
@@ -39,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gio/gio.h>
+#include <libpsl.h>
 
 #include "analyzer.h"
 #include "identity.h"
@@ -319,6 +329,62 @@ static void check_date(const struct hdr_state *s, const struct lw_message *msg, 
     }
 }
 
+/* valid_domain - a lowercase host name of LDH labels below a public suffix */
+static int valid_domain(const char *domain)
+{
+    if (*domain == '\0' || strspn(domain, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(domain)
+        || domain[0] == '.' || domain[0] == '-' || strstr(domain, "..") || !strchr(domain, '.'))
+        return 0;
+    return psl_registrable_domain(psl_builtin(), domain) != NULL;
+}
+
+static void check_from(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
+{
+    const char *raw = lw_message_header(msg, "From");
+    char *ev;
+
+    if (msg->from_count > 1 || strchr(msg->from->addr, '@') == NULL) {
+        ev = g_strdup_printf("From: %.100s (%u mailboxes)", raw ? raw : "", msg->from_count);
+        lw_verdict_add_hit(v, A, "LW_HDR_FROM_MALFORMED", 3.0,
+                           "The From field is built so that filters and mail clients read different senders", ev);
+        g_free(ev);
+    } else if (!valid_domain(msg->from->domain)) {
+        ev = g_strdup_printf("From: %s", msg->from->addr);
+        lw_verdict_add_hit(v, A, "LW_HDR_FROM_BAD_DOMAIN", 3.0,
+                           "The sender's domain cannot exist on the Internet (forged sender)", ev);
+        g_free(ev);
+    } else if (lw_identity_kind(s->id, msg->from->domain) & LW_KIND_FREEHOST) {
+        ev = g_strdup_printf("From: %s", msg->from->addr);
+        lw_verdict_add_hit(v, A, "LW_HDR_FROM_FREEHOST", 2.5,
+                           "Sent from a free web-hosting service's domain, not a mail provider", ev);
+        g_free(ev);
+    }
+}
+
+/* check_subject_rcpt - the first To address, or its mailbox name, in the Subject */
+static void check_subject_rcpt(const struct lw_message *msg, struct lw_verdict *v)
+{
+    const char *to = lw_message_header(msg, "To");
+    char *addr = to ? lw_regex_group1("([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+)", 0, to) : NULL;
+    char *subj, *low, *ev;
+
+    if (addr == NULL || msg->subject == NULL) {
+        g_free(addr);
+        return;
+    }
+    subj = lw_identity_fold(msg->subject);
+    low = g_ascii_strdown(addr, -1);
+    if (strstr(subj, low)) {
+        ev = g_strdup_printf("Subject: %.100s", msg->subject);
+        lw_verdict_add_hit(v, A, "LW_HDR_RCPT_IN_SUBJECT", 2.0,
+                           "The recipient's own address is pasted into the Subject, as mass phishing kits do", ev);
+        g_free(ev);
+    }
+    g_free(subj);
+    g_free(low);
+    g_free(addr);
+}
+
 static int hdr_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                     struct lw_error *err)
 {
@@ -329,6 +395,8 @@ static int hdr_scan(const void *state, const struct lw_message *msg, struct lw_v
     check_date(s, msg, v);
     if (msg->from == NULL)
         return 0;
+    check_from(s, msg, v);
+    check_subject_rcpt(msg, v);
     check_reply_to(s, msg, v);
     check_origin(s, msg, v);
     check_auth(s, msg, v);

@@ -657,7 +657,8 @@ int lw_identity_lookalike(const struct lw_identity *id, const char *host, struct
 
     memset(out, 0, sizeof(*out));
     if (*f == '\0' || strlen(f) > 253 || lw_identity_is_protected(id, f)
-        || suffix_lookup(id->brand_domains, f) != NULL)
+        || suffix_lookup(id->brand_domains, f) != NULL
+        || (GPOINTER_TO_UINT(suffix_lookup(id->kinds, f)) & LW_KIND_FREEMAIL))
         goto done;
     if ((r = registrable(id, f)) == NULL || (dot = strchr(r, '.')) == NULL)
         goto done;

@@ -37,14 +37,44 @@
 
 #define A "impersonation"
 
+/* What the reader sees and who really sent it. */
+struct sender {
+    const char *name;       /* display name as a client shows it */
+    char *addr;             /* owned */
+    char *domain;           /* owned, lowercase */
+};
+
+/*
+ * sender_of - the display name and real address of From. A malformed From
+ * ("Brand ,_<x@evil.example>") parses as a domainless first mailbox; the
+ * reader then sees the whole field and mail goes to the last address in it.
+ */
+static void sender_of(const struct lw_message *msg, struct sender *s)
+{
+    const char *raw = lw_message_header(msg, "From");
+    char *addr;
+
+    s->name = msg->from->name;
+    s->addr = g_strdup(msg->from->addr);
+    s->domain = g_strdup(msg->from->domain);
+    if ((*s->domain == '\0' || msg->from_count > 1) && raw
+        && (addr = lw_regex_group1("([^\\s<>(),;\"]+@[A-Za-z0-9.-]+)[^@]*$", 0, raw)) != NULL) {
+        s->name = raw;
+        g_free(s->addr);
+        g_free(s->domain);
+        s->addr = addr;
+        s->domain = g_ascii_strdown(strrchr(addr, '@') + 1, -1);
+    }
+}
+
 /* add - one hit with the sender as indicator */
-static void add(struct lw_verdict *v, const struct lw_message *msg, const char *rule, double score,
+static void add(struct lw_verdict *v, const struct sender *s, const char *rule, double score,
                 const char *desc, const char *claim)
 {
-    char *ev = g_strdup_printf("From: \"%s\" <%s> (claims %s)", msg->from->name, msg->from->addr, claim);
+    char *ev = g_strdup_printf("From: \"%s\" <%s> (claims %s)", s->name, s->addr, claim);
     struct lw_hit *hit = lw_verdict_add_hit(v, A, rule, score, desc, ev);
 
-    lw_hit_add_indicator(v, hit, LW_IOC_EMAIL, msg->from->addr);
+    lw_hit_add_indicator(v, hit, LW_IOC_EMAIL, s->addr);
     g_free(ev);
 }
 
@@ -78,21 +108,21 @@ static void imp_fini(void *state)
 }
 
 /* check_org - protected names, domains and VIPs claimed by an outside sender */
-static int check_org(const struct lw_identity *id, const struct lw_message *msg, struct lw_verdict *v)
+static int check_org(const struct lw_identity *id, const struct sender *s, struct lw_verdict *v)
 {
-    const char *name = msg->from->name, *claim;
+    const char *name = s->name, *claim;
     int hits = 0;
 
-    if (lw_identity_is_protected(id, msg->from->domain))
+    if (lw_identity_is_protected(id, s->domain))
         return 0;
     if ((claim = lw_identity_protected_name_in(id, name)) != NULL && ++hits)
-        add(v, msg, "LW_IMP_PROTECTED_NAME", 6.0,
+        add(v, s, "LW_IMP_PROTECTED_NAME", 6.0,
             "Display name carries the organization's name but the sender is outside it", claim);
     if ((claim = lw_identity_protected_domain_in(id, name)) != NULL && ++hits)
-        add(v, msg, "LW_IMP_PROTECTED_DOMAIN", 6.0,
+        add(v, s, "LW_IMP_PROTECTED_DOMAIN", 6.0,
             "Display name shows one of the organization's domains but the sender is outside it", claim);
     if ((claim = lw_identity_vip_in(id, name)) != NULL && ++hits)
-        add(v, msg, "LW_IMP_VIP_EXTERNAL", 5.0,
+        add(v, s, "LW_IMP_VIP_EXTERNAL", 5.0,
             "Display name is a VIP of the organization but the mail comes from outside", claim);
     return hits;
 }
@@ -102,32 +132,38 @@ static int imp_scan(const void *state, const struct lw_message *msg, struct lw_v
 {
     const struct lw_identity *id = state;
     const struct lw_brand *brand = NULL;
+    struct sender snd, *s = &snd;
     const char *claim;
     char *named;
     int hits;
 
-    if (msg->from == NULL || msg->from->name == NULL || *msg->from->name == '\0')
+    if (msg->from == NULL)
         return 0;
-    hits = check_org(id, msg, v);
-    if ((named = address_in_name(msg->from->name)) != NULL) {
-        if (*msg->from->domain && !lw_identity_same_org(id, named, msg->from->domain) && ++hits)
-            add(v, msg, "LW_IMP_NAME_ADDR_DIFFERS", 3.0,
+    sender_of(msg, s);
+    if (*s->name == '\0')
+        goto done;
+    hits = check_org(id, s, v);
+    if ((named = address_in_name(s->name)) != NULL) {
+        if (*s->domain && !lw_identity_same_org(id, named, s->domain) && ++hits)
+            add(v, s, "LW_IMP_NAME_ADDR_DIFFERS", 3.0,
                 "Display name shows an email address of another domain than the real sender", named);
         g_free(named);
     }
-    if ((claim = lw_identity_brand_in(id, msg->from->name, &brand)) != NULL
-        && lw_identity_brand_of_host(id, msg->from->domain) != brand
-        && !lw_identity_is_protected(id, msg->from->domain) && ++hits)
-        add(v, msg, "LW_IMP_BRAND_NAME", 3.0,
+    if ((claim = lw_identity_brand_in(id, s->name, &brand)) != NULL
+        && lw_identity_brand_of_host(id, s->domain) != brand
+        && !lw_identity_is_protected(id, s->domain) && ++hits)
+        add(v, s, "LW_IMP_BRAND_NAME", 3.0,
             "Display name names a well-known brand or service, but the address is not that brand's", claim);
-    if (hits && (lw_identity_kind(id, msg->from->domain) & LW_KIND_FREEMAIL))
-        add(v, msg, "LW_IMP_FREEMAIL", 2.0,
-            "The impersonating display name comes from a free-mail address anyone can register",
-            msg->from->domain);
-    if (on_behalf(msg->from->name))
-        add(v, msg, "LW_IMP_ON_BEHALF", 2.5,
+    if (hits && (lw_identity_kind(id, s->domain) & LW_KIND_FREEMAIL))
+        add(v, s, "LW_IMP_FREEMAIL", 2.0,
+            "The impersonating display name comes from a free-mail address anyone can register", s->domain);
+    if (on_behalf(s->name))
+        add(v, s, "LW_IMP_ON_BEHALF", 2.5,
             "Display name spells out \"on behalf of\", imitating what mail clients show for delegated mail",
-            msg->from->name);
+            s->name);
+done:
+    g_free(s->addr);
+    g_free(s->domain);
     return 0;
 }
 

@@ -24,6 +24,10 @@
  *                               Latin with Cyrillic or Greek look-alike letters
  *     LW_TEXT_FANCY_LETTERS     mathematical, enclosed or full-width letters
  *                               in the subject or display name (𝐏𝐚𝐲𝐏𝐚𝐥)
+ *     LW_TEXT_INVISIBLE_CHARS   zero-width or other invisible characters
+ *                               between letters of the subject, display name
+ *                               or body text (A\u200bTENÇÃO): invisible to the
+ *                               reader, they break every keyword filter
  *
  *     Each rule hits once per message; the evidence lists up to three hosts
  *     with where each was seen and what it imitates. Hits carry domain
@@ -118,6 +122,34 @@ static int is_fancy(gunichar c)
         || (c >= 0x1f130 && c <= 0x1f189) || (c >= 0xff21 && c <= 0xff5a);
 }
 
+/* is_invisible_format - zero-width and joiner characters that render as nothing */
+static int is_invisible_format(gunichar c)
+{
+    return (c >= 0x200b && c <= 0x200d) || c == 0x2060 || c == 0x2061 || c == 0x2062 || c == 0x2063
+        || c == 0x034f || c == 0x180e || c == 0xfeff || c == 0x00ad;
+}
+
+/* invisible_inside - an invisible character between two letters of text */
+static int invisible_inside(const char *text)
+{
+    gunichar prev = 0;
+    int pending = 0;
+
+    for (const char *p = text; p && *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (is_invisible_format(c)) {
+            pending = g_unichar_isalpha(prev);
+            continue;
+        }
+        if (pending && g_unichar_isalpha(c))
+            return 1;
+        pending = 0;
+        prev = c;
+    }
+    return 0;
+}
+
 /* text_tricks - mixed-script words and fancy letters in a short header text */
 static void text_tricks(const struct lw_identity *id, const char *text, const char *where,
                         int *mixed, int *fancy, GString *ev_mixed, GString *ev_fancy)
@@ -162,6 +194,24 @@ static void check_text(const struct lw_identity *id, const struct lw_message *ms
         lw_verdict_add_hit(v, A, "LW_TEXT_MIXED_SCRIPT", 3.0,
                            "A word mixes Latin with Cyrillic or Greek look-alike letters to dodge filters",
                            em->str);
+    if (invisible_inside(msg->subject) || (msg->from && invisible_inside(msg->from->name))) {
+        lw_verdict_add_hit(v, A, "LW_TEXT_INVISIBLE_CHARS", 3.0,
+                           "Invisible characters inside words of the subject or sender name break keyword filters",
+                           "Subject or From name");
+    } else {
+        for (guint i = 0; i < msg->texts->len; i++) {
+            const struct lw_text *t = g_ptr_array_index(msg->texts, i);
+
+            if (invisible_inside(t->text)) {
+                char *ev = g_strdup_printf("body part %s", t->path);
+
+                lw_verdict_add_hit(v, A, "LW_TEXT_INVISIBLE_CHARS", 3.0,
+                                   "Invisible characters inside words of the text break keyword filters", ev);
+                g_free(ev);
+                break;
+            }
+        }
+    }
     if (fancy)
         lw_verdict_add_hit(v, A, "LW_TEXT_FANCY_LETTERS", 2.0,
                            "Subject or sender name written in decorative Unicode letters to dodge filters",
