@@ -150,6 +150,8 @@ char *lw_verdict_hits_summary(const struct lw_verdict *v, unsigned max)
     GPtrArray *sorted = g_ptr_array_copy(v->hits, NULL, NULL);
     GString *out = g_string_new(NULL);
 
+    /* The copy inherits the hits' free function; it must only borrow them. */
+    g_ptr_array_set_free_func(sorted, NULL);
     g_ptr_array_sort(sorted, hit_cmp_score);
     for (guint i = 0; i < sorted->len && i < max; i++) {
         const struct lw_hit *hit = g_ptr_array_index(sorted, i);
