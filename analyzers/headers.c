@@ -177,10 +177,11 @@ static void check_reply_to(const struct hdr_state *s, const struct lw_message *m
     g_free(ev);
 }
 
-/* is_official - From is the organization's or a brand's own domain */
+/* is_official - the organization's or a brand's own domain, not a free-mail one anyone can use */
 static int is_official(const struct lw_identity *id, const char *domain)
 {
-    return *domain && (lw_identity_is_protected(id, domain) || lw_identity_brand_of_host(id, domain));
+    return *domain && (lw_identity_is_protected(id, domain)
+                       || (lw_identity_brand_of_host(id, domain) && !(lw_identity_kind(id, domain) & LW_KIND_FREEMAIL)));
 }
 
 static void check_origin(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
@@ -323,19 +324,22 @@ static void check_date(const struct hdr_state *s, const struct lw_message *msg, 
         g_free(ev);
     } else if (-delta > (gint64) (s->cfg->date_past_days * 86400)) {
         ev = g_strdup_printf("Date: %s (%.0f days before receipt)", msg->date_raw ? msg->date_raw : "?", -delta / 86400.0);
-        lw_verdict_add_hit(v, A, "LW_HDR_DATE_PAST", 1.0,
+        lw_verdict_add_hit(v, A, "LW_HDR_DATE_PAST", 0.5,
                            "The Date is long before the message arrived (forged or replayed mail)", ev);
         g_free(ev);
     }
 }
 
-/* valid_domain - a lowercase host name of LDH labels below a public suffix */
+/* valid_domain - a lowercase host name of LDH labels, below an ICANN top-level domain */
 static int valid_domain(const char *domain)
 {
+    const char *tld = strrchr(domain, '.');
+
     if (*domain == '\0' || strspn(domain, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(domain)
-        || domain[0] == '.' || domain[0] == '-' || strstr(domain, "..") || !strchr(domain, '.'))
+        || domain[0] == '.' || domain[0] == '-' || strstr(domain, "..") || tld == NULL || tld[1] == '\0')
         return 0;
-    return psl_registrable_domain(psl_builtin(), domain) != NULL;
+    return psl_is_public_suffix2(psl_builtin(), tld + 1, PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE)
+           && !psl_is_public_suffix2(psl_builtin(), domain, PSL_TYPE_ICANN);
 }
 
 static void check_from(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
@@ -348,7 +352,7 @@ static void check_from(const struct hdr_state *s, const struct lw_message *msg, 
         lw_verdict_add_hit(v, A, "LW_HDR_FROM_MALFORMED", 3.0,
                            "The From field is built so that filters and mail clients read different senders", ev);
         g_free(ev);
-    } else if (!valid_domain(msg->from->domain)) {
+    } else if (!valid_domain(msg->from->domain) && g_str_is_ascii(msg->from->domain)) {
         ev = g_strdup_printf("From: %s", msg->from->addr);
         lw_verdict_add_hit(v, A, "LW_HDR_FROM_BAD_DOMAIN", 3.0,
                            "The sender's domain cannot exist on the Internet (forged sender)", ev);

@@ -203,11 +203,30 @@ static void add_keyword(struct lw_identity *id, const char *kw)
     g_ptr_array_add(id->keywords, g_strdup(kw));
 }
 
+/* split_fields - at most max fields separated by runs of blanks; the last takes the rest */
+static gchar **split_fields(const char *s, int max)
+{
+    GPtrArray *out = g_ptr_array_new();
+
+    while (*s) {
+        size_t n;
+
+        s += strspn(s, " \t");
+        if (*s == '\0')
+            break;
+        n = (int) out->len == max - 1 ? strlen(s) : strcspn(s, " \t");
+        g_ptr_array_add(out, g_strstrip(g_strndup(s, n)));
+        s += n;
+    }
+    g_ptr_array_add(out, NULL);
+    return (gchar **) g_ptr_array_free(out, FALSE);
+}
+
 /* parse_brand - "KEYWORD DOMAINS [NAMES...]" of a brand line */
 static int parse_brand(struct lw_identity *id, char *rest, const char **why)
 {
     struct lw_brand *b = g_new0(struct lw_brand, 1);
-    gchar **f = g_strsplit_set(g_strstrip(rest), " \t", 3);
+    gchar **f = split_fields(rest, 3);
     GPtrArray *names = g_ptr_array_new();
     int nf = (int) g_strv_length(f);
 
@@ -431,6 +450,17 @@ const struct lw_brand *lw_identity_brand_of_host(const struct lw_identity *id, c
 
     g_free(f);
     return b;
+}
+
+int lw_identity_host_of_brand(const struct lw_identity *id, const char *host, const struct lw_brand *b)
+{
+    char *f = fold_host(host ? host : "");
+    int yes = 0;
+
+    for (int i = 0; !yes && b->domains[i]; i++)
+        yes = host_matches(f, b->domains[i]);
+    g_free(f);
+    return yes;
 }
 
 unsigned lw_identity_kind(const struct lw_identity *id, const char *host)

@@ -122,11 +122,10 @@ static int is_fancy(gunichar c)
         || (c >= 0x1f130 && c <= 0x1f189) || (c >= 0xff21 && c <= 0xff5a);
 }
 
-/* is_invisible_format - zero-width and joiner characters that render as nothing */
+/* is_invisible_format - format characters (zero-width, joiners, U+070F...) and U+034F */
 static int is_invisible_format(gunichar c)
 {
-    return (c >= 0x200b && c <= 0x200d) || c == 0x2060 || c == 0x2061 || c == 0x2062 || c == 0x2063
-        || c == 0x034f || c == 0x180e || c == 0xfeff || c == 0x00ad;
+    return g_unichar_type(c) == G_UNICODE_FORMAT || c == 0x034f || c == 0x180e;
 }
 
 /* invisible_inside - an invisible character between two letters of text */
