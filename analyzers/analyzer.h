@@ -24,6 +24,9 @@
  * fini    frees the state. May be NULL.
  * version optional: a version string that belongs in every verdict (the
  *         ClamAV signature version), or NULL.
+ * stale   optional: 1 when what init loaded changed on disk (signature
+ *         directory), so the owner should build a new engine. Cheap (stat
+ *         calls); may be called from any one thread while others scan.
  */
 struct lw_analyzer {
     const char *name;
@@ -32,10 +35,12 @@ struct lw_analyzer {
                 struct lw_error *err);
     void (*fini)(void *state);
     const char *(*version)(const void *state);
+    int (*stale)(void *state);
 };
 
 extern const struct lw_analyzer lw_analyzer_structure;
 extern const struct lw_analyzer lw_analyzer_rules;
+extern const struct lw_analyzer lw_analyzer_clamav;
 /* social-engineering heuristics (issue 5) */
 extern const struct lw_analyzer lw_analyzer_impersonation;
 extern const struct lw_analyzer lw_analyzer_lookalike;

@@ -39,6 +39,19 @@ struct lw_config {
     long long max_text_size;
     double limit_score;
 
+    /* urls and indicators */
+    long long max_urls;
+    long long max_url_length;
+    char *feeds_dir;
+    /* attachments (libclamav) */
+    char *clamav_db;            /* comma-separated signature directories; "" = defaults */
+    long long clamav_max_scansize;
+    long long clamav_max_filesize;
+    long long clamav_max_files;
+    long long clamav_max_recursion;
+    long long clamav_max_scantime;  /* milliseconds */
+    char *clamav_tmpdir;        /* libclamav's scratch directory; "" = $TMPDIR or /tmp */
+
     /* daemon */
     char *milter_socket;
     char *user;
@@ -56,7 +69,7 @@ struct lw_config {
     char **vip_names;           /* display names of people worth impersonating */
     char **trusted_authserv_ids;/* Authentication-Results ids added by our own relays */
     char **internal_networks;   /* CIDR: clients that count as inside the organization */
-    char *brands_file;          /* commonly impersonated brands and service lists */
+    char *brands_file;          /* brands and service lists; "": the installed one if any */
     double date_future_hours;   /* Date later than the receipt time by more than this */
     double date_past_days;      /* Date earlier than the receipt time by more than this */
 };

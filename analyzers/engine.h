@@ -20,6 +20,13 @@ struct lw_message *lw_engine_parse(const struct lw_engine *e, const char *raw, s
 /* lw_engine_scan - run every analyzer; the caller owns the verdict */
 struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_message *msg);
 
+/*
+ * lw_engine_stale - 1 when an analyzer's on-disk input (ClamAV signature
+ * directories) changed since this engine was built: the caller should build
+ * a new engine with lw_engine_new and swap it in. Cheap (a stat per file).
+ */
+int lw_engine_stale(const struct lw_engine *e);
+
 enum lw_action lw_engine_action(const struct lw_config *cfg, double score);
 
 #endif

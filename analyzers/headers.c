@@ -48,7 +48,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gio/gio.h>
-#include <libpsl.h>
 
 #include "analyzer.h"
 #include "identity.h"
@@ -330,18 +329,6 @@ static void check_date(const struct hdr_state *s, const struct lw_message *msg, 
     }
 }
 
-/* valid_domain - a lowercase host name of LDH labels, below an ICANN top-level domain */
-static int valid_domain(const char *domain)
-{
-    const char *tld = strrchr(domain, '.');
-
-    if (*domain == '\0' || strspn(domain, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(domain)
-        || domain[0] == '.' || domain[0] == '-' || strstr(domain, "..") || tld == NULL || tld[1] == '\0')
-        return 0;
-    return psl_is_public_suffix2(psl_builtin(), tld + 1, PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE)
-           && !psl_is_public_suffix2(psl_builtin(), domain, PSL_TYPE_ICANN);
-}
-
 static void check_from(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     const char *raw = lw_message_header(msg, "From");
@@ -352,7 +339,7 @@ static void check_from(const struct hdr_state *s, const struct lw_message *msg, 
         lw_verdict_add_hit(v, A, "LW_HDR_FROM_MALFORMED", 3.0,
                            "The From field is built so that filters and mail clients read different senders", ev);
         g_free(ev);
-    } else if (!valid_domain(msg->from->domain) && g_str_is_ascii(msg->from->domain)) {
+    } else if (!lw_identity_valid_hostname(msg->from->domain) && g_str_is_ascii(msg->from->domain)) {
         ev = g_strdup_printf("From: %s", msg->from->addr);
         lw_verdict_add_hit(v, A, "LW_HDR_FROM_BAD_DOMAIN", 3.0,
                            "The sender's domain cannot exist on the Internet (forged sender)", ev);

@@ -290,7 +290,7 @@ static int load_brands(struct lw_identity *id, const char *path, struct lw_error
     int rc = 0;
 
     if (!g_file_get_contents(path, &text, NULL, &gerr)) {
-        lw_error_set(err, "brands_file: %s", gerr->message);
+        lw_error_set(err, "%s", gerr->message);
         g_error_free(gerr);
         return -1;
     }
@@ -355,6 +355,8 @@ struct lw_identity *lw_identity_new(const struct lw_config *cfg, struct lw_error
 {
     struct lw_identity *id = g_new0(struct lw_identity, 1);
     UErrorCode st = U_ZERO_ERROR;
+    const char *path = NULL;
+    struct lw_error why;
 
     id->psl = psl_builtin();
     id->spoof = uspoof_open(&st);
@@ -375,7 +377,13 @@ struct lw_identity *lw_identity_new(const struct lw_config *cfg, struct lw_error
         lw_identity_free(id);
         return NULL;
     }
-    if (cfg->brands_file && *cfg->brands_file && load_brands(id, cfg->brands_file, err) < 0) {
+    if (*cfg->brands_file) {
+        path = cfg->brands_file;
+    } else if (g_file_test(LW_BRANDS_FILE, G_FILE_TEST_EXISTS)) {
+        path = LW_BRANDS_FILE;
+    }
+    if (path && (lw_config_check_file_safety(path, &why) < 0 || load_brands(id, path, &why) < 0)) {
+        lw_error_set(err, "brands_file: %s", why.text);
         lw_identity_free(id);
         return NULL;
     }
@@ -410,6 +418,18 @@ static int host_matches(const char *host, const char *domain)
     if (domain[0] == '.')           /* wildcard form ".gov.tw": strictly below */
         return strcmp(host + h - d, domain) == 0;
     return strcmp(host + h - d, domain) == 0 && (h == d || host[h - d - 1] == '.');
+}
+
+/* lw_identity_valid_hostname - lowercase LDH labels below an ICANN top-level domain */
+int lw_identity_valid_hostname(const char *host)
+{
+    const char *tld = strrchr(host, '.');
+
+    if (*host == '\0' || strspn(host, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(host)
+        || host[0] == '.' || host[0] == '-' || strstr(host, "..") || tld == NULL || tld[1] == '\0')
+        return 0;
+    return psl_is_public_suffix2(psl_builtin(), tld + 1, PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE)
+           && !psl_is_public_suffix2(psl_builtin(), host, PSL_TYPE_ICANN);
 }
 
 int lw_identity_has_protected(const struct lw_identity *id)

@@ -30,7 +30,8 @@ struct lw_identity;
 
 /*
  * lw_identity_new - protected identities from the configuration plus the
- * brands file (brands_file, empty: none). NULL and err on a bad file.
+ * brands file (brands_file; empty: the installed LW_BRANDS_FILE when it
+ * exists, else none). NULL and err on a bad or unsafe file.
  */
 struct lw_identity *lw_identity_new(const struct lw_config *cfg, struct lw_error *err);
 void lw_identity_free(struct lw_identity *id);
@@ -41,6 +42,8 @@ char *lw_identity_fold(const char *s);
 char *lw_regex_group1(const char *pattern, GRegexCompileFlags flags, const char *subject);
 /* lw_identity_registrable - registrable domain of host (lowercase), or a copy of host (g_free) */
 char *lw_identity_registrable(const struct lw_identity *id, const char *host);
+/* lw_identity_valid_hostname - ASCII host name that can exist: LDH labels below an ICANN TLD */
+int lw_identity_valid_hostname(const char *host);
 /* lw_identity_same_org - do two hosts share a registrable domain? */
 int lw_identity_same_org(const struct lw_identity *id, const char *a, const char *b);
 /* lw_identity_is_protected - host is one of the organization's domains */

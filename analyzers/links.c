@@ -103,15 +103,10 @@ static int mismatch(const struct lw_identity *id, const struct lw_url *u)
         return 0;
     if ((shown = shown_domain(u->display)) == NULL)
         return 0;
-    /* "file.pdf" or "v2.0" are not hosts: want a known suffix and a real registrable part */
-    if (strchr(shown, '.') && !lw_identity_same_org(id, shown, u->host)) {
-        char *reg = lw_identity_registrable(id, shown);
-
-        differs = strcmp(reg, shown) == 0 || strchr(reg, '.') != NULL;
+    /* "Invoice.pdf" or "v2.0" are not host names: want a real top-level domain */
+    if (lw_identity_valid_hostname(shown) && !lw_identity_same_org(id, shown, u->host)) {
         b = lw_identity_brand_of_host(id, shown);
-        if (b && b == lw_identity_brand_of_host(id, u->host))
-            differs = 0;
-        g_free(reg);
+        differs = !(b && lw_identity_host_of_brand(id, u->host, b));
     }
     g_free(shown);
     return differs;
