@@ -367,7 +367,7 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
 {
     GOptionEntry entries[] = {
         { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt->config, "configuration file", "CONF" },
-        { "option", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &opt->overrides, "override one key", "KEY=VALUE" },
+        { "option", 'o', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->overrides, "override one key (UTF-8, whatever the locale)", "KEY=VALUE" },
         { "json", 'j', 0, G_OPTION_ARG_NONE, &opt->json, "one JSON object per message", NULL },
         { "urls", 0, 0, G_OPTION_ARG_NONE, &opt->urls, "print the URLs found (JSON) instead of the verdict", NULL },
         { "lint-rules", 0, 0, G_OPTION_ARG_FILENAME, &opt->lint, "check a rules file", "FILE" },
