@@ -32,6 +32,9 @@
  *                                  suffix, bad characters (mail@correios)
  *     LW_HDR_FROM_FREEHOST         From a free web-hosting service's domain
  *                                  (site builders send forms as mail)
+ *     LW_HDR_FROM_RANDOM_LOCAL     a sender mailbox name of random mixed case
+ *                                  (afAbPcZ@, DanvlIyBH@): kits generate one
+ *                                  per message to defeat sender reputation
  *     LW_HDR_RCPT_IN_SUBJECT       the recipient's address in the Subject, the
  *                                  mass-personalization of phishing kits
  *     LW_HDR_DATE_FUTURE / _PAST   Date later than receipt by date_future_hours
@@ -164,7 +167,7 @@ static void check_reply_to(const struct hdr_state *s, const struct lw_message *m
         return;
     ev = g_strdup_printf("From %s, Reply-To %s", msg->from->addr, msg->reply_to->addr);
     if (!(lw_identity_kind(s->id, rd) & LW_KIND_FREEMAIL))
-        lw_verdict_add_hit(v, A, "LW_HDR_REPLYTO_OTHER", 1.0,
+        lw_verdict_add_hit(v, A, "LW_HDR_REPLYTO_OTHER", 0.5,
                            "Replies go to another domain than the sender's", ev);
     else if (!claims_identity(s->id, msg))
         lw_verdict_add_hit(v, A, "LW_HDR_REPLYTO_FREEMAIL", 2.5,
@@ -329,27 +332,55 @@ static void check_date(const struct hdr_state *s, const struct lw_message *msg, 
     }
 }
 
+/*
+ * random_local - a local part of 5-24 letters (digits allowed) with at
+ * least two capitals after the first character, both cases present, and no
+ * separator: people and services write "jsmith", "John.Smith", "JohnSmith",
+ * "NoReply"; generators write "WkOhQAg".
+ */
+static int random_local(const char *addr)
+{
+    const char *at = strrchr(addr, '@');
+    size_t n = at ? (size_t) (at - addr) : 0;
+    int inner_upper = 0, lower = 0;
+
+    if (n < 5 || n > 24)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!g_ascii_isalnum(addr[i]))
+            return 0;
+        lower += g_ascii_islower(addr[i]);
+        inner_upper += i > 0 && g_ascii_isupper(addr[i]) && !g_ascii_isupper(addr[i - 1]);
+    }
+    return lower > 0 && inner_upper >= 2;
+}
+
+/* from_hit - one hit about the From address */
+static void from_hit(struct lw_verdict *v, const char *rule, double score, const char *desc, const char *from)
+{
+    char *ev = g_strdup_printf("From: %.100s", from);
+
+    lw_verdict_add_hit(v, A, rule, score, desc, ev);
+    g_free(ev);
+}
+
 static void check_from(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     const char *raw = lw_message_header(msg, "From");
-    char *ev;
 
-    if (msg->from_count > 1 || strchr(msg->from->addr, '@') == NULL) {
-        ev = g_strdup_printf("From: %.100s (%u mailboxes)", raw ? raw : "", msg->from_count);
-        lw_verdict_add_hit(v, A, "LW_HDR_FROM_MALFORMED", 3.0,
-                           "The From field is built so that filters and mail clients read different senders", ev);
-        g_free(ev);
-    } else if (!lw_identity_valid_hostname(msg->from->domain) && g_str_is_ascii(msg->from->domain)) {
-        ev = g_strdup_printf("From: %s", msg->from->addr);
-        lw_verdict_add_hit(v, A, "LW_HDR_FROM_BAD_DOMAIN", 3.0,
-                           "The sender's domain cannot exist on the Internet (forged sender)", ev);
-        g_free(ev);
-    } else if (lw_identity_kind(s->id, msg->from->domain) & LW_KIND_FREEHOST) {
-        ev = g_strdup_printf("From: %s", msg->from->addr);
-        lw_verdict_add_hit(v, A, "LW_HDR_FROM_FREEHOST", 2.5,
-                           "Sent from a free web-hosting service's domain, not a mail provider", ev);
-        g_free(ev);
-    }
+    if (msg->from_count > 1 || strchr(msg->from->addr, '@') == NULL)
+        from_hit(v, "LW_HDR_FROM_MALFORMED", 4.0,
+                 "The From field is built so that filters and mail clients read different senders", raw ? raw : "");
+    else if (!lw_identity_valid_hostname(msg->from->domain) && g_str_is_ascii(msg->from->domain))
+        from_hit(v, "LW_HDR_FROM_BAD_DOMAIN", 3.5,
+                 "The sender's domain cannot exist on the Internet (forged sender)", msg->from->addr);
+    else if (random_local(msg->from->addr))
+        from_hit(v, "LW_HDR_FROM_RANDOM_LOCAL", 2.5,
+                 "The sender's mailbox name is random mixed-case letters, generated per message by a mailing kit",
+                 msg->from->addr);
+    if (lw_identity_kind(s->id, msg->from->domain) & LW_KIND_FREEHOST)
+        from_hit(v, "LW_HDR_FROM_FREEHOST", 3.5,
+                 "Sent from a free web-hosting service's domain, not a mail provider", msg->from->addr);
 }
 
 /* check_subject_rcpt - the first To address, or its mailbox name, in the Subject */
@@ -367,7 +398,7 @@ static void check_subject_rcpt(const struct lw_message *msg, struct lw_verdict *
     low = g_ascii_strdown(addr, -1);
     if (strstr(subj, low)) {
         ev = g_strdup_printf("Subject: %.100s", msg->subject);
-        lw_verdict_add_hit(v, A, "LW_HDR_RCPT_IN_SUBJECT", 2.0,
+        lw_verdict_add_hit(v, A, "LW_HDR_RCPT_IN_SUBJECT", 3.5,
                            "The recipient's own address is pasted into the Subject, as mass phishing kits do", ev);
         g_free(ev);
     }

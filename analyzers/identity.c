@@ -615,8 +615,8 @@ static int near_label(const char *label, const char *target)
     return near;
 }
 
-/* has_token - is kw one of the '-'-separated tokens of s (or, when long, inside it)? */
-static int has_token(const char *s, const char *kw)
+/* has_token - is kw one of the '-'/'.'-separated tokens of s (or, when long and !strict, inside it)? */
+static int has_token(const char *s, const char *kw, int strict)
 {
     size_t n = strlen(kw);
 
@@ -624,7 +624,7 @@ static int has_token(const char *s, const char *kw)
         int left = p == s || p[-1] == '-' || p[-1] == '.';
         int right = p[n] == '\0' || p[n] == '-' || p[n] == '.';
 
-        if ((left && right) || n >= 7)
+        if ((left && right) || (!strict && n >= 7))
             return 1;
     }
     return 0;
@@ -675,7 +675,7 @@ int lw_identity_mixed_script(const struct lw_identity *id, const char *word)
 }
 
 /* check_label - skeleton, edit distance and combosquatting tests on a registrable label */
-static int check_label(const struct lw_identity *id, const char *label, struct lw_lookalike *out)
+static int check_label(const struct lw_identity *id, const char *label, int strict, struct lw_lookalike *out)
 {
     char *skel = skeleton(id, label);
     int hit = 0;
@@ -693,14 +693,15 @@ static int check_label(const struct lw_identity *id, const char *label, struct l
     for (guint i = 0; !hit && i < id->keywords->len; i++) {
         const char *kw = g_ptr_array_index(id->keywords, i);
 
-        if (strcmp(label, kw) != 0 && has_token(label, kw))
+        if (strcmp(label, kw) != 0 && has_token(label, kw, strict))
             hit = found(out, "LW_LOOKALIKE_COMBO", "brand or organization name combined with other words", kw);
     }
     g_free(skel);
     return hit;
 }
 
-int lw_identity_lookalike(const struct lw_identity *id, const char *host, struct lw_lookalike *out)
+int lw_identity_lookalike(const struct lw_identity *id, const char *host, int strict,
+                          struct lw_lookalike *out)
 {
     char *f = fold_host(host ? host : ""), *r = NULL, *label = NULL, *dot;
     int hit = 0;
@@ -723,12 +724,12 @@ int lw_identity_lookalike(const struct lw_identity *id, const char *host, struct
     }
     if (!hit && (lw_identity_kind(id, f) & LW_KIND_FREEHOST)) {
         for (guint i = 0; !hit && i < id->keywords->len; i++)
-            if (has_token(f, g_ptr_array_index(id->keywords, i)))
+            if (has_token(f, g_ptr_array_index(id->keywords, i), 1))
                 hit = found(out, "LW_LOOKALIKE_FREEHOST", "brand name on a free hosting site",
                             g_ptr_array_index(id->keywords, i));
     }
     if (!hit)
-        hit = check_label(id, label, out);
+        hit = check_label(id, label, strict, out);
     if (!hit && lw_identity_mixed_script(id, label))
         hit = found(out, "LW_LOOKALIKE_MIXED_SCRIPT", "letters from several scripts in one name", label);
 done:

@@ -73,9 +73,13 @@ int lw_identity_name_match(const char *hay_folded, const char *needle_folded);
  * lw_identity_lookalike - does host imitate a protected domain or a brand?
  * 1 with out filled (free out->target), 0 when not (or when host is the
  * real thing). Checks: confusable skeleton, edit distance, combosquatting,
- * subdomain impersonation, brand on free hosting, mixed scripts.
+ * subdomain impersonation, brand on free hosting, mixed scripts. With
+ * strict, a brand name counts in combinations only as a whole '-'-token
+ * (paypal-login), never inside a longer word (for link hosts, which name
+ * brands innocently far more often than sender domains do).
  */
-int lw_identity_lookalike(const struct lw_identity *id, const char *host, struct lw_lookalike *out);
+int lw_identity_lookalike(const struct lw_identity *id, const char *host, int strict,
+                          struct lw_lookalike *out);
 
 /* lw_identity_mixed_script - a word mixing scripts (Latin with Cyrillic/Greek), as ICU judges */
 int lw_identity_mixed_script(const struct lw_identity *id, const char *word);

@@ -152,7 +152,7 @@ static int imp_scan(const void *state, const struct lw_message *msg, struct lw_v
     if ((claim = lw_identity_brand_in(id, s->name, &brand)) != NULL
         && !lw_identity_host_of_brand(id, s->domain, brand)
         && !lw_identity_is_protected(id, s->domain) && ++hits)
-        add(v, s, "LW_IMP_BRAND_NAME", 3.0,
+        add(v, s, "LW_IMP_BRAND_NAME", 3.5,
             "Display name names a well-known brand or service, but the address is not that brand's", claim);
     if (hits && (lw_identity_kind(id, s->domain) & LW_KIND_FREEMAIL))
         add(v, s, "LW_IMP_FREEMAIL", 2.0,

@@ -5,8 +5,10 @@
  *     Link rules read the URLs url.c extracted (msg->urls); each hits once
  *     per message with up to three URLs as evidence and URL indicators:
  *
- *     LW_LINK_TEXT_MISMATCH  the anchor text shows a domain other than the
- *                            link's real target ("https://bank.com.tw" → evil)
+ *     LW_LINK_TEXT_MISMATCH  the anchor text is a web address (scheme or www.)
+ *                            of another site than the link's real target, and
+ *                            the link does not carry it (trackers encode the
+ *                            destination in the query): "https://bank.com.tw" → evil
  *     LW_LINK_IP_HOST        a web link to a bare IP address (or an IP in
  *                            decimal/hex/octal disguise)
  *     LW_LINK_USERINFO       "https://paypal.com@evil.example/": what precedes
@@ -71,28 +73,45 @@ enum { R_MISMATCH, R_IP, R_USERINFO, R_SHORT, R_DATA, R_JS, R_FILE, R_FORM, R_FR
 
 static const struct link_rule link_rules[R_N] = {
     [R_MISMATCH] = { "LW_LINK_TEXT_MISMATCH", 4.0, "Link text shows one domain but the link goes to another" },
-    [R_IP] = { "LW_LINK_IP_HOST", 2.5, "Link to a bare IP address instead of a named site" },
+    [R_IP] = { "LW_LINK_IP_HOST", 3.0, "Link to a bare IP address instead of a named site" },
     [R_USERINFO] = { "LW_LINK_USERINFO", 3.0, "Link hides its real host after an '@' (https://trusted.com@evil.example)" },
-    [R_SHORT] = { "LW_LINK_SHORTENER", 1.5, "Link through a URL shortener that hides the destination" },
+    [R_SHORT] = { "LW_LINK_SHORTENER", 2.5, "Link through a URL shortener that hides the destination" },
     [R_DATA] = { "LW_LINK_DATA_URI", 4.0, "Link is a data: URI that carries a whole page inside the link" },
     [R_JS] = { "LW_LINK_JAVASCRIPT", 3.0, "Link runs javascript: instead of opening a page" },
     [R_FILE] = { "LW_LINK_FILESHARE", 1.0, "Link to a file-sharing or cloud-storage service" },
     [R_FORM] = { "LW_LINK_FORM_SERVICE", 2.5, "Link to a form-builder service, often used to collect passwords" },
-    [R_FREEHOST] = { "LW_LINK_FREEHOST", 1.5, "Link to a page on a free web hosting service" },
+    [R_FREEHOST] = { "LW_LINK_FREEHOST", 2.0, "Link to a page on a free web hosting service" },
 };
 
-/* shown_domain - a host name the anchor text displays, or NULL (g_free) */
+/*
+ * shown_domain - the host of a URL the anchor text shows, or NULL (g_free).
+ * Only text that is itself a web address counts ("https://bank.example/x",
+ * "www.bank.example"): a bare name such as "Dilbert.com" in a newsletter is
+ * a title, and click-tracking links behind titles are everyday mail.
+ */
 static char *shown_domain(const char *display)
 {
-    char *host = lw_regex_group1("(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,})(?:[/:?#\\s]|$)",
-                                 G_REGEX_CASELESS, display);
+    char *text = g_strstrip(g_strdup(display));
+    char *host = lw_regex_group1("^(?:https?://|(?=www\\.))((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,})(?:[/:?#]\\S*)?$",
+                                 G_REGEX_CASELESS, text);
     char *low = host ? g_ascii_strdown(host, -1) : NULL;
 
     g_free(host);
+    g_free(text);
     return low;
 }
 
-/* mismatch - does the anchor text name a site the link does not go to? */
+/* carries - does the link's URL carry the shown host (a tracker's encoded destination)? */
+static int carries(const struct lw_url *u, const char *shown)
+{
+    char *unescaped = g_uri_unescape_string(u->url ? u->url : "", NULL);
+    int yes = unescaped && strstr(unescaped + strcspn(unescaped, "?"), shown) != NULL;
+
+    g_free(unescaped);
+    return yes || (u->target && strstr(u->target, shown));
+}
+
+/* mismatch - does the anchor text show a web address the link does not go to? */
 static int mismatch(const struct lw_identity *id, const struct lw_url *u)
 {
     char *shown;
@@ -103,8 +122,7 @@ static int mismatch(const struct lw_identity *id, const struct lw_url *u)
         return 0;
     if ((shown = shown_domain(u->display)) == NULL)
         return 0;
-    /* "Invoice.pdf" or "v2.0" are not host names: want a real top-level domain */
-    if (lw_identity_valid_hostname(shown) && !lw_identity_same_org(id, shown, u->host)) {
+    if (lw_identity_valid_hostname(shown) && !lw_identity_same_org(id, shown, u->host) && !carries(u, shown)) {
         b = lw_identity_brand_of_host(id, shown);
         differs = !(b && lw_identity_host_of_brand(id, u->host, b));
     }
@@ -367,7 +385,7 @@ static void check_html(const struct lw_message *msg, struct lw_verdict *v)
             char *sample = g_utf8_make_valid(h->hidden_sample->str, -1);
 
             ev = g_strdup_printf("part %s: %zu hidden characters: \"%.60s\"", t->path, h->hidden_chars, sample);
-            lw_verdict_add_hit(v, A, "LW_HTML_HIDDEN_TEXT", 2.0,
+            lw_verdict_add_hit(v, A, "LW_HTML_HIDDEN_TEXT", 3.5,
                                "Text hidden from the reader (invisible styles), used to mislead filters", ev);
             g_free(ev);
             g_free(sample);
@@ -375,7 +393,7 @@ static void check_html(const struct lw_message *msg, struct lw_verdict *v)
         if (h->images > 0 && h->links >= 1 && h->links <= 2 && nonspace_chars(t->text) < IMAGE_ONLY_TEXT) {
             ev = g_strdup_printf("part %s: %d image(s), %d link(s), %zu characters of text", t->path,
                                  h->images, h->links, nonspace_chars(t->text));
-            lw_verdict_add_hit(v, A, "LW_HTML_IMAGE_ONLY", 2.5,
+            lw_verdict_add_hit(v, A, "LW_HTML_IMAGE_ONLY", 3.0,
                                "The message is a picture with a link and almost no text for a filter to read", ev);
             g_free(ev);
         }

@@ -96,11 +96,12 @@ static void note(struct scan *s, size_t r, const char *host, const char *where, 
 static void test_host(struct scan *s, const char *host, const char *where)
 {
     struct lw_lookalike la;
+    int is_link = strcmp(where, "link") == 0;
 
     if (host == NULL || *host == '\0' || g_hash_table_contains(s->seen, host))
         return;
     g_hash_table_add(s->seen, g_strdup(host));
-    if (lw_identity_lookalike(s->id, host, &la)) {
+    if (lw_identity_lookalike(s->id, host, is_link, &la)) {
         note(s, rule_index(la.rule), host, where, la.target);
         g_free(la.target);
     } else if ((strstr(host, "xn--") || !g_str_is_ascii(host)) && !lw_identity_is_protected(s->id, host)) {
@@ -212,7 +213,7 @@ static void check_text(const struct lw_identity *id, const struct lw_message *ms
         }
     }
     if (fancy)
-        lw_verdict_add_hit(v, A, "LW_TEXT_FANCY_LETTERS", 2.0,
+        lw_verdict_add_hit(v, A, "LW_TEXT_FANCY_LETTERS", 3.0,
                            "Subject or sender name written in decorative Unicode letters to dodge filters",
                            ef->str);
     g_string_free(em, TRUE);
