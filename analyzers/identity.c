@@ -420,16 +420,22 @@ static int host_matches(const char *host, const char *domain)
     return strcmp(host + h - d, domain) == 0 && (h == d || host[h - d - 1] == '.');
 }
 
-/* lw_identity_valid_hostname - lowercase LDH labels below an ICANN top-level domain */
+/*
+ * lw_identity_valid_hostname - lowercase LDH labels below a suffix the ICANN
+ * section of the PSL lists (some ccTLDs are listed only as "co.za", never
+ * "za", so every proper suffix is tried), and not itself such a suffix.
+ */
 int lw_identity_valid_hostname(const char *host)
 {
-    const char *tld = strrchr(host, '.');
+    const psl_ctx_t *psl = psl_builtin();
+    int known = 0;
 
     if (*host == '\0' || strspn(host, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(host)
-        || host[0] == '.' || host[0] == '-' || strstr(host, "..") || tld == NULL || tld[1] == '\0')
+        || host[0] == '.' || host[0] == '-' || strstr(host, "..") || strchr(host, '.') == NULL)
         return 0;
-    return psl_is_public_suffix2(psl_builtin(), tld + 1, PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE)
-           && !psl_is_public_suffix2(psl_builtin(), host, PSL_TYPE_ICANN);
+    for (const char *p = strchr(host, '.'); p && !known; p = strchr(p + 1, '.'))
+        known = p[1] && psl_is_public_suffix2(psl, p + 1, PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE);
+    return known && !psl_is_public_suffix2(psl, host, PSL_TYPE_ICANN);
 }
 
 int lw_identity_has_protected(const struct lw_identity *id)

@@ -16,6 +16,10 @@
  *     LW_IMP_BRAND_NAME        a brand of brands_file in the display name,
  *                              sent from a domain that is not the brand's
  *     LW_IMP_FREEMAIL          any of the above from a free-mail address
+ *     LW_IMP_BRAND_SUBJECT     the Subject speaks to the reader for a brand
+ *                              ("Your Netflix payment", "您的蝦皮訂單"), the
+ *                              sender is not the brand, and it is not a reply
+ *                              or list traffic (news about brands is not)
  *     LW_IMP_ON_BEHALF         "on behalf of" / "代表寄件" written into the name:
  *                              clients write that themselves from Sender,
  *                              so a sender that types it imitates it
@@ -127,6 +131,34 @@ static int check_org(const struct lw_identity *id, const struct sender *s, struc
     return hits;
 }
 
+/* is_conversation - replies, forwards and mailing-list traffic talk about brands innocently */
+static int is_conversation(const struct lw_message *msg)
+{
+    return lw_message_header(msg, "List-Id") || lw_message_header(msg, "List-Post")
+           || lw_message_header(msg, "In-Reply-To")
+           || (msg->subject && g_regex_match_simple("^\\s*(re|fwd?|aw|wg|sv|vs|tr|答覆|回覆|转发|轉寄)\\s*[:：]",
+                                                    msg->subject, G_REGEX_CASELESS, 0));
+}
+
+/* check_subject_brand - a brand named in the Subject of mail the brand did not send */
+static void check_subject_brand(const struct lw_identity *id, const struct lw_message *msg,
+                                const struct sender *s, struct lw_verdict *v)
+{
+    const struct lw_brand *brand = NULL;
+    const char *claim;
+    char *ev;
+
+    if (msg->subject == NULL || is_conversation(msg)
+        || !g_regex_match_simple("\\b(your|you|you're|you've|you have)\\b|您|你的", msg->subject, G_REGEX_CASELESS, 0)
+        || (claim = lw_identity_brand_in(id, msg->subject, &brand)) == NULL
+        || lw_identity_host_of_brand(id, s->domain, brand) || lw_identity_is_protected(id, s->domain))
+        return;
+    ev = g_strdup_printf("Subject: %.80s; From: %s (claims %s)", msg->subject, s->addr, claim);
+    lw_verdict_add_hit(v, A, "LW_IMP_BRAND_SUBJECT", 2.5,
+                       "The subject speaks for a well-known brand or service that did not send the mail", ev);
+    g_free(ev);
+}
+
 static int imp_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                     struct lw_error *err)
 {
@@ -161,6 +193,7 @@ static int imp_scan(const void *state, const struct lw_message *msg, struct lw_v
         add(v, s, "LW_IMP_ON_BEHALF", 2.5,
             "Display name spells out \"on behalf of\", imitating what mail clients show for delegated mail",
             s->name);
+    check_subject_brand(id, msg, s, v);
 done:
     g_free(s->addr);
     g_free(s->domain);

@@ -28,6 +28,8 @@
  *                             size, white text with no background set)
  *     LW_HTML_IMAGE_ONLY      a body that is images and one or two links,
  *                             with almost no text for a filter to read
+ *     LW_HTML_ONLY            an HTML body with links and no plain-text
+ *                             alternative, as bulk kits send (weak alone)
  *     LW_QR_LURE              "scan the QR code" text plus an image: the
  *                             link travels as a picture no filter reads
  *
@@ -402,6 +404,20 @@ static void check_html(const struct lw_message *msg, struct lw_verdict *v)
     }
 }
 
+/* html_only - readable body exists only as HTML, and it has links */
+static int html_only(const struct lw_message *msg)
+{
+    int html = 0, plain = 0;
+
+    for (guint i = 0; i < msg->texts->len; i++) {
+        const struct lw_text *t = g_ptr_array_index(msg->texts, i);
+
+        html |= t->is_html;
+        plain |= !t->is_html && nonspace_chars(t->text) > 0;
+    }
+    return html && !plain && msg->urls && msg->urls->len > 0;
+}
+
 static int links_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                       struct lw_error *err)
 {
@@ -409,6 +425,9 @@ static int links_scan(const void *state, const struct lw_message *msg, struct lw
         return 0;
     check_urls(state, msg, v);
     check_html(msg, v);
+    if (html_only(msg))
+        lw_verdict_add_hit(v, A, "LW_HTML_ONLY", 0.5,
+                           "HTML with links and no plain-text version, as bulk-mailing kits send it", "no text/plain part");
     if (qr_text(msg) && has_image_part(msg))
         lw_verdict_add_hit(v, A, "LW_QR_LURE", 4.0,
                            "Asks the reader to scan a QR code sent as an image: a link no filter can read",
