@@ -54,12 +54,14 @@ static const char *const level_choices[] = { "error", "warning", "info", "debug"
 #define BIG 1e18
 
 static const struct key keys[] = {
-    /* policy */
-    { "tag_score", K_DOUBLE, OFF(tag_score), "5", 0, 1000, NULL,
+    /* policy: thresholds measured with lurewatch-scan --stats on the shared
+     * corpus (README, "Thresholds"): quarantine 4 held 65.6% of phishing
+     * and 0.24% of legitimate mail; nothing legitimate scored 12 or more. */
+    { "tag_score", K_DOUBLE, OFF(tag_score), "3", 0, 1000, NULL,
       "score at which a message is tagged (headers, optional subject prefix)" },
-    { "quarantine_score", K_DOUBLE, OFF(quarantine_score), "10", 0, 1000, NULL,
+    { "quarantine_score", K_DOUBLE, OFF(quarantine_score), "4", 0, 1000, NULL,
       "score at which a message is held in the MTA's quarantine (Postfix hold queue)" },
-    { "reject_score", K_DOUBLE, OFF(reject_score), "20", 0, 1000, NULL,
+    { "reject_score", K_DOUBLE, OFF(reject_score), "15", 0, 1000, NULL,
       "score at which a message is rejected with 550" },
     { "failure_policy", K_ENUM, OFF(failure_policy), "tempfail", 0, 0, failure_choices,
       "what to do when scanning fails internally: accept, or tempfail (client retries)" },

@@ -69,4 +69,16 @@ test_expect_success 'score.RULE overrides a built-in heuristic score' '
 	echo 7.5 >expect &&
 	test_cmp expect actual
 '
+test_expect_success 'subject speaking for a brand to the reader fires LW_IMP_BRAND_SUBJECT' '
+	mkmail m "From: Billing <billing@stream-help.example>" "Subject: Your Netflix payment was declined" &&
+	expect_rule LW_IMP_BRAND_SUBJECT m
+'
+test_expect_success 'near miss: news about a brand, a reply, and the brand itself' '
+	mkmail m "From: Feeds <rss@example.org>" "Subject: Microsoft redesign" &&
+	expect_no_rule LW_IMP_BRAND_SUBJECT m &&
+	mkmail n "From: Bob <bob@example.org>" "In-Reply-To: <a@example.org>" "Subject: Re: your Netflix account" &&
+	expect_no_rule LW_IMP_BRAND_SUBJECT n &&
+	mkmail o "From: Netflix <info@mailer.netflix.com>" "Subject: Your Netflix payment" &&
+	expect_no_rule LW_IMP_BRAND_SUBJECT o
+'
 test_done

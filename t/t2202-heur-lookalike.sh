@@ -86,4 +86,12 @@ test_expect_success 'near miss: an emoji ZWJ sequence is not between letters' '
 	mkmail m "From: A <a@example.com>" "Subject: $(printf "Family \360\237\221\250\342\200\215\360\237\221\251 photos")" &&
 	expect_no_rule LW_TEXT_INVISIBLE_CHARS m
 '
+test_expect_success 'link hosts count a brand only as a whole token; sender domains also inside words' '
+	mkmail m "From: A <a@example.com>" "Subject: x" -- "see https://www.outlooksecure.example/ for tips" &&
+	expect_no_rule LW_LOOKALIKE_COMBO m &&
+	mkmail n "From: A <a@example.com>" "Subject: x" -- "see https://outlook-secure.example/ now" &&
+	expect_rule LW_LOOKALIKE_COMBO n &&
+	mkmail o "From: Bradesco <sac@clientesbradescoprime.example>" "Subject: x" &&
+	expect_rule LW_LOOKALIKE_COMBO o
+'
 test_done

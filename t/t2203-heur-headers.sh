@@ -101,4 +101,12 @@ test_expect_success 'recipient address in the subject fires LW_HDR_RCPT_IN_SUBJE
 	mkmail n "From: A <a@example.com>" "To: user@agency.gov.tw" "Subject: your mailbox is full" &&
 	expect_no_rule LW_HDR_RCPT_IN_SUBJECT n
 '
+test_expect_success 'random mixed-case mailbox names fire LW_HDR_FROM_RANDOM_LOCAL' '
+	mkmail m "From: Offer <afAbPcZ@deck.example.com>" "Subject: x" &&
+	expect_rule LW_HDR_FROM_RANDOM_LOCAL m &&
+	mkmail n "From: John <JohnSmith@example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_RANDOM_LOCAL n &&
+	mkmail o "From: News <newsletter.team@example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_RANDOM_LOCAL o
+'
 test_done

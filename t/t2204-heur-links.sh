@@ -104,4 +104,32 @@ test_expect_success 'scan-the-QR-code text plus an image fires LW_QR_LURE; eithe
 	mkmail t "From: IT <it@example.com>" "Subject: x" -- "請用手機掃描 QR Code 完成報到。" &&
 	expect_no_rule LW_QR_LURE t
 '
+test_expect_success 'HTML with links and no plain text fires LW_HTML_ONLY; multipart/alternative does not' '
+	html m "<a href=\"https://www.example.com/\">site</a>" &&
+	expect_rule LW_HTML_ONLY m &&
+	cat >alt <<-\EOF &&
+	From: A <a@example.com>
+	To: user@agency.gov.tw
+	Subject: x
+	MIME-Version: 1.0
+	Content-Type: multipart/alternative; boundary=b
+
+	--b
+	Content-Type: text/plain; charset=utf-8
+
+	See https://www.example.com/
+	--b
+	Content-Type: text/html; charset=utf-8
+
+	<a href="https://www.example.com/">site</a>
+	--b--
+	EOF
+	expect_no_rule LW_HTML_ONLY alt
+'
+test_expect_success 'near miss: a tracker that carries the shown address is not a mismatch' '
+	html m "<a href=\"https://click.example.net/t?u=https%3A%2F%2Fwww.shop.example.com%2F\">https://www.shop.example.com/</a>" &&
+	expect_no_rule LW_LINK_TEXT_MISMATCH m &&
+	html n "<a href=\"https://click.example.net/t?id=1234\">Shop.example.com</a>" &&
+	expect_no_rule LW_LINK_TEXT_MISMATCH n
+'
 test_done

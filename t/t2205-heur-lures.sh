@@ -100,4 +100,25 @@ test_expect_success 'account threat plus link, and urgent money, fire their meta
 	lure LW_META_URGENT_MONEY "Urgent: the bank account details for remittance have changed" &&
 	calm LW_META_URGENT_MONEY "Urgent: the meeting moved to room 5"
 '
+test_expect_success 'reward surveys, crypto claims, sums of money, unfilled merge fields' '
+	lure LW_EN_REWARD_SURVEY "You have been selected! Complete a short survey to claim your reward" &&
+	lure LW_EN_CRYPTO_CLAIM "You are eligible to claim 1000 USDC tokens today" &&
+	lure LW_TEMPLATE_PLACEHOLDER "Hello [username], your reward is waiting" &&
+	calm LW_TEMPLATE_PLACEHOLDER "Use the [name] of the array as the key" &&
+	calm LW_EN_CRYPTO_CLAIM "We discussed the bitcoin whitepaper" &&
+	mkmail m "From: A <a@example.com>" "Subject: [username], say goodbye to debt" &&
+	expect_rule LW_SUBJ_PLACEHOLDER m &&
+	mkmail m "From: A <a@example.com>" "Subject: Your €500 voucher is ready" &&
+	expect_rule LW_SUBJ_MONEY_AMOUNT m &&
+	mkmail m "From: A <a@example.com>" "Subject: Minutes of the 2025 meeting" &&
+	expect_no_rule LW_SUBJ_MONEY_AMOUNT m
+'
+test_expect_success 'account-threat meta stays quiet in a conversation (In-Reply-To) or list (List-Id)' '
+	mkmail m "From: A <a@example.com>" "In-Reply-To: <x@example.com>" "Subject: Re: quota" \
+		-- "Your mailbox has exceeded its quota, see https://q.example.net/" &&
+	expect_no_rule LW_META_ACCOUNT_THREAT_LINK m &&
+	mkmail n "From: A <a@example.com>" "List-Id: <users.lists.example.org>" "Subject: quota" \
+		-- "Your mailbox has exceeded its quota, see https://q.example.net/" &&
+	expect_no_rule LW_META_ACCOUNT_THREAT_LINK n
+'
 test_done
