@@ -121,4 +121,20 @@ test_expect_success 'account-threat meta stays quiet in a conversation (In-Reply
 		-- "Your mailbox has exceeded its quota, see https://q.example.net/" &&
 	expect_no_rule LW_META_ACCOUNT_THREAT_LINK n
 '
+test_expect_success 'subject rules: rewards, subscriptions, advance-fee vocabulary (and near misses)' '
+	mkmail m "From: A <a@example.com>" "Subject: You have been selected for an exclusive gift" &&
+	expect_rule LW_SUBJ_REWARD m &&
+	mkmail m "From: A <a@example.com>" "Subject: 恭喜您獲得紅包" &&
+	expect_rule LW_SUBJ_REWARD m &&
+	mkmail m "From: A <a@example.com>" "Subject: Selected papers for the workshop" &&
+	expect_no_rule LW_SUBJ_REWARD m &&
+	mkmail m "From: A <a@example.com>" "Subject: Your Norton subscription has expired" &&
+	expect_rule LW_SUBJ_SUBSCRIPTION m &&
+	mkmail m "From: A <a@example.com>" "Subject: Subscription list for the newsletter" &&
+	expect_no_rule LW_SUBJ_SUBSCRIPTION m &&
+	mkmail m "From: A <a@example.com>" "Subject: EMAIL BARRISTER JAN FOR YOUR AWARDED SUM" &&
+	expect_rule LW_SUBJ_ADVANCE_FEE m &&
+	mkmail m "From: A <a@example.com>" "Subject: Bar crawl next Friday" &&
+	expect_no_rule LW_SUBJ_ADVANCE_FEE m
+'
 test_done
