@@ -63,6 +63,7 @@ struct hdr_state {
     GPtrArray *networks;                /* GInetAddressMask */
 };
 
+/* hdr_init - internal networks parsed and the identity state built */
 static int hdr_init(const struct lw_config *cfg, void **state, struct lw_error *err)
 {
     struct hdr_state *s = g_new0(struct hdr_state, 1);
@@ -91,6 +92,7 @@ static int hdr_init(const struct lw_config *cfg, void **state, struct lw_error *
     return 0;
 }
 
+/* hdr_fini - free the analyzer state */
 static void hdr_fini(void *state)
 {
     struct hdr_state *s = state;
@@ -157,6 +159,7 @@ static int claims_identity(const struct lw_identity *id, const struct lw_message
                   || lw_identity_vip_in(id, n) || lw_identity_brand_in(id, n, &b));
 }
 
+/* check_reply_to - where replies go, compared with the sender */
 static void check_reply_to(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     const char *rd = msg->reply_to ? msg->reply_to->domain : NULL;
@@ -186,6 +189,7 @@ static int is_official(const struct lw_identity *id, const char *domain)
                        || (lw_identity_brand_of_host(id, domain) && !(lw_identity_kind(id, domain) & LW_KIND_FREEMAIL)));
 }
 
+/* check_origin - internal From from outside; official From with foreign bounces or Message-ID */
 static void check_origin(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     const char *rp = msg->return_path ? msg->return_path->domain : NULL;
@@ -244,6 +248,7 @@ static char *strip_comments(const char *s)
     return g_string_free(out, FALSE);
 }
 
+/* trusted_id - the authserv-id of one Authentication-Results value is in trusted_authserv_ids */
 static int trusted_id(const struct lw_config *cfg, const char *value)
 {
     size_t n = strcspn(value, "; \t\r\n");
@@ -256,6 +261,7 @@ static int trusted_id(const struct lw_config *cfg, const char *value)
     return 0;
 }
 
+/* check_auth - SPF/DKIM/DMARC failure reported by a trusted relay, once per message */
 static void check_auth(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     for (guint i = 0; i < msg->auth_results->len; i++) {
@@ -310,6 +316,7 @@ static gint64 receipt_time(const struct lw_message *msg)
     return t;
 }
 
+/* check_date - Date far after or before receipt */
 static void check_date(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     gint64 now, delta;
@@ -364,6 +371,7 @@ static void from_hit(struct lw_verdict *v, const char *rule, double score, const
     g_free(ev);
 }
 
+/* check_from - From fields that are malformed, impossible, generated, or on free hosting */
 static void check_from(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     const char *raw = lw_message_header(msg, "From");
@@ -407,6 +415,7 @@ static void check_subject_rcpt(const struct lw_message *msg, struct lw_verdict *
     g_free(addr);
 }
 
+/* hdr_scan - every header consistency test */
 static int hdr_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                     struct lw_error *err)
 {

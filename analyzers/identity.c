@@ -98,6 +98,7 @@ static char *fold_host(const char *host)
     return folded;
 }
 
+/* skeleton - the ICU confusable skeleton of s (g_free); s itself if ICU fails */
 static char *skeleton(const struct lw_identity *id, const char *s)
 {
     char buf[SKEL_MAX];
@@ -109,6 +110,7 @@ static char *skeleton(const struct lw_identity *id, const char *s)
     return g_strndup(buf, (gsize) n);
 }
 
+/* fold_list - a folded copy of a configuration list (g_strfreev) */
 static char **fold_list(char **list)
 {
     GPtrArray *out = g_ptr_array_new();
@@ -119,6 +121,7 @@ static char **fold_list(char **list)
     return (char **) g_ptr_array_free(out, FALSE);
 }
 
+/* brand_free - free one brand of the brands file */
 static void brand_free(gpointer p)
 {
     struct lw_brand *b = p;
@@ -129,6 +132,7 @@ static void brand_free(gpointer p)
     g_free(b);
 }
 
+/* target_free - free one lookalike target */
 static void target_free(gpointer p)
 {
     struct target *t = p;
@@ -147,6 +151,7 @@ static char *registrable(const struct lw_identity *id, const char *folded)
     return r ? g_strdup(r) : NULL;
 }
 
+/* lw_identity_registrable - registrable domain of host, or host itself when it has none */
 char *lw_identity_registrable(const struct lw_identity *id, const char *host)
 {
     char *folded = fold_host(host ? host : ""), *r = registrable(id, folded);
@@ -157,6 +162,7 @@ char *lw_identity_registrable(const struct lw_identity *id, const char *host)
     return r;
 }
 
+/* lw_identity_same_org - 1 when a and b have the same registrable domain */
 int lw_identity_same_org(const struct lw_identity *id, const char *a, const char *b)
 {
     char *ra = lw_identity_registrable(id, a), *rb = lw_identity_registrable(id, b);
@@ -193,6 +199,7 @@ static void add_target(struct lw_identity *id, const char *domain)
     g_free(folded);
 }
 
+/* add_keyword - remember a combosquatting keyword (3+ characters, once) */
 static void add_keyword(struct lw_identity *id, const char *kw)
 {
     if (strlen(kw) < 3)
@@ -351,6 +358,7 @@ static void add_protected(struct lw_identity *id)
     }
 }
 
+/* lw_identity_new - build the read-only identity state (see identity.h) */
 struct lw_identity *lw_identity_new(const struct lw_config *cfg, struct lw_error *err)
 {
     struct lw_identity *id = g_new0(struct lw_identity, 1);
@@ -391,6 +399,7 @@ struct lw_identity *lw_identity_new(const struct lw_config *cfg, struct lw_error
     return id;
 }
 
+/* lw_identity_free - free everything lw_identity_new built */
 void lw_identity_free(struct lw_identity *id)
 {
     if (id == NULL)
@@ -438,11 +447,13 @@ int lw_identity_valid_hostname(const char *host)
     return known && !psl_is_public_suffix2(psl, host, PSL_TYPE_ICANN);
 }
 
+/* lw_identity_has_protected - are any protected_domains configured? */
 int lw_identity_has_protected(const struct lw_identity *id)
 {
     return id->protected_domains[0] != NULL;
 }
 
+/* lw_identity_is_protected - host is, or is below, one of protected_domains */
 int lw_identity_is_protected(const struct lw_identity *id, const char *host)
 {
     char *f = fold_host(host ? host : "");
@@ -469,6 +480,7 @@ static gpointer suffix_lookup(GHashTable *table, const char *folded)
     return NULL;
 }
 
+/* lw_identity_brand_of_host - the first brand listing host (or a domain above it) */
 const struct lw_brand *lw_identity_brand_of_host(const struct lw_identity *id, const char *host)
 {
     char *f = fold_host(host ? host : "");
@@ -478,6 +490,7 @@ const struct lw_brand *lw_identity_brand_of_host(const struct lw_identity *id, c
     return b;
 }
 
+/* lw_identity_host_of_brand - host is one of brand b's domains or below one */
 int lw_identity_host_of_brand(const struct lw_identity *id, const char *host, const struct lw_brand *b)
 {
     char *f = fold_host(host ? host : "");
@@ -489,6 +502,7 @@ int lw_identity_host_of_brand(const struct lw_identity *id, const char *host, co
     return yes;
 }
 
+/* lw_identity_kind - the LW_KIND_* bits of host or of the nearest listed domain above it */
 unsigned lw_identity_kind(const struct lw_identity *id, const char *host)
 {
     char *f = fold_host(host ? host : "");
@@ -498,6 +512,7 @@ unsigned lw_identity_kind(const struct lw_identity *id, const char *host)
     return k;
 }
 
+/* is_word_char - a letter or digit that makes a word boundary (not CJK) */
 static int is_word_char(gunichar c)
 {
     return g_unichar_isalnum(c) && c < 0x2e80;     /* CJK has no word boundaries */
@@ -524,6 +539,7 @@ int lw_identity_name_match(const char *hay, const char *needle)
     return 0;
 }
 
+/* name_in_list - the first folded list entry found as a word in display */
 static const char *name_in_list(char **list, const char *display)
 {
     char *f = lw_identity_fold(display);
@@ -536,16 +552,19 @@ static const char *name_in_list(char **list, const char *display)
     return found;
 }
 
+/* lw_identity_protected_name_in - a protected name in display, or NULL */
 const char *lw_identity_protected_name_in(const struct lw_identity *id, const char *display)
 {
     return name_in_list(id->protected_names, display);
 }
 
+/* lw_identity_vip_in - a VIP name in display, or NULL */
 const char *lw_identity_vip_in(const struct lw_identity *id, const char *display)
 {
     return name_in_list(id->vip_names, display);
 }
 
+/* lw_identity_protected_domain_in - a protected domain written in display, or NULL */
 const char *lw_identity_protected_domain_in(const struct lw_identity *id, const char *display)
 {
     char *f = lw_identity_fold(display);
@@ -608,6 +627,7 @@ static int osa_distance(const gunichar *a, glong la, const gunichar *b, glong lb
     return d[la][lb];
 }
 
+/* near_label - label within the allowed edit distance of target (by target length) */
 static int near_label(const char *label, const char *target)
 {
     glong la, lb;
@@ -636,6 +656,7 @@ static int has_token(const char *s, const char *kw, int strict)
     return 0;
 }
 
+/* found - fill a lookalike result; returns 1 for "hit = found(...)" */
 static int found(struct lw_lookalike *out, const char *rule, const char *how, const char *target)
 {
     out->rule = rule;
@@ -672,6 +693,7 @@ static const char *subdomain_claims(const struct lw_identity *id, const char *su
     return claim;
 }
 
+/* lw_identity_mixed_script - ICU says word fails the moderately restrictive level */
 int lw_identity_mixed_script(const struct lw_identity *id, const char *word)
 {
     UErrorCode st = U_ZERO_ERROR;

@@ -92,6 +92,7 @@ static char *address_in_name(const char *name)
     return low;
 }
 
+/* on_behalf - the display name spells out a delegation */
 static int on_behalf(const char *name)
 {
     char *f = lw_identity_fold(name);
@@ -101,11 +102,13 @@ static int on_behalf(const char *name)
     return yes;
 }
 
+/* imp_init - the identity state for this engine */
 static int imp_init(const struct lw_config *cfg, void **state, struct lw_error *err)
 {
     return (*state = lw_identity_new(cfg, err)) != NULL ? 0 : -1;
 }
 
+/* imp_fini - free the identity state */
 static void imp_fini(void *state)
 {
     lw_identity_free(state);
@@ -159,6 +162,7 @@ static void check_subject_brand(const struct lw_identity *id, const struct lw_me
     g_free(ev);
 }
 
+/* imp_scan - compare what the From display name claims with who sent the mail */
 static int imp_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                     struct lw_error *err)
 {

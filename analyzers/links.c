@@ -53,11 +53,13 @@
 #define IMAGE_ONLY_TEXT 60
 #define MAX_STACK 256
 
+/* links_init - the identity state for this engine */
 static int links_init(const struct lw_config *cfg, void **state, struct lw_error *err)
 {
     return (*state = lw_identity_new(cfg, err)) != NULL ? 0 : -1;
 }
 
+/* links_fini - free the identity state */
 static void links_fini(void *state)
 {
     lw_identity_free(state);
@@ -162,6 +164,7 @@ static unsigned classify(const struct lw_identity *id, const struct lw_url *u)
     return bits;
 }
 
+/* check_urls - every URL classified; one hit per rule with up to three URLs */
 static void check_urls(const struct lw_identity *id, const struct lw_message *msg, struct lw_verdict *v)
 {
     GString *ev[R_N];
@@ -223,6 +226,7 @@ struct html_scan {
     GString *hidden_sample;
 };
 
+/* attr - the value of attribute name, or NULL */
 static const char *attr(const struct lw_html_attr *attrs, const char *name)
 {
     for (int i = 0; attrs && attrs[i].name; i++)
@@ -231,6 +235,7 @@ static const char *attr(const struct lw_html_attr *attrs, const char *name)
     return NULL;
 }
 
+/* is_void - elements that never have content or an end tag */
 static int is_void(const char *name)
 {
     static const char *const v[] = { "br", "img", "input", "meta", "link", "hr", "area", "base",
@@ -272,6 +277,7 @@ static int style_hides(const char *style, const char *font_size, int has_bg)
     return hides;
 }
 
+/* on_start - count forms, password fields, images, links; push the element with its visibility */
 static void on_start(void *ud, const char *name, const struct lw_html_attr *attrs, int self_closing)
 {
     struct html_scan *h = ud;
@@ -303,6 +309,7 @@ static void on_start(void *ud, const char *name, const struct lw_html_attr *attr
     h->stack[h->depth++] = f;
 }
 
+/* on_end - pop back to the matching open element, if any */
 static void on_end(void *ud, const char *name)
 {
     struct html_scan *h = ud;
@@ -315,6 +322,7 @@ static void on_end(void *ud, const char *name)
     }
 }
 
+/* on_text - count visible characters inside hidden elements */
 static void on_text(void *ud, const char *text, size_t len)
 {
     struct html_scan *h = ud;
@@ -329,6 +337,7 @@ static void on_text(void *ud, const char *text, size_t len)
         g_string_append_len(h->hidden_sample, text, (gssize) MIN(len, 60));
 }
 
+/* nonspace_chars - characters that are not white space */
 static size_t nonspace_chars(const char *s)
 {
     size_t n = 0;
@@ -338,6 +347,7 @@ static size_t nonspace_chars(const char *s)
     return n;
 }
 
+/* has_image_part - any part declared or sniffed as an image */
 static int has_image_part(const struct lw_message *msg)
 {
     for (guint i = 0; i < msg->parts->len; i++) {
@@ -350,6 +360,7 @@ static int has_image_part(const struct lw_message *msg)
     return 0;
 }
 
+/* qr_text - "scan the QR code" wording in the body or subject */
 static int qr_text(const struct lw_message *msg)
 {
     static const char *pat = "(scan|掃描|扫描|掃一掃|扫一扫|掃碼|扫码).{0,30}(qr|二維碼|二维码|條碼|条码|行動條碼)"
@@ -364,6 +375,7 @@ static int qr_text(const struct lw_message *msg)
     return msg->subject && g_regex_match_simple(pat, msg->subject, G_REGEX_CASELESS, 0);
 }
 
+/* check_html - password forms, hidden text and image-only bodies in each HTML part */
 static void check_html(const struct lw_message *msg, struct lw_verdict *v)
 {
     for (guint i = 0; i < msg->texts->len; i++) {
@@ -418,6 +430,7 @@ static int html_only(const struct lw_message *msg)
     return html && !plain && msg->urls && msg->urls->len > 0;
 }
 
+/* links_scan - link rules, HTML rules, HTML-only and QR lures */
 static int links_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                       struct lw_error *err)
 {

@@ -73,6 +73,7 @@ struct scan {
     GHashTable *seen;               /* hosts already tested */
 };
 
+/* rule_index - index of a rule id in rules[] (0 if unknown) */
 static size_t rule_index(const char *rule)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(rules); i++)
@@ -81,6 +82,7 @@ static size_t rule_index(const char *rule)
     return 0;
 }
 
+/* note - count one host for rule r and keep it as evidence (up to MAX_EVIDENCE) */
 static void note(struct scan *s, size_t r, const char *host, const char *where, const char *what)
 {
     struct pending *p = &s->p[r];
@@ -109,6 +111,7 @@ static void test_host(struct scan *s, const char *host, const char *where)
     }
 }
 
+/* msgid_domain - the part after the last @ of a Message-ID, or NULL */
 static const char *msgid_domain(const char *mid)
 {
     const char *at = mid ? strrchr(mid, '@') : NULL;
@@ -182,6 +185,7 @@ static void text_tricks(const struct lw_identity *id, const char *text, const ch
     g_strfreev(words);
 }
 
+/* check_text - mixed scripts, fancy letters and invisible characters in short texts and the body */
 static void check_text(const struct lw_identity *id, const struct lw_message *msg, struct lw_verdict *v)
 {
     int mixed = 0, fancy = 0;
@@ -220,16 +224,19 @@ static void check_text(const struct lw_identity *id, const struct lw_message *ms
     g_string_free(ef, TRUE);
 }
 
+/* la_init - the identity state for this engine */
 static int la_init(const struct lw_config *cfg, void **state, struct lw_error *err)
 {
     return (*state = lw_identity_new(cfg, err)) != NULL ? 0 : -1;
 }
 
+/* la_fini - free the identity state */
 static void la_fini(void *state)
 {
     lw_identity_free(state);
 }
 
+/* la_scan - test every host the message names, then its short texts */
 static int la_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                    struct lw_error *err)
 {
