@@ -265,7 +265,7 @@ static int trusted_id(const struct lw_config *cfg, const char *value)
 static void check_auth(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     for (guint i = 0; i < msg->auth_results->len; i++) {
-        char *value = strip_comments(g_strstrip(g_strdup(g_ptr_array_index(msg->auth_results, i))));
+        char *value = g_strstrip(strip_comments(g_ptr_array_index(msg->auth_results, i)));
         char *spf = NULL, *dkim = NULL, *dmarc = NULL, *ev;
         int fail;
 
