@@ -391,21 +391,32 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
     return ok ? 0 : -1;
 }
 
+/* free_options - what GOption allocated */
+static void free_options(struct options *opt)
+{
+    g_strfreev(opt->inputs);
+    g_strfreev(opt->overrides);
+    g_free(opt->config);
+    g_free(opt->lint);
+}
+
 int main(int argc, char **argv)
 {
     struct options opt = { 0 };
     struct lw_error err;
-    struct lw_config *cfg;
+    struct lw_config *cfg = NULL;
     struct run run = { &opt, NULL, 0, 0, NULL, 0 };
-    int rc;
+    int rc = 2;
 
     if (parse_options(&argc, &argv, &opt) < 0)
-        return 2;
-    if (opt.lint)
-        return lint_rules(opt.lint);
+        goto out;
+    if (opt.lint) {
+        rc = lint_rules(opt.lint);
+        goto out;
+    }
     if ((cfg = lw_config_setup(opt.config, opt.overrides, &err)) == NULL) {
         fprintf(stderr, "lurewatch-scan: %s\n", err.text);
-        return 2;
+        goto out;
     }
     if (opt.sample) {
         struct lw_config *dflt = lw_config_new();
@@ -413,25 +424,24 @@ int main(int argc, char **argv)
         fputs(SAMPLE_HEADER, stdout);
         lw_config_dump(dflt, stdout, 1);
         lw_config_free(dflt);
-        lw_config_free(cfg);
-        return 0;
+        rc = 0;
+        goto out;
     }
     if (opt.dump) {
         lw_config_dump(cfg, stdout, 0);
-        lw_config_free(cfg);
-        return 0;
+        rc = 0;
+        goto out;
     }
     if (opt.inputs == NULL) {
         fprintf(stderr, "lurewatch-scan: no input; give FILE, DIR or - (see --help)\n");
-        lw_config_free(cfg);
-        return 2;
+        goto out;
     }
     lw_gmime_init();
-    if ((run.engine = lw_engine_new(cfg, &err)) == NULL) {
+    run.engine = lw_engine_new(cfg, &err);      /* takes cfg, even on failure */
+    cfg = NULL;
+    if (run.engine == NULL) {
         fprintf(stderr, "lurewatch-scan: %s\n", err.text);
-        return 2;
-    }
-    if (opt.stats) {
+    } else if (opt.stats) {
         rc = run_stats(&run, lw_engine_config(run.engine));
     } else {
         for (int i = 0; opt.inputs[i]; i++)
@@ -440,9 +450,8 @@ int main(int argc, char **argv)
     }
     lw_engine_unref(run.engine);
     g_mime_shutdown();
-    g_strfreev(opt.inputs);
-    g_strfreev(opt.overrides);
-    g_free(opt.config);
-    g_free(opt.lint);
+out:
+    lw_config_free(cfg);
+    free_options(&opt);
     return rc;
 }
