@@ -137,4 +137,15 @@ test_expect_success 'subject rules: rewards, subscriptions, advance-fee vocabula
 	mkmail m "From: A <a@example.com>" "Subject: Bar crawl next Friday" &&
 	expect_no_rule LW_SUBJ_ADVANCE_FEE m
 '
+test_expect_success 'Taiwan-specific lures: e-invoice prizes, fines, insurance refunds, data updates, summons' '
+	lure LW_ZH_EINVOICE_PRIZE "您的雲端發票已中獎，請於期限內領獎" &&
+	lure LW_ZH_TRAFFIC_FINE "您有一筆交通罰單逾期未繳" &&
+	lure LW_EN_TOLL_FINE "You have an unpaid toll balance of \$3.75" &&
+	lure LW_ZH_INSURANCE_REFUND "您的健保溢繳退費尚未領取" &&
+	lure LW_ZH_UPDATE_DATA "請立即更新您的個人資料" &&
+	lure LW_ZH_COURT_SUMMONS "地檢署通知：您的帳戶涉嫌洗錢已被凍結" &&
+	calm LW_ZH_EINVOICE_PRIZE "統一發票請妥善保存" &&
+	calm LW_ZH_TRAFFIC_FINE "交通部公告道路施工" &&
+	calm LW_ZH_COURT_SUMMONS "法院網站維護公告"
+'
 test_done
