@@ -37,6 +37,17 @@ test_expect_success '--stats wants exactly two directories' '
 	echo 2 >expect && test_cmp expect rc &&
 	test_grep "PHISH_DIR HAM_DIR" err
 '
+test_expect_success 'at the default thresholds a typical agency lure is held and a real notice passes' '
+	mkmail lure "From: 數位發展部 資訊處 <it-helpdesk@moda-gov-tw.com>" "Reply-To: moda.helpdesk@gmail.com" \
+		"Subject: 【緊急】您的信箱帳號即將停用" \
+		-- "親愛的用戶您好：系統偵測到異常登入，請立即驗證您的帳號，24小時內未完成將停用：https://moda-gov-tw.com/verify" &&
+	"$LW_SCAN" $LW_OPTS --json lure >lure.json &&
+	case "$(test_json_field lure.json action)" in quarantine|reject) ;; *) cat lure.json; false ;; esac &&
+	mkmail notice "From: 數位發展部 資訊處 <it-helpdesk@agency.gov.tw>" "Subject: 週四系統維護公告" \
+		-- "各位同仁好：本週四晚間進行郵件系統維護，期間暫停服務兩小時。詳情請見內網公告。" &&
+	"$LW_SCAN" $LW_OPTS --json notice >notice.json &&
+	test "$(test_json_field notice.json action)" = accept
+'
 test_expect_success SHARED 'the shared corpus: defaults meet the false-positive goal (<= 0.5%)' '
 	"$LW_SCAN" $LW_OPTS --stats "$SHARED/corpus/phish" "$SHARED/corpus/ham" >corpus.out 2>/dev/null &&
 	sed -n "1,3p" corpus.out &&
