@@ -49,6 +49,7 @@ struct key {
 static const char *const failure_choices[] = { "accept", "tempfail", NULL };
 static const char *const header_choices[] = { "always", "scored", "never", NULL };
 static const char *const level_choices[] = { "error", "warning", "info", "debug", NULL };
+static const char *const bool_choices[] = { "no", "yes", NULL };
 
 #define OFF(f) offsetof(struct lw_config, f)
 #define BIG 1e18
@@ -90,8 +91,8 @@ static const struct key keys[] = {
     { "limit_score", K_DOUBLE, OFF(limit_score), "5", 0, 1000, NULL,
       "score of a hit that says a limit was exceeded" },
     /* urls and indicators */
-    { "max_urls", K_INT, OFF(max_urls), "1000", 1, 1000000, NULL,
-      "most URLs extracted from one message (links, text, attachments); past it they are not examined" },
+    { "max_urls", K_INT, OFF(max_urls), "1000", 0, 1000000, NULL,
+      "most URLs extracted from one message (links, text, attachments); past it they are not examined; 0: none" },
     { "max_url_length", K_SIZE, OFF(max_url_length), "8k", 64, 1024 * 1024, NULL,
       "longest URL examined; longer ones are cut to this length" },
     { "feeds_dir", K_STRING, OFF(feeds_dir), LW_FEEDS_DIR, 0, 0, NULL,
@@ -124,8 +125,58 @@ static const struct key keys[] = {
       "syslog (facility mail) or stderr" },
     { "log_level", K_ENUM, OFF(log_level), "info", 0, 0, level_choices,
       "error, warning, info or debug" },
+    { "reload_check_interval", K_INT, OFF(reload_check_interval), "60", 0, 86400, NULL,
+      "seconds between checks whether signatures or feeds changed on disk (then the milter reloads); 0: never" },
     { "instance_name", K_STRING, OFF(instance_name), "", 0, 0, NULL,
       "name of this relay in logs and shared hits (empty: the host name)" },
+    /* redis (analyzers/redis.c) */
+    { "redis_server", K_STRING, OFF(redis_server), "", 0, 0, NULL,
+      "shared Redis: host:port, [v6]:port or a unix socket path; empty: no Redis (in-process cache only)" },
+    { "redis_sentinels", K_STRING, OFF(redis_sentinels), "", 0, 0, NULL,
+      "Redis Sentinels (host:port, comma separated) asked for the master; overrides redis_server" },
+    { "redis_master_name", K_STRING, OFF(redis_master_name), "mymaster", 0, 0, NULL,
+      "master name the Sentinels monitor" },
+    { "redis_db", K_INT, OFF(redis_db), "0", 0, 1000, NULL,
+      "Redis database number" },
+    { "redis_password", K_STRING, OFF(redis_password), "", 0, 0, NULL,
+      "Redis password (AUTH); empty: none" },
+    { "redis_username", K_STRING, OFF(redis_username), "", 0, 0, NULL,
+      "Redis ACL user name (with redis_password); empty: the default user" },
+    { "redis_prefix", K_STRING, OFF(redis_prefix), "lw:", 0, 0, NULL,
+      "prefix of every Redis key lurewatch uses" },
+    { "redis_connect_timeout_ms", K_INT, OFF(redis_connect_timeout_ms), "100", 1, 60000, NULL,
+      "how long to wait for a Redis connection (milliseconds)" },
+    { "redis_timeout_ms", K_INT, OFF(redis_timeout_ms), "50", 1, 60000, NULL,
+      "how long to wait for a Redis reply; past it the message goes on without Redis (milliseconds)" },
+    { "redis_pool_size", K_INT, OFF(redis_pool_size), "4", 1, 256, NULL,
+      "Redis connections shared by the scanning threads" },
+    /* verdict cache (analyzers/cache.c) */
+    { "cache_entries", K_INT, OFF(cache_entries), "10000", 0, 100000000, NULL,
+      "entries of the in-process cache used without Redis (or while it is down); 0 disables it" },
+    { "cache_verdict_ttl", K_INT, OFF(cache_verdict_ttl), "3600", 1, 100000000, NULL,
+      "seconds a message verdict stays cached (keyed by body, attachments and sender)" },
+    { "cache_attachment_ttl", K_INT, OFF(cache_attachment_ttl), "86400", 1, 100000000, NULL,
+      "seconds an attachment's antivirus result stays cached (keyed with the signature version)" },
+    /* campaign and first contact (analyzers/campaign.c) */
+    { "campaign_window", K_INT, OFF(campaign_window), "3600", 1, 100000000, NULL,
+      "seconds over which campaign counters add up recipients" },
+    { "campaign_threshold", K_INT, OFF(campaign_threshold), "50", 1, 100000000, NULL,
+      "recipients of one body or attachment within the window that make a campaign" },
+    { "campaign_sender_threshold", K_INT, OFF(campaign_sender_threshold), "200", 1, 100000000, NULL,
+      "recipients of one sender address within the window that make a sender campaign" },
+    { "first_contact_ttl", K_INT, OFF(first_contact_ttl), "15552000", 1, 1000000000, NULL,
+      "seconds a sender stays known after its last clean message (needs Redis)" },
+    /* hits stream (analyzers/hits.c) */
+    { "hits_stream", K_STRING, OFF(hits_stream), "hits", 0, 0, NULL,
+      "Redis Stream (after redis_prefix) that receives one entry per scored message; empty: none" },
+    { "hits_maxlen", K_INT, OFF(hits_maxlen), "1000000", 1, 1000000000, NULL,
+      "approximate length the hits stream is trimmed to (XADD MAXLEN ~)" },
+    { "hits_recipients", K_ENUM, OFF(hits_recipients), "no", 0, 0, bool_choices,
+      "put the recipient addresses in hits entries (otherwise only their count)" },
+    { "hits_dedupe_ttl", K_INT, OFF(hits_dedupe_ttl), "604800", 60, 1000000000, NULL,
+      "seconds Redis remembers a published event id, so a replayed spool entry is never doubled" },
+    { "spool_dir", K_STRING, OFF(spool_dir), "/var/spool/lurewatch", 0, 0, NULL,
+      "directory of the hits spool used while Redis is unreachable" },
     /* testing */
     { "fault_inject_header", K_STRING, OFF(fault_inject_header), "", 0, 0, NULL,
       "testing only: a message carrying this header makes the scan fail internally" },

@@ -58,7 +58,32 @@ struct lw_config {
     long long socket_mode;
     char *log_target;
     int log_level;              /* enum lw_log_level */
+    long long reload_check_interval;   /* seconds; 0 = never */
     char *instance_name;
+
+    /* redis, verdict cache, campaign signals, hits stream (redis.c, cache.c, campaign.c, hits.c) */
+    char *redis_server;
+    char *redis_sentinels;
+    char *redis_master_name;
+    long long redis_db;
+    char *redis_password;
+    char *redis_username;
+    char *redis_prefix;
+    long long redis_connect_timeout_ms;
+    long long redis_timeout_ms;
+    long long redis_pool_size;
+    long long cache_entries;
+    long long cache_verdict_ttl;
+    long long cache_attachment_ttl;
+    long long campaign_window;
+    long long campaign_threshold;
+    long long campaign_sender_threshold;
+    long long first_contact_ttl;
+    char *hits_stream;
+    long long hits_maxlen;
+    int hits_recipients;        /* 0 no, 1 yes */
+    long long hits_dedupe_ttl;
+    char *spool_dir;
 
     /* testing */
     char *fault_inject_header;

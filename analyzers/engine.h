@@ -26,6 +26,8 @@ struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_mes
  * a new engine with lw_engine_new and swap it in. Cheap (a stat per file).
  */
 int lw_engine_stale(const struct lw_engine *e);
+/* lw_engine_cache - the engine's verdict cache (for its counters), or NULL */
+struct lw_cache *lw_engine_cache(const struct lw_engine *e);
 
 enum lw_action lw_engine_action(const struct lw_config *cfg, double score);
 

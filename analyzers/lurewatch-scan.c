@@ -2,7 +2,7 @@
  * lurewatch-scan - scan .eml files with the same core the milter uses
  *
  * SYNOPSIS
- *     lurewatch-scan [-c CONF] [-o key=value]... [--json] FILE|DIR|-...
+ *     lurewatch-scan [-c CONF] [-o key=value]... [--json] [--counters] [--publish] FILE|DIR|-...
  *     lurewatch-scan [-c CONF] [-o key=value]... --urls FILE|DIR|-...
  *     lurewatch-scan [-c CONF] --lint-rules FILE
  *     lurewatch-scan [-c CONF] [-o key=value]... --dump-config | --sample-config
@@ -30,6 +30,14 @@
  *     --urls prints, instead of the verdict, one JSON object per message
  *     with every URL found: {"file", "urls": [{url, raw, source, scheme,
  *     host, host_unicode, domain, userinfo, display, target, flags}]}.
+ *     Verdicts are cached (see analyzers/cache.c): a second copy of a
+ *     message in one run, or in any run sharing the configured Redis, is
+ *     served from the cache and shows "cached": true. --counters prints the
+ *     cache counters to standard error at the end, as one line
+ *     "cache: hits=N misses=N errors=N redis_round_trips=N redis_commands=N".
+ *     --publish appends every scored message to the hits stream (Redis
+ *     configured; spooled under spool_dir while Redis is down) and, with
+ *     --counters, prints "hits: queued=N published=N spooled=N replayed=N ...".
  *
  *     --lint-rules checks a rules file and lists every bad rule with its
  *     line; the exit status is 1 if any rule is bad.
@@ -44,8 +52,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <signal.h>
+
+#include "cache.h"
 #include "conf.h"
 #include "engine.h"
+#include "hits.h"
 #include "json.h"
 #include "log.h"
 #include "rulefile.h"
@@ -68,6 +80,8 @@ struct options {
     gboolean dump;
     gboolean stats;
     gboolean sample;
+    gboolean counters;
+    gboolean publish;
     char **inputs;
 };
 
@@ -92,6 +106,7 @@ struct worst {
 struct run {
     const struct options *opt;
     struct lw_engine *engine;
+    struct lw_hits *hits;       /* NULL unless --publish */
     int failures;
     unsigned scanned;
     struct stats *stats;        /* non-NULL in --stats mode */
@@ -270,6 +285,8 @@ static void scan_buffer(struct run *run, const char *file, const char *data, siz
     run->scanned++;
     if (msg->unparseable)
         lw_verdict_fail(v, len == 0 ? "empty file" : "not a parseable message");
+    if (run->hits && !v->failed)
+        lw_hits_publish(run->hits, msg, v);
     if (run->stats) {
         stats_add(run, file, msg, v);
     } else if (run->opt->urls) {
@@ -374,6 +391,8 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
         { "dump-config", 0, 0, G_OPTION_ARG_NONE, &opt->dump, "print the effective configuration", NULL },
         { "stats", 0, 0, G_OPTION_ARG_NONE, &opt->stats, "measure detection on PHISH_DIR and HAM_DIR", NULL },
         { "sample-config", 0, 0, G_OPTION_ARG_NONE, &opt->sample, "print a commented sample configuration", NULL },
+        { "counters", 0, 0, G_OPTION_ARG_NONE, &opt->counters, "print cache (and hits) counters to stderr", NULL },
+        { "publish", 0, 0, G_OPTION_ARG_NONE, &opt->publish, "append scored messages to the hits stream", NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->inputs, NULL, "FILE|DIR|-..." },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
@@ -400,14 +419,54 @@ static void free_options(struct options *opt)
     g_free(opt->lint);
 }
 
+/* print_counters - the cache and hits counters, one line each, on stderr */
+static void print_counters(struct run *run)
+{
+    struct lw_cache *cache = lw_engine_cache(run->engine);
+    struct lw_cache_stats cs = { 0 };
+    struct lw_hits_stats hs = { 0 };
+
+    if (cache)
+        lw_cache_get_stats(cache, &cs);
+    fprintf(stderr, "cache: hits=%" G_GUINT64_FORMAT " misses=%" G_GUINT64_FORMAT " errors=%" G_GUINT64_FORMAT
+            " redis_round_trips=%" G_GUINT64_FORMAT " redis_commands=%" G_GUINT64_FORMAT " scanned=%u\n",
+            cs.hits, cs.misses, cs.errors, cs.round_trips, cs.commands, run->scanned);
+    if (run->hits) {
+        lw_hits_get_stats(run->hits, &hs);
+        fprintf(stderr, "hits: queued=%" G_GUINT64_FORMAT " published=%" G_GUINT64_FORMAT " spooled=%"
+                G_GUINT64_FORMAT " replayed=%" G_GUINT64_FORMAT " duplicates=%" G_GUINT64_FORMAT
+                " rejected=%" G_GUINT64_FORMAT " spool_errors=%" G_GUINT64_FORMAT "\n",
+                hs.queued, hs.published, hs.spooled, hs.replayed, hs.duplicates, hs.rejected,
+                hs.spool_errors);
+    }
+}
+
+/* start_publish - the hits stream for --publish; -1 after saying why */
+static int start_publish(struct run *run)
+{
+    const struct lw_config *ecfg = lw_engine_config(run->engine);
+    struct lw_error err;
+
+    if (!lw_hits_configured(ecfg)) {
+        fprintf(stderr, "lurewatch-scan: --publish needs redis_server or redis_sentinels, and hits_stream\n");
+        return -1;
+    }
+    if ((run->hits = lw_hits_new(ecfg, &err)) == NULL) {
+        fprintf(stderr, "lurewatch-scan: %s\n", err.text);
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options opt = { 0 };
     struct lw_error err;
     struct lw_config *cfg = NULL;
-    struct run run = { &opt, NULL, 0, 0, NULL, 0 };
+    struct run run = { &opt, NULL, NULL, 0, 0, NULL, 0 };
     int rc = 2;
 
+    signal(SIGPIPE, SIG_IGN);   /* a write to a Redis connection the server closed */
     if (parse_options(&argc, &argv, &opt) < 0)
         goto out;
     if (opt.lint) {
@@ -441,13 +500,19 @@ int main(int argc, char **argv)
     cfg = NULL;
     if (run.engine == NULL) {
         fprintf(stderr, "lurewatch-scan: %s\n", err.text);
+    } else if (opt.publish && start_publish(&run) < 0) {
+        rc = 2;
     } else if (opt.stats) {
         rc = run_stats(&run, lw_engine_config(run.engine));
     } else {
         for (int i = 0; opt.inputs[i]; i++)
             scan_path(&run, opt.inputs[i]);
+        lw_hits_stop(run.hits);     /* drains: every event is in Redis or the spool */
+        if (opt.counters)
+            print_counters(&run);
         rc = run.failures ? 1 : 0;
     }
+    lw_hits_free(run.hits);
     lw_engine_unref(run.engine);
     g_mime_shutdown();
 out:

@@ -64,6 +64,16 @@ int lw_slot_reload(void)
     return 0;
 }
 
+/* lw_slot_stale - has what the current engine loaded changed on disk? */
+int lw_slot_stale(void)
+{
+    struct lw_engine *e = lw_slot_get();
+    int stale = lw_engine_stale(e);
+
+    lw_engine_unref(e);
+    return stale;
+}
+
 void lw_slot_shutdown(void)
 {
     pthread_mutex_lock(&slot_lock);
