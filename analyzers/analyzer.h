@@ -64,5 +64,10 @@ extern const struct lw_analyzer lw_analyzer_rules;
 extern const struct lw_analyzer lw_analyzer_clamav;
 extern const struct lw_analyzer lw_analyzer_campaign;
 extern const struct lw_analyzer lw_analyzer_ioc;
+/* social-engineering heuristics (issue 5) */
+extern const struct lw_analyzer lw_analyzer_impersonation;
+extern const struct lw_analyzer lw_analyzer_lookalike;
+extern const struct lw_analyzer lw_analyzer_headers;
+extern const struct lw_analyzer lw_analyzer_links;
 
 #endif

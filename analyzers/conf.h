@@ -87,6 +87,16 @@ struct lw_config {
 
     /* testing */
     char *fault_inject_header;
+
+    /* social-engineering heuristics (lists: NULL-terminated, comma separated in the file) */
+    char **protected_domains;   /* the organization's domains; "*.gov.tw" matches below */
+    char **protected_names;     /* the organization's names, any language */
+    char **vip_names;           /* display names of people worth impersonating */
+    char **trusted_authserv_ids;/* Authentication-Results ids added by our own relays */
+    char **internal_networks;   /* CIDR: clients that count as inside the organization */
+    char *brands_file;          /* brands and service lists; "": the installed one if any */
+    double date_future_hours;   /* Date later than the receipt time by more than this */
+    double date_past_days;      /* Date earlier than the receipt time by more than this */
 };
 
 struct lw_config *lw_config_new(void);

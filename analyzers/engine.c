@@ -44,6 +44,11 @@ static const struct lw_analyzer *const registry[] = {
     &lw_analyzer_rules,
     &lw_analyzer_clamav,
     &lw_analyzer_ioc,
+    /* social-engineering heuristics (issue 5) */
+    &lw_analyzer_impersonation,
+    &lw_analyzer_lookalike,
+    &lw_analyzer_headers,
+    &lw_analyzer_links,
     &lw_analyzer_campaign,      /* per-message: after the others, it reads their score */
 };
 

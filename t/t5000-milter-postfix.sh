@@ -55,7 +55,7 @@ test_expect_success 'a tagged mail gets hits, the subject prefix, and loses forg
 	postfix_wait_delivered "$PF" 2 &&
 	f=$(delivered_with tag) && test -n "$f" &&
 	test_grep "^X-Lurewatch-Verdict: tag ref=" "$f" &&
-	test_grep "^X-Lurewatch-Hits: T_TAG\(6.0\)" "$f" &&
+	test_grep "^X-Lurewatch-Hits: T_TAG\(3.5\)" "$f" &&
 	test_grep "^Subject: \[SUSPICIOUS\] offer" "$f" &&
 	test_grep -v "^X-Lurewatch-Score: -100" "$f" &&
 	test $(grep -c "^X-Lurewatch-Score:" "$f") = 1
