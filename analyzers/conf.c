@@ -327,8 +327,12 @@ int lw_config_set(struct lw_config *cfg, const char *key, const char *value,
     return lw_error_set(err, "%s: internal error: bad key type", key);
 }
 
-/* check_consistency - relations between keys that no single value shows */
-static int check_consistency(const struct lw_config *cfg, struct lw_error *err)
+/*
+ * lw_config_check - relations between keys that no single value shows.
+ * Checked once the file and every override are applied, so that
+ * "-o quarantine_score=30 -o reject_score=40" works in either order.
+ */
+int lw_config_check(const struct lw_config *cfg, struct lw_error *err)
 {
     if (!(cfg->tag_score <= cfg->quarantine_score && cfg->quarantine_score <= cfg->reject_score))
         return lw_error_set(err, "thresholds must satisfy tag_score <= quarantine_score <= reject_score"
@@ -414,8 +418,6 @@ int lw_config_load(struct lw_config *cfg, const char *path, struct lw_error *err
             || (key != NULL && lw_config_set(cfg, key, value, &why) < 0))
             rc = lw_error_set(err, "%s:%d: %s", path, i + 1, why.text);
     }
-    if (rc == 0 && check_consistency(cfg, &why) < 0)
-        rc = lw_error_set(err, "%s: %s", path, why.text);
     if (rc == 0) {
         g_free(cfg->path);
         cfg->path = g_strdup(path);
@@ -437,8 +439,6 @@ int lw_config_override(struct lw_config *cfg, const char *key_eq_value, struct l
     } else {
         g_strstrip(kv[0]);
         rc = lw_config_set(cfg, kv[0], kv[1], &why);
-        if (rc == 0)
-            rc = check_consistency(cfg, &why);
         if (rc < 0)
             lw_error_set(err, "-o %s: %s", key_eq_value, why.text);
     }
@@ -536,6 +536,7 @@ void lw_config_dump(const struct lw_config *cfg, FILE *fp, int with_help)
 struct lw_config *lw_config_setup(const char *path, char *const *overrides, struct lw_error *err)
 {
     struct lw_config *cfg = lw_config_new();
+    struct lw_error why;
 
     if (path == NULL && g_file_test(LW_CONFIG_FILE, G_FILE_TEST_EXISTS))
         path = LW_CONFIG_FILE;
@@ -548,6 +549,11 @@ struct lw_config *lw_config_setup(const char *path, char *const *overrides, stru
             lw_config_free(cfg);
             return NULL;
         }
+    }
+    if (lw_config_check(cfg, &why) < 0) {
+        lw_error_set(err, "%s%s%s", path ? path : "", path ? ": " : "", why.text);
+        lw_config_free(cfg);
+        return NULL;
     }
     return cfg;
 }

@@ -106,6 +106,7 @@ int lw_config_set(struct lw_config *cfg, const char *key, const char *value,
                   struct lw_error *err);
 int lw_config_override(struct lw_config *cfg, const char *key_eq_value, struct lw_error *err);
 void lw_config_dump(const struct lw_config *cfg, FILE *fp, int with_help);
+int lw_config_check(const struct lw_config *cfg, struct lw_error *err);
 int lw_config_check_file_safety(const char *path, struct lw_error *err);
 
 /* lw_config_rule_score - the configured score of a rule, or dflt */

@@ -113,6 +113,7 @@ postfix_port() {
 
 postfix_send() {
 	local dir=$1 file=$2 from=${3:-sender@example.org} to=${4:-user@example.net}
+	[ -n "$(postfix_port "$dir")" ] || { echo "postfix_send: no instance in $dir" >&2; return 1; }
 	swaks --server 127.0.0.1 --port "$(postfix_port "$dir")" \
 		--from "$from" --to "$to" --data "@$file" --timeout 150
 }

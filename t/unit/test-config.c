@@ -73,8 +73,11 @@ static void test_override(void)
 
     tap_check(lw_config_override(cfg, "reject_score=30", &err) == 0 && cfg->reject_score == 30,
               "-o key=value sets a key");
-    tap_check(lw_config_override(cfg, "tag_score=40", &err) < 0
-              && strstr(err.text, "tag_score <= quarantine_score"), "-o that breaks the thresholds is refused");
+    tap_check(lw_config_override(cfg, "tag_score=40", &err) == 0 && lw_config_check(cfg, &err) < 0
+              && strstr(err.text, "tag_score <= quarantine_score"), "thresholds out of order are refused");
+    tap_check(lw_config_override(cfg, "quarantine_score=50", &err) == 0
+              && lw_config_override(cfg, "reject_score=60", &err) == 0 && lw_config_check(cfg, &err) == 0,
+              "overrides are checked together, in any order");
     lw_config_free(cfg);
 }
 
