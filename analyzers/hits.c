@@ -277,6 +277,11 @@ static gpointer publisher(gpointer data)
             spool_replay(h);
         g_ptr_array_unref(batch);
     }
+    if (h->spool_pending) {
+        /* last chance before exit: Redis may be back within the backoff */
+        lw_redis_retry_now(h->redis);
+        spool_replay(h);
+    }
     return NULL;
 }
 

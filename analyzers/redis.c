@@ -222,6 +222,13 @@ int lw_redis_up(struct lw_redis *r)
     return up;
 }
 
+void lw_redis_retry_now(struct lw_redis *r)
+{
+    g_mutex_lock(&r->lock);
+    r->retry_at = 0;
+    g_mutex_unlock(&r->lock);
+}
+
 /* dial - connect to one address with the connect timeout, then set the command timeout */
 static redisContext *dial(const struct lw_redis *r, const struct addr *a, struct lw_error *err)
 {

@@ -48,6 +48,9 @@ void lw_redis_get_stats(struct lw_redis *r, struct lw_redis_stats *st);
 /* lw_redis_up - 1 when the last exchange worked, 0 after a failure, -1 before any */
 int lw_redis_up(struct lw_redis *r);
 
+/* lw_redis_retry_now - forget the backoff: the next exec tries to connect at once */
+void lw_redis_retry_now(struct lw_redis *r);
+
 struct lw_redis_pipe *lw_redis_pipe_new(void);
 void lw_redis_pipe_free(struct lw_redis_pipe *p);
 /* lw_redis_pipe_add - append a command of NUL-terminated strings; returns its index */
