@@ -121,6 +121,7 @@ static void scan_buffer(struct run *run, const char *file, const char *data, siz
     } else {
         print_report(file, msg, v);
     }
+    fflush(stdout);             /* one result per message as it is done, also into a pipe */
     if (v->failed) {
         fprintf(stderr, "lurewatch-scan: %s: %s\n", file, v->error);
         run->failures++;

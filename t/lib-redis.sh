@@ -5,7 +5,7 @@
 # keep an fsync-always append-only file, so a kill -9 and restart on the
 # same NAME loses nothing that was acknowledged.
 #
-#   redis_start NAME [PORT]      start redis-server; sets REDIS_PORT_<NAME>
+#   redis_start NAME [PORT [ARGS...]]  start redis-server (ARGS: more options)
 #   redis_stop NAME              kill it (SIGKILL: an outage, not a shutdown)
 #   redis_cli NAME ARGS...       redis-cli against it (raw output)
 #   redis_port NAME              its port
@@ -19,9 +19,10 @@ redis_port() {
 
 redis_start() {
 	local name=$1 port=${2:-$(free_port)} dir=$TRASH/$1
+	shift; [ $# -gt 0 ] && shift
 	mkdir -p "$dir" && echo "$port" >"$dir/port" || return 1
 	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly yes --appendfsync always \
-		--daemonize no --logfile "$dir/log" >/dev/null 2>&1 &
+		--daemonize no --logfile "$dir/log" "$@" >/dev/null 2>&1 &
 	echo $! >"$dir/pid"
 	test_at_exit "kill -9 \$(cat '$dir/pid') 2>/dev/null"
 	wait_for redis-cli -p "$port" ping

@@ -87,4 +87,23 @@ test_expect_success REDIS 'Redis down: every message still scanned, errors count
 	test_grep "errors=[1-9]" err
 '
 
+test_expect_success REDIS 'one process logs "redis unreachable" once and "redis back" once' '
+	redis_start r1 "$(redis_port r1)" &&
+	mkfifo fifo &&
+	{ ("$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --stats \
+		fifo fifo fifo fifo >out 2>err; echo $? >rc) & } &&
+	cat copy-1.eml >fifo &&
+	wait_for test -s out &&
+	redis_stop r1 &&
+	cat copy-2.eml >fifo && cat copy-3.eml >fifo &&
+	redis_start r1 "$(redis_port r1)" &&
+	sleep 2.5 &&
+	cat copy-1.eml >fifo &&
+	wait_for test -s rc &&
+	cat err &&
+	test "$(cat rc)" = 0 && test $(wc -l <out) = 4 &&
+	test $(grep -c "redis unreachable (cache)" err) = 1 &&
+	test $(grep -c "redis back (cache)" err) = 1
+'
+
 test_done

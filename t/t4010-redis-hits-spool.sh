@@ -91,7 +91,7 @@ test_expect_success REDIS 'a torn last spool line is skipped, the rest replayed'
 test_expect_success REDIS 'Redis killed in the middle of a run: stream count exact after replay' '
 	redis_cli srv del lw:hits >/dev/null &&
 	mails d 100 399 &&
-	(publish d >out 2>err; echo $? >rc) &
+	{ (publish d >out 2>err; echo $? >rc) & } &&
 	wait_for sh -c "test \$(redis-cli -p $(redis_port srv) xlen lw:hits) -ge 20" &&
 	redis_stop srv &&
 	sleep 1 &&
