@@ -25,6 +25,9 @@
  * version optional: a version string that belongs in every verdict (the
  *         ClamAV signature version), or NULL. It is also part of the key of
  *         cached verdicts, so new signatures invalidate them.
+ * stale   optional: 1 when what init loaded changed on disk (signature
+ *         directory), so the owner should build a new engine. Cheap (stat
+ *         calls); may be called from any one thread while others scan.
  * per_message
  *         1 when the result depends on more than the message's content
  *         (counters, memory of senders): such an analyzer runs on every
@@ -47,10 +50,12 @@ struct lw_analyzer {
                 struct lw_error *err);
     void (*fini)(void *state);
     const char *(*version)(const void *state);
+    int (*stale)(void *state);
 };
 
 extern const struct lw_analyzer lw_analyzer_structure;
 extern const struct lw_analyzer lw_analyzer_rules;
+extern const struct lw_analyzer lw_analyzer_clamav;
 extern const struct lw_analyzer lw_analyzer_campaign;
 
 #endif

@@ -86,6 +86,30 @@ static const struct key keys[] = {
       "most decoded text per part given to text rules" },
     { "limit_score", K_DOUBLE, OFF(limit_score), "5", 0, 1000, NULL,
       "score of a hit that says a limit was exceeded" },
+    /* urls and indicators */
+    { "max_urls", K_INT, OFF(max_urls), "1000", 1, 1000000, NULL,
+      "most URLs extracted from one message (links, text, attachments); past it they are not examined" },
+    { "max_url_length", K_SIZE, OFF(max_url_length), "8k", 64, 1024 * 1024, NULL,
+      "longest URL examined; longer ones are cut to this length" },
+    { "feeds_dir", K_STRING, OFF(feeds_dir), LW_FEEDS_DIR, 0, 0, NULL,
+      "directory of indicator feeds (plain lists, CSV, STIX 2.1, MISP JSON); empty: no IOC matching" },
+    /* attachments (libclamav) */
+    { "clamav_db", K_STRING, OFF(clamav_db), "", 0, 0, NULL,
+      "ClamAV signature directories, comma-separated; empty: /var/lib/clamav when it exists"
+      " plus lurewatch's own signatures" },
+    { "clamav_max_scansize", K_SIZE, OFF(clamav_max_scansize), "100M", 1024, 4294967295.0, NULL,
+      "most bytes ClamAV scans in one attachment including unpacked content; beyond: scan incomplete" },
+    { "clamav_max_filesize", K_SIZE, OFF(clamav_max_filesize), "25M", 1024, 4294967295.0, NULL,
+      "largest single file (attachment or unpacked member) ClamAV scans; beyond: scan incomplete" },
+    { "clamav_max_files", K_INT, OFF(clamav_max_files), "10000", 1, 1000000, NULL,
+      "most files ClamAV unpacks from one attachment; beyond: scan incomplete" },
+    { "clamav_max_recursion", K_INT, OFF(clamav_max_recursion), "17", 1, 100, NULL,
+      "deepest archive nesting ClamAV unpacks; beyond: scan incomplete" },
+    { "clamav_max_scantime", K_INT, OFF(clamav_max_scantime), "60000", 100, 3600000, NULL,
+      "most milliseconds ClamAV spends on one attachment; beyond: scan incomplete" },
+    { "clamav_tmpdir", K_STRING, OFF(clamav_tmpdir), "", 0, 0, NULL,
+      "private directory (mode 0700, tmpfs is fastest) where ClamAV unpacks archives;"
+      " empty: $TMPDIR or /tmp" },
     /* daemon */
     { "milter_socket", K_STRING, OFF(milter_socket), "unix:/run/lurewatch/milter.sock", 0, 0, NULL,
       "milter socket: unix:/path, inet:PORT@HOST or inet6:PORT@HOST (-p overrides)" },
@@ -97,6 +121,8 @@ static const struct key keys[] = {
       "syslog (facility mail) or stderr" },
     { "log_level", K_ENUM, OFF(log_level), "info", 0, 0, level_choices,
       "error, warning, info or debug" },
+    { "reload_check_interval", K_INT, OFF(reload_check_interval), "60", 0, 86400, NULL,
+      "seconds between checks whether signatures or feeds changed on disk (then the milter reloads); 0: never" },
     { "instance_name", K_STRING, OFF(instance_name), "", 0, 0, NULL,
       "name of this relay in logs and shared hits (empty: the host name)" },
     /* redis (analyzers/redis.c) */
@@ -432,15 +458,20 @@ static void dump_value(const struct lw_config *cfg, const struct key *k, FILE *f
     }
 }
 
-/* lw_config_dump - print every key as "key = value", with help when asked */
+/*
+ * lw_config_dump - print every key as "key = value"; with_help prints the
+ * sample-file form instead: each key commented out at its value, under its
+ * help text (contrib/lurewatch.conf.sample is made this way).
+ */
 void lw_config_dump(const struct lw_config *cfg, FILE *fp, int with_help)
 {
     GList *rules, *l;
 
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
         if (with_help)
-            fprintf(fp, "\n# %s (default: %s)\n", keys[i].help, keys[i].dflt);
-        fprintf(fp, "%s = ", keys[i].name);
+            fprintf(fp, "\n# %s\n#%s = ", keys[i].help, keys[i].name);
+        else
+            fprintf(fp, "%s = ", keys[i].name);
         dump_value(cfg, &keys[i], fp);
         fputc('\n', fp);
     }

@@ -39,12 +39,26 @@ struct lw_config {
     long long max_text_size;
     double limit_score;
 
+    /* urls and indicators */
+    long long max_urls;
+    long long max_url_length;
+    char *feeds_dir;
+    /* attachments (libclamav) */
+    char *clamav_db;            /* comma-separated signature directories; "" = defaults */
+    long long clamav_max_scansize;
+    long long clamav_max_filesize;
+    long long clamav_max_files;
+    long long clamav_max_recursion;
+    long long clamav_max_scantime;  /* milliseconds */
+    char *clamav_tmpdir;        /* libclamav's scratch directory; "" = $TMPDIR or /tmp */
+
     /* daemon */
     char *milter_socket;
     char *user;
     long long socket_mode;
     char *log_target;
     int log_level;              /* enum lw_log_level */
+    long long reload_check_interval;   /* seconds; 0 = never */
     char *instance_name;
 
     /* redis, verdict cache, campaign signals, hits stream (redis.c, cache.c, campaign.c, hits.c) */

@@ -42,6 +42,7 @@
 static const struct lw_analyzer *const registry[] = {
     &lw_analyzer_structure,
     &lw_analyzer_rules,
+    &lw_analyzer_clamav,
     &lw_analyzer_campaign,      /* per-message: after the others, it reads their score */
 };
 
@@ -154,6 +155,15 @@ struct lw_message *lw_engine_parse(const struct lw_engine *e, const char *raw, s
                                    const struct lw_envelope *env)
 {
     return lw_message_parse(raw, len, env, e->cfg);
+}
+
+/* lw_engine_stale - ask every analyzer whether what it loaded changed */
+int lw_engine_stale(const struct lw_engine *e)
+{
+    for (size_t i = 0; i < N_ANALYZERS; i++)
+        if (registry[i]->stale && e->state[i] && registry[i]->stale(e->state[i]))
+            return 1;
+    return 0;
 }
 
 /* lw_engine_action - the action the thresholds give a score */

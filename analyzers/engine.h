@@ -20,6 +20,12 @@ struct lw_message *lw_engine_parse(const struct lw_engine *e, const char *raw, s
 /* lw_engine_scan - run every analyzer; the caller owns the verdict */
 struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_message *msg);
 
+/*
+ * lw_engine_stale - 1 when an analyzer's on-disk input (ClamAV signature
+ * directories) changed since this engine was built: the caller should build
+ * a new engine with lw_engine_new and swap it in. Cheap (a stat per file).
+ */
+int lw_engine_stale(const struct lw_engine *e);
 /* lw_engine_cache - the engine's verdict cache (for its counters), or NULL */
 struct lw_cache *lw_engine_cache(const struct lw_engine *e);
 

@@ -22,6 +22,7 @@
 #include <math.h>
 
 #include "json.h"
+#include "url.h"
 
 static json_t *jstr(const char *s)
 {
@@ -210,4 +211,39 @@ GPtrArray *lw_fields_parse(const char *line)
     }
     json_decref(o);
     return pairs;
+}
+
+/* url_json - one URL with every field that is set */
+static json_t *url_json(const struct lw_url *u)
+{
+    json_t *o = json_object();
+    char *flags = lw_url_flag_names(u->flags);
+    const struct { const char *name, *value; } fields[] = {
+        { "url", u->url }, { "raw", u->raw }, { "source", u->source }, { "scheme", u->scheme },
+        { "host", u->host }, { "host_unicode", u->host_unicode }, { "domain", u->domain },
+        { "userinfo", u->userinfo }, { "display", u->display }, { "target", u->target },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(fields); i++)
+        if (fields[i].value != NULL)
+            json_object_set_new(o, fields[i].name, jstr(fields[i].value));
+    json_object_set_new(o, "flags", jstr(flags));
+    g_free(flags);
+    return o;
+}
+
+char *lw_urls_json(const struct lw_message *msg, const char *file)
+{
+    json_t *o = json_object(), *arr = json_array();
+    char *dump, *out;
+
+    for (guint i = 0; i < msg->urls->len; i++)
+        json_array_append_new(arr, url_json(g_ptr_array_index(msg->urls, i)));
+    json_object_set_new(o, "file", jstr(file));
+    json_object_set_new(o, "urls", arr);
+    dump = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    out = g_strdup(dump ? dump : "{}");
+    free(dump);
+    return out;
 }

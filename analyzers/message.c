@@ -31,6 +31,7 @@
 #include "message.h"
 #include "sniff.h"
 #include "html.h"
+#include "url.h"
 
 #define MAX_WARNINGS 64
 
@@ -459,7 +460,7 @@ struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw
     msg->auth_results = g_ptr_array_new_with_free_func(g_free);
     msg->texts = g_ptr_array_new_with_free_func(text_free);
     msg->parts = g_ptr_array_new_with_free_func(part_free);
-    msg->urls = g_ptr_array_new();  /* url.c fills it and sets lw_url_free */
+    msg->urls = g_ptr_array_new_with_free_func((GDestroyNotify) lw_url_free);
     msg->warnings = g_ptr_array_new_with_free_func(warning_free);
     msg->limits = g_ptr_array_new_with_free_func(g_free);
 
@@ -484,6 +485,7 @@ struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw
         collect_fields(msg, opts);
         if (body)
             walk_object(&w, body, "", 0, 0);
+        lw_urls_extract(msg, cfg);
     }
     /* The callback must not outlive this call: it points at msg. */
     g_mime_parser_options_free(opts);

@@ -18,6 +18,7 @@
 #include "analyzer.h"
 #include "log.h"
 #include "rulefile.h"
+#include "url.h"
 
 #define MATCH_LIMIT 1000000
 #define DEPTH_LIMIT 10000
@@ -119,7 +120,13 @@ static int match_rule(const struct lw_rule *r, struct matcher *m, const struct l
         }
         return 0;
     case LW_TARGET_URI:
-        return 0;   /* URLs arrive with the URL analyzer */
+        for (guint i = 0; i < msg->urls->len; i++) {
+            const struct lw_url *u = g_ptr_array_index(msg->urls, i);
+
+            if (match_str(r, m, u->url, evidence))
+                return (*what = u->url, 1);
+        }
+        return 0;
     }
     return 0;
 }

@@ -147,8 +147,11 @@ static gint hit_cmp_score(gconstpointer a, gconstpointer b)
 /* lw_verdict_hits_summary - the highest-scoring hits as RULE(score),... */
 char *lw_verdict_hits_summary(const struct lw_verdict *v, unsigned max)
 {
-    GPtrArray *sorted = g_ptr_array_copy(v->hits, NULL, NULL);
+    GPtrArray *sorted = g_ptr_array_sized_new(v->hits->len);   /* borrows the hits */
     GString *out = g_string_new(NULL);
+
+    for (guint i = 0; i < v->hits->len; i++)
+        g_ptr_array_add(sorted, g_ptr_array_index(v->hits, i));
 
     g_ptr_array_sort(sorted, hit_cmp_score);
     for (guint i = 0; i < sorted->len && i < max; i++) {

@@ -2,8 +2,8 @@
 #
 # A test script sets test_description, sources this file, declares tests
 # with test_expect_success 'title' 'commands' and ends with test_done.
-# Each test runs in a subshell inside $TRASH (a fresh directory per
-# script), with set -e semantics left to the &&-chain as in git.
+# Each test body is eval'd in this shell inside $TRASH (a fresh directory
+# per script); failures propagate through the &&-chain as in git.
 #
 #   test_expect_success [PREREQ] TITLE BODY   pass when BODY exits 0
 #   test_expect_failure ...                   known breakage (TODO)
@@ -55,8 +55,9 @@ command -v redis-server >/dev/null 2>&1 && test_set_prereq REDIS
 [ -d "$SHARED/corpus" ] && test_set_prereq SHARED
 [ -x "$PYTHON" ] && test_set_prereq PYTHON
 
+# Bodies run in this shell (as in git), so a test may set variables later tests use.
 test_run_() {
-	( eval "$1" ) >"$TRASH/.out" 2>&1
+	eval "$1" >"$TRASH/.out" 2>&1
 }
 
 test_report_() {

@@ -1,0 +1,312 @@
+/*
+ * callbacks.c - libmilter callbacks: collect the message, scan it at the end
+ *
+ * State lives only behind smfi_getpriv(): libmilter runs the callbacks of
+ * one connection on different threads, so nothing per-connection may sit in
+ * thread-local or global storage. The connection context is created at
+ * connect and freed at close (which may be the only callback, with no
+ * context); the message context is created at MAIL FROM and freed at end of
+ * message, at abort, or at the next MAIL FROM, whichever comes first, by
+ * one function (msg_free) that tolerates NULL.
+ *
+ * Headers and body chunks are rebuilt into one buffer ("Name:value\n" with
+ * the leading space kept by SMFIP_HDR_LEADSPC, a blank line, the body), up
+ * to max_message_size + 1 bytes: one byte more than the limit so the core
+ * sees that the limit was passed and flags it. At end of message the
+ * pinned engine parses and scans the buffer and actions.c applies the
+ * verdict. One log line per message.
+ *
+ * Every callback returns CONTINUE (or NOREPLY where that was negotiated) on
+ * internal trouble; only eom decides the message's fate, so an error can
+ * never silently drop mail: it becomes the failure policy.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "callbacks.h"
+#include "actions.h"
+#include "engine_slot.h"
+#include "log.h"
+#include "stats.h"
+
+#define MAX_RCPTS 10000
+
+static char *dup_macro(SMFICTX *ctx, const char *name)
+{
+    const char *v = smfi_getsymval(ctx, (char *) name);
+
+    return v ? g_strdup(v) : NULL;
+}
+
+/* strip_brackets - "<a@b>" -> "a@b" (g_free) */
+static char *strip_brackets(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n >= 2 && s[0] == '<' && s[n - 1] == '>')
+        return g_strndup(s + 1, n - 2);
+    return g_strdup(s);
+}
+
+static void msg_free(struct lw_msgctx *m)
+{
+    if (m == NULL)
+        return;
+    lw_engine_unref(m->engine);
+    lw_envelope_free(m->env);
+    if (m->raw)
+        g_byte_array_unref(m->raw);
+    g_free(m->subject);
+    g_free(m);
+}
+
+static struct lw_connctx *conn_get(SMFICTX *ctx)
+{
+    return smfi_getpriv(ctx);
+}
+
+static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+                               unsigned long f2, unsigned long f3, unsigned long *pf0,
+                               unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+    unsigned long want = SMFIP_HDR_LEADSPC | SMFIP_NOUNKNOWN | SMFIP_NODATA
+        | SMFIP_NR_HDR | SMFIP_NR_BODY;
+    struct lw_connctx *c = g_new0(struct lw_connctx, 1);
+
+    *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
+    *pf1 = f1 & want;
+    *pf2 = *pf3 = 0;
+    c->noreply_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
+    c->noreply_body = (*pf1 & SMFIP_NR_BODY) != 0;
+    c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+    smfi_setpriv(ctx, c);
+    smfi_setsymlist(ctx, SMFIM_CONNECT, "{client_addr} {client_name} j");
+    smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen} i");
+    smfi_setsymlist(ctx, SMFIM_EOM, "i");
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+    struct lw_connctx *c = conn_get(ctx);
+
+    if (c == NULL) {    /* an MTA that does not negotiate */
+        c = g_new0(struct lw_connctx, 1);
+        smfi_setpriv(ctx, c);
+    }
+    c->client_addr = dup_macro(ctx, "{client_addr}");
+    c->client_name = g_strdup(hostname ? hostname : "");
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
+{
+    struct lw_connctx *c = conn_get(ctx);
+
+    if (c) {
+        g_free(c->helo);
+        c->helo = g_strdup(helo ? helo : "");
+    }
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
+{
+    struct lw_connctx *c = conn_get(ctx);
+    struct lw_msgctx *m;
+
+    if (c == NULL)
+        return SMFIS_CONTINUE;
+    msg_free(c->msg);
+    c->msg = m = g_new0(struct lw_msgctx, 1);
+    m->engine = lw_slot_get();
+    m->leadspc = c->leadspc;
+    m->max_raw = lw_engine_config(m->engine)->max_message_size + 1;
+    m->raw = g_byte_array_sized_new(16 * 1024);
+    m->env = lw_envelope_new();
+    m->env->mail_from = strip_brackets(argv[0] ? argv[0] : "");
+    m->env->client_addr = g_strdup(c->client_addr);
+    m->env->client_name = g_strdup(c->client_name);
+    m->env->helo = g_strdup(c->helo);
+    m->env->auth_user = dup_macro(ctx, "{auth_authen}");
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
+{
+    struct lw_connctx *c = conn_get(ctx);
+
+    if (c && c->msg && argv[0] && c->msg->env->rcpts->len < MAX_RCPTS)
+        g_ptr_array_add(c->msg->env->rcpts, strip_brackets(argv[0]));
+    return SMFIS_CONTINUE;
+}
+
+/* append - add bytes to the message buffer, stopping one byte past the limit */
+static void append(struct lw_msgctx *m, const void *data, size_t len)
+{
+    if ((long long) m->raw->len >= m->max_raw)
+        return;
+    if ((long long) (m->raw->len + len) > m->max_raw)
+        len = (size_t) (m->max_raw - (long long) m->raw->len);
+    g_byte_array_append(m->raw, data, (guint) len);
+}
+
+static void note_header(struct lw_msgctx *m, const char *name, const char *value)
+{
+    for (int h = 0; h < 3; h++)
+        if (g_ascii_strcasecmp(name, lw_our_headers[h]) == 0)
+            m->our_headers[h]++;
+    if (m->subject == NULL && g_ascii_strcasecmp(name, "Subject") == 0)
+        m->subject = g_strdup(value[0] == ' ' ? value + 1 : value);
+}
+
+static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+    struct lw_connctx *c = conn_get(ctx);
+
+    if (c && c->msg) {
+        note_header(c->msg, name, value);
+        append(c->msg, name, strlen(name));
+        append(c->msg, ":", 1);
+        append(c->msg, value, strlen(value));
+        append(c->msg, "\n", 1);
+    }
+    return c && c->noreply_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_eoh(SMFICTX *ctx)
+{
+    struct lw_connctx *c = conn_get(ctx);
+
+    if (c && c->msg)
+        append(c->msg, "\n", 1);
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+    struct lw_connctx *c = conn_get(ctx);
+
+    if (c && c->msg)
+        append(c->msg, chunk, len);
+    return c && c->noreply_body ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* log_verdict - the one line per message */
+static void log_verdict(const struct lw_msgctx *m, const struct lw_message *msg,
+                        const struct lw_verdict *v, const char *ref, const char *outcome)
+{
+    char *hits = lw_verdict_hits_summary(v, 5);
+    char *from = lw_printable(m->env->mail_from, 120);
+    char *msgid = lw_printable(msg && msg->message_id ? msg->message_id : "", 120);
+
+    lw_log_info("%s: msgid=<%s> from=<%s> rcpts=%u size=%u verdict=%s score=%.1f hits=%s ms=%.1f%s%s",
+                ref, msgid, from, m->env->rcpts->len, m->raw->len, outcome, v->score,
+                *hits ? hits : "-", v->elapsed_ms, v->failed ? " error=" : "",
+                v->failed ? v->error : "");
+    g_free(hits);
+    g_free(from);
+    g_free(msgid);
+}
+
+static void count_outcome(const struct lw_verdict *v)
+{
+    static const enum lw_stat by_action[] = {
+        [LW_ACTION_ACCEPT] = LW_STAT_ACCEPT, [LW_ACTION_TAG] = LW_STAT_TAG,
+        [LW_ACTION_QUARANTINE] = LW_STAT_QUARANTINE, [LW_ACTION_REJECT] = LW_STAT_REJECT,
+    };
+
+    lw_stat_inc(LW_STAT_MESSAGES);
+    lw_stat_inc(v->failed ? LW_STAT_FAILURES : by_action[v->action]);
+    for (guint i = 0; i < v->hits->len; i++) {
+        const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
+
+        if (g_str_has_prefix(hit->rule, "LW_LIMIT_")) {
+            lw_stat_inc(LW_STAT_LIMITS);
+            break;
+        }
+    }
+}
+
+static sfsistat mlfi_eom(SMFICTX *ctx)
+{
+    struct lw_connctx *c = conn_get(ctx);
+    struct lw_msgctx *m = c ? c->msg : NULL;
+    const struct lw_config *cfg;
+    struct lw_message *msg;
+    struct lw_verdict *v;
+    gint64 t0 = g_get_monotonic_time();
+    char *ref;
+    sfsistat rc;
+
+    if (m == NULL)      /* no MAIL FROM seen: nothing of ours to decide */
+        return SMFIS_CONTINUE;
+    cfg = lw_engine_config(m->engine);
+    m->env->queue_id = dup_macro(ctx, "i");
+    ref = m->env->queue_id ? g_strdup(m->env->queue_id)
+                           : g_strdup_printf("%08x%04x", g_random_int(), g_random_int() & 0xffff);
+    msg = lw_engine_parse(m->engine, (const char *) m->raw->data, m->raw->len, m->env);
+    v = lw_engine_scan(m->engine, msg);
+    v->elapsed_ms = (double) (g_get_monotonic_time() - t0) / 1000.0;
+    if (v->failed) {
+        rc = lw_apply_failure(ctx, cfg, m, ref);
+        log_verdict(m, msg, v, ref, cfg->failure_policy == LW_FAIL_ACCEPT ? "failure-accept"
+                                                                          : "failure-tempfail");
+    } else {
+        rc = lw_apply_verdict(ctx, cfg, m, v, ref);
+        log_verdict(m, msg, v, ref, rc == SMFIS_TEMPFAIL ? "quarantine-failed-tempfail"
+                                                         : lw_action_name(v->action));
+    }
+    count_outcome(v);
+    lw_verdict_free(v);
+    lw_message_free(msg);
+    g_free(ref);
+    msg_free(m);
+    c->msg = NULL;
+    return rc;
+}
+
+static sfsistat mlfi_abort(SMFICTX *ctx)
+{
+    struct lw_connctx *c = conn_get(ctx);
+
+    if (c && c->msg) {
+        lw_stat_inc(LW_STAT_ABORTED);
+        msg_free(c->msg);
+        c->msg = NULL;
+    }
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_close(SMFICTX *ctx)
+{
+    struct lw_connctx *c = conn_get(ctx);
+
+    if (c == NULL)
+        return SMFIS_CONTINUE;
+    msg_free(c->msg);
+    g_free(c->client_addr);
+    g_free(c->client_name);
+    g_free(c->helo);
+    g_free(c);
+    smfi_setpriv(ctx, NULL);
+    return SMFIS_CONTINUE;
+}
+
+struct smfiDesc lw_milter_desc = {
+    .xxfi_name = "lurewatch",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+    .xxfi_connect = mlfi_connect,
+    .xxfi_helo = mlfi_helo,
+    .xxfi_envfrom = mlfi_envfrom,
+    .xxfi_envrcpt = mlfi_envrcpt,
+    .xxfi_header = mlfi_header,
+    .xxfi_eoh = mlfi_eoh,
+    .xxfi_body = mlfi_body,
+    .xxfi_eom = mlfi_eom,
+    .xxfi_abort = mlfi_abort,
+    .xxfi_close = mlfi_close,
+    .xxfi_negotiate = mlfi_negotiate,
+};

@@ -1,0 +1,33 @@
+/* callbacks.h - libmilter callbacks and the per-connection/per-message state */
+#ifndef LW_CALLBACKS_H
+#define LW_CALLBACKS_H
+
+#include <libmilter/mfapi.h>
+#include <glib.h>
+
+#include "engine.h"
+
+/* Per message: created at MAIL FROM, freed at end of message or abort. */
+struct lw_msgctx {
+    struct lw_engine *engine;       /* pinned for this message */
+    struct lw_envelope *env;
+    GByteArray *raw;                /* rebuilt header + body */
+    long long max_raw;              /* stop collecting past this */
+    unsigned our_headers[3];        /* X-Lurewatch-* fields already present, to remove */
+    char *subject;                  /* first Subject value as received, for the prefix */
+    int leadspc;                    /* copied from the connection */
+};
+
+/* Per connection: created at connect, freed at close. */
+struct lw_connctx {
+    char *client_addr;
+    char *client_name;
+    char *helo;
+    int noreply_hdr, noreply_body;  /* negotiated SMFIP_NR_HDR / SMFIP_NR_BODY */
+    int leadspc;                    /* negotiated SMFIP_HDR_LEADSPC: values carry their space */
+    struct lw_msgctx *msg;
+};
+
+extern struct smfiDesc lw_milter_desc;
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * engine_slot.c - publish the current scanning engine to milter threads
+ *
+ * lw_slot_get() returns a new reference to the current engine (the caller
+ * unrefs it when its message is done); scans in flight keep the engine they
+ * started with. lw_slot_reload() reads the configuration again (same file,
+ * same -o overrides) and builds a complete new engine outside the lock,
+ * then swaps the pointer; the old engine is freed by whoever drops its
+ * last reference. A reload that fails keeps the current engine and logs
+ * why, once.
+ *
+ * The mutex only guards the pointer swap and the reference taken under it:
+ * building an engine (seconds with full signature databases) never blocks
+ * a message.
+ */
+#include "config.h"
+
+#include <pthread.h>
+
+#include "engine_slot.h"
+#include "log.h"
+
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lw_engine *slot_engine;
+static char *slot_config_path;
+static char **slot_overrides;
+
+/* lw_slot_init - publish the first engine (takes the reference) */
+void lw_slot_init(struct lw_engine *e, const char *config_path, char **overrides)
+{
+    slot_engine = e;
+    slot_config_path = g_strdup(config_path);
+    slot_overrides = g_strdupv(overrides);
+}
+
+/* lw_slot_get - a reference to the current engine; lw_engine_unref() it */
+struct lw_engine *lw_slot_get(void)
+{
+    struct lw_engine *e;
+
+    pthread_mutex_lock(&slot_lock);
+    e = lw_engine_ref(slot_engine);
+    pthread_mutex_unlock(&slot_lock);
+    return e;
+}
+
+/* lw_slot_reload - build a new engine from the configuration; 0 when swapped */
+int lw_slot_reload(void)
+{
+    struct lw_error err;
+    struct lw_config *cfg = lw_config_setup(slot_config_path, slot_overrides, &err);
+    struct lw_engine *fresh, *old;
+
+    if (cfg == NULL || (fresh = lw_engine_new(cfg, &err)) == NULL) {
+        lw_log_warn("reload failed, keeping the current engine: %s", err.text);
+        return -1;
+    }
+    pthread_mutex_lock(&slot_lock);
+    old = slot_engine;
+    slot_engine = fresh;
+    pthread_mutex_unlock(&slot_lock);
+    lw_engine_unref(old);
+    lw_log_info("reload: new engine in service");
+    return 0;
+}
+
+/* lw_slot_stale - has what the current engine loaded changed on disk? */
+int lw_slot_stale(void)
+{
+    struct lw_engine *e = lw_slot_get();
+    int stale = lw_engine_stale(e);
+
+    lw_engine_unref(e);
+    return stale;
+}
+
+void lw_slot_shutdown(void)
+{
+    pthread_mutex_lock(&slot_lock);
+    lw_engine_unref(slot_engine);
+    slot_engine = NULL;
+    pthread_mutex_unlock(&slot_lock);
+    g_free(slot_config_path);
+    g_strfreev(slot_overrides);
+}

@@ -1,0 +1,13 @@
+/* engine_slot.h - the milter's current engine, swapped whole on reload */
+#ifndef LW_ENGINE_SLOT_H
+#define LW_ENGINE_SLOT_H
+
+#include "engine.h"
+
+void lw_slot_init(struct lw_engine *e, const char *config_path, char **overrides);
+struct lw_engine *lw_slot_get(void);
+int lw_slot_reload(void);
+int lw_slot_stale(void);
+void lw_slot_shutdown(void);
+
+#endif

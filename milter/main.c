@@ -1,0 +1,291 @@
+/*
+ * lurewatch-milter - malicious-mail detection milter for Postfix and Sendmail
+ *
+ * SYNOPSIS
+ *     lurewatch-milter [-c CONF] [-o key=value]... [-p SOCKET] [-u USER] [-f] [-t]
+ *
+ * DESCRIPTION
+ *     Loads the configuration and the scanning engine (rules, signatures,
+ *     indicators) once, opens the milter socket, drops privileges to USER,
+ *     and serves the MTA. Every message is scanned at end of data and
+ *     accepted, tagged, held or rejected by score (see milter/actions.c).
+ *
+ *     -c CONF    configuration file (default SYSCONFDIR/lurewatch/lurewatch.conf
+ *                when it exists; built-in defaults otherwise)
+ *     -o K=V     override one configuration key (repeatable)
+ *     -p SOCKET  unix:/path, inet:PORT@HOST or inet6:PORT@HOST (milter_socket)
+ *     -u USER    user to run as after binding the socket (user)
+ *     -f         stay in the foreground and log to standard error
+ *     -t         check the configuration and the engine, then exit
+ *
+ * SIGNALS
+ *     SIGUSR1 reloads configuration and engine without dropping a message
+ *     (scans in flight finish on the old engine); so does a change on disk
+ *     of signatures or feeds, checked every reload_check_interval seconds
+ *     (after a failed automatic reload the interval doubles, up to an hour,
+ *     until a reload succeeds).
+ *     SIGUSR2 logs the counters.
+ *     SIGTERM and SIGHUP stop (libmilter's own meaning of SIGHUP); SIGINT
+ *     aborts.
+ *
+ * EXIT STATUS
+ *     0 after a clean stop; 78 (EX_CONFIG) for a bad configuration, with
+ *     the file, line and reason on standard error; 71 (EX_OSERR) when the
+ *     socket cannot be opened or privileges cannot be dropped.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "callbacks.h"
+#include "engine_slot.h"
+#include "log.h"
+#include "stats.h"
+
+#define EX_CONFIG 78
+#define EX_OSERR 71
+
+struct options {
+    char *config;
+    char **overrides;
+    char *socket;
+    char *user;
+    gboolean foreground;
+    gboolean test_only;
+};
+
+static volatile int stopping;
+
+/* block_signals - before any thread exists, so every thread inherits the mask */
+static void block_signals(sigset_t *ours)
+{
+    sigset_t all;
+
+    sigemptyset(&all);
+    sigaddset(&all, SIGHUP);
+    sigaddset(&all, SIGTERM);
+    sigaddset(&all, SIGINT);
+    sigaddset(&all, SIGUSR1);
+    sigaddset(&all, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(ours);
+    sigaddset(ours, SIGUSR1);
+    sigaddset(ours, SIGUSR2);
+}
+
+struct signal_args {
+    sigset_t set;
+    long long check_interval;       /* seconds between stale checks; 0 = never */
+};
+
+#define MAX_CHECK_BACKOFF 3600     /* seconds */
+
+/* reload - build and swap in a new engine; 0 when it is in service */
+static int reload(const char *why)
+{
+    int rc;
+
+    lw_log_info("reload: %s", why);
+    rc = lw_slot_reload();
+    lw_stat_inc(rc == 0 ? LW_STAT_RELOADS : LW_STAT_RELOAD_FAILURES);
+    return rc;
+}
+
+/*
+ * signal_thread - reload on SIGUSR1 or when signatures/feeds changed on disk
+ * (checked every reload_check_interval seconds), counters on SIGUSR2.
+ * libmilter's own thread owns SIGTERM, SIGHUP and SIGINT.
+ */
+static void *signal_thread(void *arg)
+{
+    const struct signal_args *a = arg;
+    struct timespec tick = { 1, 0 };
+    long long wait = a->check_interval;
+    gint64 next_check = g_get_monotonic_time() + wait * G_USEC_PER_SEC;
+
+    while (!stopping) {
+        int sig = sigtimedwait(&a->set, NULL, &tick);
+
+        if (sig == SIGUSR1) {
+            if (reload("SIGUSR1") == 0)
+                wait = a->check_interval;
+        } else if (sig == SIGUSR2) {
+            lw_stats_log();
+        } else if (a->check_interval > 0 && g_get_monotonic_time() >= next_check) {
+            /* A broken file stays "changed" until fixed: back off, do not warn every tick. */
+            if (lw_slot_stale())
+                wait = reload("signatures or feeds changed on disk") == 0
+                    ? a->check_interval : MIN(wait * 2, MAX_CHECK_BACKOFF);
+            next_check = g_get_monotonic_time() + wait * G_USEC_PER_SEC;
+        }
+    }
+    return NULL;
+}
+
+static int parse_options(int *argc, char ***argv, struct options *opt)
+{
+    GOptionEntry entries[] = {
+        { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt->config, "configuration file", "CONF" },
+        { "option", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &opt->overrides, "override one key", "KEY=VALUE" },
+        { "socket", 'p', 0, G_OPTION_ARG_STRING, &opt->socket, "milter socket", "SOCKET" },
+        { "user", 'u', 0, G_OPTION_ARG_STRING, &opt->user, "run as USER after binding", "USER" },
+        { "foreground", 'f', 0, G_OPTION_ARG_NONE, &opt->foreground, "foreground, log to stderr", NULL },
+        { "test", 't', 0, G_OPTION_ARG_NONE, &opt->test_only, "check configuration and exit", NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    GOptionContext *ctx = g_option_context_new("- malicious-mail detection milter");
+    GError *gerr = NULL;
+    int ok;
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    ok = g_option_context_parse(ctx, argc, argv, &gerr);
+    if (!ok) {
+        fprintf(stderr, "lurewatch-milter: %s\n", gerr->message);
+        g_error_free(gerr);
+    } else if (*argc > 1) {
+        fprintf(stderr, "lurewatch-milter: unexpected argument \"%s\"\n", (*argv)[1]);
+        ok = 0;
+    }
+    g_option_context_free(ctx);
+    return ok ? 0 : -1;
+}
+
+/* drop_privileges - become USER (and its groups) for good */
+static int drop_privileges(const char *user)
+{
+    struct passwd *pw;
+
+    if (user == NULL || *user == '\0')
+        return 0;
+    if ((pw = getpwnam(user)) == NULL) {
+        lw_log_err("unknown user \"%s\"", user);
+        return -1;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0
+        || setuid(pw->pw_uid) < 0) {
+        lw_log_err("cannot drop privileges to %s: %s", user, strerror(errno));
+        return -1;
+    }
+    if (setuid(0) == 0) {
+        lw_log_err("privileges not dropped: could regain root");
+        return -1;
+    }
+    return 0;
+}
+
+/* unix_path - the file of a unix:/local: socket spec, or NULL */
+static const char *unix_path(const char *spec)
+{
+    if (g_str_has_prefix(spec, "unix:"))
+        return spec + 5;
+    if (g_str_has_prefix(spec, "local:"))
+        return spec + 6;
+    if (spec[0] == '/')
+        return spec;
+    return NULL;
+}
+
+/* open_socket - bind the milter socket (removing a stale one) and set its mode/owner */
+static int open_socket(const char *spec, const struct lw_config *cfg, const char *user)
+{
+    const char *path = unix_path(spec);
+
+    if (smfi_setconn((char *) spec) == MI_FAILURE || smfi_register(lw_milter_desc) == MI_FAILURE) {
+        lw_log_err("cannot use milter socket %s", spec);
+        return -1;
+    }
+    if (smfi_opensocket(true) == MI_FAILURE) {
+        lw_log_err("cannot open milter socket %s", spec);
+        return -1;
+    }
+    if (path != NULL) {
+        struct passwd *pw = user && *user ? getpwnam(user) : NULL;
+
+        if (chmod(path, (mode_t) cfg->socket_mode) < 0)
+            lw_log_warn("chmod %s: %s", path, strerror(errno));
+        if (pw && chown(path, pw->pw_uid, pw->pw_gid) < 0)
+            lw_log_warn("chown %s: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+/* load - configuration and first engine, or a clear reason and EX_CONFIG */
+static struct lw_engine *load(const struct options *opt)
+{
+    struct lw_error err;
+    struct lw_config *cfg = lw_config_setup(opt->config, opt->overrides, &err);
+    struct lw_engine *e;
+
+    if (cfg == NULL) {
+        fprintf(stderr, "lurewatch-milter: %s\n", err.text);
+        return NULL;
+    }
+    if (opt->foreground || strcmp(cfg->log_target, "stderr") == 0)
+        lw_log_open("lurewatch-milter", 0, (enum lw_log_level) cfg->log_level);
+    else
+        lw_log_open("lurewatch-milter", 1, (enum lw_log_level) cfg->log_level);
+    if ((e = lw_engine_new(cfg, &err)) == NULL)
+        fprintf(stderr, "lurewatch-milter: %s\n", err.text);
+    return e;
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt = { 0 };
+    struct lw_engine *engine;
+    const struct lw_config *cfg;
+    const char *spec, *user, *path;
+    pthread_t sig_tid;
+    struct signal_args sig_args;
+    int rc;
+
+    block_signals(&sig_args.set);
+    if (parse_options(&argc, &argv, &opt) < 0)
+        return EX_CONFIG;
+    lw_gmime_init();
+    if ((engine = load(&opt)) == NULL)
+        return EX_CONFIG;
+    if (opt.test_only) {
+        printf("lurewatch-milter: configuration OK\n");
+        lw_engine_unref(engine);
+        return 0;
+    }
+    cfg = lw_engine_config(engine);
+    spec = opt.socket ? opt.socket : cfg->milter_socket;
+    user = opt.user ? opt.user : cfg->user;
+    path = unix_path(spec);
+    if (open_socket(spec, cfg, user) < 0)
+        return EX_OSERR;
+    if (!opt.foreground && daemon(0, 0) < 0) {
+        lw_log_err("cannot become a daemon: %s", strerror(errno));
+        return EX_OSERR;
+    }
+    if (drop_privileges(user) < 0)
+        return EX_OSERR;
+    sig_args.check_interval = cfg->reload_check_interval;
+    lw_slot_init(engine, opt.config, opt.overrides);
+    pthread_create(&sig_tid, NULL, signal_thread, &sig_args);
+    lw_log_info("started: socket %s, config %s", spec,
+                cfg->path ? cfg->path : "built-in defaults");
+    rc = smfi_main();
+    stopping = 1;
+    pthread_join(sig_tid, NULL);
+    lw_stats_log();
+    lw_log_info("stopped");
+    if (path)
+        unlink(path);
+    /* Connections may still be finishing (smfi_stop does not wait): they
+     * hold their own engine references, so only ours is dropped. */
+    lw_slot_shutdown();
+    return rc == MI_SUCCESS ? 0 : EX_OSERR;
+}

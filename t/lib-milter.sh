@@ -1,0 +1,32 @@
+# lib-milter.sh - start and stop lurewatch-milter for tests
+#
+# milter_start NAME ARGS...   run lurewatch-milter -f ARGS in the background,
+#                             logging to $TRASH/NAME.log; waits until it
+#                             logs "started"; sets MILTER_PID
+# milter_stop                 SIGTERM and wait; returns the exit status
+# milter_log_count PATTERN    lines of the current log matching PATTERN
+
+milter_start() {
+	MILTER_NAME=$1; shift
+	MILTER_LOG=$TRASH/$MILTER_NAME.log
+	: >"$MILTER_LOG"
+	"$LW_MILTER" -f "$@" >>"$MILTER_LOG" 2>&1 &
+	MILTER_PID=$!
+	wait_for grep -q "started:" "$MILTER_LOG" || {
+		cat "$MILTER_LOG" >&2
+		return 1
+	}
+}
+
+milter_stop() {
+	[ -n "$MILTER_PID" ] || return 0
+	kill -TERM "$MILTER_PID" 2>/dev/null
+	wait "$MILTER_PID"
+	local rc=$?
+	MILTER_PID=
+	return $rc
+}
+
+milter_log_count() {
+	grep -c -E -- "$1" "$MILTER_LOG"
+}

@@ -1,0 +1,126 @@
+/* test-message.c - unit tests of the message model on fixtures written for the project */
+#include "config.h"
+
+#include <stdlib.h>
+#include <glib.h>
+
+#include "message.h"
+#include "sniff.h"
+#include "tap.h"
+
+static struct lw_message *parse_file(const char *name, const struct lw_config *cfg, gchar **buf)
+{
+    const char *top = getenv("top_srcdir");
+    char *path = g_build_filename(top ? top : ".", "t", "data", name, NULL);
+    gsize len;
+
+    if (!g_file_get_contents(path, buf, &len, NULL)) {
+        printf("Bail out! cannot read %s\n", path);
+        exit(1);
+    }
+    g_free(path);
+    return lw_message_parse(*buf, len, NULL, cfg);
+}
+
+static const struct lw_part *part_named(const struct lw_message *msg, const char *filename)
+{
+    for (guint i = 0; i < msg->parts->len; i++) {
+        const struct lw_part *p = g_ptr_array_index(msg->parts, i);
+
+        if (p->filename && strcmp(p->filename, filename) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+static void test_multipart(const struct lw_config *cfg)
+{
+    gchar *buf;
+    struct lw_message *msg = parse_file("multipart.eml", cfg, &buf);
+    const struct lw_part *pdf, *exe, *inner;
+    const struct lw_text *html = NULL;
+
+    tap_check(!msg->unparseable, "multipart.eml parses");
+    tap_check_str(msg->from ? msg->from->name : NULL, "支付寶 客服", "From display name decoded from RFC 2047");
+    tap_check_str(msg->from ? msg->from->domain : NULL, "alipay.example.com", "From domain");
+    tap_check_str(msg->reply_to ? msg->reply_to->addr : NULL, "collect@freemail.example.com", "Reply-To address");
+    tap_check_int(msg->to_count, ==, 2, "two To recipients");
+    tap_check_int(msg->cc_count, ==, 1, "one Cc recipient");
+    tap_check_str(msg->subject, "Quarterly report 報告", "Subject decoded");
+    tap_check_str(msg->message_id, "multi-1@example.com", "Message-ID without brackets");
+    tap_check_str(msg->x_mailer, "Microsoft Outlook 16.0", "X-Mailer");
+    tap_check(msg->date_valid && msg->date == 1795138200, "Date parsed to unix time");
+    pdf = part_named(msg, "報告 Q3.pdf");
+    tap_check(pdf != NULL, "RFC 2231 filename decoded");
+    tap_check_str(pdf ? pdf->true_type : NULL, "application/pdf", "PDF sniffed by magic");
+    exe = part_named(msg, "invoice.pdf.exe");
+    tap_check_str(exe ? exe->true_type : NULL, "application/x-dosexec", "executable sniffed under octet-stream");
+    tap_check_str(exe ? exe->declared_type : NULL, "application/octet-stream", "declared type kept");
+    inner = part_named(msg, "inner.txt");
+    tap_check(inner && inner->in_attached_message, "a part inside an attached message is found and marked");
+    tap_check(inner && strcmp(inner->sha256, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824") == 0,
+              "SHA-256 of the decoded part");
+    for (guint i = 0; i < msg->texts->len; i++) {
+        const struct lw_text *t = g_ptr_array_index(msg->texts, i);
+
+        if (t->is_html)
+            html = t;
+    }
+    tap_check(html && strstr(html->text, "See the attached report.") && !strstr(html->text, "var x"),
+              "HTML rendered to text without the script");
+    tap_check_int(msg->texts->len, ==, 2, "inline text and html are the readable body, the attached message is not");
+    lw_message_free(msg);
+    g_free(buf);
+}
+
+static void test_charsets(const struct lw_config *cfg)
+{
+    /* "帳號" in Big5 is b1 62 b8 b9; declared in the part, quoted-printable. */
+    const char *raw = "Subject: =?big5?B?sWK4uQ==?=\nContent-Type: text/plain; charset=big5\n"
+                      "Content-Transfer-Encoding: quoted-printable\n\n=B1b=B8=B9 \n";
+    struct lw_message *msg = lw_message_parse(raw, strlen(raw), NULL, cfg);
+    const struct lw_text *t = msg->texts->len ? g_ptr_array_index(msg->texts, 0) : NULL;
+
+    tap_check_str(msg->subject, "帳號", "Big5 RFC 2047 subject decoded");
+    tap_check(t && strncmp(t->text, "帳號", strlen("帳號")) == 0, "Big5 quoted-printable body converted to UTF-8");
+    lw_message_free(msg);
+}
+
+static void test_normalize(void)
+{
+    char *n = lw_text_normalize("ｐａｓｓ\xe2\x80\x8bword  \n\t expires");
+
+    tap_check_str(n, "password expires", "NFKC folds full-width, zero-width removed, spaces collapsed");
+    g_free(n);
+}
+
+static void test_sniff(void)
+{
+    tap_check_str(lw_sniff((const unsigned char *) "\x7f" "ELF\x02", 5), "application/x-executable", "ELF");
+    tap_check_str(lw_sniff((const unsigned char *) "  <html><body>", 14), "text/html", "HTML after spaces");
+    tap_check_str(lw_sniff((const unsigned char *) "plain words", 11), "text/plain", "text");
+    tap_check_str(lw_sniff((const unsigned char *) "\x00\x01\x02\x03\xff\xfe\x00\x00", 8),
+                  "application/octet-stream", "binary");
+}
+
+static void test_unparseable(const struct lw_config *cfg)
+{
+    struct lw_message *msg = lw_message_parse("", 0, NULL, cfg);
+
+    tap_check(msg->unparseable && msg->parts->len == 0, "an empty message is unparseable, not NULL");
+    lw_message_free(msg);
+}
+
+int main(void)
+{
+    struct lw_config *cfg = lw_config_new();
+
+    lw_gmime_init();
+    test_multipart(cfg);
+    test_charsets(cfg);
+    test_normalize();
+    test_sniff();
+    test_unparseable(cfg);
+    lw_config_free(cfg);
+    return tap_done();
+}
