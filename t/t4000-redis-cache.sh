@@ -18,7 +18,7 @@ make_copies() {
 
 test_expect_success 'without Redis, the in-process cache serves the second copy' '
 	make_copies 2 &&
-	"$LW_SCAN" -o rules_file="$RULES" --json --stats copy-1.eml copy-2.eml >out 2>err &&
+	"$LW_SCAN" -o rules_file="$RULES" --json --counters copy-1.eml copy-2.eml >out 2>err &&
 	test "$(test_json_field out cached 1)" = false &&
 	test "$(test_json_field out cached 2)" = true &&
 	test "$(test_json_field out score 1)" = "$(test_json_field out score 2)" &&
@@ -36,7 +36,7 @@ test_expect_success REDIS 'start redis-server' '
 '
 
 test_expect_success REDIS 'with Redis, the second copy in one run is cached, one round trip' '
-	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --stats copy-1.eml copy-2.eml >out 2>err &&
+	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --counters copy-1.eml copy-2.eml >out 2>err &&
 	test "$(test_json_field out cached 1)" = false &&
 	test "$(test_json_field out cached 2)" = true &&
 	test_grep "cache: hits=1 misses=1 errors=0" err &&
@@ -47,20 +47,20 @@ test_expect_success REDIS 'with Redis, the second copy in one run is cached, one
 
 test_expect_success REDIS 'the cache is shared: another run (another instance) hits at once' '
 	make_copies 3 &&
-	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --stats copy-3.eml >out 2>err &&
+	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --counters copy-3.eml >out 2>err &&
 	test "$(test_json_field out cached 1)" = true &&
 	test_grep "cache: hits=1 misses=0 errors=0" err
 '
 
 test_expect_success REDIS 'the cached path costs at most 2 round trips per message' '
-	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --stats copy-1.eml copy-2.eml copy-3.eml >out 2>err &&
+	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --counters copy-1.eml copy-2.eml copy-3.eml >out 2>err &&
 	sed -n "s/.*redis_round_trips=\([0-9]*\).*/\1/p" err >rt &&
 	test "$(cat rt)" -le 6
 '
 
 test_expect_success REDIS 'a different rules file (new engine tag) does not reuse old verdicts' '
 	cp "$RULES" new.rules && echo "# a new rule set" >>new.rules &&
-	"$LW_SCAN" -o rules_file="$PWD/new.rules" $(lw_redis_opts r1) --json --stats copy-1.eml >out 2>err &&
+	"$LW_SCAN" -o rules_file="$PWD/new.rules" $(lw_redis_opts r1) --json --counters copy-1.eml >out 2>err &&
 	test "$(test_json_field out cached 1)" = false &&
 	test_grep "cache: hits=0 misses=1" err
 '
@@ -79,7 +79,7 @@ test_expect_success REDIS 'a corrupt cache entry is a miss, not a failure' '
 
 test_expect_success REDIS 'Redis down: every message still scanned, errors counted, logged once' '
 	redis_stop r1 &&
-	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --stats copy-1.eml copy-2.eml copy-3.eml >out 2>err &&
+	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --counters copy-1.eml copy-2.eml copy-3.eml >out 2>err &&
 	test $(wc -l <out) = 3 &&
 	test "$(test_json_field out action 3)" = reject &&
 	test $(grep -c "redis unreachable" err) = 1 &&
@@ -90,7 +90,7 @@ test_expect_success REDIS 'Redis down: every message still scanned, errors count
 test_expect_success REDIS 'one process logs "redis unreachable" once and "redis back" once' '
 	redis_start r1 "$(redis_port r1)" &&
 	mkfifo fifo &&
-	{ ("$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --stats \
+	{ ("$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --counters \
 		fifo fifo fifo fifo >out 2>err; echo $? >rc) & } &&
 	cat copy-1.eml >fifo &&
 	wait_for test -s out &&

@@ -30,7 +30,7 @@ test_expect_success 'the Sentinel names the master; the process follows the fail
 	mkfifo fifo &&
 	{ ("$LW_SCAN" -o rules_file="$RULES" -o redis_sentinels=127.0.0.1:$(redis_port sen) \
 		-o redis_master_name=lwmaster -o redis_timeout_ms=1000 -o spool_dir="$PWD/spool" \
-		--publish --stats --json fifo fifo fifo fifo >out 2>err; echo $? >rc) & } &&
+		--publish --counters --json fifo fifo fifo fifo >out 2>err; echo $? >rc) & } &&
 	mail 1 >fifo && mail 2 >fifo &&
 	wait_for sh -c "test \"\$(redis-cli -p $(redis_port r) xlen lw:hits)\" = 2" &&
 	redis_stop m &&
@@ -53,7 +53,7 @@ test_expect_success 'the cache also lives on the new master' '
 test_expect_success 'an unknown master name: no Redis, messages still scanned' '
 	mail 5 >m5.eml &&
 	"$LW_SCAN" -o rules_file="$RULES" -o redis_sentinels=127.0.0.1:$(redis_port sen) \
-		-o redis_master_name=nosuch --json --stats m5.eml >out 2>err &&
+		-o redis_master_name=nosuch --json --counters m5.eml >out 2>err &&
 	test "$(test_json_field out action)" = reject &&
 	test_grep "does not know master" err
 '
