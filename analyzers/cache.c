@@ -178,7 +178,7 @@ struct lw_cache *lw_cache_new(const struct lw_config *cfg, struct lw_error *err)
 
     c->cfg = cfg;
     if (lw_redis_configured(cfg)
-        && (c->redis = lw_redis_new(cfg, "cache", (guint) cfg->redis_pool_size, err)) == NULL) {
+        && (c->redis = lw_redis_new(cfg, "cache", (guint) cfg->redis_pool_size, 0, err)) == NULL) {
         g_free(c);
         return NULL;
     }

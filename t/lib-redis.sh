@@ -11,6 +11,14 @@
 #   redis_port NAME              its port
 #   sentinel_start NAME MASTER_PORT [QUORUM]   a sentinel watching master "lwmaster"
 #   lw_redis_opts NAME           -o options pointing lurewatch at server NAME
+#   lines FILE N                 FILE has N lines (a reader of a FIFO is done with
+#                                one message: write the next only then, or two
+#                                writers' data merge into one message)
+#   lw_bg NAME CMD...            run CMD in the background: NAME.out, NAME.err, and
+#                                NAME.rc (its exit status) when it ends
+#
+# Servers and background commands are killed when the script exits, also
+# when a test body (a subshell) started them and then failed.
 
 # redis_port NAME: the port recorded for NAME
 redis_port() {
@@ -24,7 +32,6 @@ redis_start() {
 	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly yes --appendfsync always \
 		--daemonize no --logfile "$dir/log" "$@" >/dev/null 2>&1 &
 	echo $! >"$dir/pid"
-	test_at_exit "kill -9 \$(cat '$dir/pid') 2>/dev/null"
 	wait_for redis-cli -p "$port" ping
 }
 
@@ -58,12 +65,34 @@ sentinel_start() {
 	: || return 1
 	redis-sentinel "$dir/sentinel.conf" >/dev/null 2>&1 &
 	echo $! >"$dir/pid"
-	test_at_exit "kill -9 \$(cat '$dir/pid') 2>/dev/null"
 	wait_for redis-cli -p "$port" ping
 }
 
 lw_redis_opts() {
 	echo "-o redis_server=127.0.0.1:$(redis_port "$1") -o redis_timeout_ms=1000"
 }
+
+lines() {
+	test "$(wc -l <"$1")" -ge "$2"
+}
+
+lw_bg() {
+	local name=$1
+	shift
+	( "$@" >"$TRASH/$name.out" 2>"$TRASH/$name.err" &
+	  echo $! >"$TRASH/$name.bgpid"
+	  wait $!
+	  echo $? >"$TRASH/$name.rc" ) &
+	wait_for test -s "$TRASH/$name.bgpid"
+}
+
+# redis_cleanup_: kill every server and background command of this script
+redis_cleanup_() {
+	for f in "$TRASH"/*/pid "$TRASH"/*.bgpid; do
+		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+	done
+	return 0
+}
+test_at_exit redis_cleanup_
 
 command -v redis-sentinel >/dev/null 2>&1 && test_set_prereq SENTINEL

@@ -90,20 +90,20 @@ test_expect_success REDIS 'Redis down: every message still scanned, errors count
 test_expect_success REDIS 'one process logs "redis unreachable" once and "redis back" once' '
 	redis_start r1 "$(redis_port r1)" &&
 	mkfifo fifo &&
-	{ ("$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --counters \
-		fifo fifo fifo fifo >out 2>err; echo $? >rc) & } &&
-	cat copy-1.eml >fifo &&
-	wait_for test -s out &&
+	lw_bg scan "$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --counters \
+		fifo fifo fifo fifo &&
+	cat copy-1.eml >fifo && wait_for lines scan.out 1 &&
 	redis_stop r1 &&
-	cat copy-2.eml >fifo && cat copy-3.eml >fifo &&
+	cat copy-2.eml >fifo && wait_for lines scan.out 2 &&
+	cat copy-3.eml >fifo && wait_for lines scan.out 3 &&
 	redis_start r1 "$(redis_port r1)" &&
 	sleep 2.5 &&
 	cat copy-1.eml >fifo &&
-	wait_for test -s rc &&
-	cat err &&
-	test "$(cat rc)" = 0 && test $(wc -l <out) = 4 &&
-	test $(grep -c "redis unreachable (cache)" err) = 1 &&
-	test $(grep -c "redis back (cache)" err) = 1
+	wait_for test -s scan.rc &&
+	cat scan.err &&
+	test "$(cat scan.rc)" = 0 && test $(wc -l <scan.out) = 4 &&
+	test $(grep -c "redis unreachable (cache)" scan.err) = 1 &&
+	test $(grep -c "redis back (cache)" scan.err) = 1
 '
 
 test_done

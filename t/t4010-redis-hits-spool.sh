@@ -91,15 +91,15 @@ test_expect_success REDIS 'a torn last spool line is skipped, the rest replayed'
 test_expect_success REDIS 'Redis killed in the middle of a run: stream count exact after replay' '
 	redis_cli srv del lw:hits >/dev/null &&
 	mails d 100 399 &&
-	{ (publish d >out 2>err; echo $? >rc) & } &&
+	lw_bg run publish d &&
 	wait_for sh -c "test \$(redis-cli -p $(redis_port srv) xlen lw:hits) -ge 20" &&
 	redis_stop srv &&
 	sleep 1 &&
 	redis_start srv "$(redis_port srv)" &&
-	wait_for test -s rc &&
-	test "$(cat rc)" = 0 &&
-	test $(grep -c "\"action\":\"reject\"" out) = 300 &&
-	cat err &&
+	wait_for test -s run.rc &&
+	test "$(cat run.rc)" = 0 &&
+	test $(grep -c "\"action\":\"reject\"" run.out) = 300 &&
+	cat run.err &&
 	publish "$TEST_DATA/clean.eml" >out2 2>err2 &&
 	cat err2 &&
 	test "$(xlen)" = 300 &&

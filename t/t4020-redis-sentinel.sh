@@ -28,17 +28,19 @@ test_expect_success 'start a master, a replica and a sentinel' '
 
 test_expect_success 'the Sentinel names the master; the process follows the failover' '
 	mkfifo fifo &&
-	{ ("$LW_SCAN" -o rules_file="$RULES" -o redis_sentinels=127.0.0.1:$(redis_port sen) \
+	lw_bg scan "$LW_SCAN" -o rules_file="$RULES" -o redis_sentinels=127.0.0.1:$(redis_port sen) \
 		-o redis_master_name=lwmaster -o redis_timeout_ms=1000 -o spool_dir="$PWD/spool" \
-		--publish --counters --json fifo fifo fifo fifo >out 2>err; echo $? >rc) & } &&
-	mail 1 >fifo && mail 2 >fifo &&
+		--publish --counters --json fifo fifo fifo fifo &&
+	mail 1 >fifo && wait_for lines scan.out 1 &&
+	mail 2 >fifo && wait_for lines scan.out 2 &&
 	wait_for sh -c "test \"\$(redis-cli -p $(redis_port r) xlen lw:hits)\" = 2" &&
 	redis_stop m &&
 	wait_for sh -c "test \"\$(redis-cli --raw -p $(redis_port sen) sentinel get-master-addr-by-name lwmaster | sed -n 2p)\" = $(redis_port r)" &&
-	mail 3 >fifo && mail 4 >fifo &&
-	wait_for test -s rc &&
-	cat err &&
-	test "$(cat rc)" = 0 &&
+	mail 3 >fifo && wait_for lines scan.out 3 &&
+	mail 4 >fifo &&
+	wait_for test -s scan.rc &&
+	cat scan.err &&
+	test "$(cat scan.rc)" = 0 &&
 	test "$(redis_cli r xlen lw:hits)" = 4 &&
 	redis_cli r xrange lw:hits - + | grep "^fo-" >ids &&
 	printf "fo-%s@example.net\n" 1 2 3 4 >expect && test_cmp expect ids &&
@@ -47,7 +49,7 @@ test_expect_success 'the Sentinel names the master; the process follows the fail
 
 test_expect_success 'the cache also lives on the new master' '
 	redis_cli r --scan --pattern "lw:v:*" >keys && test $(wc -l <keys) -ge 1 &&
-	test $(grep -c "\"action\":\"reject\"" out) = 4
+	test $(grep -c "\"action\":\"reject\"" scan.out) = 4
 '
 
 test_expect_success 'an unknown master name: no Redis, messages still scanned' '
