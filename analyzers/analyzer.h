@@ -57,5 +57,6 @@ extern const struct lw_analyzer lw_analyzer_structure;
 extern const struct lw_analyzer lw_analyzer_rules;
 extern const struct lw_analyzer lw_analyzer_clamav;
 extern const struct lw_analyzer lw_analyzer_campaign;
+extern const struct lw_analyzer lw_analyzer_ioc;
 
 #endif

@@ -159,8 +159,9 @@ static void find_bad_file(const GPtrArray *files, cl_error_t dir_rc, struct lw_e
     lw_error_set(err, "clamav_db: %s", cl_strerror(dir_rc));
 }
 
-/* load_dir - load one directory; err names the bad file */
-static int load_dir(struct lw_clam *c, const char *dir, GChecksum *local, struct lw_error *err)
+/* load_dir - load one directory, hashing its local (non-.cvd/.cld) files; err names the bad file */
+static int load_dir(struct lw_clam *c, const char *dir, GChecksum *local, int *have_local,
+                    struct lw_error *err)
 {
     GPtrArray *files = sorted_files(dir);
     cl_error_t rc;
@@ -180,6 +181,7 @@ static int load_dir(struct lw_clam *c, const char *dir, GChecksum *local, struct
         gsize len = 0;
 
         if (!is_official(f) && g_file_get_contents(f, &data, &len, NULL)) {
+            *have_local = 1;
             g_checksum_update(local, (const guchar *) base, strlen(base) + 1);
             g_checksum_update(local, (const guchar *) data, len);
         }
@@ -221,7 +223,7 @@ static int set_limits(struct cl_engine *e, const struct lw_config *cfg, struct l
     return 0;
 }
 
-/* make_version - "daily-N+local-HASH", "daily-N", "local-HASH" or "none" */
+/* make_version - "daily-N+local-HASH", "daily-N", "local-HASH" or "none" (g_free) */
 static char *make_version(const struct lw_clam *c, GChecksum *local, int have_local)
 {
     unsigned long long daily = (unsigned long long) cl_engine_get_num(c->engine, CL_ENGINE_DB_VERSION, NULL);
@@ -236,6 +238,7 @@ static char *make_version(const struct lw_clam *c, GChecksum *local, int have_lo
     return g_string_free(v, FALSE);
 }
 
+/* set_options - the one option set of every scan: all parsers, heuristics, every match */
 static void set_options(struct cl_scan_options *o)
 {
     memset(o, 0, sizeof(*o));
@@ -272,15 +275,11 @@ struct lw_clam *lw_clam_new(const struct lw_config *cfg, clcb_virus_found on_vir
     c->stats = g_new0(struct cl_stat, c->dirs->len ? c->dirs->len : 1);
     for (guint i = 0; i < c->dirs->len; i++) {
         const char *dir = g_ptr_array_index(c->dirs, i);
-        GPtrArray *files;
 
-        if (load_dir(c, dir, local, err) < 0)
-            goto fail;
-        files = sorted_files(dir);
-        for (guint k = 0; k < files->len; k++)
-            have_local |= !is_official(g_ptr_array_index(files, k));
-        g_ptr_array_unref(files);
+        /* stat first: a file changed while loading makes the new engine stale at once */
         cl_statinidir(dir, &c->stats[i]);
+        if (load_dir(c, dir, local, &have_local, err) < 0)
+            goto fail;
     }
     if (set_limits(c->engine, cfg, err) < 0)
         goto fail;

@@ -87,8 +87,8 @@ static const struct key keys[] = {
     { "limit_score", K_DOUBLE, OFF(limit_score), "5", 0, 1000, NULL,
       "score of a hit that says a limit was exceeded" },
     /* urls and indicators */
-    { "max_urls", K_INT, OFF(max_urls), "1000", 1, 1000000, NULL,
-      "most URLs extracted from one message (links, text, attachments); past it they are not examined" },
+    { "max_urls", K_INT, OFF(max_urls), "1000", 0, 1000000, NULL,
+      "most URLs extracted from one message (links, text, attachments); past it they are not examined; 0: none" },
     { "max_url_length", K_SIZE, OFF(max_url_length), "8k", 64, 1024 * 1024, NULL,
       "longest URL examined; longer ones are cut to this length" },
     { "feeds_dir", K_STRING, OFF(feeds_dir), LW_FEEDS_DIR, 0, 0, NULL,

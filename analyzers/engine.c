@@ -43,6 +43,7 @@ static const struct lw_analyzer *const registry[] = {
     &lw_analyzer_structure,
     &lw_analyzer_rules,
     &lw_analyzer_clamav,
+    &lw_analyzer_ioc,
     &lw_analyzer_campaign,      /* per-message: after the others, it reads their score */
 };
 

@@ -4,7 +4,8 @@
  * One object per message, as lurewatch-scan --json prints it:
  *   file, message_id, from, subject, score, action, cached,
  *   signature_version, elapsed_ms, error (when the scan failed),
- *   hits: [{analyzer, rule, score, description, evidence, indicators}],
+ *   hits: [{analyzer, rule, score, description, evidence, indicators,
+ *           sighting_of: {id, feed} (IOC hits only)}],
  *   indicators: [{type, value}]  (the message's, de-duplicated)
  * jansson rejects invalid UTF-8, so every string from mail is made valid
  * first (the model already does this; json.c does it again for safety).
@@ -76,6 +77,9 @@ static json_t *hits_json(const GPtrArray *hits)
         json_object_set_new(o, "description", jstr(hit->description));
         json_object_set_new(o, "evidence", jstr(hit->evidence));
         json_object_set_new(o, "indicators", indicators_json(hit->indicators));
+        if (hit->ioc_id)
+            json_object_set_new(o, "sighting_of", json_pack("{s:o, s:o}", "id", jstr(hit->ioc_id),
+                                                            "feed", jstr(hit->ioc_feed)));
         json_array_append_new(arr, o);
     }
     return arr;

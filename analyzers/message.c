@@ -353,7 +353,7 @@ static void sha256_hex(const void *data, size_t len, char out[65])
 
 /* add_text - a readable body part: decode, render HTML, normalize */
 static void add_text(struct lw_message *msg, const struct lw_config *cfg, GMimeParserOptions *opts,
-                     struct lw_part *part, GMimeObject *obj, int is_html)
+                     struct lw_url_extractor *urls, struct lw_part *part, GMimeObject *obj, int is_html)
 {
     struct lw_text *t = g_new0(struct lw_text, 1);
     gsize len;
@@ -368,7 +368,7 @@ static void add_text(struct lw_message *msg, const struct lw_config *cfg, GMimeP
     }
     if (is_html) {
         t->html = decoded;
-        t->text = lw_html_to_text(decoded, strlen(decoded));
+        t->text = lw_url_extract_render(urls, decoded, part->path);   /* one walk: text and URLs */
     } else {
         t->text = decoded;
     }
@@ -403,6 +403,7 @@ struct walk {
     struct lw_message *msg;
     const struct lw_config *cfg;
     GMimeParserOptions *opts;
+    struct lw_url_extractor *urls;
 };
 
 /* walk_object - visit one MIME object and, within limits, everything below it */
@@ -448,9 +449,9 @@ static void walk_object(struct walk *w, GMimeObject *obj, const char *path, int 
 
         g_ptr_array_add(msg->parts, part);
         if (!attachment && !in_msg && strcmp(part->declared_type, "text/plain") == 0)
-            add_text(msg, w->cfg, w->opts, part, obj, 0);
+            add_text(msg, w->cfg, w->opts, w->urls, part, obj, 0);
         else if (!attachment && !in_msg && strcmp(part->declared_type, "text/html") == 0)
-            add_text(msg, w->cfg, w->opts, part, obj, 1);
+            add_text(msg, w->cfg, w->opts, w->urls, part, obj, 1);
     }
 }
 
@@ -502,14 +503,14 @@ struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw
     if (msg->mime == NULL) {
         msg->unparseable = 1;
     } else {
-        struct walk w = { msg, cfg, opts };
+        struct walk w = { msg, cfg, opts, lw_url_extract_begin(msg, cfg) };
         GMimeObject *body = g_mime_message_get_mime_part(msg->mime);
 
         collect_headers(msg, cfg);
         collect_fields(msg, opts);
         if (body)
             walk_object(&w, body, "", 0, 0);
-        lw_urls_extract(msg, cfg);
+        lw_url_extract_end(w.urls);     /* every URL: msg->urls (url-extract.c) */
     }
     /* The callback must not outlive this call: it points at msg. */
     g_mime_parser_options_free(opts);

@@ -24,7 +24,8 @@
  * so every consumer sees the real destination. Entries are de-duplicated by
  * (url, display, kind of place).
  *
- * LIMITS. At most max_urls entries (then "max_urls" goes to msg->limits);
+ * LIMITS. At most max_urls entries (then "max_urls" goes to msg->limits;
+ * max_urls = 0 turns extraction off);
  * a URL longer than max_url_length is cut to it and "max_url_length" is
  * recorded. Attachments are scanned up to max_text_size bytes.
  */
@@ -38,13 +39,21 @@
 #include "url.h"
 
 #define DISPLAY_MAX 256
+/* where a URL was found (the rest of the flags say how it was written) */
+#define PLACE_FLAGS (LW_URL_HTML_HREF | LW_URL_FORM_ACTION | LW_URL_EMBEDDED | LW_URL_TEXT \
+                     | LW_URL_ATTACHMENT | LW_URL_PDF | LW_URL_UNWRAPPED)
 
-struct extract {
+struct lw_url_extractor {
     struct lw_message *msg;
     const struct lw_config *cfg;
     GHashTable *seen;           /* dedupe keys */
+    GHashTable *done;           /* paths of HTML texts already extracted while rendering */
+    GHashTable *parsed;         /* URL as written -> its struct lw_url (owned), parsed once */
+    GHashTable *domains;        /* host -> registrable domain ("" for none) */
     int full;                   /* max_urls reached */
 };
+
+#define extract lw_url_extractor
 
 static void add_limit(struct lw_message *msg, const char *name)
 {
@@ -57,7 +66,7 @@ static void add_limit(struct lw_message *msg, const char *name)
 /* push - store u (taken) unless it is a duplicate or the list is full */
 static int push(struct extract *x, struct lw_url *u)
 {
-    char *key;
+    char *key, place[16];
 
     if (x->full || x->msg->urls->len >= (guint) x->cfg->max_urls) {
         if (!x->full)
@@ -66,9 +75,8 @@ static int push(struct extract *x, struct lw_url *u)
         lw_url_free(u);
         return -1;
     }
-    key = g_strdup_printf("%s\x01%s\x01%x", u->url, u->display ? u->display : "",
-                          u->flags & (LW_URL_HTML_HREF | LW_URL_FORM_ACTION | LW_URL_EMBEDDED
-                                      | LW_URL_TEXT | LW_URL_ATTACHMENT | LW_URL_PDF | LW_URL_UNWRAPPED));
+    g_snprintf(place, sizeof(place), "%x", u->flags & PLACE_FLAGS);
+    key = g_strconcat(u->url, "\x01", u->display ? u->display : "", "\x01", place, NULL);
     if (!g_hash_table_add(x->seen, key)) {
         lw_url_free(u);
         return -1;
@@ -77,12 +85,53 @@ static int push(struct extract *x, struct lw_url *u)
     return 0;
 }
 
+/* url_copy - a copy of u with where-found flags replaced by flags */
+static struct lw_url *url_copy(const struct lw_url *u, unsigned flags)
+{
+    struct lw_url *c = g_new0(struct lw_url, 1);
+
+    *c = *u;
+    c->raw = g_strdup(u->raw);
+    c->url = g_strdup(u->url);
+    c->scheme = g_strdup(u->scheme);
+    c->host = g_strdup(u->host);
+    c->host_unicode = g_strdup(u->host_unicode);
+    c->domain = g_strdup(u->domain);
+    c->userinfo = g_strdup(u->userinfo);
+    c->display = g_strdup(u->display);
+    c->source = g_strdup(u->source);
+    c->target = g_strdup(u->target);
+    c->flags = (u->flags & ~PLACE_FLAGS) | flags;
+    return c;
+}
+
+/*
+ * parse_cached - lw_url_parse() and lw_url_unwrap() (into target) of a URL
+ * as written, once per message: mail repeats its links.
+ */
+static struct lw_url *parse_cached(struct extract *x, const char *text, size_t len, unsigned flags)
+{
+    char *key = g_strndup(text, len);
+    struct lw_url *u = g_hash_table_lookup(x->parsed, key);
+
+    if (u != NULL) {
+        g_free(key);
+        return url_copy(u, flags);
+    }
+    if ((u = lw_url_parse_cached(text, (gssize) len, 0, x->domains)) == NULL) {
+        g_free(key);
+        return NULL;
+    }
+    u->target = lw_url_unwrap(u);
+    g_hash_table_insert(x->parsed, key, u);
+    return url_copy(u, flags);
+}
+
 /* add_url - normalize one URL as written and store it, with its unwrapped target */
 static void add_url(struct extract *x, const char *text, size_t len, unsigned flags,
                     const char *source, const char *display)
 {
-    struct lw_url *u;
-    char *target;
+    struct lw_url *u, *t;
 
     if (x->full || len == 0)
         return;
@@ -90,26 +139,23 @@ static void add_url(struct extract *x, const char *text, size_t len, unsigned fl
         add_limit(x->msg, "max_url_length");
         len = (size_t) x->cfg->max_url_length;
     }
-    if ((u = lw_url_parse(text, (gssize) len, flags)) == NULL)
+    if ((u = parse_cached(x, text, len, flags)) == NULL)
         return;
     u->source = g_strdup(source);
     u->display = display && *display ? g_strdup(display) : NULL;
-    target = lw_url_unwrap(u);
-    if (target != NULL) {
-        struct lw_url *t = lw_url_parse(target, -1, (flags & ~LW_URL_DEFANGED) | LW_URL_UNWRAPPED);
-
-        u->flags |= LW_URL_REDIRECTOR;
-        u->target = target;
-        if (push(x, u) == 0 && t != NULL) {
-            t->source = g_strdup(source);
-            t->display = display && *display ? g_strdup(display) : NULL;
-            push(x, t);
-        } else {
-            lw_url_free(t);
-        }
+    if (u->target == NULL) {
+        push(x, u);
         return;
     }
-    push(x, u);
+    u->flags |= LW_URL_REDIRECTOR;
+    t = parse_cached(x, u->target, strlen(u->target), (flags & PLACE_FLAGS) | LW_URL_UNWRAPPED);
+    if (push(x, u) == 0 && t != NULL) {
+        t->source = g_strdup(source);
+        t->display = display && *display ? g_strdup(display) : NULL;
+        push(x, t);
+    } else {
+        lw_url_free(t);
+    }
 }
 
 /* Plain text. */
@@ -214,10 +260,10 @@ static size_t separator_len(const char *p, const char *end)
 }
 
 /* bare_host_end - if p starts "host.tld/" (ASCII, maybe with [.]), where the host ends */
-static const char *bare_host_end(const char *p, const char *end)
+static const char *bare_host_end(struct extract *x, const char *p, const char *end)
 {
     const char *q = p, *last_dot = NULL;
-    char *host, *w;
+    char *host, *w, *dom = NULL;
     int ok;
 
     while (q < end) {
@@ -243,45 +289,61 @@ static const char *bare_host_end(const char *p, const char *end)
     w = strrchr(host, '.');
     ok = w != NULL && w[1] != '\0'
         && psl_is_public_suffix2(psl_builtin(), w + 1, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE)
-        && psl_registrable_domain(psl_builtin(), host) != NULL;
+        && (dom = lw_url_registrable(host, x->domains)) != NULL;
+    g_free(dom);
     g_free(host);
     return ok ? q : NULL;
 }
 
-/* extract_text - URLs written in text */
+/* host_before - start of the host-like run ("a.b", "a[.]b") that ends at p, at a word start, or NULL */
+static const char *host_before(const char *text, const char *p)
+{
+    const char *q = p;
+
+    while (q > text) {
+        if (q - text >= 3 && memcmp(q - 3, "[.]", 3) == 0)
+            q -= 3;
+        else if (is_host_char(q[-1]))
+            q--;
+        else
+            break;
+    }
+    if (q == p || !g_ascii_isalnum(*q) || !at_word_start(text, q))
+        return NULL;
+    return q;
+}
+
+/*
+ * extract_text - URLs written in text. Only the characters that can be
+ * part of how a URL starts are looked at: ':' and '[' (scheme separators),
+ * 'w' (www.) and '/' (a bare host.tld/ before it).
+ */
 static void extract_text(struct extract *x, const char *text, unsigned flags, const char *source)
 {
     const char *p = text, *end = text + strlen(text);
 
-    while (p < end && !x->full) {
-        size_t sep = separator_len(p, end);
+    while (!x->full && (p = strpbrk(p, ":[/wW")) != NULL) {
         const char *s = NULL, *e;
+        size_t sep;
 
-        if (sep > 0 && (s = scheme_before(text, p)) != NULL) {
+        if ((*p == ':' || *p == '[') && (sep = separator_len(p, end)) > 0
+            && (s = scheme_before(text, p)) != NULL) {
             e = trim_trailing(s, scan_url_end(p + sep, end));
             if (e > p + sep)
                 add_url(x, s, (size_t) (e - s), flags, source, NULL);
             p = e > p + sep ? e : p + sep;
             continue;
         }
-        if (g_ascii_isalnum(*p) && at_word_start(text, p)) {
-            if (end - p > 4 && g_ascii_strncasecmp(p, "www.", 4) == 0) {
-                s = p;
-            } else if (end - p > 6 && g_ascii_strncasecmp(p, "www[.]", 6) == 0) {
-                s = p;
-            } else if (bare_host_end(p, end) != NULL) {
-                s = p;
-            }
-            if (s != NULL) {
-                e = trim_trailing(s, scan_url_end(s, end));
-                if (e - s > 4 && memchr(s + 4, '.', (size_t) (e - s - 4)) != NULL)
-                    add_url(x, s, (size_t) (e - s), flags | LW_URL_NO_SCHEME, source, NULL);
-                p = e > s ? e : s + 1;
-                continue;
-            }
-            /* skip the rest of this word */
-            while (p < end && is_host_char(*p))
-                p++;
+        if ((*p == 'w' || *p == 'W') && at_word_start(text, p)
+            && (g_ascii_strncasecmp(p, "www.", 4) == 0 || g_ascii_strncasecmp(p, "www[.]", 6) == 0))
+            s = p;
+        else if (*p == '/' && (s = host_before(text, p)) != NULL && bare_host_end(x, s, end) != p)
+            s = NULL;
+        if (s != NULL) {
+            e = trim_trailing(s, scan_url_end(s, end));
+            if (e - s > 4 && memchr(s + 4, '.', (size_t) (e - s - 4)) != NULL)
+                add_url(x, s, (size_t) (e - s), flags | LW_URL_NO_SCHEME, source, NULL);
+            p = e > p ? e : p + 1;
             continue;
         }
         p++;
@@ -358,7 +420,7 @@ static void html_url(struct html_ctx *c, const char *value, unsigned flags, cons
             return;
         v = resolved;
     }
-    source = g_strdup_printf("%s:%s", c->path, elem);
+    source = g_strconcat(c->path, ":", elem, NULL);
     add_url(c->x, v, strlen(v), flags | c->flags, source, display);
     g_free(source);
     g_free(resolved);
@@ -393,14 +455,27 @@ static void html_srcset(struct html_ctx *c, const char *value, const char *elem)
     }
 }
 
-/* find_ci - first case-insensitive occurrence of needle (ASCII) in hay, or NULL */
-static const char *find_ci(const char *hay, const char *needle)
+/* find_css_url - the next "url(" (any case) in CSS text, or NULL */
+static const char *find_css_url(const char *p)
 {
-    size_t n = strlen(needle);
+    const char *start = p;
 
-    for (; *hay; hay++)
-        if (g_ascii_strncasecmp(hay, needle, n) == 0)
-            return hay;
+    while ((p = strchr(p, '(')) != NULL) {
+        if (p - start >= 3 && g_ascii_strncasecmp(p - 3, "url", 3) == 0)
+            return p - 3;
+        p++;
+    }
+    return NULL;
+}
+
+/* find_style_tag - the next "<style" (any case), or NULL */
+static const char *find_style_tag(const char *p)
+{
+    while ((p = strchr(p, '<')) != NULL) {
+        if (g_ascii_strncasecmp(p + 1, "style", 5) == 0)
+            return p;
+        p++;
+    }
     return NULL;
 }
 
@@ -418,7 +493,7 @@ static void css_urls(struct html_ctx *c, const char *css, const char *elem)
 {
     const char *p = css;
 
-    while ((p = find_ci(p, "url(")) != NULL) {
+    while ((p = find_css_url(p)) != NULL) {
         const char *s = p + 4, *e;
         char *v;
 
@@ -461,6 +536,30 @@ static void meta_refresh(struct html_ctx *c, const struct lw_html_attr *attrs)
     }
 }
 
+/* collapse_spaces - text with runs of white space made one space, trimmed (g_free) */
+static char *collapse_spaces(const char *text)
+{
+    GString *out = g_string_sized_new(strlen(text));
+    int space = 0;
+
+    for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+        gunichar c = (guchar) *p < 0x80 ? (gunichar) *p : g_utf8_get_char(p);
+
+        if (g_unichar_isspace(c) || c == 0xa0 || c == 0x200b || c == 0xfeff) {
+            space = out->len > 0;
+            continue;
+        }
+        if (space)
+            g_string_append_c(out, ' ');
+        space = 0;
+        if (c < 0x80)
+            g_string_append_c(out, *p);
+        else
+            g_string_append_len(out, p, g_utf8_next_char(p) - p);
+    }
+    return g_string_free(out, FALSE);
+}
+
 /* close_anchor - store the pending <a href> with the text it showed */
 static void close_anchor(struct html_ctx *c)
 {
@@ -472,7 +571,7 @@ static void close_anchor(struct html_ctx *c)
     if (c->href == NULL)
         return;
     if (c->anchor_text->len > 0) {
-        display = lw_text_normalize(c->anchor_text->str);
+        display = collapse_spaces(c->anchor_text->str);
         if (strlen(display) > DISPLAY_MAX) {
             char *cut = g_utf8_find_prev_char(display, display + DISPLAY_MAX + 1);
 
@@ -484,43 +583,86 @@ static void close_anchor(struct html_ctx *c)
     g_clear_pointer(&c->href, g_free);
 }
 
+/* The attributes that can hold a URL, found in one pass over a tag. */
+struct url_attrs {
+    const char *href, *src, *srcset, *action, *formaction, *background, *style, *alt;
+};
+
+static void scan_attrs(const struct lw_html_attr *attrs, struct url_attrs *ua)
+{
+    memset(ua, 0, sizeof(*ua));
+    for (; attrs && attrs->name; attrs++) {
+        const char *n = attrs->name;
+
+        switch (n[0]) {
+        case 'h': if (strcmp(n, "href") == 0) ua->href = attrs->value; break;
+        case 's':
+            if (strcmp(n, "src") == 0)
+                ua->src = attrs->value;
+            else if (strcmp(n, "srcset") == 0)
+                ua->srcset = attrs->value;
+            else if (strcmp(n, "style") == 0)
+                ua->style = attrs->value;
+            break;
+        case 'a':
+            if (strcmp(n, "action") == 0)
+                ua->action = attrs->value;
+            else if (strcmp(n, "alt") == 0)
+                ua->alt = attrs->value;
+            break;
+        case 'f': if (strcmp(n, "formaction") == 0) ua->formaction = attrs->value; break;
+        case 'b': if (strcmp(n, "background") == 0) ua->background = attrs->value; break;
+        default: break;
+        }
+    }
+}
+
+/* is_src_element - elements whose src (and srcset) load something */
+static int is_src_element(const char *name)
+{
+    static const char *const src_elems[] = { "img", "iframe", "frame", "embed", "script",
+                                             "input", "source", "video", "audio", NULL };
+
+    for (int i = 0; src_elems[i]; i++)
+        if (strcmp(name, src_elems[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static void html_start(void *ud, const char *name, const struct lw_html_attr *attrs, int sc)
 {
     struct html_ctx *c = ud;
-    const char *v;
+    struct url_attrs ua;
 
-    if ((v = attr(attrs, "style")) != NULL)
-        css_urls(c, v, "style");
+    if (strcmp(name, "meta") == 0) {
+        meta_refresh(c, attrs);
+        return;
+    }
+    scan_attrs(attrs, &ua);
+    if (ua.style && strchr(ua.style, '(') != NULL)
+        css_urls(c, ua.style, "style");
     if (strcmp(name, "a") == 0) {
         close_anchor(c);
         c->in_anchor = 1;
         g_string_truncate(c->anchor_text, 0);
-        c->href = g_strdup(attr(attrs, "href"));
+        c->href = g_strdup(ua.href);
     } else if (strcmp(name, "area") == 0) {
-        html_url(c, attr(attrs, "href"), LW_URL_HTML_HREF, "area", attr(attrs, "alt"));
+        html_url(c, ua.href, LW_URL_HTML_HREF, "area", ua.alt);
     } else if (strcmp(name, "form") == 0) {
-        html_url(c, attr(attrs, "action"), LW_URL_FORM_ACTION, "form", NULL);
+        html_url(c, ua.action, LW_URL_FORM_ACTION, "form", NULL);
     } else if (strcmp(name, "base") == 0) {
-        if ((v = attr(attrs, "href")) != NULL && strstr(v, "://") && c->base == NULL)
-            c->base = g_strdup(v);
-        html_url(c, v, LW_URL_EMBEDDED, "base", NULL);
-    } else if (strcmp(name, "meta") == 0) {
-        meta_refresh(c, attrs);
+        if (ua.href != NULL && strstr(ua.href, "://") && c->base == NULL)
+            c->base = g_strdup(ua.href);
+        html_url(c, ua.href, LW_URL_EMBEDDED, "base", NULL);
     } else if (strcmp(name, "link") == 0) {
-        html_url(c, attr(attrs, "href"), LW_URL_EMBEDDED, "link", NULL);
-    } else {
-        static const char *const src_elems[] = { "img", "iframe", "frame", "embed", "script",
-                                                 "input", "source", "video", "audio", NULL };
-
-        for (int i = 0; src_elems[i]; i++) {
-            if (strcmp(name, src_elems[i]) == 0) {
-                html_url(c, attr(attrs, "src"), LW_URL_EMBEDDED, name, NULL);
-                html_srcset(c, attr(attrs, "srcset"), name);
-            }
+        html_url(c, ua.href, LW_URL_EMBEDDED, "link", NULL);
+    } else if (ua.src || ua.srcset || ua.formaction || ua.background) {
+        if (is_src_element(name)) {
+            html_url(c, ua.src, LW_URL_EMBEDDED, name, NULL);
+            html_srcset(c, ua.srcset, name);
         }
-        if (strcmp(name, "button") == 0 || strcmp(name, "input") == 0)
-            html_url(c, attr(attrs, "formaction"), LW_URL_FORM_ACTION, name, NULL);
-        html_url(c, attr(attrs, "background"), LW_URL_EMBEDDED, name, NULL);
+        html_url(c, ua.formaction, LW_URL_FORM_ACTION, name, NULL);
+        html_url(c, ua.background, LW_URL_EMBEDDED, name, NULL);
     }
 }
 
@@ -542,9 +684,11 @@ static void html_text(void *ud, const char *text, size_t len)
             g_string_append_len(c->anchor_text, text, (gssize) len);
         return;
     }
-    s = g_strndup(text, len);
-    source = g_strdup_printf("%s:text", c->path);
-    extract_text(c->x, s, LW_URL_TEXT | c->flags, source);
+    if (memchr(text, '.', len) == NULL && memchr(text, ':', len) == NULL)
+        return;     /* no URL without a dot (or a defanged "[.]", which has one) */
+    s = text[len] == '\0' ? NULL : g_strndup(text, len);     /* the walker's text is a C string */
+    source = g_strconcat(c->path, ":text", NULL);
+    extract_text(c->x, s ? s : text, LW_URL_TEXT | c->flags, source);
     g_free(source);
     g_free(s);
 }
@@ -564,35 +708,78 @@ static char *qp_decode(const char *s)
     return valid;
 }
 
-/* extract_html - URLs of one HTML document */
-static void extract_html(struct extract *x, const char *html, const char *path, unsigned flags)
+/* needs_qp - HTML still quoted-printable encoded (a part that did not declare it)? */
+static int needs_qp(const char *html)
 {
-    static const struct lw_html_handler h = { html_start, html_end, html_text };
-    struct html_ctx c = { x, path, flags, NULL, NULL, g_string_new(NULL), 0 };
-    const char *st;
-    char *qp = NULL;
+    for (const char *p = html; (p = strstr(p, "=3D")) != NULL; p += 3)
+        if (p[3] == '"' || p[3] == '\'')
+            return 1;
+    return 0;
+}
 
-    /* HTML still quoted-printable encoded (a part that did not declare it) */
-    if (strstr(html, "=3D\"") != NULL || strstr(html, "=3D'") != NULL)
-        html = qp = qp_decode(html);
-    st = html;
-    lw_html_walk(html, strlen(html), &h, &c);
-    close_anchor(&c);
-    /* <style> blocks are not reported by the walker */
-    while ((st = find_ci(st, "<style")) != NULL) {
+static const struct lw_html_handler html_handler = { html_start, html_end, html_text };
+
+static void html_begin(struct html_ctx *c, struct extract *x, const char *path, unsigned flags)
+{
+    memset(c, 0, sizeof(*c));
+    c->x = x;
+    c->path = path;
+    c->flags = flags;
+    c->anchor_text = g_string_new(NULL);
+}
+
+/* html_finish - the last open link, CSS of <style> blocks (the walker skips them); frees c */
+static void html_finish(struct html_ctx *c, const char *html)
+{
+    const char *st = html;
+
+    close_anchor(c);
+    while ((st = find_style_tag(st)) != NULL) {
         const char *e = strstr(st, "</");
         char *css = g_strndup(st, e ? (gsize) (e - st) : strlen(st));
 
-        css_urls(&c, css, "style");
+        css_urls(c, css, "style");
         g_free(css);
         if (e == NULL)
             break;
         st = e;
     }
-    g_free(c.base);
-    g_free(c.href);
+    g_free(c->base);
+    g_free(c->href);
+    g_string_free(c->anchor_text, TRUE);
+}
+
+/* extract_html - URLs of one HTML document, in a walk of its own */
+static void extract_html(struct extract *x, const char *html, const char *path, unsigned flags)
+{
+    struct html_ctx c;
+    char *qp = NULL;
+
+    if (needs_qp(html))
+        html = qp = qp_decode(html);
+    html_begin(&c, x, path, flags);
+    lw_html_walk(html, strlen(html), &html_handler, &c);
+    html_finish(&c, html);
     g_free(qp);
-    g_string_free(c.anchor_text, TRUE);
+}
+
+/* lw_url_extract_render - render an HTML body part and collect its URLs in one walk (g_free) */
+char *lw_url_extract_render(struct lw_url_extractor *x, const char *html, const char *path)
+{
+    struct html_ctx c;
+    char *text;
+
+    g_hash_table_add(x->done, g_strdup(path));
+    if (x->full)
+        return lw_html_to_text(html, strlen(html));
+    if (needs_qp(html)) {
+        extract_html(x, html, path, 0);
+        return lw_html_to_text(html, strlen(html));
+    }
+    html_begin(&c, x, path, 0);
+    text = lw_html_to_text_tee(html, strlen(html), &html_handler, &c);
+    html_finish(&c, html);
+    return text;
 }
 
 /* PDF. */
@@ -648,6 +835,32 @@ static int is_body_text(const struct lw_message *msg, const char *path)
     return 0;
 }
 
+/*
+ * valid_copy - data as a C string of valid UTF-8, each byte that is not
+ * part of a valid character replaced by '?' (URLs are ASCII; a Latin-1
+ * attachment must not cost one allocation per accented letter). g_free.
+ */
+static char *valid_copy(const char *data, size_t len)
+{
+    char *out = g_malloc(len + 1), *w = out;
+    const char *p = data, *end = data + len, *bad;
+
+    while (p < end) {
+        if (g_utf8_validate_len(p, (gsize) (end - p), &bad)) {
+            bad = end;
+        }
+        memcpy(w, p, (size_t) (bad - p));
+        w += bad - p;
+        p = bad;
+        if (p < end) {
+            *w++ = *p ? '?' : ' ';
+            p++;
+        }
+    }
+    *w = '\0';
+    return out;
+}
+
 /* extract_attachment - text/html/PDF parts that are not body text */
 static void extract_attachment(struct extract *x, const struct lw_part *part)
 {
@@ -668,7 +881,7 @@ static void extract_attachment(struct extract *x, const struct lw_part *part)
         return;
     if ((long long) len > x->cfg->max_text_size)
         len = (gsize) x->cfg->max_text_size;
-    text = g_utf8_make_valid(data, (gssize) len);
+    text = valid_copy(data, len);
     if (strcmp(part->true_type, "text/html") == 0) {
         extract_html(x, text, part->path, LW_URL_ATTACHMENT);
     } else {
@@ -680,25 +893,51 @@ static void extract_attachment(struct extract *x, const struct lw_part *part)
     g_free(text);
 }
 
-/* lw_urls_extract - every URL of the message into msg->urls */
-void lw_urls_extract(struct lw_message *msg, const struct lw_config *cfg)
+/* lw_url_extract_begin - start collecting the URLs of msg (msg->urls gets lw_url_free) */
+struct lw_url_extractor *lw_url_extract_begin(struct lw_message *msg, const struct lw_config *cfg)
 {
-    struct extract x = { msg, cfg, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), 0 };
+    struct lw_url_extractor *x = g_new0(struct lw_url_extractor, 1);
 
+    x->msg = msg;
+    x->cfg = cfg;
+    x->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    x->done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    x->parsed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) lw_url_free);
+    x->domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    x->full = cfg->max_urls == 0;      /* extraction turned off */
     g_ptr_array_set_free_func(msg->urls, (GDestroyNotify) lw_url_free);
-    for (guint i = 0; i < msg->texts->len && !x.full; i++) {
+    return x;
+}
+
+/* lw_url_extract_end - the texts not yet seen, and the attachments; frees x */
+void lw_url_extract_end(struct lw_url_extractor *x)
+{
+    struct lw_message *msg = x->msg;
+
+    for (guint i = 0; i < msg->texts->len && !x->full; i++) {
         const struct lw_text *t = g_ptr_array_index(msg->texts, i);
 
         if (t->is_html) {
-            extract_html(&x, t->html, t->path, 0);
+            if (!g_hash_table_contains(x->done, t->path))
+                extract_html(x, t->html, t->path, 0);
         } else {
             char *source = g_strdup_printf("%s:text", t->path);
 
-            extract_text(&x, t->text, LW_URL_TEXT, source);
+            extract_text(x, t->text, LW_URL_TEXT, source);
             g_free(source);
         }
     }
-    for (guint i = 0; i < msg->parts->len && !x.full; i++)
-        extract_attachment(&x, g_ptr_array_index(msg->parts, i));
-    g_hash_table_unref(x.seen);
+    for (guint i = 0; i < msg->parts->len && !x->full; i++)
+        extract_attachment(x, g_ptr_array_index(msg->parts, i));
+    g_hash_table_unref(x->seen);
+    g_hash_table_unref(x->done);
+    g_hash_table_unref(x->parsed);
+    g_hash_table_unref(x->domains);
+    g_free(x);
+}
+
+/* lw_urls_extract - every URL of the message into msg->urls */
+void lw_urls_extract(struct lw_message *msg, const struct lw_config *cfg)
+{
+    lw_url_extract_end(lw_url_extract_begin(msg, cfg));
 }

@@ -194,7 +194,8 @@ char *lw_host_normalize(const char *host, unsigned *flags)
     }
     if (!g_str_is_ascii(dec))
         *flags |= LW_URL_IDN;
-    ascii = g_hostname_to_ascii(dec);
+    /* plain ASCII only needs lowercasing; IDNA (NFKC, punycode) is for the rest */
+    ascii = g_str_is_ascii(dec) ? g_strdup(dec) : g_hostname_to_ascii(dec);
     g_free(dec);
     if (ascii == NULL)
         return NULL;
@@ -241,8 +242,12 @@ static char *refang(const char *s, size_t len, int *defanged)
         *defanged = 1;
     }
     while (i < len) {
-        size_t k;
+        size_t k = 0;
 
+        if (s[i] != '[' && s[i] != '(' && s[i] != '{') {
+            g_string_append_c(out, s[i++]);
+            continue;
+        }
         for (k = 0; k < G_N_ELEMENTS(subst); k++) {
             size_t fl = strlen(subst[k].from);
 
@@ -323,16 +328,29 @@ static struct lw_url *unparsed(struct lw_url *u, const char *fixed)
     return u;
 }
 
-/* set_domain - the registrable domain of u->host by libpsl, when it has one */
-static void set_domain(struct lw_url *u)
+/*
+ * registrable - the registrable domain of an ASCII host (g_free), or NULL;
+ * through cache (host -> domain, "" for none) when the caller has one
+ */
+static char *registrable(const char *host, GHashTable *cache)
 {
-    const char *d;
+    const char *d, *hit;
 
+    if (cache && (hit = g_hash_table_lookup(cache, host)) != NULL)
+        return *hit ? g_strdup(hit) : NULL;
+    d = psl_registrable_domain(psl_builtin(), host);
+    if (cache)
+        g_hash_table_insert(cache, g_strdup(host), g_strdup(d ? d : ""));
+    return d ? g_strdup(d) : NULL;
+}
+
+/* set_domain - the registrable domain and Unicode form of u->host */
+static void set_domain(struct lw_url *u, GHashTable *cache)
+{
     if (u->host == NULL || (u->flags & LW_URL_IP_HOST))
         return;
-    d = psl_registrable_domain(psl_builtin(), u->host);
-    u->domain = d ? g_strdup(d) : NULL;
-    u->host_unicode = g_hostname_to_unicode(u->host);
+    u->domain = registrable(u->host, cache);
+    u->host_unicode = strstr(u->host, "xn--") ? g_hostname_to_unicode(u->host) : g_strdup(u->host);
 }
 
 /* authority_has_percent - is there a %-escape between "//" (or '@') and the path? */
@@ -351,7 +369,7 @@ static int authority_has_percent(const char *s)
 }
 
 /* parse_mailto - mailto:user@host: host and domain of the address */
-static struct lw_url *parse_mailto(struct lw_url *u, const char *s)
+static struct lw_url *parse_mailto(struct lw_url *u, const char *s, GHashTable *cache)
 {
     char *dec = g_uri_unescape_segment(s + 7, s + 7 + strcspn(s + 7, "?"), NULL);
     char *addr = dec ? dec : (char *) s + 7, *host, *end;
@@ -380,7 +398,7 @@ static struct lw_url *parse_mailto(struct lw_url *u, const char *s)
     u->host = end;
     u->url = g_strdup_printf("mailto:%.*s@%s%s", (int) (at - addr), addr, u->host, s + 7 + strcspn(s + 7, "?"));
     g_free(dec);
-    set_domain(u);
+    set_domain(u, cache);
     return u;
 }
 
@@ -409,7 +427,7 @@ static char *build(const struct lw_url *u, GUri *g)
 }
 
 /* parse_hierarchical - scheme://authority/path URLs through GUri */
-static struct lw_url *parse_hierarchical(struct lw_url *u, const char *s)
+static struct lw_url *parse_hierarchical(struct lw_url *u, const char *s, GHashTable *cache)
 {
     GUri *g = g_uri_parse(s, G_URI_FLAGS_PARSE_RELAXED | G_URI_FLAGS_ENCODED | G_URI_FLAGS_NON_DNS, NULL);
     const char *host, *ui;
@@ -439,12 +457,17 @@ static struct lw_url *parse_hierarchical(struct lw_url *u, const char *s)
     u->port = port == default_port(u->scheme) ? -1 : port;
     u->url = build(u, g);
     g_uri_unref(g);
-    set_domain(u);
+    set_domain(u, cache);
     return u;
 }
 
-/* lw_url_parse - normalize one URL as written; NULL if there is nothing */
 struct lw_url *lw_url_parse(const char *text, gssize len, unsigned flags)
+{
+    return lw_url_parse_cached(text, len, flags, NULL);
+}
+
+/* lw_url_parse_cached - normalize one URL as written; NULL if there is nothing */
+struct lw_url *lw_url_parse_cached(const char *text, gssize len, unsigned flags, GHashTable *cache)
 {
     struct lw_url *u;
     char *trimmed, *s, *abs;
@@ -493,9 +516,9 @@ struct lw_url *lw_url_parse(const char *text, gssize len, unsigned flags)
         u->url = g_strdup(s);
         u->flags |= LW_URL_JAVASCRIPT;
     } else if (g_ascii_strncasecmp(s, "mailto:", 7) == 0) {
-        parse_mailto(u, s);
+        parse_mailto(u, s, cache);
     } else if (strncmp(s + sl, "://", 3) == 0 || strncmp(s + sl, ":/", 2) == 0) {
-        parse_hierarchical(u, s);
+        parse_hierarchical(u, s, cache);
     } else {
         u->scheme = g_ascii_strdown(s, (gssize) sl);
         u->url = g_strdup(s);
@@ -603,6 +626,18 @@ static char *proofpoint_v3(const char *url)
     return g_string_free(out, FALSE);
 }
 
+/* has_embedded_url - could the query hold a URL ("http", "www.", encoded or not)? */
+static int has_embedded_url(const char *q)
+{
+    if (q == NULL)
+        return 0;
+    for (; *q; q++)
+        if ((*q == 'h' || *q == 'H' || *q == 'w' || *q == 'W')
+            && (g_ascii_strncasecmp(q, "http", 4) == 0 || g_ascii_strncasecmp(q, "www.", 4) == 0))
+            return 1;
+    return 0;
+}
+
 /* unwrap_once - the raw target of one redirector layer, or NULL */
 static char *unwrap_once(const struct lw_url *u)
 {
@@ -630,6 +665,8 @@ static char *unwrap_once(const struct lw_url *u)
     if ((strcmp(h, "urldefense.com") == 0 || strcmp(h, "urldefense.proofpoint.com") == 0)
         && g_str_has_prefix(path, "/v3/__"))
         return proofpoint_v3(u->url);
+    if (!has_embedded_url(strchr(u->url, '?')))
+        return NULL;
     for (int i = 0; generic[i]; i++) {
         if (strcmp(generic[i], "q") == 0)
             break;      /* q is Google's; elsewhere it is a search query */
@@ -642,6 +679,11 @@ static char *unwrap_once(const struct lw_url *u)
 }
 
 /* lw_url_unwrap - follow redirector layers, offline, to the final target */
+char *lw_url_registrable(const char *host, GHashTable *cache)
+{
+    return registrable(host, cache);
+}
+
 char *lw_url_unwrap(const struct lw_url *u)
 {
     char *result = NULL, *raw;

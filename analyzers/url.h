@@ -55,12 +55,33 @@ void lw_urls_extract(struct lw_message *msg, const struct lw_config *cfg);
 void lw_url_free(struct lw_url *u);
 
 /*
+ * The same in steps, so that HTML is walked once for rendering and URLs:
+ * lw_url_extract_begin(), then lw_url_extract_render() for each HTML body
+ * part (returns the rendered text, g_free), then lw_url_extract_end(),
+ * which does the rest (plain text, attachments) and frees the extractor.
+ */
+struct lw_url_extractor;
+struct lw_url_extractor *lw_url_extract_begin(struct lw_message *msg, const struct lw_config *cfg);
+char *lw_url_extract_render(struct lw_url_extractor *x, const char *html, const char *path);
+void lw_url_extract_end(struct lw_url_extractor *x);
+
+/*
  * lw_url_parse - normalize one URL as written (len bytes, or -1 for a C
  * string). flags are or-ed into the result (where it was found). Text that
  * is no URL at all gives NULL; a URL that cannot be parsed comes back with
  * LW_URL_UNPARSED. The caller owns the result (lw_url_free).
  */
 struct lw_url *lw_url_parse(const char *text, gssize len, unsigned flags);
+
+/*
+ * lw_url_parse_cached - lw_url_parse with a cache of registrable domains
+ * (host -> domain, "" for none; g_str_hash table owning keys and values,
+ * g_free) that one caller, one thread, fills as it goes.
+ */
+struct lw_url *lw_url_parse_cached(const char *text, gssize len, unsigned flags, GHashTable *cache);
+
+/* lw_url_registrable - the registrable domain of an ASCII host, through cache (may be NULL); g_free */
+char *lw_url_registrable(const char *host, GHashTable *cache);
 
 /* lw_url_unwrap - where a known redirector sends u (normalized, g_free), or NULL */
 char *lw_url_unwrap(const struct lw_url *u);

@@ -112,9 +112,37 @@ def lnk(args):
     return hdr + struct.pack('<H', len(args)) + s
 
 
-def iso():
-    pvd = b'\x01CD001\x01\x00' + b'LUREWATCH'.ljust(2040, b' ')
-    return b'\0' * 0x8000 + pvd + b'\xffCD001\x01' + b'\0' * 2041
+def iso(files=()):
+    """A small valid ISO 9660 image: PVD (sector 16), terminator (17), root
+    directory (18), path tables (19, 20), then each (NAME, data) file."""
+    def both16(v):
+        return struct.pack('<H', v) + struct.pack('>H', v)
+
+    def both32(v):
+        return struct.pack('<I', v) + struct.pack('>I', v)
+
+    def record(name, extent, size, is_dir):
+        n = len(name)
+        length = 33 + n + (1 - n % 2)
+        r = bytes([length, 0]) + both32(extent) + both32(size) + bytes([126, 1, 1, 0, 0, 0, 0])
+        r += bytes([2 if is_dir else 0, 0, 0]) + both16(1) + bytes([n]) + name
+        return r.ljust(length, b'\0')
+
+    root = record(b'\0', 18, 2048, True) + record(b'\1', 18, 2048, True)
+    sector, data = 21, b''
+    for name, content in files:
+        root += record(name.encode() + b';1', sector, len(content), False)
+        padded = content.ljust(-(-len(content) // 2048) * 2048, b'\0')
+        data += padded
+        sector += len(padded) // 2048
+    pvd = b'\x01CD001\x01\x00' + b' ' * 32 + b'LUREWATCH'.ljust(32) + b'\0' * 8 + both32(sector)
+    pvd += b'\0' * 32 + both16(1) + both16(1) + both16(2048) + both32(10)
+    pvd += struct.pack('<I', 19) + b'\0' * 4 + struct.pack('>I', 20) + b'\0' * 4 + record(b'\0', 18, 2048, True)
+    pvd = pvd.ljust(813, b' ') + (b'0' * 16 + b'\0') * 4 + b'\x01'
+    table = bytes([1, 0]) + struct.pack('<I', 18) + struct.pack('<H', 1) + b'\0\0'
+    table_m = bytes([1, 0]) + struct.pack('>I', 18) + struct.pack('>H', 1) + b'\0\0'
+    sectors = [pvd, b'\xffCD001\x01', root, table, table_m]
+    return b'\0' * (16 * 2048) + b''.join(x.ljust(2048, b'\0') for x in sectors) + data
 
 
 PDF = (b'%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n'
@@ -152,17 +180,26 @@ SAMPLES = {
     'xlsm': (BODY_PLAIN, [('budget.xlsm', ooxml('xl', True), 'application/vnd.ms-excel.sheet.macroEnabled.12')]),
     'ole2-vba': (BODY_PLAIN, [('invoice.doc', ole2([('WordDocument', b'\xec\xa5' + b'\0' * 100),
                                                      ('_VBA_PROJECT', VBA_PROJECT)]), 'application/msword')]),
+    'protected-docx': ('Document attached. Password for the file: 7788aa\n',
+                       [('contract.docx', ole2([('EncryptionInfo', b'\x04\x00\x04\x00\x40\x00\x00\x00'),
+                                                ('EncryptedPackage', b'\x00' * 64)]),
+                         'application/vnd.openxmlformats-officedocument.wordprocessingml.document')]),
     'ole2-clean': (BODY_PLAIN, [('letter.doc', ole2([('WordDocument', b'\xec\xa5' + b'\0' * 100)]),
                                  'application/msword')]),
     'lnk': (BODY_PLAIN, [('Invoice.pdf.lnk', lnk('powershell.exe -nop -w hidden -enc SQBFAFgA'),
                           'application/octet-stream')]),
     'iso': (BODY_PLAIN, [('shipment.iso', iso(), 'application/octet-stream')]),
+    'iso-lnk': (BODY_PLAIN, [('Shipment_Details.iso', iso([('DOCUMENT.LNK', lnk('powershell.exe -nop -w hidden -enc SQBFAFgA')),
+                                                            ('README.TXT', b'open the document')]),
+                              'application/octet-stream')]),
     'iso-in-zip': (BODY_PLAIN, [('shipment.zip', zip_bytes([('shipment.img', iso())]), 'application/zip')]),
     'double-ext': (BODY_PLAIN, [('invoice.pdf.exe', b'MZ' + b'\0' * 200, 'application/pdf')]),
     'rtlo': (BODY_PLAIN, [('invoice_\u202egpj.scr', b'MZ' + b'\0' * 200, 'image/jpeg')]),
     'padding': (BODY_PLAIN, [('statement.pdf' + ' ' * 40 + '.js', b'WScript.Echo(1)', 'application/octet-stream')]),
     'script-in-zip': (BODY_PLAIN, [('order.zip', zip_bytes([('order.pdf.js', b'WScript.Echo(1)')]), 'application/zip')]),
     'html-form': (BODY_PLAIN, [('Invoice_Review.html', HTML_FORM, 'text/html')]),
+    'html-redirect': (BODY_PLAIN, [('Remittance.html', b'<html><head><meta http-equiv="refresh" content="0; URL=https://docs.example.net/view"></head></html>', 'text/html'),
+                                   ('Statement.svg', b'<svg xmlns="http://www.w3.org/2000/svg"><script>window.location = "https://x.example.net/" + location.hash</script></svg>', 'image/svg+xml')]),
     'html-smuggling': (BODY_PLAIN, [('document.htm', HTML_SMUGGLE, 'text/html')]),
     'text-as-pdf': (BODY_PLAIN, [('statement.pdf', b'This is not a PDF at all, just text.\n', 'application/pdf')]),
     'invisible': (BODY_PLAIN, [('lnvoice\u034f\u200b-66235.html', HTML_FORM, 'text/html')]),

@@ -10,14 +10,14 @@ test_expect_success PYTHON 'EICAR attachment matches the project signature' '
 	test "$(test_json_field eicar.json action)" = reject
 '
 
-test_expect_success PYTHON 'the signature name is a malware-name indicator, suffix stripped' '
+test_expect_success PYTHON 'the file hashes (the well-known EICAR ones) and the signature name are indicators' '
 	"$PYTHON" -c "import json; o=json.load(open(\"eicar.json\")); print(\"\\n\".join(i[\"type\"]+\"=\"+i[\"value\"] for i in o[\"indicators\"]))" >ind &&
 	test_grep "^malware-name=Lurewatch.Test.EICAR$" ind &&
-	test_grep "^sha256=[0-9a-f]{64}$" ind &&
-	test_grep "^md5=[0-9a-f]{32}$" ind &&
-	test_grep "^sha1=[0-9a-f]{40}$" ind &&
+	test_grep "^sha256=275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f$" ind &&
+	test_grep "^md5=44d88612fea8a8f36de82e1278abb02f$" ind &&
+	test_grep "^sha1=3395856ce81f2b7382dee72602f798b642f14140$" ind &&
 	test_grep "^filename=eicar.txt$" ind &&
-	test_grep -v UNOFFICIAL ind
+	test_must_fail grep -E UNOFFICIAL ind
 '
 
 test_expect_success PYTHON 'the signature version is in the verdict' '
@@ -50,7 +50,7 @@ test_expect_success PYTHON 'a file over clamav_max_filesize is a scan-incomplete
 test_expect_success PYTHON 'without the project signatures EICAR is not a signature hit' '
 	mkdir empty &&
 	clamav_scan eicar -o clamav_db=$PWD/empty &&
-	test_grep -v "^LW_ATT_CLAMAV_SIGNATURE$" eicar.rules &&
+	test_must_fail grep -E "^LW_ATT_CLAMAV_SIGNATURE$" eicar.rules &&
 	test "$(test_json_field eicar.json signature_version)" = none
 '
 

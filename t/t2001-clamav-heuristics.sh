@@ -16,7 +16,7 @@ expect() {
 
 test_expect_success PYTHON,ZIP 'encrypted zip is flagged' '
 	expect encrypted-zip-nopass LW_ATT_ENCRYPTED_ARCHIVE &&
-	test_grep -v "^LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD$" encrypted-zip-nopass.rules
+	test_must_fail grep -E "^LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD$" encrypted-zip-nopass.rules
 '
 
 test_expect_success PYTHON,ZIP 'encrypted zip with its password in the body: password verified' '
@@ -27,6 +27,12 @@ test_expect_success PYTHON,ZIP 'encrypted zip with its password in the body: pas
 test_expect_success PYTHON,ZIP 'what the password opens is scanned: signature and names inside' '
 	expect encrypted-eicar LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD LW_ATT_CLAMAV_SIGNATURE LW_ATT_DOUBLE_EXTENSION &&
 	test_grep "invoice.pdf.exe \\(decrypted with the password from the text\\)" encrypted-eicar.json
+'
+
+test_expect_success PYTHON 'password-protected Office document with the password in the body' '
+	expect protected-docx LW_ATT_ENCRYPTED_DOCUMENT LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD &&
+	test_grep "candidate password .{1,2}7788aa.{1,2} in the text \\(not verified\\)" protected-docx.json &&
+	test_must_fail grep -E "^LW_ATT_TYPE_MISMATCH$" protected-docx.rules
 '
 
 test_expect_success PYTHON 'OOXML with vbaProject.bin (docm, xlsm) is a macro document' '
@@ -54,6 +60,12 @@ test_expect_success PYTHON 'ISO disk image, alone and inside a zip' '
 	test_grep "shipment.zip\\) > shipment.img" iso-in-zip.json
 '
 
+test_expect_success PYTHON 'ISO image holding a shortcut that starts PowerShell (the Qakbot chain)' '
+	expect iso-lnk LW_ATT_DISK_IMAGE LW_ATT_SHORTCUT LW_ATT_YARA_HEURISTIC &&
+	test_grep "Shipment_Details.iso\\) > DOCUMENT.LNK" iso-lnk.json &&
+	test_grep "Lurewatch_Heur_LNK_PowerShell" iso-lnk.json
+'
+
 test_expect_success PYTHON 'invoice.pdf.exe: executable, double extension, declared type lies' '
 	expect double-ext LW_ATT_EXECUTABLE LW_ATT_DOUBLE_EXTENSION LW_ATT_TYPE_MISMATCH
 '
@@ -77,6 +89,11 @@ test_expect_success PYTHON 'HTML attachment with a password form' '
 
 test_expect_success PYTHON 'HTML smuggling attachment' '
 	expect html-smuggling LW_ATT_HTML_SMUGGLING LW_ATT_HTML_SCRIPT
+'
+
+test_expect_success PYTHON 'HTML and SVG attachments that redirect the browser' '
+	expect html-redirect LW_ATT_HTML_REDIRECT LW_ATT_HTML_SCRIPT &&
+	test_grep "Statement.svg" html-redirect.json
 '
 
 test_expect_success PYTHON 'text file named .pdf' '

@@ -107,7 +107,7 @@ test_expect_success 'a reload with a broken rules file keeps the running engine'
 '
 
 test_expect_success 'one log line per message, each with queue id, sender, verdict, score and time' '
-	test $(milter_log_count "^lurewatch-milter: [0-9A-F]+: msgid=<.*> from=<sender@example.org> rcpts=1 size=[0-9]+ verdict=[a-z-]+ score=[0-9.]+ hits=.* ms=[0-9.]+") = 7
+	test $(milter_log_count "^lurewatch-milter: [0-9A-F]+: msgid=<.*> from=<sender@example.org> rcpts=1 size=[0-9]+ verdict=[a-z-]+ score=[0-9.]+ hits=.* ms=[0-9.]+ sig=[^ ]+") = 7
 '
 
 test_expect_success 'SIGUSR2 logs the counters' '

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 
+#include "cache.h"
 #include "engine.h"
 #include "tap.h"
 
@@ -49,6 +50,61 @@ static int detects(const struct lw_engine *e)
     lw_verdict_free(v);
     lw_message_free(msg);
     return hit;
+}
+
+/* mail_with - a message with subject (also in its text) and one attachment holding content */
+static char *mail_with(const char *subject, const char *content)
+{
+    return g_strdup_printf("From: a@example.org\r\nTo: b@example.org\r\nSubject: %s\r\nMIME-Version: 1.0\r\n"
+                           "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+                           "hi, %s\r\n--b\r\nContent-Type: application/octet-stream\r\n"
+                           "Content-Disposition: attachment; filename=a.dat\r\n\r\n%s\r\n--b--\r\n",
+                           subject, subject, content);
+}
+
+/* rules_of - scan raw with e: "RULE,RULE," of the clamav hits (g_free) */
+static char *rules_of(const struct lw_engine *e, const char *raw)
+{
+    struct lw_message *msg = lw_engine_parse(e, raw, strlen(raw), NULL);
+    struct lw_verdict *v = lw_engine_scan(e, msg);
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; i < v->hits->len; i++) {
+        const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
+
+        if (strcmp(hit->analyzer, "clamav") == 0)
+            g_string_append_printf(out, "%s,", hit->rule);
+    }
+    lw_verdict_free(v);
+    lw_message_free(msg);
+    return g_string_free(out, FALSE);
+}
+
+/* test_attachment_cache - a clean attachment is scanned once; a detected one every time */
+static void test_attachment_cache(struct lw_engine *e)
+{
+    struct lw_cache_stats before, after;
+    char *m1 = mail_with("one", "plain clean content"), *m2 = mail_with("two", "plain clean content");
+    char *d1 = mail_with("three", "xx lurewatch-reload-marker xx"), *d2 = mail_with("four", "xx lurewatch-reload-marker xx");
+    char *r1, *r2;
+
+    lw_cache_get_stats(lw_engine_cache(e), &before);
+    g_free(rules_of(e, m1));
+    lw_cache_get_stats(lw_engine_cache(e), &after);
+    tap_check_int(after.hits - before.hits, ==, 0, "a first clean attachment is not in the cache");
+    g_free(rules_of(e, m2));
+    lw_cache_get_stats(lw_engine_cache(e), &before);
+    tap_check_int(before.hits - after.hits, ==, 1, "the same bytes in another message come from the cache");
+    r1 = rules_of(e, d1);
+    r2 = rules_of(e, d2);
+    tap_check(strstr(r1, "LW_ATT_CLAMAV_SIGNATURE") && strcmp(r1, r2) == 0,
+              "a detected attachment is scanned again and hits the same way (%s / %s)", r1, r2);
+    g_free(r1);
+    g_free(r2);
+    g_free(m1);
+    g_free(m2);
+    g_free(d1);
+    g_free(d2);
 }
 
 struct slot {
@@ -115,6 +171,10 @@ int main(void)
     tap_check(fresh != NULL && detects(fresh), "the new engine detects with the new signature");
     tap_check(!detects(old), "the old engine still scans with the old set");
     tap_check(fresh && !lw_engine_stale(fresh), "the new engine is not stale");
+    if (fresh && lw_engine_cache(fresh))
+        test_attachment_cache(fresh);
+    else
+        tap_skip("no cache configured");
 
     write_file(dir, "zz-broken.ndb", "not a signature\n");
     bad = engine_for(dir, &err);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t5010-milter-redis.sh - the milter with Redis behind a real Postfix: Redis killed mid-run
+# t5020-milter-redis.sh - the milter with Redis behind a real Postfix: Redis killed mid-run
 test_description='lurewatch-milter + redis: verdicts unchanged while Redis is down, hits spooled and replayed exactly'
 . "$(dirname "$0")/test-lib.sh"
 . "$top_srcdir/t/lib-postfix.sh"
@@ -44,7 +44,7 @@ test_expect_success 'start Redis, the milter publishing hits, and Postfix' '
 	redis_server = 127.0.0.1:$(redis_port srv)
 	redis_timeout_ms = 500
 	spool_dir = $TRASH/spool
-	instance_name = t5010
+	instance_name = t5020
 	hits_recipients = yes
 	score.LW_FIRST_CONTACT = 0
 	score.LW_FIRST_CONTACT_DOMAIN = 0
@@ -61,7 +61,7 @@ test_expect_success 'with Redis up: each scored message is one stream entry' '
 	grep -qx "a-tag@example.org" entries && grep -qx "a-held@example.org" entries &&
 	grep -qx "a-rej@example.org" entries && ! grep -qx "a-clean@example.org" entries &&
 	grep -qx "user@example.net" entries &&
-	grep -qx "t5010" entries
+	grep -qx "t5020" entries
 '
 
 test_expect_success 'Redis killed: mail is still delivered, held or rejected as scored' '
