@@ -25,7 +25,9 @@
  *     message in one run, or in any run sharing the configured Redis, is
  *     served from the cache and shows "cached": true. --counters prints the
  *     cache counters to standard error at the end, as one line
- *     "cache: hits=N misses=N errors=N redis_round_trips=N redis_commands=N".
+ *     "cache: hits=N misses=N errors=N redis_round_trips=N redis_commands=N
+ *     scanned=N attachment_hits=N attachment_misses=N" (hits and misses
+ *     are message verdicts; attachment_* the antivirus results).
  *     --publish appends every scored message to the hits stream (Redis
  *     configured; spooled under spool_dir while Redis is down) and, with
  *     --counters, prints "hits: queued=N published=N spooled=N replayed=N ...".
@@ -261,8 +263,10 @@ static void print_counters(struct run *run)
     if (cache)
         lw_cache_get_stats(cache, &cs);
     fprintf(stderr, "cache: hits=%" G_GUINT64_FORMAT " misses=%" G_GUINT64_FORMAT " errors=%" G_GUINT64_FORMAT
-            " redis_round_trips=%" G_GUINT64_FORMAT " redis_commands=%" G_GUINT64_FORMAT " scanned=%u\n",
-            cs.hits, cs.misses, cs.errors, cs.round_trips, cs.commands, run->scanned);
+            " redis_round_trips=%" G_GUINT64_FORMAT " redis_commands=%" G_GUINT64_FORMAT " scanned=%u"
+            " attachment_hits=%" G_GUINT64_FORMAT " attachment_misses=%" G_GUINT64_FORMAT "\n",
+            cs.hits, cs.misses, cs.errors, cs.round_trips, cs.commands, run->scanned,
+            cs.attachment_hits, cs.attachment_misses);
     if (run->hits) {
         lw_hits_get_stats(run->hits, &hs);
         fprintf(stderr, "hits: queued=%" G_GUINT64_FORMAT " published=%" G_GUINT64_FORMAT " spooled=%"

@@ -58,9 +58,13 @@ test_expect_success REDIS 'the cached path costs at most 2 round trips per messa
 	test "$(cat rt)" -le 6
 '
 
-test_expect_success REDIS 'a different rules file (new engine tag) does not reuse old verdicts' '
-	cp "$RULES" new.rules && echo "# a new rule set" >>new.rules &&
-	"$LW_SCAN" -o rules_file="$PWD/new.rules" $(lw_redis_opts r1) --json --counters copy-1.eml >out 2>err &&
+test_expect_success REDIS 'an edited rules file (new engine tag) does not reuse old verdicts' '
+	cp "$RULES" my.rules &&
+	"$LW_SCAN" -o rules_file="$PWD/my.rules" $(lw_redis_opts r1) --json copy-1.eml >out0 &&
+	"$LW_SCAN" -o rules_file="$PWD/my.rules" $(lw_redis_opts r1) --json copy-1.eml >out1 &&
+	test "$(test_json_field out1 cached 1)" = true &&
+	echo "# the same rules, edited" >>my.rules &&
+	"$LW_SCAN" -o rules_file="$PWD/my.rules" $(lw_redis_opts r1) --json --counters copy-1.eml >out 2>err &&
 	test "$(test_json_field out cached 1)" = false &&
 	test_grep "cache: hits=0 misses=1" err
 '

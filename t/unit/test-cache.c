@@ -70,8 +70,8 @@ static void attachments(struct lw_cache *c)
     tap_check(lw_cache_get_attachment(v, SHA, "sig-1", &result) == 0, "no session: a miss");
     lw_cache_put_attachment(v, SHA, "sig-1", "x");  /* no session: nothing happens */
     lw_cache_get_stats(c, &st);
-    tap_check_int(st.hits, ==, 2, "hits counted");
-    tap_check_int(st.misses, ==, 2, "misses counted");
+    tap_check_int(st.attachment_hits, ==, 2, "hits counted");
+    tap_check_int(st.attachment_misses, ==, 2, "misses counted");
     tap_check_int(st.errors, ==, 0, "no errors");
     lw_verdict_free(v);
 }
