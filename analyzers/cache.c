@@ -25,8 +25,8 @@
  *     the in-process memory, and the error is counted; Redis down never
  *     fails a message.
  *
- *     Counters (hits, misses, errors) are atomic and read with
- *     lw_cache_get_stats().
+ *     Counters (verdict and attachment hits and misses, errors) are atomic
+ *     and read with lw_cache_get_stats().
  *
  * LIMITS
  *     The in-process LRU is per process: a restart forgets it, and it
@@ -170,6 +170,7 @@ struct lw_cache {
     struct lw_redis *redis;         /* NULL without Redis */
     struct local *local;            /* NULL when cache_entries = 0 */
     guint64 hits, misses, errors;   /* atomic */
+    guint64 att_hits, att_misses;
 };
 
 struct lw_cache *lw_cache_new(const struct lw_config *cfg, struct lw_error *err)
@@ -178,7 +179,7 @@ struct lw_cache *lw_cache_new(const struct lw_config *cfg, struct lw_error *err)
 
     c->cfg = cfg;
     if (lw_redis_configured(cfg)
-        && (c->redis = lw_redis_new(cfg, "cache", (guint) cfg->redis_pool_size, err)) == NULL) {
+        && (c->redis = lw_redis_new(cfg, "cache", (guint) cfg->redis_pool_size, 0, err)) == NULL) {
         g_free(c);
         return NULL;
     }
@@ -205,6 +206,8 @@ void lw_cache_get_stats(struct lw_cache *c, struct lw_cache_stats *st)
     st->hits = __atomic_load_n(&c->hits, __ATOMIC_RELAXED);
     st->misses = __atomic_load_n(&c->misses, __ATOMIC_RELAXED);
     st->errors = __atomic_load_n(&c->errors, __ATOMIC_RELAXED);
+    st->attachment_hits = __atomic_load_n(&c->att_hits, __ATOMIC_RELAXED);
+    st->attachment_misses = __atomic_load_n(&c->att_misses, __ATOMIC_RELAXED);
     st->round_trips = rs.round_trips;
     st->commands = rs.commands;
 }
@@ -486,7 +489,9 @@ int lw_cache_get_attachment(struct lw_verdict *v, const char *sha256, const char
 
     *result = lw_cache_lookup(v->session, k);
     g_free(k);
-    lw_cache_account(v->session, *result != NULL);
+    if (v->session != NULL)
+        __atomic_add_fetch(*result ? &v->session->cache->att_hits : &v->session->cache->att_misses, 1,
+                           __ATOMIC_RELAXED);
     return *result != NULL;
 }
 

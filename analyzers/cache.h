@@ -12,8 +12,10 @@ struct lw_cache;
 struct lw_cache_session;
 
 struct lw_cache_stats {
-    guint64 hits;               /* verdict and attachment lookups answered */
-    guint64 misses;             /* lookups that found nothing */
+    guint64 hits;               /* message verdicts served from the cache */
+    guint64 misses;             /* message verdicts not found */
+    guint64 attachment_hits;    /* antivirus results served from the cache */
+    guint64 attachment_misses;
     guint64 errors;             /* Redis exchanges that failed (then served in-process) */
     guint64 round_trips;        /* Redis pipelines sent */
     guint64 commands;           /* Redis commands sent */
@@ -45,7 +47,7 @@ long long lw_cache_count(struct lw_cache_session *s, const char *key);
 char *lw_cache_lookup(struct lw_cache_session *s, const char *key);
 void lw_cache_put(struct lw_cache_session *s, const char *key, const char *value, long long ttl);
 void lw_cache_store(struct lw_cache_session *s);
-/* lw_cache_account - count a lookup as a hit or a miss */
+/* lw_cache_account - count a verdict lookup as a hit or a miss */
 void lw_cache_account(struct lw_cache_session *s, int hit);
 const struct lw_config *lw_cache_session_config(const struct lw_cache_session *s);
 /* lw_cache_session_shared - is this message's memory shared and persistent (Redis working)? */

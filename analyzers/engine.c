@@ -25,11 +25,14 @@
  * on a miss they run and their verdict is stored with the message's other
  * writes in a second round trip. Per-message analyzers always run. The
  * engine tag hashes what else a verdict depends on (analyzer versions such
- * as the signature version, the rules file, score overrides and limits),
- * so a new rules file or new signatures never serve an old verdict.
+ * as the signature version, the configuration, and the files it names:
+ * rules, indicator feeds), so new rules, feeds or signatures never serve
+ * an old verdict, while instances configured alike share their verdicts.
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
@@ -74,13 +77,80 @@ static void engine_destroy(struct lw_engine *e)
     g_free(e);
 }
 
-/* engine_tag - hash the analyzer versions, rules, score overrides and limits */
+/*
+ * Keys that do not change what the content analyzers find: instances that
+ * share Redis differ in these and must still share verdicts. ClamAV's
+ * databases are stood for by the signature version (hashing them would
+ * read hundreds of megabytes at every load).
+ */
+static const char *const tag_ignored[] = {
+    "instance_name", "milter_socket", "user", "socket_mode", "log_target", "log_level",
+    "spool_dir", "clamav_db", "clamav_tmpdir", "cache_entries", "cache_verdict_ttl",
+    "cache_attachment_ttl", "reload_check_interval", NULL,
+};
+static const char *const tag_ignored_prefixes[] = { "redis_", "hits_", "campaign_", "first_contact", NULL };
+
+static int tag_ignores(const char *key)
+{
+    for (int i = 0; tag_ignored[i]; i++)
+        if (strcmp(key, tag_ignored[i]) == 0)
+            return 1;
+    for (int i = 0; tag_ignored_prefixes[i]; i++)
+        if (g_str_has_prefix(key, tag_ignored_prefixes[i]))
+            return 1;
+    return 0;
+}
+
+static gint cmp_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* sum_file - the content of a regular file, or of each regular file of a directory */
+static void sum_file(GChecksum *sum, const char *path)
+{
+    gchar *text = NULL;
+    gsize len = 0;
+    GDir *dir;
+
+    if (g_file_test(path, G_FILE_TEST_IS_REGULAR) && g_file_get_contents(path, &text, &len, NULL)) {
+        g_checksum_update(sum, (const guchar *) text, (gssize) len);
+        g_free(text);
+    } else if (g_file_test(path, G_FILE_TEST_IS_DIR) && (dir = g_dir_open(path, 0, NULL)) != NULL) {
+        GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+        const char *name;
+
+        while ((name = g_dir_read_name(dir)) != NULL)
+            g_ptr_array_add(names, g_strdup(name));
+        g_dir_close(dir);
+        g_ptr_array_sort(names, cmp_names);
+        for (guint i = 0; i < names->len; i++) {
+            gchar *file = g_build_filename(path, (char *) g_ptr_array_index(names, i), NULL);
+
+            if (g_file_test(file, G_FILE_TEST_IS_REGULAR)) {
+                g_checksum_update(sum, (const guchar *) g_ptr_array_index(names, i), -1);
+                sum_file(sum, file);
+            }
+            g_free(file);
+        }
+        g_ptr_array_unref(names);
+    }
+}
+
+/*
+ * engine_tag - hash what verdicts depend on besides the message: the
+ * analyzer versions (the signature version), every key of the
+ * configuration but the operational ones above (thresholds, limits, score
+ * overrides), and the content of every file or directory a key names (the
+ * rules file, the indicator feeds, lists added later).
+ */
 static void engine_tag(struct lw_engine *e)
 {
     GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
-    GList *rules = g_list_sort(g_hash_table_get_keys(e->cfg->rule_scores), (GCompareFunc) strcmp);
-    gchar *text = NULL, *limits;
-    gsize len = 0;
+    char *dump = NULL;
+    size_t dump_len = 0;
+    FILE *fp = open_memstream(&dump, &dump_len);
+    gchar **lines;
 
     g_checksum_update(sum, (const guchar *) PACKAGE_VERSION, -1);
     for (size_t i = 0; i < N_ANALYZERS; i++) {
@@ -91,22 +161,33 @@ static void engine_tag(struct lw_engine *e)
         if (version && e->signature_version == NULL)
             e->signature_version = g_strdup(version);
     }
-    if (g_file_get_contents(e->cfg->rules_file, &text, &len, NULL))
-        g_checksum_update(sum, (const guchar *) text, (gssize) len);
-    for (GList *l = rules; l; l = l->next) {
-        gchar *r = g_strdup_printf("%s=%g", (char *) l->data, lw_config_rule_score(e->cfg, l->data, 0));
-
-        g_checksum_update(sum, (const guchar *) r, -1);
-        g_free(r);
+    if (fp != NULL) {
+        lw_config_dump(e->cfg, fp, 0);
+        fclose(fp);
     }
-    limits = g_strdup_printf("%lld %lld %lld %lld %lld %lld %g", e->cfg->max_message_size,
-                             e->cfg->max_parts, e->cfg->max_depth, e->cfg->max_headers,
-                             e->cfg->max_header_length, e->cfg->max_text_size, e->cfg->limit_score);
-    g_checksum_update(sum, (const guchar *) limits, -1);
+    lines = g_strsplit(dump ? dump : "", "\n", -1);
+    for (int i = 0; lines[i]; i++) {
+        char *eq = strstr(lines[i], " = "), *value;
+        size_t n;
+
+        if (eq == NULL)
+            continue;
+        *eq = '\0';
+        value = eq + 3;
+        if (tag_ignores(lines[i]))
+            continue;
+        g_checksum_update(sum, (const guchar *) lines[i], -1);
+        g_checksum_update(sum, (const guchar *) value, -1);
+        n = strlen(value);
+        if (n > 2 && value[0] == '"' && value[n - 1] == '"') {
+            value[n - 1] = '\0';
+            if (g_file_test(value + 1, G_FILE_TEST_EXISTS))
+                sum_file(sum, value + 1);
+        }
+    }
     g_strlcpy(e->tag, g_checksum_get_string(sum), sizeof(e->tag));
-    g_free(limits);
-    g_free(text);
-    g_list_free(rules);
+    g_strfreev(lines);
+    free(dump);
     g_checksum_free(sum);
 }
 

@@ -38,13 +38,18 @@
  *
  * LIMITS
  *     An event is lost only if the spool cannot be written (counted in
- *     spool_errors), or if its dedupe key expired (hits_dedupe_ttl) before a
- *     replay of an entry that had in fact reached Redis.
+ *     spool_errors) or if it is published after lw_hits_stop(); it is
+ *     doubled only if its dedupe key expired (hits_dedupe_ttl) before a
+ *     replay of an entry that had in fact reached Redis. The stream is only
+ *     as durable as Redis is configured to be (appendonly). The publisher
+ *     waits up to max(redis_timeout_ms, 1 s) for a batch: it delays no mail.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
@@ -56,6 +61,7 @@
 
 #define BATCH 256
 #define PROBE_US (200 * 1000)
+#define PUBLISH_TIMEOUT_MS 1000
 
 static const char publish_script[] =
     "if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then return false end\n"
@@ -185,26 +191,6 @@ static void spool_append(struct lw_hits *h, GPtrArray *events)
     g_string_free(buf, TRUE);
 }
 
-/* spool_read - every whole, valid line of the spool as events */
-static GPtrArray *spool_read(struct lw_hits *h)
-{
-    GPtrArray *events = g_ptr_array_new_with_free_func((GDestroyNotify) g_ptr_array_unref);
-    gchar *text = NULL, **lines;
-
-    if (!g_file_get_contents(h->spool_path, &text, NULL, NULL))
-        return events;
-    lines = g_strsplit(text, "\n", -1);
-    for (int i = 0; lines[i]; i++) {
-        GPtrArray *ev = *lines[i] ? lw_fields_parse(lines[i]) : NULL;
-
-        if (ev != NULL)
-            g_ptr_array_add(events, ev);
-    }
-    g_strfreev(lines);
-    g_free(text);
-    return events;
-}
-
 /* probe - does Redis answer now? */
 static int probe(struct lw_hits *h)
 {
@@ -217,24 +203,51 @@ static int probe(struct lw_hits *h)
     return rc;
 }
 
-/* spool_replay - send the whole spool in order and empty it; -1 when Redis failed again */
+/*
+ * spool_replay - send the whole spool in order, BATCH entries per round
+ * trip, and empty it; -1 when Redis failed again (the spool is kept whole:
+ * the entries already sent are deduplicated next time). A line without its
+ * newline (torn by a crash) or not an entry is skipped.
+ */
 static int spool_replay(struct lw_hits *h)
 {
-    GPtrArray *events;
+    GPtrArray *batch = g_ptr_array_new_with_free_func((GDestroyNotify) g_ptr_array_unref);
+    FILE *fp;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
     int rc = 0;
 
-    if (h->spool_fd < 0 || probe(h) < 0 || flock(h->spool_fd, LOCK_EX) < 0)
+    if (h->spool_fd < 0 || probe(h) < 0 || flock(h->spool_fd, LOCK_EX) < 0) {
+        g_ptr_array_unref(batch);
         return -1;
-    events = spool_read(h);
-    for (guint i = 0; i < events->len && rc == 0; i += BATCH)
-        rc = send_events(h, events, i, MIN(i + BATCH, events->len), 1);
+    }
+    if ((fp = fopen(h->spool_path, "re")) != NULL) {
+        while (rc == 0 && (n = getline(&line, &cap, fp)) > 0) {
+            GPtrArray *ev;
+
+            if (line[n - 1] != '\n')
+                continue;
+            line[n - 1] = '\0';
+            if ((ev = lw_fields_parse(line)) != NULL)
+                g_ptr_array_add(batch, ev);
+            if (batch->len == BATCH) {
+                rc = send_events(h, batch, 0, batch->len, 1);
+                g_ptr_array_set_size(batch, 0);
+            }
+        }
+        if (rc == 0 && batch->len > 0)
+            rc = send_events(h, batch, 0, batch->len, 1);
+        fclose(fp);
+    }
     if (rc == 0) {
         if (ftruncate(h->spool_fd, 0) == 0)
             fsync(h->spool_fd);
         h->spool_pending = 0;
     }
     flock(h->spool_fd, LOCK_UN);
-    g_ptr_array_unref(events);
+    free(line);
+    g_ptr_array_unref(batch);
     return rc;
 }
 
@@ -277,6 +290,11 @@ static gpointer publisher(gpointer data)
             spool_replay(h);
         g_ptr_array_unref(batch);
     }
+    if (h->spool_pending) {
+        /* last chance before exit: Redis may be back within the backoff */
+        lw_redis_retry_now(h->redis);
+        spool_replay(h);
+    }
     return NULL;
 }
 
@@ -288,7 +306,8 @@ struct lw_hits *lw_hits_new(const struct lw_config *cfg, struct lw_error *err)
     struct stat st;
 
     h->spool_fd = -1;
-    if ((h->redis = lw_redis_new(cfg, "hits", 1, err)) == NULL) {
+    /* The publisher delays no message: give Redis time for a batch of 256 entries. */
+    if ((h->redis = lw_redis_new(cfg, "hits", 1, MAX(cfg->redis_timeout_ms, PUBLISH_TIMEOUT_MS), err)) == NULL) {
         g_free(h);
         return NULL;
     }

@@ -34,7 +34,9 @@
  *     message in one run, or in any run sharing the configured Redis, is
  *     served from the cache and shows "cached": true. --counters prints the
  *     cache counters to standard error at the end, as one line
- *     "cache: hits=N misses=N errors=N redis_round_trips=N redis_commands=N".
+ *     "cache: hits=N misses=N errors=N redis_round_trips=N redis_commands=N
+ *     scanned=N attachment_hits=N attachment_misses=N" (hits and misses
+ *     are message verdicts; attachment_* the antivirus results).
  *     --publish appends every scored message to the hits stream (Redis
  *     configured; spooled under spool_dir while Redis is down) and, with
  *     --counters, prints "hits: queued=N published=N spooled=N replayed=N ...".
@@ -302,6 +304,7 @@ static void scan_buffer(struct run *run, const char *file, const char *data, siz
     } else {
         print_report(file, msg, v);
     }
+    fflush(stdout);             /* one result per message as it is done, also into a pipe */
     if (v->failed) {
         fprintf(stderr, "lurewatch-scan: %s: %s\n", file, v->error);
         run->failures++;
@@ -429,8 +432,10 @@ static void print_counters(struct run *run)
     if (cache)
         lw_cache_get_stats(cache, &cs);
     fprintf(stderr, "cache: hits=%" G_GUINT64_FORMAT " misses=%" G_GUINT64_FORMAT " errors=%" G_GUINT64_FORMAT
-            " redis_round_trips=%" G_GUINT64_FORMAT " redis_commands=%" G_GUINT64_FORMAT " scanned=%u\n",
-            cs.hits, cs.misses, cs.errors, cs.round_trips, cs.commands, run->scanned);
+            " redis_round_trips=%" G_GUINT64_FORMAT " redis_commands=%" G_GUINT64_FORMAT " scanned=%u"
+            " attachment_hits=%" G_GUINT64_FORMAT " attachment_misses=%" G_GUINT64_FORMAT "\n",
+            cs.hits, cs.misses, cs.errors, cs.round_trips, cs.commands, run->scanned,
+            cs.attachment_hits, cs.attachment_misses);
     if (run->hits) {
         lw_hits_get_stats(run->hits, &hs);
         fprintf(stderr, "hits: queued=%" G_GUINT64_FORMAT " published=%" G_GUINT64_FORMAT " spooled=%"

@@ -28,6 +28,8 @@
 
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "message.h"
 #include "sniff.h"
 #include "html.h"
@@ -324,6 +326,31 @@ static int cap_utf8(char *s, long long max)
     return 1;
 }
 
+/*
+ * sha256_hex - hex SHA-256 through OpenSSL (libcrypto, already linked by
+ * libclamav): four times faster than GLib's GChecksum, which on a 2 MB
+ * attachment was the largest cost of a verdict-cache hit.
+ */
+static void sha256_hex(const void *data, size_t len, char out[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    static const char hex[] = "0123456789abcdef";
+
+    if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32) {
+        gchar *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+
+        memcpy(out, sum, 65);
+        g_free(sum);
+        return;
+    }
+    for (unsigned i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+}
+
 /* add_text - a readable body part: decode, render HTML, normalize */
 static void add_text(struct lw_message *msg, const struct lw_config *cfg, GMimeParserOptions *opts,
                      struct lw_url_extractor *urls, struct lw_part *part, GMimeObject *obj, int is_html)
@@ -356,7 +383,6 @@ static struct lw_part *new_part(GMimeObject *obj, const char *path, int depth, i
     const char *disp = g_mime_object_get_disposition(obj);
     gsize len;
     const guchar *data;
-    gchar *sum;
 
     part->path = g_strdup(path);
     part->depth = depth;
@@ -369,9 +395,7 @@ static struct lw_part *new_part(GMimeObject *obj, const char *path, int depth, i
     part->data = object_bytes(obj);
     data = g_bytes_get_data(part->data, &len);
     part->true_type = part->is_message ? "message/rfc822" : lw_sniff(data, len);
-    sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data ? data : (const guchar *) "", len);
-    memcpy(part->sha256, sum, 65);
-    g_free(sum);
+    sha256_hex(data ? data : (const guchar *) "", len, part->sha256);
     return part;
 }
 

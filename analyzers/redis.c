@@ -25,7 +25,10 @@
  *
  *     When Redis cannot be reached, further attempts wait for a backoff
  *     (100 ms doubling to 2 s), so a Redis outage costs each message
- *     nothing more than a failed call. The first failure after a working
+ *     nothing more than a failed call. The worst single exchange is a
+ *     reply timeout on a pooled connection, then one fresh connection (the
+ *     Sentinels first, each within the connect timeout) and one more reply
+ *     timeout; after that the backoff answers at once. The first failure after a working
  *     period logs "redis unreachable", the first success after that logs
  *     "redis back": the only two lines this library code logs.
  *
@@ -136,7 +139,7 @@ static struct timeval ms_tv(long long ms)
 
 /* lw_redis_new - a pool for cfg; nothing is connected yet */
 struct lw_redis *lw_redis_new(const struct lw_config *cfg, const char *purpose, guint pool_size,
-                              struct lw_error *err)
+                              long long timeout_ms, struct lw_error *err)
 {
     struct lw_redis *r = g_new0(struct lw_redis, 1);
     gchar **list;
@@ -149,7 +152,7 @@ struct lw_redis *lw_redis_new(const struct lw_config *cfg, const char *purpose, 
     r->username = g_strdup(cfg->redis_username);
     r->db = cfg->redis_db;
     r->connect_tv = ms_tv(cfg->redis_connect_timeout_ms);
-    r->cmd_tv = ms_tv(cfg->redis_timeout_ms);
+    r->cmd_tv = ms_tv(timeout_ms > 0 ? timeout_ms : cfg->redis_timeout_ms);
     r->n_slots = pool_size ? pool_size : 1;
     r->slots = g_new0(redisContext *, r->n_slots);
     r->busy = g_new0(gboolean, r->n_slots);
@@ -220,6 +223,13 @@ int lw_redis_up(struct lw_redis *r)
     up = r->up;
     g_mutex_unlock(&r->lock);
     return up;
+}
+
+void lw_redis_retry_now(struct lw_redis *r)
+{
+    g_mutex_lock(&r->lock);
+    r->retry_at = 0;
+    g_mutex_unlock(&r->lock);
 }
 
 /* dial - connect to one address with the connect timeout, then set the command timeout */

@@ -37,16 +37,20 @@ struct lw_redis_stats {
 int lw_redis_configured(const struct lw_config *cfg);
 
 /*
- * lw_redis_new - a pool for cfg (nothing is connected yet); purpose names the
- * user in the outage log lines ("cache", "hits"). NULL and err on a bad
- * address.
+ * lw_redis_new - a pool of pool_size connections for cfg (nothing is
+ * connected yet); purpose names the user in the outage log lines ("cache",
+ * "hits"); timeout_ms is the reply timeout (0: redis_timeout_ms). NULL and
+ * err on a bad address.
  */
 struct lw_redis *lw_redis_new(const struct lw_config *cfg, const char *purpose, guint pool_size,
-                              struct lw_error *err);
+                              long long timeout_ms, struct lw_error *err);
 void lw_redis_free(struct lw_redis *r);
 void lw_redis_get_stats(struct lw_redis *r, struct lw_redis_stats *st);
 /* lw_redis_up - 1 when the last exchange worked, 0 after a failure, -1 before any */
 int lw_redis_up(struct lw_redis *r);
+
+/* lw_redis_retry_now - forget the backoff: the next exec tries to connect at once */
+void lw_redis_retry_now(struct lw_redis *r);
 
 struct lw_redis_pipe *lw_redis_pipe_new(void);
 void lw_redis_pipe_free(struct lw_redis_pipe *p);

@@ -27,6 +27,7 @@
 #include "callbacks.h"
 #include "actions.h"
 #include "engine_slot.h"
+#include "hits.h"
 #include "log.h"
 #include "stats.h"
 
@@ -230,6 +231,13 @@ static void count_outcome(const struct lw_verdict *v)
     }
 }
 
+static struct lw_hits *hits;    /* set once at start-up; NULL: no hits stream */
+
+void lw_callbacks_set_hits(struct lw_hits *h)
+{
+    hits = h;
+}
+
 static sfsistat mlfi_eom(SMFICTX *ctx)
 {
     struct lw_connctx *c = conn_get(ctx);
@@ -258,6 +266,8 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
         rc = lw_apply_verdict(ctx, cfg, m, v, ref);
         log_verdict(m, msg, v, ref, rc == SMFIS_TEMPFAIL ? "quarantine-failed-tempfail"
                                                          : lw_action_name(v->action));
+        if (hits && rc != SMFIS_TEMPFAIL)   /* queued; never waits for Redis */
+            lw_hits_publish(hits, msg, v);
     }
     count_outcome(v);
     lw_verdict_free(v);

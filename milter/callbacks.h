@@ -30,4 +30,8 @@ struct lw_connctx {
 
 extern struct smfiDesc lw_milter_desc;
 
+struct lw_hits;
+/* lw_callbacks_set_hits - at start-up, before smfi_main: publish scored messages there (hits.h) */
+void lw_callbacks_set_hits(struct lw_hits *h);
+
 #endif

@@ -48,6 +48,7 @@
 
 #include "callbacks.h"
 #include "engine_slot.h"
+#include "hits.h"
 #include "log.h"
 #include "stats.h"
 
@@ -247,6 +248,9 @@ int main(int argc, char **argv)
     const char *spec, *user, *path;
     pthread_t sig_tid;
     struct signal_args sig_args;
+    struct lw_hits *hits = NULL;
+    struct lw_hits_stats hs;
+    struct lw_error err;
     int rc;
 
     block_signals(&sig_args.set);
@@ -272,6 +276,12 @@ int main(int argc, char **argv)
     }
     if (drop_privileges(user) < 0)
         return EX_OSERR;
+    /* after dropping privileges: the spool must belong to the running user */
+    if (lw_hits_configured(cfg) && (hits = lw_hits_new(cfg, &err)) == NULL) {
+        lw_log_err("hits stream: %s", err.text);
+        return EX_CONFIG;
+    }
+    lw_callbacks_set_hits(hits);
     sig_args.check_interval = cfg->reload_check_interval;
     lw_slot_init(engine, opt.config, opt.overrides);
     pthread_create(&sig_tid, NULL, signal_thread, &sig_args);
@@ -281,6 +291,14 @@ int main(int argc, char **argv)
     stopping = 1;
     pthread_join(sig_tid, NULL);
     lw_stats_log();
+    if (hits) {
+        /* drained into Redis or the spool; not freed, late connections may still publish */
+        lw_hits_stop(hits);
+        lw_hits_get_stats(hits, &hs);
+        lw_log_info("hits: published=%" G_GUINT64_FORMAT " spooled=%" G_GUINT64_FORMAT
+                    " replayed=%" G_GUINT64_FORMAT " duplicates=%" G_GUINT64_FORMAT,
+                    hs.published, hs.spooled, hs.replayed, hs.duplicates);
+    }
     lw_log_info("stopped");
     if (path)
         unlink(path);

@@ -91,10 +91,10 @@ static void test_attachment_cache(struct lw_engine *e)
     lw_cache_get_stats(lw_engine_cache(e), &before);
     g_free(rules_of(e, m1));
     lw_cache_get_stats(lw_engine_cache(e), &after);
-    tap_check_int(after.hits - before.hits, ==, 0, "a first clean attachment is not in the cache");
+    tap_check_int(after.attachment_hits - before.attachment_hits, ==, 0, "a first clean attachment is not in the cache");
     g_free(rules_of(e, m2));
     lw_cache_get_stats(lw_engine_cache(e), &before);
-    tap_check_int(before.hits - after.hits, ==, 1, "the same bytes in another message come from the cache");
+    tap_check_int(before.attachment_hits - after.attachment_hits, ==, 1, "the same bytes in another message come from the cache");
     r1 = rules_of(e, d1);
     r2 = rules_of(e, d2);
     tap_check(strstr(r1, "LW_ATT_CLAMAV_SIGNATURE") && strcmp(r1, r2) == 0,
