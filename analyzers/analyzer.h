@@ -21,6 +21,10 @@
  *         is allocated per call. -1 with err filled means an internal
  *         failure (not "the message is bad": that is a hit), and the
  *         milter then applies its failure policy.
+ * reinit  optional: init at a reload, given the state of the engine being
+ *         replaced (read-only, may be NULL), so that what could not be
+ *         reloaded can be kept (the IOC analyzer keeps the previous version
+ *         of a feed that has become malformed). NULL: init is used.
  * fini    frees the state. May be NULL.
  * version optional: a version string that belongs in every verdict (the
  *         ClamAV signature version), or NULL. It is also part of the key of
@@ -51,6 +55,8 @@ struct lw_analyzer {
     void (*fini)(void *state);
     const char *(*version)(const void *state);
     int (*stale)(void *state);
+    int (*reinit)(const struct lw_config *cfg, const void *old_state, void **state,
+                  struct lw_error *err);
 };
 
 extern const struct lw_analyzer lw_analyzer_structure;

@@ -113,13 +113,31 @@ static void engine_tag(struct lw_engine *e)
 /* lw_engine_new - initialize every analyzer; takes cfg; NULL and err on refusal */
 struct lw_engine *lw_engine_new(struct lw_config *cfg, struct lw_error *err)
 {
+    return lw_engine_reload(cfg, NULL, err);
+}
+
+/*
+ * lw_engine_reload - as lw_engine_new, but analyzers with a reinit hook
+ * see the state of prev (the engine being replaced, still in use and not
+ * changed) and may keep part of it.
+ */
+struct lw_engine *lw_engine_reload(struct lw_config *cfg, const struct lw_engine *prev,
+                                   struct lw_error *err)
+{
     struct lw_engine *e = g_new0(struct lw_engine, 1);
     struct lw_error why;
 
     e->refcount = 1;
     e->cfg = cfg;
     for (size_t i = 0; i < N_ANALYZERS; i++) {
-        if (registry[i]->init && registry[i]->init(cfg, &e->state[i], &why) < 0) {
+        const struct lw_analyzer *a = registry[i];
+        int rc = 0;
+
+        if (a->reinit)
+            rc = a->reinit(cfg, prev ? prev->state[i] : NULL, &e->state[i], &why);
+        else if (a->init)
+            rc = a->init(cfg, &e->state[i], &why);
+        if (rc < 0) {
             lw_error_set(err, "%s", why.text);
             engine_destroy(e);
             return NULL;

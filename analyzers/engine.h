@@ -10,6 +10,9 @@
 struct lw_engine;
 
 struct lw_engine *lw_engine_new(struct lw_config *cfg, struct lw_error *err);
+/* lw_engine_reload - a new engine from cfg, keeping what prev (may be NULL) had where reloading fails */
+struct lw_engine *lw_engine_reload(struct lw_config *cfg, const struct lw_engine *prev,
+                                   struct lw_error *err);
 struct lw_engine *lw_engine_ref(struct lw_engine *e);
 void lw_engine_unref(struct lw_engine *e);
 const struct lw_config *lw_engine_config(const struct lw_engine *e);

@@ -3,7 +3,8 @@
  *
  * init loads every feed of feeds_dir into one immutable store (ioc/); an
  * empty feeds_dir, or a directory that does not exist, means no IOC
- * matching. A malformed feed does not stop the others (see ioc/feed.c;
+ * matching. A malformed feed does not stop the others, and at a reload
+ * (lw_engine_reload) it keeps the version the old engine had (see ioc/feed.c;
  * `lurewatch-ioc load --check` shows what a feeds directory holds).
  *
  * scan looks up, each with its type's matching rule (ioc/store.c):
@@ -16,6 +17,9 @@
  *     file name
  *   Subject, X-Mailer/User-Agent, the domain of Message-ID
  *
+ * stale (asked periodically by the milter) notices a feed added, removed
+ * or rewritten in feeds_dir, so new indicators apply without a signal.
+ *
  * Each indicator matched gives one hit (IOC_<TYPE>), whose score is the
  * type's weight times the indicator's confidence, whose description names
  * the indicator id, its feed and why it matched, and which is marked as a
@@ -25,6 +29,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "analyzer.h"
 #include "feed.h"
@@ -35,7 +40,47 @@
 struct ioc_state {
     struct lw_ioc_store *store;
     GPtrArray *reports;         /* struct lw_feed_report */
+    char *dir;                  /* feeds_dir as loaded */
+    char *fingerprint;          /* names, sizes and times of its files when loaded */
 };
+
+static gint cmp_lines(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * dir_fingerprint - a digest of the names, sizes and modification times of
+ * the files in dir: it changes when a feed is added, removed or rewritten
+ * (feed updates are written by cron jobs, usually by rename).
+ */
+static char *dir_fingerprint(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    const char *name;
+    char *out;
+
+    while (d && (name = g_dir_read_name(d)) != NULL) {
+        char *path = g_build_filename(dir, name, NULL);
+        GStatBuf st;
+
+        if (g_stat(path, &st) == 0)
+            g_ptr_array_add(lines, g_strdup_printf("%s\t%lld\t%lld.%09ld\n", name, (long long) st.st_size,
+                                                   (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec));
+        g_free(path);
+    }
+    if (d)
+        g_dir_close(d);
+    g_ptr_array_sort(lines, cmp_lines);
+    for (guint i = 0; i < lines->len; i++)
+        g_checksum_update(sum, g_ptr_array_index(lines, i), -1);
+    out = g_strdup(g_checksum_get_string(sum));
+    g_checksum_free(sum);
+    g_ptr_array_unref(lines);
+    return out;
+}
 
 /* Rule id and weight per indicator type. */
 static const struct { const char *rule; double score; } weights[LW_IOC_NTYPES] = {
@@ -55,8 +100,11 @@ static const struct { const char *rule; double score; } weights[LW_IOC_NTYPES] =
     [LW_IOC_MALWARE] = { "IOC_MALWARE", 10 },
 };
 
-static int ioc_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+/* ioc_reinit - load feeds_dir; a feed that is malformed now keeps its version from old_state */
+static int ioc_reinit(const struct lw_config *cfg, const void *old_state, void **state,
+                      struct lw_error *err)
 {
+    const struct ioc_state *old = old_state;
     struct ioc_state *st;
     char *paths[2] = { cfg->feeds_dir, NULL };
 
@@ -64,9 +112,17 @@ static int ioc_init(const struct lw_config *cfg, void **state, struct lw_error *
         return 0;
     st = g_new0(struct ioc_state, 1);
     st->reports = g_ptr_array_new_with_free_func((GDestroyNotify) lw_feed_report_free);
-    st->store = lw_feeds_load(paths, NULL, st->reports, g_get_real_time() / G_USEC_PER_SEC);
+    st->dir = g_strdup(cfg->feeds_dir);
+    st->fingerprint = dir_fingerprint(st->dir);
+    st->store = lw_feeds_load(paths, old ? old->store : NULL, st->reports,
+                              g_get_real_time() / G_USEC_PER_SEC);
     *state = st;
     return 0;
+}
+
+static int ioc_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+{
+    return ioc_reinit(cfg, NULL, state, err);
 }
 
 static void ioc_fini(void *state)
@@ -75,7 +131,20 @@ static void ioc_fini(void *state)
 
     lw_ioc_store_free(st->store);
     g_ptr_array_unref(st->reports);
+    g_free(st->dir);
+    g_free(st->fingerprint);
     g_free(st);
+}
+
+/* ioc_stale - did a feed change since this state was loaded? */
+static int ioc_stale(void *state)
+{
+    const struct ioc_state *st = state;
+    char *now = dir_fingerprint(st->dir);
+    int changed = strcmp(now, st->fingerprint) != 0;
+
+    g_free(now);
+    return changed;
 }
 
 /* One scan. */
@@ -247,4 +316,6 @@ const struct lw_analyzer lw_analyzer_ioc = {
     .init = ioc_init,
     .scan = ioc_scan,
     .fini = ioc_fini,
+    .reinit = ioc_reinit,
+    .stale = ioc_stale,
 };

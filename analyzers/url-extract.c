@@ -1,9 +1,13 @@
 /*
  * url-extract.c - find every URL a message shows or hides (msg->urls)
  *
- * lw_urls_extract() runs at the end of lw_message_parse() and fills
- * msg->urls with struct lw_url entries (url.h), each normalized by
- * lw_url_parse() and labelled with where it was found:
+ * lw_message_parse() fills msg->urls with struct lw_url entries (url.h),
+ * each normalized by lw_url_parse() and labelled with where it was found.
+ * It calls lw_url_extract_begin(), renders every HTML body part through
+ * lw_url_extract_render() (one walk gives the text and the links), and
+ * ends with lw_url_extract_end() for plain text and attachments.
+ * lw_urls_extract() does all of it for a message built another way.
+ *
  *
  *   text parts     scheme URLs (http, https, ftp and defanged hxxp/fxp,
  *                  "[:]//"), bare "www." hosts and bare "host.tld/path"
@@ -24,10 +28,13 @@
  * so every consumer sees the real destination. Entries are de-duplicated by
  * (url, display, kind of place).
  *
+ * Each distinct URL is parsed once per message (mail repeats its links)
+ * and registrable domains are cached per message.
+ *
  * LIMITS. At most max_urls entries (then "max_urls" goes to msg->limits;
- * max_urls = 0 turns extraction off);
- * a URL longer than max_url_length is cut to it and "max_url_length" is
- * recorded. Attachments are scanned up to max_text_size bytes.
+ * max_urls = 0 turns extraction off); a URL longer than max_url_length is
+ * cut to it and "max_url_length" is recorded. Attachments are scanned up to
+ * max_text_size bytes. Every scan is linear in the input.
  */
 #include "config.h"
 
@@ -53,7 +60,6 @@ struct lw_url_extractor {
     int full;                   /* max_urls reached */
 };
 
-#define extract lw_url_extractor
 
 static void add_limit(struct lw_message *msg, const char *name)
 {
@@ -64,7 +70,7 @@ static void add_limit(struct lw_message *msg, const char *name)
 }
 
 /* push - store u (taken) unless it is a duplicate or the list is full */
-static int push(struct extract *x, struct lw_url *u)
+static int push(struct lw_url_extractor *x, struct lw_url *u)
 {
     char *key, place[16];
 
@@ -109,7 +115,7 @@ static struct lw_url *url_copy(const struct lw_url *u, unsigned flags)
  * parse_cached - lw_url_parse() and lw_url_unwrap() (into target) of a URL
  * as written, once per message: mail repeats its links.
  */
-static struct lw_url *parse_cached(struct extract *x, const char *text, size_t len, unsigned flags)
+static struct lw_url *parse_cached(struct lw_url_extractor *x, const char *text, size_t len, unsigned flags)
 {
     char *key = g_strndup(text, len);
     struct lw_url *u = g_hash_table_lookup(x->parsed, key);
@@ -128,7 +134,7 @@ static struct lw_url *parse_cached(struct extract *x, const char *text, size_t l
 }
 
 /* add_url - normalize one URL as written and store it, with its unwrapped target */
-static void add_url(struct extract *x, const char *text, size_t len, unsigned flags,
+static void add_url(struct lw_url_extractor *x, const char *text, size_t len, unsigned flags,
                     const char *source, const char *display)
 {
     struct lw_url *u, *t;
@@ -260,7 +266,7 @@ static size_t separator_len(const char *p, const char *end)
 }
 
 /* bare_host_end - if p starts "host.tld/" (ASCII, maybe with [.]), where the host ends */
-static const char *bare_host_end(struct extract *x, const char *p, const char *end)
+static const char *bare_host_end(struct lw_url_extractor *x, const char *p, const char *end)
 {
     const char *q = p, *last_dot = NULL;
     char *host, *w, *dom = NULL;
@@ -318,7 +324,7 @@ static const char *host_before(const char *text, const char *p)
  * part of how a URL starts are looked at: ':' and '[' (scheme separators),
  * 'w' (www.) and '/' (a bare host.tld/ before it).
  */
-static void extract_text(struct extract *x, const char *text, unsigned flags, const char *source)
+static void extract_text(struct lw_url_extractor *x, const char *text, unsigned flags, const char *source)
 {
     const char *p = text, *end = text + strlen(text);
 
@@ -353,7 +359,7 @@ static void extract_text(struct extract *x, const char *text, unsigned flags, co
 /* HTML. */
 
 struct html_ctx {
-    struct extract *x;
+    struct lw_url_extractor *x;
     const char *path;           /* MIME path of the part */
     unsigned flags;             /* LW_URL_ATTACHMENT or 0 */
     char *base;                 /* <base href>, for relative links */
@@ -719,7 +725,7 @@ static int needs_qp(const char *html)
 
 static const struct lw_html_handler html_handler = { html_start, html_end, html_text };
 
-static void html_begin(struct html_ctx *c, struct extract *x, const char *path, unsigned flags)
+static void html_begin(struct html_ctx *c, struct lw_url_extractor *x, const char *path, unsigned flags)
 {
     memset(c, 0, sizeof(*c));
     c->x = x;
@@ -750,7 +756,7 @@ static void html_finish(struct html_ctx *c, const char *html)
 }
 
 /* extract_html - URLs of one HTML document, in a walk of its own */
-static void extract_html(struct extract *x, const char *html, const char *path, unsigned flags)
+static void extract_html(struct lw_url_extractor *x, const char *html, const char *path, unsigned flags)
 {
     struct html_ctx c;
     char *qp = NULL;
@@ -794,7 +800,7 @@ static int looks_like_link(const char *s, size_t n)
 }
 
 /* extract_pdf - /URI (...) link actions in the uncompressed bytes of a PDF */
-static void extract_pdf(struct extract *x, const char *data, size_t len, const char *path)
+static void extract_pdf(struct lw_url_extractor *x, const char *data, size_t len, const char *path)
 {
     const char *p = data, *end = data + len;
     char *source = g_strdup_printf("%s:pdf", path);
@@ -862,7 +868,7 @@ static char *valid_copy(const char *data, size_t len)
 }
 
 /* extract_attachment - text/html/PDF parts that are not body text */
-static void extract_attachment(struct extract *x, const struct lw_part *part)
+static void extract_attachment(struct lw_url_extractor *x, const struct lw_part *part)
 {
     gsize len;
     const char *data;

@@ -24,16 +24,19 @@
  * its previous version stays. Feed files writable by anyone are refused.
  *
  * Indicators already expired when loaded are counted, not added.
+ *
+ * LIMITS. A feed file is read whole; files over 1 GiB are refused.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conf.h"
 #include "feed.h"
 
-#define MAX_FEED_SIZE (1024LL * 1024 * 1024)
+#define MAX_FEED_SIZE (1024LL * 1024 * 1024)     /* a feed is read whole into memory */
 
 void lw_feed_report_free(struct lw_feed_report *r)
 {
@@ -461,6 +464,7 @@ static int load_file(struct lw_feed_ctx *c, const char *path)
 {
     struct list_defaults d = { LW_IOC_DOMAIN, 1, { NULL, NULL, LW_IOC_CONFIDENCE_UNKNOWN, LW_TLP_NONE, 0, 0 }, NULL };
     struct lw_error why;
+    struct stat st;
     GError *gerr = NULL;
     gchar *data = NULL;
     gsize len;
@@ -469,6 +473,11 @@ static int load_file(struct lw_feed_ctx *c, const char *path)
 
     if (lw_config_check_file_safety(path, &why) < 0) {
         c->rep->error = g_strdup(why.text);
+        return -1;
+    }
+    if (stat(path, &st) == 0 && st.st_size > MAX_FEED_SIZE) {
+        c->rep->error = g_strdup_printf("%s: %lld bytes is more than a feed may have (%lld)", path,
+                                        (long long) st.st_size, MAX_FEED_SIZE);
         return -1;
     }
     if (!g_file_get_contents(path, &data, &len, &gerr)) {

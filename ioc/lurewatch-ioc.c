@@ -2,7 +2,7 @@
  * lurewatch-ioc - check indicator feeds and ask what an indicator store matches
  *
  * SYNOPSIS
- *     lurewatch-ioc [-c CONF] [-o key=value]... load [--check] FEED|DIR...
+ *     lurewatch-ioc [-c CONF] [-o key=value]... load [--check] [FEED|DIR...]
  *     lurewatch-ioc [-c CONF] [-o key=value]... match [-f FEED|DIR]... [-t TYPE] VALUE...
  *
  * DESCRIPTION
@@ -11,6 +11,8 @@
  *     rejected, every STIX pattern or MISP type not supported and every
  *     expired or revoked indicator skipped, with file and position; a
  *     malformed feed is named with the reason. Then the total by type.
+ *     Without FEED, the feeds_dir of the configuration is loaded: run it
+ *     before (re)starting the milter, which cannot print these reports.
  *
  *     match loads the feeds of -f (default: feeds_dir of the configuration)
  *     and, for each VALUE, prints every indicator that matches and why:
@@ -81,19 +83,20 @@ static struct lw_ioc_store *load(char *const *paths, GPtrArray *reports)
     return lw_feeds_load(paths, NULL, reports, g_get_real_time() / G_USEC_PER_SEC);
 }
 
-static int cmd_load(const struct options *opt)
+static int cmd_load(const struct options *opt, const struct lw_config *cfg)
 {
     GPtrArray *reports = g_ptr_array_new_with_free_func((GDestroyNotify) lw_feed_report_free);
+    char *dflt[2] = { cfg->feeds_dir, NULL };
     struct lw_ioc_store *store;
     size_t counts[LW_IOC_NTYPES];
     int rc = 0;
 
-    if (opt->args == NULL || opt->args[1] == NULL) {
-        fprintf(stderr, "lurewatch-ioc: load: give feed files or directories\n");
+    if (opt->args[1] == NULL && *cfg->feeds_dir == '\0') {
+        fprintf(stderr, "lurewatch-ioc: load: give feed files or directories (feeds_dir is empty)\n");
         g_ptr_array_unref(reports);
         return 2;
     }
-    store = load(opt->args + 1, reports);
+    store = load(opt->args[1] ? opt->args + 1 : dflt, reports);
     for (guint i = 0; i < reports->len; i++) {
         const struct lw_feed_report *r = g_ptr_array_index(reports, i);
 
@@ -251,7 +254,7 @@ int main(int argc, char **argv)
     } else if ((cfg = lw_config_setup(opt.config, opt.overrides, &err)) == NULL) {
         fprintf(stderr, "lurewatch-ioc: %s\n", err.text);
     } else {
-        rc = strcmp(opt.args[0], "load") == 0 ? cmd_load(&opt) : cmd_match(&opt, cfg);
+        rc = strcmp(opt.args[0], "load") == 0 ? cmd_load(&opt, cfg) : cmd_match(&opt, cfg);
         lw_config_free(cfg);
     }
     g_strfreev(opt.args);

@@ -28,8 +28,9 @@
  * MEMORY. Records are 48 bytes; keys, ids and descriptions live in string
  * arenas (descriptions interned); the index is open addressing on 64-bit
  * slots (hash and record number) at most half full, behind a one-hash
- * filter of 16 bits per indicator that answers most misses from cache. About 90 bytes per indicator for typical feeds
- * (contrib/bench/bench-ioc prints the figure).
+ * filter of 16 bits per indicator that answers most misses from cache.
+ * About 100 bytes per indicator for a mixed million (contrib/bench/bench-ioc
+ * prints the figure).
  */
 #include "config.h"
 

@@ -160,7 +160,12 @@ test_expect_success 'max_urls and max_url_length bound the work and are reported
 	$SCAN -o max_urls=10 --urls many.eml >out &&
 	test "$("$PYTHON" -c "import json; print(len(json.loads(open(\"out\").read())[\"urls\"]))")" = 10 &&
 	$SCAN -o max_urls=10 -o rules_file=$TEST_DATA/test.rules --json many.eml >verdict &&
-	test_grep max_urls verdict
+	test_grep max_urls verdict &&
+	"$PYTHON" -c "print(\"https://long.example.com/\" + \"a\" * 300)" | mail text/plain >long.eml &&
+	$SCAN -o max_url_length=64 --urls long.eml >out &&
+	"$PYTHON" -c "import json,sys; u=json.loads(open(\"out\").read())[\"urls\"]; sys.exit(not (len(u) == 1 and len(u[0][\"raw\"]) == 64))" &&
+	$SCAN -o max_url_length=64 --json long.eml >verdict &&
+	test_grep max_url_length verdict
 '
 
 test_expect_success 'a uri rule matches a normalized URL' '

@@ -54,6 +54,13 @@ test_expect_success 'a malformed feed is reported with its position; the others 
 	test_grep "^total: 25 indicators in 9 feeds" out
 '
 
+test_expect_success 'load without paths checks the configured feeds_dir' '
+	"$LW_IOC" -o feeds_dir=$PWD/feeds load >out &&
+	test_grep "^total: 24 indicators in 5 feeds" out &&
+	test_must_fail "$LW_IOC" -o feeds_dir= load 2>err &&
+	test_grep "feeds_dir is empty" err
+'
+
 test_expect_success 'a CSV without a value column is malformed' '
 	printf "name,kind\nx,domain\n" >nocol.csv &&
 	test_must_fail "$LW_IOC" load nocol.csv >out &&

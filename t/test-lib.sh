@@ -57,7 +57,15 @@ command -v redis-server >/dev/null 2>&1 && test_set_prereq REDIS
 [ -x "$PYTHON" ] && test_set_prereq PYTHON
 
 # Bodies run in this shell (as in git), so a test may set variables later tests use.
+# LW_TEST_VERBOSE=1 traces each body (set -x) into the failure output.
 test_run_() {
+	if [ -n "${LW_TEST_VERBOSE:-}" ]; then
+		set -x
+		eval "$1" >"$TRASH/.out" 2>&1
+		local rc=$?
+		set +x
+		return $rc
+	fi 2>"$TRASH/.trace"
 	eval "$1" >"$TRASH/.out" 2>&1
 }
 
@@ -79,6 +87,7 @@ test_expect_success() {
 	else
 		test_failed=$((test_failed + 1))
 		test_report_ "not ok" "$1" ""
+		[ -s "$TRASH/.trace" ] && sed 's/^/#   + /' "$TRASH/.trace" | tail -20
 		sed 's/^/#   /' "$TRASH/.out" | tail -40
 	fi
 }
@@ -154,6 +163,16 @@ wait_for() {
 	while ! "$@" >/dev/null 2>&1; do
 		i=$((i + 1))
 		[ $i -gt 200 ] && return 1
+		sleep 0.1
+	done
+}
+
+# wait_for_lines FILE PATTERN N: wait until at least N lines of FILE match PATTERN
+wait_for_lines() {
+	local i=0
+	while [ "$(grep -c -E -- "$2" "$1" 2>/dev/null)" -lt "$3" ]; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && { echo "wait_for_lines: fewer than $3 lines /$2/ in $1" >&2; return 1; }
 		sleep 0.1
 	done
 }

@@ -2,8 +2,11 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "tap.h"
+#include "engine.h"
+#include "feed.h"
 #include "store.h"
 
 static const struct lw_ioc_meta plain = { NULL, NULL, LW_IOC_CONFIDENCE_UNKNOWN, LW_TLP_NONE, 0, 1 };
@@ -145,8 +148,72 @@ static void test_normalize(void)
     g_free(err);
 }
 
+/* test_reload - a feed broken between two loads keeps its previous version */
+static void test_reload(void)
+{
+    char tmpl[] = "/tmp/test-ioc-reload.XXXXXX", *dir = g_mkdtemp(tmpl), *paths[2] = { dir, NULL };
+    char *good = g_build_filename(dir, "cert.domain.txt", NULL), *other = g_build_filename(dir, "b.domain.txt", NULL);
+    char *json = g_build_filename(dir, "cert.json", NULL);
+    const char mail[] = "From: a@x.example\nTo: b@example.org\nSubject: hi\n\nsee https://login.kept.example/\n";
+    GPtrArray *reports = g_ptr_array_new_with_free_func((GDestroyNotify) lw_feed_report_free);
+    struct lw_ioc_store *v1, *v2;
+    struct lw_config *cfg;
+    struct lw_engine *e1, *e2;
+    struct lw_message *msg;
+    struct lw_verdict *v;
+    struct lw_error err;
+    const struct lw_feed_report *r;
+
+    g_file_set_contents(good, "kept.example\n", -1, NULL);
+    g_file_set_contents(other, "b.example\n", -1, NULL);
+    v1 = lw_feeds_load(paths, NULL, reports, 0);
+    g_file_set_contents(good, "\001binary now\n\000", 13, NULL);
+    g_file_set_contents(other, "c.example\n", -1, NULL);
+    g_ptr_array_set_size(reports, 0);
+    v2 = lw_feeds_load(paths, v1, reports, 0);
+    r = g_ptr_array_index(reports, 1);
+    tap_check(r->error != NULL && r->kept == 1, "the broken feed is reported, its indicator kept");
+    check(v2, LW_IOC_DOMAIN, "www.kept.example", 0, "cert:1(parent domain)");
+    check(v2, LW_IOC_DOMAIN, "b.example", 0, "");
+    check(v2, LW_IOC_DOMAIN, "c.example", 0, "b:1(exact)");
+    lw_ioc_store_free(v1);
+    lw_ioc_store_free(v2);
+
+    /* the same through engines: lw_engine_reload hands the old state over */
+    g_file_set_contents(good, "kept.example\n", -1, NULL);
+    cfg = lw_config_new();
+    lw_config_set(cfg, "rules_file", LW_TEST_RULES, &err);
+    lw_config_set(cfg, "feeds_dir", dir, &err);
+    e1 = lw_engine_new(cfg, &err);
+    g_unlink(good);
+    g_file_set_contents(json, "{ not json", -1, NULL);     /* feed "cert" again, now malformed */
+    cfg = lw_config_new();
+    lw_config_set(cfg, "rules_file", LW_TEST_RULES, &err);
+    lw_config_set(cfg, "feeds_dir", dir, &err);
+    e2 = e1 ? lw_engine_reload(cfg, e1, &err) : NULL;
+    tap_check(e1 && e2, "engines built");
+    if (e2) {
+        msg = lw_engine_parse(e2, mail, sizeof(mail) - 1, NULL);
+        v = lw_engine_scan(e2, msg);
+        tap_check(lw_verdict_has_rule(v, "IOC_DOMAIN"), "after a bad reload the old indicator still matches");
+        lw_verdict_free(v);
+        lw_message_free(msg);
+    }
+    lw_engine_unref(e1);
+    lw_engine_unref(e2);
+    g_ptr_array_unref(reports);
+    g_unlink(json);
+    g_unlink(other);
+    g_rmdir(dir);
+    g_free(good);
+    g_free(other);
+    g_free(json);
+}
+
 int main(void)
 {
+    lw_gmime_init();
+    test_reload();
     test_matching();
     test_carry_over();
     test_normalize();
