@@ -447,12 +447,6 @@ int lw_identity_valid_hostname(const char *host)
     return known && !psl_is_public_suffix2(psl, host, PSL_TYPE_ICANN);
 }
 
-/* lw_identity_has_protected - are any protected_domains configured? */
-int lw_identity_has_protected(const struct lw_identity *id)
-{
-    return id->protected_domains[0] != NULL;
-}
-
 /* lw_identity_is_protected - host is, or is below, one of protected_domains */
 int lw_identity_is_protected(const struct lw_identity *id, const char *host)
 {

@@ -48,7 +48,6 @@ int lw_identity_valid_hostname(const char *host);
 int lw_identity_same_org(const struct lw_identity *id, const char *a, const char *b);
 /* lw_identity_is_protected - host is one of the organization's domains */
 int lw_identity_is_protected(const struct lw_identity *id, const char *host);
-int lw_identity_has_protected(const struct lw_identity *id);
 /* lw_identity_brand_of_host - the brand owning host, or NULL */
 const struct lw_brand *lw_identity_brand_of_host(const struct lw_identity *id, const char *host);
 /* lw_identity_host_of_brand - is host one of brand b's own domains (or below one)? */
