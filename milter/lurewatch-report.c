@@ -392,9 +392,11 @@ static int send_group(const struct lw_config *cfg, const struct group *g, gint64
 
     if (cfg->report_attach_original) {
         d.originals = g_ptr_array_new_with_free_func(unref_or_null);
-        for (guint i = 0; i < g->fresh->len; i++)
-            g_ptr_array_add(d.originals, fetch_original(cfg, ((struct lw_qentry *)
-                                                              g_ptr_array_index(g->fresh, i))->queue_id));
+        for (guint i = 0; i < g->fresh->len; i++) {
+            const struct lw_qentry *e = g_ptr_array_index(g->fresh, i);
+
+            g_ptr_array_add(d.originals, lw_qentry_is_held(e) ? fetch_original(cfg, e->queue_id) : NULL);
+        }
     }
     m = lw_digest_build(cfg, &d);
     if (opt->to_stdout)

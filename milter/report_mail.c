@@ -145,7 +145,7 @@ static const char *L(const struct lw_config *cfg, const char *zh, const char *en
 struct words {
     char *keep[16];
     const char *when, *from, *env_from, *to, *subject, *score, *reasons, *indicators,
-        *release, *delete, *show, *queue_id, *held_days, *date;
+        *release, *delete, *show, *queue_id, *held_days, *date, *decided;
 };
 
 static void words_init(struct words *w, const struct lw_config *cfg)
@@ -165,6 +165,7 @@ static void words_init(struct words *w, const struct lw_config *cfg)
     w->queue_id = L(cfg, "佇列編號", "Queue ID", &w->keep[11]);
     w->held_days = L(cfg, "已隔離天數", "Days held", &w->keep[12]);
     w->date = L(cfg, "郵件日期", "Date header", &w->keep[13]);
+    w->decided = L(cfg, "已處理", "Already decided", &w->keep[14]);
 }
 
 static void words_free(struct words *w)
@@ -219,6 +220,7 @@ static char *join_rcpts(const struct lw_qentry *e)
 /* One entry's values, already made safe (printable + defanged), not yet HTML-escaped. */
 struct entry_view {
     char *queue_id, *when, *from, *sender, *to, *subject, *date, *score, *release, *delete, *show;
+    char *decided;          /* "released by X at T", or NULL while held */
     GPtrArray *reasons;     /* char* */
     GPtrArray *indicators;  /* char* */
     long long days;
@@ -228,6 +230,7 @@ static void view_init(struct entry_view *v, const struct lw_qentry *e, const str
 {
     char *to = join_rcpts(e);
 
+    memset(v, 0, sizeof(*v));
     v->queue_id = g_strdup(e->queue_id);    /* validated: letters and digits */
     v->when = format_time(e->held_at);
     v->from = safe_text(e->from, MAX_VALUE);
@@ -240,6 +243,13 @@ static void view_init(struct entry_view *v, const struct lw_qentry *e, const str
     v->delete = g_strdup_printf("%s delete %s", d->tool, e->queue_id);
     v->show = g_strdup_printf("%s list %s", d->tool, e->queue_id);
     v->days = (d->now - e->held_at) / (G_USEC_PER_SEC * 86400LL);
+    if (!lw_qentry_is_held(e)) {
+        char *at = format_time(e->decided_at), *by = safe_text(e->decided_by, 100);
+
+        v->decided = g_strdup_printf("%s, %s, %s", e->decision, by, at);
+        g_free(at);
+        g_free(by);
+    }
     v->reasons = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < e->hits->len; i++) {
         const struct lw_qhit *h = g_ptr_array_index(e->hits, i);
@@ -275,6 +285,7 @@ static void view_free(struct entry_view *v)
     g_free(v->release);
     g_free(v->delete);
     g_free(v->show);
+    g_free(v->decided);
     g_ptr_array_unref(v->reasons);
     g_ptr_array_unref(v->indicators);
 }
@@ -304,8 +315,12 @@ static void text_entry(GString *s, const struct words *w, const struct lw_qentry
         g_string_append_printf(s, "    %s:\n", w->indicators);
     for (guint i = 0; i < v.indicators->len; i++)
         g_string_append_printf(s, "      - %s\n", (char *) g_ptr_array_index(v.indicators, i));
-    g_string_append_printf(s, "    %s:\n        %s\n", w->release, v.release);
-    g_string_append_printf(s, "    %s:\n        %s\n\n", w->delete, v.delete);
+    if (v.decided) {
+        g_string_append_printf(s, "    %s: %s\n\n", w->decided, v.decided);
+    } else {
+        g_string_append_printf(s, "    %s:\n        %s\n", w->release, v.release);
+        g_string_append_printf(s, "    %s:\n        %s\n\n", w->delete, v.delete);
+    }
     view_free(&v);
 }
 
@@ -428,8 +443,12 @@ static void html_entry(GString *s, const struct words *w, const struct lw_qentry
     html_row(s, w->score, v.score, 0);
     html_list_row(s, w->reasons, v.reasons);
     html_list_row(s, w->indicators, v.indicators);
-    html_row(s, w->release, v.release, 1);
-    html_row(s, w->delete, v.delete, 1);
+    if (v.decided) {
+        html_row(s, w->decided, v.decided, 0);
+    } else {
+        html_row(s, w->release, v.release, 1);
+        html_row(s, w->delete, v.delete, 1);
+    }
     g_string_append(s, "</table>\n</div>\n");
     view_free(&v);
 }
