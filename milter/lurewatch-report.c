@@ -14,10 +14,11 @@
  *     reviewer is report_to, or per recipient domain the address
  *     report_domain_reviewers names ("a.gov.tw:rev@a.gov.tw, ..."), with
  *     report_to getting what no domain reviewer covers. Each entry carries
- *     the exact release and delete commands. The last digest time is kept
- *     in the quarantine store and advanced only when every digest was
- *     handed to report_sendmail; a failed run repeats its entries next
- *     time. With report_notify_recipients = yes each recipient of a newly
+ *     the exact release and delete commands. An entry is marked reported
+ *     in the quarantine store once every digest listing it was handed to
+ *     report_sendmail (a failed send lists it again next time), so a
+ *     message recorded while a digest runs is never skipped; the last
+ *     digest time is kept there too. With report_notify_recipients = yes each recipient of a newly
  *     held message gets a short notice. --stdout prints the mails instead
  *     of sending them and leaves the state alone (a preview).
  *
@@ -317,8 +318,8 @@ static int parse_reviewers(const char *spec, GHashTable *map)
     return rc;
 }
 
-/* assign - put e in the group of every reviewer of its recipients' domains (or report_to) */
-static void assign(GPtrArray *groups, GHashTable *reviewers, const char *report_to,
+/* assign - put e in the group of every reviewer of its recipients' domains (or report_to); 0 if none */
+static int assign(GPtrArray *groups, GHashTable *reviewers, const char *report_to,
                    struct lw_qentry *e, int expiring)
 {
     int placed = 0;
@@ -337,9 +338,12 @@ static void assign(GPtrArray *groups, GHashTable *reviewers, const char *report_
         }
         g_free(dom);
     }
-    if (!placed && *report_to)
+    if (!placed && *report_to) {
         g_ptr_array_add(expiring ? group_for(groups, report_to)->expiring
                                  : group_for(groups, report_to)->fresh, e);
+        placed = 1;
+    }
+    return placed;
 }
 
 /* tool_command - how the reviewer invokes us in the printed commands (g_free) */
@@ -410,55 +414,105 @@ static int send_group(const struct lw_config *cfg, const struct group *g, gint64
     return rc;
 }
 
-static int cmd_digest(const struct lw_config *cfg, struct lw_qstore *store, const struct options *opt)
+/* mark_reported - every fresh entry none of whose digests failed; -1 if one could not be marked */
+static int mark_reported(struct lw_qstore *store, GPtrArray *fresh, GHashTable *unsent, gint64 now)
 {
-    GHashTable *reviewers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    GPtrArray *all, *groups = g_ptr_array_new_with_free_func(group_free);
-    GPtrArray *fresh = g_ptr_array_new();
-    gint64 since = 0, now = g_get_real_time();
-    gint64 expire = now - cfg->report_expire_days * 86400LL * G_USEC_PER_SEC;
     struct lw_error err;
-    int failed = 0;
+    int rc = 0;
 
-    if (parse_reviewers(cfg->report_domain_reviewers, reviewers) < 0)
-        failed = EX_CONFIG;
-    else if (*cfg->report_to == '\0' && g_hash_table_size(reviewers) == 0) {
-        fprintf(stderr, "lurewatch-report: set report_to or report_domain_reviewers\n");
-        failed = EX_CONFIG;
-    }
-    if (failed || lw_qstore_get_state(store, LAST_DIGEST, &since, &err) < 0
-        || (all = lw_qstore_list(store, 0, &err)) == NULL) {
-        if (!failed)
+    for (guint i = 0; i < fresh->len; i++) {
+        const struct lw_qentry *e = g_ptr_array_index(fresh, i);
+
+        if (g_hash_table_contains(unsent, e))
+            continue;
+        if (lw_qstore_mark_reported(store, e->queue_id, now, &err) < 0) {
             fprintf(stderr, "lurewatch-report: %s\n", err.text);
-        g_hash_table_unref(reviewers);
-        g_ptr_array_unref(groups);
-        g_ptr_array_unref(fresh);
-        return failed ? failed : 1;
+            rc = -1;
+        }
     }
+    return rc;
+}
+
+/* select_entries - fresh: never in a digest; the rest: still held past report_expire_days */
+static GPtrArray *select_entries(const struct lw_config *cfg, GPtrArray *all, GPtrArray *groups,
+                                 GHashTable *reviewers, GHashTable *unsent, gint64 now)
+{
+    gint64 expire = now - cfg->report_expire_days * 86400LL * G_USEC_PER_SEC;
+    GPtrArray *fresh = g_ptr_array_new();
+
     for (guint i = 0; i < all->len; i++) {
         struct lw_qentry *e = g_ptr_array_index(all, i);
 
-        if (e->held_at >= since && e->held_at < now) {
-            assign(groups, reviewers, cfg->report_to, e, 0);
+        if (e->reported_at == 0) {
+            if (!assign(groups, reviewers, cfg->report_to, e, 0)) {
+                fprintf(stderr, "lurewatch-report: %s: no reviewer for its recipients; set report_to\n",
+                        e->queue_id);
+                g_hash_table_add(unsent, e);
+            }
             g_ptr_array_add(fresh, e);
         } else if (lw_qentry_is_held(e) && e->held_at < expire) {
             assign(groups, reviewers, cfg->report_to, e, 1);
         }
     }
-    for (guint i = 0; i < groups->len; i++)
-        failed |= send_group(cfg, g_ptr_array_index(groups, i), since, now, opt) < 0;
+    return fresh;
+}
+
+/*
+ * cmd_digest - one digest per reviewer group. An entry counts as reported
+ * once every digest that lists it was handed to report_sendmail; one that
+ * failed is listed again next time.
+ */
+static int cmd_digest(const struct lw_config *cfg, struct lw_qstore *store, const struct options *opt)
+{
+    GHashTable *reviewers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    GHashTable *unsent = g_hash_table_new(g_direct_hash, g_direct_equal);
+    GPtrArray *all, *fresh, *groups = g_ptr_array_new_with_free_func(group_free);
+    gint64 since = 0, now = g_get_real_time();
+    struct lw_error err;
+    int failed = 0;
+
+    if (parse_reviewers(cfg->report_domain_reviewers, reviewers) < 0) {
+        failed = EX_CONFIG;
+    } else if (*cfg->report_to == '\0' && g_hash_table_size(reviewers) == 0) {
+        fprintf(stderr, "lurewatch-report: set report_to or report_domain_reviewers\n");
+        failed = EX_CONFIG;
+    } else if (lw_qstore_get_state(store, LAST_DIGEST, &since, &err) < 0
+               || (all = lw_qstore_list(store, 0, &err)) == NULL) {
+        fprintf(stderr, "lurewatch-report: %s\n", err.text);
+        failed = 1;
+    }
+    if (failed) {
+        g_hash_table_unref(reviewers);
+        g_hash_table_unref(unsent);
+        g_ptr_array_unref(groups);
+        return failed;
+    }
+    fresh = select_entries(cfg, all, groups, reviewers, unsent, now);
+    for (guint i = 0; i < groups->len; i++) {
+        const struct group *g = g_ptr_array_index(groups, i);
+
+        if (send_group(cfg, g, since, now, opt) < 0) {
+            failed = 1;
+            for (guint k = 0; k < g->fresh->len; k++)
+                g_hash_table_add(unsent, g_ptr_array_index(g->fresh, k));
+        }
+    }
     if (cfg->report_notify_recipients)
         failed |= send_notices(cfg, fresh, reviewers, opt);
     if (groups->len == 0)
         printf("nothing to report\n");
-    if (!failed && !opt->to_stdout && lw_qstore_set_state(store, LAST_DIGEST, now, &err) < 0) {
-        fprintf(stderr, "lurewatch-report: %s\n", err.text);
-        failed = 1;
+    if (!opt->to_stdout) {
+        failed |= mark_reported(store, fresh, unsent, now) < 0;
+        if (!failed && lw_qstore_set_state(store, LAST_DIGEST, now, &err) < 0) {
+            fprintf(stderr, "lurewatch-report: %s\n", err.text);
+            failed = 1;
+        }
     }
     g_ptr_array_unref(fresh);
     g_ptr_array_unref(groups);
     g_ptr_array_unref(all);
     g_hash_table_unref(reviewers);
+    g_hash_table_unref(unsent);
     return failed;
 }
 

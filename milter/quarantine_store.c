@@ -12,7 +12,13 @@
  *
  *         QUARANTINE_DIR/records/QUEUEID.json        the entry (see entry_to_json)
  *         QUARANTINE_DIR/false-positives/QUEUEID.json  released: not malicious
+ *         QUARANTINE_DIR/reported/QUEUEID            listed by a digest (its time)
  *         QUARANTINE_DIR/state/NAME                  one integer (last-digest)
+ *
+ *     A digest marker is a file of its own, not a field rewritten in the
+ *     record, so a digest run never overwrites a decision a reviewer made
+ *     at the same moment (each record has one writer at a time: the milter
+ *     creates it, a release or delete marks it).
  *
  *     Every file is written atomically: a temporary file in the same
  *     directory, fsync, rename over the final name, fsync of the directory.
@@ -434,6 +440,28 @@ static struct lw_qentry *read_entry(const char *path, struct lw_error *err)
     return e;
 }
 
+/* read_number - the integer in PATH, 0 when missing or not a number */
+static gint64 read_number(const char *path)
+{
+    char *text = NULL;
+    gint64 v = 0;
+
+    if (g_file_get_contents(path, &text, NULL, NULL))
+        v = g_ascii_strtoll(text, NULL, 10);
+    g_free(text);
+    return v;
+}
+
+/* fill_reported - reported_at from the entry's digest marker */
+static void fill_reported(struct lw_qstore *s, struct lw_qentry *e)
+{
+    char *dir = subdir(s, "reported"), *path = g_build_filename(dir, e->queue_id, NULL);
+
+    e->reported_at = read_number(path);
+    g_free(path);
+    g_free(dir);
+}
+
 static struct lw_qentry *spool_get(struct lw_qstore *s, const char *queue_id, struct lw_error *err)
 {
     char *dir, *path;
@@ -448,8 +476,8 @@ static struct lw_qentry *spool_get(struct lw_qstore *s, const char *queue_id, st
     if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
         lw_error_set(err, "%s: no quarantine record for this queue id", queue_id);
         e = NULL;
-    } else {
-        e = read_entry(path, err);
+    } else if ((e = read_entry(path, err)) != NULL) {
+        fill_reported(s, e);
     }
     g_free(path);
     g_free(dir);
@@ -494,10 +522,12 @@ static GPtrArray *spool_list(struct lw_qstore *s, gint64 since, struct lw_error 
             continue;
         path = g_build_filename(dir, name, NULL);
         e = read_entry(path, NULL);
-        if (e && e->held_at >= since)
+        if (e && e->held_at >= since) {
+            fill_reported(s, e);
             g_ptr_array_add(out, e);
-        else
+        } else {
             lw_qentry_free(e);
+        }
         g_free(path);
     }
     g_dir_close(d);
@@ -524,6 +554,22 @@ static int spool_mark(struct lw_qstore *s, const char *queue_id, const char *dec
     return rc;
 }
 
+static int spool_mark_reported(struct lw_qstore *s, const char *queue_id, gint64 when,
+                               struct lw_error *err)
+{
+    char *dir, *text;
+    int rc;
+
+    if (!lw_queue_id_valid(queue_id))
+        return lw_error_set(err, "bad queue id \"%s\"", queue_id);
+    dir = subdir(s, "reported");
+    text = g_strdup_printf("%" G_GINT64_FORMAT "\n", when);
+    rc = write_atomic(dir, queue_id, text, strlen(text), err);
+    g_free(text);
+    g_free(dir);
+    return rc;
+}
+
 /* spool_false_positive - the released entry, where an exporter reads it */
 static int spool_false_positive(struct lw_qstore *s, const struct lw_qentry *e, struct lw_error *err)
 {
@@ -537,26 +583,17 @@ static int state_name_ok(const char *name)
 
 static int spool_get_state(struct lw_qstore *s, const char *name, gint64 *value, struct lw_error *err)
 {
-    char *dir = subdir(s, "state"), *path, *text = NULL;
-    int rc = 0;
+    char *dir, *path;
 
     *value = 0;
-    if (!state_name_ok(name)) {
-        g_free(dir);
+    if (!state_name_ok(name))
         return lw_error_set(err, "bad state name \"%s\"", name);
-    }
+    dir = subdir(s, "state");
     path = g_build_filename(dir, name, NULL);
-    if (g_file_get_contents(path, &text, NULL, NULL)) {
-        char *end;
-
-        *value = g_ascii_strtoll(text, &end, 10);
-        if (end == text)
-            rc = lw_error_set(err, "%s: not a number", path);
-    }
-    g_free(text);
+    *value = read_number(path);
     g_free(path);
     g_free(dir);
-    return rc;
+    return 0;
 }
 
 static int spool_set_state(struct lw_qstore *s, const char *name, gint64 value, struct lw_error *err)
@@ -585,6 +622,7 @@ static const struct lw_qstore_ops spool_ops = {
     .list = spool_list,
     .get = spool_get,
     .mark = spool_mark,
+    .mark_reported = spool_mark_reported,
     .false_positive = spool_false_positive,
     .get_state = spool_get_state,
     .set_state = spool_set_state,
@@ -636,6 +674,11 @@ int lw_qstore_mark(struct lw_qstore *s, const char *queue_id, const char *decisi
                    const char *who, gint64 when, struct lw_error *err)
 {
     return s->ops->mark(s, queue_id, decision, who, when, err);
+}
+
+int lw_qstore_mark_reported(struct lw_qstore *s, const char *queue_id, gint64 when, struct lw_error *err)
+{
+    return s->ops->mark_reported(s, queue_id, when, err);
 }
 
 int lw_qstore_get_state(struct lw_qstore *s, const char *name, gint64 *value, struct lw_error *err)

@@ -34,6 +34,7 @@ struct lw_qentry {
     char *decision;             /* NULL while held; "released" or "deleted" */
     char *decided_by;
     gint64 decided_at;          /* microseconds; 0 while held */
+    gint64 reported_at;         /* when a digest first listed it; 0: not yet */
 };
 
 struct lw_qentry *lw_qentry_new(void);
@@ -53,6 +54,7 @@ int lw_qentry_is_held(const struct lw_qentry *e);
  *   list            entries held at or after since (microseconds), oldest first
  *   get             one entry by queue id, or NULL with err
  *   mark            record a decision with who and when
+ *   mark_reported   note that a digest listed the entry (list fills reported_at)
  *   false_positive  publish that a released message was legitimate, so its
  *                   indicators are not shared as malicious (the Redis
  *                   backend writes this to the hits stream)
@@ -67,6 +69,7 @@ struct lw_qstore_ops {
     struct lw_qentry *(*get)(struct lw_qstore *s, const char *queue_id, struct lw_error *err);
     int (*mark)(struct lw_qstore *s, const char *queue_id, const char *decision,
                 const char *who, gint64 when, struct lw_error *err);
+    int (*mark_reported)(struct lw_qstore *s, const char *queue_id, gint64 when, struct lw_error *err);
     int (*false_positive)(struct lw_qstore *s, const struct lw_qentry *e, struct lw_error *err);
     int (*get_state)(struct lw_qstore *s, const char *name, gint64 *value, struct lw_error *err);
     int (*set_state)(struct lw_qstore *s, const char *name, gint64 value, struct lw_error *err);
@@ -93,6 +96,7 @@ GPtrArray *lw_qstore_list(struct lw_qstore *s, gint64 since, struct lw_error *er
 struct lw_qentry *lw_qstore_get(struct lw_qstore *s, const char *queue_id, struct lw_error *err);
 int lw_qstore_mark(struct lw_qstore *s, const char *queue_id, const char *decision,
                    const char *who, gint64 when, struct lw_error *err);
+int lw_qstore_mark_reported(struct lw_qstore *s, const char *queue_id, gint64 when, struct lw_error *err);
 int lw_qstore_get_state(struct lw_qstore *s, const char *name, gint64 *value, struct lw_error *err);
 int lw_qstore_set_state(struct lw_qstore *s, const char *name, gint64 value, struct lw_error *err);
 

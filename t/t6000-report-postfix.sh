@@ -220,7 +220,7 @@ test_expect_success 'held messages older than report_expire_days are reported as
 '
 
 test_expect_success 'report_attach_original attaches the held message as message/rfc822, never inline' '
-	rm -f "$Q/state/last-digest" &&
+	rm -rf "$Q/reported" &&
 	report -o report_attach_original=yes -o report_language=zh-TW digest --stdout >out 2>err &&
 	test_grep "^Content-Type: message/rfc822" out &&
 	test_grep "^Content-Disposition: attachment; filename=held-$ID4.eml" out &&
@@ -231,7 +231,7 @@ test_expect_success 'report_attach_original attaches the held message as message
 '
 
 test_expect_success 'report_notify_recipients tells each recipient a message to them is held' '
-	rm -f "$Q/state/last-digest" &&
+	rm -rf "$Q/reported" &&
 	report -o report_notify_recipients=yes digest >out &&
 	wait_for have_notice_for erin@c.gov.tw &&
 	part "$(notice_for erin@c.gov.tw)" plain >notice && test_grep "Reference: $ID4" notice && test_grep "參考編號：$ID4" notice
@@ -245,6 +245,16 @@ test_expect_success 'a failing report_sendmail leaves the last digest time alone
 	test_grep "exited with 1" err &&
 	test "$(cat "$Q/state/last-digest")" = "$before" &&
 	report digest >out && test_grep "^digest to secteam@agency.test: 1 new" out
+'
+
+test_expect_success 'a record that appears late (held before the last digest ran) is still reported' '
+	msg held7 hank@c.gov.tw "late" "QUARANTINE-ME late" &&
+	ID7=$(send_held held7 hank@c.gov.tw) &&
+	wait_for test -f "$Q/records/$ID7.json" &&
+	early=$(( $(cat "$Q/state/last-digest") - 3600000000 )) &&
+	sed -i "s/\"held_at_us\": [0-9]*/\"held_at_us\": $early/" "$Q/records/$ID7.json" &&
+	report digest >out && test_grep "^digest to secteam@agency.test: 1 new" out &&
+	test -f "$Q/reported/$ID7"
 '
 
 test_expect_success 'a quarantine store that cannot be written loses no mail: the message is still held' '

@@ -127,6 +127,15 @@ static void test_store(void)
               "the decision reads back with who and when");
     tap_check(lw_qstore_false_positive_hook(s, got, &err) == 0, "the false-positive hook writes");
     lw_qentry_free(got);
+    tap_check(lw_qstore_mark_reported(s, "BBB222", 4000, &err) == 0, "mark_reported writes a marker");
+    got = lw_qstore_get(s, "BBB222", &err);
+    tap_check(got && got->reported_at == 4000 && lw_qentry_is_held(got),
+              "the entry reads back as reported, and still held");
+    lw_qentry_free(got);
+    list = lw_qstore_list(s, 0, &err);
+    tap_check(list && list->len == 2 && ((struct lw_qentry *) list->pdata[0])->reported_at == 0
+              && ((struct lw_qentry *) list->pdata[1])->reported_at == 4000, "list fills reported_at");
+    g_ptr_array_unref(list);
     tap_check(lw_qstore_get(s, "../etc", &err) == NULL && strstr(err.text, "bad queue id") != NULL,
               "a queue id with a path in it is refused");
     tap_check(lw_qstore_mark(s, "ZZZ999", "deleted", "bob", 1, &err) < 0, "marking an unknown id fails");
