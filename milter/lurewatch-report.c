@@ -359,7 +359,7 @@ static char *tool_command(const struct lw_config *cfg)
     return s;
 }
 
-/* send_notices - one notice per recipient of each newly held message */
+/* send_notices - one notice per recipient of each newly held message still held */
 static int send_notices(const struct lw_config *cfg, GPtrArray *fresh, GHashTable *reviewers,
                         const struct options *opt)
 {
@@ -368,6 +368,8 @@ static int send_notices(const struct lw_config *cfg, GPtrArray *fresh, GHashTabl
     for (guint i = 0; i < fresh->len; i++) {
         struct lw_qentry *e = g_ptr_array_index(fresh, i);
 
+        if (!lw_qentry_is_held(e))
+            continue;       /* already released or deleted: nothing to tell */
         for (guint r = 0; r < e->rcpts->len; r++) {
             const char *rcpt = g_ptr_array_index(e->rcpts, r), *at = strrchr(rcpt, '@');
             char *dom = at ? g_ascii_strdown(at + 1, -1) : NULL;
