@@ -20,7 +20,7 @@
  *     token, so no client turns it into a link), then, for HTML, escaped
  *     with g_markup_escape_text. The HTML has no links, no images, no
  *     scripts, and a Content-Security-Policy of default-src 'none' with
- *     inline style only, so even a mistake here cannot fetch anything.
+ *     its own style sheet only, so even a mistake here cannot fetch anything.
  *     Nothing from the held message is attached unless configured.
  *
  * LIMITS
@@ -390,12 +390,11 @@ static void add_esc(GString *s, const char *text)
 
 static void html_row(GString *s, const char *label, const char *value, int code)
 {
-    g_string_append(s, "<tr><th style=\"text-align:left;vertical-align:top;padding:3px 10px 3px 0;"
-                       "color:#555;font-weight:normal;white-space:nowrap\">");
+    g_string_append(s, "<tr><th>");
     add_esc(s, label);
-    g_string_append(s, "</th><td style=\"padding:3px 0\">");
+    g_string_append(s, "</th><td>");
     if (code)
-        g_string_append(s, "<code style=\"background:#f3f3f3;padding:2px 4px;font-size:13px\">");
+        g_string_append(s, "<code>");
     add_esc(s, value);
     g_string_append(s, code ? "</code></td></tr>\n" : "</td></tr>\n");
 }
@@ -404,10 +403,9 @@ static void html_list_row(GString *s, const char *label, GPtrArray *items)
 {
     if (items->len == 0)
         return;
-    g_string_append(s, "<tr><th style=\"text-align:left;vertical-align:top;padding:3px 10px 3px 0;"
-                       "color:#555;font-weight:normal;white-space:nowrap\">");
+    g_string_append(s, "<tr><th>");
     add_esc(s, label);
-    g_string_append(s, "</th><td style=\"padding:3px 0\"><ul style=\"margin:0;padding-left:18px\">");
+    g_string_append(s, "</th><td><ul>");
     for (guint i = 0; i < items->len; i++) {
         g_string_append(s, "<li>");
         add_esc(s, g_ptr_array_index(items, i));
@@ -423,12 +421,9 @@ static void html_entry(GString *s, const struct words *w, const struct lw_qentry
     char num[64];
 
     view_init(&v, e, d);
-    g_string_append_printf(s, "<div class=\"entry\" style=\"border:1px solid %s;border-left:6px solid %s;"
-                              "margin:14px 0;padding:10px 14px;background:#fff\">\n",
-                           expiring ? "#e0b000" : "#c62828", expiring ? "#e0b000" : "#c62828");
-    g_string_append_printf(s, "<h3 style=\"margin:0 0 8px 0;font-size:16px\">[%u] ", n);
+    g_string_append_printf(s, "<div class=\"entry%s\">\n<h3>[%u] ", expiring ? " expiring" : "", n);
     add_esc(s, v.subject);
-    g_string_append(s, "</h3>\n<table style=\"border-collapse:collapse;font-size:14px\">\n");
+    g_string_append(s, "</h3>\n<table>\n");
     html_row(s, w->queue_id, v.queue_id, 1);
     html_row(s, w->when, v.when, 0);
     if (expiring) {
@@ -453,7 +448,20 @@ static void html_entry(GString *s, const struct words *w, const struct lw_qentry
     view_free(&v);
 }
 
-/* lw_digest_html - a self-contained page: inline style, no links, no images, CSP none */
+/* One style sheet in the head (a digest of hundreds of entries stays small); no external resource. */
+#define STYLE "<style>\n" \
+    "body{font-family:'Noto Sans CJK TC','Microsoft JhengHei','PingFang TC',Arial,sans-serif;" \
+    "background:#f6f6f6;color:#222;margin:0;padding:16px}\n" \
+    ".page{max-width:1000px;margin:auto} h1{font-size:22px;margin:4px 0 10px 0} p{margin:4px 0}\n" \
+    "h2{font-size:18px;margin-top:18px} .foot{color:#777;font-size:12px}\n" \
+    ".entry{border:1px solid #c62828;border-left:6px solid #c62828;margin:14px 0;padding:10px 14px;background:#fff}\n" \
+    ".entry.expiring{border-color:#e0b000} h3{margin:0 0 8px 0;font-size:16px}\n" \
+    "table{border-collapse:collapse;font-size:14px}\n" \
+    "th{text-align:left;vertical-align:top;padding:3px 10px 3px 0;color:#555;font-weight:normal;white-space:nowrap}\n" \
+    "td{padding:3px 0} ul{margin:0;padding-left:18px} code{background:#f3f3f3;padding:2px 4px;font-size:13px}\n" \
+    "</style>\n"
+
+/* lw_digest_html - a self-contained page: one style sheet, no links, no images, CSP none */
 char *lw_digest_html(const struct lw_config *cfg, const struct lw_digest *d)
 {
     GString *s = g_string_new(NULL);
@@ -467,29 +475,29 @@ char *lw_digest_html(const struct lw_config *cfg, const struct lw_digest *d)
                        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
                        "style-src 'unsafe-inline'\">\n<title>");
     add_esc(s, t);
-    g_string_append(s, "</title></head>\n<body style=\"font-family:'Noto Sans CJK TC','Microsoft JhengHei',"
-                       "'PingFang TC',Arial,sans-serif;background:#f6f6f6;color:#222;margin:0;padding:16px\">\n"
-                       "<div style=\"max-width:1000px;margin:auto\">\n<h2 style=\"margin:4px 0 10px 0\">");
+    g_string_append(s, "</title>\n");
+    g_string_append(s, STYLE);
+    g_string_append(s, "</head>\n<body>\n<div class=\"page\">\n<h1>");
     add_esc(s, t);
-    g_string_append(s, "</h2>\n");
+    g_string_append(s, "</h1>\n");
     for (guint i = 0; i < lines->len; i++) {
-        g_string_append(s, "<p style=\"margin:4px 0\">");
+        g_string_append(s, "<p>");
         add_esc(s, g_ptr_array_index(lines, i));
         g_string_append(s, "</p>\n");
     }
-    g_string_append(s, "<h2 style=\"font-size:18px;margin-top:18px\">");
+    g_string_append(s, "<h2>");
     add_esc(s, fresh_heading(cfg, &keep));
     g_string_append(s, "</h2>\n");
     for (guint i = 0; i < d->fresh->len; i++)
         html_entry(s, &w, g_ptr_array_index(d->fresh, i), d, ++n, 0);
     if (d->expiring->len) {
-        g_string_append(s, "<h2 style=\"font-size:18px;margin-top:18px\">");
+        g_string_append(s, "<h2>");
         add_esc(s, expiring_heading(cfg, &keep));
         g_string_append(s, "</h2>\n");
         for (guint i = 0; i < d->expiring->len; i++)
             html_entry(s, &w, g_ptr_array_index(d->expiring, i), d, ++n, 1);
     }
-    g_string_append(s, "<p style=\"color:#777;font-size:12px\">lurewatch-report</p>\n</div></body></html>\n");
+    g_string_append(s, "<p class=\"foot\">lurewatch-report</p>\n</div></body></html>\n");
     words_free(&w);
     g_ptr_array_unref(lines);
     g_free(t);
