@@ -22,6 +22,10 @@
  *     held message gets a short notice. --stdout prints the mails instead
  *     of sending them and leaves the state alone (a preview).
  *
+ *     An old entry whose message is no longer in the hold queue (handled
+ *     with postsuper directly, or expired) is marked "gone" instead of
+ *     being reported as expiring again and again.
+ *
  *     release runs postsuper -H (and postqueue -i to deliver at once),
  *     delete runs postsuper -d ... hold; both record the decision with
  *     who (SUDO_USER, USER, or the uid's name) and when. A release is a
@@ -435,12 +439,55 @@ static int mark_reported(struct lw_qstore *store, GPtrArray *fresh, GHashTable *
     return rc;
 }
 
+/* hold_dir - QUEUE_DIRECTORY/hold from postconf, or NULL when Postfix cannot tell (g_free) */
+static char *hold_dir(const struct lw_config *cfg)
+{
+    char **argv = postfix_argv(cfg, "postconf", "-h", "queue_directory", NULL);
+    GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
+    char *dir = NULL;
+
+    if (run(argv, NULL, 0, out, errs) == 0 && out->str[0] == '/')
+        dir = g_build_filename(g_strstrip(out->str), "hold", NULL);
+    if (dir && !g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+        g_free(dir);
+        dir = NULL;
+    }
+    g_strfreev(argv);
+    g_string_free(out, TRUE);
+    g_string_free(errs, TRUE);
+    return dir;
+}
+
+/*
+ * gone - an old entry no longer in the hold queue (released or deleted with
+ * postsuper directly, or expired): record that, so it stops coming back as
+ * expiring. Only old entries are checked: a fresh record may be written
+ * before Postfix has moved its message into the hold queue.
+ */
+static int gone(struct lw_qstore *store, const char *hold, struct lw_qentry *e, gint64 now)
+{
+    char *path;
+    struct lw_error err;
+    int missing;
+
+    if (hold == NULL)
+        return 0;
+    path = g_build_filename(hold, e->queue_id, NULL);
+    missing = !g_file_test(path, G_FILE_TEST_EXISTS);
+    g_free(path);
+    if (missing && lw_qstore_mark(store, e->queue_id, "gone", "lurewatch-report", now, &err) < 0)
+        fprintf(stderr, "lurewatch-report: %s\n", err.text);
+    return missing;
+}
+
 /* select_entries - fresh: never in a digest; the rest: still held past report_expire_days */
-static GPtrArray *select_entries(const struct lw_config *cfg, GPtrArray *all, GPtrArray *groups,
-                                 GHashTable *reviewers, GHashTable *unsent, gint64 now)
+static GPtrArray *select_entries(const struct lw_config *cfg, struct lw_qstore *store, GPtrArray *all,
+                                 GPtrArray *groups, GHashTable *reviewers, GHashTable *unsent, gint64 now)
 {
     gint64 expire = now - cfg->report_expire_days * 86400LL * G_USEC_PER_SEC;
     GPtrArray *fresh = g_ptr_array_new();
+    char *hold = NULL;
+    int looked = 0;
 
     for (guint i = 0; i < all->len; i++) {
         struct lw_qentry *e = g_ptr_array_index(all, i);
@@ -453,9 +500,13 @@ static GPtrArray *select_entries(const struct lw_config *cfg, GPtrArray *all, GP
             }
             g_ptr_array_add(fresh, e);
         } else if (lw_qentry_is_held(e) && e->held_at < expire) {
-            assign(groups, reviewers, cfg->report_to, e, 1);
+            if (!looked++)
+                hold = hold_dir(cfg);
+            if (!gone(store, hold, e, now))
+                assign(groups, reviewers, cfg->report_to, e, 1);
         }
     }
+    g_free(hold);
     return fresh;
 }
 
@@ -489,7 +540,7 @@ static int cmd_digest(const struct lw_config *cfg, struct lw_qstore *store, cons
         g_ptr_array_unref(groups);
         return failed;
     }
-    fresh = select_entries(cfg, all, groups, reviewers, unsent, now);
+    fresh = select_entries(cfg, store, all, groups, reviewers, unsent, now);
     for (guint i = 0; i < groups->len; i++) {
         const struct group *g = g_ptr_array_index(groups, i);
 
