@@ -439,6 +439,21 @@ static int mark_reported(struct lw_qstore *store, GPtrArray *fresh, GHashTable *
     return rc;
 }
 
+/* list_all - every record; each unreadable one named once on standard error */
+static GPtrArray *list_all(struct lw_qstore *store, struct lw_error *err)
+{
+    GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *all = lw_qstore_list(store, 0, problems, err);
+
+    for (guint i = 0; i < problems->len; i++)
+        fprintf(stderr, "lurewatch-report: skipped: %s\n", (char *) g_ptr_array_index(problems, i));
+    if (problems->len)
+        fprintf(stderr, "lurewatch-report: %u record(s) could not be read; their messages may still be held "
+                        "(postqueue -p)\n", problems->len);
+    g_ptr_array_unref(problems);
+    return all;
+}
+
 /* hold_dir - QUEUE_DIRECTORY/hold from postconf, or NULL when Postfix cannot tell (g_free) */
 static char *hold_dir(const struct lw_config *cfg)
 {
@@ -530,7 +545,7 @@ static int cmd_digest(const struct lw_config *cfg, struct lw_qstore *store, cons
         fprintf(stderr, "lurewatch-report: set report_to or report_domain_reviewers\n");
         failed = EX_CONFIG;
     } else if (lw_qstore_get_state(store, LAST_DIGEST, &since, &err) < 0
-               || (all = lw_qstore_list(store, 0, &err)) == NULL) {
+               || (all = list_all(store, &err)) == NULL) {
         fprintf(stderr, "lurewatch-report: %s\n", err.text);
         failed = 1;
     }
@@ -691,7 +706,7 @@ static int cmd_list(struct lw_qstore *store, char **ids, int n)
         }
         return rc;
     }
-    if ((all = lw_qstore_list(store, 0, &err)) == NULL) {
+    if ((all = list_all(store, &err)) == NULL) {
         fprintf(stderr, "lurewatch-report: %s\n", err.text);
         return 1;
     }

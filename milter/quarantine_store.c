@@ -493,8 +493,8 @@ static gint by_held_at(gconstpointer a, gconstpointer b)
     return strcmp(x->queue_id, y->queue_id);
 }
 
-/* spool_list - every readable record held at or after since; unreadable ones are skipped */
-static GPtrArray *spool_list(struct lw_qstore *s, gint64 since, struct lw_error *err)
+/* spool_list - every readable record held at or after since; unreadable ones go to problems */
+static GPtrArray *spool_list(struct lw_qstore *s, gint64 since, GPtrArray *problems, struct lw_error *err)
 {
     char *dir = subdir(s, "records");
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) lw_qentry_free);
@@ -521,7 +521,11 @@ static GPtrArray *spool_list(struct lw_qstore *s, gint64 since, struct lw_error 
         if (name[0] == '.' || !g_str_has_suffix(name, ".json"))
             continue;
         path = g_build_filename(dir, name, NULL);
-        e = read_entry(path, NULL);
+        struct lw_error why;
+
+        e = read_entry(path, &why);
+        if (e == NULL && problems)
+            g_ptr_array_add(problems, g_strdup(why.text));
         if (e && e->held_at >= since) {
             fill_reported(s, e);
             g_ptr_array_add(out, e);
@@ -660,9 +664,9 @@ int lw_qstore_record(struct lw_qstore *s, const struct lw_qentry *e, struct lw_e
     return s->ops->record(s, e, err);
 }
 
-GPtrArray *lw_qstore_list(struct lw_qstore *s, gint64 since, struct lw_error *err)
+GPtrArray *lw_qstore_list(struct lw_qstore *s, gint64 since, GPtrArray *problems, struct lw_error *err)
 {
-    return s->ops->list(s, since, err);
+    return s->ops->list(s, since, problems, err);
 }
 
 struct lw_qentry *lw_qstore_get(struct lw_qstore *s, const char *queue_id, struct lw_error *err)

@@ -51,7 +51,9 @@ int lw_qentry_is_held(const struct lw_qentry *e);
 /*
  * A store backend. Each operation returns 0, or -1 and fills err.
  *   record          store a new entry (replaces one with the same queue id)
- *   list            entries held at or after since (microseconds), oldest first
+ *   list            entries held at or after since (microseconds), oldest first;
+ *                   a record that cannot be read adds one line to problems
+ *                   (a GPtrArray of char*, or NULL) and is skipped
  *   get             one entry by queue id, or NULL with err
  *   mark            record a decision with who and when
  *   mark_reported   note that a digest listed the entry (list fills reported_at)
@@ -65,7 +67,7 @@ struct lw_qstore;
 struct lw_qstore_ops {
     const char *name;
     int (*record)(struct lw_qstore *s, const struct lw_qentry *e, struct lw_error *err);
-    GPtrArray *(*list)(struct lw_qstore *s, gint64 since, struct lw_error *err);
+    GPtrArray *(*list)(struct lw_qstore *s, gint64 since, GPtrArray *problems, struct lw_error *err);
     struct lw_qentry *(*get)(struct lw_qstore *s, const char *queue_id, struct lw_error *err);
     int (*mark)(struct lw_qstore *s, const char *queue_id, const char *decision,
                 const char *who, gint64 when, struct lw_error *err);
@@ -92,7 +94,7 @@ void lw_qstore_close(struct lw_qstore *s);
 
 /* Convenience wrappers over s->ops. list returns a GPtrArray that frees its entries. */
 int lw_qstore_record(struct lw_qstore *s, const struct lw_qentry *e, struct lw_error *err);
-GPtrArray *lw_qstore_list(struct lw_qstore *s, gint64 since, struct lw_error *err);
+GPtrArray *lw_qstore_list(struct lw_qstore *s, gint64 since, GPtrArray *problems, struct lw_error *err);
 struct lw_qentry *lw_qstore_get(struct lw_qstore *s, const char *queue_id, struct lw_error *err);
 int lw_qstore_mark(struct lw_qstore *s, const char *queue_id, const char *decision,
                    const char *who, gint64 when, struct lw_error *err);

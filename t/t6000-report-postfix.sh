@@ -265,6 +265,15 @@ test_expect_success 'a record that appears late (held before the last digest ran
 	test -f "$Q/reported/$ID7"
 '
 
+test_expect_success 'a corrupt record is named on standard error; the others are still listed' '
+	printf "{\"queue_id\": " >"$Q/records/BAD0001.json" &&
+	report list >out 2>err &&
+	test_grep "skipped: .*BAD0001.json" err &&
+	test_grep "1 record\(s\) could not be read" err &&
+	test_grep "^$ID1	" out && test_grep "^$ID7	" out &&
+	rm "$Q/records/BAD0001.json"
+'
+
 test_expect_success 'a quarantine store that cannot be written loses no mail: the message is still held' '
 	kill -TERM $MILTER_PID && wait $MILTER_PID; MILTER_PID= &&
 	echo "quarantine_dir = /proc/lurewatch-cannot-write" >>"$CONF" &&

@@ -102,17 +102,17 @@ static void test_store(void)
     cfg->quarantine_dir = g_build_filename(dir, "q", NULL);
     s = lw_qstore_open(cfg, &err);
     tap_check(s != NULL, "the spool store opens on an absolute path");
-    list = lw_qstore_list(s, 0, &err);
+    list = lw_qstore_list(s, 0, NULL, &err);
     tap_check(list && list->len == 0, "an empty (not yet created) store lists nothing");
     g_ptr_array_unref(list);
     tap_check(lw_qstore_record(s, b, &err) == 0 && lw_qstore_record(s, a, &err) == 0, "two records are written");
     records = g_build_filename(cfg->quarantine_dir, "records", NULL);
     tap_check_int(count_tmp(records), ==, 0, "atomic writes leave no temporary file");
-    list = lw_qstore_list(s, 0, &err);
+    list = lw_qstore_list(s, 0, NULL, &err);
     tap_check(list && list->len == 2 && strcmp(((struct lw_qentry *) list->pdata[0])->queue_id, "AAA111") == 0,
               "list returns them oldest first");
     g_ptr_array_unref(list);
-    list = lw_qstore_list(s, 1500, &err);
+    list = lw_qstore_list(s, 1500, NULL, &err);
     tap_check(list && list->len == 1, "list(since) leaves out older entries");
     g_ptr_array_unref(list);
     got = lw_qstore_get(s, "AAA111", &err);
@@ -132,10 +132,22 @@ static void test_store(void)
     tap_check(got && got->reported_at == 4000 && lw_qentry_is_held(got),
               "the entry reads back as reported, and still held");
     lw_qentry_free(got);
-    list = lw_qstore_list(s, 0, &err);
+    list = lw_qstore_list(s, 0, NULL, &err);
     tap_check(list && list->len == 2 && ((struct lw_qentry *) list->pdata[0])->reported_at == 0
               && ((struct lw_qentry *) list->pdata[1])->reported_at == 4000, "list fills reported_at");
     g_ptr_array_unref(list);
+    {
+        char *bad = g_build_filename(records, "CCC333.json", NULL);
+        GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+
+        g_file_set_contents(bad, "{\"queue_id\": \"CCC333\", trunc", -1, NULL);
+        list = lw_qstore_list(s, 0, problems, &err);
+        tap_check(list && list->len == 2 && problems->len == 1 && strstr(problems->pdata[0], "CCC333.json"),
+                  "a corrupt record is skipped and named in problems");
+        g_ptr_array_unref(list);
+        g_ptr_array_unref(problems);
+        g_free(bad);
+    }
     tap_check(lw_qstore_get(s, "../etc", &err) == NULL && strstr(err.text, "bad queue id") != NULL,
               "a queue id with a path in it is refused");
     tap_check(lw_qstore_mark(s, "ZZZ999", "deleted", "bob", 1, &err) < 0, "marking an unknown id fails");
