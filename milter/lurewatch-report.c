@@ -774,5 +774,7 @@ int main(int argc, char **argv)
     lw_qstore_close(store);
     lw_config_free(cfg);
     g_mime_shutdown();
+    g_free(opt.config);
+    g_strfreev(opt.overrides);
     return rc;
 }

@@ -224,6 +224,7 @@ static char *entry_to_json(const struct lw_qentry *e)
     json_decref(o);
     out = g_strconcat(dump ? dump : "{}", "\n", NULL);
     free(dump);
+    g_free(held);
     return out;
 }
 
