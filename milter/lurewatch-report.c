@@ -53,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -525,6 +526,25 @@ static GPtrArray *select_entries(const struct lw_config *cfg, struct lw_qstore *
     return fresh;
 }
 
+/* digest_lock - QUARANTINE_DIR/digest.lock held for this run; -1 when another digest runs */
+static int digest_lock(const struct lw_config *cfg)
+{
+    char *path = g_build_filename(cfg->quarantine_dir, "digest.lock", NULL);
+    int fd;
+
+    g_mkdir_with_parents(cfg->quarantine_dir, 0750);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        fprintf(stderr, "lurewatch-report: %s: %s\n", path, g_strerror(errno));
+    else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        fprintf(stderr, "lurewatch-report: another digest is running (%s)\n", path);
+        close(fd);
+        fd = -1;
+    }
+    g_free(path);
+    return fd;     /* released when the process exits */
+}
+
 /*
  * cmd_digest - one digest per reviewer group. An entry counts as reported
  * once every digest that lists it was handed to report_sendmail; one that
@@ -541,6 +561,8 @@ static int cmd_digest(const struct lw_config *cfg, struct lw_qstore *store, cons
 
     if (parse_reviewers(cfg->report_domain_reviewers, reviewers) < 0) {
         failed = EX_CONFIG;
+    } else if (!opt->to_stdout && digest_lock(cfg) < 0) {
+        failed = 1;
     } else if (*cfg->report_to == '\0' && g_hash_table_size(reviewers) == 0) {
         fprintf(stderr, "lurewatch-report: set report_to or report_domain_reviewers\n");
         failed = EX_CONFIG;

@@ -214,6 +214,7 @@ test_expect_success 'held messages older than report_expire_days are reported as
 	report -o report_expire_days=7 -o report_language=en digest --stdout >out &&
 	! grep -q -E "^digest to" out &&
 	part out plain >t && test_grep "Held too long: expiring, please decide" t &&
+	test_grep "^    From: " t && ! grep -q "寄件者" t &&
 	test_grep "Days held: 9" t && test_grep "release $ID3" t &&
 	report -o report_expire_days=10 -o report_language=en digest --stdout >out &&
 	! grep -q "expiring, please decide" out
@@ -233,6 +234,7 @@ test_expect_success 'report_attach_original attaches the held message as message
 	test_grep "^Content-Type: message/rfc822" out &&
 	test_grep "^Content-Disposition: attachment; filename=held-$ID4.eml" out &&
 	test_grep "^Message-ID: <held4@example.org>" out &&
+	part out plain >z && test_grep "^    寄件者: " z && ! grep -q "Envelope sender" z &&
 	"$PYTHON" -c "import email,sys; m=email.message_from_file(open(sys.argv[1])); print(m.get_content_type(), [p.get_content_type() for p in m.get_payload()])" out >s &&
 	test_grep "^multipart/mixed \[.multipart/alternative., .message/rfc822.\]$" s &&
 	! grep -q -E "cannot read" err && cp out "$TRASH/../attach.out"
@@ -253,6 +255,11 @@ test_expect_success 'a failing report_sendmail leaves the last digest time alone
 	test_grep "exited with 1" err &&
 	test "$(cat "$Q/state/last-digest")" = "$before" &&
 	report digest >out && test_grep "^digest to secteam@agency.test: 1 new" out
+'
+
+test_expect_success 'a second digest run while one holds the lock sends nothing' '
+	flock "$Q/digest.lock" -c "\"$LW_REPORT\" -c \"$CONF\" digest" >out 2>err;
+	test $? = 1 && test_grep "another digest is running" err && ! grep -q "^digest to" out
 '
 
 test_expect_success 'a record that appears late (held before the last digest ran) is still reported' '
