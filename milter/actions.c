@@ -31,6 +31,7 @@
 #include "actions.h"
 #include "log.h"
 #include "quarantine_store.h"
+#include "stats.h"
 
 const char *const lw_our_headers[3] = {
     "X-Lurewatch-Verdict", "X-Lurewatch-Score", "X-Lurewatch-Hits",
@@ -104,12 +105,15 @@ static void record_held(const struct lw_config *cfg, const struct lw_msgctx *m,
     struct lw_qentry *e;
 
     if (store == NULL) {
+        lw_stat_inc(LW_STAT_UNRECORDED);
         lw_log_err("%s: held, but not recorded for review: %s", ref, err.text);
         return;
     }
     e = lw_qentry_from_scan(ref, m->env, msg, v, cfg);
-    if (lw_qstore_record(store, e, &err) < 0)
+    if (lw_qstore_record(store, e, &err) < 0) {
+        lw_stat_inc(LW_STAT_UNRECORDED);
         lw_log_err("%s: held, but not recorded for review: %s", ref, err.text);
+    }
     lw_qentry_free(e);
     lw_qstore_close(store);
 }

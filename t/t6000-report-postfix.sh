@@ -288,7 +288,9 @@ test_expect_success 'a quarantine store that cannot be written loses no mail: th
 	msg held6 gina@c.gov.tw "broken store" "QUARANTINE-ME store" &&
 	ID6=$(send_held held6 gina@c.gov.tw) &&
 	wait_for grep -q "$ID6: held, but not recorded for review" "$MILTER_LOG" &&
-	test -f "$PF/queue/hold/$ID6"
+	test -f "$PF/queue/hold/$ID6" &&
+	kill -USR2 $MILTER_PID &&
+	wait_for grep -q "stats: .* quarantine=1 .* quarantine_unrecorded=1" "$MILTER_LOG"
 '
 
 test_done
