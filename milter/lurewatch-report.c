@@ -696,13 +696,11 @@ static int decide(const struct lw_config *cfg, struct lw_qstore *store, const ch
 
 static void print_entry(const struct lw_qentry *e)
 {
-    GDateTime *dt = g_date_time_new_from_unix_utc(e->held_at / G_USEC_PER_SEC);
-    char *held = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ");
+    char *held = lw_qtime_format(e->held_at, 1);
     char *from = lw_printable(e->from, 100), *subj = lw_printable(e->subject, 100);
 
     printf("%s\t%s\t%s\t%.1f\t%s\t%s\n", e->queue_id, held,
            lw_qentry_is_held(e) ? "held" : e->decision, e->score, from, subj);
-    g_date_time_unref(dt);
     g_free(held);
     g_free(from);
     g_free(subj);

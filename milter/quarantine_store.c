@@ -171,10 +171,12 @@ static json_t *jstr(const char *s)
     return j ? j : json_null();
 }
 
-static char *iso_time(gint64 usec)
+/* lw_qtime_format - microseconds as "2026-11-25T04:10:00Z" (utc) or "2026-11-25 12:10:00 +0800" (g_free) */
+char *lw_qtime_format(gint64 usec, int utc)
 {
-    GDateTime *dt = g_date_time_new_from_unix_utc(usec / G_USEC_PER_SEC);
-    char *s = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("");
+    GDateTime *dt = utc ? g_date_time_new_from_unix_utc(usec / G_USEC_PER_SEC)
+                        : g_date_time_new_from_unix_local(usec / G_USEC_PER_SEC);
+    char *s = dt ? g_date_time_format(dt, utc ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S %z") : g_strdup("?");
 
     if (dt)
         g_date_time_unref(dt);
@@ -185,7 +187,7 @@ static char *iso_time(gint64 usec)
 static char *entry_to_json(const struct lw_qentry *e)
 {
     json_t *o = json_object(), *rcpts = json_array(), *hits = json_array(), *inds = json_array();
-    char *held = iso_time(e->held_at), *dump, *out;
+    char *held = lw_qtime_format(e->held_at, 1), *dump, *out;
 
     json_object_set_new(o, "version", json_integer(1));
     json_object_set_new(o, "queue_id", jstr(e->queue_id));

@@ -109,6 +109,9 @@ int lw_qstore_set_state(struct lw_qstore *s, const char *name, gint64 value, str
 int lw_qstore_false_positive_hook(struct lw_qstore *s, const struct lw_qentry *e,
                                   struct lw_error *err);
 
+/* lw_qtime_format - a store time for people: ISO 8601 UTC, or local with offset (g_free) */
+char *lw_qtime_format(gint64 usec, int utc);
+
 /* lw_queue_id_valid - a Postfix/Sendmail queue id: letters and digits only, 1..32 */
 int lw_queue_id_valid(const char *id);
 

@@ -198,16 +198,6 @@ static GPtrArray *intro(const struct lw_config *cfg, const struct lw_digest *d)
     return lines;
 }
 
-static char *format_time(gint64 usec)
-{
-    GDateTime *dt = g_date_time_new_from_unix_local(usec / G_USEC_PER_SEC);
-    char *s = dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S %z") : g_strdup("?");
-
-    if (dt)
-        g_date_time_unref(dt);
-    return s;
-}
-
 static char *join_rcpts(const struct lw_qentry *e)
 {
     GString *s = g_string_new(NULL);
@@ -232,7 +222,7 @@ static void view_init(struct entry_view *v, const struct lw_qentry *e, const str
 
     memset(v, 0, sizeof(*v));
     v->queue_id = g_strdup(e->queue_id);    /* validated: letters and digits */
-    v->when = format_time(e->held_at);
+    v->when = lw_qtime_format(e->held_at, 0);
     v->from = safe_text(e->from, MAX_VALUE);
     v->sender = safe_text(e->sender, MAX_VALUE);
     v->to = safe_text(to, MAX_VALUE);
@@ -244,7 +234,7 @@ static void view_init(struct entry_view *v, const struct lw_qentry *e, const str
     v->show = g_strdup_printf("%s list %s", d->tool, e->queue_id);
     v->days = (d->now - e->held_at) / (G_USEC_PER_SEC * 86400LL);
     if (!lw_qentry_is_held(e)) {
-        char *at = format_time(e->decided_at), *by = safe_text(e->decided_by, 100);
+        char *at = lw_qtime_format(e->decided_at, 0), *by = safe_text(e->decided_by, 100);
 
         v->decided = g_strdup_printf("%s, %s, %s", e->decision, by, at);
         g_free(at);
@@ -388,29 +378,27 @@ static void add_esc(GString *s, const char *text)
     g_free(e);
 }
 
+/* add_tag - OPEN, text HTML-escaped, CLOSE (the markup is ours, never from mail) */
+static void add_tag(GString *s, const char *open, const char *text, const char *close)
+{
+    g_string_append(s, open);
+    add_esc(s, text);
+    g_string_append(s, close);
+}
+
 static void html_row(GString *s, const char *label, const char *value, int code)
 {
-    g_string_append(s, "<tr><th>");
-    add_esc(s, label);
-    g_string_append(s, "</th><td>");
-    if (code)
-        g_string_append(s, "<code>");
-    add_esc(s, value);
-    g_string_append(s, code ? "</code></td></tr>\n" : "</td></tr>\n");
+    add_tag(s, "<tr><th>", label, code ? "</th><td><code>" : "</th><td>");
+    add_tag(s, "", value, code ? "</code></td></tr>\n" : "</td></tr>\n");
 }
 
 static void html_list_row(GString *s, const char *label, GPtrArray *items)
 {
     if (items->len == 0)
         return;
-    g_string_append(s, "<tr><th>");
-    add_esc(s, label);
-    g_string_append(s, "</th><td><ul>");
-    for (guint i = 0; i < items->len; i++) {
-        g_string_append(s, "<li>");
-        add_esc(s, g_ptr_array_index(items, i));
-        g_string_append(s, "</li>");
-    }
+    add_tag(s, "<tr><th>", label, "</th><td><ul>");
+    for (guint i = 0; i < items->len; i++)
+        add_tag(s, "<li>", g_ptr_array_index(items, i), "</li>");
     g_string_append(s, "</ul></td></tr>\n");
 }
 
@@ -480,20 +468,13 @@ char *lw_digest_html(const struct lw_config *cfg, const struct lw_digest *d)
     g_string_append(s, "</head>\n<body>\n<div class=\"page\">\n<h1>");
     add_esc(s, t);
     g_string_append(s, "</h1>\n");
-    for (guint i = 0; i < lines->len; i++) {
-        g_string_append(s, "<p>");
-        add_esc(s, g_ptr_array_index(lines, i));
-        g_string_append(s, "</p>\n");
-    }
-    g_string_append(s, "<h2>");
-    add_esc(s, fresh_heading(cfg, &keep));
-    g_string_append(s, "</h2>\n");
+    for (guint i = 0; i < lines->len; i++)
+        add_tag(s, "<p>", g_ptr_array_index(lines, i), "</p>\n");
+    add_tag(s, "<h2>", fresh_heading(cfg, &keep), "</h2>\n");
     for (guint i = 0; i < d->fresh->len; i++)
         html_entry(s, &w, g_ptr_array_index(d->fresh, i), d, ++n, 0);
     if (d->expiring->len) {
-        g_string_append(s, "<h2>");
-        add_esc(s, expiring_heading(cfg, &keep));
-        g_string_append(s, "</h2>\n");
+        add_tag(s, "<h2>", expiring_heading(cfg, &keep), "</h2>\n");
         for (guint i = 0; i < d->expiring->len; i++)
             html_entry(s, &w, g_ptr_array_index(d->expiring, i), d, ++n, 1);
     }
@@ -595,7 +576,7 @@ GMimeMessage *lw_notice_build(const struct lw_config *cfg, const char *rcpt,
                               const struct lw_qentry *e, const char *reviewer)
 {
     char *from = safe_text(e->from, MAX_VALUE), *subj = safe_text(e->subject, MAX_VALUE);
-    char *when = format_time(e->held_at), *who = safe_text(reviewer ? reviewer : "", 200);
+    char *when = lw_qtime_format(e->held_at, 0), *who = safe_text(reviewer ? reviewer : "", 200);
     GString *s = g_string_new(NULL);
     const char *subject;
     GMimeMessage *m;
