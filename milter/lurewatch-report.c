@@ -364,6 +364,16 @@ static char *tool_command(const struct lw_config *cfg)
     return s;
 }
 
+/* plain_address - local@domain of letters, digits and ._%+- only: safe in a To: read by sendmail -t */
+static int plain_address(const char *a)
+{
+    const char *at = strchr(a, '@');
+    size_t n = strlen(a);
+
+    return at && at != a && at[1] && n < 256 && !strchr(at + 1, '@')
+        && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-@") == n;
+}
+
 /* send_notices - one notice per recipient of each newly held message still held */
 static int send_notices(const struct lw_config *cfg, GPtrArray *fresh, GHashTable *reviewers,
                         const struct options *opt)
@@ -379,8 +389,17 @@ static int send_notices(const struct lw_config *cfg, GPtrArray *fresh, GHashTabl
             const char *rcpt = g_ptr_array_index(e->rcpts, r), *at = strrchr(rcpt, '@');
             char *dom = at ? g_ascii_strdown(at + 1, -1) : NULL;
             const char *rev = dom ? g_hash_table_lookup(reviewers, dom) : NULL;
-            GMimeMessage *m = lw_notice_build(cfg, rcpt, e, rev ? rev : cfg->report_to);
+            GMimeMessage *m;
 
+            if (!plain_address(rcpt)) {
+                char *shown = lw_printable(rcpt, 100);
+
+                fprintf(stderr, "lurewatch-report: %s: no notice to unusual address \"%s\"\n", e->queue_id, shown);
+                g_free(shown);
+                g_free(dom);
+                continue;
+            }
+            m = lw_notice_build(cfg, rcpt, e, rev ? rev : cfg->report_to);
             if (opt->to_stdout)
                 print_mail(m);
             else if (send_mail(cfg, m, "notice") < 0)

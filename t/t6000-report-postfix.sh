@@ -241,8 +241,11 @@ test_expect_success 'report_attach_original attaches the held message as message
 '
 
 test_expect_success 'report_notify_recipients tells each recipient a message to them is held' '
+	msg held8 "odd@c.gov.tw" "odd" "QUARANTINE-ME odd" &&
+	ID8=$(send_held held8 "\"odd x\"@c.gov.tw") &&
 	rm -rf "$Q/reported" &&
-	report -o report_notify_recipients=yes digest >out &&
+	report -o report_notify_recipients=yes digest >out 2>err &&
+	test_grep "$ID8: no notice to unusual address" err &&
 	wait_for have_notice_for erin@c.gov.tw &&
 	part "$(notice_for erin@c.gov.tw)" plain >notice && test_grep "Reference: $ID4" notice && test_grep "參考編號：$ID4" notice
 '
