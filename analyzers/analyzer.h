@@ -21,20 +21,53 @@
  *         is allocated per call. -1 with err filled means an internal
  *         failure (not "the message is bad": that is a hit), and the
  *         milter then applies its failure policy.
+ * reinit  optional: init at a reload, given the state of the engine being
+ *         replaced (read-only, may be NULL), so that what could not be
+ *         reloaded can be kept (the IOC analyzer keeps the previous version
+ *         of a feed that has become malformed). NULL: init is used.
  * fini    frees the state. May be NULL.
  * version optional: a version string that belongs in every verdict (the
- *         ClamAV signature version), or NULL.
+ *         ClamAV signature version), or NULL. It is also part of the key of
+ *         cached verdicts, so new signatures invalidate them.
+ * stale   optional: 1 when what init loaded changed on disk (signature
+ *         directory), so the owner should build a new engine. Cheap (stat
+ *         calls); may be called from any one thread while others scan.
+ * per_message
+ *         1 when the result depends on more than the message's content
+ *         (counters, memory of senders): such an analyzer runs on every
+ *         message, also when the other analyzers' verdict comes from the
+ *         verdict cache, and its hits are never cached. The others must
+ *         depend only on the message and the engine.
+ * prepare optional: queue the cache lookups and counter increments scan
+ *         will read (lw_cache_want*, cache.h) into the message's session;
+ *         the engine sends those of all analyzers in one round trip before
+ *         any scan. s is never NULL here.
  */
+struct lw_cache_session;
+
 struct lw_analyzer {
     const char *name;
+    int per_message;
+    void (*prepare)(const void *state, const struct lw_message *msg, struct lw_cache_session *s);
     int (*init)(const struct lw_config *cfg, void **state, struct lw_error *err);
     int (*scan)(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                 struct lw_error *err);
     void (*fini)(void *state);
     const char *(*version)(const void *state);
+    int (*stale)(void *state);
+    int (*reinit)(const struct lw_config *cfg, const void *old_state, void **state,
+                  struct lw_error *err);
 };
 
 extern const struct lw_analyzer lw_analyzer_structure;
 extern const struct lw_analyzer lw_analyzer_rules;
+extern const struct lw_analyzer lw_analyzer_clamav;
+extern const struct lw_analyzer lw_analyzer_campaign;
+extern const struct lw_analyzer lw_analyzer_ioc;
+/* social-engineering heuristics (issue 5) */
+extern const struct lw_analyzer lw_analyzer_impersonation;
+extern const struct lw_analyzer lw_analyzer_lookalike;
+extern const struct lw_analyzer lw_analyzer_headers;
+extern const struct lw_analyzer lw_analyzer_links;
 
 #endif

@@ -14,7 +14,9 @@
  * applies one "key=value" from the command line (-o). Neither logs.
  *
  * Sizes accept k, M and G suffixes (powers of 1024). Booleans accept
- * yes/no/true/false/1/0. Lists are comma or space separated.
+ * yes/no/true/false/1/0. Lists (K_LIST) are comma separated, so that an
+ * item may contain spaces ("Ministry of Finance"); items are trimmed and
+ * empty items dropped.
  *
  * A configuration is built at start-up and then only read; a reload builds
  * a new one.
@@ -32,7 +34,7 @@
 #include "log.h"
 
 
-enum key_type { K_STRING, K_DOUBLE, K_INT, K_SIZE, K_ENUM };
+enum key_type { K_STRING, K_DOUBLE, K_INT, K_SIZE, K_ENUM, K_LIST };
 
 struct key {
     const char *name;
@@ -48,18 +50,20 @@ static const char *const failure_choices[] = { "accept", "tempfail", NULL };
 static const char *const header_choices[] = { "always", "scored", "never", NULL };
 static const char *const level_choices[] = { "error", "warning", "info", "debug", NULL };
 static const char *const language_choices[] = { "zh-TW", "en", "both", NULL };
-static const char *const yesno_choices[] = { "no", "yes", NULL };
+static const char *const bool_choices[] = { "no", "yes", NULL };
 
 #define OFF(f) offsetof(struct lw_config, f)
 #define BIG 1e18
 
 static const struct key keys[] = {
-    /* policy */
-    { "tag_score", K_DOUBLE, OFF(tag_score), "5", 0, 1000, NULL,
+    /* policy: thresholds measured with lurewatch-scan --stats on the shared
+     * corpus (README, "Thresholds"): quarantine 4 held 65.6% of phishing
+     * and 0.24% of legitimate mail; nothing legitimate scored 12 or more. */
+    { "tag_score", K_DOUBLE, OFF(tag_score), "3", 0, 1000, NULL,
       "score at which a message is tagged (headers, optional subject prefix)" },
-    { "quarantine_score", K_DOUBLE, OFF(quarantine_score), "10", 0, 1000, NULL,
+    { "quarantine_score", K_DOUBLE, OFF(quarantine_score), "4", 0, 1000, NULL,
       "score at which a message is held in the MTA's quarantine (Postfix hold queue)" },
-    { "reject_score", K_DOUBLE, OFF(reject_score), "20", 0, 1000, NULL,
+    { "reject_score", K_DOUBLE, OFF(reject_score), "15", 0, 1000, NULL,
       "score at which a message is rejected with 550" },
     { "failure_policy", K_ENUM, OFF(failure_policy), "tempfail", 0, 0, failure_choices,
       "what to do when scanning fails internally: accept, or tempfail (client retries)" },
@@ -87,6 +91,30 @@ static const struct key keys[] = {
       "most decoded text per part given to text rules" },
     { "limit_score", K_DOUBLE, OFF(limit_score), "5", 0, 1000, NULL,
       "score of a hit that says a limit was exceeded" },
+    /* urls and indicators */
+    { "max_urls", K_INT, OFF(max_urls), "1000", 0, 1000000, NULL,
+      "most URLs extracted from one message (links, text, attachments); past it they are not examined; 0: none" },
+    { "max_url_length", K_SIZE, OFF(max_url_length), "8k", 64, 1024 * 1024, NULL,
+      "longest URL examined; longer ones are cut to this length" },
+    { "feeds_dir", K_STRING, OFF(feeds_dir), LW_FEEDS_DIR, 0, 0, NULL,
+      "directory of indicator feeds (plain lists, CSV, STIX 2.1, MISP JSON); empty: no IOC matching" },
+    /* attachments (libclamav) */
+    { "clamav_db", K_STRING, OFF(clamav_db), "", 0, 0, NULL,
+      "ClamAV signature directories, comma-separated; empty: /var/lib/clamav when it exists"
+      " plus lurewatch's own signatures" },
+    { "clamav_max_scansize", K_SIZE, OFF(clamav_max_scansize), "100M", 1024, 4294967295.0, NULL,
+      "most bytes ClamAV scans in one attachment including unpacked content; beyond: scan incomplete" },
+    { "clamav_max_filesize", K_SIZE, OFF(clamav_max_filesize), "25M", 1024, 4294967295.0, NULL,
+      "largest single file (attachment or unpacked member) ClamAV scans; beyond: scan incomplete" },
+    { "clamav_max_files", K_INT, OFF(clamav_max_files), "10000", 1, 1000000, NULL,
+      "most files ClamAV unpacks from one attachment; beyond: scan incomplete" },
+    { "clamav_max_recursion", K_INT, OFF(clamav_max_recursion), "17", 1, 100, NULL,
+      "deepest archive nesting ClamAV unpacks; beyond: scan incomplete" },
+    { "clamav_max_scantime", K_INT, OFF(clamav_max_scantime), "60000", 100, 3600000, NULL,
+      "most milliseconds ClamAV spends on one attachment; beyond: scan incomplete" },
+    { "clamav_tmpdir", K_STRING, OFF(clamav_tmpdir), "", 0, 0, NULL,
+      "private directory (mode 0700, tmpfs is fastest) where ClamAV unpacks archives;"
+      " empty: $TMPDIR or /tmp" },
     /* daemon */
     { "milter_socket", K_STRING, OFF(milter_socket), "unix:/run/lurewatch/milter.sock", 0, 0, NULL,
       "milter socket: unix:/path, inet:PORT@HOST or inet6:PORT@HOST (-p overrides)" },
@@ -98,6 +126,8 @@ static const struct key keys[] = {
       "syslog (facility mail) or stderr" },
     { "log_level", K_ENUM, OFF(log_level), "info", 0, 0, level_choices,
       "error, warning, info or debug" },
+    { "reload_check_interval", K_INT, OFF(reload_check_interval), "60", 0, 86400, NULL,
+      "seconds between checks whether signatures or feeds changed on disk (then the milter reloads); 0: never" },
     { "instance_name", K_STRING, OFF(instance_name), "", 0, 0, NULL,
       "name of this relay in logs and shared hits (empty: the host name)" },
     /* quarantine review */
@@ -113,9 +143,9 @@ static const struct key keys[] = {
       "command that sends report mail (read from standard input; run with execv, no shell)" },
     { "report_language", K_ENUM, OFF(report_language), "both", 0, 0, language_choices,
       "language of report mail: zh-TW, en, or both" },
-    { "report_attach_original", K_ENUM, OFF(report_attach_original), "no", 0, 0, yesno_choices,
+    { "report_attach_original", K_ENUM, OFF(report_attach_original), "no", 0, 0, bool_choices,
       "attach each held message to the digest as message/rfc822 (yes/no)" },
-    { "report_notify_recipients", K_ENUM, OFF(report_notify_recipients), "no", 0, 0, yesno_choices,
+    { "report_notify_recipients", K_ENUM, OFF(report_notify_recipients), "no", 0, 0, bool_choices,
       "send each recipient a short notice that a message to them was held (yes/no)" },
     { "report_expire_days", K_INT, OFF(report_expire_days), "7", 1, 3650, NULL,
       "held messages older than this many days are reported as expiring (decide on them)" },
@@ -123,9 +153,74 @@ static const struct key keys[] = {
       "directory of postsuper, postqueue and postcat" },
     { "postfix_config_dir", K_STRING, OFF(postfix_config_dir), "", 0, 0, NULL,
       "Postfix configuration directory passed with -c (empty: Postfix's default)" },
+    /* redis (analyzers/redis.c) */
+    { "redis_server", K_STRING, OFF(redis_server), "", 0, 0, NULL,
+      "shared Redis: host:port, [v6]:port or a unix socket path; empty: no Redis (in-process cache only)" },
+    { "redis_sentinels", K_STRING, OFF(redis_sentinels), "", 0, 0, NULL,
+      "Redis Sentinels (host:port, comma separated) asked for the master; overrides redis_server" },
+    { "redis_master_name", K_STRING, OFF(redis_master_name), "mymaster", 0, 0, NULL,
+      "master name the Sentinels monitor" },
+    { "redis_db", K_INT, OFF(redis_db), "0", 0, 1000, NULL,
+      "Redis database number" },
+    { "redis_password", K_STRING, OFF(redis_password), "", 0, 0, NULL,
+      "Redis password (AUTH); empty: none" },
+    { "redis_username", K_STRING, OFF(redis_username), "", 0, 0, NULL,
+      "Redis ACL user name (with redis_password); empty: the default user" },
+    { "redis_prefix", K_STRING, OFF(redis_prefix), "lw:", 0, 0, NULL,
+      "prefix of every Redis key lurewatch uses" },
+    { "redis_connect_timeout_ms", K_INT, OFF(redis_connect_timeout_ms), "100", 1, 60000, NULL,
+      "how long to wait for a Redis connection (milliseconds)" },
+    { "redis_timeout_ms", K_INT, OFF(redis_timeout_ms), "50", 1, 60000, NULL,
+      "how long to wait for a Redis reply; past it the message goes on without Redis (milliseconds)" },
+    { "redis_pool_size", K_INT, OFF(redis_pool_size), "4", 1, 256, NULL,
+      "Redis connections shared by the scanning threads" },
+    /* verdict cache (analyzers/cache.c) */
+    { "cache_entries", K_INT, OFF(cache_entries), "10000", 0, 100000000, NULL,
+      "entries of the in-process cache used without Redis (or while it is down); 0 disables it" },
+    { "cache_verdict_ttl", K_INT, OFF(cache_verdict_ttl), "3600", 1, 100000000, NULL,
+      "seconds a message verdict stays cached (keyed by body, attachments and sender)" },
+    { "cache_attachment_ttl", K_INT, OFF(cache_attachment_ttl), "86400", 1, 100000000, NULL,
+      "seconds an attachment's antivirus result stays cached (keyed with the signature version)" },
+    /* campaign and first contact (analyzers/campaign.c) */
+    { "campaign_window", K_INT, OFF(campaign_window), "3600", 1, 100000000, NULL,
+      "seconds over which campaign counters add up recipients" },
+    { "campaign_threshold", K_INT, OFF(campaign_threshold), "50", 1, 100000000, NULL,
+      "recipients of one body or attachment within the window that make a campaign" },
+    { "campaign_sender_threshold", K_INT, OFF(campaign_sender_threshold), "200", 1, 100000000, NULL,
+      "recipients of one sender address within the window that make a sender campaign" },
+    { "first_contact_ttl", K_INT, OFF(first_contact_ttl), "15552000", 1, 1000000000, NULL,
+      "seconds a sender stays known after its last clean message (needs Redis)" },
+    /* hits stream (analyzers/hits.c) */
+    { "hits_stream", K_STRING, OFF(hits_stream), "hits", 0, 0, NULL,
+      "Redis Stream (after redis_prefix) that receives one entry per scored message; empty: none" },
+    { "hits_maxlen", K_INT, OFF(hits_maxlen), "1000000", 1, 1000000000, NULL,
+      "approximate length the hits stream is trimmed to (XADD MAXLEN ~)" },
+    { "hits_recipients", K_ENUM, OFF(hits_recipients), "no", 0, 0, bool_choices,
+      "put the recipient addresses in hits entries (otherwise only their count)" },
+    { "hits_dedupe_ttl", K_INT, OFF(hits_dedupe_ttl), "604800", 60, 1000000000, NULL,
+      "seconds Redis remembers a published event id, so a replayed spool entry is never doubled" },
+    { "spool_dir", K_STRING, OFF(spool_dir), "/var/spool/lurewatch", 0, 0, NULL,
+      "directory of the hits spool used while Redis is unreachable" },
     /* testing */
     { "fault_inject_header", K_STRING, OFF(fault_inject_header), "", 0, 0, NULL,
       "testing only: a message carrying this header makes the scan fail internally" },
+    /* social-engineering heuristics (impersonation, lookalike, headers, links analyzers) */
+    { "protected_domains", K_LIST, OFF(protected_domains), "", 0, 0, NULL,
+      "the organization's mail domains; *.gov.tw also covers every domain below gov.tw" },
+    { "protected_names", K_LIST, OFF(protected_names), "", 0, 0, NULL,
+      "the organization's names as senders show them (Chinese and English), comma separated" },
+    { "vip_names", K_LIST, OFF(vip_names), "", 0, 0, NULL,
+      "display names of people attackers impersonate (executives), comma separated" },
+    { "trusted_authserv_ids", K_LIST, OFF(trusted_authserv_ids), "", 0, 0, NULL,
+      "authserv-ids of Authentication-Results headers our own relays add (others are ignored)" },
+    { "internal_networks", K_LIST, OFF(internal_networks), "127.0.0.0/8, ::1/128", 0, 0, NULL,
+      "client networks (CIDR) that are inside the organization; mail from elsewhere is external" },
+    { "brands_file", K_STRING, OFF(brands_file), "", 0, 0, NULL,
+      "commonly impersonated brands and abused services (format: contrib/brands.txt); empty: the installed list when it exists" },
+    { "date_future_hours", K_DOUBLE, OFF(date_future_hours), "24", 1, 1e6, NULL,
+      "a Date this many hours after the message was received is suspicious" },
+    { "date_past_days", K_DOUBLE, OFF(date_past_days), "30", 1, 1e6, NULL,
+      "a Date this many days before the message was received is suspicious" },
 };
 
 #define FIELD(cfg, k, T) ((T *) ((char *) (cfg) + (k)->offset))
@@ -201,6 +296,20 @@ static int set_rule_score(struct lw_config *cfg, const char *rule, const char *v
     return 0;
 }
 
+/* split_list - "a, b c,,d" into {"a", "b c", "d", NULL}: comma separated, trimmed */
+static char **split_list(const char *value)
+{
+    gchar **items = g_strsplit(value, ",", -1);
+    GPtrArray *out = g_ptr_array_new();
+
+    for (int i = 0; items[i] != NULL; i++)
+        if (*g_strstrip(items[i]) != '\0')
+            g_ptr_array_add(out, g_strdup(items[i]));
+    g_ptr_array_add(out, NULL);
+    g_strfreev(items);
+    return (char **) g_ptr_array_free(out, FALSE);
+}
+
 /* lw_config_set - set one key from its text value; -1 and err on a bad key or value */
 int lw_config_set(struct lw_config *cfg, const char *key, const char *value,
                   struct lw_error *err)
@@ -221,6 +330,12 @@ int lw_config_set(struct lw_config *cfg, const char *key, const char *value,
         return 0;
     case K_ENUM:
         return set_enum(k, FIELD(cfg, k, int), value, err);
+    case K_LIST:
+        if (!g_utf8_validate(value, -1, NULL))
+            return lw_error_set(err, "%s: value is not valid UTF-8", key);
+        g_strfreev(*FIELD(cfg, k, char **));
+        *FIELD(cfg, k, char **) = split_list(value);
+        return 0;
     case K_DOUBLE:
         if (parse_number(k, value, &d, err) < 0)
             return -1;
@@ -267,6 +382,8 @@ void lw_config_free(struct lw_config *cfg)
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
         if (keys[i].type == K_STRING)
             g_free(*FIELD(cfg, &keys[i], char *));
+        else if (keys[i].type == K_LIST)
+            g_strfreev(*FIELD(cfg, &keys[i], char **));
     g_hash_table_unref(cfg->rule_scores);
     g_free(cfg->path);
     g_free(cfg);
@@ -393,6 +510,13 @@ static void dump_value(const struct lw_config *cfg, const struct key *k, FILE *f
     case K_ENUM:
         fputs(k->choices[*FIELD(cfg, k, int)], fp);
         break;
+    case K_LIST: {
+        gchar *joined = g_strjoinv(", ", *FIELD(cfg, k, char **));
+
+        fprintf(fp, "\"%s\"", joined);
+        g_free(joined);
+        break;
+    }
     case K_DOUBLE:
         fprintf(fp, "%g", *FIELD(cfg, k, double));
         break;

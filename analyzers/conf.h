@@ -40,12 +40,26 @@ struct lw_config {
     long long max_text_size;
     double limit_score;
 
+    /* urls and indicators */
+    long long max_urls;
+    long long max_url_length;
+    char *feeds_dir;
+    /* attachments (libclamav) */
+    char *clamav_db;            /* comma-separated signature directories; "" = defaults */
+    long long clamav_max_scansize;
+    long long clamav_max_filesize;
+    long long clamav_max_files;
+    long long clamav_max_recursion;
+    long long clamav_max_scantime;  /* milliseconds */
+    char *clamav_tmpdir;        /* libclamav's scratch directory; "" = $TMPDIR or /tmp */
+
     /* daemon */
     char *milter_socket;
     char *user;
     long long socket_mode;
     char *log_target;
     int log_level;              /* enum lw_log_level */
+    long long reload_check_interval;   /* seconds; 0 = never */
     char *instance_name;
 
     /* quarantine review (lurewatch-report) */
@@ -60,9 +74,42 @@ struct lw_config {
     long long report_expire_days;
     char *postfix_command_dir;
     char *postfix_config_dir;
+    /* redis, verdict cache, campaign signals, hits stream (redis.c, cache.c, campaign.c, hits.c) */
+    char *redis_server;
+    char *redis_sentinels;
+    char *redis_master_name;
+    long long redis_db;
+    char *redis_password;
+    char *redis_username;
+    char *redis_prefix;
+    long long redis_connect_timeout_ms;
+    long long redis_timeout_ms;
+    long long redis_pool_size;
+    long long cache_entries;
+    long long cache_verdict_ttl;
+    long long cache_attachment_ttl;
+    long long campaign_window;
+    long long campaign_threshold;
+    long long campaign_sender_threshold;
+    long long first_contact_ttl;
+    char *hits_stream;
+    long long hits_maxlen;
+    int hits_recipients;        /* 0 no, 1 yes */
+    long long hits_dedupe_ttl;
+    char *spool_dir;
 
     /* testing */
     char *fault_inject_header;
+
+    /* social-engineering heuristics (lists: NULL-terminated, comma separated in the file) */
+    char **protected_domains;   /* the organization's domains; "*.gov.tw" matches below */
+    char **protected_names;     /* the organization's names, any language */
+    char **vip_names;           /* display names of people worth impersonating */
+    char **trusted_authserv_ids;/* Authentication-Results ids added by our own relays */
+    char **internal_networks;   /* CIDR: clients that count as inside the organization */
+    char *brands_file;          /* brands and service lists; "": the installed one if any */
+    double date_future_hours;   /* Date later than the receipt time by more than this */
+    double date_past_days;      /* Date earlier than the receipt time by more than this */
 };
 
 struct lw_config *lw_config_new(void);

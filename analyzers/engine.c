@@ -15,6 +15,18 @@
  *
  * lw_engine_scan() is the single entry point shared by the milter, the
  * command-line scanner, the tests, the benchmarks and the fuzzers.
+ *
+ * VERDICT CACHE. The engine owns a cache (cache.c: Redis, or an in-process
+ * LRU). For each message it gathers, in one round trip, the cached verdict
+ * of the message's fingerprint (lw_fingerprint) under this engine's tag,
+ * the cached antivirus results of its parts, and what the per-message
+ * analyzers prepare (campaign counters). On a hit the content analyzers
+ * are skipped and the verdict is rebuilt from the cache (v->cached = 1);
+ * on a miss they run and their verdict is stored with the message's other
+ * writes in a second round trip. Per-message analyzers always run. The
+ * engine tag hashes what else a verdict depends on (analyzer versions such
+ * as the signature version, the rules file, score overrides and limits),
+ * so a new rules file or new signatures never serve an old verdict.
  */
 #include "config.h"
 
@@ -22,11 +34,22 @@
 
 #include "engine.h"
 #include "analyzer.h"
+#include "cache.h"
+#include "json.h"
+#include "redis.h"
 
 /* The registry: every analyzer, in the order it runs. */
 static const struct lw_analyzer *const registry[] = {
     &lw_analyzer_structure,
     &lw_analyzer_rules,
+    &lw_analyzer_clamav,
+    &lw_analyzer_ioc,
+    /* social-engineering heuristics (issue 5) */
+    &lw_analyzer_impersonation,
+    &lw_analyzer_lookalike,
+    &lw_analyzer_headers,
+    &lw_analyzer_links,
+    &lw_analyzer_campaign,      /* per-message: after the others, it reads their score */
 };
 
 #define N_ANALYZERS G_N_ELEMENTS(registry)
@@ -35,6 +58,9 @@ struct lw_engine {
     gint refcount;
     struct lw_config *cfg;
     void *state[N_ANALYZERS];
+    struct lw_cache *cache;     /* NULL when cache_entries = 0 and no Redis */
+    char *signature_version;    /* the first analyzer version, or NULL */
+    char tag[17];               /* hash of what verdicts depend on besides the message */
 };
 
 static void engine_destroy(struct lw_engine *e)
@@ -42,12 +68,61 @@ static void engine_destroy(struct lw_engine *e)
     for (size_t i = 0; i < N_ANALYZERS; i++)
         if (e->state[i] && registry[i]->fini)
             registry[i]->fini(e->state[i]);
+    lw_cache_free(e->cache);
+    g_free(e->signature_version);
     lw_config_free(e->cfg);
     g_free(e);
 }
 
+/* engine_tag - hash the analyzer versions, rules, score overrides and limits */
+static void engine_tag(struct lw_engine *e)
+{
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    GList *rules = g_list_sort(g_hash_table_get_keys(e->cfg->rule_scores), (GCompareFunc) strcmp);
+    gchar *text = NULL, *limits;
+    gsize len = 0;
+
+    g_checksum_update(sum, (const guchar *) PACKAGE_VERSION, -1);
+    for (size_t i = 0; i < N_ANALYZERS; i++) {
+        const char *version = registry[i]->version ? registry[i]->version(e->state[i]) : NULL;
+
+        g_checksum_update(sum, (const guchar *) registry[i]->name, -1);
+        g_checksum_update(sum, (const guchar *) (version ? version : "-"), -1);
+        if (version && e->signature_version == NULL)
+            e->signature_version = g_strdup(version);
+    }
+    if (g_file_get_contents(e->cfg->rules_file, &text, &len, NULL))
+        g_checksum_update(sum, (const guchar *) text, (gssize) len);
+    for (GList *l = rules; l; l = l->next) {
+        gchar *r = g_strdup_printf("%s=%g", (char *) l->data, lw_config_rule_score(e->cfg, l->data, 0));
+
+        g_checksum_update(sum, (const guchar *) r, -1);
+        g_free(r);
+    }
+    limits = g_strdup_printf("%lld %lld %lld %lld %lld %lld %g", e->cfg->max_message_size,
+                             e->cfg->max_parts, e->cfg->max_depth, e->cfg->max_headers,
+                             e->cfg->max_header_length, e->cfg->max_text_size, e->cfg->limit_score);
+    g_checksum_update(sum, (const guchar *) limits, -1);
+    g_strlcpy(e->tag, g_checksum_get_string(sum), sizeof(e->tag));
+    g_free(limits);
+    g_free(text);
+    g_list_free(rules);
+    g_checksum_free(sum);
+}
+
 /* lw_engine_new - initialize every analyzer; takes cfg; NULL and err on refusal */
 struct lw_engine *lw_engine_new(struct lw_config *cfg, struct lw_error *err)
+{
+    return lw_engine_reload(cfg, NULL, err);
+}
+
+/*
+ * lw_engine_reload - as lw_engine_new, but analyzers with a reinit hook
+ * see the state of prev (the engine being replaced, still in use and not
+ * changed) and may keep part of it.
+ */
+struct lw_engine *lw_engine_reload(struct lw_config *cfg, const struct lw_engine *prev,
+                                   struct lw_error *err)
 {
     struct lw_engine *e = g_new0(struct lw_engine, 1);
     struct lw_error why;
@@ -55,13 +130,32 @@ struct lw_engine *lw_engine_new(struct lw_config *cfg, struct lw_error *err)
     e->refcount = 1;
     e->cfg = cfg;
     for (size_t i = 0; i < N_ANALYZERS; i++) {
-        if (registry[i]->init && registry[i]->init(cfg, &e->state[i], &why) < 0) {
+        const struct lw_analyzer *a = registry[i];
+        int rc = 0;
+
+        if (a->reinit)
+            rc = a->reinit(cfg, prev ? prev->state[i] : NULL, &e->state[i], &why);
+        else if (a->init)
+            rc = a->init(cfg, &e->state[i], &why);
+        if (rc < 0) {
             lw_error_set(err, "%s", why.text);
             engine_destroy(e);
             return NULL;
         }
     }
+    if ((cfg->cache_entries > 0 || lw_redis_configured(cfg))
+        && (e->cache = lw_cache_new(cfg, &why)) == NULL) {
+        lw_error_set(err, "%s", why.text);
+        engine_destroy(e);
+        return NULL;
+    }
+    engine_tag(e);
     return e;
+}
+
+struct lw_cache *lw_engine_cache(const struct lw_engine *e)
+{
+    return e->cache;
 }
 
 struct lw_engine *lw_engine_ref(struct lw_engine *e)
@@ -85,6 +179,15 @@ struct lw_message *lw_engine_parse(const struct lw_engine *e, const char *raw, s
                                    const struct lw_envelope *env)
 {
     return lw_message_parse(raw, len, env, e->cfg);
+}
+
+/* lw_engine_stale - ask every analyzer whether what it loaded changed */
+int lw_engine_stale(const struct lw_engine *e)
+{
+    for (size_t i = 0; i < N_ANALYZERS; i++)
+        if (registry[i]->stale && e->state[i] && registry[i]->stale(e->state[i]))
+            return 1;
+    return 0;
 }
 
 /* lw_engine_action - the action the thresholds give a score */
@@ -113,28 +216,85 @@ static void apply_score_overrides(const struct lw_config *cfg, struct lw_verdict
     }
 }
 
-/* lw_engine_scan - run the analyzers over msg and decide the action */
+/* run_analyzers - the content analyzers (per_message 0) or the per-message ones (1) */
+static void run_analyzers(const struct lw_engine *e, const struct lw_message *msg,
+                          struct lw_verdict *v, int per_message)
+{
+    for (size_t i = 0; i < N_ANALYZERS; i++) {
+        struct lw_error why = { "" };
+
+        if (registry[i]->per_message != per_message)
+            continue;
+        if (registry[i]->scan(e->state[i], msg, v, &why) < 0)
+            lw_verdict_fail(v, "%s: %s", registry[i]->name, why.text);
+    }
+}
+
+/* cache_begin - the message's session, with every lookup fetched in one round trip */
+static struct lw_cache_session *cache_begin(const struct lw_engine *e, const struct lw_message *msg,
+                                            char **key)
+{
+    struct lw_cache_session *s = lw_cache_session_new(e->cache);
+    char *fp = lw_fingerprint(msg);
+
+    *key = g_strdup_printf("v:%s:%s", e->tag, fp);
+    g_free(fp);
+    lw_cache_want(s, *key);
+    for (guint i = 0; i < msg->parts->len; i++) {
+        const struct lw_part *part = g_ptr_array_index(msg->parts, i);
+
+        if (e->signature_version && !part->is_message)
+            lw_cache_want_attachment(s, part->sha256, e->signature_version);
+    }
+    for (size_t i = 0; i < N_ANALYZERS; i++)
+        if (registry[i]->prepare)
+            registry[i]->prepare(e->state[i], msg, s);
+    lw_cache_fetch(s);
+    return s;
+}
+
+/* cache_use - rebuild the verdict from the cache; 1 on a hit */
+static int cache_use(struct lw_cache_session *s, const char *key, struct lw_verdict *v)
+{
+    const char *cached = lw_cache_value(s, key);
+    int hit = cached != NULL && lw_verdict_cache_decode(cached, v) == 0;
+
+    lw_cache_account(s, hit);
+    v->cached = hit;
+    return hit;
+}
+
+/* lw_engine_scan - run the analyzers over msg (or use the cache) and decide the action */
 struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_message *msg)
 {
     struct lw_verdict *v = lw_verdict_new();
     gint64 t0 = g_get_monotonic_time();
+    struct lw_cache_session *s = NULL;
+    char *key = NULL;
 
+    v->signature_version = g_strdup(e->signature_version);
     if (*e->cfg->fault_inject_header && lw_message_header(msg, e->cfg->fault_inject_header)) {
         lw_verdict_fail(v, "fault injected by header %s", e->cfg->fault_inject_header);
     } else {
-        for (size_t i = 0; i < N_ANALYZERS; i++) {
-            struct lw_error why = { "" };
-            const char *version;
+        if (e->cache != NULL && !msg->unparseable)
+            v->session = s = cache_begin(e, msg, &key);
+        if (s == NULL || !cache_use(s, key, v)) {
+            run_analyzers(e, msg, v, 0);
+            if (s != NULL && !v->failed) {
+                char *entry = lw_verdict_cache_encode(v);
 
-            if (registry[i]->scan(e->state[i], msg, v, &why) < 0)
-                lw_verdict_fail(v, "%s: %s", registry[i]->name, why.text);
-            if (registry[i]->version && (version = registry[i]->version(e->state[i])) != NULL
-                && v->signature_version == NULL)
-                v->signature_version = g_strdup(version);
+                lw_cache_put(s, key, entry, e->cfg->cache_verdict_ttl);
+                g_free(entry);
+            }
         }
+        run_analyzers(e, msg, v, 1);
     }
     apply_score_overrides(e->cfg, v);
     v->action = lw_engine_action(e->cfg, v->score);
+    lw_cache_store(s);
+    lw_cache_session_free(s);
+    v->session = NULL;
+    g_free(key);
     v->elapsed_ms = (double) (g_get_monotonic_time() - t0) / 1000.0;
     return v;
 }

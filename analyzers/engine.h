@@ -10,6 +10,9 @@
 struct lw_engine;
 
 struct lw_engine *lw_engine_new(struct lw_config *cfg, struct lw_error *err);
+/* lw_engine_reload - a new engine from cfg, keeping what prev (may be NULL) had where reloading fails */
+struct lw_engine *lw_engine_reload(struct lw_config *cfg, const struct lw_engine *prev,
+                                   struct lw_error *err);
 struct lw_engine *lw_engine_ref(struct lw_engine *e);
 void lw_engine_unref(struct lw_engine *e);
 const struct lw_config *lw_engine_config(const struct lw_engine *e);
@@ -19,6 +22,15 @@ struct lw_message *lw_engine_parse(const struct lw_engine *e, const char *raw, s
                                    const struct lw_envelope *env);
 /* lw_engine_scan - run every analyzer; the caller owns the verdict */
 struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_message *msg);
+
+/*
+ * lw_engine_stale - 1 when an analyzer's on-disk input (ClamAV signature
+ * directories) changed since this engine was built: the caller should build
+ * a new engine with lw_engine_new and swap it in. Cheap (a stat per file).
+ */
+int lw_engine_stale(const struct lw_engine *e);
+/* lw_engine_cache - the engine's verdict cache (for its counters), or NULL */
+struct lw_cache *lw_engine_cache(const struct lw_engine *e);
 
 enum lw_action lw_engine_action(const struct lw_config *cfg, double score);
 

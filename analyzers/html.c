@@ -9,7 +9,8 @@
  * exactly these corners (split tags, entity-encoded links), so the
  * analyzers that look at links and at visible text share this tokenizer.
  *
- * lw_html_to_text() renders the visible text: block elements become line
+ * lw_html_to_text() renders the visible text (lw_html_to_text_tee() also
+ * hands every event to a second handler, so that one walk serves both): block elements become line
  * breaks, white space is collapsed. Only what is needed to read the words
  * is done; layout is not.
  *
@@ -332,9 +333,50 @@ static void render_text(void *ud, const char *t, size_t n)
 
 char *lw_html_to_text(const char *html, size_t len)
 {
-    static const struct lw_html_handler h = { render_start, render_end, render_text };
-    struct render r = { g_string_sized_new(len / 2 + 16), 0 };
+    return lw_html_to_text_tee(html, len, NULL, NULL);
+}
 
-    lw_html_walk(html, len, &h, &r);
-    return g_string_free(r.out, FALSE);
+/* A renderer that also forwards every event to a second handler. */
+struct tee {
+    struct render r;
+    const struct lw_html_handler *also;
+    void *ud;
+};
+
+static void tee_start(void *ud, const char *name, const struct lw_html_attr *attrs, int sc)
+{
+    struct tee *t = ud;
+
+    render_start(&t->r, name, attrs, sc);
+    if (t->also->start)
+        t->also->start(t->ud, name, attrs, sc);
+}
+
+static void tee_end(void *ud, const char *name)
+{
+    struct tee *t = ud;
+
+    render_end(&t->r, name);
+    if (t->also->end)
+        t->also->end(t->ud, name);
+}
+
+static void tee_text(void *ud, const char *text, size_t n)
+{
+    struct tee *t = ud;
+
+    render_text(&t->r, text, n);
+    if (t->also->text)
+        t->also->text(t->ud, text, n);
+}
+
+/* lw_html_to_text_tee - render, and hand every event to also (may be NULL) in the same walk */
+char *lw_html_to_text_tee(const char *html, size_t len, const struct lw_html_handler *also, void *ud)
+{
+    static const struct lw_html_handler render = { render_start, render_end, render_text };
+    static const struct lw_html_handler tee = { tee_start, tee_end, tee_text };
+    struct tee t = { { g_string_sized_new(len / 2 + 16), 0 }, also, ud };
+
+    lw_html_walk(html, len, also ? &tee : &render, also ? (void *) &t : (void *) &t.r);
+    return g_string_free(t.r.out, FALSE);
 }

@@ -2,9 +2,11 @@
  * lurewatch-scan - scan .eml files with the same core the milter uses
  *
  * SYNOPSIS
- *     lurewatch-scan [-c CONF] [-o key=value]... [--json] FILE|DIR|-...
+ *     lurewatch-scan [-c CONF] [-o key=value]... [--json] [--counters] [--publish] FILE|DIR|-...
+ *     lurewatch-scan [-c CONF] [-o key=value]... --urls FILE|DIR|-...
  *     lurewatch-scan [-c CONF] --lint-rules FILE
  *     lurewatch-scan [-c CONF] [-o key=value]... --dump-config | --sample-config
+ *     lurewatch-scan [-c CONF] [-o key=value]... --stats PHISH_DIR HAM_DIR
  *
  * DESCRIPTION
  *     Each FILE is one message; a DIR is scanned recursively in name order;
@@ -16,6 +18,26 @@
  *     an error line on standard error (and, with --json, an object with an
  *     "error" field); the remaining files are still scanned and the exit
  *     status is 1 at the end.
+ *
+ *     --stats measures detection: it scans a directory of known phishing
+ *     and one of known legitimate mail (both recursively) and prints the
+ *     detection rate (phishing at quarantine or reject), the false-positive
+ *     rate (legitimate mail at quarantine or reject) at the configured
+ *     thresholds, the rate at every threshold from 1 to 20, a table of rule
+ *     id -> hits in each set, and the worst false positives. Use it to set
+ *     scores and thresholds from measurement (try them with -o).
+ *
+ *     --urls prints, instead of the verdict, one JSON object per message
+ *     with every URL found: {"file", "urls": [{url, raw, source, scheme,
+ *     host, host_unicode, domain, userinfo, display, target, flags}]}.
+ *     Verdicts are cached (see analyzers/cache.c): a second copy of a
+ *     message in one run, or in any run sharing the configured Redis, is
+ *     served from the cache and shows "cached": true. --counters prints the
+ *     cache counters to standard error at the end, as one line
+ *     "cache: hits=N misses=N errors=N redis_round_trips=N redis_commands=N".
+ *     --publish appends every scored message to the hits stream (Redis
+ *     configured; spooled under spool_dir while Redis is down) and, with
+ *     --counters, prints "hits: queued=N published=N spooled=N replayed=N ...".
  *
  *     --lint-rules checks a rules file and lists every bad rule with its
  *     line; the exit status is 1 if any rule is bad.
@@ -30,8 +52,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <signal.h>
+
+#include "cache.h"
 #include "conf.h"
 #include "engine.h"
+#include "hits.h"
 #include "json.h"
 #include "log.h"
 #include "rulefile.h"
@@ -49,17 +75,42 @@ struct options {
     char *config;
     char **overrides;
     gboolean json;
+    gboolean urls;
     char *lint;
     gboolean dump;
+    gboolean stats;
     gboolean sample;
+    gboolean counters;
+    gboolean publish;
     char **inputs;
+};
+
+#define STATS_SETS 2            /* 0: phishing, 1: legitimate */
+#define STATS_MAX_SCORE 20
+#define STATS_WORST 15
+
+/* What --stats accumulates for each set. */
+struct stats {
+    unsigned messages[STATS_SETS];
+    unsigned by_action[STATS_SETS][LW_ACTION_REJECT + 1];
+    unsigned at_least[STATS_SETS][STATS_MAX_SCORE + 1];    /* score >= i */
+    GHashTable *rules;          /* rule id -> unsigned[STATS_SETS] */
+    GPtrArray *worst;           /* struct worst of the legitimate set */
+};
+
+struct worst {
+    double score;
+    char *line;
 };
 
 struct run {
     const struct options *opt;
     struct lw_engine *engine;
+    struct lw_hits *hits;       /* NULL unless --publish */
     int failures;
     unsigned scanned;
+    struct stats *stats;        /* non-NULL in --stats mode */
+    int set;                    /* which set is being scanned */
 };
 
 static void print_report(const char *file, const struct lw_message *msg, const struct lw_verdict *v)
@@ -94,6 +145,135 @@ static void report_error(struct run *run, const char *file, const char *why)
     run->failures++;
 }
 
+static void scan_path(struct run *run, const char *path);
+
+static void worst_free(gpointer p)
+{
+    struct worst *w = p;
+
+    g_free(w->line);
+    g_free(w);
+}
+
+static gint worst_cmp(gconstpointer a, gconstpointer b)
+{
+    const struct worst *x = *(struct worst *const *) a, *y = *(struct worst *const *) b;
+
+    return x->score < y->score ? 1 : x->score > y->score ? -1 : 0;
+}
+
+/* stats_add - count one verdict in the set being scanned */
+static void stats_add(struct run *run, const char *file, const struct lw_message *msg,
+                      const struct lw_verdict *v)
+{
+    struct stats *st = run->stats;
+    int set = run->set;
+
+    st->messages[set]++;
+    st->by_action[set][v->action]++;
+    for (int i = 0; i <= STATS_MAX_SCORE && v->score >= i; i++)
+        st->at_least[set][i]++;
+    for (guint i = 0; i < v->hits->len; i++) {
+        const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
+        unsigned *n = g_hash_table_lookup(st->rules, hit->rule);
+        int dup = 0;
+
+        for (guint j = 0; j < i && !dup; j++)
+            dup = strcmp(((struct lw_hit *) g_ptr_array_index(v->hits, j))->rule, hit->rule) == 0;
+        if (dup)
+            continue;
+        if (n == NULL)
+            g_hash_table_insert(st->rules, g_strdup(hit->rule), n = g_new0(unsigned, STATS_SETS));
+        n[set]++;
+    }
+    if (set == 1 && v->action >= LW_ACTION_TAG) {
+        struct worst *w = g_new(struct worst, 1);
+        char *subject = lw_printable(msg->subject, 50), *hits = lw_verdict_hits_summary(v, 6);
+
+        w->score = v->score;
+        w->line = g_strdup_printf("%5.1f %-10s %s\n        subject: %s\n        %s", v->score,
+                                  lw_action_name(v->action), file, subject, hits);
+        g_ptr_array_add(st->worst, w);
+        g_free(subject);
+        g_free(hits);
+    }
+}
+
+static double pct(unsigned n, unsigned of)
+{
+    return of ? 100.0 * n / of : 0.0;
+}
+
+static gint rule_cmp(gconstpointer a, gconstpointer b, gpointer table)
+{
+    const unsigned *x = g_hash_table_lookup(table, *(char *const *) a);
+    const unsigned *y = g_hash_table_lookup(table, *(char *const *) b);
+
+    if (x[0] != y[0])
+        return x[0] < y[0] ? 1 : -1;
+    if (x[1] != y[1])
+        return x[1] < y[1] ? -1 : 1;
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* stats_print - the report of --stats */
+static void stats_print(const struct stats *st, const struct lw_config *cfg)
+{
+    unsigned p = st->messages[0], h = st->messages[1];
+    unsigned pd = st->by_action[0][LW_ACTION_QUARANTINE] + st->by_action[0][LW_ACTION_REJECT];
+    unsigned hd = st->by_action[1][LW_ACTION_QUARANTINE] + st->by_action[1][LW_ACTION_REJECT];
+    GPtrArray *ids = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer key;
+
+    printf("thresholds: tag %g, quarantine %g, reject %g\n", cfg->tag_score, cfg->quarantine_score,
+           cfg->reject_score);
+    printf("phishing:   %u messages: detection rate %.1f%% (%u at quarantine or reject; %u reject, %u tag, %u accept)\n",
+           p, pct(pd, p), pd, st->by_action[0][LW_ACTION_REJECT], st->by_action[0][LW_ACTION_TAG],
+           st->by_action[0][LW_ACTION_ACCEPT]);
+    printf("legitimate: %u messages: false-positive rate %.2f%% (%u at quarantine or reject; %u reject, %u tag)\n",
+           h, pct(hd, h), hd, st->by_action[1][LW_ACTION_REJECT], st->by_action[1][LW_ACTION_TAG]);
+    printf("\nscore >=  phishing  legitimate\n");
+    for (int i = 1; i <= STATS_MAX_SCORE; i++)
+        printf("%8d  %7.1f%%  %9.2f%%\n", i, pct(st->at_least[0][i], p), pct(st->at_least[1][i], h));
+    g_hash_table_iter_init(&it, st->rules);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        g_ptr_array_add(ids, key);
+    g_ptr_array_sort_with_data(ids, rule_cmp, st->rules);
+    printf("\n%-34s %8s %10s\n", "rule", "phishing", "legitimate");
+    for (guint i = 0; i < ids->len; i++) {
+        const unsigned *n = g_hash_table_lookup(st->rules, g_ptr_array_index(ids, i));
+
+        printf("%-34s %8u %10u\n", (char *) g_ptr_array_index(ids, i), n[0], n[1]);
+    }
+    g_ptr_array_sort(st->worst, worst_cmp);
+    printf("\nworst false positives (legitimate mail tagged or worse):\n");
+    for (guint i = 0; i < st->worst->len && i < STATS_WORST; i++)
+        printf("%s\n", ((struct worst *) g_ptr_array_index(st->worst, i))->line);
+    g_ptr_array_unref(ids);
+}
+
+/* run_stats - scan both sets and print the report; 2 on bad arguments */
+static int run_stats(struct run *run, const struct lw_config *cfg)
+{
+    struct stats st;
+
+    if (run->opt->inputs == NULL || g_strv_length(run->opt->inputs) != 2) {
+        fprintf(stderr, "lurewatch-scan: --stats wants two directories: PHISH_DIR HAM_DIR\n");
+        return 2;
+    }
+    memset(&st, 0, sizeof(st));
+    st.rules = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    st.worst = g_ptr_array_new_with_free_func(worst_free);
+    run->stats = &st;
+    for (run->set = 0; run->set < STATS_SETS; run->set++)
+        scan_path(run, run->opt->inputs[run->set]);
+    stats_print(&st, cfg);
+    g_hash_table_unref(st.rules);
+    g_ptr_array_unref(st.worst);
+    return 0;
+}
+
 /* scan_buffer - parse and scan one message already in memory */
 static void scan_buffer(struct run *run, const char *file, const char *data, size_t len)
 {
@@ -105,7 +285,16 @@ static void scan_buffer(struct run *run, const char *file, const char *data, siz
     run->scanned++;
     if (msg->unparseable)
         lw_verdict_fail(v, len == 0 ? "empty file" : "not a parseable message");
-    if (run->opt->json) {
+    if (run->hits && !v->failed)
+        lw_hits_publish(run->hits, msg, v);
+    if (run->stats) {
+        stats_add(run, file, msg, v);
+    } else if (run->opt->urls) {
+        char *line = lw_urls_json(msg, file);
+
+        puts(line);
+        g_free(line);
+    } else if (run->opt->json) {
         char *line = lw_verdict_json(v, msg, file);
 
         puts(line);
@@ -120,8 +309,6 @@ static void scan_buffer(struct run *run, const char *file, const char *data, siz
     lw_verdict_free(v);
     lw_message_free(msg);
 }
-
-static void scan_path(struct run *run, const char *path);
 
 static gint cmp_strings(gconstpointer a, gconstpointer b)
 {
@@ -197,11 +384,15 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
 {
     GOptionEntry entries[] = {
         { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt->config, "configuration file", "CONF" },
-        { "option", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &opt->overrides, "override one key", "KEY=VALUE" },
+        { "option", 'o', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->overrides, "override one key (UTF-8, whatever the locale)", "KEY=VALUE" },
         { "json", 'j', 0, G_OPTION_ARG_NONE, &opt->json, "one JSON object per message", NULL },
+        { "urls", 0, 0, G_OPTION_ARG_NONE, &opt->urls, "print the URLs found (JSON) instead of the verdict", NULL },
         { "lint-rules", 0, 0, G_OPTION_ARG_FILENAME, &opt->lint, "check a rules file", "FILE" },
         { "dump-config", 0, 0, G_OPTION_ARG_NONE, &opt->dump, "print the effective configuration", NULL },
+        { "stats", 0, 0, G_OPTION_ARG_NONE, &opt->stats, "measure detection on PHISH_DIR and HAM_DIR", NULL },
         { "sample-config", 0, 0, G_OPTION_ARG_NONE, &opt->sample, "print a commented sample configuration", NULL },
+        { "counters", 0, 0, G_OPTION_ARG_NONE, &opt->counters, "print cache (and hits) counters to stderr", NULL },
+        { "publish", 0, 0, G_OPTION_ARG_NONE, &opt->publish, "append scored messages to the hits stream", NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->inputs, NULL, "FILE|DIR|-..." },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
@@ -219,20 +410,72 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
     return ok ? 0 : -1;
 }
 
+/* free_options - what GOption allocated */
+static void free_options(struct options *opt)
+{
+    g_strfreev(opt->inputs);
+    g_strfreev(opt->overrides);
+    g_free(opt->config);
+    g_free(opt->lint);
+}
+
+/* print_counters - the cache and hits counters, one line each, on stderr */
+static void print_counters(struct run *run)
+{
+    struct lw_cache *cache = lw_engine_cache(run->engine);
+    struct lw_cache_stats cs = { 0 };
+    struct lw_hits_stats hs = { 0 };
+
+    if (cache)
+        lw_cache_get_stats(cache, &cs);
+    fprintf(stderr, "cache: hits=%" G_GUINT64_FORMAT " misses=%" G_GUINT64_FORMAT " errors=%" G_GUINT64_FORMAT
+            " redis_round_trips=%" G_GUINT64_FORMAT " redis_commands=%" G_GUINT64_FORMAT " scanned=%u\n",
+            cs.hits, cs.misses, cs.errors, cs.round_trips, cs.commands, run->scanned);
+    if (run->hits) {
+        lw_hits_get_stats(run->hits, &hs);
+        fprintf(stderr, "hits: queued=%" G_GUINT64_FORMAT " published=%" G_GUINT64_FORMAT " spooled=%"
+                G_GUINT64_FORMAT " replayed=%" G_GUINT64_FORMAT " duplicates=%" G_GUINT64_FORMAT
+                " rejected=%" G_GUINT64_FORMAT " spool_errors=%" G_GUINT64_FORMAT "\n",
+                hs.queued, hs.published, hs.spooled, hs.replayed, hs.duplicates, hs.rejected,
+                hs.spool_errors);
+    }
+}
+
+/* start_publish - the hits stream for --publish; -1 after saying why */
+static int start_publish(struct run *run)
+{
+    const struct lw_config *ecfg = lw_engine_config(run->engine);
+    struct lw_error err;
+
+    if (!lw_hits_configured(ecfg)) {
+        fprintf(stderr, "lurewatch-scan: --publish needs redis_server or redis_sentinels, and hits_stream\n");
+        return -1;
+    }
+    if ((run->hits = lw_hits_new(ecfg, &err)) == NULL) {
+        fprintf(stderr, "lurewatch-scan: %s\n", err.text);
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options opt = { 0 };
     struct lw_error err;
-    struct lw_config *cfg;
-    struct run run = { &opt, NULL, 0, 0 };
+    struct lw_config *cfg = NULL;
+    struct run run = { &opt, NULL, NULL, 0, 0, NULL, 0 };
+    int rc = 2;
 
+    signal(SIGPIPE, SIG_IGN);   /* a write to a Redis connection the server closed */
     if (parse_options(&argc, &argv, &opt) < 0)
-        return 2;
-    if (opt.lint)
-        return lint_rules(opt.lint);
+        goto out;
+    if (opt.lint) {
+        rc = lint_rules(opt.lint);
+        goto out;
+    }
     if ((cfg = lw_config_setup(opt.config, opt.overrides, &err)) == NULL) {
         fprintf(stderr, "lurewatch-scan: %s\n", err.text);
-        return 2;
+        goto out;
     }
     if (opt.sample) {
         struct lw_config *dflt = lw_config_new();
@@ -240,31 +483,40 @@ int main(int argc, char **argv)
         fputs(SAMPLE_HEADER, stdout);
         lw_config_dump(dflt, stdout, 1);
         lw_config_free(dflt);
-        lw_config_free(cfg);
-        return 0;
+        rc = 0;
+        goto out;
     }
     if (opt.dump) {
         lw_config_dump(cfg, stdout, 0);
-        lw_config_free(cfg);
-        return 0;
+        rc = 0;
+        goto out;
     }
     if (opt.inputs == NULL) {
         fprintf(stderr, "lurewatch-scan: no input; give FILE, DIR or - (see --help)\n");
-        lw_config_free(cfg);
-        return 2;
+        goto out;
     }
     lw_gmime_init();
-    if ((run.engine = lw_engine_new(cfg, &err)) == NULL) {
+    run.engine = lw_engine_new(cfg, &err);      /* takes cfg, even on failure */
+    cfg = NULL;
+    if (run.engine == NULL) {
         fprintf(stderr, "lurewatch-scan: %s\n", err.text);
-        return 2;
+    } else if (opt.publish && start_publish(&run) < 0) {
+        rc = 2;
+    } else if (opt.stats) {
+        rc = run_stats(&run, lw_engine_config(run.engine));
+    } else {
+        for (int i = 0; opt.inputs[i]; i++)
+            scan_path(&run, opt.inputs[i]);
+        lw_hits_stop(run.hits);     /* drains: every event is in Redis or the spool */
+        if (opt.counters)
+            print_counters(&run);
+        rc = run.failures ? 1 : 0;
     }
-    for (int i = 0; opt.inputs[i]; i++)
-        scan_path(&run, opt.inputs[i]);
+    lw_hits_free(run.hits);
     lw_engine_unref(run.engine);
     g_mime_shutdown();
-    g_strfreev(opt.inputs);
-    g_strfreev(opt.overrides);
-    g_free(opt.config);
-    g_free(opt.lint);
-    return run.failures ? 1 : 0;
+out:
+    lw_config_free(cfg);
+    free_options(&opt);
+    return rc;
 }

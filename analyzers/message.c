@@ -31,6 +31,7 @@
 #include "message.h"
 #include "sniff.h"
 #include "html.h"
+#include "url.h"
 
 #define MAX_WARNINGS 64
 
@@ -325,7 +326,7 @@ static int cap_utf8(char *s, long long max)
 
 /* add_text - a readable body part: decode, render HTML, normalize */
 static void add_text(struct lw_message *msg, const struct lw_config *cfg, GMimeParserOptions *opts,
-                     struct lw_part *part, GMimeObject *obj, int is_html)
+                     struct lw_url_extractor *urls, struct lw_part *part, GMimeObject *obj, int is_html)
 {
     struct lw_text *t = g_new0(struct lw_text, 1);
     gsize len;
@@ -340,7 +341,7 @@ static void add_text(struct lw_message *msg, const struct lw_config *cfg, GMimeP
     }
     if (is_html) {
         t->html = decoded;
-        t->text = lw_html_to_text(decoded, strlen(decoded));
+        t->text = lw_url_extract_render(urls, decoded, part->path);   /* one walk: text and URLs */
     } else {
         t->text = decoded;
     }
@@ -378,6 +379,7 @@ struct walk {
     struct lw_message *msg;
     const struct lw_config *cfg;
     GMimeParserOptions *opts;
+    struct lw_url_extractor *urls;
 };
 
 /* walk_object - visit one MIME object and, within limits, everything below it */
@@ -423,9 +425,9 @@ static void walk_object(struct walk *w, GMimeObject *obj, const char *path, int 
 
         g_ptr_array_add(msg->parts, part);
         if (!attachment && !in_msg && strcmp(part->declared_type, "text/plain") == 0)
-            add_text(msg, w->cfg, w->opts, part, obj, 0);
+            add_text(msg, w->cfg, w->opts, w->urls, part, obj, 0);
         else if (!attachment && !in_msg && strcmp(part->declared_type, "text/html") == 0)
-            add_text(msg, w->cfg, w->opts, part, obj, 1);
+            add_text(msg, w->cfg, w->opts, w->urls, part, obj, 1);
     }
 }
 
@@ -459,7 +461,7 @@ struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw
     msg->auth_results = g_ptr_array_new_with_free_func(g_free);
     msg->texts = g_ptr_array_new_with_free_func(text_free);
     msg->parts = g_ptr_array_new_with_free_func(part_free);
-    msg->urls = g_ptr_array_new();  /* url.c fills it and sets lw_url_free */
+    msg->urls = g_ptr_array_new_with_free_func((GDestroyNotify) lw_url_free);
     msg->warnings = g_ptr_array_new_with_free_func(warning_free);
     msg->limits = g_ptr_array_new_with_free_func(g_free);
 
@@ -477,13 +479,14 @@ struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw
     if (msg->mime == NULL) {
         msg->unparseable = 1;
     } else {
-        struct walk w = { msg, cfg, opts };
+        struct walk w = { msg, cfg, opts, lw_url_extract_begin(msg, cfg) };
         GMimeObject *body = g_mime_message_get_mime_part(msg->mime);
 
         collect_headers(msg, cfg);
         collect_fields(msg, opts);
         if (body)
             walk_object(&w, body, "", 0, 0);
+        lw_url_extract_end(w.urls);     /* every URL: msg->urls (url-extract.c) */
     }
     /* The callback must not outlive this call: it points at msg. */
     g_mime_parser_options_free(opts);

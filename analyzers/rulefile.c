@@ -8,7 +8,7 @@
  *
  *   ID           letters, digits and '_', unique in the file
  *   TARGET       subject | from-name | from-addr | body | html | uri |
- *                filename | raw | header:NAME
+ *                filename | raw | header:NAME | meta
  *   SCORE        a number from -100 to 100 (negative scores mark good signs)
  *   PATTERN      PCRE2 syntax between slashes; write a slash as \/.
  *                Always compiled as UTF with Unicode properties, tolerant
@@ -16,6 +16,17 @@
  *   FLAGS        any of i (caseless), s (dot matches newline), m (multiline),
  *                x (extended)
  *   DESCRIPTION  the rest of the line: one sentence a reviewer understands
+ *
+ * META RULES. With TARGET meta, the PATTERN is a boolean expression over
+ * the ids of rules defined EARLIER in the file: ids, !, && and ||, with
+ * parentheses; && binds tighter than ||. A meta rule matches when its
+ * expression is true for the message, so combinations of independent signs
+ * can score more than the signs alone:
+ *
+ *     LW_META_X  meta  4  /(URGENT_A || URGENT_B) && CRED_ASK && __HAS_LINK/  ...
+ *
+ * HELPER RULES. A rule whose id starts with "__" is evaluated for meta
+ * rules only: it never becomes a hit and its score is ignored (write 0).
  *
  * Each pattern is compiled once and JIT-compiled; a compiled ruleset is
  * read-only and shared by all scanning threads.
@@ -42,6 +53,7 @@ static const char *const target_names[] = {
     [LW_TARGET_URI] = "uri",
     [LW_TARGET_FILENAME] = "filename",
     [LW_TARGET_RAW] = "raw",
+    [LW_TARGET_META] = "meta",
 };
 
 const char *lw_rule_target_name(enum lw_rule_target t)
@@ -59,6 +71,8 @@ static void rule_free(gpointer p)
     g_free(r->description);
     if (r->re)
         pcre2_code_free(r->re);
+    if (r->meta)
+        g_array_unref(r->meta);
     g_free(r);
 }
 
@@ -169,6 +183,146 @@ static pcre2_code *compile(const char *pattern, uint32_t options, char *why, siz
     return re;
 }
 
+/* A recursive-descent parser for meta expressions, emitting postfix ops. */
+struct meta_parser {
+    const char *p;
+    GHashTable *ids;        /* id -> index + 1 of the rules defined so far */
+    GArray *ops;
+    const char *why;
+    int depth;
+};
+
+static void meta_skip(struct meta_parser *mp)
+{
+    while (*mp->p == ' ' || *mp->p == '\t')
+        mp->p++;
+}
+
+static void meta_emit(struct meta_parser *mp, enum lw_meta_kind kind, guint rule)
+{
+    struct lw_meta_op op = { kind, rule };
+
+    g_array_append_val(mp->ops, op);
+}
+
+static int meta_or(struct meta_parser *mp);
+
+/* meta_unary - ID | !unary | ( or ) */
+static int meta_unary(struct meta_parser *mp)
+{
+    size_t n;
+    char *id;
+    gpointer idx;
+
+    meta_skip(mp);
+    if (++mp->depth > 50)
+        return (mp->why = "meta expression nested too deeply", -1);
+    if (*mp->p == '!') {
+        mp->p++;
+        if (meta_unary(mp) < 0)
+            return -1;
+        meta_emit(mp, LW_META_NOT, 0);
+    } else if (*mp->p == '(') {
+        mp->p++;
+        if (meta_or(mp) < 0)
+            return -1;
+        meta_skip(mp);
+        if (*mp->p++ != ')')
+            return (mp->why = "meta expression: missing ')'", -1);
+    } else {
+        n = strspn(mp->p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+        if (n == 0)
+            return (mp->why = "meta expression: expected a rule id, '!' or '('", -1);
+        id = g_strndup(mp->p, n);
+        idx = g_hash_table_lookup(mp->ids, id);
+        g_free(id);
+        if (idx == NULL)
+            return (mp->why = "meta expression names a rule not defined above it", -1);
+        meta_emit(mp, LW_META_RULE, GPOINTER_TO_UINT(idx) - 1);
+        mp->p += n;
+    }
+    mp->depth--;
+    return 0;
+}
+
+static int meta_and(struct meta_parser *mp)
+{
+    if (meta_unary(mp) < 0)
+        return -1;
+    for (meta_skip(mp); mp->p[0] == '&' && mp->p[1] == '&'; meta_skip(mp)) {
+        mp->p += 2;
+        if (meta_unary(mp) < 0)
+            return -1;
+        meta_emit(mp, LW_META_AND, 0);
+    }
+    return 0;
+}
+
+static int meta_or(struct meta_parser *mp)
+{
+    if (meta_and(mp) < 0)
+        return -1;
+    for (meta_skip(mp); mp->p[0] == '|' && mp->p[1] == '|'; meta_skip(mp)) {
+        mp->p += 2;
+        if (meta_and(mp) < 0)
+            return -1;
+        meta_emit(mp, LW_META_OR, 0);
+    }
+    return 0;
+}
+
+/* compile_meta - postfix ops of a meta expression; NULL and why on error */
+static GArray *compile_meta(const char *expr, GHashTable *ids, char *why, size_t whylen)
+{
+    struct meta_parser mp = { expr, ids, g_array_new(FALSE, FALSE, sizeof(struct lw_meta_op)), NULL, 0 };
+
+    if (meta_or(&mp) == 0) {
+        meta_skip(&mp);
+        if (*mp.p == '\0')
+            return mp.ops;
+        mp.why = "meta expression: unexpected text (use &&, || and !)";
+    }
+    snprintf(why, whylen, "%s at \"%.20s\"", mp.why, mp.p);
+    g_array_unref(mp.ops);
+    return NULL;
+}
+
+/* lw_meta_eval - run the postfix ops on a small stack */
+int lw_meta_eval(const struct lw_rule *r, const gboolean *matched)
+{
+    gboolean stack[64];
+    int sp = 0;
+
+    for (guint i = 0; i < r->meta->len; i++) {
+        const struct lw_meta_op *op = &g_array_index(r->meta, struct lw_meta_op, i);
+
+        switch (op->kind) {
+        case LW_META_RULE:
+            if (sp == G_N_ELEMENTS(stack))
+                return 0;
+            stack[sp++] = matched[op->rule];
+            break;
+        case LW_META_NOT:
+            stack[sp - 1] = !stack[sp - 1];
+            break;
+        case LW_META_AND:
+            sp--;
+            stack[sp - 1] = stack[sp - 1] && stack[sp];
+            break;
+        case LW_META_OR:
+            sp--;
+            stack[sp - 1] = stack[sp - 1] || stack[sp];
+            break;
+        }
+    }
+    return sp == 1 && stack[0];
+}
+
+int lw_rule_is_helper(const struct lw_rule *r)
+{
+    return r->id[0] == '_' && r->id[1] == '_';
+}
+
 /* parse_rule - one non-comment line; NULL and why on error */
 static struct lw_rule *parse_rule(char *line, GHashTable *ids, char *why, size_t whylen)
 {
@@ -195,7 +349,8 @@ static struct lw_rule *parse_rule(char *line, GHashTable *ids, char *why, size_t
         snprintf(why, whylen, "%s", perr);
     } else if ((r->description = g_strdup(g_strstrip(p)))[0] == '\0') {
         snprintf(why, whylen, "missing description");
-    } else if ((r->re = compile(pattern->str, options, why, whylen)) != NULL) {
+    } else if (r->target == LW_TARGET_META ? (r->meta = compile_meta(pattern->str, ids, why, whylen)) != NULL
+               : (r->re = compile(pattern->str, options, why, whylen)) != NULL) {
         r->id = g_strdup(id);
         r->pattern = g_string_free(pattern, FALSE);
         return r;
@@ -232,7 +387,7 @@ struct lw_ruleset *lw_ruleset_parse(const char *text, size_t len, const char *so
         }
         r->line = i + 1;
         g_ptr_array_add(set->rules, r);
-        g_hash_table_add(ids, r->id);
+        g_hash_table_insert(ids, r->id, GUINT_TO_POINTER(set->rules->len));
     }
     g_strfreev(lines);
     g_free(copy);

@@ -16,6 +16,14 @@ enum lw_rule_target {
     LW_TARGET_URI,          /* every URL found in the message */
     LW_TARGET_FILENAME,     /* every part's file name */
     LW_TARGET_RAW,          /* the raw message bytes */
+    LW_TARGET_META,         /* a boolean expression over earlier rule ids */
+};
+
+/* One step of a meta expression in postfix order. */
+enum lw_meta_kind { LW_META_RULE, LW_META_NOT, LW_META_AND, LW_META_OR };
+struct lw_meta_op {
+    enum lw_meta_kind kind;
+    guint rule;             /* LW_META_RULE: index in the ruleset */
 };
 
 struct lw_rule {
@@ -23,7 +31,8 @@ struct lw_rule {
     enum lw_rule_target target;
     char *header;           /* for LW_TARGET_HEADER */
     char *pattern;          /* as written, for --lint-rules and logs */
-    pcre2_code *re;
+    pcre2_code *re;         /* NULL for meta rules */
+    GArray *meta;           /* meta rules: struct lw_meta_op, postfix; else NULL */
     double score;
     char *description;
     int line;
@@ -46,5 +55,11 @@ struct lw_ruleset *lw_ruleset_load(const char *path, GPtrArray *errors);
 void lw_ruleset_free(struct lw_ruleset *set);
 
 const char *lw_rule_target_name(enum lw_rule_target t);
+
+/* lw_rule_is_helper - "__ID" rules only feed meta rules and never score */
+int lw_rule_is_helper(const struct lw_rule *r);
+
+/* lw_meta_eval - a meta rule's value given which rules matched (indexed like set->rules) */
+int lw_meta_eval(const struct lw_rule *r, const gboolean *matched);
 
 #endif

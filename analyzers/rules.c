@@ -7,6 +7,10 @@
  * own match data and a match context whose limits bound the work a hostile
  * subject can cause (a pattern that hits the limit counts as no match).
  *
+ * Meta rules (target meta) are evaluated after the pattern rules above
+ * them, on which rules matched; helper rules ("__ID") only feed meta rules
+ * and never become hits.
+ *
  * Hits on sender-identifying targets carry indicators: a subject rule adds
  * the subject, a From rule the sender address, a filename rule the name, a
  * URI rule the URL.
@@ -18,6 +22,7 @@
 #include "analyzer.h"
 #include "log.h"
 #include "rulefile.h"
+#include "url.h"
 
 #define MATCH_LIMIT 1000000
 #define DEPTH_LIMIT 10000
@@ -119,7 +124,15 @@ static int match_rule(const struct lw_rule *r, struct matcher *m, const struct l
         }
         return 0;
     case LW_TARGET_URI:
-        return 0;   /* URLs arrive with the URL analyzer */
+        for (guint i = 0; i < msg->urls->len; i++) {
+            const struct lw_url *u = g_ptr_array_index(msg->urls, i);
+
+            if (match_str(r, m, u->url, evidence))
+                return (*what = u->url, 1);
+        }
+        return 0;
+    case LW_TARGET_META:
+        return 0;   /* evaluated by rules_scan */
     }
     return 0;
 }
@@ -141,6 +154,7 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
                       struct lw_error *err)
 {
     const struct lw_ruleset *set = state;
+    gboolean *matched = g_new0(gboolean, set->rules->len + 1);
     struct matcher m;
 
     m.md = pcre2_match_data_create(1, NULL);
@@ -148,6 +162,7 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
     if (m.md == NULL || m.mc == NULL) {
         pcre2_match_data_free(m.md);
         pcre2_match_context_free(m.mc);
+        g_free(matched);
         return lw_error_set(err, "out of memory for match data");
     }
     pcre2_set_match_limit(m.mc, MATCH_LIMIT);
@@ -157,8 +172,18 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
         char *evidence = NULL, *where;
         const char *what;
 
-        if (!match_rule(r, &m, msg, &evidence, &what))
+        if (r->target == LW_TARGET_META) {
+            if (!(matched[i] = lw_meta_eval(r, matched)))
+                continue;
+            what = NULL;
+            evidence = g_strdup(r->pattern);
+        } else if (!(matched[i] = match_rule(r, &m, msg, &evidence, &what))) {
             continue;
+        }
+        if (lw_rule_is_helper(r)) {
+            g_free(evidence);
+            continue;
+        }
         where = g_strdup_printf("%s%s%s: %s", lw_rule_target_name(r->target),
                                 r->header ? ":" : "", r->header ? r->header : "", evidence);
         add_indicator(v, lw_verdict_add_hit(v, "rules", r->id, r->score, r->description, where), r, what);
@@ -167,6 +192,7 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
     }
     pcre2_match_data_free(m.md);
     pcre2_match_context_free(m.mc);
+    g_free(matched);
     return 0;
 }
 

@@ -24,7 +24,14 @@ struct lw_config;
 #define LW_URL_DATA            0x2000u  /* data: URI */
 #define LW_URL_JAVASCRIPT      0x4000u  /* javascript: URI */
 #define LW_URL_PDF             0x8000u  /* a PDF link annotation */
+#define LW_URL_UNWRAPPED      0x10000u  /* the target of a redirector, listed as a URL of its own */
+#define LW_URL_UNPARSED       0x20000u  /* not parseable: only raw, url (= raw), source, display set */
 
+/*
+ * One URL. Every string is owned by the struct (lw_url_free), valid UTF-8,
+ * and may be NULL unless said otherwise. `raw` and `url` are never NULL.
+ * For LW_URL_UNPARSED entries scheme/host/domain are NULL.
+ */
 struct lw_url {
     char *raw;              /* as written (capped) */
     char *url;              /* normalized: scheme and host lowercased, host ASCII */
@@ -37,6 +44,7 @@ struct lw_url {
     char *source;           /* where: MIME path and element, e.g. "1.2:a" */
     char *target;           /* for redirectors: the normalized URL it points to */
     unsigned flags;
+    int port;               /* explicit non-default port, or -1 */
 };
 
 /*
@@ -45,5 +53,51 @@ struct lw_url {
  */
 void lw_urls_extract(struct lw_message *msg, const struct lw_config *cfg);
 void lw_url_free(struct lw_url *u);
+
+/*
+ * The same in steps, so that HTML is walked once for rendering and URLs:
+ * lw_url_extract_begin(), then lw_url_extract_render() for each HTML body
+ * part (returns the rendered text, g_free), then lw_url_extract_end(),
+ * which does the rest (plain text, attachments) and frees the extractor.
+ */
+struct lw_url_extractor;
+struct lw_url_extractor *lw_url_extract_begin(struct lw_message *msg, const struct lw_config *cfg);
+char *lw_url_extract_render(struct lw_url_extractor *x, const char *html, const char *path);
+void lw_url_extract_end(struct lw_url_extractor *x);
+
+/*
+ * lw_url_parse - normalize one URL as written (len bytes, or -1 for a C
+ * string). flags are or-ed into the result (where it was found). Text that
+ * is no URL at all gives NULL; a URL that cannot be parsed comes back with
+ * LW_URL_UNPARSED. The caller owns the result (lw_url_free).
+ */
+struct lw_url *lw_url_parse(const char *text, gssize len, unsigned flags);
+
+/*
+ * lw_url_parse_cached - lw_url_parse with a cache of registrable domains
+ * (host -> domain, "" for none; g_str_hash table owning keys and values,
+ * g_free) that one caller, one thread, fills as it goes.
+ */
+struct lw_url *lw_url_parse_cached(const char *text, gssize len, unsigned flags, GHashTable *cache);
+
+/* lw_url_registrable - the registrable domain of an ASCII host, through cache (may be NULL); g_free */
+char *lw_url_registrable(const char *host, GHashTable *cache);
+
+/* lw_url_unwrap - where a known redirector sends u (normalized, g_free), or NULL */
+char *lw_url_unwrap(const struct lw_url *u);
+
+/*
+ * lw_host_normalize - a host name as lw_url_parse gives it: percent-decoded,
+ * lowercased, IDN as punycode, no trailing dot, IPs canonical (IPv6 without
+ * brackets). *flags (may be NULL) gets LW_URL_IP_HOST, _NUMERIC_OBFUSCATED,
+ * _IDN. NULL when the host is not a valid name. g_free.
+ */
+char *lw_host_normalize(const char *host, unsigned *flags);
+
+/* lw_url_flag_names - "href,redirector,..." for the flags set (g_free) */
+char *lw_url_flag_names(unsigned flags);
+
+/* lw_ipv4_parse - an IPv4 address in any form a browser accepts; 0 on success */
+int lw_ipv4_parse(const char *s, guint32 *addr, int *obfuscated);
 
 #endif

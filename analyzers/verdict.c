@@ -29,6 +29,8 @@ static void hit_free(gpointer p)
     g_free(hit->description);
     g_free(hit->evidence);
     g_ptr_array_unref(hit->indicators);
+    g_free(hit->ioc_id);
+    g_free(hit->ioc_feed);
     g_free(hit);
 }
 
@@ -72,20 +74,35 @@ struct lw_hit *lw_verdict_add_hit(struct lw_verdict *v, const char *analyzer,
     return hit;
 }
 
+/* lw_verdict_add_indicator - add to the message's indicator set, once */
+void lw_verdict_add_indicator(struct lw_verdict *v, enum lw_ioc_type type, const char *value)
+{
+    struct lw_indicator probe = { type, (char *) value };
+
+    if (value == NULL || *value == '\0')
+        return;
+    for (guint i = 0; i < v->indicators->len; i++)
+        if (lw_indicator_equal(g_ptr_array_index(v->indicators, i), &probe))
+            return;
+    g_ptr_array_add(v->indicators, lw_indicator_new(type, value));
+}
+
 /* lw_hit_add_indicator - attach an indicator to a hit and to the message set */
 void lw_hit_add_indicator(struct lw_verdict *v, struct lw_hit *hit,
                           enum lw_ioc_type type, const char *value)
 {
-    struct lw_indicator *ind;
-
     if (value == NULL || *value == '\0')
         return;
-    ind = lw_indicator_new(type, value);
-    g_ptr_array_add(hit->indicators, ind);
-    for (guint i = 0; i < v->indicators->len; i++)
-        if (lw_indicator_equal(g_ptr_array_index(v->indicators, i), ind))
-            return;
-    g_ptr_array_add(v->indicators, lw_indicator_dup(ind));
+    g_ptr_array_add(hit->indicators, lw_indicator_new(type, value));
+    lw_verdict_add_indicator(v, type, value);
+}
+
+void lw_hit_set_sighting(struct lw_hit *hit, const char *id, const char *feed)
+{
+    g_free(hit->ioc_id);
+    g_free(hit->ioc_feed);
+    hit->ioc_id = id ? g_utf8_make_valid(id, -1) : NULL;
+    hit->ioc_feed = feed ? g_utf8_make_valid(feed, -1) : NULL;
 }
 
 /* lw_verdict_has_rule - did a rule with this id hit? */

@@ -19,7 +19,11 @@ struct lw_hit {
     char *description;          /* owned: one line a reviewer understands */
     char *evidence;             /* owned, may be NULL: where (header, part, URL) */
     GPtrArray *indicators;      /* of struct lw_indicator, owned */
+    char *ioc_id;               /* owned, may be NULL: the feed indicator this hit is a sighting of */
+    char *ioc_feed;             /* owned, may be NULL: that indicator's feed */
 };
+
+struct lw_cache_session;
 
 struct lw_verdict {
     double score;
@@ -31,6 +35,8 @@ struct lw_verdict {
     int cached;                 /* served from the verdict cache */
     char *signature_version;    /* owned, may be NULL: ClamAV signature version */
     double elapsed_ms;
+    struct lw_cache_session *session;   /* borrowed, only during lw_engine_scan: the
+                                         * message's cache lookups (cache.h), or NULL */
 };
 
 struct lw_verdict *lw_verdict_new(void);
@@ -39,8 +45,11 @@ void lw_verdict_free(struct lw_verdict *v);
 struct lw_hit *lw_verdict_add_hit(struct lw_verdict *v, const char *analyzer,
                                   const char *rule, double score,
                                   const char *description, const char *evidence);
+void lw_verdict_add_indicator(struct lw_verdict *v, enum lw_ioc_type type, const char *value);
 void lw_hit_add_indicator(struct lw_verdict *v, struct lw_hit *hit,
                           enum lw_ioc_type type, const char *value);
+/* lw_hit_set_sighting - the hit is a sighting of indicator id of feed */
+void lw_hit_set_sighting(struct lw_hit *hit, const char *id, const char *feed);
 int lw_verdict_has_rule(const struct lw_verdict *v, const char *rule);
 void lw_verdict_fail(struct lw_verdict *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -201,10 +201,11 @@ static void log_verdict(const struct lw_msgctx *m, const struct lw_message *msg,
     char *from = lw_printable(m->env->mail_from, 120);
     char *msgid = lw_printable(msg && msg->message_id ? msg->message_id : "", 120);
 
-    lw_log_info("%s: msgid=<%s> from=<%s> rcpts=%u size=%u verdict=%s score=%.1f hits=%s ms=%.1f%s%s",
-                ref, msgid, from, m->env->rcpts->len, m->raw->len, outcome, v->score,
-                *hits ? hits : "-", v->elapsed_ms, v->failed ? " error=" : "",
-                v->failed ? v->error : "");
+    lw_log_info("%s: msgid=<%s> from=<%s> rcpts=%u size=%u verdict=%s score=%.1f hits=%s ms=%.1f"
+                " sig=%s%s%s%s", ref, msgid, from, m->env->rcpts->len, m->raw->len, outcome,
+                v->score, *hits ? hits : "-", v->elapsed_ms,
+                v->signature_version ? v->signature_version : "-", v->cached ? " cached" : "",
+                v->failed ? " error=" : "", v->failed ? v->error : "");
     g_free(hits);
     g_free(from);
     g_free(msgid);

@@ -49,19 +49,32 @@ int lw_slot_reload(void)
 {
     struct lw_error err;
     struct lw_config *cfg = lw_config_setup(slot_config_path, slot_overrides, &err);
-    struct lw_engine *fresh, *old;
+    struct lw_engine *fresh, *old = lw_slot_get();
 
-    if (cfg == NULL || (fresh = lw_engine_new(cfg, &err)) == NULL) {
+    /* lw_engine_reload keeps parts of the old engine where their reload
+     * fails (a feed that became malformed keeps its previous version). */
+    if (cfg == NULL || (fresh = lw_engine_reload(cfg, old, &err)) == NULL) {
         lw_log_warn("reload failed, keeping the current engine: %s", err.text);
+        lw_engine_unref(old);
         return -1;
     }
     pthread_mutex_lock(&slot_lock);
-    old = slot_engine;
+    lw_engine_unref(slot_engine);   /* the slot's reference; ours is dropped below */
     slot_engine = fresh;
     pthread_mutex_unlock(&slot_lock);
     lw_engine_unref(old);
     lw_log_info("reload: new engine in service");
     return 0;
+}
+
+/* lw_slot_stale - has what the current engine loaded changed on disk? */
+int lw_slot_stale(void)
+{
+    struct lw_engine *e = lw_slot_get();
+    int stale = lw_engine_stale(e);
+
+    lw_engine_unref(e);
+    return stale;
 }
 
 void lw_slot_shutdown(void)

@@ -7,6 +7,7 @@
 void lw_slot_init(struct lw_engine *e, const char *config_path, char **overrides);
 struct lw_engine *lw_slot_get(void);
 int lw_slot_reload(void);
+int lw_slot_stale(void);
 void lw_slot_shutdown(void);
 
 #endif

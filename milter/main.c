@@ -21,7 +21,11 @@
  *
  * SIGNALS
  *     SIGUSR1 reloads configuration and engine without dropping a message
- *     (scans in flight finish on the old engine). SIGUSR2 logs the counters.
+ *     (scans in flight finish on the old engine); so does a change on disk
+ *     of signatures or feeds, checked every reload_check_interval seconds
+ *     (after a failed automatic reload the interval doubles, up to an hour,
+ *     until a reload succeeds).
+ *     SIGUSR2 logs the counters.
  *     SIGTERM and SIGHUP stop (libmilter's own meaning of SIGHUP); SIGINT
  *     aborts.
  *
@@ -80,19 +84,50 @@ static void block_signals(sigset_t *ours)
     sigaddset(ours, SIGUSR2);
 }
 
-/* signal_thread - reload on SIGUSR1, counters on SIGUSR2 (libmilter owns the others) */
+struct signal_args {
+    sigset_t set;
+    long long check_interval;       /* seconds between stale checks; 0 = never */
+};
+
+#define MAX_CHECK_BACKOFF 3600     /* seconds */
+
+/* reload - build and swap in a new engine; 0 when it is in service */
+static int reload(const char *why)
+{
+    int rc;
+
+    lw_log_info("reload: %s", why);
+    rc = lw_slot_reload();
+    lw_stat_inc(rc == 0 ? LW_STAT_RELOADS : LW_STAT_RELOAD_FAILURES);
+    return rc;
+}
+
+/*
+ * signal_thread - reload on SIGUSR1 or when signatures/feeds changed on disk
+ * (checked every reload_check_interval seconds), counters on SIGUSR2.
+ * libmilter's own thread owns SIGTERM, SIGHUP and SIGINT.
+ */
 static void *signal_thread(void *arg)
 {
-    const sigset_t *set = arg;
+    const struct signal_args *a = arg;
     struct timespec tick = { 1, 0 };
+    long long wait = a->check_interval;
+    gint64 next_check = g_get_monotonic_time() + wait * G_USEC_PER_SEC;
 
     while (!stopping) {
-        int sig = sigtimedwait(set, NULL, &tick);
+        int sig = sigtimedwait(&a->set, NULL, &tick);
 
         if (sig == SIGUSR1) {
-            lw_stat_inc(lw_slot_reload() == 0 ? LW_STAT_RELOADS : LW_STAT_RELOAD_FAILURES);
+            if (reload("SIGUSR1") == 0)
+                wait = a->check_interval;
         } else if (sig == SIGUSR2) {
             lw_stats_log();
+        } else if (a->check_interval > 0 && g_get_monotonic_time() >= next_check) {
+            /* A broken file stays "changed" until fixed: back off, do not warn every tick. */
+            if (lw_slot_stale())
+                wait = reload("signatures or feeds changed on disk") == 0
+                    ? a->check_interval : MIN(wait * 2, MAX_CHECK_BACKOFF);
+            next_check = g_get_monotonic_time() + wait * G_USEC_PER_SEC;
         }
     }
     return NULL;
@@ -232,10 +267,10 @@ int main(int argc, char **argv)
     const struct lw_config *cfg;
     const char *spec, *user, *path;
     pthread_t sig_tid;
-    sigset_t ours;
+    struct signal_args sig_args;
     int rc;
 
-    block_signals(&ours);
+    block_signals(&sig_args.set);
     if (parse_options(&argc, &argv, &opt) < 0)
         return EX_CONFIG;
     lw_gmime_init();
@@ -260,8 +295,9 @@ int main(int argc, char **argv)
         prepare_quarantine_dir(cfg, user);
     if (drop_privileges(user) < 0)
         return EX_OSERR;
+    sig_args.check_interval = cfg->reload_check_interval;
     lw_slot_init(engine, opt.config, opt.overrides);
-    pthread_create(&sig_tid, NULL, signal_thread, &ours);
+    pthread_create(&sig_tid, NULL, signal_thread, &sig_args);
     lw_log_info("started: socket %s, config %s", spec,
                 cfg->path ? cfg->path : "built-in defaults");
     rc = smfi_main();

@@ -7,9 +7,9 @@ scan() { "$LW_SCAN" "$@"; }
 test_expect_success 'without a file the embedded defaults are complete' '
 	: >empty.conf &&
 	scan -c empty.conf --dump-config >dump &&
-	test_grep "^tag_score = 5$" dump &&
-	test_grep "^quarantine_score = 10$" dump &&
-	test_grep "^reject_score = 20$" dump &&
+	test_grep "^tag_score = 3$" dump &&
+	test_grep "^quarantine_score = 4$" dump &&
+	test_grep "^reject_score = 15$" dump &&
 	test_grep "^failure_policy = tempfail$" dump &&
 	test_grep "^max_message_size = 52428800$" dump
 '

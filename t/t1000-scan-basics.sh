@@ -52,6 +52,19 @@ test_expect_success 'attachment names are decoded and matched (RFC 2231, double 
 	test_grep "\"filename\", \"value\": \"invoice.pdf.exe\"|\"type\":\"filename\",\"value\":\"invoice.pdf.exe\"" out
 '
 
+test_expect_success 'every attachment gives its hashes and name as indicators, flagged or not' '
+	scan --json "$TEST_DATA/multipart.eml" >out &&
+	"$PYTHON" -c "import json, hashlib
+o = json.loads(open(\"out\").read())
+pdf = b\"%PDF-1.4\\n%fake pdf for tests\\n\"
+want = [(\"sha256\", hashlib.sha256(pdf).hexdigest()), (\"md5\", hashlib.md5(pdf).hexdigest()),
+        (\"sha1\", hashlib.sha1(pdf).hexdigest()), (\"filename\", \"報告 Q3.pdf\")]
+have = [(i[\"type\"], i[\"value\"]) for i in o[\"indicators\"]]
+missing = [w for w in want if w not in have]
+assert not missing, missing
+"
+'
+
 test_expect_success 'score.RULE in the configuration changes the score and the action' '
 	scan -o rules_file="$TEST_DATA/test.rules" -o score.T_REJECT=1 --json "$TEST_DATA/reject.eml" >out &&
 	test "$(test_json_field out score)" = 1.5 &&

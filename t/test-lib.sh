@@ -10,11 +10,11 @@
 #   test_skip_all REASON                      skip the whole script
 #   test_must_fail CMD...                     CMD exits non-zero, not by a signal
 #   test_cmp EXPECT ACTUAL                    diff -u
-#   test_grep [-v] PATTERN FILE               grep, printing FILE on failure
+#   test_grep [-v] PATTERN FILE               a line matches (-v: no line matches)
 #   test_json_field FILE FIELD                value of a top-level JSON field
 #   test_set_prereq NAME / prereqs: ROOT POSTFIX REDIS SHARED PYTHON
 #
-# Variables from the build: top_srcdir, top_builddir, LW_SCAN, LW_MILTER.
+# Variables from the build: top_srcdir, top_builddir, LW_SCAN, LW_MILTER, LW_IOC.
 # SHARED is ../shared beside the source tree (or $LW_SHARED).
 
 test_count=0
@@ -24,10 +24,11 @@ test_prereqs=" "
 : "${top_builddir:=$top_srcdir}"
 : "${LW_SCAN:=$top_builddir/analyzers/lurewatch-scan}"
 : "${LW_MILTER:=$top_builddir/milter/lurewatch-milter}"
+: "${LW_IOC:=$top_builddir/ioc/lurewatch-ioc}"
 : "${SHARED:=${LW_SHARED:-$top_srcdir/../shared}}"
 TEST_DATA=$top_srcdir/t/data
 PYTHON=/usr/bin/python3
-export top_srcdir top_builddir LW_SCAN LW_MILTER SHARED TEST_DATA PYTHON
+export top_srcdir top_builddir LW_SCAN LW_MILTER LW_IOC SHARED TEST_DATA PYTHON
 
 this_test=$(basename "$0" .sh)
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/lw-$this_test.XXXXXX")
@@ -56,7 +57,15 @@ command -v redis-server >/dev/null 2>&1 && test_set_prereq REDIS
 [ -x "$PYTHON" ] && test_set_prereq PYTHON
 
 # Bodies run in this shell (as in git), so a test may set variables later tests use.
+# LW_TEST_VERBOSE=1 traces each body (set -x) into the failure output.
 test_run_() {
+	if [ -n "${LW_TEST_VERBOSE:-}" ]; then
+		set -x
+		eval "$1" >"$TRASH/.out" 2>&1
+		local rc=$?
+		set +x
+		return $rc
+	fi 2>"$TRASH/.trace"
 	eval "$1" >"$TRASH/.out" 2>&1
 }
 
@@ -78,6 +87,7 @@ test_expect_success() {
 	else
 		test_failed=$((test_failed + 1))
 		test_report_ "not ok" "$1" ""
+		[ -s "$TRASH/.trace" ] && sed 's/^/#   + /' "$TRASH/.trace" | tail -20
 		sed 's/^/#   /' "$TRASH/.out" | tail -40
 	fi
 }
@@ -117,14 +127,19 @@ test_must_fail() {
 
 test_cmp() { diff -u "$@"; }
 
+# test_grep PATTERN FILE: some line matches; test_grep -v PATTERN FILE: no line matches
 test_grep() {
 	local invert=
-	[ "$1" = -v ] && { invert=-v; shift; }
-	if ! grep $invert -E -- "$1" "$2" >/dev/null; then
-		echo "test_grep: ${invert:+not }found /$1/ in $2:" >&2
-		sed 's/^/    /' "$2" | head -40 >&2
-		return 1
+	[ "$1" = -v ] && { invert=1; shift; }
+	if grep -q -E -- "$1" "$2"; then
+		[ -z "$invert" ] && return 0
+		echo "test_grep: found /$1/ in $2, which must not have it:" >&2
+	else
+		[ -n "$invert" ] && return 0
+		echo "test_grep: not found /$1/ in $2:" >&2
 	fi
+	sed 's/^/    /' "$2" | head -40 >&2
+	return 1
 }
 
 # test_json_field FILE FIELD [LINE]: a top-level field of the JSON object on LINE (default 1)
@@ -148,6 +163,16 @@ wait_for() {
 	while ! "$@" >/dev/null 2>&1; do
 		i=$((i + 1))
 		[ $i -gt 200 ] && return 1
+		sleep 0.1
+	done
+}
+
+# wait_for_lines FILE PATTERN N: wait until at least N lines of FILE match PATTERN
+wait_for_lines() {
+	local i=0
+	while [ "$(grep -c -E -- "$2" "$1" 2>/dev/null)" -lt "$3" ]; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && { echo "wait_for_lines: fewer than $3 lines /$2/ in $1" >&2; return 1; }
 		sleep 0.1
 	done
 }

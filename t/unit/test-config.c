@@ -23,7 +23,7 @@ static void test_defaults(void)
 {
     struct lw_config *cfg = lw_config_new();
 
-    tap_check(cfg->tag_score == 5 && cfg->quarantine_score == 10 && cfg->reject_score == 20,
+    tap_check(cfg->tag_score == 3 && cfg->quarantine_score == 4 && cfg->reject_score == 15,
               "default thresholds are 5/10/20");
     tap_check_int(cfg->failure_policy, ==, LW_FAIL_TEMPFAIL, "default failure policy is tempfail");
     tap_check_int(cfg->max_message_size, ==, 50LL * 1024 * 1024, "default max_message_size is 50M");

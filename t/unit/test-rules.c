@@ -69,7 +69,19 @@ static void test_targets(void)
     for (size_t i = 0; i < G_N_ELEMENTS(want); i++)
         tap_check(lw_verdict_has_rule(v, want[i]), "target of %s matched", want[i]);
     tap_check(!lw_verdict_has_rule(v, "R_NEG"), "a rule that does not match does not score");
-    tap_check(v->score == 9.0, "score is the sum of the hits (%.1f)", v->score);
+    {
+        double rules = 0, all = 0;
+
+        for (guint i = 0; i < v->hits->len; i++) {
+            const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
+
+            all += hit->score;
+            if (strcmp(hit->analyzer, "rules") == 0)
+                rules += hit->score;
+        }
+        tap_check(rules == 9.0, "the nine matching rules score 9 (%.1f)", rules);
+        tap_check(v->score == all, "the message score is the sum of all hits (%.1f)", v->score);
+    }
     lw_verdict_free(v);
     lw_message_free(msg);
     lw_engine_unref(e);

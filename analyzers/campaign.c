@@ -1,0 +1,241 @@
+/*
+ * campaign.c - analyzer: campaigns across recipients, and first contact
+ *
+ * NAME
+ *     campaign - what the whole relay farm has seen, as signals on one message
+ *
+ * DESCRIPTION
+ *     Campaign. A phishing or malware run sends one body or one attachment
+ *     to many mailboxes within minutes, often spread across relays. Shared
+ *     counters (cache.c: Redis, or in-process without it) add up the
+ *     recipients of each message fingerprint, each attachment SHA-256 and
+ *     each sender address over campaign_window seconds; past the
+ *     threshold the message gets
+ *       LW_CAMPAIGN_BODY        same fingerprint to >= campaign_threshold
+ *       LW_CAMPAIGN_ATTACHMENT  same attachment to >= campaign_threshold
+ *       LW_CAMPAIGN_SENDER      same sender to >= campaign_sender_threshold
+ *     Scores are modest: legitimate bulk mail is also a "campaign", so
+ *     these add weight to other signals rather than decide alone.
+ *
+ *     First contact. Business e-mail compromise and impersonation come
+ *     from addresses the organization has never received clean mail from.
+ *     With Redis (a shared, persistent memory: an in-process one would call
+ *     everyone new after each restart), a sender domain never seen gets
+ *     LW_FIRST_CONTACT_DOMAIN and a new address of a known domain
+ *     LW_FIRST_CONTACT. A sender becomes known when one of its messages
+ *     scores below tag_score (so a phisher does not teach us to trust it),
+ *     and stays known for first_contact_ttl seconds after its last clean
+ *     message. The impersonation heuristics may read these hits to weigh
+ *     display-name lookalikes more: this analyzer runs after the content
+ *     analyzers, so they see them only through the verdict's score.
+ *
+ *     The counters are queued in prepare() and fetched with the verdict
+ *     cache lookup in the same round trip; this analyzer is per-message,
+ *     so it runs also when the verdict comes from the cache.
+ *
+ * LIMITS
+ *     Recipients come from the envelope (the milter); lurewatch-scan has
+ *     none and counts each message as one recipient. Counters use a fixed
+ *     window from their first increment, not a sliding one.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer.h"
+#include "cache.h"
+
+#define SCORE_BODY 1.5
+#define SCORE_ATTACHMENT 2.5
+#define SCORE_SENDER 1.0
+#define SCORE_FIRST_ADDR 0.5
+#define SCORE_FIRST_DOMAIN 1.0
+
+/* recipients - how many mailboxes this message reaches (1 without an envelope) */
+static long long recipients(const struct lw_message *msg)
+{
+    return msg->env && msg->env->rcpts && msg->env->rcpts->len ? msg->env->rcpts->len : 1;
+}
+
+/* sender - the lowercased From address, or NULL */
+static char *sender(const struct lw_message *msg)
+{
+    if (msg->from == NULL || msg->from->addr == NULL || strchr(msg->from->addr, '@') == NULL)
+        return NULL;
+    return g_ascii_strdown(msg->from->addr, -1);
+}
+
+/* attachment - a part counted as an attachment: a named or attached leaf */
+static int attachment(const struct lw_part *p)
+{
+    return !p->is_message && (p->filename != NULL
+                              || (p->disposition && strcmp(p->disposition, "attachment") == 0));
+}
+
+static int campaign_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+{
+    *state = (void *) cfg;      /* borrowed: the engine owns the configuration */
+    return 0;
+}
+
+static void campaign_prepare(const void *state, const struct lw_message *msg, struct lw_cache_session *s)
+{
+    const struct lw_config *cfg = state;
+    long long n = recipients(msg);
+    char *fp = lw_fingerprint(msg), *from = sender(msg), *k;
+
+    k = g_strconcat("c:fp:", fp, NULL);
+    lw_cache_want_count(s, k, n, cfg->campaign_window);
+    g_free(k);
+    for (guint i = 0; i < msg->parts->len; i++) {
+        const struct lw_part *p = g_ptr_array_index(msg->parts, i);
+
+        if (!attachment(p))
+            continue;
+        k = g_strconcat("c:att:", p->sha256, NULL);
+        lw_cache_want_count(s, k, n, cfg->campaign_window);     /* once per hash: keys dedupe */
+        g_free(k);
+    }
+    if (from != NULL) {
+        k = g_strconcat("c:from:", from, NULL);
+        lw_cache_want_count(s, k, n, cfg->campaign_window);
+        g_free(k);
+        if (lw_cache_session_shared(s)) {
+            k = g_strconcat("fc:a:", from, NULL);
+            lw_cache_want(s, k);
+            g_free(k);
+            k = g_strconcat("fc:d:", strchr(from, '@') + 1, NULL);
+            lw_cache_want(s, k);
+            g_free(k);
+        }
+    }
+    g_free(fp);
+    g_free(from);
+}
+
+/* count_of - a counter fetched in prepare */
+static long long count_of(struct lw_cache_session *s, const char *prefix, const char *id)
+{
+    char *k = g_strconcat(prefix, id, NULL);
+    long long n = lw_cache_count(s, k);
+
+    g_free(k);
+    return n;
+}
+
+static void campaign_hits(const struct lw_config *cfg, const struct lw_message *msg,
+                          struct lw_verdict *v, const char *from)
+{
+    struct lw_cache_session *s = v->session;
+    char *fp = lw_fingerprint(msg), *desc;
+    long long n;
+
+    if ((n = count_of(s, "c:fp:", fp)) >= cfg->campaign_threshold) {
+        desc = g_strdup_printf("The same message reached %lld recipients within %llds: a mass mailing",
+                               n, cfg->campaign_window);
+        lw_verdict_add_hit(v, "campaign", "LW_CAMPAIGN_BODY", SCORE_BODY, desc, fp);
+        g_free(desc);
+    }
+    for (guint i = 0; i < msg->parts->len; i++) {
+        const struct lw_part *p = g_ptr_array_index(msg->parts, i);
+        struct lw_hit *hit;
+
+        if (!attachment(p) || (n = count_of(s, "c:att:", p->sha256)) < cfg->campaign_threshold)
+            continue;
+        desc = g_strdup_printf("The same attachment reached %lld recipients within %llds:"
+                               " one file sent to many mailboxes", n, cfg->campaign_window);
+        hit = lw_verdict_add_hit(v, "campaign", "LW_CAMPAIGN_ATTACHMENT", SCORE_ATTACHMENT, desc,
+                                 p->filename ? p->filename : p->sha256);
+        lw_hit_add_indicator(v, hit, LW_IOC_SHA256, p->sha256);
+        lw_hit_add_indicator(v, hit, LW_IOC_FILENAME, p->filename);
+        g_free(desc);
+        break;                  /* once per message */
+    }
+    if (from != NULL && (n = count_of(s, "c:from:", from)) >= cfg->campaign_sender_threshold) {
+        struct lw_hit *hit;
+
+        desc = g_strdup_printf("The sender reached %lld recipients within %llds", n, cfg->campaign_window);
+        hit = lw_verdict_add_hit(v, "campaign", "LW_CAMPAIGN_SENDER", SCORE_SENDER, desc, from);
+        lw_hit_add_indicator(v, hit, LW_IOC_EMAIL, from);
+        g_free(desc);
+    }
+    g_free(fp);
+}
+
+/* content_score - the score so far, with the configured overrides */
+static double content_score(const struct lw_config *cfg, const struct lw_verdict *v)
+{
+    double score = 0;
+
+    for (guint i = 0; i < v->hits->len; i++) {
+        const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
+
+        score += lw_config_rule_score(cfg, hit->rule, hit->score);
+    }
+    return score;
+}
+
+/* learn - remember a clean sender, refreshing at most every tenth of the ttl */
+static void learn(const struct lw_config *cfg, struct lw_cache_session *s, const char *key)
+{
+    const char *seen = lw_cache_value(s, key);
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    char stamp[32];
+
+    if (seen != NULL && now - g_ascii_strtoll(seen, NULL, 10) < cfg->first_contact_ttl / 10)
+        return;
+    g_snprintf(stamp, sizeof(stamp), "%" G_GINT64_FORMAT, now);
+    lw_cache_put(s, key, stamp, cfg->first_contact_ttl);
+}
+
+static void first_contact(const struct lw_config *cfg, struct lw_verdict *v, const char *from)
+{
+    struct lw_cache_session *s = v->session;
+    const char *domain = strchr(from, '@') + 1;
+    char *ka = g_strconcat("fc:a:", from, NULL), *kd = g_strconcat("fc:d:", domain, NULL);
+    int clean = content_score(cfg, v) < cfg->tag_score;
+    struct lw_hit *hit;
+
+    if (lw_cache_value(s, kd) == NULL) {
+        hit = lw_verdict_add_hit(v, "campaign", "LW_FIRST_CONTACT_DOMAIN", SCORE_FIRST_DOMAIN,
+                                 "First message from a sender domain never seen sending clean mail here",
+                                 domain);
+        lw_hit_add_indicator(v, hit, LW_IOC_SENDER_DOMAIN, domain);
+    } else if (lw_cache_value(s, ka) == NULL) {
+        hit = lw_verdict_add_hit(v, "campaign", "LW_FIRST_CONTACT", SCORE_FIRST_ADDR,
+                                 "First message from a sender address never seen sending clean mail here",
+                                 from);
+        lw_hit_add_indicator(v, hit, LW_IOC_EMAIL, from);
+    }
+    if (clean) {
+        learn(cfg, s, ka);
+        learn(cfg, s, kd);
+    }
+    g_free(ka);
+    g_free(kd);
+}
+
+static int campaign_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
+                         struct lw_error *err)
+{
+    const struct lw_config *cfg = state;
+    char *from;
+
+    if (v->session == NULL)
+        return 0;
+    from = sender(msg);
+    if (from != NULL && lw_cache_session_shared(v->session))
+        first_contact(cfg, v, from);
+    campaign_hits(cfg, msg, v, from);
+    g_free(from);
+    return 0;
+}
+
+const struct lw_analyzer lw_analyzer_campaign = {
+    .name = "campaign",
+    .per_message = 1,
+    .prepare = campaign_prepare,
+    .init = campaign_init,
+    .scan = campaign_scan,
+};

@@ -1,0 +1,456 @@
+/*
+ * links.c - analyzer: links and HTML built to deceive the reader
+ *
+ * DESCRIPTION
+ *     Link rules read the URLs url.c extracted (msg->urls); each hits once
+ *     per message with up to three URLs as evidence and URL indicators:
+ *
+ *     LW_LINK_TEXT_MISMATCH  the anchor text is a web address (scheme or www.)
+ *                            of another site than the link's real target, and
+ *                            the link does not carry it (trackers encode the
+ *                            destination in the query): "https://bank.com.tw" → evil
+ *     LW_LINK_IP_HOST        a web link to a bare IP address (or an IP in
+ *                            decimal/hex/octal disguise)
+ *     LW_LINK_USERINFO       "https://paypal.com@evil.example/": what precedes
+ *                            '@' looks like the host but is not
+ *     LW_LINK_SHORTENER      a URL shortener hides the destination
+ *     LW_LINK_DATA_URI       a data: URI link (a page carried in the link)
+ *     LW_LINK_JAVASCRIPT     a javascript: link
+ *     LW_LINK_FILESHARE      file-sharing or cloud-storage links
+ *     LW_LINK_FORM_SERVICE   a form-builder link (credential harvesting)
+ *     LW_LINK_FREEHOST       a page on a free hosting service
+ *
+ *     HTML rules walk the raw HTML of each body part (html.c tokenizer):
+ *
+ *     LW_HTML_CREDENTIAL_FORM a form with a password field inside the mail
+ *     LW_HTML_HIDDEN_TEXT     20+ characters of text the reader cannot see
+ *                             (display:none, visibility:hidden, zero font
+ *                             size, white text with no background set)
+ *     LW_HTML_IMAGE_ONLY      a body that is images and one or two links,
+ *                             with almost no text for a filter to read
+ *     LW_HTML_ONLY            an HTML body with links and no plain-text
+ *                             alternative, as bulk kits send (weak alone)
+ *     LW_QR_LURE              "scan the QR code" text plus an image: the
+ *                             link travels as a picture no filter reads
+ *
+ * LIMITS
+ *     QR codes are not decoded. Hidden-text detection follows inline styles
+ *     and attributes only (no style sheets), along the element nesting the
+ *     tokenizer reports; unbalanced HTML can end a hidden region early.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "analyzer.h"
+#include "html.h"
+#include "identity.h"
+#include "url.h"
+
+#define A "links"
+#define MAX_EVIDENCE 3
+#define HIDDEN_MIN 20
+#define IMAGE_ONLY_TEXT 60
+#define MAX_STACK 256
+
+/* links_init - the identity state for this engine */
+static int links_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+{
+    return (*state = lw_identity_new(cfg, err)) != NULL ? 0 : -1;
+}
+
+/* links_fini - free the identity state */
+static void links_fini(void *state)
+{
+    lw_identity_free(state);
+}
+
+/* ---- link rules ---- */
+
+struct link_rule {
+    const char *rule;
+    double score;
+    const char *desc;
+};
+
+enum { R_MISMATCH, R_IP, R_USERINFO, R_SHORT, R_DATA, R_JS, R_FILE, R_FORM, R_FREEHOST, R_N };
+
+static const struct link_rule link_rules[R_N] = {
+    [R_MISMATCH] = { "LW_LINK_TEXT_MISMATCH", 4.0, "Link text shows one domain but the link goes to another" },
+    [R_IP] = { "LW_LINK_IP_HOST", 3.0, "Link to a bare IP address instead of a named site" },
+    [R_USERINFO] = { "LW_LINK_USERINFO", 3.0, "Link hides its real host after an '@' (https://trusted.com@evil.example)" },
+    [R_SHORT] = { "LW_LINK_SHORTENER", 2.5, "Link through a URL shortener that hides the destination" },
+    [R_DATA] = { "LW_LINK_DATA_URI", 4.0, "Link is a data: URI that carries a whole page inside the link" },
+    [R_JS] = { "LW_LINK_JAVASCRIPT", 3.0, "Link runs javascript: instead of opening a page" },
+    [R_FILE] = { "LW_LINK_FILESHARE", 1.0, "Link to a file-sharing or cloud-storage service" },
+    [R_FORM] = { "LW_LINK_FORM_SERVICE", 2.5, "Link to a form-builder service, often used to collect passwords" },
+    [R_FREEHOST] = { "LW_LINK_FREEHOST", 2.0, "Link to a page on a free web hosting service" },
+};
+
+/*
+ * shown_domain - the host of a URL the anchor text shows, or NULL (g_free).
+ * Only text that is itself a web address counts ("https://bank.example/x",
+ * "www.bank.example"): a bare name such as "Dilbert.com" in a newsletter is
+ * a title, and click-tracking links behind titles are everyday mail.
+ */
+static char *shown_domain(const char *display)
+{
+    char *text = g_strstrip(g_strdup(display));
+    char *host = lw_regex_group1("^(?:https?://|(?=www\\.))((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,})(?:[/:?#]\\S*)?$",
+                                 G_REGEX_CASELESS, text);
+    char *low = host ? g_ascii_strdown(host, -1) : NULL;
+
+    g_free(host);
+    g_free(text);
+    return low;
+}
+
+/* carries - does the link's URL carry the shown host (a tracker's encoded destination)? */
+static int carries(const struct lw_url *u, const char *shown)
+{
+    char *unescaped = g_uri_unescape_string(u->url ? u->url : "", NULL);
+    int yes = unescaped && strstr(unescaped + strcspn(unescaped, "?"), shown) != NULL;
+
+    g_free(unescaped);
+    return yes || (u->target && strstr(u->target, shown));
+}
+
+/* mismatch - does the anchor text show a web address the link does not go to? */
+static int mismatch(const struct lw_identity *id, const struct lw_url *u)
+{
+    char *shown;
+    int differs = 0;
+    const struct lw_brand *b;
+
+    if (u->display == NULL || u->host == NULL || !(u->flags & LW_URL_HTML_HREF))
+        return 0;
+    if ((shown = shown_domain(u->display)) == NULL)
+        return 0;
+    if (lw_identity_valid_hostname(shown) && !lw_identity_same_org(id, shown, u->host) && !carries(u, shown)) {
+        b = lw_identity_brand_of_host(id, shown);
+        differs = !(b && lw_identity_host_of_brand(id, u->host, b));
+    }
+    g_free(shown);
+    return differs;
+}
+
+/* classify - which link rules one URL triggers (bit per rule) */
+static unsigned classify(const struct lw_identity *id, const struct lw_url *u)
+{
+    unsigned bits = 0, kind;
+    int web = u->scheme && (strcmp(u->scheme, "http") == 0 || strcmp(u->scheme, "https") == 0);
+
+    if (u->flags & LW_URL_DATA)
+        bits |= 1u << R_DATA;
+    if ((u->flags & LW_URL_JAVASCRIPT) && (u->flags & LW_URL_HTML_HREF))
+        bits |= 1u << R_JS;
+    if (!web || u->host == NULL)
+        return bits;
+    if (u->flags & LW_URL_IP_HOST)
+        bits |= 1u << R_IP;
+    if ((u->flags & LW_URL_USERINFO) && u->userinfo && strchr(u->userinfo, '.'))
+        bits |= 1u << R_USERINFO;
+    if (mismatch(id, u))
+        bits |= 1u << R_MISMATCH;
+    kind = lw_identity_kind(id, u->host);
+    if (kind & LW_KIND_SHORTENER)
+        bits |= 1u << R_SHORT;
+    if (kind & LW_KIND_FILESHARE)
+        bits |= 1u << R_FILE;
+    if (kind & LW_KIND_FORM)
+        bits |= 1u << R_FORM;
+    if (kind & LW_KIND_FREEHOST)
+        bits |= 1u << R_FREEHOST;
+    return bits;
+}
+
+/* check_urls - every URL classified; one hit per rule with up to three URLs */
+static void check_urls(const struct lw_identity *id, const struct lw_message *msg, struct lw_verdict *v)
+{
+    GString *ev[R_N];
+    GPtrArray *urls[R_N];
+    int count[R_N] = { 0 };
+
+    if (msg->urls == NULL || msg->urls->len == 0)
+        return;
+    for (int r = 0; r < R_N; r++) {
+        ev[r] = g_string_new(NULL);
+        urls[r] = g_ptr_array_new();
+    }
+    for (guint i = 0; i < msg->urls->len; i++) {
+        const struct lw_url *u = g_ptr_array_index(msg->urls, i);
+        unsigned bits = classify(id, u);
+
+        for (int r = 0; r < R_N; r++) {
+            if (!(bits & (1u << r)) || count[r]++ >= MAX_EVIDENCE)
+                continue;
+            if (r == R_MISMATCH)
+                g_string_append_printf(ev[r], "%stext \"%.60s\" -> %.100s", ev[r]->len ? "; " : "", u->display, u->url);
+            else
+                g_string_append_printf(ev[r], "%s%.120s", ev[r]->len ? "; " : "", u->url ? u->url : u->raw);
+            g_ptr_array_add(urls[r], u->url ? u->url : u->raw);
+        }
+    }
+    for (int r = 0; r < R_N; r++) {
+        if (count[r] > 0) {
+            struct lw_hit *hit;
+
+            if (count[r] > MAX_EVIDENCE)
+                g_string_append_printf(ev[r], " (+%d more)", count[r] - MAX_EVIDENCE);
+            hit = lw_verdict_add_hit(v, A, link_rules[r].rule, link_rules[r].score, link_rules[r].desc, ev[r]->str);
+            for (guint j = 0; j < urls[r]->len; j++)
+                if (r != R_DATA && r != R_JS)
+                    lw_hit_add_indicator(v, hit, LW_IOC_URL, g_ptr_array_index(urls[r], j));
+        }
+        g_string_free(ev[r], TRUE);
+        g_ptr_array_unref(urls[r]);
+    }
+}
+
+/* ---- HTML rules ---- */
+
+struct frame {
+    char name[16];
+    int hidden;             /* this element or an ancestor hides its content */
+    int has_bg;             /* this element or an ancestor sets a background */
+};
+
+struct html_scan {
+    struct frame stack[MAX_STACK];
+    int depth;
+    int password_fields;
+    int forms;
+    int images;
+    int links;
+    size_t hidden_chars;
+    GString *hidden_sample;
+};
+
+/* attr - the value of attribute name, or NULL */
+static const char *attr(const struct lw_html_attr *attrs, const char *name)
+{
+    for (int i = 0; attrs && attrs[i].name; i++)
+        if (strcmp(attrs[i].name, name) == 0)
+            return attrs[i].value;
+    return NULL;
+}
+
+/* is_void - elements that never have content or an end tag */
+static int is_void(const char *name)
+{
+    static const char *const v[] = { "br", "img", "input", "meta", "link", "hr", "area", "base",
+                                     "col", "wbr", "source", "param", "embed", "track", NULL };
+
+    for (int i = 0; v[i]; i++)
+        if (strcmp(v[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* compact_style - a style attribute lowercased with all white space removed (g_free) */
+static char *compact_style(const char *style)
+{
+    GString *out = g_string_new(NULL);
+
+    for (const char *p = style; *p; p++)
+        if (!g_ascii_isspace(*p))
+            g_string_append_c(out, g_ascii_tolower(*p));
+    return g_string_free(out, FALSE);
+}
+
+/* style_hides - inline style or attributes that make text invisible */
+static int style_hides(const char *style, const char *font_size, int has_bg)
+{
+    char *s;
+    int hides;
+
+    if (font_size && strcmp(font_size, "0") == 0)
+        return 1;
+    if (style == NULL)
+        return 0;
+    s = compact_style(style);
+    hides = strstr(s, "display:none") || strstr(s, "visibility:hidden")
+            || g_regex_match_simple("(^|;)font-size:0(px|pt|em|%)?($|;|!)", s, 0, 0)
+            || (!has_bg && !strstr(s, "background")
+                && g_regex_match_simple("(^|;)color:(#fff\\b|#ffffff\\b|white\\b|rgb\\(255,255,255\\))", s, 0, 0));
+    g_free(s);
+    return hides;
+}
+
+/* on_start - count forms, password fields, images, links; push the element with its visibility */
+static void on_start(void *ud, const char *name, const struct lw_html_attr *attrs, int self_closing)
+{
+    struct html_scan *h = ud;
+    const struct frame *up = h->depth > 0 ? &h->stack[h->depth - 1] : NULL;
+    const char *type;
+    struct frame f;
+
+    if (strcmp(name, "form") == 0)
+        h->forms++;
+    else if (strcmp(name, "input") == 0 && (type = attr(attrs, "type")) && g_ascii_strcasecmp(type, "password") == 0)
+        h->password_fields++;
+    else if (strcmp(name, "img") == 0)
+        h->images++;
+    else if (strcmp(name, "a") == 0 && attr(attrs, "href"))
+        h->links++;
+    if (self_closing || is_void(name) || h->depth >= MAX_STACK)
+        return;
+    g_strlcpy(f.name, name, sizeof(f.name));
+    f.has_bg = (up && up->has_bg) || attr(attrs, "bgcolor") || attr(attrs, "background")
+               || (attr(attrs, "style") && strstr(attr(attrs, "style"), "background"));
+    f.hidden = (up && up->hidden) || attr(attrs, "hidden")
+               || style_hides(attr(attrs, "style"), strcmp(name, "font") == 0 ? attr(attrs, "size") : NULL, f.has_bg);
+    if (strcmp(name, "font") == 0 && !f.hidden && !f.has_bg && attr(attrs, "color")) {
+        const char *c = attr(attrs, "color");
+
+        f.hidden = g_ascii_strcasecmp(c, "#ffffff") == 0 || g_ascii_strcasecmp(c, "#fff") == 0
+                   || g_ascii_strcasecmp(c, "white") == 0;
+    }
+    h->stack[h->depth++] = f;
+}
+
+/* on_end - pop back to the matching open element, if any */
+static void on_end(void *ud, const char *name)
+{
+    struct html_scan *h = ud;
+
+    for (int i = h->depth - 1; i >= 0; i--) {
+        if (strncmp(h->stack[i].name, name, sizeof(h->stack[i].name) - 1) == 0) {
+            h->depth = i;
+            return;
+        }
+    }
+}
+
+/* on_text - count visible characters inside hidden elements */
+static void on_text(void *ud, const char *text, size_t len)
+{
+    struct html_scan *h = ud;
+    size_t visible = 0;
+
+    if (h->depth == 0 || !h->stack[h->depth - 1].hidden)
+        return;
+    for (size_t i = 0; i < len; i++)
+        visible += !g_ascii_isspace(text[i]);
+    h->hidden_chars += visible;
+    if (visible && h->hidden_sample->len < 60)
+        g_string_append_len(h->hidden_sample, text, (gssize) MIN(len, 60));
+}
+
+/* nonspace_chars - characters that are not white space */
+static size_t nonspace_chars(const char *s)
+{
+    size_t n = 0;
+
+    for (const char *p = s; p && *p; p = g_utf8_next_char(p))
+        n += !g_unichar_isspace(g_utf8_get_char(p));
+    return n;
+}
+
+/* has_image_part - any part declared or sniffed as an image */
+static int has_image_part(const struct lw_message *msg)
+{
+    for (guint i = 0; i < msg->parts->len; i++) {
+        const struct lw_part *p = g_ptr_array_index(msg->parts, i);
+
+        if ((p->true_type && g_str_has_prefix(p->true_type, "image/"))
+            || (p->declared_type && g_str_has_prefix(p->declared_type, "image/")))
+            return 1;
+    }
+    return 0;
+}
+
+/* qr_text - "scan the QR code" wording in the body or subject */
+static int qr_text(const struct lw_message *msg)
+{
+    static const char *pat = "(scan|掃描|扫描|掃一掃|扫一扫|掃碼|扫码).{0,30}(qr|二維碼|二维码|條碼|条码|行動條碼)"
+                             "|\\bqr[ -]?code\\b.{0,40}\\b(scan|camera|phone)";
+
+    for (guint i = 0; i < msg->texts->len; i++) {
+        const struct lw_text *t = g_ptr_array_index(msg->texts, i);
+
+        if (t->norm && g_regex_match_simple(pat, t->norm, G_REGEX_CASELESS, 0))
+            return 1;
+    }
+    return msg->subject && g_regex_match_simple(pat, msg->subject, G_REGEX_CASELESS, 0);
+}
+
+/* check_html - password forms, hidden text and image-only bodies in each HTML part */
+static void check_html(const struct lw_message *msg, struct lw_verdict *v)
+{
+    for (guint i = 0; i < msg->texts->len; i++) {
+        const struct lw_text *t = g_ptr_array_index(msg->texts, i);
+        struct lw_html_handler hd = { on_start, on_end, on_text };
+        struct html_scan *h;
+        char *ev;
+
+        if (!t->is_html || t->html == NULL)
+            continue;
+        h = g_new0(struct html_scan, 1);
+        h->hidden_sample = g_string_new(NULL);
+        lw_html_walk(t->html, strlen(t->html), &hd, h);
+        if (h->forms && h->password_fields) {
+            ev = g_strdup_printf("part %s: %d form(s), %d password field(s)", t->path, h->forms, h->password_fields);
+            lw_verdict_add_hit(v, A, "LW_HTML_CREDENTIAL_FORM", 6.0,
+                               "The mail itself contains a form asking for a password", ev);
+            g_free(ev);
+        }
+        if (h->hidden_chars >= HIDDEN_MIN) {
+            char *sample = g_utf8_make_valid(h->hidden_sample->str, -1);
+
+            ev = g_strdup_printf("part %s: %zu hidden characters: \"%.60s\"", t->path, h->hidden_chars, sample);
+            lw_verdict_add_hit(v, A, "LW_HTML_HIDDEN_TEXT", 3.5,
+                               "Text hidden from the reader (invisible styles), used to mislead filters", ev);
+            g_free(ev);
+            g_free(sample);
+        }
+        if (h->images > 0 && h->links >= 1 && h->links <= 2 && nonspace_chars(t->text) < IMAGE_ONLY_TEXT) {
+            ev = g_strdup_printf("part %s: %d image(s), %d link(s), %zu characters of text", t->path,
+                                 h->images, h->links, nonspace_chars(t->text));
+            lw_verdict_add_hit(v, A, "LW_HTML_IMAGE_ONLY", 3.0,
+                               "The message is a picture with a link and almost no text for a filter to read", ev);
+            g_free(ev);
+        }
+        g_string_free(h->hidden_sample, TRUE);
+        g_free(h);
+    }
+}
+
+/* html_only - readable body exists only as HTML, and it has links */
+static int html_only(const struct lw_message *msg)
+{
+    int html = 0, plain = 0;
+
+    for (guint i = 0; i < msg->texts->len; i++) {
+        const struct lw_text *t = g_ptr_array_index(msg->texts, i);
+
+        html |= t->is_html;
+        plain |= !t->is_html && nonspace_chars(t->text) > 0;
+    }
+    return html && !plain && msg->urls && msg->urls->len > 0;
+}
+
+/* links_scan - link rules, HTML rules, HTML-only and QR lures */
+static int links_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
+                      struct lw_error *err)
+{
+    if (msg->unparseable)
+        return 0;
+    check_urls(state, msg, v);
+    check_html(msg, v);
+    if (html_only(msg))
+        lw_verdict_add_hit(v, A, "LW_HTML_ONLY", 0.5,
+                           "HTML with links and no plain-text version, as bulk-mailing kits send it", "no text/plain part");
+    if (qr_text(msg) && has_image_part(msg))
+        lw_verdict_add_hit(v, A, "LW_QR_LURE", 4.0,
+                           "Asks the reader to scan a QR code sent as an image: a link no filter can read",
+                           "QR-code wording plus an image part");
+    return 0;
+}
+
+const struct lw_analyzer lw_analyzer_links = {
+    .name = A,
+    .init = links_init,
+    .scan = links_scan,
+    .fini = links_fini,
+};

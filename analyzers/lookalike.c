@@ -1,0 +1,280 @@
+/*
+ * lookalike.c - analyzer: domains and words built to look like someone else's
+ *
+ * DESCRIPTION
+ *     Every host name the message shows or uses (From, Sender, Reply-To,
+ *     Return-Path, the Message-ID domain and every link host from url.c) is
+ *     tested with lw_identity_lookalike() against the protected domains and
+ *     the brands file:
+ *
+ *     LW_LOOKALIKE_CONFUSABLE   same ICU skeleton as a real domain (paypa1,
+ *                               Cyrillic а in apple), after lowercase+NFKC
+ *     LW_LOOKALIKE_TYPO         one edit or transposition from a real label
+ *                               of 6+ letters (two from 9+): micorsoft
+ *     LW_LOOKALIKE_COMBO        a brand or organization name plus other
+ *                               words: paypal-secure-login.com, gov-tw-tax.com
+ *     LW_LOOKALIKE_SUBDOMAIN    a real domain as subdomain: www.gov.tw.evil.net
+ *     LW_LOOKALIKE_FREEHOST     a brand name on a free hosting site
+ *     LW_LOOKALIKE_MIXED_SCRIPT a label mixing scripts (ICU restriction level)
+ *     LW_LOOKALIKE_PUNYCODE     an internationalized (xn--) sender or link
+ *                               host outside the organization, weak alone
+ *
+ *     Text built to dodge filters while looking normal to a reader:
+ *     LW_TEXT_MIXED_SCRIPT      a word in the subject or display name mixing
+ *                               Latin with Cyrillic or Greek look-alike letters
+ *     LW_TEXT_FANCY_LETTERS     mathematical, enclosed or full-width letters
+ *                               in the subject or display name (𝐏𝐚𝐲𝐏𝐚𝐥)
+ *     LW_TEXT_INVISIBLE_CHARS   zero-width or other invisible characters
+ *                               between letters of the subject, display name
+ *                               or body text (A\u200bTENÇÃO): invisible to the
+ *                               reader, they break every keyword filter
+ *
+ *     Each rule hits once per message; the evidence lists up to three hosts
+ *     with where each was seen and what it imitates. Hits carry domain
+ *     indicators.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "analyzer.h"
+#include "identity.h"
+#include "url.h"
+
+#define A "lookalike"
+#define MAX_EVIDENCE 3
+
+struct rule_info {
+    const char *rule;
+    double score;
+    const char *desc;
+};
+
+static const struct rule_info rules[] = {
+    { "LW_LOOKALIKE_CONFUSABLE", 6.0, "A domain spelled with look-alike characters imitates a protected domain or brand" },
+    { "LW_LOOKALIKE_TYPO", 4.0, "A domain one or two letters away from a protected domain or brand (typosquatting)" },
+    { "LW_LOOKALIKE_COMBO", 3.0, "A domain combines a brand or organization name with other words (combosquatting)" },
+    { "LW_LOOKALIKE_SUBDOMAIN", 4.0, "A real domain name is used as a subdomain of an unrelated domain" },
+    { "LW_LOOKALIKE_FREEHOST", 4.0, "A brand or organization name appears in a site on a free hosting service" },
+    { "LW_LOOKALIKE_MIXED_SCRIPT", 4.0, "A domain name mixes letters of several scripts, a homograph trick" },
+    { "LW_LOOKALIKE_PUNYCODE", 1.0, "An internationalized (punycode) domain from outside the organization" },
+};
+
+/* One hit being assembled: count and evidence for a rule. */
+struct pending {
+    int count;
+    GString *evidence;
+    GPtrArray *hosts;
+};
+
+struct scan {
+    const struct lw_identity *id;
+    struct pending p[G_N_ELEMENTS(rules)];
+    GHashTable *seen;               /* hosts already tested */
+};
+
+/* rule_index - index of a rule id in rules[] (0 if unknown) */
+static size_t rule_index(const char *rule)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(rules); i++)
+        if (strcmp(rules[i].rule, rule) == 0)
+            return i;
+    return 0;
+}
+
+/* note - count one host for rule r and keep it as evidence (up to MAX_EVIDENCE) */
+static void note(struct scan *s, size_t r, const char *host, const char *where, const char *what)
+{
+    struct pending *p = &s->p[r];
+
+    if (p->count++ < MAX_EVIDENCE) {
+        g_string_append_printf(p->evidence, "%s%s %s%s%s", p->evidence->len ? "; " : "", where, host,
+                               what ? " imitates " : "", what ? what : "");
+        g_ptr_array_add(p->hosts, g_strdup(host));
+    }
+}
+
+/* test_host - run the lookalike tests on one host, once per message */
+static void test_host(struct scan *s, const char *host, const char *where)
+{
+    struct lw_lookalike la;
+    int is_link = strcmp(where, "link") == 0;
+
+    if (host == NULL || *host == '\0' || g_hash_table_contains(s->seen, host))
+        return;
+    g_hash_table_add(s->seen, g_strdup(host));
+    if (lw_identity_lookalike(s->id, host, is_link, &la)) {
+        note(s, rule_index(la.rule), host, where, la.target);
+        g_free(la.target);
+    } else if ((strstr(host, "xn--") || !g_str_is_ascii(host)) && !lw_identity_is_protected(s->id, host)) {
+        note(s, rule_index("LW_LOOKALIKE_PUNYCODE"), host, where, NULL);
+    }
+}
+
+/* msgid_domain - the part after the last @ of a Message-ID, or NULL */
+static const char *msgid_domain(const char *mid)
+{
+    const char *at = mid ? strrchr(mid, '@') : NULL;
+
+    return at ? at + 1 : NULL;
+}
+
+/* is_fancy - letters that NFKC folds to plain Latin: math alphanumerics, enclosed, full-width */
+static int is_fancy(gunichar c)
+{
+    return (c >= 0x1d400 && c <= 0x1d7ff) || (c >= 0x24b6 && c <= 0x24e9)
+        || (c >= 0x1f130 && c <= 0x1f189) || (c >= 0xff21 && c <= 0xff5a);
+}
+
+/* is_invisible_format - format characters (zero-width, joiners, U+070F...) and U+034F */
+static int is_invisible_format(gunichar c)
+{
+    return g_unichar_type(c) == G_UNICODE_FORMAT || c == 0x034f || c == 0x180e;
+}
+
+/* invisible_inside - an invisible character between two letters of text */
+static int invisible_inside(const char *text)
+{
+    gunichar prev = 0;
+    int pending = 0;
+
+    for (const char *p = text; p && *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (is_invisible_format(c)) {
+            pending = g_unichar_isalpha(prev);
+            continue;
+        }
+        if (pending && g_unichar_isalpha(c))
+            return 1;
+        pending = 0;
+        prev = c;
+    }
+    return 0;
+}
+
+/* text_tricks - mixed-script words and fancy letters in a short header text */
+static void text_tricks(const struct lw_identity *id, const char *text, const char *where,
+                        int *mixed, int *fancy, GString *ev_mixed, GString *ev_fancy)
+{
+    gchar **words;
+
+    if (text == NULL)
+        return;
+    for (const char *p = text; *p && !*fancy; p = g_utf8_next_char(p)) {
+        if (is_fancy(g_utf8_get_char(p))) {
+            *fancy = 1;
+            g_string_append_printf(ev_fancy, "%s: %.60s", where, text);
+        }
+    }
+    words = g_regex_split_simple("[^\\p{L}\\p{M}]+", text, 0, 0);
+    for (int i = 0; words[i] && !*mixed; i++) {
+        int latin = 0, other = 0;
+
+        for (const char *p = words[i]; *p; p = g_utf8_next_char(p)) {
+            GUnicodeScript sc = g_unichar_get_script(g_utf8_get_char(p));
+
+            latin |= sc == G_UNICODE_SCRIPT_LATIN;
+            other |= sc == G_UNICODE_SCRIPT_CYRILLIC || sc == G_UNICODE_SCRIPT_GREEK;
+        }
+        if (latin && other && lw_identity_mixed_script(id, words[i])) {
+            *mixed = 1;
+            g_string_append_printf(ev_mixed, "%s: %s", where, words[i]);
+        }
+    }
+    g_strfreev(words);
+}
+
+/* check_text - mixed scripts, fancy letters and invisible characters in short texts and the body */
+static void check_text(const struct lw_identity *id, const struct lw_message *msg, struct lw_verdict *v)
+{
+    int mixed = 0, fancy = 0;
+    GString *em = g_string_new(NULL), *ef = g_string_new(NULL);
+
+    text_tricks(id, msg->subject, "Subject", &mixed, &fancy, em, ef);
+    if (msg->from)
+        text_tricks(id, msg->from->name, "From name", &mixed, &fancy, em, ef);
+    if (mixed)
+        lw_verdict_add_hit(v, A, "LW_TEXT_MIXED_SCRIPT", 3.0,
+                           "A word mixes Latin with Cyrillic or Greek look-alike letters to dodge filters",
+                           em->str);
+    if (invisible_inside(msg->subject) || (msg->from && invisible_inside(msg->from->name))) {
+        lw_verdict_add_hit(v, A, "LW_TEXT_INVISIBLE_CHARS", 3.0,
+                           "Invisible characters inside words of the subject or sender name break keyword filters",
+                           "Subject or From name");
+    } else {
+        for (guint i = 0; i < msg->texts->len; i++) {
+            const struct lw_text *t = g_ptr_array_index(msg->texts, i);
+
+            if (invisible_inside(t->text)) {
+                char *ev = g_strdup_printf("body part %s", t->path);
+
+                lw_verdict_add_hit(v, A, "LW_TEXT_INVISIBLE_CHARS", 3.0,
+                                   "Invisible characters inside words of the text break keyword filters", ev);
+                g_free(ev);
+                break;
+            }
+        }
+    }
+    if (fancy)
+        lw_verdict_add_hit(v, A, "LW_TEXT_FANCY_LETTERS", 3.0,
+                           "Subject or sender name written in decorative Unicode letters to dodge filters",
+                           ef->str);
+    g_string_free(em, TRUE);
+    g_string_free(ef, TRUE);
+}
+
+/* la_init - the identity state for this engine */
+static int la_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+{
+    return (*state = lw_identity_new(cfg, err)) != NULL ? 0 : -1;
+}
+
+/* la_fini - free the identity state */
+static void la_fini(void *state)
+{
+    lw_identity_free(state);
+}
+
+/* la_scan - test every host the message names, then its short texts */
+static int la_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
+                   struct lw_error *err)
+{
+    struct scan s = { state, { { 0, NULL, NULL } }, NULL };
+
+    s.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
+        s.p[r].evidence = g_string_new(NULL);
+        s.p[r].hosts = g_ptr_array_new_with_free_func(g_free);
+    }
+    test_host(&s, msg->from ? msg->from->domain : NULL, "From");
+    test_host(&s, msg->sender ? msg->sender->domain : NULL, "Sender");
+    test_host(&s, msg->reply_to ? msg->reply_to->domain : NULL, "Reply-To");
+    test_host(&s, msg->return_path ? msg->return_path->domain : NULL, "Return-Path");
+    test_host(&s, msgid_domain(msg->message_id), "Message-ID");
+    for (guint i = 0; msg->urls && i < msg->urls->len; i++)
+        test_host(&s, ((const struct lw_url *) g_ptr_array_index(msg->urls, i))->host, "link");
+    for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
+        if (s.p[r].count > 0) {
+            struct lw_hit *hit;
+
+            if (s.p[r].count > MAX_EVIDENCE)
+                g_string_append_printf(s.p[r].evidence, " (+%d more)", s.p[r].count - MAX_EVIDENCE);
+            hit = lw_verdict_add_hit(v, A, rules[r].rule, rules[r].score, rules[r].desc, s.p[r].evidence->str);
+            for (guint j = 0; j < s.p[r].hosts->len; j++)
+                lw_hit_add_indicator(v, hit, LW_IOC_DOMAIN, g_ptr_array_index(s.p[r].hosts, j));
+        }
+        g_string_free(s.p[r].evidence, TRUE);
+        g_ptr_array_unref(s.p[r].hosts);
+    }
+    g_hash_table_unref(s.seen);
+    check_text(state, msg, v);
+    return 0;
+}
+
+const struct lw_analyzer lw_analyzer_lookalike = {
+    .name = A,
+    .init = la_init,
+    .scan = la_scan,
+    .fini = la_fini,
+};

@@ -1,0 +1,138 @@
+#!/bin/sh
+# t2001-clamav-heuristics.sh - signature-free attachment heuristics, each with its own rule id
+test_description='clamav: macros, encrypted archives, executables, scripts, images, shortcuts, HTML, names'
+. "$(dirname "$0")/test-lib.sh"
+. "$top_srcdir/t/lib-clamav.sh"
+
+# expect KIND RULE... : sample KIND hits every RULE
+expect() {
+	kind=$1
+	shift
+	clamav_scan "$kind" || return 1
+	for rule in "$@"; do
+		test_grep "^$rule\$" "$kind.rules" || return 1
+	done
+}
+
+test_expect_success PYTHON,ZIP 'encrypted zip is flagged' '
+	expect encrypted-zip-nopass LW_ATT_ENCRYPTED_ARCHIVE &&
+	test_must_fail grep -E "^LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD$" encrypted-zip-nopass.rules
+'
+
+test_expect_success PYTHON,ZIP 'encrypted zip with its password in the body: password verified' '
+	expect encrypted-zip LW_ATT_ENCRYPTED_ARCHIVE LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD &&
+	test_grep "password \\\\\"Inv2026x\\\\\" from the text opens the archive" encrypted-zip.json
+'
+
+test_expect_success PYTHON,ZIP 'what the password opens is scanned: signature and names inside' '
+	expect encrypted-eicar LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD LW_ATT_CLAMAV_SIGNATURE LW_ATT_DOUBLE_EXTENSION &&
+	test_grep "invoice.pdf.exe \\(decrypted with the password from the text\\)" encrypted-eicar.json
+'
+
+test_expect_success PYTHON 'password-protected Office document with the password in the body' '
+	expect protected-docx LW_ATT_ENCRYPTED_DOCUMENT LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD &&
+	test_grep "candidate password .{1,2}7788aa.{1,2} in the text \\(not verified\\)" protected-docx.json &&
+	test_must_fail grep -E "^LW_ATT_TYPE_MISMATCH$" protected-docx.rules
+'
+
+test_expect_success PYTHON 'OOXML with vbaProject.bin (docm, xlsm) is a macro document' '
+	expect docm LW_ATT_OFFICE_MACRO &&
+	expect xlsm LW_ATT_OFFICE_MACRO &&
+	test_grep "vbaProject.bin" docm.json
+'
+
+test_expect_success PYTHON 'OLE2 document with a VBA project is a macro document' '
+	expect ole2-vba LW_ATT_OFFICE_MACRO
+'
+
+test_expect_success PYTHON 'OLE2 document without VBA is not' '
+	clamav_scan ole2-clean &&
+	test -z "$(cat ole2-clean.rules)"
+'
+
+test_expect_success PYTHON 'LNK shortcut' '
+	expect lnk LW_ATT_SHORTCUT LW_ATT_DOUBLE_EXTENSION
+'
+
+test_expect_success PYTHON 'ISO disk image, alone and inside a zip' '
+	expect iso LW_ATT_DISK_IMAGE &&
+	expect iso-in-zip LW_ATT_DISK_IMAGE &&
+	test_grep "shipment.zip\\) > shipment.img" iso-in-zip.json
+'
+
+test_expect_success PYTHON 'ISO image holding a shortcut that starts PowerShell (the Qakbot chain)' '
+	expect iso-lnk LW_ATT_DISK_IMAGE LW_ATT_SHORTCUT LW_ATT_YARA_HEURISTIC &&
+	test_grep "Shipment_Details.iso\\) > DOCUMENT.LNK" iso-lnk.json &&
+	test_grep "Lurewatch_Heur_LNK_PowerShell" iso-lnk.json
+'
+
+test_expect_success PYTHON 'invoice.pdf.exe: executable, double extension, declared type lies' '
+	expect double-ext LW_ATT_EXECUTABLE LW_ATT_DOUBLE_EXTENSION LW_ATT_TYPE_MISMATCH
+'
+
+test_expect_success PYTHON 'RTLO in the file name' '
+	expect rtlo LW_ATT_NAME_BIDI LW_ATT_EXECUTABLE
+'
+
+test_expect_success PYTHON 'space padding before the real extension' '
+	expect padding LW_ATT_NAME_PADDING LW_ATT_SCRIPT
+'
+
+test_expect_success PYTHON 'script with a double extension inside a zip' '
+	expect script-in-zip LW_ATT_SCRIPT LW_ATT_DOUBLE_EXTENSION &&
+	test_grep "order.zip\\) > order.pdf.js" script-in-zip.json
+'
+
+test_expect_success PYTHON 'HTML attachment with a password form' '
+	expect html-form LW_ATT_HTML_PASSWORD_FORM
+'
+
+test_expect_success PYTHON 'HTML smuggling attachment' '
+	expect html-smuggling LW_ATT_HTML_SMUGGLING LW_ATT_HTML_SCRIPT
+'
+
+test_expect_success PYTHON 'HTML and SVG attachments that redirect the browser' '
+	expect html-redirect LW_ATT_HTML_REDIRECT LW_ATT_HTML_SCRIPT &&
+	test_grep "Statement.svg" html-redirect.json
+'
+
+test_expect_success PYTHON 'text file named .pdf' '
+	expect text-as-pdf LW_ATT_TYPE_MISMATCH &&
+	test_grep "pdf file whose content is text/plain" text-as-pdf.json
+'
+
+test_expect_success PYTHON 'invisible characters in the file name' '
+	expect invisible LW_ATT_NAME_INVISIBLE
+'
+
+test_expect_success PYTHON 'PDF behind leading junk is named as such' '
+	expect pdf-junk LW_ATT_TYPE_MISMATCH &&
+	test_grep "PDF header at offset 300 behind leading junk" pdf-junk.json
+'
+
+test_expect_success PYTHON 'an HTML page named like a spreadsheet (.xls.htm)' '
+	expect htm-double LW_ATT_DOUBLE_EXTENSION
+'
+
+test_expect_success PYTHON 'OneNote notebook' '
+	expect onenote LW_ATT_ONENOTE
+'
+
+test_expect_success PYTHON 'clean PDF, PNG, DOCX and CSV attachments are not flagged' '
+	clamav_scan clean &&
+	test -z "$(cat clean.rules)" &&
+	test "$(test_json_field clean.json action)" = accept
+'
+
+test_expect_success PYTHON 'flagged files carry their hashes and names as indicators' '
+	"$PYTHON" -c "import json; o=json.load(open(\"double-ext.json\")); print(\"\\n\".join(i[\"type\"]+\"=\"+i[\"value\"] for i in o[\"indicators\"]))" >ind &&
+	test_grep "^sha256=" ind && test_grep "^md5=" ind && test_grep "^sha1=" ind &&
+	test_grep "^filename=invoice.pdf.exe$" ind
+'
+
+test_expect_success PYTHON 'a rule score can be overridden in the configuration' '
+	clamav_scan iso -o score.LW_ATT_DISK_IMAGE=0.5 &&
+	test_grep "\"rule\":\"LW_ATT_DISK_IMAGE\",\"score\":0.5" iso.json
+'
+
+test_done

@@ -1,0 +1,94 @@
+#!/bin/sh
+# t2101-ioc-feeds.sh - feeds in every format load; bad values and feeds are reported, not fatal
+test_description='lurewatch-ioc load: plain lists, CSV, STIX 2.1, MISP; malformed feeds'
+. "$(dirname "$0")/test-lib.sh"
+. "$top_srcdir/t/lib-ioc.sh"
+
+test_expect_success 'every format loads, counted by type' '
+	make_feeds feeds &&
+	"$LW_IOC" load feeds >out &&
+	test_grep "^cert: list, 3 loaded \(domain 3\), 1 rejected" out &&
+	test_grep "^mixed: list, 5 loaded \(url 1, ipv4-addr 1, ipv6-addr 1, email-addr 1, sha256 1\)" out &&
+	test_grep "^partners: csv, 2 loaded .*1 rejected, 0 unsupported, 1 expired" out &&
+	test_grep "^stix: stix, 7 loaded \(domain 1, url 1, ipv6-addr 1, email-addr 1, sha256 1, filename 1, subject 1\), 0 rejected, 4 unsupported, 1 expired, 1 revoked" out &&
+	test_grep "^misp: misp, 7 loaded .*x-mailer 1\), 0 rejected, 1 unsupported" out &&
+	test_grep "^total: 24 indicators in 5 feeds" out
+'
+
+test_expect_success 'rejected values name file, line and reason' '
+	"$LW_IOC" load feeds >out &&
+	test_grep "feeds/cert.domain.txt:7: domain: not a domain name: \"bad value with spaces\"" out &&
+	test_grep "feeds/partners.csv:5: sha256: not a sha256 \(64 hex digits\)" out
+'
+
+test_expect_success 'patterns outside the STIX subset are counted and reported with the indicator id' '
+	"$LW_IOC" load feeds/stix.json >out &&
+	test_grep "indicator--0a000000-0000-4000-8000-000000000003.*AND inside an observation" out &&
+	test_grep "indicator--0a000000-0000-4000-8000-000000000004.*FOLLOWEDBY" out &&
+	test_grep "indicator--0a000000-0000-4000-8000-000000000005.*MATCHES" out &&
+	test_grep "indicator--0a000000-0000-4000-8000-000000000006.*pattern_type snort" out &&
+	test_grep -v "revoked.example" out &&
+	"$LW_IOC" load feeds/misp.json >out &&
+	test_grep "1 attribute\(s\) of unsupported MISP type AS" out
+'
+
+test_expect_success 'load exits 0 with bad values, --check makes them fail' '
+	"$LW_IOC" load feeds >/dev/null &&
+	test_must_fail "$LW_IOC" load --check feeds >/dev/null &&
+	printf "good.example\n" >ok.domain.txt &&
+	"$LW_IOC" load --check ok.domain.txt >out &&
+	test_grep "^ok: list, 1 loaded" out
+'
+
+test_expect_success 'a malformed feed is reported with its position; the others still load' '
+	make_feeds f2 &&
+	printf "{\"type\": \"bundle\", \"objects\": [\n  {\"type\": \"indicator\"},\n  oops ]}\n" >f2/broken.json &&
+	printf "indicator;kind\n\"unterminated\n" >f2/badheader.csv &&
+	printf "ioc,type\nevil.example,domain\n" >f2/fine.csv &&
+	printf "[1, 2, 3]\n" >f2/other.json &&
+	test_must_fail "$LW_IOC" load f2 >out &&
+	test_grep "^broken: MALFORMED, not loaded: .*f2/broken.json:3:[0-9]+: invalid JSON" out &&
+	test_grep "^other: MALFORMED, not loaded: .*neither a STIX 2.1 bundle nor a MISP event" out &&
+	test_grep "^fine: csv, 1 loaded \(domain 1\)" out &&
+	test_grep "^badheader: csv, 0 loaded, 1 rejected" out &&
+	test_grep "^total: 25 indicators in 9 feeds" out
+'
+
+test_expect_success 'load without paths checks the configured feeds_dir' '
+	"$LW_IOC" -o feeds_dir=$PWD/feeds load >out &&
+	test_grep "^total: 24 indicators in 5 feeds" out &&
+	test_must_fail "$LW_IOC" -o feeds_dir= load 2>err &&
+	test_grep "feeds_dir is empty" err
+'
+
+test_expect_success 'a CSV without a value column is malformed' '
+	printf "name,kind\nx,domain\n" >nocol.csv &&
+	test_must_fail "$LW_IOC" load nocol.csv >out &&
+	test_grep "nocol.csv:1: no value column in the CSV header" out
+'
+
+test_expect_success 'binary and non-UTF-8 feeds are malformed, not half-read' '
+	printf "evil.example\n\000\001\002\n" >bin.txt &&
+	printf "evil.example\n\377\376bad\n" >latin.txt &&
+	test_must_fail "$LW_IOC" load bin.txt latin.txt >out &&
+	test_grep "bin.txt:13: binary data" out &&
+	test_grep "latin.txt:2: not UTF-8 text" out &&
+	test_grep "^total: 0 indicators" out
+'
+
+test_expect_success 'a world-writable feed is refused' '
+	printf "evil.example\n" >ww.domain.txt &&
+	chmod 666 ww.domain.txt &&
+	test_must_fail "$LW_IOC" load ww.domain.txt >out &&
+	test_grep "refusing a world-writable file" out
+'
+
+test_expect_success 'the official STIX and MISP examples load' '
+	test -d "$SHARED/schemas" || { echo "# no shared schemas"; exit 0; }
+	"$LW_IOC" load "$SHARED/schemas/stix2.1/examples/threat-reports/poisonivy.json" \
+		"$SHARED/schemas/misp/examples/existing_event.json" >out &&
+	test_grep "^poisonivy: stix, [1-9][0-9]* loaded" out &&
+	test_grep "^existing_event: misp, [1-9][0-9]* loaded" out
+'
+
+test_done

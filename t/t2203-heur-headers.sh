@@ -1,0 +1,112 @@
+#!/bin/sh
+test_description='header inconsistencies: Reply-To, Return-Path, origin, Authentication-Results, Message-ID, Date, From'
+. "$(dirname "$0")/test-lib.sh"
+. "$top_srcdir/t/lib-heuristics.sh"
+
+test_expect_success 'Reply-To in another domain fires LW_HDR_REPLYTO_OTHER' '
+	mkmail m "From: A <a@example.com>" "Reply-To: b@other.example.net" "Subject: x" &&
+	expect_rule LW_HDR_REPLYTO_OTHER m &&
+	mkmail n "From: A <a@example.com>" "Reply-To: b@lists.example.com" "Subject: x" &&
+	expect_no_rule LW_HDR_REPLYTO_OTHER n
+'
+test_expect_success 'Reply-To free mail fires LW_HDR_REPLYTO_FREEMAIL, with a claimed identity _CLAIM' '
+	mkmail m "From: A <a@example.com>" "Reply-To: a.example@gmail.com" "Subject: x" &&
+	expect_rule LW_HDR_REPLYTO_FREEMAIL m &&
+	mkmail c "From: 數位發展部 <a@example.com>" "Reply-To: moda.tw@gmail.com" "Subject: x" &&
+	expect_rule LW_HDR_REPLYTO_FREEMAIL_CLAIM c &&
+	expect_no_rule LW_HDR_REPLYTO_FREEMAIL c
+'
+test_expect_success 'near miss: free-mail user replying to the same free-mail domain' '
+	mkmail m "From: A <a@gmail.com>" "Reply-To: a.other@gmail.com" "Subject: x" &&
+	scan_rules m >rules && ! grep -q LW_HDR_REPLYTO rules
+'
+test_expect_success 'brand From with bounces to an unrelated domain fires LW_HDR_BRAND_RETURNPATH' '
+	mkmail m "Return-Path: <bounce@nisihfjoz.co.uk>" "From: Microsoft <no-reply@microsoft.com>" "Subject: x" &&
+	expect_rule LW_HDR_BRAND_RETURNPATH m &&
+	mkmail n "Return-Path: <bounce@email.microsoft.com>" "From: Microsoft <no-reply@microsoft.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_BRAND_RETURNPATH n
+'
+test_expect_success 'brand From with a foreign Message-ID fires LW_HDR_MSGID_UNRELATED' '
+	mkmail m "From: PayPal <service@paypal.com>" "Message-ID: <abc.123@vps-4411.example.ru>" "Subject: x" &&
+	expect_rule LW_HDR_MSGID_UNRELATED m &&
+	mkmail n "From: PayPal <service@paypal.com>" "Message-ID: <abc.123@mx.paypal.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_MSGID_UNRELATED n
+'
+test_expect_success 'our domain in From, arrived from an outside client: LW_HDR_SPOOFED_INTERNAL' '
+	mkmail m "Received: from mx.evil.example (mx.evil.example [203.0.113.9]) by mx.agency.gov.tw with ESMTP id 1; $(LC_ALL=C date -R)" \
+		"From: IT <it@agency.gov.tw>" "Subject: x" &&
+	expect_rule LW_HDR_SPOOFED_INTERNAL m
+'
+test_expect_success 'near miss: from an internal client, or an authenticated submission' '
+	mkmail m "Received: from pc1 (pc1 [10.1.2.3]) by mx.agency.gov.tw with ESMTP id 1; $(LC_ALL=C date -R)" \
+		"From: IT <it@agency.gov.tw>" "Subject: x" &&
+	expect_no_rule LW_HDR_SPOOFED_INTERNAL m &&
+	mkmail n "Received: from laptop (home [198.51.100.7]) by mx.agency.gov.tw with ESMTPSA id 2; $(LC_ALL=C date -R)" \
+		"From: IT <it@agency.gov.tw>" "Subject: x" &&
+	expect_no_rule LW_HDR_SPOOFED_INTERNAL n
+'
+test_expect_success 'trusted Authentication-Results failure: plain, brand and protected variants' '
+	mkmail m "Authentication-Results: mx.agency.gov.tw; spf=fail smtp.mailfrom=x.example; dkim=none; dmarc=fail header.from=example.com" \
+		"From: A <a@example.com>" "Subject: x" &&
+	expect_rule LW_HDR_AUTH_FAIL m &&
+	mkmail b "Authentication-Results: mx.agency.gov.tw; spf=softfail (not allowed) smtp.mailfrom=x.example; dkim=fail" \
+		"From: DHL <noreply@dhl.com>" "Subject: x" &&
+	expect_rule LW_HDR_AUTH_FAIL_BRAND b &&
+	mkmail p "Authentication-Results: mx.agency.gov.tw; dmarc=fail header.from=agency.gov.tw" \
+		"From: IT <it@agency.gov.tw>" "Subject: x" &&
+	expect_rule LW_HDR_AUTH_FAIL_PROTECTED p
+'
+test_expect_success 'near miss: untrusted authserv-id, and SPF fail rescued by a DKIM pass' '
+	mkmail m "Authentication-Results: mx.attacker.example; dmarc=fail header.from=agency.gov.tw" \
+		"From: IT <it@agency.gov.tw>" "Subject: x" &&
+	scan_rules m >rules && ! grep -q LW_HDR_AUTH_FAIL rules &&
+	mkmail n "Authentication-Results: mx.agency.gov.tw; spf=fail; dkim=pass header.d=example.com" \
+		"From: A <a@example.com>" "Subject: x" &&
+	scan_rules n >rules && ! grep -q LW_HDR_AUTH_FAIL rules
+'
+test_expect_success 'Date far from the receipt time fires LW_HDR_DATE_FUTURE / LW_HDR_DATE_PAST' '
+	mkmail f "Received: from a (a [203.0.113.1]) by mx; Mon, 03 Nov 2025 10:00:00 +0800" \
+		"Date: Fri, 07 Nov 2025 10:00:00 +0800" "From: A <a@example.com>" "Subject: x" &&
+	expect_rule LW_HDR_DATE_FUTURE f &&
+	mkmail p "Received: from a (a [203.0.113.1]) by mx; Mon, 03 Nov 2025 10:00:00 +0800" \
+		"Date: Mon, 01 Sep 2025 10:00:00 +0800" "From: A <a@example.com>" "Subject: x" &&
+	expect_rule LW_HDR_DATE_PAST p &&
+	mkmail n "Received: from a (a [203.0.113.1]) by mx; Mon, 03 Nov 2025 10:00:00 +0800" \
+		"Date: Mon, 03 Nov 2025 09:58:00 +0800" "From: A <a@example.com>" "Subject: x" &&
+	scan_rules n >rules && ! grep -q LW_HDR_DATE rules
+'
+test_expect_success 'From with several mailboxes fires LW_HDR_FROM_MALFORMED; one normal mailbox does not' '
+	mkmail m "From: Bank <a@example.com>, <b@evil.example>" "Subject: x" &&
+	expect_rule LW_HDR_FROM_MALFORMED m &&
+	mkmail n "From: \"Bank, Customer Care\" <a@example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_MALFORMED n
+'
+test_expect_success 'impossible sender domain fires LW_HDR_FROM_BAD_DOMAIN; a private-suffix domain does not' '
+	mkmail m "From: Correios <contato@correios>" "Subject: x" &&
+	expect_rule LW_HDR_FROM_BAD_DOMAIN m &&
+	mkmail u "From: X <x@ubuntu-s-1vcpu-512mb-10gb-nyc1-02>" "Subject: x" &&
+	expect_rule LW_HDR_FROM_BAD_DOMAIN u &&
+	mkmail n "From: Ville <ville@iki.fi>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_BAD_DOMAIN n
+'
+test_expect_success 'sender on a free hosting service fires LW_HDR_FROM_FREEHOST' '
+	mkmail m "From: Prize <noreply@korolui-58091.firebaseapp.com>" "Subject: x" &&
+	expect_rule LW_HDR_FROM_FREEHOST m &&
+	mkmail n "From: Firebase <noreply@firebase.google.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_FREEHOST n
+'
+test_expect_success 'recipient address in the subject fires LW_HDR_RCPT_IN_SUBJECT' '
+	mkmail m "From: A <a@example.com>" "To: user@agency.gov.tw" "Subject: user@agency.gov.tw, your mailbox is full" &&
+	expect_rule LW_HDR_RCPT_IN_SUBJECT m &&
+	mkmail n "From: A <a@example.com>" "To: user@agency.gov.tw" "Subject: your mailbox is full" &&
+	expect_no_rule LW_HDR_RCPT_IN_SUBJECT n
+'
+test_expect_success 'random mixed-case mailbox names fire LW_HDR_FROM_RANDOM_LOCAL' '
+	mkmail m "From: Offer <afAbPcZ@deck.example.com>" "Subject: x" &&
+	expect_rule LW_HDR_FROM_RANDOM_LOCAL m &&
+	mkmail n "From: John <JohnSmith@example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_RANDOM_LOCAL n &&
+	mkmail o "From: News <newsletter.team@example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_RANDOM_LOCAL o
+'
+test_done

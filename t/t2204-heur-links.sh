@@ -1,0 +1,135 @@
+#!/bin/sh
+test_description='deceptive links and HTML: anchor mismatch, IP, userinfo, shorteners, data/javascript, services, forms, hidden text, image-only, QR'
+. "$(dirname "$0")/test-lib.sh"
+. "$top_srcdir/t/lib-heuristics.sh"
+
+# html FILE BODY: an HTML message from an unremarkable sender
+html() {
+	mkmail "$1" "From: News <news@example.com>" "Subject: Notice" \
+		"Content-Type: text/html; charset=utf-8" -- "<html><body>$2</body></html>"
+}
+
+test_expect_success 'anchor text showing another site fires LW_LINK_TEXT_MISMATCH' '
+	html m "<p>Log in at <a href=\"https://evil.example/x\">https://www.agency.gov.tw/login</a></p>" &&
+	expect_rule LW_LINK_TEXT_MISMATCH m
+'
+test_expect_success 'near miss: same site, brand sibling domain, or a file name as text' '
+	html m "<a href=\"https://www.example.com/a\">www.example.com</a>
+		<a href=\"https://login.live.com/\">account.microsoft.com</a>
+		<a href=\"https://files.example.net/Invoice.pdf\">Invoice.pdf</a>" &&
+	expect_no_rule LW_LINK_TEXT_MISMATCH m
+'
+test_expect_success 'IP-literal web link fires LW_LINK_IP_HOST; a named host does not' '
+	html m "<a href=\"http://198.51.100.7/login\">login</a>" &&
+	expect_rule LW_LINK_IP_HOST m &&
+	html n "<a href=\"http://www.example.com/login\">login</a>" &&
+	expect_no_rule LW_LINK_IP_HOST n
+'
+test_expect_success "host hidden after '@' fires LW_LINK_USERINFO; a mailto does not" '
+	html m "<a href=\"https://paypal.com@evil.example/x\">PayPal</a>" &&
+	expect_rule LW_LINK_USERINFO m &&
+	html n "<a href=\"mailto:help@example.com\">help</a>" &&
+	expect_no_rule LW_LINK_USERINFO n
+'
+test_expect_success 'shortener fires LW_LINK_SHORTENER (text URL too); a normal link does not' '
+	mkmail m "From: A <a@example.com>" "Subject: x" -- "See https://bit.ly/3xYz12 now" &&
+	expect_rule LW_LINK_SHORTENER m &&
+	mkmail n "From: A <a@example.com>" "Subject: x" -- "See https://www.example.com/3xYz12 now" &&
+	expect_no_rule LW_LINK_SHORTENER n
+'
+test_expect_success 'data: and javascript: links fire LW_LINK_DATA_URI and LW_LINK_JAVASCRIPT' '
+	html m "<a href=\"data:text/html;base64,PGgxPmhpPC9oMT4=\">open</a> <a href=\"javascript:go()\">go</a>" &&
+	expect_rule LW_LINK_DATA_URI m &&
+	expect_rule LW_LINK_JAVASCRIPT m &&
+	html n "<img src=\"https://www.example.com/logo.png\"><a href=\"https://www.example.com/\">home</a>" &&
+	expect_no_rule LW_LINK_DATA_URI n &&
+	expect_no_rule LW_LINK_JAVASCRIPT n
+'
+test_expect_success 'file-sharing, form-builder and free-hosting links fire their rules' '
+	html m "<a href=\"https://www.dropbox.com/s/abc/x.pdf\">doc</a>
+		<a href=\"https://forms.gle/abcdef\">form</a>
+		<a href=\"https://my-site.weebly.com/\">site</a>" &&
+	expect_rule LW_LINK_FILESHARE m &&
+	expect_rule LW_LINK_FORM_SERVICE m &&
+	expect_rule LW_LINK_FREEHOST m &&
+	html n "<a href=\"https://www.example.org/docs/\">docs</a>" &&
+	scan_rules n >rules && ! grep -E "LW_LINK_(FILESHARE|FORM_SERVICE|FREEHOST)" rules
+'
+test_expect_success 'a password form inside the mail fires LW_HTML_CREDENTIAL_FORM' '
+	html m "<form action=\"https://evil.example/p\"><input name=u><input type=\"password\" name=p><input type=submit></form>" &&
+	expect_rule LW_HTML_CREDENTIAL_FORM m &&
+	html n "<form action=\"https://www.example.com/search\"><input name=q><input type=submit></form>" &&
+	expect_no_rule LW_HTML_CREDENTIAL_FORM n
+'
+test_expect_success 'invisible text fires LW_HTML_HIDDEN_TEXT (display:none, zero font, white on nothing)' '
+	html a "<p>Hi</p><div style=\"display: none\">invoice payment account bank transfer salad words</div>" &&
+	expect_rule LW_HTML_HIDDEN_TEXT a &&
+	html b "<p>Hi</p><span style=\"font-size:0px\">invoice payment account bank transfer salad</span>" &&
+	expect_rule LW_HTML_HIDDEN_TEXT b &&
+	html c "<p>Hi</p><font color=\"#ffffff\">invoice payment account bank transfer salad</font>" &&
+	expect_rule LW_HTML_HIDDEN_TEXT c
+'
+test_expect_success 'near miss: white text on a coloured background, short hidden preheader' '
+	html m "<table bgcolor=\"#003366\"><tr><td style=\"color:#ffffff\">Welcome to the quarterly newsletter of our club</td></tr></table>
+		<div style=\"display:none\">Preview</div>" &&
+	expect_no_rule LW_HTML_HIDDEN_TEXT m
+'
+test_expect_success 'a picture and a link with no text fires LW_HTML_IMAGE_ONLY' '
+	html m "<a href=\"https://evil.example/\"><img src=\"https://evil.example/big.png\" width=600></a>" &&
+	expect_rule LW_HTML_IMAGE_ONLY m &&
+	html n "<img src=\"https://www.example.com/logo.png\"><p>Dear members, the meeting moves to Thursday at 10:00 in room 3; the agenda follows below.</p><a href=\"https://www.example.com/\">site</a>" &&
+	expect_no_rule LW_HTML_IMAGE_ONLY n
+'
+test_expect_success 'scan-the-QR-code text plus an image fires LW_QR_LURE; either alone does not' '
+	cat >qr <<-\EOF &&
+	From: IT <it@example.com>
+	To: user@agency.gov.tw
+	Subject: =?UTF-8?B?5biz6Jmf6amX6K2J?=
+	MIME-Version: 1.0
+	Content-Type: multipart/mixed; boundary=b
+
+	--b
+	Content-Type: text/plain; charset=utf-8
+
+	請用手機掃描附件中的 QR Code 完成帳號驗證。
+	--b
+	Content-Type: image/png; name=qr.png
+	Content-Disposition: attachment; filename=qr.png
+	Content-Transfer-Encoding: base64
+
+	iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==
+	--b--
+	EOF
+	expect_rule LW_QR_LURE qr &&
+	mkmail t "From: IT <it@example.com>" "Subject: x" -- "請用手機掃描 QR Code 完成報到。" &&
+	expect_no_rule LW_QR_LURE t
+'
+test_expect_success 'HTML with links and no plain text fires LW_HTML_ONLY; multipart/alternative does not' '
+	html m "<a href=\"https://www.example.com/\">site</a>" &&
+	expect_rule LW_HTML_ONLY m &&
+	cat >alt <<-\EOF &&
+	From: A <a@example.com>
+	To: user@agency.gov.tw
+	Subject: x
+	MIME-Version: 1.0
+	Content-Type: multipart/alternative; boundary=b
+
+	--b
+	Content-Type: text/plain; charset=utf-8
+
+	See https://www.example.com/
+	--b
+	Content-Type: text/html; charset=utf-8
+
+	<a href="https://www.example.com/">site</a>
+	--b--
+	EOF
+	expect_no_rule LW_HTML_ONLY alt
+'
+test_expect_success 'near miss: a tracker that carries the shown address is not a mismatch' '
+	html m "<a href=\"https://click.example.net/t?u=https%3A%2F%2Fwww.shop.example.com%2F\">https://www.shop.example.com/</a>" &&
+	expect_no_rule LW_LINK_TEXT_MISMATCH m &&
+	html n "<a href=\"https://click.example.net/t?id=1234\">Shop.example.com</a>" &&
+	expect_no_rule LW_LINK_TEXT_MISMATCH n
+'
+test_done

@@ -1,0 +1,151 @@
+#!/bin/sh
+test_description='lure language in Traditional Chinese, Simplified Chinese and English, and meta combinations'
+. "$(dirname "$0")/test-lib.sh"
+. "$top_srcdir/t/lib-heuristics.sh"
+
+# lure RULE TEXT: a plain message with TEXT as body fires RULE
+lure() {
+	mkmail m "From: A <a@example.com>" "Subject: notice" -- "$2" &&
+	expect_rule "$1" m
+}
+# calm RULE TEXT: ... does not
+calm() {
+	mkmail m "From: A <a@example.com>" "Subject: notice" -- "$2" &&
+	expect_no_rule "$1" m
+}
+
+test_expect_success 'account suspension: Traditional, Simplified, English, full-width and zero-width folded' '
+	lure LW_ZH_ACCOUNT_SUSPEND "您的帳號即將停用" &&
+	lure LW_ZH_ACCOUNT_SUSPEND "您的账户已被冻结" &&
+	lure LW_EN_ACCOUNT_SUSPEND "Your ａｃｃｏｕｎｔ has been suspended" &&
+	lure LW_EN_ACCOUNT_SUSPEND "$(printf "Your mail\342\200\213box will be locked")" &&
+	calm LW_ZH_ACCOUNT_SUSPEND "會議室帳號申請已完成" &&
+	calm LW_EN_ACCOUNT_SUSPEND "The account of the meeting is attached"
+'
+test_expect_success 'verification, password expiry and mailbox quota' '
+	lure LW_ZH_VERIFY_ACCOUNT "請立即驗證您的帳號" &&
+	lure LW_ZH_VERIFY_ACCOUNT "请尽快确认您的密码" &&
+	lure LW_EN_VERIFY_ACCOUNT "Please verify your account" &&
+	lure LW_ZH_PASSWORD_EXPIRE "您的密碼將於今日過期" &&
+	lure LW_EN_PASSWORD_EXPIRE "Your password expires today" &&
+	lure LW_ZH_MAILBOX_QUOTA "您的信箱容量已滿" &&
+	lure LW_EN_MAILBOX_QUOTA "Your mailbox has exceeded its quota" &&
+	calm LW_EN_PASSWORD_EXPIRE "Passwords are never sent by mail" &&
+	calm LW_ZH_MAILBOX_QUOTA "會議記錄請寄至信箱"
+'
+test_expect_success 'sign-in alerts, invoices, shared documents, official documents, held mail' '
+	lure LW_EN_UNUSUAL_SIGNIN "We detected an unusual sign-in to your account" &&
+	lure LW_ZH_UNUSUAL_SIGNIN "偵測到異常登入" &&
+	lure LW_EN_INVOICE_DUE "Your overdue invoice is attached" &&
+	lure LW_ZH_INVOICE_DUE "貨款逾期未付" &&
+	lure LW_EN_SHARED_DOCUMENT "Anna shared a document with you. Click to view it." &&
+	lure LW_ZH_SHARED_DOCUMENT "已與您共享文件，請點此查看" &&
+	lure LW_ZH_OFFICIAL_ACTION "本部來函請下載附件查閱" &&
+	lure LW_EN_MAIL_HELD "You have 5 pending messages. Click below to release them." &&
+	lure LW_ZH_MAIL_HELD "您有 3 封郵件滯留" &&
+	calm LW_EN_UNUSUAL_SIGNIN "Sign in to the wiki to edit the page" &&
+	calm LW_ZH_OFFICIAL_ACTION "公文已歸檔"
+'
+test_expect_success 'money, prizes, subsidies, advance fee, wallets, BEC' '
+	lure LW_EN_PAYMENT_FAILED "Your payment was declined" &&
+	lure LW_EN_SUBSCRIPTION_END "Your subscription has expired" &&
+	lure LW_EN_PRIZE "Congratulations, you have been selected" &&
+	lure LW_ZH_PRIZE "恭喜您中獎" &&
+	lure LW_ZH_SUBSIDY "普發補助請儘速登記領取" &&
+	lure LW_EN_ADVANCE_FEE "I am the next of kin of the late" &&
+	lure LW_EN_CRYPTO_WALLET "Your wallet needs verification" &&
+	lure LW_EN_SECRECY "Keep this confidential, I need you to purchase something" &&
+	lure LW_EN_GIFT_CARDS "Please buy five gift cards" &&
+	calm LW_EN_ADVANCE_FEE "Python inheritance and a beneficiary field in the schema" &&
+	calm LW_EN_PRIZE "Thanks for the prize draw last year"
+'
+test_expect_success 'impersonal greetings and the recipient greeted by address' '
+	lure LW_EN_DEAR_USER "Dear valued customer," &&
+	lure LW_ZH_DEAR_USER "親愛的用戶您好" &&
+	lure LW_EN_DEAR_ADDRESS "Hello user@agency.gov.tw, your files" &&
+	calm LW_EN_DEAR_ADDRESS "Please write to help@example.com"
+'
+test_expect_success 'subject rules: account threats, I-for-l homoglyphs, reference numbers' '
+	mkmail m "From: A <a@example.com>" "Subject: Your account will be suspended" &&
+	expect_rule LW_SUBJ_ACCOUNT_THREAT m &&
+	mkmail m "From: A <a@example.com>" "Subject: Someone tried to Iog in to your onIine account" &&
+	expect_rule LW_SUBJ_I_FOR_L m &&
+	mkmail m "From: A <a@example.com>" "Subject: Update the IIS and iOS config" &&
+	expect_no_rule LW_SUBJ_I_FOR_L m &&
+	mkmail m "From: A <a@example.com>" "Subject: Action required Ref: 8XK29QZ1" &&
+	expect_rule LW_SUBJ_REF_NUMBER m &&
+	mkmail m "From: A <a@example.com>" "Subject: Re: id Friedman" &&
+	expect_no_rule LW_SUBJ_REF_NUMBER m
+'
+test_expect_success 'urgency + credential request + link fires the meta rule; helpers are not hits' '
+	mkmail m "From: A <a@example.com>" "Subject: notice" -- "請立即驗證您的帳號，24小時內未完成將停用：https://verify.example.net/login" &&
+	expect_rule LW_META_URGENT_CREDENTIAL_LINK m &&
+	! grep -q "^__" m.rules
+'
+test_expect_success 'near miss: the same words without a link, or a link without urgency' '
+	mkmail m "From: A <a@example.com>" "Subject: notice" -- "請立即驗證您的帳號，24小時內未完成將停用。" &&
+	expect_no_rule LW_META_URGENT_CREDENTIAL_LINK m &&
+	mkmail n "From: A <a@example.com>" "Subject: notice" -- "請驗證您的帳號：https://verify.example.net/login" &&
+	expect_no_rule LW_META_URGENT_CREDENTIAL_LINK n
+'
+test_expect_success 'the combination scores more than its parts' '
+	mkmail m "From: A <a@example.com>" "Subject: notice" -- "Urgent: verify your account within 24 hours at https://x.example.net/a" &&
+	"$LW_SCAN" $LW_OPTS --json m >all.json &&
+	"$LW_SCAN" $LW_OPTS -o score.LW_META_URGENT_CREDENTIAL_LINK=0 --json m >parts.json &&
+	all=$(test_json_field all.json score) && parts=$(test_json_field parts.json score) &&
+	"$PYTHON" -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)" "$all" "$parts"
+'
+test_expect_success 'account threat plus link, and urgent money, fire their meta rules' '
+	lure LW_META_ACCOUNT_THREAT_LINK "Your mailbox has exceeded its quota, see https://q.example.net/" &&
+	lure LW_META_URGENT_MONEY "Urgent: the bank account details for remittance have changed" &&
+	calm LW_META_URGENT_MONEY "Urgent: the meeting moved to room 5"
+'
+test_expect_success 'reward surveys, crypto claims, sums of money, unfilled merge fields' '
+	lure LW_EN_REWARD_SURVEY "You have been selected! Complete a short survey to claim your reward" &&
+	lure LW_EN_CRYPTO_CLAIM "You are eligible to claim 1000 USDC tokens today" &&
+	lure LW_TEMPLATE_PLACEHOLDER "Hello [username], your reward is waiting" &&
+	calm LW_TEMPLATE_PLACEHOLDER "Use the [name] of the array as the key" &&
+	calm LW_EN_CRYPTO_CLAIM "We discussed the bitcoin whitepaper" &&
+	mkmail m "From: A <a@example.com>" "Subject: [username], say goodbye to debt" &&
+	expect_rule LW_SUBJ_PLACEHOLDER m &&
+	mkmail m "From: A <a@example.com>" "Subject: Your €500 voucher is ready" &&
+	expect_rule LW_SUBJ_MONEY_AMOUNT m &&
+	mkmail m "From: A <a@example.com>" "Subject: Minutes of the 2025 meeting" &&
+	expect_no_rule LW_SUBJ_MONEY_AMOUNT m
+'
+test_expect_success 'account-threat meta stays quiet in a conversation (In-Reply-To) or list (List-Id)' '
+	mkmail m "From: A <a@example.com>" "In-Reply-To: <x@example.com>" "Subject: Re: quota" \
+		-- "Your mailbox has exceeded its quota, see https://q.example.net/" &&
+	expect_no_rule LW_META_ACCOUNT_THREAT_LINK m &&
+	mkmail n "From: A <a@example.com>" "List-Id: <users.lists.example.org>" "Subject: quota" \
+		-- "Your mailbox has exceeded its quota, see https://q.example.net/" &&
+	expect_no_rule LW_META_ACCOUNT_THREAT_LINK n
+'
+test_expect_success 'subject rules: rewards, subscriptions, advance-fee vocabulary (and near misses)' '
+	mkmail m "From: A <a@example.com>" "Subject: You have been selected for an exclusive gift" &&
+	expect_rule LW_SUBJ_REWARD m &&
+	mkmail m "From: A <a@example.com>" "Subject: 恭喜您獲得紅包" &&
+	expect_rule LW_SUBJ_REWARD m &&
+	mkmail m "From: A <a@example.com>" "Subject: Selected papers for the workshop" &&
+	expect_no_rule LW_SUBJ_REWARD m &&
+	mkmail m "From: A <a@example.com>" "Subject: Your Norton subscription has expired" &&
+	expect_rule LW_SUBJ_SUBSCRIPTION m &&
+	mkmail m "From: A <a@example.com>" "Subject: Subscription list for the newsletter" &&
+	expect_no_rule LW_SUBJ_SUBSCRIPTION m &&
+	mkmail m "From: A <a@example.com>" "Subject: EMAIL BARRISTER JAN FOR YOUR AWARDED SUM" &&
+	expect_rule LW_SUBJ_ADVANCE_FEE m &&
+	mkmail m "From: A <a@example.com>" "Subject: Bar crawl next Friday" &&
+	expect_no_rule LW_SUBJ_ADVANCE_FEE m
+'
+test_expect_success 'Taiwan-specific lures: e-invoice prizes, fines, insurance refunds, data updates, summons' '
+	lure LW_ZH_EINVOICE_PRIZE "您的雲端發票已中獎，請於期限內領獎" &&
+	lure LW_ZH_TRAFFIC_FINE "您有一筆交通罰單逾期未繳" &&
+	lure LW_EN_TOLL_FINE "You have an unpaid toll balance of \$3.75" &&
+	lure LW_ZH_INSURANCE_REFUND "您的健保溢繳退費尚未領取" &&
+	lure LW_ZH_UPDATE_DATA "請立即更新您的個人資料" &&
+	lure LW_ZH_COURT_SUMMONS "地檢署通知：您的帳戶涉嫌洗錢已被凍結" &&
+	calm LW_ZH_EINVOICE_PRIZE "統一發票請妥善保存" &&
+	calm LW_ZH_TRAFFIC_FINE "交通部公告道路施工" &&
+	calm LW_ZH_COURT_SUMMONS "法院網站維護公告"
+'
+test_done
