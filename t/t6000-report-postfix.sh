@@ -286,8 +286,7 @@ test_expect_success 'a corrupt record is named on standard error; the others are
 
 test_expect_success 'a quarantine store that cannot be written loses no mail: the message is still held' '
 	kill -TERM $MILTER_PID && wait $MILTER_PID; MILTER_PID= &&
-	echo "quarantine_dir = /proc/lurewatch-cannot-write" >>"$CONF" &&
-	milter_start milter2 -c "$CONF" -p inet:$MPORT@127.0.0.1 &&
+	milter_start milter2 -c "$CONF" -o quarantine_dir=/proc/lurewatch-cannot-write -p inet:$MPORT@127.0.0.1 &&
 	msg held6 gina@c.gov.tw "broken store" "QUARANTINE-ME store" &&
 	ID6=$(send_held held6 gina@c.gov.tw) &&
 	wait_for grep -q "$ID6: held, but not recorded for review" "$MILTER_LOG" &&
