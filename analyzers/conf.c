@@ -49,6 +49,7 @@ struct key {
 static const char *const failure_choices[] = { "accept", "tempfail", NULL };
 static const char *const header_choices[] = { "always", "scored", "never", NULL };
 static const char *const level_choices[] = { "error", "warning", "info", "debug", NULL };
+static const char *const language_choices[] = { "zh-TW", "en", "both", NULL };
 static const char *const bool_choices[] = { "no", "yes", NULL };
 
 #define OFF(f) offsetof(struct lw_config, f)
@@ -129,6 +130,29 @@ static const struct key keys[] = {
       "seconds between checks whether signatures or feeds changed on disk (then the milter reloads); 0: never" },
     { "instance_name", K_STRING, OFF(instance_name), "", 0, 0, NULL,
       "name of this relay in logs and shared hits (empty: the host name)" },
+    /* quarantine review */
+    { "quarantine_dir", K_STRING, OFF(quarantine_dir), "/var/spool/lurewatch/quarantine", 0, 0, NULL,
+      "where the milter records each held message (one JSON file each) and lurewatch-report keeps its state" },
+    { "report_to", K_STRING, OFF(report_to), "", 0, 0, NULL,
+      "address that gets the quarantine digest (all held mail, or what no domain reviewer covers)" },
+    { "report_domain_reviewers", K_STRING, OFF(report_domain_reviewers), "", 0, 0, NULL,
+      "per recipient domain reviewers: \"a.gov.tw:rev@a.gov.tw, b.gov.tw:rev@b.gov.tw\"" },
+    { "report_from", K_STRING, OFF(report_from), "lurewatch@localhost", 0, 0, NULL,
+      "From address of digests and recipient notices" },
+    { "report_sendmail", K_STRING, OFF(report_sendmail), "/usr/sbin/sendmail -t -i", 0, 0, NULL,
+      "command that sends report mail (read from standard input; run with execv, no shell)" },
+    { "report_language", K_ENUM, OFF(report_language), "both", 0, 0, language_choices,
+      "language of report mail: zh-TW, en, or both" },
+    { "report_attach_original", K_ENUM, OFF(report_attach_original), "no", 0, 0, bool_choices,
+      "attach each held message to the digest as message/rfc822 (yes/no)" },
+    { "report_notify_recipients", K_ENUM, OFF(report_notify_recipients), "no", 0, 0, bool_choices,
+      "send each recipient a short notice that a message to them was held (yes/no)" },
+    { "report_expire_days", K_INT, OFF(report_expire_days), "7", 1, 3650, NULL,
+      "held messages older than this many days are reported as expiring (decide on them)" },
+    { "postfix_command_dir", K_STRING, OFF(postfix_command_dir), "/usr/sbin", 0, 0, NULL,
+      "directory of postsuper, postqueue and postcat" },
+    { "postfix_config_dir", K_STRING, OFF(postfix_config_dir), "", 0, 0, NULL,
+      "Postfix configuration directory passed with -c (empty: Postfix's default)" },
     /* redis (analyzers/redis.c) */
     { "redis_server", K_STRING, OFF(redis_server), "", 0, 0, NULL,
       "shared Redis: host:port, [v6]:port or a unix socket path; empty: no Redis (in-process cache only)" },

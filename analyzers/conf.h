@@ -8,6 +8,7 @@
 
 enum lw_failure_policy { LW_FAIL_ACCEPT, LW_FAIL_TEMPFAIL };
 enum lw_add_headers { LW_HEADERS_ALWAYS, LW_HEADERS_SCORED, LW_HEADERS_NEVER };
+enum lw_report_language { LW_LANG_ZH_TW, LW_LANG_EN, LW_LANG_BOTH };
 
 /*
  * Every key of lurewatch.conf is a field here and a row in the table in
@@ -61,6 +62,18 @@ struct lw_config {
     long long reload_check_interval;   /* seconds; 0 = never */
     char *instance_name;
 
+    /* quarantine review (lurewatch-report) */
+    char *quarantine_dir;
+    char *report_to;
+    char *report_domain_reviewers;
+    char *report_from;
+    char *report_sendmail;
+    int report_language;        /* enum lw_report_language */
+    int report_attach_original; /* 0 no, 1 yes */
+    int report_notify_recipients; /* 0 no, 1 yes */
+    long long report_expire_days;
+    char *postfix_command_dir;
+    char *postfix_config_dir;
     /* redis, verdict cache, campaign signals, hits stream (redis.c, cache.c, campaign.c, hits.c) */
     char *redis_server;
     char *redis_sentinels;

@@ -19,6 +19,10 @@
  *
  * A failed smfi_* modification is logged and the message still goes on
  * with the decided fate: a header we could not add must not lose mail.
+ *
+ * A held message is recorded in the quarantine store (quarantine_store.c)
+ * for lurewatch-report; a failure to record is logged and the message
+ * stays held (it is still in the MTA's hold queue, just not in the digest).
  */
 #include "config.h"
 
@@ -26,6 +30,8 @@
 
 #include "actions.h"
 #include "log.h"
+#include "quarantine_store.h"
+#include "stats.h"
 
 const char *const lw_our_headers[3] = {
     "X-Lurewatch-Verdict", "X-Lurewatch-Score", "X-Lurewatch-Hits",
@@ -90,9 +96,32 @@ static void prefix_subject(SMFICTX *ctx, const struct lw_config *cfg, const stru
     g_free(subject);
 }
 
+/* record_held - the store entry for lurewatch-report; never changes the message's fate */
+static void record_held(const struct lw_config *cfg, const struct lw_msgctx *m,
+                        const struct lw_message *msg, const struct lw_verdict *v, const char *ref)
+{
+    struct lw_error err;
+    struct lw_qstore *store = lw_qstore_open(cfg, &err);
+    struct lw_qentry *e;
+
+    if (store == NULL) {
+        lw_stat_inc(LW_STAT_UNRECORDED);
+        lw_log_err("%s: held, but not recorded for review: %s", ref, err.text);
+        return;
+    }
+    e = lw_qentry_from_scan(ref, m->env, msg, v, cfg);
+    if (lw_qstore_record(store, e, &err) < 0) {
+        lw_stat_inc(LW_STAT_UNRECORDED);
+        lw_log_err("%s: held, but not recorded for review: %s", ref, err.text);
+    }
+    lw_qentry_free(e);
+    lw_qstore_close(store);
+}
+
 /* lw_apply_verdict - headers, then accept, hold or reject */
 sfsistat lw_apply_verdict(SMFICTX *ctx, const struct lw_config *cfg, struct lw_msgctx *m,
-                          const struct lw_verdict *v, const char *ref)
+                          const struct lw_message *msg, const struct lw_verdict *v,
+                          const char *ref)
 {
     char *reply;
 
@@ -118,6 +147,7 @@ sfsistat lw_apply_verdict(SMFICTX *ctx, const struct lw_config *cfg, struct lw_m
             return SMFIS_TEMPFAIL;
         }
         g_free(reply);
+        record_held(cfg, m, msg, v, ref);
     }
     return SMFIS_ACCEPT;
 }

@@ -263,7 +263,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
         log_verdict(m, msg, v, ref, cfg->failure_policy == LW_FAIL_ACCEPT ? "failure-accept"
                                                                           : "failure-tempfail");
     } else {
-        rc = lw_apply_verdict(ctx, cfg, m, v, ref);
+        rc = lw_apply_verdict(ctx, cfg, m, msg, v, ref);
         log_verdict(m, msg, v, ref, rc == SMFIS_TEMPFAIL ? "quarantine-failed-tempfail"
                                                          : lw_action_name(v->action));
         if (hits && rc != SMFIS_TEMPFAIL)   /* queued; never waits for Redis */

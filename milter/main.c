@@ -6,8 +6,9 @@
  *
  * DESCRIPTION
  *     Loads the configuration and the scanning engine (rules, signatures,
- *     indicators) once, opens the milter socket, drops privileges to USER,
- *     and serves the MTA. Every message is scanned at end of data and
+ *     indicators) once, opens the milter socket, creates quarantine_dir for
+ *     USER (held messages are recorded there for lurewatch-report), drops
+ *     privileges to USER, and serves the MTA. Every message is scanned at end of data and
  *     accepted, tagged, held or rejected by score (see milter/actions.c).
  *
  *     -c CONF    configuration file (default SYSCONFDIR/lurewatch/lurewatch.conf
@@ -220,6 +221,26 @@ static int open_socket(const char *spec, const struct lw_config *cfg, const char
     return 0;
 }
 
+/*
+ * prepare_quarantine_dir - QUARANTINE_DIR/records, owned by USER, made while
+ * still root: after the drop the milter could not create it under /var/spool.
+ * A failure is only logged: held mail is then held but not recorded.
+ */
+static void prepare_quarantine_dir(const struct lw_config *cfg, const char *user)
+{
+    char *records = g_build_filename(cfg->quarantine_dir, "records", NULL);
+    struct passwd *pw = user && *user ? getpwnam(user) : NULL;
+
+    if (cfg->quarantine_dir[0] != '/')
+        lw_log_warn("quarantine_dir must be an absolute path: held mail will not be recorded");
+    else if (g_mkdir_with_parents(records, 0750) < 0)
+        lw_log_warn("cannot create %s: %s", records, strerror(errno));
+    else if (pw && (chown(cfg->quarantine_dir, pw->pw_uid, pw->pw_gid) < 0
+                    || chown(records, pw->pw_uid, pw->pw_gid) < 0))
+        lw_log_warn("cannot give %s to %s: %s", records, user, strerror(errno));
+    g_free(records);
+}
+
 /* load - configuration and first engine, or a clear reason and EX_CONFIG */
 static struct lw_engine *load(const struct options *opt)
 {
@@ -274,6 +295,8 @@ int main(int argc, char **argv)
         lw_log_err("cannot become a daemon: %s", strerror(errno));
         return EX_OSERR;
     }
+    if (geteuid() == 0)
+        prepare_quarantine_dir(cfg, user);
     if (drop_privileges(user) < 0)
         return EX_OSERR;
     /* after dropping privileges: the spool must belong to the running user */

@@ -13,6 +13,7 @@ enum lw_stat {
     LW_STAT_ABORTED,        /* transactions aborted by the MTA or client */
     LW_STAT_RELOADS,
     LW_STAT_RELOAD_FAILURES,
+    LW_STAT_UNRECORDED,     /* held, but the quarantine record could not be written */
     LW_NSTATS
 };
 

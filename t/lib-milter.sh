@@ -1,6 +1,6 @@
 # lib-milter.sh - start and stop lurewatch-milter for tests
 #
-# milter_start NAME ARGS...   run lurewatch-milter -f ARGS in the background,
+# milter_start NAME ARGS...   run lurewatch-milter -f -o quarantine_dir=$TRASH/quarantine ARGS in the background,
 #                             logging to $TRASH/NAME.log; waits until it
 #                             logs "started"; sets MILTER_PID
 # milter_stop                 SIGTERM and wait; returns the exit status
@@ -10,7 +10,8 @@ milter_start() {
 	MILTER_NAME=$1; shift
 	MILTER_LOG=$TRASH/$MILTER_NAME.log
 	: >"$MILTER_LOG"
-	"$LW_MILTER" -f "$@" >>"$MILTER_LOG" 2>&1 &
+	# held mail is recorded under the test's directory, never /var/spool (a later -o wins)
+	"$LW_MILTER" -f -o quarantine_dir="$TRASH/quarantine" "$@" >>"$MILTER_LOG" 2>&1 &
 	MILTER_PID=$!
 	wait_for grep -q "started:" "$MILTER_LOG" || {
 		cat "$MILTER_LOG" >&2

@@ -16,6 +16,7 @@ cat >"$CONF" <<EOF
 rules_file = $TEST_DATA/test.rules
 fault_inject_header = X-Test-Fail
 subject_prefix = "[SUSPICIOUS] "
+quarantine_dir = $TRASH/quarantine
 failure_policy = tempfail
 EOF
 test_at_exit 'milter_stop; postfix_stop "$PF"'

@@ -37,6 +37,11 @@ xlen() {
 	redis-cli -p "$(redis_port srv)" xlen lw:hits
 }
 
+# xlen_is N: the stream has N entries (a command, so wait_for re-runs it)
+xlen_is() {
+	test "$(xlen)" = "$1"
+}
+
 test_expect_success 'start Redis, the milter publishing hits, and Postfix' '
 	redis_start srv &&
 	cat >"$CONF" <<-EOF &&
@@ -56,7 +61,7 @@ test_expect_success 'start Redis, the milter publishing hits, and Postfix' '
 
 test_expect_success 'with Redis up: each scored message is one stream entry' '
 	batch a &&
-	wait_for test "$(xlen)" = 3 &&
+	wait_for xlen_is 3 &&
 	redis-cli --raw -p "$(redis_port srv)" xrange lw:hits - + >entries &&
 	grep -qx "a-tag@example.org" entries && grep -qx "a-held@example.org" entries &&
 	grep -qx "a-rej@example.org" entries && ! grep -qx "a-clean@example.org" entries &&
@@ -77,7 +82,7 @@ test_expect_success 'Redis killed: mail is still delivered, held or rejected as 
 test_expect_success 'Redis restarted: the spool is replayed, the stream count is exact' '
 	redis_start srv "$(redis_port srv)" &&
 	batch d &&
-	wait_for test "$(xlen)" = 12 &&
+	wait_for xlen_is 12 &&
 	wait_for test ! -s spool/hits.spool &&
 	test_grep "redis back \(hits\)" "$MILTER_LOG" &&
 	redis-cli --raw -p "$(redis_port srv)" xrange lw:hits - + | grep -x "[a-d]-[a-z]*@example.org" >ids &&

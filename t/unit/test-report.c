@@ -1,0 +1,174 @@
+/* test-report.c - unit tests of the quarantine store (spool) and the report's safety functions */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "quarantine_store.h"
+#include "report_mail.h"
+#include "tap.h"
+
+static void test_defang(void)
+{
+    static const struct { const char *in, *want; } cases[] = {
+        { "http://evil.example.com/login", "hxxp://evil[.]example[.]com/login" },
+        { "HTTPS://Evil.Example.COM/x?a=b.c", "hxxps://Evil[.]Example[.]COM/x?a=b.c" },
+        { "ftp://files.example.org", "fxp://files[.]example[.]org" },
+        { "visit www.example.com now", "visit www[.]example[.]com now" },
+        { "bob@a.gov.tw", "bob@a[.]gov[.]tw" },
+        { "server 192.0.2.10 said", "server 192[.]0[.]2[.]10 said" },
+        { "version 2.0 and pi 3.14", "version 2.0 and pi 3.14" },
+        { "end of sentence.", "end of sentence." },
+        { "請點擊例子.台灣登入", "請點擊例子[.]台灣登入" },
+        { "<script>x.example.com</script>", "<script>x[.]example[.]com</script>" },
+        { "", "" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *out = lw_defang(cases[i].in);
+
+        tap_check_str(out, cases[i].want, "defang \"%s\"", cases[i].in);
+        g_free(out);
+    }
+}
+
+static struct lw_qentry *entry(const char *id, gint64 held_at, const char *subject)
+{
+    struct lw_qentry *e = lw_qentry_new();
+    struct lw_qhit *h = g_new0(struct lw_qhit, 1);
+
+    e->queue_id = g_strdup(id);
+    e->held_at = held_at;
+    e->message_id = g_strdup("m@example.org");
+    e->sender = g_strdup("s@example.org");
+    e->from = g_strdup("f@example.org");
+    e->subject = g_strdup(subject);
+    e->date = g_strdup("");
+    e->instance = g_strdup("relay");
+    e->score = 12.5;
+    g_ptr_array_add(e->rcpts, g_strdup("r@a.gov.tw"));
+    h->rule = g_strdup("R1");
+    h->score = 12.5;
+    h->description = g_strdup("a reason");
+    g_ptr_array_add(e->hits, h);
+    g_ptr_array_add(e->indicators, lw_indicator_new(LW_IOC_URL, "http://evil.example.com/"));
+    return e;
+}
+
+/* count_tmp - files left behind in DIR whose names start with '.' */
+static int count_tmp(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    int n = 0;
+
+    while (d && (name = g_dir_read_name(d)) != NULL)
+        n += name[0] == '.';
+    if (d)
+        g_dir_close(d);
+    return n;
+}
+
+/* rm_tree - remove the test's directory tree (two levels of files are all it makes) */
+static void rm_tree(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d)) != NULL) {
+        char *sub = g_build_filename(path, name, NULL);
+
+        if (g_file_test(sub, G_FILE_TEST_IS_DIR))
+            rm_tree(sub);
+        else
+            g_unlink(sub);
+        g_free(sub);
+    }
+    if (d)
+        g_dir_close(d);
+    g_rmdir(path);
+}
+
+static void test_store(void)
+{
+    char *dir = g_dir_make_tmp("lw-qstore-XXXXXX", NULL), *records;
+    struct lw_config *cfg = lw_config_new();
+    struct lw_error err = { "" };
+    struct lw_qstore *s;
+    struct lw_qentry *a = entry("AAA111", 1000, "first \xff subject"), *b = entry("BBB222", 2000, "second"), *got;
+    GPtrArray *list;
+    gint64 v = -1;
+
+    g_free(cfg->quarantine_dir);
+    cfg->quarantine_dir = g_build_filename(dir, "q", NULL);
+    s = lw_qstore_open(cfg, &err);
+    tap_check(s != NULL, "the spool store opens on an absolute path");
+    list = lw_qstore_list(s, 0, NULL, &err);
+    tap_check(list && list->len == 0, "an empty (not yet created) store lists nothing");
+    g_ptr_array_unref(list);
+    tap_check(lw_qstore_record(s, b, &err) == 0 && lw_qstore_record(s, a, &err) == 0, "two records are written");
+    records = g_build_filename(cfg->quarantine_dir, "records", NULL);
+    tap_check_int(count_tmp(records), ==, 0, "atomic writes leave no temporary file");
+    list = lw_qstore_list(s, 0, NULL, &err);
+    tap_check(list && list->len == 2 && strcmp(((struct lw_qentry *) list->pdata[0])->queue_id, "AAA111") == 0,
+              "list returns them oldest first");
+    g_ptr_array_unref(list);
+    list = lw_qstore_list(s, 1500, NULL, &err);
+    tap_check(list && list->len == 1, "list(since) leaves out older entries");
+    g_ptr_array_unref(list);
+    got = lw_qstore_get(s, "AAA111", &err);
+    tap_check(got && got->hits->len == 1 && got->indicators->len == 1 && got->score == 12.5
+              && strcmp(((struct lw_qhit *) got->hits->pdata[0])->description, "a reason") == 0
+              && g_utf8_validate(got->subject, -1, NULL) && lw_qentry_is_held(got),
+              "a record reads back whole, with invalid UTF-8 repaired");
+    lw_qentry_free(got);
+    tap_check(lw_qstore_mark(s, "AAA111", "released", "alice", 3000, &err) == 0, "mark records a decision");
+    got = lw_qstore_get(s, "AAA111", &err);
+    tap_check(got && !lw_qentry_is_held(got) && strcmp(got->decided_by, "alice") == 0 && got->decided_at == 3000,
+              "the decision reads back with who and when");
+    tap_check(lw_qstore_false_positive_hook(s, got, &err) == 0, "the false-positive hook writes");
+    lw_qentry_free(got);
+    tap_check(lw_qstore_mark_reported(s, "BBB222", 4000, &err) == 0, "mark_reported writes a marker");
+    got = lw_qstore_get(s, "BBB222", &err);
+    tap_check(got && got->reported_at == 4000 && lw_qentry_is_held(got),
+              "the entry reads back as reported, and still held");
+    lw_qentry_free(got);
+    list = lw_qstore_list(s, 0, NULL, &err);
+    tap_check(list && list->len == 2 && ((struct lw_qentry *) list->pdata[0])->reported_at == 0
+              && ((struct lw_qentry *) list->pdata[1])->reported_at == 4000, "list fills reported_at");
+    g_ptr_array_unref(list);
+    {
+        char *bad = g_build_filename(records, "CCC333.json", NULL);
+        GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+
+        g_file_set_contents(bad, "{\"queue_id\": \"CCC333\", trunc", -1, NULL);
+        list = lw_qstore_list(s, 0, problems, &err);
+        tap_check(list && list->len == 2 && problems->len == 1 && strstr(problems->pdata[0], "CCC333.json"),
+                  "a corrupt record is skipped and named in problems");
+        g_ptr_array_unref(list);
+        g_ptr_array_unref(problems);
+        g_free(bad);
+    }
+    tap_check(lw_qstore_get(s, "../etc", &err) == NULL && strstr(err.text, "bad queue id") != NULL,
+              "a queue id with a path in it is refused");
+    tap_check(lw_qstore_mark(s, "ZZZ999", "deleted", "bob", 1, &err) < 0, "marking an unknown id fails");
+    tap_check(lw_qstore_get_state(s, "last-digest", &v, &err) == 0 && v == 0, "unset state reads as 0");
+    tap_check(lw_qstore_set_state(s, "last-digest", 1234567, &err) == 0
+              && lw_qstore_get_state(s, "last-digest", &v, &err) == 0 && v == 1234567, "state round-trips");
+    lw_qstore_close(s);
+    lw_qentry_free(a);
+    lw_qentry_free(b);
+    g_free(records);
+    g_free(cfg->quarantine_dir);
+    cfg->quarantine_dir = g_strdup("relative/dir");
+    tap_check(lw_qstore_open(cfg, &err) == NULL, "a relative quarantine_dir is refused");
+    lw_config_free(cfg);
+    rm_tree(dir);
+    g_free(dir);
+}
+
+int main(void)
+{
+    test_defang();
+    test_store();
+    return tap_done();
+}
