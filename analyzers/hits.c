@@ -373,6 +373,35 @@ static char *rule_ids(const struct lw_verdict *v)
     return g_string_free(s, FALSE);
 }
 
+/*
+ * lw_hits_publish_release - a reviewer released a held message: it was a
+ * false positive, and exporters must not share its indicators. The entry
+ * has its own event_id (so replays stay idempotent) and names the released
+ * message by queue_id and the instance that held it (and, when known,
+ * released_event_id).
+ */
+int lw_hits_publish_release(struct lw_hits *h, const char *queue_id, const char *instance,
+                            const char *message_id, const char *released_by)
+{
+    GPtrArray *ev = g_ptr_array_new_with_free_func(g_free);
+    GDateTime *now = g_date_time_new_now_utc();
+    char *s;
+
+    field(ev, "event_id", s = g_uuid_string_random());
+    g_free(s);
+    field(ev, "type", "release");
+    field(ev, "time", s = g_date_time_format_iso8601(now));
+    g_free(s);
+    g_date_time_unref(now);
+    field(ev, "instance", instance && *instance ? instance : h->instance);
+    field(ev, "queue_id", queue_id);
+    field(ev, "message_id", message_id);
+    field(ev, "released_by", released_by);
+    COUNT(h, queued, 1);
+    g_async_queue_push(h->queue, ev);
+    return 1;
+}
+
 int lw_hits_publish(struct lw_hits *h, const struct lw_message *msg, const struct lw_verdict *v)
 {
     GPtrArray *ev;

@@ -37,6 +37,10 @@ struct lw_hits *lw_hits_new(const struct lw_config *cfg, struct lw_error *err);
  */
 int lw_hits_publish(struct lw_hits *h, const struct lw_message *msg, const struct lw_verdict *v);
 
+/* lw_hits_publish_release - queue a release (false-positive) entry for a held message */
+int lw_hits_publish_release(struct lw_hits *h, const char *queue_id, const char *instance,
+                            const char *message_id, const char *released_by);
+
 /*
  * lw_hits_stop - return once every queued event is in Redis or in the
  * spool, and stop the thread; lw_hits_publish must not be called after.

@@ -60,6 +60,7 @@
 #include "conf.h"
 #include "log.h"
 #include "message.h"
+#include "hits.h"
 #include "quarantine_store.h"
 #include "report_mail.h"
 
@@ -676,6 +677,26 @@ static void deliver_now(const struct lw_config *cfg, const char *id)
 }
 
 /* decide - release or delete one held message and record it */
+
+/*
+ * publish_release - put the release on the hits stream (Redis, or its
+ * spool while Redis is down) so that indicator exports drop the message's
+ * indicators; without Redis configured the store's record is the signal.
+ */
+static int publish_release(const struct lw_config *cfg, const struct lw_qentry *e, const char *user,
+                           struct lw_error *err)
+{
+    struct lw_hits *h;
+
+    if (!lw_hits_configured(cfg))
+        return 0;
+    if ((h = lw_hits_new(cfg, err)) == NULL)
+        return -1;
+    lw_hits_publish_release(h, e->queue_id, e->instance, e->message_id, user);
+    lw_hits_free(h);    /* returns once the entry is in Redis or in the spool */
+    return 0;
+}
+
 static int decide(const struct lw_config *cfg, struct lw_qstore *store, const char *id, int release)
 {
     const char *decision = release ? "released" : "deleted";
@@ -702,7 +723,8 @@ static int decide(const struct lw_config *cfg, struct lw_qstore *store, const ch
         e->decided_by = g_strdup(user);
         e->decided_at = g_get_real_time();
         if (lw_qstore_mark(store, id, decision, user, e->decided_at, &err) < 0
-            || (release && lw_qstore_false_positive_hook(store, e, &err) < 0)) {
+            || (release && lw_qstore_false_positive_hook(store, e, &err) < 0)
+            || (release && publish_release(cfg, e, user, &err) < 0)) {
             fprintf(stderr, "lurewatch-report: %s: %s, but not recorded: %s\n", id, decision, err.text);
             rc = -1;
         }
