@@ -350,6 +350,16 @@ int lw_export_allowed(const struct lw_export_opts *o, const struct lw_indicator 
     return ok;
 }
 
+/* sane - can ind be written in every format (hashes: hex of their length)? */
+static int sane(const struct lw_indicator *ind)
+{
+    size_t want = ind->type == LW_IOC_SHA256 ? 64 : ind->type == LW_IOC_SHA1 ? 40 : ind->type == LW_IOC_MD5 ? 32 : 0;
+
+    if (!*ind->value)
+        return 0;
+    return want == 0 || (strlen(ind->value) == want && strspn(ind->value, "0123456789abcdefABCDEF") == want);
+}
+
 /* ---- the view ---- */
 
 static void ioc_free(gpointer p)
@@ -441,7 +451,7 @@ static void ioc_add(GHashTable *by_ind, const struct lw_indicator *ind, const st
 
         if (other->type == LW_IOC_MALWARE)
             add_unique(x->malware, other->value, cmp_str);
-        else if (!lw_indicator_equal(other, ind) && lw_export_allowed(o, other)
+        else if (!lw_indicator_equal(other, ind) && sane(other) && lw_export_allowed(o, other)
                  && x->related->len < MAX_RELATED)
             add_unique(x->related, (gpointer) other, cmp_ind);
     }
@@ -473,7 +483,7 @@ struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, cons
         for (guint j = 0; j < m->indicators->len; j++) {
             const struct lw_indicator *ind = g_ptr_array_index(m->indicators, j);
 
-            if (lw_export_allowed(o, ind) && *ind->value)
+            if (sane(ind) && lw_export_allowed(o, ind))
                 ioc_add(by_ind, ind, m, o);
         }
     }

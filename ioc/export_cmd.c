@@ -69,6 +69,17 @@ int lw_ioc_cmd_export(int argc, char **argv)
         rc = 2;
         goto out;
     }
+    {
+        struct lw_export_opts o;
+
+        if (lw_export_opts_init(&o, cfg, &err) < 0) {
+            fprintf(stderr, "lurewatch-ioc export: %s\n", err.text);
+            lw_config_free(cfg);
+            rc = 2;
+            goto out;
+        }
+        lw_export_opts_clear(&o);
+    }
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     rc = lw_export_run(cfg, getenv("LW_EXPORT_CRASH_AT"), &res, &err);
