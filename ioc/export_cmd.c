@@ -95,6 +95,8 @@ int lw_ioc_cmd_export(int argc, char **argv)
         if (res.bad)
             fprintf(stderr, "lurewatch-ioc export: %u malformed entries skipped (first: %s)\n", res.bad,
                     res.first_bad);
+        if (!quiet && res.stole_lock)
+            printf("export: took over the lock of a killed run\n");
         if (!quiet)
             printf("export: read=%u claimed=%u bad=%u acked=%u pushed=%u messages=%u indicators=%u\n",
                    res.read, res.claimed, res.bad, res.acked, res.pushed, res.msgs, res.iocs);

@@ -7,8 +7,10 @@
  * DESCRIPTION
  *     A run (from cron or a systemd timer) does, in this order:
  *       1. takes the exporters' lock: SET redis_prefix+"export:lock:"+group
- *          TOKEN NX PX export_lock_ttl; when another exporter holds it the
- *          run stops at once (LW_EXPORT_BUSY) and touches nothing;
+ *          "HOST PID TOKEN" NX PX export_lock_ttl; when another exporter
+ *          holds it the run stops at once (LW_EXPORT_BUSY) and touches
+ *          nothing; a lock whose holder was a process of this host that is
+ *          gone (killed run) is taken over at once;
  *       2. creates the consumer group export_group (XGROUP CREATE ... 0
  *          MKSTREAM; BUSYGROUP is fine) and loads the state file
  *          export_dir/.export-state.json;
@@ -66,6 +68,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "export.h"
 #include "export_run.h"
@@ -73,6 +76,9 @@
 
 #define STATE_FILE ".export-state.json"
 
+static const char steal_script[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])"
+    " return 1 end return 0";
 static const char unlock_script[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
@@ -255,7 +261,26 @@ static int ack(struct run *r, struct lw_error *err)
     return 0;
 }
 
-/* lock - SET NX PX; 1 taken, 0 held by another exporter, -1 error */
+/* holder_dead - does the lock value name a process of this host that no longer runs? */
+static int holder_dead(const char *value)
+{
+    char **f = g_strsplit(value, " ", 3);
+    int dead = 0;
+
+    if (g_strv_length(f) == 3 && strcmp(f[0], g_get_host_name()) == 0) {
+        long long pid = g_ascii_strtoll(f[1], NULL, 10);
+
+        dead = pid > 0 && kill((pid_t) pid, 0) < 0 && errno == ESRCH;
+    }
+    g_strfreev(f);
+    return dead;
+}
+
+/*
+ * lock - SET NX PX; 1 taken, 0 held by another exporter, -1 error. The value
+ * is "HOST PID TOKEN": a lock left by a killed run on this host is taken
+ * over at once (compare-and-set), not after export_lock_ttl.
+ */
 static int lock(struct run *r, struct lw_error *err)
 {
     struct lw_redis_pipe *p = lw_redis_pipe_new();
@@ -265,8 +290,22 @@ static int lock(struct run *r, struct lw_error *err)
 
     g_snprintf(ttl, sizeof(ttl), "%lld", r->cfg->export_lock_ttl * 1000);
     lw_redis_pipe_add(p, "SET", r->lock_key, r->token, "NX", "PX", ttl, NULL);
+    lw_redis_pipe_add(p, "GET", r->lock_key, NULL);
     rep = command(r, p, err);
     rc = rep == NULL ? -1 : rep->type == LW_REDIS_STATUS ? 1 : 0;
+    rep = rc == 0 ? lw_redis_pipe_reply(p, 1) : NULL;
+    if (rep && rep->type == LW_REDIS_STRING && holder_dead(rep->str)) {
+        char *old = g_strdup(rep->str);
+
+        lw_redis_pipe_free(p);
+        p = lw_redis_pipe_new();
+        lw_redis_pipe_add(p, "EVAL", steal_script, "1", r->lock_key, old, r->token, ttl, NULL);
+        rep = command(r, p, err);
+        rc = rep == NULL ? -1 : rep->type == LW_REDIS_INTEGER && rep->integer == 1;
+        if (rc == 1)
+            r->res->stole_lock = 1;
+        g_free(old);
+    }
     lw_redis_pipe_free(p);
     return rc;
 }
@@ -436,7 +475,12 @@ static int run_setup(struct run *r, struct lw_error *err)
     r->consumer = g_strdup(*cfg->export_consumer ? cfg->export_consumer
                            : *cfg->instance_name ? cfg->instance_name : g_get_host_name());
     r->lock_key = g_strconcat(cfg->redis_prefix, "export:lock:", cfg->export_group, NULL);
-    r->token = g_uuid_string_random();
+    {
+        char *u = g_uuid_string_random();
+
+        r->token = g_strdup_printf("%s %ld %s", g_get_host_name(), (long) getpid(), u);
+        g_free(u);
+    }
     g_snprintf(r->count, sizeof(r->count), "%lld", cfg->export_batch);
     g_snprintf(r->idle, sizeof(r->idle), "%lld", cfg->export_claim_idle * 1000);
     r->ids = g_ptr_array_new_with_free_func(g_free);

@@ -15,6 +15,7 @@ struct lw_export_result {
     guint acked;
     guint pushed;               /* pushes accepted */
     guint iocs, msgs;           /* in the outputs */
+    int stole_lock;             /* took over the lock of a killed run */
     char first_bad[256];        /* why the first malformed entry was refused */
 };
 
