@@ -337,8 +337,10 @@ static int load_state(struct run *r, const char *path, struct lw_error *err)
         return rc;
     }
     if (lw_export_state_decode(r->state, text, err) < 0) {
-        lw_error_set(err, "%s: %s (move it away to start from an empty state)", path, err->text);
-        rc = -1;
+        char why[sizeof(err->text)];
+
+        g_strlcpy(why, err->text, sizeof(why));
+        rc = lw_error_set(err, "%s: %s (move it away to start from an empty state)", path, why);
     }
     g_free(text);
     return rc;

@@ -45,6 +45,15 @@ static size_t collect(char *ptr, size_t size, size_t n, void *data)
     return size * n;
 }
 
+/* fail - err = what + ": " + err (err->text cannot be both source and target of vsnprintf) */
+static int fail(struct lw_error *err, const char *what)
+{
+    char why[sizeof(err->text)];
+
+    g_strlcpy(why, err->text, sizeof(why));
+    return lw_error_set(err, "%s: %s", what, why);
+}
+
 /* read_key - the first line of path, trimmed; NULL and err */
 static char *read_key(const char *path, struct lw_error *err)
 {
@@ -138,12 +147,12 @@ int lw_push_taxii(const struct lw_config *cfg, const char *bundle, struct lw_err
     int rc = 0;
 
     if (key == NULL)
-        return lw_error_set(err, "TAXII push: %s", err->text);
+        return fail(err, "TAXII push");
     auth = g_strconcat("Bearer ", key, NULL);
     env = lw_export_stix_envelope(bundle);
     status = post(cfg, cfg->export_taxii_url, auth, "application/taxii+json;version=2.1", env, &answer, err);
     if (status == 0)
-        rc = lw_error_set(err, "TAXII push failed: %s", err->text);
+        rc = fail(err, "TAXII push failed");
     else if (status < 200 || status >= 300)
         rc = refused(err, "TAXII", cfg->export_taxii_url, status, answer);
     g_string_free(answer, TRUE);
@@ -161,7 +170,7 @@ int lw_push_misp(const struct lw_config *cfg, const char *event, const char *uui
     int rc = 0;
 
     if (key == NULL)
-        return lw_error_set(err, "MISP push: %s", err->text);
+        return fail(err, "MISP push");
     base = g_strdup(cfg->export_misp_url);
     while (*base && base[strlen(base) - 1] == '/')
         base[strlen(base) - 1] = '\0';
@@ -174,7 +183,7 @@ int lw_push_misp(const struct lw_config *cfg, const char *event, const char *uui
         status = post(cfg, url, key, "application/json", event, &answer, err);
     }
     if (status == 0)
-        rc = lw_error_set(err, "MISP push failed: %s", err->text);
+        rc = fail(err, "MISP push failed");
     else if (status < 200 || status >= 300)
         rc = refused(err, "MISP", url, status, answer);
     g_string_free(answer, TRUE);
