@@ -308,9 +308,11 @@ static void print_agency(FILE *fp, const struct lw_corr_campaign *c, const char 
 
     for (guint i = 0; i < c->items->len; i++) {
         const struct lw_corr_item *it = g_ptr_array_index(c->items, i);
+        char *k;
 
-        if (strcmp(it->agency, agency) != 0)
-            continue;
+        if (strcmp(it->agency, agency) != 0 || (k = lw_corr_key(it->ind)) == NULL)
+            continue;       /* weak indicators may be shared with other campaigns */
+        g_free(k);
         first = MIN(first, it->first);
         last = MAX(last, it->last);
         count = MAX(count, it->count);
@@ -318,7 +320,8 @@ static void print_agency(FILE *fp, const struct lw_corr_campaign *c, const char 
     }
     f = lw_export_iso(first);
     l = lw_export_iso(last);
-    fprintf(fp, "  agency %s: first %s last %s, %u indicators, up to %lld messages\n", agency, f, l, n, count);
+    fprintf(fp, "  agency %s: first %s last %s, %u campaign indicators, up to %lld messages\n", agency, f, l, n,
+            count);
     g_free(f);
     g_free(l);
 }

@@ -696,10 +696,19 @@ static json_t *misp_attr(const char *key, const char *type, const char *category
     return a;
 }
 
+/* misp_attr_uuid_key - what the uuid of the top-level attribute of ind is made from; g_free */
+static char *misp_attr_key(const struct lw_indicator *ind)
+{
+    char *k = ind_key(ind), *mk = g_strconcat("misp-attribute:", k, NULL);
+
+    g_free(k);
+    return mk;
+}
+
 /* misp_ioc_attr - the attribute of one aggregate, with its rule and kind tags */
 static json_t *misp_ioc_attr(const struct lw_export_ioc *x)
 {
-    char *k = ind_key(x->ind), *mk = g_strconcat("misp-attribute:", k, NULL), *fs = misp_time(x->first);
+    char *k = ind_key(x->ind), *mk = misp_attr_key(x->ind), *fs = misp_time(x->first);
     char *ls = misp_time(x->last), *kind = g_strdup_printf("lurewatch:indicator=\"%s\"",
                                                           lw_ioc_type_name(x->ind->type));
     char *comment = g_strdup_printf("seen in %u message(s) to %lld recipient(s)", x->count, x->rcpts);
@@ -743,8 +752,30 @@ static void email_attr(json_t *attrs, const struct lw_export_msg *m, const char 
     g_free(key);
 }
 
-/* misp_email - the "email" object of one message */
-static json_t *misp_email(const struct lw_export_msg *m, const struct lw_export_opts *opts)
+/* email_refs - references from an email object to the attributes of its message's indicators */
+static json_t *email_refs(const char *obj_uuid, const struct lw_export_msg *m, GHashTable *exported)
+{
+    json_t *refs = json_array();
+    GHashTable *done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+    for (guint i = 0; i < m->indicators->len; i++) {
+        char *key = misp_attr_key(g_ptr_array_index(m->indicators, i));
+        char *u = lw_uuid5(LW_EXPORT_NAMESPACE, key);
+
+        if (g_hash_table_contains(exported, u) && g_hash_table_add(done, u)) {
+            json_array_append_new(refs, json_pack("{s:s, s:s, s:s}", "object_uuid", obj_uuid,
+                                                  "referenced_uuid", u, "relationship_type", "related-to"));
+            u = NULL;
+        }
+        g_free(u);
+        g_free(key);
+    }
+    g_hash_table_unref(done);
+    return refs;
+}
+
+/* misp_email - the "email" object of one message, referring to the attributes of its indicators */
+static json_t *misp_email(const struct lw_export_msg *m, const struct lw_export_opts *opts, GHashTable *exported)
 {
     char *key = g_strconcat("misp-email:", m->event_id, NULL), *u = lw_uuid5(LW_EXPORT_NAMESPACE, key);
     char *ts = g_strdup_printf("%" G_GINT64_FORMAT, m->when), *sent = misp_time(m->when);
@@ -767,11 +798,12 @@ static json_t *misp_email(const struct lw_export_msg *m, const struct lw_export_
         for (guint i = 0; i < m->rcpts->len; i++)
             email_attr(attrs, m, "to", "email-dst", "Payload delivery", 0, g_ptr_array_index(m->rcpts, i));
     email_attr(attrs, m, "send-date", "datetime", "Other", 0, sent);
-    o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+    o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}",
                   "name", "email", "meta-category", "network",
                   "description", "Email object describing an email with meta-information",
                   "template_uuid", MISP_EMAIL_TEMPLATE, "template_version", "19", "uuid", u,
-                  "distribution", "5", "timestamp", ts, "Attribute", attrs);
+                  "distribution", "5", "timestamp", ts, "Attribute", attrs,
+                  "ObjectReference", email_refs(u, m, exported));
     g_free(key);
     g_free(u);
     g_free(ts);
@@ -798,6 +830,10 @@ char *lw_export_misp(const struct lw_export_view *v)
     GPtrArray *rule_list;
     json_t *ev = json_object(), *attrs = json_array(), *objects = json_array(), *tags = json_array();
 
+    GHashTable *exported = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    json_t *a;
+    size_t ai;
+
     for (guint i = 0; i < v->iocs->len; i++) {
         struct lw_export_ioc *x = g_ptr_array_index(v->iocs, i);
 
@@ -807,8 +843,11 @@ char *lw_export_misp(const struct lw_export_view *v)
     }
     for (guint i = 0; i < v->malware->len; i++)
         json_array_append_new(attrs, misp_ioc_attr(g_ptr_array_index(v->malware, i)));
+    json_array_foreach(attrs, ai, a)
+        g_hash_table_add(exported, g_strdup(jget(a, "uuid")));
     for (guint i = 0; i < v->msgs->len; i++)
-        json_array_append_new(objects, misp_email(g_ptr_array_index(v->msgs, i), opts));
+        json_array_append_new(objects, misp_email(g_ptr_array_index(v->msgs, i), opts, exported));
+    g_hash_table_unref(exported);
     tlp = g_strconcat("tlp:", tlp2[opts->tlp].name, NULL);
     json_array_append_new(tags, tag(tlp));
     rule_list = lw_hash_keys(rules);
@@ -1030,7 +1069,8 @@ static int load_misp(struct loader *l, json_t *ev, const char *fallback)
 
         if (ind) {
             misp_seen(a, evt, &first, &last);
-            item(l, agency, ind, first, last, MAX(count, 1));
+            g_hash_table_insert(l->by_ref, (char *) jget(a, "uuid"),
+                                GUINT_TO_POINTER(item(l, agency, ind, first, last, MAX(count, 1)) + 1));
         }
     }
     json_array_foreach(json_object_get(ev, "Object"), i, o) {
@@ -1046,6 +1086,12 @@ static int load_misp(struct loader *l, json_t *ev, const char *fallback)
                 idx = item(l, agency, ind, first, last, 1);
                 g_array_append_val(members, idx);
             }
+        }
+        json_array_foreach(json_object_get(o, "ObjectReference"), j, a) {
+            guint idx = GPOINTER_TO_UINT(g_hash_table_lookup(l->by_ref, jget(a, "referenced_uuid")));
+
+            if (idx--)
+                g_array_append_val(members, idx);
         }
         for (guint k = 1; k < members->len; k++)
             link_items(l->in, g_array_index(members, guint, 0), g_array_index(members, guint, k));

@@ -9,6 +9,8 @@
 # sender, the URL path and the recipient count vary per message. Every
 # message also carries X-Mailer "Microsoft Outlook 16.0" (a weak indicator
 # shared by all campaigns) and a link to the allowlisted www.gov.tw.
+# --salt X --salted c2 gives campaign c2 other domains, hash and IP (another
+# agency's view of the same campaign, tied only by its subjects).
 # Event ids are PREFIX-0..N-1, times one minute apart from --start.
 import argparse, hashlib, json, random, sys, datetime
 
@@ -21,6 +23,8 @@ ap.add_argument("--campaigns", default="c1")
 ap.add_argument("--start", default="2026-11-20T08:00:00")
 ap.add_argument("--senders", type=int, default=3, help="sender addresses per campaign")
 ap.add_argument("--release", action="append", default=[], help="event id to release")
+ap.add_argument("--salt", default="", help="infrastructure variant for the --salted campaigns")
+ap.add_argument("--salted", default="", help="campaigns (comma separated) that get --salt")
 ap.add_argument("--malformed", action="store_true", help="add one entry with broken indicators")
 args = ap.parse_args()
 rnd = random.Random(args.seed)
@@ -33,15 +37,23 @@ def resp(*a):
         x = x.encode() if isinstance(x, str) else x
         out.write(b"$%d\r\n%s\r\n" % (len(x), x))
 
-def campaign(name):
-    h = hashlib.sha256(name.encode()).hexdigest()
-    return {"domain": "%s-login.example" % name, "sender_domain": "%s-mail.example" % name,
-            "sha256": hashlib.sha256(("payload " + name).encode()).hexdigest(),
-            "file": "%s-invoice.zip" % name, "ip": "198.51.100.%d" % (int(h[:2], 16) % 250 + 1),
-            "subject": "%s 帳號驗證 notice {n} for account" % name.upper(),
+SUBJECTS = {"c1": "您的信箱帳號即將停用，請於{n}小時內驗證",
+            "c2": "Invoice {n} overdue - remittance advice",
+            "c3": "DHL shipment {n} on hold: customs fee",
+            "c4": "薪資調整通知 第{n}號 請查收附件"}
+
+def campaign(name, salt):
+    # the salt gives a campaign other infrastructure (domains, hash, IP) but the same subjects
+    key = name + salt
+    h = hashlib.sha256(key.encode()).hexdigest()
+    letters = "".join(chr(ord("a") + int(ch)) if ch.isdigit() else ch for ch in name)
+    return {"domain": "%s-login.example" % key, "sender_domain": "%s-mail.example" % key,
+            "sha256": hashlib.sha256(("payload " + key).encode()).hexdigest(),
+            "file": "%s-invoice.zip" % name, "ip": "198.51.%d.%d" % (int(h[2:4], 16), int(h[:2], 16) % 250 + 1),
+            "subject": SUBJECTS.get(name, "Notice {n} for campaign " + letters),
             "malware": "Lurewatch.Test.%s" % name.capitalize()}
 
-camps = [campaign(c) for c in args.campaigns.split(",")]
+camps = [campaign(c, args.salt if c in args.salted.split(",") else "") for c in args.campaigns.split(",")]
 for i in range(args.count):
     c = camps[i % len(camps)]
     n = rnd.randint(1000, 9999)
