@@ -9,8 +9,11 @@
 : "${LW_IOC:=$top_builddir/ioc/lurewatch-ioc}"
 STIX_SCHEMAS=$SHARED/schemas/stix2.1/schemas
 MISP_SCHEMAS=$SHARED/schemas/misp
-[ -d "$STIX_SCHEMAS" ] && [ -d "$MISP_SCHEMAS" ] && "$PYTHON" -c 'import jsonschema' 2>/dev/null &&
+if [ -d "$STIX_SCHEMAS" ] && [ -d "$MISP_SCHEMAS" ] && "$PYTHON" -c 'import jsonschema' 2>/dev/null; then
 	test_set_prereq SCHEMAS
+else
+	say "schema checks skipped: needs $SHARED/schemas (stix2.1, misp) and python3-jsonschema"
+fi
 
 start_redis() {
 	test_have_prereq REDIS || test_skip_all "redis-server not installed"
