@@ -774,6 +774,18 @@ static json_t *email_refs(const char *obj_uuid, const struct lw_export_msg *m, G
     return refs;
 }
 
+/* msgid_allowed - may a Message-ID leave (its domain is not one of the organization's)? */
+static int msgid_allowed(const struct lw_export_opts *opts, const char *msgid)
+{
+    const char *at = strrchr(msgid, '@');
+    char *dom = g_strndup(at ? at + 1 : "", at ? strcspn(at + 1, ">") : 0);
+    struct lw_indicator ind = { LW_IOC_MSGID_DOMAIN, dom };
+    int ok = lw_export_allowed(opts, &ind);
+
+    g_free(dom);
+    return ok;
+}
+
 /* misp_email - the "email" object of one message, referring to the attributes of its indicators */
 static json_t *misp_email(const struct lw_export_msg *m, const struct lw_export_opts *opts, GHashTable *exported)
 {
@@ -785,7 +797,8 @@ static json_t *misp_email(const struct lw_export_msg *m, const struct lw_export_
     if (lw_export_allowed(opts, &from))
         email_attr(attrs, m, "from", "email-src", "Payload delivery", 1, m->sender);
     email_attr(attrs, m, "subject", "email-subject", "Payload delivery", 0, m->subject);
-    email_attr(attrs, m, "message-id", "email-message-id", "Payload delivery", 0, m->message_id);
+    if (msgid_allowed(opts, m->message_id))
+        email_attr(attrs, m, "message-id", "email-message-id", "Payload delivery", 0, m->message_id);
     for (guint i = 0; i < m->indicators->len; i++) {
         const struct lw_indicator *ind = g_ptr_array_index(m->indicators, i);
 

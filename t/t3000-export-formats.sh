@@ -181,7 +181,7 @@ n=[r for r in csv.DictReader(open(\"out-b/lurewatch-iocs.csv\")) if float(r[\"ma
 assert not n, n"
 '
 
-test_expect_success 'recipients leave only hashed (export_hash_recipients = yes)' '
+test_expect_success 'recipients leave only hashed; Message-IDs of own domains stay in' '
 	rcli XADD lw:hits "*" event_id rc-1 time 2026-11-24T08:00:00Z instance r1 queue_id QR1 \
 		sender spam@rc.example rcpt_count 2 rcpts "Alice@agency.gov.example,bob@agency.gov.example" \
 		subject hi score 30 action reject rules LW_X \
@@ -190,6 +190,12 @@ test_expect_success 'recipients leave only hashed (export_hash_recipients = yes)
 	test_grep -v "agency.gov.example" out/lurewatch-iocs.csv &&
 	test_grep -v "agency.gov.example" out/lurewatch-misp.json &&
 	test_grep -v "agency.gov.example" out/lurewatch-stix.json &&
+	rcli XADD lw:hits "*" event_id int-1 time 2026-11-24T08:01:00Z instance r1 queue_id QI1 \
+		message_id "<abc@mail.gov.tw>" sender spoof@evil-int.example rcpt_count 1 subject hi score 30 \
+		action reject rules LW_X indicators "[{\"type\":\"domain\",\"value\":\"evil-int.example\"}]" >/dev/null &&
+	lw_ioc export -c a.conf >/dev/null &&
+	test_grep "evil-int.example" out/lurewatch-misp.json &&
+	test_grep -v "mail.gov.tw" out/lurewatch-misp.json &&
 	hash=$(printf %s alice@agency.gov.example | sha256sum | cut -d" " -f1) &&
 	test_grep "^domain,rc.example,.*$hash" out/lurewatch-iocs.csv
 '
