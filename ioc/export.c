@@ -496,7 +496,7 @@ struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, cons
         g_ptr_array_sort(x->related, cmp_ind);
         g_ptr_array_add(x->ind->type == LW_IOC_MALWARE ? v->malware : v->iocs, x);
     }
-    g_hash_table_unref(by_ind);
+    v->index = by_ind;
     g_ptr_array_sort(v->iocs, cmp_ioc);
     g_ptr_array_sort(v->malware, cmp_ioc);
     return v;
@@ -509,7 +509,13 @@ void lw_export_view_free(struct lw_export_view *v)
     g_ptr_array_unref(v->iocs);
     g_ptr_array_unref(v->malware);
     g_ptr_array_unref(v->msgs);
+    g_hash_table_unref(v->index);
     g_free(v);
+}
+
+int lw_export_view_has(const struct lw_export_view *v, const struct lw_indicator *ind)
+{
+    return g_hash_table_contains(v->index, ind);
 }
 
 GPtrArray *lw_hash_keys(GHashTable *h)

@@ -80,6 +80,7 @@ struct lw_export_view {
     GPtrArray *malware;         /* of struct lw_export_ioc * (owned): malware-name indicators */
     GPtrArray *msgs;            /* of const struct lw_export_msg * (borrowed), by time then id */
     gint64 last;                /* latest last-seen, 0 when empty */
+    GHashTable *index;          /* indicator -> its struct lw_export_ioc * */
 };
 
 /* ---- export.c: state, view, the run ---- */
@@ -100,6 +101,8 @@ int lw_export_allowed(const struct lw_export_opts *o, const struct lw_indicator 
 
 struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, const struct lw_export_opts *o);
 void lw_export_view_free(struct lw_export_view *v);
+/* lw_export_view_has - is ind one of the view's indicators? */
+int lw_export_view_has(const struct lw_export_view *v, const struct lw_indicator *ind);
 
 /* lw_hash_keys - the keys of h in a new array (borrowed pointers; g_ptr_array_unref) */
 GPtrArray *lw_hash_keys(GHashTable *h);

@@ -573,15 +573,6 @@ static void stix_indicator(json_t *objs, const struct lw_export_ioc *x, const ch
     g_free(id);
 }
 
-/* exported - is r among the indicators of the view (so a relationship to it resolves)? */
-static int in_view(const struct lw_export_view *v, const struct lw_indicator *r)
-{
-    for (guint i = 0; i < v->iocs->len; i++)
-        if (lw_indicator_equal(((struct lw_export_ioc *) g_ptr_array_index(v->iocs, i))->ind, r))
-            return 1;
-    return 0;
-}
-
 char *lw_export_stix(const struct lw_export_view *v)
 {
     const struct lw_export_opts *opts = v->opts;
@@ -601,7 +592,7 @@ char *lw_export_stix(const struct lw_export_view *v)
             continue;
         /* drop related indicators that are not exported themselves */
         for (guint j = x->related->len; j-- > 0;)
-            if (!in_view(v, g_ptr_array_index(x->related, j)))
+            if (!lw_export_view_has(v, g_ptr_array_index(x->related, j)))
                 g_ptr_array_remove_index(x->related, j);
         stix_indicator(objs, x, identity, opts);
     }
