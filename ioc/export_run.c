@@ -136,10 +136,16 @@ static const char *take_entry(struct run *r, const struct lw_redis_reply *e)
     }
     {
         GPtrArray *fields = g_ptr_array_new();
+        int ok = 1;
 
-        for (guint i = 0; i < fv->elements->len; i++)
-            g_ptr_array_add(fields, ((struct lw_redis_reply *) g_ptr_array_index(fv->elements, i))->str);
-        if (lw_export_state_apply(r->state, fields, &err) < 0) {
+        for (guint i = 0; i < fv->elements->len; i++) {
+            const struct lw_redis_reply *x = g_ptr_array_index(fv->elements, i);
+
+            ok &= x->str != NULL;
+            g_ptr_array_add(fields, x->str);
+        }
+        if (!ok ? lw_error_set(&err, "entry %s: a field that is not a string", id->str)
+            : lw_export_state_apply(r->state, fields, &err) < 0) {
             r->res->bad++;
             if (!r->res->first_bad[0])
                 g_strlcpy(r->res->first_bad, err.text, sizeof(r->res->first_bad));
