@@ -7,10 +7,17 @@
 # other by $id URLs under raw.githubusercontent.com; every file is put in the
 # resolver's store under its $id, so nothing is fetched. Each object is
 # validated against the schema of its type (sdos/, sros/, observables/,
-# common/marking-definition.json), and the bundle against common/bundle.json.
+# common/marking-definition.json), and the bundle against common/bundle.json;
+# indicator patterns must be comparisons of the STIX patterning grammar
+# with correctly escaped string literals; references must resolve.
 # Prints one line per problem; exit status 1 when any.
-import json, os, sys
+import json, os, re, sys
 import jsonschema
+
+# One comparison of the STIX patterning grammar (pattern_grammar/STIXPattern.g4):
+# [object-type:path(.step)* (=|LIKE) 'StringLiteral'], where a StringLiteral
+# holds no bare quote or backslash (only \' and \\).
+PATTERN = re.compile(r"^\[[a-z0-9-]+:[a-z0-9_]+(\.([a-z0-9_]+|'[^'\\]+'))* (=|LIKE) '(?:[^'\\]|\\['\\])*'\]$")
 
 schema_dir, files = sys.argv[1], sys.argv[2:]
 store, by_type = {}, {}
@@ -46,6 +53,9 @@ for f in files:
         if s is None:
             print("%s: %s: no schema for type %s" % (f, o.get("id"), o.get("type"))); bad += 1; continue
         bad += check(s, o, "%s: %s" % (f, o.get("id")))
+    for o in b["objects"]:
+        if o.get("type") == "indicator" and not PATTERN.match(o.get("pattern", "")):
+            print("%s: %s: pattern outside the grammar: %s" % (f, o["id"], o.get("pattern"))); bad += 1
     ids = [o["id"] for o in b["objects"]]
     if len(ids) != len(set(ids)):
         print("%s: duplicate object ids" % f); bad += 1
