@@ -22,12 +22,14 @@
  *     server's answer in err.
  *
  * SECURITY
- *     The key file should be readable by the exporter's user only. Keys are
- *     never put in error messages.
+ *     A key file readable by everyone is refused (it should be readable by
+ *     the exporter's user or group only). Keys are never put in error
+ *     messages.
  */
 #include "config.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <curl/curl.h>
 
 #include "export.h"
@@ -59,9 +61,14 @@ static char *read_key(const char *path, struct lw_error *err)
 {
     char *text = NULL, *key;
     GError *ge = NULL;
+    struct stat st;
 
     if (!*path) {
         lw_error_set(err, "no key file configured");
+        return NULL;
+    }
+    if (stat(path, &st) == 0 && (st.st_mode & S_IROTH)) {
+        lw_error_set(err, "key file %s is readable by everyone: chmod o-r it", path);
         return NULL;
     }
     if (!g_file_get_contents(path, &text, NULL, &ge)) {

@@ -70,7 +70,7 @@ test_expect_success 'once the server accepts again, the rerun pushes and acknowl
 '
 
 test_expect_success 'a refused MISP push (wrong key) is reported and not acknowledged' '
-	echo wrong-key >badkey &&
+	echo wrong-key >badkey && chmod 600 badkey &&
 	hits_add --prefix w --count 1 --campaigns c5 --start 2026-11-24T08:00:00 &&
 	test_must_fail lw_ioc export -c push.conf -o export_taxii_url= -o export_misp_key_file=$TRASH/badkey 2>run5.err &&
 	test_grep "MISP push refused by http://127.0.0.1:$SPORT/events/add: HTTP 403" run5.err &&
@@ -82,6 +82,13 @@ test_expect_success 'a missing key file is a clear error' '
 	test_must_fail lw_ioc export -c push.conf -o export_taxii_key_file=$TRASH/nokey 2>run6.err &&
 	test_grep "TAXII push: key file: .*nokey" run6.err &&
 	lw_ioc export -c push.conf >/dev/null
+'
+
+test_expect_success 'a key file readable by everyone is refused' '
+	chmod 644 key &&
+	test_must_fail lw_ioc export -c push.conf 2>run10.err &&
+	test_grep "key file .*/key is readable by everyone" run10.err &&
+	chmod 600 key
 '
 
 test_expect_success 'a server that does not answer (connection refused) is an error' '
