@@ -188,7 +188,8 @@ static const struct key keys[] = {
     { "export_min_score", K_DOUBLE, OFF(export_min_score), "5", 0, 1000, NULL,
       "messages scored below this are not exported" },
     { "export_allowlist", K_STRING, OFF(export_allowlist), "", 0, 0, NULL,
-      "the organization's own domains (comma separated; subdomains included): never exported as malicious" },
+      "the organization's own domains (comma separated; subdomains included, *.gov.tw is the same as gov.tw):"
+      " never exported as malicious" },
     { "export_hash_recipients", K_ENUM, OFF(export_hash_recipients), "yes", 0, 0, bool_choices,
       "when the hits stream carries recipients (hits_recipients = yes), export them only as SHA-256 hashes" },
     { "export_group", K_STRING, OFF(export_group), "export", 0, 0, NULL,

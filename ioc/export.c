@@ -283,7 +283,8 @@ int lw_export_opts_init(struct lw_export_opts *o, const struct lw_config *cfg, s
     for (guint i = 0; i < allow->len; i++) {
         const char *d = g_ptr_array_index(allow, i);
 
-        o->allowlist[i] = g_ascii_strdown(d + (*d == '.'), -1);
+        d += g_str_has_prefix(d, "*.") ? 2 : *d == '.';    /* "*.gov.tw", ".gov.tw": subdomains are always in */
+        o->allowlist[i] = g_ascii_strdown(d, -1);
     }
     g_ptr_array_unref(fmts);
     g_ptr_array_unref(allow);
