@@ -498,6 +498,13 @@ struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, cons
         g_ptr_array_add(x->ind->type == LW_IOC_MALWARE ? v->malware : v->iocs, x);
     }
     v->index = by_ind;
+    for (guint i = 0; i < v->iocs->len; i++) {     /* related: only indicators exported themselves */
+        struct lw_export_ioc *x = g_ptr_array_index(v->iocs, i);
+
+        for (guint j = x->related->len; j-- > 0;)
+            if (!g_hash_table_contains(by_ind, g_ptr_array_index(x->related, j)))
+                g_ptr_array_remove_index(x->related, j);
+    }
     g_ptr_array_sort(v->iocs, cmp_ioc);
     g_ptr_array_sort(v->malware, cmp_ioc);
     return v;
@@ -514,10 +521,6 @@ void lw_export_view_free(struct lw_export_view *v)
     g_free(v);
 }
 
-int lw_export_view_has(const struct lw_export_view *v, const struct lw_indicator *ind)
-{
-    return g_hash_table_contains(v->index, ind);
-}
 
 GPtrArray *lw_hash_keys(GHashTable *h)
 {

@@ -69,7 +69,7 @@ struct lw_export_ioc {
     double max_score;
     GPtrArray *rules;           /* sorted unique char * (borrowed) */
     GPtrArray *malware;         /* sorted unique char * (borrowed): malware-name values */
-    GPtrArray *related;         /* sorted unique const struct lw_indicator * (borrowed), capped */
+    GPtrArray *related;         /* sorted unique const struct lw_indicator * (borrowed), capped; all in the view */
     GPtrArray *msgs;            /* const struct lw_export_msg * (borrowed), by time */
 };
 
@@ -101,8 +101,6 @@ int lw_export_allowed(const struct lw_export_opts *o, const struct lw_indicator 
 
 struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, const struct lw_export_opts *o);
 void lw_export_view_free(struct lw_export_view *v);
-/* lw_export_view_has - is ind one of the view's indicators? */
-int lw_export_view_has(const struct lw_export_view *v, const struct lw_indicator *ind);
 
 /* lw_hash_keys - the keys of h in a new array (borrowed pointers; g_ptr_array_unref) */
 GPtrArray *lw_hash_keys(GHashTable *h);

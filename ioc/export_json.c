@@ -590,10 +590,6 @@ char *lw_export_stix(const struct lw_export_view *v)
 
         if (!patterns[x->ind->type].prefix)
             continue;
-        /* drop related indicators that are not exported themselves */
-        for (guint j = x->related->len; j-- > 0;)
-            if (!lw_export_view_has(v, g_ptr_array_index(x->related, j)))
-                g_ptr_array_remove_index(x->related, j);
         stix_indicator(objs, x, identity, opts);
     }
     for (guint i = 0; i < v->malware->len; i++) {
