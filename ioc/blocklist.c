@@ -17,7 +17,7 @@
  *       domains  one domain per line (domain indicators only: link hosts of
  *                URLs are not blocked wholesale)
  *       rpz      a DNS RPZ zone (origin export_rpz_zone): NXDOMAIN for
- *                every domain and its subdomains
+ *                every domain and its subdomains (IDNs as A-labels)
  *       hashes   "sha256 HEX" / "sha1 HEX" / "md5 HEX" lines
  *     Values that cannot be written safely in a format (spaces, control
  *     characters, quotes in a map key) are left out of that format.
@@ -182,13 +182,14 @@ char *lw_export_rpz(const struct lw_export_view *v)
                            " 3600 600 86400 300\n@ IN NS localhost.\n", (long long) (v->last % 4294967296LL));
     for (guint i = 0; i < v->iocs->len; i++) {
         const struct lw_export_ioc *x = g_ptr_array_index(v->iocs, i);
-        const char *d = x->ind->value;
+        char *d;
 
-        if (x->ind->type != LW_IOC_DOMAIN || !plain(d) || strspn(d, "abcdefghijklmnopqrstuvwxyz"
-                                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._")
-            != strlen(d))
+        if (x->ind->type != LW_IOC_DOMAIN || !plain(x->ind->value))
             continue;
-        g_string_append_printf(out, "%s CNAME .\n*.%s CNAME .\n", d, d);
+        d = g_hostname_to_ascii(x->ind->value);     /* IDN: the zone holds the A-label */
+        if (d && *d && strspn(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") == strlen(d))
+            g_string_append_printf(out, "%s CNAME .\n*.%s CNAME .\n", d, d);
+        g_free(d);
     }
     return g_string_free(out, FALSE);
 }

@@ -108,6 +108,15 @@ test_expect_success 'blocklists: Postfix access map, domains, RPZ, hashes, CSV' 
 	test_grep "^domain,c1-login.example,2026-11-20T08:00:00.000Z,2026-11-20T08:10:00.000Z,6," out/lurewatch-iocs.csv
 '
 
+test_expect_success 'an IDN domain is in the RPZ zone as its A-label' '
+	rcli XADD lw:hits "*" event_id idn-1 time 2026-11-20T09:00:00Z instance r1 queue_id QIDN \
+		sender x@idn.example rcpt_count 1 subject hi score 30 action reject rules LW_X \
+		indicators "[{\"type\":\"domain\",\"value\":\"郵件-驗證.example\"}]" >/dev/null &&
+	lw_ioc export -c a.conf >/dev/null &&
+	test_grep "^xn--[a-z0-9-]+\.example CNAME \.$" out/lurewatch.rpz &&
+	test_grep "^郵件-驗證.example$" out/lurewatch-domains.txt
+'
+
 test_expect_success 'a re-export with new messages updates objects, never duplicates them' '
 	cp out/lurewatch-stix.json first.json &&
 	hits_add --prefix b --count 4 --campaigns c1 --start 2026-11-22T08:00:00 &&
