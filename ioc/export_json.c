@@ -11,7 +11,8 @@
  *     indicator gets the same id in every export and at every agency, and
  *     a re-export updates objects instead of adding new ones.
  *
- *     STIX 2.1 bundle: the TLP 2.0 marking definition (the OASIS objects
+ *     STIX 2.1 bundle (one object per line, written object by object so
+ *     that no tree of the whole bundle is built): the TLP 2.0 marking definition (the OASIS objects
  *     and ids, extension-definition--60a3c5c5...), an identity for
  *     export_org_name, one indicator per indicator (pattern, valid_from =
  *     first seen, valid_until = last seen + export_valid_days,
@@ -501,8 +502,30 @@ static json_t *relationship(const char *type, const char *src, const char *dst, 
     return o;
 }
 
+/*
+ * A JSON array written object by object (one compact object per line), so
+ * that a bundle of 100,000 objects never exists as one jansson tree.
+ */
+struct sink {
+    GString *out;
+    guint n;
+};
+
+/* sink_add - serialize and release o */
+static void sink_add(struct sink *sk, json_t *o)
+{
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+    g_string_append(sk->out, sk->n++ ? ",\n" : "\n");
+    g_string_append(sk->out, text ? text : "{}");
+    free(text);
+    json_decref(o);
+}
+
+#define BUNDLE_HEAD "{\"type\": \"bundle\", \"id\": \""
+
 /* stix_indicator - indicator, sighting, observable and relationships of one aggregate */
-static void stix_indicator(json_t *objs, const struct lw_export_ioc *x, const char *identity,
+static void stix_indicator(struct sink *objs, const struct lw_export_ioc *x, const char *identity,
                            const struct lw_export_opts *opts)
 {
     char *id = indicator_id(x->ind), *pat = pattern_of(x->ind), *name, *sight_key, *sight_id;
@@ -529,7 +552,7 @@ static void stix_indicator(json_t *objs, const struct lw_export_ioc *x, const ch
     if (x->rules->len)
         json_object_set_new(o, "labels", str_array(x->rules));
     json_object_set_new(o, "confidence", json_integer(confidence(x)));
-    json_array_append_new(objs, o);
+    sink_add(objs, o);
 
     sight_key = g_strconcat("sighting:", identity, ":", id, NULL);
     sight_id = sid("sighting", sight_key);
@@ -539,18 +562,18 @@ static void stix_indicator(json_t *objs, const struct lw_export_ioc *x, const ch
     json_object_set_new(o, "last_seen", jtime(x->last));
     json_object_set_new(o, "sighting_of_ref", json_string(id));
     json_object_set_new(o, "where_sighted_refs", json_pack("[s]", identity));
-    json_array_append_new(objs, o);
+    sink_add(objs, o);
 
     if ((obs = sco(x->ind)) != NULL) {
-        json_array_append_new(objs, relationship("based-on", id, json_string_value(json_object_get(obs, "id")),
+        sink_add(objs, relationship("based-on", id, json_string_value(json_object_get(obs, "id")),
                                                  x->first, x->last, identity, opts->tlp));
-        json_array_append_new(objs, obs);
+        sink_add(objs, obs);
     }
     for (guint i = 0; i < x->malware->len; i++) {
         char *mk = g_strconcat("malware:", (char *) g_ptr_array_index(x->malware, i), NULL);
         char *mid = sid("malware", mk);
 
-        json_array_append_new(objs, relationship("indicates", id, mid, x->first, x->last, identity, opts->tlp));
+        sink_add(objs, relationship("indicates", id, mid, x->first, x->last, identity, opts->tlp));
         g_free(mk);
         g_free(mid);
     }
@@ -562,7 +585,7 @@ static void stix_indicator(json_t *objs, const struct lw_export_ioc *x, const ch
             continue;
         rid = indicator_id(r);
         if (strcmp(id, rid) < 0)    /* one relationship per pair */
-            json_array_append_new(objs, relationship("related-to", id, rid, x->first, x->last, identity,
+            sink_add(objs, relationship("related-to", id, rid, x->first, x->last, identity,
                                                      opts->tlp));
         g_free(rid);
     }
@@ -577,14 +600,15 @@ char *lw_export_stix(const struct lw_export_view *v)
 {
     const struct lw_export_opts *opts = v->opts;
     char *identity = identity_id(opts->org_name), *bkey, *bid;
-    json_t *objs = json_array(), *o;
+    struct sink sk = { g_string_new(NULL), 0 }, *objs = &sk;
+    json_t *o;
     gint64 epoch = 1767225600;      /* 2026-01-01: fixed creation time of the identity */
 
-    json_array_append_new(objs, tlp_marking(opts->tlp));
+    sink_add(objs, tlp_marking(opts->tlp));
     o = sdo("identity", identity, epoch, epoch, NULL, -1);
     json_object_set_new(o, "name", jstr(opts->org_name));
     json_object_set_new(o, "identity_class", json_string("organization"));
-    json_array_append_new(objs, o);
+    sink_add(objs, o);
     for (guint i = 0; i < v->iocs->len; i++) {
         struct lw_export_ioc *x = g_ptr_array_index(v->iocs, i);
 
@@ -603,22 +627,30 @@ char *lw_export_stix(const struct lw_export_view *v)
         json_object_set_new(o, "is_family", json_false());
         json_object_set_new(o, "first_seen", jtime(x->first));
         json_object_set_new(o, "last_seen", jtime(x->last));
-        json_array_append_new(objs, o);
+        sink_add(objs, o);
         g_free(mk);
         g_free(mid);
     }
     bkey = g_strdup_printf("bundle:%s:%" G_GINT64_FORMAT ":%u", opts->org_name, v->last, v->msgs->len);
     bid = sid("bundle", bkey);
-    o = json_pack("{s:s, s:s, s:o}", "type", "bundle", "id", bid, "objects", objs);
+    g_string_prepend(sk.out, "\", \"objects\": [");
+    g_string_prepend(sk.out, bid);
+    g_string_prepend(sk.out, BUNDLE_HEAD);
+    g_string_append(sk.out, "\n]}\n");
     g_free(bkey);
     g_free(bid);
     g_free(identity);
-    return dump(o, JSON_INDENT(1));
+    return g_string_free(sk.out, FALSE);
 }
 
 char *lw_export_stix_envelope(const char *bundle)
 {
-    json_t *b = json_loads(bundle, 0, NULL);
+    const char *objs = strstr(bundle, "\"objects\": [");
+    json_t *b;
+
+    if (g_str_has_prefix(bundle, BUNDLE_HEAD) && objs)      /* our own bundle: no parse needed */
+        return g_strconcat("{", objs, NULL);
+    b = json_loads(bundle, 0, NULL);
     json_t *env = json_pack("{s:O}", "objects", json_object_get(b, "objects") ? json_object_get(b, "objects")
                                                                             : json_array());
 
