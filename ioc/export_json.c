@@ -851,34 +851,38 @@ char *lw_export_misp_uuid(const char *org)
     return u;
 }
 
+/*
+ * lw_export_misp - the event, its attributes and objects written one by one
+ * (one per line), so that no tree of the whole event is built
+ */
 char *lw_export_misp(const struct lw_export_view *v)
 {
     const struct lw_export_opts *opts = v->opts;
     static const char *const distribution[] = { "3", "2", "1", "1", "0" };   /* by TLP */
     char *uuid = lw_export_misp_uuid(opts->org_name), *ok = g_strconcat("org:", opts->org_name, NULL);
-    char *org_uuid = lw_uuid5(LW_EXPORT_NAMESPACE, ok), *info, *ts, *date, *tlp;
+    char *org_uuid = lw_uuid5(LW_EXPORT_NAMESPACE, ok), *info, *ts, *date, *tlp, *head;
     GDateTime *dt = g_date_time_new_from_unix_utc(v->last ? v->last : 1767225600);
     GHashTable *rules = g_hash_table_new(g_str_hash, g_str_equal);
-    GPtrArray *rule_list;
-    json_t *ev = json_object(), *attrs = json_array(), *objects = json_array(), *tags = json_array();
-
     GHashTable *exported = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    json_t *a;
-    size_t ai;
+    struct sink sk = { g_string_new(NULL), 0 };
+    GPtrArray *rule_list;
+    json_t *ev = json_object(), *tags = json_array();
 
-    for (guint i = 0; i < v->iocs->len; i++) {
-        struct lw_export_ioc *x = g_ptr_array_index(v->iocs, i);
+    for (guint i = 0; i < v->iocs->len + v->malware->len; i++) {
+        struct lw_export_ioc *x = i < v->iocs->len ? g_ptr_array_index(v->iocs, i)
+                                                   : g_ptr_array_index(v->malware, i - v->iocs->len);
+        json_t *a = misp_ioc_attr(x);
 
-        json_array_append_new(attrs, misp_ioc_attr(x));
+        g_hash_table_add(exported, g_strdup(jget(a, "uuid")));
         for (guint j = 0; j < x->rules->len; j++)
             g_hash_table_add(rules, g_ptr_array_index(x->rules, j));
+        sink_add(&sk, a);
     }
-    for (guint i = 0; i < v->malware->len; i++)
-        json_array_append_new(attrs, misp_ioc_attr(g_ptr_array_index(v->malware, i)));
-    json_array_foreach(attrs, ai, a)
-        g_hash_table_add(exported, g_strdup(jget(a, "uuid")));
+    g_string_append(sk.out, "\n], \"Object\": [");
+    sk.n = 0;
     for (guint i = 0; i < v->msgs->len; i++)
-        json_array_append_new(objects, misp_email(g_ptr_array_index(v->msgs, i), opts, exported));
+        sink_add(&sk, misp_email(g_ptr_array_index(v->msgs, i), opts, exported));
+    g_string_append(sk.out, "\n]}}\n");
     g_hash_table_unref(exported);
     tlp = g_strconcat("tlp:", tlp2[opts->tlp].name, NULL);
     json_array_append_new(tags, tag(tlp));
@@ -903,8 +907,13 @@ char *lw_export_misp(const struct lw_export_view *v)
     json_object_set_new(ev, "timestamp", json_string(ts));
     json_object_set_new(ev, "Orgc", json_pack("{s:o, s:s}", "name", jstr(opts->org_name), "uuid", org_uuid));
     json_object_set_new(ev, "Tag", tags);
-    json_object_set_new(ev, "Attribute", attrs);
-    json_object_set_new(ev, "Object", objects);
+    head = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);    /* {...}: reopened for the arrays */
+    head[strlen(head) - 1] = '\0';
+    g_string_prepend(sk.out, ", \"Attribute\": [");
+    g_string_prepend(sk.out, head);
+    g_string_prepend(sk.out, "{\"Event\": ");
+    free(head);
+    json_decref(ev);
     g_ptr_array_unref(rule_list);
     g_hash_table_unref(rules);
     g_date_time_unref(dt);
@@ -915,7 +924,7 @@ char *lw_export_misp(const struct lw_export_view *v)
     g_free(ts);
     g_free(date);
     g_free(tlp);
-    return dump(json_pack("{s:o}", "Event", ev), JSON_INDENT(1));
+    return g_string_free(sk.out, FALSE);
 }
 
 /* ---- correlation input and the merged bundle ---- */
