@@ -68,6 +68,28 @@ static char *dump(json_t *o, size_t flags)
     return out;
 }
 
+/*
+ * A JSON array written object by object (one compact object per line), so
+ * that a bundle of 100,000 objects never exists as one jansson tree.
+ */
+struct sink {
+    GString *out;
+    guint n;
+};
+
+/* sink_add - serialize and release o */
+static void sink_add(struct sink *sk, json_t *o)
+{
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+    g_string_append(sk->out, sk->n++ ? ",\n" : "\n");
+    g_string_append(sk->out, text ? text : "{}");
+    free(text);
+    json_decref(o);
+}
+
+#define BUNDLE_HEAD "{\"type\": \"bundle\", \"id\": \""
+
 char *lw_uuid5(const char *ns, const char *name)
 {
     guint8 nsb[16], digest[20];
@@ -215,13 +237,26 @@ static int cmp_msg_id(gconstpointer a, gconstpointer b)
                   (*(const struct lw_export_msg *const *) b)->event_id);
 }
 
+/*
+ * lw_export_state_encode - the state file: a first line {"version":1,
+ * "released":{...}}, then one message per line (written and read line by
+ * line, so that a large state never exists as one jansson tree)
+ */
 char *lw_export_state_encode(const struct lw_export_state *st)
 {
-    json_t *o = json_object(), *msgs = json_array(), *rel = json_object();
+    json_t *rel = json_object();
     GPtrArray *list = g_ptr_array_new();
+    GString *out = g_string_new(NULL);
     GHashTableIter it;
     gpointer k, v;
+    char *line;
 
+    g_hash_table_iter_init(&it, st->released);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        json_object_set_new(rel, k, json_integer(*(gint64 *) v));
+    line = dump(json_pack("{s:i, s:o}", "version", 1, "released", rel), JSON_COMPACT | JSON_SORT_KEYS);
+    g_string_append(out, line);
+    g_free(line);
     g_hash_table_iter_init(&it, st->msgs);
     while (g_hash_table_iter_next(&it, &k, &v))
         g_ptr_array_add(list, v);
@@ -243,16 +278,12 @@ char *lw_export_state_encode(const struct lw_export_state *st)
         json_object_set_new(j, "rules", str_array(m->rules));
         json_object_set_new(j, "rcpts", str_array(m->rcpts));
         json_object_set_new(j, "indicators", indicators_json(m->indicators));
-        json_array_append_new(msgs, j);
+        line = dump(j, JSON_COMPACT);
+        g_string_append(out, line);
+        g_free(line);
     }
     g_ptr_array_unref(list);
-    g_hash_table_iter_init(&it, st->released);
-    while (g_hash_table_iter_next(&it, &k, &v))
-        json_object_set_new(rel, k, json_integer(*(gint64 *) v));
-    json_object_set_new(o, "version", json_integer(1));
-    json_object_set_new(o, "messages", msgs);
-    json_object_set_new(o, "released", rel);
-    return dump(o, JSON_COMPACT | JSON_SORT_KEYS);
+    return g_string_free(out, FALSE);
 }
 
 /* jget - a string member or "" */
@@ -308,22 +339,31 @@ static struct lw_export_msg *msg_decode(json_t *j)
     return m;
 }
 
-int lw_export_state_decode(struct lw_export_state *st, const char *text, struct lw_error *err)
+/* state_msg - add one message line of the state file; -1 when it is not JSON */
+static int state_msg(struct lw_export_state *st, const char *line, size_t len, struct lw_error *err)
 {
     json_error_t je;
-    json_t *o = json_loads(text, 0, &je), *x;
+    json_t *x = json_loadb(line, len, 0, &je);
+    struct lw_export_msg *m = x ? msg_decode(x) : NULL;
+
+    json_decref(x);
+    if (x == NULL)
+        return lw_error_set(err, "a message line is not JSON: %s", je.text);
+    if (m)
+        g_hash_table_replace(st->msgs, m->event_id, m);
+    return 0;
+}
+
+int lw_export_state_decode(struct lw_export_state *st, const char *text, struct lw_error *err)
+{
+    const char *nl = strchr(text, '\n'), *line;
+    json_error_t je;
+    json_t *o = json_loadb(text, nl ? (size_t) (nl - text) : strlen(text), 0, &je), *x;
     const char *k;
-    size_t i;
 
     if (!json_is_object(o) || json_integer_value(json_object_get(o, "version")) != 1) {
         json_decref(o);
         return lw_error_set(err, "not an export state (version 1): %s", je.text);
-    }
-    json_array_foreach(json_object_get(o, "messages"), i, x) {
-        struct lw_export_msg *m = msg_decode(x);
-
-        if (m)
-            g_hash_table_replace(st->msgs, m->event_id, m);
     }
     json_object_foreach(json_object_get(o, "released"), k, x) {
         gint64 *t = g_new(gint64, 1);
@@ -332,6 +372,14 @@ int lw_export_state_decode(struct lw_export_state *st, const char *text, struct 
         g_hash_table_replace(st->released, g_strdup(k), t);
     }
     json_decref(o);
+    for (line = nl ? nl + 1 : ""; *line; line = nl ? nl + 1 : line + strlen(line)) {
+        size_t len;
+
+        nl = strchr(line, '\n');
+        len = nl ? (size_t) (nl - line) : strlen(line);
+        if (len && state_msg(st, line, len, err) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -501,28 +549,6 @@ static json_t *relationship(const char *type, const char *src, const char *dst, 
     g_free(id);
     return o;
 }
-
-/*
- * A JSON array written object by object (one compact object per line), so
- * that a bundle of 100,000 objects never exists as one jansson tree.
- */
-struct sink {
-    GString *out;
-    guint n;
-};
-
-/* sink_add - serialize and release o */
-static void sink_add(struct sink *sk, json_t *o)
-{
-    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-
-    g_string_append(sk->out, sk->n++ ? ",\n" : "\n");
-    g_string_append(sk->out, text ? text : "{}");
-    free(text);
-    json_decref(o);
-}
-
-#define BUNDLE_HEAD "{\"type\": \"bundle\", \"id\": \""
 
 /* stix_indicator - indicator, sighting, observable and relationships of one aggregate */
 static void stix_indicator(struct sink *objs, const struct lw_export_ioc *x, const char *identity,

@@ -182,8 +182,8 @@ test_expect_success 'export_min_score, export_tlp and export_formats are honoure
 	test_grep "94868c89-83c2-464b-929b-a1a8aa3c8487" out-b/lurewatch-stix.json &&
 	test_grep "TLP:CLEAR" out-b/lurewatch-stix.json &&
 	"$PYTHON" -c "import json,sys
-s=json.load(open(\"out-b/.export-state.json\"))
-low=[m for m in s[\"messages\"] if m[\"score\"]<13]
+msgs=[json.loads(l) for l in open(\"out-b/.export-state.json\").read().splitlines()[1:]]
+low=[m for m in msgs if m[\"score\"]<13]
 assert low
 import csv
 n=[r for r in csv.DictReader(open(\"out-b/lurewatch-iocs.csv\")) if float(r[\"max_score\"])<13]
