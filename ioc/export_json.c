@@ -360,6 +360,7 @@ int lw_export_state_decode(struct lw_export_state *st, const char *text, struct 
     json_error_t je;
     json_t *o = json_loadb(text, nl ? (size_t) (nl - text) : strlen(text), 0, &je), *x;
     const char *k;
+    size_t i;
 
     if (!json_is_object(o) || json_integer_value(json_object_get(o, "version")) != 1) {
         json_decref(o);
@@ -370,6 +371,12 @@ int lw_export_state_decode(struct lw_export_state *st, const char *text, struct 
 
         *t = json_integer_value(x);
         g_hash_table_replace(st->released, g_strdup(k), t);
+    }
+    json_array_foreach(json_object_get(o, "messages"), i, x) {     /* the first, one-object form */
+        struct lw_export_msg *m = msg_decode(x);
+
+        if (m)
+            g_hash_table_replace(st->msgs, m->event_id, m);
     }
     json_decref(o);
     for (line = nl ? nl + 1 : ""; *line; line = nl ? nl + 1 : line + strlen(line)) {
