@@ -51,6 +51,7 @@ static const char *const header_choices[] = { "always", "scored", "never", NULL 
 static const char *const level_choices[] = { "error", "warning", "info", "debug", NULL };
 static const char *const language_choices[] = { "zh-TW", "en", "both", NULL };
 static const char *const bool_choices[] = { "no", "yes", NULL };
+static const char *const tlp_choices[] = { "clear", "green", "amber", "amber+strict", "red", NULL };
 
 #define OFF(f) offsetof(struct lw_config, f)
 #define BIG 1e18
@@ -201,6 +202,52 @@ static const struct key keys[] = {
       "seconds Redis remembers a published event id, so a replayed spool entry is never doubled" },
     { "spool_dir", K_STRING, OFF(spool_dir), "/var/spool/lurewatch", 0, 0, NULL,
       "directory of the hits spool used while Redis is unreachable" },
+    /* IOC export (ioc/export.c) */
+    { "export_dir", K_STRING, OFF(export_dir), "/var/lib/lurewatch/export", 0, 0, NULL,
+      "directory where lurewatch-ioc export writes its outputs and its state file (.export-state.json)" },
+    { "export_formats", K_STRING, OFF(export_formats), "stix,misp,csv,postfix,domains,rpz,hashes", 0, 0, NULL,
+      "outputs written by lurewatch-ioc export, comma separated: stix (lurewatch-stix.json), misp"
+      " (lurewatch-misp.json), csv (lurewatch-iocs.csv), postfix (lurewatch-senders.access), domains"
+      " (lurewatch-domains.txt), rpz (lurewatch.rpz), hashes (lurewatch-hashes.txt)" },
+    { "export_org_name", K_STRING, OFF(export_org_name), "", 0, 0, NULL,
+      "organization named as the producer of exported indicators (STIX identity, MISP Orgc); empty: the host name" },
+    { "export_tlp", K_ENUM, OFF(export_tlp), "amber", 0, 0, tlp_choices,
+      "TLP 2.0 marking of exports: clear, green, amber, amber+strict or red" },
+    { "export_min_score", K_DOUBLE, OFF(export_min_score), "5", 0, 1000, NULL,
+      "messages scored below this are not exported" },
+    { "export_allowlist", K_STRING, OFF(export_allowlist), "", 0, 0, NULL,
+      "the organization's own domains (comma separated; subdomains included, *.gov.tw is the same as gov.tw):"
+      " never exported as malicious" },
+    { "export_hash_recipients", K_ENUM, OFF(export_hash_recipients), "yes", 0, 0, bool_choices,
+      "when the hits stream carries recipients (hits_recipients = yes), export them only as SHA-256 hashes" },
+    { "export_group", K_STRING, OFF(export_group), "export", 0, 0, NULL,
+      "Redis consumer group of the exporters on the hits stream" },
+    { "export_consumer", K_STRING, OFF(export_consumer), "", 0, 0, NULL,
+      "consumer name of this exporter in the group (keep it stable across runs); empty: instance_name or the host name" },
+    { "export_claim_idle", K_INT, OFF(export_claim_idle), "3600", 0, 100000000, NULL,
+      "seconds after which entries another exporter read but never acknowledged are taken over (XAUTOCLAIM)" },
+    { "export_lock_ttl", K_INT, OFF(export_lock_ttl), "900", 1, 86400, NULL,
+      "seconds the exporters' lock (SET NX PX) lives if an exporter dies holding it" },
+    { "export_batch", K_INT, OFF(export_batch), "1000", 1, 1000000, NULL,
+      "hits stream entries read per request" },
+    { "export_valid_days", K_INT, OFF(export_valid_days), "30", 1, 3650, NULL,
+      "days an exported indicator stays valid after it was last seen (STIX valid_until)" },
+    { "export_retention_days", K_INT, OFF(export_retention_days), "90", 1, 3650, NULL,
+      "days a message stays in the export state (and its indicators in the outputs) after it was seen" },
+    { "export_rpz_zone", K_STRING, OFF(export_rpz_zone), "rpz.lurewatch.", 0, 0, NULL,
+      "origin of the DNS RPZ zone written by the rpz format" },
+    { "export_taxii_url", K_STRING, OFF(export_taxii_url), "", 0, 0, NULL,
+      "TAXII 2.1 collection objects URL (https://.../collections/ID/objects/) the STIX objects are pushed to; empty: no push" },
+    { "export_taxii_key_file", K_STRING, OFF(export_taxii_key_file), "", 0, 0, NULL,
+      "file holding the TAXII API key (sent as Authorization: Bearer KEY)" },
+    { "export_misp_url", K_STRING, OFF(export_misp_url), "", 0, 0, NULL,
+      "MISP base URL (https://misp.example) the event is pushed to through /events; empty: no push" },
+    { "export_misp_key_file", K_STRING, OFF(export_misp_key_file), "", 0, 0, NULL,
+      "file holding the MISP automation key (sent as Authorization: KEY)" },
+    { "export_ca_file", K_STRING, OFF(export_ca_file), "", 0, 0, NULL,
+      "CA certificates (PEM) trusted for pushes; empty: the system store. TLS verification is always on" },
+    { "export_push_timeout", K_INT, OFF(export_push_timeout), "60", 1, 3600, NULL,
+      "seconds one push may take" },
     /* testing */
     { "fault_inject_header", K_STRING, OFF(fault_inject_header), "", 0, 0, NULL,
       "testing only: a message carrying this header makes the scan fail internally" },

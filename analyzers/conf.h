@@ -98,6 +98,29 @@ struct lw_config {
     long long hits_dedupe_ttl;
     char *spool_dir;
 
+    /* IOC export (ioc/export.c, lurewatch-ioc export) */
+    char *export_dir;
+    char *export_formats;
+    char *export_org_name;
+    int export_tlp;             /* enum lw_export_tlp (ioc/export.h) */
+    double export_min_score;
+    char *export_allowlist;
+    int export_hash_recipients; /* 0 no, 1 yes */
+    char *export_group;
+    char *export_consumer;
+    long long export_claim_idle;
+    long long export_lock_ttl;
+    long long export_batch;
+    long long export_valid_days;
+    long long export_retention_days;
+    char *export_rpz_zone;
+    char *export_taxii_url;
+    char *export_taxii_key_file;
+    char *export_misp_url;
+    char *export_misp_key_file;
+    char *export_ca_file;
+    long long export_push_timeout;
+
     /* testing */
     char *fault_inject_header;
 

@@ -4,6 +4,8 @@
  * SYNOPSIS
  *     lurewatch-ioc [-c CONF] [-o key=value]... load [--check] [FEED|DIR...]
  *     lurewatch-ioc [-c CONF] [-o key=value]... match [-f FEED|DIR]... [-t TYPE] VALUE...
+ *     lurewatch-ioc export [-c CONF] [-o key=value]...      (see ioc/export_cmd.c)
+ *     lurewatch-ioc correlate [-w OUT] FILES...             (see ioc/export_cmd.c)
  *
  * DESCRIPTION
  *     load reads the feeds the way the milter does (ioc/feed.c) and prints,
@@ -28,6 +30,7 @@
  *     was rejected or unsupported). match: 0 if some VALUE matched, 1 if
  *     none did. 2 for usage and configuration errors.
  */
+#include "export_cmd.h"
 #include "config.h"
 
 #include <stdio.h>
@@ -247,10 +250,15 @@ int main(int argc, char **argv)
     struct lw_error err;
     int rc = 2;
 
+    /* export and correlate parse their own options (ioc/export_cmd.c) */
+    if (argc >= 2 && strcmp(argv[1], "export") == 0)
+        return lw_ioc_cmd_export(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "correlate") == 0)
+        return lw_ioc_cmd_correlate(argc - 1, argv + 1);
     if (parse_options(&argc, &argv, &opt) < 0)
         return 2;
     if (opt.args == NULL || (strcmp(opt.args[0], "load") != 0 && strcmp(opt.args[0], "match") != 0)) {
-        fprintf(stderr, "lurewatch-ioc: give a command: load or match (see --help)\n");
+        fprintf(stderr, "lurewatch-ioc: give a command: load, match, export or correlate (see --help)\n");
     } else if ((cfg = lw_config_setup(opt.config, opt.overrides, &err)) == NULL) {
         fprintf(stderr, "lurewatch-ioc: %s\n", err.text);
     } else {

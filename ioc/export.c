@@ -1,0 +1,593 @@
+/*
+ * export.c - the export state (messages by event id) and the indicator view built from it
+ *
+ * NAME
+ *     lw_export_state, lw_export_view - what lurewatch-ioc export keeps and writes
+ *
+ * DESCRIPTION
+ *     The exporter keeps every exported message, keyed by its event id, in
+ *     a state (lw_export_state). Applying a hits-stream entry is idempotent:
+ *     the same event id twice stores one message. A release entry (field
+ *     type = release, with released_event_id, or queue_id [and instance];
+ *     lurewatch-report release writes the latter) removes the
+ *     message and is remembered, so a hit delivered after its release (a
+ *     claimed entry, a re-read after a crash) stays out.
+ *
+ *     lw_export_view_new() turns a state into what every output shows:
+ *     messages scored at least export_min_score, and one aggregate per
+ *     indicator (first/last seen, message count, recipients, rule ids,
+ *     malware names of the same messages, related indicators), without
+ *     indicators on the allowlist (export_allowlist: the organization's own
+ *     domains and their subdomains, checked on domains, URL hosts, sender
+ *     addresses and domains, message-id domains). Everything is sorted, so
+ *     the same state gives byte-identical outputs whatever the order in
+ *     which the entries arrived.
+ *
+ *     lw_write_atomic() writes an output: PATH.tmp, fsync, rename, fsync
+ *     of the directory.
+ *
+ * LIMITS
+ *     related indicators are capped at 20 per indicator.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "export.h"
+
+#define MAX_RELATED 20
+
+static void free_ind(gpointer p)
+{
+    lw_indicator_free(p);
+}
+
+void lw_export_msg_free(struct lw_export_msg *m)
+{
+    if (m == NULL)
+        return;
+    g_free(m->event_id);
+    g_free(m->time);
+    g_free(m->instance);
+    g_free(m->queue_id);
+    g_free(m->message_id);
+    g_free(m->sender);
+    g_free(m->subject);
+    g_free(m->action);
+    g_ptr_array_unref(m->rules);
+    g_ptr_array_unref(m->indicators);
+    g_ptr_array_unref(m->rcpts);
+    g_free(m);
+}
+
+static void msg_free_cb(gpointer p)
+{
+    lw_export_msg_free(p);
+}
+
+struct lw_export_state *lw_export_state_new(void)
+{
+    struct lw_export_state *st = g_new0(struct lw_export_state, 1);
+
+    st->msgs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, msg_free_cb);
+    st->released = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    return st;
+}
+
+void lw_export_state_free(struct lw_export_state *st)
+{
+    if (st == NULL)
+        return;
+    g_hash_table_unref(st->msgs);
+    g_hash_table_unref(st->released);
+    g_free(st);
+}
+
+/* field - the value of name in a (name, value, ...) list, or NULL */
+static const char *field(const GPtrArray *f, const char *name)
+{
+    for (guint i = 0; i + 1 < f->len; i += 2)
+        if (strcmp(g_ptr_array_index(f, i), name) == 0)
+            return g_ptr_array_index(f, i + 1);
+    return NULL;
+}
+
+/* parse_time - ISO 8601 to Unix seconds; -1 when unreadable */
+static gint64 parse_time(const char *s)
+{
+    GTimeZone *utc = g_time_zone_new_utc();
+    GDateTime *dt = s ? g_date_time_new_from_iso8601(s, utc) : NULL;
+    gint64 t = dt ? g_date_time_to_unix(dt) : -1;
+
+    if (dt)
+        g_date_time_unref(dt);
+    g_time_zone_unref(utc);
+    return t;
+}
+
+/* split_list - comma separated, trimmed, non-empty items as a new array of char * */
+static GPtrArray *split_list(const char *s)
+{
+    GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+    char **v = g_strsplit(s ? s : "", ",", -1);
+
+    for (int i = 0; v[i]; i++) {
+        char *item = g_strstrip(v[i]);
+
+        if (*item)
+            g_ptr_array_add(a, g_utf8_make_valid(item, -1));
+    }
+    g_strfreev(v);
+    return a;
+}
+
+static char *dup_valid(const char *s)
+{
+    return g_utf8_make_valid(s ? s : "", -1);
+}
+
+/* release_mark - remember a release under key (Unix seconds) */
+static void release_mark(struct lw_export_state *st, const char *kind, const char *id, gint64 when)
+{
+    gint64 *t = g_new(gint64, 1);
+
+    *t = when;
+    g_hash_table_replace(st->released, g_strconcat(kind, id, NULL), t);
+}
+
+/* apply_release - drop the released message(s) and remember the release */
+static int apply_release(struct lw_export_state *st, const GPtrArray *f, struct lw_error *err)
+{
+    /* A release entry's own event_id only makes its stream entry unique;
+     * the released message is released_event_id, or queue_id + instance. */
+    const char *ev = field(f, "released_event_id"), *qid = field(f, "queue_id"), *inst = field(f, "instance");
+    gint64 when = parse_time(field(f, "time"));
+    GHashTableIter it;
+    gpointer k, v;
+
+    if (when < 0)
+        when = g_get_real_time() / G_USEC_PER_SEC;
+    if (ev && *ev) {
+        g_hash_table_remove(st->msgs, ev);
+        release_mark(st, "e:", ev, when);
+        return 0;
+    }
+    if (!qid || !*qid)
+        return lw_error_set(err, "release entry without event_id or queue_id");
+    g_hash_table_iter_init(&it, st->msgs);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const struct lw_export_msg *m = v;
+
+        if (strcmp(m->queue_id, qid) == 0 && (!inst || !*inst || strcmp(m->instance, inst) == 0))
+            g_hash_table_iter_remove(&it);
+    }
+    release_mark(st, "q:", qid, when);
+    return 0;
+}
+
+/* is_released - was a release seen for m (by event id or queue id)? */
+static int is_released(const struct lw_export_state *st, const struct lw_export_msg *m)
+{
+    char *ek = g_strconcat("e:", m->event_id, NULL), *qk = g_strconcat("q:", m->queue_id, NULL);
+    int r = g_hash_table_contains(st->released, ek) || (*m->queue_id && g_hash_table_contains(st->released, qk));
+
+    g_free(ek);
+    g_free(qk);
+    return r;
+}
+
+/* msg_from_fields - a message from a hits entry; NULL and err if malformed */
+static struct lw_export_msg *msg_from_fields(const GPtrArray *f, struct lw_error *err)
+{
+    const char *ev = field(f, "event_id"), *inds = field(f, "indicators");
+    struct lw_export_msg *m;
+
+    if (!ev || !*ev) {
+        lw_error_set(err, "hits entry without event_id");
+        return NULL;
+    }
+    m = g_new0(struct lw_export_msg, 1);
+    m->event_id = dup_valid(ev);
+    m->time = dup_valid(field(f, "time"));
+    m->when = parse_time(m->time);
+    m->instance = dup_valid(field(f, "instance"));
+    m->queue_id = dup_valid(field(f, "queue_id"));
+    m->message_id = dup_valid(field(f, "message_id"));
+    m->sender = dup_valid(field(f, "sender"));
+    m->subject = dup_valid(field(f, "subject"));
+    m->action = dup_valid(field(f, "action"));
+    m->rcpt_count = g_ascii_strtoll(field(f, "rcpt_count") ? field(f, "rcpt_count") : "0", NULL, 10);
+    m->score = g_ascii_strtod(field(f, "score") ? field(f, "score") : "0", NULL);
+    m->rules = split_list(field(f, "rules"));
+    m->rcpts = split_list(field(f, "rcpts"));
+    m->indicators = g_ptr_array_new_with_free_func(free_ind);
+    if (m->when < 0) {
+        lw_error_set(err, "hits entry %s: bad time \"%s\"", m->event_id, m->time);
+        lw_export_msg_free(m);
+        return NULL;
+    }
+    if (inds && lw_export_indicators_parse(inds, m->indicators, err) < 0) {
+        lw_export_msg_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+int lw_export_state_apply(struct lw_export_state *st, const GPtrArray *fields, struct lw_error *err)
+{
+    const char *type = field(fields, "type");
+    struct lw_export_msg *m;
+
+    if (type && strcmp(type, "release") == 0)
+        return apply_release(st, fields, err);
+    if (type && *type && strcmp(type, "hit") != 0)
+        return 0;               /* a kind of entry we do not export */
+    if ((m = msg_from_fields(fields, err)) == NULL)
+        return -1;
+    if (is_released(st, m)) {
+        lw_export_msg_free(m);
+        return 0;
+    }
+    g_hash_table_replace(st->msgs, m->event_id, m);
+    return 0;
+}
+
+void lw_export_state_expire(struct lw_export_state *st, gint64 cutoff)
+{
+    GHashTableIter it;
+    gpointer k, v;
+
+    g_hash_table_iter_init(&it, st->msgs);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        if (((struct lw_export_msg *) v)->when < cutoff)
+            g_hash_table_iter_remove(&it);
+    g_hash_table_iter_init(&it, st->released);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        if (*(gint64 *) v < cutoff)
+            g_hash_table_iter_remove(&it);
+}
+
+/* ---- options ---- */
+
+static const unsigned format_bits[] = {
+    LW_EXPORT_STIX, LW_EXPORT_MISP, LW_EXPORT_CSV, LW_EXPORT_POSTFIX,
+    LW_EXPORT_DOMAINS, LW_EXPORT_RPZ, LW_EXPORT_HASHES,
+};
+static const char *const format_names[] = { "stix", "misp", "csv", "postfix", "domains", "rpz", "hashes" };
+
+int lw_export_opts_init(struct lw_export_opts *o, const struct lw_config *cfg, struct lw_error *err)
+{
+    GPtrArray *fmts = split_list(cfg->export_formats), *allow = split_list(cfg->export_allowlist);
+    int rc = 0;
+
+    /* The organization's own domains are never exported as malicious. */
+    for (int i = 0; cfg->protected_domains && cfg->protected_domains[i]; i++)
+        g_ptr_array_add(allow, g_strdup(cfg->protected_domains[i]));
+
+    memset(o, 0, sizeof(*o));
+    for (guint i = 0; i < fmts->len && rc == 0; i++) {
+        guint j;
+
+        for (j = 0; j < G_N_ELEMENTS(format_names); j++)
+            if (g_ascii_strcasecmp(g_ptr_array_index(fmts, i), format_names[j]) == 0)
+                break;
+        if (j == G_N_ELEMENTS(format_names))
+            rc = lw_error_set(err, "export_formats: unknown format \"%s\" (stix, misp, csv, postfix,"
+                              " domains, rpz, hashes)", (char *) g_ptr_array_index(fmts, i));
+        else
+            o->formats |= format_bits[j];
+    }
+    o->org_name = g_strdup(*cfg->export_org_name ? cfg->export_org_name : g_get_host_name());
+    o->tlp = cfg->export_tlp;
+    o->min_score = cfg->export_min_score;
+    o->hash_recipients = cfg->export_hash_recipients;
+    o->valid_days = cfg->export_valid_days;
+    o->rpz_zone = g_strdup(cfg->export_rpz_zone);
+    o->allowlist = g_new0(char *, allow->len + 1);
+    for (guint i = 0; i < allow->len; i++) {
+        const char *d = g_ptr_array_index(allow, i);
+
+        d += g_str_has_prefix(d, "*.") ? 2 : *d == '.';    /* "*.gov.tw", ".gov.tw": subdomains are always in */
+        o->allowlist[i] = g_ascii_strdown(d, -1);
+    }
+    g_ptr_array_unref(fmts);
+    g_ptr_array_unref(allow);
+    if (rc < 0)
+        lw_export_opts_clear(o);
+    return rc;
+}
+
+void lw_export_opts_clear(struct lw_export_opts *o)
+{
+    g_free(o->org_name);
+    g_free(o->rpz_zone);
+    g_strfreev(o->allowlist);
+    memset(o, 0, sizeof(*o));
+}
+
+char *lw_ioc_host(const struct lw_indicator *ind)
+{
+    const char *v = ind->value, *s, *e;
+
+    switch (ind->type) {
+    case LW_IOC_DOMAIN:
+    case LW_IOC_SENDER_DOMAIN:
+    case LW_IOC_MSGID_DOMAIN:
+        return g_ascii_strdown(v, -1);
+    case LW_IOC_EMAIL:
+        s = strrchr(v, '@');
+        return s ? g_ascii_strdown(s + 1, -1) : NULL;
+    case LW_IOC_URL:
+        s = strstr(v, "://");
+        s = s ? s + 3 : v;
+        e = s + strcspn(s, "/?#");
+        for (const char *at = s; at < e; at++)      /* user info */
+            if (*at == '@')
+                s = at + 1;
+        if (*s == '[')
+            return NULL;
+        for (const char *c = s; c < e; c++)
+            if (*c == ':')
+                e = c;
+        return g_ascii_strdown(s, e - s);
+    default:
+        return NULL;
+    }
+}
+
+int lw_export_allowed(const struct lw_export_opts *o, const struct lw_indicator *ind)
+{
+    char *host = lw_ioc_host(ind);
+    int ok = 1;
+
+    if (host == NULL)
+        return 1;
+    if (*host && host[strlen(host) - 1] == '.')
+        host[strlen(host) - 1] = '\0';
+    for (int i = 0; ok && o->allowlist[i]; i++) {
+        size_t hl = strlen(host), al = strlen(o->allowlist[i]);
+
+        if (hl == al ? strcmp(host, o->allowlist[i]) == 0
+            : hl > al && host[hl - al - 1] == '.' && strcmp(host + hl - al, o->allowlist[i]) == 0)
+            ok = 0;
+    }
+    g_free(host);
+    return ok;
+}
+
+/* sane - can ind be written in every format (hashes: hex of their length)? */
+static int sane(const struct lw_indicator *ind)
+{
+    size_t want = ind->type == LW_IOC_SHA256 ? 64 : ind->type == LW_IOC_SHA1 ? 40 : ind->type == LW_IOC_MD5 ? 32 : 0;
+
+    if (!*ind->value)
+        return 0;
+    return want == 0 || (strlen(ind->value) == want && strspn(ind->value, "0123456789abcdefABCDEF") == want);
+}
+
+/* ---- the view ---- */
+
+static void ioc_free(gpointer p)
+{
+    struct lw_export_ioc *x = p;
+
+    g_ptr_array_unref(x->rules);
+    g_ptr_array_unref(x->malware);
+    g_ptr_array_unref(x->related);
+    g_ptr_array_unref(x->msgs);
+    g_free(x);
+}
+
+static int cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static int ind_cmp(const struct lw_indicator *a, const struct lw_indicator *b)
+{
+    return a->type != b->type ? (a->type < b->type ? -1 : 1) : strcmp(a->value, b->value);
+}
+
+static int cmp_ind(gconstpointer a, gconstpointer b)
+{
+    return ind_cmp(*(const struct lw_indicator *const *) a, *(const struct lw_indicator *const *) b);
+}
+
+static int cmp_ioc(gconstpointer a, gconstpointer b)
+{
+    return ind_cmp((*(struct lw_export_ioc *const *) a)->ind, (*(struct lw_export_ioc *const *) b)->ind);
+}
+
+static int cmp_msg(gconstpointer a, gconstpointer b)
+{
+    const struct lw_export_msg *x = *(const struct lw_export_msg *const *) a;
+    const struct lw_export_msg *y = *(const struct lw_export_msg *const *) b;
+
+    return x->when != y->when ? (x->when < y->when ? -1 : 1) : strcmp(x->event_id, y->event_id);
+}
+
+/* add_unique - append p unless an equal element is there (linear: lists are short) */
+static void add_unique(GPtrArray *a, gpointer p, GCompareFunc eq)
+{
+    for (guint i = 0; i < a->len; i++)
+        if (eq(&a->pdata[i], &p) == 0)
+            return;
+    g_ptr_array_add(a, p);
+}
+
+static guint ind_hash(gconstpointer p)
+{
+    const struct lw_indicator *i = p;
+
+    return g_str_hash(i->value) * 31 + i->type;
+}
+
+static gboolean ind_equal(gconstpointer a, gconstpointer b)
+{
+    return lw_indicator_equal(a, b);
+}
+
+/* ioc_add - count message m for indicator ind */
+static void ioc_add(GHashTable *by_ind, const struct lw_indicator *ind, const struct lw_export_msg *m,
+                    const struct lw_export_opts *o)
+{
+    struct lw_export_ioc *x = g_hash_table_lookup(by_ind, ind);
+
+    if (x == NULL) {
+        x = g_new0(struct lw_export_ioc, 1);
+        x->ind = ind;
+        x->first = x->last = m->when;
+        x->rules = g_ptr_array_new();
+        x->malware = g_ptr_array_new();
+        x->related = g_ptr_array_new();
+        x->msgs = g_ptr_array_new();
+        g_hash_table_insert(by_ind, (gpointer) ind, x);
+    }
+    x->first = MIN(x->first, m->when);
+    x->last = MAX(x->last, m->when);
+    x->count++;
+    x->rcpts += m->rcpt_count;
+    x->max_score = MAX(x->max_score, m->score);
+    g_ptr_array_add(x->msgs, (gpointer) m);
+    for (guint i = 0; i < m->rules->len; i++)
+        add_unique(x->rules, g_ptr_array_index(m->rules, i), cmp_str);
+    for (guint i = 0; i < m->indicators->len; i++) {
+        const struct lw_indicator *other = g_ptr_array_index(m->indicators, i);
+
+        if (other->type == LW_IOC_MALWARE)
+            add_unique(x->malware, other->value, cmp_str);
+        else if (!lw_indicator_equal(other, ind) && sane(other) && lw_export_allowed(o, other)
+                 && x->related->len < MAX_RELATED)
+            add_unique(x->related, (gpointer) other, cmp_ind);
+    }
+}
+
+struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, const struct lw_export_opts *o)
+{
+    struct lw_export_view *v = g_new0(struct lw_export_view, 1);
+    GHashTable *by_ind = g_hash_table_new(ind_hash, ind_equal);
+    GHashTableIter it;
+    gpointer k, val;
+
+    v->opts = o;
+    v->msgs = g_ptr_array_new();
+    v->iocs = g_ptr_array_new_with_free_func(ioc_free);
+    v->malware = g_ptr_array_new_with_free_func(ioc_free);
+    g_hash_table_iter_init(&it, st->msgs);
+    while (g_hash_table_iter_next(&it, &k, &val)) {
+        const struct lw_export_msg *m = val;
+
+        if (m->score >= o->min_score)
+            g_ptr_array_add(v->msgs, val);
+    }
+    g_ptr_array_sort(v->msgs, cmp_msg);    /* first/last and the message lists come out in order */
+    for (guint i = 0; i < v->msgs->len; i++) {
+        const struct lw_export_msg *m = g_ptr_array_index(v->msgs, i);
+
+        v->last = MAX(v->last, m->when);
+        for (guint j = 0; j < m->indicators->len; j++) {
+            const struct lw_indicator *ind = g_ptr_array_index(m->indicators, j);
+
+            if (sane(ind) && lw_export_allowed(o, ind))
+                ioc_add(by_ind, ind, m, o);
+        }
+    }
+    g_hash_table_iter_init(&it, by_ind);
+    while (g_hash_table_iter_next(&it, &k, &val)) {
+        struct lw_export_ioc *x = val;
+
+        g_ptr_array_sort(x->rules, cmp_str);
+        g_ptr_array_sort(x->malware, cmp_str);
+        g_ptr_array_sort(x->related, cmp_ind);
+        g_ptr_array_add(x->ind->type == LW_IOC_MALWARE ? v->malware : v->iocs, x);
+    }
+    v->index = by_ind;
+    for (guint i = 0; i < v->iocs->len; i++) {     /* related: only indicators exported themselves */
+        struct lw_export_ioc *x = g_ptr_array_index(v->iocs, i);
+
+        for (guint j = x->related->len; j-- > 0;)
+            if (!g_hash_table_contains(by_ind, g_ptr_array_index(x->related, j)))
+                g_ptr_array_remove_index(x->related, j);
+    }
+    g_ptr_array_sort(v->iocs, cmp_ioc);
+    g_ptr_array_sort(v->malware, cmp_ioc);
+    return v;
+}
+
+void lw_export_view_free(struct lw_export_view *v)
+{
+    if (v == NULL)
+        return;
+    g_ptr_array_unref(v->iocs);
+    g_ptr_array_unref(v->malware);
+    g_ptr_array_unref(v->msgs);
+    g_hash_table_unref(v->index);
+    g_free(v);
+}
+
+
+GPtrArray *lw_hash_keys(GHashTable *h)
+{
+    GPtrArray *a = g_ptr_array_sized_new(g_hash_table_size(h));
+    GHashTableIter it;
+    gpointer k;
+
+    g_hash_table_iter_init(&it, h);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        g_ptr_array_add(a, k);
+    return a;
+}
+
+/* ---- atomic files ---- */
+
+/* fsync_dir - make a rename in dir durable */
+static int fsync_dir(const char *path, struct lw_error *err)
+{
+    char *dir = g_path_get_dirname(path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+    if (fd < 0 || fsync(fd) < 0)
+        rc = lw_error_set(err, "fsync %s: %s", dir, g_strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    g_free(dir);
+    return rc;
+}
+
+int lw_write_atomic(const char *path, const char *data, size_t len, struct lw_error *err)
+{
+    char *tmp = g_strconcat(path, ".tmp", NULL);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640), rc = -1;
+    size_t done = 0;
+
+    if (fd < 0) {
+        lw_error_set(err, "%s: %s", tmp, g_strerror(errno));
+        g_free(tmp);
+        return -1;
+    }
+    while (done < len) {
+        ssize_t n = write(fd, data + done, len - done);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += (size_t) n;
+    }
+    if (done < len || fsync(fd) < 0) {
+        lw_error_set(err, "write %s: %s", tmp, g_strerror(errno));
+        close(fd);
+    } else if (close(fd) < 0)
+        lw_error_set(err, "close %s: %s", tmp, g_strerror(errno));
+    else if (rename(tmp, path) < 0)
+        lw_error_set(err, "rename %s: %s", tmp, g_strerror(errno));
+    else
+        rc = fsync_dir(path, err);
+    if (rc < 0)
+        unlink(tmp);
+    g_free(tmp);
+    return rc;
+}

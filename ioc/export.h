@@ -1,0 +1,140 @@
+/* export.h - IOC export: the state of exported messages, the indicator view, the writers */
+#ifndef LW_EXPORT_H
+#define LW_EXPORT_H
+
+#include <glib.h>
+#include "conf.h"
+#include "error.h"
+#include "indicator.h"
+
+enum lw_export_tlp { LW_TLP_CLEAR, LW_TLP_GREEN, LW_TLP_AMBER, LW_TLP_AMBER_STRICT, LW_TLP_RED };
+
+/* Output formats (bits of lw_export_opts.formats). */
+enum {
+    LW_EXPORT_STIX = 1 << 0,
+    LW_EXPORT_MISP = 1 << 1,
+    LW_EXPORT_CSV = 1 << 2,
+    LW_EXPORT_POSTFIX = 1 << 3,
+    LW_EXPORT_DOMAINS = 1 << 4,
+    LW_EXPORT_RPZ = 1 << 5,
+    LW_EXPORT_HASHES = 1 << 6,
+};
+
+/* The fixed namespace of lurewatch's UUIDv5 object ids. Never change it. */
+#define LW_EXPORT_NAMESPACE "0dc0b310-3f33-41b3-86d0-91def1e9ef4e"
+
+/* One scored message of the hits stream, as the export state keeps it. All owned. */
+struct lw_export_msg {
+    char *event_id;
+    char *time;                 /* ISO 8601 UTC as in the stream */
+    gint64 when;                /* the same, Unix seconds */
+    char *instance, *queue_id, *message_id, *sender, *subject;
+    long long rcpt_count;
+    double score;
+    char *action;
+    GPtrArray *rules;           /* of char * */
+    GPtrArray *indicators;      /* of struct lw_indicator * */
+    GPtrArray *rcpts;           /* of char *; empty unless hits_recipients = yes */
+};
+
+/*
+ * The durable state: every message still exported, by event id, and the
+ * release signals seen ("e:EVENT_ID" or "q:QUEUE_ID" -> Unix seconds).
+ * Outputs are rebuilt from it on every run, so applying an entry twice
+ * changes nothing.
+ */
+struct lw_export_state {
+    GHashTable *msgs;           /* event_id -> struct lw_export_msg * (owned) */
+    GHashTable *released;       /* key -> gint64 * (owned) */
+};
+
+/* Options that shape the outputs (from the configuration, plus "now"). */
+struct lw_export_opts {
+    unsigned formats;
+    char *org_name;
+    int tlp;                    /* enum lw_export_tlp */
+    double min_score;
+    char **allowlist;           /* lower case domains */
+    int hash_recipients;
+    long long valid_days;
+    char *rpz_zone;
+};
+
+/* One indicator aggregated over the exported messages. */
+struct lw_export_ioc {
+    const struct lw_indicator *ind;     /* borrowed from a message */
+    gint64 first, last;
+    guint count;                /* messages */
+    long long rcpts;            /* recipients of those messages */
+    double max_score;
+    GPtrArray *rules;           /* sorted unique char * (borrowed) */
+    GPtrArray *malware;         /* sorted unique char * (borrowed): malware-name values */
+    GPtrArray *related;         /* sorted unique const struct lw_indicator * (borrowed), capped; all in the view */
+    GPtrArray *msgs;            /* const struct lw_export_msg * (borrowed), by time */
+};
+
+/* What the writers get: indicators and messages that pass the filters. */
+struct lw_export_view {
+    const struct lw_export_opts *opts;
+    GPtrArray *iocs;            /* of struct lw_export_ioc * (owned), by type then value; no malware-name */
+    GPtrArray *malware;         /* of struct lw_export_ioc * (owned): malware-name indicators */
+    GPtrArray *msgs;            /* of const struct lw_export_msg * (borrowed), by time then id */
+    gint64 last;                /* latest last-seen, 0 when empty */
+    GHashTable *index;          /* indicator -> its struct lw_export_ioc * */
+};
+
+/* ---- export.c: state, view, the run ---- */
+struct lw_export_state *lw_export_state_new(void);
+void lw_export_state_free(struct lw_export_state *st);
+void lw_export_msg_free(struct lw_export_msg *m);
+/* lw_export_state_apply - one stream entry (name, value, ... pairs); 0, or -1 and err if malformed */
+int lw_export_state_apply(struct lw_export_state *st, const GPtrArray *fields, struct lw_error *err);
+/* lw_export_state_expire - drop messages and releases older than cutoff (Unix seconds) */
+void lw_export_state_expire(struct lw_export_state *st, gint64 cutoff);
+
+int lw_export_opts_init(struct lw_export_opts *o, const struct lw_config *cfg, struct lw_error *err);
+void lw_export_opts_clear(struct lw_export_opts *o);
+/* lw_ioc_host - the domain an indicator names (domain, URL host, address domain), lower case; g_free; or NULL */
+char *lw_ioc_host(const struct lw_indicator *ind);
+/* lw_export_allowed - is ind outside the allowlist (may it be exported)? */
+int lw_export_allowed(const struct lw_export_opts *o, const struct lw_indicator *ind);
+
+struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, const struct lw_export_opts *o);
+void lw_export_view_free(struct lw_export_view *v);
+
+/* lw_hash_keys - the keys of h in a new array (borrowed pointers; g_ptr_array_unref) */
+GPtrArray *lw_hash_keys(GHashTable *h);
+/* lw_write_atomic - write data to path through path.tmp, fsync, rename, fsync the directory */
+int lw_write_atomic(const char *path, const char *data, size_t len, struct lw_error *err);
+
+/* ---- export_json.c: every JSON of the export ---- */
+/* lw_uuid5 - UUIDv5 of name in namespace ns (text form); g_free */
+char *lw_uuid5(const char *ns, const char *name);
+/* lw_export_iso - Unix seconds as STIX timestamp (2026-11-25T04:16:00.000Z); g_free */
+char *lw_export_iso(gint64 t);
+int lw_export_indicators_parse(const char *json, GPtrArray *out, struct lw_error *err);
+char *lw_export_state_encode(const struct lw_export_state *st);
+int lw_export_state_decode(struct lw_export_state *st, const char *text, struct lw_error *err);
+/* lw_export_stix - the STIX 2.1 bundle of a view; g_free */
+char *lw_export_stix(const struct lw_export_view *v);
+/* lw_export_stix_envelope - the same objects as a TAXII 2.1 envelope; g_free */
+char *lw_export_stix_envelope(const char *bundle);
+/* lw_export_misp - the MISP event of a view; g_free */
+char *lw_export_misp(const struct lw_export_view *v);
+/* lw_export_misp_uuid - the (deterministic) uuid of the MISP event of org; g_free */
+char *lw_export_misp_uuid(const char *org);
+
+/* ---- blocklist.c: plain text outputs ---- */
+char *lw_export_csv(const struct lw_export_view *v);
+char *lw_export_postfix(const struct lw_export_view *v);
+char *lw_export_domains(const struct lw_export_view *v);
+char *lw_export_rpz(const struct lw_export_view *v);
+char *lw_export_hashes(const struct lw_export_view *v);
+
+/* ---- push.c: libcurl ---- */
+/* lw_push_taxii - POST the objects of bundle to a TAXII 2.1 collection; -1 and err when refused */
+int lw_push_taxii(const struct lw_config *cfg, const char *bundle, struct lw_error *err);
+/* lw_push_misp - add (or, when it exists, edit) the MISP event; -1 and err when refused */
+int lw_push_misp(const struct lw_config *cfg, const char *event, const char *uuid, struct lw_error *err);
+
+#endif

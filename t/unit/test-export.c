@@ -1,0 +1,119 @@
+/* test-export.c - IOC export: UUIDv5 ids, allowlist, idempotent state, releases, outputs */
+#include "config.h"
+
+#include <string.h>
+
+#include "tap.h"
+#include "conf.h"
+#include "export.h"
+
+/* entry - a hits-stream entry as (name, value, ...) pairs; g_ptr_array_unref */
+static GPtrArray *entry(const char *first, ...)
+{
+    GPtrArray *f = g_ptr_array_new();
+    va_list ap;
+
+    va_start(ap, first);
+    for (const char *s = first; s; s = va_arg(ap, const char *))
+        g_ptr_array_add(f, (char *) s);
+    va_end(ap);
+    return f;
+}
+
+static void test_uuid5(void)
+{
+    char *u = lw_uuid5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "python.org");
+
+    tap_check_str(u, "886313e1-3b8a-5372-9b90-0c9aee199e5d", "UUIDv5 (RFC 4122 DNS namespace vector)");
+    g_free(u);
+    u = lw_uuid5("00abedb4-aa42-466c-9c01-fed23315a9b7", "{\"value\":\"example.com\"}");
+    tap_check_str(u, "bedb4899-d24b-5401-bc86-8f6b4cc18ec7", "STIX SCO id of domain-name example.com");
+    g_free(u);
+}
+
+static void test_allowlist(void)
+{
+    struct lw_config *cfg = lw_config_new();
+    struct lw_export_opts o;
+    struct lw_error err;
+    struct lw_indicator d1 = { LW_IOC_DOMAIN, "mail.Gov.TW" }, d2 = { LW_IOC_DOMAIN, "notgov.tw" };
+    struct lw_indicator u1 = { LW_IOC_URL, "https://user@www.gov.tw:8443/x" }, e1 = { LW_IOC_EMAIL, "a@gov.tw" };
+    struct lw_indicator h1 = { LW_IOC_SHA256, "gov.tw" };
+
+    lw_config_set(cfg, "export_allowlist", "*.gov.tw, .example.org", &err);
+    tap_check(lw_export_opts_init(&o, cfg, &err) == 0, "options");
+    tap_check(!lw_export_allowed(&o, &d1), "subdomain of an allowlisted domain is kept out");
+    tap_check(lw_export_allowed(&o, &d2), "a domain merely ending in the same letters is exported");
+    tap_check(!lw_export_allowed(&o, &u1), "URL host with user info and port is checked");
+    tap_check(!lw_export_allowed(&o, &e1), "sender address domain is checked");
+    tap_check(lw_export_allowed(&o, &h1), "hashes are not domains");
+    lw_export_opts_clear(&o);
+    lw_config_set(cfg, "export_formats", "stix,nope", &err);
+    tap_check(lw_export_opts_init(&o, cfg, &err) < 0 && strstr(err.text, "nope"), "unknown format refused");
+    lw_config_free(cfg);
+}
+
+static void test_state(void)
+{
+    struct lw_export_state *st = lw_export_state_new(), *back = lw_export_state_new();
+    struct lw_config *cfg = lw_config_new();
+    struct lw_export_opts o;
+    struct lw_export_view *v;
+    struct lw_error err;
+    const char *inds = "[{\"type\":\"domain\",\"value\":\"bad.example\"},{\"type\":\"malware-name\",\"value\":\"X.Y\"}]";
+    GPtrArray *e1 = entry("event_id", "e1", "time", "2026-11-20T08:00:00Z", "queue_id", "Q1", "score", "20",
+                          "rcpt_count", "2", "rules", "R1,R2", "indicators", inds, NULL);
+    GPtrArray *e2 = entry("event_id", "e2", "time", "2026-11-21T08:00:00Z", "queue_id", "Q2", "score", "9",
+                          "rcpt_count", "1", "rules", "R3", "indicators", inds, NULL);
+    GPtrArray *rel = entry("type", "release", "released_event_id", "e2", NULL);
+    GPtrArray *bad = entry("event_id", "e3", "time", "yesterday", NULL);
+    char *enc, *enc2;
+
+    lw_config_set(cfg, "export_org_name", "Org", &err);
+    lw_export_opts_init(&o, cfg, &err);
+    tap_check(lw_export_state_apply(st, e1, &err) == 0, "hit applied");
+    tap_check(lw_export_state_apply(st, e1, &err) == 0 && g_hash_table_size(st->msgs) == 1,
+              "the same event twice is one message");
+    lw_export_state_apply(st, e2, &err);
+    v = lw_export_view_new(st, &o);
+    tap_check_int(v->iocs->len, ==, 1, "one indicator");
+    tap_check_int(v->malware->len, ==, 1, "one malware name");
+    if (v->iocs->len) {
+        struct lw_export_ioc *x = g_ptr_array_index(v->iocs, 0);
+
+        tap_check_int(x->count, ==, 2, "seen in two messages");
+        tap_check_int(x->rcpts, ==, 3, "three recipients");
+        tap_check_int(x->rules->len, ==, 3, "rules of both messages");
+        tap_check_str(x->malware->len ? g_ptr_array_index(x->malware, 0) : NULL, "X.Y", "malware name kept");
+    }
+    lw_export_view_free(v);
+    tap_check(lw_export_state_apply(st, rel, &err) == 0 && g_hash_table_size(st->msgs) == 1, "release drops e2");
+    tap_check(lw_export_state_apply(st, e2, &err) == 0 && g_hash_table_size(st->msgs) == 1,
+              "a released event delivered again stays out");
+    tap_check(lw_export_state_apply(st, bad, &err) < 0 && strstr(err.text, "bad time"), "bad time refused");
+    enc = lw_export_state_encode(st);
+    tap_check(lw_export_state_decode(back, enc, &err) == 0, "state decodes");
+    enc2 = lw_export_state_encode(back);
+    tap_check_str(enc2, enc, "state round trip");
+    tap_check(lw_export_state_decode(back, "{\"version\":2}", &err) < 0, "other versions refused");
+    lw_export_state_expire(st, 1893456000);
+    tap_check_int(g_hash_table_size(st->msgs), ==, 0, "expiry drops old messages");
+    g_free(enc);
+    g_free(enc2);
+    g_ptr_array_unref(e1);
+    g_ptr_array_unref(e2);
+    g_ptr_array_unref(rel);
+    g_ptr_array_unref(bad);
+    lw_export_state_free(st);
+    lw_export_state_free(back);
+    lw_export_opts_clear(&o);
+    lw_config_free(cfg);
+}
+
+int main(void)
+{
+    test_uuid5();
+    test_allowlist();
+    test_state();
+    return tap_done();
+}
