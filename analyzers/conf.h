@@ -54,6 +54,8 @@ struct lw_config {
 struct lw_config *lw_config_new(void);
 void lw_config_free(struct lw_config *cfg);
 int lw_config_load(struct lw_config *cfg, const char *path, struct lw_error *err);
+int lw_config_parse_text(struct lw_config *cfg, const char *text, size_t len,
+                         const char *source, struct lw_error *err);
 int lw_config_set(struct lw_config *cfg, const char *key, const char *value,
                   struct lw_error *err);
 int lw_config_override(struct lw_config *cfg, const char *key_eq_value, struct lw_error *err);

@@ -219,22 +219,29 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
     return ok ? 0 : -1;
 }
 
-int main(int argc, char **argv)
+/* options_free - what g_option_context_parse() allocated */
+static void options_free(struct options *opt)
 {
-    struct options opt = { 0 };
+    g_strfreev(opt->inputs);
+    g_strfreev(opt->overrides);
+    g_free(opt->config);
+    g_free(opt->lint);
+}
+
+/* run_tool - everything after option parsing; returns the exit status */
+static int run_tool(const struct options *opt)
+{
     struct lw_error err;
     struct lw_config *cfg;
-    struct run run = { &opt, NULL, 0, 0 };
+    struct run run = { opt, NULL, 0, 0 };
 
-    if (parse_options(&argc, &argv, &opt) < 0)
-        return 2;
-    if (opt.lint)
-        return lint_rules(opt.lint);
-    if ((cfg = lw_config_setup(opt.config, opt.overrides, &err)) == NULL) {
+    if (opt->lint)
+        return lint_rules(opt->lint);
+    if ((cfg = lw_config_setup(opt->config, opt->overrides, &err)) == NULL) {
         fprintf(stderr, "lurewatch-scan: %s\n", err.text);
         return 2;
     }
-    if (opt.sample) {
+    if (opt->sample) {
         struct lw_config *dflt = lw_config_new();
 
         fputs(SAMPLE_HEADER, stdout);
@@ -243,28 +250,39 @@ int main(int argc, char **argv)
         lw_config_free(cfg);
         return 0;
     }
-    if (opt.dump) {
+    if (opt->dump) {
         lw_config_dump(cfg, stdout, 0);
         lw_config_free(cfg);
         return 0;
     }
-    if (opt.inputs == NULL) {
+    if (opt->inputs == NULL) {
         fprintf(stderr, "lurewatch-scan: no input; give FILE, DIR or - (see --help)\n");
         lw_config_free(cfg);
         return 2;
     }
     lw_gmime_init();
-    if ((run.engine = lw_engine_new(cfg, &err)) == NULL) {
+    if ((run.engine = lw_engine_new(cfg, &err)) == NULL) {     /* takes cfg */
         fprintf(stderr, "lurewatch-scan: %s\n", err.text);
+        g_mime_shutdown();
         return 2;
     }
-    for (int i = 0; opt.inputs[i]; i++)
-        scan_path(&run, opt.inputs[i]);
+    for (int i = 0; opt->inputs[i]; i++)
+        scan_path(&run, opt->inputs[i]);
     lw_engine_unref(run.engine);
     g_mime_shutdown();
-    g_strfreev(opt.inputs);
-    g_strfreev(opt.overrides);
-    g_free(opt.config);
-    g_free(opt.lint);
     return run.failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt = { 0 };
+    int rc;
+
+    if (parse_options(&argc, &argv, &opt) < 0) {
+        options_free(&opt);
+        return 2;
+    }
+    rc = run_tool(&opt);
+    options_free(&opt);
+    return rc;
 }

@@ -204,41 +204,41 @@ static struct lw_engine *load(const struct options *opt)
     return e;
 }
 
-int main(int argc, char **argv)
+/* become_daemon - detach unless -f */
+static int become_daemon(const struct options *opt)
 {
-    struct options opt = { 0 };
+    if (opt->foreground || daemon(0, 0) == 0)
+        return 0;
+    lw_log_err("cannot become a daemon: %s", strerror(errno));
+    return -1;
+}
+
+/* serve - load, bind, drop privileges and run libmilter; returns the exit status */
+static int serve(const struct options *opt, const sigset_t *ours)
+{
     struct lw_engine *engine;
     const struct lw_config *cfg;
     const char *spec, *user, *path;
     pthread_t sig_tid;
-    sigset_t ours;
     int rc;
 
-    block_signals(&ours);
-    if (parse_options(&argc, &argv, &opt) < 0)
+    if ((engine = load(opt)) == NULL)
         return EX_CONFIG;
-    lw_gmime_init();
-    if ((engine = load(&opt)) == NULL)
-        return EX_CONFIG;
-    if (opt.test_only) {
+    if (opt->test_only) {
         printf("lurewatch-milter: configuration OK\n");
         lw_engine_unref(engine);
         return 0;
     }
     cfg = lw_engine_config(engine);
-    spec = opt.socket ? opt.socket : cfg->milter_socket;
-    user = opt.user ? opt.user : cfg->user;
+    spec = opt->socket ? opt->socket : cfg->milter_socket;
+    user = opt->user ? opt->user : cfg->user;
     path = unix_path(spec);
-    if (open_socket(spec, cfg, user) < 0)
-        return EX_OSERR;
-    if (!opt.foreground && daemon(0, 0) < 0) {
-        lw_log_err("cannot become a daemon: %s", strerror(errno));
+    if (open_socket(spec, cfg, user) < 0 || become_daemon(opt) < 0 || drop_privileges(user) < 0) {
+        lw_engine_unref(engine);
         return EX_OSERR;
     }
-    if (drop_privileges(user) < 0)
-        return EX_OSERR;
-    lw_slot_init(engine, opt.config, opt.overrides);
-    pthread_create(&sig_tid, NULL, signal_thread, &ours);
+    lw_slot_init(engine, opt->config, opt->overrides);
+    pthread_create(&sig_tid, NULL, signal_thread, (void *) ours);
     lw_log_info("started: socket %s, config %s", spec,
                 cfg->path ? cfg->path : "built-in defaults");
     rc = smfi_main();
@@ -252,4 +252,28 @@ int main(int argc, char **argv)
      * hold their own engine references, so only ours is dropped. */
     lw_slot_shutdown();
     return rc == MI_SUCCESS ? 0 : EX_OSERR;
+}
+
+/* options_free - what g_option_context_parse() allocated */
+static void options_free(struct options *opt)
+{
+    g_free(opt->config);
+    g_strfreev(opt->overrides);
+    g_free(opt->socket);
+    g_free(opt->user);
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt = { 0 };
+    sigset_t ours;
+    int rc = EX_CONFIG;
+
+    block_signals(&ours);
+    if (parse_options(&argc, &argv, &opt) == 0) {
+        lw_gmime_init();
+        rc = serve(&opt, &ours);
+    }
+    options_free(&opt);
+    return rc;
 }
