@@ -46,6 +46,7 @@ struct key {
 
 static const char *const failure_choices[] = { "accept", "tempfail", NULL };
 static const char *const header_choices[] = { "always", "scored", "never", NULL };
+static const char *const yesno_choices[] = { "no", "yes", NULL };
 static const char *const level_choices[] = { "error", "warning", "info", "debug", NULL };
 
 #define OFF(f) offsetof(struct lw_config, f)
@@ -70,6 +71,8 @@ static const struct key keys[] = {
     /* rules */
     { "rules_file", K_STRING, OFF(rules_file), LW_RULES_FILE, 0, 0, NULL,
       "PCRE2 rules file (see contrib/rules/lurewatch.rules for the format)" },
+    { "rules_jit", K_ENUM, OFF(rules_jit), "yes", 0, 0, yesno_choices,
+      "run rules as PCRE2 JIT machine code (fast); no: the interpreter only, for valgrind or a sandbox that forbids writable executable memory (systemd MemoryDenyWriteExecute=yes)" },
     /* parsing limits */
     { "max_message_size", K_SIZE, OFF(max_message_size), "50M", 1024, BIG, NULL,
       "largest message scanned whole; past it the message is scanned truncated and flagged" },

@@ -28,6 +28,7 @@ struct lw_config {
 
     /* rules */
     char *rules_file;
+    int rules_jit;              /* 1: PCRE2 JIT (default), 0: the interpreter only */
     GHashTable *rule_scores;    /* rule id -> double* override (score.RULE = N) */
 
     /* parsing limits */
