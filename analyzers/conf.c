@@ -77,6 +77,8 @@ static const struct key keys[] = {
     /* rules */
     { "rules_file", K_STRING, OFF(rules_file), LW_RULES_FILE, 0, 0, NULL,
       "PCRE2 rules file (see contrib/rules/lurewatch.rules for the format)" },
+    { "rules_jit", K_ENUM, OFF(rules_jit), "yes", 0, 0, bool_choices,
+      "run rules as PCRE2 JIT machine code (fast); no: the interpreter only, for valgrind or a sandbox that forbids writable executable memory (systemd MemoryDenyWriteExecute=yes)" },
     /* parsing limits */
     { "max_message_size", K_SIZE, OFF(max_message_size), "50M", 1024, BIG, NULL,
       "largest message scanned whole; past it the message is scanned truncated and flagged" },
@@ -466,34 +468,55 @@ static int split_line(char *line, char **key, char **value, struct lw_error *err
     return 0;
 }
 
-/* lw_config_load - apply a file; on error err says "file:line: reason" */
-int lw_config_load(struct lw_config *cfg, const char *path, struct lw_error *err)
+/*
+ * lw_config_parse_text - apply configuration text (len bytes, need not end
+ * in NUL); source names it in errors: "source:line: reason". The file
+ * checks of lw_config_load() are the caller's business. The fuzzer's entry.
+ */
+int lw_config_parse_text(struct lw_config *cfg, const char *text, size_t len,
+                         const char *source, struct lw_error *err)
 {
-    gchar *text = NULL, **lines;
-    GError *gerr = NULL;
+    gchar *copy = g_strndup(text, len), **lines;
     struct lw_error why;
     int rc = 0;
 
-    if (lw_config_check_file_safety(path, err) < 0)
-        return -1;
-    if (!g_file_get_contents(path, &text, NULL, &gerr)) {
-        lw_error_set(err, "%s: %s", path, gerr->message);
-        g_error_free(gerr);
-        return -1;
+    if (strlen(copy) != len) {
+        g_free(copy);
+        return lw_error_set(err, "%s: NUL byte in configuration", source);
     }
-    lines = g_strsplit(text, "\n", -1);
+    lines = g_strsplit(copy, "\n", -1);
     for (int i = 0; lines[i] != NULL && rc == 0; i++) {
         char *key, *value = NULL;
 
         if (split_line(lines[i], &key, &value, &why) < 0
             || (key != NULL && lw_config_set(cfg, key, value, &why) < 0))
-            rc = lw_error_set(err, "%s:%d: %s", path, i + 1, why.text);
+            rc = lw_error_set(err, "%s:%d: %s", source, i + 1, why.text);
     }
+    g_strfreev(lines);
+    g_free(copy);
+    return rc;
+}
+
+/* lw_config_load - apply a file; on error err says "file:line: reason" */
+int lw_config_load(struct lw_config *cfg, const char *path, struct lw_error *err)
+{
+    gchar *text = NULL;
+    gsize len = 0;
+    GError *gerr = NULL;
+    int rc;
+
+    if (lw_config_check_file_safety(path, err) < 0)
+        return -1;
+    if (!g_file_get_contents(path, &text, &len, &gerr)) {
+        lw_error_set(err, "%s: %s", path, gerr->message);
+        g_error_free(gerr);
+        return -1;
+    }
+    rc = lw_config_parse_text(cfg, text, len, path, err);
     if (rc == 0) {
         g_free(cfg->path);
         cfg->path = g_strdup(path);
     }
-    g_strfreev(lines);
     g_free(text);
     return rc;
 }

@@ -29,6 +29,7 @@ struct lw_config {
 
     /* rules */
     char *rules_file;
+    int rules_jit;              /* 1: PCRE2 JIT (default), 0: the interpreter only */
     GHashTable *rule_scores;    /* rule id -> double* override (score.RULE = N) */
 
     /* parsing limits */
@@ -138,6 +139,8 @@ struct lw_config {
 struct lw_config *lw_config_new(void);
 void lw_config_free(struct lw_config *cfg);
 int lw_config_load(struct lw_config *cfg, const char *path, struct lw_error *err);
+int lw_config_parse_text(struct lw_config *cfg, const char *text, size_t len,
+                         const char *source, struct lw_error *err);
 int lw_config_set(struct lw_config *cfg, const char *key, const char *value,
                   struct lw_error *err);
 int lw_config_override(struct lw_config *cfg, const char *key_eq_value, struct lw_error *err);

@@ -31,6 +31,12 @@
 struct matcher {
     pcre2_match_data *md;
     pcre2_match_context *mc;
+    uint32_t options;           /* PCRE2_NO_JIT when rules_jit = no */
+};
+
+struct rules_state {
+    struct lw_ruleset *set;
+    int jit;
 };
 
 static int rules_init(const struct lw_config *cfg, void **state, struct lw_error *err)
@@ -48,7 +54,11 @@ static int rules_init(const struct lw_config *cfg, void **state, struct lw_error
         rc = lw_error_set(err, "rules: %s", why.text);
         lw_ruleset_free(set);
     } else {
-        *state = set;
+        struct rules_state *st = g_new0(struct rules_state, 1);
+
+        st->set = set;
+        st->jit = cfg->rules_jit;
+        *state = st;
     }
     g_ptr_array_unref(errors);
     return rc;
@@ -56,7 +66,10 @@ static int rules_init(const struct lw_config *cfg, void **state, struct lw_error
 
 static void rules_fini(void *state)
 {
-    lw_ruleset_free(state);
+    struct rules_state *st = state;
+
+    lw_ruleset_free(st->set);
+    g_free(st);
 }
 
 /* match - does re match subject? fills the evidence snippet on a match */
@@ -69,7 +82,7 @@ static int match(const struct lw_rule *r, struct matcher *m, const char *subject
 
     if (subject == NULL)
         return 0;
-    rc = pcre2_match(r->re, (PCRE2_SPTR) subject, len, 0, 0, m->md, m->mc);
+    rc = pcre2_match(r->re, (PCRE2_SPTR) subject, len, 0, m->options, m->md, m->mc);
     if (rc < 0)
         return 0;
     ov = pcre2_get_ovector_pointer(m->md);
@@ -153,7 +166,8 @@ static void add_indicator(struct lw_verdict *v, struct lw_hit *hit, const struct
 static int rules_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                       struct lw_error *err)
 {
-    const struct lw_ruleset *set = state;
+    const struct rules_state *st = state;
+    const struct lw_ruleset *set = st->set;
     gboolean *matched = g_new0(gboolean, set->rules->len + 1);
     struct matcher m;
 
@@ -165,6 +179,7 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
         g_free(matched);
         return lw_error_set(err, "out of memory for match data");
     }
+    m.options = st->jit ? 0 : PCRE2_NO_JIT;
     pcre2_set_match_limit(m.mc, MATCH_LIMIT);
     pcre2_set_depth_limit(m.mc, DEPTH_LIMIT);
     for (guint i = 0; i < set->rules->len; i++) {

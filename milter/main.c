@@ -261,67 +261,79 @@ static struct lw_engine *load(const struct options *opt)
     return e;
 }
 
-int main(int argc, char **argv)
+/* become_daemon - detach unless -f */
+static int become_daemon(const struct options *opt)
 {
-    struct options opt = { 0 };
+    if (opt->foreground || daemon(0, 0) == 0)
+        return 0;
+    lw_log_err("cannot become a daemon: %s", strerror(errno));
+    return -1;
+}
+
+/* stop_hits - drain the hits publisher into Redis or the spool and log its counters */
+static void stop_hits(struct lw_hits *hits)
+{
+    struct lw_hits_stats hs;
+
+    if (hits == NULL)
+        return;
+    /* not freed: connections still finishing may publish late */
+    lw_hits_stop(hits);
+    lw_hits_get_stats(hits, &hs);
+    lw_log_info("hits: published=%" G_GUINT64_FORMAT " spooled=%" G_GUINT64_FORMAT
+                " replayed=%" G_GUINT64_FORMAT " duplicates=%" G_GUINT64_FORMAT,
+                hs.published, hs.spooled, hs.replayed, hs.duplicates);
+}
+
+/* serve - load, bind, drop privileges and run libmilter; returns the exit status */
+static int serve(const struct options *opt, struct signal_args *sig_args)
+{
     struct lw_engine *engine;
     const struct lw_config *cfg;
     const char *spec, *user, *path;
-    pthread_t sig_tid;
-    struct signal_args sig_args;
     struct lw_hits *hits = NULL;
-    struct lw_hits_stats hs;
     struct lw_error err;
+    pthread_t sig_tid;
     int rc;
 
-    block_signals(&sig_args.set);
-    if (parse_options(&argc, &argv, &opt) < 0)
+    if ((engine = load(opt)) == NULL)
         return EX_CONFIG;
-    lw_gmime_init();
-    if ((engine = load(&opt)) == NULL)
-        return EX_CONFIG;
-    if (opt.test_only) {
+    if (opt->test_only) {
         printf("lurewatch-milter: configuration OK\n");
         lw_engine_unref(engine);
         return 0;
     }
     cfg = lw_engine_config(engine);
-    spec = opt.socket ? opt.socket : cfg->milter_socket;
-    user = opt.user ? opt.user : cfg->user;
+    spec = opt->socket ? opt->socket : cfg->milter_socket;
+    user = opt->user ? opt->user : cfg->user;
     path = unix_path(spec);
-    if (open_socket(spec, cfg, user) < 0)
-        return EX_OSERR;
-    if (!opt.foreground && daemon(0, 0) < 0) {
-        lw_log_err("cannot become a daemon: %s", strerror(errno));
+    if (open_socket(spec, cfg, user) < 0 || become_daemon(opt) < 0) {
+        lw_engine_unref(engine);
         return EX_OSERR;
     }
     if (geteuid() == 0)
         prepare_quarantine_dir(cfg, user);
-    if (drop_privileges(user) < 0)
+    if (drop_privileges(user) < 0) {
+        lw_engine_unref(engine);
         return EX_OSERR;
+    }
     /* after dropping privileges: the spool must belong to the running user */
     if (lw_hits_configured(cfg) && (hits = lw_hits_new(cfg, &err)) == NULL) {
         lw_log_err("hits stream: %s", err.text);
+        lw_engine_unref(engine);
         return EX_CONFIG;
     }
     lw_callbacks_set_hits(hits);
-    sig_args.check_interval = cfg->reload_check_interval;
-    lw_slot_init(engine, opt.config, opt.overrides);
-    pthread_create(&sig_tid, NULL, signal_thread, &sig_args);
+    sig_args->check_interval = cfg->reload_check_interval;
+    lw_slot_init(engine, opt->config, opt->overrides);
+    pthread_create(&sig_tid, NULL, signal_thread, sig_args);
     lw_log_info("started: socket %s, config %s", spec,
                 cfg->path ? cfg->path : "built-in defaults");
     rc = smfi_main();
     stopping = 1;
     pthread_join(sig_tid, NULL);
     lw_stats_log();
-    if (hits) {
-        /* drained into Redis or the spool; not freed, late connections may still publish */
-        lw_hits_stop(hits);
-        lw_hits_get_stats(hits, &hs);
-        lw_log_info("hits: published=%" G_GUINT64_FORMAT " spooled=%" G_GUINT64_FORMAT
-                    " replayed=%" G_GUINT64_FORMAT " duplicates=%" G_GUINT64_FORMAT,
-                    hs.published, hs.spooled, hs.replayed, hs.duplicates);
-    }
+    stop_hits(hits);
     lw_log_info("stopped");
     if (path)
         unlink(path);
@@ -329,4 +341,28 @@ int main(int argc, char **argv)
      * hold their own engine references, so only ours is dropped. */
     lw_slot_shutdown();
     return rc == MI_SUCCESS ? 0 : EX_OSERR;
+}
+
+/* options_free - what g_option_context_parse() allocated */
+static void options_free(struct options *opt)
+{
+    g_free(opt->config);
+    g_strfreev(opt->overrides);
+    g_free(opt->socket);
+    g_free(opt->user);
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt = { 0 };
+    struct signal_args sig_args;
+    int rc = EX_CONFIG;
+
+    block_signals(&sig_args.set);
+    if (parse_options(&argc, &argv, &opt) == 0) {
+        lw_gmime_init();
+        rc = serve(&opt, &sig_args);
+    }
+    options_free(&opt);
+    return rc;
 }

@@ -5,13 +5,14 @@
 #                             logs "started"; sets MILTER_PID
 # milter_stop                 SIGTERM and wait; returns the exit status
 # milter_log_count PATTERN    lines of the current log matching PATTERN
+# MILTER_WRAPPER              words put before the milter (valgrind ...); same pid
 
 milter_start() {
 	MILTER_NAME=$1; shift
 	MILTER_LOG=$TRASH/$MILTER_NAME.log
 	: >"$MILTER_LOG"
 	# held mail is recorded under the test's directory, never /var/spool (a later -o wins)
-	"$LW_MILTER" -f -o quarantine_dir="$TRASH/quarantine" "$@" >>"$MILTER_LOG" 2>&1 &
+	$MILTER_WRAPPER "$LW_MILTER" -f -o quarantine_dir="$TRASH/quarantine" "$@" >>"$MILTER_LOG" 2>&1 &
 	MILTER_PID=$!
 	wait_for grep -q "started:" "$MILTER_LOG" || {
 		cat "$MILTER_LOG" >&2

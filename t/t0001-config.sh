@@ -74,6 +74,23 @@ test_expect_success 'a missing or world-writable configuration file is refused' 
 	test_grep "world-writable" err
 '
 
+test_expect_success 'a NUL byte in the configuration is refused, not silently cut off' '
+	printf "tag_score = 3\000\nreject_score = 1\n" >nul.conf &&
+	test_must_fail scan -c nul.conf --dump-config 2>err &&
+	test_grep "nul.conf: NUL byte in configuration" err
+'
+
+test_expect_success 'a world-writable rules file, or one in a world-writable directory, is refused' '
+	cp "$TEST_DATA/test.rules" ww.rules && chmod 666 ww.rules &&
+	test_must_fail scan -o rules_file=$TRASH/ww.rules "$TEST_DATA/clean.eml" 2>err &&
+	test_grep "rules: .*ww.rules: refusing a world-writable file" err &&
+	"$LW_MILTER" -t -o rules_file=$TRASH/ww.rules 2>err; test $? = 78 &&
+	test_grep "world-writable" err &&
+	mkdir open && chmod 777 open && cp "$TEST_DATA/test.rules" open/r.rules &&
+	test_must_fail scan -o rules_file=$TRASH/open/r.rules "$TEST_DATA/clean.eml" 2>err &&
+	test_grep "world-writable directory" err
+'
+
 test_expect_success 'the milter refuses a bad configuration at start-up with exit 78' '
 	"$LW_MILTER" -t -c bad.conf 2>err; test $? = 78 &&
 	test_grep "bad.conf:2: unknown key" err &&

@@ -1,0 +1,55 @@
+#!/bin/sh
+test_description='inputs that once crashed a fuzz harness (t/data/regress/fuzz-NAME/) replayed through the tools'
+. "$(dirname "$0")/test-lib.sh"
+
+# Every crash that `make fuzz` finds is fixed in the code and its input is
+# added under t/data/regress/HARNESS/ (and to LW_TEST_FILES). Each directory
+# is replayed the way its harness feeds the code:
+#   fuzz-message  lurewatch-scan --json: one verdict, exit 0 or 1
+#   fuzz-html     wrapped as the text/html body of a message, then scanned
+#   fuzz-rules    lurewatch-scan --lint-rules: a report, exit 0 or 1
+#   fuzz-config   lurewatch-scan -c FILE --dump-config: exit 0 or 2
+# Under --enable-sanitizers a finding aborts, which fails the test too.
+# Inputs of a new harness go in a new directory and a new case below.
+R=$TEST_DATA/regress
+[ -n "$(ls "$R"/fuzz-*/* 2>/dev/null)" ] || test_skip_all "no fuzz regression inputs yet"
+
+exit_in() { # exit_in CODES CMD...: CMD exits with one of CODES (not a signal)
+	codes=$1; shift
+	"$@"; rc=$?
+	case " $codes " in *" $rc "*) return 0 ;; esac
+	echo "exit $rc from $*" >&2; return 1
+}
+
+for f in "$R"/fuzz-message/*; do
+	[ -f "$f" ] || continue
+	test_expect_success "message $(basename "$f")" '
+		exit_in "0 1" "$LW_SCAN" --json "$f" >out && test $(wc -l <out) = 1
+	'
+done
+
+for f in "$R"/fuzz-html/*; do
+	[ -f "$f" ] || continue
+	test_expect_success "html $(basename "$f")" '
+		{ printf "Subject: h\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n"; cat "$f"; } >h.eml &&
+		exit_in "0 1" "$LW_SCAN" --json h.eml >out && test $(wc -l <out) = 1
+	'
+done
+
+for f in "$R"/fuzz-rules/*; do
+	[ -f "$f" ] || continue
+	test_expect_success "rules $(basename "$f")" '
+		cp "$f" r.rules && chmod 644 r.rules &&
+		exit_in "0 1" "$LW_SCAN" --lint-rules r.rules >out
+	'
+done
+
+for f in "$R"/fuzz-config/*; do
+	[ -f "$f" ] || continue
+	test_expect_success "config $(basename "$f")" '
+		cp "$f" c.conf && chmod 644 c.conf &&
+		exit_in "0 2" "$LW_SCAN" -c c.conf --dump-config >out 2>err
+	'
+done
+
+test_done

@@ -1,0 +1,89 @@
+#!/bin/sh
+test_description='lurewatch-milter security: privileges dropped for good, socket owner and mode, no shell'
+. "$(dirname "$0")/test-lib.sh"
+. "$top_srcdir/t/lib-postfix.sh"
+. "$top_srcdir/t/lib-milter.sh"
+
+test_have_prereq ROOT || test_skip_all "dropping privileges needs root"
+
+SOCK=$TRASH/milter.sock
+CONF=$TRASH/lurewatch.conf
+echo "rules_file = $TEST_DATA/test.rules" >"$CONF"
+chmod 644 "$CONF"
+NOBODY_UID=$(id -u nobody) NOBODY_GID=$(id -g nobody)
+test_at_exit 'milter_stop; postfix_stop "$TRASH/pf"'
+
+# status_ids FIELD: the four ids of /proc/PID/status line FIELD (Uid or Gid)
+status_ids() {
+	sed -n "s/^$1:[[:space:]]*//p" /proc/$MILTER_PID/status | tr -s '\t ' ' '
+}
+
+test_expect_success 'with -u nobody, real, effective, saved and filesystem uid and gid are nobody' '
+	milter_start priv -c "$CONF" -u nobody -o socket_mode=0660 -p unix:$SOCK &&
+	test "$(status_ids Uid)" = "$NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID" &&
+	test "$(status_ids Gid)" = "$NOBODY_GID $NOBODY_GID $NOBODY_GID $NOBODY_GID" &&
+	test "$(ps -o user= -p $MILTER_PID)" = nobody
+'
+
+test_expect_success 'supplementary groups are those of nobody, not root'"'"'s' '
+	groups=$(sed -n "s/^Groups:[[:space:]]*//p" /proc/$MILTER_PID/status | tr -s " \t" " " | sed "s/ *$//") &&
+	want=$(id -G nobody | tr " " "\n" | sort -n | tr "\n" " " | sed "s/ *$//") &&
+	got=$(echo $groups | tr " " "\n" | sort -n | tr "\n" " " | sed "s/ *$//") &&
+	test "$got" = "$want"
+'
+
+test_expect_success 'the socket was bound as root, then given to nobody with socket_mode' '
+	test "$(stat -c "%U %a" "$SOCK")" = "nobody 660"
+'
+
+test_expect_success 'capabilities are gone (CapEff and CapPrm are zero)' '
+	test "$(sed -n "s/^CapEff:[[:space:]]*//p" /proc/$MILTER_PID/status)" = 0000000000000000 &&
+	test "$(sed -n "s/^CapPrm:[[:space:]]*//p" /proc/$MILTER_PID/status)" = 0000000000000000
+'
+
+test_expect_success POSTFIX 'as nobody it still scans mail from Postfix, and reloads' '
+	command -v swaks >/dev/null &&
+	chmod 666 "$SOCK" &&
+	postfix_setup "$TRASH/pf" $(free_port) unix:$SOCK && postfix_start "$TRASH/pf" &&
+	test_must_fail postfix_send "$TRASH/pf" "$TEST_DATA/reject.eml" >out 2>&1 &&
+	test_grep "550 5.7.1" out &&
+	kill -USR1 $MILTER_PID &&
+	wait_for grep -q "reload: new engine in service" "$MILTER_LOG"
+'
+
+test_expect_success 'an unknown user is refused with EX_OSERR before serving' '
+	milter_stop &&
+	"$LW_MILTER" -f -c "$CONF" -u no-such-user-lw -p unix:$TRASH/other.sock >out 2>&1; test $? = 71 &&
+	test_grep "unknown user \"no-such-user-lw\"" out
+'
+
+test_expect_success 'no message data reaches a shell: no system/popen/exec in the milter and core' '
+	ls "$top_srcdir"/analyzers/*.c "$top_srcdir"/milter/*.c "$top_srcdir"/ioc/*.c |
+		grep -v "/milter/lurewatch-report.c$" >sources &&
+	test_must_fail grep -nE "(^|[^_a-z])(system|popen|execl|execlp|execle|execv|execvp|execve|posix_spawnp?)[[:space:]]*\(" \
+		$(cat sources)
+'
+
+# lurewatch-report runs sendmail and postsuper for the reviewer: by absolute
+# path with execv and a fixed argument vector, never through a shell.
+test_expect_success 'lurewatch-report runs its commands with execv only, never through a shell' '
+	test_must_fail grep -nE "(^|[^_a-z])(system|popen|execl|execlp|execle|execvp|execve|posix_spawnp?)[[:space:]]*\(" \
+		"$top_srcdir"/milter/lurewatch-report.c &&
+	test_must_fail grep -n "/bin/sh" "$top_srcdir"/milter/lurewatch-report.c
+'
+
+test_expect_success 'the sample systemd unit is valid and keeps its hardening options' '
+	command -v systemd-analyze >/dev/null || { say "no systemd-analyze: only the options are checked"; true; } &&
+	unit=$top_srcdir/contrib/systemd/lurewatch-milter.service &&
+	for o in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes \
+		RestrictAddressFamilies= CapabilityBoundingSet= SystemCallFilter=@system-service RuntimeDirectory=; do
+		grep -q "^$o" "$unit" || { echo "missing $o"; return 1; }
+	done &&
+	if command -v systemd-analyze >/dev/null; then
+		sed "s|/usr/sbin/lurewatch-milter|$LW_MILTER|" "$unit" >lurewatch-milter.service &&
+		systemd-analyze verify ./lurewatch-milter.service >verify.out 2>&1 &&
+		test ! -s verify.out
+	fi
+'
+
+test_done

@@ -1,0 +1,163 @@
+#!/bin/sh
+test_description='faults: the milter killed and restarted, and reloaded, while Postfix sends; no mail lost'
+. "$(dirname "$0")/test-lib.sh"
+. "$top_srcdir/t/lib-postfix.sh"
+. "$top_srcdir/t/lib-milter.sh"
+
+test_have_prereq ROOT || test_skip_all "Postfix needs root"
+test_have_prereq POSTFIX || test_skip_all "postfix is not installed"
+test_have_prereq PYTHON || test_skip_all "python3 is needed"
+
+# Two private Postfix instances: HOP (no milter) relays every mail to EDGE,
+# which runs lurewatch-milter with milter_default_action=tempfail. When the
+# milter is gone EDGE answers 451 and HOP keeps the mail and retries, as a
+# real sending MTA does. Every mail must end up delivered (EDGE's Maildir),
+# held (EDGE's hold queue) or rejected (bounced by HOP): none lost.
+HOP=$TRASH/hop EDGE=$TRASH/edge SOCK=$TRASH/milter.sock
+N=120
+CONF=$TRASH/lurewatch.conf
+echo "rules_file = $TEST_DATA/test.rules" >"$CONF"
+test_at_exit 'milter_stop; postfix_stop "$HOP"; postfix_stop "$EDGE"'
+
+# make_mails DIR N: mails 1..N (30-150 KB); every 10th is held, every 10th+1 rejected,
+# every 3rd tagged
+make_mails() {
+	"$PYTHON" - "$1" "$2" <<-'EOF'
+	import os, sys
+	d, n = sys.argv[1], int(sys.argv[2])
+	os.makedirs(d, exist_ok=True)
+	for i in range(1, n + 1):
+	    body = "plain mail number %d\n" % i
+	    if i % 10 == 0:
+	        body += "QUARANTINE-ME\n"
+	    elif i % 10 == 1:
+	        body += "LUREWATCH-TEST-REJECT-7f3c9e2a\n"
+	    elif i % 3 == 0:
+	        body += "TAG-ME\n"
+	    body += ("filler line %d to make the message take a while to scan\n" % i) * (500 + 50 * (i % 40))
+	    open("%s/%04d.eml" % (d, i), "w").write(
+	        "From: sender@example.org\nTo: user@example.net\nSubject: fault %d\n"
+	        "Message-ID: <fault-%d@example.org>\n\n%s" % (i, i, body))
+	EOF
+}
+
+# account N: print "delivered D held H rejected R missing M" for fault-1..N
+account() {
+	"$PYTHON" - "$1" "$EDGE" "$HOP/maillog" <<-'EOF'
+	import email, glob, os, re, sys
+	n, edge, hoplog = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+	want = {"fault-%d@example.org" % i for i in range(1, n + 1)}
+	seen = {}
+	for f in glob.glob(edge + "/mail/sink/new/*"):
+	    m = email.message_from_binary_file(open(f, "rb"))
+	    mid = (m.get("Message-ID") or "").strip("<> ")
+	    if mid in want and not (m.get("From") or "").startswith("MAILER-DAEMON"):
+	        seen.setdefault(mid, []).append("delivered")
+	for f in glob.glob(edge + "/queue/hold/**/*", recursive=True):
+	    if os.path.isfile(f):
+	        mm = re.search(rb"Message-ID: <(fault-\d+@example.org)>", open(f, "rb").read())
+	        if mm:
+	            seen.setdefault(mm.group(1).decode(), []).append("held")
+	ids, bounced = {}, set()
+	for line in open(hoplog, errors="replace"):
+	    mm = re.search(r" ([0-9A-F]+): message-id=<([^>]*)>", line)
+	    if mm:
+	        ids[mm.group(1)] = mm.group(2)
+	    mm = re.search(r" ([0-9A-F]+): to=.* status=bounced", line)
+	    if mm:
+	        bounced.add(mm.group(1))
+	for q in bounced:
+	    if ids.get(q) in want:
+	        seen.setdefault(ids[q], []).append("rejected")
+	count = {"delivered": 0, "held": 0, "rejected": 0}
+	dup = 0
+	for mid in want:
+	    fates = seen.get(mid, [])
+	    dup += len(fates) > 1
+	    for f in fates:
+	        count[f] += 1
+	missing = len(want - set(seen))
+	print("delivered %d held %d rejected %d missing %d duplicated %d" % (
+	    count["delivered"], count["held"], count["rejected"], missing, dup))
+	EOF
+}
+
+edge_has() { # edge_has N: at least N mails delivered by EDGE
+	[ "$(postfix_delivered "$EDGE" | wc -l)" -ge "$1" ]
+}
+
+hop_queue_empty() {
+	[ -z "$(find "$HOP/queue/incoming" "$HOP/queue/active" "$HOP/queue/deferred" "$HOP/queue/maildrop" -type f | head -1)" ]
+}
+
+test_expect_success 'set up: milter on a unix socket, EDGE with the milter, HOP relaying to EDGE' '
+	milter_start m0 -c "$CONF" -o socket_mode=0666 -p unix:$SOCK &&
+	EPORT=$(free_port) && HPORT=$(free_port) &&
+	postfix_setup "$EDGE" $EPORT unix:$SOCK &&
+	postfix_setup "$HOP" $HPORT "" "virtual_mailbox_domains =
+relayhost = [127.0.0.1]:$EPORT
+smtp_dns_support_level = disabled
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+default_destination_concurrency_limit = 2
+bounce_size_limit = 1" &&
+	postfix_start "$EDGE" && postfix_start "$HOP" &&
+	make_mails mails $N
+'
+
+test_expect_success "kill -9 and restart the milter three times while $N mails flow: every one delivered, held or rejected" '
+	ls mails/*.eml >list &&
+	"$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $HPORT list 4 >send.out &
+	sender=$! &&
+	for round in 1 2 3; do
+		wait_for edge_has $((round * 20)) &&
+		kill -9 $MILTER_PID && { wait $MILTER_PID; MILTER_PID=; } &&
+		sleep 1 &&
+		milter_start m$round -c "$CONF" -o socket_mode=0666 -p unix:$SOCK ||
+		{ echo "round $round failed"; return 1; }
+	done &&
+	wait $sender && cat send.out &&
+	test_grep "^sent $N rejected 0 failed 0" send.out &&
+	# the milter is killed at 20, 40 and 60 delivered mails: HOP still has mail to send
+	i=0 && while ! hop_queue_empty || [ "$(account $N | cut -d" " -f8)" != 0 ]; do
+		i=$((i + 1)); [ $i -lt ${LW_FAULT_WAIT:-900} ] || break; sleep 0.2
+	done &&
+	account $N >fates && cat fates &&
+	test_grep "^delivered 96 held 12 rejected 12 missing 0 duplicated 0$" fates || {
+		grep -v -e smtpd -e cleanup -e qmgr "$HOP/maillog" | tail -15; tail -5 "$EDGE/maillog"; false
+	}
+'
+
+test_expect_success 'the kills really hit mail in flight: EDGE tempfailed and HOP retried' '
+	grep -c "milter.*[Tt]emporary\|451 4.7.1\|4.7.1 Service unavailable" "$EDGE/maillog" >tempfails &&
+	test $(cat tempfails) -gt 0 &&
+	test_grep "status=deferred" "$HOP/maillog"
+'
+
+test_expect_success 'each restart removed the stale socket and started cleanly' '
+	test $(cat "$TRASH"/m[123].log | grep -c "started: socket unix:$SOCK") = 3 &&
+	test -S "$SOCK"
+'
+
+test_expect_success 'SIGUSR1 reloads under load: 200 mails straight to EDGE, zero failures' '
+	make_mails more 200 &&
+	ls more/*.eml >list2 &&
+	"$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $EPORT list2 8 >send2.out &
+	sender=$! &&
+	n=0 && while kill -0 $sender 2>/dev/null; do
+		kill -USR1 $MILTER_PID && n=$((n + 1)); sleep 0.1
+	done &&
+	wait $sender && cat send2.out && echo "reloads sent: $n" &&
+	test $n -ge 3 &&
+	test_grep "^sent 180 rejected 20 failed 0 retries 0 " send2.out &&
+	wait_for test $(milter_log_count "reload: new engine in service") -ge 3 &&
+	test $(milter_log_count "reload failed") = 0 &&
+	test $(milter_log_count "verdict=failure") = 0
+'
+
+test_expect_success 'the milter still stops cleanly after all that' '
+	milter_stop && test ! -e "$SOCK"
+'
+
+test_done
