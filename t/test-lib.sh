@@ -56,7 +56,8 @@ command -v redis-server >/dev/null 2>&1 && test_set_prereq REDIS
 [ -d "$SHARED/corpus" ] && test_set_prereq SHARED
 [ -x "$PYTHON" ] && test_set_prereq PYTHON
 
-# Bodies run in this shell (as in git), so a test may set variables later tests use.
+# Bodies run in this shell (as in git), so a test may set variables later tests
+# use; as in git, a body must never "exit" (use a prerequisite to skip).
 # LW_TEST_VERBOSE=1 traces each body (set -x) into the failure output.
 test_run_() {
 	if [ -n "${LW_TEST_VERBOSE:-}" ]; then
