@@ -12,6 +12,8 @@
 # postfix_hold_ids DIR                   queue ids in the hold queue, one per line
 # postfix_delivered DIR                  delivered files, oldest first
 #
+# postfix_require_or_skip                skip the whole script unless root, postfix and swaks
+#
 # Needs root (Postfix's master runs as root and drops to the postfix user).
 
 PF_MASTER_CF='smtp-in   inet  n       -       n       -       -       smtpd
@@ -139,4 +141,11 @@ postfix_wait_delivered() {
 	while [ "$(postfix_delivered "$1" | wc -l)" -lt "$2" ]; do
 		i=$((i + 1)); [ $i -gt 300 ] && return 1; sleep 0.1
 	done
+}
+
+# postfix_require_or_skip: what every test that runs a private Postfix needs
+postfix_require_or_skip() {
+	test_have_prereq ROOT || test_skip_all "Postfix needs root"
+	test_have_prereq POSTFIX || test_skip_all "postfix is not installed"
+	command -v swaks >/dev/null || test_skip_all "swaks is not installed"
 }

@@ -4,9 +4,7 @@ test_description='lurewatch-milter picks up new signatures on disk without a sig
 . "$top_srcdir/t/lib-postfix.sh"
 . "$top_srcdir/t/lib-milter.sh"
 
-test_have_prereq ROOT || test_skip_all "Postfix needs root"
-test_have_prereq POSTFIX || test_skip_all "postfix is not installed"
-command -v swaks >/dev/null || test_skip_all "swaks is not installed"
+postfix_require_or_skip
 
 PF=$TRASH/pf
 MPORT=$(free_port)

@@ -14,9 +14,7 @@ test_description='lurewatch-milter under valgrind memcheck (or ASan) for a run o
 # ones GLib's type system: neither is a leak that grows with mail.
 # rules_jit = no: memcheck cannot follow PCRE2's JIT code (its vector reads
 # past the end of a string are safe by construction but look invalid).
-test_have_prereq ROOT || test_skip_all "Postfix needs root"
-test_have_prereq POSTFIX || test_skip_all "postfix is not installed"
-command -v swaks >/dev/null || test_skip_all "swaks is not installed"
+postfix_require_or_skip
 # A sanitizer build (contrib/run-sanitizers) cannot run under valgrind; it
 # checks itself: then the milter runs bare and takes ALL of the shared corpus
 # (the torture run), and any ASan/LSan/UBSan report fails the stop.

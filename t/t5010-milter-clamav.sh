@@ -6,10 +6,8 @@ test_description='clamav through the milter: same verdicts as lurewatch-scan, re
 . "$top_srcdir/t/lib-milter.sh"
 . "$top_srcdir/t/lib-clamav.sh"
 
-test_have_prereq ROOT || test_skip_all "Postfix needs root"
-test_have_prereq POSTFIX || test_skip_all "postfix is not installed"
+postfix_require_or_skip
 test_have_prereq PYTHON || test_skip_all "python3 is needed to build the samples"
-command -v swaks >/dev/null || test_skip_all "swaks is not installed"
 
 PF=$TRASH/pf
 MPORT=$(free_port)

@@ -6,10 +6,8 @@ test_description='lurewatch-milter + redis: verdicts unchanged while Redis is do
 . "$top_srcdir/t/lib-milter.sh"
 . "$top_srcdir/t/lib-redis.sh"
 
-test_have_prereq ROOT || test_skip_all "Postfix needs root"
-test_have_prereq POSTFIX || test_skip_all "postfix is not installed"
+postfix_require_or_skip
 test_have_prereq REDIS || test_skip_all "redis-server is not installed"
-command -v swaks >/dev/null || test_skip_all "swaks is not installed"
 
 PF=$TRASH/pf
 MPORT=$(free_port)

@@ -4,10 +4,8 @@ test_description='the HTML digest of real held mail renders in headless Chromium
 . "$top_srcdir/t/lib-postfix.sh"
 . "$top_srcdir/t/lib-milter.sh"
 
-test_have_prereq ROOT || test_skip_all "Postfix needs root"
-test_have_prereq POSTFIX || test_skip_all "postfix is not installed"
+postfix_require_or_skip
 test_have_prereq PYTHON || test_skip_all "python3 is not installed"
-command -v swaks >/dev/null || test_skip_all "swaks is not installed"
 CHROMIUM=$(command -v chromium || command -v chromium-browser) || test_skip_all "chromium is not installed"
 "$PYTHON" -c "import PIL" 2>/dev/null || test_skip_all "python3-pil is not installed"
 : "${LW_REPORT:=$top_builddir/milter/lurewatch-report}"

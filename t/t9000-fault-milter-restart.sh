@@ -4,8 +4,7 @@ test_description='faults: the milter killed and restarted, and reloaded, while P
 . "$top_srcdir/t/lib-postfix.sh"
 . "$top_srcdir/t/lib-milter.sh"
 
-test_have_prereq ROOT || test_skip_all "Postfix needs root"
-test_have_prereq POSTFIX || test_skip_all "postfix is not installed"
+postfix_require_or_skip
 test_have_prereq PYTHON || test_skip_all "python3 is needed"
 
 # Two private Postfix instances: HOP (no milter) relays every mail to EDGE,
