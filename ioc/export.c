@@ -95,8 +95,8 @@ static const char *field(const GPtrArray *f, const char *name)
     return NULL;
 }
 
-/* parse_time - ISO 8601 to Unix seconds; -1 when unreadable */
-static gint64 parse_time(const char *s)
+/* lw_export_parse_time - ISO 8601 to Unix seconds; -1 when unreadable */
+gint64 lw_export_parse_time(const char *s)
 {
     GTimeZone *utc = g_time_zone_new_utc();
     GDateTime *dt = s ? g_date_time_new_from_iso8601(s, utc) : NULL;
@@ -144,7 +144,7 @@ static int apply_release(struct lw_export_state *st, const GPtrArray *f, struct 
     /* A release entry's own event_id only makes its stream entry unique;
      * the released message is released_event_id, or queue_id + instance. */
     const char *ev = field(f, "released_event_id"), *qid = field(f, "queue_id"), *inst = field(f, "instance");
-    gint64 when = parse_time(field(f, "time"));
+    gint64 when = lw_export_parse_time(field(f, "time"));
     GHashTableIter it;
     gpointer k, v;
 
@@ -192,7 +192,7 @@ static struct lw_export_msg *msg_from_fields(const GPtrArray *f, struct lw_error
     m = g_new0(struct lw_export_msg, 1);
     m->event_id = dup_valid(ev);
     m->time = dup_valid(field(f, "time"));
-    m->when = parse_time(m->time);
+    m->when = lw_export_parse_time(m->time);
     m->instance = dup_valid(field(f, "instance"));
     m->queue_id = dup_valid(field(f, "queue_id"));
     m->message_id = dup_valid(field(f, "message_id"));

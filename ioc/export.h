@@ -110,6 +110,8 @@ int lw_write_atomic(const char *path, const char *data, size_t len, struct lw_er
 /* ---- export_json.c: every JSON of the export ---- */
 /* lw_uuid5 - UUIDv5 of name in namespace ns (text form); g_free */
 char *lw_uuid5(const char *ns, const char *name);
+/* lw_export_parse_time - ISO 8601 to Unix seconds; -1 when unreadable */
+gint64 lw_export_parse_time(const char *s);
 /* lw_export_iso - Unix seconds as STIX timestamp (2026-11-25T04:16:00.000Z); g_free */
 char *lw_export_iso(gint64 t);
 int lw_export_indicators_parse(const char *json, GPtrArray *out, struct lw_error *err);

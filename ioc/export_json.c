@@ -158,18 +158,6 @@ static json_t *jtime(gint64 t)
     return j;
 }
 
-static gint64 parse_time(const char *s)
-{
-    GTimeZone *utc = g_time_zone_new_utc();
-    GDateTime *dt = s ? g_date_time_new_from_iso8601(s, utc) : NULL;
-    gint64 t = dt ? g_date_time_to_unix(dt) : -1;
-
-    if (dt)
-        g_date_time_unref(dt);
-    g_time_zone_unref(utc);
-    return t;
-}
-
 static int cmp_str(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(char *const *) a, *(char *const *) b);
@@ -313,12 +301,12 @@ static struct lw_export_msg *msg_decode(json_t *j)
     json_t *x;
     size_t i;
 
-    if (!*jget(j, "event_id") || parse_time(jget(j, "time")) < 0)
+    if (!*jget(j, "event_id") || lw_export_parse_time(jget(j, "time")) < 0)
         return NULL;
     m = g_new0(struct lw_export_msg, 1);
     m->event_id = g_strdup(jget(j, "event_id"));
     m->time = g_strdup(jget(j, "time"));
-    m->when = parse_time(m->time);
+    m->when = lw_export_parse_time(m->time);
     m->instance = g_strdup(jget(j, "instance"));
     m->queue_id = g_strdup(jget(j, "queue_id"));
     m->message_id = g_strdup(jget(j, "message_id"));
@@ -1008,7 +996,7 @@ static void link_items(struct lw_corr_input *in, guint a, guint b)
 /* stix_time - a timestamp member, or dflt */
 static gint64 stix_time(json_t *o, const char *name, gint64 dflt)
 {
-    gint64 t = parse_time(json_string_value(json_object_get(o, name)));
+    gint64 t = lw_export_parse_time(json_string_value(json_object_get(o, name)));
 
     return t < 0 ? dflt : t;
 }
