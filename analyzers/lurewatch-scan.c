@@ -62,6 +62,7 @@
 #include "hits.h"
 #include "json.h"
 #include "log.h"
+#include "options.h"
 #include "rulefile.h"
 
 #define SAMPLE_HEADER \
@@ -399,18 +400,8 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->inputs, NULL, "FILE|DIR|-..." },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
-    GOptionContext *ctx = g_option_context_new("- scan messages for phishing and malware");
-    GError *gerr = NULL;
-    int ok;
-
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    ok = g_option_context_parse(ctx, argc, argv, &gerr);
-    if (!ok) {
-        fprintf(stderr, "lurewatch-scan: %s\n", gerr->message);
-        g_error_free(gerr);
-    }
-    g_option_context_free(ctx);
-    return ok ? 0 : -1;
+    return lw_options_parse("lurewatch-scan", "- scan messages for phishing and malware", NULL,
+                            entries, argc, argv);
 }
 
 /* free_options - what GOption allocated */

@@ -26,6 +26,7 @@
  *     agencies; -w writes the merged STIX bundle. Exit status 0, or 2 when
  *     a file cannot be read.
  */
+#include "options.h"
 #include "config.h"
 
 #include <signal.h>
@@ -49,21 +50,14 @@ int lw_ioc_cmd_export(int argc, char **argv)
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "no summary line", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL }
     };
-    GOptionContext *ctx = g_option_context_new("- export indicators from the hits stream");
-    GError *ge = NULL;
     struct lw_config *cfg;
     struct lw_export_result res;
     struct lw_error err;
     int rc;
 
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    if (!g_option_context_parse(ctx, &argc, &argv, &ge)) {
-        fprintf(stderr, "lurewatch-ioc export: %s\n", ge->message);
-        g_error_free(ge);
-        g_option_context_free(ctx);
+    if (lw_options_parse("lurewatch-ioc export", "- export indicators from the hits stream", NULL,
+                         entries, &argc, &argv) < 0)
         return 2;
-    }
-    g_option_context_free(ctx);
     if ((cfg = lw_config_setup(conf, overrides, &err)) == NULL) {
         fprintf(stderr, "lurewatch-ioc export: %s\n", err.text);
         rc = 2;
@@ -117,23 +111,18 @@ int lw_ioc_cmd_correlate(int argc, char **argv)
         { "min-agencies", 'm', 0, G_OPTION_ARG_INT, &min_agencies, "agencies a campaign needs (2)", "N" },
         { NULL, 0, 0, 0, NULL, NULL, NULL }
     };
-    GOptionContext *ctx = g_option_context_new("FILE... - campaigns across agencies' STIX and MISP exports");
-    GError *ge = NULL;
     struct lw_corr_input *in;
     struct lw_error err;
     GPtrArray *campaigns;
     int rc = 0;
 
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    if (!g_option_context_parse(ctx, &argc, &argv, &ge) || argc < 2) {
-        fprintf(stderr, "lurewatch-ioc correlate: %s\n", ge ? ge->message : "no input files");
-        if (ge)
-            g_error_free(ge);
-        g_option_context_free(ctx);
+    if (lw_options_parse("lurewatch-ioc correlate", "FILE... - campaigns across agencies' STIX and MISP exports",
+                         NULL, entries, &argc, &argv) < 0 || argc < 2) {
+        if (argc < 2)
+            fprintf(stderr, "lurewatch-ioc correlate: no input files\n");
         g_free(merged);
         return 2;
     }
-    g_option_context_free(ctx);
     in = lw_corr_input_new();
     for (int i = 1; i < argc && rc == 0; i++) {
         if (lw_corr_load(in, argv[i], &err) < 0) {

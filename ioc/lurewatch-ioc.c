@@ -31,6 +31,7 @@
  *     none did. 2 for usage and configuration errors.
  */
 #include "export_cmd.h"
+#include "options.h"
 #include "config.h"
 
 #include <stdio.h>
@@ -228,19 +229,8 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->args, NULL, "load|match ..." },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
-    GOptionContext *ctx = g_option_context_new("load [--check] FEEDS... | match VALUE...");
-    GError *gerr = NULL;
-    int ok;
-
-    g_option_context_set_summary(ctx, "Check indicator feeds, and look values up in them.");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    ok = g_option_context_parse(ctx, argc, argv, &gerr);
-    if (!ok) {
-        fprintf(stderr, "lurewatch-ioc: %s\n", gerr->message);
-        g_error_free(gerr);
-    }
-    g_option_context_free(ctx);
-    return ok ? 0 : -1;
+    return lw_options_parse("lurewatch-ioc", "load [--check] FEEDS... | match VALUE...",
+                            "Check indicator feeds, and look values up in them.", entries, argc, argv);
 }
 
 int main(int argc, char **argv)

@@ -61,6 +61,7 @@
 #include "log.h"
 #include "message.h"
 #include "hits.h"
+#include "options.h"
 #include "quarantine_store.h"
 #include "report_mail.h"
 
@@ -787,17 +788,9 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
         { "stdout", 0, 0, G_OPTION_ARG_NONE, &opt->to_stdout, "digest: print the mails, send nothing", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
-    GOptionContext *ctx = g_option_context_new("[digest | list [QUEUEID...] | release QUEUEID... | delete QUEUEID...]");
-    GError *gerr = NULL;
-    int ok;
-
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    if (!(ok = g_option_context_parse(ctx, argc, argv, &gerr))) {
-        fprintf(stderr, "lurewatch-report: %s\n", gerr->message);
-        g_error_free(gerr);
-    }
-    g_option_context_free(ctx);
-    return ok ? 0 : -1;
+    return lw_options_parse("lurewatch-report",
+                            "[digest | list [QUEUEID...] | release QUEUEID... | delete QUEUEID...]", NULL,
+                            entries, argc, argv);
 }
 
 int main(int argc, char **argv)

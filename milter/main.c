@@ -51,6 +51,7 @@
 #include "engine_slot.h"
 #include "hits.h"
 #include "log.h"
+#include "options.h"
 #include "stats.h"
 
 #define EX_CONFIG 78
@@ -145,21 +146,14 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
         { "test", 't', 0, G_OPTION_ARG_NONE, &opt->test_only, "check configuration and exit", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
-    GOptionContext *ctx = g_option_context_new("- malicious-mail detection milter");
-    GError *gerr = NULL;
-    int ok;
-
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    ok = g_option_context_parse(ctx, argc, argv, &gerr);
-    if (!ok) {
-        fprintf(stderr, "lurewatch-milter: %s\n", gerr->message);
-        g_error_free(gerr);
-    } else if (*argc > 1) {
+    if (lw_options_parse("lurewatch-milter", "- malicious-mail detection milter", NULL,
+                         entries, argc, argv) < 0)
+        return -1;
+    if (*argc > 1) {
         fprintf(stderr, "lurewatch-milter: unexpected argument \"%s\"\n", (*argv)[1]);
-        ok = 0;
+        return -1;
     }
-    g_option_context_free(ctx);
-    return ok ? 0 : -1;
+    return 0;
 }
 
 /* drop_privileges - become USER (and its groups) for good */
