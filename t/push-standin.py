@@ -24,13 +24,14 @@ class H(http.server.BaseHTTPRequestHandler):
 
     def answer(self, status, obj, ctype="application/json"):
         body = json.dumps(obj).encode()
+        # logged before answering: once the client has its answer, the line is there
+        with open(os.path.join(d, "requests.log"), "a") as f:
+            f.write("%s %s %d\n" % (self.command, self.path, status))
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-        with open(os.path.join(d, "requests.log"), "a") as f:
-            f.write("%s %s %d\n" % (self.command, self.path, status))
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
