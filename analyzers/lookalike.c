@@ -22,12 +22,19 @@
  *     Text built to dodge filters while looking normal to a reader:
  *     LW_TEXT_MIXED_SCRIPT      a word in the subject or display name mixing
  *                               Latin with Cyrillic or Greek look-alike letters
+ *     LW_TEXT_MIXED_SCRIPT_BODY the same inside words of the body text
+ *                               ("Gоod аfternoоn", Cyrillic о and а): lure
+ *                               words spelled so that no keyword matches
  *     LW_TEXT_FANCY_LETTERS     mathematical, enclosed or full-width letters
- *                               in the subject or display name (𝐏𝐚𝐲𝐏𝐚𝐥)
+ *                               in the subject, display name or address
+ *                               (𝐏𝐚𝐲𝐏𝐚𝐥, team@𝗹𝗶𝗱𝗹-𝗴𝗲𝗿𝗺𝗮𝗻𝘆.𝗱𝗲)
  *     LW_TEXT_INVISIBLE_CHARS   zero-width or other invisible characters
  *                               between letters of the subject, display name
  *                               or body text (A\u200bTENÇÃO): invisible to the
- *                               reader, they break every keyword filter
+ *                               reader, they break every keyword filter;
+ *                               variation selectors after Latin letters
+ *                               (Mi\U000E0139crosoft) count too, as they change
+ *                               nothing a reader sees
  *
  *     Each rule hits once per message; the evidence lists up to three hosts
  *     with where each was seen and what it imitates. Hits carry domain
@@ -132,6 +139,24 @@ static int is_invisible_format(gunichar c)
     return g_unichar_type(c) == G_UNICODE_FORMAT || c == 0x034f || c == 0x180e;
 }
 
+/* is_variation_selector - U+FE00..FE0F and U+E0100..E01EF */
+static int is_variation_selector(gunichar c)
+{
+    return (c >= 0xfe00 && c <= 0xfe0f) || (c >= 0xe0100 && c <= 0xe01ef);
+}
+
+/*
+ * is_padding - a character that shows nothing between two letters: a format
+ * character, or a variation selector after a Latin letter (after an emoji
+ * or a CJK ideograph a selector picks a glyph and is legitimate)
+ */
+static int is_padding(gunichar prev, gunichar c)
+{
+    if (is_invisible_format(c))
+        return 1;
+    return is_variation_selector(c) && g_unichar_get_script(prev) == G_UNICODE_SCRIPT_LATIN;
+}
+
 /* invisible_inside - an invisible character between two letters of text */
 static int invisible_inside(const char *text)
 {
@@ -141,7 +166,7 @@ static int invisible_inside(const char *text)
     for (const char *p = text; p && *p; p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char(p);
 
-        if (is_invisible_format(c)) {
+        if (is_padding(prev, c)) {
             pending = g_unichar_isalpha(prev);
             continue;
         }
@@ -185,6 +210,66 @@ static void text_tricks(const struct lw_identity *id, const char *text, const ch
     g_strfreev(words);
 }
 
+/* is_homoglyph_script - scripts whose letters pass for Latin ones */
+static int is_homoglyph_script(GUnicodeScript sc)
+{
+    return sc == G_UNICODE_SCRIPT_CYRILLIC || sc == G_UNICODE_SCRIPT_GREEK;
+}
+
+/*
+ * mixed_word_in - the first word of text that mixes Latin with Cyrillic or
+ * Greek letters and that ICU rejects as mixed-script, or NULL; one pass, the
+ * ICU check only runs on words that mix. The caller frees the result.
+ */
+static char *mixed_word_in(const struct lw_identity *id, const char *text)
+{
+    const char *start = NULL;
+    int latin = 0, other = 0;
+
+    for (const char *p = text; p; p = *p ? g_utf8_next_char(p) : NULL) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (*p && (g_unichar_isalpha(c) || g_unichar_ismark(c))) {
+            GUnicodeScript sc = g_unichar_get_script(c);
+
+            if (start == NULL)
+                start = p, latin = other = 0;
+            latin |= sc == G_UNICODE_SCRIPT_LATIN;
+            other |= is_homoglyph_script(sc);
+            continue;
+        }
+        if (start && latin && other) {
+            char *word = g_strndup(start, p - start);
+
+            if (lw_identity_mixed_script(id, word))
+                return word;
+            g_free(word);
+        }
+        start = NULL;
+    }
+    return NULL;
+}
+
+/* check_body_scripts - a body word spelled with look-alike letters of another script */
+static void check_body_scripts(const struct lw_identity *id, const struct lw_message *msg, struct lw_verdict *v)
+{
+    for (guint i = 0; i < msg->texts->len; i++) {
+        const struct lw_text *t = g_ptr_array_index(msg->texts, i);
+        char *word = t->text ? mixed_word_in(id, t->text) : NULL;
+
+        if (word) {
+            char *ev = g_strdup_printf("body part %s: %.60s", t->path, word);
+
+            lw_verdict_add_hit(v, A, "LW_TEXT_MIXED_SCRIPT_BODY", 3.0,
+                               "A word of the text mixes Latin with Cyrillic or Greek look-alike letters to dodge filters",
+                               ev);
+            g_free(ev);
+            g_free(word);
+            return;
+        }
+    }
+}
+
 /* check_text - mixed scripts, fancy letters and invisible characters in short texts and the body */
 static void check_text(const struct lw_identity *id, const struct lw_message *msg, struct lw_verdict *v)
 {
@@ -192,8 +277,10 @@ static void check_text(const struct lw_identity *id, const struct lw_message *ms
     GString *em = g_string_new(NULL), *ef = g_string_new(NULL);
 
     text_tricks(id, msg->subject, "Subject", &mixed, &fancy, em, ef);
-    if (msg->from)
+    if (msg->from) {
         text_tricks(id, msg->from->name, "From name", &mixed, &fancy, em, ef);
+        text_tricks(id, msg->from->addr, "From address", &mixed, &fancy, em, ef);
+    }
     if (mixed)
         lw_verdict_add_hit(v, A, "LW_TEXT_MIXED_SCRIPT", 3.0,
                            "A word mixes Latin with Cyrillic or Greek look-alike letters to dodge filters",
@@ -218,7 +305,7 @@ static void check_text(const struct lw_identity *id, const struct lw_message *ms
     }
     if (fancy)
         lw_verdict_add_hit(v, A, "LW_TEXT_FANCY_LETTERS", 3.0,
-                           "Subject or sender name written in decorative Unicode letters to dodge filters",
+                           "Subject or sender written in decorative Unicode letters to dodge filters",
                            ef->str);
     g_string_free(em, TRUE);
     g_string_free(ef, TRUE);
@@ -269,6 +356,7 @@ static int la_scan(const void *state, const struct lw_message *msg, struct lw_ve
     }
     g_hash_table_unref(s.seen);
     check_text(state, msg, v);
+    check_body_scripts(state, msg, v);
     return 0;
 }
 

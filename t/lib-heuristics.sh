@@ -7,6 +7,9 @@
 #   scan_rules FILE [-o key=value]...   rule ids of the hits, one per line
 #   expect_rule RULE FILE [-o ...]      the scan of FILE has a hit RULE
 #   expect_no_rule RULE FILE [-o ...]   ... has none
+#   lure RULE TEXT / calm RULE TEXT     a plain message with body TEXT fires
+#                                       RULE / does not
+#   subj RULE SUBJECT / calm_subj RULE SUBJECT   the same on the subject line
 #
 # LW_OPTS points the scanner at heur.conf: the source tree's rules and
 # brands files and a protected organization (agency.gov.tw, *.gov.tw), so
@@ -74,4 +77,24 @@ expect_no_rule() {
 		grep -o '"evidence":"[^"]*"' "$file.json" >&2
 		return 1
 	fi
+}
+
+lure() {
+	mkmail m "From: A <a@example.com>" "Subject: notice" -- "$2" &&
+	expect_rule "$1" m
+}
+
+calm() {
+	mkmail m "From: A <a@example.com>" "Subject: notice" -- "$2" &&
+	expect_no_rule "$1" m
+}
+
+subj() {
+	mkmail m "From: A <a@example.com>" "Subject: $2" &&
+	expect_rule "$1" m
+}
+
+calm_subj() {
+	mkmail m "From: A <a@example.com>" "Subject: $2" &&
+	expect_no_rule "$1" m
 }

@@ -3,17 +3,6 @@ test_description='lure language in Traditional Chinese, Simplified Chinese and E
 . "$(dirname "$0")/test-lib.sh"
 . "$top_srcdir/t/lib-heuristics.sh"
 
-# lure RULE TEXT: a plain message with TEXT as body fires RULE
-lure() {
-	mkmail m "From: A <a@example.com>" "Subject: notice" -- "$2" &&
-	expect_rule "$1" m
-}
-# calm RULE TEXT: ... does not
-calm() {
-	mkmail m "From: A <a@example.com>" "Subject: notice" -- "$2" &&
-	expect_no_rule "$1" m
-}
-
 test_expect_success 'account suspension: Traditional, Simplified, English, full-width and zero-width folded' '
 	lure LW_ZH_ACCOUNT_SUSPEND "您的帳號即將停用" &&
 	lure LW_ZH_ACCOUNT_SUSPEND "您的账户已被冻结" &&

@@ -1,0 +1,120 @@
+#!/bin/sh
+test_description='lures beyond Chinese and English, advance-fee letters, bulk and affiliate spam, filter evasion'
+. "$(dirname "$0")/test-lib.sh"
+. "$top_srcdir/t/lib-heuristics.sh"
+
+test_expect_success 'account and sign-in lures in German, Dutch, French, Portuguese, Spanish' '
+	lure LW_EU_ACCOUNT_SUSPEND "Ihr Konto wurde vorübergehend gesperrt." &&
+	lure LW_EU_ACCOUNT_SUSPEND "Sua conta foi bloqueada por segurança." &&
+	lure LW_EU_ACCOUNT_SUSPEND "Votre compte a été suspendu." &&
+	calm LW_EU_ACCOUNT_SUSPEND "Ihr Konto bei uns ist eröffnet, willkommen." &&
+	lure LW_EU_VERIFY_ACCOUNT "Bitte bestätigen Sie Ihre Daten innerhalb von 48 Stunden." &&
+	lure LW_EU_VERIFY_ACCOUNT "Bevestig uw gegevens via de knop hieronder." &&
+	calm LW_EU_VERIFY_ACCOUNT "Wir bestätigen den Termin am Montag." &&
+	lure LW_EU_UNUSUAL_SIGNIN "Detectamos um novo acesso à sua conta." &&
+	lure LW_EU_UNUSUAL_SIGNIN "Nous avons détecté une nouvelle connexion." &&
+	calm LW_EU_UNUSUAL_SIGNIN "O acesso ao prédio é pela porta lateral."
+'
+test_expect_success 'prize, urgency, parcel, invoice, court and inheritance pretexts' '
+	lure LW_EU_PRIZE "Herzlichen Glückwunsch, Sie wurden ausgewählt!" &&
+	lure LW_EU_PRIZE "Gefeliciteerd! Je bent geselecteerd." &&
+	lure LW_EU_PRIZE "Parabéns, você foi selecionado." &&
+	calm LW_EU_PRIZE "Die Preise für das Seminar stehen fest." &&
+	lure LW_EU_URGENT "Bitte antworten Sie sofort." &&
+	lure LW_EU_URGENT "Responda nas próximas 24 horas." &&
+	calm LW_EU_URGENT "Antworten Sie, wenn Sie Zeit haben." &&
+	lure LW_EU_DELIVERY_PROBLEM "Uw pakket kon niet worden bezorgd." &&
+	lure LW_EU_DELIVERY_PROBLEM "Votre colis est en attente de paiement." &&
+	calm LW_EU_DELIVERY_PROBLEM "Das Paket ist angekommen, danke." &&
+	lure LW_EU_INVOICE_DUE "Sua fatura está vencida." &&
+	lure LW_EU_INVOICE_DUE "Ihre Rechnung ist überfällig." &&
+	calm LW_EU_INVOICE_DUE "Die Rechnung liegt bei, bezahlt am 3. Mai." &&
+	lure LW_EU_COURT_PRETEXT "Intimação eletrônica: processo judicial em seu nome." &&
+	calm LW_EU_COURT_PRETEXT "Der Termin beim Arzt ist am Freitag." &&
+	lure LW_EU_ADVANCE_FEE "Você vai herdar o fundo de doação de 2,5 milhões de dólares." &&
+	calm LW_EU_ADVANCE_FEE "O fundo de garantia foi atualizado." &&
+	lure LW_EU_SUBSCRIPTION_END "Ihr Abonnement ist abgelaufen." &&
+	calm LW_EU_SUBSCRIPTION_END "Ihr Abonnement beginnt am Montag."
+'
+test_expect_success 'subject lures in other languages' '
+	subj LW_SUBJ_EU_LURE "Edeka Gutschein: Sie wurden ausgewählt" &&
+	subj LW_SUBJ_EU_LURE "Uw pakket staat in de wacht" &&
+	calm_subj LW_SUBJ_EU_LURE "Protokoll der Sitzung vom Montag"
+'
+test_expect_success 'an advance-fee letter: introduction, big sum, proposal, private address, details, donor' '
+	lure LW_EN_419_INTRO "Greetings, I am Barrister James Obi, a lawyer." &&
+	calm LW_EN_419_INTRO "I am sure the meeting went well." &&
+	lure LW_EN_BIG_SUM "the sum of US\$12,500,000.00 left in the account" &&
+	lure LW_EN_BIG_SUM "an amount of 18.5 million US dollars" &&
+	calm LW_EN_BIG_SUM "the invoice of \$1,250.00 is paid" &&
+	lure LW_EN_BUSINESS_PROPOSAL "I have a business proposal that is of mutual benefit." &&
+	calm LW_EN_BUSINESS_PROPOSAL "The proposal for the workshop is attached." &&
+	lure LW_EN_REPLY_OFFCHANNEL "Please reply to my private email for more details." &&
+	lure LW_EN_REPLY_OFFCHANNEL "Contact me on WhatsApp +44 7700 900123 today" &&
+	calm LW_EN_REPLY_OFFCHANNEL "Please reply to this email by Friday." &&
+	lure LW_EN_PERSONAL_DETAILS "Send your full names, home address, phone number and occupation." &&
+	calm LW_EN_PERSONAL_DETAILS "The phone number of the helpdesk is on the wiki." &&
+	lure LW_EN_DYING_DONOR "I was diagnosed with cancer and want to donate my fund to charity." &&
+	calm LW_EN_DYING_DONOR "The cancer research fund published its report."
+'
+test_expect_success 'topic rules stay quiet in a conversation or a list' '
+	mkmail m "From: A <a@example.com>" "In-Reply-To: <x@example.com>" "Subject: Re: that scam" \
+		-- "He claimed the sum of US\$12,500,000.00 was waiting" &&
+	expect_no_rule LW_EN_BIG_SUM m &&
+	mkmail n "From: A <a@example.com>" "List-Id: <spam-talk.lists.example.org>" "Subject: viagra spam again" \
+		-- "Another viagra spam run hit the list today" &&
+	expect_no_rule LW_SPAM_PHARMA n &&
+	lure LW_SPAM_PHARMA "Cialis and Viagra at half price"
+'
+test_expect_success 'bulk and affiliate spam: footers, gambling, easy money, dating, pushed-down text' '
+	lure LW_SPAM_AFFILIATE "This is an advertisement. The advertiser does not manage your subscription." &&
+	lure LW_SPAM_AFFILIATE "click here to remove yourself from our emails list" &&
+	calm LW_SPAM_AFFILIATE "To unsubscribe, use the link in the footer." &&
+	lure LW_SPAM_GAMBLING "Get 50 free spins, no deposit required!" &&
+	calm LW_SPAM_GAMBLING "The deposit for the room is due Monday." &&
+	subj LW_SUBJ_GAMBLING "300% welcome bonus + 50 free spins" &&
+	calm_subj LW_SUBJ_GAMBLING "Minutes of the budget meeting" &&
+	lure LW_EN_EASY_MONEY "Earn \$500 a day from home with ease!" &&
+	calm LW_EN_EASY_MONEY "We earn interest on the deposit." &&
+	subj LW_SUBJ_EASY_MONEY "Make \$1,000 per day with this trick" &&
+	lure LW_SPAM_ADULT "Hot singles in your area want to meet you" &&
+	calm LW_SPAM_ADULT "The singles tournament starts at noon" &&
+	mkmail m "From: A <a@example.com>" "Subject: news" "Content-Type: text/html; charset=utf-8" \
+		-- "<div style=\"height:10000vh\"></div><p>filler words</p>" &&
+	expect_rule LW_HTML_PUSHDOWN m &&
+	mkmail m "From: A <a@example.com>" "Subject: news" "Content-Type: text/html; charset=utf-8" \
+		-- "<div style=\"height:100px\"></div><p>news</p>" &&
+	expect_no_rule LW_HTML_PUSHDOWN m
+'
+test_expect_success 'bulk-sending signs: a Bcc blast, an unsubscribe text with no List-Unsubscribe' '
+	mkmail m "From: A <a@example.com>" "To: undisclosed-recipients:;" "Subject: offer" &&
+	expect_rule LW_HDR_BCC_BLAST m &&
+	mkmail m "From: A <a@example.com>" "To: Undisclosed recipients:;" "List-Id: <x.lists.example.org>" "Subject: offer" &&
+	expect_no_rule LW_HDR_BCC_BLAST m &&
+	mkmail m "From: A <a@example.com>" "Subject: offer" -- "Great deals. To unsubscribe click here." &&
+	expect_rule LW_BULK_NO_LIST_UNSUB m &&
+	mkmail m "From: A <a@example.com>" "List-Unsubscribe: <https://example.com/u>" "Subject: offer" \
+		-- "Great deals. To unsubscribe click here." &&
+	expect_no_rule LW_BULK_NO_LIST_UNSUB m
+'
+test_expect_success 'filter evasion: joined subject words, sign-up forms carrying links, crypto balances' '
+	subj LW_SUBJ_JOINED_WORDS "Money.transfer.0.7495.Bitcoin" &&
+	subj LW_SUBJ_JOINED_WORDS "Active__mining__balance__0.7495__BTC" &&
+	calm_subj LW_SUBJ_JOINED_WORDS "Re: lurewatch 1.2.3 released" &&
+	lure LW_FORM_USERNAME_URL "Username: www.earn-fast.example - TRADE TO EARN. To set your password, visit" &&
+	calm LW_FORM_USERNAME_URL "Username: alice. To set your password, visit the site." &&
+	lure LW_EN_CRYPTO_BALANCE "Your balance of 0.7495 BTC is ready for withdrawal" &&
+	lure LW_EN_CRYPTO_BALANCE "Join the airdrop now" &&
+	calm LW_EN_CRYPTO_BALANCE "The balance sheet is attached"
+'
+test_expect_success 'look-alike letters inside body words; invisible selectors; fancy letters in the address' '
+	lure LW_TEXT_MIXED_SCRIPT_BODY "$(printf "Good aftern\320\276on. Log in to your acc\320\276unt")" &&
+	calm LW_TEXT_MIXED_SCRIPT_BODY "$(printf "\320\237\321\200\320\270\320\262\320\265\321\202 from Moscow, see the Wiki")" &&
+	mkmail m "From: A <a@example.com>" "$(printf "Subject: Mi\363\240\204\271c\363\240\204\271rosoft 365 payment issue")" &&
+	expect_rule LW_TEXT_INVISIBLE_CHARS m &&
+	mkmail m "From: A <a@example.com>" "$(printf "Subject: \350\221\233\363\240\204\200 name with an ideographic variant")" &&
+	expect_no_rule LW_TEXT_INVISIBLE_CHARS m &&
+	mkmail m "$(printf "From: Team <team@\360\235\227\271\360\235\227\266\360\235\227\261\360\235\227\271.de>")" "Subject: offer" &&
+	expect_rule LW_TEXT_FANCY_LETTERS m
+'
+test_done
