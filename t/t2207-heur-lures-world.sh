@@ -105,6 +105,11 @@ test_expect_success 'filter evasion: joined subject words, sign-up forms carryin
 	calm LW_FORM_USERNAME_URL "Username: alice. To set your password, visit the site." &&
 	lure LW_EN_CRYPTO_BALANCE "Your balance of 0.7495 BTC is ready for withdrawal" &&
 	lure LW_EN_CRYPTO_BALANCE "Join the airdrop now" &&
+	subj LW_SUBJ_RANDOM_TOKEN "Comunicado-9klVLp4MeNmjOMWBow" &&
+	calm_subj LW_SUBJ_RANDOM_TOKEN "Re: build 20261125 passed" &&
+	lure LW_TEXT_ENTITY_LETTERS "Prezado, Voc&ecirc; tem R\$4.593,21 &agrave; restituir." &&
+	calm LW_TEXT_ENTITY_LETTERS "Use &amp; and &lt; in the template." &&
+	lure LW_SPAM_GAMBLING "世界杯你买球了吗？充值送50%" &&
 	calm LW_EN_CRYPTO_BALANCE "The balance sheet is attached"
 '
 test_expect_success 'look-alike letters inside body words; invisible selectors; fancy letters in the address' '
