@@ -17,10 +17,10 @@
  *                                  (envelope, or the top Received field when
  *                                  there is no envelope) is not in
  *                                  internal_networks and did not authenticate
- *     LW_HDR_AUTH_FAIL             Authentication-Results from a trusted
- *                                  authserv-id (trusted_authserv_ids only:
- *                                  anyone can write the header) say DMARC
- *                                  failed, or SPF failed with no DKIM pass
+ *     LW_HDR_AUTH_FAIL             a trusted authentication stamp (below)
+ *                                  says the From domain is forged: Microsoft's
+ *                                  compauth=fail, else DMARC failed, or SPF
+ *                                  failed with no DKIM pass
  *     LW_HDR_AUTH_FAIL_BRAND       ... for a brand's domain
  *     LW_HDR_AUTH_FAIL_PROTECTED   ... for one of the organization's domains
  *     LW_HDR_MSGID_UNRELATED       a brand or protected From whose Message-ID
@@ -41,10 +41,58 @@
  *                                  or older by date_past_days; receipt time
  *                                  is the date of the top Received field
  *
- * LIMITS
+ *     Authentication stamps are read in this order, the first one that
+ *     reports a failure gives the one LW_HDR_AUTH_* hit (the evidence names
+ *     the header, the results and compauth's reason code):
+ *     1. every Authentication-Results (RFC 8601: "authserv-id [version];
+ *        results") whose authserv-id is in trusted_authserv_ids, merged;
+ *     2. with trust_microsoft_auth_results = yes, the topmost
+ *        Authentication-Results without authserv-id, the form Exchange
+ *        Online writes ("spf=none ...;dmarc=none action=none
+ *        header.from=x;compauth=fail reason=001");
+ *     3. the ARC-Authentication-Results ("i=N; mx.microsoft.com 1; ...")
+ *        of the highest instance, when that instance is unique and its
+ *        authserv-id is in trusted_authserv_ids.
+ *     compauth is Microsoft's verdict on the From domain: fail counts even
+ *     when SPF and DMARC say none (no DMARC record: "implicit"
+ *     authentication failed), pass and softpass overrule a failed DMARC
+ *     (ARC of a trusted forwarder, for one). Results about a header.from
+ *     domain the From field does not show are about another message.
+ *
+ * LIMITS/SECURITY
  *     Without an envelope or Received field the origin is unknown and
- *     LW_HDR_SPOOFED_INTERNAL does not fire. Authentication-Results without
- *     an authserv-id (RFC 8601 requires one) are ignored.
+ *     LW_HDR_SPOOFED_INTERNAL does not fire.
+ *
+ *     Anyone can write any authentication header into a message. A stamp
+ *     only ever adds score: a forged "pass" takes nothing away (passes are
+ *     never rewarded) and a forged failure only hurts the forger's own
+ *     message. What must not happen is that a forgery hides the failure our
+ *     side reported, or that a legitimate message is scored on someone
+ *     else's stale failure. Hence:
+ *     - fields are added on top, so ours are the topmost: only the topmost
+ *       id-less field is read (the sender's are lower), and only the
+ *       highest ARC instance, which the last sealer (ours) numbers above
+ *       every earlier one. A duplicate highest instance (a twin forged to
+ *       collide with ours) makes ARC unread. RFC 8617 sealers stop at
+ *       i=50, so a forged i=50 leaves ours out and is read instead: it can
+ *       only hide ARC's report, not the Authentication-Results read before
+ *       it, and i= above 50 is never read;
+ *     - header fields below Exchange Online's first X-IncomingTopHeaderMarker
+ *       came with the message it received and are never read (in the
+ *       corpus every X-MS-Exchange-Authentication-Results is down there: it
+ *       is the sending tenant's stamp, so that header is not read at all);
+ *     - trust_microsoft_auth_results trusts a field that carries no name to
+ *       check: it is right only when every message passes through our own
+ *       Exchange Online tenant before lurewatch. If mail can reach the relay
+ *       directly, the topmost id-less field is the sender's: a forged
+ *       failure still only hurts its author, but a message forwarded from
+ *       another tenant brings that tenant's stamp (same From, so the
+ *       header.from check passes) and is scored on its verdict;
+ *     - trusted_authserv_ids assumes our relays remove incoming fields that
+ *       carry their own id (RFC 8601 section 5): lurewatch cannot tell a
+ *       forged copy lower down from the real one.
+ *     ARC seals are not verified: the instance number and the authserv-id
+ *     are believed because they are the topmost and ours.
  */
 #include "config.h"
 
