@@ -810,8 +810,16 @@ static int hdr_scan(const void *state, const struct lw_message *msg, struct lw_v
     return 0;
 }
 
+/*
+ * per_message: the verdict depends on more than the content the cache
+ * fingerprint covers - the envelope (client address, SMTP AUTH), the top
+ * Received field (receipt time, client), the authserv-ids and compauth of
+ * the stamps - so a copy from another client or with another stamp must
+ * not get a cached verdict. The tests are cheap.
+ */
 const struct lw_analyzer lw_analyzer_headers = {
     .name = A,
+    .per_message = 1,
     .init = hdr_init,
     .scan = hdr_scan,
     .fini = hdr_fini,

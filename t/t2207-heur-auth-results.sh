@@ -131,6 +131,16 @@ test_expect_success 'one hit per message although several stamps fail' '
 	test $(grep -c "^LW_HDR_AUTH_FAIL" rules) = 1 &&
 	grep -q "Authentication-Results from mx.agency.gov.tw: From" m.json
 '
+test_expect_success 'copies that differ only in their stamps never share a cached verdict' '
+	mkdir copies &&
+	mkmail copies/1 "$ms_fail" "From: A <a@example.com>" "Message-ID: <same@example.com>" "Subject: x" &&
+	sed "s/compauth=fail reason=001/compauth=pass reason=100/" copies/1 >copies/2 &&
+	sed "s/^Authentication-Results: spf=none/Authentication-Results: mx.attacker.example; spf=none/" copies/1 >copies/3 &&
+	"$LW_SCAN" $LW_OPTS $MS --json copies/1 copies/2 copies/3 >copies.json &&
+	test $(grep -c "\"cached\":true" copies.json) = 2 &&
+	test $(grep -c "LW_HDR_AUTH_FAIL" copies.json) = 1 &&
+	grep "LW_HDR_AUTH_FAIL" copies.json | grep -q "\"file\":\"copies/1\""
+'
 test_expect_success 'malformed stamps are ignored without harm' '
 	mkmail m "Authentication-Results: ;;; = ; \"unterminated" "Authentication-Results: (only a comment" \
 		"ARC-Authentication-Results: i=; x" "ARC-Authentication-Results: i=99999999999999999999; mx.microsoft.com; dmarc=fail" \
