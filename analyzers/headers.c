@@ -294,18 +294,14 @@ static char *strip_comments(const char *s)
     int depth = 0, quoted = 0;
 
     for (; *s; s++) {
-        if (quoted || depth == 0) {
-            if (*s == '"' && depth == 0)
-                quoted = !quoted;
-            if (!quoted && *s == '(')
-                depth++;
-            else
-                g_string_append_c(out, *s);
-        } else if (*s == '(') {
+        if (depth == 0 && *s == '"')
+            quoted = !quoted;
+        if (!quoted && *s == '(')
             depth++;
-        } else if (*s == ')') {
+        else if (!quoted && *s == ')' && depth > 0)
             depth--;
-        }
+        else if (depth == 0)
+            g_string_append_c(out, *s);
     }
     return g_string_free(out, FALSE);
 }
@@ -635,7 +631,8 @@ static void auth_hit(const struct hdr_state *s, const struct lw_message *msg, co
                      const char *src, struct lw_verdict *v)
 {
     const char *domain = r->header_from ? r->header_from : msg->from->domain;
-    char *ev = g_strdup_printf("%s: From %s (%s): spf=%s dkim=%s dmarc=%s%s%s%s%s", src, msg->from->addr, domain,
+    char *ev = g_strdup_printf("%s: From %.100s (%.100s): spf=%.20s dkim=%.20s dmarc=%.20s%s%.20s%s%.20s", src,
+                               msg->from->addr, domain,
                                r->spf ? r->spf : "-", r->dkim ? r->dkim : "-", r->dmarc ? r->dmarc : "-",
                                r->compauth ? " compauth=" : "", r->compauth ? r->compauth : "",
                                r->reason ? " reason=" : "", r->reason ? r->reason : "");
