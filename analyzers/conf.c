@@ -261,7 +261,12 @@ static const struct key keys[] = {
     { "vip_names", K_LIST, OFF(vip_names), "", 0, 0, NULL,
       "display names of people attackers impersonate (executives), comma separated" },
     { "trusted_authserv_ids", K_LIST, OFF(trusted_authserv_ids), "", 0, 0, NULL,
-      "authserv-ids of Authentication-Results headers our own relays add (others are ignored)" },
+      "authserv-ids of the Authentication-Results (and ARC-Authentication-Results, top i= only) our own relays add; "
+      "others are ignored. Behind Exchange Online add mx.microsoft.com (its ARC stamp)" },
+    { "trust_microsoft_auth_results", K_ENUM, OFF(trust_microsoft_auth_results), "no", 0, 0, bool_choices,
+      "yes: believe Exchange Online's topmost Authentication-Results without authserv-id (compauth=...). Not a "
+      "trusted_authserv_ids value: the stamp has no id, and yes means every message passes our own tenant first "
+      "(never when the Internet reaches the relay directly)" },
     { "internal_networks", K_LIST, OFF(internal_networks), "127.0.0.0/8, ::1/128", 0, 0, NULL,
       "client networks (CIDR) that are inside the organization; mail from elsewhere is external" },
     { "brands_file", K_STRING, OFF(brands_file), "", 0, 0, NULL,

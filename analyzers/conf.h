@@ -130,6 +130,7 @@ struct lw_config {
     char **protected_names;     /* the organization's names, any language */
     char **vip_names;           /* display names of people worth impersonating */
     char **trusted_authserv_ids;/* Authentication-Results ids added by our own relays */
+    int trust_microsoft_auth_results; /* 0 no, 1 yes: Exchange Online's id-less stamp */
     char **internal_networks;   /* CIDR: clients that count as inside the organization */
     char *brands_file;          /* brands and service lists; "": the installed one if any */
     double date_future_hours;   /* Date later than the receipt time by more than this */

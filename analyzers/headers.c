@@ -17,10 +17,10 @@
  *                                  (envelope, or the top Received field when
  *                                  there is no envelope) is not in
  *                                  internal_networks and did not authenticate
- *     LW_HDR_AUTH_FAIL             Authentication-Results from a trusted
- *                                  authserv-id (trusted_authserv_ids only:
- *                                  anyone can write the header) say DMARC
- *                                  failed, or SPF failed with no DKIM pass
+ *     LW_HDR_AUTH_FAIL             a trusted authentication stamp (below)
+ *                                  says the From domain is forged: Microsoft's
+ *                                  compauth=fail, else DMARC failed, or SPF
+ *                                  failed with no DKIM pass
  *     LW_HDR_AUTH_FAIL_BRAND       ... for a brand's domain
  *     LW_HDR_AUTH_FAIL_PROTECTED   ... for one of the organization's domains
  *     LW_HDR_MSGID_UNRELATED       a brand or protected From whose Message-ID
@@ -41,10 +41,58 @@
  *                                  or older by date_past_days; receipt time
  *                                  is the date of the top Received field
  *
- * LIMITS
+ *     Authentication stamps are read in this order, the first one that
+ *     reports a failure gives the one LW_HDR_AUTH_* hit (the evidence names
+ *     the header, the results and compauth's reason code):
+ *     1. every Authentication-Results (RFC 8601: "authserv-id [version];
+ *        results") whose authserv-id is in trusted_authserv_ids, merged;
+ *     2. with trust_microsoft_auth_results = yes, the topmost
+ *        Authentication-Results without authserv-id, the form Exchange
+ *        Online writes ("spf=none ...;dmarc=none action=none
+ *        header.from=x;compauth=fail reason=001");
+ *     3. the ARC-Authentication-Results ("i=N; mx.microsoft.com 1; ...")
+ *        of the highest instance, when that instance is unique and its
+ *        authserv-id is in trusted_authserv_ids.
+ *     compauth is Microsoft's verdict on the From domain: fail counts even
+ *     when SPF and DMARC say none (no DMARC record: "implicit"
+ *     authentication failed), pass and softpass overrule a failed DMARC
+ *     (ARC of a trusted forwarder, for one). Results about a header.from
+ *     domain the From field does not show are about another message.
+ *
+ * LIMITS/SECURITY
  *     Without an envelope or Received field the origin is unknown and
- *     LW_HDR_SPOOFED_INTERNAL does not fire. Authentication-Results without
- *     an authserv-id (RFC 8601 requires one) are ignored.
+ *     LW_HDR_SPOOFED_INTERNAL does not fire.
+ *
+ *     Anyone can write any authentication header into a message. A stamp
+ *     only ever adds score: a forged "pass" takes nothing away (passes are
+ *     never rewarded) and a forged failure only hurts the forger's own
+ *     message. What must not happen is that a forgery hides the failure our
+ *     side reported, or that a legitimate message is scored on someone
+ *     else's stale failure. Hence:
+ *     - fields are added on top, so ours are the topmost: only the topmost
+ *       id-less field is read (the sender's are lower), and only the
+ *       highest ARC instance, which the last sealer (ours) numbers above
+ *       every earlier one. A duplicate highest instance (a twin forged to
+ *       collide with ours) makes ARC unread. RFC 8617 sealers stop at
+ *       i=50, so a forged i=50 leaves ours out and is read instead: it can
+ *       only hide ARC's report, not the Authentication-Results read before
+ *       it, and i= above 50 is never read;
+ *     - header fields below Exchange Online's first X-IncomingTopHeaderMarker
+ *       came with the message it received and are never read (in the
+ *       corpus every X-MS-Exchange-Authentication-Results is down there: it
+ *       is the sending tenant's stamp, so that header is not read at all);
+ *     - trust_microsoft_auth_results trusts a field that carries no name to
+ *       check: it is right only when every message passes through our own
+ *       Exchange Online tenant before lurewatch. If mail can reach the relay
+ *       directly, the topmost id-less field is the sender's: a forged
+ *       failure still only hurts its author, but a message forwarded from
+ *       another tenant brings that tenant's stamp (same From, so the
+ *       header.from check passes) and is scored on its verdict;
+ *     - trusted_authserv_ids assumes our relays remove incoming fields that
+ *       carry their own id (RFC 8601 section 5): lurewatch cannot tell a
+ *       forged copy lower down from the real one.
+ *     ARC seals are not verified: the instance number and the authserv-id
+ *     are believed because they are the topmost and ours.
  */
 #include "config.h"
 
@@ -220,27 +268,37 @@ static void check_origin(const struct hdr_state *s, const struct lw_message *msg
     }
 }
 
-/* ar_result - "fail", "pass", ... of METHOD in one Authentication-Results value, or NULL (g_free) */
-static char *ar_result(const char *value, const char *method)
-{
-    char *pat = g_strdup_printf("(?:^|[;\\s])%s\\s*=\\s*([a-z]+)", method);
-    char *res = lw_regex_group1(pat, G_REGEX_CASELESS, value), *low = res ? g_ascii_strdown(res, -1) : NULL;
+/* The results of one authentication source, lowercased; NULL: not reported. */
+struct auth_res {
+    char *spf, *dkim, *dmarc;   /* first result; dkim "pass" when any signature passed */
+    char *compauth, *reason;    /* Microsoft's composite result and its reason code */
+    char *header_from;          /* domain the results are about (header.from), if named */
+};
 
-    g_free(pat);
-    g_free(res);
-    return low;
+/* auth_res_clear - free the results */
+static void auth_res_clear(struct auth_res *r)
+{
+    g_free(r->spf);
+    g_free(r->dkim);
+    g_free(r->dmarc);
+    g_free(r->compauth);
+    g_free(r->reason);
+    g_free(r->header_from);
+    memset(r, 0, sizeof *r);
 }
 
-/* strip_comments - an Authentication-Results value without (comments) (g_free) */
+/* strip_comments - a header value without (comments), quoted strings kept (g_free) */
 static char *strip_comments(const char *s)
 {
     GString *out = g_string_new(NULL);
-    int depth = 0;
+    int depth = 0, quoted = 0;
 
     for (; *s; s++) {
-        if (*s == '(')
+        if (depth == 0 && *s == '"')
+            quoted = !quoted;
+        if (!quoted && *s == '(')
             depth++;
-        else if (*s == ')' && depth > 0)
+        else if (!quoted && *s == ')' && depth > 0)
             depth--;
         else if (depth == 0)
             g_string_append_c(out, *s);
@@ -248,55 +306,370 @@ static char *strip_comments(const char *s)
     return g_string_free(out, FALSE);
 }
 
-/* trusted_id - the authserv-id of one Authentication-Results value is in trusted_authserv_ids */
-static int trusted_id(const struct lw_config *cfg, const char *value)
+/* token_len - length of the word at S: up to white space or ';' outside quotes */
+static size_t token_len(const char *s)
 {
-    size_t n = strcspn(value, "; \t\r\n");
+    size_t n = 0;
+    int quoted = 0;
 
-    if (n == 0 || memchr(value, '=', n))
-        return 0;
-    for (int i = 0; cfg->trusted_authserv_ids && cfg->trusted_authserv_ids[i]; i++)
-        if (strlen(cfg->trusted_authserv_ids[i]) == n && g_ascii_strncasecmp(value, cfg->trusted_authserv_ids[i], n) == 0)
+    for (; s[n] && (quoted || (!g_ascii_isspace(s[n]) && s[n] != ';')); n++)
+        if (s[n] == '"')
+            quoted = !quoted;
+    return n;
+}
+
+/* unquote - VALUE without surrounding double quotes (g_free) */
+static char *unquote(const char *value)
+{
+    size_t n = strlen(value);
+
+    if (n >= 2 && value[0] == '"' && value[n - 1] == '"')
+        return g_strndup(value + 1, n - 2);
+    return g_strdup(value);
+}
+
+/*
+ * auth_payload - split an uncommented RFC 8601 payload "authserv-id
+ * [version]; results" at its results; *id gets the authserv-id (g_free), or
+ * NULL when the payload starts with a result (Exchange Online's id-less
+ * form). NULL when the payload is malformed.
+ */
+static const char *auth_payload(const char *p, char **id)
+{
+    char *word;
+    size_t n;
+
+    *id = NULL;
+    while (g_ascii_isspace(*p))
+        p++;
+    n = token_len(p);
+    if (n == 0)
+        return NULL;
+    if (*p != '"' && memchr(p, '=', n))
+        return p;
+    word = g_strndup(p, n);
+    *id = unquote(word);
+    g_free(word);
+    for (p += n; g_ascii_isspace(*p); p++)
+        ;
+    if (g_ascii_isdigit(*p))                    /* authres-version */
+        for (p += strspn(p, "0123456789"); g_ascii_isspace(*p); p++)
+            ;
+    if (*p == ';' || *p == '\0')
+        return *p ? p + 1 : p;
+    g_free(*id);
+    *id = NULL;
+    return NULL;
+}
+
+/* auth_set - record RESULT of METHOD: the first one counts, a DKIM pass beats a failure */
+static void auth_set(struct auth_res *r, const char *method, const char *result)
+{
+    char **slot = strcmp(method, "spf") == 0 ? &r->spf : strcmp(method, "dkim") == 0 ? &r->dkim
+                  : strcmp(method, "dmarc") == 0 ? &r->dmarc : strcmp(method, "compauth") == 0 ? &r->compauth : NULL;
+
+    if (slot && (*slot == NULL || (slot == &r->dkim && strcmp(result, "pass") == 0))) {
+        g_free(*slot);
+        *slot = g_strdup(result);
+    }
+}
+
+/* auth_prop - record a reason or property KEY=VALUE of METHOD's result */
+static void auth_prop(struct auth_res *r, const char *method, const char *key, const char *value)
+{
+    const char *at = strrchr(value, '@');
+
+    if (strcmp(method, "compauth") == 0 && strcmp(key, "reason") == 0 && r->reason == NULL)
+        r->reason = g_strdup(value);
+    else if (strcmp(key, "header.from") == 0 && r->header_from == NULL && *value)
+        r->header_from = g_strdup(at ? at + 1 : value);
+}
+
+/* auth_parse - add the results "; method=result [reason=..] [ptype.prop=..]..." of P to R */
+static void auth_parse(const char *p, struct auth_res *r)
+{
+    char *method = NULL;
+    int first = 1;              /* the next word opens a result */
+
+    while (*p) {
+        size_t n = token_len(p);
+        char *word, *eq, *value;
+
+        if (*p == ';' || g_ascii_isspace(*p)) {
+            if (*p++ == ';') {
+                first = 1;
+                g_clear_pointer(&method, g_free);
+            }
+            continue;
+        }
+        word = g_ascii_strdown(p, n);
+        p += n;
+        if ((eq = strchr(word, '=')) != NULL) {
+            *eq = '\0';
+            value = unquote(eq + 1);
+            if (first) {
+                word[strcspn(word, "/")] = '\0';        /* method version */
+                g_free(method);
+                method = g_strdup(word);
+                auth_set(r, word, value);
+            } else if (method) {
+                auth_prop(r, method, word, value);
+            }
+            g_free(value);
+        }
+        first = 0;
+        g_free(word);
+    }
+    g_free(method);
+}
+
+/* id_trusted - ID is in trusted_authserv_ids */
+static int id_trusted(const struct lw_config *cfg, const char *id)
+{
+    for (int i = 0; id && cfg->trusted_authserv_ids && cfg->trusted_authserv_ids[i]; i++)
+        if (g_ascii_strcasecmp(id, cfg->trusted_authserv_ids[i]) == 0)
             return 1;
     return 0;
 }
 
-/* check_auth - SPF/DKIM/DMARC failure reported by a trusted relay, once per message */
+/* arc_instance - the i= of an uncommented ARC-Authentication-Results value (1-50), else -1; *rest after it */
+static int arc_instance(const char *v, const char **rest)
+{
+    char *end;
+    long i;
+
+    while (g_ascii_isspace(*v))
+        v++;
+    if (g_ascii_tolower(*v) != 'i')
+        return -1;
+    for (v++; g_ascii_isspace(*v); v++)
+        ;
+    if (*v++ != '=')
+        return -1;
+    while (g_ascii_isspace(*v))
+        v++;
+    if (!g_ascii_isdigit(*v))
+        return -1;
+    i = strtol(v, &end, 10);
+    while (g_ascii_isspace(*end))
+        end++;
+    if (*end != ';' || i < 1 || i > 50)         /* RFC 8617: at most 50 ARC sets */
+        return -1;
+    *rest = end + 1;
+    return (int) i;
+}
+
+/* header_is - header I of the message is named NAME */
+static int header_is(const struct lw_message *msg, guint i, const char *name)
+{
+    return g_ascii_strcasecmp(((const struct lw_header *) g_ptr_array_index(msg->headers, i))->name, name) == 0;
+}
+
+/* header_value - uncommented value of header I (g_free) */
+static char *header_value(const struct lw_message *msg, guint i)
+{
+    return strip_comments(((const struct lw_header *) g_ptr_array_index(msg->headers, i))->value);
+}
+
+/*
+ * our_headers - how many of the top header fields our side wrote: all, or
+ * those above Exchange Online's X-IncomingTopHeaderMarker, which marks
+ * where the header of the message it received began
+ */
+static guint our_headers(const struct lw_message *msg)
+{
+    for (guint i = 0; i < msg->headers->len; i++)
+        if (header_is(msg, i, "X-IncomingTopHeaderMarker"))
+            return i;
+    return msg->headers->len;
+}
+
+/* auth_native - results of every Authentication-Results with a trusted authserv-id; *src names them */
+static int auth_native(const struct hdr_state *s, const struct lw_message *msg, guint top,
+                       struct auth_res *r, char **src)
+{
+    for (guint i = 0; i < top; i++) {
+        char *value, *id;
+        const char *res;
+
+        if (!header_is(msg, i, "Authentication-Results"))
+            continue;
+        value = header_value(msg, i);
+        if ((res = auth_payload(value, &id)) != NULL && id_trusted(s->cfg, id)) {
+            auth_parse(res, r);
+            if (*src == NULL)
+                *src = g_strdup_printf("Authentication-Results from %s", id);
+        }
+        g_free(id);
+        g_free(value);
+    }
+    return *src != NULL;
+}
+
+/* auth_microsoft - results of the topmost id-less Authentication-Results (Exchange Online), if trusted */
+static int auth_microsoft(const struct hdr_state *s, const struct lw_message *msg, guint top,
+                          struct auth_res *r, char **src)
+{
+    for (guint i = 0; s->cfg->trust_microsoft_auth_results && i < top && *src == NULL; i++) {
+        char *value, *id;
+        const char *res;
+
+        if (!header_is(msg, i, "Authentication-Results"))
+            continue;
+        value = header_value(msg, i);
+        if ((res = auth_payload(value, &id)) != NULL && id == NULL) {
+            auth_parse(res, r);
+            *src = g_strdup("Authentication-Results from Exchange Online (no authserv-id)");
+        }
+        g_free(id);
+        g_free(value);
+    }
+    return *src != NULL;
+}
+
+/* auth_arc - results of the highest ARC-Authentication-Results instance, if it is unique and trusted */
+static int auth_arc(const struct hdr_state *s, const struct lw_message *msg, guint top,
+                    struct auth_res *r, char **src)
+{
+    int best = -1, copies = 0;
+    guint at = 0;
+    char *value, *id = NULL;
+    const char *rest, *res;
+
+    for (guint i = 0; i < top; i++) {
+        int n;
+
+        if (!header_is(msg, i, "ARC-Authentication-Results"))
+            continue;
+        value = header_value(msg, i);
+        n = arc_instance(value, &rest);
+        g_free(value);
+        if (n > best) {
+            best = n;
+            at = i;
+            copies = 1;
+        } else if (n == best) {
+            copies++;
+        }
+    }
+    if (best < 0 || copies != 1)                /* none, or a forged twin: ambiguous */
+        return 0;
+    value = header_value(msg, at);
+    if (arc_instance(value, &rest) == best && (res = auth_payload(rest, &id)) != NULL && id_trusted(s->cfg, id)) {
+        auth_parse(res, r);
+        *src = g_strdup_printf("ARC-Authentication-Results i=%d from %s", best, id);
+    }
+    g_free(id);
+    g_free(value);
+    return *src != NULL;
+}
+
+/* is_result - RESULT is one of the space-separated WORDS */
+static int is_result(const char *result, const char *words)
+{
+    char **w = g_strsplit(words, " ", -1);
+    int found = result && g_strv_contains((const char *const *) w, result);
+
+    g_strfreev(w);
+    return found;
+}
+
+/* domain_char - C may continue a domain name */
+static int domain_char(char c)
+{
+    return g_ascii_isalnum(c) || c == '-';
+}
+
+/*
+ * shown_in_from - DOMAIN is the From domain, or an address domain written
+ * in the From field (a malformed From such as "Brand ,_<x@evil.example>"
+ * shows several; the results name the one the relay authenticated)
+ */
+static int shown_in_from(const struct lw_message *msg, const char *domain)
+{
+    const char *raw = lw_message_header(msg, "From");
+    char *hay, *needle;
+    const char *p;
+    int found = 0;
+
+    if (g_ascii_strcasecmp(domain, msg->from->domain) == 0)
+        return 1;
+    if (raw == NULL || *domain == '\0')
+        return 0;
+    hay = g_ascii_strdown(raw, -1);
+    needle = g_strconcat("@", domain, NULL);
+    for (p = hay; !found && (p = strstr(p, needle)) != NULL; p++) {
+        const char *end = p + strlen(needle);
+
+        found = !domain_char(*end) && !(*end == '.' && domain_char(end[1]));
+    }
+    g_free(needle);
+    g_free(hay);
+    return found;
+}
+
+/*
+ * auth_failed - the results say the From domain is forged. Microsoft's
+ * composite result (compauth) is its verdict on the From domain, made from
+ * these and other signals (ARC of trusted sealers, implicit authentication):
+ * fail is a failure even when SPF and DMARC say none; pass and softpass
+ * overrule a failed DMARC. Without it: DMARC failed, or SPF failed without a
+ * DKIM pass. Results about a header.from the From field does not show are
+ * about another message.
+ */
+static int auth_failed(const struct lw_message *msg, const struct auth_res *r)
+{
+    if (r->header_from && !shown_in_from(msg, r->header_from))
+        return 0;
+    if (is_result(r->compauth, "fail pass softpass"))
+        return is_result(r->compauth, "fail");
+    return is_result(r->dmarc, "fail") || (is_result(r->spf, "fail softfail") && !is_result(r->dkim, "pass"));
+}
+
+/* auth_hit - one failure hit, tiered by whose domain was forged */
+static void auth_hit(const struct hdr_state *s, const struct lw_message *msg, const struct auth_res *r,
+                     const char *src, struct lw_verdict *v)
+{
+    const char *domain = r->header_from ? r->header_from : msg->from->domain;
+    char *ev = g_strdup_printf("%s: From %.100s (%.100s): spf=%.20s dkim=%.20s dmarc=%.20s%s%.20s%s%.20s", src,
+                               msg->from->addr, domain,
+                               r->spf ? r->spf : "-", r->dkim ? r->dkim : "-", r->dmarc ? r->dmarc : "-",
+                               r->compauth ? " compauth=" : "", r->compauth ? r->compauth : "",
+                               r->reason ? " reason=" : "", r->reason ? r->reason : "");
+
+    if (lw_identity_is_protected(s->id, domain))
+        lw_verdict_add_hit(v, A, "LW_HDR_AUTH_FAIL_PROTECTED", 10.0,
+                           "Our relay found the organization's own From domain forged (SPF/DKIM/DMARC or composite authentication failed)", ev);
+    else if (lw_identity_brand_of_host(s->id, domain))
+        lw_verdict_add_hit(v, A, "LW_HDR_AUTH_FAIL_BRAND", 6.0,
+                           "Our relay found a brand's From domain forged (SPF/DKIM/DMARC or composite authentication failed)", ev);
+    else
+        lw_verdict_add_hit(v, A, "LW_HDR_AUTH_FAIL", 3.0,
+                           "Our relay could not authenticate the From domain (SPF/DKIM/DMARC or composite authentication failed)", ev);
+    g_free(ev);
+}
+
+/*
+ * check_auth - a forged From reported by a trusted stamp, one hit per
+ * message: our relays' own Authentication-Results first, then Exchange
+ * Online's id-less one, then the top ARC instance
+ */
 static void check_auth(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
-    for (guint i = 0; i < msg->auth_results->len; i++) {
-        char *value = g_strstrip(strip_comments(g_ptr_array_index(msg->auth_results, i)));
-        char *spf = NULL, *dkim = NULL, *dmarc = NULL, *ev;
-        int fail;
+    int (*const sources[])(const struct hdr_state *, const struct lw_message *, guint, struct auth_res *, char **) = {
+        auth_native, auth_microsoft, auth_arc,
+    };
+    guint top = our_headers(msg);
 
-        if (!trusted_id(s->cfg, value)) {
-            g_free(value);
-            continue;
-        }
-        spf = ar_result(value, "spf");
-        dkim = ar_result(value, "dkim");
-        dmarc = ar_result(value, "dmarc");
-        fail = (dmarc && strcmp(dmarc, "fail") == 0)
-               || (spf && (strcmp(spf, "fail") == 0 || strcmp(spf, "softfail") == 0)
-                   && !(dkim && strcmp(dkim, "pass") == 0));
-        if (fail) {
-            ev = g_strdup_printf("From %s: spf=%s dkim=%s dmarc=%s", msg->from->addr,
-                                 spf ? spf : "-", dkim ? dkim : "-", dmarc ? dmarc : "-");
-            if (lw_identity_is_protected(s->id, msg->from->domain))
-                lw_verdict_add_hit(v, A, "LW_HDR_AUTH_FAIL_PROTECTED", 10.0,
-                                   "Our relay found the organization's own From domain forged (SPF/DKIM/DMARC failed)", ev);
-            else if (lw_identity_brand_of_host(s->id, msg->from->domain))
-                lw_verdict_add_hit(v, A, "LW_HDR_AUTH_FAIL_BRAND", 6.0,
-                                   "Our relay found a brand's From domain forged (SPF/DKIM/DMARC failed)", ev);
-            else
-                lw_verdict_add_hit(v, A, "LW_HDR_AUTH_FAIL", 3.0,
-                                   "Our relay could not authenticate the From domain (SPF/DKIM/DMARC failed)", ev);
-            g_free(ev);
-        }
-        g_free(spf);
-        g_free(dkim);
-        g_free(dmarc);
-        g_free(value);
+    for (size_t i = 0; i < G_N_ELEMENTS(sources); i++) {
+        struct auth_res r = { 0 };
+        char *src = NULL;
+        int fail = sources[i](s, msg, top, &r, &src) && auth_failed(msg, &r);
+
+        if (fail)
+            auth_hit(s, msg, &r, src, v);
+        auth_res_clear(&r);
+        g_free(src);
         if (fail)
             return;
     }
@@ -434,8 +807,16 @@ static int hdr_scan(const void *state, const struct lw_message *msg, struct lw_v
     return 0;
 }
 
+/*
+ * per_message: the verdict depends on more than the content the cache
+ * fingerprint covers - the envelope (client address, SMTP AUTH), the top
+ * Received field (receipt time, client), the authserv-ids and compauth of
+ * the stamps - so a copy from another client or with another stamp must
+ * not get a cached verdict. The tests are cheap.
+ */
 const struct lw_analyzer lw_analyzer_headers = {
     .name = A,
+    .per_message = 1,
     .init = hdr_init,
     .scan = hdr_scan,
     .fini = hdr_fini,

@@ -1,0 +1,76 @@
+#!/bin/sh
+test_description='LW_HDR_SPOOFED_INTERNAL from the milter envelope: client address and SMTP AUTH as Postfix reports them'
+. "$(dirname "$0")/test-lib.sh"
+. "$top_srcdir/t/lib-postfix.sh"
+. "$top_srcdir/t/lib-milter.sh"
+
+postfix_require_or_skip
+
+# Postfix's XCLIENT (allowed from loopback only) sets the client address and
+# the SASL login that smtpd reports to the milter ({client_addr},
+# {auth_authen}), so one loopback client can play an Internet host, a host
+# on the internal network and an authenticated user.
+PF=$TRASH/pf
+MPORT=$(free_port)
+SPORT=$(free_port)
+cat >lurewatch.conf <<EOF
+rules_file = $top_srcdir/contrib/rules/lurewatch.rules
+brands_file = $top_srcdir/contrib/brands.txt
+protected_domains = agency.gov.tw
+internal_networks = 10.0.0.0/8
+EOF
+test_at_exit 'milter_stop; postfix_stop "$PF"'
+
+msg() { # msg FILE FROM: a plain message; Message-ID <FILE@lurewatch.test>
+	printf 'From: %s\nTo: user@agency.gov.tw\nSubject: meeting\nDate: %s\nMessage-ID: <%s@lurewatch.test>\n\nSee you at ten.\n' \
+		"$2" "$(LC_ALL=C date -R)" "$1" >"$1"
+}
+
+send() { # send FILE ADDR [LOGIN]: submit as client ADDR (authenticated as LOGIN); prints the queue id
+	swaks --server 127.0.0.1 --port $SPORT --from it@agency.gov.tw --to user@agency.gov.tw \
+		--xclient-addr "$2" --xclient-name "[UNAVAILABLE]" ${3:+--xclient-login "$3"} \
+		--data "@$1" --timeout 150 >"$1.out" 2>&1 &&
+	sed -n "s/.*Ok: queued as \([0-9A-F]*\).*/\1/p" "$1.out"
+}
+
+hits_of() { # the milter's hits= for queue id $1
+	wait_for grep -q "^lurewatch-milter: $1: " "$MILTER_LOG" &&
+	sed -n "s/^lurewatch-milter: $1: .* hits=\([^ ]*\) .*/\1/p" "$MILTER_LOG"
+}
+
+test_expect_success 'start the milter and a Postfix that accepts XCLIENT from loopback' '
+	milter_start milter -c lurewatch.conf -p inet:$MPORT@127.0.0.1 &&
+	postfix_setup "$PF" $SPORT inet:127.0.0.1:$MPORT "smtpd_authorized_xclient_hosts = 127.0.0.0/8" &&
+	postfix_start "$PF"
+'
+
+test_expect_success 'protected From from an external client without AUTH fires, the evidence names the envelope' '
+	msg ext "IT <it@agency.gov.tw>" &&
+	id=$(send ext 203.0.113.9) && test -n "$id" &&
+	hits_of $id >hits &&
+	test_grep "LW_HDR_SPOOFED_INTERNAL" hits &&
+	wait_for grep -rq "client 203.0.113.9 (envelope)" "$TRASH/quarantine"
+'
+
+test_expect_success 'near miss: the same From from a client on internal_networks' '
+	msg int "IT <it@agency.gov.tw>" &&
+	id=$(send int 10.1.2.3) && test -n "$id" &&
+	hits_of $id >hits &&
+	! grep -q LW_HDR_SPOOFED_INTERNAL hits
+'
+
+test_expect_success 'near miss: the same From from an external client that authenticated (SMTP AUTH)' '
+	msg auth "IT <it@agency.gov.tw>" &&
+	id=$(send auth 203.0.113.9 alice) && test -n "$id" &&
+	hits_of $id >hits &&
+	! grep -q LW_HDR_SPOOFED_INTERNAL hits
+'
+
+test_expect_success 'near miss: an external client with a From outside the organization' '
+	msg other "A <a@example.com>" &&
+	id=$(send other 203.0.113.9) && test -n "$id" &&
+	hits_of $id >hits &&
+	! grep -q LW_HDR_SPOOFED_INTERNAL hits
+'
+
+test_done
