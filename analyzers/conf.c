@@ -103,7 +103,7 @@ static const struct key keys[] = {
       "most pictures (PNG, JPEG, GIF) per message decoded to look for QR codes, whose links join the message's URLs; 0: QR codes are not decoded" },
     { "qr_max_image_size", K_SIZE, OFF(qr_max_image_size), "2M", 1024, 1024 * 1024 * 1024, NULL,
       "largest picture (encoded bytes) decoded to look for QR codes; larger ones are skipped" },
-    { "qr_max_pixels", K_INT, OFF(qr_max_pixels), "8000000", 1024, 100000000, NULL,
+    { "qr_max_pixels", K_INT, OFF(qr_max_pixels), "4194304", 1024, 100000000, NULL,
       "largest picture (width times height) decoded to look for QR codes; checked before the pixels are allocated" },
     { "feeds_dir", K_STRING, OFF(feeds_dir), LW_FEEDS_DIR, 0, 0, NULL,
       "directory of indicator feeds (plain lists, CSV, STIX 2.1, MISP JSON); empty: no IOC matching" },

@@ -24,9 +24,12 @@
  *     libjpeg-turbo is held to 100 progressive scans (a known CPU bomb) and
  *     to a memory budget proportional to max_pixels. Damaged or truncated
  *     data ends the decode with an error from the library's own checks; no
- *     partial picture is returned. The decoders report errors through
- *     setjmp/longjmp: everything allocated on the way is reachable from a
- *     context struct that outlives the jump, so nothing leaks.
+ *     partial picture is returned. Checksums (chunk CRCs, the zlib
+ *     Adler-32) are not verified: mail clients show such pictures, as
+ *     browsers do, so a deliberately broken checksum must not hide a code
+ *     from us. The decoders report errors through setjmp/longjmp:
+ *     everything allocated on the way is reachable from a heap context that
+ *     outlives the jump, so nothing leaks.
  *
  * LIMITS
  *     Only the first frame of an animated GIF and the first image of a
@@ -191,6 +194,10 @@ static int png_grey(const unsigned char *data, size_t len, long long max_pixels,
         rc = lw_error_set(err, "PNG: %s", c->msg);
     } else {
         png_set_read_fn(png, c, png_read_mem);
+        png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
+#ifdef PNG_IGNORE_ADLER32
+        png_set_option(png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
+#endif
         png_set_chunk_malloc_max(png, PNG_CHUNK_MALLOC_MAX);
         png_set_chunk_cache_max(png, PNG_CHUNK_CACHE_MAX);
         png_read_info(png, info);

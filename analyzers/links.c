@@ -422,6 +422,14 @@ static int is_qr_web_link(const struct lw_url *u)
            && (strcmp(u->scheme, "http") == 0 || strcmp(u->scheme, "https") == 0);
 }
 
+/* picture_len - how much of a QR link's source names the picture ("1.2:qr" -> "1.2") */
+static int picture_len(const char *source)
+{
+    size_t n = source ? strlen(source) : 0;
+
+    return (int) (n >= 3 && strcmp(source + n - 3, ":qr") == 0 ? n - 3 : n);
+}
+
 /* check_qr - QR links, QR links with credential wording, and the QR lure wording */
 static void check_qr(const struct lw_message *msg, struct lw_verdict *v)
 {
@@ -437,8 +445,8 @@ static void check_qr(const struct lw_message *msg, struct lw_verdict *v)
 
         if (!is_qr_web_link(u) || n++ >= MAX_EVIDENCE)
             continue;
-        g_string_append_printf(ev, "%spicture %.*s: %.120s", ev->len ? "; " : "",
-                               (int) strcspn(u->source ? u->source : "", ":"), u->source ? u->source : "", u->url);
+        g_string_append_printf(ev, "%spicture %.*s: %.120s", ev->len ? "; " : "", picture_len(u->source),
+                               u->source ? u->source : "", u->url);
         first = first ? first : u->url;
         g_ptr_array_add(shown, u->url);
     }

@@ -140,12 +140,15 @@ static void scan_picture(struct qr_scan *s, const char *path, const void *data, 
     lw_image_clear(&img);
 }
 
-/* base64_run - length of the base64 text at p (letters, digits, + / =, line breaks) */
+/*
+ * base64_run - length of the base64 text at p: letters, digits, + / = and
+ * white space (mailers wrap long attribute values; the decoder skips it)
+ */
 static size_t base64_run(const char *p)
 {
     size_t n = 0;
 
-    while (g_ascii_isalnum(p[n]) || p[n] == '+' || p[n] == '/' || p[n] == '=' || p[n] == '\r' || p[n] == '\n')
+    while (g_ascii_isalnum(p[n]) || p[n] == '+' || p[n] == '/' || p[n] == '=' || g_ascii_isspace(p[n]))
         n++;
     return n;
 }
