@@ -410,9 +410,10 @@ static char *text_match(const struct lw_message *msg, const char *pattern)
 static int qr_text(const struct lw_message *msg)
 {
     char *m = text_match(msg, QR_WORDING);
+    int found = m != NULL;
 
     g_free(m);
-    return m != NULL;
+    return found;
 }
 
 /* is_qr_web_link - a web link read from a QR code (the unwrapped twin of a redirector excluded) */
@@ -465,7 +466,7 @@ static void check_qr(const struct lw_message *msg, struct lw_verdict *v)
             g_free(words);
         }
     }
-    if (qr_text(msg) && (n > 0 || has_image_part(msg))) {
+    if ((n > 0 || has_image_part(msg)) && qr_text(msg)) {
         text = n > 0 ? g_strdup_printf("QR-code wording plus a QR code to %.120s", first)
                      : g_strdup("QR-code wording plus an image part");
         lw_verdict_add_hit(v, A, "LW_QR_LURE", 4.0,

@@ -43,6 +43,7 @@
 
 #define DATA_URI "data:image/"
 #define MAX_CODES_PER_IMAGE 8
+#define MEDIA_TYPE_MAX 64       /* "png;base64" and parameters, before the comma */
 
 /* lw_qr_free - free one decoded code */
 void lw_qr_free(struct lw_qr *q)
@@ -160,11 +161,12 @@ static void scan_data_uris(struct qr_scan *s, const struct lw_text *t)
     const char *p = t->html;
 
     while ((p = strstr(p, DATA_URI)) != NULL) {
-        const char *comma = p + strlen(DATA_URI) + strcspn(p + strlen(DATA_URI), ",\"'>) ");
+        const char *comma;
         size_t n;
 
         p += strlen(DATA_URI);
-        if (*comma != ',' || comma - p > 64 || g_strstr_len(p, comma - p, ";base64") == NULL)
+        comma = memchr(p, ',', strnlen(p, MEDIA_TYPE_MAX));   /* bounded: the scan stays linear */
+        if (comma == NULL || g_strstr_len(p, comma - p, ";base64") == NULL)
             continue;
         n = base64_run(comma + 1);
         if ((long long) n / 4 * 3 > s->cfg->qr_max_image_size) {

@@ -115,6 +115,15 @@ test_expect_success QRENCODE 'each hostile picture alone: a verdict, no code, no
 	done
 '
 
+test_expect_success 'floods: data:image/ prefixes with no picture, and one broken data: picture 30000 times' '
+	"$PYTHON" -c "import sys; sys.stdout.write(\"data:image/\" * 150000)" >flood1.html &&
+	mkmail flood1 "From: a@example.com" "Subject: x" "Content-Type: text/html; charset=utf-8" -- "$(cat flood1.html)" &&
+	test "$(qr_info counts flood1)" = "0 0 0" &&
+	"$PYTHON" -c "import sys; sys.stdout.write(\"<img src=data:image/png;base64,iVBORw0KGgoAAAANSUhEUg>\" * 30000)" >flood2.html &&
+	mkmail flood2 "From: a@example.com" "Subject: x" "Content-Type: text/html; charset=utf-8" -- "$(cat flood2.html)" &&
+	test "$(qr_info counts flood2)" = "0 1 0"
+'
+
 test_expect_success QRENCODE 'limits: qr_max_images, qr_max_image_size, qr_max_pixels; 0 turns decoding off' '
 	set -- &&
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
