@@ -99,6 +99,12 @@ static const struct key keys[] = {
       "most URLs extracted from one message (links, text, attachments); past it they are not examined; 0: none" },
     { "max_url_length", K_SIZE, OFF(max_url_length), "8k", 64, 1024 * 1024, NULL,
       "longest URL examined; longer ones are cut to this length" },
+    { "qr_max_images", K_INT, OFF(qr_max_images), "10", 0, 1000, NULL,
+      "most pictures (PNG, JPEG, GIF) per message decoded to look for QR codes, whose links join the message's URLs; 0: QR codes are not decoded. Worst case per message: this many pictures of qr_max_pixels (about 0.15 s CPU each at the defaults on a 2-core VM)" },
+    { "qr_max_image_size", K_SIZE, OFF(qr_max_image_size), "2M", 1024, 1024 * 1024 * 1024, NULL,
+      "largest picture (encoded bytes) decoded to look for QR codes; larger ones are skipped" },
+    { "qr_max_pixels", K_INT, OFF(qr_max_pixels), "4194304", 1024, 100000000, NULL,
+      "largest picture (width times height) decoded to look for QR codes; checked before the pixels are allocated, so memory per picture stays within a few times this many bytes" },
     { "feeds_dir", K_STRING, OFF(feeds_dir), LW_FEEDS_DIR, 0, 0, NULL,
       "directory of indicator feeds (plain lists, CSV, STIX 2.1, MISP JSON); empty: no IOC matching" },
     /* attachments (libclamav) */

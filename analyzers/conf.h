@@ -44,6 +44,9 @@ struct lw_config {
     /* urls and indicators */
     long long max_urls;
     long long max_url_length;
+    long long qr_max_images;        /* pictures decoded for QR codes per message; 0 = off */
+    long long qr_max_image_size;    /* bytes, encoded */
+    long long qr_max_pixels;        /* width * height, decoded */
     char *feeds_dir;
     /* attachments (libclamav) */
     char *clamav_db;            /* comma-separated signature directories; "" = defaults */

@@ -13,6 +13,8 @@
  * Also here, so that all JSON of the core is in one file:
  *   lw_verdict_cache_encode/decode  the hits of a verdict as the verdict
  *                                   cache stores them (cache.c, engine.c)
+ *   lw_urls_json                    the URLs of a message and its QR codes
+ *                                   (lurewatch-scan --urls)
  *   lw_indicators_json              an indicator list, for the hits stream
  *   lw_fields_json/lw_fields_parse  a flat list of name/value strings, one
  *                                   hits-stream entry as its spool line
@@ -24,6 +26,7 @@
 
 #include "json.h"
 #include "url.h"
+#include "qrcode.h"
 
 static json_t *jstr(const char *s)
 {
@@ -236,6 +239,20 @@ static json_t *url_json(const struct lw_url *u)
     return o;
 }
 
+/* qr_json - pictures decoded and skipped, and the QR payloads found */
+static json_t *qr_json(const struct lw_message *msg)
+{
+    json_t *codes = json_array();
+
+    for (guint i = 0; i < msg->qr->len; i++) {
+        const struct lw_qr *q = g_ptr_array_index(msg->qr, i);
+
+        json_array_append_new(codes, json_pack("{s:o, s:o}", "path", jstr(q->path), "text", jstr(q->text)));
+    }
+    return json_pack("{s:I, s:I, s:o}", "images", (json_int_t) msg->qr_images,
+                     "skipped", (json_int_t) msg->qr_skipped, "codes", codes);
+}
+
 char *lw_urls_json(const struct lw_message *msg, const char *file)
 {
     json_t *o = json_object(), *arr = json_array();
@@ -245,6 +262,7 @@ char *lw_urls_json(const struct lw_message *msg, const char *file)
         json_array_append_new(arr, url_json(g_ptr_array_index(msg->urls, i)));
     json_object_set_new(o, "file", jstr(file));
     json_object_set_new(o, "urls", arr);
+    json_object_set_new(o, "qr", qr_json(msg));
     dump = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     out = g_strdup(dump ? dump : "{}");

@@ -8,7 +8,7 @@
 /* lw_verdict_json - one compact JSON object (no newline); g_free */
 char *lw_verdict_json(const struct lw_verdict *v, const struct lw_message *msg, const char *file);
 
-/* lw_urls_json - {"file", "urls": [{url, raw, flags, source, host, ...}]} of msg; g_free */
+/* lw_urls_json - {"file", "urls": [{url, raw, flags, source, host, ...}], "qr": {images, skipped, codes}} of msg; g_free */
 char *lw_urls_json(const struct lw_message *msg, const char *file);
 /* lw_verdict_cache_encode - the hits of v as the verdict cache stores them; g_free */
 char *lw_verdict_cache_encode(const struct lw_verdict *v);

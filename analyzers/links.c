@@ -32,9 +32,23 @@
  *                             alternative, as bulk kits send (weak alone)
  *     LW_QR_LURE              "scan the QR code" text plus an image: the
  *                             link travels as a picture no filter reads
+ *                             (evidence names the decoded link, if any)
+ *
+ *     QR rules read the links qrcode.c decoded from the message's pictures
+ *     (msg->urls entries flagged LW_URL_QR; the link rules above and the
+ *     IOC analyzer see the same entries):
+ *
+ *     LW_QR_URL               a picture holds a QR code to a web link: a
+ *                             link meant for the phone, out of reach of
+ *                             the desktop's protections (alone it is weak:
+ *                             event tickets and payment slips carry codes)
+ *     LW_QR_CREDENTIAL        that QR link plus wording about passwords,
+ *                             accounts, verification, expiry or urgency,
+ *                             in English or Chinese: the "quishing" lure
  *
  * LIMITS
- *     QR codes are not decoded. Hidden-text detection follows inline styles
+ *     QR codes are only seen in PNG, JPEG and GIF pictures within the
+ *     qr_max_* limits (qrcode.c). Hidden-text detection follows inline styles
  *     and attributes only (no style sheets), along the element nesting the
  *     tokenizer reports; unbalanced HTML can end a hidden region early.
  */
@@ -360,19 +374,107 @@ static int has_image_part(const struct lw_message *msg)
     return 0;
 }
 
+/* "scan the QR code" wording */
+#define QR_WORDING "(scan|掃描|扫描|掃一掃|扫一扫|掃碼|扫码).{0,30}(qr|二維碼|二维码|條碼|条码|行動條碼)" \
+                   "|\\bqr[ -]?code\\b.{0,40}\\b(scan|camera|phone)"
+/* what a credential lure says around its link: sign-in, account, verification, expiry, urgency */
+#define QR_CREDENTIAL "\\b(password|passcode|log[ -]?in|sign[ -]?in|verif(y|ication)|authenticat\\w*|mfa|2fa" \
+                      "|(two|multi)[ -]factor|account|mailbox|expir(e|es|ed|ing|ation)|suspend\\w*|deactivat\\w*" \
+                      "|urgent|immediately|within 24 ?hours)\\b" \
+                      "|密碼|密码|登入|登錄|登录|驗證|验证|帳號|帐号|账号|帳戶|账户|信箱|郵箱|邮箱|過期|过期|到期" \
+                      "|停用|凍結|冻结|緊急|紧急|立即|24 ?小時|24 ?小时|多因素|雙重驗證|双重验证"
+
+/* text_match - what pattern matches first in the subject or the body texts, or NULL (g_free) */
+static char *text_match(const struct lw_message *msg, const char *pattern)
+{
+    GRegex *re = g_regex_new(pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+    GMatchInfo *mi = NULL;
+    char *found = NULL;
+
+    if (re == NULL)
+        return NULL;
+    for (guint i = 0; found == NULL && i <= msg->texts->len; i++) {
+        const char *s = i < msg->texts->len ? ((const struct lw_text *) g_ptr_array_index(msg->texts, i))->norm
+                                            : msg->subject;
+
+        if (s && g_regex_match(re, s, 0, &mi))
+            found = g_match_info_fetch(mi, 0);
+        g_match_info_free(mi);
+        mi = NULL;
+    }
+    g_regex_unref(re);
+    return found;
+}
+
 /* qr_text - "scan the QR code" wording in the body or subject */
 static int qr_text(const struct lw_message *msg)
 {
-    static const char *pat = "(scan|掃描|扫描|掃一掃|扫一扫|掃碼|扫码).{0,30}(qr|二維碼|二维码|條碼|条码|行動條碼)"
-                             "|\\bqr[ -]?code\\b.{0,40}\\b(scan|camera|phone)";
+    char *m = text_match(msg, QR_WORDING);
+    int found = m != NULL;
 
-    for (guint i = 0; i < msg->texts->len; i++) {
-        const struct lw_text *t = g_ptr_array_index(msg->texts, i);
+    g_free(m);
+    return found;
+}
 
-        if (t->norm && g_regex_match_simple(pat, t->norm, G_REGEX_CASELESS, 0))
-            return 1;
+/* is_qr_web_link - a web link read from a QR code (the unwrapped twin of a redirector excluded) */
+static int is_qr_web_link(const struct lw_url *u)
+{
+    return (u->flags & LW_URL_QR) && !(u->flags & LW_URL_UNWRAPPED) && u->scheme
+           && (strcmp(u->scheme, "http") == 0 || strcmp(u->scheme, "https") == 0);
+}
+
+/* picture_len - how much of a QR link's source names the picture ("1.2:qr" -> "1.2") */
+static int picture_len(const char *source)
+{
+    size_t n = source ? strlen(source) : 0;
+
+    return (int) (n >= 3 && strcmp(source + n - 3, ":qr") == 0 ? n - 3 : n);
+}
+
+/* check_qr - QR links, QR links with credential wording, and the QR lure wording */
+static void check_qr(const struct lw_message *msg, struct lw_verdict *v)
+{
+    GString *ev = g_string_new(NULL);
+    GPtrArray *shown = g_ptr_array_new();
+    const char *first = NULL;
+    int n = 0;
+    struct lw_hit *hit;
+    char *words, *text;
+
+    for (guint i = 0; msg->urls && i < msg->urls->len; i++) {
+        const struct lw_url *u = g_ptr_array_index(msg->urls, i);
+
+        if (!is_qr_web_link(u) || n++ >= MAX_EVIDENCE)
+            continue;
+        g_string_append_printf(ev, "%spicture %.*s: %.120s", ev->len ? "; " : "", picture_len(u->source),
+                               u->source ? u->source : "", u->url);
+        first = first ? first : u->url;
+        g_ptr_array_add(shown, u->url);
     }
-    return msg->subject && g_regex_match_simple(pat, msg->subject, G_REGEX_CASELESS, 0);
+    if (n > MAX_EVIDENCE)
+        g_string_append_printf(ev, " (+%d more)", n - MAX_EVIDENCE);
+    if (n > 0) {
+        hit = lw_verdict_add_hit(v, A, "LW_QR_URL", 2.0,
+                                 "A picture in the message is a QR code to a web link, for the reader's phone", ev->str);
+        for (guint i = 0; i < shown->len; i++)
+            lw_hit_add_indicator(v, hit, LW_IOC_URL, g_ptr_array_index(shown, i));
+        if ((words = text_match(msg, QR_CREDENTIAL)) != NULL) {
+            text = g_strdup_printf("QR link %.120s; wording \"%.40s\"", first, words);
+            lw_verdict_add_hit(v, A, "LW_QR_CREDENTIAL", 3.0,
+                               "A QR-code link comes with wording about passwords, accounts or urgency", text);
+            g_free(text);
+            g_free(words);
+        }
+    }
+    if ((n > 0 || has_image_part(msg)) && qr_text(msg)) {
+        text = n > 0 ? g_strdup_printf("QR-code wording plus a QR code to %.120s", first)
+                     : g_strdup("QR-code wording plus an image part");
+        lw_verdict_add_hit(v, A, "LW_QR_LURE", 4.0,
+                           "Asks the reader to scan a QR code sent as an image: a link no filter can read", text);
+        g_free(text);
+    }
+    g_string_free(ev, TRUE);
+    g_ptr_array_unref(shown);
 }
 
 /* check_html - password forms, hidden text and image-only bodies in each HTML part */
@@ -441,10 +543,7 @@ static int links_scan(const void *state, const struct lw_message *msg, struct lw
     if (html_only(msg))
         lw_verdict_add_hit(v, A, "LW_HTML_ONLY", 0.5,
                            "HTML with links and no plain-text version, as bulk-mailing kits send it", "no text/plain part");
-    if (qr_text(msg) && has_image_part(msg))
-        lw_verdict_add_hit(v, A, "LW_QR_LURE", 4.0,
-                           "Asks the reader to scan a QR code sent as an image: a link no filter can read",
-                           "QR-code wording plus an image part");
+    check_qr(msg, v);
     return 0;
 }
 

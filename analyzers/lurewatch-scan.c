@@ -29,7 +29,9 @@
  *
  *     --urls prints, instead of the verdict, one JSON object per message
  *     with every URL found: {"file", "urls": [{url, raw, source, scheme,
- *     host, host_unicode, domain, userinfo, display, target, flags}]}.
+ *     host, host_unicode, domain, userinfo, display, target, flags}],
+ *     "qr": {images, skipped, codes: [{path, text}]}}: pictures decoded
+ *     looking for QR codes, pictures skipped, and the payloads found.
  *     Verdicts are cached (see analyzers/cache.c): a second copy of a
  *     message in one run, or in any run sharing the configured Redis, is
  *     served from the cache and shows "cached": true. --counters prints the

@@ -14,7 +14,8 @@
  * LIMITS. Untrusted input is bounded by the configuration: bytes parsed
  * (max_message_size), parts (max_parts), nesting (max_depth), header fields
  * (max_headers) and their length (max_header_length), decoded text per part
- * (max_text_size). Going past one stops that part of the work and records
+ * (max_text_size), pictures decoded for QR codes (qr_max_images,
+ * qr_max_image_size, qr_max_pixels; see qrcode.c). Going past one stops that part of the work and records
  * the limit's name in msg->limits; analyzers turn that into a hit. The walk
  * recurses at most max_depth levels. Because GMime allocates per header
  * field and per part before the walk sees them, a pre-pass (bound_input)
@@ -37,6 +38,7 @@
 #include "sniff.h"
 #include "html.h"
 #include "url.h"
+#include "qrcode.h"
 
 #define MAX_WARNINGS 64
 
@@ -551,6 +553,7 @@ struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw
     msg->texts = g_ptr_array_new_with_free_func(text_free);
     msg->parts = g_ptr_array_new_with_free_func(part_free);
     msg->urls = g_ptr_array_new_with_free_func((GDestroyNotify) lw_url_free);
+    msg->qr = g_ptr_array_new_with_free_func((GDestroyNotify) lw_qr_free);
     msg->warnings = g_ptr_array_new_with_free_func(warning_free);
     msg->limits = g_ptr_array_new_with_free_func(g_free);
 
@@ -576,6 +579,7 @@ struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw
         collect_fields(msg, opts);
         if (body)
             walk_object(&w, body, "", 0, 0);
+        lw_qr_scan_message(msg, cfg);   /* QR codes in pictures: msg->qr (qrcode.c) */
         lw_url_extract_end(w.urls);     /* every URL: msg->urls (url-extract.c) */
     }
     /* The callback must not outlive this call: it points at msg. */
@@ -603,6 +607,7 @@ void lw_message_free(struct lw_message *msg)
     g_ptr_array_unref(msg->texts);
     g_ptr_array_unref(msg->parts);
     g_ptr_array_unref(msg->urls);
+    g_ptr_array_unref(msg->qr);
     g_ptr_array_unref(msg->warnings);
     g_ptr_array_unref(msg->limits);
     g_free(msg);

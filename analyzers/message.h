@@ -81,6 +81,9 @@ struct lw_message {
     GPtrArray *texts;               /* struct lw_text: the readable body */
     GPtrArray *parts;               /* struct lw_part: every leaf and attached message */
     GPtrArray *urls;                /* struct lw_url (url.h), every URL found */
+    GPtrArray *qr;                  /* struct lw_qr (qrcode.h), QR codes decoded from pictures */
+    unsigned qr_images;             /* pictures decoded looking for QR codes */
+    unsigned qr_skipped;            /* pictures not decoded: over a qr_* limit or damaged */
     GPtrArray *warnings;            /* struct lw_warning from the parser */
     GPtrArray *limits;              /* char* names of limits exceeded */
 };

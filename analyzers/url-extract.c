@@ -22,6 +22,8 @@
  *                  already readable body text (including attached messages)
  *   PDF parts      /URI (...) link actions, by a plain scan of the bytes
  *                  (links inside compressed object streams are not seen)
+ *   QR codes       links in the payloads of QR codes decoded from pictures
+ *                  (msg->qr, qrcode.c), as in plain text, flagged LW_URL_QR
  *
  * A URL behind a known redirector keeps its wrapper (LW_URL_REDIRECTOR,
  * `target` set) and is also listed on its own, flagged LW_URL_UNWRAPPED,
@@ -43,12 +45,13 @@
 
 #include "html.h"
 #include "message.h"
+#include "qrcode.h"
 #include "url.h"
 
 #define DISPLAY_MAX 256
 /* where a URL was found (the rest of the flags say how it was written) */
 #define PLACE_FLAGS (LW_URL_HTML_HREF | LW_URL_FORM_ACTION | LW_URL_EMBEDDED | LW_URL_TEXT \
-                     | LW_URL_ATTACHMENT | LW_URL_PDF | LW_URL_UNWRAPPED)
+                     | LW_URL_ATTACHMENT | LW_URL_PDF | LW_URL_UNWRAPPED | LW_URL_QR)
 
 struct lw_url_extractor {
     struct lw_message *msg;
@@ -935,6 +938,13 @@ void lw_url_extract_end(struct lw_url_extractor *x)
     }
     for (guint i = 0; i < msg->parts->len && !x->full; i++)
         extract_attachment(x, g_ptr_array_index(msg->parts, i));
+    for (guint i = 0; msg->qr && i < msg->qr->len && !x->full; i++) {
+        const struct lw_qr *q = g_ptr_array_index(msg->qr, i);
+        char *source = g_strdup_printf("%s:qr", q->path);
+
+        extract_text(x, q->text, LW_URL_QR, source);
+        g_free(source);
+    }
     g_hash_table_unref(x->seen);
     g_hash_table_unref(x->done);
     g_hash_table_unref(x->parsed);

@@ -59,7 +59,7 @@ char *lw_url_flag_names(unsigned flags)
     static const char *const names[] = {
         "href", "form", "embedded", "text", "attachment", "defanged", "no-scheme", "ip-host",
         "numeric-obfuscated", "idn", "userinfo", "redirector", "percent-host", "data",
-        "javascript", "pdf", "unwrapped", "unparsed",
+        "javascript", "pdf", "unwrapped", "unparsed", "qr",
     };
     GString *out = g_string_new(NULL);
 

@@ -26,6 +26,7 @@ struct lw_config;
 #define LW_URL_PDF             0x8000u  /* a PDF link annotation */
 #define LW_URL_UNWRAPPED      0x10000u  /* the target of a redirector, listed as a URL of its own */
 #define LW_URL_UNPARSED       0x20000u  /* not parseable: only raw, url (= raw), source, display set */
+#define LW_URL_QR             0x40000u  /* the payload of a QR code in a picture (qrcode.c) */
 
 /*
  * One URL. Every string is owned by the struct (lw_url_free), valid UTF-8,
