@@ -46,6 +46,7 @@ struct lw_config {
     long long max_url_length;
     char *feeds_dir;
     /* attachments (libclamav) */
+    int clamav;                 /* 1: libclamav scans parts (default); 0: only our file checks */
     char *clamav_db;            /* comma-separated signature directories; "" = defaults */
     long long clamav_max_scansize;
     long long clamav_max_filesize;
