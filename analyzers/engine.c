@@ -376,6 +376,9 @@ struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_mes
         run_analyzers(e, msg, v, 1);
     }
     apply_score_overrides(e->cfg, v);
+    for (size_t i = 0; i < N_ANALYZERS && !v->failed; i++)
+        if (registry[i]->finish)
+            registry[i]->finish(e->state[i], msg, v);
     v->action = lw_engine_action(e->cfg, v->score);
     lw_cache_store(s);
     lw_cache_session_free(s);

@@ -582,7 +582,15 @@ struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw
     }
     len = bound_input(msg, cfg, raw, len);
     opts = new_options(msg);
-    stream = g_mime_stream_mem_new_with_buffer(raw, len);
+    /*
+     * GMime reads raw in place (g_mime_stream_mem_new_with_buffer would
+     * copy it): the stream does not own the array, raw outlives msg, and
+     * parsed parts keep offsets into the stream, so the wrapper is freed
+     * (without the bytes) only after the message in lw_message_free.
+     */
+    msg->raw_view = g_byte_array_new_take((guint8 *) raw, len);
+    stream = g_mime_stream_mem_new_with_byte_array(msg->raw_view);
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
     parser = g_mime_parser_new_with_stream(stream);
     g_object_unref(stream);
     msg->mime = len > 0 ? g_mime_parser_construct_message(parser, opts) : NULL;
@@ -611,6 +619,8 @@ void lw_message_free(struct lw_message *msg)
         return;
     if (msg->mime)
         g_object_unref(msg->mime);
+    if (msg->raw_view)
+        g_byte_array_free(msg->raw_view, FALSE);    /* the bytes are the caller's */
     g_ptr_array_unref(msg->headers);
     address_free(msg->from);
     address_free(msg->sender);
