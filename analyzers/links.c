@@ -270,8 +270,8 @@ static int style_hides(const char *style, const char *font_size, int has_bg)
         return 0;
     s = compact_style(style);
     hides = strstr(s, "display:none") || strstr(s, "visibility:hidden")
-            || g_regex_match_simple("(^|;)font-size:0(px|pt|em|%)?($|;|!)", s, 0, 0)
-            || (!has_bg && !strstr(s, "background")
+            || (strstr(s, "font-size:0") && g_regex_match_simple("(^|;)font-size:0(px|pt|em|%)?($|;|!)", s, 0, 0))
+            || (!has_bg && !strstr(s, "background") && strstr(s, "color:")
                 && g_regex_match_simple("(^|;)color:(#fff\\b|#ffffff\\b|white\\b|rgb\\(255,255,255\\))", s, 0, 0));
     g_free(s);
     return hides;
