@@ -42,6 +42,10 @@
  *         will read (lw_cache_want*, cache.h) into the message's session;
  *         the engine sends those of all analyzers in one round trip before
  *         any scan. s is never NULL here.
+ * finish  optional: runs once the score is final (after every analyzer,
+ *         also on a verdict-cache hit) to add what is only worth computing
+ *         for a scored message, like the MD5 and SHA-1 of its attachments.
+ *         Adds indicators only, never hits or score.
  */
 struct lw_cache_session;
 
@@ -57,6 +61,7 @@ struct lw_analyzer {
     int (*stale)(void *state);
     int (*reinit)(const struct lw_config *cfg, const void *old_state, void **state,
                   struct lw_error *err);
+    void (*finish)(const void *state, const struct lw_message *msg, struct lw_verdict *v);
 };
 
 extern const struct lw_analyzer lw_analyzer_structure;

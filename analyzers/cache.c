@@ -37,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "cache.h"
 #include "message.h"
 #include "redis.h"
@@ -526,15 +528,16 @@ static int per_copy(const char *name)
     return 0;
 }
 
-static void sum_str(GChecksum *sum, const char *tag, const char *s)
+static void sum_str(EVP_MD_CTX *sum, const char *tag, const char *s)
 {
-    g_checksum_update(sum, (const guchar *) tag, -1);
-    g_checksum_update(sum, (const guchar *) (s ? s : ""), -1);
-    g_checksum_update(sum, (const guchar *) "\n", 1);
+    EVP_DigestUpdate(sum, tag, strlen(tag));
+    if (s != NULL)
+        EVP_DigestUpdate(sum, s, strlen(s));
+    EVP_DigestUpdate(sum, "\n", 1);
 }
 
 /* sum_auth - only the method=result words of Authentication-Results */
-static void sum_auth(GChecksum *sum, const char *value)
+static void sum_auth(EVP_MD_CTX *sum, const char *value)
 {
     static const char *const methods[] = { "spf=", "dkim=", "dmarc=", "arc=", NULL };
     gchar *low = g_ascii_strdown(value, -1);
@@ -543,8 +546,8 @@ static void sum_auth(GChecksum *sum, const char *value)
         for (const char *p = strstr(low, methods[m]); p; p = strstr(p + 1, methods[m])) {
             size_t n = strcspn(p, " \t\r\n;()");
 
-            g_checksum_update(sum, (const guchar *) p, (gssize) n);
-            g_checksum_update(sum, (const guchar *) " ", 1);
+            EVP_DigestUpdate(sum, p, n);
+            EVP_DigestUpdate(sum, " ", 1);
         }
     }
     g_free(low);
@@ -552,8 +555,13 @@ static void sum_auth(GChecksum *sum, const char *value)
 
 char *lw_fingerprint(const struct lw_message *msg)
 {
-    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    EVP_MD_CTX *sum = EVP_MD_CTX_new();
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
     char *out;
+
+    if (sum == NULL || EVP_DigestInit_ex(sum, EVP_sha256(), NULL) != 1)
+        g_error("lw_fingerprint: OpenSSL SHA-256 unavailable");   /* out of memory, like g_new */
 
     if (msg->env)
         sum_str(sum, "env-from:", msg->env->mail_from);
@@ -591,7 +599,11 @@ char *lw_fingerprint(const struct lw_message *msg)
         sum_str(sum, "limit:", g_ptr_array_index(msg->limits, i));
     for (guint i = 0; i < msg->warnings->len; i++)
         sum_str(sum, "warning:", ((struct lw_warning *) g_ptr_array_index(msg->warnings, i))->text);
-    out = g_strdup(g_checksum_get_string(sum));
-    g_checksum_free(sum);
+    EVP_DigestFinal_ex(sum, md, &n);
+    EVP_MD_CTX_free(sum);
+    out = g_malloc(2 * n + 1);
+    for (unsigned int i = 0; i < n; i++)
+        g_snprintf(out + 2 * i, 3, "%02x", md[i]);
+    out[2 * n] = '\0';
     return out;
 }

@@ -108,6 +108,9 @@ static const struct key keys[] = {
     { "feeds_dir", K_STRING, OFF(feeds_dir), LW_FEEDS_DIR, 0, 0, NULL,
       "directory of indicator feeds (plain lists, CSV, STIX 2.1, MISP JSON); empty: no IOC matching" },
     /* attachments (libclamav) */
+    { "clamav", K_ENUM, OFF(clamav), "yes", 0, 0, bool_choices,
+      "scan parts with libclamav (signatures, archives and documents unpacked); no: only lurewatch's"
+      " own name, type and HTML checks of each attachment, no signature and nothing inside archives" },
     { "clamav_db", K_STRING, OFF(clamav_db), "", 0, 0, NULL,
       "ClamAV signature directories, comma-separated; empty: /var/lib/clamav when it exists"
       " plus lurewatch's own signatures" },

@@ -49,6 +49,7 @@ struct lw_config {
     long long qr_max_pixels;        /* width * height, decoded */
     char *feeds_dir;
     /* attachments (libclamav) */
+    int clamav;                 /* 1: libclamav scans parts (default); 0: only our file checks */
     char *clamav_db;            /* comma-separated signature directories; "" = defaults */
     long long clamav_max_scansize;
     long long clamav_max_filesize;

@@ -624,12 +624,15 @@ static int osa_distance(const gunichar *a, glong la, const gunichar *b, glong lb
 /* near_label - label within the allowed edit distance of target (by target length) */
 static int near_label(const char *label, const char *target)
 {
-    glong la, lb;
-    gunichar *a = g_utf8_to_ucs4_fast(label, -1, &la), *b = g_utf8_to_ucs4_fast(target, -1, &lb);
+    glong la = g_utf8_strlen(label, -1), lb = g_utf8_strlen(target, -1);
     int allowed = lb >= 9 ? 2 : lb >= 6 ? 1 : 0, near = 0;
+    gunichar *a, *b;
 
-    if (allowed > 0 && ABS(la - lb) <= allowed)
-        near = osa_distance(a, la, b, lb) <= allowed;
+    if (allowed == 0 || ABS(la - lb) > allowed)
+        return 0;               /* decided by the lengths, as for most pairs: no copies */
+    a = g_utf8_to_ucs4_fast(label, -1, &la);
+    b = g_utf8_to_ucs4_fast(target, -1, &lb);
+    near = osa_distance(a, la, b, lb) <= allowed;
     g_free(a);
     g_free(b);
     return near;

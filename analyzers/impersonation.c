@@ -139,8 +139,19 @@ static int is_conversation(const struct lw_message *msg)
 {
     return lw_message_header(msg, "List-Id") || lw_message_header(msg, "List-Post")
            || lw_message_header(msg, "In-Reply-To")
-           || (msg->subject && g_regex_match_simple("^\\s*(re|fwd?|aw|wg|sv|vs|tr|答覆|回覆|转发|轉寄)\\s*[:：]",
-                                                    msg->subject, G_REGEX_CASELESS, 0));
+           || (msg->subject && (strchr(msg->subject, ':') || strstr(msg->subject, "："))  /* cheap first */
+               && g_regex_match_simple("^\\s*(re|fwd?|aw|wg|sv|vs|tr|答覆|回覆|转发|轉寄)\\s*[:：]",
+                                       msg->subject, G_REGEX_CASELESS, 0));
+}
+
+/* addresses_reader - "you", "your", 您, 你的 in s (the regex runs only when a cheap search finds one) */
+static int addresses_reader(const char *s)
+{
+    gchar *low = g_ascii_strdown(s, -1);
+    int maybe = strstr(low, "you") || strstr(s, "您") || strstr(s, "你的");
+
+    g_free(low);
+    return maybe && g_regex_match_simple("\\b(your|you|you're|you've|you have)\\b|您|你的", s, G_REGEX_CASELESS, 0);
 }
 
 /* check_subject_brand - a brand named in the Subject of mail the brand did not send */
@@ -152,7 +163,7 @@ static void check_subject_brand(const struct lw_identity *id, const struct lw_me
     char *ev;
 
     if (msg->subject == NULL || is_conversation(msg)
-        || !g_regex_match_simple("\\b(your|you|you're|you've|you have)\\b|您|你的", msg->subject, G_REGEX_CASELESS, 0)
+        || !addresses_reader(msg->subject)
         || (claim = lw_identity_brand_in(id, msg->subject, &brand)) == NULL
         || lw_identity_host_of_brand(id, s->domain, brand) || lw_identity_is_protected(id, s->domain))
         return;

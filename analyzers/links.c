@@ -284,8 +284,8 @@ static int style_hides(const char *style, const char *font_size, int has_bg)
         return 0;
     s = compact_style(style);
     hides = strstr(s, "display:none") || strstr(s, "visibility:hidden")
-            || g_regex_match_simple("(^|;)font-size:0(px|pt|em|%)?($|;|!)", s, 0, 0)
-            || (!has_bg && !strstr(s, "background")
+            || (strstr(s, "font-size:0") && g_regex_match_simple("(^|;)font-size:0(px|pt|em|%)?($|;|!)", s, 0, 0))
+            || (!has_bg && !strstr(s, "background") && strstr(s, "color:")
                 && g_regex_match_simple("(^|;)color:(#fff\\b|#ffffff\\b|white\\b|rgb\\(255,255,255\\))", s, 0, 0));
     g_free(s);
     return hides;
@@ -406,11 +406,36 @@ static char *text_match(const struct lw_message *msg, const char *pattern)
     return found;
 }
 
+/*
+ * may_name_qr - does s hold a word every qr_text match needs ("qr", 碼 or
+ * 码)? A memchr-speed test that spares the regex, which costs more than
+ * the rest of this analyzer on long bodies.
+ */
+static int may_name_qr(const char *s)
+{
+    if (s == NULL)
+        return 0;
+    if (strstr(s, "碼") || strstr(s, "码"))
+        return 1;
+    for (const char *p = strpbrk(s, "qQ"); p; p = strpbrk(p + 1, "qQ"))
+        if (p[1] == 'r' || p[1] == 'R')
+            return 1;
+    return 0;
+}
+
 /* qr_text - "scan the QR code" wording in the body or subject */
 static int qr_text(const struct lw_message *msg)
 {
-    char *m = text_match(msg, QR_WORDING);
-    int found = m != NULL;
+    int maybe = may_name_qr(msg->subject);
+    char *m;
+    int found;
+
+    for (guint i = 0; !maybe && i < msg->texts->len; i++)
+        maybe = may_name_qr(((const struct lw_text *) g_ptr_array_index(msg->texts, i))->norm);
+    if (!maybe)
+        return 0;
+    m = text_match(msg, QR_WORDING);
+    found = m != NULL;
 
     g_free(m);
     return found;

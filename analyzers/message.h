@@ -62,6 +62,7 @@ struct lw_message {
     const char *raw;                /* borrowed raw bytes */
     size_t raw_len;
     GMimeMessage *mime;             /* owned, NULL when unparseable */
+    GByteArray *raw_view;           /* owned wrapper of raw (not its bytes) that GMime reads */
     int unparseable;
 
     GPtrArray *headers;             /* struct lw_header, top-level message */

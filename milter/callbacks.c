@@ -19,6 +19,13 @@
  * Every callback returns CONTINUE (or NOREPLY where that was negotiated) on
  * internal trouble; only eom decides the message's fate, so an error can
  * never silently drop mail: it becomes the failure policy.
+ *
+ * COST. Only eom ever answers anything but "continue", so every earlier
+ * step is negotiated without a reply (SMFIP_NR_CONN, _HELO, _MAIL, _RCPT,
+ * _HDR, _BODY): each reply is a round trip the MTA waits for, and they were
+ * most of the milter's own cost per message. The end-of-header step is
+ * not needed at all (SMFIP_NOEOH): the blank line after the header goes
+ * in with the first body chunk, or at end of message.
  */
 #include "config.h"
 
@@ -67,19 +74,24 @@ static struct lw_connctx *conn_get(SMFICTX *ctx)
     return smfi_getpriv(ctx);
 }
 
+/* reply - CONTINUE, or NOREPLY when the MTA agreed not to wait for this step's answer */
+static sfsistat reply(const struct lw_connctx *c, unsigned long nr_bit)
+{
+    return c && (c->proto & nr_bit) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
 static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                                unsigned long f2, unsigned long f3, unsigned long *pf0,
                                unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-    unsigned long want = SMFIP_HDR_LEADSPC | SMFIP_NOUNKNOWN | SMFIP_NODATA
-        | SMFIP_NR_HDR | SMFIP_NR_BODY;
+    unsigned long want = SMFIP_HDR_LEADSPC | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH
+        | SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY;
     struct lw_connctx *c = g_new0(struct lw_connctx, 1);
 
     *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
     *pf1 = f1 & want;
     *pf2 = *pf3 = 0;
-    c->noreply_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
-    c->noreply_body = (*pf1 & SMFIP_NR_BODY) != 0;
+    c->proto = *pf1;
     c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
     smfi_setpriv(ctx, c);
     smfi_setsymlist(ctx, SMFIM_CONNECT, "{client_addr} {client_name} j");
@@ -98,7 +110,7 @@ static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
     }
     c->client_addr = dup_macro(ctx, "{client_addr}");
     c->client_name = g_strdup(hostname ? hostname : "");
-    return SMFIS_CONTINUE;
+    return reply(c, SMFIP_NR_CONN);
 }
 
 static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
@@ -109,7 +121,27 @@ static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
         g_free(c->helo);
         c->helo = g_strdup(helo ? helo : "");
     }
-    return SMFIS_CONTINUE;
+    return reply(c, SMFIP_NR_HELO);
+}
+
+/*
+ * size_hint - bytes to reserve for the message: the client's ESMTP SIZE
+ * (argv[1...], "SIZE=N", a promise most MTAs keep) plus room for the
+ * headers Postfix adds, within the limit; 16 KB without one. Reserving once
+ * avoids growing a multi-megabyte buffer by doubling, a copy each time.
+ */
+static guint size_hint(char **argv, long long max_raw)
+{
+    long long want = 16 * 1024;
+
+    for (int i = 1; argv[0] && argv[i]; i++)
+        if (g_ascii_strncasecmp(argv[i], "SIZE=", 5) == 0) {
+            long long n = g_ascii_strtoll(argv[i] + 5, NULL, 10);
+
+            if (n > 0)
+                want = n + 4096;
+        }
+    return (guint) MIN(want, MIN(max_raw, 64LL * 1024 * 1024));
 }
 
 static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
@@ -124,14 +156,14 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
     m->engine = lw_slot_get();
     m->leadspc = c->leadspc;
     m->max_raw = lw_engine_config(m->engine)->max_message_size + 1;
-    m->raw = g_byte_array_sized_new(16 * 1024);
+    m->raw = g_byte_array_sized_new(size_hint(argv, m->max_raw));
     m->env = lw_envelope_new();
     m->env->mail_from = strip_brackets(argv[0] ? argv[0] : "");
     m->env->client_addr = g_strdup(c->client_addr);
     m->env->client_name = g_strdup(c->client_name);
     m->env->helo = g_strdup(c->helo);
     m->env->auth_user = dup_macro(ctx, "{auth_authen}");
-    return SMFIS_CONTINUE;
+    return reply(c, SMFIP_NR_MAIL);
 }
 
 static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
@@ -140,7 +172,7 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
 
     if (c && c->msg && argv[0] && c->msg->env->rcpts->len < MAX_RCPTS)
         g_ptr_array_add(c->msg->env->rcpts, strip_brackets(argv[0]));
-    return SMFIS_CONTINUE;
+    return reply(c, SMFIP_NR_RCPT);
 }
 
 /* append - add bytes to the message buffer, stopping one byte past the limit */
@@ -173,15 +205,25 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
         append(c->msg, value, strlen(value));
         append(c->msg, "\n", 1);
     }
-    return c && c->noreply_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+    return reply(c, SMFIP_NR_HDR);
 }
 
+/* end_header - the blank line between header and body, once (eoh, first chunk or eom) */
+static void end_header(struct lw_msgctx *m)
+{
+    if (!m->in_body) {
+        append(m, "\n", 1);
+        m->in_body = 1;
+    }
+}
+
+/* mlfi_eoh - only for an MTA that ignores SMFIP_NOEOH */
 static sfsistat mlfi_eoh(SMFICTX *ctx)
 {
     struct lw_connctx *c = conn_get(ctx);
 
     if (c && c->msg)
-        append(c->msg, "\n", 1);
+        end_header(c->msg);
     return SMFIS_CONTINUE;
 }
 
@@ -189,9 +231,11 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
     struct lw_connctx *c = conn_get(ctx);
 
-    if (c && c->msg)
+    if (c && c->msg) {
+        end_header(c->msg);
         append(c->msg, chunk, len);
-    return c && c->noreply_body ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+    }
+    return reply(c, SMFIP_NR_BODY);
 }
 
 /* log_verdict - the one line per message */
@@ -252,6 +296,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
     if (m == NULL)      /* no MAIL FROM seen: nothing of ours to decide */
         return SMFIS_CONTINUE;
     cfg = lw_engine_config(m->engine);
+    end_header(m);              /* a message without a body */
     m->env->queue_id = dup_macro(ctx, "i");
     ref = m->env->queue_id ? g_strdup(m->env->queue_id)
                            : g_strdup_printf("%08x%04x", g_random_int(), g_random_int() & 0xffff);

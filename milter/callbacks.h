@@ -16,6 +16,7 @@ struct lw_msgctx {
     unsigned our_headers[3];        /* X-Lurewatch-* fields already present, to remove */
     char *subject;                  /* first Subject value as received, for the prefix */
     int leadspc;                    /* copied from the connection */
+    int in_body;                    /* the blank line after the header is in raw */
 };
 
 /* Per connection: created at connect, freed at close. */
@@ -23,7 +24,7 @@ struct lw_connctx {
     char *client_addr;
     char *client_name;
     char *helo;
-    int noreply_hdr, noreply_body;  /* negotiated SMFIP_NR_HDR / SMFIP_NR_BODY */
+    unsigned long proto;            /* negotiated SMFIP_* bits: NR_* callbacks return NOREPLY */
     int leadspc;                    /* negotiated SMFIP_HDR_LEADSPC: values carry their space */
     struct lw_msgctx *msg;
 };

@@ -130,6 +130,31 @@ test_expect_success PYTHON 'flagged files carry their hashes and names as indica
 	test_grep "^filename=invoice.pdf.exe$" ind
 '
 
+test_expect_success PYTHON 'a clean message gives SHA-256 and names only; MD5 and SHA-1 only when it scores' '
+	"$PYTHON" -c "import json; o=json.load(open(\"clean.json\")); print(\"\\n\".join(i[\"type\"]+\"=\"+i[\"value\"] for i in o[\"indicators\"]))" >ind &&
+	test "$(test_json_field clean.json score)" = 0.0 &&
+	test_grep "^sha256=" ind && test_grep "^filename=report.pdf$" ind &&
+	test_must_fail grep -E "^(md5|sha1)=" ind &&
+	echo "T_ANY  subject  0.5  /./  any subject at all" >any.rules &&
+	clamav_scan clean -o rules_file=$PWD/any.rules &&
+	"$PYTHON" -c "import json; o=json.load(open(\"clean.json\")); print(\"\\n\".join(i[\"type\"]+\"=\"+i[\"value\"] for i in o[\"indicators\"]))" >ind2 &&
+	test_grep "^T_ANY$" clean.rules &&
+	test $(grep -c "^sha256=" ind2) = $(grep -c "^md5=" ind2) &&
+	test $(grep -c "^md5=" ind2) = $(grep -c "^sha1=" ind2) &&
+	test $(grep -c "^md5=" ind2) -ge 1
+'
+
+test_expect_success PYTHON 'clamav = no: no libclamav, no signature version; the file checks still run' '
+	clamav_scan eicar -o clamav=no &&
+	test_must_fail grep -E "^LW_ATT_CLAMAV_SIGNATURE$" eicar.rules &&
+	test "$(test_json_field eicar.json signature_version)" = null &&
+	clamav_scan double-ext -o clamav=no &&
+	test_grep "^LW_ATT_EXECUTABLE$" double-ext.rules &&
+	test_grep "^LW_ATT_DOUBLE_EXTENSION$" double-ext.rules &&
+	clamav_scan script-in-zip -o clamav=no &&
+	test_must_fail grep -E "^LW_ATT_SCRIPT$" script-in-zip.rules
+'
+
 test_expect_success PYTHON 'a rule score can be overridden in the configuration' '
 	clamav_scan iso -o score.LW_ATT_DISK_IMAGE=0.5 &&
 	test_grep "\"rule\":\"LW_ATT_DISK_IMAGE\",\"score\":0.5" iso.json

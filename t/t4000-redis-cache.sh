@@ -52,6 +52,13 @@ test_expect_success REDIS 'the cache is shared: another run (another instance) h
 	test_grep "cache: hits=1 misses=0 errors=0" err
 '
 
+test_expect_success REDIS 'keys of the report, export and Postfix tools do not change the tag' '
+	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) -o postfix_command_dir=$PWD \
+		-o quarantine_dir=$PWD/q -o export_dir=$PWD/e -o report_to=soc@agency.example.gov.tw \
+		--json copy-3.eml >out &&
+	test "$(test_json_field out cached 1)" = true
+'
+
 test_expect_success REDIS 'the cached path costs at most 2 round trips per message' '
 	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --counters copy-1.eml copy-2.eml copy-3.eml >out 2>err &&
 	sed -n "s/.*redis_round_trips=\([0-9]*\).*/\1/p" err >rt &&

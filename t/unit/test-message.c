@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <glib.h>
+#include <gmime/gmime.h>
 
 #include "message.h"
 #include "sniff.h"
@@ -94,6 +96,80 @@ static void test_normalize(void)
     g_free(n);
 }
 
+/* the fast path (text NFKC leaves alone) gives what the full normalization gives */
+static void test_normalize_fast_path(void)
+{
+    static const struct { const char *in, *want; } cases[] = {
+        { "  plain\tASCII \r\n text\f ", "plain ASCII text" },
+        { "請 立即\n\n驗證「帳號」。", "請 立即 驗證「帳號」。" },
+        { "帳號\xe3\x80\x80停用", "帳號 停用" },            /* U+3000 ideographic space: full path */
+        { "密碼\xef\xbc\x9a" "1234", "密碼:1234" },           /* U+FF1A full-width colon: full path */
+        { "\xe2\xbc\x80 radical", "\xe4\xb8\x80 radical" },  /* U+2F00 KANGXI ONE -> U+4E00 */
+        { "cafe\xcc\x81", "caf\xc3\xa9" },                   /* e + combining acute composes */
+        { "\xe4\xb8\x80\xe9\xbf\xbf", "\xe4\xb8\x80\xe9\xbf\xbf" },  /* U+4E00, U+9FFF */
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *n = lw_text_normalize(cases[i].in);
+        gchar *full = g_utf8_normalize(cases[i].in, -1, G_NORMALIZE_NFKC);
+        char *again = lw_text_normalize(full);
+
+        tap_check_str(n, cases[i].want, "normalize case %zu", i);
+        tap_check_str(again, n, "case %zu: the same from NFKC input", i);
+        g_free(n);
+        g_free(full);
+        g_free(again);
+    }
+}
+
+/* gmime_decode - what GMime's own lenient decoder makes of base64 text (g_byte_array_unref) */
+static GByteArray *gmime_decode(const char *b64)
+{
+    GByteArray *out = g_byte_array_sized_new((guint) strlen(b64) + 4);
+    int state = 0;
+    guint32 save = 0;
+
+    g_byte_array_set_size(out, (guint) strlen(b64) + 4);
+    g_byte_array_set_size(out, (guint) g_mime_encoding_base64_decode_step(
+                              (const unsigned char *) b64, strlen(b64), out->data, &state, &save));
+    return out;
+}
+
+/* base64 attachments decode to the bytes GMime's decoder gives, well formed or not */
+static void test_base64(const struct lw_config *cfg)
+{
+    static const char *const bodies[] = {
+        "UEsDBBQAAAAIAA==\r\n",                          /* padding == */
+        "UEsDBBQAAAAIAAA=\r\n",                          /* padding = */
+        "UEsDBBQA\r\nAAAIAAAA\r\nQUJD\r\n",              /* CRLF between groups */
+        "UEsDB\nBQAAA\nAIAAAA\n",                        /* LF inside groups */
+        "UEsDBBQAAAAIAA\r\n",                            /* no padding, 2 left over */
+        "UEsDBBQAAAAIA\r\n",                             /* 1 left over: malformed */
+        "UEsD BBQA\tAAAI\r\n",                          /* blanks: GMime's leniency */
+        "UEs=DBBQ\r\n",                                  /* '=' in the middle */
+        "QQ==QUJD\r\n",                                  /* data after padding */
+        "UEsD!!BBQA*\r\n",                               /* junk characters */
+        "",                                               /* empty */
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bodies); i++) {
+        char *raw = g_strdup_printf("From: a@example.org\r\nSubject: b64\r\nMIME-Version: 1.0\r\n"
+                                    "Content-Type: application/octet-stream; name=\"x.bin\"\r\n"
+                                    "Content-Transfer-Encoding: base64\r\n\r\n%s", bodies[i]);
+        struct lw_message *msg = lw_message_parse(raw, strlen(raw), NULL, cfg);
+        const struct lw_part *p = part_named(msg, "x.bin");
+        GByteArray *want = gmime_decode(bodies[i]);
+        gsize len = 0;
+        const void *got = p && p->data ? g_bytes_get_data(p->data, &len) : NULL;
+
+        tap_check(p != NULL && len == want->len && (len == 0 || memcmp(got, want->data, len) == 0),
+                  "base64 body %zu decodes as GMime decodes it (%u bytes)", i, want->len);
+        g_byte_array_unref(want);
+        lw_message_free(msg);
+        g_free(raw);
+    }
+}
+
 static void test_sniff(void)
 {
     tap_check_str(lw_sniff((const unsigned char *) "\x7f" "ELF\x02", 5), "application/x-executable", "ELF");
@@ -119,6 +195,8 @@ int main(void)
     test_multipart(cfg);
     test_charsets(cfg);
     test_normalize();
+    test_normalize_fast_path();
+    test_base64(cfg);
     test_sniff();
     test_unparseable(cfg);
     lw_config_free(cfg);
