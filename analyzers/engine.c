@@ -372,7 +372,7 @@ struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_mes
             v->session = s = cache_begin(e, msg, &key);
         if (s == NULL || !cache_use(s, key, v)) {
             run_analyzers(e, msg, v, 0);
-            if (s != NULL && !v->failed) {
+            if (s != NULL && !v->failed && !v->transient) {
                 char *entry = lw_verdict_cache_encode(v);
 
                 lw_cache_put(s, key, entry, e->cfg->cache_verdict_ttl);
