@@ -38,6 +38,10 @@
  *         message, also when the other analyzers' verdict comes from the
  *         verdict cache, and its hits are never cached. The others must
  *         depend only on the message and the engine.
+ * problems optional: append (char *, g_free'd by the caller) one line
+ *         for each problem init or reinit met without refusing the engine
+ *         (a malformed feed skipped, or kept at its previous version), so
+ *         the owner can log and count it. Called once per engine.
  * prepare optional: queue the cache lookups and counter increments scan
  *         will read (lw_cache_want*, cache.h) into the message's session;
  *         the engine sends those of all analyzers in one round trip before
@@ -62,6 +66,7 @@ struct lw_analyzer {
     int (*reinit)(const struct lw_config *cfg, const void *old_state, void **state,
                   struct lw_error *err);
     void (*finish)(const void *state, const struct lw_message *msg, struct lw_verdict *v);
+    void (*problems)(const void *state, GPtrArray *out);
 };
 
 extern const struct lw_analyzer lw_analyzer_structure;

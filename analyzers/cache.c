@@ -214,6 +214,15 @@ void lw_cache_get_stats(struct lw_cache *c, struct lw_cache_stats *st)
     st->commands = rs.commands;
 }
 
+char *lw_cache_stats_format(const struct lw_cache_stats *st)
+{
+    return g_strdup_printf("hits=%" G_GUINT64_FORMAT " misses=%" G_GUINT64_FORMAT " errors=%" G_GUINT64_FORMAT
+                           " redis_round_trips=%" G_GUINT64_FORMAT " redis_commands=%" G_GUINT64_FORMAT
+                           " attachment_hits=%" G_GUINT64_FORMAT " attachment_misses=%" G_GUINT64_FORMAT,
+                           st->hits, st->misses, st->errors, st->round_trips, st->commands,
+                           st->attachment_hits, st->attachment_misses);
+}
+
 int lw_cache_shared(const struct lw_cache *c)
 {
     return c->redis != NULL;

@@ -25,6 +25,8 @@ struct lw_cache_stats {
 struct lw_cache *lw_cache_new(const struct lw_config *cfg, struct lw_error *err);
 void lw_cache_free(struct lw_cache *c);
 void lw_cache_get_stats(struct lw_cache *c, struct lw_cache_stats *st);
+/* lw_cache_stats_format - "hits=N misses=N errors=N redis_round_trips=N ..." (g_free) */
+char *lw_cache_stats_format(const struct lw_cache_stats *st);
 /* lw_cache_shared - is the memory shared and persistent (Redis configured)? */
 int lw_cache_shared(const struct lw_cache *c);
 

@@ -1026,6 +1026,8 @@ static int scan_bytes(struct scan *s, const char *name, struct lw_error *err)
     default: {
         gchar *why = g_strdup_printf("libclamav error (%s)", cl_strerror(rc));
 
+        /* a full or unwritable clamav_tmpdir passes: the next copy must be scanned again */
+        s->v->transient = 1;
         scan_incomplete(s, why);
         g_free(why);
         return 0;

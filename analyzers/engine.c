@@ -64,6 +64,7 @@ struct lw_engine {
     struct lw_cache *cache;     /* NULL when cache_entries = 0 and no Redis */
     char *signature_version;    /* the first analyzer version, or NULL */
     char tag[17];               /* hash of what verdicts depend on besides the message */
+    GPtrArray *problems;        /* char *: what the analyzers met at init without refusing */
 };
 
 static void engine_destroy(struct lw_engine *e)
@@ -72,6 +73,7 @@ static void engine_destroy(struct lw_engine *e)
         if (e->state[i] && registry[i]->fini)
             registry[i]->fini(e->state[i]);
     lw_cache_free(e->cache);
+    g_ptr_array_unref(e->problems);
     g_free(e->signature_version);
     lw_config_free(e->cfg);
     g_free(e);
@@ -215,6 +217,7 @@ struct lw_engine *lw_engine_reload(struct lw_config *cfg, const struct lw_engine
 
     e->refcount = 1;
     e->cfg = cfg;
+    e->problems = g_ptr_array_new_with_free_func(g_free);
     for (size_t i = 0; i < N_ANALYZERS; i++) {
         const struct lw_analyzer *a = registry[i];
         int rc = 0;
@@ -228,6 +231,8 @@ struct lw_engine *lw_engine_reload(struct lw_config *cfg, const struct lw_engine
             engine_destroy(e);
             return NULL;
         }
+        if (a->problems && e->state[i])
+            a->problems(e->state[i], e->problems);
     }
     if ((cfg->cache_entries > 0 || lw_redis_configured(cfg))
         && (e->cache = lw_cache_new(cfg, &why)) == NULL) {
@@ -237,6 +242,12 @@ struct lw_engine *lw_engine_reload(struct lw_config *cfg, const struct lw_engine
     }
     engine_tag(e);
     return e;
+}
+
+/* lw_engine_problems - char *: problems met building e that did not refuse it (owned by e) */
+const GPtrArray *lw_engine_problems(const struct lw_engine *e)
+{
+    return e->problems;
 }
 
 struct lw_cache *lw_engine_cache(const struct lw_engine *e)
@@ -366,7 +377,7 @@ struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_mes
             v->session = s = cache_begin(e, msg, &key);
         if (s == NULL || !cache_use(s, key, v)) {
             run_analyzers(e, msg, v, 0);
-            if (s != NULL && !v->failed) {
+            if (s != NULL && !v->failed && !v->transient) {
                 char *entry = lw_verdict_cache_encode(v);
 
                 lw_cache_put(s, key, entry, e->cfg->cache_verdict_ttl);

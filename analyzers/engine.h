@@ -29,6 +29,12 @@ struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_mes
  * a new engine with lw_engine_new and swap it in. Cheap (a stat per file).
  */
 int lw_engine_stale(const struct lw_engine *e);
+/*
+ * lw_engine_problems - one line (char *) per problem met building the
+ * engine that did not refuse it: a malformed feed skipped or kept at its
+ * previous version. Owned by the engine; the caller logs them.
+ */
+const GPtrArray *lw_engine_problems(const struct lw_engine *e);
 /* lw_engine_cache - the engine's verdict cache (for its counters), or NULL */
 struct lw_cache *lw_engine_cache(const struct lw_engine *e);
 

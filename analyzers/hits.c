@@ -36,6 +36,12 @@
  *     down is replayed when the next process starts. A torn last line
  *     (crash mid-write) is skipped.
  *
+ *     A spool write that fails (disk full) is cut back to where it began
+ *     (no torn line), its events are counted in spool_errors, and the
+ *     first failure and the first good write after it are logged: with
+ *     redis.c's two lines, the only lines this library code logs (the
+ *     publisher thread has no caller to return an error to).
+ *
  * LIMITS
  *     An event is lost only if the spool cannot be written (counted in
  *     spool_errors) or if it is published after lw_hits_stop(); it is
@@ -57,6 +63,7 @@
 
 #include "hits.h"
 #include "json.h"
+#include "log.h"
 #include "redis.h"
 
 #define BATCH 256
@@ -77,6 +84,7 @@ struct lw_hits {
     char *spool_path;
     int spool_fd;
     int spool_pending;          /* publisher thread only */
+    int spool_broken;           /* the last spool write failed (publisher thread only) */
 
     GAsyncQueue *queue;         /* of GPtrArray (name, value, ...) or the stop mark */
     GThread *thread;
@@ -90,6 +98,15 @@ static char stop_mark;
 int lw_hits_configured(const struct lw_config *cfg)
 {
     return lw_redis_configured(cfg) && *cfg->hits_stream != '\0';
+}
+
+char *lw_hits_stats_format(const struct lw_hits_stats *st)
+{
+    return g_strdup_printf("queued=%" G_GUINT64_FORMAT " published=%" G_GUINT64_FORMAT " spooled=%"
+                           G_GUINT64_FORMAT " replayed=%" G_GUINT64_FORMAT " duplicates=%" G_GUINT64_FORMAT
+                           " rejected=%" G_GUINT64_FORMAT " spool_errors=%" G_GUINT64_FORMAT,
+                           st->queued, st->published, st->spooled, st->replayed, st->duplicates,
+                           st->rejected, st->spool_errors);
 }
 
 void lw_hits_get_stats(struct lw_hits *h, struct lw_hits_stats *st)
@@ -161,11 +178,36 @@ static int send_events(struct lw_hits *h, GPtrArray *events, guint from, guint t
 
 /* ---- the spool ---- */
 
-/* spool_append - events as JSON lines, fsynced; counts what could not be written */
+/* spool_failed - n events lost: counted, and logged once per period of failure */
+static void spool_failed(struct lw_hits *h, guint n, int errnum)
+{
+    COUNT(h, spool_errors, n);
+    if (!h->spool_broken)
+        lw_log_err("hits spool %s unwritable (%s): hit events are lost until it is writable again",
+                   h->spool_path, g_strerror(errnum));
+    h->spool_broken = 1;
+}
+
+/* spool_works - the first good write after a failure says so */
+static void spool_works(struct lw_hits *h)
+{
+    if (h->spool_broken)
+        lw_log_warn("hits spool %s writable again", h->spool_path);
+    h->spool_broken = 0;
+}
+
+/*
+ * spool_append - events as JSON lines, fsynced; counts what could not be
+ * written. A write that fails part way (disk full) is cut back to where it
+ * began, so the spool never holds a torn line that would swallow the next
+ * entry appended behind it.
+ */
 static void spool_append(struct lw_hits *h, GPtrArray *events)
 {
     GString *buf = g_string_new(NULL);
-    ssize_t off = 0, n;
+    ssize_t off = 0, n = 0;
+    struct stat st;
+    int ok;
 
     for (guint i = 0; i < events->len; i++) {
         char *line = lw_fields_json(g_ptr_array_index(events, i));
@@ -175,17 +217,26 @@ static void spool_append(struct lw_hits *h, GPtrArray *events)
         g_free(line);
     }
     if (h->spool_fd < 0 || flock(h->spool_fd, LOCK_EX) < 0) {
-        COUNT(h, spool_errors, events->len);
+        spool_failed(h, events->len, h->spool_fd < 0 ? EBADF : errno);
         g_string_free(buf, TRUE);
         return;
     }
+    if (fstat(h->spool_fd, &st) < 0)
+        st.st_size = -1;        /* cannot cut back: never truncate blindly */
     while (off < (ssize_t) buf->len && ((n = write(h->spool_fd, buf->str + off, buf->len - off)) > 0
                                         || (n < 0 && errno == EINTR)))
         off += n > 0 ? n : 0;
-    if (off == (ssize_t) buf->len && fsync(h->spool_fd) == 0)
+    ok = off == (ssize_t) buf->len && fsync(h->spool_fd) == 0;
+    if (ok) {
         COUNT(h, spooled, events->len);
-    else
-        COUNT(h, spool_errors, events->len);
+        spool_works(h);
+    } else {
+        int e = n == 0 ? ENOSPC : errno;
+
+        if (st.st_size >= 0 && ftruncate(h->spool_fd, st.st_size) == 0)
+            fsync(h->spool_fd);
+        spool_failed(h, events->len, e);
+    }
     flock(h->spool_fd, LOCK_UN);
     h->spool_pending = 1;
     g_string_free(buf, TRUE);

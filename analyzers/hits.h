@@ -49,5 +49,7 @@ void lw_hits_stop(struct lw_hits *h);
 /* lw_hits_free - lw_hits_stop, then free; h may be NULL */
 void lw_hits_free(struct lw_hits *h);
 void lw_hits_get_stats(struct lw_hits *h, struct lw_hits_stats *st);
+/* lw_hits_stats_format - "queued=N published=N spooled=N ... spool_errors=N" (g_free) */
+char *lw_hits_stats_format(const struct lw_hits_stats *st);
 
 #endif

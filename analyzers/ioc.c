@@ -136,6 +136,23 @@ static void ioc_fini(void *state)
     g_free(st);
 }
 
+/* ioc_problems - each malformed feed: skipped, or kept at its previous version */
+static void ioc_problems(const void *state, GPtrArray *out)
+{
+    const struct ioc_state *st = state;
+
+    for (guint i = 0; i < st->reports->len; i++) {
+        const struct lw_feed_report *r = g_ptr_array_index(st->reports, i);
+
+        if (r->error != NULL)
+            g_ptr_array_add(out, r->kept > 0
+                            ? g_strdup_printf("feed %s not loaded (%s); its previous version stays"
+                                              " in use (%zu indicators)", r->name, r->error, r->kept)
+                            : g_strdup_printf("feed %s not loaded (%s); it matches nothing",
+                                              r->name, r->error));
+    }
+}
+
 /* ioc_stale - did a feed change since this state was loaded? */
 static int ioc_stale(void *state)
 {
@@ -318,4 +335,5 @@ const struct lw_analyzer lw_analyzer_ioc = {
     .fini = ioc_fini,
     .reinit = ioc_reinit,
     .stale = ioc_stale,
+    .problems = ioc_problems,
 };

@@ -37,7 +37,7 @@
  *     served from the cache and shows "cached": true. --counters prints the
  *     cache counters to standard error at the end, as one line
  *     "cache: hits=N misses=N errors=N redis_round_trips=N redis_commands=N
- *     scanned=N attachment_hits=N attachment_misses=N" (hits and misses
+ *     attachment_hits=N attachment_misses=N scanned=N" (hits and misses
  *     are message verdicts; attachment_* the antivirus results).
  *     --publish appends every scored message to the hits stream (Redis
  *     configured; spooled under spool_dir while Redis is down) and, with
@@ -421,21 +421,18 @@ static void print_counters(struct run *run)
     struct lw_cache *cache = lw_engine_cache(run->engine);
     struct lw_cache_stats cs = { 0 };
     struct lw_hits_stats hs = { 0 };
+    char *line;
 
     if (cache)
         lw_cache_get_stats(cache, &cs);
-    fprintf(stderr, "cache: hits=%" G_GUINT64_FORMAT " misses=%" G_GUINT64_FORMAT " errors=%" G_GUINT64_FORMAT
-            " redis_round_trips=%" G_GUINT64_FORMAT " redis_commands=%" G_GUINT64_FORMAT " scanned=%u"
-            " attachment_hits=%" G_GUINT64_FORMAT " attachment_misses=%" G_GUINT64_FORMAT "\n",
-            cs.hits, cs.misses, cs.errors, cs.round_trips, cs.commands, run->scanned,
-            cs.attachment_hits, cs.attachment_misses);
+    line = lw_cache_stats_format(&cs);
+    fprintf(stderr, "cache: %s scanned=%u\n", line, run->scanned);
+    g_free(line);
     if (run->hits) {
         lw_hits_get_stats(run->hits, &hs);
-        fprintf(stderr, "hits: queued=%" G_GUINT64_FORMAT " published=%" G_GUINT64_FORMAT " spooled=%"
-                G_GUINT64_FORMAT " replayed=%" G_GUINT64_FORMAT " duplicates=%" G_GUINT64_FORMAT
-                " rejected=%" G_GUINT64_FORMAT " spool_errors=%" G_GUINT64_FORMAT "\n",
-                hs.queued, hs.published, hs.spooled, hs.replayed, hs.duplicates, hs.rejected,
-                hs.spool_errors);
+        line = lw_hits_stats_format(&hs);
+        fprintf(stderr, "hits: %s\n", line);
+        g_free(line);
     }
 }
 

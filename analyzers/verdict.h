@@ -33,6 +33,8 @@ struct lw_verdict {
     int failed;                 /* an internal error made the verdict unusable */
     char *error;                /* owned: why, when failed */
     int cached;                 /* served from the verdict cache */
+    int transient;              /* shaped by a local, passing problem (libclamav could not
+                                 * write its temporary files): never put in the verdict cache */
     char *signature_version;    /* owned, may be NULL: ClamAV signature version */
     double elapsed_ms;
     struct lw_cache_session *session;   /* borrowed, only during lw_engine_scan: the

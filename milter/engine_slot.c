@@ -7,7 +7,9 @@
  * same -o overrides) and builds a complete new engine outside the lock,
  * then swaps the pointer; the old engine is freed by whoever drops its
  * last reference. A reload that fails keeps the current engine and logs
- * why, once.
+ * why, once. What an engine met without refusing it (a malformed feed
+ * kept at its previous version) is logged once per engine and counted
+ * (load_problems).
  *
  * The mutex only guards the pointer swap and the reference taken under it:
  * building an engine (seconds with full signature databases) never blocks
@@ -19,16 +21,29 @@
 
 #include "engine_slot.h"
 #include "log.h"
+#include "stats.h"
 
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lw_engine *slot_engine;
 static char *slot_config_path;
 static char **slot_overrides;
 
+/* log_problems - each problem met building e that did not refuse it: logged once, counted */
+static void log_problems(const struct lw_engine *e)
+{
+    const GPtrArray *problems = lw_engine_problems(e);
+
+    for (guint i = 0; i < problems->len; i++) {
+        lw_stat_inc(LW_STAT_LOAD_PROBLEMS);
+        lw_log_warn("engine: %s", (const char *) g_ptr_array_index(problems, i));
+    }
+}
+
 /* lw_slot_init - publish the first engine (takes the reference) */
 void lw_slot_init(struct lw_engine *e, const char *config_path, char **overrides)
 {
     slot_engine = e;
+    log_problems(e);
     slot_config_path = g_strdup(config_path);
     slot_overrides = g_strdupv(overrides);
 }
@@ -58,6 +73,7 @@ int lw_slot_reload(void)
         lw_engine_unref(old);
         return -1;
     }
+    log_problems(fresh);
     pthread_mutex_lock(&slot_lock);
     lw_engine_unref(slot_engine);   /* the slot's reference; ours is dropped below */
     slot_engine = fresh;

@@ -25,7 +25,9 @@
  *     of signatures or feeds, checked every reload_check_interval seconds
  *     (after a failed automatic reload the interval doubles, up to an hour,
  *     until a reload succeeds).
- *     SIGUSR2 logs the counters.
+ *     SIGUSR2 logs the counters (also logged at exit): "stats: messages=N
+ *     ... quarantine_unrecorded=N", "cache: hits=N ... errors=N ..." and
+ *     "hits: queued=N ... spool_errors=N".
  *     SIGTERM and SIGHUP stop (libmilter's own meaning of SIGHUP); SIGINT
  *     aborts.
  *
@@ -47,6 +49,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "callbacks.h"
 #include "engine_slot.h"
 #include "hits.h"
@@ -89,7 +92,40 @@ static void block_signals(sigset_t *ours)
 struct signal_args {
     sigset_t set;
     long long check_interval;       /* seconds between stale checks; 0 = never */
+    struct lw_hits *hits;           /* NULL: no hits stream */
 };
+
+/*
+ * log_counters - the milter's counters, the current engine's cache (a
+ * reload starts a new cache, and its counters, afresh) and the hits
+ * stream: three lines "stats: ...", "cache: ...", "hits: ...".
+ */
+static void log_counters(struct lw_hits *hits)
+{
+    struct lw_engine *e = lw_slot_get();
+    struct lw_cache *cache = e ? lw_engine_cache(e) : NULL;
+    char *line;
+
+    lw_stats_log();
+    if (cache != NULL) {
+        struct lw_cache_stats cs;
+
+        lw_cache_get_stats(cache, &cs);
+        line = lw_cache_stats_format(&cs);
+        lw_log_info("cache: %s", line);
+        g_free(line);
+    }
+    if (hits != NULL) {
+        struct lw_hits_stats hs;
+
+        lw_hits_get_stats(hits, &hs);
+        line = lw_hits_stats_format(&hs);
+        lw_log_info("hits: %s", line);
+        g_free(line);
+    }
+    if (e)
+        lw_engine_unref(e);
+}
 
 #define MAX_CHECK_BACKOFF 3600     /* seconds */
 
@@ -123,7 +159,7 @@ static void *signal_thread(void *arg)
             if (reload("SIGUSR1") == 0)
                 wait = a->check_interval;
         } else if (sig == SIGUSR2) {
-            lw_stats_log();
+            log_counters(a->hits);
         } else if (a->check_interval > 0 && g_get_monotonic_time() >= next_check) {
             /* A broken file stays "changed" until fixed: back off, do not warn every tick. */
             if (lw_slot_stale())
@@ -264,21 +300,6 @@ static int become_daemon(const struct options *opt)
     return -1;
 }
 
-/* stop_hits - drain the hits publisher into Redis or the spool and log its counters */
-static void stop_hits(struct lw_hits *hits)
-{
-    struct lw_hits_stats hs;
-
-    if (hits == NULL)
-        return;
-    /* not freed: connections still finishing may publish late */
-    lw_hits_stop(hits);
-    lw_hits_get_stats(hits, &hs);
-    lw_log_info("hits: published=%" G_GUINT64_FORMAT " spooled=%" G_GUINT64_FORMAT
-                " replayed=%" G_GUINT64_FORMAT " duplicates=%" G_GUINT64_FORMAT,
-                hs.published, hs.spooled, hs.replayed, hs.duplicates);
-}
-
 /* serve - load, bind, drop privileges and run libmilter; returns the exit status */
 static int serve(const struct options *opt, struct signal_args *sig_args)
 {
@@ -318,6 +339,7 @@ static int serve(const struct options *opt, struct signal_args *sig_args)
         return EX_CONFIG;
     }
     lw_callbacks_set_hits(hits);
+    sig_args->hits = hits;
     sig_args->check_interval = cfg->reload_check_interval;
     lw_slot_init(engine, opt->config, opt->overrides);
     pthread_create(&sig_tid, NULL, signal_thread, sig_args);
@@ -326,8 +348,10 @@ static int serve(const struct options *opt, struct signal_args *sig_args)
     rc = smfi_main();
     stopping = 1;
     pthread_join(sig_tid, NULL);
-    lw_stats_log();
-    stop_hits(hits);
+    /* drained into Redis or the spool; not freed: connections still
+     * finishing may publish late */
+    lw_hits_stop(hits);
+    log_counters(hits);
     lw_log_info("stopped");
     if (path)
         unlink(path);

@@ -14,6 +14,7 @@ enum lw_stat {
     LW_STAT_RELOADS,
     LW_STAT_RELOAD_FAILURES,
     LW_STAT_UNRECORDED,     /* held, but the quarantine record could not be written */
+    LW_STAT_LOAD_PROBLEMS,  /* problems loading an engine that did not refuse it (bad feed) */
     LW_NSTATS
 };
 
