@@ -178,38 +178,6 @@ static int invisible_inside(const char *text)
     return 0;
 }
 
-/* text_tricks - mixed-script words and fancy letters in a short header text */
-static void text_tricks(const struct lw_identity *id, const char *text, const char *where,
-                        int *mixed, int *fancy, GString *ev_mixed, GString *ev_fancy)
-{
-    gchar **words;
-
-    if (text == NULL)
-        return;
-    for (const char *p = text; *p && !*fancy; p = g_utf8_next_char(p)) {
-        if (is_fancy(g_utf8_get_char(p))) {
-            *fancy = 1;
-            g_string_append_printf(ev_fancy, "%s: %.60s", where, text);
-        }
-    }
-    words = g_regex_split_simple("[^\\p{L}\\p{M}]+", text, 0, 0);
-    for (int i = 0; words[i] && !*mixed; i++) {
-        int latin = 0, other = 0;
-
-        for (const char *p = words[i]; *p; p = g_utf8_next_char(p)) {
-            GUnicodeScript sc = g_unichar_get_script(g_utf8_get_char(p));
-
-            latin |= sc == G_UNICODE_SCRIPT_LATIN;
-            other |= sc == G_UNICODE_SCRIPT_CYRILLIC || sc == G_UNICODE_SCRIPT_GREEK;
-        }
-        if (latin && other && lw_identity_mixed_script(id, words[i])) {
-            *mixed = 1;
-            g_string_append_printf(ev_mixed, "%s: %s", where, words[i]);
-        }
-    }
-    g_strfreev(words);
-}
-
 /* is_homoglyph_script - scripts whose letters pass for Latin ones */
 static int is_homoglyph_script(GUnicodeScript sc)
 {
@@ -248,6 +216,27 @@ static char *mixed_word_in(const struct lw_identity *id, const char *text)
         start = NULL;
     }
     return NULL;
+}
+
+/* text_tricks - mixed-script words and fancy letters in a short header text */
+static void text_tricks(const struct lw_identity *id, const char *text, const char *where,
+                        int *mixed, int *fancy, GString *ev_mixed, GString *ev_fancy)
+{
+    char *word;
+
+    if (text == NULL)
+        return;
+    for (const char *p = text; *p && !*fancy; p = g_utf8_next_char(p)) {
+        if (is_fancy(g_utf8_get_char(p))) {
+            *fancy = 1;
+            g_string_append_printf(ev_fancy, "%s: %.60s", where, text);
+        }
+    }
+    if (!*mixed && (word = mixed_word_in(id, text)) != NULL) {
+        *mixed = 1;
+        g_string_append_printf(ev_mixed, "%s: %s", where, word);
+        g_free(word);
+    }
 }
 
 /* check_body_scripts - a body word spelled with look-alike letters of another script */
