@@ -15,6 +15,10 @@
  *                              is not the sender's
  *     LW_IMP_BRAND_NAME        a brand of brands_file in the display name,
  *                              sent from a domain that is not the brand's
+ *     LW_IMP_BRAND_ADDRESS     a brand spelled in the address's local part
+ *                              (deutsche-bank@mailer.example), sent from a
+ *                              domain that is not the brand's: clients that
+ *                              show only the address show the brand
  *     LW_IMP_FREEMAIL          any of the above from a free-mail address
  *     LW_IMP_BRAND_SUBJECT     the Subject speaks to the reader for a brand
  *                              ("Your Netflix payment", "您的蝦皮訂單"), the
@@ -173,6 +177,31 @@ static void check_subject_brand(const struct lw_identity *id, const struct lw_me
     g_free(ev);
 }
 
+/*
+ * check_address_brand - a brand written as the local part of an address the
+ * brand does not own; the words of the local part are split at . _ + -
+ */
+static int check_address_brand(const struct lw_identity *id, const struct sender *s,
+                               struct lw_verdict *v)
+{
+    const struct lw_brand *brand = NULL;
+    const char *at = strrchr(s->addr, '@'), *claim;
+    char *local;
+    int hit = 0;
+
+    if (at == NULL || at == s->addr || *s->domain == '\0')
+        return 0;
+    local = g_strndup(s->addr, (gsize) (at - s->addr));
+    g_strdelimit(local, "._+-", ' ');
+    if ((claim = lw_identity_brand_in(id, local, &brand)) != NULL
+        && !lw_identity_host_of_brand(id, s->domain, brand)
+        && !lw_identity_is_protected(id, s->domain) && ++hit)
+        add(v, s, "LW_IMP_BRAND_ADDRESS", 2.5,
+            "The sender's address spells a well-known brand, but its domain is not that brand's", claim);
+    g_free(local);
+    return hit;
+}
+
 /* imp_scan - compare what the From display name claims with who sent the mail */
 static int imp_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                     struct lw_error *err)
@@ -187,8 +216,10 @@ static int imp_scan(const void *state, const struct lw_message *msg, struct lw_v
     if (msg->from == NULL)
         return 0;
     sender_of(msg, s);
-    if (*s->name == '\0')
+    if (*s->name == '\0') {
+        check_address_brand(id, s, v);
         goto done;
+    }
     hits = check_org(id, s, v);
     if ((named = address_in_name(s->name)) != NULL) {
         if (*s->domain && !lw_identity_same_org(id, named, s->domain) && ++hits)
@@ -199,8 +230,10 @@ static int imp_scan(const void *state, const struct lw_message *msg, struct lw_v
     if ((claim = lw_identity_brand_in(id, s->name, &brand)) != NULL
         && !lw_identity_host_of_brand(id, s->domain, brand)
         && !lw_identity_is_protected(id, s->domain) && ++hits)
-        add(v, s, "LW_IMP_BRAND_NAME", 3.5,
+        add(v, s, "LW_IMP_BRAND_NAME", 4.0,
             "Display name names a well-known brand or service, but the address is not that brand's", claim);
+    else
+        hits += check_address_brand(id, s, v);
     if (hits && (lw_identity_kind(id, s->domain) & LW_KIND_FREEMAIL))
         add(v, s, "LW_IMP_FREEMAIL", 2.0,
             "The impersonating display name comes from a free-mail address anyone can register", s->domain);

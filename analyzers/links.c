@@ -534,7 +534,7 @@ static void check_html(const struct lw_message *msg, struct lw_verdict *v)
         if (h->images > 0 && h->links >= 1 && h->links <= 2 && nonspace_chars(t->text) < IMAGE_ONLY_TEXT) {
             ev = g_strdup_printf("part %s: %d image(s), %d link(s), %zu characters of text", t->path,
                                  h->images, h->links, nonspace_chars(t->text));
-            lw_verdict_add_hit(v, A, "LW_HTML_IMAGE_ONLY", 3.0,
+            lw_verdict_add_hit(v, A, "LW_HTML_IMAGE_ONLY", 3.5,
                                "The message is a picture with a link and almost no text for a filter to read", ev);
             g_free(ev);
         }

@@ -36,6 +36,12 @@
  *                               (Mi\U000E0139crosoft) count too, as they change
  *                               nothing a reader sees
  *
+ *     LW_TEXT_ACCENTED_LURE     English lure words written with accents no
+ *                               English word has ("Ýour wállet re-válidation",
+ *                               "pảyment"): two different such words in the
+ *                               subject or text; still readable, but no
+ *                               keyword filter matches them
+ *
  *     Each rule hits once per message; the evidence lists up to three hosts
  *     with where each was seen and what it imitates. Hits carry domain
  *     indicators.
@@ -259,6 +265,102 @@ static void check_body_scripts(const struct lw_identity *id, const struct lw_mes
     }
 }
 
+/*
+ * English words that lures are made of. A word of the text that is one of
+ * these once its accents are stripped, but was written with accents, was
+ * accented to dodge filters: no language writes them that way. Words that
+ * other Latin-script languages spell with accents stay out ("bônus").
+ */
+static const char *const lure_words[] = {
+    "access", "account", "bank", "card", "claim", "click", "confirm", "customer", "delivery",
+    "email", "expired", "gift", "immediately", "invoice", "locked", "login", "mailbox", "order",
+    "package", "password", "payment", "please", "prize", "refund", "reward", "secure", "security",
+    "storage", "support", "suspended", "unlock", "update", "urgent", "validate", "validation",
+    "verification", "verify", "wallet", "winner", "your",
+};
+
+/* unaccented_lure_word - the lure word that word is once its accents are stripped, or NULL */
+static const char *unaccented_lure_word(const char *word, size_t len)
+{
+    char *nfd = g_utf8_normalize(word, (gssize) len, G_NORMALIZE_NFD);
+    GString *plain = g_string_new(NULL);
+    const char *found = NULL;
+
+    for (const char *p = nfd; p && *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (g_unichar_ismark(c))
+            continue;
+        if (c >= 0x80)
+            goto out;
+        g_string_append_c(plain, g_ascii_tolower((char) c));
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(lure_words) && !found; i++)
+        if (strcmp(plain->str, lure_words[i]) == 0)
+            found = lure_words[i];
+out:
+    g_free(nfd);
+    g_string_free(plain, TRUE);
+    return found;
+}
+
+/*
+ * accented_lures - count the distinct accented lure words of text into seen
+ * (lure word -> word as written); only words with a non-ASCII Latin letter
+ * are looked at, so plain English text costs one pass.
+ */
+static void accented_lures(const char *text, GHashTable *seen)
+{
+    const char *start = NULL;
+    int accented = 0;
+
+    for (const char *p = text; p; p = *p ? g_utf8_next_char(p) : NULL) {
+        gunichar c = *p ? g_utf8_get_char(p) : 0;
+
+        if (c && (g_unichar_isalpha(c) || g_unichar_ismark(c))) {
+            if (start == NULL)
+                start = p, accented = 0;
+            accented |= c >= 0x80;
+            continue;
+        }
+        if (start && accented) {
+            const char *lure = unaccented_lure_word(start, (size_t) (p - start));
+
+            if (lure && !g_hash_table_contains(seen, lure))
+                g_hash_table_insert(seen, (gpointer) lure, g_strndup(start, (gsize) (p - start)));
+        }
+        start = NULL;
+    }
+}
+
+/* check_accented_lures - two or more lure words disguised with accents in the subject or text */
+static void check_accented_lures(const struct lw_message *msg, struct lw_verdict *v)
+{
+    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+
+    if (msg->subject)
+        accented_lures(msg->subject, seen);
+    for (guint i = 0; i < msg->texts->len && g_hash_table_size(seen) < 2; i++) {
+        const struct lw_text *t = g_ptr_array_index(msg->texts, i);
+
+        if (t->text)
+            accented_lures(t->text, seen);
+    }
+    if (g_hash_table_size(seen) >= 2) {
+        GList *words = g_hash_table_get_values(seen);
+        GString *ev = g_string_new(NULL);
+
+        for (GList *w = words; w; w = w->next)
+            g_string_append_printf(ev, "%s%s", ev->len ? ", " : "", (const char *) w->data);
+        lw_verdict_add_hit(v, A, "LW_TEXT_ACCENTED_LURE", 3.0,
+                           "English lure words are written with accents no English word has, to dodge filters",
+                           ev->str);
+        g_string_free(ev, TRUE);
+        g_list_free(words);
+    }
+    g_hash_table_unref(seen);
+}
+
 /* check_text - mixed scripts, fancy letters and invisible characters in short texts and the body */
 static void check_text(const struct lw_identity *id, const struct lw_message *msg, struct lw_verdict *v)
 {
@@ -292,6 +394,7 @@ static void check_text(const struct lw_identity *id, const struct lw_message *ms
             }
         }
     }
+    check_accented_lures(msg, v);
     if (fancy)
         lw_verdict_add_hit(v, A, "LW_TEXT_FANCY_LETTERS", 3.0,
                            "Subject or sender written in decorative Unicode letters to dodge filters",

@@ -81,4 +81,17 @@ test_expect_success 'near miss: news about a brand, a reply, and the brand itsel
 	mkmail o "From: Netflix <info@mailer.netflix.com>" "Subject: Your Netflix payment" &&
 	expect_no_rule LW_IMP_BRAND_SUBJECT o
 '
+test_expect_success 'a brand spelled as the address fires LW_IMP_BRAND_ADDRESS; the brand itself does not' '
+	mkmail m "From: deutsche-bank-ag@email.salon.example" "Subject: news" &&
+	expect_rule LW_IMP_BRAND_ADDRESS m &&
+	mkmail n "From: Service <paypal.service@mailer.example>" "Subject: news" &&
+	expect_rule LW_IMP_BRAND_ADDRESS n &&
+	mkmail o "From: paypal@mail.paypal.com" "Subject: news" &&
+	expect_no_rule LW_IMP_BRAND_ADDRESS o &&
+	mkmail p "From: PayPal <paypal@evil.example>" "Subject: news" &&
+	expect_rule LW_IMP_BRAND_NAME p &&
+	expect_no_rule LW_IMP_BRAND_ADDRESS p &&
+	mkmail q "From: Anna <paypalooza@fair.example>" "Subject: news" &&
+	expect_no_rule LW_IMP_BRAND_ADDRESS q
+'
 test_done

@@ -94,4 +94,15 @@ test_expect_success 'link hosts count a brand only as a whole token; sender doma
 	mkmail o "From: Bradesco <sac@clientesbradescoprime.example>" "Subject: x" &&
 	expect_rule LW_LOOKALIKE_COMBO o
 '
+test_expect_success 'English lure words written with accents fire LW_TEXT_ACCENTED_LURE' '
+	mkmail m "From: A <a@example.com>" "Subject: Ýour wállet re-válidation" \
+		-- "Pleáse válidate your wállet." &&
+	expect_rule LW_TEXT_ACCENTED_LURE m &&
+	mkmail n "From: A <a@example.com>" "Subject: notice" -- "Your pảyment is due, update your ǎccount." &&
+	expect_rule LW_TEXT_ACCENTED_LURE n &&
+	mkmail o "From: A <a@example.com>" "Subject: Bônus" -- "Você ganhou um bônus. Café e crème brûlée no résumé." &&
+	expect_no_rule LW_TEXT_ACCENTED_LURE o &&
+	mkmail p "From: A <a@example.com>" "Subject: notice" -- "Only one wállet word here." &&
+	expect_no_rule LW_TEXT_ACCENTED_LURE p
+'
 test_done

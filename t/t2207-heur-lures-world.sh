@@ -122,4 +122,29 @@ test_expect_success 'look-alike letters inside body words; invisible selectors; 
 	mkmail m "$(printf "From: Team <team@\360\235\227\271\360\235\227\266\360\235\227\261\360\235\227\271.de>")" "Subject: offer" &&
 	expect_rule LW_TEXT_FANCY_LETTERS m
 '
+test_expect_success 'callback phishing: a receipt, a charge and a number to call' '
+	lure LW_EN_CALLBACK_PHISH "Your order is confirmed. Amount: \$523.00. If you did not authorize this, call our support at 1-855-596-2198." &&
+	lure LW_EN_CALLBACK_PHISH "Your subscription has been renewed for USD 299.99. Support: +1 843-602-3984" &&
+	calm LW_EN_CALLBACK_PHISH "Your order is confirmed. Amount: \$23.00. Track it on our web site." &&
+	calm LW_EN_CALLBACK_PHISH "Call me at 205-922-5763 about the \$40.00 lunch bill." &&
+	mkmail m "From: A <a@example.com>" "Subject: Re: refund" "In-Reply-To: <x@example.com>" \
+		-- "Your order is confirmed, \$52.00; call 1-800-353-8437 if wrong." &&
+	expect_no_rule LW_EN_CALLBACK_PHISH m
+'
+test_expect_success 'crypto, crimeware and dating funnels' '
+	lure LW_EN_CRYPTO_PRESALE "Join the \$PYTH token presale before it closes" &&
+	lure LW_EN_CRYPTO_PRESALE "Stake your XLM for 25% yields" &&
+	calm LW_EN_CRYPTO_PRESALE "The mistake was in the stakeholder yield table" &&
+	subj LW_SUBJ_CRYPTO_CLAIM "Claim 26000 UNI tokens now" &&
+	subj LW_SUBJ_CRYPTO_CLAIM "Ihre Bitcoin-Auszahlung ist bereit" &&
+	calm_subj LW_SUBJ_CRYPTO_CLAIM "Bitcoin price falls again" &&
+	lure LW_EN_CRYPTO_CLAIM "Your payout of 0.3 ETH is waiting" &&
+	lure LW_SPAM_CRIMEWARE "Buy cPanels-Shells-RDP-SMTP-Mailers-Leads in one shop" &&
+	calm LW_SPAM_CRIMEWARE "Our SMTP relay logs show a proxy problem" &&
+	lure LW_SPAM_ADULT "Ontmoet vandaag nog Oekraïense vrouwen" &&
+	lure LW_SPAM_ADULT "Click for date http://example.net/x" &&
+	calm LW_SPAM_ADULT "The Ukrainian delegation arrives on Monday" &&
+	lure LW_EN_UNUSUAL_SIGNIN "We noticed a login attempt from an unfamiliar device" &&
+	calm LW_EN_UNUSUAL_SIGNIN "Register your new device with the help desk"
+'
 test_done
