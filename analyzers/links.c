@@ -14,7 +14,8 @@
  *     LW_LINK_USERINFO       "https://paypal.com@evil.example/": what precedes
  *                            '@' looks like the host but is not
  *     LW_LINK_SHORTENER      a URL shortener hides the destination
- *     LW_LINK_DATA_URI       a data: URI link (a page carried in the link)
+ *     LW_LINK_DATA_URI       a data: URI link (a page carried in the link);
+ *                            a data:image picture shown inline is not one
  *     LW_LINK_JAVASCRIPT     a javascript: link
  *     LW_LINK_FILESHARE      file-sharing or cloud-storage links
  *     LW_LINK_FORM_SERVICE   a form-builder link (credential harvesting)
@@ -148,13 +149,20 @@ static int mismatch(const struct lw_identity *id, const struct lw_url *u)
     return differs;
 }
 
+/* is_embedded_picture - <img src="data:image/..."> shows a picture, it is not a page behind a link */
+static int is_embedded_picture(const struct lw_url *u)
+{
+    return (u->flags & LW_URL_EMBEDDED) && !(u->flags & LW_URL_HTML_HREF) && u->url
+           && g_ascii_strncasecmp(u->url, "data:image/", 11) == 0;
+}
+
 /* classify - which link rules one URL triggers (bit per rule) */
 static unsigned classify(const struct lw_identity *id, const struct lw_url *u)
 {
     unsigned bits = 0, kind;
     int web = u->scheme && (strcmp(u->scheme, "http") == 0 || strcmp(u->scheme, "https") == 0);
 
-    if (u->flags & LW_URL_DATA)
+    if ((u->flags & LW_URL_DATA) && !is_embedded_picture(u))
         bits |= 1u << R_DATA;
     if ((u->flags & LW_URL_JAVASCRIPT) && (u->flags & LW_URL_HTML_HREF))
         bits |= 1u << R_JS;

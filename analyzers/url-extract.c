@@ -144,7 +144,8 @@ static void add_url(struct lw_url_extractor *x, const char *text, size_t len, un
 
     if (x->full || len == 0)
         return;
-    if ((long long) len > x->cfg->max_url_length) {
+    /* a data: URI carries content, not an address: url.c keeps only its head */
+    if ((long long) len > x->cfg->max_url_length && g_ascii_strncasecmp(text, "data:", 5) != 0) {
         add_limit(x->msg, "max_url_length");
         len = (size_t) x->cfg->max_url_length;
     }

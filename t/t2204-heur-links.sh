@@ -45,6 +45,14 @@ test_expect_success 'data: and javascript: links fire LW_LINK_DATA_URI and LW_LI
 	expect_no_rule LW_LINK_DATA_URI n &&
 	expect_no_rule LW_LINK_JAVASCRIPT n
 '
+test_expect_success 'an inline data:image picture is neither a data: link nor an over-long URL' '
+	pic=$(head -c 12000 /dev/zero | base64 -w0) &&
+	html m "<p>Our new office:</p><img src=\"data:image/png;base64,$pic\">" &&
+	expect_no_rule LW_LINK_DATA_URI m &&
+	expect_no_rule LW_LIMIT_MAX_URL_LENGTH m &&
+	html n "<a href=\"data:image/svg+xml;base64,$pic\">open the invoice</a>" &&
+	expect_rule LW_LINK_DATA_URI n
+'
 test_expect_success 'file-sharing, form-builder and free-hosting links fire their rules' '
 	html m "<a href=\"https://www.dropbox.com/s/abc/x.pdf\">doc</a>
 		<a href=\"https://forms.gle/abcdef\">form</a>
