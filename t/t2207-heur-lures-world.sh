@@ -141,6 +141,9 @@ test_expect_success 'crypto, crimeware and dating funnels' '
 	lure LW_EN_CRYPTO_CLAIM "Your payout of 0.3 ETH is waiting" &&
 	lure LW_SPAM_CRIMEWARE "Buy cPanels-Shells-RDP-SMTP-Mailers-Leads in one shop" &&
 	calm LW_SPAM_CRIMEWARE "Our SMTP relay logs show a proxy problem" &&
+	mkmail m "From: A <a@example.com>" "Subject: Re: relay" "In-Reply-To: <y@example.com>" \
+		-- "Both SMTP mailers and the shells are patched now" &&
+	expect_no_rule LW_SPAM_CRIMEWARE m &&
 	lure LW_SPAM_ADULT "Ontmoet vandaag nog Oekraïense vrouwen" &&
 	lure LW_SPAM_ADULT "Click for date http://example.net/x" &&
 	calm LW_SPAM_ADULT "The Ukrainian delegation arrives on Monday" &&
