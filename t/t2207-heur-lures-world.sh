@@ -147,6 +147,11 @@ test_expect_success 'crypto, crimeware and dating funnels' '
 	lure LW_SPAM_ADULT "Ontmoet vandaag nog Oekraïense vrouwen" &&
 	lure LW_SPAM_ADULT "Click for date http://example.net/x" &&
 	calm LW_SPAM_ADULT "The Ukrainian delegation arrives on Monday" &&
+	subj LW_SUBJ_DATING "Maak kennis met hete Oekraïense singles" &&
+	subj LW_SUBJ_DATING "I am 23 years old, looking for a lover." &&
+	calm_subj LW_SUBJ_DATING "Russian delegation visit: agenda" &&
+	mkmail m "From: A <a@example.com>" "Subject: Re: singles or doubles?" "In-Reply-To: <z@example.com>" &&
+	expect_no_rule LW_SUBJ_DATING m &&
 	lure LW_EN_UNUSUAL_SIGNIN "We noticed a login attempt from an unfamiliar device" &&
 	calm LW_EN_UNUSUAL_SIGNIN "Register your new device with the help desk"
 '
