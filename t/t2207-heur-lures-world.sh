@@ -66,6 +66,18 @@ test_expect_success 'topic rules stay quiet in a conversation or a list' '
 	expect_no_rule LW_SPAM_PHARMA n &&
 	lure LW_SPAM_PHARMA "Cialis and Viagra at half price"
 '
+test_expect_success 'list traffic is recognised by List-Post, Mailing-List (ezmlm, Yahoo Groups) and X-BeenThere (Mailman)' '
+	for h in "List-Post: <mailto:talk@lists.example.org>" "Mailing-List: list talk@groups.example.org; contact talk-owner@groups.example.org" \
+		"X-BeenThere: talk@lists.example.org"
+	do
+		mkmail m "From: A <a@example.com>" "To: undisclosed-recipients:;" "$h" "Subject: weekly digest" \
+			-- "Another viagra spam run hit the list today" &&
+		expect_no_rule LW_SPAM_PHARMA m &&
+		expect_no_rule LW_HDR_BCC_BLAST m || return 1
+	done &&
+	mkmail n "From: A <a@example.com>" "To: undisclosed-recipients:;" "Subject: weekly digest" &&
+	expect_rule LW_HDR_BCC_BLAST n
+'
 test_expect_success 'bulk and affiliate spam: footers, gambling, easy money, dating, pushed-down text' '
 	lure LW_SPAM_AFFILIATE "This is an advertisement. The advertiser does not manage your subscription." &&
 	lure LW_SPAM_AFFILIATE "click here to remove yourself from our emails list" &&
