@@ -60,6 +60,7 @@
 #define CLASS_MAX 8         /* most characters a class may expand to */
 #define DEPTH_MAX 64        /* deepest group nesting parsed */
 #define SCORE_LEN_MAX 8     /* literals longer than this are not "better" for being longer */
+#define LITERALS_MAX 2000   /* a larger required set is given up (bounds the work on hostile patterns) */
 
 /* ---- case folding ---- */
 
@@ -331,6 +332,11 @@ static struct info alternate(struct info *a, struct info *b)
     ra = required(a);
     rb = required(b);
     if (ra == NULL || rb == NULL) {
+        strset_free(ra);
+        strset_free(rb);
+        return info_any();
+    }
+    if (ra->len + rb->len > LITERALS_MAX) {
         strset_free(ra);
         strset_free(rb);
         return info_any();
