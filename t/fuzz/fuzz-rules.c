@@ -57,11 +57,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pcre2_set_depth_limit(mc, 10000);
     for (guint i = 0; set != NULL && i < set->rules->len; i++) {
         const struct lw_rule *r = g_ptr_array_index(set->rules, i);
-        pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->re, NULL);
+        pcre2_match_data *md;
 
         (void) lw_rule_target_name(r->target);
-        if (r->re)
-            check_prefilter(r, pcre2_match(r->re, data, size, 0, 0, md, mc), data, size);
+        if (r->re == NULL)
+            continue;   /* a meta rule: no pattern (match data from NULL crashes PCRE2) */
+        md = pcre2_match_data_create_from_pattern(r->re, NULL);
+        check_prefilter(r, pcre2_match(r->re, data, size, 0, 0, md, mc), data, size);
         pcre2_match_data_free(md);
     }
     pcre2_match_context_free(mc);
