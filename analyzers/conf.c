@@ -79,6 +79,8 @@ static const struct key keys[] = {
       "PCRE2 rules file (see contrib/rules/lurewatch.rules for the format)" },
     { "rules_jit", K_ENUM, OFF(rules_jit), "yes", 0, 0, bool_choices,
       "run rules as PCRE2 JIT machine code (fast); no: the interpreter only, for valgrind or a sandbox that forbids writable executable memory (systemd MemoryDenyWriteExecute=yes)" },
+    { "rules_prefilter", K_ENUM, OFF(rules_prefilter), "yes", 0, 0, bool_choices,
+      "run a rule's pattern on a text only when a literal every match needs occurs in it (found for all rules in one pass per text; same hits, less CPU); no: run every pattern on every text, to compare" },
     /* parsing limits */
     { "max_message_size", K_SIZE, OFF(max_message_size), "50M", 1024, BIG, NULL,
       "largest message scanned whole; past it the message is scanned truncated and flagged" },

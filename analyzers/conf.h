@@ -30,6 +30,7 @@ struct lw_config {
     /* rules */
     char *rules_file;
     int rules_jit;              /* 1: PCRE2 JIT (default), 0: the interpreter only */
+    int rules_prefilter;        /* 1: run a pattern only when its required literal occurs (default) */
     GHashTable *rule_scores;    /* rule id -> double* override (score.RULE = N) */
 
     /* parsing limits */

@@ -44,7 +44,10 @@
  *     --counters, prints "hits: queued=N published=N spooled=N replayed=N ...".
  *
  *     --lint-rules checks a rules file and lists every bad rule with its
- *     line; the exit status is 1 if any rule is bad.
+ *     line; the exit status is 1 if any rule is bad. It also says how many
+ *     pattern rules have a prefilter (a literal every match contains, so
+ *     the pattern runs only on texts that have it: analyzers/prefilter.c)
+ *     and lists the rules without one, which run on every text.
  *
  * EXIT STATUS
  *     0 all scanned, 1 some file failed or bad rules, 2 usage or
@@ -65,6 +68,7 @@
 #include "json.h"
 #include "log.h"
 #include "options.h"
+#include "prefilter.h"
 #include "rulefile.h"
 
 #define SAMPLE_HEADER \
@@ -371,7 +375,39 @@ static void scan_path(struct run *run, const char *path)
     g_free(data);
 }
 
-/* lint_rules - list every bad rule of a file */
+/* lint_prefilter - how many pattern rules have required literals; list the others */
+static void lint_prefilter(const struct lw_ruleset *set)
+{
+    GPtrArray *without = g_ptr_array_new();
+    guint patterns = 0;
+
+    for (guint i = 0; i < set->rules->len; i++) {
+        const struct lw_rule *r = g_ptr_array_index(set->rules, i);
+        uint32_t options = 0;
+        GPtrArray *lits;
+
+        if (r->re == NULL)
+            continue;
+        patterns++;
+        (void) pcre2_pattern_info(r->re, PCRE2_INFO_ARGOPTIONS, &options);
+        if ((lits = lw_prefilter_literals(r->pattern, options)) != NULL)
+            g_ptr_array_unref(lits);
+        else
+            g_ptr_array_add(without, (gpointer) r);
+    }
+    printf("%s: prefilter: %u of %u pattern rules need a literal and run only when it occurs",
+           set->source, patterns - without->len, patterns);
+    printf("%s\n", without->len ? "; these run on every text:" : "");
+    for (guint i = 0; i < without->len; i++) {
+        const struct lw_rule *r = g_ptr_array_index(without, i);
+
+        printf("%s:%d: %s: no required literal of %d bytes or more\n", set->source, r->line, r->id,
+               LW_PREFILTER_MIN_LITERAL);
+    }
+    g_ptr_array_unref(without);
+}
+
+/* lint_rules - list every bad rule of a file, and the rules without a prefilter */
 static int lint_rules(const char *path)
 {
     GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
@@ -380,6 +416,8 @@ static int lint_rules(const char *path)
 
     for (guint i = 0; i < errors->len; i++)
         printf("%s\n", (char *) g_ptr_array_index(errors, i));
+    if (set)
+        lint_prefilter(set);
     printf("%s: %u good rules, %u bad\n", path, set ? set->rules->len : 0, errors->len);
     lw_ruleset_free(set);
     g_ptr_array_unref(errors);

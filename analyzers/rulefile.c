@@ -31,6 +31,12 @@
  * Each pattern is compiled once and JIT-compiled; a compiled ruleset is
  * read-only and shared by all scanning threads.
  *
+ * PREFILTER. The rules analyzer runs a pattern on a text only when one of
+ * the literals every match needs is in it (prefilter.c reads the pattern
+ * as written here, with its flags, to find them). Patterns need not be
+ * written for it, but a rule with no literal of 3 bytes or more runs on
+ * every text: --lint-rules lists those.
+ *
  * DIAGNOSTICS. Every bad line is reported as "file:line: reason" (for a bad
  * pattern, with the offset PCRE2 gives), so --lint-rules can list them all;
  * the engine refuses a rules file with any bad line.

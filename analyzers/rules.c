@@ -14,6 +14,17 @@
  * Hits on sender-identifying targets carry indicators: a subject rule adds
  * the subject, a From rule the sender address, a filename rule the name, a
  * URI rule the URL.
+ *
+ * PREFILTER. At load, each pattern's required literals are computed (see
+ * prefilter.c): a set of literals one of which every match contains. The
+ * rules of one target (body, subject, header:NAME...) that have such a set
+ * share one literal set, used when at least PREFILTER_MIN_RULES of them
+ * have one (for a lone rule, its PCRE2 pass costs no more than the literal
+ * pass). Each text of that target is folded and searched once per scan,
+ * lazily, and a pattern runs on the text only when one of its literals
+ * occurs in it; rules without literals (lurewatch-scan --lint-rules lists
+ * them) always run. Hits and evidence are those of PCRE2 on the original
+ * text, as without the prefilter; rules_prefilter = no turns it off.
  */
 #include "config.h"
 
@@ -21,23 +32,103 @@
 
 #include "analyzer.h"
 #include "log.h"
+#include "prefilter.h"
 #include "rulefile.h"
 #include "url.h"
 
 #define MATCH_LIMIT 1000000
 #define DEPTH_LIMIT 10000
 #define EVIDENCE_MAX 80
-
-struct matcher {
-    pcre2_match_data *md;
-    pcre2_match_context *mc;
-    uint32_t options;           /* PCRE2_NO_JIT when rules_jit = no */
-};
+#define PREFILTER_MIN_RULES 2
 
 struct rules_state {
     struct lw_ruleset *set;
     int jit;
+    GPtrArray *filters;         /* struct lw_litset, one per prefiltered target, owned */
+    int *filter_of;             /* per rule: index in filters, or -1: the pattern always runs */
 };
+
+/* What one scan needs to match: PCRE2 data and the texts' literal hits so far. */
+struct matcher {
+    pcre2_match_data *md;
+    pcre2_match_context *mc;
+    uint32_t options;           /* PCRE2_NO_JIT when rules_jit = no */
+    const struct rules_state *st;
+    guint rule;                 /* the rule being matched */
+    GHashTable **seen;          /* per filter: text pointer -> guint8 hit[rule], lazily */
+};
+
+/* target_key - rules sharing a key are matched on the same texts */
+static char *target_key(const struct lw_rule *r)
+{
+    char *header = r->header ? g_ascii_strdown(r->header, -1) : NULL;
+    char *key = g_strdup_printf("%s:%s", lw_rule_target_name(r->target), header ? header : "");
+
+    g_free(header);
+    return key;
+}
+
+/* rule_literals - the required literals of a pattern rule, or NULL */
+static GPtrArray *rule_literals(const struct lw_rule *r)
+{
+    uint32_t options = 0;
+
+    if (r->re == NULL || pcre2_pattern_info(r->re, PCRE2_INFO_ARGOPTIONS, &options) != 0)
+        return NULL;
+    return lw_prefilter_literals(r->pattern, options);
+}
+
+/* build_prefilters - one literal set per target with enough rules that have literals */
+static void build_prefilters(struct rules_state *st)
+{
+    guint n = st->set->rules->len;
+    GPtrArray **lits = g_new0(GPtrArray *, n);
+    GHashTable *groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) g_array_unref);
+    GHashTableIter it;
+    gpointer value;
+
+    st->filters = g_ptr_array_new_with_free_func((GDestroyNotify) lw_litset_free);
+    st->filter_of = g_new(int, n);
+    for (guint i = 0; i < n; i++) {
+        const struct lw_rule *r = g_ptr_array_index(st->set->rules, i);
+        GArray *members;
+        char *key;
+
+        st->filter_of[i] = -1;
+        if ((lits[i] = rule_literals(r)) == NULL)
+            continue;
+        key = target_key(r);
+        if ((members = g_hash_table_lookup(groups, key)) == NULL) {
+            members = g_array_new(FALSE, FALSE, sizeof(guint));
+            g_hash_table_insert(groups, g_strdup(key), members);
+        }
+        g_array_append_val(members, i);
+        g_free(key);
+    }
+    g_hash_table_iter_init(&it, groups);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        GArray *members = value;
+        struct lw_litset *ls;
+
+        if (members->len < PREFILTER_MIN_RULES)
+            continue;
+        ls = lw_litset_new(n);
+        for (guint j = 0; j < members->len; j++) {
+            guint i = g_array_index(members, guint, j);
+
+            lw_litset_add(ls, lits[i], i);
+            st->filter_of[i] = (int) st->filters->len;
+        }
+        lw_litset_compile(ls);
+        g_ptr_array_add(st->filters, ls);
+    }
+    for (guint i = 0; i < n; i++)
+        if (lits[i])
+            g_ptr_array_unref(lits[i]);
+    g_free(lits);
+    g_hash_table_unref(groups);
+}
 
 static int rules_init(const struct lw_config *cfg, void **state, struct lw_error *err)
 {
@@ -58,6 +149,14 @@ static int rules_init(const struct lw_config *cfg, void **state, struct lw_error
 
         st->set = set;
         st->jit = cfg->rules_jit;
+        if (cfg->rules_prefilter) {
+            build_prefilters(st);
+        } else {
+            st->filters = g_ptr_array_new();
+            st->filter_of = g_new(int, set->rules->len + 1);
+            for (guint i = 0; i < set->rules->len; i++)
+                st->filter_of[i] = -1;
+        }
         *state = st;
     }
     g_ptr_array_unref(errors);
@@ -69,7 +168,27 @@ static void rules_fini(void *state)
     struct rules_state *st = state;
 
     lw_ruleset_free(st->set);
+    g_ptr_array_unref(st->filters);
+    g_free(st->filter_of);
     g_free(st);
+}
+
+/* may_match - can the current rule match subject? false only if none of its literals is in it */
+static int may_match(struct matcher *m, const char *subject, size_t len)
+{
+    int f = m->st->filter_of[m->rule];
+    guint8 *hit;
+
+    if (f < 0)
+        return 1;
+    if (m->seen[f] == NULL)
+        m->seen[f] = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    if ((hit = g_hash_table_lookup(m->seen[f], subject)) == NULL) {
+        hit = g_new0(guint8, m->st->set->rules->len);
+        lw_litset_scan(g_ptr_array_index(m->st->filters, f), subject, len, hit);
+        g_hash_table_insert(m->seen[f], (gpointer) subject, hit);
+    }
+    return hit[m->rule];
 }
 
 /* match - does re match subject? fills the evidence snippet on a match */
@@ -80,7 +199,7 @@ static int match(const struct lw_rule *r, struct matcher *m, const char *subject
     char *snip;
     int rc;
 
-    if (subject == NULL)
+    if (subject == NULL || !may_match(m, subject, len))
         return 0;
     rc = pcre2_match(r->re, (PCRE2_SPTR) subject, len, 0, m->options, m->md, m->mc);
     if (rc < 0)
@@ -180,6 +299,8 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
         return lw_error_set(err, "out of memory for match data");
     }
     m.options = st->jit ? 0 : PCRE2_NO_JIT;
+    m.st = st;
+    m.seen = g_new0(GHashTable *, st->filters->len + 1);
     pcre2_set_match_limit(m.mc, MATCH_LIMIT);
     pcre2_set_depth_limit(m.mc, DEPTH_LIMIT);
     for (guint i = 0; i < set->rules->len; i++) {
@@ -192,7 +313,7 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
                 continue;
             what = NULL;
             evidence = g_strdup(r->pattern);
-        } else if (!(matched[i] = match_rule(r, &m, msg, &evidence, &what))) {
+        } else if (m.rule = i, !(matched[i] = match_rule(r, &m, msg, &evidence, &what))) {
             continue;
         }
         if (lw_rule_is_helper(r)) {
@@ -205,6 +326,10 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
         g_free(where);
         g_free(evidence);
     }
+    for (guint f = 0; f < st->filters->len; f++)
+        if (m.seen[f])
+            g_hash_table_unref(m.seen[f]);
+    g_free(m.seen);
     pcre2_match_data_free(m.md);
     pcre2_match_context_free(m.mc);
     g_free(matched);

@@ -7,12 +7,39 @@
  *     and never crash. Each input is parsed as a whole rules file; every
  *     rule that compiles is then matched once against the input itself
  *     with the analyzer's match limits, so PCRE2 JIT code built from
- *     hostile patterns runs too.
+ *     hostile patterns runs too. The prefilter is checked on the way: its
+ *     literals are extracted from every pattern, and a PCRE2 match on an
+ *     input where none of them occurs aborts (the prefilter would have
+ *     skipped a rule that matches).
  */
 #include "config.h"
 
+#include <stdlib.h>
+
 #include "fuzz.h"
+#include "prefilter.h"
 #include "rulefile.h"
+
+/* check_prefilter - abort if r matched (rc >= 0) data that holds none of its literals */
+static void check_prefilter(const struct lw_rule *r, int rc, const uint8_t *data, size_t size)
+{
+    uint32_t options = 0;
+    GPtrArray *lits;
+    struct lw_litset *ls;
+    guint8 hit = 0;
+
+    (void) pcre2_pattern_info(r->re, PCRE2_INFO_ARGOPTIONS, &options);
+    if ((lits = lw_prefilter_literals(r->pattern, options)) == NULL)
+        return;
+    ls = lw_litset_new(1);
+    lw_litset_add(ls, lits, 0);
+    lw_litset_compile(ls);
+    lw_litset_scan(ls, (const char *) data, size, &hit);
+    if (rc >= 0 && !hit)
+        abort();
+    lw_litset_free(ls);
+    g_ptr_array_unref(lits);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -30,10 +57,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pcre2_set_depth_limit(mc, 10000);
     for (guint i = 0; set != NULL && i < set->rules->len; i++) {
         const struct lw_rule *r = g_ptr_array_index(set->rules, i);
-        pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->re, NULL);
+        pcre2_match_data *md;
 
         (void) lw_rule_target_name(r->target);
-        pcre2_match(r->re, data, size, 0, 0, md, mc);
+        if (r->re == NULL)
+            continue;   /* a meta rule: no pattern (match data from NULL crashes PCRE2) */
+        md = pcre2_match_data_create_from_pattern(r->re, NULL);
+        check_prefilter(r, pcre2_match(r->re, data, size, 0, 0, md, mc), data, size);
         pcre2_match_data_free(md);
     }
     pcre2_match_context_free(mc);
