@@ -459,17 +459,51 @@ static const char *detect_format(const char *path, const char *data)
     return "list";
 }
 
+int lw_feed_load_data(struct lw_feed_ctx *c, const char *path, char *data, size_t len)
+{
+    struct list_defaults d = { LW_IOC_DOMAIN, 1, { NULL, NULL, LW_IOC_CONFIDENCE_UNKNOWN, LW_TLP_NONE, 0, 0 }, NULL };
+    const char *fmt;
+    int rc;
+
+    if (memchr(data, '\0', len) != NULL) {
+        c->rep->error = g_strdup_printf("%s:%zu: binary data (a NUL byte) in a feed",
+                                        path, (size_t) ((char *) memchr(data, '\0', len) - data));
+        return -1;
+    }
+    if (!g_utf8_validate(data, (gssize) len, NULL)) {
+        const char *end;
+        unsigned line = 1;
+
+        g_utf8_validate(data, (gssize) len, &end);
+        for (const char *p = data; p < end; p++)
+            line += *p == '\n';
+        c->rep->error = g_strdup_printf("%s:%u: not UTF-8 text", path, line);
+        return -1;
+    }
+    fmt = detect_format(path, data);
+    declared_type(path, &d);
+    if (strcmp(fmt, "json") == 0) {
+        rc = lw_feed_json(c, data, len);
+    } else if (strcmp(fmt, "csv") == 0) {
+        c->rep->format = "csv";
+        rc = read_csv(c, data, &d);
+    } else {
+        c->rep->format = "list";
+        rc = read_list(c, data, &d);
+    }
+    g_free(d.description);
+    return rc;
+}
+
 /* load_file - one feed file into the builder; -1 when malformed (rep->error) */
 static int load_file(struct lw_feed_ctx *c, const char *path)
 {
-    struct list_defaults d = { LW_IOC_DOMAIN, 1, { NULL, NULL, LW_IOC_CONFIDENCE_UNKNOWN, LW_TLP_NONE, 0, 0 }, NULL };
     struct lw_error why;
     struct stat st;
     GError *gerr = NULL;
     gchar *data = NULL;
     gsize len;
-    const char *fmt;
-    int rc = 0;
+    int rc;
 
     if (lw_config_check_file_safety(path, &why) < 0) {
         c->rep->error = g_strdup(why.text);
@@ -485,35 +519,7 @@ static int load_file(struct lw_feed_ctx *c, const char *path)
         g_error_free(gerr);
         return -1;
     }
-    if (memchr(data, '\0', len) != NULL) {
-        c->rep->error = g_strdup_printf("%s:%zu: binary data (a NUL byte) in a feed",
-                                        path, (size_t) ((char *) memchr(data, '\0', len) - data));
-        g_free(data);
-        return -1;
-    }
-    if (!g_utf8_validate(data, (gssize) len, NULL)) {
-        const char *end;
-        unsigned line = 1;
-
-        g_utf8_validate(data, (gssize) len, &end);
-        for (const char *p = data; p < end; p++)
-            line += *p == '\n';
-        c->rep->error = g_strdup_printf("%s:%u: not UTF-8 text", path, line);
-        g_free(data);
-        return -1;
-    }
-    fmt = detect_format(path, data);
-    declared_type(path, &d);
-    if (strcmp(fmt, "json") == 0) {
-        rc = lw_feed_json(c, data, len);
-    } else if (strcmp(fmt, "csv") == 0) {
-        c->rep->format = "csv";
-        rc = read_csv(c, data, &d);
-    } else {
-        c->rep->format = "list";
-        rc = read_list(c, data, &d);
-    }
-    g_free(d.description);
+    rc = lw_feed_load_data(c, path, data, len);
     g_free(data);
     return rc;
 }
