@@ -265,8 +265,15 @@ static void stix_indicator(struct lw_feed_ctx *c, const json_t *o, size_t index,
         c->rep->unsupported++;
         lw_feed_problem(c->rep, "%s: unsupported pattern (%s): %s", where, pt.why, pattern);
     } else {
-        if (json_is_integer(json_object_get(o, "confidence")))
-            m.confidence = (int) json_integer_value(json_object_get(o, "confidence"));
+        if (json_is_integer(json_object_get(o, "confidence"))) {
+            json_int_t conf = json_integer_value(json_object_get(o, "confidence"));
+
+            if (conf >= 0 && conf <= 100)   /* range first: (int) of 4294967346 is 50 */
+                m.confidence = (int) conf;
+            else
+                lw_feed_problem(c->rep, "%s: confidence %" JSON_INTEGER_FORMAT " is not 0-100 (ignored)",
+                                where, conf);
+        }
         if (str(o, "valid_until"))
             m.valid_until = lw_feed_parse_time(str(o, "valid_until"));
         m.tlp = stix_tlp(o, markings);

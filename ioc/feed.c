@@ -165,6 +165,18 @@ int lw_feed_add(struct lw_feed_ctx *c, enum lw_ioc_type type, const char *value,
     return 0;
 }
 
+/* parse_confidence - a whole number 0-100 into *conf; -1 (and *conf unchanged) otherwise */
+static int parse_confidence(const char *s, int *conf)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+
+    if (end == s || *end != '\0' || v < 0 || v > 100)
+        return -1;
+    *conf = (int) v;
+    return 0;
+}
+
 /* Plain lists. */
 
 struct list_defaults {
@@ -195,13 +207,8 @@ static int list_directive(struct list_defaults *d, const char *line, char **why)
         if (lw_tlp_parse(val, &d->meta.tlp) < 0)
             rc = -1, *why = g_strdup_printf("unknown TLP \"%s\"", val);
     } else if (strcmp(key, "confidence") == 0) {
-        char *end;
-        long v = strtol(val, &end, 10);
-
-        if (*end != '\0' || v < 0 || v > 100)
+        if (parse_confidence(val, &d->meta.confidence) < 0)
             rc = -1, *why = g_strdup_printf("confidence must be 0-100, not \"%s\"", val);
-        else
-            d->meta.confidence = (int) v;
     } else if (strcmp(key, "valid_until") == 0 || strcmp(key, "expires") == 0) {
         if ((d->meta.valid_until = lw_feed_parse_time(val)) == 0 && *val)
             rc = -1, *why = g_strdup_printf("bad time \"%s\" (use ISO 8601)", val);
@@ -345,8 +352,8 @@ static void csv_row(struct lw_feed_ctx *c, GPtrArray *f, const int pos[NCOLS], u
         goto out;
     if ((s = field(f, pos[COL_ID])) != NULL && *s)
         m.id = s;
-    if ((s = field(f, pos[COL_CONFIDENCE])) != NULL && *s)
-        m.confidence = atoi(s);
+    if ((s = field(f, pos[COL_CONFIDENCE])) != NULL && *s && parse_confidence(s, &m.confidence) < 0)
+        lw_feed_problem(c->rep, "%s: confidence must be 0-100, not \"%s\" (ignored)", where, s);
     if ((s = field(f, pos[COL_TLP])) != NULL && *s && lw_tlp_parse(s, &m.tlp) < 0)
         lw_feed_problem(c->rep, "%s: unknown TLP \"%s\" (ignored)", where, s);
     if ((s = field(f, pos[COL_VALID_UNTIL])) != NULL && *s && (m.valid_until = lw_feed_parse_time(s)) == 0)
@@ -459,17 +466,51 @@ static const char *detect_format(const char *path, const char *data)
     return "list";
 }
 
+int lw_feed_load_data(struct lw_feed_ctx *c, const char *path, char *data, size_t len)
+{
+    struct list_defaults d = { LW_IOC_DOMAIN, 1, { NULL, NULL, LW_IOC_CONFIDENCE_UNKNOWN, LW_TLP_NONE, 0, 0 }, NULL };
+    const char *fmt;
+    int rc;
+
+    if (memchr(data, '\0', len) != NULL) {
+        c->rep->error = g_strdup_printf("%s:%zu: binary data (a NUL byte) in a feed",
+                                        path, (size_t) ((char *) memchr(data, '\0', len) - data));
+        return -1;
+    }
+    if (!g_utf8_validate(data, (gssize) len, NULL)) {
+        const char *end;
+        unsigned line = 1;
+
+        g_utf8_validate(data, (gssize) len, &end);
+        for (const char *p = data; p < end; p++)
+            line += *p == '\n';
+        c->rep->error = g_strdup_printf("%s:%u: not UTF-8 text", path, line);
+        return -1;
+    }
+    fmt = detect_format(path, data);
+    declared_type(path, &d);
+    if (strcmp(fmt, "json") == 0) {
+        rc = lw_feed_json(c, data, len);
+    } else if (strcmp(fmt, "csv") == 0) {
+        c->rep->format = "csv";
+        rc = read_csv(c, data, &d);
+    } else {
+        c->rep->format = "list";
+        rc = read_list(c, data, &d);
+    }
+    g_free(d.description);
+    return rc;
+}
+
 /* load_file - one feed file into the builder; -1 when malformed (rep->error) */
 static int load_file(struct lw_feed_ctx *c, const char *path)
 {
-    struct list_defaults d = { LW_IOC_DOMAIN, 1, { NULL, NULL, LW_IOC_CONFIDENCE_UNKNOWN, LW_TLP_NONE, 0, 0 }, NULL };
     struct lw_error why;
     struct stat st;
     GError *gerr = NULL;
     gchar *data = NULL;
     gsize len;
-    const char *fmt;
-    int rc = 0;
+    int rc;
 
     if (lw_config_check_file_safety(path, &why) < 0) {
         c->rep->error = g_strdup(why.text);
@@ -485,35 +526,7 @@ static int load_file(struct lw_feed_ctx *c, const char *path)
         g_error_free(gerr);
         return -1;
     }
-    if (memchr(data, '\0', len) != NULL) {
-        c->rep->error = g_strdup_printf("%s:%zu: binary data (a NUL byte) in a feed",
-                                        path, (size_t) ((char *) memchr(data, '\0', len) - data));
-        g_free(data);
-        return -1;
-    }
-    if (!g_utf8_validate(data, (gssize) len, NULL)) {
-        const char *end;
-        unsigned line = 1;
-
-        g_utf8_validate(data, (gssize) len, &end);
-        for (const char *p = data; p < end; p++)
-            line += *p == '\n';
-        c->rep->error = g_strdup_printf("%s:%u: not UTF-8 text", path, line);
-        g_free(data);
-        return -1;
-    }
-    fmt = detect_format(path, data);
-    declared_type(path, &d);
-    if (strcmp(fmt, "json") == 0) {
-        rc = lw_feed_json(c, data, len);
-    } else if (strcmp(fmt, "csv") == 0) {
-        c->rep->format = "csv";
-        rc = read_csv(c, data, &d);
-    } else {
-        c->rep->format = "list";
-        rc = read_list(c, data, &d);
-    }
-    g_free(d.description);
+    rc = lw_feed_load_data(c, path, data, len);
     g_free(data);
     return rc;
 }

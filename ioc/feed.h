@@ -59,6 +59,15 @@ struct lw_feed_ctx {
 int lw_feed_add(struct lw_feed_ctx *c, enum lw_ioc_type type, const char *value,
                 const struct lw_ioc_meta *meta, const char *where);
 
+/*
+ * lw_feed_load_data - one feed's text, as lw_feeds_load() reads a file:
+ * refuses NUL bytes and invalid UTF-8, picks the format from path (its
+ * extension, NAME.TYPE.EXT) or the content and reads it into c->b. data
+ * holds len bytes plus a NUL at data[len] and is modified (lines are cut in
+ * place); the caller frees it. -1 with c->rep->error when malformed.
+ */
+int lw_feed_load_data(struct lw_feed_ctx *c, const char *path, char *data, size_t len);
+
 /* lw_feed_json - a STIX 2.1 bundle or MISP event(s); -1 and rep->error when malformed */
 int lw_feed_json(struct lw_feed_ctx *c, const char *data, size_t len);
 

@@ -9,6 +9,8 @@ test_description='inputs that once crashed a fuzz harness (t/data/regress/fuzz-N
 #   fuzz-html     wrapped as the text/html body of a message, then scanned
 #   fuzz-rules    lurewatch-scan --lint-rules: a report, exit 0 or 1
 #   fuzz-config   lurewatch-scan -c FILE --dump-config: exit 0 or 2
+#   fuzz-feed     lurewatch-ioc load FEED: exit 0 or 1; a first byte below 8
+#                 names the file as the harness does (t/fuzz/fuzz-feed.c)
 # Under --enable-sanitizers a finding aborts, which fails the test too.
 # Inputs of a new harness go in a new directory and a new case below.
 R=$TEST_DATA/regress
@@ -49,6 +51,25 @@ for f in "$R"/fuzz-config/*; do
 	test_expect_success "config $(basename "$f")" '
 		cp "$f" c.conf && chmod 644 c.conf &&
 		exit_in "0 2" "$LW_SCAN" -c c.conf --dump-config >out 2>err
+	'
+done
+
+feed_file() { # feed_file N: the file name first byte N stands for in fuzz-feed
+	echo feed.txt feed.csv feed.json feed.domain.txt feed.url.csv feed.ip.list feed.sha256.txt \
+		feed.email-addr.csv | cut -d" " -f$(($1 + 1))
+}
+for f in "$R"/fuzz-feed/*; do
+	[ -f "$f" ] || continue
+	test_expect_success "feed $(basename "$f")" '
+		rm -rf feed && mkdir feed &&
+		first=$(od -An -tu1 -N1 "$f" | tr -d " ") &&
+		if [ -n "$first" ] && [ "$first" -lt 8 ]; then
+			tail -c +2 "$f" >"feed/$(feed_file "$first")"
+		else
+			cp "$f" feed/fuzz-feed
+		fi &&
+		chmod 644 feed/* &&
+		exit_in "0 1" "$LW_IOC" load feed/* >out 2>&1
 	'
 done
 

@@ -67,6 +67,19 @@ test_expect_success 'a CSV without a value column is malformed' '
 	test_grep "nocol.csv:1: no value column in the CSV header" out
 '
 
+test_expect_success 'a confidence outside 0-100 is reported and left unknown, not wrapped' '
+	printf "value,confidence\nwrap.example,4294967346\npct.example,80%%\nok.example,60\n" >conf.csv &&
+	printf "{\"type\": \"indicator\", \"spec_version\": \"2.1\", \"id\": \"indicator--c\", \"confidence\": 4294967346, \"pattern\": \"[domain-name:value = '"'"'wrapstix.example'"'"']\"}" >conf.json &&
+	"$LW_IOC" load conf.csv conf.json >out &&
+	test_grep "conf.csv:2: confidence must be 0-100, not \"4294967346\"" out &&
+	test_grep "conf.csv:3: confidence must be 0-100, not \"80%\"" out &&
+	test_grep "indicator--c.*confidence 4294967346 is not 0-100" out &&
+	"$LW_IOC" match -f conf.csv -f conf.json wrap.example ok.example wrapstix.example >out &&
+	test_grep "^wrap.example: domain wrap.example .*feed=conf$" out &&
+	test_grep "^ok.example: domain ok.example .* confidence=60" out &&
+	test_grep -v "confidence=50" out
+'
+
 test_expect_success 'binary and non-UTF-8 feeds are malformed, not half-read' '
 	printf "evil.example\n\000\001\002\n" >bin.txt &&
 	printf "evil.example\n\377\376bad\n" >latin.txt &&
