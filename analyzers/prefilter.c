@@ -64,31 +64,15 @@
 
 /* ---- case folding ---- */
 
-/* decode - one strict UTF-8 character at s (n bytes available); its length, or 0 if invalid */
+/* decode - one valid UTF-8 character at s (n bytes available); its length, or 0 if invalid */
 static int decode(const unsigned char *s, size_t n, gunichar *c)
 {
-    unsigned char b = s[0];
-    int len, i;
-    unsigned char lo = 0x80, hi = 0xBF;
+    gunichar u = g_utf8_get_char_validated((const gchar *) s, (gssize) n);
 
-    if (b < 0x80)
-        return (*c = b), 1;
-    if (b >= 0xC2 && b <= 0xDF)
-        len = 2, *c = b & 0x1F;
-    else if (b >= 0xE0 && b <= 0xEF)
-        len = 3, *c = b & 0x0F, lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
-    else if (b >= 0xF0 && b <= 0xF4)
-        len = 4, *c = b & 0x07, lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
-    else
+    if (u == (gunichar) -1 || u == (gunichar) -2)
         return 0;
-    if ((size_t) len > n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        *c = (*c << 6) | (s[i] & 0x3F);
-    }
-    return len;
+    *c = u;
+    return g_utf8_skip[s[0]];
 }
 
 /*

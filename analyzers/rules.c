@@ -78,8 +78,11 @@ static GPtrArray *rule_literals(const struct lw_rule *r)
     return lw_prefilter_literals(r->pattern, options);
 }
 
-/* build_prefilters - one literal set per target with enough rules that have literals */
-static void build_prefilters(struct rules_state *st)
+/*
+ * build_prefilters - one literal set per target with enough rules that have
+ * literals; with enabled = 0 none, and every pattern always runs
+ */
+static void build_prefilters(struct rules_state *st, int enabled)
 {
     guint n = st->set->rules->len;
     GPtrArray **lits = g_new0(GPtrArray *, n);
@@ -96,7 +99,7 @@ static void build_prefilters(struct rules_state *st)
         char *key;
 
         st->filter_of[i] = -1;
-        if ((lits[i] = rule_literals(r)) == NULL)
+        if (!enabled || (lits[i] = rule_literals(r)) == NULL)
             continue;
         key = target_key(r);
         if ((members = g_hash_table_lookup(groups, key)) == NULL) {
@@ -149,14 +152,7 @@ static int rules_init(const struct lw_config *cfg, void **state, struct lw_error
 
         st->set = set;
         st->jit = cfg->rules_jit;
-        if (cfg->rules_prefilter) {
-            build_prefilters(st);
-        } else {
-            st->filters = g_ptr_array_new();
-            st->filter_of = g_new(int, set->rules->len + 1);
-            for (guint i = 0; i < set->rules->len; i++)
-                st->filter_of[i] = -1;
-        }
+        build_prefilters(st, cfg->rules_prefilter);
         *state = st;
     }
     g_ptr_array_unref(errors);
