@@ -190,38 +190,63 @@ static int is_homoglyph_script(GUnicodeScript sc)
     return sc == G_UNICODE_SCRIPT_CYRILLIC || sc == G_UNICODE_SCRIPT_GREEK;
 }
 
+/* What a word is made of, as next_word reports it. */
+#define W_LATIN     1u      /* a Latin letter */
+#define W_HOMOGLYPH 2u      /* a Cyrillic or Greek letter */
+#define W_NONASCII  4u      /* a character outside ASCII (accents included) */
+
 /*
- * mixed_word_in - the first word of text that mixes Latin with Cyrillic or
- * Greek letters and that ICU rejects as mixed-script, or NULL; one pass, the
- * ICU check only runs on words that mix. The caller frees the result.
+ * next_word - the next run of letters and marks at or after *p: its start,
+ * length and W_ flags; *p moves past it. 0 when text has no more words.
  */
+static int next_word(const char **p, const char **start, size_t *len, unsigned *flags)
+{
+    const char *s = *p;
+
+    while (*s && !g_unichar_isalpha(g_utf8_get_char(s)) && !g_unichar_ismark(g_utf8_get_char(s)))
+        s = g_utf8_next_char(s);
+    *start = s;
+    *flags = 0;
+    for (; *s; s = g_utf8_next_char(s)) {
+        gunichar c = g_utf8_get_char(s);
+        GUnicodeScript sc;
+
+        if (!g_unichar_isalpha(c) && !g_unichar_ismark(c))
+            break;
+        sc = g_unichar_get_script(c);
+        *flags |= (sc == G_UNICODE_SCRIPT_LATIN ? W_LATIN : 0) | (is_homoglyph_script(sc) ? W_HOMOGLYPH : 0)
+                  | (c >= 0x80 ? W_NONASCII : 0);
+    }
+    *len = (size_t) (s - *start);
+    *p = s;
+    return *len > 0;
+}
+
+/* mixed_word - the word, if it mixes Latin with Cyrillic or Greek and ICU rejects it (g_free), or NULL */
+static char *mixed_word(const struct lw_identity *id, const char *w, size_t n, unsigned flags)
+{
+    char *word;
+
+    if ((flags & (W_LATIN | W_HOMOGLYPH)) != (W_LATIN | W_HOMOGLYPH))
+        return NULL;
+    word = g_strndup(w, n);
+    if (lw_identity_mixed_script(id, word))
+        return word;
+    g_free(word);
+    return NULL;
+}
+
+/* mixed_word_in - the first word of text that mixed_word() returns, or NULL */
 static char *mixed_word_in(const struct lw_identity *id, const char *text)
 {
-    const char *start = NULL;
-    int latin = 0, other = 0;
+    const char *p = text, *w;
+    size_t n;
+    unsigned flags;
+    char *word = NULL;
 
-    for (const char *p = text; p; p = *p ? g_utf8_next_char(p) : NULL) {
-        gunichar c = g_utf8_get_char(p);
-
-        if (*p && (g_unichar_isalpha(c) || g_unichar_ismark(c))) {
-            GUnicodeScript sc = g_unichar_get_script(c);
-
-            if (start == NULL)
-                start = p, latin = other = 0;
-            latin |= sc == G_UNICODE_SCRIPT_LATIN;
-            other |= is_homoglyph_script(sc);
-            continue;
-        }
-        if (start && latin && other) {
-            char *word = g_strndup(start, p - start);
-
-            if (lw_identity_mixed_script(id, word))
-                return word;
-            g_free(word);
-        }
-        start = NULL;
-    }
-    return NULL;
+    while (word == NULL && next_word(&p, &w, &n, &flags))
+        word = mixed_word(id, w, n, flags);
+    return word;
 }
 
 /* text_tricks - mixed-script words and fancy letters in a short header text */
@@ -242,26 +267,6 @@ static void text_tricks(const struct lw_identity *id, const char *text, const ch
         *mixed = 1;
         g_string_append_printf(ev_mixed, "%s: %s", where, word);
         g_free(word);
-    }
-}
-
-/* check_body_scripts - a body word spelled with look-alike letters of another script */
-static void check_body_scripts(const struct lw_identity *id, const struct lw_message *msg, struct lw_verdict *v)
-{
-    for (guint i = 0; i < msg->texts->len; i++) {
-        const struct lw_text *t = g_ptr_array_index(msg->texts, i);
-        char *word = t->text ? mixed_word_in(id, t->text) : NULL;
-
-        if (word) {
-            char *ev = g_strdup_printf("body part %s: %.60s", t->path, word);
-
-            lw_verdict_add_hit(v, A, "LW_TEXT_MIXED_SCRIPT_BODY", 3.0,
-                               "A word of the text mixes Latin with Cyrillic or Greek look-alike letters to dodge filters",
-                               ev);
-            g_free(ev);
-            g_free(word);
-            return;
-        }
     }
 }
 
@@ -304,61 +309,80 @@ out:
     return found;
 }
 
-/*
- * accented_lures - count the distinct accented lure words of text into seen
- * (lure word -> word as written); only words with a non-ASCII Latin letter
- * are looked at, so plain English text costs one pass.
- */
-static void accented_lures(const char *text, GHashTable *seen)
+/* add_lure - note the word if it is an accented lure word (seen: lure word -> word as written) */
+static void add_lure(GHashTable *seen, const char *w, size_t n, unsigned flags)
 {
-    const char *start = NULL;
-    int accented = 0;
+    const char *lure;
 
-    for (const char *p = text; p; p = *p ? g_utf8_next_char(p) : NULL) {
-        gunichar c = *p ? g_utf8_get_char(p) : 0;
-
-        if (c && (g_unichar_isalpha(c) || g_unichar_ismark(c))) {
-            if (start == NULL)
-                start = p, accented = 0;
-            accented |= c >= 0x80;
-            continue;
-        }
-        if (start && accented) {
-            const char *lure = unaccented_lure_word(start, (size_t) (p - start));
-
-            if (lure && !g_hash_table_contains(seen, lure))
-                g_hash_table_insert(seen, (gpointer) lure, g_strndup(start, (gsize) (p - start)));
-        }
-        start = NULL;
-    }
+    if ((flags & W_NONASCII) && (lure = unaccented_lure_word(w, n)) != NULL
+        && !g_hash_table_contains(seen, lure))
+        g_hash_table_insert(seen, (gpointer) lure, g_strndup(w, n));
 }
 
-/* check_accented_lures - two or more lure words disguised with accents in the subject or text */
-static void check_accented_lures(const struct lw_message *msg, struct lw_verdict *v)
+/*
+ * check_body_words - one pass over the words of each body text for both
+ * body tricks: a word mixing Latin with look-alike letters of another
+ * script (the first one found), and accented lure words (added to lures,
+ * which already holds the subject's). Stops once both are settled.
+ */
+static void check_body_words(const struct lw_identity *id, const struct lw_message *msg,
+                             GHashTable *lures, struct lw_verdict *v)
 {
-    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    char *mixed = NULL, *ev;
 
-    if (msg->subject)
-        accented_lures(msg->subject, seen);
-    for (guint i = 0; i < msg->texts->len && g_hash_table_size(seen) < 2; i++) {
+    for (guint i = 0; i < msg->texts->len && (!mixed || g_hash_table_size(lures) < 2); i++) {
         const struct lw_text *t = g_ptr_array_index(msg->texts, i);
+        const char *p = t->text, *w;
+        size_t n;
+        unsigned flags;
 
-        if (t->text)
-            accented_lures(t->text, seen);
+        while (p && (!mixed || g_hash_table_size(lures) < 2) && next_word(&p, &w, &n, &flags)) {
+            if (!mixed && (mixed = mixed_word(id, w, n, flags)) != NULL) {
+                ev = g_strdup_printf("body part %s: %.60s", t->path, mixed);
+                lw_verdict_add_hit(v, A, "LW_TEXT_MIXED_SCRIPT_BODY", 3.0,
+                                   "A word of the text mixes Latin with Cyrillic or Greek look-alike letters to dodge filters",
+                                   ev);
+                g_free(ev);
+            }
+            if (g_hash_table_size(lures) < 2)
+                add_lure(lures, w, n, flags);
+        }
     }
-    if (g_hash_table_size(seen) >= 2) {
-        GList *words = g_hash_table_get_values(seen);
-        GString *ev = g_string_new(NULL);
+    g_free(mixed);
+}
 
-        for (GList *w = words; w; w = w->next)
-            g_string_append_printf(ev, "%s%s", ev->len ? ", " : "", (const char *) w->data);
-        lw_verdict_add_hit(v, A, "LW_TEXT_ACCENTED_LURE", 3.0,
-                           "English lure words are written with accents no English word has, to dodge filters",
-                           ev->str);
-        g_string_free(ev, TRUE);
-        g_list_free(words);
-    }
-    g_hash_table_unref(seen);
+/* report_lures - two or more lure words disguised with accents in the subject or text */
+static void report_lures(GHashTable *lures, struct lw_verdict *v)
+{
+    GList *words;
+    GString *ev;
+
+    if (g_hash_table_size(lures) < 2)
+        return;
+    words = g_hash_table_get_values(lures);
+    ev = g_string_new(NULL);
+    for (GList *w = words; w; w = w->next)
+        g_string_append_printf(ev, "%s%s", ev->len ? ", " : "", (const char *) w->data);
+    lw_verdict_add_hit(v, A, "LW_TEXT_ACCENTED_LURE", 3.0,
+                       "English lure words are written with accents no English word has, to dodge filters",
+                       ev->str);
+    g_string_free(ev, TRUE);
+    g_list_free(words);
+}
+
+/* check_words - the word tricks of the subject and the body texts */
+static void check_words(const struct lw_identity *id, const struct lw_message *msg, struct lw_verdict *v)
+{
+    GHashTable *lures = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    const char *p = msg->subject, *w;
+    size_t n;
+    unsigned flags;
+
+    while (p && next_word(&p, &w, &n, &flags))
+        add_lure(lures, w, n, flags);
+    check_body_words(id, msg, lures, v);
+    report_lures(lures, v);
+    g_hash_table_unref(lures);
 }
 
 /* check_text - mixed scripts, fancy letters and invisible characters in short texts and the body */
@@ -394,7 +418,6 @@ static void check_text(const struct lw_identity *id, const struct lw_message *ms
             }
         }
     }
-    check_accented_lures(msg, v);
     if (fancy)
         lw_verdict_add_hit(v, A, "LW_TEXT_FANCY_LETTERS", 3.0,
                            "Subject or sender written in decorative Unicode letters to dodge filters",
@@ -448,7 +471,7 @@ static int la_scan(const void *state, const struct lw_message *msg, struct lw_ve
     }
     g_hash_table_unref(s.seen);
     check_text(state, msg, v);
-    check_body_scripts(state, msg, v);
+    check_words(state, msg, v);
     return 0;
 }
 
