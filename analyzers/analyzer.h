@@ -2,10 +2,10 @@
 #ifndef LW_ANALYZER_H
 #define LW_ANALYZER_H
 
-#include "conf.h"
-#include "error.h"
-#include "message.h"
-#include "verdict.h"
+#include "util/conf.h"
+#include "util/error.h"
+#include "model/message.h"
+#include "model/verdict.h"
 
 /*
  * An analyzer examines a parsed message and appends hits to the verdict.

@@ -44,7 +44,7 @@
 #include <string.h>
 
 #include "analyzer.h"
-#include "cache.h"
+#include "cache/cache.h"
 
 #define SCORE_BODY 1.5
 #define SCORE_ATTACHMENT 2.5

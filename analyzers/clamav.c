@@ -75,12 +75,12 @@
 #include <pcre2.h>
 
 #include "analyzer.h"
-#include "cache.h"
+#include "cache/cache.h"
 #include "clamav_engine.h"
-#include "html.h"
-#include "log.h"
-#include "sniff.h"
-#include "zipcrypto.h"
+#include "model/html.h"
+#include "util/log.h"
+#include "model/sniff.h"
+#include "model/zipcrypto.h"
 
 #define ANALYZER "clamav"
 #define MAX_EMBEDDED 1000           /* embedded files examined per message */

@@ -5,8 +5,8 @@
 #include <clamav.h>
 #include <glib.h>
 
-#include "conf.h"
-#include "error.h"
+#include "util/conf.h"
+#include "util/error.h"
 
 struct lw_clam {
     struct cl_engine *engine;       /* owned, compiled, never changed after lw_clam_new */

@@ -37,9 +37,9 @@
 
 #include "engine.h"
 #include "analyzer.h"
-#include "cache.h"
-#include "json.h"
-#include "redis.h"
+#include "cache/cache.h"
+#include "model/json.h"
+#include "util/redis.h"
 
 /* The registry: every analyzer, in the order it runs. */
 static const struct lw_analyzer *const registry[] = {

@@ -2,10 +2,10 @@
 #ifndef LW_ENGINE_H
 #define LW_ENGINE_H
 
-#include "conf.h"
-#include "error.h"
-#include "message.h"
-#include "verdict.h"
+#include "util/conf.h"
+#include "util/error.h"
+#include "model/message.h"
+#include "model/verdict.h"
 
 struct lw_engine;
 

@@ -33,7 +33,7 @@
 #include <unicode/uspoof.h>
 
 #include "identity.h"
-#include "message.h"
+#include "model/message.h"
 
 #define MAX_LABEL 63
 #define SKEL_MAX 512

@@ -3,8 +3,8 @@
 #define LW_IDENTITY_H
 
 #include <glib.h>
-#include "conf.h"
-#include "error.h"
+#include "util/conf.h"
+#include "util/error.h"
 
 /* Service kinds of brands.txt; a host may be several. */
 #define LW_KIND_FREEMAIL   0x01u

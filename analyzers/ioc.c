@@ -4,10 +4,10 @@
  * init loads every feed of feeds_dir into one immutable store (ioc/); an
  * empty feeds_dir, or a directory that does not exist, means no IOC
  * matching. A malformed feed does not stop the others, and at a reload
- * (lw_engine_reload) it keeps the version the old engine had (see ioc/feed.c;
+ * (lw_engine_reload) it keeps the version the old engine had (see analyzers/indicators/feed.c;
  * `lurewatch-ioc load --check` shows what a feeds directory holds).
  *
- * scan looks up, each with its type's matching rule (ioc/store.c):
+ * scan looks up, each with its type's matching rule (analyzers/indicators/store.c):
  *   every URL found (msg->urls): the URL, its host as a domain or IP, and
  *     the address of mailto: links; redirector targets are URLs of their own
  *   From, Sender, Reply-To, Return-Path and the envelope sender: the
@@ -32,8 +32,8 @@
 #include <glib/gstdio.h>
 
 #include "analyzer.h"
-#include "feed.h"
-#include "url.h"
+#include "indicators/feed.h"
+#include "model/url.h"
 
 #define MAX_IOC_HITS 50
 

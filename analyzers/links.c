@@ -58,9 +58,9 @@
 #include <string.h>
 
 #include "analyzer.h"
-#include "html.h"
+#include "model/html.h"
 #include "identity.h"
-#include "url.h"
+#include "model/url.h"
 
 #define A "links"
 #define MAX_EVIDENCE 3

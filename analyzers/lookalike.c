@@ -52,7 +52,7 @@
 
 #include "analyzer.h"
 #include "identity.h"
-#include "url.h"
+#include "model/url.h"
 
 #define A "lookalike"
 #define MAX_EVIDENCE 3

@@ -31,10 +31,10 @@
 #include <string.h>
 
 #include "analyzer.h"
-#include "log.h"
+#include "util/log.h"
 #include "prefilter.h"
 #include "rulefile.h"
-#include "url.h"
+#include "model/url.h"
 
 #define MATCH_LIMIT 1000000
 #define DEPTH_LIMIT 10000

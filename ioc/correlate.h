@@ -4,8 +4,8 @@
 
 #include <stdio.h>
 #include <glib.h>
-#include "error.h"
-#include "indicator.h"
+#include "util/error.h"
+#include "model/indicator.h"
 
 /* One indicator as one agency reported it (from a STIX bundle or a MISP event). */
 struct lw_corr_item {

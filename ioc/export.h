@@ -3,9 +3,9 @@
 #define LW_EXPORT_H
 
 #include <glib.h>
-#include "conf.h"
-#include "error.h"
-#include "indicator.h"
+#include "util/conf.h"
+#include "util/error.h"
+#include "model/indicator.h"
 
 enum lw_export_tlp { LW_TLP_CLEAR, LW_TLP_GREEN, LW_TLP_AMBER, LW_TLP_AMBER_STRICT, LW_TLP_RED };
 

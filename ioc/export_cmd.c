@@ -26,7 +26,7 @@
  *     agencies; -w writes the merged STIX bundle. Exit status 0, or 2 when
  *     a file cannot be read.
  */
-#include "options.h"
+#include "util/options.h"
 #include "config.h"
 
 #include <signal.h>
@@ -34,7 +34,7 @@
 #include <string.h>
 #include <curl/curl.h>
 
-#include "conf.h"
+#include "util/conf.h"
 #include "correlate.h"
 #include "export.h"
 #include "export_cmd.h"

@@ -41,7 +41,7 @@
  *     even exporters with different consumer names never both take the
  *     same new entry.
  *
- *     Stream entries: hit entries as analyzers/hits.c writes them (no
+ *     Stream entries: hit entries as analyzers/cache/hits.c writes them (no
  *     "type" field, or type = hit). Release entries (written when an
  *     operator releases a quarantined message as a false positive):
  *       type      release
@@ -72,7 +72,7 @@
 
 #include "export.h"
 #include "export_run.h"
-#include "redis.h"
+#include "util/redis.h"
 
 #define STATE_FILE ".export-state.json"
 

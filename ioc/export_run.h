@@ -3,8 +3,8 @@
 #define LW_EXPORT_RUN_H
 
 #include <glib.h>
-#include "conf.h"
-#include "error.h"
+#include "util/conf.h"
+#include "util/error.h"
 
 #define LW_EXPORT_BUSY 1        /* another exporter holds the lock: nothing done */
 

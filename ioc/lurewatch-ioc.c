@@ -8,7 +8,7 @@
  *     lurewatch-ioc correlate [-w OUT] FILES...             (see ioc/export_cmd.c)
  *
  * DESCRIPTION
- *     load reads the feeds the way the milter does (ioc/feed.c) and prints,
+ *     load reads the feeds the way the milter does (analyzers/indicators/feed.c) and prints,
  *     per feed, its format, the indicators loaded by type, and every value
  *     rejected, every STIX pattern or MISP type not supported and every
  *     expired or revoked indicator skipped, with file and position; a
@@ -31,15 +31,15 @@
  *     none did. 2 for usage and configuration errors.
  */
 #include "export_cmd.h"
-#include "options.h"
+#include "util/options.h"
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "conf.h"
-#include "feed.h"
-#include "url.h"
+#include "util/conf.h"
+#include "indicators/feed.h"
+#include "model/url.h"
 
 struct options {
     char *config;

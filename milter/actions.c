@@ -29,8 +29,8 @@
 #include <string.h>
 
 #include "actions.h"
-#include "log.h"
-#include "quarantine_store.h"
+#include "util/log.h"
+#include "review/quarantine_store.h"
 #include "stats.h"
 
 const char *const lw_our_headers[3] = {

@@ -3,8 +3,8 @@
 #define LW_ACTIONS_H
 
 #include "callbacks.h"
-#include "message.h"
-#include "verdict.h"
+#include "model/message.h"
+#include "model/verdict.h"
 
 extern const char *const lw_our_headers[3];
 

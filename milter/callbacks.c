@@ -34,8 +34,8 @@
 #include "callbacks.h"
 #include "actions.h"
 #include "engine_slot.h"
-#include "hits.h"
-#include "log.h"
+#include "cache/hits.h"
+#include "util/log.h"
 #include "stats.h"
 
 #define MAX_RCPTS 10000

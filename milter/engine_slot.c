@@ -20,7 +20,7 @@
 #include <pthread.h>
 
 #include "engine_slot.h"
-#include "log.h"
+#include "util/log.h"
 #include "stats.h"
 
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;

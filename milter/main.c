@@ -49,12 +49,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "cache/cache.h"
 #include "callbacks.h"
 #include "engine_slot.h"
-#include "hits.h"
-#include "log.h"
-#include "options.h"
+#include "cache/hits.h"
+#include "util/log.h"
+#include "util/options.h"
 #include "stats.h"
 
 #define EX_CONFIG 78

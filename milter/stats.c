@@ -9,7 +9,7 @@
 #include <glib.h>
 
 #include "stats.h"
-#include "log.h"
+#include "util/log.h"
 
 static gint counters[LW_NSTATS];
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# hits-gen.py - synthetic hits-stream entries (as analyzers/hits.c writes them) in RESP, for redis-cli --pipe
+# hits-gen.py - synthetic hits-stream entries (as analyzers/cache/hits.c writes them) in RESP, for redis-cli --pipe
 #
 #   hits-gen.py --stream KEY --prefix ID --count N [--seed S] [--campaigns a,b] [--start T] [--release ID]...
 #

@@ -58,8 +58,8 @@ test_expect_success 'an unknown user is refused with EX_OSERR before serving' '
 '
 
 test_expect_success 'no message data reaches a shell: no system/popen/exec in the milter and core' '
-	ls "$top_srcdir"/analyzers/*.c "$top_srcdir"/milter/*.c "$top_srcdir"/ioc/*.c |
-		grep -v "/milter/lurewatch-report.c$" >sources &&
+	ls "$top_srcdir"/analyzers/*.c "$top_srcdir"/analyzers/*/*.c "$top_srcdir"/milter/*.c "$top_srcdir"/ioc/*.c "$top_srcdir"/review/*.c "$top_srcdir"/scan/*.c |
+		grep -v "/review/lurewatch-report.c$" >sources &&
 	test_must_fail grep -nE "(^|[^_a-z])(system|popen|execl|execlp|execle|execv|execvp|execve|posix_spawnp?)[[:space:]]*\(" \
 		$(cat sources)
 '
@@ -68,8 +68,8 @@ test_expect_success 'no message data reaches a shell: no system/popen/exec in th
 # path with execv and a fixed argument vector, never through a shell.
 test_expect_success 'lurewatch-report runs its commands with execv only, never through a shell' '
 	test_must_fail grep -nE "(^|[^_a-z])(system|popen|execl|execlp|execle|execvp|execve|posix_spawnp?)[[:space:]]*\(" \
-		"$top_srcdir"/milter/lurewatch-report.c &&
-	test_must_fail grep -n "/bin/sh" "$top_srcdir"/milter/lurewatch-report.c
+		"$top_srcdir"/review/lurewatch-report.c &&
+	test_must_fail grep -n "/bin/sh" "$top_srcdir"/review/lurewatch-report.c
 '
 
 test_expect_success 'the sample systemd unit is valid and keeps its hardening options' '

@@ -6,7 +6,7 @@ test_description='quarantine review through a real Postfix: store, digest mail, 
 
 postfix_require_or_skip
 test_have_prereq PYTHON || test_skip_all "python3 is not installed"
-: "${LW_REPORT:=$top_builddir/milter/lurewatch-report}"
+: "${LW_REPORT:=$top_builddir/review/lurewatch-report}"
 
 PF=$TRASH/pf
 Q=$TRASH/quarantine

@@ -8,7 +8,7 @@ postfix_require_or_skip
 test_have_prereq PYTHON || test_skip_all "python3 is not installed"
 CHROMIUM=$(command -v chromium || command -v chromium-browser) || test_skip_all "chromium is not installed"
 "$PYTHON" -c "import PIL" 2>/dev/null || test_skip_all "python3-pil is not installed"
-: "${LW_REPORT:=$top_builddir/milter/lurewatch-report}"
+: "${LW_REPORT:=$top_builddir/review/lurewatch-report}"
 
 PF=$TRASH/pf
 MPORT=$(free_port)

@@ -7,7 +7,7 @@ test_description='a release by a reviewer reaches the hits stream as a false-pos
 
 postfix_require_or_skip
 test_have_prereq REDIS || test_skip_all "redis-server is not installed"
-: "${LW_REPORT:=$top_builddir/milter/lurewatch-report}"
+: "${LW_REPORT:=$top_builddir/review/lurewatch-report}"
 
 PF=$TRASH/pf
 MPORT=$(free_port)

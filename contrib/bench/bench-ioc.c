@@ -31,8 +31,8 @@
 #include <unistd.h>
 
 #include "engine.h"
-#include "feed.h"
-#include "url.h"
+#include "indicators/feed.h"
+#include "model/url.h"
 
 static long rss_kb(void)
 {

@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "feed.h"
+#include "indicators/feed.h"
 
 #define FUZZ_NOW 1767225600     /* 2026-01-01: fixed, so expiry is reproducible */
 

@@ -3,7 +3,7 @@
  *
  * DESCRIPTION
  *     HTML bodies are attacker-written and lurewatch walks them with its
- *     own tokenizer (analyzers/html.c). Each input goes through
+ *     own tokenizer (analyzers/model/html.c). Each input goes through
  *     lw_html_walk() with handlers that read every name, attribute and
  *     text run (so ASan sees any bad pointer handed out), through
  *     lw_html_to_text(), and through lw_html_decode_entities(). The
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "html.h"
+#include "model/html.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -3,7 +3,7 @@
  *
  * DESCRIPTION
  *     Every picture in a message is decoded by libpng, libjpeg-turbo or
- *     giflib through analyzers/image.c and read by zbar (qrcode.c): code
+ *     giflib through analyzers/model/image.c and read by zbar (qrcode.c): code
  *     that runs on attacker bytes, with setjmp/longjmp error paths. Each
  *     input goes through lw_image_grey() with a 1-megapixel limit; a
  *     picture it returns must have width * height within the limit and
@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "image.h"
-#include "qrcode.h"
+#include "model/image.h"
+#include "model/qrcode.h"
 
 #define MAX_PIXELS (1024 * 1024)
 

@@ -15,7 +15,7 @@
 #include "config.h"
 
 #include "fuzz.h"
-#include "json.h"
+#include "model/json.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

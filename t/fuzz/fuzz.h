@@ -30,7 +30,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "conf.h"
+#include "util/conf.h"
 #include "engine.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
-#include "message.h"
-#include "verdict.h"
+#include "cache/cache.h"
+#include "model/message.h"
+#include "model/verdict.h"
 #include "tap.h"
 
 #define SHA "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"

@@ -13,7 +13,7 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 
-#include "cache.h"
+#include "cache/cache.h"
 #include "engine.h"
 #include "tap.h"
 

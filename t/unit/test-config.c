@@ -4,7 +4,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-#include "conf.h"
+#include "util/conf.h"
 #include "tap.h"
 
 static char *write_tmp(const char *text)

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "tap.h"
-#include "conf.h"
-#include "export.h"
+#include "util/conf.h"
+#include "ioc/export.h"
 
 /* entry - a hits-stream entry as (name, value, ...) pairs; g_ptr_array_unref */
 static GPtrArray *entry(const char *first, ...)

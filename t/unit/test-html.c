@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-#include "html.h"
+#include "model/html.h"
 #include "tap.h"
 
 static void check_render(const char *html, const char *want, const char *what)

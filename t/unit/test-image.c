@@ -4,8 +4,8 @@
 #include <string.h>
 #include <glib.h>
 
-#include "image.h"
-#include "qrcode.h"
+#include "model/image.h"
+#include "model/qrcode.h"
 #include "tap.h"
 
 /* a 1 x 1 RGBA PNG, one opaque black pixel, whose IDAT CRC is wrong (browsers show it anyway) */

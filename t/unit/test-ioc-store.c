@@ -6,8 +6,8 @@
 
 #include "tap.h"
 #include "engine.h"
-#include "feed.h"
-#include "store.h"
+#include "indicators/feed.h"
+#include "indicators/store.h"
 
 static const struct lw_ioc_meta plain = { NULL, NULL, LW_IOC_CONFIDENCE_UNKNOWN, LW_TLP_NONE, 0, 1 };
 

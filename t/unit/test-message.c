@@ -6,8 +6,8 @@
 #include <glib.h>
 #include <gmime/gmime.h>
 
-#include "message.h"
-#include "sniff.h"
+#include "model/message.h"
+#include "model/sniff.h"
 #include "tap.h"
 
 static struct lw_message *parse_file(const char *name, const struct lw_config *cfg, gchar **buf)

@@ -3,8 +3,8 @@
 
 #include <glib/gstdio.h>
 
-#include "quarantine_store.h"
-#include "report_mail.h"
+#include "review/quarantine_store.h"
+#include "review/report_mail.h"
 #include "tap.h"
 
 static void test_defang(void)

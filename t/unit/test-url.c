@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "tap.h"
-#include "conf.h"
-#include "message.h"
-#include "url.h"
+#include "util/conf.h"
+#include "model/message.h"
+#include "model/url.h"
 
 /* norm - the normalized form of one URL, checked with its flags */
 static void norm(const char *raw, const char *want, unsigned want_flags)

@@ -8,7 +8,7 @@
  */
 #include "config.h"
 
-#include "zipcrypto.h"
+#include "model/zipcrypto.h"
 #include "tap.h"
 
 static const unsigned char ZIP[] =

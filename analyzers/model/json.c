@@ -1,0 +1,271 @@
+/*
+ * json.c - serialize a verdict (and what identifies its message) as JSON
+ *
+ * One object per message, as lurewatch-scan --json prints it:
+ *   file, message_id, from, subject, score, action, cached,
+ *   signature_version, elapsed_ms, error (when the scan failed),
+ *   hits: [{analyzer, rule, score, description, evidence, indicators,
+ *           sighting_of: {id, feed} (IOC hits only)}],
+ *   indicators: [{type, value}]  (the message's, de-duplicated)
+ * jansson rejects invalid UTF-8, so every string from mail is made valid
+ * first (the model already does this; json.c does it again for safety).
+ *
+ * Also here, so that all JSON of the core is in one file:
+ *   lw_verdict_cache_encode/decode  the hits of a verdict as the verdict
+ *                                   cache stores them (cache.c, engine.c)
+ *   lw_urls_json                    the URLs of a message and its QR codes
+ *                                   (lurewatch-scan --urls)
+ *   lw_indicators_json              an indicator list, for the hits stream
+ *   lw_fields_json/lw_fields_parse  a flat list of name/value strings, one
+ *                                   hits-stream entry as its spool line
+ */
+#include "config.h"
+
+#include <jansson.h>
+#include <math.h>
+
+#include "model/json.h"
+#include "model/url.h"
+#include "model/qrcode.h"
+
+static json_t *jstr(const char *s)
+{
+    gchar *valid;
+    json_t *j;
+
+    if (s == NULL)
+        return json_null();
+    valid = g_utf8_make_valid(s, -1);
+    j = json_string(valid);
+    g_free(valid);
+    return j ? j : json_null();
+}
+
+/* dump - serialize and release o; the text is g_malloc'ed (dflt if jansson fails) */
+static char *dump(json_t *o, size_t flags, const char *dflt)
+{
+    char *text = json_dumps(o, flags), *out = g_strdup(text ? text : dflt);
+
+    free(text);
+    json_decref(o);
+    return out;
+}
+
+static json_t *indicators_json(const GPtrArray *inds)
+{
+    json_t *arr = json_array();
+
+    for (guint i = 0; i < inds->len; i++) {
+        const struct lw_indicator *ind = g_ptr_array_index(inds, i);
+        json_t *o = json_object();
+
+        json_object_set_new(o, "type", json_string(lw_ioc_type_name(ind->type)));
+        json_object_set_new(o, "value", jstr(ind->value));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static json_t *hits_json(const GPtrArray *hits)
+{
+    json_t *arr = json_array();
+
+    for (guint i = 0; i < hits->len; i++) {
+        const struct lw_hit *hit = g_ptr_array_index(hits, i);
+        json_t *o = json_object();
+
+        json_object_set_new(o, "analyzer", jstr(hit->analyzer));
+        json_object_set_new(o, "rule", jstr(hit->rule));
+        json_object_set_new(o, "score", json_real(round(hit->score * 100) / 100));
+        json_object_set_new(o, "description", jstr(hit->description));
+        json_object_set_new(o, "evidence", jstr(hit->evidence));
+        json_object_set_new(o, "indicators", indicators_json(hit->indicators));
+        if (hit->ioc_id)
+            json_object_set_new(o, "sighting_of", json_pack("{s:o, s:o}", "id", jstr(hit->ioc_id),
+                                                            "feed", jstr(hit->ioc_feed)));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+char *lw_verdict_json(const struct lw_verdict *v, const struct lw_message *msg, const char *file)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "file", jstr(file));
+    json_object_set_new(o, "message_id", jstr(msg ? msg->message_id : NULL));
+    json_object_set_new(o, "from", jstr(msg && msg->from ? msg->from->addr : NULL));
+    json_object_set_new(o, "subject", jstr(msg ? msg->subject : NULL));
+    json_object_set_new(o, "score", json_real(round(v->score * 100) / 100));
+    json_object_set_new(o, "action", json_string(lw_action_name(v->action)));
+    json_object_set_new(o, "cached", json_boolean(v->cached));
+    json_object_set_new(o, "signature_version", jstr(v->signature_version));
+    json_object_set_new(o, "elapsed_ms", json_real(round(v->elapsed_ms * 1000) / 1000));
+    if (v->failed)
+        json_object_set_new(o, "error", jstr(v->error));
+    json_object_set_new(o, "hits", hits_json(v->hits));
+    json_object_set_new(o, "indicators", indicators_json(v->indicators));
+    return dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10), "{}");
+}
+
+/* lw_indicators_json - [{type, value}...] compact; g_free */
+char *lw_indicators_json(const GPtrArray *inds)
+{
+    return dump(indicators_json(inds), JSON_COMPACT | JSON_PRESERVE_ORDER, "[]");
+}
+
+/* lw_verdict_cache_encode - the hits of v as the cache stores them; g_free */
+char *lw_verdict_cache_encode(const struct lw_verdict *v)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "signature_version", jstr(v->signature_version));
+    json_object_set_new(o, "hits", hits_json(v->hits));
+    return dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17), "{}");
+}
+
+/* hit_valid - does a cached hit have the fields a hit needs? */
+static int hit_valid(json_t *h)
+{
+    json_t *inds = json_object_get(h, "indicators");
+    size_t i;
+    json_t *ind;
+
+    if (!json_is_string(json_object_get(h, "analyzer")) || !json_is_string(json_object_get(h, "rule"))
+        || !json_is_number(json_object_get(h, "score")) || !json_is_string(json_object_get(h, "description"))
+        || !json_is_array(inds))
+        return 0;
+    json_array_foreach(inds, i, ind) {
+        enum lw_ioc_type type;
+        json_t *t = json_object_get(ind, "type");
+
+        if (!json_is_string(t) || lw_ioc_type_parse(json_string_value(t), &type) < 0
+            || !json_is_string(json_object_get(ind, "value")))
+            return 0;
+    }
+    return 1;
+}
+
+/* lw_verdict_cache_decode - add the cached hits to an empty verdict; -1 when s is not a cache entry */
+int lw_verdict_cache_decode(const char *s, struct lw_verdict *v)
+{
+    json_t *o = json_loads(s, 0, NULL), *hits, *h, *ind, *sv;
+    size_t i, j;
+
+    hits = o ? json_object_get(o, "hits") : NULL;
+    if (!json_is_array(hits)) {
+        json_decref(o);
+        return -1;
+    }
+    json_array_foreach(hits, i, h) {
+        if (!hit_valid(h)) {
+            json_decref(o);
+            return -1;
+        }
+    }
+    json_array_foreach(hits, i, h) {
+        json_t *ev = json_object_get(h, "evidence");
+        struct lw_hit *hit = lw_verdict_add_hit(v, json_string_value(json_object_get(h, "analyzer")),
+                                                json_string_value(json_object_get(h, "rule")),
+                                                json_number_value(json_object_get(h, "score")),
+                                                json_string_value(json_object_get(h, "description")),
+                                                json_is_string(ev) ? json_string_value(ev) : NULL);
+
+        json_array_foreach(json_object_get(h, "indicators"), j, ind) {
+            enum lw_ioc_type type;
+
+            lw_ioc_type_parse(json_string_value(json_object_get(ind, "type")), &type);
+            lw_hit_add_indicator(v, hit, type, json_string_value(json_object_get(ind, "value")));
+        }
+    }
+    sv = json_object_get(o, "signature_version");
+    if (json_is_string(sv) && v->signature_version == NULL)
+        v->signature_version = g_strdup(json_string_value(sv));
+    json_decref(o);
+    return 0;
+}
+
+/* lw_fields_json - {"name":"value",...} of alternating names and values; g_free */
+char *lw_fields_json(const GPtrArray *pairs)
+{
+    json_t *o = json_object();
+
+    for (guint i = 0; i + 1 < pairs->len; i += 2)
+        json_object_set_new(o, g_ptr_array_index(pairs, i), jstr(g_ptr_array_index(pairs, i + 1)));
+    return dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER, "{}");
+}
+
+/* lw_fields_parse - back to alternating names and values (g_ptr_array_unref); NULL if not such an object */
+GPtrArray *lw_fields_parse(const char *line)
+{
+    json_t *o = json_loads(line, 0, NULL), *val;
+    GPtrArray *pairs;
+    const char *name;
+
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return NULL;
+    }
+    pairs = g_ptr_array_new_with_free_func(g_free);
+    json_object_foreach(o, name, val) {
+        if (!json_is_string(val)) {
+            g_ptr_array_unref(pairs);
+            json_decref(o);
+            return NULL;
+        }
+        g_ptr_array_add(pairs, g_strdup(name));
+        g_ptr_array_add(pairs, g_strdup(json_string_value(val)));
+    }
+    json_decref(o);
+    return pairs;
+}
+
+/* url_json - one URL with every field that is set */
+static json_t *url_json(const struct lw_url *u)
+{
+    json_t *o = json_object();
+    char *flags = lw_url_flag_names(u->flags);
+    const struct { const char *name, *value; } fields[] = {
+        { "url", u->url }, { "raw", u->raw }, { "source", u->source }, { "scheme", u->scheme },
+        { "host", u->host }, { "host_unicode", u->host_unicode }, { "domain", u->domain },
+        { "userinfo", u->userinfo }, { "display", u->display }, { "target", u->target },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(fields); i++)
+        if (fields[i].value != NULL)
+            json_object_set_new(o, fields[i].name, jstr(fields[i].value));
+    json_object_set_new(o, "flags", jstr(flags));
+    g_free(flags);
+    return o;
+}
+
+/* qr_json - pictures decoded and skipped, and the QR payloads found */
+static json_t *qr_json(const struct lw_message *msg)
+{
+    json_t *codes = json_array();
+
+    for (guint i = 0; i < msg->qr->len; i++) {
+        const struct lw_qr *q = g_ptr_array_index(msg->qr, i);
+
+        json_array_append_new(codes, json_pack("{s:o, s:o}", "path", jstr(q->path), "text", jstr(q->text)));
+    }
+    return json_pack("{s:I, s:I, s:o}", "images", (json_int_t) msg->qr_images,
+                     "skipped", (json_int_t) msg->qr_skipped, "codes", codes);
+}
+
+char *lw_urls_json(const struct lw_message *msg, const char *file)
+{
+    json_t *o = json_object(), *arr = json_array();
+    char *dump, *out;
+
+    for (guint i = 0; i < msg->urls->len; i++)
+        json_array_append_new(arr, url_json(g_ptr_array_index(msg->urls, i)));
+    json_object_set_new(o, "file", jstr(file));
+    json_object_set_new(o, "urls", arr);
+    json_object_set_new(o, "qr", qr_json(msg));
+    dump = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    out = g_strdup(dump ? dump : "{}");
+    free(dump);
+    return out;
+}

@@ -1,0 +1,24 @@
+/* json.h - verdicts as JSON (all JSON of the scanning core lives in json.c) */
+#ifndef LW_JSON_H
+#define LW_JSON_H
+
+#include "model/message.h"
+#include "model/verdict.h"
+
+/* lw_verdict_json - one compact JSON object (no newline); g_free */
+char *lw_verdict_json(const struct lw_verdict *v, const struct lw_message *msg, const char *file);
+
+/* lw_urls_json - {"file", "urls": [{url, raw, flags, source, host, ...}], "qr": {images, skipped, codes}} of msg; g_free */
+char *lw_urls_json(const struct lw_message *msg, const char *file);
+/* lw_verdict_cache_encode - the hits of v as the verdict cache stores them; g_free */
+char *lw_verdict_cache_encode(const struct lw_verdict *v);
+/* lw_verdict_cache_decode - add cached hits to an empty verdict; -1 if s is not a cache entry */
+int lw_verdict_cache_decode(const char *s, struct lw_verdict *v);
+/* lw_indicators_json - an indicator list as a compact JSON array; g_free */
+char *lw_indicators_json(const GPtrArray *inds);
+/* lw_fields_json - alternating names and values (char *) as one JSON object; g_free */
+char *lw_fields_json(const GPtrArray *pairs);
+/* lw_fields_parse - the reverse (g_ptr_array_unref); NULL if line is not such an object */
+GPtrArray *lw_fields_parse(const char *line);
+
+#endif

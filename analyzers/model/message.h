@@ -1,0 +1,107 @@
+/* message.h - the parsed message every analyzer reads */
+#ifndef LW_MESSAGE_H
+#define LW_MESSAGE_H
+
+#include <glib.h>
+#include <gmime/gmime.h>
+#include "util/conf.h"
+#include "util/error.h"
+
+/* What the MTA told us before the message itself; all fields may be NULL. */
+struct lw_envelope {
+    char *client_addr;
+    char *client_name;
+    char *helo;
+    char *mail_from;
+    char *queue_id;
+    char *auth_user;
+    GPtrArray *rcpts;           /* of char*, owned */
+};
+
+struct lw_address {
+    char *name;                 /* decoded display name, may be "" */
+    char *addr;                 /* addr-spec as written, may be "" */
+    char *domain;               /* lowercased domain of addr, may be "" */
+};
+
+struct lw_header {
+    char *name;
+    char *value;                /* decoded (RFC 2047), UTF-8 */
+    char *raw;                  /* as received, unfolded is not applied */
+};
+
+struct lw_text {
+    char *path;                 /* MIME path, "0" for a single-part body */
+    int is_html;
+    char *html;                 /* raw HTML as UTF-8, or NULL for text/plain */
+    char *text;                 /* decoded UTF-8 (rendered for HTML) */
+    char *norm;                 /* text, NFKC-folded, zero-width removed, spaces collapsed */
+    int truncated;              /* cut at max_text_size */
+};
+
+struct lw_part {
+    char *path;                 /* "1.2" style; "0" for a single-part body */
+    int depth;                  /* nesting depth, 1 for top-level children */
+    char *filename;             /* RFC 2231/2047 decoded, or NULL */
+    char *declared_type;        /* "type/subtype" from Content-Type */
+    const char *true_type;      /* from magic bytes (static string) */
+    char *disposition;          /* "attachment", "inline" or NULL */
+    int is_message;             /* a message/rfc822 part (data = the message) */
+    int in_attached_message;    /* below a message/rfc822 part */
+    GBytes *data;               /* decoded content */
+    char sha256[65];
+};
+
+struct lw_warning {
+    int code;                   /* GMimeParserWarning, or 0 for our own */
+    char *text;
+};
+
+struct lw_message {
+    const struct lw_envelope *env;  /* borrowed, may be NULL */
+    const char *raw;                /* borrowed raw bytes */
+    size_t raw_len;
+    GMimeMessage *mime;             /* owned, NULL when unparseable */
+    GByteArray *raw_view;           /* owned wrapper of raw (not its bytes) that GMime reads */
+    int unparseable;
+
+    GPtrArray *headers;             /* struct lw_header, top-level message */
+    struct lw_address *from;        /* first From mailbox, or NULL */
+    unsigned from_count;
+    struct lw_address *sender, *reply_to, *return_path;
+    unsigned to_count, cc_count;
+    char *subject;                  /* decoded, or NULL */
+    char *message_id;               /* without <>, or NULL */
+    char *date_raw;
+    gint64 date;                    /* unix time, valid when date_valid */
+    int date_valid;
+    char *x_mailer;                 /* X-Mailer or User-Agent */
+    GPtrArray *received;            /* char*, top first */
+    GPtrArray *auth_results;        /* char* Authentication-Results values */
+
+    GPtrArray *texts;               /* struct lw_text: the readable body */
+    GPtrArray *parts;               /* struct lw_part: every leaf and attached message */
+    GPtrArray *urls;                /* struct lw_url (url.h), every URL found */
+    GPtrArray *qr;                  /* struct lw_qr (qrcode.h), QR codes decoded from pictures */
+    unsigned qr_images;             /* pictures decoded looking for QR codes */
+    unsigned qr_skipped;            /* pictures not decoded: over a qr_* limit or damaged */
+    GPtrArray *warnings;            /* struct lw_warning from the parser */
+    GPtrArray *limits;              /* char* names of limits exceeded */
+};
+
+struct lw_envelope *lw_envelope_new(void);
+void lw_envelope_free(struct lw_envelope *env);
+
+struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw_envelope *env,
+                                    const struct lw_config *cfg);
+void lw_message_free(struct lw_message *msg);
+
+/* lw_message_header - first header NAME (decoded), or NULL */
+const char *lw_message_header(const struct lw_message *msg, const char *name);
+
+/* lw_text_normalize - NFKC, zero-width characters removed, spaces collapsed (g_free) */
+char *lw_text_normalize(const char *text);
+
+void lw_gmime_init(void);
+
+#endif

@@ -1,0 +1,65 @@
+/* verdict.h - the outcome of scanning one message: score, action, hits, indicators */
+#ifndef LW_VERDICT_H
+#define LW_VERDICT_H
+
+#include <glib.h>
+#include "model/indicator.h"
+
+enum lw_action {
+    LW_ACTION_ACCEPT,
+    LW_ACTION_TAG,
+    LW_ACTION_QUARANTINE,
+    LW_ACTION_REJECT,
+};
+
+struct lw_hit {
+    char *analyzer;             /* owned: which analyzer produced it */
+    char *rule;                 /* owned: stable rule id */
+    double score;
+    char *description;          /* owned: one line a reviewer understands */
+    char *evidence;             /* owned, may be NULL: where (header, part, URL) */
+    GPtrArray *indicators;      /* of struct lw_indicator, owned */
+    char *ioc_id;               /* owned, may be NULL: the feed indicator this hit is a sighting of */
+    char *ioc_feed;             /* owned, may be NULL: that indicator's feed */
+};
+
+struct lw_cache_session;
+
+struct lw_verdict {
+    double score;
+    enum lw_action action;
+    GPtrArray *hits;            /* of struct lw_hit, owned, in analyzer order */
+    GPtrArray *indicators;      /* all indicators of the message, de-duplicated */
+    int failed;                 /* an internal error made the verdict unusable */
+    char *error;                /* owned: why, when failed */
+    int cached;                 /* served from the verdict cache */
+    int transient;              /* shaped by a local, passing problem (libclamav could not
+                                 * write its temporary files): never put in the verdict cache */
+    char *signature_version;    /* owned, may be NULL: ClamAV signature version */
+    double elapsed_ms;
+    struct lw_cache_session *session;   /* borrowed, only during lw_engine_scan: the
+                                         * message's cache lookups (cache.h), or NULL */
+};
+
+struct lw_verdict *lw_verdict_new(void);
+void lw_verdict_free(struct lw_verdict *v);
+
+struct lw_hit *lw_verdict_add_hit(struct lw_verdict *v, const char *analyzer,
+                                  const char *rule, double score,
+                                  const char *description, const char *evidence);
+void lw_verdict_add_indicator(struct lw_verdict *v, enum lw_ioc_type type, const char *value);
+void lw_hit_add_indicator(struct lw_verdict *v, struct lw_hit *hit,
+                          enum lw_ioc_type type, const char *value);
+/* lw_hit_set_sighting - the hit is a sighting of indicator id of feed */
+void lw_hit_set_sighting(struct lw_hit *hit, const char *id, const char *feed);
+int lw_verdict_has_rule(const struct lw_verdict *v, const char *rule);
+void lw_verdict_fail(struct lw_verdict *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+const char *lw_action_name(enum lw_action action);
+int lw_action_parse(const char *name, enum lw_action *action);
+
+/* lw_verdict_hits_summary - "RULE(3.0),RULE2(1.5)" of the top hits; g_free */
+char *lw_verdict_hits_summary(const struct lw_verdict *v, unsigned max);
+
+#endif

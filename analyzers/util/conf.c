@@ -1,0 +1,669 @@
+/*
+ * conf.c - load, override, validate and print lurewatch.conf
+ *
+ * The file is a list of "key = value" lines; '#' starts a comment line and
+ * blank lines are ignored. A value may be wrapped in double quotes to keep
+ * leading or trailing spaces. "score.RULE_ID = N" overrides a rule's score.
+ * Every key is declared once in the table below, with its type, default,
+ * bounds and help: parsing, validation, lw_config_dump() and the sample
+ * file all follow from it (the Redis/ClamAV-optparser way, not 100 getters).
+ *
+ * lw_config_new() returns the embedded defaults, which are complete: no
+ * file is needed to run. lw_config_load() applies a file on top and refuses
+ * it with "file:line: reason" at the first bad line; lw_config_override()
+ * applies one "key=value" from the command line (-o). Neither logs.
+ *
+ * Sizes accept k, M and G suffixes (powers of 1024). Booleans accept
+ * yes/no/true/false/1/0. Lists (K_LIST) are comma separated, so that an
+ * item may contain spaces ("Ministry of Finance"); items are trimmed and
+ * empty items dropped.
+ *
+ * A configuration is built at start-up and then only read; a reload builds
+ * a new one.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/conf.h"
+#include "util/log.h"
+
+
+enum key_type { K_STRING, K_DOUBLE, K_INT, K_SIZE, K_ENUM, K_LIST };
+
+struct key {
+    const char *name;
+    enum key_type type;
+    size_t offset;
+    const char *dflt;
+    double min, max;
+    const char *const *choices;     /* K_ENUM: NULL-terminated */
+    const char *help;
+};
+
+static const char *const failure_choices[] = { "accept", "tempfail", NULL };
+static const char *const header_choices[] = { "always", "scored", "never", NULL };
+static const char *const level_choices[] = { "error", "warning", "info", "debug", NULL };
+static const char *const language_choices[] = { "zh-TW", "en", "both", NULL };
+static const char *const bool_choices[] = { "no", "yes", NULL };
+static const char *const tlp_choices[] = { "clear", "green", "amber", "amber+strict", "red", NULL };
+
+#define OFF(f) offsetof(struct lw_config, f)
+#define BIG 1e18
+
+static const struct key keys[] = {
+    /* policy: thresholds measured with lurewatch-scan --stats on the shared
+     * corpus (README, "Thresholds"): quarantine 4 held 66.5% of phishing
+     * and 0.24% of legitimate mail; nothing legitimate scored 12 or more. */
+    { "tag_score", K_DOUBLE, OFF(tag_score), "3", 0, 1000, NULL,
+      "score at which a message is tagged (headers, optional subject prefix)" },
+    { "quarantine_score", K_DOUBLE, OFF(quarantine_score), "4", 0, 1000, NULL,
+      "score at which a message is held in the MTA's quarantine (Postfix hold queue)" },
+    { "reject_score", K_DOUBLE, OFF(reject_score), "15", 0, 1000, NULL,
+      "score at which a message is rejected with 550" },
+    { "failure_policy", K_ENUM, OFF(failure_policy), "tempfail", 0, 0, failure_choices,
+      "what to do when scanning fails internally: accept, or tempfail (client retries)" },
+    { "add_headers", K_ENUM, OFF(add_headers), "always", 0, 0, header_choices,
+      "add X-Lurewatch-* headers to always every message, only scored ones, or never" },
+    { "subject_prefix", K_STRING, OFF(subject_prefix), "", 0, 0, NULL,
+      "prefix put before the Subject of tagged messages (empty: leave Subject alone)" },
+    { "reject_message", K_STRING, OFF(reject_message), "Message rejected as malicious", 0, 0, NULL,
+      "text of the 550 reply; the reference id is appended" },
+    /* rules */
+    { "rules_file", K_STRING, OFF(rules_file), LW_RULES_FILE, 0, 0, NULL,
+      "PCRE2 rules file (see contrib/rules/lurewatch.rules for the format)" },
+    { "rules_jit", K_ENUM, OFF(rules_jit), "yes", 0, 0, bool_choices,
+      "run rules as PCRE2 JIT machine code (fast); no: the interpreter only, for valgrind or a sandbox that forbids writable executable memory (systemd MemoryDenyWriteExecute=yes)" },
+    { "rules_prefilter", K_ENUM, OFF(rules_prefilter), "yes", 0, 0, bool_choices,
+      "run a rule's pattern on a text only when a literal every match needs occurs in it (found for all rules in one pass per text; same hits, less CPU); no: run every pattern on every text, to compare" },
+    /* parsing limits */
+    { "max_message_size", K_SIZE, OFF(max_message_size), "50M", 1024, BIG, NULL,
+      "largest message scanned whole; past it the message is scanned truncated and flagged" },
+    { "max_parts", K_INT, OFF(max_parts), "500", 1, 1000000, NULL,
+      "most MIME parts examined in one message" },
+    { "max_depth", K_INT, OFF(max_depth), "20", 1, 1000, NULL,
+      "deepest MIME nesting (multiparts and attached messages) examined" },
+    { "max_headers", K_INT, OFF(max_headers), "1000", 1, 1000000, NULL,
+      "most header fields in one message header" },
+    { "max_header_length", K_SIZE, OFF(max_header_length), "64k", 64, BIG, NULL,
+      "longest single header field value" },
+    { "max_text_size", K_SIZE, OFF(max_text_size), "2M", 1024, BIG, NULL,
+      "most decoded text per part given to text rules" },
+    { "limit_score", K_DOUBLE, OFF(limit_score), "5", 0, 1000, NULL,
+      "score of a hit that says a limit was exceeded" },
+    /* urls and indicators */
+    { "max_urls", K_INT, OFF(max_urls), "1000", 0, 1000000, NULL,
+      "most URLs extracted from one message (links, text, attachments); past it they are not examined; 0: none" },
+    { "max_url_length", K_SIZE, OFF(max_url_length), "8k", 64, 1024 * 1024, NULL,
+      "longest URL examined; longer ones are cut to this length" },
+    { "qr_max_images", K_INT, OFF(qr_max_images), "10", 0, 1000, NULL,
+      "most pictures (PNG, JPEG, GIF) per message decoded to look for QR codes, whose links join the message's URLs; 0: QR codes are not decoded. Worst case per message: this many pictures of qr_max_pixels (about 0.15 s CPU each at the defaults on a 2-core VM)" },
+    { "qr_max_image_size", K_SIZE, OFF(qr_max_image_size), "2M", 1024, 1024 * 1024 * 1024, NULL,
+      "largest picture (encoded bytes) decoded to look for QR codes; larger ones are skipped" },
+    { "qr_max_pixels", K_INT, OFF(qr_max_pixels), "4194304", 1024, 100000000, NULL,
+      "largest picture (width times height) decoded to look for QR codes; checked before the pixels are allocated, so memory per picture stays within a few times this many bytes" },
+    { "feeds_dir", K_STRING, OFF(feeds_dir), LW_FEEDS_DIR, 0, 0, NULL,
+      "directory of indicator feeds (plain lists, CSV, STIX 2.1, MISP JSON); empty: no IOC matching" },
+    /* attachments (libclamav) */
+    { "clamav", K_ENUM, OFF(clamav), "yes", 0, 0, bool_choices,
+      "scan parts with libclamav (signatures, archives and documents unpacked); no: only lurewatch's"
+      " own name, type and HTML checks of each attachment, no signature and nothing inside archives" },
+    { "clamav_db", K_STRING, OFF(clamav_db), "", 0, 0, NULL,
+      "ClamAV signature directories, comma-separated; empty: /var/lib/clamav when it exists"
+      " plus lurewatch's own signatures" },
+    { "clamav_max_scansize", K_SIZE, OFF(clamav_max_scansize), "100M", 1024, 4294967295.0, NULL,
+      "most bytes ClamAV scans in one attachment including unpacked content; beyond: scan incomplete" },
+    { "clamav_max_filesize", K_SIZE, OFF(clamav_max_filesize), "25M", 1024, 4294967295.0, NULL,
+      "largest single file (attachment or unpacked member) ClamAV scans; beyond: scan incomplete" },
+    { "clamav_max_files", K_INT, OFF(clamav_max_files), "10000", 1, 1000000, NULL,
+      "most files ClamAV unpacks from one attachment; beyond: scan incomplete" },
+    { "clamav_max_recursion", K_INT, OFF(clamav_max_recursion), "17", 1, 100, NULL,
+      "deepest archive nesting ClamAV unpacks; beyond: scan incomplete" },
+    { "clamav_max_scantime", K_INT, OFF(clamav_max_scantime), "60000", 100, 3600000, NULL,
+      "most milliseconds ClamAV spends on one attachment; beyond: scan incomplete" },
+    { "clamav_tmpdir", K_STRING, OFF(clamav_tmpdir), "", 0, 0, NULL,
+      "private directory (mode 0700, tmpfs is fastest) where ClamAV unpacks archives;"
+      " empty: $TMPDIR or /tmp" },
+    /* daemon */
+    { "milter_socket", K_STRING, OFF(milter_socket), "unix:/run/lurewatch/milter.sock", 0, 0, NULL,
+      "milter socket: unix:/path, inet:PORT@HOST or inet6:PORT@HOST (-p overrides)" },
+    { "user", K_STRING, OFF(user), "", 0, 0, NULL,
+      "user to run as after binding the socket (-u overrides); empty: stay" },
+    { "socket_mode", K_INT, OFF(socket_mode), "0660", 0, 0777, NULL,
+      "permissions of a unix milter socket (octal)" },
+    { "log_target", K_STRING, OFF(log_target), "syslog", 0, 0, NULL,
+      "syslog (facility mail) or stderr" },
+    { "log_level", K_ENUM, OFF(log_level), "info", 0, 0, level_choices,
+      "error, warning, info or debug" },
+    { "reload_check_interval", K_INT, OFF(reload_check_interval), "60", 0, 86400, NULL,
+      "seconds between checks whether signatures or feeds changed on disk (then the milter reloads); 0: never" },
+    { "instance_name", K_STRING, OFF(instance_name), "", 0, 0, NULL,
+      "name of this relay in logs and shared hits (empty: the host name)" },
+    /* quarantine review */
+    { "quarantine_dir", K_STRING, OFF(quarantine_dir), "/var/spool/lurewatch/quarantine", 0, 0, NULL,
+      "where the milter records each held message (one JSON file each) and lurewatch-report keeps its state" },
+    { "report_to", K_STRING, OFF(report_to), "", 0, 0, NULL,
+      "address that gets the quarantine digest (all held mail, or what no domain reviewer covers)" },
+    { "report_domain_reviewers", K_STRING, OFF(report_domain_reviewers), "", 0, 0, NULL,
+      "per recipient domain reviewers: \"a.gov.tw:rev@a.gov.tw, b.gov.tw:rev@b.gov.tw\"" },
+    { "report_from", K_STRING, OFF(report_from), "lurewatch@localhost", 0, 0, NULL,
+      "From address of digests and recipient notices" },
+    { "report_sendmail", K_STRING, OFF(report_sendmail), "/usr/sbin/sendmail -t -i", 0, 0, NULL,
+      "command that sends report mail (read from standard input; run with execv, no shell)" },
+    { "report_language", K_ENUM, OFF(report_language), "both", 0, 0, language_choices,
+      "language of report mail: zh-TW, en, or both" },
+    { "report_attach_original", K_ENUM, OFF(report_attach_original), "no", 0, 0, bool_choices,
+      "attach each held message to the digest as message/rfc822 (yes/no)" },
+    { "report_notify_recipients", K_ENUM, OFF(report_notify_recipients), "no", 0, 0, bool_choices,
+      "send each recipient a short notice that a message to them was held (yes/no)" },
+    { "report_expire_days", K_INT, OFF(report_expire_days), "7", 1, 3650, NULL,
+      "held messages older than this many days are reported as expiring (decide on them)" },
+    { "postfix_command_dir", K_STRING, OFF(postfix_command_dir), "/usr/sbin", 0, 0, NULL,
+      "directory of postsuper, postqueue and postcat" },
+    { "postfix_config_dir", K_STRING, OFF(postfix_config_dir), "", 0, 0, NULL,
+      "Postfix configuration directory passed with -c (empty: Postfix's default)" },
+    /* redis (analyzers/util/redis.c) */
+    { "redis_server", K_STRING, OFF(redis_server), "", 0, 0, NULL,
+      "shared Redis: host:port, [v6]:port or a unix socket path; empty: no Redis (in-process cache only)" },
+    { "redis_sentinels", K_STRING, OFF(redis_sentinels), "", 0, 0, NULL,
+      "Redis Sentinels (host:port, comma separated) asked for the master; overrides redis_server" },
+    { "redis_master_name", K_STRING, OFF(redis_master_name), "mymaster", 0, 0, NULL,
+      "master name the Sentinels monitor" },
+    { "redis_db", K_INT, OFF(redis_db), "0", 0, 1000, NULL,
+      "Redis database number" },
+    { "redis_password", K_STRING, OFF(redis_password), "", 0, 0, NULL,
+      "Redis password (AUTH); empty: none" },
+    { "redis_username", K_STRING, OFF(redis_username), "", 0, 0, NULL,
+      "Redis ACL user name (with redis_password); empty: the default user" },
+    { "redis_prefix", K_STRING, OFF(redis_prefix), "lw:", 0, 0, NULL,
+      "prefix of every Redis key lurewatch uses" },
+    { "redis_connect_timeout_ms", K_INT, OFF(redis_connect_timeout_ms), "100", 1, 60000, NULL,
+      "how long to wait for a Redis connection (milliseconds)" },
+    { "redis_timeout_ms", K_INT, OFF(redis_timeout_ms), "50", 1, 60000, NULL,
+      "how long to wait for a Redis reply; past it the message goes on without Redis (milliseconds)" },
+    { "redis_pool_size", K_INT, OFF(redis_pool_size), "4", 1, 256, NULL,
+      "Redis connections shared by the scanning threads" },
+    /* verdict cache (analyzers/cache/cache.c) */
+    { "cache_entries", K_INT, OFF(cache_entries), "10000", 0, 100000000, NULL,
+      "entries of the in-process cache used without Redis (or while it is down); 0 disables it" },
+    { "cache_verdict_ttl", K_INT, OFF(cache_verdict_ttl), "3600", 1, 100000000, NULL,
+      "seconds a message verdict stays cached (keyed by body, attachments and sender)" },
+    { "cache_attachment_ttl", K_INT, OFF(cache_attachment_ttl), "86400", 1, 100000000, NULL,
+      "seconds an attachment's antivirus result stays cached (keyed with the signature version)" },
+    /* campaign and first contact (analyzers/campaign.c) */
+    { "campaign_window", K_INT, OFF(campaign_window), "3600", 1, 100000000, NULL,
+      "seconds over which campaign counters add up recipients" },
+    { "campaign_threshold", K_INT, OFF(campaign_threshold), "50", 1, 100000000, NULL,
+      "recipients of one body or attachment within the window that make a campaign" },
+    { "campaign_sender_threshold", K_INT, OFF(campaign_sender_threshold), "200", 1, 100000000, NULL,
+      "recipients of one sender address within the window that make a sender campaign" },
+    { "first_contact_ttl", K_INT, OFF(first_contact_ttl), "15552000", 1, 1000000000, NULL,
+      "seconds a sender stays known after its last clean message (needs Redis)" },
+    /* hits stream (analyzers/cache/hits.c) */
+    { "hits_stream", K_STRING, OFF(hits_stream), "hits", 0, 0, NULL,
+      "Redis Stream (after redis_prefix) that receives one entry per scored message; empty: none" },
+    { "hits_maxlen", K_INT, OFF(hits_maxlen), "1000000", 1, 1000000000, NULL,
+      "approximate length the hits stream is trimmed to (XADD MAXLEN ~)" },
+    { "hits_recipients", K_ENUM, OFF(hits_recipients), "no", 0, 0, bool_choices,
+      "put the recipient addresses in hits entries (otherwise only their count)" },
+    { "hits_dedupe_ttl", K_INT, OFF(hits_dedupe_ttl), "604800", 60, 1000000000, NULL,
+      "seconds Redis remembers a published event id, so a replayed spool entry is never doubled" },
+    { "spool_dir", K_STRING, OFF(spool_dir), "/var/spool/lurewatch", 0, 0, NULL,
+      "directory of the hits spool used while Redis is unreachable" },
+    /* IOC export (ioc/export.c) */
+    { "export_dir", K_STRING, OFF(export_dir), "/var/lib/lurewatch/export", 0, 0, NULL,
+      "directory where lurewatch-ioc export writes its outputs and its state file (.export-state.json)" },
+    { "export_formats", K_STRING, OFF(export_formats), "stix,misp,csv,postfix,domains,rpz,hashes", 0, 0, NULL,
+      "outputs written by lurewatch-ioc export, comma separated: stix (lurewatch-stix.json), misp"
+      " (lurewatch-misp.json), csv (lurewatch-iocs.csv), postfix (lurewatch-senders.access), domains"
+      " (lurewatch-domains.txt), rpz (lurewatch.rpz), hashes (lurewatch-hashes.txt)" },
+    { "export_org_name", K_STRING, OFF(export_org_name), "", 0, 0, NULL,
+      "organization named as the producer of exported indicators (STIX identity, MISP Orgc); empty: the host name" },
+    { "export_tlp", K_ENUM, OFF(export_tlp), "amber", 0, 0, tlp_choices,
+      "TLP 2.0 marking of exports: clear, green, amber, amber+strict or red" },
+    { "export_min_score", K_DOUBLE, OFF(export_min_score), "5", 0, 1000, NULL,
+      "messages scored below this are not exported" },
+    { "export_allowlist", K_STRING, OFF(export_allowlist), "", 0, 0, NULL,
+      "the organization's own domains (comma separated; subdomains included, *.gov.tw is the same as gov.tw):"
+      " never exported as malicious" },
+    { "export_hash_recipients", K_ENUM, OFF(export_hash_recipients), "yes", 0, 0, bool_choices,
+      "when the hits stream carries recipients (hits_recipients = yes), export them only as SHA-256 hashes" },
+    { "export_group", K_STRING, OFF(export_group), "export", 0, 0, NULL,
+      "Redis consumer group of the exporters on the hits stream" },
+    { "export_consumer", K_STRING, OFF(export_consumer), "", 0, 0, NULL,
+      "consumer name of this exporter in the group (keep it stable across runs); empty: instance_name or the host name" },
+    { "export_claim_idle", K_INT, OFF(export_claim_idle), "3600", 0, 100000000, NULL,
+      "seconds after which entries another exporter read but never acknowledged are taken over (XAUTOCLAIM)" },
+    { "export_lock_ttl", K_INT, OFF(export_lock_ttl), "900", 1, 86400, NULL,
+      "seconds the exporters' lock (SET NX PX) lives if an exporter dies holding it" },
+    { "export_batch", K_INT, OFF(export_batch), "1000", 1, 1000000, NULL,
+      "hits stream entries read per request" },
+    { "export_valid_days", K_INT, OFF(export_valid_days), "30", 1, 3650, NULL,
+      "days an exported indicator stays valid after it was last seen (STIX valid_until)" },
+    { "export_retention_days", K_INT, OFF(export_retention_days), "90", 1, 3650, NULL,
+      "days a message stays in the export state (and its indicators in the outputs) after it was seen" },
+    { "export_rpz_zone", K_STRING, OFF(export_rpz_zone), "rpz.lurewatch.", 0, 0, NULL,
+      "origin of the DNS RPZ zone written by the rpz format" },
+    { "export_taxii_url", K_STRING, OFF(export_taxii_url), "", 0, 0, NULL,
+      "TAXII 2.1 collection objects URL (https://.../collections/ID/objects/) the STIX objects are pushed to; empty: no push" },
+    { "export_taxii_key_file", K_STRING, OFF(export_taxii_key_file), "", 0, 0, NULL,
+      "file holding the TAXII API key (sent as Authorization: Bearer KEY)" },
+    { "export_misp_url", K_STRING, OFF(export_misp_url), "", 0, 0, NULL,
+      "MISP base URL (https://misp.example) the event is pushed to through /events; empty: no push" },
+    { "export_misp_key_file", K_STRING, OFF(export_misp_key_file), "", 0, 0, NULL,
+      "file holding the MISP automation key (sent as Authorization: KEY)" },
+    { "export_ca_file", K_STRING, OFF(export_ca_file), "", 0, 0, NULL,
+      "CA certificates (PEM) trusted for pushes; empty: the system store. TLS verification is always on" },
+    { "export_push_timeout", K_INT, OFF(export_push_timeout), "60", 1, 3600, NULL,
+      "seconds one push may take" },
+    /* testing */
+    { "fault_inject_header", K_STRING, OFF(fault_inject_header), "", 0, 0, NULL,
+      "testing only: a message carrying this header makes the scan fail internally" },
+    /* social-engineering heuristics (impersonation, lookalike, headers, links analyzers) */
+    { "protected_domains", K_LIST, OFF(protected_domains), "", 0, 0, NULL,
+      "the organization's mail domains; *.gov.tw also covers every domain below gov.tw" },
+    { "protected_names", K_LIST, OFF(protected_names), "", 0, 0, NULL,
+      "the organization's names as senders show them (Chinese and English), comma separated" },
+    { "vip_names", K_LIST, OFF(vip_names), "", 0, 0, NULL,
+      "display names of people attackers impersonate (executives), comma separated" },
+    { "trusted_authserv_ids", K_LIST, OFF(trusted_authserv_ids), "", 0, 0, NULL,
+      "authserv-ids of the Authentication-Results (and ARC-Authentication-Results, top i= only) our own relays add; "
+      "others are ignored. Behind Exchange Online add mx.microsoft.com (its ARC stamp)" },
+    { "trust_microsoft_auth_results", K_ENUM, OFF(trust_microsoft_auth_results), "no", 0, 0, bool_choices,
+      "yes: believe Exchange Online's topmost Authentication-Results without authserv-id (compauth=...). Not a "
+      "trusted_authserv_ids value: the stamp has no id, and yes means every message passes our own tenant first "
+      "(never when the Internet reaches the relay directly)" },
+    { "internal_networks", K_LIST, OFF(internal_networks), "127.0.0.0/8, ::1/128", 0, 0, NULL,
+      "client networks (CIDR) that are inside the organization; mail from elsewhere is external" },
+    { "brands_file", K_STRING, OFF(brands_file), "", 0, 0, NULL,
+      "commonly impersonated brands and abused services (format: contrib/brands.txt); empty: the installed list when it exists" },
+    { "date_future_hours", K_DOUBLE, OFF(date_future_hours), "24", 1, 1e6, NULL,
+      "a Date this many hours after the message was received is suspicious" },
+    { "date_past_days", K_DOUBLE, OFF(date_past_days), "30", 1, 1e6, NULL,
+      "a Date this many days before the message was received is suspicious" },
+};
+
+#define FIELD(cfg, k, T) ((T *) ((char *) (cfg) + (k)->offset))
+
+static const struct key *key_find(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* parse_number - a decimal (or 0-prefixed octal for modes) number with an optional size suffix */
+static int parse_number(const struct key *k, const char *value, double *out, struct lw_error *err)
+{
+    char *end;
+    double mult = 1, d;
+
+    errno = 0;
+    if (k->type == K_DOUBLE)
+        d = g_ascii_strtod(value, &end);
+    else
+        d = (double) strtoll(value, &end, value[0] == '0' && value[1] != '\0' ? 8 : 10);
+    if (end == value || errno != 0 || !isfinite(d))
+        return lw_error_set(err, "%s: not a number: \"%s\"", k->name, value);
+    if (k->type == K_SIZE && *end != '\0') {
+        switch (*end++) {
+        case 'k': case 'K': mult = 1024.0; break;
+        case 'm': case 'M': mult = 1024.0 * 1024; break;
+        case 'g': case 'G': mult = 1024.0 * 1024 * 1024; break;
+        default: return lw_error_set(err, "%s: bad size suffix in \"%s\" (use k, M or G)", k->name, value);
+        }
+    }
+    if (*end != '\0')
+        return lw_error_set(err, "%s: trailing garbage in \"%s\"", k->name, value);
+    d *= mult;
+    if (d < k->min || d > k->max)
+        return lw_error_set(err, "%s: %s is out of range [%g, %g]", k->name, value, k->min, k->max);
+    *out = d;
+    return 0;
+}
+
+static int set_enum(const struct key *k, int *field, const char *value, struct lw_error *err)
+{
+    GString *allowed = g_string_new(NULL);
+
+    for (int i = 0; k->choices[i] != NULL; i++) {
+        if (strcmp(k->choices[i], value) == 0) {
+            *field = i;
+            g_string_free(allowed, TRUE);
+            return 0;
+        }
+        g_string_append_printf(allowed, "%s%s", i ? ", " : "", k->choices[i]);
+    }
+    lw_error_set(err, "%s: \"%s\" is not one of: %s", k->name, value, allowed->str);
+    g_string_free(allowed, TRUE);
+    return -1;
+}
+
+static int set_rule_score(struct lw_config *cfg, const char *rule, const char *value,
+                          struct lw_error *err)
+{
+    static const struct key score_key = { "score", K_DOUBLE, 0, "0", -1000, 1000, NULL, NULL };
+    double d, *slot;
+
+    if (*rule == '\0' || strspn(rule, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(rule))
+        return lw_error_set(err, "score.%s: bad rule id", rule);
+    if (parse_number(&score_key, value, &d, err) < 0)
+        return -1;
+    slot = g_new(double, 1);
+    *slot = d;
+    g_hash_table_replace(cfg->rule_scores, g_strdup(rule), slot);
+    return 0;
+}
+
+/* split_list - "a, b c,,d" into {"a", "b c", "d", NULL}: comma separated, trimmed */
+static char **split_list(const char *value)
+{
+    gchar **items = g_strsplit(value, ",", -1);
+    GPtrArray *out = g_ptr_array_new();
+
+    for (int i = 0; items[i] != NULL; i++)
+        if (*g_strstrip(items[i]) != '\0')
+            g_ptr_array_add(out, g_strdup(items[i]));
+    g_ptr_array_add(out, NULL);
+    g_strfreev(items);
+    return (char **) g_ptr_array_free(out, FALSE);
+}
+
+/* lw_config_set - set one key from its text value; -1 and err on a bad key or value */
+int lw_config_set(struct lw_config *cfg, const char *key, const char *value,
+                  struct lw_error *err)
+{
+    const struct key *k;
+    double d;
+
+    if (g_str_has_prefix(key, "score."))
+        return set_rule_score(cfg, key + 6, value, err);
+    if ((k = key_find(key)) == NULL)
+        return lw_error_set(err, "unknown key \"%s\"", key);
+    switch (k->type) {
+    case K_STRING:
+        if (!g_utf8_validate(value, -1, NULL))
+            return lw_error_set(err, "%s: value is not valid UTF-8", key);
+        g_free(*FIELD(cfg, k, char *));
+        *FIELD(cfg, k, char *) = g_strdup(value);
+        return 0;
+    case K_ENUM:
+        return set_enum(k, FIELD(cfg, k, int), value, err);
+    case K_LIST:
+        if (!g_utf8_validate(value, -1, NULL))
+            return lw_error_set(err, "%s: value is not valid UTF-8", key);
+        g_strfreev(*FIELD(cfg, k, char **));
+        *FIELD(cfg, k, char **) = split_list(value);
+        return 0;
+    case K_DOUBLE:
+        if (parse_number(k, value, &d, err) < 0)
+            return -1;
+        *FIELD(cfg, k, double) = d;
+        return 0;
+    case K_INT:
+    case K_SIZE:
+        if (parse_number(k, value, &d, err) < 0)
+            return -1;
+        *FIELD(cfg, k, long long) = (long long) d;
+        return 0;
+    }
+    return lw_error_set(err, "%s: internal error: bad key type", key);
+}
+
+/*
+ * lw_config_check - relations between keys that no single value shows.
+ * Checked once the file and every override are applied, so that
+ * "-o quarantine_score=30 -o reject_score=40" works in either order.
+ */
+int lw_config_check(const struct lw_config *cfg, struct lw_error *err)
+{
+    if (!(cfg->tag_score <= cfg->quarantine_score && cfg->quarantine_score <= cfg->reject_score))
+        return lw_error_set(err, "thresholds must satisfy tag_score <= quarantine_score <= reject_score"
+                            " (have %g, %g, %g)", cfg->tag_score, cfg->quarantine_score, cfg->reject_score);
+    if (strcmp(cfg->log_target, "syslog") != 0 && strcmp(cfg->log_target, "stderr") != 0)
+        return lw_error_set(err, "log_target: \"%s\" is not one of: syslog, stderr", cfg->log_target);
+    return 0;
+}
+
+/* lw_config_new - the embedded defaults */
+struct lw_config *lw_config_new(void)
+{
+    struct lw_config *cfg = g_new0(struct lw_config, 1);
+    struct lw_error err;
+
+    cfg->rule_scores = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+        if (lw_config_set(cfg, keys[i].name, keys[i].dflt, &err) < 0)
+            g_error("built-in default: %s", err.text);      /* a bug in the table */
+    return cfg;
+}
+
+void lw_config_free(struct lw_config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+        if (keys[i].type == K_STRING)
+            g_free(*FIELD(cfg, &keys[i], char *));
+        else if (keys[i].type == K_LIST)
+            g_strfreev(*FIELD(cfg, &keys[i], char **));
+    g_hash_table_unref(cfg->rule_scores);
+    g_free(cfg->path);
+    g_free(cfg);
+}
+
+/* split_line - "key = value" into trimmed parts; NULL key for blank and comment lines */
+static int split_line(char *line, char **key, char **value, struct lw_error *err)
+{
+    char *eq, *v;
+    size_t n;
+
+    g_strstrip(line);
+    *key = NULL;
+    if (*line == '\0' || *line == '#')
+        return 0;
+    if ((eq = strchr(line, '=')) == NULL)
+        return lw_error_set(err, "expected \"key = value\"");
+    *eq = '\0';
+    *key = g_strstrip(line);
+    v = g_strstrip(eq + 1);
+    n = strlen(v);
+    if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+        v[n - 1] = '\0';
+        v++;
+    }
+    if (**key == '\0')
+        return lw_error_set(err, "missing key before '='");
+    *value = v;
+    return 0;
+}
+
+/*
+ * lw_config_parse_text - apply configuration text (len bytes, need not end
+ * in NUL); source names it in errors: "source:line: reason". The file
+ * checks of lw_config_load() are the caller's business. The fuzzer's entry.
+ */
+int lw_config_parse_text(struct lw_config *cfg, const char *text, size_t len,
+                         const char *source, struct lw_error *err)
+{
+    gchar *copy = g_strndup(text, len), **lines;
+    struct lw_error why;
+    int rc = 0;
+
+    if (strlen(copy) != len) {
+        g_free(copy);
+        return lw_error_set(err, "%s: NUL byte in configuration", source);
+    }
+    lines = g_strsplit(copy, "\n", -1);
+    for (int i = 0; lines[i] != NULL && rc == 0; i++) {
+        char *key, *value = NULL;
+
+        if (split_line(lines[i], &key, &value, &why) < 0
+            || (key != NULL && lw_config_set(cfg, key, value, &why) < 0))
+            rc = lw_error_set(err, "%s:%d: %s", source, i + 1, why.text);
+    }
+    g_strfreev(lines);
+    g_free(copy);
+    return rc;
+}
+
+/* lw_config_load - apply a file; on error err says "file:line: reason" */
+int lw_config_load(struct lw_config *cfg, const char *path, struct lw_error *err)
+{
+    gchar *text = NULL;
+    gsize len = 0;
+    GError *gerr = NULL;
+    int rc;
+
+    if (lw_config_check_file_safety(path, err) < 0)
+        return -1;
+    if (!g_file_get_contents(path, &text, &len, &gerr)) {
+        lw_error_set(err, "%s: %s", path, gerr->message);
+        g_error_free(gerr);
+        return -1;
+    }
+    rc = lw_config_parse_text(cfg, text, len, path, err);
+    if (rc == 0) {
+        g_free(cfg->path);
+        cfg->path = g_strdup(path);
+    }
+    g_free(text);
+    return rc;
+}
+
+/* lw_config_override - apply "key=value" from the command line */
+int lw_config_override(struct lw_config *cfg, const char *key_eq_value, struct lw_error *err)
+{
+    gchar **kv = g_strsplit(key_eq_value, "=", 2);
+    struct lw_error why;
+    int rc;
+
+    if (kv[0] == NULL || kv[1] == NULL) {
+        rc = lw_error_set(err, "-o %s: expected key=value", key_eq_value);
+    } else {
+        g_strstrip(kv[0]);
+        rc = lw_config_set(cfg, kv[0], kv[1], &why);
+        if (rc < 0)
+            lw_error_set(err, "-o %s: %s", key_eq_value, why.text);
+    }
+    g_strfreev(kv);
+    return rc;
+}
+
+/*
+ * lw_config_check_file_safety - refuse configuration, rules and feed files
+ * that anyone could have written: a world-writable file (or directory
+ * holding it) lets a local user change what the filter lets through.
+ */
+int lw_config_check_file_safety(const char *path, struct lw_error *err)
+{
+    struct stat st;
+    gchar *dir;
+    int rc = 0;
+
+    if (stat(path, &st) < 0)
+        return lw_error_set(err, "%s: %s", path, g_strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return lw_error_set(err, "%s: not a regular file", path);
+    if (st.st_mode & S_IWOTH)
+        return lw_error_set(err, "%s: refusing a world-writable file", path);
+    dir = g_path_get_dirname(path);
+    if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+        rc = lw_error_set(err, "%s: refusing a file in world-writable directory %s", path, dir);
+    g_free(dir);
+    return rc;
+}
+
+double lw_config_rule_score(const struct lw_config *cfg, const char *rule, double dflt)
+{
+    const double *d = g_hash_table_lookup(cfg->rule_scores, rule);
+
+    return d ? *d : dflt;
+}
+
+static void dump_value(const struct lw_config *cfg, const struct key *k, FILE *fp)
+{
+    switch (k->type) {
+    case K_STRING:
+        fprintf(fp, "\"%s\"", *FIELD(cfg, k, char *));
+        break;
+    case K_ENUM:
+        fputs(k->choices[*FIELD(cfg, k, int)], fp);
+        break;
+    case K_LIST: {
+        gchar *joined = g_strjoinv(", ", *FIELD(cfg, k, char **));
+
+        fprintf(fp, "\"%s\"", joined);
+        g_free(joined);
+        break;
+    }
+    case K_DOUBLE:
+        fprintf(fp, "%g", *FIELD(cfg, k, double));
+        break;
+    case K_INT:
+        if (strcmp(k->name, "socket_mode") == 0)
+            fprintf(fp, "0%llo", *FIELD(cfg, k, long long));
+        else
+            fprintf(fp, "%lld", *FIELD(cfg, k, long long));
+        break;
+    case K_SIZE:
+        fprintf(fp, "%lld", *FIELD(cfg, k, long long));
+        break;
+    }
+}
+
+/*
+ * lw_config_dump - print every key as "key = value"; with_help prints the
+ * sample-file form instead: each key commented out at its value, under its
+ * help text (contrib/lurewatch.conf.sample is made this way).
+ */
+void lw_config_dump(const struct lw_config *cfg, FILE *fp, int with_help)
+{
+    GList *rules, *l;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        if (with_help)
+            fprintf(fp, "\n# %s\n#%s = ", keys[i].help, keys[i].name);
+        else
+            fprintf(fp, "%s = ", keys[i].name);
+        dump_value(cfg, &keys[i], fp);
+        fputc('\n', fp);
+    }
+    rules = g_list_sort(g_hash_table_get_keys(cfg->rule_scores), (GCompareFunc) strcmp);
+    for (l = rules; l != NULL; l = l->next)
+        fprintf(fp, "score.%s = %g\n", (char *) l->data,
+                *(double *) g_hash_table_lookup(cfg->rule_scores, l->data));
+    g_list_free(rules);
+}
+
+/* lw_config_setup - defaults, then a file, then -o overrides */
+struct lw_config *lw_config_setup(const char *path, char *const *overrides, struct lw_error *err)
+{
+    struct lw_config *cfg = lw_config_new();
+    struct lw_error why;
+
+    if (path == NULL && g_file_test(LW_CONFIG_FILE, G_FILE_TEST_EXISTS))
+        path = LW_CONFIG_FILE;
+    if (path != NULL && lw_config_load(cfg, path, err) < 0) {
+        lw_config_free(cfg);
+        return NULL;
+    }
+    for (int i = 0; overrides && overrides[i]; i++) {
+        if (lw_config_override(cfg, overrides[i], err) < 0) {
+            lw_config_free(cfg);
+            return NULL;
+        }
+    }
+    if (lw_config_check(cfg, &why) < 0) {
+        lw_error_set(err, "%s%s%s", path ? path : "", path ? ": " : "", why.text);
+        lw_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}

@@ -1,0 +1,834 @@
+/*
+ * lurewatch-report - review held messages: digest mail, release, delete, list
+ *
+ * SYNOPSIS
+ *     lurewatch-report [-c CONF] [-o key=value]... [digest] [--stdout]
+ *     lurewatch-report [-c CONF] [-o key=value]... list [QUEUEID...]
+ *     lurewatch-report [-c CONF] [-o key=value]... release QUEUEID...
+ *     lurewatch-report [-c CONF] [-o key=value]... delete QUEUEID...
+ *
+ * DESCRIPTION
+ *     digest (the default; run it from cron or a systemd timer) mails one
+ *     digest per reviewer: every message the milter held since the last
+ *     digest, and every message still held after report_expire_days. The
+ *     reviewer is report_to, or per recipient domain the address
+ *     report_domain_reviewers names ("a.gov.tw:rev@a.gov.tw, ..."), with
+ *     report_to getting what no domain reviewer covers. Each entry carries
+ *     the exact release and delete commands. An entry is marked reported
+ *     in the quarantine store once every digest listing it was handed to
+ *     report_sendmail (a failed send lists it again next time), so a
+ *     message recorded while a digest runs is never skipped; the last
+ *     digest time is kept there too. With report_notify_recipients = yes each recipient of a newly
+ *     held message gets a short notice. --stdout prints the mails instead
+ *     of sending them and leaves the state alone (a preview).
+ *
+ *     An old entry whose message is no longer in the hold queue (handled
+ *     with postsuper directly, or expired) is marked "gone" instead of
+ *     being reported as expiring again and again.
+ *
+ *     release runs postsuper -H (and postqueue -i to deliver at once),
+ *     delete runs postsuper -d ... hold; both record the decision with
+ *     who (SUDO_USER, USER, or the uid's name) and when. A release is a
+ *     false positive: it goes to lw_qstore_false_positive_hook() so that
+ *     exports stop sharing the message's indicators as malicious.
+ *     list prints the store's entries (all, or the ones named).
+ *
+ * SECURITY
+ *     Commands (report_sendmail, postsuper, postqueue, postcat) are run
+ *     with execv, never through a shell; the only value from mail that
+ *     reaches an argument is a queue id checked to be letters and digits.
+ *     Report contents are defanged and escaped (report_mail.c).
+ *
+ * EXIT STATUS
+ *     0 success; 1 when some message or mail failed (each reason on
+ *     standard error); 78 for a bad configuration or usage.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/conf.h"
+#include "util/log.h"
+#include "model/message.h"
+#include "cache/hits.h"
+#include "util/options.h"
+#include "review/quarantine_store.h"
+#include "review/report_mail.h"
+
+#define EX_CONFIG 78
+#define LAST_DIGEST "last-digest"
+#define MAX_CAPTURE (256LL * 1024 * 1024)
+
+struct options {
+    char *config;
+    char **overrides;
+    gboolean to_stdout;
+};
+
+/* ---- running commands without a shell ---- */
+
+/* pump - feed input, collect output and errors until the child closes both */
+static void pump(int in_fd, const char *input, size_t inlen, int out_fd, int err_fd,
+                 GString *out, GString *errs)
+{
+    struct pollfd fds[3];
+    size_t sent = 0;
+    char buf[65536];
+
+    if (in_fd >= 0 && inlen == 0) {
+        close(in_fd);
+        in_fd = -1;
+    }
+    while (in_fd >= 0 || out_fd >= 0 || err_fd >= 0) {
+        int nfds = 0, in_i = -1, out_i = -1, err_i = -1;
+
+        if (in_fd >= 0)
+            fds[in_i = nfds++] = (struct pollfd) { in_fd, POLLOUT, 0 };
+        if (out_fd >= 0)
+            fds[out_i = nfds++] = (struct pollfd) { out_fd, POLLIN, 0 };
+        if (err_fd >= 0)
+            fds[err_i = nfds++] = (struct pollfd) { err_fd, POLLIN, 0 };
+        if (poll(fds, (nfds_t) nfds, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (in_i >= 0 && fds[in_i].revents) {
+            ssize_t n = write(in_fd, input + sent, MIN(inlen - sent, sizeof(buf)));
+
+            if (n > 0)
+                sent += (size_t) n;
+            if (n < 0 || sent == inlen) {
+                close(in_fd);
+                in_fd = -1;
+            }
+        }
+        for (int k = 0; k < 2; k++) {
+            int i = k ? err_i : out_i, *fd = k ? &err_fd : &out_fd;
+            GString *dst = k ? errs : out;
+            ssize_t n;
+
+            if (i < 0 || !fds[i].revents)
+                continue;
+            n = read(*fd, buf, sizeof(buf));
+            if (n > 0 && (long long) dst->len < MAX_CAPTURE)
+                g_string_append_len(dst, buf, n);
+            if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+                close(*fd);
+                *fd = -1;
+            }
+        }
+    }
+}
+
+/* pipe_cloexec - a pipe whose ends do not leak into the child beyond stdin/stdout/stderr */
+static int pipe_cloexec(int fds[2])
+{
+    if (pipe(fds) < 0)
+        return -1;
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
+/* run - execv argv with input on stdin; stdout and stderr captured; exit status or -1 */
+static int run(char *const *argv, const char *input, size_t inlen, GString *out, GString *errs)
+{
+    int pin[2], pout[2], perr[2], status;
+    pid_t pid;
+
+    if (pipe_cloexec(pin) < 0 || pipe_cloexec(pout) < 0 || pipe_cloexec(perr) < 0) {
+        g_string_append_printf(errs, "pipe: %s", g_strerror(errno));
+        return -1;
+    }
+    if ((pid = fork()) < 0) {
+        g_string_append_printf(errs, "fork: %s", g_strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(pin[0], 0);
+        dup2(pout[1], 1);
+        dup2(perr[1], 2);
+        execv(argv[0], argv);
+        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(pin[0]);
+    close(pout[1]);
+    close(perr[1]);
+    pump(pin[1], input, inlen, pout[0], perr[0], out, errs);
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* postfix_argv - DIR/CMD [-c CONFIG_DIR] ARGS... (g_strfreev) */
+static char **postfix_argv(const struct lw_config *cfg, const char *cmd, ...)
+{
+    GPtrArray *a = g_ptr_array_new();
+    const char *arg;
+    va_list ap;
+
+    g_ptr_array_add(a, g_build_filename(cfg->postfix_command_dir, cmd, NULL));
+    if (*cfg->postfix_config_dir) {
+        g_ptr_array_add(a, g_strdup("-c"));
+        g_ptr_array_add(a, g_strdup(cfg->postfix_config_dir));
+    }
+    va_start(ap, cmd);
+    while ((arg = va_arg(ap, const char *)) != NULL)
+        g_ptr_array_add(a, g_strdup(arg));
+    va_end(ap);
+    g_ptr_array_add(a, NULL);
+    return (char **) g_ptr_array_free(a, FALSE);
+}
+
+/* send_mail - hand one message to report_sendmail; 0 or -1 with the reason on stderr */
+static int send_mail(const struct lw_config *cfg, GMimeMessage *m, const char *what)
+{
+    GMimeStream *mem = g_mime_stream_mem_new();
+    GByteArray *bytes;
+    GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
+    GError *gerr = NULL;
+    char **argv = NULL;
+    int rc = -1, status;
+
+    g_mime_object_write_to_stream(GMIME_OBJECT(m), NULL, mem);
+    bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+    if (!g_shell_parse_argv(cfg->report_sendmail, NULL, &argv, &gerr)) {
+        fprintf(stderr, "lurewatch-report: report_sendmail: %s\n", gerr->message);
+        g_error_free(gerr);
+    } else if (argv[0][0] != '/') {
+        fprintf(stderr, "lurewatch-report: report_sendmail must start with an absolute path\n");
+    } else if ((status = run(argv, (const char *) bytes->data, bytes->len, out, errs)) != 0) {
+        fprintf(stderr, "lurewatch-report: %s: %s exited with %d: %s\n", what, argv[0], status,
+                g_strstrip(errs->str));
+    } else {
+        rc = 0;
+    }
+    g_strfreev(argv);
+    g_string_free(out, TRUE);
+    g_string_free(errs, TRUE);
+    g_object_unref(mem);
+    return rc;
+}
+
+/* print_mail - --stdout: the message as it would be sent */
+static void print_mail(GMimeMessage *m)
+{
+    GMimeStream *out = g_mime_stream_file_new(stdout);
+
+    g_mime_stream_file_set_owner(GMIME_STREAM_FILE(out), FALSE);
+    g_mime_object_write_to_stream(GMIME_OBJECT(m), NULL, out);
+    g_mime_stream_flush(out);
+    g_object_unref(out);
+    fputs("\n", stdout);
+}
+
+/* ---- the held message itself ---- */
+
+/* fetch_original - the held message from the queue (postcat -bh -q), or NULL */
+static GMimeMessage *fetch_original(const struct lw_config *cfg, const char *queue_id)
+{
+    char **argv = postfix_argv(cfg, "postcat", "-bh", "-q", queue_id, NULL);
+    GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
+    GMimeMessage *m = NULL;
+
+    if (run(argv, NULL, 0, out, errs) == 0 && out->len > 0) {
+        GMimeStream *s = g_mime_stream_mem_new_with_buffer(out->str, out->len);
+        GMimeParser *p = g_mime_parser_new_with_stream(s);
+
+        m = g_mime_parser_construct_message(p, NULL);
+        g_object_unref(p);
+        g_object_unref(s);
+    }
+    if (m == NULL)
+        fprintf(stderr, "lurewatch-report: %s: cannot read the held message: %s\n", queue_id,
+                *errs->str ? g_strstrip(errs->str) : "not in the queue");
+    g_strfreev(argv);
+    g_string_free(out, TRUE);
+    g_string_free(errs, TRUE);
+    return m;
+}
+
+/* ---- digest ---- */
+
+static void unref_or_null(gpointer p)
+{
+    if (p)
+        g_object_unref(p);
+}
+
+struct group {
+    char *to;
+    GPtrArray *fresh, *expiring;    /* borrowed entries */
+};
+
+static void group_free(gpointer p)
+{
+    struct group *g = p;
+
+    g_free(g->to);
+    g_ptr_array_unref(g->fresh);
+    g_ptr_array_unref(g->expiring);
+    g_free(g);
+}
+
+static struct group *group_for(GPtrArray *groups, const char *to)
+{
+    struct group *g;
+
+    for (guint i = 0; i < groups->len; i++) {
+        g = g_ptr_array_index(groups, i);
+        if (g_ascii_strcasecmp(g->to, to) == 0)
+            return g;
+    }
+    g = g_new0(struct group, 1);
+    g->to = g_strdup(to);
+    g->fresh = g_ptr_array_new();
+    g->expiring = g_ptr_array_new();
+    g_ptr_array_add(groups, g);
+    return g;
+}
+
+/* parse_reviewers - "dom:addr, dom:addr" into domain -> address; -1 on a bad item */
+static int parse_reviewers(const char *spec, GHashTable *map)
+{
+    gchar **items = g_strsplit_set(spec, ", \t", -1);
+    int rc = 0;
+
+    for (int i = 0; items[i] && rc == 0; i++) {
+        char *colon;
+
+        if (*items[i] == '\0')
+            continue;
+        if ((colon = strchr(items[i], ':')) == NULL || colon == items[i] || !strchr(colon + 1, '@')) {
+            fprintf(stderr, "lurewatch-report: report_domain_reviewers: bad item \"%s\" (want domain:address)\n",
+                    items[i]);
+            rc = -1;
+            continue;
+        }
+        *colon = '\0';
+        g_hash_table_replace(map, g_ascii_strdown(items[i], -1), g_strdup(colon + 1));
+    }
+    g_strfreev(items);
+    return rc;
+}
+
+/* assign - put e in the group of every reviewer of its recipients' domains (or report_to); 0 if none */
+static int assign(GPtrArray *groups, GHashTable *reviewers, const char *report_to,
+                   struct lw_qentry *e, int expiring)
+{
+    int placed = 0;
+
+    for (guint i = 0; i < e->rcpts->len; i++) {
+        const char *at = strrchr(g_ptr_array_index(e->rcpts, i), '@');
+        char *dom = at ? g_ascii_strdown(at + 1, -1) : NULL;
+        const char *rev = dom ? g_hash_table_lookup(reviewers, dom) : NULL;
+
+        if (rev) {
+            GPtrArray *list = expiring ? group_for(groups, rev)->expiring : group_for(groups, rev)->fresh;
+
+            if (list->len == 0 || g_ptr_array_index(list, list->len - 1) != e)
+                g_ptr_array_add(list, e);
+            placed = 1;
+        }
+        g_free(dom);
+    }
+    if (!placed && *report_to) {
+        g_ptr_array_add(expiring ? group_for(groups, report_to)->expiring
+                                 : group_for(groups, report_to)->fresh, e);
+        placed = 1;
+    }
+    return placed;
+}
+
+/* tool_command - how the reviewer invokes us in the printed commands (g_free) */
+static char *tool_command(const struct lw_config *cfg)
+{
+    char *q, *s;
+
+    if (cfg->path == NULL || strcmp(cfg->path, LW_CONFIG_FILE) == 0)
+        return g_strdup("lurewatch-report");
+    q = g_shell_quote(cfg->path);
+    s = g_strdup_printf("lurewatch-report -c %s", q);
+    g_free(q);
+    return s;
+}
+
+/* plain_address - local@domain of letters, digits and ._%+- only: safe in a To: read by sendmail -t */
+static int plain_address(const char *a)
+{
+    const char *at = strchr(a, '@');
+    size_t n = strlen(a);
+
+    return at && at != a && at[1] && n < 256 && !strchr(at + 1, '@')
+        && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-@") == n;
+}
+
+/* send_notices - one notice per recipient of each newly held message still held */
+static int send_notices(const struct lw_config *cfg, GPtrArray *fresh, GHashTable *reviewers,
+                        const struct options *opt)
+{
+    int failed = 0;
+
+    for (guint i = 0; i < fresh->len; i++) {
+        struct lw_qentry *e = g_ptr_array_index(fresh, i);
+
+        if (!lw_qentry_is_held(e))
+            continue;       /* already released or deleted: nothing to tell */
+        for (guint r = 0; r < e->rcpts->len; r++) {
+            const char *rcpt = g_ptr_array_index(e->rcpts, r), *at = strrchr(rcpt, '@');
+            char *dom = at ? g_ascii_strdown(at + 1, -1) : NULL;
+            const char *rev = dom ? g_hash_table_lookup(reviewers, dom) : NULL;
+            GMimeMessage *m;
+
+            if (!plain_address(rcpt)) {
+                char *shown = lw_printable(rcpt, 100);
+
+                fprintf(stderr, "lurewatch-report: %s: no notice to unusual address \"%s\"\n", e->queue_id, shown);
+                g_free(shown);
+                g_free(dom);
+                continue;
+            }
+            m = lw_notice_build(cfg, rcpt, e, rev ? rev : cfg->report_to);
+            if (opt->to_stdout)
+                print_mail(m);
+            else if (send_mail(cfg, m, "notice") < 0)
+                failed = 1;
+            g_object_unref(m);
+            g_free(dom);
+        }
+    }
+    return failed;
+}
+
+/* send_group - build and send (or print) one reviewer's digest */
+static int send_group(const struct lw_config *cfg, const struct group *g, gint64 since, gint64 now,
+                      const struct options *opt)
+{
+    char *tool = tool_command(cfg);
+    struct lw_digest d = { g->to, g->fresh, g->expiring, NULL, since, now, tool };
+    GMimeMessage *m;
+    int rc = 0;
+
+    if (cfg->report_attach_original) {
+        d.originals = g_ptr_array_new_with_free_func(unref_or_null);
+        for (guint i = 0; i < g->fresh->len; i++) {
+            const struct lw_qentry *e = g_ptr_array_index(g->fresh, i);
+
+            g_ptr_array_add(d.originals, lw_qentry_is_held(e) ? fetch_original(cfg, e->queue_id) : NULL);
+        }
+    }
+    m = lw_digest_build(cfg, &d);
+    if (opt->to_stdout)
+        print_mail(m);
+    else if ((rc = send_mail(cfg, m, g->to)) == 0)
+        printf("digest to %s: %u new, %u expiring\n", g->to, g->fresh->len, g->expiring->len);
+    g_object_unref(m);
+    if (d.originals)
+        g_ptr_array_unref(d.originals);
+    g_free(tool);
+    return rc;
+}
+
+/* mark_reported - every fresh entry none of whose digests failed; -1 if one could not be marked */
+static int mark_reported(struct lw_qstore *store, GPtrArray *fresh, GHashTable *unsent, gint64 now)
+{
+    struct lw_error err;
+    int rc = 0;
+
+    for (guint i = 0; i < fresh->len; i++) {
+        const struct lw_qentry *e = g_ptr_array_index(fresh, i);
+
+        if (g_hash_table_contains(unsent, e))
+            continue;
+        if (lw_qstore_mark_reported(store, e->queue_id, now, &err) < 0) {
+            fprintf(stderr, "lurewatch-report: %s\n", err.text);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+/* list_all - every record; each unreadable one named once on standard error */
+static GPtrArray *list_all(struct lw_qstore *store, struct lw_error *err)
+{
+    GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *all = lw_qstore_list(store, 0, problems, err);
+
+    for (guint i = 0; i < problems->len; i++)
+        fprintf(stderr, "lurewatch-report: skipped: %s\n", (char *) g_ptr_array_index(problems, i));
+    if (problems->len)
+        fprintf(stderr, "lurewatch-report: %u record(s) could not be read; their messages may still be held "
+                        "(postqueue -p)\n", problems->len);
+    g_ptr_array_unref(problems);
+    return all;
+}
+
+/* hold_dir - QUEUE_DIRECTORY/hold from postconf, or NULL when Postfix cannot tell (g_free) */
+static char *hold_dir(const struct lw_config *cfg)
+{
+    char **argv = postfix_argv(cfg, "postconf", "-h", "queue_directory", NULL);
+    GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
+    char *dir = NULL;
+
+    if (run(argv, NULL, 0, out, errs) == 0 && out->str[0] == '/')
+        dir = g_build_filename(g_strstrip(out->str), "hold", NULL);
+    if (dir && !g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+        g_free(dir);
+        dir = NULL;
+    }
+    g_strfreev(argv);
+    g_string_free(out, TRUE);
+    g_string_free(errs, TRUE);
+    return dir;
+}
+
+/*
+ * gone - an old entry no longer in the hold queue (released or deleted with
+ * postsuper directly, or expired): record that, so it stops coming back as
+ * expiring. Only old entries are checked: a fresh record may be written
+ * before Postfix has moved its message into the hold queue.
+ */
+static int gone(struct lw_qstore *store, const char *hold, struct lw_qentry *e, gint64 now)
+{
+    char *path;
+    struct lw_error err;
+    int missing;
+
+    if (hold == NULL)
+        return 0;
+    path = g_build_filename(hold, e->queue_id, NULL);
+    missing = !g_file_test(path, G_FILE_TEST_EXISTS);
+    g_free(path);
+    if (missing && lw_qstore_mark(store, e->queue_id, "gone", "lurewatch-report", now, &err) < 0)
+        fprintf(stderr, "lurewatch-report: %s\n", err.text);
+    return missing;
+}
+
+/* select_entries - fresh: never in a digest; the rest: still held past report_expire_days */
+static GPtrArray *select_entries(const struct lw_config *cfg, struct lw_qstore *store, GPtrArray *all,
+                                 GPtrArray *groups, GHashTable *reviewers, GHashTable *unsent, gint64 now)
+{
+    gint64 expire = now - cfg->report_expire_days * 86400LL * G_USEC_PER_SEC;
+    GPtrArray *fresh = g_ptr_array_new();
+    char *hold = NULL;
+    int looked = 0;
+
+    for (guint i = 0; i < all->len; i++) {
+        struct lw_qentry *e = g_ptr_array_index(all, i);
+
+        if (e->reported_at == 0) {
+            if (!assign(groups, reviewers, cfg->report_to, e, 0)) {
+                fprintf(stderr, "lurewatch-report: %s: no reviewer for its recipients; set report_to\n",
+                        e->queue_id);
+                g_hash_table_add(unsent, e);
+            }
+            g_ptr_array_add(fresh, e);
+        } else if (lw_qentry_is_held(e) && e->held_at < expire) {
+            if (!looked++)
+                hold = hold_dir(cfg);
+            if (!gone(store, hold, e, now))
+                assign(groups, reviewers, cfg->report_to, e, 1);
+        }
+    }
+    g_free(hold);
+    return fresh;
+}
+
+/* digest_lock - QUARANTINE_DIR/digest.lock held for this run; -1 when another digest runs */
+static int digest_lock(const struct lw_config *cfg)
+{
+    char *path = g_build_filename(cfg->quarantine_dir, "digest.lock", NULL);
+    int fd;
+
+    g_mkdir_with_parents(cfg->quarantine_dir, 0750);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        fprintf(stderr, "lurewatch-report: %s: %s\n", path, g_strerror(errno));
+    else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        fprintf(stderr, "lurewatch-report: another digest is running (%s)\n", path);
+        close(fd);
+        fd = -1;
+    }
+    g_free(path);
+    return fd;     /* released when the process exits */
+}
+
+/*
+ * cmd_digest - one digest per reviewer group. An entry counts as reported
+ * once every digest that lists it was handed to report_sendmail; one that
+ * failed is listed again next time.
+ */
+static int cmd_digest(const struct lw_config *cfg, struct lw_qstore *store, const struct options *opt)
+{
+    GHashTable *reviewers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    GHashTable *unsent = g_hash_table_new(g_direct_hash, g_direct_equal);
+    GPtrArray *all, *fresh, *groups = g_ptr_array_new_with_free_func(group_free);
+    gint64 since = 0, now = g_get_real_time();
+    struct lw_error err;
+    int failed = 0;
+
+    if (parse_reviewers(cfg->report_domain_reviewers, reviewers) < 0) {
+        failed = EX_CONFIG;
+    } else if (!opt->to_stdout && digest_lock(cfg) < 0) {
+        failed = 1;
+    } else if (*cfg->report_to == '\0' && g_hash_table_size(reviewers) == 0) {
+        fprintf(stderr, "lurewatch-report: set report_to or report_domain_reviewers\n");
+        failed = EX_CONFIG;
+    } else if (lw_qstore_get_state(store, LAST_DIGEST, &since, &err) < 0
+               || (all = list_all(store, &err)) == NULL) {
+        fprintf(stderr, "lurewatch-report: %s\n", err.text);
+        failed = 1;
+    }
+    if (failed) {
+        g_hash_table_unref(reviewers);
+        g_hash_table_unref(unsent);
+        g_ptr_array_unref(groups);
+        return failed;
+    }
+    fresh = select_entries(cfg, store, all, groups, reviewers, unsent, now);
+    for (guint i = 0; i < groups->len; i++) {
+        const struct group *g = g_ptr_array_index(groups, i);
+
+        if (send_group(cfg, g, since, now, opt) < 0) {
+            failed = 1;
+            for (guint k = 0; k < g->fresh->len; k++)
+                g_hash_table_add(unsent, g_ptr_array_index(g->fresh, k));
+        }
+    }
+    if (cfg->report_notify_recipients)
+        failed |= send_notices(cfg, fresh, reviewers, opt);
+    if (groups->len == 0)
+        printf("nothing to report\n");
+    if (!opt->to_stdout) {
+        failed |= mark_reported(store, fresh, unsent, now) < 0;
+        if (!failed && lw_qstore_set_state(store, LAST_DIGEST, now, &err) < 0) {
+            fprintf(stderr, "lurewatch-report: %s\n", err.text);
+            failed = 1;
+        }
+    }
+    g_ptr_array_unref(fresh);
+    g_ptr_array_unref(groups);
+    g_ptr_array_unref(all);
+    g_hash_table_unref(reviewers);
+    g_hash_table_unref(unsent);
+    return failed;
+}
+
+/* ---- release, delete, list ---- */
+
+/* who - the person deciding (g_free) */
+static char *who(void)
+{
+    const char *s = g_getenv("SUDO_USER");
+    struct passwd *pw;
+
+    if (s == NULL || *s == '\0')
+        s = g_getenv("USER");
+    if (s && *s)
+        return g_strdup(s);
+    pw = getpwuid(getuid());
+    return pw ? g_strdup(pw->pw_name) : g_strdup_printf("uid %u", (unsigned) getuid());
+}
+
+/* postsuper - run postsuper and check that it acted on one message ("Released"/"Deleted") */
+static int postsuper(const struct lw_config *cfg, const char *id, int release)
+{
+    char **argv = release ? postfix_argv(cfg, "postsuper", "-H", id, NULL)
+                          : postfix_argv(cfg, "postsuper", "-d", id, "hold", NULL);
+    GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
+    int status = run(argv, NULL, 0, out, errs), rc = 0;
+
+    if (status != 0 || strstr(errs->str, release ? "Released from hold: 1 message"
+                                                 : "Deleted: 1 message") == NULL) {
+        fprintf(stderr, "lurewatch-report: %s: not %s: %s\n", id, release ? "released" : "deleted",
+                status != 0 ? g_strstrip(errs->str) : "not in the hold queue");
+        rc = -1;
+    }
+    g_strfreev(argv);
+    g_string_free(out, TRUE);
+    g_string_free(errs, TRUE);
+    return rc;
+}
+
+/* deliver_now - postqueue -i: schedule the released message at once (best effort) */
+static void deliver_now(const struct lw_config *cfg, const char *id)
+{
+    char **argv = postfix_argv(cfg, "postqueue", "-i", id, NULL);
+    GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
+
+    if (run(argv, NULL, 0, out, errs) != 0)
+        fprintf(stderr, "lurewatch-report: %s: released; postqueue -i: %s (delivery waits for the next queue run)\n",
+                id, g_strstrip(errs->str));
+    g_strfreev(argv);
+    g_string_free(out, TRUE);
+    g_string_free(errs, TRUE);
+}
+
+/* decide - release or delete one held message and record it */
+
+/*
+ * publish_release - put the release on the hits stream (Redis, or its
+ * spool while Redis is down) so that indicator exports drop the message's
+ * indicators; without Redis configured the store's record is the signal.
+ */
+static int publish_release(const struct lw_config *cfg, const struct lw_qentry *e, const char *user,
+                           struct lw_error *err)
+{
+    struct lw_hits *h;
+
+    if (!lw_hits_configured(cfg))
+        return 0;
+    if ((h = lw_hits_new(cfg, err)) == NULL)
+        return -1;
+    lw_hits_publish_release(h, e->queue_id, e->instance, e->message_id, user);
+    lw_hits_free(h);    /* returns once the entry is in Redis or in the spool */
+    return 0;
+}
+
+static int decide(const struct lw_config *cfg, struct lw_qstore *store, const char *id, int release)
+{
+    const char *decision = release ? "released" : "deleted";
+    struct lw_qentry *e;
+    struct lw_error err;
+    char *user;
+    int rc = 0;
+
+    if (!lw_queue_id_valid(id)) {
+        fprintf(stderr, "lurewatch-report: \"%s\" is not a queue id\n", id);
+        return -1;
+    }
+    if ((e = lw_qstore_get(store, id, &err)) == NULL)
+        fprintf(stderr, "lurewatch-report: warning: %s (acting on the queue anyway)\n", err.text);
+    if (postsuper(cfg, id, release) < 0) {
+        lw_qentry_free(e);
+        return -1;
+    }
+    if (release)
+        deliver_now(cfg, id);
+    user = who();
+    if (e != NULL) {
+        e->decision = g_strdup(decision);
+        e->decided_by = g_strdup(user);
+        e->decided_at = g_get_real_time();
+        if (lw_qstore_mark(store, id, decision, user, e->decided_at, &err) < 0
+            || (release && lw_qstore_false_positive_hook(store, e, &err) < 0)
+            || (release && publish_release(cfg, e, user, &err) < 0)) {
+            fprintf(stderr, "lurewatch-report: %s: %s, but not recorded: %s\n", id, decision, err.text);
+            rc = -1;
+        }
+    }
+    printf("%s: %s by %s\n", id, decision, user);
+    g_free(user);
+    lw_qentry_free(e);
+    return rc;
+}
+
+static void print_entry(const struct lw_qentry *e)
+{
+    char *held = lw_qtime_format(e->held_at, 1);
+    char *from = lw_printable(e->from, 100), *subj = lw_printable(e->subject, 100);
+
+    printf("%s\t%s\t%s\t%.1f\t%s\t%s\n", e->queue_id, held,
+           lw_qentry_is_held(e) ? "held" : e->decision, e->score, from, subj);
+    g_free(held);
+    g_free(from);
+    g_free(subj);
+}
+
+static int cmd_list(struct lw_qstore *store, char **ids, int n)
+{
+    struct lw_error err;
+    GPtrArray *all;
+    int rc = 0;
+
+    if (n > 0) {
+        for (int i = 0; i < n; i++) {
+            struct lw_qentry *e = lw_qstore_get(store, ids[i], &err);
+
+            if (e == NULL) {
+                fprintf(stderr, "lurewatch-report: %s\n", err.text);
+                rc = 1;
+                continue;
+            }
+            print_entry(e);
+            lw_qentry_free(e);
+        }
+        return rc;
+    }
+    if ((all = list_all(store, &err)) == NULL) {
+        fprintf(stderr, "lurewatch-report: %s\n", err.text);
+        return 1;
+    }
+    for (guint i = 0; i < all->len; i++)
+        print_entry(g_ptr_array_index(all, i));
+    g_ptr_array_unref(all);
+    return 0;
+}
+
+/* ---- main ---- */
+
+static int parse_options(int *argc, char ***argv, struct options *opt)
+{
+    GOptionEntry entries[] = {
+        { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt->config, "configuration file", "CONF" },
+        { "option", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &opt->overrides, "override one key", "KEY=VALUE" },
+        { "stdout", 0, 0, G_OPTION_ARG_NONE, &opt->to_stdout, "digest: print the mails, send nothing", NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    return lw_options_parse("lurewatch-report",
+                            "[digest | list [QUEUEID...] | release QUEUEID... | delete QUEUEID...]", NULL,
+                            entries, argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt = { 0 };
+    struct lw_config *cfg;
+    struct lw_qstore *store;
+    struct lw_error err;
+    const char *cmd;
+    int rc = 0;
+
+    signal(SIGPIPE, SIG_IGN);
+    if (parse_options(&argc, &argv, &opt) < 0)
+        return EX_CONFIG;
+    cmd = argc > 1 ? argv[1] : "digest";
+    if ((cfg = lw_config_setup(opt.config, opt.overrides, &err)) == NULL
+        || (store = lw_qstore_open(cfg, &err)) == NULL) {
+        fprintf(stderr, "lurewatch-report: %s\n", err.text);
+        lw_config_free(cfg);
+        return EX_CONFIG;
+    }
+    lw_gmime_init();
+    if (strcmp(cmd, "digest") == 0 && argc <= 2) {
+        rc = cmd_digest(cfg, store, &opt);
+    } else if (strcmp(cmd, "list") == 0) {
+        rc = cmd_list(store, argv + 2, argc - 2);
+    } else if ((strcmp(cmd, "release") == 0 || strcmp(cmd, "delete") == 0) && argc > 2) {
+        for (int i = 2; i < argc; i++)
+            rc |= decide(cfg, store, argv[i], strcmp(cmd, "release") == 0) < 0;
+    } else {
+        fprintf(stderr, "usage: lurewatch-report [-c CONF] [-o KEY=VALUE]... "
+                        "[digest [--stdout] | list [QUEUEID...] | release QUEUEID... | delete QUEUEID...]\n");
+        rc = EX_CONFIG;
+    }
+    lw_qstore_close(store);
+    lw_config_free(cfg);
+    g_mime_shutdown();
+    g_free(opt.config);
+    g_strfreev(opt.overrides);
+    return rc;
+}

@@ -1,0 +1,118 @@
+/* quarantine_store.h - where held messages are recorded, listed and decided on */
+#ifndef LW_QUARANTINE_STORE_H
+#define LW_QUARANTINE_STORE_H
+
+#include <glib.h>
+
+#include "util/conf.h"
+#include "util/error.h"
+#include "model/message.h"
+#include "model/verdict.h"
+
+/* One reason a message was held: a hit as the reviewer reads it. */
+struct lw_qhit {
+    char *rule;
+    double score;
+    char *description;
+    char *evidence;             /* may be NULL */
+};
+
+/* One held message. Every string is owned and valid UTF-8 (may be ""). */
+struct lw_qentry {
+    char *queue_id;
+    char *message_id;
+    char *sender;               /* envelope MAIL FROM */
+    char *from;                 /* From: header address */
+    GPtrArray *rcpts;           /* char*, envelope recipients */
+    char *subject;
+    char *date;                 /* Date: header as written */
+    gint64 held_at;             /* microseconds since the epoch */
+    double score;
+    char *instance;             /* the relay that held it */
+    GPtrArray *hits;            /* struct lw_qhit */
+    GPtrArray *indicators;      /* struct lw_indicator */
+    char *decision;             /* NULL while held; "released" or "deleted" */
+    char *decided_by;
+    gint64 decided_at;          /* microseconds; 0 while held */
+    gint64 reported_at;         /* when a digest first listed it; 0: not yet */
+};
+
+struct lw_qentry *lw_qentry_new(void);
+void lw_qentry_free(struct lw_qentry *e);
+
+/* lw_qentry_from_scan - the record of a message just held (queue_id must not be NULL) */
+struct lw_qentry *lw_qentry_from_scan(const char *queue_id, const struct lw_envelope *env,
+                                      const struct lw_message *msg, const struct lw_verdict *v,
+                                      const struct lw_config *cfg);
+
+/* lw_qentry_is_held - no decision recorded yet */
+int lw_qentry_is_held(const struct lw_qentry *e);
+
+/*
+ * A store backend. Each operation returns 0, or -1 and fills err.
+ *   record          store a new entry (replaces one with the same queue id)
+ *   list            entries held at or after since (microseconds), oldest first;
+ *                   a record that cannot be read adds one line to problems
+ *                   (a GPtrArray of char*, or NULL) and is skipped
+ *   get             one entry by queue id, or NULL with err
+ *   mark            record a decision with who and when
+ *   mark_reported   note that a digest listed the entry (list fills reported_at)
+ *   false_positive  publish that a released message was legitimate, so its
+ *                   indicators are not shared as malicious (the Redis
+ *                   backend writes this to the hits stream)
+ *   get_state / set_state  small named values (lurewatch-report's last digest time)
+ */
+struct lw_qstore;
+
+struct lw_qstore_ops {
+    const char *name;
+    int (*record)(struct lw_qstore *s, const struct lw_qentry *e, struct lw_error *err);
+    GPtrArray *(*list)(struct lw_qstore *s, gint64 since, GPtrArray *problems, struct lw_error *err);
+    struct lw_qentry *(*get)(struct lw_qstore *s, const char *queue_id, struct lw_error *err);
+    int (*mark)(struct lw_qstore *s, const char *queue_id, const char *decision,
+                const char *who, gint64 when, struct lw_error *err);
+    int (*mark_reported)(struct lw_qstore *s, const char *queue_id, gint64 when, struct lw_error *err);
+    int (*false_positive)(struct lw_qstore *s, const struct lw_qentry *e, struct lw_error *err);
+    int (*get_state)(struct lw_qstore *s, const char *name, gint64 *value, struct lw_error *err);
+    int (*set_state)(struct lw_qstore *s, const char *name, gint64 value, struct lw_error *err);
+    void (*close)(struct lw_qstore *s);
+};
+
+struct lw_qstore {
+    const struct lw_qstore_ops *ops;
+    void *priv;                 /* the backend's own state */
+};
+
+/*
+ * lw_qstore_open - the store the configuration names. Today that is the
+ * spool directory quarantine_dir. REDIS SEAM: the Redis backend plugs in
+ * here (lw_qstore_open picks it when Redis is configured and keeps the
+ * spool as its fallback, like the hits stream); callers only use the ops.
+ */
+struct lw_qstore *lw_qstore_open(const struct lw_config *cfg, struct lw_error *err);
+void lw_qstore_close(struct lw_qstore *s);
+
+/* Convenience wrappers over s->ops. list returns a GPtrArray that frees its entries. */
+int lw_qstore_record(struct lw_qstore *s, const struct lw_qentry *e, struct lw_error *err);
+GPtrArray *lw_qstore_list(struct lw_qstore *s, gint64 since, GPtrArray *problems, struct lw_error *err);
+struct lw_qentry *lw_qstore_get(struct lw_qstore *s, const char *queue_id, struct lw_error *err);
+int lw_qstore_mark(struct lw_qstore *s, const char *queue_id, const char *decision,
+                   const char *who, gint64 when, struct lw_error *err);
+int lw_qstore_mark_reported(struct lw_qstore *s, const char *queue_id, gint64 when, struct lw_error *err);
+int lw_qstore_get_state(struct lw_qstore *s, const char *name, gint64 *value, struct lw_error *err);
+int lw_qstore_set_state(struct lw_qstore *s, const char *name, gint64 value, struct lw_error *err);
+
+/*
+ * lw_qstore_false_positive_hook - called by lurewatch-report after a
+ * release: the one place a false-positive signal leaves lurewatch.
+ */
+int lw_qstore_false_positive_hook(struct lw_qstore *s, const struct lw_qentry *e,
+                                  struct lw_error *err);
+
+/* lw_qtime_format - a store time for people: ISO 8601 UTC, or local with offset (g_free) */
+char *lw_qtime_format(gint64 usec, int utc);
+
+/* lw_queue_id_valid - a Postfix/Sendmail queue id: letters and digits only, 1..32 */
+int lw_queue_id_valid(const char *id);
+
+#endif
