@@ -5,7 +5,8 @@ test_description='limits and bombs: each limit flagged, no crash, memory bounded
 # t1001 has one over-the-limit message per limit (size, parts, depth,
 # headers, header length). Here: max_text_size, and "bombs" - inputs built
 # to make a parser allocate per byte or per item (a 40 MB single line, 200,000
-# header fields, 100,000 empty parts, 60 MB of base64 in one part, 20,000
+# header fields, 100,000 empty parts (also with BOUNDARY= in capitals, and an
+# RFC 2231 boundary*0 not decoded by the pre-pass), 60 MB of base64 in one part, 20,000
 # nested message/rfc822 levels). Each must give exactly one JSON verdict with
 # the limit hit, exit 0 or 1, and a peak RSS within a fixed budget that does
 # not grow with the input: max_message_size caps what is parsed at all, and
@@ -79,6 +80,45 @@ w(\"Subject: parts\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B
 for i in range(100000): w(\"--B\n\n\")
 w(\"--B--\n\")" >parts.eml &&
 	rss=$(scan_rss out parts.eml) &&
+	test_json_rules out >rules && test_grep "^LW_LIMIT_MAX_PARTS$" rules &&
+	within 40 $rss
+'
+
+test_expect_success 'only declared boundaries count: "-- comment" lines open no part' '
+	"$PYTHON" -c "
+import sys
+w = sys.stdout.write
+w(\"Subject: code review\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\n\")
+for i in range(3000): w(\"-- step %d of the VHDL process\n\" % i)
+w(\"--B--\n\")" >comments.eml &&
+	scan --json comments.eml >out &&
+	test_json_rules out >rules &&
+	if grep "^LW_LIMIT_MAX_PARTS$" rules; then
+		echo "expected no part limit for 3,000 comment lines in one part, got one" >&2
+		false
+	fi
+'
+
+test_expect_success 'a part flood is still cut whatever the case of BOUNDARY= or its quoting' '
+	"$PYTHON" -c "
+import sys
+w = sys.stdout.write
+w(\"Subject: parts\nMIME-Version: 1.0\nContent-Type: multipart/mixed;\n BOUNDARY=\\\"Q\\\"\n\n\")
+for i in range(100000): w(\"--Q\n\n\")
+w(\"--Q--\n\")" >parts2.eml &&
+	rss=$(scan_rss out parts2.eml) &&
+	test_json_rules out >rules && test_grep "^LW_LIMIT_MAX_PARTS$" rules &&
+	within 40 $rss
+'
+
+test_expect_success 'an RFC 2231 boundary*0 is not decoded here: every "--x" line counts again' '
+	"$PYTHON" -c "
+import sys
+w = sys.stdout.write
+w(\"Subject: parts\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary*0=R\n\n\")
+for i in range(100000): w(\"--R\n\n\")
+w(\"--R--\n\")" >parts3.eml &&
+	rss=$(scan_rss out parts3.eml) &&
 	test_json_rules out >rules && test_grep "^LW_LIMIT_MAX_PARTS$" rules &&
 	within 40 $rss
 '

@@ -613,12 +613,80 @@ static int field_like(const char *p, const char *end)
     return q > p && q < end && *q == ':';
 }
 
-/* boundary_like - "--" and then something other than a rule of dashes or '=' */
-static int boundary_like(const char *p, const char *end)
+/*
+ * Declared boundaries: GMime opens a part only at a line that starts with
+ * "--" and a boundary some Content-Type declared, so only such lines are
+ * counted. A list post full of "-- comment" lines (code, signatures, logs)
+ * opens no part and must not look like a part flood. Slices point into the
+ * raw message; past LW_MAX_DECLARED boundaries, or with an RFC 2231
+ * continued boundary we do not decode here, every "--x" line counts again
+ * (the old, conservative rule).
+ */
+#define LW_MAX_DECLARED 64
+
+struct declared {
+    const char *b[LW_MAX_DECLARED];
+    size_t len[LW_MAX_DECLARED];
+    int n;
+    int any;                    /* too many or unreadable: count every "--x" line */
+};
+
+/* line_end - the end of the line at p, without its CR LF */
+static const char *line_end(const char *p, const char *end)
+{
+    const char *nl = memchr(p, '\n', (size_t) (end - p));
+    const char *e = nl ? nl : end;
+
+    return e > p && e[-1] == '\r' ? e - 1 : e;
+}
+
+/* declare_boundary - note the boundary parameter a header line declares, if any */
+static void declare_boundary(struct declared *d, const char *p, const char *end)
+{
+    const char *e = line_end(p, end), *v, *q;
+
+    for (v = p; v + 8 <= e && g_ascii_strncasecmp(v, "boundary", 8) != 0; v++)
+        ;
+    if (v + 8 > e)
+        return;
+    for (v += 8; v < e && (*v == ' ' || *v == '\t'); v++)
+        ;
+    if (v < e && *v == '*') {
+        d->any = 1;             /* boundary*0=, boundary*=: encoded, not read here */
+        return;
+    }
+    if (v >= e || *v++ != '=')
+        return;
+    while (v < e && (*v == ' ' || *v == '\t'))
+        v++;
+    if (v < e && *v == '"')
+        for (q = ++v; q < e && *q != '"'; q++)
+            ;
+    else
+        for (q = v; q < e && *q != ';' && *q != ' ' && *q != '\t'; q++)
+            ;
+    if (q == v)
+        return;
+    if (d->n == LW_MAX_DECLARED) {
+        d->any = 1;
+        return;
+    }
+    d->b[d->n] = v;
+    d->len[d->n++] = (size_t) (q - v);
+}
+
+/* boundary_like - "--" and a declared boundary (or, see struct declared, anything but a rule) */
+static int boundary_like(const struct declared *d, const char *p, const char *end)
 {
     if (end - p < 3 || p[0] != '-' || p[1] != '-')
         return 0;
-    for (p += 2; p < end && *p != '\n' && *p != '\r'; p++)
+    p += 2;
+    for (int i = 0; i < d->n && !d->any; i++)
+        if ((size_t) (end - p) >= d->len[i] && memcmp(p, d->b[i], d->len[i]) == 0)
+            return 1;
+    if (!d->any)
+        return 0;
+    for (; p < end && *p != '\n' && *p != '\r'; p++)
         if (*p != '-' && *p != '=' && *p != ' ' && *p != '\t')
             return 1;
     return 0;
@@ -629,12 +697,12 @@ static int boundary_like(const char *p, const char *end)
  * object for every header field and every part before the walk below can
  * apply max_headers and max_parts, at about 0.7 KB per field and 1.4 KB per
  * part: 2 MB of "X: y" lines cost 140 MB. One pass over the bytes counts
- * boundary-like lines and the field-like lines of header blocks (the
- * message's own, and those after a boundary-like line, up to the blank
- * line); past a generous multiple of the limits the input is cut at that
- * line and the limit recorded. Rules of dashes and CSS in bodies do not
- * count: real mail never comes near (the shared corpus: no cut), only the
- * tail of a message built to exhaust memory is lost, and flagged.
+ * the lines that open a part (a declared boundary) and the field-like
+ * lines of header blocks (the message's own, and those after a boundary
+ * line, up to the blank line); past a generous multiple of the limits the
+ * input is cut at that line and the limit recorded. Real mail never comes
+ * near (the shared corpus: no cut), only the tail of a message built to
+ * exhaust memory is lost, and flagged.
  */
 static size_t bound_input(struct lw_message *msg, const struct lw_config *cfg,
                           const char *raw, size_t len)
@@ -643,6 +711,7 @@ static size_t bound_input(struct lw_message *msg, const struct lw_config *cfg,
     long long max_fields = cfg->max_headers * 8 + 256;
     long long max_boundaries = (cfg->max_parts + cfg->max_depth) * 2 + 16;
     const char *p = raw, *end = raw + len;
+    struct declared declared = { .n = 0 };
     int in_header = 1;
 
     while (p < end) {
@@ -650,15 +719,18 @@ static size_t bound_input(struct lw_message *msg, const struct lw_config *cfg,
 
         if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n')) {
             in_header = 0;
-        } else if (boundary_like(p, end)) {
+        } else if (boundary_like(&declared, p, end)) {
             in_header = 1;
             if (++boundaries > max_boundaries) {
                 add_limit(msg, "max_parts");
                 return (size_t) (p - raw);
             }
-        } else if (in_header && field_like(p, end) && ++fields > max_fields) {
-            add_limit(msg, "max_headers");
-            return (size_t) (p - raw);
+        } else if (in_header) {
+            declare_boundary(&declared, p, end);
+            if (field_like(p, end) && ++fields > max_fields) {
+                add_limit(msg, "max_headers");
+                return (size_t) (p - raw);
+            }
         }
         p = nl ? nl + 1 : end;
     }
