@@ -72,16 +72,29 @@ w(\"Subject: many\n\nbody\n\")" >hdrs.eml &&
 	within 40 $rss
 '
 
-test_expect_success '100,000 empty MIME parts: max_parts, bounded memory' '
-	"$PYTHON" -c "
-import sys
-w = sys.stdout.write
-w(\"Subject: parts\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n\")
-for i in range(100000): w(\"--B\n\n\")
-w(\"--B--\n\")" >parts.eml &&
-	rss=$(scan_rss out parts.eml) &&
+# part_flood FILE PARAM MARK: 100,000 empty parts opened by "--MARK" under a
+# multipart whose Content-Type parameter (folded onto its own line) is PARAM
+part_flood() {
+	"$PYTHON" - "$2" "$3" >"$1" <<-'EOF'
+	import sys
+	param, mark = sys.argv[1], sys.argv[2]
+	w = sys.stdout.write
+	w("Subject: parts\nMIME-Version: 1.0\nContent-Type: multipart/mixed;\n %s\n\n" % param)
+	for i in range(100000): w("--%s\n\n" % mark)
+	w("--%s--\n" % mark)
+	EOF
+}
+
+# flood_is_cut FILE: one verdict with LW_LIMIT_MAX_PARTS, in bounded memory
+flood_is_cut() {
+	rss=$(scan_rss out "$1") &&
 	test_json_rules out >rules && test_grep "^LW_LIMIT_MAX_PARTS$" rules &&
 	within 40 $rss
+}
+
+test_expect_success '100,000 empty MIME parts: max_parts, bounded memory' '
+	part_flood parts.eml boundary=B B &&
+	flood_is_cut parts.eml
 '
 
 test_expect_success 'only declared boundaries count: "-- comment" lines open no part' '
@@ -100,27 +113,13 @@ w(\"--B--\n\")" >comments.eml &&
 '
 
 test_expect_success 'a part flood is still cut whatever the case of BOUNDARY= or its quoting' '
-	"$PYTHON" -c "
-import sys
-w = sys.stdout.write
-w(\"Subject: parts\nMIME-Version: 1.0\nContent-Type: multipart/mixed;\n BOUNDARY=\\\"Q\\\"\n\n\")
-for i in range(100000): w(\"--Q\n\n\")
-w(\"--Q--\n\")" >parts2.eml &&
-	rss=$(scan_rss out parts2.eml) &&
-	test_json_rules out >rules && test_grep "^LW_LIMIT_MAX_PARTS$" rules &&
-	within 40 $rss
+	part_flood parts2.eml "BOUNDARY=\"Q\"" Q &&
+	flood_is_cut parts2.eml
 '
 
 test_expect_success 'an RFC 2231 boundary*0 is not decoded here: every "--x" line counts again' '
-	"$PYTHON" -c "
-import sys
-w = sys.stdout.write
-w(\"Subject: parts\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary*0=R\n\n\")
-for i in range(100000): w(\"--R\n\n\")
-w(\"--R--\n\")" >parts3.eml &&
-	rss=$(scan_rss out parts3.eml) &&
-	test_json_rules out >rules && test_grep "^LW_LIMIT_MAX_PARTS$" rules &&
-	within 40 $rss
+	part_flood parts3.eml "boundary*0=R" R &&
+	flood_is_cut parts3.eml
 '
 
 test_expect_success '60 MB of base64 in one attachment: over max_message_size, scanned truncated' '
