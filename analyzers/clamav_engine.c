@@ -19,8 +19,9 @@
  *     The version string lands in every verdict: "daily-N" from the official
  *     databases (CL_ENGINE_DB_VERSION) and "local-HASH", the first 12 hex
  *     digits of a SHA-256 over the names and contents of the non-official
- *     files, so two relays with the same local signatures report the same
- *     version.
+ *     files in byte order of their names (never the order the directory
+ *     lists them in), so two relays with the same local signatures report
+ *     the same version.
  *
  *     lw_clam_changed() is the cheap reload probe (cl_statchkdir: a stat of
  *     each file), for a timer or a signal handler thread in the milter.
@@ -47,6 +48,7 @@
 #include <sys/stat.h>
 
 #include "clamav_engine.h"
+#include "util/sort.h"
 
 #define OFFICIAL_DIR "/var/lib/clamav"
 
@@ -114,7 +116,7 @@ static GPtrArray *sorted_files(const char *dir)
             g_free(path);
     }
     g_dir_close(d);
-    g_ptr_array_sort(files, (GCompareFunc) g_strcmp0);
+    g_ptr_array_sort(files, lw_cmp_strptr);
     return files;
 }
 

@@ -40,6 +40,7 @@
 #include "cache/cache.h"
 #include "model/json.h"
 #include "util/redis.h"
+#include "util/sort.h"
 
 /* The registry: every analyzer, in the order it runs. */
 static const struct lw_analyzer *const registry[] = {
@@ -108,11 +109,6 @@ static int tag_ignores(const char *key)
     return 0;
 }
 
-static gint cmp_names(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /* sum_file - the content of a regular file, or of each regular file of a directory */
 static void sum_file(GChecksum *sum, const char *path)
 {
@@ -130,7 +126,7 @@ static void sum_file(GChecksum *sum, const char *path)
         while ((name = g_dir_read_name(dir)) != NULL)
             g_ptr_array_add(names, g_strdup(name));
         g_dir_close(dir);
-        g_ptr_array_sort(names, cmp_names);
+        g_ptr_array_sort(names, lw_cmp_strptr);
         for (guint i = 0; i < names->len; i++) {
             gchar *file = g_build_filename(path, (char *) g_ptr_array_index(names, i), NULL);
 

@@ -34,6 +34,7 @@
 #include "analyzer.h"
 #include "indicators/feed.h"
 #include "model/url.h"
+#include "util/sort.h"
 
 #define MAX_IOC_HITS 50
 
@@ -43,11 +44,6 @@ struct ioc_state {
     char *dir;                  /* feeds_dir as loaded */
     char *fingerprint;          /* names, sizes and times of its files when loaded */
 };
-
-static gint cmp_lines(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
 
 /*
  * dir_fingerprint - a digest of the names, sizes and modification times of
@@ -73,7 +69,7 @@ static char *dir_fingerprint(const char *dir)
     }
     if (d)
         g_dir_close(d);
-    g_ptr_array_sort(lines, cmp_lines);
+    g_ptr_array_sort(lines, lw_cmp_strptr);
     for (guint i = 0; i < lines->len; i++)
         g_checksum_update(sum, g_ptr_array_index(lines, i), -1);
     out = g_strdup(g_checksum_get_string(sum));

@@ -52,6 +52,7 @@
 #include <string.h>
 
 #include "prefilter.h"
+#include "util/sort.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -154,7 +155,7 @@ static gint by_length(gconstpointer a, gconstpointer b)
 {
     size_t la = strlen(*(char *const *) a), lb = strlen(*(char *const *) b);
 
-    return la < lb ? -1 : la > lb ? 1 : strcmp(*(char *const *) a, *(char *const *) b);
+    return la < lb ? -1 : la > lb ? 1 : lw_cmp_strptr(a, b);
 }
 
 /* orset - an exact set as a required set: NULL if a string is too short; frees set */

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "export.h"
+#include "util/sort.h"
 
 /* plain - can s be a key of a line-based format (no space, control or quote)? */
 static int plain(const char *s)
@@ -64,11 +65,6 @@ static char *join(const GPtrArray *a, const char *sep)
     return g_string_free(s, FALSE);
 }
 
-static int cmp_str(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /* recipients - the recipients of the messages of x, hashed unless configured; "" when none */
 static char *recipients(const struct lw_export_ioc *x, int hashed)
 {
@@ -88,7 +84,7 @@ static char *recipients(const struct lw_export_ioc *x, int hashed)
         }
     }
     list = lw_hash_keys(seen);
-    g_ptr_array_sort(list, cmp_str);
+    g_ptr_array_sort(list, lw_cmp_strptr);
     s = join(list, ";");
     g_ptr_array_unref(list);
     g_hash_table_unref(seen);

@@ -31,6 +31,7 @@
 
 #include "correlate.h"
 #include "export.h"
+#include "util/sort.h"
 
 #define MIN_SKELETON 6
 
@@ -159,11 +160,6 @@ static void campaign_free(gpointer p)
     g_free(c);
 }
 
-static int cmp_str(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /* campaign_first - the earliest sighting of a campaign */
 static gint64 campaign_first(const struct lw_corr_campaign *c)
 {
@@ -280,7 +276,7 @@ GPtrArray *lw_corr_campaigns(const struct lw_corr_input *in, guint min_agencies)
         k = g_strconcat("campaign--", c->id, NULL);
         g_free(c->id);
         c->id = k;
-        g_ptr_array_sort(c->agencies, cmp_str);
+        g_ptr_array_sort(c->agencies, lw_cmp_strptr);
         all->pdata[i] = NULL;
         g_ptr_array_add(out, c);
     }

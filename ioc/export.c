@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "util/sort.h"
 
 #define MAX_RELATED 20
 
@@ -381,11 +382,6 @@ static void ioc_free(gpointer p)
     g_free(x);
 }
 
-static int cmp_str(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 static int ind_cmp(const struct lw_indicator *a, const struct lw_indicator *b)
 {
     return a->type != b->type ? (a->type < b->type ? -1 : 1) : strcmp(a->value, b->value);
@@ -453,12 +449,12 @@ static void ioc_add(GHashTable *by_ind, const struct lw_indicator *ind, const st
     x->max_score = MAX(x->max_score, m->score);
     g_ptr_array_add(x->msgs, (gpointer) m);
     for (guint i = 0; i < m->rules->len; i++)
-        add_unique(x->rules, g_ptr_array_index(m->rules, i), cmp_str);
+        add_unique(x->rules, g_ptr_array_index(m->rules, i), lw_cmp_strptr);
     for (guint i = 0; i < m->indicators->len; i++) {
         const struct lw_indicator *other = g_ptr_array_index(m->indicators, i);
 
         if (other->type == LW_IOC_MALWARE)
-            add_unique(x->malware, other->value, cmp_str);
+            add_unique(x->malware, other->value, lw_cmp_strptr);
         else if (!lw_indicator_equal(other, ind) && sane(other) && lw_export_allowed(o, other)
                  && x->related->len < MAX_RELATED)
             add_unique(x->related, (gpointer) other, cmp_ind);
@@ -499,8 +495,8 @@ struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, cons
     while (g_hash_table_iter_next(&it, &k, &val)) {
         struct lw_export_ioc *x = val;
 
-        g_ptr_array_sort(x->rules, cmp_str);
-        g_ptr_array_sort(x->malware, cmp_str);
+        g_ptr_array_sort(x->rules, lw_cmp_strptr);
+        g_ptr_array_sort(x->malware, lw_cmp_strptr);
         g_ptr_array_sort(x->related, cmp_ind);
         g_ptr_array_add(x->ind->type == LW_IOC_MALWARE ? v->malware : v->iocs, x);
     }

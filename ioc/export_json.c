@@ -41,6 +41,7 @@
 
 #include "correlate.h"
 #include "export.h"
+#include "util/sort.h"
 
 #define STIX_SCO_NAMESPACE "00abedb4-aa42-466c-9c01-fed23315a9b7"
 #define TLP2_EXTENSION "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
@@ -156,11 +157,6 @@ static json_t *jtime(gint64 t)
 
     g_free(s);
     return j;
-}
-
-static int cmp_str(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 static json_t *str_array(const GPtrArray *a)
@@ -908,7 +904,7 @@ char *lw_export_misp(const struct lw_export_view *v)
     tlp = g_strconcat("tlp:", tlp2[opts->tlp].name, NULL);
     json_array_append_new(tags, tag(tlp));
     rule_list = lw_hash_keys(rules);
-    g_ptr_array_sort(rule_list, cmp_str);
+    g_ptr_array_sort(rule_list, lw_cmp_strptr);
     for (guint i = 0; i < rule_list->len; i++) {
         char *t = g_strdup_printf("lurewatch:rule=\"%s\"", (char *) g_ptr_array_index(rule_list, i));
 

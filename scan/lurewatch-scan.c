@@ -70,6 +70,7 @@
 #include "util/options.h"
 #include "prefilter.h"
 #include "rulefile.h"
+#include "util/sort.h"
 
 #define SAMPLE_HEADER \
     "# lurewatch.conf - configuration of lurewatch-milter, lurewatch-scan and the other tools\n" \
@@ -222,7 +223,7 @@ static gint rule_cmp(gconstpointer a, gconstpointer b, gpointer table)
         return x[0] < y[0] ? 1 : -1;
     if (x[1] != y[1])
         return x[1] < y[1] ? -1 : 1;
-    return strcmp(*(char *const *) a, *(char *const *) b);
+    return lw_cmp_strptr(a, b);
 }
 
 /* stats_print - the report of --stats */
@@ -320,11 +321,6 @@ static void scan_buffer(struct run *run, const char *file, const char *data, siz
     lw_message_free(msg);
 }
 
-static gint cmp_strings(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 static void scan_dir(struct run *run, const char *path)
 {
     GError *gerr = NULL;
@@ -341,7 +337,7 @@ static void scan_dir(struct run *run, const char *path)
     while ((name = g_dir_read_name(dir)) != NULL)
         g_ptr_array_add(names, g_build_filename(path, name, NULL));
     g_dir_close(dir);
-    g_ptr_array_sort(names, cmp_strings);
+    g_ptr_array_sort(names, lw_cmp_strptr);
     for (guint i = 0; i < names->len; i++)
         scan_path(run, g_ptr_array_index(names, i));
     g_ptr_array_unref(names);

@@ -26,6 +26,29 @@ test_expect_success 'a world-writable signature file is refused' '
 	test_grep "refusing world-writable file .*ww/lurewatch-test.ndb" err
 '
 
+# local_version DIR...: "local-" and the first 12 hex digits of the SHA-256 over
+# each local file's name, a NUL and its content, in byte order of the names
+local_version() {
+	for d in "$@"; do
+		(cd "$d" && ls | LC_ALL=C sort | while read -r f; do printf "%s\0" "$f" && cat "$f"; done)
+	done | sha256sum | cut -c1-12 | sed "s/^/local-/"
+}
+
+test_expect_success PYTHON 'the version is that of the set, whatever order the directory lists it in' '
+	mkdir order &&
+	for n in 5 2 9 1 7 3 8 0 6 4; do
+		echo "Lurewatch.Test.Order$n:0:*:6c75726577617463682d6f72646572$n$n" >order/sig-$n.ndb || return 1
+	done &&
+	local_version order >expect &&
+	"$LW_SCAN" $LW_CLAMAV_OPTS -o clamav_db=$PWD/order --json m.eml >one.json &&
+	"$LW_SCAN" $LW_CLAMAV_OPTS -o clamav_db=$PWD/order -o brands_file=$top_srcdir/contrib/brands.txt \
+		--json m.eml m.eml >two.json &&
+	test_json_field one.json signature_version >actual &&
+	test_cmp expect actual &&
+	test_json_field two.json signature_version >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success PYTHON 'several directories, and the version follows the local set' '
 	mkdir extra && cp "$LW_SIGS"/lurewatch.yar extra/ && mkdir ndb && cp "$LW_SIGS"/*.ndb ndb/ &&
 	clamav_scan eicar -o clamav_db="$PWD/extra,$PWD/ndb" &&

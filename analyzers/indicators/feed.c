@@ -35,6 +35,7 @@
 
 #include "util/conf.h"
 #include "indicators/feed.h"
+#include "util/sort.h"
 
 #define MAX_FEED_SIZE (1024LL * 1024 * 1024)     /* a feed is read whole into memory */
 
@@ -531,11 +532,6 @@ static int load_file(struct lw_feed_ctx *c, const char *path)
     return rc;
 }
 
-static gint cmp_str(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /* expand - files of paths (directories listed in name order, dot files skipped) */
 static void expand(char *const *paths, GPtrArray *files, GPtrArray *reports)
 {
@@ -568,7 +564,7 @@ static void expand(char *const *paths, GPtrArray *files, GPtrArray *reports)
                 g_free(full);
         }
         g_dir_close(dir);
-        g_ptr_array_sort(names, cmp_str);
+        g_ptr_array_sort(names, lw_cmp_strptr);
         for (guint k = 0; k < names->len; k++)
             g_ptr_array_add(files, g_strdup(g_ptr_array_index(names, k)));
         g_ptr_array_unref(names);

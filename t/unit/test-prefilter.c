@@ -8,14 +8,10 @@
 #include <pcre2.h>
 
 #include "prefilter.h"
+#include "util/sort.h"
 #include "tap.h"
 
 #define NONE NULL
-
-static gint by_bytes(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
 
 /* describe - the literals sorted and joined with '|', or NULL; frees lits */
 static char *describe(GPtrArray *lits)
@@ -24,7 +20,7 @@ static char *describe(GPtrArray *lits)
 
     if (lits == NULL)
         return NULL;
-    g_ptr_array_sort(lits, by_bytes);
+    g_ptr_array_sort(lits, lw_cmp_strptr);
     g_ptr_array_add(lits, NULL);
     s = g_strjoinv("|", (char **) lits->pdata);
     g_ptr_array_unref(lits);
