@@ -109,6 +109,10 @@ static const struct key keys[] = {
       "largest picture (width times height) decoded to look for QR codes; checked before the pixels are allocated, so memory per picture stays within a few times this many bytes" },
     { "feeds_dir", K_STRING, OFF(feeds_dir), LW_FEEDS_DIR, 0, 0, NULL,
       "directory of indicator feeds (plain lists, CSV, STIX 2.1, MISP JSON); empty: no IOC matching" },
+    { "warninglists_dir", K_STRING, OFF(warninglists_dir), "", 0, 0, NULL,
+      "directory of MISP warninglists (*.json: values such as public mail providers, top sites, banks' real"
+      " sites and URL shorteners that are never used to block: feed entries naming them are not loaded,"
+      " exports never share them as blocking); empty: the installed set (contrib/warninglists) when it exists" },
     /* attachments (libclamav) */
     { "clamav", K_ENUM, OFF(clamav), "yes", 0, 0, bool_choices,
       "scan parts with libclamav (signatures, archives and documents unpacked); no: only lurewatch's"

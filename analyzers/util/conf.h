@@ -49,6 +49,7 @@ struct lw_config {
     long long qr_max_image_size;    /* bytes, encoded */
     long long qr_max_pixels;        /* width * height, decoded */
     char *feeds_dir;
+    char *warninglists_dir;     /* MISP warninglists; "": the installed set if any */
     /* attachments (libclamav) */
     int clamav;                 /* 1: libclamav scans parts (default); 0: only our file checks */
     char *clamav_db;            /* comma-separated signature directories; "" = defaults */
