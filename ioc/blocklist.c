@@ -8,10 +8,14 @@
  *     Each function turns an export view (export.c) into the text of one
  *     file, g_malloc'ed, for lw_write_atomic():
  *       csv      type,value,first_seen,last_seen,count,recipients,max_score,
- *                rules,malware,recipient_hashes (RFC 4180 quoting; recipient
- *                hashes only when the hits stream carries recipients, as
- *                SHA-256 of the lower-case address, or the addresses
- *                themselves with export_hash_recipients = no)
+ *                rules,malware,recipient_hashes,warninglist (RFC 4180
+ *                quoting; a cell that a spreadsheet would take for a
+ *                formula, one starting with = + - @ TAB or CR, is prefixed
+ *                with a single quote; recipient hashes only when the hits
+ *                stream carries recipients, as SHA-256 of the lower-case
+ *                address, or the addresses themselves with
+ *                export_hash_recipients = no; warninglist names the list
+ *                of a value that is shared as context, never to block)
  *       postfix  a check_sender_access map: "sender@x REJECT ..." and
  *                "domain REJECT ..." lines (postmap it, or use texthash:)
  *       domains  one domain per line (domain indicators only: link hosts of
@@ -19,8 +23,13 @@
  *       rpz      a DNS RPZ zone (origin export_rpz_zone): NXDOMAIN for
  *                every domain and its subdomains (IDNs as A-labels)
  *       hashes   "sha256 HEX" / "sha1 HEX" / "md5 HEX" lines
- *     Values that cannot be written safely in a format (spaces, control
- *     characters, quotes in a map key) are left out of that format.
+ *     The blocking formats (postfix, domains, rpz, hashes) hold only
+ *     indicators a consumer may block on (lw_export_blocking: no
+ *     warninglisted value); every value has passed lw_export_valid (no
+ *     public suffix, no allowlisted or protected domain, DNS length
+ *     limits). Values that cannot be written safely in a format (spaces,
+ *     control characters, quotes in a map key, an RPZ owner name past 253
+ *     octets with the zone's origin) are left out of that format.
  */
 #include "config.h"
 
@@ -42,8 +51,12 @@ static int plain(const char *s)
 
 static void csv_field(GString *out, const char *s, int last)
 {
-    if (strpbrk(s, ",\"\r\n")) {
+    int formula = *s && strchr("=+-@\t\r", *s);    /* CSV injection: a spreadsheet would evaluate it */
+
+    if (formula || strpbrk(s, ",\"\r\n")) {
         g_string_append_c(out, '"');
+        if (formula)
+            g_string_append_c(out, '\'');
         for (const char *p = s; *p; p++) {
             if (*p == '"')
                 g_string_append_c(out, '"');
@@ -107,7 +120,8 @@ static void csv_row(GString *out, const struct lw_export_ioc *x, int hashed)
     csv_field(out, score, 0);
     csv_field(out, rules, 0);
     csv_field(out, mal, 0);
-    csv_field(out, rcpts, 1);
+    csv_field(out, rcpts, 0);
+    csv_field(out, x->warninglist ? x->warninglist : "", 1);
     g_free(first);
     g_free(last);
     g_free(count);
@@ -121,7 +135,7 @@ static void csv_row(GString *out, const struct lw_export_ioc *x, int hashed)
 char *lw_export_csv(const struct lw_export_view *v)
 {
     GString *out = g_string_new("type,value,first_seen,last_seen,count,recipients,max_score,rules,malware,"
-                                "recipient_hashes\n");
+                                "recipient_hashes,warninglist\n");
 
     for (guint i = 0; i < v->iocs->len; i++)
         csv_row(out, g_ptr_array_index(v->iocs, i), v->opts->hash_recipients);
@@ -149,7 +163,8 @@ char *lw_export_postfix(const struct lw_export_view *v)
     for (guint i = 0; i < v->iocs->len; i++) {
         const struct lw_export_ioc *x = g_ptr_array_index(v->iocs, i);
 
-        if ((x->ind->type == LW_IOC_EMAIL || x->ind->type == LW_IOC_SENDER_DOMAIN) && plain(x->ind->value))
+        if ((x->ind->type == LW_IOC_EMAIL || x->ind->type == LW_IOC_SENDER_DOMAIN) && lw_export_blocking(x)
+            && plain(x->ind->value))
             g_string_append_printf(out, "%s REJECT malicious sender reported by %s\n", x->ind->value,
                                    plain(v->opts->org_name) ? v->opts->org_name : "lurewatch");
     }
@@ -163,7 +178,7 @@ char *lw_export_domains(const struct lw_export_view *v)
     for (guint i = 0; i < v->iocs->len; i++) {
         const struct lw_export_ioc *x = g_ptr_array_index(v->iocs, i);
 
-        if (x->ind->type == LW_IOC_DOMAIN && plain(x->ind->value))
+        if (x->ind->type == LW_IOC_DOMAIN && lw_export_blocking(x) && plain(x->ind->value))
             g_string_append_printf(out, "%s\n", x->ind->value);
     }
     return g_string_free(out, FALSE);
@@ -172,6 +187,7 @@ char *lw_export_domains(const struct lw_export_view *v)
 char *lw_export_rpz(const struct lw_export_view *v)
 {
     GString *out = header(v, "response policy zone", ";");
+    size_t origin = strlen(v->opts->rpz_zone) - g_str_has_suffix(v->opts->rpz_zone, ".");  /* "*.NAME.ORIGIN" */
 
     g_string_append_printf(out, "$ORIGIN %s\n$TTL 300\n", v->opts->rpz_zone);
     g_string_append_printf(out, "@ IN SOA localhost. hostmaster.localhost. %lld"
@@ -180,10 +196,11 @@ char *lw_export_rpz(const struct lw_export_view *v)
         const struct lw_export_ioc *x = g_ptr_array_index(v->iocs, i);
         char *d;
 
-        if (x->ind->type != LW_IOC_DOMAIN || !plain(x->ind->value))
+        if (x->ind->type != LW_IOC_DOMAIN || !lw_export_blocking(x) || !plain(x->ind->value))
             continue;
         d = g_hostname_to_ascii(x->ind->value);     /* IDN: the zone holds the A-label */
-        if (d && *d && strspn(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") == strlen(d))
+        if (d && *d && strspn(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") == strlen(d)
+            && strlen("*.") + strlen(d) + 1 + origin <= 253)
             g_string_append_printf(out, "%s CNAME .\n*.%s CNAME .\n", d, d);
         g_free(d);
     }
@@ -198,7 +215,7 @@ char *lw_export_hashes(const struct lw_export_view *v)
         const struct lw_export_ioc *x = g_ptr_array_index(v->iocs, i);
 
         if ((x->ind->type == LW_IOC_SHA256 || x->ind->type == LW_IOC_SHA1 || x->ind->type == LW_IOC_MD5)
-            && plain(x->ind->value))
+            && lw_export_blocking(x) && plain(x->ind->value))
             g_string_append_printf(out, "%s %s\n", lw_ioc_type_name(x->ind->type), x->ind->value);
     }
     return g_string_free(out, FALSE);

@@ -16,12 +16,15 @@
  *     lw_export_view_new() turns a state into what every output shows:
  *     messages scored at least export_min_score, and one aggregate per
  *     indicator (first/last seen, message count, recipients, rule ids,
- *     malware names of the same messages, related indicators), without
- *     indicators on the allowlist (export_allowlist: the organization's own
- *     domains and their subdomains, checked on domains, URL hosts, sender
- *     addresses and domains, message-id domains). Everything is sorted, so
- *     the same state gives byte-identical outputs whatever the order in
- *     which the entries arrived.
+ *     malware names of the same messages, related indicators, the
+ *     warninglist naming it), of valid indicators only (lw_export_valid:
+ *     failing closed, no public suffix, no name past DNS limits, no
+ *     undeterminable host, nothing on export_allowlist or protected_domains,
+ *     the organization's own domains and their subdomains, checked on
+ *     domains, URL hosts, sender addresses and domains, message-id
+ *     domains). Everything is sorted, so the same state gives
+ *     byte-identical outputs whatever the order in which the entries
+ *     arrived.
  *
  *     lw_write_atomic() writes an output: PATH.tmp, fsync, rename, fsync
  *     of the directory.
@@ -31,10 +34,14 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <libpsl.h>
 
 #include "export.h"
 #include "util/sort.h"
@@ -296,6 +303,8 @@ int lw_export_opts_init(struct lw_export_opts *o, const struct lw_config *cfg, s
     }
     g_ptr_array_unref(fmts);
     g_ptr_array_unref(allow);
+    if (rc == 0)
+        rc = lw_warninglists_configured(cfg, &o->wl, err);
     if (rc < 0)
         lw_export_opts_clear(o);
     return rc;
@@ -306,12 +315,34 @@ void lw_export_opts_clear(struct lw_export_opts *o)
     g_free(o->org_name);
     g_free(o->rpz_zone);
     g_strfreev(o->allowlist);
+    lw_warninglists_free(o->wl);
     memset(o, 0, sizeof(*o));
+}
+
+/* url_host - the host of a URL (user info and port dropped, IPv6 brackets too); g_free; NULL if none */
+static char *url_host(const char *v)
+{
+    const char *s = strstr(v, "://"), *e;
+
+    s = s ? s + 3 : v;
+    e = s + strcspn(s, "/?#");
+    for (const char *at = s; at < e; at++)      /* user info */
+        if (*at == '@')
+            s = at + 1;
+    if (*s == '[') {
+        const char *close = memchr(s, ']', (size_t) (e - s));
+
+        return close ? g_ascii_strdown(s + 1, close - s - 1) : NULL;
+    }
+    for (const char *c = s; c < e; c++)
+        if (*c == ':')
+            e = c;
+    return e > s ? g_ascii_strdown(s, e - s) : NULL;
 }
 
 char *lw_ioc_host(const struct lw_indicator *ind)
 {
-    const char *v = ind->value, *s, *e;
+    const char *v = ind->value, *s;
 
     switch (ind->type) {
     case LW_IOC_DOMAIN:
@@ -322,51 +353,135 @@ char *lw_ioc_host(const struct lw_indicator *ind)
         s = strrchr(v, '@');
         return s ? g_ascii_strdown(s + 1, -1) : NULL;
     case LW_IOC_URL:
-        s = strstr(v, "://");
-        s = s ? s + 3 : v;
-        e = s + strcspn(s, "/?#");
-        for (const char *at = s; at < e; at++)      /* user info */
-            if (*at == '@')
-                s = at + 1;
-        if (*s == '[')
-            return NULL;
-        for (const char *c = s; c < e; c++)
-            if (*c == ':')
-                e = c;
-        return g_ascii_strdown(s, e - s);
+        return url_host(v);
     default:
         return NULL;
     }
 }
 
-int lw_export_allowed(const struct lw_export_opts *o, const struct lw_indicator *ind)
+int lw_export_host_allowed(const struct lw_export_opts *o, const char *host)
+{
+    size_t hl = host ? strlen(host) : 0;
+
+    if (hl && host[hl - 1] == '.')
+        hl--;
+    if (hl == 0)
+        return 0;
+    for (int i = 0; o->allowlist[i]; i++) {
+        size_t al = strlen(o->allowlist[i]);
+
+        if (hl == al ? g_ascii_strncasecmp(host, o->allowlist[i], hl) == 0
+            : hl > al && host[hl - al - 1] == '.' && g_ascii_strncasecmp(host + hl - al, o->allowlist[i], al) == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * dns_name_ok - is host (U- or A-labels, no trailing dot) a DNS name of
+ * letters, digits, hyphens (and underscores), labels of 1..63 octets and
+ * at most 253 in all as A-labels, at or below a registrable domain?
+ */
+static int dns_name_ok(const char *host)
+{
+    char *ascii = g_hostname_to_ascii(host);
+    const char *label;
+    size_t n;
+    int ok;
+
+    if (ascii == NULL)
+        return 0;
+    n = strlen(ascii);
+    ok = n > 0 && n <= 253 && strspn(ascii, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") == n;
+    for (label = ascii; ok && label; label = strchr(label, '.'), label = label ? label + 1 : NULL) {
+        size_t len = strcspn(label, ".");
+
+        ok = len >= 1 && len <= 63 && label[0] != '-' && label[len - 1] != '-';
+    }
+    /* libpsl: with its '*' rule an unknown top-level label (the corpus's "pot") is a public suffix too */
+    ok = ok && psl_builtin() != NULL && psl_registrable_domain(psl_builtin(), ascii) != NULL;
+    g_free(ascii);
+    return ok;
+}
+
+/* ip_ok - an IPv4 (type LW_IOC_IPV4) or IPv6 address, or a network in CIDR notation */
+static int ip_ok(const char *v, enum lw_ioc_type type)
+{
+    int family = type == LW_IOC_IPV4 ? AF_INET : AF_INET6;
+    char *addr = g_strdup(v), *slash = strchr(addr, '/'), *end = NULL;
+    unsigned char buf[16];
+    long len = 0;
+    int ok;
+
+    if (slash) {
+        *slash = '\0';
+        len = strtol(slash + 1, &end, 10);
+    }
+    ok = inet_pton(family, addr, buf) == 1
+         && (!slash || (end != slash + 1 && *end == '\0' && len >= 0 && len <= (family == AF_INET ? 32 : 128)));
+    g_free(addr);
+    return ok;
+}
+
+/* host_ok - the host of ind: a valid DNS name outside the allowlist (a URL may name an IP) */
+static int host_ok(const struct lw_export_opts *o, const struct lw_indicator *ind)
 {
     char *host = lw_ioc_host(ind);
-    int ok = 1;
+    int ok;
 
     if (host == NULL)
-        return 1;
-    if (*host && host[strlen(host) - 1] == '.')
-        host[strlen(host) - 1] = '\0';
-    for (int i = 0; ok && o->allowlist[i]; i++) {
-        size_t hl = strlen(host), al = strlen(o->allowlist[i]);
-
-        if (hl == al ? strcmp(host, o->allowlist[i]) == 0
-            : hl > al && host[hl - al - 1] == '.' && strcmp(host + hl - al, o->allowlist[i]) == 0)
-            ok = 0;
-    }
+        return 0;
+    if (ind->type == LW_IOC_URL && (ip_ok(host, LW_IOC_IPV4) || ip_ok(host, LW_IOC_IPV6)))
+        ok = 1;
+    else
+        ok = dns_name_ok(host) && lw_export_host_allowed(o, host);
     g_free(host);
     return ok;
 }
 
-/* sane - can ind be written in every format (hashes: hex of their length)? */
-static int sane(const struct lw_indicator *ind)
+/* address_ok - local@domain, with a local part of no space, control, quote or bracket */
+static int address_ok(const char *v)
+{
+    const char *at = strrchr(v, '@');
+
+    if (at == NULL || at == v)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *) v; p < (const unsigned char *) at; p++)
+        if (*p <= ' ' || *p == 0x7f || strchr("\"<>@,;", *p))
+            return 0;
+    return 1;
+}
+
+int lw_export_valid(const struct lw_export_opts *o, const struct lw_indicator *ind)
 {
     size_t want = ind->type == LW_IOC_SHA256 ? 64 : ind->type == LW_IOC_SHA1 ? 40 : ind->type == LW_IOC_MD5 ? 32 : 0;
 
     if (!*ind->value)
         return 0;
-    return want == 0 || (strlen(ind->value) == want && strspn(ind->value, "0123456789abcdefABCDEF") == want);
+    switch (ind->type) {
+    case LW_IOC_SHA256:
+    case LW_IOC_SHA1:
+    case LW_IOC_MD5:
+        return strlen(ind->value) == want && strspn(ind->value, "0123456789abcdefABCDEF") == want;
+    case LW_IOC_IPV4:
+        return ip_ok(ind->value, LW_IOC_IPV4);
+    case LW_IOC_IPV6:
+        return ip_ok(ind->value, LW_IOC_IPV6);
+    case LW_IOC_EMAIL:
+        return address_ok(ind->value) && host_ok(o, ind);
+    case LW_IOC_DOMAIN:
+    case LW_IOC_SENDER_DOMAIN:
+    case LW_IOC_MSGID_DOMAIN:
+    case LW_IOC_URL:
+        return host_ok(o, ind);
+    default:
+        return 1;
+    }
+}
+
+int lw_export_blocking(const struct lw_export_ioc *x)
+{
+    return x->warninglist == NULL;
 }
 
 /* ---- the view ---- */
@@ -436,6 +551,7 @@ static void ioc_add(GHashTable *by_ind, const struct lw_indicator *ind, const st
         x = g_new0(struct lw_export_ioc, 1);
         x->ind = ind;
         x->first = x->last = m->when;
+        x->warninglist = lw_warninglists_match(o->wl, ind->type, ind->value);
         x->rules = g_ptr_array_new();
         x->malware = g_ptr_array_new();
         x->related = g_ptr_array_new();
@@ -455,7 +571,7 @@ static void ioc_add(GHashTable *by_ind, const struct lw_indicator *ind, const st
 
         if (other->type == LW_IOC_MALWARE)
             add_unique(x->malware, other->value, lw_cmp_strptr);
-        else if (!lw_indicator_equal(other, ind) && sane(other) && lw_export_allowed(o, other)
+        else if (!lw_indicator_equal(other, ind) && lw_export_valid(o, other)
                  && x->related->len < MAX_RELATED)
             add_unique(x->related, (gpointer) other, cmp_ind);
     }
@@ -487,7 +603,7 @@ struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, cons
         for (guint j = 0; j < m->indicators->len; j++) {
             const struct lw_indicator *ind = g_ptr_array_index(m->indicators, j);
 
-            if (sane(ind) && lw_export_allowed(o, ind))
+            if (lw_export_valid(o, ind))
                 ioc_add(by_ind, ind, m, o);
         }
     }

@@ -6,6 +6,7 @@
 #include "util/conf.h"
 #include "util/error.h"
 #include "model/indicator.h"
+#include "indicators/warninglist.h"
 
 enum lw_export_tlp { LW_TLP_CLEAR, LW_TLP_GREEN, LW_TLP_AMBER, LW_TLP_AMBER_STRICT, LW_TLP_RED };
 
@@ -54,7 +55,8 @@ struct lw_export_opts {
     char *org_name;
     int tlp;                    /* enum lw_export_tlp */
     double min_score;
-    char **allowlist;           /* lower case domains */
+    char **allowlist;           /* lower case domains: export_allowlist and protected_domains */
+    struct lw_warninglists *wl; /* owned, may be NULL: values never shared as blocking */
     int hash_recipients;
     long long valid_days;
     char *rpz_zone;
@@ -67,6 +69,7 @@ struct lw_export_ioc {
     guint count;                /* messages */
     long long rcpts;            /* recipients of those messages */
     double max_score;
+    const char *warninglist;    /* the warninglist naming it, or NULL (see lw_export_blocking) */
     GPtrArray *rules;           /* sorted unique char * (borrowed) */
     GPtrArray *malware;         /* sorted unique char * (borrowed): malware-name values */
     GPtrArray *related;         /* sorted unique const struct lw_indicator * (borrowed), capped; all in the view */
@@ -96,8 +99,24 @@ int lw_export_opts_init(struct lw_export_opts *o, const struct lw_config *cfg, s
 void lw_export_opts_clear(struct lw_export_opts *o);
 /* lw_ioc_host - the domain an indicator names (domain, URL host, address domain), lower case; g_free; or NULL */
 char *lw_ioc_host(const struct lw_indicator *ind);
-/* lw_export_allowed - is ind outside the allowlist (may it be exported)? */
-int lw_export_allowed(const struct lw_export_opts *o, const struct lw_indicator *ind);
+/*
+ * lw_export_valid - may ind leave at all? Failing closed: a value of its
+ * type (an address is local@domain, an IP parses, a hash is hex of its
+ * length), and whatever host it names (domain, URL host, address domain)
+ * is a DNS name of labels <= 63 and <= 253 octets at or below a
+ * registrable domain (never a public suffix, libpsl), outside
+ * export_allowlist and protected_domains. A host that cannot be
+ * determined is not valid.
+ */
+int lw_export_valid(const struct lw_export_opts *o, const struct lw_indicator *ind);
+/* lw_export_host_allowed - is host (a DNS name) outside the allowlist? NULL or "" is not */
+int lw_export_host_allowed(const struct lw_export_opts *o, const char *host);
+/*
+ * lw_export_blocking - may a consumer block on x (Postfix access map,
+ * domain list, RPZ, hash list, MISP to_ids, a STIX indicator)? Not when a
+ * warninglist names it: then it is shared as context at most.
+ */
+int lw_export_blocking(const struct lw_export_ioc *x);
 
 struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, const struct lw_export_opts *o);
 void lw_export_view_free(struct lw_export_view *v);

@@ -542,9 +542,10 @@ static json_t *relationship(const char *type, const char *src, const char *dst, 
 }
 
 /* stix_indicator - indicator, sighting, observable and relationships of one aggregate */
-static void stix_indicator(struct sink *objs, const struct lw_export_ioc *x, const char *identity,
-                           const struct lw_export_opts *opts)
+static void stix_indicator(struct sink *objs, const struct lw_export_view *v, const struct lw_export_ioc *x,
+                           const char *identity)
 {
+    const struct lw_export_opts *opts = v->opts;
     char *id = indicator_id(x->ind), *pat = pattern_of(x->ind), *name, *sight_key, *sight_id;
     json_t *o = sdo("indicator", id, x->first, x->last, identity, opts->tlp), *obs;
 
@@ -596,10 +597,11 @@ static void stix_indicator(struct sink *objs, const struct lw_export_ioc *x, con
     }
     for (guint i = 0; i < x->related->len; i++) {
         const struct lw_indicator *r = g_ptr_array_index(x->related, i);
+        const struct lw_export_ioc *rx = g_hash_table_lookup(v->index, r);
         char *rid;
 
-        if (r->type == LW_IOC_MALWARE || !patterns[r->type].prefix)
-            continue;
+        if (r->type == LW_IOC_MALWARE || !patterns[r->type].prefix || rx == NULL || !lw_export_blocking(rx))
+            continue;           /* only indicators the bundle holds */
         rid = indicator_id(r);
         if (strcmp(id, rid) < 0)    /* one relationship per pair */
             sink_add(objs, relationship("related-to", id, rid, x->first, x->last, identity,
@@ -631,7 +633,10 @@ char *lw_export_stix(const struct lw_export_view *v)
 
         if (!patterns[x->ind->type].prefix)
             continue;
-        stix_indicator(objs, x, identity, opts);
+        if (lw_export_blocking(x))
+            stix_indicator(objs, v, x, identity);
+        else if ((o = sco(x->ind)) != NULL)    /* warninglisted: an observable, never an indicator */
+            sink_add(objs, o);
     }
     for (guint i = 0; i < v->malware->len; i++) {
         struct lw_export_ioc *x = g_ptr_array_index(v->malware, i);
@@ -747,15 +752,23 @@ static json_t *misp_ioc_attr(const struct lw_export_ioc *x)
     char *k = ind_key(x->ind), *mk = misp_attr_key(x->ind), *fs = misp_time(x->first);
     char *ls = misp_time(x->last), *kind = g_strdup_printf("lurewatch:indicator=\"%s\"",
                                                           lw_ioc_type_name(x->ind->type));
-    char *comment = g_strdup_printf("seen in %u message(s) to %lld recipient(s)", x->count, x->rcpts);
+    char *comment = g_strdup_printf("seen in %u message(s) to %lld recipient(s)%s%s%s", x->count, x->rcpts,
+                                    x->warninglist ? "; on warninglist \"" : "",
+                                    x->warninglist ? x->warninglist : "", x->warninglist ? "\": not to block" : "");
     const struct misp_type *mt = &misp_types[x->ind->type];
-    json_t *a = misp_attr(mk, mt->type, mt->category, mt->to_ids, x->ind->value, x->last);
+    json_t *a = misp_attr(mk, mt->type, mt->category, mt->to_ids && lw_export_blocking(x), x->ind->value, x->last);
     json_t *tags = json_array();
 
     json_object_set_new(a, "comment", jstr(comment));
     json_object_set_new(a, "first_seen", json_string(fs));
     json_object_set_new(a, "last_seen", json_string(ls));
     json_array_append_new(tags, tag(kind));
+    if (x->warninglist) {
+        char *t = g_strdup_printf("lurewatch:warninglist=\"%s\"", x->warninglist);
+
+        json_array_append_new(tags, tag(t));
+        g_free(t);
+    }
     for (guint i = 0; i < x->rules->len; i++) {
         char *t = g_strdup_printf("lurewatch:rule=\"%s\"", (char *) g_ptr_array_index(x->rules, i));
 
@@ -810,13 +823,12 @@ static json_t *email_refs(const char *obj_uuid, const struct lw_export_msg *m, G
     return refs;
 }
 
-/* msgid_allowed - may a Message-ID leave (its domain is not one of the organization's)? */
+/* msgid_allowed - may a Message-ID leave (it has a domain, not one of the organization's)? */
 static int msgid_allowed(const struct lw_export_opts *opts, const char *msgid)
 {
     const char *at = strrchr(msgid, '@');
     char *dom = g_strndup(at ? at + 1 : "", at ? strcspn(at + 1, ">") : 0);
-    struct lw_indicator ind = { LW_IOC_MSGID_DOMAIN, dom };
-    int ok = lw_export_allowed(opts, &ind);
+    int ok = lw_export_host_allowed(opts, dom);
 
     g_free(dom);
     return ok;
@@ -830,8 +842,9 @@ static json_t *misp_email(const struct lw_export_msg *m, const struct lw_export_
     json_t *attrs = json_array(), *o;
     struct lw_indicator from = { LW_IOC_EMAIL, m->sender };
 
-    if (lw_export_allowed(opts, &from))
-        email_attr(attrs, m, "from", "email-src", "Payload delivery", 1, m->sender);
+    if (lw_export_valid(opts, &from))
+        email_attr(attrs, m, "from", "email-src", "Payload delivery",
+                   lw_warninglists_match(opts->wl, LW_IOC_EMAIL, m->sender) == NULL, m->sender);
     email_attr(attrs, m, "subject", "email-subject", "Payload delivery", 0, m->subject);
     if (msgid_allowed(opts, m->message_id))
         email_attr(attrs, m, "message-id", "email-message-id", "Payload delivery", 0, m->message_id);

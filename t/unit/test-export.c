@@ -38,15 +38,45 @@ static void test_allowlist(void)
     struct lw_error err;
     struct lw_indicator d1 = { LW_IOC_DOMAIN, "mail.Gov.TW" }, d2 = { LW_IOC_DOMAIN, "notgov.tw" };
     struct lw_indicator u1 = { LW_IOC_URL, "https://user@www.gov.tw:8443/x" }, e1 = { LW_IOC_EMAIL, "a@gov.tw" };
-    struct lw_indicator h1 = { LW_IOC_SHA256, "gov.tw" };
+    struct lw_indicator h1 = { LW_IOC_SHA256, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" };
+    struct lw_indicator bare = { LW_IOC_EMAIL, "gov.tw" }, ps = { LW_IOC_DOMAIN, "com.tw" };
+    struct lw_indicator one = { LW_IOC_SENDER_DOMAIN, "pot" }, ok = { LW_IOC_EMAIL, "x@bad.example" };
+    struct lw_indicator nolocal = { LW_IOC_EMAIL, "@bad.example" }, ipurl = { LW_IOC_URL, "http://[2001:db8::1]/x" };
+    struct lw_indicator nohost = { LW_IOC_URL, "https:///x" }, h2 = { LW_IOC_SHA256, "gov.tw" };
+    char label63[64], label64[65], *long_name;
 
     lw_config_set(cfg, "export_allowlist", "*.gov.tw, .example.org", &err);
     tap_check(lw_export_opts_init(&o, cfg, &err) == 0, "options");
-    tap_check(!lw_export_allowed(&o, &d1), "subdomain of an allowlisted domain is kept out");
-    tap_check(lw_export_allowed(&o, &d2), "a domain merely ending in the same letters is exported");
-    tap_check(!lw_export_allowed(&o, &u1), "URL host with user info and port is checked");
-    tap_check(!lw_export_allowed(&o, &e1), "sender address domain is checked");
-    tap_check(lw_export_allowed(&o, &h1), "hashes are not domains");
+    tap_check(!lw_export_valid(&o, &d1), "subdomain of an allowlisted domain is kept out");
+    tap_check(lw_export_valid(&o, &d2), "a domain merely ending in the same letters is exported");
+    tap_check(!lw_export_valid(&o, &u1), "URL host with user info and port is checked");
+    tap_check(!lw_export_valid(&o, &e1), "sender address domain is checked");
+    tap_check(lw_export_valid(&o, &h1), "hashes are not domains");
+    tap_check(!lw_export_valid(&o, &h2), "a hash is hex of its length");
+    tap_check(!lw_export_valid(&o, &bare), "an address without @ (its host unknown) is not exported");
+    tap_check(!lw_export_valid(&o, &nolocal), "an address without a local part is not exported");
+    tap_check(lw_export_valid(&o, &ok), "local@domain is exported");
+    tap_check(!lw_export_valid(&o, &ps), "a public suffix is not exported");
+    tap_check(!lw_export_valid(&o, &one), "an unknown single label (a public suffix by libpsl's * rule) is not");
+    tap_check(lw_export_valid(&o, &ipurl), "a URL may name an IP literal");
+    tap_check(!lw_export_valid(&o, &nohost), "a URL without a host is not exported");
+    memset(label63, 'a', 63);
+    label63[63] = '\0';
+    memset(label64, 'a', 64);
+    label64[64] = '\0';
+    {
+        struct lw_indicator l63 = { LW_IOC_DOMAIN, g_strconcat(label63, ".example.com", NULL) };
+        struct lw_indicator l64 = { LW_IOC_DOMAIN, g_strconcat(label64, ".example.com", NULL) };
+
+        tap_check(lw_export_valid(&o, &l63), "a 63-octet label is a DNS label");
+        tap_check(!lw_export_valid(&o, &l64), "a 64-octet label is not");
+        long_name = g_strconcat(label63, ".", label63, ".", label63, ".", label63, ".com", NULL);  /* 259 */
+        g_free(l63.value);
+        g_free(l64.value);
+        l63.value = long_name;
+        tap_check(!lw_export_valid(&o, &l63), "a name of more than 253 octets is not");
+        g_free(long_name);
+    }
     lw_export_opts_clear(&o);
     lw_config_set(cfg, "export_formats", "stix,nope", &err);
     tap_check(lw_export_opts_init(&o, cfg, &err) < 0 && strstr(err.text, "nope"), "unknown format refused");
