@@ -20,6 +20,12 @@
  *     are listed with the campaign of the indicators they came with, but
  *     never join two campaigns, since unrelated mail shares them.
  *
+ *     lw_corr_print() writes the campaigns for a person at a terminal:
+ *     every name and value in it comes from other agencies' files, so
+ *     control characters (C0, DEL, C1, the bidirectional overrides and
+ *     isolates that reorder a line) and invalid UTF-8 are written as
+ *     \xNN or \u{NNNN}, and backslashes doubled.
+ *
  * LIMITS
  *     A shared link host of a big hosting service joins unrelated
  *     campaigns; allowlist such hosts at the exporting agencies.
@@ -294,13 +300,46 @@ GPtrArray *lw_corr_campaigns(const struct lw_corr_input *in, guint min_agencies)
     return out;
 }
 
+/* terminal_safe - may c be written to a terminal as it is? */
+static int terminal_safe(gunichar c)
+{
+    return !(c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+             || c == 0x200e || c == 0x200f || c == 0x061c || c == 0x2028 || c == 0x2029);
+}
+
+/* printable - s with control characters and invalid bytes escaped, backslashes doubled; g_free */
+static char *printable(const char *s)
+{
+    GString *out = g_string_new(NULL);
+    const char *end = s + strlen(s);
+
+    while (s < end) {
+        gunichar c = g_utf8_get_char_validated(s, end - s);
+
+        if (c == (gunichar) -1 || c == (gunichar) -2) {
+            g_string_append_printf(out, "\\x%02X", (unsigned char) *s++);
+            continue;
+        }
+        if (c == '\\')
+            g_string_append(out, "\\\\");
+        else if (c < 0x100 && !terminal_safe(c))
+            g_string_append_printf(out, "\\x%02X", c);
+        else if (!terminal_safe(c))
+            g_string_append_printf(out, "\\u{%04X}", c);
+        else
+            g_string_append_len(out, s, g_utf8_next_char(s) - s);
+        s = g_utf8_next_char(s);
+    }
+    return g_string_free(out, FALSE);
+}
+
 /* print_agency - one agency's part of a campaign */
 static void print_agency(FILE *fp, const struct lw_corr_campaign *c, const char *agency)
 {
     gint64 first = G_MAXINT64, last = 0;
     long long count = 0;
     guint n = 0;
-    char *f, *l;
+    char *f, *l, *a;
 
     for (guint i = 0; i < c->items->len; i++) {
         const struct lw_corr_item *it = g_ptr_array_index(c->items, i);
@@ -316,8 +355,10 @@ static void print_agency(FILE *fp, const struct lw_corr_campaign *c, const char 
     }
     f = lw_export_iso(first);
     l = lw_export_iso(last);
-    fprintf(fp, "  agency %s: first %s last %s, %u campaign indicators, up to %lld messages\n", agency, f, l, n,
+    a = printable(agency);
+    fprintf(fp, "  agency %s: first %s last %s, %u campaign indicators, up to %lld messages\n", a, f, l, n,
             count);
+    g_free(a);
     g_free(f);
     g_free(l);
 }
@@ -328,17 +369,25 @@ void lw_corr_print(FILE *fp, const GPtrArray *campaigns)
     for (guint i = 0; i < campaigns->len; i++) {
         const struct lw_corr_campaign *c = g_ptr_array_index(campaigns, i);
         GHashTable *shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        char *name = printable(c->name);
 
-        fprintf(fp, "campaign %s (%s): %u agencies:", c->id, c->name, c->agencies->len);
-        for (guint j = 0; j < c->agencies->len; j++)
-            fprintf(fp, " %s", (char *) g_ptr_array_index(c->agencies, j));
+        fprintf(fp, "campaign %s (%s): %u agencies:", c->id, name, c->agencies->len);
+        g_free(name);
+        for (guint j = 0; j < c->agencies->len; j++) {
+            char *a = printable(g_ptr_array_index(c->agencies, j));
+
+            fprintf(fp, " %s", a);
+            g_free(a);
+        }
         fputc('\n', fp);
         for (guint j = 0; j < c->agencies->len; j++)
             print_agency(fp, c, g_ptr_array_index(c->agencies, j));
         for (guint j = 0; j < c->items->len; j++) {
             const struct lw_corr_item *it = g_ptr_array_index(c->items, j);
-            char *line = g_strdup_printf("  indicator %s %s", lw_ioc_type_name(it->ind->type), it->ind->value);
+            char *value = printable(it->ind->value);
+            char *line = g_strdup_printf("  indicator %s %s", lw_ioc_type_name(it->ind->type), value);
 
+            g_free(value);
             if (g_hash_table_add(shown, line))
                 fprintf(fp, "%s\n", line);
         }

@@ -74,4 +74,21 @@ test_expect_success 'correlate refuses a file that is neither STIX nor MISP' '
 	test_grep "neither a STIX 2.1 bundle nor a MISP event" junk.err
 '
 
+test_expect_success 'other agencies'"'"' names and values are printed with control characters escaped' '
+	"$PYTHON" - b/lurewatch-stix.json hostile.json <<-\PY &&
+	import json, sys
+	b = json.load(open(sys.argv[1]))
+	for o in b["objects"]:
+	    if o["type"] == "identity":
+	        o["name"] = "Agency \x1b[2J\x1b]0;owned\x07B\u202e"
+	    if o.get("pattern") == "[domain-name:value = \x27c2B-login.example\x27]":
+	        o["pattern"] = "[domain-name:value = \x27c2B-login.example\x1b[8m\r\x27]"
+	json.dump(b, open(sys.argv[2], "w"))
+	PY
+	lw_ioc correlate a/lurewatch-stix.json hostile.json >hostile.out &&
+	grep -F "agency Agency \\x1B[2J\\x1B]0;owned\\x07B\\u{202E}: first" hostile.out &&
+	grep -F "indicator domain c2B-login.example\\x1B[8m\\x0D" hostile.out &&
+	"$PYTHON" -c "import sys; d=open(sys.argv[1],\"rb\").read(); sys.exit(any(c < 32 and c != 10 for c in d) or b\"\xe2\x80\xae\" in d)" hostile.out
+'
+
 test_done
