@@ -11,6 +11,9 @@
  * them, on which rules matched; helper rules ("__ID") only feed meta rules
  * and never become hits.
  *
+ * Body and HTML rules read the texts of attached messages too, as mail
+ * clients show them inline; the evidence then names the part.
+ *
  * Hits on sender-identifying targets carry indicators: a subject rule adds
  * the subject, a From rule the sender address, a filename rule the name, a
  * URI rule the URL.
@@ -212,6 +215,15 @@ static int match_str(const struct lw_rule *r, struct matcher *m, const char *s, 
     return s ? match(r, m, s, strlen(s), evidence) : 0;
 }
 
+/* in_attached - say that the evidence comes from the attached message at PATH */
+static void in_attached(char **evidence, const char *path)
+{
+    char *e = g_strdup_printf("(attached message, part %s) %s", path, *evidence);
+
+    g_free(*evidence);
+    *evidence = e;
+}
+
 /* match_rule - try one rule on every string of its target */
 static int match_rule(const struct lw_rule *r, struct matcher *m, const struct lw_message *msg,
                       char **evidence, const char **what)
@@ -239,8 +251,11 @@ static int match_rule(const struct lw_rule *r, struct matcher *m, const struct l
         for (guint i = 0; i < msg->texts->len; i++) {
             const struct lw_text *t = g_ptr_array_index(msg->texts, i);
 
-            if (match_str(r, m, r->target == LW_TARGET_BODY ? t->norm : t->html, evidence))
+            if (match_str(r, m, r->target == LW_TARGET_BODY ? t->norm : t->html, evidence)) {
+                if (t->in_attached_message)
+                    in_attached(evidence, t->path);
                 return 1;
+            }
         }
         return 0;
     case LW_TARGET_FILENAME:

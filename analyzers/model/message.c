@@ -4,7 +4,8 @@
  * lw_message_parse() takes the raw bytes of one message (borrowed: they must
  * outlive the model) and the envelope the MTA reported (borrowed, may be
  * NULL), and builds a struct lw_message: decoded headers and addresses, the
- * readable text (every inline text part decoded to UTF-8, HTML also rendered
+ * readable text (every inline text part, also those of attached messages,
+ * which mail clients show inline, decoded to UTF-8, HTML also rendered
  * to text, and a normalized copy for rules), every leaf part and attached
  * message with its decoded name, declared and sniffed type, size and
  * SHA-256, and the parser's own warnings. It never returns NULL: a message
@@ -486,10 +487,130 @@ static void sha256_hex(const void *data, size_t len, char out[65])
     out[64] = '\0';
 }
 
+/*
+ * How a mail client reads a leaf part. MIME types are case-insensitive
+ * (RFC 2045 5.1); a Content-Type that is not "type/subtype" is read as
+ * text/plain (RFC 2045 5.2), and so is any text subtype a client does not
+ * know. A part with two Content-Type fields is read as text if any of them
+ * says text: GMime keeps the last, Thunderbird shows the first, and the
+ * filter must read what some client shows (the parser's warning about the
+ * duplicate becomes a structure hit).
+ */
+enum text_kind { NOT_TEXT, TEXT_PLAIN, TEXT_HTML, TEXT_ENRICHED };
+
+/* is_token_char - RFC 2045 token: any CHAR but SPACE, CTLs and tspecials */
+static int is_token_char(char c)
+{
+    return c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+}
+
+/* skip_cfws - past white space and (nested) comments */
+static const char *skip_cfws(const char *p)
+{
+    int depth = 0;
+
+    for (; *p; p++) {
+        if (*p == '(')
+            depth++;
+        else if (*p == ')' && depth > 0)
+            depth--;
+        else if (depth == 0 && !g_ascii_isspace(*p))
+            break;
+    }
+    return p;
+}
+
+/* field_text_kind - what one Content-Type value makes of a part */
+static enum text_kind field_text_kind(const char *value)
+{
+    const char *type = skip_cfws(value), *sub, *p = type;
+    size_t type_len, sub_len;
+
+    while (is_token_char(*p))
+        p++;
+    type_len = (size_t) (p - type);
+    p = skip_cfws(p);
+    if (type_len == 0 || *p != '/')
+        return TEXT_PLAIN;                  /* not type/subtype: RFC 2045 says text/plain */
+    for (sub = p = skip_cfws(p + 1); is_token_char(*p); p++)
+        ;
+    sub_len = (size_t) (p - sub);
+    if (sub_len == 0)
+        return TEXT_PLAIN;
+    if (type_len != 4 || g_ascii_strncasecmp(type, "text", 4) != 0)
+        return NOT_TEXT;
+    if (sub_len == 4 && g_ascii_strncasecmp(sub, "html", 4) == 0)
+        return TEXT_HTML;
+    if ((sub_len == 8 && g_ascii_strncasecmp(sub, "enriched", 8) == 0)
+        || (sub_len == 8 && g_ascii_strncasecmp(sub, "richtext", 8) == 0))
+        return TEXT_ENRICHED;
+    return TEXT_PLAIN;
+}
+
+/* text_kind - the first Content-Type field that makes the part text, or text/plain if none is given */
+static enum text_kind text_kind(GMimeObject *obj)
+{
+    GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+    int n = hl ? g_mime_header_list_get_count(hl) : 0, fields = 0;
+
+    for (int i = 0; i < n; i++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+        const char *value = g_mime_header_get_raw_value(h);
+        enum text_kind kind;
+
+        if (g_ascii_strcasecmp(g_mime_header_get_name(h), "Content-Type") != 0)
+            continue;
+        fields++;
+        if ((kind = field_text_kind(value ? value : "")) != NOT_TEXT)
+            return kind;
+    }
+    return fields == 0 ? TEXT_PLAIN : NOT_TEXT;
+}
+
+/*
+ * strip_enriched - text/enriched (RFC 1896) or text/richtext (RFC 1341) as
+ * the words a client shows: formatting commands removed, <param> contents
+ * dropped, "<<" and <lt> read as "<", <nl> as a line break. In place.
+ */
+static void strip_enriched(char *s)
+{
+    char *w = s;
+    int param = 0;
+
+    for (const char *p = s; *p;) {
+        const char *close;
+
+        if (*p != '<') {
+            if (!param)
+                *w++ = *p;
+            p++;
+        } else if (p[1] == '<') {
+            *w++ = '<';
+            p += 2;
+        } else if ((close = strchr(p, '>')) == NULL) {
+            break;
+        } else {
+            if (g_ascii_strncasecmp(p, "<param>", 7) == 0)
+                param = 1;
+            else if (g_ascii_strncasecmp(p, "</param>", 8) == 0)
+                param = 0;
+            else if (g_ascii_strncasecmp(p, "<lt>", 4) == 0)
+                *w++ = '<';
+            else if (g_ascii_strncasecmp(p, "<nl>", 4) == 0)
+                *w++ = '\n';
+            p = close + 1;
+        }
+    }
+    *w = '\0';
+}
+
 /* add_text - a readable body part: decode, render HTML, normalize */
 static void add_text(struct lw_message *msg, const struct lw_config *cfg, GMimeParserOptions *opts,
-                     struct lw_url_extractor *urls, struct lw_part *part, GMimeObject *obj, int is_html)
+                     struct lw_url_extractor *urls, struct lw_part *part, GMimeObject *obj,
+                     enum text_kind kind)
 {
+    int is_html = kind == TEXT_HTML;
+
     struct lw_text *t = g_new0(struct lw_text, 1);
     gsize len;
     const char *data = g_bytes_get_data(part->data, &len);
@@ -497,6 +618,7 @@ static void add_text(struct lw_message *msg, const struct lw_config *cfg, GMimeP
 
     t->path = g_strdup(part->path);
     t->is_html = is_html;
+    t->in_attached_message = part->in_attached_message;
     if (cap_utf8(decoded, cfg->max_text_size)) {
         t->truncated = 1;
         add_limit(msg, "max_text_size");
@@ -505,6 +627,8 @@ static void add_text(struct lw_message *msg, const struct lw_config *cfg, GMimeP
         t->html = decoded;
         t->text = lw_url_extract_render(urls, decoded, part->path);   /* one walk: text and URLs */
     } else {
+        if (kind == TEXT_ENRICHED)
+            strip_enriched(decoded);
         t->text = decoded;
     }
     t->norm = lw_text_normalize(t->text);
@@ -523,6 +647,7 @@ static struct lw_part *new_part(GMimeObject *obj, const char *path, int depth, i
     part->depth = depth;
     part->in_attached_message = in_msg;
     part->declared_type = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
+    g_ascii_strdown(part->declared_type, -1);   /* in place: MIME types are case-insensitive */
     part->disposition = disp ? g_ascii_strdown(disp, -1) : NULL;
     part->is_message = GMIME_IS_MESSAGE_PART(obj);
     if (GMIME_IS_PART(obj) && g_mime_part_get_filename(GMIME_PART(obj)))
@@ -581,12 +706,11 @@ static void walk_object(struct walk *w, GMimeObject *obj, const char *path, int 
     if (GMIME_IS_PART(obj)) {
         struct lw_part *part = new_part(obj, *path ? path : "0", depth, in_msg);
         int attachment = part->disposition && strcmp(part->disposition, "attachment") == 0;
+        enum text_kind kind = attachment ? NOT_TEXT : text_kind(obj);
 
         g_ptr_array_add(msg->parts, part);
-        if (!attachment && !in_msg && strcmp(part->declared_type, "text/plain") == 0)
-            add_text(msg, w->cfg, w->opts, w->urls, part, obj, 0);
-        else if (!attachment && !in_msg && strcmp(part->declared_type, "text/html") == 0)
-            add_text(msg, w->cfg, w->opts, w->urls, part, obj, 1);
+        if (kind != NOT_TEXT)
+            add_text(msg, w->cfg, w->opts, w->urls, part, obj, kind);
     }
 }
 

@@ -37,6 +37,7 @@ struct lw_text {
     char *text;                 /* decoded UTF-8 (rendered for HTML) */
     char *norm;                 /* text, NFKC-folded, zero-width removed, spaces collapsed */
     int truncated;              /* cut at max_text_size */
+    int in_attached_message;    /* from a message/rfc822 part, shown inline by mail clients */
 };
 
 struct lw_part {

@@ -40,7 +40,7 @@ static void test_multipart(const struct lw_config *cfg)
     gchar *buf;
     struct lw_message *msg = parse_file("multipart.eml", cfg, &buf);
     const struct lw_part *pdf, *exe, *inner;
-    const struct lw_text *html = NULL;
+    const struct lw_text *html = NULL, *attached = NULL;
 
     tap_check(!msg->unparseable, "multipart.eml parses");
     tap_check_str(msg->from ? msg->from->name : NULL, "支付寶 客服", "From display name decoded from RFC 2047");
@@ -67,10 +67,14 @@ static void test_multipart(const struct lw_config *cfg)
 
         if (t->is_html)
             html = t;
+        if (t->in_attached_message)
+            attached = t;
     }
     tap_check(html && strstr(html->text, "See the attached report.") && !strstr(html->text, "var x"),
               "HTML rendered to text without the script");
-    tap_check_int(msg->texts->len, ==, 2, "inline text and html are the readable body, the attached message is not");
+    tap_check_int(msg->texts->len, ==, 3, "inline text, html and the attached message's text are the readable body");
+    tap_check(attached && strstr(attached->text, "inner body text") && strcmp(attached->path, "4.0.1") == 0,
+              "the attached message's text is read, marked, and its attachment is not");
     lw_message_free(msg);
     g_free(buf);
 }

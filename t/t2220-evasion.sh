@@ -1,0 +1,117 @@
+#!/bin/sh
+test_description='evasion: a lure disguised by one changed byte is judged like its plain twin'
+. "$(dirname "$0")/test-lib.sh"
+. "$top_srcdir/t/lib-heuristics.sh"
+
+# The plain twin: a credential lure with a link, which the rules reject.
+LURE='Dear valued customer, your account will be suspended within 24 hours. Please verify your account now: https://verify.example.net/login'
+
+# action FILE: the action lurewatch-scan gives FILE
+action() {
+	"$LW_SCAN" $LW_OPTS --json "$1" >"$1.json" &&
+	test_json_field "$1.json" action
+}
+
+# rank ACTION: accept < tag < quarantine < reject
+rank() {
+	case $1 in accept) echo 0 ;; tag) echo 1 ;; quarantine) echo 2 ;; reject) echo 3 ;; *) echo -1 ;; esac
+}
+
+# as_strong_as TWIN FILE: FILE gets at least the action of its plain TWIN
+as_strong_as() {
+	want=$(action "$1") && got=$(action "$2") || return 1
+	if [ "$(rank "$got")" -lt "$(rank "$want")" ]; then
+		echo "expected $2 to reach $want like $1; got $got:" >&2
+		sed 's/^/    /' "$2.json" >&2
+		return 1
+	fi
+}
+
+# top CONTENT-TYPE...: a message's header with these Content-Type fields, and the blank line
+top() {
+	printf 'From: Support <support@example.com>\nTo: user@agency.gov.tw\nSubject: notice\n'
+	printf 'Date: %s\nMessage-ID: <t%s@example.com>\nMIME-Version: 1.0\n' "$(LC_ALL=C date -R)" "$$"
+	for ct in "$@"; do printf 'Content-Type: %s\n' "$ct"; done
+	echo
+}
+
+# body_with_type FILE CONTENT-TYPE...: the lure as the body of a single part with these Content-Type fields
+body_with_type() {
+	local file=$1
+	shift
+	{ top "$@" && printf '%s\n' "$LURE"; } >"$file"
+}
+
+test_expect_success 'the plain twin is rejected' '
+	body_with_type plain "text/plain; charset=utf-8" &&
+	test "$(action plain)" = reject || { cat plain.json >&2; false; }
+'
+test_expect_success 'MIME types are case-insensitive (RFC 2045 5.1)' '
+	body_with_type upper "TEXT/PLAIN; charset=utf-8" &&
+	as_strong_as plain upper &&
+	body_with_type mixed "Text/Html; charset=utf-8" &&
+	as_strong_as plain mixed
+'
+test_expect_success 'an unparseable Content-Type or a type without subtype is text/plain (RFC 2045 5.2)' '
+	body_with_type semis ";;;" &&
+	as_strong_as plain semis &&
+	body_with_type nosub "text" &&
+	as_strong_as plain nosub
+'
+test_expect_success 'unknown text subtypes are read as plain text' '
+	body_with_type unknown "text/x-unknown" &&
+	as_strong_as plain unknown
+'
+test_expect_success 'text/enriched is read without its formatting commands' '
+	body_with_type enriched "text/enriched" &&
+	as_strong_as plain enriched &&
+	{ top text/enriched && cat <<-EOF; } >split &&
+	Dear valued customer, your <bold>acc</bold>ount will be <param>x</param>suspended within 24 hours.
+	Please <italic>verify</italic> your account now: https://verify.example.net/login
+	EOF
+	as_strong_as plain split &&
+	grep -q "account will be suspended" split.json
+'
+test_expect_success 'a duplicated Content-Type is read as text if one says text, and flagged' '
+	body_with_type dup "text/plain; charset=utf-8" "application/octet-stream" &&
+	as_strong_as plain dup &&
+	test_json_rules dup.json >dup.rules &&
+	test_grep LW_MIME_CONFLICTING_HEADER dup.rules
+'
+test_expect_success 'a Text/Plain part inside an upper-case multipart' '
+	{ top "MULTIPART/ALTERNATIVE; BOUNDARY=\"b1\"" && cat <<-EOF; } >multi &&
+	--b1
+	Content-Type: Text/Plain; charset=utf-8
+
+	$LURE
+	--b1--
+	EOF
+	as_strong_as plain multi
+'
+test_expect_success 'non-text parts stay unread: the lure as application/octet-stream is not body text' '
+	body_with_type octet "application/octet-stream" &&
+	action octet >/dev/null &&
+	test_json_rules octet.json >octet.rules &&
+	! grep -q LW_EN_ACCOUNT_SUSPEND octet.rules
+'
+test_expect_success 'lure text inside an attached message is read, and the evidence names the part' '
+	{ top "multipart/mixed; boundary=\"b1\"" && cat <<-EOF; } >attached &&
+	--b1
+	Content-Type: text/plain
+
+	See the message below.
+	--b1
+	Content-Type: message/rfc822
+	Content-Disposition: attachment; filename="notice.eml"
+
+	From: Support <support@example.com>
+	Subject: notice
+	Content-Type: text/plain; charset=utf-8
+
+	$LURE
+	--b1--
+	EOF
+	as_strong_as plain attached &&
+	grep -q "attached message, part 2.0" attached.json
+'
+test_done
