@@ -10,8 +10,9 @@
  *   quarantine  headers, then hold in the MTA (Postfix: hold queue)
  *   reject      550 5.7.1 <reject_message> (ref ID); the client keeps the mail
  *
- * X-Lurewatch-* headers that arrived with the message are removed first:
- * an attacker must not be able to pre-stamp a "clean" verdict.
+ * X-Lurewatch-* headers that arrived with the message, whatever follows
+ * the prefix, are removed first: an attacker must not be able to pre-stamp
+ * a "clean" verdict or the marker of lurewatch-report's notices.
  *
  * On an internal failure, lw_apply_failure() applies failure_policy:
  * tempfail (451 4.7.1, the client retries later; nothing is lost) or
@@ -33,7 +34,7 @@
 #include "review/quarantine_store.h"
 #include "stats.h"
 
-const char *const lw_our_headers[3] = {
+static const char *const lw_our_headers[3] = {
     "X-Lurewatch-Verdict", "X-Lurewatch-Score", "X-Lurewatch-Hits",
 };
 
@@ -55,14 +56,23 @@ static void add_header(SMFICTX *ctx, const struct lw_msgctx *m, const char *ref,
     g_free(v);
 }
 
-/* remove_spoofed - delete X-Lurewatch-* fields the message arrived with */
+/*
+ * remove_spoofed - delete every X-Lurewatch-* field the message arrived
+ * with, not only the verdict fields: X-Lurewatch-Report marks
+ * lurewatch-report's own notices, and a phisher must not borrow it
+ */
 static void remove_spoofed(SMFICTX *ctx, const struct lw_msgctx *m, const char *ref)
 {
-    for (int h = 0; h < 3; h++) {
-        for (unsigned i = m->our_headers[h]; i > 0; i--)
-            if (smfi_chgheader(ctx, (char *) lw_our_headers[h], (int) i, NULL) != MI_SUCCESS)
-                lw_log_warn("%s: could not remove header %s", ref, lw_our_headers[h]);
-    }
+    GHashTableIter it;
+    gpointer name, count;
+
+    if (m->forged == NULL)
+        return;
+    g_hash_table_iter_init(&it, m->forged);
+    while (g_hash_table_iter_next(&it, &name, &count))
+        for (unsigned i = GPOINTER_TO_UINT(count); i > 0; i--)
+            if (smfi_chgheader(ctx, name, (int) i, NULL) != MI_SUCCESS)
+                lw_log_warn("%s: could not remove header %s", ref, (char *) name);
 }
 
 static void add_verdict_headers(SMFICTX *ctx, const struct lw_msgctx *m, const struct lw_verdict *v,

@@ -6,7 +6,8 @@
 #include "model/message.h"
 #include "model/verdict.h"
 
-extern const char *const lw_our_headers[3];
+/* The prefix of every header lurewatch writes; fields with it that arrive are removed. */
+#define LW_HEADER_PREFIX "X-Lurewatch-"
 
 sfsistat lw_apply_verdict(SMFICTX *ctx, const struct lw_config *cfg, struct lw_msgctx *m,
                           const struct lw_message *msg, const struct lw_verdict *v,

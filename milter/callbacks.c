@@ -66,6 +66,8 @@ static void msg_free(struct lw_msgctx *m)
     if (m->raw)
         g_byte_array_unref(m->raw);
     g_free(m->subject);
+    if (m->forged)
+        g_hash_table_unref(m->forged);
     g_free(m);
 }
 
@@ -185,11 +187,17 @@ static void append(struct lw_msgctx *m, const void *data, size_t len)
     g_byte_array_append(m->raw, data, (guint) len);
 }
 
+/* note_header - count every X-Lurewatch-* field, ours or not, and keep the Subject */
 static void note_header(struct lw_msgctx *m, const char *name, const char *value)
 {
-    for (int h = 0; h < 3; h++)
-        if (g_ascii_strcasecmp(name, lw_our_headers[h]) == 0)
-            m->our_headers[h]++;
+    if (g_ascii_strncasecmp(name, LW_HEADER_PREFIX, strlen(LW_HEADER_PREFIX)) == 0) {
+        char *key = g_ascii_strdown(name, -1);
+
+        if (m->forged == NULL)
+            m->forged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_hash_table_insert(m->forged, key,
+                            GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(m->forged, key)) + 1));
+    }
     if (m->subject == NULL && g_ascii_strcasecmp(name, "Subject") == 0)
         m->subject = g_strdup(value[0] == ' ' ? value + 1 : value);
 }

@@ -13,7 +13,8 @@ struct lw_msgctx {
     struct lw_envelope *env;
     GByteArray *raw;                /* rebuilt header + body */
     long long max_raw;              /* stop collecting past this */
-    unsigned our_headers[3];        /* X-Lurewatch-* fields already present, to remove */
+    GHashTable *forged;             /* X-Lurewatch-* fields that arrived, to remove: lowercased
+                                       name -> count, created at the first one (or NULL) */
     char *subject;                  /* first Subject value as received, for the prefix */
     int leadspc;                    /* copied from the connection */
     int in_body;                    /* the blank line after the header is in raw */

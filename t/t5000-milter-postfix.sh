@@ -48,8 +48,8 @@ test_expect_success 'a clean mail is delivered with the verdict headers' '
 	test_grep "^Subject: lunch$" "$f"
 '
 
-test_expect_success 'a tagged mail gets hits, the subject prefix, and loses forged verdict headers' '
-	msg tag "offer" "TAG-ME please" "X-Lurewatch-Score: -100" &&
+test_expect_success 'a tagged mail gets hits, the subject prefix, and loses every forged X-Lurewatch-* header' '
+	msg tag "offer" "TAG-ME please" "$(printf "X-Lurewatch-Score: -100\nX-Lurewatch-Report: notice\nx-lurewatch-report: digest\nX-LUREWATCH-Other: 1")" &&
 	postfix_send "$PF" tag >out &&
 	postfix_wait_delivered "$PF" 2 &&
 	f=$(delivered_with tag) && test -n "$f" &&
@@ -57,7 +57,8 @@ test_expect_success 'a tagged mail gets hits, the subject prefix, and loses forg
 	test_grep "^X-Lurewatch-Hits: T_TAG\(3.5\)" "$f" &&
 	test_grep "^Subject: \[SUSPICIOUS\] offer" "$f" &&
 	test_grep -v "^X-Lurewatch-Score: -100" "$f" &&
-	test $(grep -c "^X-Lurewatch-Score:" "$f") = 1
+	test $(grep -c "^X-Lurewatch-Score:" "$f") = 1 &&
+	test_grep -v "^(X-Lurewatch-Report|x-lurewatch-report|X-LUREWATCH-Other):" "$f"
 '
 
 test_expect_success 'a mail at reject score is refused with 550 and a reference id' '
