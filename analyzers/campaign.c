@@ -147,8 +147,8 @@ static void campaign_hits(const struct lw_config *cfg, const struct lw_message *
                                " one file sent to many mailboxes", n, cfg->campaign_window);
         hit = lw_verdict_add_hit(v, "campaign", "LW_CAMPAIGN_ATTACHMENT", SCORE_ATTACHMENT, desc,
                                  p->filename ? p->filename : p->sha256);
-        lw_hit_add_indicator(v, hit, LW_IOC_SHA256, p->sha256);
-        lw_hit_add_indicator(v, hit, LW_IOC_FILENAME, p->filename);
+        lw_hit_add_indicator(v, hit, LW_ROLE_PAYLOAD, LW_IOC_SHA256, p->sha256);
+        lw_hit_add_indicator(v, hit, LW_ROLE_PAYLOAD, LW_IOC_FILENAME, p->filename);
         g_free(desc);
         break;                  /* once per message */
     }
@@ -157,7 +157,7 @@ static void campaign_hits(const struct lw_config *cfg, const struct lw_message *
 
         desc = g_strdup_printf("The sender reached %lld recipients within %llds", n, cfg->campaign_window);
         hit = lw_verdict_add_hit(v, "campaign", "LW_CAMPAIGN_SENDER", SCORE_SENDER, desc, from);
-        lw_hit_add_indicator(v, hit, LW_IOC_EMAIL, from);
+        lw_hit_add_indicator(v, hit, LW_ROLE_SENDER, LW_IOC_EMAIL, from);
         g_free(desc);
     }
     g_free(fp);
@@ -201,12 +201,12 @@ static void first_contact(const struct lw_config *cfg, struct lw_verdict *v, con
         hit = lw_verdict_add_hit(v, "campaign", "LW_FIRST_CONTACT_DOMAIN", SCORE_FIRST_DOMAIN,
                                  "First message from a sender domain never seen sending clean mail here",
                                  domain);
-        lw_hit_add_indicator(v, hit, LW_IOC_SENDER_DOMAIN, domain);
+        lw_hit_add_indicator(v, hit, LW_ROLE_SENDER, LW_IOC_SENDER_DOMAIN, domain);
     } else if (lw_cache_value(s, ka) == NULL) {
         hit = lw_verdict_add_hit(v, "campaign", "LW_FIRST_CONTACT", SCORE_FIRST_ADDR,
                                  "First message from a sender address never seen sending clean mail here",
                                  from);
-        lw_hit_add_indicator(v, hit, LW_IOC_EMAIL, from);
+        lw_hit_add_indicator(v, hit, LW_ROLE_SENDER, LW_IOC_EMAIL, from);
     }
     if (clean) {
         learn(cfg, s, ka);

@@ -290,13 +290,13 @@ static void add_file_indicators(struct scan *s, struct lw_hit *hit, const char *
                                 const unsigned char *data, size_t len)
 {
     file_hashes(s, data, len);
-    lw_hit_add_indicator(s->v, hit, LW_IOC_SHA256, s->hashes.sha256);
-    lw_hit_add_indicator(s->v, hit, LW_IOC_MD5, s->hashes.md5);
-    lw_hit_add_indicator(s->v, hit, LW_IOC_SHA1, s->hashes.sha1);
+    lw_hit_add_indicator(s->v, hit, LW_ROLE_PAYLOAD, LW_IOC_SHA256, s->hashes.sha256);
+    lw_hit_add_indicator(s->v, hit, LW_ROLE_PAYLOAD, LW_IOC_MD5, s->hashes.md5);
+    lw_hit_add_indicator(s->v, hit, LW_ROLE_PAYLOAD, LW_IOC_SHA1, s->hashes.sha1);
     if (name != NULL) {
         char *base = g_path_get_basename(name);
 
-        lw_hit_add_indicator(s->v, hit, LW_IOC_FILENAME, base);
+        lw_hit_add_indicator(s->v, hit, LW_ROLE_PAYLOAD, LW_IOC_FILENAME, base);
         g_free(base);
     }
 }
@@ -404,7 +404,7 @@ static void classify(struct scan *s, const char *virname)
         seen = g_hash_table_contains(s->hits, key);     /* ALLMATCHES repeats matches */
         hit = finding(s, rule, key, name, s->label, s->name, s->data, s->len);
         if (!seen)
-            lw_hit_add_indicator(s->v, hit, LW_IOC_MALWARE, name);
+            lw_hit_add_indicator(s->v, hit, LW_ROLE_PAYLOAD, LW_IOC_MALWARE, name);
         g_free(key);
     }
     g_free(name);
@@ -976,8 +976,8 @@ static int clamav_stale(void *state)
  */
 static void attachment_indicators(struct scan *s, const struct lw_part *part)
 {
-    lw_verdict_add_indicator(s->v, LW_IOC_SHA256, part->sha256);
-    lw_verdict_add_indicator(s->v, LW_IOC_FILENAME, part->filename);
+    lw_verdict_add_indicator(s->v, LW_ROLE_PAYLOAD, LW_IOC_SHA256, part->sha256);
+    lw_verdict_add_indicator(s->v, LW_ROLE_PAYLOAD, LW_IOC_FILENAME, part->filename);
 }
 
 /* is_attachment - a part a user would open as a file, not the readable body */
@@ -1141,8 +1141,8 @@ static void clamav_finish(const void *state, const struct lw_message *msg, struc
         s.data_sha256 = part->sha256;
         hashes_forget(&s);
         file_hashes(&s, s.data, s.len);
-        lw_verdict_add_indicator(v, LW_IOC_MD5, s.hashes.md5);
-        lw_verdict_add_indicator(v, LW_IOC_SHA1, s.hashes.sha1);
+        lw_verdict_add_indicator(v, LW_ROLE_PAYLOAD, LW_IOC_MD5, s.hashes.md5);
+        lw_verdict_add_indicator(v, LW_ROLE_PAYLOAD, LW_IOC_SHA1, s.hashes.sha1);
     }
 }
 

@@ -226,7 +226,7 @@ static void check_reply_to(const struct hdr_state *s, const struct lw_message *m
     else
         lw_verdict_add_hit(v, A, "LW_HDR_REPLYTO_FREEMAIL_CLAIM", 5.0,
                            "Sender name claims an organization or brand but replies go to a free-mail address", ev);
-    lw_hit_add_indicator(v, g_ptr_array_index(v->hits, v->hits->len - 1), LW_IOC_EMAIL, msg->reply_to->addr);
+    lw_hit_add_indicator(v, g_ptr_array_index(v->hits, v->hits->len - 1), LW_ROLE_SENDER, LW_IOC_EMAIL, msg->reply_to->addr);
     g_free(ev);
 }
 
@@ -675,6 +675,168 @@ static void check_auth(const struct hdr_state *s, const struct lw_message *msg, 
     }
 }
 
+/* ---- sender roles: which sender indicators are the attacker's ---- */
+
+/*
+ * from_authenticated - a trusted stamp says the From domain passed DMARC
+ * (or Microsoft's composite authentication): whoever sent the message
+ * controls that domain
+ */
+static int from_authenticated(const struct hdr_state *s, const struct lw_message *msg)
+{
+    int (*const sources[])(const struct hdr_state *, const struct lw_message *, guint, struct auth_res *, char **) = {
+        auth_native, auth_microsoft, auth_arc,
+    };
+    guint top = our_headers(msg);
+    int pass = 0;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(sources) && !pass; i++) {
+        struct auth_res r = { 0 };
+        char *src = NULL;
+
+        if (sources[i](s, msg, top, &r, &src) && (!r.header_from || shown_in_from(msg, r.header_from)))
+            pass = is_result(r.compauth, "pass softpass") || (!r.compauth && is_result(r.dmarc, "pass"));
+        auth_res_clear(&r);
+        g_free(src);
+    }
+    return pass;
+}
+
+/* is_lookalike_host - a lookalike rule named host: a domain registered to imitate, the attacker's own */
+static int is_lookalike_host(const struct lw_verdict *v, const char *host)
+{
+    for (guint i = 0; i < v->hits->len; i++) {
+        const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
+
+        if (!g_str_has_prefix(hit->rule, "LW_LOOKALIKE_"))
+            continue;
+        for (guint j = 0; j < hit->indicators->len; j++)
+            if (g_ascii_strcasecmp(((const struct lw_indicator *) g_ptr_array_index(hit->indicators, j))->value,
+                                   host) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+/*
+ * from_role - the role of the From domain and address: impersonated for a
+ * real brand's or the organization's domain; sender when the sender owns
+ * the domain (a lookalike, or authenticated); unknown (LW_ROLE_NONE, never
+ * blocking, but another message may still show it is a lure) when anyone
+ * may have written it. A free-mail domain: *domain_too = 0 and the address
+ * keeps the role its analyzer gave it.
+ */
+static enum lw_ioc_role from_role(const struct hdr_state *s, const struct lw_message *msg,
+                                  const struct lw_verdict *v, int *domain_too)
+{
+    const char *d = msg->from->domain;
+
+    *domain_too = 1;
+    if (is_official(s->id, d))
+        return LW_ROLE_IMPERSONATED;        /* a real brand's or our own: shared as context only */
+    if (lw_identity_kind(s->id, d) & LW_KIND_FREEMAIL) {
+        *domain_too = 0;                    /* the address is the attacker's, never the provider */
+        return LW_ROLE_SENDER;
+    }
+    if (is_lookalike_host(v, d) || from_authenticated(s, msg))
+        return LW_ROLE_SENDER;              /* the sender owns the domain */
+    return LW_ROLE_NONE;                    /* anyone may have written this From: unknown, not blocking */
+}
+
+/* set_from_roles - what the analyzers added about the From address and domain gets its role */
+static void set_from_roles(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
+{
+    int domain_too;
+    enum lw_ioc_role role = from_role(s, msg, v, &domain_too);
+    const char *d = msg->from->domain;
+
+    if (!domain_too) {
+        lw_verdict_set_role(v, LW_IOC_SENDER_DOMAIN, d, LW_ROLE_BYSTANDER);
+        lw_verdict_set_role(v, LW_IOC_DOMAIN, d, LW_ROLE_BYSTANDER);
+        return;
+    }
+    if (role == LW_ROLE_SENDER)
+        return;                             /* as the analyzers said */
+    lw_verdict_set_role(v, LW_IOC_SENDER_DOMAIN, d, role);
+    lw_verdict_set_role(v, LW_IOC_DOMAIN, d, role);
+    lw_verdict_set_role(v, LW_IOC_EMAIL, msg->from->addr, role);
+    if (role == LW_ROLE_IMPERSONATED && is_official(s->id, d))     /* the brand's own domain, as context */
+        lw_verdict_add_indicator(v, role, LW_IOC_DOMAIN, d);
+}
+
+/* public_ip - an address of the Internet outside our networks */
+static int public_ip(const struct hdr_state *s, const char *addr)
+{
+    return lw_identity_public_ip(addr) && !is_internal(s, addr);
+}
+
+/* received_name - the verified host name of the client of a Received field, "(NAME [IP])" (g_free), or NULL */
+static char *received_name(const char *received)
+{
+    return lw_regex_group1("\\(([A-Za-z0-9.-]+\\.[A-Za-z]{2,})\\s+\\[", 0, received);
+}
+
+/* shared_relay - a host name of a provider many senders share (free mail, a brand's own servers) */
+static int shared_relay(const struct hdr_state *s, const char *name)
+{
+    return name && (lw_identity_kind(s->id, name) || lw_identity_brand_of_host(s->id, name));
+}
+
+/*
+ * sending_ip - the connecting client, else the first Received from outside
+ * our networks (g_free), or NULL. Not when it is a shared provider's relay
+ * (its host name is a free-mail provider's or a brand's): that address
+ * sends everybody's mail.
+ */
+static char *sending_ip(const struct hdr_state *s, const struct lw_message *msg)
+{
+    if (msg->env && msg->env->client_addr)
+        return !msg->env->auth_user && public_ip(s, msg->env->client_addr)
+               && !shared_relay(s, msg->env->client_name) ? g_strdup(msg->env->client_addr) : NULL;
+    for (guint i = 0; i < msg->received->len; i++) {
+        const char *rcvd = g_ptr_array_index(msg->received, i);
+        char *ip = received_client(rcvd), *name;
+
+        if (ip && public_ip(s, ip)) {
+            name = received_name(rcvd);
+            if (shared_relay(s, name))
+                g_clear_pointer(&ip, g_free);
+            g_free(name);
+            return ip;
+        }
+        g_free(ip);
+    }
+    return NULL;
+}
+
+/*
+ * hdr_finish - for every scored message, the From domain and address keep
+ * the sender role only when the sender owns the domain (from_role); for a
+ * message judged malicious (quarantine or reject), the sending IP and the
+ * Reply-To address as the attacker's sender
+ */
+static void hdr_finish(const void *state, const struct lw_message *msg, struct lw_verdict *v)
+{
+    const struct hdr_state *s = state;
+    char *ip = NULL;
+
+    if (msg->unparseable || v->score <= 0)
+        return;
+    if (msg->from && *msg->from->domain)
+        set_from_roles(s, msg, v);
+    if (msg->reply_to && msg->reply_to->domain && is_official(s->id, msg->reply_to->domain))
+        lw_verdict_set_role(v, LW_IOC_EMAIL, msg->reply_to->addr, LW_ROLE_IMPERSONATED);
+    if (v->score < s->cfg->quarantine_score)
+        return;
+    if (!(msg->from && (lw_identity_kind(s->id, msg->from->domain) & LW_KIND_FREEMAIL))
+        && (ip = sending_ip(s, msg)) != NULL)
+        lw_verdict_add_indicator(v, LW_ROLE_SENDER, strchr(ip, ':') ? LW_IOC_IPV6 : LW_IOC_IPV4, ip);
+    g_free(ip);
+    if (msg->reply_to && msg->reply_to->domain && strchr(msg->reply_to->addr, '@'))
+        lw_verdict_add_indicator(v, is_official(s->id, msg->reply_to->domain) ? LW_ROLE_IMPERSONATED
+                                 : LW_ROLE_SENDER, LW_IOC_EMAIL, msg->reply_to->addr);
+}
+
 /* receipt_time - when our side received the message: top Received date, else now */
 static gint64 receipt_time(const struct lw_message *msg)
 {
@@ -820,4 +982,5 @@ const struct lw_analyzer lw_analyzer_headers = {
     .init = hdr_init,
     .scan = hdr_scan,
     .fini = hdr_fini,
+    .finish = hdr_finish,
 };

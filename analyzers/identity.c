@@ -763,3 +763,14 @@ done:
     g_free(f);
     return hit;
 }
+
+int lw_identity_public_ip(const char *addr)
+{
+    GInetAddress *ia = addr ? g_inet_address_new_from_string(addr) : NULL;
+    int pub = ia && !g_inet_address_get_is_loopback(ia) && !g_inet_address_get_is_site_local(ia)
+              && !g_inet_address_get_is_link_local(ia) && !g_inet_address_get_is_any(ia);
+
+    if (ia)
+        g_object_unref(ia);
+    return pub;
+}

@@ -52,6 +52,8 @@ int lw_identity_is_protected(const struct lw_identity *id, const char *host);
 const struct lw_brand *lw_identity_brand_of_host(const struct lw_identity *id, const char *host);
 /* lw_identity_host_of_brand - is host one of brand b's own domains (or below one)? */
 int lw_identity_host_of_brand(const struct lw_identity *id, const char *host, const struct lw_brand *b);
+/* lw_identity_public_ip - addr is an IP address of the Internet (not private, loopback, link-local, any) */
+int lw_identity_public_ip(const char *addr);
 /* lw_identity_kind - LW_KIND_* bits of host (or of a domain it is below) */
 unsigned lw_identity_kind(const struct lw_identity *id, const char *host);
 

@@ -82,7 +82,7 @@ static void add(struct lw_verdict *v, const struct sender *s, const char *rule, 
     char *ev = g_strdup_printf("From: \"%s\" <%s> (claims %s)", s->name, s->addr, claim);
     struct lw_hit *hit = lw_verdict_add_hit(v, A, rule, score, desc, ev);
 
-    lw_hit_add_indicator(v, hit, LW_IOC_EMAIL, s->addr);
+    lw_hit_add_indicator(v, hit, LW_ROLE_SENDER, LW_IOC_EMAIL, s->addr);
     g_free(ev);
 }
 

@@ -191,7 +191,7 @@ static void on_match(void *ud, const struct lw_ioc_hit *h)
     evidence = g_strdup_printf("%s: %s [indicator %s]", s->where, s->what, h->id);
     hit = lw_verdict_add_hit(s->v, "ioc", weights[h->type].rule, score, desc, evidence);
     lw_hit_set_sighting(hit, h->id, h->feed);
-    lw_hit_add_indicator(s->v, hit, s->what_type, s->what);
+    lw_hit_add_indicator(s->v, hit, lw_ioc_role_of_type(s->what_type), s->what_type, s->what);
     g_free(desc);
     g_free(evidence);
 }

@@ -47,6 +47,17 @@
  *                             accounts, verification, expiry or urgency,
  *                             in English or Chinese: the "quishing" lure
  *
+ *     Roles (model/indicator.h). A link the reader follows (anchor, form,
+ *     plain text, QR code, a link of an attachment) is the lure, except an
+ *     unsubscribe link or one to the organization's or a brand's own site;
+ *     a picture or style sheet the client loads by itself (a tracking
+ *     pixel) is a bystander. Once the score is final, a message judged
+ *     malicious (quarantine_score) names up to ten lures as URL indicators,
+ *     with their hosts as domain (or IP) indicators unless the host is a
+ *     shared service (shortener, file sharing, forms, free hosting, mail)
+ *     or a redirector; the list's own links (List-* fields) and private
+ *     addresses are left out.
+ *
  * LIMITS
  *     QR codes are only seen in PNG, JPEG and GIF pictures within the
  *     qr_max_* limits (qrcode.c). Hidden-text detection follows inline styles
@@ -68,16 +79,34 @@
 #define IMAGE_ONLY_TEXT 60
 #define MAX_STACK 256
 
+#define MAX_LURES 10
+
+struct links {
+    struct lw_identity *id;
+    double malicious;           /* quarantine_score: a message judged malicious names its lures */
+};
+
 /* links_init - the identity state for this engine */
 static int links_init(const struct lw_config *cfg, void **state, struct lw_error *err)
 {
-    return (*state = lw_identity_new(cfg, err)) != NULL ? 0 : -1;
+    struct links *l = g_new0(struct links, 1);
+
+    l->malicious = cfg->quarantine_score;
+    if ((l->id = lw_identity_new(cfg, err)) == NULL) {
+        g_free(l);
+        return -1;
+    }
+    *state = l;
+    return 0;
 }
 
 /* links_fini - free the identity state */
 static void links_fini(void *state)
 {
-    lw_identity_free(state);
+    struct links *l = state;
+
+    lw_identity_free(l->id);
+    g_free(l);
 }
 
 /* ---- link rules ---- */
@@ -186,6 +215,116 @@ static unsigned classify(const struct lw_identity *id, const struct lw_url *u)
     return bits;
 }
 
+/* ---- roles: which links are the lure ---- */
+
+#define SHARED_SERVICE (LW_KIND_SHORTENER | LW_KIND_FILESHARE | LW_KIND_FORM | LW_KIND_FREEHOST | LW_KIND_FREEMAIL)
+#define UNSUBSCRIBE "(?i)unsubscri|opt[ -]?out|退訂|取消訂閱|descadastr|desinscri|abmelden|d[ée]sabonn|darse de baja"
+
+/* is_unsubscribe - the link (or its text) is a way out of a mailing list: the sender's list, not the lure */
+static int is_unsubscribe(const struct lw_url *u)
+{
+    return g_regex_match_simple(UNSUBSCRIBE, u->url, 0, 0)
+           || (u->display && g_regex_match_simple(UNSUBSCRIBE, u->display, 0, 0));
+}
+
+/*
+ * link_role - what a link is to the message. The reader follows a link
+ * (anchor, form target, plain-text address, QR code, a link of an
+ * attachment): that is the lure, unless it is an unsubscribe link or goes
+ * to the organization's or a brand's own site (kits copy the brand's real
+ * links around the one that matters). A picture or style sheet the client
+ * loads by itself (tracking pixels, logos) is a bystander.
+ */
+static enum lw_ioc_role link_role(const struct lw_identity *id, const struct lw_url *u)
+{
+    const unsigned followed = LW_URL_HTML_HREF | LW_URL_FORM_ACTION | LW_URL_TEXT | LW_URL_ATTACHMENT
+                              | LW_URL_QR | LW_URL_PDF;
+
+    if (!(u->flags & followed) || is_unsubscribe(u))
+        return LW_ROLE_BYSTANDER;
+    if (u->host && (lw_identity_is_protected(id, u->host)
+                    || (lw_identity_brand_of_host(id, u->host) && !(lw_identity_kind(id, u->host) & SHARED_SERVICE))))
+        return LW_ROLE_BYSTANDER;
+    return LW_ROLE_LURE;
+}
+
+/*
+ * add_lure - a lure link as a URL indicator, and its host as a domain (or
+ * IP) indicator unless the host is a shared service (shortener, file
+ * sharing, forms, free hosting or mail) or a redirector, where only the
+ * URL is the attacker's
+ */
+static void add_lure(const struct lw_identity *id, const struct lw_url *u, struct lw_verdict *v)
+{
+    lw_verdict_add_indicator(v, LW_ROLE_LURE, LW_IOC_URL, u->url);
+    if (u->flags & LW_URL_REDIRECTOR)
+        return;
+    if (u->flags & LW_URL_IP_HOST)
+        lw_verdict_add_indicator(v, LW_ROLE_LURE, strchr(u->host, ':') ? LW_IOC_IPV6 : LW_IOC_IPV4, u->host);
+    else if (u->domain && !(lw_identity_kind(id, u->host) & SHARED_SERVICE))
+        lw_verdict_add_indicator(v, LW_ROLE_LURE, LW_IOC_DOMAIN, u->host);
+}
+
+/*
+ * list_hosts - the hosts of the mailing list's own links (List-Unsubscribe,
+ * List-Archive ... header fields, RFC 2369): the list's footer, not a lure
+ */
+static GHashTable *list_hosts(const struct lw_message *msg)
+{
+    static const char *const fields[] = { "List-Unsubscribe", "List-Archive", "List-Help", "List-Subscribe",
+                                          "List-Post", "List-Owner" };
+    GHashTable *hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GRegex *re = g_regex_new("<https?://([A-Za-z0-9.-]+)", G_REGEX_CASELESS, 0, NULL);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
+        const char *value = lw_message_header(msg, fields[i]);
+        GMatchInfo *mi = NULL;
+
+        for (g_regex_match(re, value ? value : "", 0, &mi); g_match_info_matches(mi); g_match_info_next(mi, NULL)) {
+            char *h = g_match_info_fetch(mi, 1);
+
+            g_hash_table_add(hosts, g_ascii_strdown(h, -1));
+            g_free(h);
+        }
+        g_match_info_free(mi);
+    }
+    g_regex_unref(re);
+    return hosts;
+}
+
+/* public_host - a named host, or an IP of the Internet (not private, loopback or link-local) */
+static int public_host(const struct lw_url *u)
+{
+    return (u->flags & LW_URL_IP_HOST) ? lw_identity_public_ip(u->host) : strchr(u->host, '.') != NULL;
+}
+
+/*
+ * links_finish - a message judged malicious (quarantine or reject) names
+ * its lures: up to MAX_LURES web links the reader is asked to follow
+ * (neither the list's own links nor private addresses)
+ */
+static void links_finish(const void *state, const struct lw_message *msg, struct lw_verdict *v)
+{
+    const struct links *l = state;
+    GHashTable *list;
+    int n = 0;
+
+    if (msg->unparseable || v->score < l->malicious || !msg->urls)
+        return;
+    list = list_hosts(msg);
+    for (guint i = 0; i < msg->urls->len && n < MAX_LURES; i++) {
+        const struct lw_url *u = g_ptr_array_index(msg->urls, i);
+
+        if (!u->host || !u->scheme || (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0)
+            || (u->flags & LW_URL_UNPARSED) || !public_host(u) || g_hash_table_contains(list, u->host)
+            || link_role(l->id, u) != LW_ROLE_LURE)
+            continue;
+        add_lure(l->id, u, v);
+        n++;
+    }
+    g_hash_table_unref(list);
+}
+
 /* check_urls - every URL classified; one hit per rule with up to three URLs */
 static void check_urls(const struct lw_identity *id, const struct lw_message *msg, struct lw_verdict *v)
 {
@@ -210,7 +349,7 @@ static void check_urls(const struct lw_identity *id, const struct lw_message *ms
                 g_string_append_printf(ev[r], "%stext \"%.60s\" -> %.100s", ev[r]->len ? "; " : "", u->display, u->url);
             else
                 g_string_append_printf(ev[r], "%s%.120s", ev[r]->len ? "; " : "", u->url ? u->url : u->raw);
-            g_ptr_array_add(urls[r], u->url ? u->url : u->raw);
+            g_ptr_array_add(urls[r], (gpointer) u);
         }
     }
     for (int r = 0; r < R_N; r++) {
@@ -220,9 +359,12 @@ static void check_urls(const struct lw_identity *id, const struct lw_message *ms
             if (count[r] > MAX_EVIDENCE)
                 g_string_append_printf(ev[r], " (+%d more)", count[r] - MAX_EVIDENCE);
             hit = lw_verdict_add_hit(v, A, link_rules[r].rule, link_rules[r].score, link_rules[r].desc, ev[r]->str);
-            for (guint j = 0; j < urls[r]->len; j++)
+            for (guint j = 0; j < urls[r]->len; j++) {
+                const struct lw_url *u = g_ptr_array_index(urls[r], j);
+
                 if (r != R_DATA && r != R_JS)
-                    lw_hit_add_indicator(v, hit, LW_IOC_URL, g_ptr_array_index(urls[r], j));
+                    lw_hit_add_indicator(v, hit, link_role(id, u), LW_IOC_URL, u->url ? u->url : u->raw);
+            }
         }
         g_string_free(ev[r], TRUE);
         g_ptr_array_unref(urls[r]);
@@ -490,7 +632,7 @@ static void check_qr(const struct lw_message *msg, struct lw_verdict *v)
         hit = lw_verdict_add_hit(v, A, "LW_QR_URL", 2.0,
                                  "A picture in the message is a QR code to a web link, for the reader's phone", ev->str);
         for (guint i = 0; i < shown->len; i++)
-            lw_hit_add_indicator(v, hit, LW_IOC_URL, g_ptr_array_index(shown, i));
+            lw_hit_add_indicator(v, hit, LW_ROLE_LURE, LW_IOC_URL, g_ptr_array_index(shown, i));
         if ((words = text_match(msg, QR_CREDENTIAL)) != NULL) {
             text = g_strdup_printf("QR link %.120s; wording \"%.40s\"", first, words);
             lw_verdict_add_hit(v, A, "LW_QR_CREDENTIAL", 3.0,
@@ -569,9 +711,11 @@ static int html_only(const struct lw_message *msg)
 static int links_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                       struct lw_error *err)
 {
+    const struct links *l = state;
+
     if (msg->unparseable)
         return 0;
-    check_urls(state, msg, v);
+    check_urls(l->id, msg, v);
     check_html(msg, v);
     if (html_only(msg))
         lw_verdict_add_hit(v, A, "LW_HTML_ONLY", 0.5,
@@ -585,4 +729,5 @@ const struct lw_analyzer lw_analyzer_links = {
     .init = links_init,
     .scan = links_scan,
     .fini = links_fini,
+    .finish = links_finish,
 };

@@ -44,7 +44,7 @@
  *
  *     Each rule hits once per message; the evidence lists up to three hosts
  *     with where each was seen and what it imitates. Hits carry domain
- *     indicators.
+ *     indicators: a link host as the lure, a header host as the sender.
  */
 #include "config.h"
 
@@ -77,7 +77,7 @@ static const struct rule_info rules[] = {
 struct pending {
     int count;
     GString *evidence;
-    GPtrArray *hosts;
+    GPtrArray *hosts;               /* of struct lw_indicator: the host and its role */
 };
 
 struct scan {
@@ -103,7 +103,9 @@ static void note(struct scan *s, size_t r, const char *host, const char *where, 
     if (p->count++ < MAX_EVIDENCE) {
         g_string_append_printf(p->evidence, "%s%s %s%s%s", p->evidence->len ? "; " : "", where, host,
                                what ? " imitates " : "", what ? what : "");
-        g_ptr_array_add(p->hosts, g_strdup(host));
+        /* a link host is where the text sends the reader; a header host is the sender's */
+        g_ptr_array_add(p->hosts, lw_indicator_new_role(LW_IOC_DOMAIN, host, strcmp(where, "link") == 0
+                                                        ? LW_ROLE_LURE : LW_ROLE_SENDER));
     }
 }
 
@@ -447,7 +449,7 @@ static int la_scan(const void *state, const struct lw_message *msg, struct lw_ve
     s.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
         s.p[r].evidence = g_string_new(NULL);
-        s.p[r].hosts = g_ptr_array_new_with_free_func(g_free);
+        s.p[r].hosts = g_ptr_array_new_with_free_func((GDestroyNotify) lw_indicator_free);
     }
     test_host(&s, msg->from ? msg->from->domain : NULL, "From");
     test_host(&s, msg->sender ? msg->sender->domain : NULL, "Sender");
@@ -463,8 +465,11 @@ static int la_scan(const void *state, const struct lw_message *msg, struct lw_ve
             if (s.p[r].count > MAX_EVIDENCE)
                 g_string_append_printf(s.p[r].evidence, " (+%d more)", s.p[r].count - MAX_EVIDENCE);
             hit = lw_verdict_add_hit(v, A, rules[r].rule, rules[r].score, rules[r].desc, s.p[r].evidence->str);
-            for (guint j = 0; j < s.p[r].hosts->len; j++)
-                lw_hit_add_indicator(v, hit, LW_IOC_DOMAIN, g_ptr_array_index(s.p[r].hosts, j));
+            for (guint j = 0; j < s.p[r].hosts->len; j++) {
+                const struct lw_indicator *h = g_ptr_array_index(s.p[r].hosts, j);
+
+                lw_hit_add_indicator(v, hit, h->role, h->type, h->value);
+            }
         }
         g_string_free(s.p[r].evidence, TRUE);
         g_ptr_array_unref(s.p[r].hosts);

@@ -284,11 +284,11 @@ static void add_indicator(struct lw_verdict *v, struct lw_hit *hit, const struct
                           const char *what)
 {
     switch (r->target) {
-    case LW_TARGET_SUBJECT: lw_hit_add_indicator(v, hit, LW_IOC_SUBJECT, what); break;
+    case LW_TARGET_SUBJECT: lw_hit_add_indicator(v, hit, LW_ROLE_NONE, LW_IOC_SUBJECT, what); break;
     case LW_TARGET_FROM_NAME:
-    case LW_TARGET_FROM_ADDR: lw_hit_add_indicator(v, hit, LW_IOC_EMAIL, what); break;
-    case LW_TARGET_FILENAME: lw_hit_add_indicator(v, hit, LW_IOC_FILENAME, what); break;
-    case LW_TARGET_URI: lw_hit_add_indicator(v, hit, LW_IOC_URL, what); break;
+    case LW_TARGET_FROM_ADDR: lw_hit_add_indicator(v, hit, LW_ROLE_SENDER, LW_IOC_EMAIL, what); break;
+    case LW_TARGET_FILENAME: lw_hit_add_indicator(v, hit, LW_ROLE_PAYLOAD, LW_IOC_FILENAME, what); break;
+    case LW_TARGET_URI: lw_hit_add_indicator(v, hit, LW_ROLE_LURE, LW_IOC_URL, what); break;
     default: break;
     }
 }

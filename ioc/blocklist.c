@@ -8,14 +8,16 @@
  *     Each function turns an export view (export.c) into the text of one
  *     file, g_malloc'ed, for lw_write_atomic():
  *       csv      type,value,first_seen,last_seen,count,recipients,max_score,
- *                rules,malware,recipient_hashes,warninglist (RFC 4180
+ *                rules,malware,recipient_hashes,warninglist,role,blocking (RFC 4180
  *                quoting; a cell that a spreadsheet would take for a
  *                formula, one starting with = + - @ TAB or CR, is prefixed
  *                with a single quote; recipient hashes only when the hits
  *                stream carries recipients, as SHA-256 of the lower-case
  *                address, or the addresses themselves with
  *                export_hash_recipients = no; warninglist names the list
- *                of a value that is shared as context, never to block)
+ *                of a value that is shared as context, never to block;
+ *                role and blocking: the indicator's role, export.h, and
+ *                whether a consumer may block on it)
  *       postfix  a check_sender_access map: "sender@x REJECT ..." and
  *                "domain REJECT ..." lines (postmap it, or use texthash:)
  *       domains  one domain per line (domain indicators only: link hosts of
@@ -24,8 +26,8 @@
  *                every domain and its subdomains (IDNs as A-labels)
  *       hashes   "sha256 HEX" / "sha1 HEX" / "md5 HEX" lines
  *     The blocking formats (postfix, domains, rpz, hashes) hold only
- *     indicators a consumer may block on (lw_export_blocking: no
- *     warninglisted value); every value has passed lw_export_valid (no
+ *     indicators a consumer may block on (lw_export_blocking: a lure,
+ *     payload or sender role, and no warninglisted value); every value has passed lw_export_valid (no
  *     public suffix, no allowlisted or protected domain, DNS length
  *     limits). Values that cannot be written safely in a format (spaces,
  *     control characters, quotes in a map key, an RPZ owner name past 253
@@ -121,7 +123,9 @@ static void csv_row(GString *out, const struct lw_export_ioc *x, int hashed)
     csv_field(out, rules, 0);
     csv_field(out, mal, 0);
     csv_field(out, rcpts, 0);
-    csv_field(out, x->warninglist ? x->warninglist : "", 1);
+    csv_field(out, x->warninglist ? x->warninglist : "", 0);
+    csv_field(out, lw_ioc_role_name(x->role), 0);
+    csv_field(out, lw_export_blocking(x) ? "yes" : "no", 1);
     g_free(first);
     g_free(last);
     g_free(count);
@@ -135,7 +139,7 @@ static void csv_row(GString *out, const struct lw_export_ioc *x, int hashed)
 char *lw_export_csv(const struct lw_export_view *v)
 {
     GString *out = g_string_new("type,value,first_seen,last_seen,count,recipients,max_score,rules,malware,"
-                                "recipient_hashes,warninglist\n");
+                                "recipient_hashes,warninglist,role,blocking\n");
 
     for (guint i = 0; i < v->iocs->len; i++)
         csv_row(out, g_ptr_array_index(v->iocs, i), v->opts->hash_recipients);

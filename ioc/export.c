@@ -17,7 +17,9 @@
  *     messages scored at least export_min_score, and one aggregate per
  *     indicator (first/last seen, message count, recipients, rule ids,
  *     malware names of the same messages, related indicators, the
- *     warninglist naming it), of valid indicators only (lw_export_valid:
+ *     warninglist naming it, the role the messages gave it), without
+ *     bystanders (a tracking pixel, the brand's own links: nothing to
+ *     share), of valid indicators only (lw_export_valid:
  *     failing closed, no public suffix, no name past DNS limits, no
  *     undeterminable host, nothing on export_allowlist or protected_domains,
  *     the organization's own domains and their subdomains, checked on
@@ -68,6 +70,7 @@ void lw_export_msg_free(struct lw_export_msg *m)
     g_ptr_array_unref(m->rules);
     g_ptr_array_unref(m->indicators);
     g_ptr_array_unref(m->rcpts);
+    g_ptr_array_unref(m->feeds);
     g_free(m);
 }
 
@@ -211,6 +214,7 @@ static struct lw_export_msg *msg_from_fields(const GPtrArray *f, struct lw_error
     m->score = g_ascii_strtod(field(f, "score") ? field(f, "score") : "0", NULL);
     m->rules = split_list(field(f, "rules"));
     m->rcpts = split_list(field(f, "rcpts"));
+    m->feeds = split_list(field(f, "feeds"));
     m->indicators = g_ptr_array_new_with_free_func(free_ind);
     if (m->when < 0) {
         lw_error_set(err, "hits entry %s: bad time \"%s\"", m->event_id, m->time);
@@ -481,7 +485,7 @@ int lw_export_valid(const struct lw_export_opts *o, const struct lw_indicator *i
 
 int lw_export_blocking(const struct lw_export_ioc *x)
 {
-    return x->warninglist == NULL;
+    return x->blocking && x->warninglist == NULL;
 }
 
 /* ---- the view ---- */
@@ -494,6 +498,7 @@ static void ioc_free(gpointer p)
     g_ptr_array_unref(x->malware);
     g_ptr_array_unref(x->related);
     g_ptr_array_unref(x->msgs);
+    g_ptr_array_unref(x->feeds);
     g_free(x);
 }
 
@@ -556,8 +561,10 @@ static void ioc_add(GHashTable *by_ind, const struct lw_indicator *ind, const st
         x->malware = g_ptr_array_new();
         x->related = g_ptr_array_new();
         x->msgs = g_ptr_array_new();
+        x->feeds = g_ptr_array_new();
         g_hash_table_insert(by_ind, (gpointer) ind, x);
     }
+    x->role = x->count ? lw_ioc_role_merge(x->role, ind->role) : ind->role;
     x->first = MIN(x->first, m->when);
     x->last = MAX(x->last, m->when);
     x->count++;
@@ -566,6 +573,8 @@ static void ioc_add(GHashTable *by_ind, const struct lw_indicator *ind, const st
     g_ptr_array_add(x->msgs, (gpointer) m);
     for (guint i = 0; i < m->rules->len; i++)
         add_unique(x->rules, g_ptr_array_index(m->rules, i), lw_cmp_strptr);
+    for (guint i = 0; i < m->feeds->len; i++)
+        add_unique(x->feeds, g_ptr_array_index(m->feeds, i), lw_cmp_strptr);
     for (guint i = 0; i < m->indicators->len; i++) {
         const struct lw_indicator *other = g_ptr_array_index(m->indicators, i);
 
@@ -610,8 +619,17 @@ struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, cons
     g_hash_table_iter_init(&it, by_ind);
     while (g_hash_table_iter_next(&it, &k, &val)) {
         struct lw_export_ioc *x = val;
+        struct lw_indicator merged = { x->ind->type, x->ind->value, x->role };
 
+        if (x->role == LW_ROLE_BYSTANDER) {    /* not shared at all */
+            g_hash_table_iter_remove(&it);
+            ioc_free(x);
+            continue;
+        }
+        x->blocking = lw_indicator_blocking(&merged);
+        x->agencies = 1 + x->feeds->len;
         g_ptr_array_sort(x->rules, lw_cmp_strptr);
+        g_ptr_array_sort(x->feeds, lw_cmp_strptr);
         g_ptr_array_sort(x->malware, lw_cmp_strptr);
         g_ptr_array_sort(x->related, cmp_ind);
         g_ptr_array_add(x->ind->type == LW_IOC_MALWARE ? v->malware : v->iocs, x);

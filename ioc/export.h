@@ -36,6 +36,7 @@ struct lw_export_msg {
     GPtrArray *rules;           /* of char * */
     GPtrArray *indicators;      /* of struct lw_indicator * */
     GPtrArray *rcpts;           /* of char *; empty unless hits_recipients = yes */
+    GPtrArray *feeds;           /* of char *: partner feeds whose indicators the message matched */
 };
 
 /*
@@ -62,9 +63,17 @@ struct lw_export_opts {
     char *rpz_zone;
 };
 
-/* One indicator aggregated over the exported messages. */
+/*
+ * One indicator aggregated over the exported messages. Its role merges the
+ * roles the messages gave it (lw_ioc_role_merge); bystanders are not in
+ * the view. Only a blocking aggregate may go to a block list, MISP to_ids
+ * or a STIX indicator meant for detection.
+ */
 struct lw_export_ioc {
-    const struct lw_indicator *ind;     /* borrowed from a message */
+    const struct lw_indicator *ind;     /* borrowed from a message (its role is that message's) */
+    enum lw_ioc_role role;              /* merged over the messages */
+    int blocking;                       /* the merged role may block (lw_indicator_blocking);
+                                         * lw_export_blocking also asks the warninglists */
     gint64 first, last;
     guint count;                /* messages */
     long long rcpts;            /* recipients of those messages */
@@ -74,6 +83,8 @@ struct lw_export_ioc {
     GPtrArray *malware;         /* sorted unique char * (borrowed): malware-name values */
     GPtrArray *related;         /* sorted unique const struct lw_indicator * (borrowed), capped; all in the view */
     GPtrArray *msgs;            /* const struct lw_export_msg * (borrowed), by time */
+    GPtrArray *feeds;           /* sorted unique char * (borrowed): partner feeds its messages matched */
+    guint agencies;             /* this organization + those feeds */
 };
 
 /* What the writers get: indicators and messages that pass the filters. */
@@ -113,7 +124,8 @@ int lw_export_valid(const struct lw_export_opts *o, const struct lw_indicator *i
 int lw_export_host_allowed(const struct lw_export_opts *o, const char *host);
 /*
  * lw_export_blocking - may a consumer block on x (Postfix access map,
- * domain list, RPZ, hash list, MISP to_ids, a STIX indicator)? Not when a
+ * domain list, RPZ, hash list, MISP to_ids, a STIX indicator)? Only a
+ * lure, payload or sender (or, without a role, a hash), and not when a
  * warninglist names it: then it is shared as context at most.
  */
 int lw_export_blocking(const struct lw_export_ioc *x);
@@ -127,6 +139,8 @@ GPtrArray *lw_hash_keys(GHashTable *h);
 int lw_write_atomic(const char *path, const char *data, size_t len, struct lw_error *err);
 
 /* ---- export_json.c: every JSON of the export ---- */
+/* lw_export_confidence - 0..100 from role, score, messages and agencies (at most 20 when not blocking) */
+int lw_export_confidence(const struct lw_export_ioc *x);
 /* lw_uuid5 - UUIDv5 of name in namespace ns (text form); g_free */
 char *lw_uuid5(const char *ns, const char *name);
 /* lw_export_parse_time - ISO 8601 to Unix seconds; -1 when unreadable */

@@ -170,16 +170,23 @@ static json_t *str_array(const GPtrArray *a)
 
 /* ---- hits stream indicators and the state file ---- */
 
-/* ind_from_json - an indicator from {"type","value"}; NULL for an unknown type */
+/*
+ * ind_from_json - an indicator from {"type","value"[,"role"]}; NULL for an
+ * unknown type. No role (entries older than roles) or an unknown one is
+ * LW_ROLE_NONE: not blocking unless a hash (lw_indicator_blocking).
+ */
 static struct lw_indicator *ind_from_json(json_t *o)
 {
     const char *t = json_string_value(json_object_get(o, "type"));
     const char *v = json_string_value(json_object_get(o, "value"));
     enum lw_ioc_type type;
+    enum lw_ioc_role role = LW_ROLE_NONE;
 
     if (!t || !v || lw_ioc_type_parse(t, &type) < 0)
         return NULL;
-    return lw_indicator_new(type, v);
+    if (lw_ioc_role_parse(json_string_value(json_object_get(o, "role")), &role) < 0)
+        role = LW_ROLE_NONE;
+    return lw_indicator_new_role(type, v, role);
 }
 
 int lw_export_indicators_parse(const char *text, GPtrArray *out, struct lw_error *err)
@@ -209,8 +216,11 @@ static json_t *indicators_json(const GPtrArray *inds)
     for (guint i = 0; i < inds->len; i++) {
         const struct lw_indicator *ind = g_ptr_array_index(inds, i);
 
-        json_array_append_new(arr, json_pack("{s:s, s:o}", "type", lw_ioc_type_name(ind->type),
-                                             "value", jstr(ind->value)));
+        json_t *o = json_pack("{s:s, s:o}", "type", lw_ioc_type_name(ind->type), "value", jstr(ind->value));
+
+        if (ind->role != LW_ROLE_NONE)
+            json_object_set_new(o, "role", json_string(lw_ioc_role_name(ind->role)));
+        json_array_append_new(arr, o);
     }
     return arr;
 }
@@ -261,6 +271,8 @@ char *lw_export_state_encode(const struct lw_export_state *st)
         json_object_set_new(j, "action", jstr(m->action));
         json_object_set_new(j, "rules", str_array(m->rules));
         json_object_set_new(j, "rcpts", str_array(m->rcpts));
+        if (m->feeds->len)
+            json_object_set_new(j, "feeds", str_array(m->feeds));
         json_object_set_new(j, "indicators", indicators_json(m->indicators));
         line = dump(j, JSON_COMPACT);
         g_string_append(out, line);
@@ -313,6 +325,7 @@ static struct lw_export_msg *msg_decode(json_t *j)
     m->score = json_number_value(json_object_get(j, "score"));
     m->rules = str_list(json_object_get(j, "rules"));
     m->rcpts = str_list(json_object_get(j, "rcpts"));
+    m->feeds = str_list(json_object_get(j, "feeds"));
     m->indicators = g_ptr_array_new_with_free_func((GDestroyNotify) lw_indicator_free);
     json_array_foreach(json_object_get(j, "indicators"), i, x) {
         struct lw_indicator *ind = ind_from_json(x);
@@ -486,16 +499,27 @@ static char *identity_id(const char *org)
     return id;
 }
 
-/* confidence - 0..100 from how strongly and how often the indicator was seen */
-static int confidence(const struct lw_export_ioc *x)
+/*
+ * lw_export_confidence - 0..100: what the role says of the value (a payload
+ * hash names only the file, a lure link only the attacker's page, a sender
+ * may be a hijacked mailbox), raised by how many messages and agencies saw
+ * it and how high those messages scored; a value that may not block is
+ * context, at most 20
+ */
+int lw_export_confidence(const struct lw_export_ioc *x)
 {
-    int c = 40 + 10 * (int) MIN(x->count, 4u) + (x->max_score >= 20 ? 15 : x->max_score >= 10 ? 5 : 0);
+    static const int base[LW_ROLE_N] = {
+        [LW_ROLE_NONE] = 45, [LW_ROLE_LURE] = 55, [LW_ROLE_PAYLOAD] = 60, [LW_ROLE_SENDER] = 45,
+        [LW_ROLE_IMPERSONATED] = 10, [LW_ROLE_BYSTANDER] = 0,
+    };
+    int c = base[x->role] + 8 * (int) MIN(x->count - 1, 3u) + 10 * (int) MIN(x->agencies - 1, 2u)
+            + (x->max_score >= 20 ? 15 : x->max_score >= 10 ? 5 : 0) + (x->malware->len ? 10 : 0);
 
-    return MIN(c + (x->malware->len ? 10 : 0), 95);
+    return lw_export_blocking(x) ? MIN(c, 95) : MIN(c, 20);
 }
 
-/* sco - the observable of an indicator (STIX deterministic id), or NULL when none fits */
-static json_t *sco(const struct lw_indicator *ind)
+/* sco - the observable of an indicator (STIX deterministic id) with its TLP marking, or NULL when none fits */
+static json_t *sco(const struct lw_indicator *ind, int tlp)
 {
     const char *type = NULL, *hash = NULL;
     json_t *o, *contrib;
@@ -519,6 +543,7 @@ static json_t *sco(const struct lw_indicator *ind)
     id = g_strconcat(type, "--", u, NULL);
     o = json_pack("{s:s, s:s, s:s}", "type", type, "spec_version", "2.1", "id", id);
     json_object_update(o, contrib);
+    json_object_set_new(o, "object_marking_refs", json_pack("[s]", tlp2[tlp].id));
     free(text);
     g_free(u);
     g_free(id);
@@ -541,18 +566,51 @@ static json_t *relationship(const char *type, const char *src, const char *dst, 
     return o;
 }
 
-/* stix_indicator - indicator, sighting, observable and relationships of one aggregate */
-static void stix_indicator(struct sink *objs, const struct lw_export_view *v, const struct lw_export_ioc *x,
-                           const char *identity)
+/* names_infrastructure - a value a block list could act on (a host, link, address or IP) */
+static int names_infrastructure(enum lw_ioc_type t)
+{
+    return t == LW_IOC_DOMAIN || t == LW_IOC_URL || t == LW_IOC_IPV4 || t == LW_IOC_IPV6 || t == LW_IOC_EMAIL
+           || t == LW_IOC_SENDER_DOMAIN;
+}
+
+/* stix_has_indicator - does x become a STIX indicator (else only its observable)? */
+static int stix_has_indicator(const struct lw_export_ioc *x)
+{
+    return patterns[x->ind->type].prefix
+           && (lw_export_blocking(x)
+               || (!x->warninglist && !names_infrastructure(x->ind->type) && x->role != LW_ROLE_IMPERSONATED));
+}
+
+/*
+ * stix_indicator - indicator, sighting, observable and relationships of one
+ * aggregate. Infrastructure that may not block (an impersonated brand's
+ * domain, a link or address without a role) is shared as its observable
+ * only, never as an indicator; context that names no infrastructure
+ * (subject, X-Mailer) is an indicator with x_opencti_detection false.
+ */
+static void stix_indicator(struct sink *objs, const struct lw_export_ioc *x, const char *identity,
+                           const struct lw_export_view *v)
 {
     const struct lw_export_opts *opts = v->opts;
-    char *id = indicator_id(x->ind), *pat = pattern_of(x->ind), *name, *sight_key, *sight_id;
-    json_t *o = sdo("indicator", id, x->first, x->last, identity, opts->tlp), *obs;
+    char *id, *pat, *name, *sight_key, *sight_id;
+    json_t *o, *obs;
+
+    if (!stix_has_indicator(x)) {
+        if ((obs = sco(x->ind, opts->tlp)) != NULL)
+            sink_add(objs, obs);
+        return;
+    }
+    id = indicator_id(x->ind);
+    pat = pattern_of(x->ind);
+    o = sdo("indicator", id, x->first, x->last, identity, opts->tlp);
 
     name = g_strdup_printf("%s: %s", lw_ioc_type_name(x->ind->type), x->ind->value);
     json_object_set_new(o, "name", jstr(name));
     {
-        GString *d = g_string_new("Seen by lurewatch in malicious mail; rules: ");
+        GString *d = g_string_new(NULL);
+
+        g_string_append_printf(d, "Seen by lurewatch in malicious mail%s%s; rules: ", *lw_ioc_role_name(x->role)
+                               ? " as the " : "", lw_ioc_role_name(x->role));
 
         for (guint i = 0; i < x->rules->len; i++)
             g_string_append_printf(d, "%s%s", i ? ", " : "", (char *) g_ptr_array_index(x->rules, i));
@@ -561,7 +619,7 @@ static void stix_indicator(struct sink *objs, const struct lw_export_view *v, co
         json_object_set_new(o, "description", jstr(d->str));
         g_string_free(d, TRUE);
     }
-    json_object_set_new(o, "indicator_types", json_pack("[s]", "malicious-activity"));
+    json_object_set_new(o, "indicator_types", json_pack("[s]", lw_export_blocking(x) ? "malicious-activity" : "unknown"));
     json_object_set_new(o, "pattern", jstr(pat));
     json_object_set_new(o, "pattern_type", json_string("stix"));
     json_object_set_new(o, "pattern_version", json_string("2.1"));
@@ -569,7 +627,10 @@ static void stix_indicator(struct sink *objs, const struct lw_export_view *v, co
     json_object_set_new(o, "valid_until", jtime(x->last + opts->valid_days * 86400));
     if (x->rules->len)
         json_object_set_new(o, "labels", str_array(x->rules));
-    json_object_set_new(o, "confidence", json_integer(confidence(x)));
+    json_object_set_new(o, "confidence", json_integer(lw_export_confidence(x)));
+    /* OpenCTI: the score it shows, and whether its connectors may detect (block) on it */
+    json_object_set_new(o, "x_opencti_score", json_integer(lw_export_confidence(x)));
+    json_object_set_new(o, "x_opencti_detection", json_boolean(lw_export_blocking(x)));
     sink_add(objs, o);
 
     sight_key = g_strconcat("sighting:", identity, ":", id, NULL);
@@ -582,7 +643,7 @@ static void stix_indicator(struct sink *objs, const struct lw_export_view *v, co
     json_object_set_new(o, "where_sighted_refs", json_pack("[s]", identity));
     sink_add(objs, o);
 
-    if ((obs = sco(x->ind)) != NULL) {
+    if ((obs = sco(x->ind, opts->tlp)) != NULL) {
         sink_add(objs, relationship("based-on", id, json_string_value(json_object_get(obs, "id")),
                                                  x->first, x->last, identity, opts->tlp));
         sink_add(objs, obs);
@@ -600,8 +661,8 @@ static void stix_indicator(struct sink *objs, const struct lw_export_view *v, co
         const struct lw_export_ioc *rx = g_hash_table_lookup(v->index, r);
         char *rid;
 
-        if (r->type == LW_IOC_MALWARE || !patterns[r->type].prefix || rx == NULL || !lw_export_blocking(rx))
-            continue;           /* only indicators the bundle holds */
+        if (r->type == LW_IOC_MALWARE || !rx || !stix_has_indicator(rx))
+            continue;
         rid = indicator_id(r);
         if (strcmp(id, rid) < 0)    /* one relationship per pair */
             sink_add(objs, relationship("related-to", id, rid, x->first, x->last, identity,
@@ -633,10 +694,7 @@ char *lw_export_stix(const struct lw_export_view *v)
 
         if (!patterns[x->ind->type].prefix)
             continue;
-        if (lw_export_blocking(x))
-            stix_indicator(objs, v, x, identity);
-        else if ((o = sco(x->ind)) != NULL)    /* warninglisted: an observable, never an indicator */
-            sink_add(objs, o);
+        stix_indicator(objs, x, identity, v);
     }
     for (guint i = 0; i < v->malware->len; i++) {
         struct lw_export_ioc *x = g_ptr_array_index(v->malware, i);
@@ -746,19 +804,47 @@ static char *misp_attr_key(const struct lw_indicator *ind)
     return mk;
 }
 
-/* misp_ioc_attr - the attribute of one aggregate, with its rule and kind tags */
-static json_t *misp_ioc_attr(const struct lw_export_ioc *x)
+/*
+ * misp_sightings - one sighting per agency that saw the indicator: this
+ * organization, and (anonymised) each partner feed a message matched
+ */
+static json_t *misp_sightings(const struct lw_export_ioc *x, const char *attr_uuid, const char *org,
+                              const char *org_uuid)
+{
+    char *ts = g_strdup_printf("%" G_GINT64_FORMAT, x->last);
+    json_t *list = json_array();
+
+    json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:{s:o, s:s}}", "type", "0", "date_sighting", ts,
+                                          "uuid", attr_uuid, "source", "lurewatch", "Organisation",
+                                          "name", jstr(org), "uuid", org_uuid));
+    for (guint i = 0; i < x->feeds->len; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o}", "type", "0", "date_sighting", ts,
+                                              "uuid", attr_uuid, "source", jstr(g_ptr_array_index(x->feeds, i))));
+    g_free(ts);
+    return list;
+}
+
+/* misp_ioc_attr - the attribute of one aggregate, with its rule, role and kind tags and sightings */
+static json_t *misp_ioc_attr(const struct lw_export_ioc *x, const char *org, const char *org_uuid)
 {
     char *k = ind_key(x->ind), *mk = misp_attr_key(x->ind), *fs = misp_time(x->first);
     char *ls = misp_time(x->last), *kind = g_strdup_printf("lurewatch:indicator=\"%s\"",
                                                           lw_ioc_type_name(x->ind->type));
-    char *comment = g_strdup_printf("seen in %u message(s) to %lld recipient(s)%s%s%s", x->count, x->rcpts,
-                                    x->warninglist ? "; on warninglist \"" : "",
-                                    x->warninglist ? x->warninglist : "", x->warninglist ? "\": not to block" : "");
+    char *comment = g_strdup_printf("seen in %u message(s) to %lld recipient(s)%s%s%s%s%s; confidence %d",
+                                    x->count, x->rcpts, x->warninglist ? "; on warninglist \"" : "",
+                                    x->warninglist ? x->warninglist : "", x->warninglist ? "\": not to block" : "",
+                                    *lw_ioc_role_name(x->role) ? "; role " : "", lw_ioc_role_name(x->role),
+                                    lw_export_confidence(x));
     const struct misp_type *mt = &misp_types[x->ind->type];
     json_t *a = misp_attr(mk, mt->type, mt->category, mt->to_ids && lw_export_blocking(x), x->ind->value, x->last);
     json_t *tags = json_array();
 
+    if (x->role != LW_ROLE_NONE) {
+        char *role = g_strdup_printf("lurewatch:role=\"%s\"", lw_ioc_role_name(x->role));
+
+        json_array_append_new(tags, tag(role));
+        g_free(role);
+    }
     json_object_set_new(a, "comment", jstr(comment));
     json_object_set_new(a, "first_seen", json_string(fs));
     json_object_set_new(a, "last_seen", json_string(ls));
@@ -776,6 +862,7 @@ static json_t *misp_ioc_attr(const struct lw_export_ioc *x)
         g_free(t);
     }
     json_object_set_new(a, "Tag", tags);
+    json_object_set_new(a, "Sighting", misp_sightings(x, jget(a, "uuid"), org, org_uuid));
     g_free(k);
     g_free(mk);
     g_free(fs);
@@ -834,17 +921,29 @@ static int msgid_allowed(const struct lw_export_opts *opts, const char *msgid)
     return ok;
 }
 
+/* msg_blocks - does message m carry ind with a role that may block? */
+static int msg_blocks(const struct lw_export_msg *m, const struct lw_indicator *ind)
+{
+    for (guint i = 0; i < m->indicators->len; i++) {
+        const struct lw_indicator *x = g_ptr_array_index(m->indicators, i);
+
+        if (lw_indicator_equal(x, ind))
+            return lw_indicator_blocking(x);
+    }
+    return 0;
+}
+
 /* misp_email - the "email" object of one message, referring to the attributes of its indicators */
 static json_t *misp_email(const struct lw_export_msg *m, const struct lw_export_opts *opts, GHashTable *exported)
 {
     char *key = g_strconcat("misp-email:", m->event_id, NULL), *u = lw_uuid5(LW_EXPORT_NAMESPACE, key);
     char *ts = g_strdup_printf("%" G_GINT64_FORMAT, m->when), *sent = misp_time(m->when);
     json_t *attrs = json_array(), *o;
-    struct lw_indicator from = { LW_IOC_EMAIL, m->sender };
+    struct lw_indicator from = { LW_IOC_EMAIL, m->sender, LW_ROLE_NONE };
 
-    if (lw_export_valid(opts, &from))
+    if (lw_export_valid(opts, &from))       /* to_ids only for the attacker's own address, never warninglisted */
         email_attr(attrs, m, "from", "email-src", "Payload delivery",
-                   lw_warninglists_match(opts->wl, LW_IOC_EMAIL, m->sender) == NULL, m->sender);
+                   msg_blocks(m, &from) && lw_warninglists_match(opts->wl, LW_IOC_EMAIL, m->sender) == NULL, m->sender);
     email_attr(attrs, m, "subject", "email-subject", "Payload delivery", 0, m->subject);
     if (msgid_allowed(opts, m->message_id))
         email_attr(attrs, m, "message-id", "email-message-id", "Payload delivery", 0, m->message_id);
@@ -901,7 +1000,7 @@ char *lw_export_misp(const struct lw_export_view *v)
     for (guint i = 0; i < v->iocs->len + v->malware->len; i++) {
         struct lw_export_ioc *x = i < v->iocs->len ? g_ptr_array_index(v->iocs, i)
                                                    : g_ptr_array_index(v->malware, i - v->iocs->len);
-        json_t *a = misp_ioc_attr(x);
+        json_t *a = misp_ioc_attr(x, opts->org_name, org_uuid);
 
         g_hash_table_add(exported, g_strdup(jget(a, "uuid")));
         for (guint j = 0; j < x->rules->len; j++)

@@ -11,6 +11,9 @@
 # shared by all campaigns) and a link to the allowlisted www.gov.tw.
 # --salt X --salted c2 gives campaign c2 other domains, hash and IP (another
 # agency's view of the same campaign, tied only by its subjects).
+# Indicators carry the role a scan gives them (lure link, payload file, the
+# campaign's own sender and IP; subject and X-Mailer without one); --no-roles
+# writes them as entries from before roles existed.
 # Event ids are PREFIX-0..N-1, times one minute apart from --start.
 import argparse, hashlib, json, random, sys, datetime
 
@@ -26,6 +29,7 @@ ap.add_argument("--release", action="append", default=[], help="event id to rele
 ap.add_argument("--salt", default="", help="infrastructure variant for the --salted campaigns")
 ap.add_argument("--salted", default="", help="campaigns (comma separated) that get --salt")
 ap.add_argument("--malformed", action="store_true", help="add one entry with broken indicators")
+ap.add_argument("--no-roles", action="store_true", help="indicators without roles, as older relays wrote them")
 args = ap.parse_args()
 rnd = random.Random(args.seed)
 start = datetime.datetime.fromisoformat(args.start)
@@ -58,17 +62,20 @@ for i in range(args.count):
     c = camps[i % len(camps)]
     n = rnd.randint(1000, 9999)
     sender = "user%d@%s" % (rnd.randrange(args.senders), c["sender_domain"])
-    inds = [{"type": "email-addr", "value": sender},
-            {"type": "sender-domain", "value": c["sender_domain"]},
-            {"type": "domain", "value": c["domain"]},
-            {"type": "url", "value": "https://%s/verify/%d" % (c["domain"], rnd.randrange(3))},
-            {"type": "url", "value": "https://www.gov.tw/notice"},
-            {"type": "sha256", "value": c["sha256"]},
-            {"type": "filename", "value": c["file"]},
+    inds = [{"type": "email-addr", "value": sender, "role": "sender"},
+            {"type": "sender-domain", "value": c["sender_domain"], "role": "sender"},
+            {"type": "domain", "value": c["domain"], "role": "lure"},
+            {"type": "url", "value": "https://%s/verify/%d" % (c["domain"], rnd.randrange(3)), "role": "lure"},
+            {"type": "url", "value": "https://www.gov.tw/notice", "role": "lure"},
+            {"type": "sha256", "value": c["sha256"], "role": "payload"},
+            {"type": "filename", "value": c["file"], "role": "payload"},
             {"type": "subject", "value": c["subject"].format(n=n)},
-            {"type": "ipv4-addr", "value": c["ip"]},
+            {"type": "ipv4-addr", "value": c["ip"], "role": "sender"},
             {"type": "x-mailer", "value": "Microsoft Outlook 16.0"},
-            {"type": "malware-name", "value": c["malware"]}]
+            {"type": "malware-name", "value": c["malware"], "role": "payload"}]
+    if args.no_roles:
+        for ind in inds:
+            ind.pop("role", None)
     t = (start + datetime.timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
     eid = "%s-%d" % (args.prefix, i)
     resp("XADD", args.stream, "*", "event_id", eid, "time", t, "instance", "relay-internal-7",

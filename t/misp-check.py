@@ -9,14 +9,16 @@
 # to_ids is a boolean; uuids are UUIDs; objects carry name, meta-category,
 # template_uuid, template_version, uuid and object_relation on each
 # attribute; every key used also appears in the reference events of
-# MISP_DIR/examples (first_seen/last_seen excepted: MISP >= 2.4.124).
+# MISP_DIR/examples (first_seen/last_seen excepted: MISP >= 2.4.124; and
+# Sighting, specified in misp-core-format.md: each needs type 0-3,
+# date_sighting and the uuid of its attribute).
 import json, os, re, sys
 import jsonschema
 
 misp_dir, files = sys.argv[1], sys.argv[2:]
 types = json.load(open(os.path.join(misp_dir, "describeTypes.json")))["result"]
 lax = json.load(open(os.path.join(misp_dir, "schema-lax.json")))
-ref_event, ref_attr, ref_obj = set(), {"first_seen", "last_seen"}, set()
+ref_event, ref_attr, ref_obj = set(), {"first_seen", "last_seen", "Sighting"}, set()
 for n in os.listdir(os.path.join(misp_dir, "examples")):
     e = json.load(open(os.path.join(misp_dir, "examples", n)))
     e = e.get("Event", e)
@@ -44,6 +46,10 @@ def attr(a, where, in_object):
         bad.append("%s: empty value" % where)
     if in_object and not a.get("object_relation"):
         bad.append("%s: no object_relation" % where)
+    for s in a.get("Sighting", []):
+        if s.get("type") not in ("0", "1", "2", "3") or not str(s.get("date_sighting", "")).isdigit() \
+                or s.get("uuid") != a.get("uuid"):
+            bad.append("%s: bad Sighting %s" % (where, s))
     for k in a:
         if k not in ref_attr:
             bad.append("%s: key %s not in MISP's reference events" % (where, k))

@@ -52,7 +52,15 @@ test_expect_success 'STIX: identity, TLP:AMBER 2.0 marking, indicators, sighting
 	for i in by["indicator"]:
 	    assert i["valid_until"] > i["valid_from"] and i["created_by_ref"] == ident["id"]
 	    assert i["object_marking_refs"] == [md[0]["id"]] and 0 <= i["confidence"] <= 100
-	    assert i["indicator_types"] == ["malicious-activity"] and i["labels"]
+	    assert i["x_opencti_score"] == i["confidence"] and i["labels"]
+	    # lure, payload and sender values are for detection; subject and X-Mailer are context
+	    context = i["pattern"].startswith("[email-message:subject") or "X-Mailer" in i["pattern"]
+	    assert i["x_opencti_detection"] is not context, i
+	    assert i["indicator_types"] == (["unknown"] if context else ["malicious-activity"]), i
+	    assert (i["confidence"] <= 20) is context, i
+	for o in objs:      # observables carry the TLP marking too
+	    if o["type"] in ("domain-name", "url", "email-addr", "file", "ipv4-addr"):
+	        assert o["object_marking_refs"] == [md[0]["id"]], o
 	dom = pats["[domain-name:value = \x27c1-login.example\x27]"]
 	s = [x for x in by["sighting"] if x["sighting_of_ref"] == dom["id"]]
 	assert len(s) == 1 and s[0]["count"] == 6 and s[0]["where_sighted_refs"] == [ident["id"]], s
@@ -111,7 +119,7 @@ test_expect_success 'blocklists: Postfix access map, domains, RPZ, hashes, CSV' 
 test_expect_success 'an IDN domain is in the RPZ zone as its A-label' '
 	rcli XADD lw:hits "*" event_id idn-1 time 2026-11-20T09:00:00Z instance r1 queue_id QIDN \
 		sender x@idn.example rcpt_count 1 subject hi score 30 action reject rules LW_X \
-		indicators "[{\"type\":\"domain\",\"value\":\"郵件-驗證.example\"}]" >/dev/null &&
+		indicators "[{\"type\":\"domain\",\"value\":\"郵件-驗證.example\",\"role\":\"lure\"}]" >/dev/null &&
 	lw_ioc export -c a.conf >/dev/null &&
 	test_grep "^xn--[a-z0-9-]+\.example CNAME \.$" out/lurewatch.rpz &&
 	test_grep "^郵件-驗證.example$" out/lurewatch-domains.txt

@@ -4,10 +4,6 @@ test_description='A exports STIX/MISP; B reads it from feeds_dir and scores the 
 . "$(dirname "$0")/test-lib.sh"
 . "$top_srcdir/t/lib-export.sh"
 
-# The feed import (STIX 2.1 and MISP files in feeds_dir) comes from the ioc
-# branch; until it is merged this test has nothing to run against.
-ls "$top_srcdir"/ioc/feed*.c >/dev/null 2>&1 ||
-	test_skip_all "feed import (ioc/feed*.c from the ioc branch) not merged yet"
 start_redis
 
 # mail FROM LINK: a message as campaign c1 sends it

@@ -27,19 +27,21 @@ test_expect_success 'crafted mails are scanned and published with protected_doma
 	test "$(rcli XLEN lw:hits)" = 2
 '
 
-# What analyzers may hand over for such mails, whatever they decide today:
+# What analyzers may hand over for such mails, whatever they decide today,
+# each with the blocking role an analyzer could give it (lure, sender,
+# payload), so that only validity and the warninglists keep them out:
 # the bare From as an address and a domain, the long-label lookalike, the
 # tracking pixel, the free-mail sender, a protected link, public suffixes,
 # the corpus's single-label recipient domain, and the real lure.
 test_expect_success 'the indicators of the traps are in the stream too' '
-	hit t-bare "[{\"type\":\"email-addr\",\"value\":\"gov.tw\"},{\"type\":\"sender-domain\",\"value\":\"gov.tw\"}]" &&
-	hit t-long "[{\"type\":\"domain\",\"value\":\"login.$LONG.example\"},{\"type\":\"url\",\"value\":\"https://login.$LONG.example/owa\"}]" &&
-	hit t-pixel "[{\"type\":\"domain\",\"value\":\"www.google-analytics.com\"}]" &&
-	hit t-free "[{\"type\":\"sender-domain\",\"value\":\"gmail.com\"},{\"type\":\"email-addr\",\"value\":\"ms.account.security.team@gmail.com\"}]" &&
-	hit t-prot "[{\"type\":\"domain\",\"value\":\"www.moea.gov.tw\"},{\"type\":\"url\",\"value\":\"https://www.moea.gov.tw/notice\"}]" &&
-	hit t-suffix "[{\"type\":\"domain\",\"value\":\"com.br\"},{\"type\":\"domain\",\"value\":\"pot\"},{\"type\":\"sender-domain\",\"value\":\"github.io\"}]" &&
-	hit t-lure "[{\"type\":\"domain\",\"value\":\"micros0ft-login.example\"},{\"type\":\"email-addr\",\"value\":\"attacker@micros0ft-login.example\"},{\"type\":\"url\",\"value\":\"https://bit.ly/3xYzAbc\"}]" &&
-	hit t-formula "[{\"type\":\"subject\",\"value\":\"=HYPERLINK(\\\"https://x.example\\\",\\\"open\\\")\"},{\"type\":\"filename\",\"value\":\"@SUM(1+1)*cmd|x.xlsx\"}]" \
+	hit t-bare "[{\"type\":\"email-addr\",\"value\":\"gov.tw\",\"role\":\"sender\"},{\"type\":\"sender-domain\",\"value\":\"gov.tw\",\"role\":\"sender\"}]" &&
+	hit t-long "[{\"type\":\"domain\",\"value\":\"login.$LONG.example\",\"role\":\"lure\"},{\"type\":\"url\",\"value\":\"https://login.$LONG.example/owa\",\"role\":\"lure\"}]" &&
+	hit t-pixel "[{\"type\":\"domain\",\"value\":\"www.google-analytics.com\",\"role\":\"lure\"}]" &&
+	hit t-free "[{\"type\":\"sender-domain\",\"value\":\"gmail.com\",\"role\":\"sender\"},{\"type\":\"email-addr\",\"value\":\"ms.account.security.team@gmail.com\",\"role\":\"sender\"}]" &&
+	hit t-prot "[{\"type\":\"domain\",\"value\":\"www.moea.gov.tw\",\"role\":\"lure\"},{\"type\":\"url\",\"value\":\"https://www.moea.gov.tw/notice\",\"role\":\"lure\"}]" &&
+	hit t-suffix "[{\"type\":\"domain\",\"value\":\"com.br\",\"role\":\"lure\"},{\"type\":\"domain\",\"value\":\"pot\",\"role\":\"lure\"},{\"type\":\"sender-domain\",\"value\":\"github.io\",\"role\":\"sender\"}]" &&
+	hit t-lure "[{\"type\":\"domain\",\"value\":\"micros0ft-login.example\",\"role\":\"lure\"},{\"type\":\"email-addr\",\"value\":\"attacker@micros0ft-login.example\",\"role\":\"sender\"},{\"type\":\"url\",\"value\":\"https://bit.ly/3xYzAbc\",\"role\":\"lure\"}]" &&
+	hit t-formula "[{\"type\":\"subject\",\"value\":\"=HYPERLINK(\\\"https://x.example\\\",\\\"open\\\")\"},{\"type\":\"filename\",\"value\":\"@SUM(1+1)*cmd|x.xlsx\",\"role\":\"payload\"}]" \
 		"=HYPERLINK(\"https://x.example\",\"open\")" &&
 	export_conf a.conf "$TRASH/out" "Agency A" "protected_domains=*.gov.tw" "warninglists_dir=$WL" &&
 	lw_ioc export -c a.conf >run.out &&

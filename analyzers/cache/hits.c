@@ -12,7 +12,12 @@
  *       instance  instance_name (or the host name)
  *       queue_id  message_id  sender  rcpt_count  [rcpts]  subject
  *       score  action  rules (comma separated ids)  cached
- *       indicators  all indicators of the verdict as a JSON array
+ *       indicators  all indicators of the verdict as a JSON array of
+ *                   {type, value, role}: role (model/indicator.h) says why
+ *                   the message carries it; entries written before roles
+ *                   have none, and readers treat those conservatively
+ *       feeds     the partner feeds whose indicators the message matched
+ *                 (comma separated; only when some did)
  *     rcpts (comma separated) only with hits_recipients = yes.
  *
  *     lw_hits_publish() builds the entry and puts it on a GAsyncQueue; one
@@ -424,6 +429,25 @@ static char *rule_ids(const struct lw_verdict *v)
     return g_string_free(s, FALSE);
 }
 
+/* feed_names - "FEED1,FEED2" of the sightings among the hits, each once (g_free), or NULL when none */
+static char *feed_names(const struct lw_verdict *v)
+{
+    GPtrArray *seen = g_ptr_array_new();
+    char *out;
+
+    for (guint i = 0; i < v->hits->len; i++) {
+        const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
+
+        if (hit->ioc_feed && *hit->ioc_feed && !strchr(hit->ioc_feed, ',')
+            && !g_ptr_array_find_with_equal_func(seen, hit->ioc_feed, g_str_equal, NULL))
+            g_ptr_array_add(seen, hit->ioc_feed);
+    }
+    g_ptr_array_add(seen, NULL);
+    out = seen->len > 1 ? g_strjoinv(",", (char **) seen->pdata) : NULL;
+    g_ptr_array_unref(seen);
+    return out;
+}
+
 /*
  * lw_hits_publish_release - a reviewer released a held message: it was a
  * false positive, and exporters must not share its indicators. The entry
@@ -493,6 +517,9 @@ int lw_hits_publish(struct lw_hits *h, const struct lw_message *msg, const struc
     g_free(s);
     field(ev, "cached", v->cached ? "1" : "0");
     field(ev, "indicators", s = lw_indicators_json(v->indicators));
+    g_free(s);
+    if ((s = feed_names(v)) != NULL)
+        field(ev, "feeds", s);
     g_free(s);
     COUNT(h, queued, 1);
     g_async_queue_push(h->queue, ev);

@@ -24,15 +24,54 @@ enum lw_ioc_type {
     LW_IOC_NTYPES
 };
 
+/*
+ * Roles: why a message carries the indicator, set by the analyzer that
+ * knows it. Only lure, payload and sender may block anything; the others
+ * are context (impersonated) or not shared (bystander). LW_ROLE_NONE is an
+ * indicator whose analyzer said nothing (or an old hits-stream entry).
+ */
+enum lw_ioc_role {
+    LW_ROLE_NONE,
+    LW_ROLE_LURE,           /* "lure"          the link the text asks to click, a form or QR target */
+    LW_ROLE_PAYLOAD,        /* "payload"       attachment hashes and names, malware names */
+    LW_ROLE_SENDER,         /* "sender"        the attacker's own sender: address, domain, IP, Reply-To */
+    LW_ROLE_IMPERSONATED,   /* "impersonated"  a real brand's or agency's domain in a forged From */
+    LW_ROLE_BYSTANDER,      /* "bystander"     tracking pixels, images, unsubscribe, the brand's own links */
+    LW_ROLE_N
+};
+
 struct lw_indicator {
     enum lw_ioc_type type;
     char *value;            /* owned, UTF-8 */
+    enum lw_ioc_role role;
 };
 
 const char *lw_ioc_type_name(enum lw_ioc_type type);
 int lw_ioc_type_parse(const char *name, enum lw_ioc_type *type);
 
+/* lw_ioc_role_name - "lure" ...; "" for LW_ROLE_NONE */
+const char *lw_ioc_role_name(enum lw_ioc_role role);
+/* lw_ioc_role_parse - a role name ("" or NULL: LW_ROLE_NONE); 0, or -1 when unknown */
+int lw_ioc_role_parse(const char *name, enum lw_ioc_role *role);
+/* lw_ioc_role_merge - the role of an indicator two analyzers (or messages) gave a and b */
+enum lw_ioc_role lw_ioc_role_merge(enum lw_ioc_role a, enum lw_ioc_role b);
+/*
+ * lw_indicator_blocking - may ind become a blocking indicator (block list,
+ * MISP to_ids, detection)? Only lure, payload and sender; without a role
+ * (old entries) only a hash, which names nothing but the file.
+ */
+int lw_indicator_blocking(const struct lw_indicator *ind);
+
+/*
+ * lw_ioc_role_of_type - the role a message value of this type plays when a
+ * feed names it malicious: a link (URL, domain) is the lure, an address or
+ * IP the sender, a hash or file name the payload; NONE for the others
+ */
+enum lw_ioc_role lw_ioc_role_of_type(enum lw_ioc_type type);
+
+/* lw_indicator_new - an indicator without a role (lw_indicator_new_role to give one) */
 struct lw_indicator *lw_indicator_new(enum lw_ioc_type type, const char *value);
+struct lw_indicator *lw_indicator_new_role(enum lw_ioc_type type, const char *value, enum lw_ioc_role role);
 struct lw_indicator *lw_indicator_dup(const struct lw_indicator *ind);
 void lw_indicator_free(struct lw_indicator *ind);
 int lw_indicator_equal(const struct lw_indicator *a, const struct lw_indicator *b);

@@ -61,6 +61,8 @@ static json_t *indicators_json(const GPtrArray *inds)
 
         json_object_set_new(o, "type", json_string(lw_ioc_type_name(ind->type)));
         json_object_set_new(o, "value", jstr(ind->value));
+        if (ind->role != LW_ROLE_NONE)
+            json_object_set_new(o, "role", json_string(lw_ioc_role_name(ind->role)));
         json_array_append_new(arr, o);
     }
     return arr;
@@ -137,10 +139,12 @@ static int hit_valid(json_t *h)
         return 0;
     json_array_foreach(inds, i, ind) {
         enum lw_ioc_type type;
-        json_t *t = json_object_get(ind, "type");
+        enum lw_ioc_role role;
+        json_t *t = json_object_get(ind, "type"), *r = json_object_get(ind, "role");
 
         if (!json_is_string(t) || lw_ioc_type_parse(json_string_value(t), &type) < 0
-            || !json_is_string(json_object_get(ind, "value")))
+            || !json_is_string(json_object_get(ind, "value"))
+            || (r && (!json_is_string(r) || lw_ioc_role_parse(json_string_value(r), &role) < 0)))
             return 0;
     }
     return 1;
@@ -173,9 +177,11 @@ int lw_verdict_cache_decode(const char *s, struct lw_verdict *v)
 
         json_array_foreach(json_object_get(h, "indicators"), j, ind) {
             enum lw_ioc_type type;
+            enum lw_ioc_role role = LW_ROLE_NONE;
 
             lw_ioc_type_parse(json_string_value(json_object_get(ind, "type")), &type);
-            lw_hit_add_indicator(v, hit, type, json_string_value(json_object_get(ind, "value")));
+            lw_ioc_role_parse(json_string_value(json_object_get(ind, "role")), &role);
+            lw_hit_add_indicator(v, hit, role, type, json_string_value(json_object_get(ind, "value")));
         }
     }
     sv = json_object_get(o, "signature_version");

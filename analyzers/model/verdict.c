@@ -74,27 +74,59 @@ struct lw_hit *lw_verdict_add_hit(struct lw_verdict *v, const char *analyzer,
     return hit;
 }
 
-/* lw_verdict_add_indicator - add to the message's indicator set, once */
-void lw_verdict_add_indicator(struct lw_verdict *v, enum lw_ioc_type type, const char *value)
+/*
+ * lw_verdict_add_indicator - add to the message's indicator set, once; a
+ * second analyzer naming the same value merges its role (lw_ioc_role_merge)
+ */
+void lw_verdict_add_indicator(struct lw_verdict *v, enum lw_ioc_role role, enum lw_ioc_type type,
+                              const char *value)
 {
-    struct lw_indicator probe = { type, (char *) value };
+    struct lw_indicator probe = { type, (char *) value, role };
 
     if (value == NULL || *value == '\0')
         return;
-    for (guint i = 0; i < v->indicators->len; i++)
-        if (lw_indicator_equal(g_ptr_array_index(v->indicators, i), &probe))
+    for (guint i = 0; i < v->indicators->len; i++) {
+        struct lw_indicator *ind = g_ptr_array_index(v->indicators, i);
+
+        if (lw_indicator_equal(ind, &probe)) {
+            ind->role = lw_ioc_role_merge(ind->role, role);
             return;
-    g_ptr_array_add(v->indicators, lw_indicator_new(type, value));
+        }
+    }
+    g_ptr_array_add(v->indicators, lw_indicator_new_role(type, value, role));
 }
 
 /* lw_hit_add_indicator - attach an indicator to a hit and to the message set */
-void lw_hit_add_indicator(struct lw_verdict *v, struct lw_hit *hit,
+void lw_hit_add_indicator(struct lw_verdict *v, struct lw_hit *hit, enum lw_ioc_role role,
                           enum lw_ioc_type type, const char *value)
 {
     if (value == NULL || *value == '\0')
         return;
-    g_ptr_array_add(hit->indicators, lw_indicator_new(type, value));
-    lw_verdict_add_indicator(v, type, value);
+    g_ptr_array_add(hit->indicators, lw_indicator_new_role(type, value, role));
+    lw_verdict_add_indicator(v, role, type, value);
+}
+
+/* set_role - give every indicator of inds equal to probe the role of probe */
+static void set_role(GPtrArray *inds, const struct lw_indicator *probe)
+{
+    for (guint i = 0; i < inds->len; i++) {
+        struct lw_indicator *ind = g_ptr_array_index(inds, i);
+
+        if (lw_indicator_equal(ind, probe))
+            ind->role = probe->role;
+    }
+}
+
+/* lw_verdict_set_role - the role of an indicator, wherever the verdict carries it, is now role */
+void lw_verdict_set_role(struct lw_verdict *v, enum lw_ioc_type type, const char *value, enum lw_ioc_role role)
+{
+    struct lw_indicator probe = { type, (char *) value, role };
+
+    if (value == NULL)
+        return;
+    set_role(v->indicators, &probe);
+    for (guint i = 0; i < v->hits->len; i++)
+        set_role(((struct lw_hit *) g_ptr_array_index(v->hits, i))->indicators, &probe);
 }
 
 void lw_hit_set_sighting(struct lw_hit *hit, const char *id, const char *feed)

@@ -47,9 +47,13 @@ void lw_verdict_free(struct lw_verdict *v);
 struct lw_hit *lw_verdict_add_hit(struct lw_verdict *v, const char *analyzer,
                                   const char *rule, double score,
                                   const char *description, const char *evidence);
-void lw_verdict_add_indicator(struct lw_verdict *v, enum lw_ioc_type type, const char *value);
-void lw_hit_add_indicator(struct lw_verdict *v, struct lw_hit *hit,
+/* Indicators carry the role the adding analyzer gives them (indicator.h). */
+void lw_verdict_add_indicator(struct lw_verdict *v, enum lw_ioc_role role, enum lw_ioc_type type,
+                              const char *value);
+void lw_hit_add_indicator(struct lw_verdict *v, struct lw_hit *hit, enum lw_ioc_role role,
                           enum lw_ioc_type type, const char *value);
+/* lw_verdict_set_role - override the role of an indicator wherever the verdict carries it */
+void lw_verdict_set_role(struct lw_verdict *v, enum lw_ioc_type type, const char *value, enum lw_ioc_role role);
 /* lw_hit_set_sighting - the hit is a sighting of indicator id of feed */
 void lw_hit_set_sighting(struct lw_hit *hit, const char *id, const char *feed);
 int lw_verdict_has_rule(const struct lw_verdict *v, const char *rule);
