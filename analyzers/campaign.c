@@ -15,7 +15,10 @@
  *       LW_CAMPAIGN_ATTACHMENT  same attachment to >= campaign_threshold
  *       LW_CAMPAIGN_SENDER      same sender to >= campaign_sender_threshold
  *     Scores are modest: legitimate bulk mail is also a "campaign", so
- *     these add weight to other signals rather than decide alone.
+ *     these add weight to other signals rather than decide alone. Mailing
+ *     list traffic (msg->list: List-Id, List-Post, X-BeenThere) is not
+ *     counted at all: a list sends every post to all its members, from
+ *     one address, by design.
  *
  *     First contact. Business e-mail compromise and impersonation come
  *     from addresses the organization has never received clean mail from.
@@ -79,12 +82,33 @@ static int campaign_init(const struct lw_config *cfg, void **state, struct lw_er
     return 0;
 }
 
+/* first_contact_want - ask for what is known of the sender (shared caches only) */
+static void first_contact_want(struct lw_cache_session *s, const char *from)
+{
+    char *k;
+
+    if (from == NULL || !lw_cache_session_shared(s))
+        return;
+    k = g_strconcat("fc:a:", from, NULL);
+    lw_cache_want(s, k);
+    g_free(k);
+    k = g_strconcat("fc:d:", strchr(from, '@') + 1, NULL);
+    lw_cache_want(s, k);
+    g_free(k);
+}
+
 static void campaign_prepare(const void *state, const struct lw_message *msg, struct lw_cache_session *s)
 {
     const struct lw_config *cfg = state;
     long long n = recipients(msg);
-    char *fp = lw_fingerprint(msg), *from = sender(msg), *k;
+    char *fp, *from = sender(msg), *k;
 
+    if (msg->list != NULL) {
+        first_contact_want(s, from);
+        g_free(from);
+        return;
+    }
+    fp = lw_fingerprint(msg);
     k = g_strconcat("c:fp:", fp, NULL);
     lw_cache_want_count(s, k, n, cfg->campaign_window);
     g_free(k);
@@ -101,15 +125,8 @@ static void campaign_prepare(const void *state, const struct lw_message *msg, st
         k = g_strconcat("c:from:", from, NULL);
         lw_cache_want_count(s, k, n, cfg->campaign_window);
         g_free(k);
-        if (lw_cache_session_shared(s)) {
-            k = g_strconcat("fc:a:", from, NULL);
-            lw_cache_want(s, k);
-            g_free(k);
-            k = g_strconcat("fc:d:", strchr(from, '@') + 1, NULL);
-            lw_cache_want(s, k);
-            g_free(k);
-        }
     }
+    first_contact_want(s, from);
     g_free(fp);
     g_free(from);
 }
@@ -227,7 +244,8 @@ static int campaign_scan(const void *state, const struct lw_message *msg, struct
     from = sender(msg);
     if (from != NULL && lw_cache_session_shared(v->session))
         first_contact(cfg, v, from);
-    campaign_hits(cfg, msg, v, from);
+    if (msg->list == NULL)
+        campaign_hits(cfg, msg, v, from);
     g_free(from);
     return 0;
 }

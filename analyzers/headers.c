@@ -7,6 +7,8 @@
  *     answers go. Rules:
  *
  *     LW_HDR_REPLYTO_OTHER         Reply-To in another registrable domain than From
+ *                                  (not the poster of a list post whose From
+ *                                  the list rewrote: message.h, struct lw_list)
  *     LW_HDR_REPLYTO_FREEMAIL      ... and that domain is free mail
  *     LW_HDR_REPLYTO_FREEMAIL_CLAIM ... while the display name claims the
  *                                  organization, a VIP or a brand
@@ -207,6 +209,17 @@ static int claims_identity(const struct lw_identity *id, const struct lw_message
                   || lw_identity_vip_in(id, n) || lw_identity_brand_in(id, n, &b));
 }
 
+/*
+ * replies_to_poster - a mailing list rewrote From to its own address and
+ * left the author in Reply-To: replies go to the author, as they should
+ */
+static int replies_to_poster(const struct lw_message *msg)
+{
+    const struct lw_address *p = msg->list ? msg->list->poster : NULL;
+
+    return p != NULL && g_ascii_strcasecmp(p->addr, msg->reply_to->addr) == 0;
+}
+
 /* check_reply_to - where replies go, compared with the sender */
 static void check_reply_to(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
@@ -214,7 +227,8 @@ static void check_reply_to(const struct hdr_state *s, const struct lw_message *m
     char *ev;
 
     if (rd == NULL || *rd == '\0' || *msg->from->domain == '\0'
-        || lw_identity_same_org(s->id, rd, msg->from->domain))
+        || lw_identity_same_org(s->id, rd, msg->from->domain)
+        || (replies_to_poster(msg) && !claims_identity(s->id, msg)))
         return;
     ev = g_strdup_printf("From %s, Reply-To %s", msg->from->addr, msg->reply_to->addr);
     if (!(lw_identity_kind(s->id, rd) & LW_KIND_FREEMAIL))

@@ -12,7 +12,8 @@
  *                              sender outside them
  *     LW_IMP_VIP_EXTERNAL      a vip_names person writing from outside
  *     LW_IMP_NAME_ADDR_DIFFERS an address in the display name whose domain
- *                              is not the sender's
+ *                              is not the sender's (nor, for a list post
+ *                              whose From the list rewrote, the poster's)
  *     LW_IMP_BRAND_NAME        a brand of brands_file in the display name,
  *                              sent from a domain that is not the brand's
  *     LW_IMP_BRAND_ADDRESS     a brand spelled in the address's local part
@@ -96,6 +97,17 @@ static char *address_in_name(const char *name)
     return low;
 }
 
+/*
+ * poster_named - the address in the display name is the author's, written
+ * there by a mailing list that rewrote From ("'a@b.example' via Group")
+ */
+static int poster_named(const struct lw_identity *id, const struct lw_message *msg, const char *named)
+{
+    const struct lw_address *p = msg->list ? msg->list->poster : NULL;
+
+    return p != NULL && lw_identity_same_org(id, named, p->domain);
+}
+
 /* on_behalf - the display name spells out a delegation */
 static int on_behalf(const char *name)
 {
@@ -141,8 +153,7 @@ static int check_org(const struct lw_identity *id, const struct sender *s, struc
 /* is_conversation - replies, forwards and mailing-list traffic talk about brands innocently */
 static int is_conversation(const struct lw_message *msg)
 {
-    return lw_message_header(msg, "List-Id") || lw_message_header(msg, "List-Post")
-           || lw_message_header(msg, "In-Reply-To")
+    return msg->list != NULL || lw_message_header(msg, "In-Reply-To")
            || (msg->subject && (strchr(msg->subject, ':') || strstr(msg->subject, "："))  /* cheap first */
                && g_regex_match_simple("^\\s*(re|fwd?|aw|wg|sv|vs|tr|答覆|回覆|转发|轉寄)\\s*[:：]",
                                        msg->subject, G_REGEX_CASELESS, 0));
@@ -222,7 +233,7 @@ static int imp_scan(const void *state, const struct lw_message *msg, struct lw_v
     }
     hits = check_org(id, s, v);
     if ((named = address_in_name(s->name)) != NULL) {
-        if (*s->domain && !lw_identity_same_org(id, named, s->domain) && ++hits)
+        if (*s->domain && !lw_identity_same_org(id, named, s->domain) && !poster_named(id, msg, named) && ++hits)
             add(v, s, "LW_IMP_NAME_ADDR_DIFFERS", 3.0,
                 "Display name shows an email address of another domain than the real sender", named);
         g_free(named);

@@ -10,7 +10,10 @@
  *                            the link does not carry it (trackers encode the
  *                            destination in the query): "https://bank.com.tw" → evil
  *     LW_LINK_IP_HOST        a web link to a bare IP address (or an IP in
- *                            decimal/hex/octal disguise)
+ *                            decimal/hex/octal disguise); not a private,
+ *                            loopback or link-local one written plainly
+ *                            (http://192.168.10.2/ in a technical thread),
+ *                            which no one outside the reader's network serves
  *     LW_LINK_USERINFO       "https://paypal.com@evil.example/": what precedes
  *                            '@' looks like the host but is not
  *     LW_LINK_SHORTENER      a URL shortener hides the destination
@@ -197,7 +200,8 @@ static unsigned classify(const struct lw_identity *id, const struct lw_url *u)
         bits |= 1u << R_JS;
     if (!web || u->host == NULL)
         return bits;
-    if (u->flags & LW_URL_IP_HOST)
+    if ((u->flags & LW_URL_IP_HOST)
+        && ((u->flags & LW_URL_NUMERIC_OBFUSCATED) || !lw_ip_is_local(u->host)))
         bits |= 1u << R_IP;
     if ((u->flags & LW_URL_USERINFO) && u->userinfo && strchr(u->userinfo, '.'))
         bits |= 1u << R_USERINFO;

@@ -224,6 +224,16 @@ static void in_attached(char **evidence, const char *path)
     *evidence = e;
 }
 
+/*
+ * from_name - the sender's display name. When a mailing list rewrote From
+ * ("Name via List", "'a@b.example' via Group") the list wrote that name,
+ * so the author's own, as the list kept it, is read instead.
+ */
+static const char *from_name(const struct lw_message *msg)
+{
+    return msg->list && msg->list->poster ? msg->list->poster->name : msg->from->name;
+}
+
 /* match_rule - try one rule on every string of its target */
 static int match_rule(const struct lw_rule *r, struct matcher *m, const struct lw_message *msg,
                       char **evidence, const char **what)
@@ -233,7 +243,7 @@ static int match_rule(const struct lw_rule *r, struct matcher *m, const struct l
     case LW_TARGET_SUBJECT:
         return match_str(r, m, msg->subject, evidence) ? (*what = msg->subject, 1) : 0;
     case LW_TARGET_FROM_NAME:
-        return msg->from && match_str(r, m, msg->from->name, evidence) ? (*what = msg->from->addr, 1) : 0;
+        return msg->from && match_str(r, m, from_name(msg), evidence) ? (*what = msg->from->addr, 1) : 0;
     case LW_TARGET_FROM_ADDR:
         return msg->from && match_str(r, m, msg->from->addr, evidence) ? (*what = msg->from->addr, 1) : 0;
     case LW_TARGET_RAW:

@@ -55,6 +55,22 @@ test_expect_success 'plain text: scheme URLs, bare www., host.tld/path, defanged
 	test_grep -v "3\.14" out
 '
 
+test_expect_success 'plain text: a URL cut by a line wrap inside an escape is joined, not a new host' '
+	mail text/plain >w.eml <<-\EOM &&
+	> visit https://groups.example.com/d/msgid/astro/f16f%
+	> 40lists.example.com/x
+	and https://groups.example.com/d/msgid/astro/a1b2=
+	40lists.example.com?utm=1
+	but https://www.example.org/100%
+	zz.example.net/path is another link
+	EOM
+	$SCAN --urls w.eml >out &&
+	has_url out https://groups.example.com/d/msgid/astro/f16f%40lists.example.com/x text &&
+	has_url out "https://groups.example.com/d/msgid/astro/a1b2=40lists.example.com?utm=1" text &&
+	has_url out http://zz.example.net/path no-scheme &&
+	test_grep -v "\"host\":\"40lists" out
+'
+
 test_expect_success 'HTML: anchor text is the display, the href is the URL' '
 	mail text/html >h.eml <<-\EOM &&
 	<p>Sign in at <a href="https://www.paypal.com.evil.example.cn/login">https://www.paypal.com/</a></p>

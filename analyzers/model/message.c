@@ -251,7 +251,128 @@ static void collect_headers(struct lw_message *msg, const struct lw_config *cfg)
     }
 }
 
-/* collect_envelope_headers - addresses, subject, ids and dates */
+/* Mailing lists. */
+
+/* address_copy - a deep copy of A */
+static struct lw_address *address_copy(const struct lw_address *a)
+{
+    struct lw_address *c = g_new(struct lw_address, 1);
+
+    c->name = g_strdup(a->name);
+    c->addr = g_strdup(a->addr);
+    c->domain = g_strdup(a->domain);
+    return c;
+}
+
+/* list_free - the list description and its poster */
+static void list_free(struct lw_list *l)
+{
+    if (l == NULL)
+        return;
+    g_free(l->address);
+    g_free(l->id);
+    address_free(l->poster);
+    g_free(l);
+}
+
+/* word_after - the lowercased address-like word after the first KEY in VALUE (g_free), or NULL */
+static char *word_after(const char *value, const char *key)
+{
+    char *low = value ? g_ascii_strdown(value, -1) : NULL;
+    const char *p = low ? strstr(low, key) : NULL;
+    char *word = NULL;
+    size_t n;
+
+    if (p != NULL) {
+        p += strlen(key);
+        while (g_ascii_isspace(*p) || *p == '<')
+            p++;
+        n = strcspn(p, " \t\r\n<>,;?\"()");
+        if (n > 0 && memchr(p, '@', n) != NULL)
+            word = g_strndup(p, n);
+    }
+    g_free(low);
+    return word;
+}
+
+/*
+ * list_from - the From address is the list's own: its posting address, its
+ * domain, or the domain the List-Id ("name.lists.example") ends with
+ */
+static int list_from(const struct lw_message *msg, const struct lw_list *l)
+{
+    const char *d = msg->from ? msg->from->domain : "";
+    const char *at = l->address ? strrchr(l->address, '@') : NULL;
+    size_t n = strlen(d), m = l->id ? strlen(l->id) : 0;
+
+    if (*d == '\0')
+        return 0;
+    return (at && g_ascii_strcasecmp(at + 1, d) == 0)
+           || (m > n && l->id[m - n - 1] == '.' && strcmp(l->id + m - n, d) == 0)
+           || (l->id && strcmp(l->id, d) == 0);
+}
+
+/* says_via - the display name has the "Name via List" form lists give rewritten posts */
+static int says_via(const char *name)
+{
+    char *low = g_utf8_strdown(name, -1);
+    int via = strstr(low, " via ") != NULL;
+
+    g_free(low);
+    return via;
+}
+
+/*
+ * list_poster - the author of a post whose From the list rewrote to its own
+ * address: X-Original-From (Sympa, Google Groups), X-Original-Sender
+ * (Google Groups), else Reply-To (Mailman). NULL when From was not
+ * rewritten, or the candidate is the list itself.
+ */
+static struct lw_address *list_poster(struct lw_message *msg, GMimeParserOptions *opts, const struct lw_list *l)
+{
+    struct lw_address *p;
+    int marked = lw_message_header(msg, "X-Original-From") || lw_message_header(msg, "X-Original-Sender");
+
+    if (!list_from(msg, l) || !(marked || says_via(msg->from->name)))
+        return NULL;
+    if ((p = address_from_header(msg, opts, "X-Original-From")) == NULL
+        && (p = address_from_header(msg, opts, "X-Original-Sender")) == NULL
+        && msg->reply_to != NULL)
+        p = address_copy(msg->reply_to);
+    if (p != NULL && (*p->domain == '\0' || strcmp(p->domain, msg->from->domain) == 0)) {
+        address_free(p);
+        p = NULL;
+    }
+    return p;
+}
+
+/*
+ * collect_list - what the list server wrote: the list's address and id, and
+ * the poster of a post whose From it rewrote; NULL without List-Id,
+ * List-Post, X-BeenThere or Mailing-List
+ */
+static struct lw_list *collect_list(struct lw_message *msg, GMimeParserOptions *opts)
+{
+    const char *id = lw_message_header(msg, "List-Id");
+    const char *post = lw_message_header(msg, "List-Post");
+    const char *been = lw_message_header(msg, "X-BeenThere");
+    const char *ml = lw_message_header(msg, "Mailing-List");
+    struct lw_list *l;
+    const char *lt, *gt;
+
+    if (!id && !post && !been && !ml)
+        return NULL;
+    l = g_new0(struct lw_list, 1);
+    if ((l->address = word_after(post, "mailto:")) == NULL && (l->address = word_after(been, "")) == NULL)
+        l->address = word_after(ml, "list ");
+    if (id && (lt = strrchr(id, '<')) != NULL && (gt = strchr(lt, '>')) != NULL && gt > lt + 1)
+        l->id = g_ascii_strdown(lt + 1, gt - lt - 1);
+    if (msg->from != NULL)
+        l->poster = list_poster(msg, opts, l);
+    return l;
+}
+
+/* collect_fields - addresses, subject, ids, dates and mailing list */
 static void collect_fields(struct lw_message *msg, GMimeParserOptions *opts)
 {
     GMimeMessage *m = msg->mime;
@@ -277,6 +398,7 @@ static void collect_fields(struct lw_message *msg, GMimeParserOptions *opts)
     if ((s = lw_message_header(msg, "X-Mailer")) != NULL
         || (s = lw_message_header(msg, "User-Agent")) != NULL)
         msg->x_mailer = g_strdup(s);
+    msg->list = collect_list(msg, opts);
 }
 
 /*
@@ -938,6 +1060,7 @@ void lw_message_free(struct lw_message *msg)
     g_free(msg->message_id);
     g_free(msg->date_raw);
     g_free(msg->x_mailer);
+    list_free(msg->list);
     g_ptr_array_unref(msg->received);
     g_ptr_array_unref(msg->auth_results);
     g_ptr_array_unref(msg->texts);

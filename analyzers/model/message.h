@@ -53,6 +53,20 @@ struct lw_part {
     char sha256[65];
 };
 
+/*
+ * Mailing-list traffic, as the list server marks it (List-Id, List-Post,
+ * X-BeenThere, Mailing-List). A list that rewrites From to its own address
+ * so that the poster's DMARC policy does not bounce the copies ("Name via
+ * List" <list@lists.example>, Mailman, Google Groups, Sympa) keeps the
+ * author in X-Original-From, X-Original-Sender or Reply-To: that is the
+ * poster.
+ */
+struct lw_list {
+    char *address;              /* posting address, lowercase (List-Post mailto:, X-BeenThere), or NULL */
+    char *id;                   /* List-Id identifier without <>, lowercase, or NULL */
+    struct lw_address *poster;  /* the author of a post whose From the list rewrote, else NULL */
+};
+
 struct lw_warning {
     int code;                   /* GMimeParserWarning, or 0 for our own */
     char *text;
@@ -77,6 +91,7 @@ struct lw_message {
     gint64 date;                    /* unix time, valid when date_valid */
     int date_valid;
     char *x_mailer;                 /* X-Mailer or User-Agent */
+    struct lw_list *list;           /* mailing-list traffic, or NULL */
     GPtrArray *received;            /* char*, top first */
     GPtrArray *auth_results;        /* char* Authentication-Results values */
 

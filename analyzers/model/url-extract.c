@@ -323,6 +323,62 @@ static const char *host_before(const char *text, const char *p)
     return q;
 }
 
+/* xdigits - how many hex digits start p, up to max */
+static size_t xdigits(const char *p, const char *end, size_t max)
+{
+    size_t n = 0;
+
+    while (n < max && p + n < end && g_ascii_isxdigit(p[n]))
+        n++;
+    return n;
+}
+
+/*
+ * wrapped_escape - where the next line continues a URL [s, e) that a line
+ * break cut inside an escape: "...%" or "...%4" (percent-encoding) or
+ * "...=" (a quoted-printable soft break left undecoded), the next line,
+ * after quote marks ("> "), starting with the hex digits that complete it
+ * ("%\n40googlegroups.com" is "%40googlegroups.com", an address in a
+ * path, not a site "40googlegroups.com"). NULL when the URL is whole.
+ */
+static const char *wrapped_escape(const char *s, const char *e, const char *end)
+{
+    size_t need;
+    const char *c = e;
+
+    if (e - s >= 2 && e[-1] == '%')
+        need = 2;
+    else if (e - s >= 3 && e[-2] == '%' && g_ascii_isxdigit(e[-1]))
+        need = 1;
+    else if (e - s >= 2 && e[-1] == '=')
+        need = 2;
+    else
+        return NULL;
+    if (c < end && *c == '\r')
+        c++;
+    if (c >= end || *c != '\n')
+        return NULL;
+    for (c++; c < end && (*c == '>' || *c == ' '); c++)
+        ;
+    return xdigits(c, end, need) == need ? c : NULL;
+}
+
+/*
+ * add_wrapped - the URL [s, e) joined with its continuation at c (see
+ * wrapped_escape); returns where the continuation ends
+ */
+static const char *add_wrapped(struct lw_url_extractor *x, const char *s, const char *e, const char *c,
+                               const char *end, unsigned flags, const char *source)
+{
+    const char *ce = trim_trailing(c, scan_url_end(c, end));
+    GString *joined = g_string_new_len(s, e - s);
+
+    g_string_append_len(joined, c, ce - c);
+    add_url(x, joined->str, joined->len, flags, source, NULL);
+    g_string_free(joined, TRUE);
+    return ce;
+}
+
 /*
  * extract_text - URLs written in text. Only the characters that can be
  * part of how a URL starts are looked at: ':' and '[' (scheme separators),
@@ -338,8 +394,12 @@ static void extract_text(struct lw_url_extractor *x, const char *text, unsigned 
 
         if ((*p == ':' || *p == '[') && (sep = separator_len(p, end)) > 0
             && (s = scheme_before(text, p)) != NULL) {
+            const char *c;
+
             e = trim_trailing(s, scan_url_end(p + sep, end));
-            if (e > p + sep)
+            if (e > p + sep && (c = wrapped_escape(s, e, end)) != NULL)
+                e = add_wrapped(x, s, e, c, end, flags, source);
+            else if (e > p + sep)
                 add_url(x, s, (size_t) (e - s), flags, source, NULL);
             p = e > p + sep ? e : p + sep;
             continue;

@@ -29,6 +29,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 #include <libpsl.h>
+#include <gio/gio.h>
 
 #include "model/url.h"
 
@@ -100,6 +101,27 @@ static int ipv4_part(const char *s, size_t n, guint64 *out, int *odd)
 }
 
 /* lw_ipv4_parse - the WHATWG IPv4 parser: 1 to 4 parts, the last fills the rest */
+int lw_ip_is_local(const char *ip)
+{
+    static const char *const nets[] = {
+        "0.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16",
+        "::1/128", "fc00::/7", "fe80::/10",
+    };
+    GInetAddress *a = g_inet_address_new_from_string(ip);
+    int local = 0;
+
+    for (size_t i = 0; a != NULL && !local && i < G_N_ELEMENTS(nets); i++) {
+        GInetAddressMask *m = g_inet_address_mask_new_from_string(nets[i], NULL);
+
+        local = m != NULL && g_inet_address_mask_matches(m, a);
+        if (m != NULL)
+            g_object_unref(m);
+    }
+    if (a != NULL)
+        g_object_unref(a);
+    return local;
+}
+
 int lw_ipv4_parse(const char *s, guint32 *addr, int *obfuscated)
 {
     guint64 parts[4];

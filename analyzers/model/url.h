@@ -101,4 +101,12 @@ char *lw_url_flag_names(unsigned flags);
 /* lw_ipv4_parse - an IPv4 address in any form a browser accepts; 0 on success */
 int lw_ipv4_parse(const char *s, guint32 *addr, int *obfuscated);
 
+/*
+ * lw_ip_is_local - IP (canonical text, as lw_host_normalize gives it) is a
+ * private, loopback or link-local address, one no Internet host can serve:
+ * 0/8 ("this host"), 10/8, 172.16/12, 192.168/16, 127/8, 169.254/16,
+ * ::1, fc00::/7, fe80::/10
+ */
+int lw_ip_is_local(const char *ip);
+
 #endif
