@@ -4,8 +4,17 @@
  * Each rule names one target (see rulefile.c for the format) and scores
  * once per message, on its first match, with the matched text as evidence.
  * The ruleset is compiled once per engine and shared; each scan makes its
- * own match data and a match context whose limits bound the work a hostile
- * subject can cause (a pattern that hits the limit counts as no match).
+ * own match data and a match context whose limits (rules_match_limit,
+ * rules_depth_limit) bound the work a hostile subject can cause.
+ *
+ * A pattern that cannot finish - PCRE2's match, depth or heap limit, the
+ * JIT stack, memory - has not said "no match": padding a message until a
+ * rule gives up would switch that rule off in silence. Any such error
+ * gives one hit per message, LW_RULE_MATCH_LIMIT (score limit_score), whose
+ * evidence names up to three rules, the target and PCRE2's reason; the
+ * rule itself counts as not matched (meta rules see it so). The programs
+ * count the messages with this hit (lurewatch-scan --counters, the
+ * milter's rule_limits).
  *
  * Meta rules (target meta) are evaluated after the pattern rules above
  * them, on which rules matched; helper rules ("__ID") only feed meta rules
@@ -39,13 +48,13 @@
 #include "rulefile.h"
 #include "model/url.h"
 
-#define MATCH_LIMIT 1000000
-#define DEPTH_LIMIT 10000
 #define EVIDENCE_MAX 80
+#define ERRORS_SHOWN 3
 #define PREFILTER_MIN_RULES 2
 
 struct rules_state {
     struct lw_ruleset *set;
+    const struct lw_config *cfg;        /* borrowed from the engine: limits and limit_score */
     int jit;
     GPtrArray *filters;         /* struct lw_litset, one per prefiltered target, owned */
     int *filter_of;             /* per rule: index in filters, or -1: the pattern always runs */
@@ -59,6 +68,9 @@ struct matcher {
     const struct rules_state *st;
     guint rule;                 /* the rule being matched */
     GHashTable **seen;          /* per filter: text pointer -> guint8 hit[rule], lazily */
+    GString *errors;            /* evidence of rules that could not finish, up to ERRORS_SHOWN */
+    guint error_rules;          /* how many rules could not finish */
+    int rule_failed;            /* the current rule already counted there */
 };
 
 /* target_key - rules sharing a key are matched on the same texts */
@@ -154,6 +166,7 @@ static int rules_init(const struct lw_config *cfg, void **state, struct lw_error
         struct rules_state *st = g_new0(struct rules_state, 1);
 
         st->set = set;
+        st->cfg = cfg;
         st->jit = cfg->rules_jit;
         build_prefilters(st, cfg->rules_prefilter);
         *state = st;
@@ -190,7 +203,23 @@ static int may_match(struct matcher *m, const char *subject, size_t len)
     return hit[m->rule];
 }
 
-/* match - does re match subject? fills the evidence snippet on a match */
+/* match_failed - the current rule stopped with a PCRE2 error (a limit): noted once per rule */
+static void match_failed(const struct lw_rule *r, struct matcher *m, int rc)
+{
+    PCRE2_UCHAR why[120];
+
+    if (m->rule_failed++)
+        return;
+    if (m->error_rules++ >= ERRORS_SHOWN)
+        return;
+    if (pcre2_get_error_message(rc, why, sizeof(why)) < 0)
+        g_snprintf((char *) why, sizeof(why), "PCRE2 error %d", rc);
+    g_string_append_printf(m->errors, "%s%s on %s%s%s: %s", m->errors->len ? "; " : "", r->id,
+                           lw_rule_target_name(r->target), r->header ? ":" : "", r->header ? r->header : "",
+                           (const char *) why);
+}
+
+/* match - does re match subject? fills the evidence snippet on a match; errors are noted */
 static int match(const struct lw_rule *r, struct matcher *m, const char *subject, size_t len,
                  char **evidence)
 {
@@ -201,6 +230,8 @@ static int match(const struct lw_rule *r, struct matcher *m, const char *subject
     if (subject == NULL || !may_match(m, subject, len))
         return 0;
     rc = pcre2_match(r->re, (PCRE2_SPTR) subject, len, 0, m->options, m->md, m->mc);
+    if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+        match_failed(r, m, rc);
     if (rc < 0)
         return 0;
     ov = pcre2_get_ovector_pointer(m->md);
@@ -303,6 +334,21 @@ static void add_indicator(struct lw_verdict *v, struct lw_hit *hit, const struct
     }
 }
 
+/* report_errors - the one LW_RULE_MATCH_LIMIT hit for the rules that could not finish */
+static void report_errors(const struct rules_state *st, const struct matcher *m, struct lw_verdict *v)
+{
+    char *ev;
+
+    if (m->error_rules == 0)
+        return;
+    ev = m->error_rules > ERRORS_SHOWN
+         ? g_strdup_printf("%s (+%u more)", m->errors->str, m->error_rules - ERRORS_SHOWN)
+         : g_strdup(m->errors->str);
+    lw_verdict_add_hit(v, "rules", "LW_RULE_MATCH_LIMIT", st->cfg->limit_score,
+                       "A rule could not finish on this message (PCRE2 limit): text padded to switch rules off", ev);
+    g_free(ev);
+}
+
 static int rules_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                       struct lw_error *err)
 {
@@ -322,8 +368,10 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
     m.options = st->jit ? 0 : PCRE2_NO_JIT;
     m.st = st;
     m.seen = g_new0(GHashTable *, st->filters->len + 1);
-    pcre2_set_match_limit(m.mc, MATCH_LIMIT);
-    pcre2_set_depth_limit(m.mc, DEPTH_LIMIT);
+    m.errors = g_string_new(NULL);
+    m.error_rules = 0;
+    pcre2_set_match_limit(m.mc, (uint32_t) st->cfg->rules_match_limit);
+    pcre2_set_depth_limit(m.mc, (uint32_t) st->cfg->rules_depth_limit);
     for (guint i = 0; i < set->rules->len; i++) {
         const struct lw_rule *r = g_ptr_array_index(set->rules, i);
         char *evidence = NULL, *where;
@@ -334,7 +382,7 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
                 continue;
             what = NULL;
             evidence = g_strdup(r->pattern);
-        } else if (m.rule = i, !(matched[i] = match_rule(r, &m, msg, &evidence, &what))) {
+        } else if (m.rule = i, m.rule_failed = 0, !(matched[i] = match_rule(r, &m, msg, &evidence, &what))) {
             continue;
         }
         if (lw_rule_is_helper(r)) {
@@ -347,6 +395,8 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
         g_free(where);
         g_free(evidence);
     }
+    report_errors(st, &m, v);
+    g_string_free(m.errors, TRUE);
     for (guint f = 0; f < st->filters->len; f++)
         if (m.seen[f])
             g_hash_table_unref(m.seen[f]);

@@ -273,6 +273,8 @@ static void count_outcome(const struct lw_verdict *v)
 
     lw_stat_inc(LW_STAT_MESSAGES);
     lw_stat_inc(v->failed ? LW_STAT_FAILURES : by_action[v->action]);
+    if (lw_verdict_has_rule(v, "LW_RULE_MATCH_LIMIT"))
+        lw_stat_inc(LW_STAT_RULE_LIMITS);
     for (guint i = 0; i < v->hits->len; i++) {
         const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
 

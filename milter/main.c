@@ -26,8 +26,9 @@
  *     (after a failed automatic reload the interval doubles, up to an hour,
  *     until a reload succeeds).
  *     SIGUSR2 logs the counters (also logged at exit): "stats: messages=N
- *     ... quarantine_unrecorded=N", "cache: hits=N ... errors=N ..." and
- *     "hits: queued=N ... spool_errors=N".
+ *     ... quarantine_unrecorded=N load_problems=N rule_limits=N"
+ *     (rule_limits: messages on which a rule hit a PCRE2 limit), "cache:
+ *     hits=N ... errors=N ..." and "hits: queued=N ... spool_errors=N".
  *     SIGTERM and SIGHUP stop (libmilter's own meaning of SIGHUP); SIGINT
  *     aborts.
  *

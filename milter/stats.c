@@ -16,7 +16,7 @@ static gint counters[LW_NSTATS];
 static const char *const names[LW_NSTATS] = {
     "messages", "accept", "tag", "quarantine", "reject", "failures", "limits",
     "aborted", "reloads", "reload_failures", "quarantine_unrecorded",
-    "load_problems",
+    "load_problems", "rule_limits",
 };
 
 void lw_stat_inc(enum lw_stat s)

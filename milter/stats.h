@@ -15,6 +15,7 @@ enum lw_stat {
     LW_STAT_RELOAD_FAILURES,
     LW_STAT_UNRECORDED,     /* held, but the quarantine record could not be written */
     LW_STAT_LOAD_PROBLEMS,  /* problems loading an engine that did not refuse it (bad feed) */
+    LW_STAT_RULE_LIMITS,    /* messages on which a rule hit a PCRE2 limit (LW_RULE_MATCH_LIMIT) */
     LW_NSTATS
 };
 

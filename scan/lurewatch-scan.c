@@ -38,7 +38,9 @@
  *     cache counters to standard error at the end, as one line
  *     "cache: hits=N misses=N errors=N redis_round_trips=N redis_commands=N
  *     attachment_hits=N attachment_misses=N scanned=N" (hits and misses
- *     are message verdicts; attachment_* the antivirus results).
+ *     are message verdicts; attachment_* the antivirus results), then
+ *     "rules: rule_limits=N", the messages on which a rule hit a PCRE2
+ *     limit (LW_RULE_MATCH_LIMIT, analyzers/rules.c).
  *     --publish appends every scored message to the hits stream (Redis
  *     configured; spooled under spool_dir while Redis is down) and, with
  *     --counters, prints "hits: queued=N published=N spooled=N replayed=N ...".
@@ -119,6 +121,7 @@ struct run {
     struct lw_hits *hits;       /* NULL unless --publish */
     int failures;
     unsigned scanned;
+    unsigned rule_limits;       /* messages with LW_RULE_MATCH_LIMIT */
     struct stats *stats;        /* non-NULL in --stats mode */
     int set;                    /* which set is being scanned */
 };
@@ -293,6 +296,7 @@ static void scan_buffer(struct run *run, const char *file, const char *data, siz
 
     v->elapsed_ms = (double) (g_get_monotonic_time() - t0) / 1000.0;
     run->scanned++;
+    run->rule_limits += lw_verdict_has_rule(v, "LW_RULE_MATCH_LIMIT") != 0;
     if (msg->unparseable)
         lw_verdict_fail(v, len == 0 ? "empty file" : "not a parseable message");
     if (run->hits && !v->failed)
@@ -461,6 +465,7 @@ static void print_counters(struct run *run)
         lw_cache_get_stats(cache, &cs);
     line = lw_cache_stats_format(&cs);
     fprintf(stderr, "cache: %s scanned=%u\n", line, run->scanned);
+    fprintf(stderr, "rules: rule_limits=%u\n", run->rule_limits);
     g_free(line);
     if (run->hits) {
         lw_hits_get_stats(run->hits, &hs);
@@ -492,7 +497,7 @@ int main(int argc, char **argv)
     struct options opt = { 0 };
     struct lw_error err;
     struct lw_config *cfg = NULL;
-    struct run run = { &opt, NULL, NULL, 0, 0, NULL, 0 };
+    struct run run = { .opt = &opt };
     int rc = 2;
 
     signal(SIGPIPE, SIG_IGN);   /* a write to a Redis connection the server closed */

@@ -81,6 +81,10 @@ static const struct key keys[] = {
       "run rules as PCRE2 JIT machine code (fast); no: the interpreter only, for valgrind or a sandbox that forbids writable executable memory (systemd MemoryDenyWriteExecute=yes)" },
     { "rules_prefilter", K_ENUM, OFF(rules_prefilter), "yes", 0, 0, bool_choices,
       "run a rule's pattern on a text only when a literal every match needs occurs in it (found for all rules in one pass per text; same hits, less CPU); no: run every pattern on every text, to compare" },
+    { "rules_match_limit", K_INT, OFF(rules_match_limit), "1000000", 1, 4294967295.0, NULL,
+      "PCRE2 match limit: most backtracking steps one pattern may take on one text; a rule that reaches it (or the depth limit, or the JIT stack) gives the hit LW_RULE_MATCH_LIMIT instead of silently not matching" },
+    { "rules_depth_limit", K_INT, OFF(rules_depth_limit), "10000", 1, 4294967295.0, NULL,
+      "PCRE2 depth limit: deepest backtracking one pattern may reach on one text (the interpreter; JIT code is bounded by its stack); reaching it gives LW_RULE_MATCH_LIMIT" },
     /* parsing limits */
     { "max_message_size", K_SIZE, OFF(max_message_size), "50M", 1024, BIG, NULL,
       "largest message scanned whole; past it the message is scanned truncated and flagged" },

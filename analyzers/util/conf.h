@@ -31,6 +31,8 @@ struct lw_config {
     char *rules_file;
     int rules_jit;              /* 1: PCRE2 JIT (default), 0: the interpreter only */
     int rules_prefilter;        /* 1: run a pattern only when its required literal occurs (default) */
+    long long rules_match_limit;    /* PCRE2 match limit per pattern and text */
+    long long rules_depth_limit;    /* PCRE2 depth limit (backtracking memory; the interpreter only) */
     GHashTable *rule_scores;    /* rule id -> double* override (score.RULE = N) */
 
     /* parsing limits */
