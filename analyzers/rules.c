@@ -258,11 +258,15 @@ static void in_attached(char **evidence, const char *path)
 /*
  * from_name - the sender's display name. When a mailing list rewrote From
  * ("Name via List", "'a@b.example' via Group") the list wrote that name,
- * so the author's own, as the list kept it, is read instead.
+ * so the author's own, as the list kept it, is read instead. A name that
+ * is just the sender's own address ("a@b.example" <a@b.example>, as some
+ * clients write it) names no one: "".
  */
 static const char *from_name(const struct lw_message *msg)
 {
-    return msg->list && msg->list->poster ? msg->list->poster->name : msg->from->name;
+    const struct lw_address *a = msg->list && msg->list->poster ? msg->list->poster : msg->from;
+
+    return g_ascii_strcasecmp(a->name, a->addr) == 0 ? "" : a->name;
 }
 
 /* match_rule - try one rule on every string of its target */

@@ -47,6 +47,15 @@ test_expect_success 'Google Groups: the address of a poster without a name is no
 	expect_no_rule LW_HDR_REPLYTO_OTHER m
 '
 
+test_expect_success 'Mailman: a poster whose own name is his address is no display-name lure' '
+	mkmail m "From: zcao--- via Radio-users <radio-users@lists.example.org>" \
+		"Reply-To: \"zcao@radio.example.com\" <zcao@radio.example.com>" "$LIST_ID" "$LIST_POST" \
+		"Subject: [Radio-users] FPGA build" &&
+	expect_no_rule LW_FROM_NAME_HAS_ADDR m &&
+	mkmail n "From: \"zcao@radio.example.com\" <zcao@radio.example.com>" "Subject: FPGA build" &&
+	expect_no_rule LW_FROM_NAME_HAS_ADDR n
+'
+
 test_expect_success 'near miss: an address in the display name of a direct sender still fires' '
 	mkmail m "From: \"k.wong@univ.example.edu\" <billing@invoices.example.net>" "Subject: pulsar timing" &&
 	expect_rule LW_FROM_NAME_HAS_ADDR m &&
