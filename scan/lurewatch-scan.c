@@ -17,7 +17,9 @@
  *     A file that cannot be read, or that is not a parseable message, gets
  *     an error line on standard error (and, with --json, an object with an
  *     "error" field); the remaining files are still scanned and the exit
- *     status is 1 at the end.
+ *     status is 1 at the end. What is neither a directory nor a regular
+ *     file (a FIFO, a socket, a device) is such an error, never opened for
+ *     reading, so that a FIFO in a scanned directory cannot stall the scan.
  *
  *     --stats measures detection: it scans a directory of known phishing
  *     and one of known legitimate mail (both recursively) and prints the
@@ -57,8 +59,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <signal.h>
@@ -143,17 +148,22 @@ static void print_report(const char *file, const struct lw_message *msg, const s
     g_free(subject);
 }
 
+/* report_error - the error line, and with --json an object {"file", "error"} (JSON through jansson) */
 static void report_error(struct run *run, const char *file, const char *why)
 {
     fprintf(stderr, "lurewatch-scan: %s: %s\n", file, why);
     if (run->opt->json) {
-        gchar *valid = g_utf8_make_valid(file, -1), *quoted = g_strescape(valid, NULL);
-        gchar *why_q = g_strescape(why, NULL);
+        GPtrArray *fields = g_ptr_array_new();
+        char *line;
 
-        printf("{\"file\":\"%s\",\"error\":\"%s\"}\n", quoted, why_q);
-        g_free(valid);
-        g_free(quoted);
-        g_free(why_q);
+        g_ptr_array_add(fields, "file");
+        g_ptr_array_add(fields, (gpointer) file);
+        g_ptr_array_add(fields, "error");
+        g_ptr_array_add(fields, (gpointer) why);
+        line = lw_fields_json(fields);
+        printf("%s\n", line);
+        g_free(line);
+        g_ptr_array_unref(fields);
     }
     run->failures++;
 }
@@ -347,31 +357,58 @@ static void scan_dir(struct run *run, const char *path)
     g_ptr_array_unref(names);
 }
 
+/* read_fd - all of fd (closed here) into *data (g_free); the reason on failure */
+static const char *read_fd(int fd, gchar **data, gsize *len, GError **gerr)
+{
+    GIOChannel *in = g_io_channel_unix_new(fd);
+    GIOStatus st;
+
+    g_io_channel_set_encoding(in, NULL, NULL);
+    g_io_channel_set_close_on_unref(in, fd != STDIN_FILENO);
+    st = g_io_channel_read_to_end(in, data, len, gerr);
+    g_io_channel_unref(in);
+    return st == G_IO_STATUS_NORMAL ? NULL : *gerr ? (*gerr)->message : "read error";
+}
+
+/*
+ * read_regular - a regular file's bytes (g_free), or why not. Anything else
+ * is refused before it is opened; the open does not block and is checked
+ * again on the descriptor, so a file swapped for a FIFO cannot stall us.
+ */
+static const char *read_regular(const char *path, gchar **data, gsize *len, GError **gerr)
+{
+    struct stat st;
+    int fd;
+
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return "not a regular file, skipped";
+    if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+        return g_strerror(errno);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return "not a regular file, skipped";
+    }
+    return read_fd(fd, data, len, gerr);
+}
+
 static void scan_path(struct run *run, const char *path)
 {
     gchar *data = NULL;
     gsize len = 0;
     GError *gerr = NULL;
+    const char *why;
 
-    if (strcmp(path, "-") == 0) {
-        GIOChannel *in = g_io_channel_unix_new(STDIN_FILENO);
-
-        g_io_channel_set_encoding(in, NULL, NULL);
-        if (g_io_channel_read_to_end(in, &data, &len, &gerr) != G_IO_STATUS_NORMAL) {
-            report_error(run, "-", gerr ? gerr->message : "read error");
-            g_clear_error(&gerr);
-        } else {
-            scan_buffer(run, "-", data, len);
-        }
-        g_io_channel_unref(in);
-    } else if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+    if (strcmp(path, "-") != 0 && g_file_test(path, G_FILE_TEST_IS_DIR)) {
         scan_dir(run, path);
-    } else if (!g_file_get_contents(path, &data, &len, &gerr)) {
-        report_error(run, path, gerr->message);
-        g_error_free(gerr);
-    } else {
-        scan_buffer(run, path, data, len);
+        return;
     }
+    why = strcmp(path, "-") == 0 ? read_fd(STDIN_FILENO, &data, &len, &gerr)
+                                 : read_regular(path, &data, &len, &gerr);
+    if (why != NULL)
+        report_error(run, path, why);
+    else
+        scan_buffer(run, path, data, len);
+    g_clear_error(&gerr);
     g_free(data);
 }
 

@@ -28,9 +28,31 @@ test_expect_success 'a missing file is reported and the other files are still sc
 '
 
 test_expect_success 'an unreadable file (a directory entry that is not a file) is an error, not a crash' '
-	mkfifo fifo 2>/dev/null; ln -s /nonexistent/target dangling &&
+	ln -s /nonexistent/target dangling &&
 	test_must_fail scan --json dangling "$TEST_DATA/clean.eml" >out 2>err &&
 	test_grep "dangling: " err
+'
+
+test_expect_success 'a FIFO in a scanned directory is skipped with an error line, never read' '
+	mkdir dir && mkfifo dir/a-fifo && cp "$TEST_DATA/clean.eml" dir/b.eml &&
+	# a writer that closes at once: a scanner that opened the FIFO would
+	# read an empty message instead of waiting for ever
+	{ : >dir/a-fifo & } && writer=$! &&
+	{ scan --json dir >out 2>err; rc=$?; } &&
+	{ exec 3<>dir/a-fifo; exec 3<&-; } && wait $writer &&  # opening read-write never blocks
+	test $rc = 1 &&
+	test_grep "dir/a-fifo: not a regular file, skipped" err &&
+	test "$(test_json_field out error 1)" = "not a regular file, skipped" &&
+	test "$(test_json_field out action 2)" = accept
+'
+
+test_expect_success '--json error lines are JSON, whatever the file name' '
+	name=$(printf "n\303\251-\377\"\\.eml") &&
+	test_must_fail scan --json "$name" >out 2>err &&
+	"$PYTHON" -c "import json,sys
+o = json.loads(open(sys.argv[1], encoding=\"utf-8\").readline())
+want = {\"file\": \"n\u00e9-\ufffd\\\"\\\\.eml\", \"error\": \"No such file or directory\"}
+if o != want: sys.exit(\"expected %r, got %r\" % (want, o))" out
 '
 
 test_expect_success 'an empty file is "empty file", exit 1' '
