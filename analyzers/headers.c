@@ -13,7 +13,11 @@
  *     LW_HDR_REPLYTO_FREEMAIL_CLAIM ... while the display name claims the
  *                                  organization, a VIP or a brand
  *     LW_HDR_BRAND_RETURNPATH      From a protected or brand domain, bounces
- *                                  (Return-Path) to an unrelated domain
+ *                                  (Return-Path) to an unrelated domain; not
+ *                                  when a trusted stamp authenticates the From
+ *                                  domain (see from_authenticated: an aligned
+ *                                  DMARC pass, or without DMARC an aligned
+ *                                  DKIM pass)
  *     LW_HDR_SPOOFED_INTERNAL      From one of protected_domains, but the
  *                                  message arrived from outside: the client
  *                                  (envelope, or the top Received field when
@@ -25,8 +29,13 @@
  *                                  failed with no DKIM pass
  *     LW_HDR_AUTH_FAIL_BRAND       ... for a brand's domain
  *     LW_HDR_AUTH_FAIL_PROTECTED   ... for one of the organization's domains
+ *     LW_HDR_AUTH_FAIL_CLAIM       ... for another domain, while the display
+ *                                  name claims the organization, a VIP or
+ *                                  a brand
  *     LW_HDR_MSGID_UNRELATED       a brand or protected From whose Message-ID
- *                                  was made by an unrelated domain
+ *                                  was made by an unrelated domain; not when
+ *                                  a trusted stamp authenticates the From
+ *                                  domain (as LW_HDR_BRAND_RETURNPATH)
  *     LW_HDR_FROM_MALFORMED        From that parsers and mail clients read
  *                                  differently: several mailboxes, or a first
  *                                  "mailbox" without a domain ("Brand ,_<x@y>")
@@ -65,12 +74,14 @@
  *     Without an envelope or Received field the origin is unknown and
  *     LW_HDR_SPOOFED_INTERNAL does not fire.
  *
- *     Anyone can write any authentication header into a message. A stamp
- *     only ever adds score: a forged "pass" takes nothing away (passes are
- *     never rewarded) and a forged failure only hurts the forger's own
- *     message. What must not happen is that a forgery hides the failure our
- *     side reported, or that a legitimate message is scored on someone
- *     else's stale failure. Hence:
+ *     Anyone can write any authentication header into a message. A forged
+ *     failure only hurts the forger's own message; a forged "pass" would
+ *     take away the two guesses about brand mail (LW_HDR_BRAND_RETURNPATH,
+ *     LW_HDR_MSGID_UNRELATED, 1.5 each) and make the sender's indicators
+ *     the domain owner's, never a failure or an impersonation hit. What
+ *     must not happen is that a forgery hides the failure our side
+ *     reported, or that a legitimate message is scored on someone else's
+ *     stale failure. Hence:
  *     - fields are added on top, so ours are the topmost: only the topmost
  *       id-less field is read (the sender's are lower), and only the
  *       highest ARC instance, which the last sealer (ours) numbers above
@@ -251,8 +262,15 @@ static int is_official(const struct lw_identity *id, const char *domain)
                        || (lw_identity_brand_of_host(id, domain) && !(lw_identity_kind(id, domain) & LW_KIND_FREEMAIL)));
 }
 
-/* check_origin - internal From from outside; official From with foreign bounces or Message-ID */
-static void check_origin(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
+/*
+ * check_origin - internal From from outside; official From with foreign
+ * bounces or Message-ID. The last two guess whether mail from a brand's or
+ * the organization's domain really is theirs; when a trusted stamp says the
+ * From domain authenticated (AUTHENTIC: an aligned DMARC or DKIM pass), it
+ * is, and sending through a mailing service is how such mail is sent.
+ */
+static void check_origin(const struct hdr_state *s, const struct lw_message *msg, int authentic,
+                         struct lw_verdict *v)
 {
     const char *rp = msg->return_path ? msg->return_path->domain : NULL;
     const char *mid = msg->message_id ? strrchr(msg->message_id, '@') : NULL;
@@ -265,7 +283,7 @@ static void check_origin(const struct hdr_state *s, const struct lw_message *msg
         g_free(ev);
         g_free(why);
     }
-    if (!is_official(s->id, msg->from->domain))
+    if (authentic || !is_official(s->id, msg->from->domain))
         return;
     if (rp && *rp && !lw_identity_same_org(s->id, rp, msg->from->domain) && !is_official(s->id, rp)) {
         ev = g_strdup_printf("From %s, Return-Path %s", msg->from->addr, msg->return_path->addr);
@@ -287,6 +305,7 @@ struct auth_res {
     char *spf, *dkim, *dmarc;   /* first result; dkim "pass" when any signature passed */
     char *compauth, *reason;    /* Microsoft's composite result and its reason code */
     char *header_from;          /* domain the results are about (header.from), if named */
+    GPtrArray *dkim_pass_d;     /* signing domains (header.d) of the DKIM signatures that passed, or NULL */
 };
 
 /* auth_res_clear - free the results */
@@ -298,6 +317,8 @@ static void auth_res_clear(struct auth_res *r)
     g_free(r->compauth);
     g_free(r->reason);
     g_free(r->header_from);
+    if (r->dkim_pass_d)
+        g_ptr_array_unref(r->dkim_pass_d);
     memset(r, 0, sizeof *r);
 }
 
@@ -388,12 +409,16 @@ static void auth_set(struct auth_res *r, const char *method, const char *result)
     }
 }
 
-/* auth_prop - record a reason or property KEY=VALUE of METHOD's result */
-static void auth_prop(struct auth_res *r, const char *method, const char *key, const char *value)
+/* auth_prop - record a reason or property KEY=VALUE of METHOD's result (dkim_pass: that result was a DKIM pass) */
+static void auth_prop(struct auth_res *r, const char *method, int dkim_pass, const char *key, const char *value)
 {
     const char *at = strrchr(value, '@');
 
-    if (strcmp(method, "compauth") == 0 && strcmp(key, "reason") == 0 && r->reason == NULL)
+    if (dkim_pass && strcmp(key, "header.d") == 0 && *value) {
+        if (r->dkim_pass_d == NULL)
+            r->dkim_pass_d = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(r->dkim_pass_d, g_strdup(value));
+    } else if (strcmp(method, "compauth") == 0 && strcmp(key, "reason") == 0 && r->reason == NULL)
         r->reason = g_strdup(value);
     else if (strcmp(key, "header.from") == 0 && r->header_from == NULL && *value)
         r->header_from = g_strdup(at ? at + 1 : value);
@@ -404,6 +429,7 @@ static void auth_parse(const char *p, struct auth_res *r)
 {
     char *method = NULL;
     int first = 1;              /* the next word opens a result */
+    int dkim_pass = 0;          /* the open result is dkim=pass */
 
     while (*p) {
         size_t n = token_len(p);
@@ -425,9 +451,10 @@ static void auth_parse(const char *p, struct auth_res *r)
                 word[strcspn(word, "/")] = '\0';        /* method version */
                 g_free(method);
                 method = g_strdup(word);
+                dkim_pass = strcmp(word, "dkim") == 0 && strcmp(value, "pass") == 0;
                 auth_set(r, word, value);
             } else if (method) {
-                auth_prop(r, method, word, value);
+                auth_prop(r, method, dkim_pass, word, value);
             }
             g_free(value);
         }
@@ -657,6 +684,9 @@ static void auth_hit(const struct hdr_state *s, const struct lw_message *msg, co
     else if (lw_identity_brand_of_host(s->id, domain))
         lw_verdict_add_hit(v, A, "LW_HDR_AUTH_FAIL_BRAND", 6.0,
                            "Our relay found a brand's From domain forged (SPF/DKIM/DMARC or composite authentication failed)", ev);
+    else if (claims_identity(s->id, msg))
+        lw_verdict_add_hit(v, A, "LW_HDR_AUTH_FAIL_CLAIM", 6.0,
+                           "The sender's name claims the organization, a VIP or a brand, and our relay found its From domain forged", ev);
     else
         lw_verdict_add_hit(v, A, "LW_HDR_AUTH_FAIL", 3.0,
                            "Our relay could not authenticate the From domain (SPF/DKIM/DMARC or composite authentication failed)", ev);
@@ -692,9 +722,22 @@ static void check_auth(const struct hdr_state *s, const struct lw_message *msg, 
 /* ---- sender roles: which sender indicators are the attacker's ---- */
 
 /*
+ * dkim_aligned - a DKIM signature that passed was made by the From
+ * domain's organization (DMARC's relaxed alignment)
+ */
+static int dkim_aligned(const struct hdr_state *s, const struct lw_message *msg, const struct auth_res *r)
+{
+    for (guint i = 0; r->dkim_pass_d && i < r->dkim_pass_d->len; i++)
+        if (lw_identity_same_org(s->id, g_ptr_array_index(r->dkim_pass_d, i), msg->from->domain))
+            return 1;
+    return 0;
+}
+
+/*
  * from_authenticated - a trusted stamp says the From domain passed DMARC
- * (or Microsoft's composite authentication): whoever sent the message
- * controls that domain
+ * (or Microsoft's composite authentication), or, where no DMARC result is
+ * given (no DMARC verifier, or no policy: dmarc=none), a DKIM signature
+ * aligned with it passed: whoever sent the message controls that domain
  */
 static int from_authenticated(const struct hdr_state *s, const struct lw_message *msg)
 {
@@ -709,7 +752,9 @@ static int from_authenticated(const struct hdr_state *s, const struct lw_message
         char *src = NULL;
 
         if (sources[i](s, msg, top, &r, &src) && (!r.header_from || shown_in_from(msg, r.header_from)))
-            pass = is_result(r.compauth, "pass softpass") || (!r.compauth && is_result(r.dmarc, "pass"));
+            pass = is_result(r.compauth, "pass softpass")
+                   || (!r.compauth && (is_result(r.dmarc, "pass")
+                                       || ((!r.dmarc || is_result(r.dmarc, "none")) && dkim_aligned(s, msg, &r))));
         auth_res_clear(&r);
         g_free(src);
     }
@@ -978,7 +1023,7 @@ static int hdr_scan(const void *state, const struct lw_message *msg, struct lw_v
     check_from(s, msg, v);
     check_subject_rcpt(msg, v);
     check_reply_to(s, msg, v);
-    check_origin(s, msg, v);
+    check_origin(s, msg, from_authenticated(s, msg), v);
     check_auth(s, msg, v);
     return 0;
 }

@@ -148,4 +148,44 @@ test_expect_success 'malformed stamps are ignored without harm' '
 		"From: A <a@example.com>" "Subject: x" &&
 	no_auth_hit m $MS $ARC
 '
+# brand mail sent through a mailing service: the Message-ID is the service's
+esp_mail() { # FILE [A-R FIELD]
+	mkmail "$1" ${2:+"$2"} "From: PayPal <service@paypal.com>" "Message-ID: <x1@mta7.esp.example>" \
+		"Subject: your statement"
+}
+test_expect_success 'an aligned DKIM pass from our verifier: brand mail via a mailing service is not flagged' '
+	esp_mail n "Authentication-Results: mx.agency.gov.tw; dkim=pass header.d=paypal.com header.s=s1; dkim-atps=neutral" &&
+	expect_no_rule LW_HDR_MSGID_UNRELATED n &&
+	esp_mail d "Authentication-Results: mx.agency.gov.tw; spf=pass smtp.mailfrom=esp.example; dkim=pass header.d=esp.example; dkim=pass header.d=e.paypal.com; dmarc=none header.from=paypal.com" &&
+	expect_no_rule LW_HDR_MSGID_UNRELATED d &&
+	esp_mail p "Authentication-Results: mx.agency.gov.tw; dmarc=pass header.from=paypal.com" &&
+	expect_no_rule LW_HDR_MSGID_UNRELATED p
+'
+test_expect_success 'near miss: no stamp, an unaligned or failed signature, a failed DMARC or an untrusted id keep the hit' '
+	esp_mail a &&
+	expect_rule LW_HDR_MSGID_UNRELATED a &&
+	esp_mail b "Authentication-Results: mx.agency.gov.tw; dkim=pass header.d=esp.example" &&
+	expect_rule LW_HDR_MSGID_UNRELATED b &&
+	esp_mail c "Authentication-Results: mx.agency.gov.tw; dkim=fail reason=\"signature verification failed\" header.d=paypal.com" &&
+	expect_rule LW_HDR_MSGID_UNRELATED c &&
+	esp_mail e "Authentication-Results: mx.agency.gov.tw; dkim=pass header.d=paypal.com; dmarc=fail header.from=paypal.com" &&
+	expect_rule LW_HDR_MSGID_UNRELATED e &&
+	esp_mail f "Authentication-Results: mx.attacker.example; dkim=pass header.d=paypal.com" &&
+	expect_rule LW_HDR_MSGID_UNRELATED f
+'
+test_expect_success 'a forged From under a brand or agency name fires LW_HDR_AUTH_FAIL_CLAIM' '
+	mkmail b "Authentication-Results: mx.agency.gov.tw; dmarc=fail header.from=shop.example" \
+		"From: PayPal Service <notice@shop.example>" "Subject: x" &&
+	expect_rule LW_HDR_AUTH_FAIL_CLAIM b &&
+	grep -q "\"rule\":\"LW_HDR_AUTH_FAIL_CLAIM\",\"score\":6" b.json &&
+	mkmail g "Authentication-Results: mx.agency.gov.tw; dmarc=fail header.from=shop.example" \
+		"From: Ministry of Digital Affairs <notice@shop.example>" "Subject: x" &&
+	expect_rule LW_HDR_AUTH_FAIL_CLAIM g
+'
+test_expect_success 'near miss: a forged From under an ordinary name is the plain LW_HDR_AUTH_FAIL' '
+	mkmail m "Authentication-Results: mx.agency.gov.tw; dmarc=fail header.from=shop.example" \
+		"From: Anna Lee <anna@shop.example>" "Subject: x" &&
+	expect_rule LW_HDR_AUTH_FAIL m &&
+	expect_no_rule LW_HDR_AUTH_FAIL_CLAIM m
+'
 test_done
