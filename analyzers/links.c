@@ -8,7 +8,9 @@
  *     LW_LINK_TEXT_MISMATCH  the anchor text is a web address (scheme or www.)
  *                            of another site than the link's real target, and
  *                            the link does not carry it (trackers encode the
- *                            destination in the query): "https://bank.com.tw" → evil
+ *                            destination in the query), nor is the text a
+ *                            gateway's rewritten link (SafeLinks, urldefense)
+ *                            to the link's own site: "https://bank.com.tw" → evil
  *     LW_LINK_IP_HOST        a web link to a bare IP address (or an IP in
  *                            decimal/hex/octal disguise); not a private,
  *                            loopback or link-local one written plainly
@@ -162,6 +164,27 @@ static int carries(const struct lw_url *u, const char *shown)
     return yes || (u->target && strstr(u->target, shown));
 }
 
+/*
+ * shown_rewritten - the anchor text is a link a mail gateway rewrote
+ * (SafeLinks, urldefense: a known redirector) that leads to the link's own
+ * site: the gateway rewrote the text of a forwarded or quoted link and left
+ * the href, or the other way round
+ */
+static int shown_rewritten(const struct lw_identity *id, const struct lw_url *u)
+{
+    char *text = g_strstrip(g_strdup(u->display));
+    struct lw_url *s = lw_url_parse(text, -1, 0);
+    char *target = s ? lw_url_unwrap(s) : NULL;
+    struct lw_url *t = target ? lw_url_parse(target, -1, 0) : NULL;
+    int same = t && t->host && lw_identity_same_org(id, t->host, u->host);
+
+    lw_url_free(t);
+    g_free(target);
+    lw_url_free(s);
+    g_free(text);
+    return same;
+}
+
 /* mismatch - does the anchor text show a web address the link does not go to? */
 static int mismatch(const struct lw_identity *id, const struct lw_url *u)
 {
@@ -173,7 +196,8 @@ static int mismatch(const struct lw_identity *id, const struct lw_url *u)
         return 0;
     if ((shown = shown_domain(u->display)) == NULL)
         return 0;
-    if (lw_identity_valid_hostname(shown) && !lw_identity_same_org(id, shown, u->host) && !carries(u, shown)) {
+    if (lw_identity_valid_hostname(shown) && !lw_identity_same_org(id, shown, u->host) && !carries(u, shown)
+        && !shown_rewritten(id, u)) {
         b = lw_identity_brand_of_host(id, shown);
         differs = !(b && lw_identity_host_of_brand(id, u->host, b));
     }

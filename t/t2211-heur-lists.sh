@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='mailing lists: DMARC From-rewriting (Mailman, Google Groups, Sympa), the poster in Reply-To, list campaigns, private links'
+test_description='mailing lists: DMARC From-rewriting (Mailman, Google Groups, Sympa), the poster in Reply-To, list campaigns, private links, gateway-rewritten links'
 . "$(dirname "$0")/test-lib.sh"
 . "$top_srcdir/t/lib-heuristics.sh"
 
@@ -119,6 +119,28 @@ test_expect_success 'near miss: public addresses, and a private one in numeric d
 		weblink m "http://$host/login" &&
 		expect_rule LW_LINK_IP_HOST m || return 1
 	done
+'
+
+# gateway_link FILE TEXT HREF: a list post with one link whose text is TEXT
+gateway_link() {
+	mkmail "$1" "From: Ann <ann@lab.example.edu>" "$LIST_ID" "$LIST_POST" "Subject: Re: [Radio-users] schematic" \
+		"Content-Type: text/html; charset=utf-8" -- "<p>The schematic: <a href=\"$3\">$2</a></p>"
+}
+PP2='https://urldefense.proofpoint.com/v2/url?u=https-3A__www.vendor.example.com_docs_schematic.pdf&d=DwMF&c=x&r=y&m=z&s=w&e='
+SAFE='https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fwww.vendor.example.com%2Fdocs%2F&data=05%7C01'
+
+test_expect_success 'a link whose text a gateway rewrote (urldefense, SafeLinks) to the same site is no text mismatch' '
+	gateway_link m "$PP2" "https://www.vendor.example.com/docs/schematic.pdf" &&
+	expect_no_rule LW_LINK_TEXT_MISMATCH m &&
+	gateway_link n "$SAFE" "https://www.vendor.example.com/docs/" &&
+	expect_no_rule LW_LINK_TEXT_MISMATCH n
+'
+
+test_expect_success 'near miss: a rewritten link shown over a link to another site still fires' '
+	gateway_link m "$PP2" "https://login.evil.example.net/docs/schematic.pdf" &&
+	expect_rule LW_LINK_TEXT_MISMATCH m &&
+	gateway_link n "https://www.vendor.example.com/docs/" "https://login.evil.example.net/docs/" &&
+	expect_rule LW_LINK_TEXT_MISMATCH n
 '
 
 test_expect_success 'an address split by a line wrap inside %40 is not a typo domain' '
