@@ -20,7 +20,8 @@
  *                            '@' looks like the host but is not
  *     LW_LINK_SHORTENER      a URL shortener hides the destination
  *     LW_LINK_DATA_URI       a data: URI link (a page carried in the link);
- *                            a data:image picture shown inline is not one
+ *                            a data:image picture shown inline is not one,
+ *                            nor a data:text/plain link, shown as text
  *     LW_LINK_JAVASCRIPT     a javascript: link
  *     LW_LINK_FILESHARE      file-sharing or cloud-storage links
  *     LW_LINK_FORM_SERVICE   a form-builder link (credential harvesting)
@@ -212,13 +213,24 @@ static int is_embedded_picture(const struct lw_url *u)
            && g_ascii_strncasecmp(u->url, "data:image/", 11) == 0;
 }
 
+/*
+ * is_plain_text - a data:text/plain link: a browser shows it as text (a
+ * code snippet pasted through a list's web interface), with no form or
+ * script a page could carry
+ */
+static int is_plain_text(const struct lw_url *u)
+{
+    return u->url && g_ascii_strncasecmp(u->url, "data:text/plain", 15) == 0
+           && (u->url[15] == ',' || u->url[15] == ';');
+}
+
 /* classify - which link rules one URL triggers (bit per rule) */
 static unsigned classify(const struct lw_identity *id, const struct lw_url *u)
 {
     unsigned bits = 0, kind;
     int web = u->scheme && (strcmp(u->scheme, "http") == 0 || strcmp(u->scheme, "https") == 0);
 
-    if ((u->flags & LW_URL_DATA) && !is_embedded_picture(u))
+    if ((u->flags & LW_URL_DATA) && !is_embedded_picture(u) && !is_plain_text(u))
         bits |= 1u << R_DATA;
     if ((u->flags & LW_URL_JAVASCRIPT) && (u->flags & LW_URL_HTML_HREF))
         bits |= 1u << R_JS;

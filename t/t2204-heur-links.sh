@@ -45,6 +45,12 @@ test_expect_success 'data: and javascript: links fire LW_LINK_DATA_URI and LW_LI
 	expect_no_rule LW_LINK_DATA_URI n &&
 	expect_no_rule LW_LINK_JAVASCRIPT n
 '
+test_expect_success 'near miss: a data:text/plain link (a pasted snippet, shown as text) is no data: page' '
+	html n "<a href=\"data:text/plain;base64,I2luY2x1ZGUgPHN0ZGlvLmg+Cg==\">main.c</a>" &&
+	expect_no_rule LW_LINK_DATA_URI n &&
+	html m "<a href=\"data:text/plain-html;base64,PGgxPmhpPC9oMT4=\">x</a> <a href=\"DATA:TEXT/HTML,<form>\">y</a>" &&
+	expect_rule LW_LINK_DATA_URI m
+'
 test_expect_success 'an inline data:image picture is neither a data: link nor an over-long URL' '
 	pic=$(head -c 12000 /dev/zero | base64 -w0) &&
 	html m "<p>Our new office:</p><img src=\"data:image/png;base64,$pic\">" &&
