@@ -472,16 +472,12 @@ static int name_has_bidi(const char *name)
     return 0;
 }
 
-/* name_has_invisible - zero-width space/joiners, word joiner, BOM, soft hyphen, CGJ, Hangul fillers */
+/* name_has_invisible - a character that renders as nothing (lw_is_invisible: zero-width, Hangul fillers...) */
 static int name_has_invisible(const char *name)
 {
-    for (const char *p = name; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-
-        if ((c >= 0x200b && c <= 0x200d) || c == 0x2060 || c == 0xfeff || c == 0x00ad || c == 0x034f
-            || c == 0x115f || c == 0x1160 || c == 0x3164 || c == 0xffa0 || c == 0x180e)
+    for (const char *p = name; *p; p = g_utf8_next_char(p))
+        if (lw_is_invisible(g_utf8_get_char(p)))
             return 1;
-    }
     return 0;
 }
 

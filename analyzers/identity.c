@@ -69,6 +69,38 @@ char *lw_identity_fold(const char *s)
     return low;
 }
 
+/*
+ * fold_unaccented - lw_identity_fold without the accents of Latin letters
+ * (g_free): brand names are matched so, because "PayPȧl" (a dot above the
+ * a) names PayPal to every reader. Other scripts keep their marks.
+ */
+static char *fold_unaccented(const char *s)
+{
+    char *folded = lw_identity_fold(s);
+    gchar *nfd = g_utf8_normalize(folded, -1, G_NORMALIZE_NFD);
+    GString *out;
+    gunichar base = 0;
+
+    if (nfd == NULL)
+        return folded;
+    out = g_string_sized_new(strlen(nfd));
+    for (const char *p = nfd; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (g_unichar_type(c) != G_UNICODE_NON_SPACING_MARK)
+            base = c;
+        else if (g_unichar_get_script(base) == G_UNICODE_SCRIPT_LATIN)
+            continue;
+        g_string_append_unichar(out, c);
+    }
+    g_free(nfd);
+    g_free(folded);
+    nfd = g_string_free(out, FALSE);
+    folded = g_utf8_normalize(nfd, -1, G_NORMALIZE_NFC);
+    g_free(nfd);
+    return folded;
+}
+
 /* lw_regex_group1 - the first capture group of pattern in subject, or NULL (g_free) */
 char *lw_regex_group1(const char *pattern, GRegexCompileFlags flags, const char *subject)
 {
@@ -252,7 +284,7 @@ static int parse_brand(struct lw_identity *id, char *rest, const char **why)
 
         for (int i = 0; extra[i]; i++)
             if (*g_strstrip(extra[i]))
-                g_ptr_array_add(names, lw_identity_fold(extra[i]));
+                g_ptr_array_add(names, fold_unaccented(extra[i]));
         g_strfreev(extra);
     }
     g_ptr_array_add(names, NULL);
@@ -577,7 +609,7 @@ const char *lw_identity_protected_domain_in(const struct lw_identity *id, const 
 const char *lw_identity_brand_in(const struct lw_identity *id, const char *display,
                                  const struct lw_brand **brand)
 {
-    char *f = lw_identity_fold(display);
+    char *f = fold_unaccented(display);
     const char *found = NULL;
 
     for (guint i = 0; !found && i < id->brands->len; i++) {

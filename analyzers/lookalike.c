@@ -29,9 +29,12 @@
  *                               in the subject, display name or address
  *                               (𝐏𝐚𝐲𝐏𝐚𝐥, team@𝗹𝗶𝗱𝗹-𝗴𝗲𝗿𝗺𝗮𝗻𝘆.𝗱𝗲)
  *     LW_TEXT_INVISIBLE_CHARS   zero-width or other invisible characters
+ *                               (lw_is_invisible: Default_Ignorable_Code_Point)
  *                               between letters of the subject, display name
  *                               or body text (A\u200bTENÇÃO): invisible to the
  *                               reader, they break every keyword filter;
+ *                               so do marks on Latin letters that compose
+ *                               with nothing;
  *                               variation selectors after Latin letters
  *                               (Mi\U000E0139crosoft) count too, as they change
  *                               nothing a reader sees
@@ -141,12 +144,6 @@ static int is_fancy(gunichar c)
         || (c >= 0x1f130 && c <= 0x1f189) || (c >= 0xff21 && c <= 0xff5a);
 }
 
-/* is_invisible_format - format characters (zero-width, joiners, U+070F...) and U+034F */
-static int is_invisible_format(gunichar c)
-{
-    return g_unichar_type(c) == G_UNICODE_FORMAT || c == 0x034f || c == 0x180e;
-}
-
 /* is_variation_selector - U+FE00..FE0F and U+E0100..E01EF */
 static int is_variation_selector(gunichar c)
 {
@@ -154,15 +151,16 @@ static int is_variation_selector(gunichar c)
 }
 
 /*
- * is_padding - a character that shows nothing between two letters: a format
- * character, or a variation selector after a Latin letter (after an emoji
- * or a CJK ideograph a selector picks a glyph and is legitimate)
+ * is_padding - a character that shows nothing between two letters: an
+ * invisible one (lw_is_invisible, message.c), a variation selector only
+ * after a Latin letter (after an emoji or a CJK ideograph a selector picks
+ * a glyph and is legitimate), or a stray mark on a Latin letter
  */
 static int is_padding(gunichar prev, gunichar c)
 {
-    if (is_invisible_format(c))
-        return 1;
-    return is_variation_selector(c) && g_unichar_get_script(prev) == G_UNICODE_SCRIPT_LATIN;
+    if (is_variation_selector(c))
+        return g_unichar_get_script(prev) == G_UNICODE_SCRIPT_LATIN;
+    return lw_is_invisible(c) || lw_is_stray_mark(prev, c);
 }
 
 /* invisible_inside - an invisible character between two letters of text */

@@ -114,4 +114,59 @@ test_expect_success 'lure text inside an attached message is read, and the evide
 	as_strong_as plain attached &&
 	grep -q "attached message, part 2.0" attached.json
 '
+# from_name FILE NAME: a quiet mail whose display name is NAME, sent from a domain no brand owns
+from_name() {
+	{
+		printf 'From: %s <service@secure-mail.example.net>\nTo: user@agency.gov.tw\nSubject: Your account\n' "$2"
+		printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nHello, see you soon.\n'
+	} >"$1"
+}
+
+# u HEX: the character U+HEX in UTF-8
+u() { "$PYTHON" -c "import sys; sys.stdout.buffer.write(chr(0x$1).encode())"; }
+
+test_expect_success 'default-ignorable code points do not hide a brand in the display name' '
+	from_name brand "PayPal Support" &&
+	test "$(action brand)" != accept &&
+	for cp in 17B4 1160 3164 115F FFA0 2800 034F 200B 2064 180E; do
+		from_name "brand-$cp" "Pay$(u $cp)Pal Support" &&
+		as_strong_as brand "brand-$cp" &&
+		test_json_rules "brand-$cp.json" >rules &&
+		test_grep "^LW_IMP_BRAND_NAME$" rules || return 1
+	done
+'
+test_expect_success 'a variation selector, a tag character or U+061C in a display name raises the score' '
+	plain=$(test_json_field brand.json score) &&
+	for cp in FE0F E0041 E0100 061C; do
+		from_name "vs-$cp" "Pay$(u $cp)Pal Support" &&
+		as_strong_as brand "vs-$cp" &&
+		got=$(test_json_field "vs-$cp.json" score) &&
+		test_json_rules "vs-$cp.json" >rules &&
+		test_grep "^LW_TEXT_INVISIBLE_CHARS$" rules &&
+		if ! "$PYTHON" -c "import sys; sys.exit(not float(sys.argv[2]) > float(sys.argv[1]))" "$plain" "$got"; then
+			echo "U+$cp: expected a score above the plain name'"'"'s $plain, got $got" >&2
+			return 1
+		fi || return 1
+	done
+'
+test_expect_success 'a combining dot does not hide a brand: composed (PayPȧl) or stray (PayPal̇)' '
+	from_name dot1 "PayPa$(u 0307)l Support" &&
+	as_strong_as brand dot1 &&
+	from_name dot2 "PayPal$(u 0307) Support" &&
+	as_strong_as brand dot2
+'
+test_expect_success 'invisible characters inside lure words do not hide them from the rules' '
+	body_with_type hidden "text/plain; charset=utf-8" &&
+	sed -i "s/account will be suspended/acc$(u 17B4)ount will be sus$(u 2800)pen$(u E0020)ded/" hidden &&
+	test_grep "sus.*pen" hidden &&
+	as_strong_as plain hidden &&
+	test_json_rules hidden.json >rules &&
+	test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules
+'
+test_expect_success 'an accented display name that is no brand stays quiet' '
+	from_name accent "José Müller" &&
+	action accent >/dev/null &&
+	test_json_rules accent.json >rules &&
+	test_grep -v "^LW_(IMP_BRAND_NAME|TEXT_INVISIBLE_CHARS)$" rules
+'
 test_done

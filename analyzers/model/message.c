@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <unicode/uchar.h>
 
 #include "model/message.h"
 #include "model/sniff.h"
@@ -1083,12 +1084,31 @@ const char *lw_message_header(const struct lw_message *msg, const char *name)
     return NULL;
 }
 
-/* is_invisible - characters that render as nothing and split words for filters */
-static int is_invisible(gunichar c)
+/*
+ * lw_is_invisible - a character that renders as nothing: Unicode's
+ * Default_Ignorable_Code_Point (from ICU: zero-width characters, joiners,
+ * bidi controls, soft hyphen, variation selectors, tag characters, Hangul
+ * fillers, U+17B4/5, U+061C...), and U+2800 BRAILLE PATTERN BLANK, an
+ * empty cell that means nothing in mail text. One set, for every reader.
+ */
+int lw_is_invisible(gunichar c)
 {
-    return (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e)
-        || (c >= 0x2060 && c <= 0x2064) || c == 0xfeff || c == 0xad || c == 0x180e
-        || c == 0x034f;
+    return c == 0x2800 || u_hasBinaryProperty((UChar32) c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
+}
+
+/*
+ * lw_is_stray_mark - a nonspacing mark on a Latin letter that does not
+ * compose with it (a dot above an "l"): it decorates a word for the eye and
+ * breaks it for a filter. A mark that composes (e + U+0301 = é) is an
+ * ordinary accent, as is every mark on other scripts.
+ */
+int lw_is_stray_mark(gunichar base, gunichar c)
+{
+    gunichar composed;
+
+    return g_unichar_type(c) == G_UNICODE_NON_SPACING_MARK
+        && g_unichar_get_script(base) == G_UNICODE_SCRIPT_LATIN && g_unichar_isalpha(base)
+        && !g_unichar_compose(base, c, &composed);
 }
 
 /*
@@ -1119,12 +1139,17 @@ static int nfkc_stable(const char *s)
     return 1;
 }
 
-/* lw_text_normalize - NFKC, invisible characters removed, white space collapsed (g_free) */
+/*
+ * lw_text_normalize - NFKC, invisible characters and stray marks removed,
+ * white space collapsed (g_free). After NFKC every mark that composes with
+ * its letter has composed, so a mark left on a Latin letter is stray.
+ */
 char *lw_text_normalize(const char *text)
 {
     gchar *nfkc = nfkc_stable(text) ? g_strdup(text) : g_utf8_normalize(text, -1, G_NORMALIZE_NFKC);
     GString *out;
     int space = 0;
+    gunichar base = 0;          /* the last character kept that is not a mark */
 
     if (nfkc == NULL)
         return g_strdup(text);
@@ -1141,11 +1166,12 @@ char *lw_text_normalize(const char *text)
                 g_string_append_c(out, ' ');
             space = 0;
             g_string_append_c(out, *p);
+            base = (gunichar) *p;
             continue;
         }
         c = g_utf8_get_char(p);
 
-        if (is_invisible(c))
+        if (lw_is_invisible(c) || (!space && lw_is_stray_mark(base, c)))
             continue;
         if (g_unichar_isspace(c)) {
             space = 1;
@@ -1155,6 +1181,8 @@ char *lw_text_normalize(const char *text)
             g_string_append_c(out, ' ');
         space = 0;
         g_string_append_unichar(out, c);
+        if (g_unichar_type(c) != G_UNICODE_NON_SPACING_MARK)
+            base = c;
     }
     g_free(nfkc);
     return g_string_free(out, FALSE);

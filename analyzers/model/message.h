@@ -35,7 +35,7 @@ struct lw_text {
     int is_html;
     char *html;                 /* raw HTML as UTF-8, or NULL for text/plain */
     char *text;                 /* decoded UTF-8 (rendered for HTML) */
-    char *norm;                 /* text, NFKC-folded, zero-width removed, spaces collapsed */
+    char *norm;                 /* text, NFKC-folded, invisible removed, spaces collapsed */
     int truncated;              /* cut at max_text_size */
     int in_attached_message;    /* from a message/rfc822 part, shown inline by mail clients */
 };
@@ -115,8 +115,14 @@ void lw_message_free(struct lw_message *msg);
 /* lw_message_header - first header NAME (decoded), or NULL */
 const char *lw_message_header(const struct lw_message *msg, const char *name);
 
-/* lw_text_normalize - NFKC, zero-width characters removed, spaces collapsed (g_free) */
+/* lw_text_normalize - NFKC, invisible characters and stray marks removed, spaces collapsed (g_free) */
 char *lw_text_normalize(const char *text);
+
+/* lw_is_invisible - renders as nothing: Default_Ignorable_Code_Point (ICU) and U+2800 */
+int lw_is_invisible(gunichar c);
+
+/* lw_is_stray_mark - a nonspacing mark on Latin letter BASE that composes with nothing */
+int lw_is_stray_mark(gunichar base, gunichar c);
 
 void lw_gmime_init(void);
 

@@ -615,7 +615,9 @@ static char *collapse_spaces(const char *text)
     for (const char *p = text; *p; p = g_utf8_next_char(p)) {
         gunichar c = (guchar) *p < 0x80 ? (gunichar) *p : g_utf8_get_char(p);
 
-        if (g_unichar_isspace(c) || c == 0xa0 || c == 0x200b || c == 0xfeff) {
+        if (c >= 0x80 && lw_is_invisible(c))
+            continue;               /* renders as nothing: the reader sees the halves joined */
+        if (g_unichar_isspace(c) || c == 0xa0) {
             space = out->len > 0;
             continue;
         }

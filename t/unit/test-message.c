@@ -100,6 +100,36 @@ static void test_normalize(void)
     g_free(n);
 }
 
+/* every Default_Ignorable_Code_Point (and U+2800) is removed, stray marks on Latin letters too, accents stay */
+static void test_normalize_invisible(void)
+{
+    static const struct { const char *in, *want, *what; } cases[] = {
+        { "Pay\xe1\x9e\xb4Pal", "PayPal", "U+17B4 KHMER VOWEL INHERENT AQ" },
+        { "Pay\xe1\x85\xa0Pal", "PayPal", "U+1160 HANGUL JUNGSEONG FILLER" },
+        { "Pay\xe3\x85\xa4Pal", "PayPal", "U+3164 HANGUL FILLER" },
+        { "Pay\xe2\xa0\x80Pal", "PayPal", "U+2800 BRAILLE PATTERN BLANK" },
+        { "Pay\xcd\x8fPal", "PayPal", "U+034F COMBINING GRAPHEME JOINER" },
+        { "Pay\xef\xb8\x8fPal", "PayPal", "U+FE0F VARIATION SELECTOR-16" },
+        { "Pay\xf3\xa0\x81\x81Pal", "PayPal", "U+E0041 TAG LATIN CAPITAL LETTER A" },
+        { "Pay\xd8\x9cPal", "PayPal", "U+061C ARABIC LETTER MARK" },
+        { "Pay\xe2\x81\xa4Pal", "PayPal", "U+2064 INVISIBLE PLUS" },
+        { "PayPal\xcc\x87", "PayPal", "U+0307 on l: composes with nothing, stray" },
+        { "cafe\xcc\x81", "caf\xc3\xa9", "U+0301 on e composes: an accent, kept" },
+        { "\xd8\xa8\xd9\x8e", "\xd8\xa8\xd9\x8e", "Arabic fatha on beh: kept" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *n = lw_text_normalize(cases[i].in);
+
+        tap_check_str(n, cases[i].want, "normalize removes or keeps: %s", cases[i].what);
+        g_free(n);
+    }
+    tap_check(lw_is_invisible(0x200b) && lw_is_invisible(0xad) && lw_is_invisible(0xe0100),
+              "zero-width space, soft hyphen and a supplementary variation selector are invisible");
+    tap_check(!lw_is_invisible(' ') && !lw_is_invisible(0x3000) && !lw_is_invisible(0x4e00),
+              "spaces and letters are not");
+}
+
 /* the fast path (text NFKC leaves alone) gives what the full normalization gives */
 static void test_normalize_fast_path(void)
 {
@@ -200,6 +230,7 @@ int main(void)
     test_charsets(cfg);
     test_normalize();
     test_normalize_fast_path();
+    test_normalize_invisible();
     test_base64(cfg);
     test_sniff();
     test_unparseable(cfg);
