@@ -85,7 +85,37 @@ struct lw_export_state *lw_export_state_new(void)
 
     st->msgs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, msg_free_cb);
     st->released = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    st->revoked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) lw_export_revoked_free);
     return st;
+}
+
+void lw_export_revoked_free(struct lw_export_revoked *r)
+{
+    if (r == NULL)
+        return;
+    lw_indicator_free(r->ind);
+    g_free(r);
+}
+
+/* lw_export_revoke - remember that a release took ind away (the latest release wins) */
+void lw_export_revoke(struct lw_export_state *st, const struct lw_indicator *ind, gint64 first, gint64 last,
+                      gint64 when)
+{
+    char *key = g_strconcat(lw_ioc_type_name(ind->type), ":", ind->value, NULL);
+    struct lw_export_revoked *r = g_hash_table_lookup(st->revoked, key);
+
+    if (r == NULL) {
+        r = g_new0(struct lw_export_revoked, 1);
+        r->ind = lw_indicator_dup(ind);
+        r->first = first;
+        g_hash_table_insert(st->revoked, key, r);
+    } else {
+        r->ind->role = lw_ioc_role_merge(r->ind->role, ind->role);
+        r->first = MIN(r->first, first);
+        g_free(key);
+    }
+    r->last = MAX(r->last, last);
+    r->when = MAX(r->when, when);
 }
 
 void lw_export_state_free(struct lw_export_state *st)
@@ -94,6 +124,7 @@ void lw_export_state_free(struct lw_export_state *st)
         return;
     g_hash_table_unref(st->msgs);
     g_hash_table_unref(st->released);
+    g_hash_table_unref(st->revoked);
     g_free(st);
 }
 
@@ -149,6 +180,17 @@ static void release_mark(struct lw_export_state *st, const char *kind, const cha
     g_hash_table_replace(st->released, g_strconcat(kind, id, NULL), t);
 }
 
+/* release_msg - drop one released message; its indicators become candidates for revocation */
+static void release_msg(struct lw_export_state *st, const struct lw_export_msg *m, gint64 when)
+{
+    for (guint i = 0; i < m->indicators->len; i++) {
+        const struct lw_indicator *ind = g_ptr_array_index(m->indicators, i);
+
+        if (ind->role != LW_ROLE_BYSTANDER)
+            lw_export_revoke(st, ind, m->when, m->when, when);
+    }
+}
+
 /* apply_release - drop the released message(s) and remember the release */
 static int apply_release(struct lw_export_state *st, const GPtrArray *f, struct lw_error *err)
 {
@@ -162,6 +204,8 @@ static int apply_release(struct lw_export_state *st, const GPtrArray *f, struct 
     if (when < 0)
         when = g_get_real_time() / G_USEC_PER_SEC;
     if (ev && *ev) {
+        if ((v = g_hash_table_lookup(st->msgs, ev)) != NULL)
+            release_msg(st, v, when);
         g_hash_table_remove(st->msgs, ev);
         release_mark(st, "e:", ev, when);
         return 0;
@@ -172,8 +216,10 @@ static int apply_release(struct lw_export_state *st, const GPtrArray *f, struct 
     while (g_hash_table_iter_next(&it, &k, &v)) {
         const struct lw_export_msg *m = v;
 
-        if (strcmp(m->queue_id, qid) == 0 && (!inst || !*inst || strcmp(m->instance, inst) == 0))
+        if (strcmp(m->queue_id, qid) == 0 && (!inst || !*inst || strcmp(m->instance, inst) == 0)) {
+            release_msg(st, m, when);
             g_hash_table_iter_remove(&it);
+        }
     }
     release_mark(st, "q:", qid, when);
     return 0;
@@ -260,15 +306,20 @@ void lw_export_state_expire(struct lw_export_state *st, gint64 cutoff)
     while (g_hash_table_iter_next(&it, &k, &v))
         if (*(gint64 *) v < cutoff)
             g_hash_table_iter_remove(&it);
+    g_hash_table_iter_init(&it, st->revoked);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        if (((struct lw_export_revoked *) v)->when < cutoff)
+            g_hash_table_iter_remove(&it);
 }
 
 /* ---- options ---- */
 
 static const unsigned format_bits[] = {
     LW_EXPORT_STIX, LW_EXPORT_MISP, LW_EXPORT_CSV, LW_EXPORT_POSTFIX,
-    LW_EXPORT_DOMAINS, LW_EXPORT_RPZ, LW_EXPORT_HASHES,
+    LW_EXPORT_DOMAINS, LW_EXPORT_RPZ, LW_EXPORT_HASHES, LW_EXPORT_MISP_FEED,
 };
-static const char *const format_names[] = { "stix", "misp", "csv", "postfix", "domains", "rpz", "hashes" };
+static const char *const format_names[] = { "stix", "misp", "csv", "postfix", "domains", "rpz", "hashes",
+                                            "misp-feed" };
 
 int lw_export_opts_init(struct lw_export_opts *o, const struct lw_config *cfg, struct lw_error *err)
 {
@@ -287,7 +338,7 @@ int lw_export_opts_init(struct lw_export_opts *o, const struct lw_config *cfg, s
             if (g_ascii_strcasecmp(g_ptr_array_index(fmts, i), format_names[j]) == 0)
                 break;
         if (j == G_N_ELEMENTS(format_names))
-            rc = lw_error_set(err, "export_formats: unknown format \"%s\" (stix, misp, csv, postfix,"
+            rc = lw_error_set(err, "export_formats: unknown format \"%s\" (stix, misp, misp-feed, csv, postfix,"
                               " domains, rpz, hashes)", (char *) g_ptr_array_index(fmts, i));
         else
             o->formats |= format_bits[j];
@@ -586,6 +637,33 @@ static void ioc_add(GHashTable *by_ind, const struct lw_indicator *ind, const st
     }
 }
 
+static int cmp_revoked(gconstpointer a, gconstpointer b)
+{
+    return ind_cmp((*(const struct lw_export_revoked *const *) a)->ind,
+                   (*(const struct lw_export_revoked *const *) b)->ind);
+}
+
+/*
+ * revoked_of - what releases took away and no message left supports: each
+ * is re-emitted revoked (STIX) or deleted (MISP) until it expires
+ */
+static GPtrArray *revoked_of(const struct lw_export_state *st, const struct lw_export_opts *o, GHashTable *by_ind)
+{
+    GPtrArray *out = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer k, val;
+
+    g_hash_table_iter_init(&it, st->revoked);
+    while (g_hash_table_iter_next(&it, &k, &val)) {
+        const struct lw_export_revoked *r = val;
+
+        if (!g_hash_table_contains(by_ind, r->ind) && r->ind->type != LW_IOC_MALWARE && lw_export_valid(o, r->ind))
+            g_ptr_array_add(out, val);
+    }
+    g_ptr_array_sort(out, cmp_revoked);
+    return out;
+}
+
 struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, const struct lw_export_opts *o)
 {
     struct lw_export_view *v = g_new0(struct lw_export_view, 1);
@@ -644,6 +722,7 @@ struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, cons
     }
     g_ptr_array_sort(v->iocs, cmp_ioc);
     g_ptr_array_sort(v->malware, cmp_ioc);
+    v->revoked = revoked_of(st, o, by_ind);
     return v;
 }
 
@@ -654,6 +733,7 @@ void lw_export_view_free(struct lw_export_view *v)
     g_ptr_array_unref(v->iocs);
     g_ptr_array_unref(v->malware);
     g_ptr_array_unref(v->msgs);
+    g_ptr_array_unref(v->revoked);
     g_hash_table_unref(v->index);
     g_free(v);
 }

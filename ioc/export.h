@@ -19,6 +19,7 @@ enum {
     LW_EXPORT_DOMAINS = 1 << 4,
     LW_EXPORT_RPZ = 1 << 5,
     LW_EXPORT_HASHES = 1 << 6,
+    LW_EXPORT_MISP_FEED = 1 << 7,
 };
 
 /* The fixed namespace of lurewatch's UUIDv5 object ids. Never change it. */
@@ -48,6 +49,17 @@ struct lw_export_msg {
 struct lw_export_state {
     GHashTable *msgs;           /* event_id -> struct lw_export_msg * (owned) */
     GHashTable *released;       /* key -> gint64 * (owned) */
+    GHashTable *revoked;        /* "type:value" -> struct lw_export_revoked * (owned) */
+};
+
+/*
+ * An indicator a release took away: a released message named it. The view
+ * revokes it (STIX revoked, MISP deleted) while no message left supports it.
+ */
+struct lw_export_revoked {
+    struct lw_indicator *ind;   /* owned, with the role the message gave it */
+    gint64 first, last;         /* as that message saw it */
+    gint64 when;                /* the release */
 };
 
 /* Options that shape the outputs (from the configuration, plus "now"). */
@@ -61,6 +73,7 @@ struct lw_export_opts {
     int hash_recipients;
     long long valid_days;
     char *rpz_zone;
+    const char *period;         /* borrowed, NULL: the MISP event of one period ("2026-11") of the feed */
 };
 
 /*
@@ -95,6 +108,8 @@ struct lw_export_view {
     GPtrArray *msgs;            /* of const struct lw_export_msg * (borrowed), by time then id */
     gint64 last;                /* latest last-seen, 0 when empty */
     GHashTable *index;          /* indicator -> its struct lw_export_ioc * */
+    GPtrArray *revoked;         /* of const struct lw_export_revoked * (borrowed): released and
+                                 * supported by no message left, by type then value */
 };
 
 /* ---- export.c: state, view, the run ---- */
@@ -103,7 +118,11 @@ void lw_export_state_free(struct lw_export_state *st);
 void lw_export_msg_free(struct lw_export_msg *m);
 /* lw_export_state_apply - one stream entry (name, value, ... pairs); 0, or -1 and err if malformed */
 int lw_export_state_apply(struct lw_export_state *st, const GPtrArray *fields, struct lw_error *err);
-/* lw_export_state_expire - drop messages and releases older than cutoff (Unix seconds) */
+/* lw_export_revoke - a release took ind (seen first..last) away at when; the state keeps it */
+void lw_export_revoke(struct lw_export_state *st, const struct lw_indicator *ind, gint64 first, gint64 last,
+                      gint64 when);
+void lw_export_revoked_free(struct lw_export_revoked *r);
+/* lw_export_state_expire - drop messages, releases and revocations older than cutoff (Unix seconds) */
 void lw_export_state_expire(struct lw_export_state *st, gint64 cutoff);
 
 int lw_export_opts_init(struct lw_export_opts *o, const struct lw_config *cfg, struct lw_error *err);
@@ -156,8 +175,10 @@ char *lw_export_stix(const struct lw_export_view *v);
 char *lw_export_stix_envelope(const char *bundle);
 /* lw_export_misp - the MISP event of a view; g_free */
 char *lw_export_misp(const struct lw_export_view *v);
-/* lw_export_misp_uuid - the (deterministic) uuid of the MISP event of org; g_free */
-char *lw_export_misp_uuid(const char *org);
+/* lw_export_misp_uuid - the (deterministic) uuid of the MISP event of org (and period, or NULL); g_free */
+char *lw_export_misp_uuid(const char *org, const char *period);
+/* lw_export_misp_feed - write the MISP feed directory dir (manifest.json, hashes.csv, one event per month) */
+int lw_export_misp_feed(const struct lw_export_view *v, const char *dir, struct lw_error *err);
 
 /* ---- blocklist.c: plain text outputs ---- */
 char *lw_export_csv(const struct lw_export_view *v);
@@ -169,7 +190,7 @@ char *lw_export_hashes(const struct lw_export_view *v);
 /* ---- push.c: libcurl ---- */
 /* lw_push_taxii - POST the objects of bundle to a TAXII 2.1 collection; -1 and err when refused */
 int lw_push_taxii(const struct lw_config *cfg, const char *bundle, struct lw_error *err);
-/* lw_push_misp - add (or, when it exists, edit) the MISP event; -1 and err when refused */
+/* lw_push_misp - add (or, when it exists, edit) the MISP event, then publish it; -1 and err when refused */
 int lw_push_misp(const struct lw_config *cfg, const char *event, const char *uuid, struct lw_error *err);
 
 #endif

@@ -36,7 +36,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include <jansson.h>
 
 #include "correlate.h"
@@ -231,6 +233,27 @@ static int cmp_msg_id(gconstpointer a, gconstpointer b)
                   (*(const struct lw_export_msg *const *) b)->event_id);
 }
 
+/* revoked_json - the revocations of the state, by key */
+static json_t *revoked_json(const struct lw_export_state *st)
+{
+    GPtrArray *keys = lw_hash_keys(st->revoked);
+    json_t *arr = json_array();
+
+    g_ptr_array_sort(keys, lw_cmp_strptr);
+    for (guint i = 0; i < keys->len; i++) {
+        const struct lw_export_revoked *r = g_hash_table_lookup(st->revoked, g_ptr_array_index(keys, i));
+        json_t *o = json_pack("{s:s, s:o, s:I, s:I, s:I}", "type", lw_ioc_type_name(r->ind->type),
+                              "value", jstr(r->ind->value), "first", (json_int_t) r->first,
+                              "last", (json_int_t) r->last, "when", (json_int_t) r->when);
+
+        if (r->ind->role != LW_ROLE_NONE)
+            json_object_set_new(o, "role", json_string(lw_ioc_role_name(r->ind->role)));
+        json_array_append_new(arr, o);
+    }
+    g_ptr_array_unref(keys);
+    return arr;
+}
+
 /*
  * lw_export_state_encode - the state file: a first line {"version":1,
  * "released":{...}}, then one message per line (written and read line by
@@ -248,7 +271,8 @@ char *lw_export_state_encode(const struct lw_export_state *st)
     g_hash_table_iter_init(&it, st->released);
     while (g_hash_table_iter_next(&it, &k, &v))
         json_object_set_new(rel, k, json_integer(*(gint64 *) v));
-    line = dump(json_pack("{s:i, s:o}", "version", 1, "released", rel), JSON_COMPACT | JSON_SORT_KEYS);
+    line = dump(json_pack("{s:i, s:o, s:o}", "version", 1, "released", rel, "revoked", revoked_json(st)),
+                JSON_COMPACT | JSON_SORT_KEYS);
     g_string_append(out, line);
     g_free(line);
     g_hash_table_iter_init(&it, st->msgs);
@@ -368,6 +392,15 @@ int lw_export_state_decode(struct lw_export_state *st, const char *text, struct 
 
         *t = json_integer_value(x);
         g_hash_table_replace(st->released, g_strdup(k), t);
+    }
+    json_array_foreach(json_object_get(o, "revoked"), i, x) {
+        struct lw_indicator *ind = ind_from_json(x);
+
+        if (ind)
+            lw_export_revoke(st, ind, json_integer_value(json_object_get(x, "first")),
+                             json_integer_value(json_object_get(x, "last")),
+                             json_integer_value(json_object_get(x, "when")));
+        lw_indicator_free(ind);
     }
     json_array_foreach(json_object_get(o, "messages"), i, x) {     /* the first, one-object form */
         struct lw_export_msg *m = msg_decode(x);
@@ -676,6 +709,38 @@ static void stix_indicator(struct sink *objs, const struct lw_export_ioc *x, con
     g_free(id);
 }
 
+/*
+ * stix_revoked - an indicator a release took away: the same id, created as
+ * before, modified at the release (later than any earlier version), and
+ * revoked, so a partner's platform drops it
+ */
+static void stix_revoked(struct sink *objs, const struct lw_export_revoked *r, const char *identity,
+                         const struct lw_export_opts *opts)
+{
+    char *id, *pat, *name;
+    json_t *o;
+
+    if (!patterns[r->ind->type].prefix || !(lw_indicator_blocking(r->ind) || !names_infrastructure(r->ind->type)))
+        return;                 /* never shared as an indicator */
+    id = indicator_id(r->ind);
+    pat = pattern_of(r->ind);
+    name = g_strdup_printf("%s: %s", lw_ioc_type_name(r->ind->type), r->ind->value);
+    o = sdo("indicator", id, r->first, MAX(r->when, r->last + 1), identity, opts->tlp);
+    json_object_set_new(o, "name", jstr(name));
+    json_object_set_new(o, "description", jstr("Retracted: every message that named it was released as not phishing"));
+    json_object_set_new(o, "indicator_types", json_pack("[s]", "unknown"));
+    json_object_set_new(o, "pattern", jstr(pat));
+    json_object_set_new(o, "pattern_type", json_string("stix"));
+    json_object_set_new(o, "pattern_version", json_string("2.1"));
+    json_object_set_new(o, "valid_from", jtime(r->first));
+    json_object_set_new(o, "revoked", json_true());
+    json_object_set_new(o, "x_opencti_detection", json_false());
+    sink_add(objs, o);
+    g_free(name);
+    g_free(pat);
+    g_free(id);
+}
+
 char *lw_export_stix(const struct lw_export_view *v)
 {
     const struct lw_export_opts *opts = v->opts;
@@ -696,6 +761,8 @@ char *lw_export_stix(const struct lw_export_view *v)
             continue;
         stix_indicator(objs, x, identity, v);
     }
+    for (guint i = 0; i < v->revoked->len; i++)
+        stix_revoked(objs, g_ptr_array_index(v->revoked, i), identity, opts);
     for (guint i = 0; i < v->malware->len; i++) {
         struct lw_export_ioc *x = g_ptr_array_index(v->malware, i);
         char *mk = g_strconcat("malware:", x->ind->value, NULL), *mid = sid("malware", mk);
@@ -872,6 +939,25 @@ static json_t *misp_ioc_attr(const struct lw_export_ioc *x, const char *org, con
     return a;
 }
 
+/*
+ * misp_revoked_attr - the attribute of a revoked indicator, same uuid as
+ * when it was shared: deleted, to_ids false, saying why
+ */
+static json_t *misp_revoked_attr(const struct lw_export_revoked *r)
+{
+    char *mk = misp_attr_key(r->ind), *when = lw_export_iso(r->when);
+    char *comment = g_strdup_printf("retracted %s: every message that named it was released as not phishing", when);
+    const struct misp_type *mt = &misp_types[r->ind->type];
+    json_t *a = misp_attr(mk, mt->type, mt->category, 0, r->ind->value, MAX(r->when, r->last + 1));
+
+    json_object_set_new(a, "comment", jstr(comment));
+    json_object_set_new(a, "deleted", json_true());
+    g_free(mk);
+    g_free(when);
+    g_free(comment);
+    return a;
+}
+
 /* email_attr - one attribute of the email object of message m */
 static void email_attr(json_t *attrs, const struct lw_export_msg *m, const char *relation, const char *type,
                        const char *category, int to_ids, const char *value)
@@ -892,22 +978,29 @@ static void email_attr(json_t *attrs, const struct lw_export_msg *m, const char 
 static json_t *email_refs(const char *obj_uuid, const struct lw_export_msg *m, GHashTable *exported)
 {
     json_t *refs = json_array();
-    GHashTable *done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GHashTable *done = g_hash_table_new(g_direct_hash, g_direct_equal);
 
     for (guint i = 0; i < m->indicators->len; i++) {
-        char *key = misp_attr_key(g_ptr_array_index(m->indicators, i));
-        char *u = lw_uuid5(LW_EXPORT_NAMESPACE, key);
+        const char *u = g_hash_table_lookup(exported, g_ptr_array_index(m->indicators, i));
 
-        if (g_hash_table_contains(exported, u) && g_hash_table_add(done, u)) {
+        if (u && g_hash_table_add(done, (gpointer) u))
             json_array_append_new(refs, json_pack("{s:s, s:s, s:s}", "object_uuid", obj_uuid,
                                                   "referenced_uuid", u, "relationship_type", "related-to"));
-            u = NULL;
-        }
-        g_free(u);
-        g_free(key);
     }
     g_hash_table_unref(done);
     return refs;
+}
+
+static guint ind_hash(gconstpointer p)
+{
+    const struct lw_indicator *i = p;
+
+    return g_str_hash(i->value) * 31 + i->type;
+}
+
+static gboolean ind_equal(gconstpointer a, gconstpointer b)
+{
+    return lw_indicator_equal(a, b);
 }
 
 /* msgid_allowed - may a Message-ID leave (it has a domain, not one of the organization's)? */
@@ -972,9 +1065,9 @@ static json_t *misp_email(const struct lw_export_msg *m, const struct lw_export_
     return o;
 }
 
-char *lw_export_misp_uuid(const char *org)
+char *lw_export_misp_uuid(const char *org, const char *period)
 {
-    char *k = g_strconcat("misp-event:", org, NULL), *u = lw_uuid5(LW_EXPORT_NAMESPACE, k);
+    char *k = g_strconcat("misp-event:", org, period ? ":" : NULL, period, NULL), *u = lw_uuid5(LW_EXPORT_NAMESPACE, k);
 
     g_free(k);
     return u;
@@ -988,11 +1081,11 @@ char *lw_export_misp(const struct lw_export_view *v)
 {
     const struct lw_export_opts *opts = v->opts;
     static const char *const distribution[] = { "3", "2", "1", "1", "0" };   /* by TLP */
-    char *uuid = lw_export_misp_uuid(opts->org_name), *ok = g_strconcat("org:", opts->org_name, NULL);
+    char *uuid = lw_export_misp_uuid(opts->org_name, opts->period), *ok = g_strconcat("org:", opts->org_name, NULL);
     char *org_uuid = lw_uuid5(LW_EXPORT_NAMESPACE, ok), *info, *ts, *date, *tlp, *head;
     GDateTime *dt = g_date_time_new_from_unix_utc(v->last ? v->last : 1767225600);
     GHashTable *rules = g_hash_table_new(g_str_hash, g_str_equal);
-    GHashTable *exported = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GHashTable *exported = g_hash_table_new_full(ind_hash, ind_equal, NULL, g_free);   /* indicator -> uuid */
     struct sink sk = { g_string_new(NULL), 0 };
     GPtrArray *rule_list;
     json_t *ev = json_object(), *tags = json_array();
@@ -1002,11 +1095,13 @@ char *lw_export_misp(const struct lw_export_view *v)
                                                    : g_ptr_array_index(v->malware, i - v->iocs->len);
         json_t *a = misp_ioc_attr(x, opts->org_name, org_uuid);
 
-        g_hash_table_add(exported, g_strdup(jget(a, "uuid")));
+        g_hash_table_insert(exported, (gpointer) x->ind, g_strdup(jget(a, "uuid")));
         for (guint j = 0; j < x->rules->len; j++)
             g_hash_table_add(rules, g_ptr_array_index(x->rules, j));
         sink_add(&sk, a);
     }
+    for (guint i = 0; i < v->revoked->len; i++)
+        sink_add(&sk, misp_revoked_attr(g_ptr_array_index(v->revoked, i)));
     g_string_append(sk.out, "\n], \"Object\": [");
     sk.n = 0;
     for (guint i = 0; i < v->msgs->len; i++)
@@ -1023,7 +1118,8 @@ char *lw_export_misp(const struct lw_export_view *v)
         json_array_append_new(tags, tag(t));
         g_free(t);
     }
-    info = g_strdup_printf("lurewatch: indicators of malicious mail seen by %s", opts->org_name);
+    info = g_strdup_printf("lurewatch: indicators of malicious mail seen by %s%s%s%s", opts->org_name,
+                           opts->period ? " (" : "", opts->period ? opts->period : "", opts->period ? ")" : "");
     ts = g_strdup_printf("%" G_GINT64_FORMAT, v->last);
     date = g_date_time_format(dt, "%Y-%m-%d");
     json_object_set_new(ev, "uuid", json_string(uuid));
@@ -1032,7 +1128,7 @@ char *lw_export_misp(const struct lw_export_view *v)
     json_object_set_new(ev, "threat_level_id", json_string("2"));
     json_object_set_new(ev, "analysis", json_string("1"));
     json_object_set_new(ev, "distribution", json_string(distribution[opts->tlp]));
-    json_object_set_new(ev, "published", json_false());
+    json_object_set_new(ev, "published", json_boolean(opts->period != NULL));     /* a feed's events are */
     json_object_set_new(ev, "timestamp", json_string(ts));
     json_object_set_new(ev, "Orgc", json_pack("{s:o, s:s}", "name", jstr(opts->org_name), "uuid", org_uuid));
     json_object_set_new(ev, "Tag", tags);
@@ -1054,6 +1150,218 @@ char *lw_export_misp(const struct lw_export_view *v)
     g_free(date);
     g_free(tlp);
     return g_string_free(sk.out, FALSE);
+}
+
+/* ---- the MISP feed directory ---- */
+
+/* period_of - "YYYY-MM" of t (g_free) */
+static char *period_of(gint64 t)
+{
+    GDateTime *dt = g_date_time_new_from_unix_utc(t);
+    char *p = g_date_time_format(dt, "%Y-%m");
+
+    g_date_time_unref(dt);
+    return p;
+}
+
+/*
+ * period_view - the part of view v one period's event shows: its messages,
+ * the indicators they named (with their aggregate over every period) and
+ * the revocations of indicators last seen then; arrays borrowed from v
+ * (free with period_view_free)
+ */
+static struct lw_export_view *period_view(const struct lw_export_view *v, GHashTable *period_of_msg,
+                                          const struct lw_export_opts *po)
+{
+    struct lw_export_view *pv = g_new0(struct lw_export_view, 1);
+    GPtrArray *sources[] = { v->iocs, v->malware }, *targets[2];
+
+    pv->opts = po;
+    pv->index = v->index;
+    pv->msgs = g_ptr_array_new();
+    pv->revoked = g_ptr_array_new();
+    targets[0] = pv->iocs = g_ptr_array_new();
+    targets[1] = pv->malware = g_ptr_array_new();
+    for (guint i = 0; i < v->msgs->len; i++) {
+        const struct lw_export_msg *m = g_ptr_array_index(v->msgs, i);
+
+        if (strcmp(g_hash_table_lookup(period_of_msg, m), po->period) == 0) {
+            g_ptr_array_add(pv->msgs, (gpointer) m);
+            pv->last = MAX(pv->last, m->when);
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        for (guint i = 0; i < sources[k]->len; i++) {
+            const struct lw_export_ioc *x = g_ptr_array_index(sources[k], i);
+            guint j = 0;
+
+            while (j < x->msgs->len && strcmp(g_hash_table_lookup(period_of_msg, g_ptr_array_index(x->msgs, j)),
+                                              po->period) != 0)
+                j++;
+            if (j < x->msgs->len)
+                g_ptr_array_add(targets[k], (gpointer) x);
+        }
+    }
+    for (guint i = 0; i < v->revoked->len; i++) {
+        const struct lw_export_revoked *r = g_ptr_array_index(v->revoked, i);
+        char *p = period_of(r->last);
+
+        if (strcmp(p, po->period) == 0) {
+            g_ptr_array_add(pv->revoked, (gpointer) r);
+            pv->last = MAX(pv->last, r->when);
+        }
+        g_free(p);
+    }
+    return pv;
+}
+
+static void period_view_free(struct lw_export_view *pv)
+{
+    g_ptr_array_unref(pv->msgs);
+    g_ptr_array_unref(pv->iocs);
+    g_ptr_array_unref(pv->malware);
+    g_ptr_array_unref(pv->revoked);
+    g_free(pv);
+}
+
+/*
+ * feed_periods - every period with a message or a revocation, sorted;
+ * period_of_msg gets each message's period. The strings are owned by
+ * strings.
+ */
+static GPtrArray *feed_periods(const struct lw_export_view *v, GHashTable *period_of_msg, GPtrArray *strings)
+{
+    GHashTable *set = g_hash_table_new(g_str_hash, g_str_equal);
+    GPtrArray *out;
+
+    for (guint i = 0; i < v->msgs->len + v->revoked->len; i++) {
+        const struct lw_export_msg *m = i < v->msgs->len ? g_ptr_array_index(v->msgs, i) : NULL;
+        const struct lw_export_revoked *r = m ? NULL : g_ptr_array_index(v->revoked, i - v->msgs->len);
+        char *p = period_of(m ? m->when : r->last);
+
+        g_ptr_array_add(strings, p);
+        if (m)
+            g_hash_table_insert(period_of_msg, (gpointer) m, p);
+        g_hash_table_add(set, p);
+    }
+    out = lw_hash_keys(set);
+    g_ptr_array_sort(out, lw_cmp_strptr);
+    g_hash_table_unref(set);
+    return out;
+}
+
+/*
+ * feed_event - write one period's event; its manifest entry (from the
+ * event's head, the part before its attributes) into manifest, and a
+ * hashes.csv line per attribute the view shares into hashes
+ */
+static int feed_event(const char *dir, const struct lw_export_view *v, json_t *manifest, GString *hashes,
+                      struct lw_error *err)
+{
+    static const char *const keys[] = { "Orgc", "Tag", "info", "date", "analysis", "threat_level_id", "timestamp" };
+    char *text = lw_export_misp(v), *uuid, *name, *path, *head;
+    const char *cut = strstr(text, ", \"Attribute\": [");
+    json_t *doc, *ev, *entry = json_object();
+    int rc;
+
+    head = g_strdup_printf("%.*s}}", cut ? (int) (cut - text) : 0, text);
+    doc = json_loads(head, 0, NULL);
+    ev = json_object_get(doc, "Event");
+    uuid = g_strdup(jget(ev, "uuid"));
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+        if (json_object_get(ev, keys[i]))
+            json_object_set(entry, keys[i], json_object_get(ev, keys[i]));
+    json_object_set_new(manifest, uuid, entry);
+    json_decref(doc);
+    for (guint i = 0; i < v->iocs->len + v->malware->len; i++) {
+        const struct lw_export_ioc *x = i < v->iocs->len ? g_ptr_array_index(v->iocs, i)
+                                                         : g_ptr_array_index(v->malware, i - v->iocs->len);
+        char *md5 = g_compute_checksum_for_string(G_CHECKSUM_MD5, x->ind->value, -1);
+
+        g_string_append_printf(hashes, "%s,%s\n", md5, uuid);
+        g_free(md5);
+    }
+    name = g_strconcat(uuid, ".json", NULL);
+    path = g_build_filename(dir, name, NULL);
+    rc = lw_write_atomic(path, text, strlen(text), err);
+    g_free(name);
+    g_free(path);
+    g_free(head);
+    g_free(uuid);
+    g_free(text);
+    return rc;
+}
+
+/* feed_prune - remove event files of dir the manifest no longer lists (expired periods) */
+static void feed_prune(const char *dir, json_t *manifest)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *n;
+
+    while (d && (n = g_dir_read_name(d)) != NULL) {
+        char *uuid = g_strndup(n, strlen(n) > 5 ? strlen(n) - 5 : 0);
+
+        if (g_str_has_suffix(n, ".json") && strcmp(n, "manifest.json") != 0 && !json_object_get(manifest, uuid)) {
+            char *path = g_build_filename(dir, n, NULL);
+
+            g_unlink(path);
+            g_free(path);
+        }
+        g_free(uuid);
+    }
+    if (d)
+        g_dir_close(d);
+}
+
+/*
+ * lw_export_misp_feed - the MISP output as a feed a partner's MISP pulls
+ * without a key (Sync Actions > Feeds, format "MISP Feed"): one published
+ * event per month of messages (uuid fixed by organization and month) with
+ * the indicators its messages named, hashes.csv (MD5 of each shared
+ * attribute value, event uuid) and manifest.json (each event's metadata),
+ * written last
+ */
+int lw_export_misp_feed(const struct lw_export_view *v, const char *dir, struct lw_error *err)
+{
+    GHashTable *period_of_msg = g_hash_table_new(g_direct_hash, g_direct_equal);
+    GPtrArray *strings = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *periods = feed_periods(v, period_of_msg, strings);
+    json_t *manifest = json_object();
+    GString *hashes = g_string_new(NULL);
+    char *text, *path;
+    int rc = 0;
+
+    if (g_mkdir_with_parents(dir, 0750) < 0)
+        rc = lw_error_set(err, "%s: %s", dir, g_strerror(errno));
+    for (guint i = 0; i < periods->len && rc == 0; i++) {
+        struct lw_export_opts po = *v->opts;
+        struct lw_export_view *pv;
+
+        po.period = g_ptr_array_index(periods, i);
+        pv = period_view(v, period_of_msg, &po);
+        rc = feed_event(dir, pv, manifest, hashes, err);
+        period_view_free(pv);
+    }
+    if (rc == 0) {
+        path = g_build_filename(dir, "hashes.csv", NULL);
+        rc = lw_write_atomic(path, hashes->str, hashes->len, err);
+        g_free(path);
+    }
+    if (rc == 0) {
+        feed_prune(dir, manifest);
+        text = dump(manifest, JSON_INDENT(1) | JSON_SORT_KEYS);    /* releases manifest */
+        manifest = NULL;
+        path = g_build_filename(dir, "manifest.json", NULL);
+        rc = lw_write_atomic(path, text, strlen(text), err);
+        g_free(text);
+        g_free(path);
+    }
+    json_decref(manifest);
+    g_string_free(hashes, TRUE);
+    g_ptr_array_unref(periods);
+    g_ptr_array_unref(strings);
+    g_hash_table_unref(period_of_msg);
+    return rc;
 }
 
 /* ---- correlation input and the merged bundle ---- */

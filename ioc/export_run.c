@@ -19,9 +19,11 @@
  *          acknowledged), then entries other consumers left pending longer
  *          than export_claim_idle (XAUTOCLAIM), then new ones (>);
  *       4. applies them to the state (idempotent by event id; release
- *          entries remove messages), drops what is older than
- *          export_retention_days;
- *       5. writes every configured output, then the state file, each
+ *          entries remove messages, and the indicators no message left
+ *          supports are re-emitted revoked: STIX revoked, MISP deleted),
+ *          drops what is older than export_retention_days;
+ *       5. writes every configured output (misp-feed: the MISP feed
+ *          directory export_dir/misp-feed), then the state file, each
  *          atomically (tmp, fsync, rename, fsync of the directory);
  *       6. pushes (TAXII 2.1, MISP) when configured;
  *       7. only then XACKs the entries it read, and releases the lock.
@@ -391,6 +393,11 @@ static int write_outputs(struct run *r, const struct lw_export_opts *o, char **s
         if (rc == 0 && written++ == 0)
             crash(r, "output");
     }
+    if (rc == 0 && (o->formats & LW_EXPORT_MISP_FEED)) {
+        path = g_build_filename(r->cfg->export_dir, "misp-feed", NULL);
+        rc = lw_export_misp_feed(v, path, err);
+        g_free(path);
+    }
     lw_export_view_free(v);
     if (rc < 0)
         return -1;
@@ -421,7 +428,7 @@ static int push(struct run *r, const struct lw_export_opts *o, char **stix, char
         r->res->pushed += rc == 0;
     }
     if (rc == 0 && *cfg->export_misp_url) {
-        char *uuid = lw_export_misp_uuid(o->org_name);
+        char *uuid = lw_export_misp_uuid(o->org_name, NULL);
 
         if (!*misp)
             *misp = lw_export_misp(v);

@@ -13,7 +13,10 @@
  *     lw_push_misp() POSTs the event to export_misp_url/events/add with
  *     "Authorization: KEY"; when MISP answers that the event exists (it has
  *     a fixed uuid per organization), the event is sent again to
- *     /events/edit/UUID, so repeated pushes update one event.
+ *     /events/edit/UUID, so repeated pushes update one event. Then
+ *     /events/publish/UUID publishes it, so that MISP syncs it to the
+ *     partners' instances: new attributes and the deleted ones
+ *     (retractions) alike.
  *
  *     Keys are read from export_*_key_file (first line, trimmed). TLS
  *     verification is always on (peer and host name); export_ca_file
@@ -188,6 +191,12 @@ int lw_push_misp(const struct lw_config *cfg, const char *event, const char *uui
         g_string_free(answer, TRUE);
         url = g_strconcat(base, "/events/edit/", uuid, NULL);
         status = post(cfg, url, key, "application/json", event, &answer, err);
+    }
+    if (status >= 200 && status < 300) {
+        g_free(url);
+        g_string_free(answer, TRUE);
+        url = g_strconcat(base, "/events/publish/", uuid, NULL);
+        status = post(cfg, url, key, "application/json", "{}", &answer, err);
     }
     if (status == 0)
         rc = fail(err, "MISP push failed");

@@ -11,7 +11,10 @@
 #   POST .../collections/ID/objects/  Bearer KEY, application/taxii+json;version=2.1,
 #                                     an envelope {"objects": [...]} -> 202 + status resource
 #   POST /events/add                  Authorization: KEY -> 200, or 403 "Event already exists..."
-#   POST /events/edit/UUID            -> 200
+#   POST /events/edit/UUID            -> 200; as MISP, attributes are merged by uuid: one
+#                                     the edit leaves out stays, one it sends again is
+#                                     replaced (its "deleted": true soft-deletes it)
+#   POST /events/publish/UUID         -> 200, and the stored event gets "published": true
 # A wrong key gets 401. While DIR/refuse exists every request gets 403 (a
 # server that refuses the push).
 import http.server, json, os, ssl, sys, uuid
@@ -58,8 +61,24 @@ class H(http.server.BaseHTTPRequestHandler):
             if self.path == "/events/add" and os.path.exists(path):
                 return self.answer(403, {"name": "Event already exists, if you would like to edit it, use the url in the location header.",
                                          "message": "Event already exists", "url": "/events/add"})
+            if os.path.exists(path):
+                old = {a["uuid"]: a for a in json.load(open(path))["Event"].get("Attribute", [])}
+                old.update({a["uuid"]: a for a in ev.get("Attribute", [])})
+                ev["Attribute"] = list(old.values())
+            ev["published"] = False
             json.dump({"Event": ev}, open(path, "w"))
             return self.answer(200, {"Event": ev})
+        if self.path.startswith("/events/publish/"):
+            if auth != key:
+                return self.answer(403, {"name": "Authentication failed.", "message": "Authentication failed.",
+                                         "url": self.path})
+            path = os.path.join(d, "misp-%s.json" % self.path.rsplit("/", 1)[1])
+            if not os.path.exists(path):
+                return self.answer(404, {"name": "Invalid event.", "message": "Invalid event.", "url": self.path})
+            doc = json.load(open(path))
+            doc["Event"]["published"] = True
+            json.dump(doc, open(path, "w"))
+            return self.answer(200, {"name": "Publish", "message": "Job queued", "url": self.path})
         return self.answer(404, {"name": "Not found"})
 
 srv = http.server.HTTPServer(("127.0.0.1", 0), H)

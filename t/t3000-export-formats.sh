@@ -160,9 +160,19 @@ test_expect_success 'a release entry removes that message and its indicators' '
 	lw_ioc export -c a.conf >run4.out &&
 	test_grep "read=1 " run4.out &&
 	test_grep -v "(^|[^0-9a-f-])c9-" out/lurewatch-domains.txt &&
-	test_grep -v "(^|[^0-9a-f-])c9-" out/lurewatch-stix.json &&
-	test_grep -v "(^|[^0-9a-f-])c9-" out/lurewatch-misp.json &&
-	test_grep "c1-login.example" out/lurewatch-domains.txt
+	test_grep "c1-login.example" out/lurewatch-domains.txt &&
+	"$PYTHON" - out/lurewatch-stix.json out/lurewatch-misp.json <<-\PY
+	import json, re, sys
+	# what remains of c9 is its retraction (t3007): revoked indicators, deleted attributes
+	names_c9 = lambda o: re.search("(^|[^0-9a-f-])c9-", json.dumps(o, ensure_ascii=False))
+	objs = json.load(open(sys.argv[1]))["objects"]
+	c9 = [o for o in objs if names_c9(o)]
+	assert c9 and all(o["type"] == "indicator" and o["revoked"] is True for o in c9), c9
+	e = json.load(open(sys.argv[2]))["Event"]
+	c9 = [a for a in e["Attribute"] if names_c9(a)]
+	assert c9 and all(a["deleted"] is True and a["to_ids"] is False for a in c9), c9
+	assert not any(names_c9(o) for o in e["Object"])
+	PY
 '
 
 test_expect_success 'a hit delivered after its release (by queue id) stays out' '

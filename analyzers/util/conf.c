@@ -229,7 +229,8 @@ static const struct key keys[] = {
     { "export_formats", K_STRING, OFF(export_formats), "stix,misp,csv,postfix,domains,rpz,hashes", 0, 0, NULL,
       "outputs written by lurewatch-ioc export, comma separated: stix (lurewatch-stix.json), misp"
       " (lurewatch-misp.json), csv (lurewatch-iocs.csv), postfix (lurewatch-senders.access), domains"
-      " (lurewatch-domains.txt), rpz (lurewatch.rpz), hashes (lurewatch-hashes.txt)" },
+      " (lurewatch-domains.txt), rpz (lurewatch.rpz), hashes (lurewatch-hashes.txt), misp-feed (the"
+      " MISP feed directory misp-feed/: manifest.json, hashes.csv, one event per month)" },
     { "export_org_name", K_STRING, OFF(export_org_name), "", 0, 0, NULL,
       "organization named as the producer of exported indicators (STIX identity, MISP Orgc); empty: the host name" },
     { "export_tlp", K_ENUM, OFF(export_tlp), "amber", 0, 0, tlp_choices,
