@@ -32,6 +32,12 @@
  *     display-name lookalikes more: this analyzer runs after the content
  *     analyzers, so they see them only through the verdict's score.
  *
+ *     First contact adds the From address and domain as sender
+ *     indicators; the headers analyzer's finish step (headers.c) gives
+ *     them their final role once authentication is known: a real brand's
+ *     or our own domain is impersonated, an unauthenticated one has no
+ *     role, a free-mail domain is a bystander (its address stays).
+ *
  *     The counters are queued in prepare() and fetched with the verdict
  *     cache lookup in the same round trip; this analyzer is per-message,
  *     so it runs also when the verdict comes from the cache.

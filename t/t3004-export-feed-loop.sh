@@ -52,4 +52,34 @@ for fmt in stix misp; do
 	'
 done
 
+# The same loop from a real scan: A's relay judges the spoofed-bank mail
+# (t/data/roles) malicious, its analyzers name the lure, A exports it, and
+# B catches a fresh mail that links elsewhere on the lure's host, while
+# the bank's own site (impersonated, never blocking) stays harmless at B.
+test_expect_success 'a lure found by the scanner at A catches a fresh mail at B' '
+	cat >scan-a.conf <<-EOF &&
+	redis_server = 127.0.0.1:$REDIS_PORT
+	rules_file = $top_srcdir/contrib/rules/lurewatch.rules
+	brands_file = $top_srcdir/contrib/brands.txt
+	trusted_authserv_ids = mx.agency.gov.tw
+	spool_dir = $TRASH/spool
+	EOF
+	"$LW_SCAN" -c scan-a.conf --publish "$TEST_DATA/roles/spoofed-bank.eml" >/dev/null &&
+	lw_ioc export -c a.conf >/dev/null &&
+	rm -rf feeds-scan && mkdir feeds-scan && cp a/lurewatch-stix.json feeds-scan/agency-a.json &&
+	mail friend@fresh-sender.example https://bot-verify.example/renew/42 >fresh.eml &&
+	mail friend@fresh-sender.example https://www.bot.com.tw/ >bank-site.eml &&
+	printf "feeds_dir = $TRASH/feeds-scan\nrules_file = $top_srcdir/contrib/rules/lurewatch.rules\n" >b-scan.conf &&
+	"$LW_SCAN" -c b-scan.conf --json fresh.eml >fresh.json &&
+	"$LW_SCAN" -c b-scan.conf --json bank-site.eml >bank-site.json &&
+	"$PYTHON" - fresh.json bank-site.json <<-\PY
+	import json, sys
+	fresh = json.loads(open(sys.argv[1]).read().splitlines()[0])
+	site = json.loads(open(sys.argv[2]).read().splitlines()[0])
+	ioc = [h for h in fresh["hits"] if h["analyzer"] == "ioc"]
+	assert ioc and "bot-verify.example" in json.dumps(ioc), fresh["hits"]
+	assert not [h for h in site["hits"] if h["analyzer"] == "ioc"], site["hits"]
+	PY
+'
+
 test_done
