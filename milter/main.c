@@ -20,8 +20,9 @@
  *     -t         check the configuration and the engine, then exit
  *
  * SIGNALS
- *     SIGUSR1 reloads configuration and engine without dropping a message
- *     (scans in flight finish on the old engine); so does a change on disk
+ *     SIGHUP and SIGUSR1 reload configuration and engine without dropping a
+ *     message (scans in flight finish on the old engine); a reload that
+ *     fails keeps the running engine. So does a change on disk
  *     of signatures or feeds, checked every reload_check_interval seconds
  *     (after a failed automatic reload the interval doubles, up to an hour,
  *     until a reload succeeds).
@@ -29,14 +30,20 @@
  *     ... quarantine_unrecorded=N load_problems=N rule_limits=N"
  *     (rule_limits: messages on which a rule hit a PCRE2 limit), "cache:
  *     hits=N ... errors=N ..." and "hits: queued=N ... spool_errors=N".
- *     SIGTERM and SIGHUP stop (libmilter's own meaning of SIGHUP); SIGINT
- *     aborts.
+ *     SIGTERM stops; SIGINT aborts.
+ *
+ *     libmilter's own signal thread would take SIGHUP as "stop". So
+ *     smfi_main runs in a thread of its own and the main thread keeps
+ *     SIGHUP unblocked with a handler: Linux delivers a signal sent to the
+ *     process to its main thread whenever that thread does not block it,
+ *     so libmilter never sees SIGHUP.
  *
  * EXIT STATUS
  *     0 after a clean stop; 78 (EX_CONFIG) for a bad configuration, with
  *     the file, line and reason on standard error; 71 (EX_OSERR) when the
  *     socket cannot be opened or privileges cannot be dropped.
  */
+#define _GNU_SOURCE 1  /* pthread_attr_setsigmask_np */
 #include "config.h"
 
 #include <errno.h>
@@ -71,6 +78,7 @@ struct options {
 };
 
 static volatile int stopping;
+static volatile sig_atomic_t hangup;  /* set by the SIGHUP handler */
 
 /* block_signals - before any thread exists, so every thread inherits the mask */
 static void block_signals(sigset_t *ours)
@@ -141,14 +149,39 @@ static int reload(const char *why)
     return rc;
 }
 
-/*
- * signal_thread - reload on SIGUSR1 or when signatures/feeds changed on disk
- * (checked every reload_check_interval seconds), counters on SIGUSR2.
- * libmilter's own thread owns SIGTERM, SIGHUP and SIGINT.
- */
-static void *signal_thread(void *arg)
+/* note_hangup - SIGHUP handler: only a flag, the main thread reloads */
+static void note_hangup(int sig)
 {
-    const struct signal_args *a = arg;
+    (void) sig;
+    hangup = 1;
+}
+
+/*
+ * catch_hangup - SIGHUP to this (the main) thread's handler. Called
+ * before any thread that runs libmilter exists.
+ */
+static void catch_hangup(void)
+{
+    struct sigaction sa;
+    sigset_t hup;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = note_hangup;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGHUP, &sa, NULL);
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_UNBLOCK, &hup, NULL);
+}
+
+/*
+ * watch_signals - in the main thread until libmilter stops: reload on
+ * SIGHUP, SIGUSR1 or when signatures/feeds changed on disk (checked every
+ * reload_check_interval seconds), counters on SIGUSR2. libmilter's own
+ * thread owns SIGTERM and SIGINT.
+ */
+static void watch_signals(const struct signal_args *a)
+{
     struct timespec tick = { 1, 0 };
     long long wait = a->check_interval;
     gint64 next_check = g_get_monotonic_time() + wait * G_USEC_PER_SEC;
@@ -156,7 +189,11 @@ static void *signal_thread(void *arg)
     while (!stopping) {
         int sig = sigtimedwait(&a->set, NULL, &tick);
 
-        if (sig == SIGUSR1) {
+        if (hangup) {
+            hangup = 0;
+            if (reload("SIGHUP") == 0)
+                wait = a->check_interval;
+        } else if (sig == SIGUSR1) {
             if (reload("SIGUSR1") == 0)
                 wait = a->check_interval;
         } else if (sig == SIGUSR2) {
@@ -169,7 +206,38 @@ static void *signal_thread(void *arg)
             next_check = g_get_monotonic_time() + wait * G_USEC_PER_SEC;
         }
     }
+}
+
+/* milter_thread - run libmilter; its return value in *arg */
+static void *milter_thread(void *arg)
+{
+    int *rc = arg;
+
+    *rc = smfi_main();
+    stopping = 1;
     return NULL;
+}
+
+/*
+ * start_milter - smfi_main in a thread that blocks every signal we handle
+ * from its first instruction (libmilter's signal thread inherits that), so
+ * a SIGHUP can only ever reach the main thread's handler.
+ */
+static int start_milter(pthread_t *tid, int *rc)
+{
+    pthread_attr_t attr;
+    sigset_t ours;
+    int err;
+
+    pthread_sigmask(SIG_BLOCK, NULL, &ours);    /* all but SIGHUP, by now */
+    sigaddset(&ours, SIGHUP);
+    pthread_attr_init(&attr);
+    pthread_attr_setsigmask_np(&attr, &ours);
+    err = pthread_create(tid, &attr, milter_thread, rc);
+    pthread_attr_destroy(&attr);
+    if (err != 0)
+        lw_log_err("cannot start the milter thread: %s", strerror(err));
+    return err == 0 ? 0 : -1;
 }
 
 static int parse_options(int *argc, char ***argv, struct options *opt)
@@ -309,8 +377,8 @@ static int serve(const struct options *opt, struct signal_args *sig_args)
     const char *spec, *user, *path;
     struct lw_hits *hits = NULL;
     struct lw_error err;
-    pthread_t sig_tid;
-    int rc;
+    pthread_t milter_tid;
+    int rc = MI_FAILURE;
 
     if ((engine = load(opt)) == NULL)
         return EX_CONFIG;
@@ -343,12 +411,13 @@ static int serve(const struct options *opt, struct signal_args *sig_args)
     sig_args->hits = hits;
     sig_args->check_interval = cfg->reload_check_interval;
     lw_slot_init(engine, opt->config, opt->overrides);
-    pthread_create(&sig_tid, NULL, signal_thread, sig_args);
-    lw_log_info("started: socket %s, config %s", spec,
-                cfg->path ? cfg->path : "built-in defaults");
-    rc = smfi_main();
-    stopping = 1;
-    pthread_join(sig_tid, NULL);
+    catch_hangup();
+    if (start_milter(&milter_tid, &rc) == 0) {
+        lw_log_info("started: socket %s, config %s", spec,
+                    cfg->path ? cfg->path : "built-in defaults");
+        watch_signals(sig_args);
+        pthread_join(milter_tid, NULL);
+    }
     /* drained into Redis or the spool; not freed: connections still
      * finishing may publish late */
     lw_hits_stop(hits);

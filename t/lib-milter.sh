@@ -5,6 +5,8 @@
 #                             logs "started"; sets MILTER_PID
 # milter_stop                 SIGTERM and wait; returns the exit status
 # milter_log_count PATTERN    lines of the current log matching PATTERN
+# milter_signal_while PID SIG send SIG to the milter every 0.1 s while process PID
+#                             (a child of the test) runs; sets MILTER_SIGNALS_SENT
 # MILTER_WRAPPER              words put before the milter (valgrind ...); same pid
 
 milter_start() {
@@ -31,4 +33,12 @@ milter_stop() {
 
 milter_log_count() {
 	grep -c -E -- "$1" "$MILTER_LOG"
+}
+
+milter_signal_while() {
+	MILTER_SIGNALS_SENT=0
+	while kill -0 "$1" 2>/dev/null; do
+		kill -"$2" "$MILTER_PID" && MILTER_SIGNALS_SENT=$((MILTER_SIGNALS_SENT + 1))
+		sleep 0.1
+	done
 }

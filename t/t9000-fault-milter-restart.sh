@@ -87,9 +87,7 @@ test_expect_success 'SIGUSR1 reloads under load: 200 mails straight to EDGE, zer
 	ls more/*.eml >list2 &&
 	"$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $EPORT list2 8 >send2.out &
 	sender=$! &&
-	n=0 && while kill -0 $sender 2>/dev/null; do
-		kill -USR1 $MILTER_PID && n=$((n + 1)); sleep 0.1
-	done &&
+	milter_signal_while $sender USR1 && n=$MILTER_SIGNALS_SENT &&
 	wait $sender && cat send2.out && echo "reloads sent: $n" &&
 	test $n -ge 3 &&
 	test_grep "^sent 180 rejected 20 failed 0 retries 0 " send2.out &&

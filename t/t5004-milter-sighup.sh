@@ -1,0 +1,72 @@
+#!/bin/sh
+test_description='SIGHUP reloads lurewatch-milter as it does any mail daemon: it keeps serving and loses no mail'
+. "$(dirname "$0")/test-lib.sh"
+. "$top_srcdir/t/lib-postfix.sh"
+. "$top_srcdir/t/lib-milter.sh"
+
+postfix_require_or_skip
+
+PF=$TRASH/pf
+MPORT=$(free_port)
+SPORT=$(free_port)
+CONF=$TRASH/lurewatch.conf
+test_at_exit 'milter_stop; postfix_stop "$PF"'
+
+msg() { # msg FILE ID BODY
+	printf 'From: sender@example.org\nTo: user@example.net\nSubject: notice\nMessage-ID: <%s@example.org>\n\n%s\n' \
+		"$2" "$3" >"$1"
+}
+
+test_expect_success 'start with rules that know nothing of the new campaign' '
+	cp "$TEST_DATA/test.rules" rules &&
+	printf "rules_file = %s\nquarantine_dir = %s\n" "$TRASH/rules" "$TRASH/quarantine" >"$CONF" &&
+	milter_start milter -c "$CONF" -p inet:$MPORT@127.0.0.1 &&
+	postfix_setup "$PF" $SPORT inet:127.0.0.1:$MPORT &&
+	postfix_start "$PF" &&
+	msg before.eml before "HUP-CAMPAIGN-0001 click here" &&
+	postfix_send "$PF" before.eml >out &&
+	postfix_wait_delivered "$PF" 1
+'
+
+test_expect_success 'SIGHUP reloads: a rule added to the rules file takes effect' '
+	echo "T_HUP_NEW  body  100  /HUP-CAMPAIGN-0001/  test string: added before SIGHUP" >>rules &&
+	kill -HUP $MILTER_PID &&
+	wait_for grep -q "reload: SIGHUP" "$MILTER_LOG" &&
+	wait_for grep -q "reload: new engine in service" "$MILTER_LOG" &&
+	msg after.eml after "HUP-CAMPAIGN-0001 click here" &&
+	test_must_fail postfix_send "$PF" after.eml >out 2>&1 &&
+	test_grep "550 5.7.1" out &&
+	test_grep "msgid=<after@example.org>.* verdict=reject .*T_HUP_NEW" "$MILTER_LOG"
+'
+
+test_expect_success 'after SIGHUP the milter is still running (libmilter would have stopped it)' '
+	kill -0 $MILTER_PID &&
+	test_grep -v "stopped" "$MILTER_LOG"
+'
+
+test_expect_success 'SIGHUP every 0.1 s while 100 mails stream: none tempfailed, all delivered, still running' '
+	mkdir load &&
+	i=0 && while [ $i -lt 100 ]; do
+		i=$((i + 1)); msg load/$i.eml load$i "ordinary mail number $i"
+	done &&
+	ls load/*.eml >list &&
+	n0=$(postfix_delivered "$PF" | wc -l) &&
+	r0=$(milter_log_count "reload: new engine in service") &&
+	"$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $(postfix_port "$PF") list 8 >send.out &
+	sender=$! &&
+	milter_signal_while $sender HUP && hups=$MILTER_SIGNALS_SENT &&
+	wait $sender && cat send.out && echo "SIGHUPs sent: $hups" &&
+	test $hups -ge 3 &&
+	test_grep "^sent 100 rejected 0 failed 0 retries 0 " send.out &&
+	postfix_wait_delivered "$PF" $((n0 + 100)) &&
+	wait_for test $(milter_log_count "reload: new engine in service") -ge $((r0 + 3)) &&
+	test $(milter_log_count "verdict=failure") = 0 &&
+	kill -0 $MILTER_PID
+'
+
+test_expect_success 'SIGTERM still stops it cleanly, with exit 0' '
+	milter_stop &&
+	test_grep "stopped" "$MILTER_LOG"
+'
+
+test_done
