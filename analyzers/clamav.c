@@ -151,7 +151,12 @@ static const char *const decoy_exts[] = {
 /*
  * extension -> acceptable sniffed types (prefix match), for LW_ATT_TYPE_MISMATCH.
  * A password-protected OOXML file is an OLE2 container (MS-OFFCRYPTO).
+ * A raster picture in another raster format's name (a PNG pasted as
+ * "blob.jpg") disguises nothing: viewers sniff and show it. SVG, which can
+ * carry script, is not among them.
  */
+#define RASTER "image/png", "image/jpeg", "image/gif"
+
 struct ext_type {
     const char *ext;
     const char *types[4];
@@ -170,20 +175,20 @@ static const struct ext_type ext_types[] = {
     { "rar", { "application/vnd.rar" } },
     { "7z", { "application/x-7z-compressed" } },
     { "gz", { "application/gzip" } },
-    { "png", { "image/png" } },
-    { "jpg", { "image/jpeg" } },
-    { "jpeg", { "image/jpeg" } },
-    { "gif", { "image/gif" } },
+    { "png", { RASTER } },
+    { "jpg", { RASTER } },
+    { "jpeg", { RASTER } },
+    { "gif", { RASTER } },
     { "rtf", { "application/rtf" } },
 };
 
 /* declared Content-Type -> acceptable sniffed types */
 static const struct ext_type declared_types[] = {
     { "application/pdf", { "application/pdf" } },
-    { "image/png", { "image/png" } },
-    { "image/jpeg", { "image/jpeg" } },
-    { "image/jpg", { "image/jpeg" } },
-    { "image/gif", { "image/gif" } },
+    { "image/png", { RASTER } },
+    { "image/jpeg", { RASTER } },
+    { "image/jpg", { RASTER } },
+    { "image/gif", { RASTER } },
     { "application/msword", { "application/x-ole-storage", "application/rtf", "application/vnd.openxml" } },
     { "application/vnd.ms-excel", { "application/x-ole-storage", "application/vnd.openxml" } },
 };

@@ -201,6 +201,8 @@ SAMPLES = {
     'html-redirect': (BODY_PLAIN, [('Remittance.html', b'<html><head><meta http-equiv="refresh" content="0; URL=https://docs.example.net/view"></head></html>', 'text/html'),
                                    ('Statement.svg', b'<svg xmlns="http://www.w3.org/2000/svg"><script>window.location = "https://x.example.net/" + location.hash</script></svg>', 'image/svg+xml')]),
     'html-smuggling': (BODY_PLAIN, [('document.htm', HTML_SMUGGLE, 'text/html')]),
+    'png-as-jpg': (BODY_PLAIN, [('1733917024497blob.jpg', PNG, 'image/jpeg')]),
+    'html-as-jpg': (BODY_PLAIN, [('photo.jpg', b'<html><body><form action="https://x.example.net/">', 'image/jpeg')]),
     'text-as-pdf': (BODY_PLAIN, [('statement.pdf', b'This is not a PDF at all, just text.\n', 'application/pdf')]),
     'invisible': (BODY_PLAIN, [('lnvoice\u034f\u200b-66235.html', HTML_FORM, 'text/html')]),
     'pdf-junk': (BODY_PLAIN, [('scan.pdf', b'\x00' * 300 + PDF, 'application/pdf')]),

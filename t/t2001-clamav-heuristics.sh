@@ -101,6 +101,15 @@ test_expect_success PYTHON 'text file named .pdf' '
 	test_grep "pdf file whose content is text/plain" text-as-pdf.json
 '
 
+test_expect_success PYTHON 'near miss: a PNG picture named .jpg (a pasted "blob.jpg") is no type mismatch' '
+	clamav_scan png-as-jpg &&
+	test_must_fail grep -E "^LW_ATT_TYPE_MISMATCH$" png-as-jpg.rules
+'
+
+test_expect_success PYTHON 'HTML named .jpg is a type mismatch' '
+	expect html-as-jpg LW_ATT_TYPE_MISMATCH
+'
+
 test_expect_success PYTHON 'invisible characters in the file name' '
 	expect invisible LW_ATT_NAME_INVISIBLE
 '
