@@ -86,10 +86,13 @@
 #define MAX_STACK 256
 
 #define MAX_LURES 10
+#define SHARED_SERVICE (LW_KIND_SHORTENER | LW_KIND_FILESHARE | LW_KIND_FORM | LW_KIND_FREEHOST | LW_KIND_FREEMAIL)
+#define UNSUBSCRIBE "(?i)unsubscri|opt[ -]?out|退訂|取消訂閱|descadastr|desinscri|abmelden|d[ée]sabonn|darse de baja"
 
 struct links {
     struct lw_identity *id;
     double malicious;           /* quarantine_score: a message judged malicious names its lures */
+    GRegex *unsubscribe;        /* UNSUBSCRIBE, compiled once */
 };
 
 /* links_init - the identity state for this engine */
@@ -98,7 +101,9 @@ static int links_init(const struct lw_config *cfg, void **state, struct lw_error
     struct links *l = g_new0(struct links, 1);
 
     l->malicious = cfg->quarantine_score;
+    l->unsubscribe = g_regex_new(UNSUBSCRIBE, G_REGEX_OPTIMIZE, 0, NULL);
     if ((l->id = lw_identity_new(cfg, err)) == NULL) {
+        g_regex_unref(l->unsubscribe);
         g_free(l);
         return -1;
     }
@@ -112,6 +117,7 @@ static void links_fini(void *state)
     struct links *l = state;
 
     lw_identity_free(l->id);
+    g_regex_unref(l->unsubscribe);
     g_free(l);
 }
 
@@ -257,14 +263,12 @@ static unsigned classify(const struct lw_identity *id, const struct lw_url *u)
 
 /* ---- roles: which links are the lure ---- */
 
-#define SHARED_SERVICE (LW_KIND_SHORTENER | LW_KIND_FILESHARE | LW_KIND_FORM | LW_KIND_FREEHOST | LW_KIND_FREEMAIL)
-#define UNSUBSCRIBE "(?i)unsubscri|opt[ -]?out|退訂|取消訂閱|descadastr|desinscri|abmelden|d[ée]sabonn|darse de baja"
 
 /* is_unsubscribe - the link (or its text) is a way out of a mailing list: the sender's list, not the lure */
-static int is_unsubscribe(const struct lw_url *u)
+static int is_unsubscribe(const struct links *l, const struct lw_url *u)
 {
-    return g_regex_match_simple(UNSUBSCRIBE, u->url, 0, 0)
-           || (u->display && g_regex_match_simple(UNSUBSCRIBE, u->display, 0, 0));
+    return g_regex_match(l->unsubscribe, u->url, 0, NULL)
+           || (u->display && g_regex_match(l->unsubscribe, u->display, 0, NULL));
 }
 
 /*
@@ -275,12 +279,13 @@ static int is_unsubscribe(const struct lw_url *u)
  * links around the one that matters). A picture or style sheet the client
  * loads by itself (tracking pixels, logos) is a bystander.
  */
-static enum lw_ioc_role link_role(const struct lw_identity *id, const struct lw_url *u)
+static enum lw_ioc_role link_role(const struct links *l, const struct lw_url *u)
 {
+    const struct lw_identity *id = l->id;
     const unsigned followed = LW_URL_HTML_HREF | LW_URL_FORM_ACTION | LW_URL_TEXT | LW_URL_ATTACHMENT
                               | LW_URL_QR | LW_URL_PDF;
 
-    if (!(u->flags & followed) || is_unsubscribe(u))
+    if (!(u->flags & followed) || is_unsubscribe(l, u))
         return LW_ROLE_BYSTANDER;
     if (u->host && (lw_identity_is_protected(id, u->host)
                     || (lw_identity_brand_of_host(id, u->host) && !(lw_identity_kind(id, u->host) & SHARED_SERVICE))))
@@ -357,7 +362,7 @@ static void links_finish(const void *state, const struct lw_message *msg, struct
 
         if (!u->host || !u->scheme || (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0)
             || (u->flags & LW_URL_UNPARSED) || !public_host(u) || g_hash_table_contains(list, u->host)
-            || link_role(l->id, u) != LW_ROLE_LURE)
+            || link_role(l, u) != LW_ROLE_LURE)
             continue;
         add_lure(l->id, u, v);
         n++;
@@ -366,7 +371,7 @@ static void links_finish(const void *state, const struct lw_message *msg, struct
 }
 
 /* check_urls - every URL classified; one hit per rule with up to three URLs */
-static void check_urls(const struct lw_identity *id, const struct lw_message *msg, struct lw_verdict *v)
+static void check_urls(const struct links *l, const struct lw_message *msg, struct lw_verdict *v)
 {
     GString *ev[R_N];
     GPtrArray *urls[R_N];
@@ -380,7 +385,7 @@ static void check_urls(const struct lw_identity *id, const struct lw_message *ms
     }
     for (guint i = 0; i < msg->urls->len; i++) {
         const struct lw_url *u = g_ptr_array_index(msg->urls, i);
-        unsigned bits = classify(id, u);
+        unsigned bits = classify(l->id, u);
 
         for (int r = 0; r < R_N; r++) {
             if (!(bits & (1u << r)) || count[r]++ >= MAX_EVIDENCE)
@@ -403,7 +408,7 @@ static void check_urls(const struct lw_identity *id, const struct lw_message *ms
                 const struct lw_url *u = g_ptr_array_index(urls[r], j);
 
                 if (r != R_DATA && r != R_JS)
-                    lw_hit_add_indicator(v, hit, link_role(id, u), LW_IOC_URL, u->url ? u->url : u->raw);
+                    lw_hit_add_indicator(v, hit, link_role(l, u), LW_IOC_URL, u->url ? u->url : u->raw);
             }
         }
         g_string_free(ev[r], TRUE);
@@ -755,7 +760,7 @@ static int links_scan(const void *state, const struct lw_message *msg, struct lw
 
     if (msg->unparseable)
         return 0;
-    check_urls(l->id, msg, v);
+    check_urls(l, msg, v);
     check_html(msg, v);
     if (html_only(msg))
         lw_verdict_add_hit(v, A, "LW_HTML_ONLY", 0.5,
