@@ -82,4 +82,19 @@ test_expect_success 'a lure found by the scanner at A catches a fresh mail at B'
 	PY
 '
 
+test_expect_success 'B shares the lure on: one MISP sighting by B, one by A (the feed it matched)' '
+	printf "redis_server = 127.0.0.1:$REDIS_PORT\nhits_stream = b-hits\nspool_dir = $TRASH/spool-b\n" >>b-scan.conf &&
+	"$LW_SCAN" -c b-scan.conf --publish fresh.eml >/dev/null &&
+	export_conf b.conf "$TRASH/b" "Agency B" hits_stream=b-hits export_formats=stix,misp &&
+	lw_ioc export -c b.conf >/dev/null &&
+	"$PYTHON" - b/lurewatch-misp.json <<-\PY
+	import json, sys
+	e = json.load(open(sys.argv[1]))["Event"]
+	a = [x for x in e["Attribute"] if x["value"] == "bot-verify.example"][0]
+	src = sorted(s.get("source") for s in a["Sighting"])
+	assert src == ["agency-a", "lurewatch"] and a["Sighting"][0]["Organisation"]["name"] == "Agency B", src
+	assert a["to_ids"] is True and "confidence" in a["comment"], a
+	PY
+'
+
 test_done
