@@ -39,6 +39,7 @@
 #include "analyzer.h"
 #include "cache/cache.h"
 #include "model/json.h"
+#include "model/score.h"
 #include "util/redis.h"
 #include "util/sort.h"
 
@@ -286,13 +287,7 @@ int lw_engine_stale(const struct lw_engine *e)
 /* lw_engine_action - the action the thresholds give a score */
 enum lw_action lw_engine_action(const struct lw_config *cfg, double score)
 {
-    if (score >= cfg->reject_score)
-        return LW_ACTION_REJECT;
-    if (score >= cfg->quarantine_score)
-        return LW_ACTION_QUARANTINE;
-    if (score >= cfg->tag_score)
-        return LW_ACTION_TAG;
-    return LW_ACTION_ACCEPT;
+    return lw_score_action(cfg, score);
 }
 
 /* apply_score_overrides - "score.RULE = N" from the configuration wins over built-in scores */
@@ -307,6 +302,7 @@ static void apply_score_overrides(const struct lw_config *cfg, struct lw_verdict
         hit->score = lw_config_rule_score(cfg, hit->rule, hit->score);
         v->score += hit->score;
     }
+    v->sum = v->score;
 }
 
 /* run_analyzers - the content analyzers (per_message 0) or the per-message ones (1) */
@@ -383,10 +379,10 @@ struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_mes
         run_analyzers(e, msg, v, 1);
     }
     apply_score_overrides(e->cfg, v);
+    lw_verdict_fold(v, e->cfg);       /* score by class, and the action (model/score.c) */
     for (size_t i = 0; i < N_ANALYZERS && !v->failed; i++)
         if (registry[i]->finish)
             registry[i]->finish(e->state[i], msg, v);
-    v->action = lw_engine_action(e->cfg, v->score);
     lw_cache_store(s);
     lw_cache_session_free(s);
     v->session = NULL;

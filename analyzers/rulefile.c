@@ -2,14 +2,20 @@
  * rulefile.c - read PCRE2 rules files
  *
  * FORMAT. One rule per line; blank lines and lines starting with '#' are
- * ignored. A rule is five fields separated by white space:
+ * ignored. A rule is six fields separated by white space:
  *
- *     ID  TARGET  SCORE  /PATTERN/FLAGS  DESCRIPTION...
+ *     ID  TARGET  SCORE  CLASS  /PATTERN/FLAGS  DESCRIPTION...
  *
  *   ID           letters, digits and '_', unique in the file
  *   TARGET       subject | from-name | from-addr | body | html | uri |
  *                filename | raw | header:NAME | meta
  *   SCORE        a number from -100 to 100 (negative scores mark good signs)
+ *   CLASS        what a hit is evidence of (model/score.c): the techniques
+ *                evasion | deception | impersonation | malware | indicator,
+ *                which can take a message to quarantine, or the signals
+ *                lure | link | bulk, which cannot on their own. It may be
+ *                left out (helpers have none; an older file has none): the
+ *                rule is then a lure, and --lint-rules says so.
  *   PATTERN      PCRE2 syntax between slashes; write a slash as \/.
  *                Always compiled as UTF with Unicode properties, tolerant
  *                of invalid UTF-8 in the subject (PCRE2_MATCH_INVALID_UTF).
@@ -48,6 +54,7 @@
 #include <stdlib.h>
 
 #include "rulefile.h"
+#include "model/score.h"
 
 static const char *const target_names[] = {
     [LW_TARGET_HEADER] = "header",
@@ -161,6 +168,20 @@ static int parse_target(const char *field, struct lw_rule *r)
         }
     }
     return -1;
+}
+
+/* parse_class - the optional CLASS field before the pattern; lure when absent */
+static int parse_class(char **p, struct lw_rule *r)
+{
+    char *s = *p;
+
+    r->cls = LW_CLASS_LURE;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s == '/' || *s == '\0')
+        return 0;
+    r->classed = 1;
+    return lw_class_parse(next_field(p), &r->cls);
 }
 
 static int valid_id(const char *id)
@@ -342,7 +363,7 @@ static struct lw_rule *parse_rule(char *line, GHashTable *ids, char *why, size_t
     target = next_field(&p);
     score = next_field(&p);
     if (!id || !target || !score) {
-        snprintf(why, whylen, "expected: ID TARGET SCORE /PATTERN/FLAGS DESCRIPTION");
+        snprintf(why, whylen, "expected: ID TARGET SCORE CLASS /PATTERN/FLAGS DESCRIPTION");
     } else if (!valid_id(id)) {
         snprintf(why, whylen, "bad rule id \"%s\" (letters, digits and _ only)", id);
     } else if (g_hash_table_contains(ids, id)) {
@@ -351,6 +372,9 @@ static struct lw_rule *parse_rule(char *line, GHashTable *ids, char *why, size_t
         snprintf(why, whylen, "unknown target \"%s\"", target);
     } else if (r->score = g_ascii_strtod(score, &end), *end != '\0' || r->score < -100 || r->score > 100) {
         snprintf(why, whylen, "bad score \"%s\" (a number from -100 to 100)", score);
+    } else if (parse_class(&p, r) < 0) {
+        snprintf(why, whylen, "unknown class (use evasion, deception, impersonation, malware,"
+                 " indicator, lure, link or bulk)");
     } else if (next_pattern(&p, pattern, &options, &perr) < 0) {
         snprintf(why, whylen, "%s", perr);
     } else if ((r->description = g_strdup(g_strstrip(p)))[0] == '\0') {

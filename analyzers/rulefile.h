@@ -6,6 +6,8 @@
 #include <pcre2.h>
 #include <glib.h>
 
+#include "model/verdict.h"
+
 enum lw_rule_target {
     LW_TARGET_HEADER,       /* header:NAME, every field NAME, decoded */
     LW_TARGET_SUBJECT,
@@ -34,6 +36,8 @@ struct lw_rule {
     pcre2_code *re;         /* NULL for meta rules */
     GArray *meta;           /* meta rules: struct lw_meta_op, postfix; else NULL */
     double score;
+    enum lw_class cls;      /* what a hit is evidence of (model/score.c) */
+    int classed;            /* the line named the class (else: lure) */
     char *description;
     int line;
 };

@@ -380,6 +380,7 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
         const struct lw_rule *r = g_ptr_array_index(set->rules, i);
         char *evidence = NULL, *where;
         const char *what;
+        struct lw_hit *hit;
 
         if (r->target == LW_TARGET_META) {
             if (!(matched[i] = lw_meta_eval(r, matched)))
@@ -395,7 +396,9 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
         }
         where = g_strdup_printf("%s%s%s: %s", lw_rule_target_name(r->target),
                                 r->header ? ":" : "", r->header ? r->header : "", evidence);
-        add_indicator(v, lw_verdict_add_hit(v, "rules", r->id, r->score, r->description, where), r, what);
+        hit = lw_verdict_add_hit(v, "rules", r->id, r->score, r->description, where);
+        hit->cls = r->cls;
+        add_indicator(v, hit, r, what);
         g_free(where);
         g_free(evidence);
     }

@@ -3,6 +3,7 @@
  *
  * SYNOPSIS
  *     lurewatch-scan [-c CONF] [-o key=value]... [--json] [--counters] [--publish] FILE|DIR|-...
+ *     lurewatch-scan [-c CONF] [-o key=value]... --explain FILE|DIR|-...
  *     lurewatch-scan [-c CONF] [-o key=value]... --urls FILE|DIR|-...
  *     lurewatch-scan [-c CONF] --lint-rules FILE
  *     lurewatch-scan [-c CONF] [-o key=value]... --dump-config | --sample-config
@@ -28,6 +29,13 @@
  *     thresholds, the rate at every threshold from 1 to 20, a table of rule
  *     id -> hits in each set, and the worst false positives. Use it to set
  *     scores and thresholds from measurement (try them with -o).
+ *
+ *     --explain prints, for each message, every hit with its class, score,
+ *     description and evidence, the score of each class, and why the action
+ *     was chosen: which hit is the evidence of a technique (or that there is
+ *     none, and the signals were capped below quarantine) and which
+ *     threshold the score reached (lw_verdict_explain, model/score.c: the
+ *     text the report mails use too).
  *
  *     --urls prints, instead of the verdict, one JSON object per message
  *     with every URL found: {"file", "urls": [{url, raw, source, scheme,
@@ -73,6 +81,7 @@
 #include "engine.h"
 #include "cache/hits.h"
 #include "model/json.h"
+#include "model/score.h"
 #include "util/log.h"
 #include "util/options.h"
 #include "prefilter.h"
@@ -93,6 +102,7 @@ struct options {
     char **overrides;
     gboolean json;
     gboolean urls;
+    gboolean explain;
     char *lint;
     gboolean dump;
     gboolean stats;
@@ -313,6 +323,13 @@ static void scan_buffer(struct run *run, const char *file, const char *data, siz
         lw_hits_publish(run->hits, msg, v);
     if (run->stats) {
         stats_add(run, file, msg, v);
+    } else if (run->opt->explain) {
+        char *text = lw_verdict_explain(v, lw_engine_config(run->engine));
+        char *subject = lw_printable(msg->subject, 100);
+
+        printf("%s\nsubject: %s\n%s\n", file, subject, text);
+        g_free(subject);
+        g_free(text);
     } else if (run->opt->urls) {
         char *line = lw_urls_json(msg, file);
 
@@ -444,7 +461,24 @@ static void lint_prefilter(const struct lw_ruleset *set)
     g_ptr_array_unref(without);
 }
 
-/* lint_rules - list every bad rule of a file, and the rules without a prefilter */
+/* lint_classes - each scoring rule's class, and the classes of the rules defined in C */
+static void lint_classes(const struct lw_ruleset *set)
+{
+    printf("classes (techniques: evasion, deception, impersonation, malware, indicator;"
+           " signals: lure, link, bulk):\n");
+    for (guint i = 0; i < set->rules->len; i++) {
+        const struct lw_rule *r = g_ptr_array_index(set->rules, i);
+
+        if (lw_rule_is_helper(r))
+            continue;
+        printf("%-32s %-13s %5.1f%s\n", r->id, lw_class_name(r->cls), r->score,
+               r->classed ? "" : "  (no class given: counted as lure)");
+    }
+    printf("built-in rules (analyzers/*.c):\n");
+    lw_rule_builtin_print(stdout);
+}
+
+/* lint_rules - list every bad rule of a file, the rules without a prefilter, the classes */
 static int lint_rules(const char *path)
 {
     GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
@@ -453,8 +487,10 @@ static int lint_rules(const char *path)
 
     for (guint i = 0; i < errors->len; i++)
         printf("%s\n", (char *) g_ptr_array_index(errors, i));
-    if (set)
+    if (set) {
         lint_prefilter(set);
+        lint_classes(set);
+    }
     printf("%s: %u good rules, %u bad\n", path, set ? set->rules->len : 0, errors->len);
     lw_ruleset_free(set);
     g_ptr_array_unref(errors);
@@ -468,6 +504,7 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
         { "option", 'o', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->overrides, "override one key (UTF-8, whatever the locale)", "KEY=VALUE" },
         { "json", 'j', 0, G_OPTION_ARG_NONE, &opt->json, "one JSON object per message", NULL },
         { "urls", 0, 0, G_OPTION_ARG_NONE, &opt->urls, "print the URLs found (JSON) instead of the verdict", NULL },
+        { "explain", 0, 0, G_OPTION_ARG_NONE, &opt->explain, "explain each verdict: hits by class, and why the action", NULL },
         { "lint-rules", 0, 0, G_OPTION_ARG_FILENAME, &opt->lint, "check a rules file", "FILE" },
         { "dump-config", 0, 0, G_OPTION_ARG_NONE, &opt->dump, "print the effective configuration", NULL },
         { "stats", 0, 0, G_OPTION_ARG_NONE, &opt->stats, "measure detection on PHISH_DIR and HAM_DIR", NULL },

@@ -17,7 +17,7 @@ test_expect_success 'a clean mail is accepted with score 0 and every JSON field 
 '
 
 test_expect_success 'the Chinese credential lure reaches quarantine or reject through Chinese rules' '
-	scan --json "$top_srcdir/contrib/samples/02-phish-credential-zh.eml" >out &&
+	scan -o brands_file="$top_srcdir/contrib/brands.txt" --json "$top_srcdir/contrib/samples/02-phish-credential-zh.eml" >out &&
 	case "$(test_json_field out action)" in quarantine|reject) ;; *) false ;; esac &&
 	test_json_rules out >rules &&
 	test_grep "^LW_ZH_ACCOUNT_SUSPEND$" rules &&

@@ -77,8 +77,8 @@ test_expect_success 'near miss: the same words without a link, or a link without
 	mkmail n "From: A <a@example.com>" "Subject: notice" -- "請驗證您的帳號：https://verify.example.net/login" &&
 	expect_no_rule LW_META_URGENT_CREDENTIAL_LINK n
 '
-test_expect_success 'the combination scores more than its parts' '
-	mkmail m "From: A <a@example.com>" "Subject: notice" -- "Urgent: verify your account within 24 hours at https://x.example.net/a" &&
+test_expect_success 'the combination scores more than its parts (joined to a deceptive link)' '
+	mkmail m "From: A <a@example.com>" "Subject: notice" -- "Urgent: verify your account within 24 hours at https://example.com@x.example.net/a" &&
 	"$LW_SCAN" $LW_OPTS --json m >all.json &&
 	"$LW_SCAN" $LW_OPTS -o score.LW_META_URGENT_CREDENTIAL_LINK=0 --json m >parts.json &&
 	all=$(test_json_field all.json score) && parts=$(test_json_field parts.json score) &&

@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='lurewatch-scan --stats: detection and false-positive rates, rule table, worst false positives'
+test_description='lurewatch-scan --stats and contrib/eval: rates per set, rule table, worst false positives, the goals of issue 15'
 . "$(dirname "$0")/test-lib.sh"
 . "$top_srcdir/t/lib-heuristics.sh"
 
@@ -48,10 +48,69 @@ test_expect_success 'at the default thresholds a typical agency lure is held and
 	"$LW_SCAN" $LW_OPTS --json notice >notice.json &&
 	test "$(test_json_field notice.json action)" = accept
 '
-test_expect_success SHARED 'the shared corpus: defaults meet the false-positive goal (<= 0.5%)' '
-	"$LW_SCAN" $LW_OPTS --stats "$SHARED/corpus/phish" "$SHARED/corpus/ham" >corpus.out 2>/dev/null &&
-	sed -n "1,3p" corpus.out &&
-	fp=$(sed -n "s/^legitimate:.*false-positive rate \([0-9.]*\)%.*/\1/p" corpus.out) &&
-	"$PYTHON" -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 0.5 else 1)" "$fp"
+promo() {
+	mkmail "$1" "From: Shop <news@shop.example.com>" "Subject: Save \$20 today only" \
+		"Content-Type: text/html; charset=utf-8" \
+		-- "<div style=\"display:none\">Our biggest sale of the year starts now, do not miss it</div><p>Act now: urgent savings! $2 To unsubscribe click here.</p>"
+}
+test_expect_success 'marketing alone is tagged, never held; the same with a deceptive link is held' '
+	promo promo "<a href=\"https://shop.example.com/sale\">Shop</a>" &&
+	"$LW_SCAN" $LW_OPTS --json promo >promo.json &&
+	test "$(test_json_field promo.json action)" = tag &&
+	promo promo2 "<a href=\"https://shop-deals.example.net/x\">https://shop.example.com/sale</a>" &&
+	"$LW_SCAN" $LW_OPTS --json promo2 >promo2.json &&
+	test_json_rules promo2.json >rules2 && test_grep "^LW_LINK_TEXT_MISMATCH$" rules2 &&
+	test "$(test_json_field promo2.json action)" = quarantine
+'
+
+# held SET - the percentage of SET at quarantine or reject in contrib/eval's table
+held() {
+	awk -v set="$1" '$1 == set { for (i = 2; i <= NF; i++) if ($i ~ /%$/) { sub(/%/, "", $i); print $i; exit } }' eval.out
+}
+# count SET COLUMN - messages (2) or held messages (3) of SET
+count() {
+	awk -v set="$1" -v col="$2" '$1 == set { if ($2 == "*") col++; print $col; exit }' eval.out
+}
+# at_most WHAT VALUE GOAL / at_least WHAT VALUE GOAL - say what was measured against what
+at_most() {
+	"$PYTHON" -c "import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)" "$2" "$3" ||
+	{ echo "$1: $2% held, the goal is at most $3%"; return 1; }
+}
+at_least() {
+	"$PYTHON" -c "import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)" "$2" "$3" ||
+	{ echo "$1: $2% held, the goal is at least $3%"; return 1; }
+}
+
+test_expect_success SHARED,PYTHON 'contrib/eval measures every set of the shared corpus' '
+	"$PYTHON" "$top_srcdir/contrib/eval" --corpus "$SHARED/corpus" --scan "$LW_SCAN" >eval.out &&
+	sed -n "1,8p" eval.out &&
+	for set in phish ham/easy ham/hard ham/newsletters ham/lists ham/zh; do
+		test -n "$(held $set)" || { echo "no line for $set"; return 1; }
+	done &&
+	test_grep "^LW_HTML_HIDDEN_TEXT +bulk " eval.out
+'
+# The goals of issue 15, measured here on the development sets: held-out
+# mail of the same kinds judges the project; these guard against a change
+# that loses what the development sets show.
+test_expect_success SHARED,PYTHON 'modern newsletters and transactional mail: at most 2% held' '
+	at_most ham/newsletters "$(held ham/newsletters)" 2
+'
+test_expect_success SHARED,PYTHON 'modern mailing-list posts: at most 0.3% held' '
+	at_most ham/lists "$(held ham/lists)" 0.3
+'
+test_expect_success SHARED,PYTHON '2002 legitimate mail (easy and hard together): at most 0.3% held' '
+	n=$(( $(count ham/easy 2) + $(count ham/hard 2) )) &&
+	h=$(( $(count ham/easy 3) + $(count ham/hard 3) )) &&
+	at_most "ham/easy + ham/hard" "$("$PYTHON" -c "print(100.0 * $h / $n)")" 0.3
+'
+test_expect_success SHARED,PYTHON 'Chinese legitimate mail, content only: at most 0.1% held' '
+	at_most ham/zh "$(held ham/zh)" 0.1
+'
+# Phishing: the goal is 85% of held-out phishing_pot mail. Since marketing
+# alone may no longer be held, the development set's plain spam (affiliate
+# footers, casino bonuses with no lure) is tagged, and the set measures 65%
+# (README, "Thresholds"); this guards what the techniques catch.
+test_expect_success SHARED,PYTHON 'phishing: at least 60% held' '
+	at_least phish "$(held phish)" 60
 '
 test_done

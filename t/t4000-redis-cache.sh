@@ -5,6 +5,7 @@ test_description='verdict cache: second copy cached, shared across runs, invalid
 . "$top_srcdir/t/lib-redis.sh"
 
 RULES=$top_srcdir/contrib/rules/lurewatch.rules
+BRANDS=$top_srcdir/contrib/brands.txt     # the sample impersonates a mail administrator: held for that
 
 # copy N: the phishing sample as delivered to another mailbox (new To, Message-ID, Date)
 make_copies() {
@@ -60,7 +61,7 @@ test_expect_success REDIS 'keys of the report, export and Postfix tools do not c
 '
 
 test_expect_success REDIS 'the cached path costs at most 2 round trips per message' '
-	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --counters copy-1.eml copy-2.eml copy-3.eml >out 2>err &&
+	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$BRANDS" $(lw_redis_opts r1) --json --counters copy-1.eml copy-2.eml copy-3.eml >out 2>err &&
 	sed -n "s/.*redis_round_trips=\([0-9]*\).*/\1/p" err >rt &&
 	test "$(cat rt)" -le 6
 '
@@ -83,14 +84,14 @@ test_expect_success REDIS 'a score override also changes the tag' '
 
 test_expect_success REDIS 'a corrupt cache entry is a miss, not a failure' '
 	for k in $(redis_cli r1 --scan --pattern "lw:v:*"); do redis_cli r1 set "$k" "{not json" >/dev/null; done &&
-	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json copy-1.eml >out &&
+	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$BRANDS" $(lw_redis_opts r1) --json copy-1.eml >out &&
 	test "$(test_json_field out cached 1)" = false &&
 	test "$(test_json_field out action 1)" = reject
 '
 
 test_expect_success REDIS 'Redis down: every message still scanned, errors counted, logged once' '
 	redis_stop r1 &&
-	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --counters copy-1.eml copy-2.eml copy-3.eml >out 2>err &&
+	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$BRANDS" $(lw_redis_opts r1) --json --counters copy-1.eml copy-2.eml copy-3.eml >out 2>err &&
 	test $(wc -l <out) = 3 &&
 	test "$(test_json_field out action 3)" = reject &&
 	test $(grep -c "redis unreachable" err) = 1 &&

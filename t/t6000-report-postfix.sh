@@ -14,9 +14,9 @@ MPORT=$(free_port)
 SPORT=$(free_port)
 CONF=$TRASH/lurewatch.conf
 cat >rules <<'EOF'
-T_QUARANTINE  body     12  /QUARANTINE-ME/      test string: quarantine
-T_LINK        body      1  /https?:\S+/         test: a link in the text
-T_SUBJ        subject 0.5  /script/             test: a subject rule
+T_QUARANTINE  body     12  evasion  /QUARANTINE-ME/      test string: quarantine
+T_LINK        body      1  link     /https?:\S+/         test: a link in the text
+T_SUBJ        subject 0.5  bulk     /script/             test: a subject rule
 EOF
 cat >"$CONF" <<EOF
 rules_file = $TRASH/rules

@@ -27,6 +27,7 @@
 #include "model/json.h"
 #include "model/url.h"
 #include "model/qrcode.h"
+#include "model/score.h"
 
 static json_t *jstr(const char *s)
 {
@@ -79,6 +80,7 @@ static json_t *hits_json(const GPtrArray *hits)
         json_object_set_new(o, "analyzer", jstr(hit->analyzer));
         json_object_set_new(o, "rule", jstr(hit->rule));
         json_object_set_new(o, "score", json_real(round(hit->score * 100) / 100));
+        json_object_set_new(o, "class", json_string(lw_class_name(hit->cls)));
         json_object_set_new(o, "description", jstr(hit->description));
         json_object_set_new(o, "evidence", jstr(hit->evidence));
         json_object_set_new(o, "indicators", indicators_json(hit->indicators));
@@ -99,6 +101,8 @@ char *lw_verdict_json(const struct lw_verdict *v, const struct lw_message *msg, 
     json_object_set_new(o, "from", jstr(msg && msg->from ? msg->from->addr : NULL));
     json_object_set_new(o, "subject", jstr(msg ? msg->subject : NULL));
     json_object_set_new(o, "score", json_real(round(v->score * 100) / 100));
+    if (v->sum != v->score)     /* capped by the class fold (model/score.c) */
+        json_object_set_new(o, "sum", json_real(round(v->sum * 100) / 100));
     json_object_set_new(o, "action", json_string(lw_action_name(v->action)));
     json_object_set_new(o, "cached", json_boolean(v->cached));
     json_object_set_new(o, "signature_version", jstr(v->signature_version));
@@ -175,6 +179,10 @@ int lw_verdict_cache_decode(const char *s, struct lw_verdict *v)
                                                 json_string_value(json_object_get(h, "description")),
                                                 json_is_string(ev) ? json_string_value(ev) : NULL);
 
+        json_t *cls = json_object_get(h, "class");
+
+        if (json_is_string(cls))
+            lw_class_parse(json_string_value(cls), &hit->cls);
         json_array_foreach(json_object_get(h, "indicators"), j, ind) {
             enum lw_ioc_type type;
             enum lw_ioc_role role = LW_ROLE_NONE;

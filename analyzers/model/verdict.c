@@ -2,7 +2,10 @@
  * verdict.c - building the verdict of one message
  *
  * Analyzers append hits with lw_verdict_add_hit(); the hit's score adds to
- * the message score at once, so the score is always the sum of the hits.
+ * the message score at once, so until the engine folds it by class
+ * (model/score.c) the score is the sum of the hits. A hit gets its rule's
+ * class from the built-in table; the rules analyzer sets the class its
+ * rules file gives.
  * Indicators attached to a hit are also collected, de-duplicated, on the
  * verdict, because exports and caches want the message's indicators as a
  * set. The action is decided by the engine from the score and thresholds
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #include "model/verdict.h"
+#include "model/score.h"
 
 static void hit_free(gpointer p)
 {
@@ -66,11 +70,13 @@ struct lw_hit *lw_verdict_add_hit(struct lw_verdict *v, const char *analyzer,
     hit->analyzer = g_strdup(analyzer);
     hit->rule = g_strdup(rule);
     hit->score = score;
+    hit->cls = lw_rule_builtin_class(rule);
     hit->description = g_utf8_make_valid(description, -1);
     hit->evidence = evidence ? g_utf8_make_valid(evidence, -1) : NULL;
     hit->indicators = g_ptr_array_new_with_free_func((GDestroyNotify) lw_indicator_free);
     g_ptr_array_add(v->hits, hit);
     v->score += score;
+    v->sum = v->score;
     return hit;
 }
 

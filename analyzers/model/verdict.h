@@ -12,10 +12,30 @@ enum lw_action {
     LW_ACTION_REJECT,
 };
 
+/*
+ * What a hit is evidence of (model/score.c folds the score by class). The
+ * technique classes, from LW_CLASS_EVASION on, can take a message to
+ * quarantine or reject; the signal classes below them only tag, or add to a
+ * message that has a technique hit (a lure counts as one when joined to a
+ * link class hit).
+ */
+enum lw_class {
+    LW_CLASS_BULK,              /* bulk and spam properties, commerce topics */
+    LW_CLASS_LINK,              /* a channel: abused-service link, replies diverted */
+    LW_CLASS_LURE,              /* social-engineering wording: credentials, money, threats */
+    LW_CLASS_EVASION,           /* filter evasion, parser confusion, kit fingerprints, limits */
+    LW_CLASS_DECEPTION,         /* deceptive links and forms */
+    LW_CLASS_IMPERSONATION,     /* a sender posing as the organization, a VIP or a brand */
+    LW_CLASS_MALWARE,           /* malicious or policy-violating attachments */
+    LW_CLASS_INDICATOR,         /* an indicator feed matched */
+};
+#define LW_CLASS_COUNT (LW_CLASS_INDICATOR + 1)
+
 struct lw_hit {
     char *analyzer;             /* owned: which analyzer produced it */
     char *rule;                 /* owned: stable rule id */
     double score;
+    enum lw_class cls;          /* the rule's class: built-in table or rules file */
     char *description;          /* owned: one line a reviewer understands */
     char *evidence;             /* owned, may be NULL: where (header, part, URL) */
     GPtrArray *indicators;      /* of struct lw_indicator, owned */
@@ -26,7 +46,8 @@ struct lw_hit {
 struct lw_cache_session;
 
 struct lw_verdict {
-    double score;
+    double score;               /* after the class fold (model/score.c) */
+    double sum;                 /* the hits' scores added up, before the fold */
     enum lw_action action;
     GPtrArray *hits;            /* of struct lw_hit, owned, in analyzer order */
     GPtrArray *indicators;      /* all indicators of the message, de-duplicated */
