@@ -56,6 +56,7 @@
 #include <glib/gstdio.h>
 
 #include "review/quarantine_store.h"
+#include "model/score.h"
 
 #define MAX_RECORD_BYTES (4 * 1024 * 1024)
 
@@ -64,6 +65,7 @@ static void qhit_free(gpointer p)
     struct lw_qhit *h = p;
 
     g_free(h->rule);
+    g_free(h->cls);
     g_free(h->description);
     g_free(h->evidence);
     g_free(h);
@@ -91,6 +93,7 @@ void lw_qentry_free(struct lw_qentry *e)
     g_ptr_array_unref(e->rcpts);
     g_free(e->subject);
     g_free(e->date);
+    g_free(e->why);
     g_free(e->instance);
     g_ptr_array_unref(e->hits);
     g_ptr_array_unref(e->indicators);
@@ -120,6 +123,7 @@ struct lw_qentry *lw_qentry_from_scan(const char *queue_id, const struct lw_enve
     e->queue_id = valid(queue_id);
     e->held_at = g_get_real_time();
     e->score = v->score;
+    e->why = lw_verdict_explain_why(v, cfg);
     e->instance = valid(*cfg->instance_name ? cfg->instance_name : g_get_host_name());
     e->sender = valid(env ? env->mail_from : NULL);
     for (guint i = 0; env && i < env->rcpts->len; i++)
@@ -133,6 +137,7 @@ struct lw_qentry *lw_qentry_from_scan(const char *queue_id, const struct lw_enve
         struct lw_qhit *h = g_new0(struct lw_qhit, 1);
 
         h->rule = valid(hit->rule);
+        h->cls = g_strdup(lw_class_name(hit->cls));
         h->score = hit->score;
         h->description = valid(hit->description);
         h->evidence = hit->evidence ? valid(hit->evidence) : NULL;
@@ -203,10 +208,12 @@ static char *entry_to_json(const struct lw_qentry *e)
     json_object_set_new(o, "subject", jstr(e->subject));
     json_object_set_new(o, "date", jstr(e->date));
     json_object_set_new(o, "score", json_real(round(e->score * 100) / 100));
+    json_object_set_new(o, "why", jstr(e->why));
     for (guint i = 0; i < e->hits->len; i++) {
         const struct lw_qhit *h = g_ptr_array_index(e->hits, i);
 
-        json_array_append_new(hits, json_pack("{s:o, s:f, s:o, s:o}", "rule", jstr(h->rule),
+        json_array_append_new(hits, json_pack("{s:o, s:o, s:f, s:o, s:o}", "rule", jstr(h->rule),
+                                              "class", jstr(h->cls),
                                               "score", round(h->score * 100) / 100,
                                               "description", jstr(h->description),
                                               "evidence", jstr(h->evidence)));
@@ -253,11 +260,14 @@ static void hits_from_json(struct lw_qentry *e, json_t *arr)
         struct lw_qhit *q = g_new0(struct lw_qhit, 1);
 
         q->rule = get_str(h, "rule");
+        q->cls = get_str(h, "class");
         q->score = json_number_value(json_object_get(h, "score"));
         q->description = get_str(h, "description");
         q->evidence = get_str(h, "evidence");
         if (q->rule == NULL)
             q->rule = g_strdup("");
+        if (q->cls == NULL)
+            q->cls = g_strdup("");
         if (q->description == NULL)
             q->description = g_strdup("");
         g_ptr_array_add(e->hits, q);
@@ -302,6 +312,7 @@ static struct lw_qentry *entry_from_json(const char *text, size_t len, const cha
     STR(from, "from");
     STR(subject, "subject");
     STR(date, "date");
+    STR(why, "why");
 #undef STR
     e->held_at = get_int(o, "held_at_us");
     e->score = json_number_value(json_object_get(o, "score"));

@@ -12,6 +12,7 @@
 /* One reason a message was held: a hit as the reviewer reads it. */
 struct lw_qhit {
     char *rule;
+    char *cls;                  /* the rule's class (model/score.c), "" in older records */
     double score;
     char *description;
     char *evidence;             /* may be NULL */
@@ -28,6 +29,7 @@ struct lw_qentry {
     char *date;                 /* Date: header as written */
     gint64 held_at;             /* microseconds since the epoch */
     double score;
+    char *why;                  /* lw_verdict_explain_why: the evidence and the threshold */
     char *instance;             /* the relay that held it */
     GPtrArray *hits;            /* struct lw_qhit */
     GPtrArray *indicators;      /* struct lw_indicator */

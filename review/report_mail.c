@@ -143,9 +143,9 @@ static const char *L(const struct lw_config *cfg, const char *zh, const char *en
 }
 
 struct words {
-    char *keep[16];
+    char *keep[17];
     const char *when, *from, *env_from, *to, *subject, *score, *reasons, *indicators,
-        *release, *delete, *show, *queue_id, *held_days, *date, *decided;
+        *release, *delete, *show, *queue_id, *held_days, *date, *decided, *why;
 };
 
 static void words_init(struct words *w, const struct lw_config *cfg)
@@ -166,6 +166,7 @@ static void words_init(struct words *w, const struct lw_config *cfg)
     w->held_days = L(cfg, "已隔離天數", "Days held", &w->keep[12]);
     w->date = L(cfg, "郵件日期", "Date header", &w->keep[13]);
     w->decided = L(cfg, "已處理", "Already decided", &w->keep[14]);
+    w->why = L(cfg, "判定依據", "Why", &w->keep[15]);
 }
 
 static void words_free(struct words *w)
@@ -210,11 +211,25 @@ static char *join_rcpts(const struct lw_qentry *e)
 /* One entry's values, already made safe (printable + defanged), not yet HTML-escaped. */
 struct entry_view {
     char *queue_id, *when, *from, *sender, *to, *subject, *date, *score, *release, *delete, *show;
+    GPtrArray *why;         /* char*: the evidence and the threshold (lw_verdict_explain_why) */
     char *decided;          /* "released by X at T", or NULL while held */
     GPtrArray *reasons;     /* char* */
     GPtrArray *indicators;  /* char* */
     long long days;
 };
+
+/* safe_lines - the non-empty lines of text (may be NULL), each made safe (char*) */
+static GPtrArray *safe_lines(const char *text)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    gchar **lines = g_strsplit(text ? text : "", "\n", -1);
+
+    for (guint i = 0; lines[i]; i++)
+        if (*lines[i])
+            g_ptr_array_add(out, safe_text(lines[i], MAX_VALUE));
+    g_strfreev(lines);
+    return out;
+}
 
 static void view_init(struct entry_view *v, const struct lw_qentry *e, const struct lw_digest *d)
 {
@@ -229,6 +244,7 @@ static void view_init(struct entry_view *v, const struct lw_qentry *e, const str
     v->subject = safe_text(e->subject, MAX_VALUE);
     v->date = safe_text(e->date, 100);
     v->score = g_strdup_printf("%.1f", e->score);
+    v->why = safe_lines(e->why);
     v->release = g_strdup_printf("%s release %s", d->tool, e->queue_id);
     v->delete = g_strdup_printf("%s delete %s", d->tool, e->queue_id);
     v->show = g_strdup_printf("%s list %s", d->tool, e->queue_id);
@@ -246,8 +262,9 @@ static void view_init(struct entry_view *v, const struct lw_qentry *e, const str
         char *desc = safe_text(h->description, MAX_VALUE);
         char *ev = h->evidence && *h->evidence ? safe_text(h->evidence, MAX_EVIDENCE) : NULL;
 
-        g_ptr_array_add(v->reasons, g_strdup_printf("%s [%s %.1f]%s%s", desc, h->rule, h->score,
-                                                    ev ? " — " : "", ev ? ev : ""));
+        g_ptr_array_add(v->reasons, g_strdup_printf("%s [%s%s%s %.1f]%s%s", desc, h->rule,
+                                                    h->cls && *h->cls ? " " : "", h->cls ? h->cls : "",
+                                                    h->score, ev ? " — " : "", ev ? ev : ""));
         g_free(desc);
         g_free(ev);
     }
@@ -277,6 +294,7 @@ static void view_free(struct entry_view *v)
     g_free(v->show);
     g_free(v->decided);
     g_ptr_array_unref(v->reasons);
+    g_ptr_array_unref(v->why);
     g_ptr_array_unref(v->indicators);
 }
 
@@ -298,6 +316,10 @@ static void text_entry(GString *s, const struct words *w, const struct lw_qentry
     g_string_append_printf(s, "    %s: %s\n", w->subject, v.subject);
     g_string_append_printf(s, "    %s: %s\n", w->date, v.date);
     g_string_append_printf(s, "    %s: %s\n", w->score, v.score);
+    if (v.why->len)
+        g_string_append_printf(s, "    %s:\n", w->why);
+    for (guint i = 0; i < v.why->len; i++)
+        g_string_append_printf(s, "      %s\n", (char *) g_ptr_array_index(v.why, i));
     g_string_append_printf(s, "    %s:\n", w->reasons);
     for (guint i = 0; i < v.reasons->len; i++)
         g_string_append_printf(s, "      - %s\n", (char *) g_ptr_array_index(v.reasons, i));
@@ -424,6 +446,8 @@ static void html_entry(GString *s, const struct words *w, const struct lw_qentry
     html_row(s, w->subject, v.subject, 0);
     html_row(s, w->date, v.date, 0);
     html_row(s, w->score, v.score, 0);
+    if (v.why->len)
+        html_list_row(s, w->why, v.why);
     html_list_row(s, w->reasons, v.reasons);
     html_list_row(s, w->indicators, v.indicators);
     if (v.decided) {

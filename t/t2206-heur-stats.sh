@@ -63,6 +63,34 @@ test_expect_success 'marketing alone is tagged, never held; the same with a dece
 	test "$(test_json_field promo2.json action)" = quarantine
 '
 
+test_expect_success '--explain says which class is the evidence and which threshold the score reached' '
+	"$LW_SCAN" $LW_OPTS --explain promo >promo.txt &&
+	test_grep "^ *3.5  bulk  *LW_HTML_HIDDEN_TEXT: " promo.txt &&
+	test_grep "^evidence: none" promo.txt &&
+	test_grep "^why: score 3.9 reaches tag (3); quarantine needs 4: tag$" promo.txt &&
+	"$LW_SCAN" $LW_OPTS --explain promo2 >promo2.txt &&
+	test_grep "^evidence: LW_LINK_TEXT_MISMATCH is deception, a technique class$" promo2.txt &&
+	test_grep "^why: score [0-9.]* reaches quarantine (4); reject needs 15: quarantine$" promo2.txt
+'
+
+test_expect_success PYTHON 'every rule has a class: the rules file labels each, the C table knows every id' '
+	"$LW_SCAN" --lint-rules "$top_srcdir/contrib/rules/lurewatch.rules" >lint &&
+	test_grep "^LW_FILENAME_EXECUTABLE  *malware  *6.0$" lint &&
+	test_grep "^LW_HTML_HIDDEN_TEXT  *bulk$" lint &&
+	test_must_fail grep "no class given" lint &&
+	grep -ohE "\"(LW|IOC)_[A-Z0-9_]+\"" "$top_srcdir"/analyzers/*.c | tr -d "\"" | sort -u >ids &&
+	"$PYTHON" - lint ids <<-\EOF
+	import sys
+	lines = open(sys.argv[1]).read().split("built-in rules")[1].splitlines()[1:]
+	table = [l.split()[0] for l in lines if l.strip()]
+	def known(i):
+	    return any(i == t or (t.endswith("*") and i.startswith(t[:-1])) for t in table)
+	missing = [i for i in open(sys.argv[2]).read().split() if not known(i)]
+	if missing:
+	    sys.exit("rules defined in C without a class: " + " ".join(missing))
+	EOF
+'
+
 # held SET - the percentage of SET at quarantine or reject in contrib/eval's table
 held() {
 	awk -v set="$1" '$1 == set { for (i = 2; i <= NF; i++) if ($i ~ /%$/) { sub(/%/, "", $i); print $i; exit } }' eval.out
