@@ -263,6 +263,18 @@ static int is_official(const struct lw_identity *id, const char *domain)
 }
 
 /*
+ * names_domain - does a Message-ID's right side name a domain? A host's
+ * own name ("mailsj-v1", "ccg13mail08") or an address literal names no
+ * other organization, so it cannot show an unrelated one.
+ */
+static int names_domain(const char *right)
+{
+    const char *dot = strrchr(right, '.');
+
+    return *right != '[' && dot && dot != right && g_ascii_isalpha(dot[1]);
+}
+
+/*
  * check_origin - internal From from outside; official From with foreign
  * bounces or Message-ID. The last two guess whether mail from a brand's or
  * the organization's domain really is theirs; when a trusted stamp says the
@@ -291,7 +303,7 @@ static void check_origin(const struct hdr_state *s, const struct lw_message *msg
                            "Mail from an official or brand domain whose bounces go to an unrelated domain", ev);
         g_free(ev);
     }
-    if (mid && mid[1] && !lw_identity_same_org(s->id, mid + 1, msg->from->domain) && !is_official(s->id, mid + 1)
+    if (mid && names_domain(mid + 1) && !lw_identity_same_org(s->id, mid + 1, msg->from->domain) && !is_official(s->id, mid + 1)
         && !(rp && *rp && lw_identity_same_org(s->id, mid + 1, rp))) {
         ev = g_strdup_printf("From %s, Message-ID <%s>", msg->from->addr, msg->message_id);
         lw_verdict_add_hit(v, A, "LW_HDR_MSGID_UNRELATED", 1.5,
@@ -935,15 +947,17 @@ static void check_date(const struct hdr_state *s, const struct lw_message *msg, 
 
 /*
  * random_local - a local part of 5-24 letters (digits allowed) with at
- * least two capitals after the first character, both cases present, and no
- * separator: people and services write "jsmith", "John.Smith", "JohnSmith",
- * "NoReply"; generators write "WkOhQAg".
+ * least two capitals after the first character, both cases present, no
+ * separator, and a capital inside that does not start a word (fewer than
+ * two small letters follow it): people and services write "jsmith",
+ * "John.Smith", "JohnSmith", "NoReply", "TheBritishAirwaysClub";
+ * generators write "WkOhQAg", "afAbPcZ".
  */
 static int random_local(const char *addr)
 {
     const char *at = strrchr(addr, '@');
     size_t n = at ? (size_t) (at - addr) : 0;
-    int inner_upper = 0, lower = 0;
+    int inner_upper = 0, lower = 0, not_a_word = 0;
 
     if (n < 5 || n > 24)
         return 0;
@@ -951,9 +965,12 @@ static int random_local(const char *addr)
         if (!g_ascii_isalnum(addr[i]))
             return 0;
         lower += g_ascii_islower(addr[i]);
-        inner_upper += i > 0 && g_ascii_isupper(addr[i]) && !g_ascii_isupper(addr[i - 1]);
+        if (i > 0 && g_ascii_isupper(addr[i]) && !g_ascii_isupper(addr[i - 1])) {
+            inner_upper++;
+            not_a_word |= !(i + 2 < n && g_ascii_islower(addr[i + 1]) && g_ascii_islower(addr[i + 2]));
+        }
     }
-    return lower > 0 && inner_upper >= 2;
+    return lower > 0 && inner_upper >= 2 && not_a_word;
 }
 
 /* from_hit - one hit about the From address */

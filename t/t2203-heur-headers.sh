@@ -107,6 +107,10 @@ test_expect_success 'random mixed-case mailbox names fire LW_HDR_FROM_RANDOM_LOC
 	mkmail n "From: John <JohnSmith@example.com>" "Subject: x" &&
 	expect_no_rule LW_HDR_FROM_RANDOM_LOCAL n &&
 	mkmail o "From: News <newsletter.team@example.com>" "Subject: x" &&
-	expect_no_rule LW_HDR_FROM_RANDOM_LOCAL o
+	expect_no_rule LW_HDR_FROM_RANDOM_LOCAL o &&
+	mkmail p "From: Club <TheTravelClubNews@crm.example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_RANDOM_LOCAL p &&
+	mkmail q "From: Offer <DanvlIyBH@deck.example.com>" "Subject: x" &&
+	expect_rule LW_HDR_FROM_RANDOM_LOCAL q
 '
 test_done
