@@ -67,10 +67,10 @@ test_expect_success '--explain says which class is the evidence and which thresh
 	"$LW_SCAN" $LW_OPTS --explain promo >promo.txt &&
 	test_grep "^ *3.5  bulk  *LW_HTML_HIDDEN_TEXT: " promo.txt &&
 	test_grep "^evidence: none" promo.txt &&
-	test_grep "^why: score 3.9 reaches tag (3); quarantine needs 4: tag$" promo.txt &&
+	test_grep "^why: score 3.9 reaches tag \\(3\\); quarantine needs 4: tag$" promo.txt &&
 	"$LW_SCAN" $LW_OPTS --explain promo2 >promo2.txt &&
 	test_grep "^evidence: LW_LINK_TEXT_MISMATCH is deception, a technique class$" promo2.txt &&
-	test_grep "^why: score [0-9.]* reaches quarantine (4); reject needs 15: quarantine$" promo2.txt
+	test_grep "^why: score [0-9.]* reaches quarantine \\(4\\); reject needs 15: quarantine$" promo2.txt
 '
 
 test_expect_success PYTHON 'every rule has a class: the rules file labels each, the C table knows every id' '

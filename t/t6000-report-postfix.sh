@@ -120,7 +120,7 @@ test_expect_success 'the digest reaches the reviewer mailbox and lists the messa
 	test_grep "test string: quarantine \[T_QUARANTINE evasion 12.0\]" html &&
 	test_grep "判定依據 Why:" text &&
 	test_grep "evidence: T_QUARANTINE is evasion, a technique class" text &&
-	test_grep "why: score 13.5 reaches quarantine (4); reject needs 15: quarantine" text &&
+	test_grep "why: score 13.5 reaches quarantine \\(4\\); reject needs 15: quarantine" text &&
 	test_grep "helpdesk@it-support\[\.\]example\[\.\]com" text &&
 	test_grep "bob@a\[\.\]gov\[\.\]tw" html &&
 	test_grep "13.5" text &&
