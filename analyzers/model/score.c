@@ -91,6 +91,8 @@ static const struct builtin {
     /* structure: parse limits and parser confusion */
     { "LW_LIMIT_*", LW_CLASS_EVASION },
     { "LW_MIME_*", LW_CLASS_EVASION },
+    /* rules: a PCRE2 limit a padded message ran a rule into */
+    { "LW_RULE_MATCH_LIMIT", LW_CLASS_EVASION },
     /* clamav: attachments */
     { "LW_ATT_SCAN_INCOMPLETE", LW_CLASS_EVASION },
     { "LW_ATT_*", LW_CLASS_MALWARE },
@@ -115,6 +117,7 @@ static const struct builtin {
     { "LW_HDR_AUTH_FAIL", LW_CLASS_IMPERSONATION },
     { "LW_HDR_AUTH_FAIL_BRAND", LW_CLASS_IMPERSONATION },
     { "LW_HDR_AUTH_FAIL_PROTECTED", LW_CLASS_IMPERSONATION },
+    { "LW_HDR_AUTH_FAIL_CLAIM", LW_CLASS_IMPERSONATION },
     { "LW_HDR_MSGID_UNRELATED", LW_CLASS_IMPERSONATION },
     { "LW_HDR_DATE_FUTURE", LW_CLASS_BULK },
     { "LW_HDR_DATE_PAST", LW_CLASS_BULK },
