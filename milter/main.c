@@ -17,7 +17,11 @@
  *     -p SOCKET  unix:/path, inet:PORT@HOST or inet6:PORT@HOST (milter_socket)
  *     -u USER    user to run as after binding the socket (user)
  *     -f         stay in the foreground and log to standard error
- *     -t         check the configuration and the engine, then exit
+ *     -t         check the configuration and the engine, the socket
+ *                specification, the user, and that every directory the
+ *                milter writes (quarantine_dir, spool_dir with Redis,
+ *                clamav_tmpdir) is writable by USER, creating missing
+ *                ones as the daemon would; then exit
  *
  * SIGNALS
  *     SIGHUP and SIGUSR1 reload configuration and engine without dropping a
@@ -63,6 +67,7 @@
 #include "cache/hits.h"
 #include "util/log.h"
 #include "util/options.h"
+#include "preflight.h"
 #include "stats.h"
 
 #define EX_CONFIG 78
@@ -261,6 +266,12 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
     return 0;
 }
 
+/* daemon_user - USER's entry, or NULL for none (stay as we are) or unknown */
+static struct passwd *daemon_user(const char *user)
+{
+    return user && *user ? getpwnam(user) : NULL;
+}
+
 /* drop_privileges - become USER (and its groups) for good */
 static int drop_privileges(const char *user)
 {
@@ -284,22 +295,10 @@ static int drop_privileges(const char *user)
     return 0;
 }
 
-/* unix_path - the file of a unix:/local: socket spec, or NULL */
-static const char *unix_path(const char *spec)
-{
-    if (g_str_has_prefix(spec, "unix:"))
-        return spec + 5;
-    if (g_str_has_prefix(spec, "local:"))
-        return spec + 6;
-    if (spec[0] == '/')
-        return spec;
-    return NULL;
-}
-
 /* open_socket - bind the milter socket (removing a stale one) and set its mode/owner */
 static int open_socket(const char *spec, const struct lw_config *cfg, const char *user)
 {
-    const char *path = unix_path(spec);
+    const char *path = lw_socket_unix_path(spec);
 
     if (smfi_setconn((char *) spec) == MI_FAILURE || smfi_register(lw_milter_desc) == MI_FAILURE) {
         lw_log_err("cannot use milter socket %s", spec);
@@ -310,7 +309,7 @@ static int open_socket(const char *spec, const struct lw_config *cfg, const char
         return -1;
     }
     if (path != NULL) {
-        struct passwd *pw = user && *user ? getpwnam(user) : NULL;
+        struct passwd *pw = daemon_user(user);
 
         if (chmod(path, (mode_t) cfg->socket_mode) < 0)
             lw_log_warn("chmod %s: %s", path, strerror(errno));
@@ -321,23 +320,50 @@ static int open_socket(const char *spec, const struct lw_config *cfg, const char
 }
 
 /*
- * prepare_quarantine_dir - QUARANTINE_DIR/records, owned by USER, made while
- * still root: after the drop the milter could not create it under /var/spool.
- * A failure is only logged: held mail is then held but not recorded.
+ * prepare_dirs - QUARANTINE_DIR/records and, with Redis, the hits spool,
+ * owned by USER, made while still root: after the drop the milter could
+ * not create them under /var/spool. -1 and err at the first failure.
  */
-static void prepare_quarantine_dir(const struct lw_config *cfg, const char *user)
+static int prepare_dirs(const struct lw_config *cfg, const struct passwd *pw, struct lw_error *err)
 {
     char *records = g_build_filename(cfg->quarantine_dir, "records", NULL);
-    struct passwd *pw = user && *user ? getpwnam(user) : NULL;
+    int rc = lw_dir_prepare(cfg->quarantine_dir, 0750, pw, err) < 0
+        || lw_dir_prepare(records, 0750, pw, err) < 0
+        || (lw_hits_configured(cfg) && lw_dir_prepare(cfg->spool_dir, 0750, pw, err) < 0) ? -1 : 0;
 
-    if (cfg->quarantine_dir[0] != '/')
-        lw_log_warn("quarantine_dir must be an absolute path: held mail will not be recorded");
-    else if (g_mkdir_with_parents(records, 0750) < 0)
-        lw_log_warn("cannot create %s: %s", records, strerror(errno));
-    else if (pw && (chown(cfg->quarantine_dir, pw->pw_uid, pw->pw_gid) < 0
-                    || chown(records, pw->pw_uid, pw->pw_gid) < 0))
-        lw_log_warn("cannot give %s to %s: %s", records, user, strerror(errno));
     g_free(records);
+    return rc;
+}
+
+/*
+ * check_system - for -t: what the daemon would meet. The socket
+ * specification, the user, and every directory it writes made as the
+ * daemon makes them and proved writable by the user it runs as.
+ */
+static int check_system(const struct lw_config *cfg, const char *spec, const char *user,
+                        struct lw_error *err)
+{
+    struct passwd *pw = daemon_user(user);
+    const char *path = lw_socket_unix_path(spec);
+    char *sockdir = path ? g_path_get_dirname(path) : NULL;
+    char *records = g_build_filename(cfg->quarantine_dir, "records", NULL);
+    const char *writes[] = { records, lw_hits_configured(cfg) ? cfg->spool_dir : "", cfg->clamav_tmpdir };
+    int rc = 0;
+
+    if (lw_socket_spec_check(spec, err) < 0)
+        rc = -1;
+    else if (user && *user && pw == NULL)
+        rc = lw_error_set(err, "user \"%s\" does not exist", user);
+    else if (sockdir && lw_dir_writable_as(sockdir, NULL, err) < 0)
+        rc = -1;        /* the socket is bound before privileges are dropped */
+    else if (prepare_dirs(cfg, geteuid() == 0 ? pw : NULL, err) < 0)
+        rc = -1;
+    for (size_t i = 0; rc == 0 && i < G_N_ELEMENTS(writes); i++)
+        if (*writes[i] != '\0')
+            rc = lw_dir_writable_as(writes[i], pw, err);
+    g_free(records);
+    g_free(sockdir);
+    return rc;
 }
 
 /* load - configuration and first engine, or a clear reason and EX_CONFIG */
@@ -382,21 +408,26 @@ static int serve(const struct options *opt, struct signal_args *sig_args)
 
     if ((engine = load(opt)) == NULL)
         return EX_CONFIG;
-    if (opt->test_only) {
-        printf("lurewatch-milter: configuration OK\n");
-        lw_engine_unref(engine);
-        return 0;
-    }
     cfg = lw_engine_config(engine);
     spec = opt->socket ? opt->socket : cfg->milter_socket;
     user = opt->user ? opt->user : cfg->user;
-    path = unix_path(spec);
+    path = lw_socket_unix_path(spec);
+    if (opt->test_only || lw_socket_spec_check(spec, &err) < 0) {
+        rc = opt->test_only ? check_system(cfg, spec, user, &err) : -1;
+        if (rc < 0)
+            fprintf(stderr, "lurewatch-milter: %s\n", err.text);
+        else
+            printf("lurewatch-milter: configuration OK\n");
+        lw_engine_unref(engine);
+        return rc < 0 ? EX_CONFIG : 0;
+    }
     if (open_socket(spec, cfg, user) < 0 || become_daemon(opt) < 0) {
         lw_engine_unref(engine);
         return EX_OSERR;
     }
-    if (geteuid() == 0)
-        prepare_quarantine_dir(cfg, user);
+    /* A failure is only logged: held mail is then held but not recorded. */
+    if (geteuid() == 0 && prepare_dirs(cfg, daemon_user(user), &err) < 0)
+        lw_log_warn("%s", err.text);
     if (drop_privileges(user) < 0) {
         lw_engine_unref(engine);
         return EX_OSERR;

@@ -99,7 +99,8 @@ test_expect_success 'the milter refuses a bad configuration at start-up with exi
 '
 
 test_expect_success 'the milter accepts a good configuration' '
-	"$LW_MILTER" -t -o rules_file="$top_srcdir/contrib/rules/lurewatch.rules" >out &&
+	"$LW_MILTER" -t -o rules_file="$top_srcdir/contrib/rules/lurewatch.rules" \
+		-o quarantine_dir="$TRASH/q" -p inet:10025@127.0.0.1 >out &&
 	test_grep "configuration OK" out
 '
 

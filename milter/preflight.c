@@ -1,0 +1,191 @@
+/*
+ * preflight.c - what lurewatch-milter needs from the system, checked
+ * before it serves (and by -t, so that "configuration OK" is true)
+ *
+ * lw_socket_spec_check() parses a milter socket specification as libmilter
+ * reads it: unix:/path or local:/path (or a bare /path), inet:PORT@HOST,
+ * inet6:PORT@HOST (HOST may be omitted: every address). Anything else is
+ * refused with the reason, instead of libmilter failing at start-up.
+ *
+ * lw_dir_prepare() creates a directory the daemon owns (the quarantine
+ * store, the hits spool) the way the daemon does while still root: each
+ * missing component made with mkdirat() under the one above it, opened
+ * with O_NOFOLLOW, so a symbolic link planted anywhere in the path is
+ * refused rather than followed; the last component is given to the user
+ * (when one is named: the daemon runs as root at that point).
+ *
+ * lw_dir_writable_as() proves that the user the daemon runs as can create
+ * a file in a directory: a child process takes that user's ids and
+ * creates and removes a temporary file there. That catches what mode bits
+ * do not show: a read-only mount (systemd's ProtectSystem=strict), ACLs.
+ *
+ * Nothing here logs; errors fill struct lw_error.
+ */
+#define _GNU_SOURCE 1  /* O_PATH */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "preflight.h"
+
+#define SOCKET_FORMS "unix:/path, local:/path, inet:PORT@HOST or inet6:PORT@HOST"
+
+/* check_port_host - "PORT@HOST" or "PORT" for inet (family AF_INET) or inet6 */
+static int check_port_host(const char *spec, const char *rest, int family, struct lw_error *err)
+{
+    struct addrinfo hints = { 0 }, *ai = NULL;
+    const char *at = strchr(rest, '@');
+    char *port = g_strndup(rest, at ? (size_t) (at - rest) : strlen(rest));
+    char *end;
+    long n = strtol(port, &end, 10);
+    int rc = 0;
+
+    if (*port == '\0' || *end != '\0' || n < 1 || n > 65535)
+        rc = lw_error_set(err, "milter socket %s: \"%s\" is not a port number (1-65535)", spec, port);
+    else if (at != NULL) {
+        hints.ai_family = family;
+        hints.ai_socktype = SOCK_STREAM;
+        if (at[1] == '\0' || getaddrinfo(at + 1, NULL, &hints, &ai) != 0)
+            rc = lw_error_set(err, "milter socket %s: \"%s\" is not an %s address or host name",
+                              spec, at + 1, family == AF_INET6 ? "IPv6" : "IPv4");
+        if (ai)
+            freeaddrinfo(ai);
+    }
+    g_free(port);
+    return rc;
+}
+
+/* lw_socket_spec_check - 0 when libmilter will understand spec */
+int lw_socket_spec_check(const char *spec, struct lw_error *err)
+{
+    const char *colon = strchr(spec, ':');
+    const char *path = lw_socket_unix_path(spec);
+
+    if (path != NULL) {
+        if (path[0] != '/')
+            return lw_error_set(err, "milter socket %s: the path must be absolute", spec);
+        return 0;
+    }
+    if (g_str_has_prefix(spec, "inet:"))
+        return check_port_host(spec, spec + 5, AF_INET, err);
+    if (g_str_has_prefix(spec, "inet6:"))
+        return check_port_host(spec, spec + 6, AF_INET6, err);
+    if (colon == NULL)
+        return lw_error_set(err, "milter socket \"%s\": no type; use " SOCKET_FORMS, spec);
+    return lw_error_set(err, "milter socket %s: unknown type \"%.*s\"; use " SOCKET_FORMS,
+                        spec, (int) (colon - spec), spec);
+}
+
+/* lw_socket_unix_path - the file of a unix:/local: socket spec, or NULL */
+const char *lw_socket_unix_path(const char *spec)
+{
+    if (g_str_has_prefix(spec, "unix:"))
+        return spec + 5;
+    if (g_str_has_prefix(spec, "local:"))
+        return spec + 6;
+    if (spec[0] == '/')
+        return spec;
+    return NULL;
+}
+
+/* open_component - a directory under dirfd, made (mode) when missing, never through a symlink */
+static int open_component(int dirfd, const char *name, mode_t mode)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0 && errno == ENOENT) {
+        if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
+            return -1;
+        fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    return fd;
+}
+
+/* lw_dir_prepare - make path (absolute) and its missing parents, the last one owned by pw */
+int lw_dir_prepare(const char *path, mode_t mode, const struct passwd *pw, struct lw_error *err)
+{
+    gchar **parts;
+    int fd, rc = 0;
+
+    if (path[0] != '/')
+        return lw_error_set(err, "%s: must be an absolute path", path);
+    if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return lw_error_set(err, "/: %s", g_strerror(errno));
+    parts = g_strsplit(path + 1, "/", -1);
+    for (int i = 0; parts[i] != NULL && rc == 0; i++) {
+        int next;
+
+        if (*parts[i] == '\0' || strcmp(parts[i], ".") == 0)
+            continue;
+        if (strcmp(parts[i], "..") == 0) {
+            rc = lw_error_set(err, "%s: \"..\" is not allowed", path);
+        } else if ((next = open_component(fd, parts[i], mode)) < 0) {
+            rc = lw_error_set(err, "%s: %s%s", path,
+                              errno == ELOOP || errno == ENOTDIR ? "a component is not a directory"
+                              " (symbolic links are not followed): " : "", g_strerror(errno));
+        } else {
+            close(fd);
+            fd = next;
+        }
+    }
+    if (rc == 0 && pw != NULL && fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
+        rc = lw_error_set(err, "%s: cannot give it to %s: %s", path, pw->pw_name, g_strerror(errno));
+    close(fd);
+    g_strfreev(parts);
+    return rc;
+}
+
+/* try_create - create and remove a file in dir; 0, or errno */
+static int try_create(const char *dir)
+{
+    char *name = g_build_filename(dir, ".lurewatch-check-XXXXXX", NULL);
+    int fd = g_mkstemp_full(name, O_RDWR | O_CLOEXEC, 0600);
+    int e = fd < 0 ? errno : 0;
+
+    if (fd >= 0) {
+        close(fd);
+        unlink(name);
+    }
+    g_free(name);
+    return e;
+}
+
+/* become - the user's groups, gid and uid, for good (in a child) */
+static int become(const struct passwd *pw)
+{
+    return initgroups(pw->pw_name, pw->pw_gid) == 0 && setgid(pw->pw_gid) == 0
+        && setuid(pw->pw_uid) == 0 ? 0 : -1;
+}
+
+/* lw_dir_writable_as - 0 when pw (NULL, or not root: this process) can create a file in dir */
+int lw_dir_writable_as(const char *dir, const struct passwd *pw, struct lw_error *err)
+{
+    int e, status;
+    pid_t pid;
+
+    if (pw == NULL || geteuid() != 0 || pw->pw_uid == 0) {
+        pw = NULL;
+        e = try_create(dir);
+    } else if ((pid = fork()) < 0) {
+        return lw_error_set(err, "%s: cannot check: fork: %s", dir, g_strerror(errno));
+    } else if (pid == 0) {
+        _exit(become(pw) < 0 ? 255 : try_create(dir));
+    } else if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)
+               || (e = WEXITSTATUS(status)) == 255) {
+        return lw_error_set(err, "%s: cannot check as user %s", dir, pw->pw_name);
+    }
+    if (e != 0)
+        return lw_error_set(err, "%s: not writable by %s: %s", dir,
+                            pw ? pw->pw_name : "the user running this check", g_strerror(e));
+    return 0;
+}

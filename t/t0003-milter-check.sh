@@ -1,0 +1,79 @@
+#!/bin/sh
+test_description='lurewatch-milter -t checks what the daemon will meet: socket, user, the directories it writes'
+. "$(dirname "$0")/test-lib.sh"
+
+# check ARGS...: -t with the test rules, a quarantine store in the test directory and a loopback socket
+# (a later argument wins); exit status in $rc, messages in out and err
+check() {
+	"$LW_MILTER" -t -o rules_file="$TEST_DATA/test.rules" -o quarantine_dir="$TRASH/q" \
+		-p inet:10025@127.0.0.1 "$@" >out 2>err
+	rc=$?
+}
+expect_config_error() { # expect_config_error PATTERN: exit 78 (EX_CONFIG) and PATTERN on stderr
+	test "$rc" = 78 || { echo "expected exit 78, got $rc" >&2; cat err >&2; return 1; }
+	test_grep "$1" err
+}
+
+test_expect_success 'a good configuration is OK and creates the quarantine store as the daemon would' '
+	check && test "$rc" = 0 &&
+	test_grep "configuration OK" out &&
+	test -d q/records
+'
+
+test_expect_success 'socket specifications libmilter understands pass' '
+	for spec in inet:10025@127.0.0.1 inet:10025 inet6:10025@::1 "unix:$TRASH/m.sock" "local:$TRASH/m.sock"; do
+		check -p "$spec" && test "$rc" = 0 || { echo "refused: $spec" >&2; cat err >&2; return 1; }
+	done
+'
+
+test_expect_success 'tcp:1234 is refused with the reason and the forms that work' '
+	check -p tcp:1234 &&
+	expect_config_error "milter socket tcp:1234: unknown type \"tcp\"; use unix:/path, local:/path, inet:PORT@HOST or inet6:PORT@HOST"
+'
+
+test_expect_success 'a bad port, a relative path and a bare word are refused' '
+	check -p inet:smtp@127.0.0.1 && expect_config_error "\"smtp\" is not a port number" &&
+	check -p inet:70000@127.0.0.1 && expect_config_error "\"70000\" is not a port number" &&
+	check -p inet6:10025@127.0.0.1x && expect_config_error "is not an IPv6 address" &&
+	check -p unix:run/m.sock && expect_config_error "the path must be absolute" &&
+	check -p milter && expect_config_error "milter socket \"milter\": no type"
+'
+
+test_expect_success 'the daemon itself refuses a bad socket with 78 before binding anything' '
+	"$LW_MILTER" -f -o rules_file="$TEST_DATA/test.rules" -o quarantine_dir="$TRASH/q" -p tcp:1234 2>err
+	rc=$? && expect_config_error "unknown type \"tcp\""
+'
+
+test_expect_success 'a unix socket in a missing directory is refused' '
+	check -p "unix:$TRASH/no-such-dir/m.sock" && expect_config_error "no-such-dir"
+'
+
+test_expect_success ROOT 'an unknown -u user is refused by name' '
+	check -u no-such-user-lw && expect_config_error "user \"no-such-user-lw\" does not exist"
+'
+
+test_expect_success ROOT 'the store is given to the -u user, as the daemon does; a clamav_tmpdir it cannot write is refused' '
+	mkdir -p rootq/records tmpd && chmod 755 rootq rootq/records tmpd &&
+	check -u nobody -o quarantine_dir="$TRASH/rootq" &&
+	test "$rc" = 0 &&
+	test "$(stat -c %U rootq/records)" = nobody &&
+	check -u nobody -o clamav_tmpdir="$TRASH/tmpd" &&
+	expect_config_error "$TRASH/tmpd: not writable by nobody: Permission denied"
+'
+
+test_expect_success ROOT 'a hits spool on a read-only mount is refused, naming the directory' '
+	mkdir -p ro/spool &&
+	unshare -m sh -c "mount --bind ro ro && mount -o remount,bind,ro ro &&
+		\"$LW_MILTER\" -t -o rules_file=\"$TEST_DATA/test.rules\" -o quarantine_dir=\"$TRASH/q\" \
+			-p inet:10025@127.0.0.1 -o redis_server=127.0.0.1:1 -o spool_dir=\"$TRASH/ro/spool\"" >out 2>err
+	rc=$? && expect_config_error "$TRASH/ro/spool: not writable by .*: Read-only file system"
+'
+
+test_expect_success ROOT 'a store path through a symbolic link is refused, not followed' '
+	mkdir elsewhere && ln -s elsewhere link &&
+	check -o quarantine_dir="$TRASH/link/q" &&
+	expect_config_error "link/q: a component is not a directory" &&
+	test ! -e elsewhere/q
+'
+
+test_done
