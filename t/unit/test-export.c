@@ -1,4 +1,4 @@
-/* test-export.c - IOC export: UUIDv5 ids, allowlist, idempotent state, releases, outputs */
+/* test-export.c - IOC export: UUIDv5 ids, allowlist, idempotent state, releases, roles, revocations */
 #include "config.h"
 
 #include <string.h>
@@ -140,10 +140,83 @@ static void test_state(void)
     lw_config_free(cfg);
 }
 
+static void test_role_rules(void)
+{
+    struct lw_indicator hash = { LW_IOC_SHA256, "x", LW_ROLE_NONE }, dom = { LW_IOC_DOMAIN, "x", LW_ROLE_NONE };
+    enum lw_ioc_role r;
+
+    tap_check_int(lw_ioc_role_merge(LW_ROLE_LURE, LW_ROLE_IMPERSONATED), ==, LW_ROLE_IMPERSONATED,
+                  "an impersonated brand wins over a lure");
+    tap_check_int(lw_ioc_role_merge(LW_ROLE_BYSTANDER, LW_ROLE_LURE), ==, LW_ROLE_LURE, "a lure wins over a bystander");
+    tap_check_int(lw_ioc_role_merge(LW_ROLE_NONE, LW_ROLE_SENDER), ==, LW_ROLE_SENDER, "a role wins over none");
+    tap_check_int(lw_ioc_role_merge(LW_ROLE_NONE, LW_ROLE_BYSTANDER), ==, LW_ROLE_BYSTANDER, "bystander over none");
+    tap_check(lw_indicator_blocking(&hash) && !lw_indicator_blocking(&dom),
+              "without a role only a hash may block (entries from before roles)");
+    dom.role = LW_ROLE_LURE;
+    tap_check(lw_indicator_blocking(&dom), "a lure may block");
+    dom.role = LW_ROLE_IMPERSONATED;
+    tap_check(!lw_indicator_blocking(&dom), "an impersonated domain never blocks");
+    tap_check(lw_ioc_role_parse("payload", &r) == 0 && r == LW_ROLE_PAYLOAD && lw_ioc_role_parse(NULL, &r) == 0
+              && r == LW_ROLE_NONE && lw_ioc_role_parse("victim", &r) < 0, "role names parse; unknown refused");
+}
+
+/* test_roles_view - roles merged over messages, bystanders left out, revocations of released support */
+static void test_roles_view(void)
+{
+    struct lw_export_state *st = lw_export_state_new();
+    struct lw_config *cfg = lw_config_new();
+    struct lw_export_opts o;
+    struct lw_export_view *v;
+    struct lw_error err;
+    GPtrArray *e1 = entry("event_id", "r1", "time", "2026-11-20T08:00:00Z", "queue_id", "Q1", "score", "20",
+                          "indicators", "[{\"type\":\"domain\",\"value\":\"brand.example\",\"role\":\"lure\"},"
+                          "{\"type\":\"domain\",\"value\":\"lure.example\",\"role\":\"lure\"},"
+                          "{\"type\":\"domain\",\"value\":\"pixel.example\",\"role\":\"bystander\"}]", NULL);
+    GPtrArray *e2 = entry("event_id", "r2", "time", "2026-11-20T09:00:00Z", "queue_id", "Q2", "score", "20",
+                          "indicators", "[{\"type\":\"domain\",\"value\":\"brand.example\",\"role\":\"impersonated\"},"
+                          "{\"type\":\"domain\",\"value\":\"only-r2.example\",\"role\":\"lure\"},"
+                          "{\"type\":\"domain\",\"value\":\"lure.example\",\"role\":\"lure\"}]", NULL);
+    GPtrArray *rel = entry("type", "release", "released_event_id", "r2", "time", "2026-11-21T00:00:00Z", NULL);
+
+    lw_export_opts_init(&o, cfg, &err);
+    lw_export_state_apply(st, e1, &err);
+    lw_export_state_apply(st, e2, &err);
+    v = lw_export_view_new(st, &o);
+    tap_check_int(v->iocs->len, ==, 3, "three shared indicators: the bystander is left out");
+    for (guint i = 0; i < v->iocs->len; i++) {
+        const struct lw_export_ioc *x = g_ptr_array_index(v->iocs, i);
+
+        if (strcmp(x->ind->value, "brand.example") == 0)
+            tap_check(x->role == LW_ROLE_IMPERSONATED && !lw_export_blocking(x),
+                      "a lure in one message, the impersonated brand in another: context, never blocking");
+        if (strcmp(x->ind->value, "lure.example") == 0)
+            tap_check(x->role == LW_ROLE_LURE && lw_export_blocking(x), "a lure blocks");
+    }
+    lw_export_view_free(v);
+    lw_export_state_apply(st, rel, &err);
+    v = lw_export_view_new(st, &o);
+    tap_check_int(v->revoked->len, ==, 1, "the release revokes what only r2 supported");
+    for (guint i = 0; i < v->revoked->len; i++) {
+        const struct lw_export_revoked *r = g_ptr_array_index(v->revoked, i);
+
+        tap_check_str(r->ind->value, "only-r2.example", "what r1 still supports is not revoked");
+        tap_check_int(r->when, ==, lw_export_parse_time("2026-11-21T00:00:00Z"), "revoked at the release time");
+    }
+    lw_export_view_free(v);
+    g_ptr_array_unref(e1);
+    g_ptr_array_unref(e2);
+    g_ptr_array_unref(rel);
+    lw_export_state_free(st);
+    lw_export_opts_clear(&o);
+    lw_config_free(cfg);
+}
+
 int main(void)
 {
     test_uuid5();
     test_allowlist();
     test_state();
+    test_role_rules();
+    test_roles_view();
     return tap_done();
 }
