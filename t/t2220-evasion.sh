@@ -169,4 +169,62 @@ test_expect_success 'an accented display name that is no brand stays quiet' '
 	test_json_rules accent.json >rules &&
 	test_grep -v "^LW_(IMP_BRAND_NAME|TEXT_INVISIBLE_CHARS)$" rules
 '
+# zipped FILE MEMBER CONTENT-FILE: a mail whose one attachment is a ZIP holding CONTENT-FILE as MEMBER
+zipped() {
+	"$PYTHON" - "$@" <<-\EOF
+	import io, sys, zipfile
+	from email.mime.multipart import MIMEMultipart
+	from email.mime.text import MIMEText
+	from email.mime.application import MIMEApplication
+	out, member, content = sys.argv[1:4]
+	z = io.BytesIO()
+	with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as f:
+	    f.write(content, member)
+	m = MIMEMultipart()
+	m["From"] = "Support <support@example.com>"
+	m["To"] = "user@agency.gov.tw"
+	m["Subject"] = "documents"
+	m.attach(MIMEText("The documents are attached.", "plain"))
+	a = MIMEApplication(z.getvalue(), "zip")
+	a.add_header("Content-Disposition", "attachment", filename="documents.zip")
+	m.attach(a)
+	open(out, "w").write(m.as_string())
+	EOF
+}
+
+# the indicator feeds of lib-ioc.sh: http://phish.example.net/login is listed
+. "$top_srcdir/t/lib-ioc.sh"
+make_feeds feeds
+LW_OPTS="$LW_OPTS -o feeds_dir=$PWD/feeds"
+
+test_expect_success 'an indicator-listed link in a zipped .eml or .html matches the feed as in the body' '
+	{ top "text/html; charset=utf-8" &&
+	  echo "<p>Sign in: <a href=\"http://phish.example.net/login\">your mailbox</a></p>"; } >inbody &&
+	test_json_rules "$(action inbody >/dev/null && echo inbody.json)" >rules &&
+	test_grep "^IOC_URL$" rules &&
+	sed -n "/^$/,\$p" inbody | tail -n +2 >page.html &&
+	zipped zhtml page.html page.html &&
+	as_strong_as inbody zhtml &&
+	test_grep "documents.zip|2:zip:page.html" zhtml.json &&
+	zipped zeml message.eml inbody &&
+	as_strong_as inbody zeml &&
+	test_json_rules zeml.json >rules &&
+	test_grep "^IOC_URL$" rules
+'
+test_expect_success '--urls lists the zipped links with where they were' '
+	"$LW_SCAN" $LW_OPTS --urls zeml >urls &&
+	test_grep "\"source\":\"2:zip:message.eml:" urls &&
+	"$LW_SCAN" $LW_OPTS --urls zhtml >urls &&
+	test_grep "\"source\":\"2:zip:page.html" urls
+'
+test_expect_success 'a tab or newline anywhere in an href is dropped, as browsers do (WHATWG URL)' '
+	{ top "text/html; charset=utf-8" &&
+	  printf "<p>Sign in: <a href=\"ht\ttp://phish.example.net/login\">your mailbox</a></p>\n"; } >tab &&
+	as_strong_as inbody tab &&
+	{ top "text/html; charset=utf-8" &&
+	  echo "<p>Sign in: <a href=\"h&#9;ttp://phish.example.net/lo&#10;gin\">your mailbox</a></p>"; } >ref &&
+	as_strong_as inbody ref &&
+	"$LW_SCAN" $LW_OPTS --urls ref >urls &&
+	test_grep "\"url\":\"http://phish.example.net/login\"" urls
+'
 test_done

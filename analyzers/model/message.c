@@ -984,9 +984,9 @@ static size_t bound_input(struct lw_message *msg, const struct lw_config *cfg,
     return len;
 }
 
-/* lw_message_parse - the model of raw (borrowed); never NULL */
-struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw_envelope *env,
-                                    const struct lw_config *cfg)
+/* parse - the model of raw (borrowed); never NULL */
+static struct lw_message *parse(const char *raw, size_t len, const struct lw_envelope *env,
+                                const struct lw_config *cfg, int from_archive)
 {
     struct lw_message *msg = g_new0(struct lw_message, 1);
     GMimeParserOptions *opts;
@@ -994,6 +994,7 @@ struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw
     GMimeParser *parser;
 
     msg->env = env;
+    msg->from_archive = from_archive;
     msg->raw = raw;
     msg->raw_len = len;
     msg->headers = g_ptr_array_new_with_free_func(header_free);
@@ -1042,6 +1043,18 @@ struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw
     /* The callback must not outlive this call: it points at msg. */
     g_mime_parser_options_free(opts);
     return msg;
+}
+
+struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw_envelope *env,
+                                    const struct lw_config *cfg)
+{
+    return parse(raw, len, env, cfg, 0);
+}
+
+/* lw_message_parse_archived - a message from inside an archive attachment: it opens no archive itself */
+struct lw_message *lw_message_parse_archived(const char *raw, size_t len, const struct lw_config *cfg)
+{
+    return parse(raw, len, NULL, cfg, 1);
 }
 
 void lw_message_free(struct lw_message *msg)

@@ -79,6 +79,8 @@ struct lw_message {
     GMimeMessage *mime;             /* owned, NULL when unparseable */
     GByteArray *raw_view;           /* owned wrapper of raw (not its bytes) that GMime reads */
     int unparseable;
+    int from_archive;               /* read from inside an archive attachment (url-extract.c):
+                                       its own archives are not opened */
 
     GPtrArray *headers;             /* struct lw_header, top-level message */
     struct lw_address *from;        /* first From mailbox, or NULL */
@@ -110,6 +112,8 @@ void lw_envelope_free(struct lw_envelope *env);
 
 struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw_envelope *env,
                                     const struct lw_config *cfg);
+/* lw_message_parse_archived - the same for a message found inside an archive attachment */
+struct lw_message *lw_message_parse_archived(const char *raw, size_t len, const struct lw_config *cfg);
 void lw_message_free(struct lw_message *msg);
 
 /* lw_message_header - first header NAME (decoded), or NULL */

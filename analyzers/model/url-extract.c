@@ -20,6 +20,10 @@
  *                  visible text outside links
  *   attachments    parts sniffed as text/html or text/plain that are not
  *                  already readable body text (including attached messages)
+ *   ZIP parts      the links of web pages (.htm .html .xhtml .shtml .svg)
+ *                  and mail messages (.eml, parsed as messages) stored in a
+ *                  ZIP attachment, as a reader who opens the archive sees
+ *                  them; not in archives inside those zipped messages
  *   PDF parts      /URI (...) link actions, by a plain scan of the bytes
  *                  (links inside compressed object streams are not seen)
  *   QR codes       links in the payloads of QR codes decoded from pictures
@@ -47,6 +51,7 @@
 #include "model/message.h"
 #include "model/qrcode.h"
 #include "model/url.h"
+#include "model/zipcrypto.h"
 
 #define DISPLAY_MAX 256
 /* where a URL was found (the rest of the flags say how it was written) */
@@ -471,29 +476,38 @@ static int has_scheme(const char *v)
  * html_url - one URL from an attribute. Absolute URLs, "//host" and bare
  * "www." are taken as they are; other relative links are resolved against
  * <base href>, and without one they point nowhere outside the message.
+ * ASCII tab, CR and LF are removed first, anywhere, as browsers do
+ * (WHATWG URL): "ht<TAB>tp://host" is an absolute http link.
  */
 static void html_url(struct html_ctx *c, const char *value, unsigned flags, const char *elem,
                      const char *display)
 {
-    char *source, *resolved = NULL;
-    const char *v = value;
+    char *source, *resolved = NULL, *clean;
+    const char *v;
 
-    if (value == NULL || skip_link(value))
+    if (value == NULL)
         return;
+    lw_url_strip_tabs_newlines(clean = g_strdup(value));
+    if (skip_link(clean)) {
+        g_free(clean);
+        return;
+    }
+    v = clean;
     while (g_ascii_isspace(*v))
         v++;
     if (!has_scheme(v) && !g_str_has_prefix(v, "//") && g_ascii_strncasecmp(v, "www.", 4) != 0) {
-        if (c->base == NULL)
+        if (c->base == NULL || (resolved = g_uri_resolve_relative(c->base, v, G_URI_FLAGS_PARSE_RELAXED,
+                                                                   NULL)) == NULL) {
+            g_free(clean);
             return;
-        resolved = g_uri_resolve_relative(c->base, v, G_URI_FLAGS_PARSE_RELAXED, NULL);
-        if (resolved == NULL)
-            return;
+        }
         v = resolved;
     }
     source = g_strconcat(c->path, ":", elem, NULL);
     add_url(c->x, v, strlen(v), flags | c->flags, source, display);
     g_free(source);
     g_free(resolved);
+    g_free(clean);
 }
 
 /* html_srcset - "url 1x, url 2x": a URL may itself contain commas */
@@ -933,7 +947,78 @@ static char *valid_copy(const char *data, size_t len)
     return out;
 }
 
-/* extract_attachment - text/html/PDF parts that are not body text */
+#define ZIP_MAX_MEMBERS 256     /* members of one ZIP looked at */
+
+/* zip_member_kind - by its name: 1 a web page, 2 a mail message, 0 neither */
+static int zip_member_kind(const char *name)
+{
+    static const char *const pages[] = { ".htm", ".html", ".xhtml", ".shtml", ".svg", NULL };
+    const char *dot = name ? strrchr(name, '.') : NULL;
+
+    for (int i = 0; dot && pages[i]; i++)
+        if (g_ascii_strcasecmp(dot, pages[i]) == 0)
+            return 1;
+    return dot && g_ascii_strcasecmp(dot, ".eml") == 0 ? 2 : 0;
+}
+
+/* extract_zipped_message - the URLs of a message stored in a ZIP, labelled with where it was */
+static void extract_zipped_message(struct lw_url_extractor *x, GBytes *raw, const char *source)
+{
+    gsize len;
+    const char *data = g_bytes_get_data(raw, &len);
+    struct lw_message *inner = lw_message_parse_archived(data, len, x->cfg);
+
+    for (guint i = 0; i < inner->urls->len && !x->full; i++) {
+        struct lw_url *u = g_ptr_array_index(inner->urls, i);
+        char *where = g_strdup_printf("%s:%s", source, u->source ? u->source : "");
+
+        g_free(u->source);
+        u->source = where;
+        u->flags |= LW_URL_ATTACHMENT;
+        g_ptr_array_index(inner->urls, i) = NULL;
+        push(x, u);
+    }
+    lw_message_free(inner);
+}
+
+/*
+ * extract_zip - the links of the web pages and messages in a ZIP part,
+ * each member inflated to at most max_text_size. Messages found so are not
+ * searched for ZIPs again, which bounds the recursion at one level.
+ */
+static void extract_zip(struct lw_url_extractor *x, const unsigned char *zip, size_t len, const char *path)
+{
+    struct lw_zip_iter it;
+    const struct lw_zip_entry *e;
+    unsigned n = 0;
+
+    if (x->msg->from_archive || lw_zip_iter_init(&it, zip, len) < 0)
+        return;
+    while (!x->full && n++ < ZIP_MAX_MEMBERS && (e = lw_zip_iter_next(&it)) != NULL) {
+        int kind = zip_member_kind(e->name);
+        GBytes *member;
+        char *name, *source;
+
+        if (kind == 0 || (member = lw_zip_extract(&it, e, (size_t) x->cfg->max_text_size)) == NULL)
+            continue;
+        name = g_utf8_make_valid(e->name, -1);
+        source = g_strdup_printf("%s:zip:%s", path, name);
+        if (kind == 1) {
+            char *text = valid_copy(g_bytes_get_data(member, NULL), g_bytes_get_size(member));
+
+            extract_html(x, text, source, LW_URL_ATTACHMENT);
+            g_free(text);
+        } else {
+            extract_zipped_message(x, member, source);
+        }
+        g_bytes_unref(member);
+        g_free(source);
+        g_free(name);
+    }
+    lw_zip_iter_clear(&it);
+}
+
+/* extract_attachment - text/html/PDF/ZIP parts that are not body text */
 static void extract_attachment(struct lw_url_extractor *x, const struct lw_part *part)
 {
     gsize len;
@@ -947,6 +1032,10 @@ static void extract_attachment(struct lw_url_extractor *x, const struct lw_part 
         return;
     if (strcmp(part->true_type, "application/pdf") == 0) {
         extract_pdf(x, data, len, part->path);
+        return;
+    }
+    if (g_str_has_prefix(part->true_type, "application/zip")) {
+        extract_zip(x, (const unsigned char *) data, len, part->path);
         return;
     }
     if (strcmp(part->true_type, "text/html") != 0 && strcmp(part->true_type, "text/plain") != 0)

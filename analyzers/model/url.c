@@ -324,8 +324,8 @@ static int default_port_of(const char *s, size_t n)
     return port;
 }
 
-/* strip_tabs_newlines - browsers drop ASCII tab, CR and LF anywhere in a URL */
-static void strip_tabs_newlines(char *s)
+/* lw_url_strip_tabs_newlines - browsers drop ASCII tab, CR and LF anywhere in a URL (WHATWG URL) */
+void lw_url_strip_tabs_newlines(char *s)
 {
     char *w = s;
 
@@ -510,7 +510,7 @@ struct lw_url *lw_url_parse_cached(const char *text, gssize len, unsigned flags,
     s = refang(trimmed, strlen(trimmed), &defanged);
     if (defanged)
         u->flags |= LW_URL_DEFANGED;
-    strip_tabs_newlines(s);
+    lw_url_strip_tabs_newlines(s);
     /* browsers read http:\\host\path as http://host/path */
     for (char *p = s; *p && *p != '?' && *p != '#'; p++)
         if (*p == '\\')

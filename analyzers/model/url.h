@@ -95,6 +95,9 @@ char *lw_url_unwrap(const struct lw_url *u);
  */
 char *lw_host_normalize(const char *host, unsigned *flags);
 
+/* lw_url_strip_tabs_newlines - remove ASCII tab, CR and LF, in place, as browsers do (WHATWG URL) */
+void lw_url_strip_tabs_newlines(char *s);
+
 /* lw_url_flag_names - "href,redirector,..." for the flags set (g_free) */
 char *lw_url_flag_names(unsigned flags);
 

@@ -8,7 +8,9 @@
  *     password a filter can: lw_zip_password_opens() checks a candidate
  *     against each member's 12-byte encryption header (APPNOTE 6.1), and
  *     lw_zip_decrypt() decrypts and inflates a member so it can be scanned
- *     like any attachment. The central-directory iterator lists members.
+ *     like any attachment. The central-directory iterator lists members,
+ *     and lw_zip_extract() inflates one that is not encrypted (url-extract.c
+ *     reads the links of zipped web pages and messages).
  *     AES-encrypted members (method 99) are recognized as encrypted but not
  *     opened.
  *
@@ -198,21 +200,46 @@ static GBytes *inflate_raw(const unsigned char *in, size_t in_len, size_t max)
     return g_byte_array_free_to_bytes(out);
 }
 
+/*
+ * member_data - where a stored or deflated member's compressed bytes start
+ * (*data) and how many there are (*csize, at most max); -1 if damaged
+ */
+static int member_data(const struct lw_zip_iter *it, const struct lw_zip_entry *e, size_t max,
+                       unsigned *method, size_t *data, size_t *csize)
+{
+    const unsigned char *zip = it->zip, *c = zip + e->offset;
+    size_t lho = le32(c + 42);
+
+    *method = le16(c + 10);
+    *csize = le32(c + 20);
+    if ((*method != 0 && *method != 8) || *csize > max || lho + 30 > it->len
+        || memcmp(zip + lho, LOCAL_SIG, 4) != 0)
+        return -1;
+    *data = lho + 30 + le16(zip + lho + 26) + le16(zip + lho + 28);
+    return *data > it->len || *csize > it->len - *data ? -1 : 0;
+}
+
+GBytes *lw_zip_extract(const struct lw_zip_iter *it, const struct lw_zip_entry *e, size_t max)
+{
+    unsigned method;
+    size_t data, csize;
+
+    if ((e->flags & 1) || member_data(it, e, max, &method, &data, &csize) < 0)
+        return NULL;
+    return method == 0 ? g_bytes_new(it->zip + data, csize) : inflate_raw(it->zip + data, csize, max);
+}
+
 GBytes *lw_zip_decrypt(const struct lw_zip_iter *it, const struct lw_zip_entry *e, const char *password,
                        size_t max)
 {
-    const unsigned char *zip = it->zip, *c = zip + e->offset;
-    unsigned method = le16(c + 10);
-    size_t csize = le32(c + 20), lho = le32(c + 42), data;
+    const unsigned char *zip = it->zip;
+    unsigned method;
+    size_t csize, data;
     struct keys z;
     unsigned char *plain;
     GBytes *out;
 
-    if (!(e->flags & 1) || (method != 0 && method != 8) || csize < 12 || csize > max
-        || lho + 30 > it->len || memcmp(zip + lho, LOCAL_SIG, 4) != 0)
-        return NULL;
-    data = lho + 30 + le16(zip + lho + 26) + le16(zip + lho + 28);
-    if (data > it->len || csize > it->len - data)
+    if (!(e->flags & 1) || member_data(it, e, max, &method, &data, &csize) < 0 || csize < 12)
         return NULL;
     keys_init(&z, password);
     plain = g_malloc(csize);

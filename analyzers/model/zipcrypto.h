@@ -38,6 +38,13 @@ const struct lw_zip_entry *lw_zip_iter_next(struct lw_zip_iter *it);
 void lw_zip_iter_clear(struct lw_zip_iter *it);
 
 /*
+ * lw_zip_extract - inflate (stored or deflate) one member that is not
+ * encrypted to at most max bytes; NULL when it is encrypted, damaged, of
+ * another method, or would exceed max.
+ */
+GBytes *lw_zip_extract(const struct lw_zip_iter *it, const struct lw_zip_entry *e, size_t max);
+
+/*
  * lw_zip_decrypt - decrypt and inflate (stored or deflate) one ZipCrypto
  * member to at most max bytes; NULL when it is not ZipCrypto, is damaged,
  * or would exceed max. A wrong password gives garbage or NULL.

@@ -1,5 +1,6 @@
 /*
- * test-zipcrypto.c - unit tests: ZipCrypto members found, passwords checked, members decrypted
+ * test-zipcrypto.c - unit tests: ZipCrypto members found, passwords checked, members decrypted,
+ * open members inflated
  *
  * The archive below was made with "zip -P s3cret t.zip a.txt" (Info-ZIP,
  * deflated, data descriptor); a.txt is "hello lurewatch, " three times.
@@ -25,6 +26,19 @@ static const unsigned char ZIP[] =
     "\x61\x2e\x74\x78\x74\x55\x54\x05\x00\x03\x98\x61\x06\x6b\x75\x78"
     "\x0b\x00\x01\x04\x00\x00\x00\x00\x04\x00\x00\x00\x00\x50\x4b\x05"
     "\x06\x00\x00\x00\x00\x01\x00\x01\x00\x4b\x00\x00\x00\x72\x00\x00"
+    "\x00\x00\x00"
+    ;
+
+/* The same file, deflated and not encrypted (Python's zipfile). */
+static const unsigned char OPEN_ZIP[] =
+    "\x50\x4b\x03\x04\x14\x00\x00\x00\x08\x00\xc0\x4b\x74\x5d\xdb\xf1"
+    "\x5b\x1d\x17\x00\x00\x00\x32\x00\x00\x00\x05\x00\x00\x00\x61\x2e"
+    "\x74\x78\x74\xcb\x48\xcd\xc9\xc9\x57\xc8\x29\x2d\x4a\x2d\x4f\x2c"
+    "\x49\xce\xd0\x51\xc8\x20\x20\xc0\x05\x00\x50\x4b\x01\x02\x14\x03"
+    "\x14\x00\x00\x00\x08\x00\xc0\x4b\x74\x5d\xdb\xf1\x5b\x1d\x17\x00"
+    "\x00\x00\x32\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x80\x01\x00\x00\x00\x00\x61\x2e\x74\x78\x74\x50\x4b\x05"
+    "\x06\x00\x00\x00\x00\x01\x00\x01\x00\x33\x00\x00\x00\x3a\x00\x00"
     "\x00\x00\x00"
     ;
 
@@ -75,5 +89,29 @@ int main(void)
         survived++;
     }
     tap_check(survived == len, "every truncation of the archive is handled (%u)", survived);
+
+    e = first_entry(&it, ZIP, len);
+    tap_check(e && lw_zip_extract(&it, e, 1024) == NULL, "an encrypted member is not extracted as open");
+    lw_zip_iter_clear(&it);
+    len = sizeof(OPEN_ZIP) - 1;
+    e = first_entry(&it, OPEN_ZIP, len);
+    plain = e ? lw_zip_extract(&it, e, 1024) : NULL;
+    tap_check(plain && g_bytes_get_size(plain) == strlen(PLAIN)
+              && memcmp(g_bytes_get_data(plain, NULL), PLAIN, strlen(PLAIN)) == 0,
+              "an open deflated member is inflated");
+    if (plain)
+        g_bytes_unref(plain);
+    tap_check(e && lw_zip_extract(&it, e, 10) == NULL, "an open member larger than max is refused, not cut");
+    lw_zip_iter_clear(&it);
+    for (size_t n = survived = 0; n < len; n++) {
+        unsigned char *cut = g_memdup2(OPEN_ZIP, n);
+
+        if ((e = first_entry(&it, cut, n)) != NULL && (plain = lw_zip_extract(&it, e, 1024)) != NULL)
+            g_bytes_unref(plain);
+        lw_zip_iter_clear(&it);
+        g_free(cut);
+        survived++;
+    }
+    tap_check(survived == len, "every truncation of the open archive is handled (%u)", survived);
     return tap_done();
 }
