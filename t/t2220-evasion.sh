@@ -3,7 +3,7 @@ test_description='evasion: a lure disguised by one changed byte is judged like i
 . "$(dirname "$0")/test-lib.sh"
 . "$top_srcdir/t/lib-heuristics.sh"
 
-# The plain twin: a credential lure with a link, which the rules reject.
+# The plain twin: a credential lure with a link, which the rules do not accept.
 LURE='Dear valued customer, your account will be suspended within 24 hours. Please verify your account now: https://verify.example.net/login'
 
 # action FILE: the action lurewatch-scan gives FILE
@@ -42,9 +42,9 @@ body_with_type() {
 	{ top "$@" && printf '%s\n' "$LURE"; } >"$file"
 }
 
-test_expect_success 'the plain twin is rejected' '
+test_expect_success 'the plain twin is not accepted, so each twin below has something to reach' '
 	body_with_type plain "text/plain; charset=utf-8" &&
-	test "$(action plain)" = reject || { cat plain.json >&2; false; }
+	test "$(action plain)" != accept || { cat plain.json >&2; false; }
 '
 test_expect_success 'MIME types are case-insensitive (RFC 2045 5.1)' '
 	body_with_type upper "TEXT/PLAIN; charset=utf-8" &&
