@@ -15,7 +15,11 @@
  *                              is not the sender's (nor, for a list post
  *                              whose From the list rewrote, the poster's)
  *     LW_IMP_BRAND_NAME        a brand of brands_file in the display name,
- *                              sent from a domain that is not the brand's
+ *                              sent from a domain that is not the brand's,
+ *                              by a sender that does not name itself too
+ *                              ("Amazon Benefits at Fidelity" from
+ *                              fidelity.com names a partner, it does not
+ *                              pose as Amazon)
  *     LW_IMP_BRAND_ADDRESS     a brand spelled in the address's local part
  *                              (deutsche-bank@mailer.example), sent from a
  *                              domain that is not the brand's: clients that
@@ -43,6 +47,7 @@
 
 #include "analyzer.h"
 #include "identity.h"
+#include "model/url.h"
 
 #define A "impersonation"
 
@@ -213,6 +218,39 @@ static int check_address_brand(const struct lw_identity *id, const struct sender
     return hit;
 }
 
+/* word_or_host_char - a character that continues a word, a host name or an address */
+static int word_or_host_char(char c)
+{
+    return g_ascii_isalnum(c) || c == '.' || c == '@' || c == '-' || c == '_';
+}
+
+/*
+ * names_itself - does the display name also name the sender's own
+ * organization: the first label of its registrable domain, 5 letters or
+ * more, as a word of its own, not inside an address or host name written
+ * there ("Lockergnome Apple Core" from lockergnome.com; not "Facebook
+ * ,_<x@k0w75.com>")? A stranger's own name beside a brand's is a partner
+ * or a topic: it gains an impostor nothing.
+ */
+static int names_itself(const struct sender *s)
+{
+    char *reg = *s->domain ? lw_url_registrable(s->domain, NULL) : NULL;
+    size_t n = reg ? strcspn(reg, ".") : 0;
+    char *name = g_utf8_casefold(s->name, -1);
+    int yes = 0;
+
+    for (const char *p = name; n >= 5 && *p; p++) {
+        if (g_ascii_strncasecmp(p, reg, n) == 0 && (p == name || !word_or_host_char(p[-1]))
+            && !word_or_host_char(p[n])) {
+            yes = 1;
+            break;
+        }
+    }
+    g_free(name);
+    g_free(reg);
+    return yes;
+}
+
 /* imp_scan - compare what the From display name claims with who sent the mail */
 static int imp_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                     struct lw_error *err)
@@ -240,7 +278,7 @@ static int imp_scan(const void *state, const struct lw_message *msg, struct lw_v
     }
     if ((claim = lw_identity_brand_in(id, s->name, &brand)) != NULL
         && !lw_identity_host_of_brand(id, s->domain, brand)
-        && !lw_identity_is_protected(id, s->domain) && ++hits)
+        && !lw_identity_is_protected(id, s->domain) && !names_itself(s) && ++hits)
         add(v, s, "LW_IMP_BRAND_NAME", 4.0,
             "Display name names a well-known brand or service, but the address is not that brand's", claim);
     else

@@ -51,6 +51,14 @@ test_expect_success 'near miss: the brand from its own domain, or a word merely 
 	mkmail n "From: Pineapple Express <deals@example.com>" "Subject: x" &&
 	expect_no_rule LW_IMP_BRAND_NAME n
 '
+test_expect_success 'near miss: a sender that names itself beside the brand names a partner' '
+	mkmail m "From: Amazon Benefits at Fidelity <benefits@mail.fidelity.example>" "Subject: x" &&
+	expect_no_rule LW_IMP_BRAND_NAME m &&
+	mkmail n "From: Amazon Benefits <benefits@mail.fidelity.example>" "Subject: x" &&
+	expect_rule LW_IMP_BRAND_NAME n &&
+	mkmail o "From: Amazon <support@amazon-fidelity.example>" "Subject: x" &&
+	expect_rule LW_IMP_BRAND_NAME o
+'
 test_expect_success 'malformed From ("Brand ,_<addr>") is read as the reader sees it' '
 	mkmail m "From: Facebook ,_<ks8ik@huq3yyxxbe.com>" "Subject: x" &&
 	expect_rule LW_IMP_BRAND_NAME m &&

@@ -96,7 +96,10 @@ test_expect_success 'bulk and affiliate spam: footers, gambling, easy money, dat
 	expect_rule LW_HTML_PUSHDOWN m &&
 	mkmail m "From: A <a@example.com>" "Subject: news" "Content-Type: text/html; charset=utf-8" \
 		-- "<div style=\"height:100px\"></div><p>news</p>" &&
-	expect_no_rule LW_HTML_PUSHDOWN m
+	expect_no_rule LW_HTML_PUSHDOWN m &&
+	mkmail m "From: A <a@example.com>" "Subject: news" "Content-Type: text/html; charset=utf-8" \
+		-- "<p>news</p><div style=\"margin-top:3000px\">filler words</div>" &&
+	expect_rule LW_HTML_PUSHDOWN m
 '
 test_expect_success 'bulk-sending signs: a Bcc blast, an unsubscribe text with no List-Unsubscribe' '
 	mkmail m "From: A <a@example.com>" "To: undisclosed-recipients:;" "Subject: offer" &&
