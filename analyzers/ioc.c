@@ -25,6 +25,13 @@
  * the indicator id, its feed and why it matched, and which is marked as a
  * sighting of that indicator (lw_hit_set_sighting) so exports can report it.
  * The message value that matched is added as an indicator.
+ *
+ * Warninglists (warninglists_dir, analyzers/indicators/warninglist.c) are
+ * loaded once per engine; a malformed list refuses the engine with file and
+ * reason. A feed entry a list names is not loaded and is reported (the
+ * engine's problems): nobody should block on a free-mail domain or a bank's
+ * real site, whoever published it. finish marks every indicator of the
+ * verdict that a list names, for the hits stream and the exports.
  */
 #include "config.h"
 
@@ -39,7 +46,8 @@
 #define MAX_IOC_HITS 50
 
 struct ioc_state {
-    struct lw_ioc_store *store;
+    struct lw_warninglists *wl; /* may be NULL: no lists */
+    struct lw_ioc_store *store; /* NULL without feeds_dir */
     GPtrArray *reports;         /* struct lw_feed_report */
     char *dir;                  /* feeds_dir as loaded */
     char *fingerprint;          /* names, sizes and times of its files when loaded */
@@ -101,18 +109,22 @@ static int ioc_reinit(const struct lw_config *cfg, const void *old_state, void *
                       struct lw_error *err)
 {
     const struct ioc_state *old = old_state;
+    struct lw_warninglists *wl;
     struct ioc_state *st;
     char *paths[2] = { cfg->feeds_dir, NULL };
 
+    if (lw_warninglists_configured(cfg, &wl, err) < 0)
+        return -1;
+    st = g_new0(struct ioc_state, 1);
+    st->wl = wl;
+    st->reports = g_ptr_array_new_with_free_func((GDestroyNotify) lw_feed_report_free);
+    *state = st;
     if (cfg->feeds_dir == NULL || *cfg->feeds_dir == '\0' || !g_file_test(cfg->feeds_dir, G_FILE_TEST_IS_DIR))
         return 0;
-    st = g_new0(struct ioc_state, 1);
-    st->reports = g_ptr_array_new_with_free_func((GDestroyNotify) lw_feed_report_free);
     st->dir = g_strdup(cfg->feeds_dir);
     st->fingerprint = dir_fingerprint(st->dir);
     st->store = lw_feeds_load(paths, old ? old->store : NULL, st->reports,
-                              g_get_real_time() / G_USEC_PER_SEC);
-    *state = st;
+                              g_get_real_time() / G_USEC_PER_SEC, st->wl);
     return 0;
 }
 
@@ -126,6 +138,7 @@ static void ioc_fini(void *state)
     struct ioc_state *st = state;
 
     lw_ioc_store_free(st->store);
+    lw_warninglists_free(st->wl);
     g_ptr_array_unref(st->reports);
     g_free(st->dir);
     g_free(st->fingerprint);
@@ -146,6 +159,10 @@ static void ioc_problems(const void *state, GPtrArray *out)
                                               " in use (%zu indicators)", r->name, r->error, r->kept)
                             : g_strdup_printf("feed %s not loaded (%s); it matches nothing",
                                               r->name, r->error));
+        else if (r->warninglisted > 0)
+            g_ptr_array_add(out, g_strdup_printf("feed %s: %zu entries on warninglists not loaded, they must"
+                                                 " never block (%s)", r->name, r->warninglisted,
+                                                 r->problems->len ? (char *) r->problems->pdata[0] : ""));
     }
 }
 
@@ -153,8 +170,13 @@ static void ioc_problems(const void *state, GPtrArray *out)
 static int ioc_stale(void *state)
 {
     const struct ioc_state *st = state;
-    char *now = dir_fingerprint(st->dir);
-    int changed = strcmp(now, st->fingerprint) != 0;
+    char *now;
+    int changed;
+
+    if (st->dir == NULL)
+        return 0;
+    now = dir_fingerprint(st->dir);
+    changed = strcmp(now, st->fingerprint) != 0;
 
     g_free(now);
     return changed;
@@ -300,7 +322,7 @@ static int ioc_scan(const void *state, const struct lw_message *msg, struct lw_v
     struct scan s = { st, v, NULL, g_get_real_time() / G_USEC_PER_SEC, LW_IOC_URL, NULL, NULL };
     const char *at;
 
-    if (st == NULL || lw_ioc_store_total(st->store) == 0)
+    if (st == NULL || st->store == NULL || lw_ioc_store_total(st->store) == 0)
         return 0;
     s.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     scan_urls(&s, msg);
@@ -324,8 +346,30 @@ static int ioc_scan(const void *state, const struct lw_message *msg, struct lw_v
     return 0;
 }
 
+/*
+ * ioc_finish - mark the message's indicators that a warninglist names, so
+ * that the verdict, the hits stream and every exporter know they must
+ * never block (a few hash lookups per indicator)
+ */
+static void ioc_finish(const void *state, const struct lw_message *msg, struct lw_verdict *v)
+{
+    const struct ioc_state *st = state;
+
+    (void) msg;
+    if (st == NULL || st->wl == NULL)
+        return;
+    for (guint i = 0; i < v->indicators->len; i++) {
+        struct lw_indicator *ind = g_ptr_array_index(v->indicators, i);
+        const char *list = lw_warninglists_match(st->wl, ind->type, ind->value);
+
+        if (list)
+            lw_indicator_set_warninglist(ind, list);
+    }
+}
+
 const struct lw_analyzer lw_analyzer_ioc = {
     .name = "ioc",
+    .finish = ioc_finish,
     .init = ioc_init,
     .scan = ioc_scan,
     .fini = ioc_fini,

@@ -597,9 +597,26 @@ static gboolean ind_equal(gconstpointer a, gconstpointer b)
     return lw_indicator_equal(a, b);
 }
 
+/*
+ * valid - lw_export_valid, remembered in memo (indicator -> 1 + answer): a
+ * view asks about every pair of indicators of a message, and the checks
+ * (IDN, libpsl) cost more than a lookup
+ */
+static int valid(GHashTable *memo, const struct lw_export_opts *o, const struct lw_indicator *ind)
+{
+    gpointer known = g_hash_table_lookup(memo, ind);
+    int ok;
+
+    if (known)
+        return GPOINTER_TO_INT(known) - 1;
+    ok = lw_export_valid(o, ind);
+    g_hash_table_insert(memo, (gpointer) ind, GINT_TO_POINTER(ok + 1));
+    return ok;
+}
+
 /* ioc_add - count message m for indicator ind */
 static void ioc_add(GHashTable *by_ind, const struct lw_indicator *ind, const struct lw_export_msg *m,
-                    const struct lw_export_opts *o)
+                    const struct lw_export_opts *o, GHashTable *memo)
 {
     struct lw_export_ioc *x = g_hash_table_lookup(by_ind, ind);
 
@@ -616,6 +633,8 @@ static void ioc_add(GHashTable *by_ind, const struct lw_indicator *ind, const st
         g_hash_table_insert(by_ind, (gpointer) ind, x);
     }
     x->role = x->count ? lw_ioc_role_merge(x->role, ind->role) : ind->role;
+    if (x->warninglist == NULL)        /* the scanner's lists count as well as ours: failing closed */
+        x->warninglist = ind->warninglist;
     x->first = MIN(x->first, m->when);
     x->last = MAX(x->last, m->when);
     x->count++;
@@ -631,7 +650,7 @@ static void ioc_add(GHashTable *by_ind, const struct lw_indicator *ind, const st
 
         if (other->type == LW_IOC_MALWARE)
             add_unique(x->malware, other->value, lw_cmp_strptr);
-        else if (!lw_indicator_equal(other, ind) && lw_export_valid(o, other)
+        else if (!lw_indicator_equal(other, ind) && valid(memo, o, other)
                  && x->related->len < MAX_RELATED)
             add_unique(x->related, (gpointer) other, cmp_ind);
     }
@@ -667,7 +686,7 @@ static GPtrArray *revoked_of(const struct lw_export_state *st, const struct lw_e
 struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, const struct lw_export_opts *o)
 {
     struct lw_export_view *v = g_new0(struct lw_export_view, 1);
-    GHashTable *by_ind = g_hash_table_new(ind_hash, ind_equal);
+    GHashTable *by_ind = g_hash_table_new(ind_hash, ind_equal), *memo = g_hash_table_new(ind_hash, ind_equal);
     GHashTableIter it;
     gpointer k, val;
 
@@ -690,14 +709,14 @@ struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, cons
         for (guint j = 0; j < m->indicators->len; j++) {
             const struct lw_indicator *ind = g_ptr_array_index(m->indicators, j);
 
-            if (lw_export_valid(o, ind))
-                ioc_add(by_ind, ind, m, o);
+            if (valid(memo, o, ind))
+                ioc_add(by_ind, ind, m, o, memo);
         }
     }
     g_hash_table_iter_init(&it, by_ind);
     while (g_hash_table_iter_next(&it, &k, &val)) {
         struct lw_export_ioc *x = val;
-        struct lw_indicator merged = { x->ind->type, x->ind->value, x->role };
+        struct lw_indicator merged = { .type = x->ind->type, .value = x->ind->value, .role = x->role };
 
         if (x->role == LW_ROLE_BYSTANDER) {    /* not shared at all */
             g_hash_table_iter_remove(&it);
@@ -712,6 +731,7 @@ struct lw_export_view *lw_export_view_new(const struct lw_export_state *st, cons
         g_ptr_array_sort(x->related, cmp_ind);
         g_ptr_array_add(x->ind->type == LW_IOC_MALWARE ? v->malware : v->iocs, x);
     }
+    g_hash_table_unref(memo);
     v->index = by_ind;
     for (guint i = 0; i < v->iocs->len; i++) {     /* related: only indicators exported themselves */
         struct lw_export_ioc *x = g_ptr_array_index(v->iocs, i);

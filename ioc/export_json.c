@@ -181,6 +181,8 @@ static struct lw_indicator *ind_from_json(json_t *o)
 {
     const char *t = json_string_value(json_object_get(o, "type"));
     const char *v = json_string_value(json_object_get(o, "value"));
+    const char *wl = json_string_value(json_object_get(o, "warninglist"));
+    struct lw_indicator *ind;
     enum lw_ioc_type type;
     enum lw_ioc_role role = LW_ROLE_NONE;
 
@@ -188,7 +190,9 @@ static struct lw_indicator *ind_from_json(json_t *o)
         return NULL;
     if (lw_ioc_role_parse(json_string_value(json_object_get(o, "role")), &role) < 0)
         role = LW_ROLE_NONE;
-    return lw_indicator_new_role(type, v, role);
+    ind = lw_indicator_new_role(type, v, role);
+    lw_indicator_set_warninglist(ind, wl);
+    return ind;
 }
 
 int lw_export_indicators_parse(const char *text, GPtrArray *out, struct lw_error *err)
@@ -217,11 +221,12 @@ static json_t *indicators_json(const GPtrArray *inds)
 
     for (guint i = 0; i < inds->len; i++) {
         const struct lw_indicator *ind = g_ptr_array_index(inds, i);
-
         json_t *o = json_pack("{s:s, s:o}", "type", lw_ioc_type_name(ind->type), "value", jstr(ind->value));
 
         if (ind->role != LW_ROLE_NONE)
             json_object_set_new(o, "role", json_string(lw_ioc_role_name(ind->role)));
+        if (ind->warninglist)
+            json_object_set_new(o, "warninglist", jstr(ind->warninglist));
         json_array_append_new(arr, o);
     }
     return arr;
@@ -1032,7 +1037,7 @@ static json_t *misp_email(const struct lw_export_msg *m, const struct lw_export_
     char *key = g_strconcat("misp-email:", m->event_id, NULL), *u = lw_uuid5(LW_EXPORT_NAMESPACE, key);
     char *ts = g_strdup_printf("%" G_GINT64_FORMAT, m->when), *sent = misp_time(m->when);
     json_t *attrs = json_array(), *o;
-    struct lw_indicator from = { LW_IOC_EMAIL, m->sender, LW_ROLE_NONE };
+    struct lw_indicator from = { .type = LW_IOC_EMAIL, .value = m->sender, .role = LW_ROLE_NONE };
 
     if (lw_export_valid(opts, &from))       /* to_ids only for the attacker's own address, never warninglisted */
         email_attr(attrs, m, "from", "email-src", "Payload delivery",

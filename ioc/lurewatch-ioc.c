@@ -11,8 +11,10 @@
  *     load reads the feeds the way the milter does (analyzers/indicators/feed.c) and prints,
  *     per feed, its format, the indicators loaded by type, and every value
  *     rejected, every STIX pattern or MISP type not supported and every
- *     expired or revoked indicator skipped, with file and position; a
- *     malformed feed is named with the reason. Then the total by type.
+ *     expired or revoked indicator skipped, and every entry a warninglist
+ *     names (warninglists_dir: not loaded, nobody should block on it), with
+ *     file and position; a malformed feed is named with the reason. Then
+ *     the total by type.
  *     Without FEED, the feeds_dir of the configuration is loaded: run it
  *     before (re)starting the milter, which cannot print these reports.
  *
@@ -27,7 +29,7 @@
  *
  * EXIT STATUS
  *     load: 0, or 1 if a feed is malformed (with --check, also if any value
- *     was rejected or unsupported). match: 0 if some VALUE matched, 1 if
+ *     was rejected, unsupported or warninglisted). match: 0 if some VALUE matched, 1 if
  *     none did. 2 for usage and configuration errors.
  */
 #include "export_cmd.h"
@@ -74,17 +76,28 @@ static void print_report(const struct lw_feed_report *r)
     }
     printf("%s: %s, %zu loaded", r->name, r->format ? r->format : "?", r->loaded);
     print_counts(r->counts);
-    printf(", %zu rejected, %zu unsupported, %zu expired, %zu revoked\n", r->rejected, r->unsupported,
-           r->expired, r->revoked);
+    printf(", %zu rejected, %zu unsupported, %zu expired, %zu revoked, %zu warninglisted\n", r->rejected,
+           r->unsupported, r->expired, r->revoked, r->warninglisted);
     for (guint i = 0; i < r->problems->len; i++)
         printf("  %s\n", (char *) g_ptr_array_index(r->problems, i));
     if (r->more_problems)
         printf("  ... and %zu more\n", r->more_problems);
 }
 
-static struct lw_ioc_store *load(char *const *paths, GPtrArray *reports)
+/* load - the feeds of paths without the entries cfg's warninglists name; NULL (said why) when the lists are bad */
+static struct lw_ioc_store *load(const struct lw_config *cfg, char *const *paths, GPtrArray *reports)
 {
-    return lw_feeds_load(paths, NULL, reports, g_get_real_time() / G_USEC_PER_SEC);
+    struct lw_warninglists *wl;
+    struct lw_ioc_store *s;
+    struct lw_error err;
+
+    if (lw_warninglists_configured(cfg, &wl, &err) < 0) {
+        fprintf(stderr, "lurewatch-ioc: %s\n", err.text);
+        return NULL;
+    }
+    s = lw_feeds_load(paths, NULL, reports, g_get_real_time() / G_USEC_PER_SEC, wl);
+    lw_warninglists_free(wl);
+    return s;
 }
 
 static int cmd_load(const struct options *opt, const struct lw_config *cfg)
@@ -100,12 +113,15 @@ static int cmd_load(const struct options *opt, const struct lw_config *cfg)
         g_ptr_array_unref(reports);
         return 2;
     }
-    store = load(opt->args[1] ? opt->args + 1 : dflt, reports);
+    if ((store = load(cfg, opt->args[1] ? opt->args + 1 : dflt, reports)) == NULL) {
+        g_ptr_array_unref(reports);
+        return 2;
+    }
     for (guint i = 0; i < reports->len; i++) {
         const struct lw_feed_report *r = g_ptr_array_index(reports, i);
 
         print_report(r);
-        if (r->error || (opt->check && (r->rejected || r->unsupported)))
+        if (r->error || (opt->check && (r->rejected || r->unsupported || r->warninglisted)))
             rc = 1;
     }
     for (int t = 0; t < LW_IOC_NTYPES; t++)
@@ -196,7 +212,10 @@ static int cmd_match(const struct options *opt, const struct lw_config *cfg)
         g_ptr_array_unref(reports);
         return 2;
     }
-    store = load(opt->feeds ? opt->feeds : dflt, reports);
+    if ((store = load(cfg, opt->feeds ? opt->feeds : dflt, reports)) == NULL) {
+        g_ptr_array_unref(reports);
+        return 2;
+    }
     for (guint i = 0; i < reports->len; i++) {
         const struct lw_feed_report *r = g_ptr_array_index(reports, i);
 

@@ -105,4 +105,25 @@ test_expect_success SCHEMAS 'the official STIX and MISP examples load' '
 	test_grep "^existing_event: misp, [1-9][0-9]* loaded" out
 '
 
+test_expect_success 'warninglisted feed entries are reported, not loaded; --check fails on them' '
+	mkdir -p wfeeds &&
+	printf "gmail.com\nwww.google-analytics.com\nbit.ly\nevil-login.example\n" >wfeeds/partner.domain.txt &&
+	printf "https://bit.ly/3xYzAbc\nhttps://bit.ly/\n" >wfeeds/links.url.txt &&
+	"$LW_IOC" -o warninglists_dir="$top_srcdir/contrib/warninglists" load wfeeds >out &&
+	test_grep "^partner: list, 1 loaded \(domain 1\), 0 rejected, 0 unsupported, 0 expired, 0 revoked, 3 warninglisted" out &&
+	test_grep "wfeeds/partner.domain.txt:1: domain gmail.com is on warninglist \".+\": not loaded" out &&
+	test_grep "^links: list, 1 loaded \(url 1\), .* 1 warninglisted" out &&
+	test_must_fail "$LW_IOC" -o warninglists_dir="$top_srcdir/contrib/warninglists" load --check wfeeds >/dev/null &&
+	"$LW_IOC" -o warninglists_dir="$top_srcdir/contrib/warninglists" match -f wfeeds gmail.com evil-login.example >out ||
+		true &&
+	test_grep "^gmail.com: no match" out &&
+	test_grep "^evil-login.example: domain evil-login.example" out
+'
+
+test_expect_success 'a malformed warninglist is a configuration error naming the file' '
+	mkdir -p badwl && printf "{\"name\": \"x\", \"type\": \"glob\", \"list\": []}\n" >badwl/mine.json &&
+	"$LW_IOC" -o warninglists_dir="$PWD/badwl" load wfeeds 2>err; test $? = 2 &&
+	test_grep "badwl/mine.json: \"type\" is \"glob\"" err
+'
+
 test_done

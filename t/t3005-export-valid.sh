@@ -27,6 +27,18 @@ test_expect_success 'crafted mails are scanned and published with protected_doma
 	test "$(rcli XLEN lw:hits)" = 2
 '
 
+test_expect_success 'the scanner marks a warninglisted indicator in the stream (first contact from gmail.com)' '
+	rcli XRANGE lw:hits - + >stream.txt &&
+	"$PYTHON" - stream.txt <<-\PY
+	import json, sys
+	lines = open(sys.argv[1]).read().split("\n")
+	inds = [i for k, v in zip(lines, lines[1:]) if k == "indicators" for i in json.loads(v)]
+	marked = {(i["type"], i["value"]): i.get("warninglist") for i in inds}
+	assert marked.get(("sender-domain", "gmail.com")), marked
+	assert not any(w for (t, v), w in marked.items() if t == "subject"), marked
+	PY
+'
+
 # What analyzers may hand over for such mails, whatever they decide today,
 # each with the blocking role an analyzer could give it (lure, sender,
 # payload), so that only validity and the warninglists keep them out:

@@ -149,10 +149,19 @@ static int parse_type(const char *s, enum lw_ioc_type *type, int *guess)
 int lw_feed_add(struct lw_feed_ctx *c, enum lw_ioc_type type, const char *value,
                 const struct lw_ioc_meta *meta, const char *where)
 {
-    char *why = NULL;
+    const char *list;
+    char *why = NULL, *shown;
 
     if (meta->valid_until != 0 && meta->valid_until < c->now) {
         c->rep->expired++;
+        return 0;
+    }
+    if ((list = lw_warninglists_match(c->wl, type, value)) != NULL) {
+        c->rep->warninglisted++;
+        shown = g_strescape(value, NULL);
+        lw_feed_problem(c->rep, "%s: %s %s is on warninglist \"%s\": not loaded, it must never block", where,
+                        lw_ioc_type_name(type), shown, list);
+        g_free(shown);
         return 0;
     }
     if (lw_ioc_builder_add(c->b, c->feed, type, value, meta, &why) < 0) {
@@ -572,7 +581,7 @@ static void expand(char *const *paths, GPtrArray *files, GPtrArray *reports)
 }
 
 struct lw_ioc_store *lw_feeds_load(char *const *paths, const struct lw_ioc_store *previous,
-                                   GPtrArray *reports, gint64 now)
+                                   GPtrArray *reports, gint64 now, const struct lw_warninglists *wl)
 {
     struct lw_ioc_builder *b = lw_ioc_builder_new();
     GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
@@ -581,7 +590,7 @@ struct lw_ioc_store *lw_feeds_load(char *const *paths, const struct lw_ioc_store
     for (guint i = 0; i < files->len; i++) {
         const char *path = g_ptr_array_index(files, i);
         struct lw_feed_report *r = g_new0(struct lw_feed_report, 1);
-        struct lw_feed_ctx c = { b, 0, r, now };
+        struct lw_feed_ctx c = { b, 0, r, now, wl };
 
         r->path = g_strdup(path);
         r->name = feed_name(path);

@@ -4,6 +4,7 @@
 
 #include <glib.h>
 #include "indicators/store.h"
+#include "indicators/warninglist.h"
 
 #define LW_FEED_MAX_PROBLEMS 50     /* problems listed per feed; the rest are counted */
 
@@ -18,6 +19,7 @@ struct lw_feed_report {
     size_t unsupported;         /* STIX patterns / MISP types outside what lurewatch matches */
     size_t expired;             /* past valid_until when loaded: not added */
     size_t revoked;             /* STIX revoked: not added */
+    size_t warninglisted;       /* on a warninglist: reported, not added (never blocks) */
     GPtrArray *problems;        /* char*: "file:position: reason", at most LW_FEED_MAX_PROBLEMS */
     size_t more_problems;       /* problems not listed */
     char *error;                /* the feed is malformed and was not loaded: "file:position: reason" */
@@ -36,10 +38,12 @@ void lw_feed_problem(struct lw_feed_report *r, const char *fmt, ...) G_GNUC_PRIN
  * its indicators are kept. Feeds that anyone may write are refused. One
  * report per file is appended to reports (struct lw_feed_report, with
  * lw_feed_report_free as the array's free function). now decides expiry.
+ * An entry that a warninglist of wl (may be NULL) names is not added: it
+ * is counted and reported as a problem, since nobody should block on it.
  * Never NULL; never logs.
  */
 struct lw_ioc_store *lw_feeds_load(char *const *paths, const struct lw_ioc_store *previous,
-                                   GPtrArray *reports, gint64 now);
+                                   GPtrArray *reports, gint64 now, const struct lw_warninglists *wl);
 
 /* lw_ioc_guess_type - the type a bare value most likely is; 0 on success */
 int lw_ioc_guess_type(const char *value, enum lw_ioc_type *type);
@@ -53,6 +57,7 @@ struct lw_feed_ctx {
     unsigned feed;
     struct lw_feed_report *rep;
     gint64 now;
+    const struct lw_warninglists *wl;   /* may be NULL */
 };
 
 /* lw_feed_add - add one value, counting and reporting; where says the position */

@@ -172,7 +172,10 @@ static char *host_key(const char *s, size_t len)
     n = strlen(h);
     if (n && h[n - 1] == '.')
         h[n - 1] = '\0';
-    ascii = *h ? g_hostname_to_ascii(h) : NULL;
+    if (!*h || g_hostname_is_non_ascii(h))     /* IDN: A-labels; ASCII names need only lower case */
+        ascii = *h ? g_hostname_to_ascii(h) : NULL;
+    else
+        ascii = g_strdup(h);
     g_free(raw);
     if (ascii == NULL)
         return NULL;

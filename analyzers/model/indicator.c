@@ -14,7 +14,10 @@
  * bystander, as the attacker's own tracker is also the attacker's.
  *
  * lw_indicator_new() copies the value (invalid UTF-8 is repaired) and the
- * caller owns the result, to be released with lw_indicator_free().
+ * caller owns the result, to be released with lw_indicator_free(). An
+ * indicator may carry the name of a warninglist that names its value
+ * (analyzers/indicators/warninglist.c): such a value is shared as context,
+ * never to block.
  */
 #include "config.h"
 
@@ -134,6 +137,7 @@ struct lw_indicator *lw_indicator_new_role(enum lw_ioc_type type, const char *va
     ind->type = type;
     ind->value = g_utf8_make_valid(value ? value : "", -1);
     ind->role = role;
+    ind->warninglist = NULL;
     return ind;
 }
 
@@ -144,7 +148,16 @@ struct lw_indicator *lw_indicator_new(enum lw_ioc_type type, const char *value)
 
 struct lw_indicator *lw_indicator_dup(const struct lw_indicator *ind)
 {
-    return lw_indicator_new_role(ind->type, ind->value, ind->role);
+    struct lw_indicator *d = lw_indicator_new_role(ind->type, ind->value, ind->role);
+
+    lw_indicator_set_warninglist(d, ind->warninglist);
+    return d;
+}
+
+void lw_indicator_set_warninglist(struct lw_indicator *ind, const char *list)
+{
+    g_free(ind->warninglist);
+    ind->warninglist = list ? g_utf8_make_valid(list, -1) : NULL;
 }
 
 void lw_indicator_free(struct lw_indicator *ind)
@@ -152,6 +165,7 @@ void lw_indicator_free(struct lw_indicator *ind)
     if (ind == NULL)
         return;
     g_free(ind->value);
+    g_free(ind->warninglist);
     g_free(ind);
 }
 

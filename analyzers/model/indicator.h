@@ -44,6 +44,7 @@ struct lw_indicator {
     enum lw_ioc_type type;
     char *value;            /* owned, UTF-8 */
     enum lw_ioc_role role;
+    char *warninglist;      /* owned, or NULL: the warninglist naming the value (it never blocks) */
 };
 
 const char *lw_ioc_type_name(enum lw_ioc_type type);
@@ -74,6 +75,8 @@ struct lw_indicator *lw_indicator_new(enum lw_ioc_type type, const char *value);
 struct lw_indicator *lw_indicator_new_role(enum lw_ioc_type type, const char *value, enum lw_ioc_role role);
 struct lw_indicator *lw_indicator_dup(const struct lw_indicator *ind);
 void lw_indicator_free(struct lw_indicator *ind);
+/* lw_indicator_set_warninglist - note that warninglist list (NULL: none) names ind */
+void lw_indicator_set_warninglist(struct lw_indicator *ind, const char *list);
 int lw_indicator_equal(const struct lw_indicator *a, const struct lw_indicator *b);
 
 #endif

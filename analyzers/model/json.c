@@ -64,6 +64,8 @@ static json_t *indicators_json(const GPtrArray *inds)
         json_object_set_new(o, "value", jstr(ind->value));
         if (ind->role != LW_ROLE_NONE)
             json_object_set_new(o, "role", json_string(lw_ioc_role_name(ind->role)));
+        if (ind->warninglist)
+            json_object_set_new(o, "warninglist", jstr(ind->warninglist));
         json_array_append_new(arr, o);
     }
     return arr;

@@ -87,7 +87,7 @@ struct lw_hit *lw_verdict_add_hit(struct lw_verdict *v, const char *analyzer,
 void lw_verdict_add_indicator(struct lw_verdict *v, enum lw_ioc_role role, enum lw_ioc_type type,
                               const char *value)
 {
-    struct lw_indicator probe = { type, (char *) value, role };
+    struct lw_indicator probe = { .type = type, .value = (char *) value, .role = role };
 
     if (value == NULL || *value == '\0')
         return;
@@ -126,7 +126,7 @@ static void set_role(GPtrArray *inds, const struct lw_indicator *probe)
 /* lw_verdict_set_role - the role of an indicator, wherever the verdict carries it, is now role */
 void lw_verdict_set_role(struct lw_verdict *v, enum lw_ioc_type type, const char *value, enum lw_ioc_role role)
 {
-    struct lw_indicator probe = { type, (char *) value, role };
+    struct lw_indicator probe = { .type = type, .value = (char *) value, .role = role };
 
     if (value == NULL)
         return;

@@ -293,7 +293,7 @@ int main(int argc, char **argv)
     rss0 = rss_kb();
     t0 = now_s();
     c0 = cpu_s();
-    s = lw_feeds_load(paths, NULL, reports, g_get_real_time() / G_USEC_PER_SEC);
+    s = lw_feeds_load(paths, NULL, reports, g_get_real_time() / G_USEC_PER_SEC, NULL);
     c1 = cpu_s();
     t1 = now_s();
     g_ptr_array_set_size(reports, 0);

@@ -69,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct lw_feed_report rep = { 0 };
     struct lw_ioc_builder *b = lw_ioc_builder_new();
     struct lw_ioc_store *store, *again;
-    struct lw_feed_ctx c = { b, 0, &rep, FUZZ_NOW };
+    struct lw_feed_ctx c = { b, 0, &rep, FUZZ_NOW, NULL };
     const char *path = "fuzz-feed";
     char *text;
     unsigned kept;

@@ -36,13 +36,19 @@ static void test_allowlist(void)
     struct lw_config *cfg = lw_config_new();
     struct lw_export_opts o;
     struct lw_error err;
-    struct lw_indicator d1 = { LW_IOC_DOMAIN, "mail.Gov.TW" }, d2 = { LW_IOC_DOMAIN, "notgov.tw" };
-    struct lw_indicator u1 = { LW_IOC_URL, "https://user@www.gov.tw:8443/x" }, e1 = { LW_IOC_EMAIL, "a@gov.tw" };
-    struct lw_indicator h1 = { LW_IOC_SHA256, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" };
-    struct lw_indicator bare = { LW_IOC_EMAIL, "gov.tw" }, ps = { LW_IOC_DOMAIN, "com.tw" };
-    struct lw_indicator one = { LW_IOC_SENDER_DOMAIN, "pot" }, ok = { LW_IOC_EMAIL, "x@bad.example" };
-    struct lw_indicator nolocal = { LW_IOC_EMAIL, "@bad.example" }, ipurl = { LW_IOC_URL, "http://[2001:db8::1]/x" };
-    struct lw_indicator nohost = { LW_IOC_URL, "https:///x" }, h2 = { LW_IOC_SHA256, "gov.tw" };
+    struct lw_indicator d1 = { .type = LW_IOC_DOMAIN, .value = "mail.Gov.TW" };
+    struct lw_indicator d2 = { .type = LW_IOC_DOMAIN, .value = "notgov.tw" };
+    struct lw_indicator u1 = { .type = LW_IOC_URL, .value = "https://user@www.gov.tw:8443/x" };
+    struct lw_indicator e1 = { .type = LW_IOC_EMAIL, .value = "a@gov.tw" };
+    struct lw_indicator h1 = { .type = LW_IOC_SHA256, .value = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" };
+    struct lw_indicator bare = { .type = LW_IOC_EMAIL, .value = "gov.tw" };
+    struct lw_indicator ps = { .type = LW_IOC_DOMAIN, .value = "com.tw" };
+    struct lw_indicator one = { .type = LW_IOC_SENDER_DOMAIN, .value = "pot" };
+    struct lw_indicator ok = { .type = LW_IOC_EMAIL, .value = "x@bad.example" };
+    struct lw_indicator nolocal = { .type = LW_IOC_EMAIL, .value = "@bad.example" };
+    struct lw_indicator ipurl = { .type = LW_IOC_URL, .value = "http://[2001:db8::1]/x" };
+    struct lw_indicator nohost = { .type = LW_IOC_URL, .value = "https:///x" };
+    struct lw_indicator h2 = { .type = LW_IOC_SHA256, .value = "gov.tw" };
     char label63[64], label64[65], *long_name;
 
     lw_config_set(cfg, "export_allowlist", "*.gov.tw, .example.org", &err);
@@ -65,8 +71,8 @@ static void test_allowlist(void)
     memset(label64, 'a', 64);
     label64[64] = '\0';
     {
-        struct lw_indicator l63 = { LW_IOC_DOMAIN, g_strconcat(label63, ".example.com", NULL) };
-        struct lw_indicator l64 = { LW_IOC_DOMAIN, g_strconcat(label64, ".example.com", NULL) };
+        struct lw_indicator l63 = { .type = LW_IOC_DOMAIN, .value = g_strconcat(label63, ".example.com", NULL) };
+        struct lw_indicator l64 = { .type = LW_IOC_DOMAIN, .value = g_strconcat(label64, ".example.com", NULL) };
 
         tap_check(lw_export_valid(&o, &l63), "a 63-octet label is a DNS label");
         tap_check(!lw_export_valid(&o, &l64), "a 64-octet label is not");
@@ -142,7 +148,8 @@ static void test_state(void)
 
 static void test_role_rules(void)
 {
-    struct lw_indicator hash = { LW_IOC_SHA256, "x", LW_ROLE_NONE }, dom = { LW_IOC_DOMAIN, "x", LW_ROLE_NONE };
+    struct lw_indicator hash = { .type = LW_IOC_SHA256, .value = "x", .role = LW_ROLE_NONE };
+    struct lw_indicator dom = { .type = LW_IOC_DOMAIN, .value = "x", .role = LW_ROLE_NONE };
     enum lw_ioc_role r;
 
     tap_check_int(lw_ioc_role_merge(LW_ROLE_LURE, LW_ROLE_IMPERSONATED), ==, LW_ROLE_IMPERSONATED,

@@ -166,11 +166,11 @@ static void test_reload(void)
 
     g_file_set_contents(good, "kept.example\n", -1, NULL);
     g_file_set_contents(other, "b.example\n", -1, NULL);
-    v1 = lw_feeds_load(paths, NULL, reports, 0);
+    v1 = lw_feeds_load(paths, NULL, reports, 0, NULL);
     g_file_set_contents(good, "\001binary now\n\000", 13, NULL);
     g_file_set_contents(other, "c.example\n", -1, NULL);
     g_ptr_array_set_size(reports, 0);
-    v2 = lw_feeds_load(paths, v1, reports, 0);
+    v2 = lw_feeds_load(paths, v1, reports, 0, NULL);
     r = g_ptr_array_index(reports, 1);
     tap_check(r->error != NULL && r->kept == 1, "the broken feed is reported, its indicator kept");
     check(v2, LW_IOC_DOMAIN, "www.kept.example", 0, "cert:1(parent domain)");
@@ -210,6 +210,49 @@ static void test_reload(void)
     g_free(json);
 }
 
+/* test_warninglisted - the engine leaves warninglisted feed entries out and says so in its problems */
+static void test_warninglisted(void)
+{
+    char tmpl[] = "/tmp/test-ioc-wl.XXXXXX", *dir = g_mkdtemp(tmpl);
+    char *feed = g_build_filename(dir, "partner.domain.txt", NULL);
+    const char mail[] = "From: a@x.example\nTo: b@example.org\nSubject: hi\n\n"
+                        "see https://mail.gmail.com/x and https://login.evil-feed.example/\n";
+    struct lw_config *cfg = lw_config_new();
+    struct lw_engine *e;
+    struct lw_message *msg;
+    struct lw_verdict *v;
+    struct lw_error err;
+    int said = 0, gmail_hit = 0;
+
+    g_file_set_contents(feed, "gmail.com\nevil-feed.example\n", -1, NULL);
+    lw_config_set(cfg, "rules_file", LW_TEST_RULES, &err);
+    lw_config_set(cfg, "feeds_dir", dir, &err);
+    lw_config_set(cfg, "warninglists_dir", LW_TEST_WARNINGLISTS, &err);
+    e = lw_engine_new(cfg, &err);
+    if (!tap_check(e != NULL, "engine with warninglists built")) {
+        printf("#   %s\n", err.text);
+        return;
+    }
+    for (guint i = 0; i < lw_engine_problems(e)->len; i++)
+        said |= strstr(g_ptr_array_index(lw_engine_problems(e), i), "partner: 1 entries on warninglists") != NULL;
+    tap_check(said, "the engine's problems name the feed and its warninglisted entry");
+    msg = lw_engine_parse(e, mail, sizeof(mail) - 1, NULL);
+    v = lw_engine_scan(e, msg);
+    for (guint i = 0; i < v->hits->len; i++) {
+        const struct lw_hit *h = g_ptr_array_index(v->hits, i);
+
+        gmail_hit |= h->description && strstr(h->description, "gmail.com") != NULL;
+    }
+    tap_check(lw_verdict_has_rule(v, "IOC_DOMAIN"), "the feed's other entry still matches");
+    tap_check(!gmail_hit, "the warninglisted entry matches nothing");
+    lw_verdict_free(v);
+    lw_message_free(msg);
+    lw_engine_unref(e);
+    g_unlink(feed);
+    g_rmdir(dir);
+    g_free(feed);
+}
+
 int main(void)
 {
     lw_gmime_init();
@@ -217,5 +260,6 @@ int main(void)
     test_matching();
     test_carry_over();
     test_normalize();
+    test_warninglisted();
     return tap_done();
 }
