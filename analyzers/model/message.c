@@ -763,14 +763,16 @@ static struct lw_part *new_part(GMimeObject *obj, const char *path, int depth, i
     struct lw_part *part = g_new0(struct lw_part, 1);
     GMimeContentType *ct = g_mime_object_get_content_type(obj);
     const char *disp = g_mime_object_get_disposition(obj);
+    char *type;
     gsize len;
     const guchar *data;
 
     part->path = g_strdup(path);
     part->depth = depth;
     part->in_attached_message = in_msg;
-    part->declared_type = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
-    g_ascii_strdown(part->declared_type, -1);   /* in place: MIME types are case-insensitive */
+    type = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
+    part->declared_type = g_ascii_strdown(type, -1);   /* MIME types are case-insensitive */
+    g_free(type);
     part->disposition = disp ? g_ascii_strdown(disp, -1) : NULL;
     part->is_message = GMIME_IS_MESSAGE_PART(obj);
     if (GMIME_IS_PART(obj) && g_mime_part_get_filename(GMIME_PART(obj)))
