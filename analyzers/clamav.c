@@ -614,7 +614,7 @@ static void html_checks(struct scan *s, const char *where, const char *name,
         "location.href", "location.replace(", "location.assign(", "window.location", "document.location",
         "top.location", NULL
     };
-    const struct lw_html_handler handler = { html_start, NULL, NULL };
+    const struct lw_html_handler handler = { html_start, NULL, NULL, NULL };
     struct html_seen h = { 0 };
     const char *text = (const char *) data;
 

@@ -27,12 +27,13 @@
  *     LW_LINK_FORM_SERVICE   a form-builder link (credential harvesting)
  *     LW_LINK_FREEHOST       a page on a free hosting service
  *
- *     HTML rules walk the raw HTML of each body part (html.c tokenizer):
+ *     HTML rules walk the HTML of each body part (html.c, gumbo's HTML5 tree):
  *
  *     LW_HTML_CREDENTIAL_FORM a form with a password field inside the mail
- *     LW_HTML_HIDDEN_TEXT     20+ characters of text the reader cannot see
- *                             (display:none, visibility:hidden, zero font
- *                             size, white text with no background set)
+ *     LW_HTML_HIDDEN_TEXT     text the reader cannot see (html.c decides what
+ *                             is hidden) that is more than a preview line:
+ *                             junk splitting a word, hidden links, hidden
+ *                             lure wording or filler (see "HTML rules")
  *     LW_HTML_IMAGE_ONLY      a body that is images and one or two links,
  *                             with almost no text for a filter to read
  *     LW_HTML_ONLY            an HTML body with links and no plain-text
@@ -66,9 +67,10 @@
  *
  * LIMITS
  *     QR codes are only seen in PNG, JPEG and GIF pictures within the
- *     qr_max_* limits (qrcode.c). Hidden-text detection follows inline styles
- *     and attributes only (no style sheets), along the element nesting the
- *     tokenizer reports; unbalanced HTML can end a hidden region early.
+ *     qr_max_* limits (qrcode.c). What is hidden is what html.c can tell
+ *     from inline styles, attributes and class or id rules (no full
+ *     cascade); the filler test compares words, so it says little about
+ *     scripts written without spaces (Chinese, Japanese).
  */
 #include "config.h"
 
@@ -81,9 +83,7 @@
 
 #define A "links"
 #define MAX_EVIDENCE 3
-#define HIDDEN_MIN 20
 #define IMAGE_ONLY_TEXT 60
-#define MAX_STACK 256
 
 #define MAX_LURES 10
 #define SHARED_SERVICE (LW_KIND_SHORTENER | LW_KIND_FILESHARE | LW_KIND_FORM | LW_KIND_FREEHOST | LW_KIND_FREEMAIL)
@@ -418,21 +418,58 @@ static void check_urls(const struct links *l, const struct lw_message *msg, stru
 
 /* ---- HTML rules ---- */
 
-struct frame {
-    char name[16];
-    int hidden;             /* this element or an ancestor hides its content */
-    int has_bg;             /* this element or an ancestor sets a background */
-};
+/*
+ * What html.c reports as hidden is judged by what it hides. A newsletter's
+ * preheader (the first hidden block, near the top, short: the line a mail
+ * client shows as the preview) is normal. These are not:
+ *   a split word   hidden text between two letters of a visible word
+ *                  ("pass<span style=display:none>x</span>word"): only a
+ *                  filter reads the junk, the reader reads the word
+ *   hidden links   HIDDEN_LINKS_MIN or more links the reader cannot see,
+ *                  to where no visible link goes: they are there for the
+ *                  filters (benign links to dilute the bad one). A hidden
+ *                  twin of a visible button is not one, and neither is a
+ *                  single hidden link: senders plant one as a trap that
+ *                  tells a security scanner's clicks from a person's
+ *   lure wording   credential wording hidden, which the visible text does
+ *                  not show: it speaks to the preview pane or the filter,
+ *                  not to the reader of the mail
+ *   filler         hidden text besides the preheader, FILLER_MIN letters
+ *                  or more, whose words are mostly not the visible text's:
+ *                  text stuffed to make the mail look like something else
+ *                  to a filter (a mobile twin of the visible text is not)
+ */
+#define PREHEADER_LEAD 200  /* visible letters that may precede a preheader ("View online") */
+#define PREHEADER_MAX 250   /* letters of a preheader at most */
+#define FILLER_MIN 100      /* hidden letters besides the preheader worth judging */
+#define HIDDEN_LINKS_MIN 2
+#define HIDDEN_CAP 65536    /* bytes of hidden text kept */
+#define HIDDEN_LURE "\\b(password|passcode|passwort|credentials?|sign[ -]?in|log[ -]?in|verify your|unusual (sign|log)" \
+                    "|(account|mailbox) (is|has been|will be) (suspended|locked|disabled|deactivated|restricted|limited))\\b" \
+                    "|密码|密碼|登录|登錄|登入|验证|驗證"
 
 struct html_scan {
-    struct frame stack[MAX_STACK];
-    int depth;
     int password_fields;
     int forms;
     int images;
     int links;
-    size_t hidden_chars;
-    GString *hidden_sample;
+    GPtrArray *hidden_hrefs;    /* links the reader cannot see */
+    GHashTable *shown_hrefs;    /* links the reader can see */
+    const char *href;       /* the open link's */
+    int splits;             /* hidden text inside a visible word */
+    int after_letter;       /* the last visible character was a letter or digit */
+    int in_block;           /* hidden text since the last visible text */
+    int block_after_letter; /* ... and it came right after a letter */
+    int blocks;             /* hidden blocks with letters */
+    int in_anchor;          /* inside <a href> */
+    int anchor_shown;       /* ... which showed a picture or visible letters */
+    size_t anchor_hidden;   /* ... letters of hidden text in it */
+    size_t visible_letters;
+    size_t block_lead;      /* visible letters before the open block */
+    size_t block_start;     /* offset of the open block in hidden */
+    size_t block_letters;
+    gssize pre_start, pre_end;  /* the preheader in hidden, or -1 */
+    GString *hidden;        /* the hidden text, one line per block */
 };
 
 /* attr - the value of attribute name, or NULL */
@@ -444,106 +481,232 @@ static const char *attr(const struct lw_html_attr *attrs, const char *name)
     return NULL;
 }
 
-/* is_void - elements that never have content or an end tag */
-static int is_void(const char *name)
+/* letters - letters and digits in s[0..len) (padding, spaces and invisible characters are not) */
+static size_t letters(const char *s, size_t len, int *last_letter)
 {
-    static const char *const v[] = { "br", "img", "input", "meta", "link", "hr", "area", "base",
-                                     "col", "wbr", "source", "param", "embed", "track", NULL };
+    size_t n = 0;
 
-    for (int i = 0; v[i]; i++)
-        if (strcmp(v[i], name) == 0)
-            return 1;
-    return 0;
+    for (const char *p = s, *end = s + len; p < end; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        int is = g_unichar_isalnum(c);
+
+        n += is;
+        if (last_letter && (is || g_unichar_isspace(c) || c == 0xa0))
+            *last_letter = is;
+    }
+    return n;
 }
 
-/* compact_style - a style attribute lowercased with all white space removed (g_free) */
-static char *compact_style(const char *style)
+/* close_block - the hidden text since the last visible text ends: the first with letters, near the top and short, is the preheader */
+static void close_block(struct html_scan *h)
 {
-    GString *out = g_string_new(NULL);
-
-    for (const char *p = style; *p; p++)
-        if (!g_ascii_isspace(*p))
-            g_string_append_c(out, g_ascii_tolower(*p));
-    return g_string_free(out, FALSE);
+    if (!h->in_block)
+        return;
+    h->in_block = 0;
+    if (h->block_letters == 0)
+        return;
+    if (h->blocks++ == 0 && h->block_lead <= PREHEADER_LEAD && h->block_letters <= PREHEADER_MAX) {
+        h->pre_start = (gssize) h->block_start;
+        h->pre_end = (gssize) h->hidden->len;
+    }
+    if (h->hidden->len < HIDDEN_CAP)
+        g_string_append_c(h->hidden, '\n');
 }
 
-/* style_hides - inline style or attributes that make text invisible */
-static int style_hides(const char *style, const char *font_size, int has_bg)
-{
-    char *s;
-    int hides;
-
-    if (font_size && strcmp(font_size, "0") == 0)
-        return 1;
-    if (style == NULL)
-        return 0;
-    s = compact_style(style);
-    hides = strstr(s, "display:none") || strstr(s, "visibility:hidden")
-            || (strstr(s, "font-size:0") && g_regex_match_simple("(^|;)font-size:0(px|pt|em|%)?($|;|!)", s, 0, 0))
-            || (!has_bg && !strstr(s, "background") && strstr(s, "color:")
-                && g_regex_match_simple("(^|;)color:(#fff\\b|#ffffff\\b|white\\b|rgb\\(255,255,255\\))", s, 0, 0));
-    g_free(s);
-    return hides;
-}
-
-/* on_start - count forms, password fields, images, links; push the element with its visibility */
-static void on_start(void *ud, const char *name, const struct lw_html_attr *attrs, int self_closing)
+/* on_start - count forms, password fields, images, links (and hidden ones) */
+static void on_start(void *ud, const char *name, const struct lw_html_attr *attrs, int hidden)
 {
     struct html_scan *h = ud;
-    const struct frame *up = h->depth > 0 ? &h->stack[h->depth - 1] : NULL;
     const char *type;
-    struct frame f;
 
     if (strcmp(name, "form") == 0)
         h->forms++;
     else if (strcmp(name, "input") == 0 && (type = attr(attrs, "type")) && g_ascii_strcasecmp(type, "password") == 0)
         h->password_fields++;
-    else if (strcmp(name, "img") == 0)
+    else if (strcmp(name, "img") == 0) {
         h->images++;
-    else if (strcmp(name, "a") == 0 && attr(attrs, "href"))
+        h->anchor_shown |= !hidden;
+    } else if (strcmp(name, "a") == 0 && attr(attrs, "href")) {
         h->links++;
-    if (self_closing || is_void(name) || h->depth >= MAX_STACK)
-        return;
-    g_strlcpy(f.name, name, sizeof(f.name));
-    f.has_bg = (up && up->has_bg) || attr(attrs, "bgcolor") || attr(attrs, "background")
-               || (attr(attrs, "style") && strstr(attr(attrs, "style"), "background"));
-    f.hidden = (up && up->hidden) || attr(attrs, "hidden")
-               || style_hides(attr(attrs, "style"), strcmp(name, "font") == 0 ? attr(attrs, "size") : NULL, f.has_bg);
-    if (strcmp(name, "font") == 0 && !f.hidden && !f.has_bg && attr(attrs, "color")) {
-        const char *c = attr(attrs, "color");
-
-        f.hidden = g_ascii_strcasecmp(c, "#ffffff") == 0 || g_ascii_strcasecmp(c, "#fff") == 0
-                   || g_ascii_strcasecmp(c, "white") == 0;
+        h->in_anchor = 1;
+        h->href = attr(attrs, "href");
+        h->anchor_shown = 0;
+        h->anchor_hidden = (hidden & LW_HTML_HIDDEN_BOX) != 0;    /* nothing inside can show */
     }
-    h->stack[h->depth++] = f;
+    if (!hidden && lw_html_is_block(name))
+        h->after_letter = h->block_after_letter = 0;    /* a new line: no word goes on */
 }
 
-/* on_end - pop back to the matching open element, if any */
-static void on_end(void *ud, const char *name)
+/* on_end - a visible block element ends a line; a link whose only text was hidden is a hidden link */
+static void on_end(void *ud, const char *name, int hidden)
 {
     struct html_scan *h = ud;
 
-    for (int i = h->depth - 1; i >= 0; i--) {
-        if (strncmp(h->stack[i].name, name, sizeof(h->stack[i].name) - 1) == 0) {
-            h->depth = i;
-            return;
-        }
+    if (h->in_anchor && strcmp(name, "a") == 0) {
+        char *href = g_strstrip(g_strdup(h->href));
+
+        if (h->anchor_shown || h->anchor_hidden == 0)
+            g_hash_table_add(h->shown_hrefs, href);
+        else
+            g_ptr_array_add(h->hidden_hrefs, href);
+        h->in_anchor = 0;
     }
+    if (!hidden && lw_html_is_block(name))
+        h->after_letter = h->block_after_letter = 0;
 }
 
-/* on_text - count visible characters inside hidden elements */
+/* on_text - visible text: it closes a hidden block, which split a word if letters touch it on both sides */
 static void on_text(void *ud, const char *text, size_t len)
 {
     struct html_scan *h = ud;
-    size_t visible = 0;
+    size_t n;
 
-    if (h->depth == 0 || !h->stack[h->depth - 1].hidden)
+    if (len == 0)
         return;
-    for (size_t i = 0; i < len; i++)
-        visible += !g_ascii_isspace(text[i]);
-    h->hidden_chars += visible;
-    if (visible && h->hidden_sample->len < 60)
-        g_string_append_len(h->hidden_sample, text, (gssize) MIN(len, 60));
+    if (h->in_block && h->block_letters > 0 && h->block_after_letter && g_unichar_isalnum(g_utf8_get_char(text)))
+        h->splits++;
+    h->block_after_letter = 0;
+    n = letters(text, len, &h->after_letter);
+    if (n == 0)
+        return;     /* white space between hidden runs keeps them one block */
+    h->anchor_shown = 1;
+    close_block(h);
+    h->visible_letters += n;
+}
+
+/* on_hidden_text - keep the hidden text, in blocks between visible text */
+static void on_hidden_text(void *ud, const char *text, size_t len)
+{
+    struct html_scan *h = ud;
+    size_t n;
+
+    if (!h->in_block) {
+        h->in_block = 1;
+        h->block_lead = h->visible_letters;
+        h->block_start = h->hidden->len;
+        h->block_letters = 0;
+        h->block_after_letter = h->after_letter;
+    }
+    n = letters(text, len, NULL);
+    h->block_letters += n;
+    h->anchor_hidden += n;
+    if (h->hidden->len < HIDDEN_CAP)
+        g_string_append_len(h->hidden, text, (gssize) MIN(len, HIDDEN_CAP - h->hidden->len));
+}
+
+/* word_set - the lowercased words of three letters or more in s */
+static GHashTable *word_set(const char *s)
+{
+    GHashTable *set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    const char *w = NULL;
+
+    for (const char *p = s;; p = g_utf8_next_char(p)) {
+        int in = *p && g_unichar_isalnum(g_utf8_get_char(p));
+
+        if (in && w == NULL)
+            w = p;
+        if (!in && w != NULL) {
+            if (g_utf8_strlen(w, p - w) >= 3)
+                g_hash_table_add(set, g_utf8_strdown(w, p - w));
+            w = NULL;
+        }
+        if (*p == '\0')
+            break;
+    }
+    return set;
+}
+
+/* unlike_visible - most words of hidden not in the visible text */
+static int unlike_visible(const char *hidden, const char *visible)
+{
+    GHashTable *seen = word_set(visible), *words = word_set(hidden);
+    GHashTableIter it;
+    gpointer key;
+    guint found = 0, total = g_hash_table_size(words);
+
+    g_hash_table_iter_init(&it, words);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        found += g_hash_table_contains(seen, key);
+    g_hash_table_unref(seen);
+    g_hash_table_unref(words);
+    return total > 0 && found * 2 < total;
+}
+
+/* sample - the first 60 readable characters of s, invisible padding gone (g_free) */
+static char *sample(const char *s)
+{
+    char *norm = lw_text_normalize(s), *cut = g_utf8_substring(norm, 0, MIN(g_utf8_strlen(norm, -1), 60));
+
+    g_free(norm);
+    return cut;
+}
+
+/* hidden_lure - credential wording in hidden that visible does not show (g_free), or NULL */
+static char *hidden_lure(const char *hidden, const char *visible)
+{
+    GRegex *re = g_regex_new(HIDDEN_LURE, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+    GMatchInfo *mi = NULL;
+    char *found = NULL;
+
+    if (re == NULL)
+        return NULL;
+    g_regex_match(re, hidden, 0, &mi);
+    while (found == NULL && g_match_info_matches(mi)) {
+        char *m = g_match_info_fetch(mi, 0), *low = g_utf8_strdown(m, -1), *vis = g_utf8_strdown(visible, -1);
+
+        if (strstr(vis, low) == NULL)
+            found = g_strdup(m);
+        g_free(vis);
+        g_free(low);
+        g_free(m);
+        g_match_info_next(mi, NULL);
+    }
+    g_match_info_free(mi);
+    g_regex_unref(re);
+    return found;
+}
+
+/* unseen_links - hidden links whose target no visible link shows (a hidden twin of a button is not one) */
+static size_t unseen_links(const struct html_scan *h)
+{
+    size_t n = 0;
+
+    for (guint i = 0; i < h->hidden_hrefs->len; i++)
+        n += !g_hash_table_contains(h->shown_hrefs, g_ptr_array_index(h->hidden_hrefs, i));
+    return n;
+}
+
+/* hidden_reasons - what the hidden text of one part does, or NULL if it is only a preheader (g_free) */
+static char *hidden_reasons(const struct html_scan *h, const char *visible)
+{
+    GString *why = g_string_new(NULL);
+    char *other, *lure, *text;
+    size_t n;
+
+    if (h->splits)
+        g_string_append_printf(why, "; hidden text inside %d word(s)", h->splits);
+    if ((n = unseen_links(h)) >= HIDDEN_LINKS_MIN)
+        g_string_append_printf(why, "; %zu hidden link(s) to where no visible link goes", n);
+    if ((lure = hidden_lure(h->hidden->str, visible)) != NULL)
+        g_string_append_printf(why, "; hidden wording \"%.40s\" the visible text lacks", lure);
+    other = g_strdup(h->hidden->str);
+    if (h->pre_start >= 0)      /* the preheader blanked out */
+        memset(other + h->pre_start, ' ', (size_t) (h->pre_end - h->pre_start));
+    if ((n = letters(other, strlen(other), NULL)) >= FILLER_MIN && unlike_visible(other, visible))
+        g_string_append_printf(why, "; %zu hidden letters unlike the visible text", n);
+    if (why->len > 0) {
+        text = sample(lure ? h->hidden->str : other);
+        g_string_append_printf(why, ": \"%s\"", text);
+        g_free(text);
+    }
+    g_free(other);
+    g_free(lure);
+    if (why->len == 0) {
+        g_string_free(why, TRUE);
+        return NULL;
+    }
+    g_string_erase(why, 0, 2);
+    return g_string_free(why, FALSE);
 }
 
 /* nonspace_chars - characters that are not white space */
@@ -702,39 +865,45 @@ static void check_html(const struct lw_message *msg, struct lw_verdict *v)
 {
     for (guint i = 0; i < msg->texts->len; i++) {
         const struct lw_text *t = g_ptr_array_index(msg->texts, i);
-        struct lw_html_handler hd = { on_start, on_end, on_text };
-        struct html_scan *h;
-        char *ev;
+        struct lw_html_handler hd = { on_start, on_end, on_text, on_hidden_text };
+        struct html_scan h = { 0 };
+        char *ev, *why;
 
         if (!t->is_html || t->html == NULL)
             continue;
-        h = g_new0(struct html_scan, 1);
-        h->hidden_sample = g_string_new(NULL);
-        lw_html_walk(t->html, strlen(t->html), &hd, h);
-        if (h->forms && h->password_fields) {
-            ev = g_strdup_printf("part %s: %d form(s), %d password field(s)", t->path, h->forms, h->password_fields);
+        h.pre_start = h.pre_end = -1;
+        h.hidden = g_string_new(NULL);
+        h.hidden_hrefs = g_ptr_array_new_with_free_func(g_free);
+        h.shown_hrefs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        if (t->doc)
+            lw_html_walk_doc(t->doc, &hd, &h);
+        else
+            lw_html_walk(t->html, strlen(t->html), &hd, &h);
+        close_block(&h);
+        if (h.forms && h.password_fields) {
+            ev = g_strdup_printf("part %s: %d form(s), %d password field(s)", t->path, h.forms, h.password_fields);
             lw_verdict_add_hit(v, A, "LW_HTML_CREDENTIAL_FORM", 6.0,
                                "The mail itself contains a form asking for a password", ev);
             g_free(ev);
         }
-        if (h->hidden_chars >= HIDDEN_MIN) {
-            char *sample = g_utf8_make_valid(h->hidden_sample->str, -1);
-
-            ev = g_strdup_printf("part %s: %zu hidden characters: \"%.60s\"", t->path, h->hidden_chars, sample);
+        if ((h.hidden->len > 0 || h.hidden_hrefs->len > 0) && (why = hidden_reasons(&h, t->text)) != NULL) {
+            ev = g_strdup_printf("part %s: %s", t->path, why);
             lw_verdict_add_hit(v, A, "LW_HTML_HIDDEN_TEXT", 3.5,
-                               "Text hidden from the reader (invisible styles), used to mislead filters", ev);
+                               "Text hidden from the reader that is not a preview line: "
+                               "split words, links, lure wording or filler for the filters", ev);
             g_free(ev);
-            g_free(sample);
+            g_free(why);
         }
-        if (h->images > 0 && h->links >= 1 && h->links <= 2 && nonspace_chars(t->text) < IMAGE_ONLY_TEXT) {
+        if (h.images > 0 && h.links >= 1 && h.links <= 2 && nonspace_chars(t->text) < IMAGE_ONLY_TEXT) {
             ev = g_strdup_printf("part %s: %d image(s), %d link(s), %zu characters of text", t->path,
-                                 h->images, h->links, nonspace_chars(t->text));
+                                 h.images, h.links, nonspace_chars(t->text));
             lw_verdict_add_hit(v, A, "LW_HTML_IMAGE_ONLY", 3.5,
                                "The message is a picture with a link and almost no text for a filter to read", ev);
             g_free(ev);
         }
-        g_string_free(h->hidden_sample, TRUE);
-        g_free(h);
+        g_string_free(h.hidden, TRUE);
+        g_ptr_array_unref(h.hidden_hrefs);
+        g_hash_table_unref(h.shown_hrefs);
     }
 }
 

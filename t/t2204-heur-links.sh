@@ -75,18 +75,67 @@ test_expect_success 'a password form inside the mail fires LW_HTML_CREDENTIAL_FO
 	html n "<form action=\"https://www.example.com/search\"><input name=q><input type=submit></form>" &&
 	expect_no_rule LW_HTML_CREDENTIAL_FORM n
 '
-test_expect_success 'invisible text fires LW_HTML_HIDDEN_TEXT (display:none, zero font, white on nothing)' '
-	html a "<p>Hi</p><div style=\"display: none\">invoice payment account bank transfer salad words</div>" &&
-	expect_rule LW_HTML_HIDDEN_TEXT a &&
-	html b "<p>Hi</p><span style=\"font-size:0px\">invoice payment account bank transfer salad</span>" &&
-	expect_rule LW_HTML_HIDDEN_TEXT b &&
-	html c "<p>Hi</p><font color=\"#ffffff\">invoice payment account bank transfer salad</font>" &&
-	expect_rule LW_HTML_HIDDEN_TEXT c
-'
-test_expect_success 'near miss: white text on a coloured background, short hidden preheader' '
-	html m "<table bgcolor=\"#003366\"><tr><td style=\"color:#ffffff\">Welcome to the quarterly newsletter of our club</td></tr></table>
-		<div style=\"display:none\">Preview</div>" &&
+# What the reader sees of a store's mail, and 300 letters of text about something else.
+SHOWN="<p>Our spring sale starts today: garden tools and seeds are 20% off until Sunday.</p>"
+FILLER="The committee reviewed the minutes of the previous meeting and agreed that the harbour
+	survey, the orchestra rehearsal schedule and the library renovation budget would be discussed
+	again in autumn, after the volunteers have reported on the museum archive and the river
+	festival, and after the treasurer has circulated the accounts of the chess tournament."
+PAD=$(printf '&#847;&zwnj;&nbsp;%.0s' $(seq 60))
+
+test_expect_success 'a preheader previewing the mail stays quiet, as newsletters send it' '
+	html m "<div style=\"display:none;font-size:1px;color:#ffffff;max-height:0;overflow:hidden;mso-hide:all\">
+		Spring sale: 20% off garden tools $PAD</div>$SHOWN" &&
 	expect_no_rule LW_HTML_HIDDEN_TEXT m
+'
+test_expect_success 'near miss: white on a dark background, a responsive twin, a hidden twin of a button, one scanner trap' '
+	html m "<style>@media (max-width:600px) { .mob { display:block !important; max-height:none !important } }</style>
+		<table bgcolor=\"#003366\"><tr><td style=\"color:#ffffff\">Welcome to the spring sale of our garden club</td></tr></table>
+		$SHOWN
+		<div class=\"mob\" style=\"display:none;max-height:0;overflow:hidden\">$FILLER
+			<a href=\"https://shop.example/m1\">Shop</a> <a href=\"https://shop.example/m2\">Deals</a></div>
+		<a href=\"https://shop.example/sale\">Shop the sale</a>
+		<div style=\"display:none\"><a href=\"https://shop.example/sale\">Shop the sale</a></div>
+		<a href=\"https://shop.example/trap\" style=\"color:#ffffff;font-size:1px\">Terms</a>" &&
+	expect_no_rule LW_HTML_HIDDEN_TEXT m
+'
+test_expect_success 'hidden filler fires LW_HTML_HIDDEN_TEXT, whatever hides it' '
+	for style in "display:none" "visibility:hidden" "font-size:0" "opacity:0" \
+		"max-height:0;overflow:hidden" "color:#fff;background-color:#fff"
+	do
+		html m "$SHOWN<div style=\"$style\">$FILLER</div>" &&
+		expect_rule LW_HTML_HIDDEN_TEXT m || return 1
+	done &&
+	html m "$SHOWN<p hidden>$FILLER</p>" &&
+	expect_rule LW_HTML_HIDDEN_TEXT m &&
+	html m "<style>.x { display: none }</style>$SHOWN<p class=\"x\">$FILLER</p>" &&
+	expect_rule LW_HTML_HIDDEN_TEXT m &&
+	html m "$SHOWN<font color=\"white\">$FILLER</font>" &&
+	expect_rule LW_HTML_HIDDEN_TEXT m
+'
+test_expect_success 'near miss: the same text hidden twice over (a mobile version) is no filler' '
+	html m "$SHOWN<p>$FILLER</p><div style=\"display:none\">$FILLER</div>" &&
+	expect_no_rule LW_HTML_HIDDEN_TEXT m
+'
+test_expect_success 'hidden lure words fire LW_HTML_HIDDEN_TEXT, even in the preview line' '
+	html m "<div style=\"display:none\">Your mailbox password expires today, sign in to keep it</div>
+		<img src=\"https://evil.example/notice.png\"><p>Notice 4471</p>" &&
+	expect_rule LW_HTML_HIDDEN_TEXT m &&
+	grep -q "hidden wording" m.json
+'
+test_expect_success 'hidden links to where no visible link goes fire LW_HTML_HIDDEN_TEXT' '
+	html m "$SHOWN<div style=\"display:none\"><a href=\"https://news.example/a\">a</a>
+		<a href=\"https://weather.example/b\">b</a></div><a href=\"https://evil.example/x\">Open</a>" &&
+	expect_rule LW_HTML_HIDDEN_TEXT m &&
+	grep -q "2 hidden link" m.json
+'
+test_expect_success 'hidden junk inside a word fires LW_HTML_HIDDEN_TEXT, and the word reads whole' '
+	html m "<p>Your pass<span style=\"display:none\">zq</span>word will expire today</p>" &&
+	expect_rule LW_HTML_HIDDEN_TEXT m &&
+	grep -q "inside 1 word" m.json &&
+	expect_rule LW_EN_PASSWORD_EXPIRE m &&
+	html n "<p>Confirm your pass <span style=\"display:none\">zq</span> word now</p>" &&
+	expect_no_rule LW_HTML_HIDDEN_TEXT n
 '
 test_expect_success 'a picture and a link with no text fires LW_HTML_IMAGE_ONLY' '
 	html m "<a href=\"https://evil.example/\"><img src=\"https://evil.example/big.png\" width=600></a>" &&

@@ -84,6 +84,24 @@ test_expect_success 'the combination scores more than its parts (joined to a dec
 	all=$(test_json_field all.json score) && parts=$(test_json_field parts.json score) &&
 	"$PYTHON" -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)" "$all" "$parts"
 '
+test_expect_success 'invisible HTML5 entities inside lure words (&ZeroWidthSpace; &NoBreak; &InvisibleTimes;) hide no lure, and are an evasion of their own' '
+	lure_html() {
+		mkmail "$1" "From: IT Helpdesk <it@helpdesk.example.net>" "Subject: Password expiry notice" \
+			"Content-Type: text/html; charset=utf-8" -- "<html><body><p>$2</p></body></html>"
+	}
+	lure_html plain "Your password will expire today. Click the link below to verify your account within 24 hours:
+		<a href=\"https://helpdesk.example.net/login\">https://helpdesk.example.net/login</a>" &&
+	lure_html hidden "Your pass&ZeroWidthSpace;word will ex&NoBreak;pire today. Click the link be&InvisibleTimes;low
+		to ver&ZeroWidthSpace;ify your acc&NoBreak;ount with&InvisibleTimes;in 24 hours:
+		<a href=\"https://helpdesk.example.net/login\">https://helpdesk.example.net/login</a>" &&
+	scan_rules plain >plain.rules && scan_rules hidden >hidden.rules &&
+	grep -qx LW_EN_PASSWORD_EXPIRE plain.rules &&
+	grep -vx LW_TEXT_INVISIBLE_CHARS hidden.rules >lures.rules &&
+	test_cmp plain.rules lures.rules &&
+	grep -qx LW_TEXT_INVISIBLE_CHARS hidden.rules &&
+	"$PYTHON" -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)" \
+		"$(test_json_field hidden.json score)" "$(test_json_field plain.json score)"
+'
 test_expect_success 'account threat plus link, and urgent money, fire their meta rules' '
 	lure LW_META_ACCOUNT_THREAT_LINK "Your mailbox has exceeded its quota, see https://q.example.net/" &&
 	lure LW_META_URGENT_MONEY "Urgent: the bank account details for remittance have changed" &&

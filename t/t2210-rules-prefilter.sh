@@ -78,7 +78,7 @@ test_expect_success 'set up rules on every target, with case, Unicode and syntax
 	--B
 	Content-Type: text/html; charset=utf-8
 
-	<div style="DISPLAY: none">ΣΟΦΊΑ mixedcase not urgent color changed defg password</div>
+	<div style="DISPLAY: none"></div><p>ΣΟΦΊΑ mixedcase not urgent color changed defg password</p>
 	<form method=post ACTION="http://example.net/wp-admin/x">信箱 即將 凍結</form>
 	<a href="http://example.net/wp-admin/y">here</a>
 	--B

@@ -1,276 +1,681 @@
 /*
- * html.c - tokenize HTML the way a lenient mail client does
+ * html.c - read HTML the way a mail client renders it
  *
- * lw_html_walk() scans HTML once, left to right, and reports start tags
- * (with decoded attributes), end tags and text. It never fails: malformed
- * markup degrades to text, an unterminated tag ends the walk, comments and
- * <!...> declarations are skipped, and the content of <script> and <style>
- * is not reported as text (a reader does not see it). Attackers rely on
- * exactly these corners (split tags, entity-encoded links), so the
- * analyzers that look at links and at visible text share this tokenizer.
+ * lw_html_parse() parses HTML once with gumbo, an HTML5 parser (the WHATWG
+ * tree construction rules and all 2,231 named character references);
+ * lw_html_walk_doc() walks the tree in document order: every element with
+ * its decoded attributes, its end, and its text. Comments, <head> text, <script> and <style> are not
+ * text: a reader does not see them. Attackers rely on the corners of HTML
+ * (split tags, entity-encoded links, &ZeroWidthSpace; inside words), so
+ * everything that reads HTML shares this one reading.
  *
- * lw_html_to_text() renders the visible text (lw_html_to_text_tee() also
- * hands every event to a second handler, so that one walk serves both): block elements become line
- * breaks, white space is collapsed. Only what is needed to read the words
- * is done; layout is not.
+ * Hidden text. A mail client shows no text inside an element hidden by
+ *     display:none, visibility:hidden or collapse, the hidden attribute
+ *     (no box is drawn), opacity:0 (drawn fully transparent), a zero
+ *     height, max-height, width or max-width with overflow:hidden (the box
+ *     clips its content away), or a class or id rule of a <style> block
+ *     outside @media that does one of these (LW_HTML_HIDDEN_BOX: nothing
+ *     inside can show). Nor can a reader see text whose font size in effect
+ *     is 0, or at most 1px/1pt, or whose colour is the background colour
+ *     in effect (white on a page whose background is not set counts, unless
+ *     a style sheet sets backgrounds we do not follow) (LW_HTML_HIDDEN_TEXT:
+ *     an element inside may set a readable size or colour again, as the
+ *     font-size:0 wrappers of responsive layouts do). A box hidden inline
+ *     but whose class or id a rule shows again (in @media, on :checked, with
+ *     !important) is not hidden: that is a newsletter's layout for phones,
+ *     or a menu, not a secret. mso-hide:all only hides from Outlook, so it
+ *     hides nothing. Hidden text goes to hidden_text(), never to text(), so
+ *     the rendered text is the one the reader sees, and words split by
+ *     hidden junk ("pass<span style=display:none>x</span>word") read whole.
  *
- * All results are UTF-8 (invalid input bytes are repaired). Thread-safe.
+ * lw_html_render() renders the visible text (and may hand every event of the
+ * same walk to a second handler, so that one walk serves both):
+ * block elements become line breaks, table cells spaces, white space is
+ * collapsed. Only what is needed to read the words is done; layout is not.
+ *
+ * LIMITS. gumbo 0.10.1 needs bounded input (upstream #387-#393: recursive
+ * free, quadratic time and memory on deep trees; ../shared/notes/api-notes.md
+ * section 9.5): callers cap the size (max_text_size), errors are not
+ * recorded, and HTML whose nesting a linear pre-scan estimates deeper than
+ * MAX_DEPTH is read with its layout tags stripped (links, images, forms and
+ * the text kept), which no reader's renderer would nest either. CSS escapes,
+ * and selectors other than a class or an id, are not followed.
+ *
+ * All results are UTF-8 (gumbo replaces invalid bytes). Thread-safe.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <glib.h>
+#include <gumbo.h>
 
 #include "model/html.h"
 
-struct entity {
-    const char *name;
-    gunichar c;
-};
+#define MAX_DEPTH 512
+#define MAX_NAME 64
+#define COLOR_LEN 16
 
-/* The entities mail HTML actually uses; numeric references cover the rest. */
-static const struct entity entities[] = {
-    { "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' },
-    { "nbsp", 0xa0 }, { "copy", 0xa9 }, { "reg", 0xae }, { "trade", 0x2122 },
-    { "hellip", 0x2026 }, { "mdash", 0x2014 }, { "ndash", 0x2013 }, { "middot", 0xb7 },
-    { "lsquo", 0x2018 }, { "rsquo", 0x2019 }, { "ldquo", 0x201c }, { "rdquo", 0x201d },
-    { "bull", 0x2022 }, { "euro", 0x20ac }, { "pound", 0xa3 }, { "yen", 0xa5 },
-    { "laquo", 0xab }, { "raquo", 0xbb }, { "zwnj", 0x200c }, { "zwj", 0x200d },
-    { "shy", 0xad }, { "ensp", 0x2002 }, { "emsp", 0x2003 }, { "thinsp", 0x2009 },
-    { "colon", ':' }, { "sol", '/' }, { "period", '.' }, { "commat", '@' },
-    { "lpar", '(' }, { "rpar", ')' }, { "num", '#' }, { "percnt", '%' },
-    { "quest", '?' }, { "equals", '=' }, { "excl", '!' }, { "Tab", '\t' }, { "NewLine", '\n' },
-};
+/* ---- inline CSS ---- */
 
-/* decode_entity - decode the reference at s (after '&'); returns chars consumed or 0 */
-static size_t decode_entity(const char *s, size_t len, GString *out)
+/* compact_css - lowercased, without white space, comments and "!important" (g_free) */
+static char *compact_css(const char *css, size_t len)
 {
-    size_t i = 0;
+    GString *out = g_string_sized_new(len);
 
-    if (len > 0 && s[0] == '#') {
-        gunichar c = 0;
-        int hex = len > 1 && (s[1] == 'x' || s[1] == 'X');
-        size_t digits = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (css[i] == '/' && i + 1 < len && css[i + 1] == '*') {
+            const char *e = g_strstr_len(css + i + 2, (gssize) (len - i - 2), "*/");
 
-        for (i = hex ? 2 : 1; i < len && digits < 8; i++, digits++) {
-            int d = hex ? g_ascii_xdigit_value(s[i]) : g_ascii_digit_value(s[i]);
-
-            if (d < 0)
-                break;
-            c = c * (hex ? 16 : 10) + (gunichar) d;
+            i = e ? (size_t) (e - css) + 1 : len;
+        } else if (css[i] == '!' && i + 10 <= len && g_ascii_strncasecmp(css + i, "!important", 10) == 0) {
+            i += 9;
+        } else if (!g_ascii_isspace(css[i])) {
+            g_string_append_c(out, g_ascii_tolower(css[i]));
         }
-        if (digits == 0)
-            return 0;
-        if (i < len && s[i] == ';')
-            i++;
-        if (c == 0 || !g_unichar_validate(c))
-            c = 0xfffd;
-        g_string_append_unichar(out, c);
-        return i;
     }
-    for (size_t k = 0; k < G_N_ELEMENTS(entities); k++) {
-        size_t n = strlen(entities[k].name);
+    return g_string_free(out, FALSE);
+}
 
-        if (len >= n && memcmp(s, entities[k].name, n) == 0) {
-            g_string_append_unichar(out, entities[k].c);
-            return n + (len > n && s[n] == ';');
+/* css_value - the value of the last declaration of prop in compact CSS, NUL-terminated into buf, or NULL */
+static const char *css_value(const char *css, const char *prop, char *buf, size_t size)
+{
+    size_t n = strlen(prop);
+    const char *found = NULL;
+
+    for (const char *p = css; p && *p; p = strchr(p, ';'), p = p ? p + 1 : NULL)
+        if (strncmp(p, prop, n) == 0 && p[n] == ':')
+            found = p + n + 1;
+    if (found == NULL)
+        return NULL;
+    n = strcspn(found, ";");
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, found, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* is_zero - "0", "0px", "0.0em", "0%"... */
+static int is_zero(const char *v)
+{
+    return v && (v[0] == '0' || (v[0] == '.' && v[1] == '0')) && g_ascii_strtod(v, NULL) == 0.0;
+}
+
+/* tiny_font - a font size of at most 1px or 1pt, or zero in any unit */
+static int tiny_font(const char *v)
+{
+    char *end;
+    double size;
+
+    if (v == NULL || !(g_ascii_isdigit(v[0]) || v[0] == '.'))
+        return 0;
+    size = g_ascii_strtod(v, &end);
+    return size == 0.0 || (size <= 1.0 && (strcmp(end, "px") == 0 || strcmp(end, "pt") == 0));
+}
+
+/* css_hides - compact CSS that hides an element's box, and so everything inside it */
+static int css_hides(const char *css)
+{
+    char v[32], o[32];
+
+    if (css_value(css, "display", v, sizeof(v)) && strcmp(v, "none") == 0)
+        return 1;
+    if (css_value(css, "visibility", v, sizeof(v)) && (strcmp(v, "hidden") == 0 || strcmp(v, "collapse") == 0))
+        return 1;
+    if (is_zero(css_value(css, "opacity", v, sizeof(v))))
+        return 1;
+    if (css_value(css, "overflow", o, sizeof(o)) && strcmp(o, "hidden") == 0)
+        return is_zero(css_value(css, "max-height", v, sizeof(v))) || is_zero(css_value(css, "height", v, sizeof(v)))
+               || is_zero(css_value(css, "max-width", v, sizeof(v))) || is_zero(css_value(css, "width", v, sizeof(v)));
+    return 0;
+}
+
+/* css_shows - compact CSS that makes a box visible again (a responsive @media rule) */
+static int css_shows(const char *css)
+{
+    char v[32];
+
+    return (css_value(css, "display", v, sizeof(v)) && strcmp(v, "none") != 0)
+           || (css_value(css, "visibility", v, sizeof(v)) && strcmp(v, "visible") == 0)
+           || (css_value(css, "max-height", v, sizeof(v)) && !is_zero(v))
+           || (css_value(css, "font-size", v, sizeof(v)) && !tiny_font(v))
+           || (css_value(css, "opacity", v, sizeof(v)) && !is_zero(v));
+}
+
+/* norm_color - a CSS or HTML colour as "#rrggbb" (or the lowercased name) into out; 0 if none or transparent */
+static int norm_color(const char *c, char out[COLOR_LEN])
+{
+    unsigned r, g, b;
+    size_t n = c ? strspn(c + (*c == '#'), "0123456789abcdefABCDEF") : 0;
+
+    if (c == NULL || *c == '\0' || g_ascii_strcasecmp(c, "transparent") == 0 || g_ascii_strcasecmp(c, "inherit") == 0
+        || g_ascii_strcasecmp(c, "currentcolor") == 0 || g_ascii_strcasecmp(c, "initial") == 0)
+        return 0;
+    if (c[0] == '#' && n == 3 && c[4] == '\0')
+        g_snprintf(out, COLOR_LEN, "#%c%c%c%c%c%c", c[1], c[1], c[2], c[2], c[3], c[3]);
+    else if (c[0] == '#' && n == 6 && c[7] == '\0')
+        g_strlcpy(out, c, COLOR_LEN);
+    else if (sscanf(c, "rgb(%u,%u,%u)", &r, &g, &b) == 3 && r < 256 && g < 256 && b < 256)
+        g_snprintf(out, COLOR_LEN, "#%02x%02x%02x", r, g, b);
+    else if (g_ascii_strcasecmp(c, "white") == 0)
+        g_strlcpy(out, "#ffffff", COLOR_LEN);
+    else if (g_ascii_strcasecmp(c, "black") == 0)
+        g_strlcpy(out, "#000000", COLOR_LEN);
+    else
+        g_strlcpy(out, c, COLOR_LEN);
+    for (char *p = out; *p; p++)
+        *p = g_ascii_tolower(*p);
+    return 1;
+}
+
+/* ---- style sheets: which classes hide, which @media rules show again ---- */
+
+struct sheet {
+    GHashTable *hides;      /* classes and #ids hidden by a rule outside @media */
+    GHashTable *shows;      /* classes and #ids a rule shows (in @media, on :checked, with !important) */
+    GHashTable *backgrounds;    /* classes and #ids given a background */
+    int sets_background;    /* some rule sets a background: white text may stand on it */
+};
+
+/* add_selectors - the classes (as "name") and ids (as "#name") of the last compound of each selector in sel */
+static void add_selectors(GHashTable *set, const char *sel, size_t len)
+{
+    char *s = g_strndup(sel, len);
+    char **list = g_strsplit(s, ",", -1);
+
+    for (int i = 0; list[i]; i++) {
+        const char *last = g_strstrip(list[i]);
+
+        for (const char *p = last; *p; p++)
+            if (g_ascii_isspace(*p) || *p == '>' || *p == '+' || *p == '~')
+                last = p + 1;
+        for (const char *p = strpbrk(last, ".#"); p; p = strpbrk(p + 1, ".#")) {
+            size_t n = strspn(p + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
+            char *name = g_ascii_strdown(p + 1, (gssize) n);
+
+            if (n > 0)
+                g_hash_table_add(set, *p == '#' ? g_strconcat("#", name, NULL) : g_strdup(name));
+            g_free(name);
         }
+    }
+    g_strfreev(list);
+    g_free(s);
+}
+
+/* sheet_read - the rules of one <style> block */
+static void sheet_read(struct sheet *sh, const char *css)
+{
+    const char *sel = css;
+    int media = 0;          /* open @-blocks */
+
+    for (const char *p = css; *p; p++) {
+        if (*p == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+
+            if (e == NULL)
+                return;
+            p = e + 1;
+            sel = p + 1;
+        } else if (*p == '{') {
+            const char *body = p + 1, *e;
+            char *decls;
+
+            while (g_ascii_isspace(*sel))
+                sel++;
+            if (*sel == '@') {
+                media++;
+                sel = body;
+                continue;
+            }
+            e = strchr(body, '}');
+            if (e == NULL)
+                return;
+            decls = compact_css(body, (size_t) (e - body));
+            if (strstr(decls, "background")) {
+                sh->sets_background = 1;
+                add_selectors(sh->backgrounds, sel, (size_t) (p - sel));
+            }
+            if (media == 0 && css_hides(decls))
+                add_selectors(sh->hides, sel, (size_t) (p - sel));
+            else if (css_shows(decls))
+                add_selectors(sh->shows, sel, (size_t) (p - sel));
+            g_free(decls);
+            p = e;
+            sel = p + 1;
+        } else if (*p == '}') {
+            media -= media > 0;
+            sel = p + 1;
+        } else if (*p == ';' && media >= 0) {
+            sel = p + 1;    /* after @import ...; or @charset ...; */
+        }
+    }
+}
+
+/* selected - does the element's class or id name one of set */
+static int selected(GHashTable *set, const char *classes, const char *id)
+{
+    char **list;
+    int found = 0;
+
+    if (g_hash_table_size(set) == 0 || (classes == NULL && id == NULL))
+        return 0;
+    if (id != NULL) {
+        char *key = g_strconcat("#", id, NULL), *low = g_ascii_strdown(key, -1);
+
+        found = g_hash_table_contains(set, low);
+        g_free(low);
+        g_free(key);
+    }
+    list = g_strsplit_set(classes ? classes : "", " \t\r\n\f", -1);
+    for (int i = 0; list[i] && !found; i++) {
+        char *low = g_ascii_strdown(list[i], -1);
+
+        found = *low && g_hash_table_contains(set, low);
+        g_free(low);
+    }
+    g_strfreev(list);
+    return found;
+}
+
+/* ---- the walk ---- */
+
+struct frame {
+    const GumboNode *node;
+    guint next;             /* next child to visit */
+    const char *name;       /* gumbo's name, or NULL: then unknown holds it */
+    char unknown[MAX_NAME];
+    int box_hidden;         /* no box: nothing inside can be seen */
+    int tiny;               /* the font size in effect is too small to read */
+    int hidden;             /* LW_HTML_HIDDEN_BOX, LW_HTML_HIDDEN_TEXT (tiny, or the colour of the background) */
+    int no_text;            /* script, style, title, head: no reader sees their text */
+    char fg[COLOR_LEN];     /* text colour, "" if unknown */
+    char bg[COLOR_LEN];     /* background colour, "" if unknown (a picture, a style sheet) */
+};
+
+struct walk {
+    const struct lw_html_handler *h;
+    void *ud;
+    struct sheet sheet;
+    GArray *frames;         /* struct frame */
+    GArray *attrs;          /* struct lw_html_attr for the current element */
+};
+
+/* element_name - the lowercased name; an unknown element's written name goes to f->unknown */
+static void element_name(const GumboElement *el, struct frame *f)
+{
+    GumboStringPiece s = el->original_tag;
+    size_t n;
+
+    if (el->tag != GUMBO_TAG_UNKNOWN) {
+        f->name = gumbo_normalized_tagname(el->tag);
+        return;
+    }
+    f->name = NULL;
+    if (s.data == NULL)
+        return;
+    gumbo_tag_from_original_text(&s);
+    n = MIN(s.length, sizeof(f->unknown) - 1);
+    for (size_t i = 0; i < n; i++)
+        f->unknown[i] = g_ascii_tolower(s.data[i]);
+    f->unknown[n] = '\0';
+}
+
+/* frame_name - the element's name */
+static const char *frame_name(const struct frame *f)
+{
+    return f->name ? f->name : f->unknown;
+}
+
+static const char *attr(const GumboElement *el, const char *name)
+{
+    GumboAttribute *a = gumbo_get_attribute(&el->attributes, name);
+
+    return a ? a->value : NULL;
+}
+
+/* style_colors - colour and background an element sets inline, by attribute or (unknown to us) by a class */
+static void style_colors(struct walk *w, const GumboElement *el, const char *css, struct frame *f)
+{
+    char v[64];
+    const char *bg = attr(el, "bgcolor"), *fg = el->tag == GUMBO_TAG_FONT ? attr(el, "color") : NULL;
+
+    if (selected(w->sheet.backgrounds, attr(el, "class"), attr(el, "id")))
+        f->bg[0] = '\0';
+    if (css && css_value(css, "color", v, sizeof(v)))
+        fg = v;
+    if (fg && !norm_color(fg, f->fg))
+        f->fg[0] = '\0';
+    if (css && (css_value(css, "background-color", v, sizeof(v)) || css_value(css, "background", v, sizeof(v)))) {
+        if (strstr(v, "url("))
+            f->bg[0] = '\0';
+        else
+            norm_color(v, f->bg);
+    } else if (bg) {
+        norm_color(bg, f->bg);
+    }
+    if (attr(el, "background") || (css && css_value(css, "background-image", v, sizeof(v))))
+        f->bg[0] = '\0';    /* text over a picture: its colours are unknown */
+}
+
+/* font_tiny - does the element set a font too small to read (else keep the inherited answer) */
+static int font_tiny(const GumboElement *el, const char *css, int inherited)
+{
+    char v[32];
+    const char *size;
+
+    if (css && css_value(css, "font-size", v, sizeof(v)))
+        return tiny_font(v);
+    if (el->tag == GUMBO_TAG_FONT && (size = attr(el, "size")) != NULL)
+        return strcmp(size, "0") == 0;
+    return inherited;
+}
+
+/*
+ * element_style - what an element hides (its parent's frame given). A box
+ * hidden inline or by a style-sheet class, but shown again by an @media
+ * rule for its class, is a responsive layout: not hidden. Font size and
+ * colours are inherited and can be set again inside.
+ */
+static void element_style(struct walk *w, const GumboElement *el, const struct frame *up, struct frame *f)
+{
+    const char *style = attr(el, "style"), *classes = attr(el, "class"), *id = attr(el, "id");
+    char *css = style ? compact_css(style, strlen(style)) : NULL;
+    int shown = selected(w->sheet.shows, classes, id);
+
+    style_colors(w, el, css, f);
+    f->box_hidden = (up && up->box_hidden)
+                    || (!shown && (attr(el, "hidden") != NULL || (css && css_hides(css))
+                                   || selected(w->sheet.hides, classes, id)));
+    f->tiny = !shown && font_tiny(el, css, up && up->tiny);
+    f->hidden = (f->box_hidden ? LW_HTML_HIDDEN_BOX : 0)
+                | (f->tiny || (f->fg[0] && strcmp(f->fg, f->bg) == 0) ? LW_HTML_HIDDEN_TEXT : 0);
+    g_free(css);
+}
+
+/* attrs_of - the element's attributes as a NULL-terminated array */
+static const struct lw_html_attr *attrs_of(struct walk *w, const GumboElement *el)
+{
+    g_array_set_size(w->attrs, 0);
+    for (guint i = 0; i < el->attributes.length; i++) {
+        const GumboAttribute *a = el->attributes.data[i];
+        struct lw_html_attr x = { a->name, a->value };
+
+        g_array_append_val(w->attrs, x);
+    }
+    g_array_set_size(w->attrs, w->attrs->len + 1);     /* zeroed terminator */
+    return (const struct lw_html_attr *) (void *) w->attrs->data;
+}
+
+/* style_text - the CSS text of a <style> element */
+static void read_style(struct walk *w, const GumboElement *el)
+{
+    for (guint i = 0; i < el->children.length; i++) {
+        const GumboNode *c = el->children.data[i];
+
+        if (c->type == GUMBO_NODE_TEXT)
+            sheet_read(&w->sheet, c->v.text.text);
+    }
+}
+
+/* enter - report an element and push its frame */
+static void enter(struct walk *w, const GumboNode *node)
+{
+    const GumboElement *el = &node->v.element;
+    const struct frame *up = w->frames->len ? &g_array_index(w->frames, struct frame, w->frames->len - 1) : NULL;
+    struct frame f = { 0 };
+
+    f.node = node;
+    element_name(el, &f);
+    if (up) {
+        memcpy(f.fg, up->fg, sizeof(f.fg));
+        memcpy(f.bg, up->bg, sizeof(f.bg));
+    } else if (!w->sheet.sets_background) {
+        g_strlcpy(f.bg, "#ffffff", sizeof(f.bg));    /* a mail client's page is white */
+    }
+    if (el->tag == GUMBO_TAG_STYLE)
+        read_style(w, el);
+    element_style(w, el, up, &f);
+    f.no_text = (up && up->no_text) || el->tag == GUMBO_TAG_SCRIPT || el->tag == GUMBO_TAG_STYLE
+                || el->tag == GUMBO_TAG_TITLE || el->tag == GUMBO_TAG_HEAD;
+    if (w->h->start)
+        w->h->start(w->ud, frame_name(&f), attrs_of(w, el), f.hidden);
+    g_array_append_val(w->frames, f);
+}
+
+/* visit - report one child node of the frame on top */
+static void visit(struct walk *w, const GumboNode *c, int hidden, int no_text)
+{
+    switch (c->type) {
+    case GUMBO_NODE_ELEMENT:
+    case GUMBO_NODE_TEMPLATE:
+        enter(w, c);
+        break;
+    case GUMBO_NODE_TEXT:
+    case GUMBO_NODE_WHITESPACE:
+    case GUMBO_NODE_CDATA:
+        if (no_text)
+            break;
+        if (!hidden && w->h->text)
+            w->h->text(w->ud, c->v.text.text, strlen(c->v.text.text));
+        else if (hidden && w->h->hidden_text)
+            w->h->hidden_text(w->ud, c->v.text.text, strlen(c->v.text.text));
+        break;
+    default:
+        break;      /* comments and the document */
+    }
+}
+
+/* walk_tree - every element and text below root, in document order, without recursion */
+static void walk_tree(struct walk *w, const GumboNode *root)
+{
+    enter(w, root);
+    while (w->frames->len > 0) {
+        struct frame *f = &g_array_index(w->frames, struct frame, w->frames->len - 1);
+        const GumboVector *kids = &f->node->v.element.children;
+
+        if (f->next < kids->length) {
+            const GumboNode *c = kids->data[f->next++];
+
+            visit(w, c, f->hidden, f->no_text);     /* may grow frames: f is stale after it */
+        } else {
+            g_array_set_size(w->frames, w->frames->len - 1);    /* shrinking keeps *f in place */
+            if (w->h->end)
+                w->h->end(w->ud, frame_name(f), f->hidden);
+        }
+    }
+}
+
+/* ---- too deep to parse: strip the layout ---- */
+
+/* nests - 0 for void elements and those whose end tag is optional, else 1 */
+static int nests(const char *name, size_t n)
+{
+    static const char *const flat[] = {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+        "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "tbody", "thead", "tfoot",
+        "colgroup", "rb", "rt", "rtc", "rp", "html", "head", "body", NULL
+    };
+
+    for (int i = 0; flat[i]; i++)
+        if (strlen(flat[i]) == n && g_ascii_strncasecmp(flat[i], name, n) == 0)
+            return 0;
+    return 1;
+}
+
+/* tag_at - at p (just after '<'): the name (*name, *len) and the closing '>'; NULL if no tag starts there */
+static const char *tag_at(const char *p, const char *end, const char **name, size_t *len)
+{
+    const char *n = p + (p < end && *p == '/');
+
+    *name = n;
+    *len = 0;
+    if (n >= end || !g_ascii_isalpha(*n))
+        return NULL;
+    while (n + *len < end && (g_ascii_isalnum(n[*len]) || n[*len] == '-' || n[*len] == ':'))
+        (*len)++;
+    return memchr(n, '>', (size_t) (end - n));
+}
+
+/*
+ * too_deep - a linear estimate of the nesting depth (start tags of elements
+ * that nest minus their end tags) above MAX_DEPTH? Deep trees are how gumbo
+ * 0.10.1 is made to take quadratic time or to overflow its recursive free.
+ */
+static int too_deep(const char *p, const char *end)
+{
+    long depth = 0;
+
+    while (p < end && (p = memchr(p, '<', (size_t) (end - p))) != NULL) {
+        const char *name, *gt;
+        size_t len;
+
+        if ((gt = tag_at(++p, end, &name, &len)) == NULL)
+            continue;
+        if (nests(name, len) && gt[-1] != '/') {
+            depth = *p == '/' ? MAX(depth - 1, 0) : depth + 1;
+            if (depth > MAX_DEPTH)
+                return 1;
+        }
+        p = gt;
     }
     return 0;
 }
 
-char *lw_html_decode_entities(const char *s, size_t len)
+/* keeps - tags kept when the layout is stripped: what links, forms and line breaks are made of */
+static int keeps(const char *name, size_t n)
 {
-    GString *out = g_string_sized_new(len);
-    gchar *valid;
+    static const char *const keep[] = { "a", "area", "img", "input", "form", "meta", "base", "link", "br", NULL };
 
-    for (size_t i = 0; i < len; i++) {
-        size_t n;
-
-        if (s[i] == '&' && (n = decode_entity(s + i + 1, len - i - 1, out)) > 0)
-            i += n;
-        else
-            g_string_append_c(out, s[i]);
-    }
-    valid = g_utf8_make_valid(out->str, (gssize) out->len);
-    g_string_free(out, TRUE);
-    return valid;
+    for (int i = 0; keep[i]; i++)
+        if (strlen(keep[i]) == n && g_ascii_strncasecmp(keep[i], name, n) == 0)
+            return 1;
+    return 0;
 }
 
-/* parse_attrs - attributes between p and end into a GPtrArray of name,value pairs */
-static void parse_attrs(const char *p, const char *end, GPtrArray *kv)
+/* find_ci - the first needle (ASCII, any case) in [p, end), or NULL */
+static const char *find_ci(const char *p, const char *end, const char *needle)
 {
-    while (p < end) {
-        const char *n0, *v0 = NULL, *v1 = NULL;
+    size_t n = strlen(needle);
 
-        while (p < end && (g_ascii_isspace(*p) || *p == '/'))
-            p++;
-        n0 = p;
-        while (p < end && !g_ascii_isspace(*p) && *p != '=' && *p != '/' && *p != '>')
-            p++;
-        if (p == n0) {
-            p++;
-            continue;
-        }
-        g_ptr_array_add(kv, g_ascii_strdown(n0, p - n0));
-        while (p < end && g_ascii_isspace(*p))
-            p++;
-        if (p < end && *p == '=') {
-            p++;
-            while (p < end && g_ascii_isspace(*p))
-                p++;
-            if (p < end && (*p == '"' || *p == '\'')) {
-                char q = *p++;
-
-                v0 = p;
-                while (p < end && *p != q)
-                    p++;
-                v1 = p;
-                if (p < end)
-                    p++;
-            } else {
-                v0 = p;
-                while (p < end && !g_ascii_isspace(*p) && *p != '>')
-                    p++;
-                v1 = p;
-            }
-        }
-        g_ptr_array_add(kv, v0 ? lw_html_decode_entities(v0, v1 - v0) : g_strdup(""));
-    }
-}
-
-/* find_tag_end - the '>' closing a tag, honouring quoted attribute values */
-static const char *find_tag_end(const char *p, const char *end)
-{
-    char q = 0;
-
-    for (; p < end; p++) {
-        if (q) {
-            if (*p == q)
-                q = 0;
-        } else if (*p == '"' || *p == '\'') {
-            /* a quote only opens after '=' (possibly with spaces) */
-            const char *b = p - 1;
-
-            while (g_ascii_isspace(*b))
-                b--;
-            if (*b == '=')
-                q = *p;
-        } else if (*p == '>') {
+    for (; p + n <= end; p++)
+        if (g_ascii_strncasecmp(p, needle, n) == 0)
             return p;
-        }
-    }
     return NULL;
 }
 
-/* skip_raw_text - past the end tag of script/style, or to the end */
-static const char *skip_raw_text(const char *p, const char *end, const char *tag)
+/* skip_to - just past the first needle (any case) in [p, end), or end */
+static const char *skip_to(const char *p, const char *end, const char *needle)
 {
-    size_t tl = strlen(tag);
+    const char *at = find_ci(p, end, needle);
 
-    for (; p + 2 + tl <= end; p++)
-        if (p[0] == '<' && p[1] == '/' && g_ascii_strncasecmp(p + 2, tag, tl) == 0)
-            return p;
-    return end;
+    return at ? at + strlen(needle) : end;
 }
 
-static void emit_text(const struct lw_html_handler *h, void *ud, const char *t, size_t n)
+/* flatten - html without comments, script and style, and every tag but those keeps() names (g_free) */
+static char *flatten(const char *p, const char *end)
 {
-    gchar *dec;
+    GString *out = g_string_sized_new((gsize) (end - p));
 
-    if (n == 0 || h->text == NULL)
-        return;
-    dec = lw_html_decode_entities(t, n);
-    h->text(ud, dec, strlen(dec));
-    g_free(dec);
-}
+    while (p < end) {
+        const char *lt = memchr(p, '<', (size_t) (end - p)), *gt, *name;
+        size_t len;
 
-/* emit_tag - report one tag between '<' and '>' (exclusive); returns its lowercased name (g_free) */
-static char *emit_tag(const struct lw_html_handler *h, void *ud, const char *p, const char *gt)
-{
-    int closing = 0, self_closing = gt > p && gt[-1] == '/';
-    const char *n0;
-    char *name;
-
-    if (*p == '/') {
-        closing = 1;
-        p++;
-    }
-    n0 = p;
-    while (p < gt && (g_ascii_isalnum(*p) || *p == '-' || *p == ':'))
-        p++;
-    name = g_ascii_strdown(n0, p - n0);
-    if (closing) {
-        if (h->end)
-            h->end(ud, name);
-    } else if (h->start) {
-        GPtrArray *kv = g_ptr_array_new_with_free_func(g_free);
-        struct lw_html_attr *attrs;
-
-        parse_attrs(p, gt, kv);
-        attrs = g_new0(struct lw_html_attr, kv->len / 2 + 1);
-        for (guint i = 0; i + 1 < kv->len; i += 2) {
-            attrs[i / 2].name = g_ptr_array_index(kv, i);
-            attrs[i / 2].value = g_ptr_array_index(kv, i + 1);
+        if (lt == NULL) {
+            g_string_append_len(out, p, end - p);
+            break;
         }
-        h->start(ud, name, attrs, self_closing);
-        g_free(attrs);
-        g_ptr_array_unref(kv);
+        g_string_append_len(out, p, lt - p);
+        if (end - lt >= 4 && memcmp(lt, "<!--", 4) == 0) {
+            p = skip_to(lt + 4, end, "-->");
+            continue;
+        }
+        if ((gt = tag_at(lt + 1, end, &name, &len)) == NULL) {
+            g_string_append_c(out, '<');
+            p = lt + 1;
+            continue;
+        }
+        if (keeps(name, len))
+            g_string_append_len(out, lt, gt + 1 - lt);
+        p = gt + 1;
+        if (lt[1] != '/' && len == 5 && g_ascii_strncasecmp(name, "style", 5) == 0)
+            p = skip_to(skip_to(p, end, "</style"), end, ">");
+        else if (lt[1] != '/' && len == 6 && g_ascii_strncasecmp(name, "script", 6) == 0)
+            p = skip_to(skip_to(p, end, "</script"), end, ">");
     }
-    if (closing) {
-        g_free(name);
-        return NULL;
+    return g_string_free(out, FALSE);
+}
+
+/* ---- parse ---- */
+
+struct lw_html {
+    GumboOptions opts;
+    GumboOutput *out;
+    char *flat;             /* the stripped text gumbo parsed, if too deep */
+};
+
+struct lw_html *lw_html_parse(const char *html, size_t len)
+{
+    struct lw_html *doc = g_new0(struct lw_html, 1);
+
+    if (too_deep(html, html + len)) {
+        doc->flat = flatten(html, html + len);
+        html = doc->flat;
+        len = strlen(doc->flat);
     }
-    return name;
+    doc->opts = kGumboDefaultOptions;
+    doc->opts.max_errors = 0;       /* each recorded error copies the stack of open elements */
+    doc->out = gumbo_parse_with_options(&doc->opts, html, len);
+    return doc;
+}
+
+void lw_html_free(struct lw_html *doc)
+{
+    if (doc == NULL)
+        return;
+    gumbo_destroy_output(&doc->opts, doc->out);
+    g_free(doc->flat);
+    g_free(doc);
+}
+
+int lw_html_flattened(const struct lw_html *doc)
+{
+    return doc->flat != NULL;
+}
+
+void lw_html_walk_doc(const struct lw_html *doc, const struct lw_html_handler *h, void *ud)
+{
+    struct walk w = { h, ud, { NULL, NULL, NULL, 0 }, NULL, NULL };
+
+    w.sheet.hides = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    w.sheet.shows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    w.sheet.backgrounds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    w.frames = g_array_new(FALSE, FALSE, sizeof(struct frame));
+    w.attrs = g_array_new(FALSE, TRUE, sizeof(struct lw_html_attr));
+    walk_tree(&w, doc->out->root);
+    g_array_free(w.attrs, TRUE);
+    g_array_free(w.frames, TRUE);
+    g_hash_table_destroy(w.sheet.hides);
+    g_hash_table_destroy(w.sheet.shows);
+    g_hash_table_destroy(w.sheet.backgrounds);
 }
 
 void lw_html_walk(const char *html, size_t len, const struct lw_html_handler *h, void *ud)
 {
-    const char *p = html, *end = html + len, *text = html;
+    struct lw_html *doc = lw_html_parse(html, len);
 
-    while (p < end) {
-        const char *gt;
-        char *name;
-
-        if (*p != '<' || p + 1 >= end
-            || !(g_ascii_isalpha(p[1]) || p[1] == '/' || p[1] == '!' || p[1] == '?')) {
-            p++;
-            continue;
-        }
-        emit_text(h, ud, text, p - text);
-        if (p + 3 < end && memcmp(p, "<!--", 4) == 0) {
-            const char *c = g_strstr_len(p + 4, end - p - 4, "-->");
-
-            p = text = c ? c + 3 : end;
-            continue;
-        }
-        if ((gt = find_tag_end(p + 1, end)) == NULL) {
-            text = end;     /* an unterminated tag: a browser would show nothing more */
-            break;
-        }
-        if (p[1] == '!' || p[1] == '?') {
-            p = text = gt + 1;
-            continue;
-        }
-        name = emit_tag(h, ud, p + 1, gt);
-        p = text = gt + 1;
-        if (name && (strcmp(name, "script") == 0 || strcmp(name, "style") == 0
-                     || strcmp(name, "title") == 0)) {
-            p = text = skip_raw_text(p, end, name);
-        }
-        g_free(name);
-    }
-    emit_text(h, ud, text, end - text);
+    lw_html_walk_doc(doc, h, ud);
+    lw_html_free(doc);
 }
 
-/* Rendering to text. */
+/* ---- rendering to text ---- */
 
 struct render {
     GString *out;
     int space_pending;
 };
 
-static int is_block(const char *name)
+int lw_html_is_block(const char *name)
 {
     static const char *const blocks[] = {
         "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table",
@@ -286,21 +691,30 @@ static int is_block(const char *name)
 
 static void render_break(struct render *r, const char *name)
 {
-    if (!is_block(name))
+    if (!lw_html_is_block(name))
         return;
-    if (r->out->len > 0 && r->out->str[r->out->len - 1] != '\n')
-        g_string_append_c(r->out, strcmp(name, "td") == 0 || strcmp(name, "th") == 0 ? ' ' : '\n');
+    char last = r->out->len > 0 ? r->out->str[r->out->len - 1] : '\n';
+    int cell = strcmp(name, "td") == 0 || strcmp(name, "th") == 0;
+
     r->space_pending = 0;
+    if (last == '\n' || (last == ' ' && cell))
+        return;
+    if (last == ' ')
+        g_string_truncate(r->out, r->out->len - 1);
+    g_string_append_c(r->out, cell ? ' ' : '\n');
 }
 
-static void render_start(void *ud, const char *name, const struct lw_html_attr *attrs, int sc)
+/* render_start, render_end - a hidden element draws nothing, so it breaks no line */
+static void render_start(void *ud, const char *name, const struct lw_html_attr *attrs, int hidden)
 {
-    render_break(ud, name);
+    if (!hidden)
+        render_break(ud, name);
 }
 
-static void render_end(void *ud, const char *name)
+static void render_end(void *ud, const char *name, int hidden)
 {
-    render_break(ud, name);
+    if (!hidden)
+        render_break(ud, name);
 }
 
 static void render_text(void *ud, const char *t, size_t n)
@@ -309,15 +723,9 @@ static void render_text(void *ud, const char *t, size_t n)
     const char *p = t, *end = t + n;
 
     while (p < end) {
-        gunichar c = g_utf8_get_char_validated(p, end - p);
-        const char *next = g_utf8_find_next_char(p, end);
+        gunichar c = g_utf8_get_char(p);
+        const char *next = g_utf8_next_char(p);
 
-        if (next == NULL)
-            next = end;
-        if (c == (gunichar) -1 || c == (gunichar) -2) {
-            p++;
-            continue;
-        }
         if (g_unichar_isspace(c) || c == 0xa0) {
             r->space_pending = 1;
         } else {
@@ -331,11 +739,6 @@ static void render_text(void *ud, const char *t, size_t n)
     }
 }
 
-char *lw_html_to_text(const char *html, size_t len)
-{
-    return lw_html_to_text_tee(html, len, NULL, NULL);
-}
-
 /* A renderer that also forwards every event to a second handler. */
 struct tee {
     struct render r;
@@ -343,22 +746,22 @@ struct tee {
     void *ud;
 };
 
-static void tee_start(void *ud, const char *name, const struct lw_html_attr *attrs, int sc)
+static void tee_start(void *ud, const char *name, const struct lw_html_attr *attrs, int hidden)
 {
     struct tee *t = ud;
 
-    render_start(&t->r, name, attrs, sc);
+    render_start(&t->r, name, attrs, hidden);
     if (t->also->start)
-        t->also->start(t->ud, name, attrs, sc);
+        t->also->start(t->ud, name, attrs, hidden);
 }
 
-static void tee_end(void *ud, const char *name)
+static void tee_end(void *ud, const char *name, int hidden)
 {
     struct tee *t = ud;
 
-    render_end(&t->r, name);
+    render_end(&t->r, name, hidden);
     if (t->also->end)
-        t->also->end(t->ud, name);
+        t->also->end(t->ud, name, hidden);
 }
 
 static void tee_text(void *ud, const char *text, size_t n)
@@ -370,13 +773,29 @@ static void tee_text(void *ud, const char *text, size_t n)
         t->also->text(t->ud, text, n);
 }
 
-/* lw_html_to_text_tee - render, and hand every event to also (may be NULL) in the same walk */
-char *lw_html_to_text_tee(const char *html, size_t len, const struct lw_html_handler *also, void *ud)
+static void tee_hidden_text(void *ud, const char *text, size_t n)
 {
-    static const struct lw_html_handler render = { render_start, render_end, render_text };
-    static const struct lw_html_handler tee = { tee_start, tee_end, tee_text };
-    struct tee t = { { g_string_sized_new(len / 2 + 16), 0 }, also, ud };
+    struct tee *t = ud;
 
-    lw_html_walk(html, len, also ? &tee : &render, also ? (void *) &t : (void *) &t.r);
+    if (t->also->hidden_text)
+        t->also->hidden_text(t->ud, text, n);
+}
+
+char *lw_html_render(const struct lw_html *doc, const struct lw_html_handler *also, void *ud)
+{
+    static const struct lw_html_handler render = { render_start, render_end, render_text, NULL };
+    static const struct lw_html_handler tee = { tee_start, tee_end, tee_text, tee_hidden_text };
+    struct tee t = { { g_string_new(NULL), 0 }, also, ud };
+
+    lw_html_walk_doc(doc, also ? &tee : &render, also ? (void *) &t : (void *) &t.r);
     return g_string_free(t.r.out, FALSE);
+}
+
+char *lw_html_to_text(const char *html, size_t len)
+{
+    struct lw_html *doc = lw_html_parse(html, len);
+    char *text = lw_html_render(doc, NULL, NULL);
+
+    lw_html_free(doc);
+    return text;
 }

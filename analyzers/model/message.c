@@ -98,6 +98,7 @@ static void text_free(gpointer p)
     struct lw_text *t = p;
 
     g_free(t->path);
+    lw_html_free(t->doc);
     g_free(t->html);
     g_free(t->text);
     g_free(t->norm);
@@ -748,7 +749,8 @@ static void add_text(struct lw_message *msg, const struct lw_config *cfg, GMimeP
     }
     if (is_html) {
         t->html = decoded;
-        t->text = lw_url_extract_render(urls, decoded, part->path);   /* one walk: text and URLs */
+        t->doc = lw_html_parse(decoded, strlen(decoded));     /* once, for every reader */
+        t->text = lw_url_extract_render(urls, t->doc, decoded, part->path);   /* one walk: text and URLs */
     } else {
         if (kind == TEXT_ENRICHED)
             strip_enriched(decoded);

@@ -30,11 +30,14 @@ struct lw_header {
     char *raw;                  /* as received, unfolded is not applied */
 };
 
+struct lw_html;                 /* html.h */
+
 struct lw_text {
     char *path;                 /* MIME path, "0" for a single-part body */
     int is_html;
     char *html;                 /* raw HTML as UTF-8, or NULL for text/plain */
-    char *text;                 /* decoded UTF-8 (rendered for HTML) */
+    struct lw_html *doc;        /* html parsed (html.h), or NULL */
+    char *text;                 /* decoded UTF-8 (for HTML: the text a reader sees, html.c) */
     char *norm;                 /* text, NFKC-folded, invisible removed, spaces collapsed */
     int truncated;              /* cut at max_text_size */
     int in_attached_message;    /* from a message/rfc822 part, shown inline by mail clients */

@@ -752,7 +752,7 @@ static void html_start(void *ud, const char *name, const struct lw_html_attr *at
     }
 }
 
-static void html_end(void *ud, const char *name)
+static void html_end(void *ud, const char *name, int hidden)
 {
     struct html_ctx *c = ud;
 
@@ -760,16 +760,12 @@ static void html_end(void *ud, const char *name)
         close_anchor(c);
 }
 
-static void html_text(void *ud, const char *text, size_t len)
+/* html_text_urls - URLs written as text (visible or hidden: both are in the message) */
+static void html_text_urls(void *ud, const char *text, size_t len)
 {
     struct html_ctx *c = ud;
     char *s, *source;
 
-    if (c->in_anchor) {
-        if (c->anchor_text->len < 4 * DISPLAY_MAX)
-            g_string_append_len(c->anchor_text, text, (gssize) len);
-        return;
-    }
     if (memchr(text, '.', len) == NULL && memchr(text, ':', len) == NULL)
         return;     /* no URL without a dot (or a defanged "[.]", which has one) */
     s = text[len] == '\0' ? NULL : g_strndup(text, len);     /* the walker's text is a C string */
@@ -777,6 +773,19 @@ static void html_text(void *ud, const char *text, size_t len)
     extract_text(c->x, s ? s : text, LW_URL_TEXT | c->flags, source);
     g_free(source);
     g_free(s);
+}
+
+/* html_text - what the reader sees: a link's display text, or URLs written as text */
+static void html_text(void *ud, const char *text, size_t len)
+{
+    struct html_ctx *c = ud;
+
+    if (!c->in_anchor) {
+        html_text_urls(ud, text, len);
+        return;
+    }
+    if (c->anchor_text->len < 4 * DISPLAY_MAX)
+        g_string_append_len(c->anchor_text, text, (gssize) len);
 }
 
 /* qp_decode - undo quoted-printable encoding (g_free) */
@@ -803,7 +812,7 @@ static int needs_qp(const char *html)
     return 0;
 }
 
-static const struct lw_html_handler html_handler = { html_start, html_end, html_text };
+static const struct lw_html_handler html_handler = { html_start, html_end, html_text, html_text_urls };
 
 static void html_begin(struct html_ctx *c, struct lw_url_extractor *x, const char *path, unsigned flags)
 {
@@ -850,20 +859,20 @@ static void extract_html(struct lw_url_extractor *x, const char *html, const cha
 }
 
 /* lw_url_extract_render - render an HTML body part and collect its URLs in one walk (g_free) */
-char *lw_url_extract_render(struct lw_url_extractor *x, const char *html, const char *path)
+char *lw_url_extract_render(struct lw_url_extractor *x, const struct lw_html *doc, const char *html, const char *path)
 {
     struct html_ctx c;
     char *text;
 
     g_hash_table_add(x->done, g_strdup(path));
     if (x->full)
-        return lw_html_to_text(html, strlen(html));
+        return lw_html_render(doc, NULL, NULL);
     if (needs_qp(html)) {
         extract_html(x, html, path, 0);
-        return lw_html_to_text(html, strlen(html));
+        return lw_html_render(doc, NULL, NULL);
     }
     html_begin(&c, x, path, 0);
-    text = lw_html_to_text_tee(html, strlen(html), &html_handler, &c);
+    text = lw_html_render(doc, &html_handler, &c);
     html_finish(&c, html);
     return text;
 }

@@ -58,12 +58,14 @@ void lw_url_free(struct lw_url *u);
 /*
  * The same in steps, so that HTML is walked once for rendering and URLs:
  * lw_url_extract_begin(), then lw_url_extract_render() for each HTML body
- * part (returns the rendered text, g_free), then lw_url_extract_end(),
+ * part (its parsed document and its source; returns the rendered text,
+ * g_free), then lw_url_extract_end(),
  * which does the rest (plain text, attachments) and frees the extractor.
  */
 struct lw_url_extractor;
 struct lw_url_extractor *lw_url_extract_begin(struct lw_message *msg, const struct lw_config *cfg);
-char *lw_url_extract_render(struct lw_url_extractor *x, const char *html, const char *path);
+struct lw_html;
+char *lw_url_extract_render(struct lw_url_extractor *x, const struct lw_html *doc, const char *html, const char *path);
 void lw_url_extract_end(struct lw_url_extractor *x);
 
 /*
