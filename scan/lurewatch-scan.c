@@ -18,9 +18,11 @@
  *     A file that cannot be read, or that is not a parseable message, gets
  *     an error line on standard error (and, with --json, an object with an
  *     "error" field); the remaining files are still scanned and the exit
- *     status is 1 at the end. What is neither a directory nor a regular
- *     file (a FIFO, a socket, a device) is such an error, never opened for
- *     reading, so that a FIFO in a scanned directory cannot stall the scan.
+ *     status is 1 at the end. Inside a scanned directory, what is neither
+ *     a directory nor a regular file (a FIFO, a socket, a device) is such
+ *     an error, never opened for reading, so that a FIFO there cannot
+ *     stall the scan; a path named on the command line is read whatever it
+ *     is (a FIFO feeding mails, like "-").
  *
  *     --stats measures detection: it scans a directory of known phishing
  *     and one of known legitimate mail (both recursively) and prints the
@@ -178,7 +180,7 @@ static void report_error(struct run *run, const char *file, const char *why)
     run->failures++;
 }
 
-static void scan_path(struct run *run, const char *path);
+static void scan_path(struct run *run, const char *path, int named);
 
 static void worst_free(gpointer p)
 {
@@ -300,7 +302,7 @@ static int run_stats(struct run *run, const struct lw_config *cfg)
     st.worst = g_ptr_array_new_with_free_func(worst_free);
     run->stats = &st;
     for (run->set = 0; run->set < STATS_SETS; run->set++)
-        scan_path(run, run->opt->inputs[run->set]);
+        scan_path(run, run->opt->inputs[run->set], 1);
     stats_print(&st, cfg);
     g_hash_table_unref(st.rules);
     g_ptr_array_unref(st.worst);
@@ -370,7 +372,7 @@ static void scan_dir(struct run *run, const char *path)
     g_dir_close(dir);
     g_ptr_array_sort(names, lw_cmp_strptr);
     for (guint i = 0; i < names->len; i++)
-        scan_path(run, g_ptr_array_index(names, i));
+        scan_path(run, g_ptr_array_index(names, i), 0);
     g_ptr_array_unref(names);
 }
 
@@ -391,6 +393,8 @@ static const char *read_fd(int fd, gchar **data, gsize *len, GError **gerr)
  * read_regular - a regular file's bytes (g_free), or why not. Anything else
  * is refused before it is opened; the open does not block and is checked
  * again on the descriptor, so a file swapped for a FIFO cannot stall us.
+ * This is for what a directory walk finds; a path named on the command
+ * line is read whatever it is (read_named), as "-" is.
  */
 static const char *read_regular(const char *path, gchar **data, gsize *len, GError **gerr)
 {
@@ -408,7 +412,16 @@ static const char *read_regular(const char *path, gchar **data, gsize *len, GErr
     return read_fd(fd, data, len, gerr);
 }
 
-static void scan_path(struct run *run, const char *path)
+/* read_named - the bytes of a path the user named (a FIFO or device included: they asked) */
+static const char *read_named(const char *path, gchar **data, gsize *len, GError **gerr)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    return fd < 0 ? g_strerror(errno) : read_fd(fd, data, len, gerr);
+}
+
+/* scan_path - scan a file, "-" or a directory; named: given on the command line */
+static void scan_path(struct run *run, const char *path, int named)
 {
     gchar *data = NULL;
     gsize len = 0;
@@ -419,8 +432,10 @@ static void scan_path(struct run *run, const char *path)
         scan_dir(run, path);
         return;
     }
-    why = strcmp(path, "-") == 0 ? read_fd(STDIN_FILENO, &data, &len, &gerr)
-                                 : read_regular(path, &data, &len, &gerr);
+    if (strcmp(path, "-") == 0)
+        why = read_fd(STDIN_FILENO, &data, &len, &gerr);
+    else
+        why = named ? read_named(path, &data, &len, &gerr) : read_regular(path, &data, &len, &gerr);
     if (why != NULL)
         report_error(run, path, why);
     else
@@ -614,7 +629,7 @@ int main(int argc, char **argv)
         rc = run_stats(&run, lw_engine_config(run.engine));
     } else {
         for (int i = 0; opt.inputs[i]; i++)
-            scan_path(&run, opt.inputs[i]);
+            scan_path(&run, opt.inputs[i], 1);
         lw_hits_stop(run.hits);     /* drains: every event is in Redis or the spool */
         if (opt.counters)
             print_counters(&run);

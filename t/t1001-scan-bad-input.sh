@@ -46,6 +46,13 @@ test_expect_success 'a FIFO in a scanned directory is skipped with an error line
 	test "$(test_json_field out action 2)" = accept
 '
 
+test_expect_success 'a FIFO named on the command line is read: the user asked for it' '
+	mkfifo named-fifo &&
+	{ cat "$TEST_DATA/clean.eml" >named-fifo & } && writer=$! &&
+	scan --json named-fifo >out 2>err && wait $writer &&
+	test "$(test_json_field out action 1)" = accept
+'
+
 test_expect_success '--json error lines are JSON, whatever the file name' '
 	name=$(printf "n\303\251-\377\"\\.eml") &&
 	test_must_fail scan --json "$name" >out 2>err &&
