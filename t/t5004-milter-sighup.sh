@@ -21,6 +21,8 @@ test_expect_success 'start with rules that know nothing of the new campaign' '
 	cp "$TEST_DATA/test.rules" rules &&
 	printf "rules_file = %s\nquarantine_dir = %s\n" "$TRASH/rules" "$TRASH/quarantine" >"$CONF" &&
 	milter_start milter -c "$CONF" -p inet:$MPORT@127.0.0.1 &&
+	version=$(sed -n "s/^#define PACKAGE_VERSION \"\(.*\)\"$/\1/p" "$top_builddir/config.h") &&
+	test_grep "started: socket inet:$MPORT@127.0.0.1, config .*, version $version$" "$MILTER_LOG" &&
 	postfix_setup "$PF" $SPORT inet:127.0.0.1:$MPORT &&
 	postfix_start "$PF" &&
 	msg before.eml before "HUP-CAMPAIGN-0001 click here" &&
@@ -29,7 +31,7 @@ test_expect_success 'start with rules that know nothing of the new campaign' '
 '
 
 test_expect_success 'SIGHUP reloads: a rule added to the rules file takes effect' '
-	echo "T_HUP_NEW  body  100  /HUP-CAMPAIGN-0001/  test string: added before SIGHUP" >>rules &&
+	echo "T_HUP_NEW  body  100  malware  /HUP-CAMPAIGN-0001/  test string: added before SIGHUP" >>rules &&
 	kill -HUP $MILTER_PID &&
 	wait_for grep -q "reload: SIGHUP" "$MILTER_LOG" &&
 	wait_for grep -q "reload: new engine in service" "$MILTER_LOG" &&
