@@ -15,7 +15,8 @@
  *     ioc/export_run.c for the exactly-once protocol. It prints one summary
  *     line unless -q. Exit status: 0 done (also when another exporter held
  *     the lock: "busy"), 1 Redis, write or push failure (the entries stay
- *     pending and the next run retries them), 2 usage or configuration.
+ *     pending and the next run retries them), 64 (EX_USAGE) for a bad
+ *     command line, 78 (EX_CONFIG) for a bad configuration.
  *     LW_EXPORT_CRASH_AT=STEP (testing) kills the run at STEP.
  *
  *     correlate reads STIX 2.1 bundles and MISP events (one agency per
@@ -23,8 +24,9 @@
  *     attachment hash, sender, link domain, subject skeleton, sending
  *     infrastructure, joined through indicators seen in the same message)
  *     and prints the campaigns seen by at least MIN_AGENCIES (default 2)
- *     agencies; -w writes the merged STIX bundle. Exit status 0, or 2 when
- *     a file cannot be read.
+ *     agencies; -w writes the merged STIX bundle. Exit status 0, 64
+ *     (EX_USAGE) for a bad command line or no file, 65 (EX_DATAERR) when a
+ *     file cannot be read, 73 (EX_CANTCREAT) when -w cannot be written.
  */
 #include "util/options.h"
 #include "config.h"
@@ -32,6 +34,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <curl/curl.h>
 
 #include "util/conf.h"
@@ -57,10 +60,10 @@ int lw_ioc_cmd_export(int argc, char **argv)
 
     if (lw_options_parse("lurewatch-ioc export", "- export indicators from the hits stream", NULL,
                          entries, &argc, &argv) < 0)
-        return 2;
+        return EX_USAGE;
     if ((cfg = lw_config_setup(conf, overrides, &err)) == NULL) {
         fprintf(stderr, "lurewatch-ioc export: %s\n", err.text);
-        rc = 2;
+        rc = EX_CONFIG;
         goto out;
     }
     {
@@ -69,7 +72,7 @@ int lw_ioc_cmd_export(int argc, char **argv)
         if (lw_export_opts_init(&o, cfg, &err) < 0) {
             fprintf(stderr, "lurewatch-ioc export: %s\n", err.text);
             lw_config_free(cfg);
-            rc = 2;
+            rc = EX_CONFIG;
             goto out;
         }
         lw_export_opts_clear(&o);
@@ -121,13 +124,13 @@ int lw_ioc_cmd_correlate(int argc, char **argv)
         if (argc < 2)
             fprintf(stderr, "lurewatch-ioc correlate: no input files\n");
         g_free(merged);
-        return 2;
+        return EX_USAGE;
     }
     in = lw_corr_input_new();
     for (int i = 1; i < argc && rc == 0; i++) {
         if (lw_corr_load(in, argv[i], &err) < 0) {
             fprintf(stderr, "lurewatch-ioc correlate: %s: %s\n", argv[i], err.text);
-            rc = 2;
+            rc = EX_DATAERR;
         }
     }
     if (rc == 0) {
@@ -139,7 +142,7 @@ int lw_ioc_cmd_correlate(int argc, char **argv)
 
             if (lw_write_atomic(merged, bundle, strlen(bundle), &err) < 0) {
                 fprintf(stderr, "lurewatch-ioc correlate: %s\n", err.text);
-                rc = 2;
+                rc = EX_CANTCREAT;
             }
             g_free(bundle);
             g_ptr_array_unref(all);

@@ -30,7 +30,8 @@
  * EXIT STATUS
  *     load: 0, or 1 if a feed is malformed (with --check, also if any value
  *     was rejected, unsupported or warninglisted). match: 0 if some VALUE matched, 1 if
- *     none did. 2 for usage and configuration errors.
+ *     none did. 64 (EX_USAGE) for a bad command line, 78 (EX_CONFIG) for
+ *     a bad configuration; export and correlate: see ioc/export_cmd.c.
  */
 #include "export_cmd.h"
 #include "util/options.h"
@@ -38,6 +39,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "util/conf.h"
 #include "indicators/feed.h"
@@ -111,7 +113,7 @@ static int cmd_load(const struct options *opt, const struct lw_config *cfg)
     if (opt->args[1] == NULL && *cfg->feeds_dir == '\0') {
         fprintf(stderr, "lurewatch-ioc: load: give feed files or directories (feeds_dir is empty)\n");
         g_ptr_array_unref(reports);
-        return 2;
+        return EX_USAGE;
     }
     if ((store = load(cfg, opt->args[1] ? opt->args + 1 : dflt, reports)) == NULL) {
         g_ptr_array_unref(reports);
@@ -205,12 +207,12 @@ static int cmd_match(const struct options *opt, const struct lw_config *cfg)
     if (opt->type && lw_ioc_type_parse(opt->type, &forced) < 0) {
         fprintf(stderr, "lurewatch-ioc: unknown type \"%s\"\n", opt->type);
         g_ptr_array_unref(reports);
-        return 2;
+        return EX_USAGE;
     }
     if (opt->args[1] == NULL) {
         fprintf(stderr, "lurewatch-ioc: match: give values to look up\n");
         g_ptr_array_unref(reports);
-        return 2;
+        return EX_USAGE;
     }
     if ((store = load(cfg, opt->feeds ? opt->feeds : dflt, reports)) == NULL) {
         g_ptr_array_unref(reports);
@@ -248,8 +250,15 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->args, NULL, "load|match ..." },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
-    return lw_options_parse("lurewatch-ioc", "load [--check] FEEDS... | match VALUE...",
-                            "Check indicator feeds, and look values up in them.", entries, argc, argv);
+    return lw_options_parse("lurewatch-ioc", "COMMAND ...",
+                            "Commands:\n"
+                            "  load [--check] [FEED|DIR...]   check indicator feeds as the milter loads them\n"
+                            "  match [-f FEED] [-t TYPE] VALUE...   what the feeds match, and why\n"
+                            "  export [-c CONF] [-q]          export indicators from the hits stream"
+                            " (lurewatch-ioc export --help)\n"
+                            "  correlate [-w OUT] FILE...     campaigns across agencies' exports"
+                            " (lurewatch-ioc correlate --help)",
+                            entries, argc, argv);
 }
 
 int main(int argc, char **argv)
@@ -257,7 +266,7 @@ int main(int argc, char **argv)
     struct options opt = { 0 };
     struct lw_config *cfg;
     struct lw_error err;
-    int rc = 2;
+    int rc = EX_USAGE;
 
     /* export and correlate parse their own options (ioc/export_cmd.c) */
     if (argc >= 2 && strcmp(argv[1], "export") == 0)
@@ -265,11 +274,12 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "correlate") == 0)
         return lw_ioc_cmd_correlate(argc - 1, argv + 1);
     if (parse_options(&argc, &argv, &opt) < 0)
-        return 2;
+        return EX_USAGE;
     if (opt.args == NULL || (strcmp(opt.args[0], "load") != 0 && strcmp(opt.args[0], "match") != 0)) {
         fprintf(stderr, "lurewatch-ioc: give a command: load, match, export or correlate (see --help)\n");
     } else if ((cfg = lw_config_setup(opt.config, opt.overrides, &err)) == NULL) {
         fprintf(stderr, "lurewatch-ioc: %s\n", err.text);
+        rc = EX_CONFIG;
     } else {
         rc = strcmp(opt.args[0], "load") == 0 ? cmd_load(&opt, cfg) : cmd_match(&opt, cfg);
         lw_config_free(cfg);

@@ -43,7 +43,8 @@
  *     so libmilter never sees SIGHUP.
  *
  * EXIT STATUS
- *     0 after a clean stop; 78 (EX_CONFIG) for a bad configuration, with
+ *     0 after a clean stop (and for --version); 64 (EX_USAGE) for a bad
+ *     command line; 78 (EX_CONFIG) for a bad configuration, with
  *     the file, line and reason on standard error; 71 (EX_OSERR) when the
  *     socket cannot be opened or privileges cannot be dropped.
  */
@@ -59,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "cache/cache.h"
@@ -70,8 +72,6 @@
 #include "preflight.h"
 #include "stats.h"
 
-#define EX_CONFIG 78
-#define EX_OSERR 71
 
 struct options {
     char *config;
@@ -444,8 +444,8 @@ static int serve(const struct options *opt, struct signal_args *sig_args)
     lw_slot_init(engine, opt->config, opt->overrides);
     catch_hangup();
     if (start_milter(&milter_tid, &rc) == 0) {
-        lw_log_info("started: socket %s, config %s", spec,
-                    cfg->path ? cfg->path : "built-in defaults");
+        lw_log_info("started: socket %s, config %s, version %s", spec,
+                    cfg->path ? cfg->path : "built-in defaults", PACKAGE_VERSION);
         watch_signals(sig_args);
         pthread_join(milter_tid, NULL);
     }
@@ -475,7 +475,7 @@ int main(int argc, char **argv)
 {
     struct options opt = { 0 };
     struct signal_args sig_args;
-    int rc = EX_CONFIG;
+    int rc = EX_USAGE;
 
     block_signals(&sig_args.set);
     if (parse_options(&argc, &argv, &opt) == 0) {

@@ -2,13 +2,16 @@
  * lurewatch-report - review held messages: digest mail, release, delete, list
  *
  * SYNOPSIS
- *     lurewatch-report [-c CONF] [-o key=value]... [digest] [--stdout]
+ *     lurewatch-report [-c CONF] [-o key=value]... digest [--stdout]
  *     lurewatch-report [-c CONF] [-o key=value]... list [QUEUEID...]
  *     lurewatch-report [-c CONF] [-o key=value]... release QUEUEID...
  *     lurewatch-report [-c CONF] [-o key=value]... delete QUEUEID...
  *
  * DESCRIPTION
- *     digest (the default; run it from cron or a systemd timer) mails one
+ *     Without a command the usage is printed (exit 64): a mistyped command
+ *     line never mails a digest.
+ *
+ *     digest (run it from cron or a systemd timer) mails one
  *     digest per reviewer: every message the milter held since the last
  *     digest, and every message still held after report_expire_days. The
  *     reviewer is report_to, or per recipient domain the address
@@ -41,7 +44,8 @@
  *
  * EXIT STATUS
  *     0 success; 1 when some message or mail failed (each reason on
- *     standard error); 78 for a bad configuration or usage.
+ *     standard error); 64 (EX_USAGE) for a bad command line, or none
+ *     (the usage is printed); 78 (EX_CONFIG) for a bad configuration.
  */
 #include "config.h"
 
@@ -55,6 +59,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/wait.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "util/conf.h"
@@ -65,7 +70,6 @@
 #include "review/quarantine_store.h"
 #include "review/report_mail.h"
 
-#define EX_CONFIG 78
 #define LAST_DIGEST "last-digest"
 #define MAX_CAPTURE (256LL * 1024 * 1024)
 
@@ -780,6 +784,23 @@ static int cmd_list(struct lw_qstore *store, char **ids, int n)
 
 /* ---- main ---- */
 
+#define USAGE "usage: lurewatch-report [-c CONF] [-o KEY=VALUE]... " COMMANDS "\n"
+#define COMMANDS "digest [--stdout] | list [QUEUEID...] | release QUEUEID... | delete QUEUEID..."
+
+/* command - the command of a well-formed command line, or NULL */
+static const char *command(int argc, char **argv)
+{
+    if (argc < 2)
+        return NULL;
+    if (strcmp(argv[1], "digest") == 0)
+        return argc == 2 ? argv[1] : NULL;
+    if (strcmp(argv[1], "list") == 0)
+        return argv[1];
+    if (strcmp(argv[1], "release") == 0 || strcmp(argv[1], "delete") == 0)
+        return argc > 2 ? argv[1] : NULL;
+    return NULL;
+}
+
 static int parse_options(int *argc, char ***argv, struct options *opt)
 {
     GOptionEntry entries[] = {
@@ -788,8 +809,11 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
         { "stdout", 0, 0, G_OPTION_ARG_NONE, &opt->to_stdout, "digest: print the mails, send nothing", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
-    return lw_options_parse("lurewatch-report",
-                            "[digest | list [QUEUEID...] | release QUEUEID... | delete QUEUEID...]", NULL,
+    return lw_options_parse("lurewatch-report", COMMANDS, "Commands:\n"
+                            "  digest    mail the reviewers what was held since the last digest\n"
+                            "  list      print the quarantine store's entries (all, or the ones named)\n"
+                            "  release   deliver held messages (a false positive)\n"
+                            "  delete    delete held messages",
                             entries, argc, argv);
 }
 
@@ -804,8 +828,11 @@ int main(int argc, char **argv)
 
     signal(SIGPIPE, SIG_IGN);
     if (parse_options(&argc, &argv, &opt) < 0)
-        return EX_CONFIG;
-    cmd = argc > 1 ? argv[1] : "digest";
+        return EX_USAGE;
+    if ((cmd = command(argc, argv)) == NULL) {
+        fputs(USAGE, stderr);
+        return EX_USAGE;
+    }
     if ((cfg = lw_config_setup(opt.config, opt.overrides, &err)) == NULL
         || (store = lw_qstore_open(cfg, &err)) == NULL) {
         fprintf(stderr, "lurewatch-report: %s\n", err.text);
@@ -813,17 +840,13 @@ int main(int argc, char **argv)
         return EX_CONFIG;
     }
     lw_gmime_init();
-    if (strcmp(cmd, "digest") == 0 && argc <= 2) {
+    if (strcmp(cmd, "digest") == 0) {
         rc = cmd_digest(cfg, store, &opt);
     } else if (strcmp(cmd, "list") == 0) {
         rc = cmd_list(store, argv + 2, argc - 2);
-    } else if ((strcmp(cmd, "release") == 0 || strcmp(cmd, "delete") == 0) && argc > 2) {
+    } else {
         for (int i = 2; i < argc; i++)
             rc |= decide(cfg, store, argv[i], strcmp(cmd, "release") == 0) < 0;
-    } else {
-        fprintf(stderr, "usage: lurewatch-report [-c CONF] [-o KEY=VALUE]... "
-                        "[digest [--stdout] | list [QUEUEID...] | release QUEUEID... | delete QUEUEID...]\n");
-        rc = EX_CONFIG;
     }
     lw_qstore_close(store);
     lw_config_free(cfg);

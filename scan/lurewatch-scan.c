@@ -64,8 +64,9 @@
  *     and lists the rules without one, which run on every text.
  *
  * EXIT STATUS
- *     0 all scanned, 1 some file failed or bad rules, 2 usage or
- *     configuration error.
+ *     0 all scanned, 1 some file failed or bad rules (--lint-rules), 64
+ *     (EX_USAGE) for a bad command line, 78 (EX_CONFIG) for a bad
+ *     configuration, rules or data file.
  */
 #include "config.h"
 
@@ -73,6 +74,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -288,14 +290,14 @@ static void stats_print(const struct stats *st, const struct lw_config *cfg)
     g_ptr_array_unref(ids);
 }
 
-/* run_stats - scan both sets and print the report; 2 on bad arguments */
+/* run_stats - scan both sets and print the report; EX_USAGE on bad arguments */
 static int run_stats(struct run *run, const struct lw_config *cfg)
 {
     struct stats st;
 
     if (run->opt->inputs == NULL || g_strv_length(run->opt->inputs) != 2) {
         fprintf(stderr, "lurewatch-scan: --stats wants two directories: PHISH_DIR HAM_DIR\n");
-        return 2;
+        return EX_USAGE;
     }
     memset(&st, 0, sizeof(st));
     st.rules = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -587,7 +589,7 @@ int main(int argc, char **argv)
     struct lw_error err;
     struct lw_config *cfg = NULL;
     struct run run = { .opt = &opt };
-    int rc = 2;
+    int rc = EX_USAGE;
 
     signal(SIGPIPE, SIG_IGN);   /* a write to a Redis connection the server closed */
     if (parse_options(&argc, &argv, &opt) < 0)
@@ -598,6 +600,7 @@ int main(int argc, char **argv)
     }
     if ((cfg = lw_config_setup(opt.config, opt.overrides, &err)) == NULL) {
         fprintf(stderr, "lurewatch-scan: %s\n", err.text);
+        rc = EX_CONFIG;
         goto out;
     }
     if (opt.sample) {
@@ -621,10 +624,11 @@ int main(int argc, char **argv)
     lw_gmime_init();
     run.engine = lw_engine_new(cfg, &err);      /* takes cfg, even on failure */
     cfg = NULL;
+    rc = EX_CONFIG;
     if (run.engine == NULL) {
         fprintf(stderr, "lurewatch-scan: %s\n", err.text);
     } else if (opt.publish && start_publish(&run) < 0) {
-        rc = 2;
+        rc = EX_CONFIG;
     } else if (opt.stats) {
         rc = run_stats(&run, lw_engine_config(run.engine));
     } else {

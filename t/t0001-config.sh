@@ -30,8 +30,8 @@ test_expect_success 'score.RULE overrides a rule score' '
 
 test_expect_success 'an unknown key is refused with file and line' '
 	printf "tag_score = 3\nno_such_key = 1\n" >bad.conf &&
-	test_expect_code_2() { scan -c bad.conf --dump-config 2>err; test $? = 2; } &&
-	test_expect_code_2 &&
+	test_expect_code_78() { scan -c bad.conf --dump-config 2>err; test $? = 78; } &&
+	test_expect_code_78 &&
 	test_grep "bad.conf:2: unknown key \"no_such_key\"" err
 '
 

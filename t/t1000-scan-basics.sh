@@ -104,8 +104,8 @@ test_expect_success '--lint-rules lists every bad rule with its line' '
 	test_grep " 0 bad$" out
 '
 
-test_expect_success 'a rules file with a bad rule refuses the engine (exit 2)' '
-	"$LW_SCAN" -o rules_file="$TEST_DATA/bad.rules" "$TEST_DATA/clean.eml" 2>err; test $? = 2 &&
+test_expect_success 'a rules file with a bad rule refuses the engine (exit 78, EX_CONFIG)' '
+	"$LW_SCAN" -o rules_file="$TEST_DATA/bad.rules" "$TEST_DATA/clean.eml" 2>err; test $? = 78 &&
 	test_grep "bad.rules:3" err
 '
 

@@ -248,8 +248,8 @@ test_expect_success 'no Redis: clear error, non-zero exit, outputs untouched' '
 	test_cmp keep.json out/lurewatch-stix.json
 '
 
-test_expect_success 'a bad export_formats is a configuration error (exit 2)' '
-	lw_ioc export -c a.conf -o export_formats=stix,pdf 2>fmt.err; test $? = 2 &&
+test_expect_success 'a bad export_formats is a configuration error (exit 78, EX_CONFIG)' '
+	lw_ioc export -c a.conf -o export_formats=stix,pdf 2>fmt.err; test $? = 78 &&
 	test_grep "unknown format" fmt.err
 '
 

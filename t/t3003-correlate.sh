@@ -68,9 +68,9 @@ test_expect_success SCHEMAS 'the merged bundle validates and holds campaigns, id
 	PY
 '
 
-test_expect_success 'correlate refuses a file that is neither STIX nor MISP' '
+test_expect_success 'correlate refuses a file that is neither STIX nor MISP (exit 65, EX_DATAERR)' '
 	echo "{\"x\": 1}" >junk.json &&
-	lw_ioc correlate a/lurewatch-stix.json junk.json 2>junk.err; test $? = 2 &&
+	lw_ioc correlate a/lurewatch-stix.json junk.json 2>junk.err; test $? = 65 &&
 	test_grep "neither a STIX 2.1 bundle nor a MISP event" junk.err
 '
 

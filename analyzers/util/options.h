@@ -5,9 +5,12 @@
 #include <glib.h>
 
 /*
- * lw_options_parse - parse argv with GOption against entries; on an error,
- * print "PROG: reason" on standard error and return -1. usage is the text
- * after the program name in --help; summary may be NULL.
+ * lw_options_parse - parse argv with GOption against entries (plus
+ * --version, which prints "PROG (lurewatch) VERSION" and exits 0, as
+ * --help does); on an error, print "PROG: reason" on standard error and
+ * return -1: the caller exits 64 (EX_USAGE). usage is the text after the
+ * program name in --help; summary (the commands, say) may be NULL. Sets
+ * the locale from the environment, LC_NUMERIC excepted.
  */
 int lw_options_parse(const char *prog, const char *usage, const char *summary,
                      GOptionEntry *entries, int *argc, char ***argv);
