@@ -117,7 +117,7 @@ static int cmd_load(const struct options *opt, const struct lw_config *cfg)
     }
     if ((store = load(cfg, opt->args[1] ? opt->args + 1 : dflt, reports)) == NULL) {
         g_ptr_array_unref(reports);
-        return 2;
+        return EX_CONFIG;
     }
     for (guint i = 0; i < reports->len; i++) {
         const struct lw_feed_report *r = g_ptr_array_index(reports, i);
@@ -216,7 +216,7 @@ static int cmd_match(const struct options *opt, const struct lw_config *cfg)
     }
     if ((store = load(cfg, opt->feeds ? opt->feeds : dflt, reports)) == NULL) {
         g_ptr_array_unref(reports);
-        return 2;
+        return EX_CONFIG;
     }
     for (guint i = 0; i < reports->len; i++) {
         const struct lw_feed_report *r = g_ptr_array_index(reports, i);

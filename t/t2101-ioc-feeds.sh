@@ -122,7 +122,7 @@ test_expect_success 'warninglisted feed entries are reported, not loaded; --chec
 
 test_expect_success 'a malformed warninglist is a configuration error naming the file' '
 	mkdir -p badwl && printf "{\"name\": \"x\", \"type\": \"glob\", \"list\": []}\n" >badwl/mine.json &&
-	"$LW_IOC" -o warninglists_dir="$PWD/badwl" load wfeeds 2>err; test $? = 2 &&
+	"$LW_IOC" -o warninglists_dir="$PWD/badwl" load wfeeds 2>err; test $? = 78 &&
 	test_grep "badwl/mine.json: \"type\" is \"glob\"" err
 '
 
