@@ -92,6 +92,21 @@ static void test_charsets(const struct lw_config *cfg)
     lw_message_free(msg);
 }
 
+/* MIME types are case-insensitive: the model keeps them lowercased, and reads TEXT/HTML as HTML */
+static void test_type_case(const struct lw_config *cfg)
+{
+    const char *raw = "Subject: case\nMIME-Version: 1.0\nContent-Type: TEXT/HTML; charset=utf-8\n\n"
+                      "<p>Hello <b>there</b></p>\n";
+    struct lw_message *msg = lw_message_parse(raw, strlen(raw), NULL, cfg);
+    const struct lw_part *p = msg->parts->len ? g_ptr_array_index(msg->parts, 0) : NULL;
+    const struct lw_text *t = msg->texts->len ? g_ptr_array_index(msg->texts, 0) : NULL;
+
+    tap_check_str(p ? p->declared_type : NULL, "text/html", "declared type lowercased");
+    tap_check(t && t->is_html && strstr(t->text, "Hello there") && !strstr(t->text, "<b>"),
+              "TEXT/HTML is read and rendered as HTML");
+    lw_message_free(msg);
+}
+
 static void test_normalize(void)
 {
     char *n = lw_text_normalize("ｐａｓｓ\xe2\x80\x8bword  \n\t expires");
@@ -228,6 +243,7 @@ int main(void)
     lw_gmime_init();
     test_multipart(cfg);
     test_charsets(cfg);
+    test_type_case(cfg);
     test_normalize();
     test_normalize_fast_path();
     test_normalize_invisible();
