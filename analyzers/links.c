@@ -220,14 +220,17 @@ static int is_embedded_picture(const struct lw_url *u)
 }
 
 /*
- * is_plain_text - a data:text/plain link: a browser shows it as text (a
- * code snippet pasted through a list's web interface), with no form or
- * script a page could carry
+ * is_plain_text - a data:text/plain link, or one with no type at all
+ * ("data:,", which RFC 2397 reads as text/plain: an empty placeholder
+ * link in a newsletter): a browser shows it as text (a code snippet pasted
+ * through a list's web interface), with no form or script a page could carry
  */
 static int is_plain_text(const struct lw_url *u)
 {
-    return u->url && g_ascii_strncasecmp(u->url, "data:text/plain", 15) == 0
-           && (u->url[15] == ',' || u->url[15] == ';');
+    return u->url && ((g_ascii_strncasecmp(u->url, "data:text/plain", 15) == 0
+                       && (u->url[15] == ',' || u->url[15] == ';'))
+                      || (g_ascii_strncasecmp(u->url, "data:", 5) == 0
+                          && (u->url[5] == ',' || u->url[5] == ';')));
 }
 
 /* classify - which link rules one URL triggers (bit per rule) */

@@ -48,6 +48,8 @@ test_expect_success 'data: and javascript: links fire LW_LINK_DATA_URI and LW_LI
 test_expect_success 'near miss: a data:text/plain link (a pasted snippet, shown as text) is no data: page' '
 	html n "<a href=\"data:text/plain;base64,I2luY2x1ZGUgPHN0ZGlvLmg+Cg==\">main.c</a>" &&
 	expect_no_rule LW_LINK_DATA_URI n &&
+	html o "<a href=\"data:,\">View this mail in your browser</a>" &&
+	expect_no_rule LW_LINK_DATA_URI o &&
 	html m "<a href=\"data:text/plain-html;base64,PGgxPmhpPC9oMT4=\">x</a> <a href=\"DATA:TEXT/HTML,<form>\">y</a>" &&
 	expect_rule LW_LINK_DATA_URI m
 '
