@@ -65,7 +65,7 @@ test_expect_success 'marketing alone is tagged, never held; the same with a dece
 
 test_expect_success '--explain says which class is the evidence and which threshold the score reached' '
 	"$LW_SCAN" $LW_OPTS --explain promo >promo.txt &&
-	test_grep "^ *3.5  bulk  *LW_HTML_HIDDEN_TEXT: " promo.txt &&
+	test_grep "^ *1.5  bulk  *LW_BULK_NO_LIST_UNSUB: " promo.txt &&
 	test_grep "^evidence: none" promo.txt &&
 	test_grep "^why: score 3.9 reaches tag \\(3\\); quarantine needs 4: tag$" promo.txt &&
 	"$LW_SCAN" $LW_OPTS --explain promo2 >promo2.txt &&
