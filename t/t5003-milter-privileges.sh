@@ -72,17 +72,36 @@ test_expect_success 'lurewatch-report runs its commands with execv only, never t
 	test_must_fail grep -n "/bin/sh" "$top_srcdir"/review/lurewatch-report.c
 '
 
-test_expect_success 'the sample systemd unit is valid and keeps its hardening options' '
-	command -v systemd-analyze >/dev/null || { say "no systemd-analyze: only the options are checked"; true; } &&
-	unit=$top_srcdir/contrib/systemd/lurewatch-milter.service &&
+test_expect_success 'the generated systemd unit keeps its hardening options and can write what the milter writes' '
+	unit=$top_builddir/contrib/systemd/lurewatch-milter.service &&
 	for o in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes \
-		RestrictAddressFamilies= CapabilityBoundingSet= SystemCallFilter=@system-service RuntimeDirectory=; do
-		grep -q "^$o" "$unit" || { echo "missing $o"; return 1; }
+		RestrictAddressFamilies= CapabilityBoundingSet= SystemCallFilter=@system-service \
+		RuntimeDirectory=lurewatch StateDirectory=lurewatch \
+		"ReadWritePaths=/run/lurewatch /var/lib/lurewatch /var/spool/lurewatch" \
+		"ExecReload=/bin/kill -HUP \$MAINPID"; do
+		grep -q "^$o" "$unit" || { echo "missing $o in $unit"; return 1; }
 	done &&
-	if command -v systemd-analyze >/dev/null; then
-		sed "s|/usr/sbin/lurewatch-milter|$LW_MILTER|" "$unit" >lurewatch-milter.service &&
+	test_grep -v "@[a-z]*dir@" "$unit"
+'
+
+test_expect_success 'both units name the binaries in the same directory, configure'\''s sbindir' '
+	milter=$(sed -n "s/^ExecStart=\([^ ]*\) .*/\1/p" "$top_builddir/contrib/systemd/lurewatch-milter.service") &&
+	report=$(sed -n "s/^ExecStart=\([^ ]*\) .*/\1/p" "$top_builddir/contrib/systemd/lurewatch-report.service") &&
+	printf "include Makefile\nprint-sbindir:\n\t@echo \$(sbindir)\n" >print.mk &&
+	sbindir=$(make -s --no-print-directory -C "$top_builddir" -f "$TRASH/print.mk" print-sbindir) &&
+	test "$milter" = "$sbindir/lurewatch-milter" &&
+	test "$report" = "$sbindir/lurewatch-report" ||
+	{ echo "milter unit: $milter, report unit: $report, sbindir: $sbindir"; false; }
+'
+
+test_expect_success 'systemd-analyze verify accepts the unit with this build'\''s binary' '
+	if ! command -v systemd-analyze >/dev/null; then
+		say "no systemd-analyze: the unit is not verified"
+	else
+		sed "s|^\(Exec[A-Za-z]*=\)[^ ]*/lurewatch-milter|\1$LW_MILTER|" \
+			"$top_builddir/contrib/systemd/lurewatch-milter.service" >lurewatch-milter.service &&
 		systemd-analyze verify ./lurewatch-milter.service >verify.out 2>&1 &&
-		test ! -s verify.out
+		{ test ! -s verify.out || { cat verify.out; false; }; }
 	fi
 '
 
