@@ -17,7 +17,8 @@
  *     -p SOCKET  unix:/path, inet:PORT@HOST or inet6:PORT@HOST (milter_socket)
  *     -u USER    user to run as after binding the socket (user)
  *     -f         stay in the foreground and log to standard error
- *     -t         check the configuration and the engine, the socket
+ *     -t         check the configuration and the engine, that every
+ *                score.RULE names a known rule, the socket
  *                specification, the user, and that every directory the
  *                milter writes (quarantine_dir, spool_dir with Redis,
  *                clamav_tmpdir) is writable by USER, creating missing
@@ -350,7 +351,7 @@ static int check_system(const struct lw_config *cfg, const char *spec, const cha
     const char *writes[] = { records, lw_hits_configured(cfg) ? cfg->spool_dir : "", cfg->clamav_tmpdir };
     int rc = 0;
 
-    if (lw_socket_spec_check(spec, err) < 0)
+    if (lw_socket_spec_check(spec, err) < 0 || lw_score_keys_check(cfg, err) < 0)
         rc = -1;
     else if (user && *user && pw == NULL)
         rc = lw_error_set(err, "user \"%s\" does not exist", user);

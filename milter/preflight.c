@@ -19,6 +19,10 @@
  * creates and removes a temporary file there. That catches what mode bits
  * do not show: a read-only mount (systemd's ProtectSystem=strict), ACLs.
  *
+ * lw_score_keys_check() refuses "score.RULE = N" for a RULE that neither
+ * the rules file nor the analyzers define (a typo would leave the noisy
+ * rule at its score, silently), suggesting the closest known id.
+ *
  * Nothing here logs; errors fill struct lw_error.
  */
 #define _GNU_SOURCE 1  /* O_PATH */
@@ -36,6 +40,8 @@
 
 #include <glib.h>
 
+#include "model/score.h"
+#include "rulefile.h"
 #include "preflight.h"
 
 #define SOCKET_FORMS "unix:/path, local:/path, inet:PORT@HOST or inet6:PORT@HOST"
@@ -188,4 +194,75 @@ int lw_dir_writable_as(const char *dir, const struct passwd *pw, struct lw_error
         return lw_error_set(err, "%s: not writable by %s: %s", dir,
                             pw ? pw->pw_name : "the user running this check", g_strerror(e));
     return 0;
+}
+
+/* distance - Levenshtein distance of a and b, for "did you mean" */
+static guint distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    guint *row = g_new(guint, lb + 1), d;
+
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (guint) j;
+    for (size_t i = 1; i <= la; i++) {
+        guint diag = row[0];
+
+        row[0] = (guint) i;
+        for (size_t j = 1; j <= lb; j++) {
+            guint up = row[j];
+
+            row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diag + (a[i - 1] != b[j - 1]));
+            diag = up;
+        }
+    }
+    d = row[lb];
+    g_free(row);
+    return d;
+}
+
+/* closest - the rule id of set nearest to id, when near enough to be a typo */
+static const char *closest(const struct lw_ruleset *set, const char *id)
+{
+    const char *best = NULL;
+    guint best_d = 3;       /* a typo: at most two edits */
+
+    for (guint i = 0; set && i < set->rules->len; i++) {
+        const struct lw_rule *r = g_ptr_array_index(set->rules, i);
+        guint d = distance(id, r->id);
+
+        if (d < best_d) {
+            best_d = d;
+            best = r->id;
+        }
+    }
+    return best;
+}
+
+/* lw_score_keys_check - every score.RULE names a rule of the rules file or a built-in one */
+int lw_score_keys_check(const struct lw_config *cfg, struct lw_error *err)
+{
+    GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
+    struct lw_ruleset *set = *cfg->rules_file ? lw_ruleset_load(cfg->rules_file, errors) : NULL;
+    GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTableIter it;
+    gpointer rule;
+    int rc = 0;
+
+    for (guint i = 0; set && i < set->rules->len; i++)
+        g_hash_table_add(ids, ((struct lw_rule *) g_ptr_array_index(set->rules, i))->id);
+    g_hash_table_iter_init(&it, cfg->rule_scores);
+    while (rc == 0 && g_hash_table_iter_next(&it, &rule, NULL)) {
+        const char *near;
+
+        if (g_hash_table_contains(ids, rule) || lw_rule_builtin_known(rule))
+            continue;
+        near = closest(set, rule);
+        rc = lw_error_set(err, "score.%s: no rule \"%s\" in %s or built in%s%s%s", (char *) rule,
+                          (char *) rule, *cfg->rules_file ? cfg->rules_file : "the rules",
+                          near ? " (did you mean score." : "", near ? near : "", near ? "?)" : "");
+    }
+    g_hash_table_unref(ids);
+    lw_ruleset_free(set);
+    g_ptr_array_unref(errors);
+    return rc;
 }

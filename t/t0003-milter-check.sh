@@ -44,6 +44,24 @@ test_expect_success 'the daemon itself refuses a bad socket with 78 before bindi
 	rc=$? && expect_config_error "unknown type \"tcp\""
 '
 
+test_expect_success 'score.RULE for a rule nobody defines is refused, with the near miss' '
+	check -o rules_file="$top_srcdir/contrib/rules/lurewatch.rules" -o score.LW_ZH_URGNET=0 &&
+	expect_config_error "score.LW_ZH_URGNET: no rule \"LW_ZH_URGNET\" in .*lurewatch.rules or built in \(did you mean score.LW_ZH_URGENT\?\)" &&
+	check -o score.NO_SUCH_RULE_AT_ALL=0 &&
+	expect_config_error "score.NO_SUCH_RULE_AT_ALL: no rule" &&
+	test_grep -v "did you mean" err
+'
+
+test_expect_success 'score.RULE for rules of the rules file and of the analyzers is accepted' '
+	check -o rules_file="$top_srcdir/contrib/rules/lurewatch.rules" -o score.LW_ZH_URGENT=0 \
+		-o score.T_TAG=1 -o score.LW_IMP_FREEMAIL=1 -o score.LW_LIMIT_MAX_PARTS=1 -o score.IOC_URL=3 &&
+	test "$rc" = 78 && test_grep "score.T_TAG: no rule" err &&
+	check -o score.T_TAG=1 -o score.LW_IMP_FREEMAIL=1 -o score.LW_LIMIT_MAX_PARTS=1 -o score.IOC_URL=3 &&
+	test "$rc" = 0 &&
+	check -o rules_file="$top_srcdir/contrib/rules/lurewatch.rules" -o score.LW_ZH_URGENT=0 &&
+	test "$rc" = 0
+'
+
 test_expect_success 'a unix socket in a missing directory is refused' '
 	check -p "unix:$TRASH/no-such-dir/m.sock" && expect_config_error "no-such-dir"
 '
