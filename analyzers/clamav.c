@@ -618,7 +618,8 @@ static void html_checks(struct scan *s, const char *where, const char *name,
     struct html_seen h = { 0 };
     const char *text = (const char *) data;
 
-    lw_html_walk(text, len, &handler, &h);
+    /* the parser's tree costs about ten times the HTML: read as much as a body part */
+    lw_html_walk(text, MIN(len, (size_t) s->st->cfg->max_text_size), &handler, &h);
     if (h.script) {
         char *low = ascii_lower_copy(text, len);
         int built = 0, decoded = 0;
