@@ -26,9 +26,14 @@
  *         reloaded can be kept (the IOC analyzer keeps the previous version
  *         of a feed that has become malformed). NULL: init is used.
  * fini    frees the state. May be NULL.
- * version optional: a version string that belongs in every verdict (the
- *         ClamAV signature version), or NULL. It is also part of the key of
- *         cached verdicts, so new signatures invalidate them.
+ * loaded  optional: tell the engine, once per engine, what init loaded
+ *         (struct lw_loaded): the identity of data that changes verdicts
+ *         beyond the configuration keys (the rules file's text, the feeds
+ *         as loaded, the brand list, the signature version) for the tag of
+ *         cached verdicts, a version every verdict carries (the ClamAV
+ *         signature version), and the problems init met without refusing
+ *         the engine (a malformed feed skipped, or kept at its previous
+ *         version), which the owner logs and counts.
  * stale   optional: 1 when what init loaded changed on disk (signature
  *         directory), so the owner should build a new engine. Cheap (stat
  *         calls); may be called from any one thread while others scan.
@@ -38,10 +43,6 @@
  *         message, also when the other analyzers' verdict comes from the
  *         verdict cache, and its hits are never cached. The others must
  *         depend only on the message and the engine.
- * problems optional: append (char *, g_free'd by the caller) one line
- *         for each problem init or reinit met without refusing the engine
- *         (a malformed feed skipped, or kept at its previous version), so
- *         the owner can log and count it. Called once per engine.
  * prepare optional: queue the cache lookups and counter increments scan
  *         will read (lw_cache_want*, cache.h) into the message's session;
  *         the engine sends those of all analyzers in one round trip before
@@ -53,6 +54,13 @@
  */
 struct lw_cache_session;
 
+/* What an analyzer's init loaded, gathered by the engine through the loaded hook. */
+struct lw_loaded {
+    GChecksum *tag;         /* add the identity of what was loaded (as loaded, not re-read) */
+    const char *version;    /* set to a string owned by the state to put it in every verdict */
+    GPtrArray *problems;    /* append (char *, g_free'd) one line per problem met */
+};
+
 struct lw_analyzer {
     const char *name;
     int per_message;
@@ -61,12 +69,11 @@ struct lw_analyzer {
     int (*scan)(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                 struct lw_error *err);
     void (*fini)(void *state);
-    const char *(*version)(const void *state);
+    void (*loaded)(const void *state, struct lw_loaded *out);
     int (*stale)(void *state);
     int (*reinit)(const struct lw_config *cfg, const void *old_state, void **state,
                   struct lw_error *err);
     void (*finish)(const void *state, const struct lw_message *msg, struct lw_verdict *v);
-    void (*problems)(const void *state, GPtrArray *out);
 };
 
 extern const struct lw_analyzer lw_analyzer_structure;

@@ -953,12 +953,15 @@ static void clamav_fini(void *state)
     g_free(st);
 }
 
-/* clamav_version - the signature version every verdict carries; NULL with clamav = no */
-static const char *clamav_version(const void *state)
+/* clamav_loaded - the signature version, for every verdict and the cache tag; none with clamav = no */
+static void clamav_loaded(const void *state, struct lw_loaded *out)
 {
     const struct clam_state *st = state;
 
-    return st->clam ? st->clam->version : NULL;
+    if (st->clam != NULL) {
+        out->version = st->clam->version;
+        g_checksum_update(out->tag, (const guchar *) st->clam->version, -1);
+    }
 }
 
 /* clamav_stale - did a signature directory change since this engine loaded it? */
@@ -1153,7 +1156,7 @@ const struct lw_analyzer lw_analyzer_clamav = {
     .init = clamav_init,
     .scan = clamav_scan,
     .fini = clamav_fini,
-    .version = clamav_version,
+    .loaded = clamav_loaded,
     .stale = clamav_stale,
     .finish = clamav_finish,
 };

@@ -24,15 +24,14 @@
  * are skipped and the verdict is rebuilt from the cache (v->cached = 1);
  * on a miss they run and their verdict is stored with the message's other
  * writes in a second round trip. Per-message analyzers always run. The
- * engine tag hashes what else a verdict depends on (analyzer versions such
- * as the signature version, the configuration, and the files it names:
- * rules, indicator feeds), so new rules, feeds or signatures never serve
- * an old verdict, while instances configured alike share their verdicts.
+ * engine tag hashes what else a verdict depends on: what the analyzers
+ * loaded (rules, feeds, brands, the signature version) and the keys the
+ * configuration table marks as changing verdicts, so new rules, feeds or
+ * signatures never serve an old verdict, while instances that differ only
+ * in keys acting after the cache (thresholds, actions) share their verdicts.
  */
 #include "config.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
@@ -41,7 +40,6 @@
 #include "model/json.h"
 #include "model/score.h"
 #include "util/redis.h"
-#include "util/sort.h"
 
 /* The registry: every analyzer, in the order it runs. */
 static const struct lw_analyzer *const registry[] = {
@@ -82,116 +80,29 @@ static void engine_destroy(struct lw_engine *e)
 }
 
 /*
- * Keys that do not change what the content analyzers find: instances that
- * share Redis differ in these and must still share verdicts. ClamAV's
- * databases are stood for by the signature version (hashing them would
- * read hundreds of megabytes at every load). The report, export and
- * Postfix keys belong to other programs; their directories are never
- * read here (postfix_command_dir is /usr/sbin: hashing it cost 0.4 s of
- * CPU at every engine load).
+ * engine_loaded - gather what the analyzers loaded (their loaded hooks):
+ * the problems they met, the version every verdict carries, and the tag of
+ * cached verdicts: this program's version, the identity of each analyzer's
+ * data as loaded (rules text, feeds, brand list, signature version) and the
+ * configuration keys that change verdicts (lw_config_tag). Nothing is
+ * re-read from disk here.
  */
-static const char *const tag_ignored[] = {
-    "instance_name", "milter_socket", "user", "socket_mode", "log_target", "log_level",
-    "spool_dir", "quarantine_dir", "clamav_db", "clamav_tmpdir", "cache_entries",
-    "cache_verdict_ttl", "cache_attachment_ttl", "reload_check_interval", NULL,
-};
-static const char *const tag_ignored_prefixes[] = {
-    "redis_", "hits_", "campaign_", "first_contact", "report_", "export_", "postfix_", NULL,
-};
-
-static int tag_ignores(const char *key)
-{
-    for (int i = 0; tag_ignored[i]; i++)
-        if (strcmp(key, tag_ignored[i]) == 0)
-            return 1;
-    for (int i = 0; tag_ignored_prefixes[i]; i++)
-        if (g_str_has_prefix(key, tag_ignored_prefixes[i]))
-            return 1;
-    return 0;
-}
-
-/* sum_file - the content of a regular file, or of each regular file of a directory */
-static void sum_file(GChecksum *sum, const char *path)
-{
-    gchar *text = NULL;
-    gsize len = 0;
-    GDir *dir;
-
-    if (g_file_test(path, G_FILE_TEST_IS_REGULAR) && g_file_get_contents(path, &text, &len, NULL)) {
-        g_checksum_update(sum, (const guchar *) text, (gssize) len);
-        g_free(text);
-    } else if (g_file_test(path, G_FILE_TEST_IS_DIR) && (dir = g_dir_open(path, 0, NULL)) != NULL) {
-        GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-        const char *name;
-
-        while ((name = g_dir_read_name(dir)) != NULL)
-            g_ptr_array_add(names, g_strdup(name));
-        g_dir_close(dir);
-        g_ptr_array_sort(names, lw_cmp_strptr);
-        for (guint i = 0; i < names->len; i++) {
-            gchar *file = g_build_filename(path, (char *) g_ptr_array_index(names, i), NULL);
-
-            if (g_file_test(file, G_FILE_TEST_IS_REGULAR)) {
-                g_checksum_update(sum, (const guchar *) g_ptr_array_index(names, i), -1);
-                sum_file(sum, file);
-            }
-            g_free(file);
-        }
-        g_ptr_array_unref(names);
-    }
-}
-
-/*
- * engine_tag - hash what verdicts depend on besides the message: the
- * analyzer versions (the signature version), every key of the
- * configuration but the operational ones above (thresholds, limits, score
- * overrides), and the content of every file or directory a key names (the
- * rules file, the indicator feeds, lists added later).
- */
-static void engine_tag(struct lw_engine *e)
+static void engine_loaded(struct lw_engine *e)
 {
     GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
-    char *dump = NULL;
-    size_t dump_len = 0;
-    FILE *fp = open_memstream(&dump, &dump_len);
-    gchar **lines;
 
     g_checksum_update(sum, (const guchar *) PACKAGE_VERSION, -1);
     for (size_t i = 0; i < N_ANALYZERS; i++) {
-        const char *version = registry[i]->version ? registry[i]->version(e->state[i]) : NULL;
+        struct lw_loaded out = { sum, NULL, e->problems };
 
-        g_checksum_update(sum, (const guchar *) registry[i]->name, -1);
-        g_checksum_update(sum, (const guchar *) (version ? version : "-"), -1);
-        if (version && e->signature_version == NULL)
-            e->signature_version = g_strdup(version);
+        g_checksum_update(sum, (const guchar *) registry[i]->name, (gssize) strlen(registry[i]->name) + 1);
+        if (registry[i]->loaded && e->state[i])
+            registry[i]->loaded(e->state[i], &out);
+        if (out.version && e->signature_version == NULL)
+            e->signature_version = g_strdup(out.version);
     }
-    if (fp != NULL) {
-        lw_config_dump(e->cfg, fp, 0);
-        fclose(fp);
-    }
-    lines = g_strsplit(dump ? dump : "", "\n", -1);
-    for (int i = 0; lines[i]; i++) {
-        char *eq = strstr(lines[i], " = "), *value;
-        size_t n;
-
-        if (eq == NULL)
-            continue;
-        *eq = '\0';
-        value = eq + 3;
-        if (tag_ignores(lines[i]))
-            continue;
-        g_checksum_update(sum, (const guchar *) lines[i], -1);
-        g_checksum_update(sum, (const guchar *) value, -1);
-        n = strlen(value);
-        if (n > 2 && value[0] == '"' && value[n - 1] == '"') {
-            value[n - 1] = '\0';
-            if (g_file_test(value + 1, G_FILE_TEST_EXISTS))
-                sum_file(sum, value + 1);
-        }
-    }
+    lw_config_tag(e->cfg, sum);
     g_strlcpy(e->tag, g_checksum_get_string(sum), sizeof(e->tag));
-    g_strfreev(lines);
-    free(dump);
     g_checksum_free(sum);
 }
 
@@ -228,8 +139,6 @@ struct lw_engine *lw_engine_reload(struct lw_config *cfg, const struct lw_engine
             engine_destroy(e);
             return NULL;
         }
-        if (a->problems && e->state[i])
-            a->problems(e->state[i], e->problems);
     }
     if ((cfg->cache_entries > 0 || lw_redis_configured(cfg))
         && (e->cache = lw_cache_new(cfg, &why)) == NULL) {
@@ -237,7 +146,7 @@ struct lw_engine *lw_engine_reload(struct lw_config *cfg, const struct lw_engine
         engine_destroy(e);
         return NULL;
     }
-    engine_tag(e);
+    engine_loaded(e);
     return e;
 }
 

@@ -33,6 +33,7 @@
 #include <unicode/uspoof.h>
 
 #include "identity.h"
+#include "analyzer.h"
 #include "model/message.h"
 
 #define MAX_LABEL 63
@@ -55,6 +56,7 @@ struct lw_identity {
     GHashTable *kinds;              /* domain -> GUINT_TO_POINTER(LW_KIND_*) */
     GPtrArray *targets;             /* struct target */
     GPtrArray *keywords;            /* char*: brand keywords, protected labels, dashed protected domains */
+    char *brands_sha256;            /* of the brands file as loaded; NULL without one */
 };
 
 /* lw_identity_fold - casefold + NFKC, invisible characters removed, spaces collapsed (g_free) */
@@ -333,6 +335,7 @@ static int load_brands(struct lw_identity *id, const char *path, struct lw_error
         g_error_free(gerr);
         return -1;
     }
+    id->brands_sha256 = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
     lines = g_strsplit(text, "\n", -1);
     for (int i = 0; lines[i] && rc == 0; i++) {
         char *line = g_strstrip(lines[i]), *sp;
@@ -446,7 +449,20 @@ void lw_identity_free(struct lw_identity *id)
     g_hash_table_unref(id->kinds);
     g_ptr_array_unref(id->targets);
     g_ptr_array_unref(id->keywords);
+    g_free(id->brands_sha256);
     g_free(id);
+}
+
+/*
+ * lw_identity_loaded - the loaded hook (analyzer.h) of the analyzers whose
+ * state is an identity: the brand list as loaded joins the cache tag (the
+ * protected names and domains are configuration keys, tagged by value).
+ */
+void lw_identity_loaded(const void *state, struct lw_loaded *out)
+{
+    const struct lw_identity *id = state;
+
+    g_checksum_update(out->tag, (const guchar *) (id->brands_sha256 ? id->brands_sha256 : "-"), -1);
 }
 
 /* host_matches - is folded host equal to or below domain ("" never matches) */

@@ -302,4 +302,5 @@ const struct lw_analyzer lw_analyzer_impersonation = {
     .init = imp_init,
     .scan = imp_scan,
     .fini = imp_fini,
+    .loaded = lw_identity_loaded,
 };

@@ -104,6 +104,21 @@ static const struct { const char *rule; double score; } weights[LW_IOC_NTYPES] =
     [LW_IOC_MALWARE] = { "IOC_MALWARE", 10 },
 };
 
+/* kept_sha256 - a feed kept at its previous version carries that version's digest */
+static void kept_sha256(GPtrArray *reports, const struct ioc_state *old)
+{
+    for (guint i = 0; old && i < reports->len; i++) {
+        struct lw_feed_report *r = g_ptr_array_index(reports, i);
+
+        for (guint k = 0; r->kept > 0 && r->sha256 == NULL && k < old->reports->len; k++) {
+            const struct lw_feed_report *o = g_ptr_array_index(old->reports, k);
+
+            if (strcmp(o->name, r->name) == 0)
+                r->sha256 = g_strdup(o->sha256);
+        }
+    }
+}
+
 /* ioc_reinit - load feeds_dir; a feed that is malformed now keeps its version from old_state */
 static int ioc_reinit(const struct lw_config *cfg, const void *old_state, void **state,
                       struct lw_error *err)
@@ -125,6 +140,7 @@ static int ioc_reinit(const struct lw_config *cfg, const void *old_state, void *
     st->fingerprint = dir_fingerprint(st->dir);
     st->store = lw_feeds_load(paths, old ? old->store : NULL, st->reports,
                               g_get_real_time() / G_USEC_PER_SEC, st->wl);
+    kept_sha256(st->reports, old);
     return 0;
 }
 
@@ -145,16 +161,25 @@ static void ioc_fini(void *state)
     g_free(st);
 }
 
-/* ioc_problems - each malformed feed: skipped, or kept at its previous version */
-static void ioc_problems(const void *state, GPtrArray *out)
+/*
+ * ioc_loaded - the warninglists and the feeds as loaded (name and text of
+ * each, a kept version's for a malformed feed) for the cache tag; each
+ * malformed feed, skipped or kept at its previous version, as a problem
+ */
+static void ioc_loaded(const void *state, struct lw_loaded *out)
 {
     const struct ioc_state *st = state;
+
+    if (st->wl != NULL)
+        g_checksum_update(out->tag, (const guchar *) lw_warninglists_sha256(st->wl), -1);
 
     for (guint i = 0; i < st->reports->len; i++) {
         const struct lw_feed_report *r = g_ptr_array_index(st->reports, i);
 
+        g_checksum_update(out->tag, (const guchar *) r->name, (gssize) strlen(r->name) + 1);
+        g_checksum_update(out->tag, (const guchar *) (r->sha256 ? r->sha256 : "-"), -1);
         if (r->error != NULL)
-            g_ptr_array_add(out, r->kept > 0
+            g_ptr_array_add(out->problems, r->kept > 0
                             ? g_strdup_printf("feed %s not loaded (%s); its previous version stays"
                                               " in use (%zu indicators)", r->name, r->error, r->kept)
                             : g_strdup_printf("feed %s not loaded (%s); it matches nothing",
@@ -375,5 +400,5 @@ const struct lw_analyzer lw_analyzer_ioc = {
     .fini = ioc_fini,
     .reinit = ioc_reinit,
     .stale = ioc_stale,
-    .problems = ioc_problems,
+    .loaded = ioc_loaded,
 };

@@ -947,4 +947,5 @@ const struct lw_analyzer lw_analyzer_links = {
     .scan = links_scan,
     .fini = links_fini,
     .finish = links_finish,
+    .loaded = lw_identity_loaded,
 };

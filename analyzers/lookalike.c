@@ -483,4 +483,5 @@ const struct lw_analyzer lw_analyzer_lookalike = {
     .init = la_init,
     .scan = la_scan,
     .fini = la_fini,
+    .loaded = lw_identity_loaded,
 };

@@ -95,6 +95,7 @@ void lw_ruleset_free(struct lw_ruleset *set)
         return;
     g_ptr_array_unref(set->rules);
     g_free(set->source);
+    g_free(set->sha256);
     g_free(set);
 }
 
@@ -398,6 +399,7 @@ struct lw_ruleset *lw_ruleset_parse(const char *text, size_t len, const char *so
     gchar *copy = g_strndup(text, len), **lines;
 
     set->source = g_strdup(source);
+    set->sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *) text, len);
     set->rules = g_ptr_array_new_with_free_func(rule_free);
     lines = g_strsplit(copy, "\n", -1);
     for (int i = 0; lines[i] != NULL; i++) {

@@ -44,6 +44,7 @@ struct lw_rule {
 
 struct lw_ruleset {
     char *source;           /* file name, for messages */
+    char *sha256;           /* of the text the rules were parsed from (the cache tag) */
     GPtrArray *rules;       /* struct lw_rule, owned */
 };
 

@@ -414,8 +414,17 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
     return 0;
 }
 
+/* rules_loaded - the rules file's text as parsed, for the cache tag */
+static void rules_loaded(const void *state, struct lw_loaded *out)
+{
+    const struct rules_state *st = state;
+
+    g_checksum_update(out->tag, (const guchar *) st->set->sha256, -1);
+}
+
 const struct lw_analyzer lw_analyzer_rules = {
     .name = "rules",
+    .loaded = rules_loaded,
     .init = rules_init,
     .scan = rules_scan,
     .fini = rules_fini,

@@ -60,6 +60,30 @@ test_expect_success REDIS 'keys of the report, export and Postfix tools do not c
 	test "$(test_json_field out cached 1)" = true
 '
 
+test_expect_success REDIS 'a new quarantine_score acts after the cache: the shared verdict is still found' '
+	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json copy-3.eml >before &&
+	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) -o quarantine_score=9 --json copy-3.eml >out &&
+	test "$(test_json_field out cached 1)" = true &&
+	test "$(test_json_field out score 1)" = "$(test_json_field before score 1)"
+'
+
+test_expect_success REDIS 'a rule changed in the rules file (not its comments) misses' '
+	sed "s/^\(LW_ZH_URGENT  *body  *\)1\.5 /\12.5 /" "$RULES" >changed.rules &&
+	test_must_fail cmp -s "$RULES" changed.rules &&
+	"$LW_SCAN" -o rules_file="$PWD/changed.rules" $(lw_redis_opts r1) --json copy-3.eml >out &&
+	test "$(test_json_field out cached 1)" = false
+'
+
+test_expect_success REDIS 'feeds are tagged as loaded: a feed added to feeds_dir misses' '
+	mkdir feeds &&
+	"$LW_SCAN" -o rules_file="$RULES" -o feeds_dir="$PWD/feeds" $(lw_redis_opts r1) --json copy-3.eml >out0 &&
+	"$LW_SCAN" -o rules_file="$RULES" -o feeds_dir="$PWD/feeds" $(lw_redis_opts r1) --json copy-3.eml >out1 &&
+	test "$(test_json_field out1 cached 1)" = true &&
+	echo "unrelated.example" >feeds/extra.txt &&
+	"$LW_SCAN" -o rules_file="$RULES" -o feeds_dir="$PWD/feeds" $(lw_redis_opts r1) --json copy-3.eml >out &&
+	test "$(test_json_field out cached 1)" = false
+'
+
 test_expect_success REDIS 'the cached path costs at most 2 round trips per message' '
 	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$BRANDS" $(lw_redis_opts r1) --json --counters copy-1.eml copy-2.eml copy-3.eml >out 2>err &&
 	sed -n "s/.*redis_round_trips=\([0-9]*\).*/\1/p" err >rt &&

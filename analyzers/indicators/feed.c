@@ -47,6 +47,7 @@ void lw_feed_report_free(struct lw_feed_report *r)
     g_free(r->name);
     g_ptr_array_unref(r->problems);
     g_free(r->error);
+    g_free(r->sha256);
     g_free(r);
 }
 
@@ -536,7 +537,10 @@ static int load_file(struct lw_feed_ctx *c, const char *path)
         g_error_free(gerr);
         return -1;
     }
+    c->rep->sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *) data, len);
     rc = lw_feed_load_data(c, path, data, len);
+    if (rc < 0)
+        g_clear_pointer(&c->rep->sha256, g_free);
     g_free(data);
     return rc;
 }

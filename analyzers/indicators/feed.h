@@ -24,6 +24,8 @@ struct lw_feed_report {
     size_t more_problems;       /* problems not listed */
     char *error;                /* the feed is malformed and was not loaded: "file:position: reason" */
     size_t kept;                /* malformed at reload: indicators kept from the previous version */
+    char *sha256;               /* of the text loaded; NULL when malformed (the loader of a kept
+                                   version may fill in that version's) */
 };
 
 void lw_feed_report_free(struct lw_feed_report *r);

@@ -55,6 +55,7 @@
 #include <jansson.h>
 
 #include "indicators/warninglist.h"
+#include "util/sort.h"
 
 #define T(x) (1u << (x))
 #define HOST_TYPES (T(LW_IOC_DOMAIN) | T(LW_IOC_SENDER_DOMAIN) | T(LW_IOC_MSGID_DOMAIN))
@@ -112,6 +113,8 @@ struct lw_warninglists {
     GPtrArray *patterns;        /* struct wl_pattern * (owned): substrings and regexes */
     guint32 types;              /* every type some list applies to */
     size_t values;
+    GChecksum *sum;             /* of the names and texts loaded, while loading */
+    char *sha256;               /* the same, once loaded (the cache tag) */
 };
 
 /* ---- building ---- */
@@ -145,6 +148,7 @@ static struct lw_warninglists *wl_new(void)
     wl->v4 = g_array_new(FALSE, FALSE, sizeof(struct wl_range));
     wl->v6 = g_array_new(FALSE, FALSE, sizeof(struct wl_range));
     wl->patterns = g_ptr_array_new_with_free_func(pattern_free);
+    wl->sum = g_checksum_new(G_CHECKSUM_SHA256);
     return wl;
 }
 
@@ -159,6 +163,9 @@ void lw_warninglists_free(struct lw_warninglists *wl)
     g_array_unref(wl->v6);
     g_ptr_array_unref(wl->patterns);
     g_ptr_array_unref(wl->lists);
+    if (wl->sum)
+        g_checksum_free(wl->sum);
+    g_free(wl->sha256);
     g_free(wl);
 }
 
@@ -337,13 +344,26 @@ static int list_types(json_t *attrs, guint32 *types, const char *file, struct lw
 static int load_file(struct lw_warninglists *wl, const char *path, struct lw_error *err)
 {
     json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr), *list, *v;
+    json_t *root, *list, *v;
     const char *name, *type;
     struct wl_list *l;
     int kind = -1, rc = 0;
     guint32 types = 0;
     size_t i;
+    gchar *text = NULL;
+    gsize len = 0;
+    GError *why = NULL;
 
+    if (!g_file_get_contents(path, &text, &len, &why)) {
+        lw_error_set(err, "%s: %s", path, why->message);
+        g_error_free(why);
+        return -1;
+    }
+    name = strrchr(path, '/');
+    g_checksum_update(wl->sum, (const guchar *) (name ? name + 1 : path), -1);
+    g_checksum_update(wl->sum, (const guchar *) text, (gssize) len);
+    root = json_loadb(text, len, 0, &jerr);
+    g_free(text);
     if (root == NULL)
         return lw_error_set(err, "%s:%d: %s", path, jerr.line, jerr.text);
     name = json_string_value(json_object_get(root, "name"));
@@ -406,11 +426,6 @@ static void merge_ranges(GArray *a)
     g_array_set_size(a, out);
 }
 
-static int cmp_name(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 struct lw_warninglists *lw_warninglists_load(const char *dir, struct lw_error *err)
 {
     GError *why = NULL;
@@ -430,7 +445,7 @@ struct lw_warninglists *lw_warninglists_load(const char *dir, struct lw_error *e
         if (n[0] != '.' && g_str_has_suffix(n, ".json"))
             g_ptr_array_add(names, g_strdup(n));
     g_dir_close(d);
-    g_ptr_array_sort(names, cmp_name);
+    g_ptr_array_sort(names, lw_cmp_strptr);
     wl = wl_new();
     for (guint i = 0; i < names->len && rc == 0; i++) {
         char *path = g_build_filename(dir, (char *) g_ptr_array_index(names, i), NULL);
@@ -445,6 +460,8 @@ struct lw_warninglists *lw_warninglists_load(const char *dir, struct lw_error *e
     }
     merge_ranges(wl->v4);
     merge_ranges(wl->v6);
+    wl->sha256 = g_strdup(g_checksum_get_string(wl->sum));
+    g_clear_pointer(&wl->sum, g_checksum_free);
     return wl;
 }
 
@@ -457,6 +474,12 @@ int lw_warninglists_configured(const struct lw_config *cfg, struct lw_warninglis
         return 0;
     *out = lw_warninglists_load(dir ? dir : LW_WARNINGLISTS_DIR, err);
     return *out ? 0 : -1;
+}
+
+/* lw_warninglists_sha256 - of the names and texts of the lists as loaded (the cache tag) */
+const char *lw_warninglists_sha256(const struct lw_warninglists *wl)
+{
+    return wl->sha256;
 }
 
 void lw_warninglists_size(const struct lw_warninglists *wl, size_t *lists, size_t *values)

@@ -31,6 +31,8 @@ int lw_warninglists_configured(const struct lw_config *cfg, struct lw_warninglis
  */
 const char *lw_warninglists_match(const struct lw_warninglists *wl, enum lw_ioc_type type, const char *value);
 
+/* lw_warninglists_sha256 - a digest of the names and texts of the lists as loaded */
+const char *lw_warninglists_sha256(const struct lw_warninglists *wl);
 /* lw_warninglists_size - how many lists and values were loaded */
 void lw_warninglists_size(const struct lw_warninglists *wl, size_t *lists, size_t *values);
 

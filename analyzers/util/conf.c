@@ -36,6 +36,24 @@
 
 enum key_type { K_STRING, K_DOUBLE, K_INT, K_SIZE, K_ENUM, K_LIST };
 
+/*
+ * Whether a key changes what the content analyzers find, and so belongs in
+ * the tag of cached verdicts (lw_config_tag): instances that differ only in
+ * TAG_NONE keys share their cached verdicts through Redis.
+ *
+ * TAG_VALUE   the value changes verdicts (limits, lists, the clamav switch):
+ *             the tag holds it.
+ * TAG_LOADED  the value names data an analyzer loads (rules, feeds,
+ *             signatures, brands): the tag holds that data as loaded,
+ *             through the analyzer's loaded hook (analyzer.h), not the name.
+ * TAG_NONE    the key acts after the cache (thresholds, actions, headers,
+ *             the per-message analyzers: campaign, headers, whose hits are
+ *             never cached), before it (fault injection: a failed verdict
+ *             is never cached) or outside the scan (daemon, Redis, cache,
+ *             report, export, Postfix keys).
+ */
+enum key_tag { TAG_UNSET, TAG_VALUE, TAG_LOADED, TAG_NONE };
+
 struct key {
     const char *name;
     enum key_type type;
@@ -44,6 +62,7 @@ struct key {
     double min, max;
     const char *const *choices;     /* K_ENUM: NULL-terminated */
     const char *help;
+    enum key_tag tag;               /* what the key does to the engine's cache tag */
 };
 
 static const char *const failure_choices[] = { "accept", "tempfail", NULL };
@@ -61,240 +80,240 @@ static const struct key keys[] = {
      * corpus (README, "Thresholds"): quarantine 4 held 66.5% of phishing
      * and 0.24% of legitimate mail; nothing legitimate scored 12 or more. */
     { "tag_score", K_DOUBLE, OFF(tag_score), "3", 0, 1000, NULL,
-      "score at which a message is tagged (headers, optional subject prefix)" },
+      "score at which a message is tagged (headers, optional subject prefix)", TAG_NONE },
     { "quarantine_score", K_DOUBLE, OFF(quarantine_score), "4", 0, 1000, NULL,
-      "score at which a message is held in the MTA's quarantine (Postfix hold queue)" },
+      "score at which a message is held in the MTA's quarantine (Postfix hold queue)", TAG_NONE },
     { "reject_score", K_DOUBLE, OFF(reject_score), "15", 0, 1000, NULL,
-      "score at which a message is rejected with 550" },
+      "score at which a message is rejected with 550", TAG_NONE },
     { "failure_policy", K_ENUM, OFF(failure_policy), "tempfail", 0, 0, failure_choices,
-      "what to do when scanning fails internally: accept, or tempfail (client retries)" },
+      "what to do when scanning fails internally: accept, or tempfail (client retries)", TAG_NONE },
     { "add_headers", K_ENUM, OFF(add_headers), "always", 0, 0, header_choices,
-      "add X-Lurewatch-* headers to always every message, only scored ones, or never" },
+      "add X-Lurewatch-* headers to always every message, only scored ones, or never", TAG_NONE },
     { "subject_prefix", K_STRING, OFF(subject_prefix), "", 0, 0, NULL,
-      "prefix put before the Subject of tagged messages (empty: leave Subject alone)" },
+      "prefix put before the Subject of tagged messages (empty: leave Subject alone)", TAG_NONE },
     { "reject_message", K_STRING, OFF(reject_message), "Message rejected as malicious", 0, 0, NULL,
-      "text of the 550 reply; the reference id is appended" },
+      "text of the 550 reply; the reference id is appended", TAG_NONE },
     /* rules */
     { "rules_file", K_STRING, OFF(rules_file), LW_RULES_FILE, 0, 0, NULL,
-      "PCRE2 rules file (see contrib/rules/lurewatch.rules for the format)" },
+      "PCRE2 rules file (see contrib/rules/lurewatch.rules for the format)", TAG_LOADED },
     { "rules_jit", K_ENUM, OFF(rules_jit), "yes", 0, 0, bool_choices,
-      "run rules as PCRE2 JIT machine code (fast); no: the interpreter only, for valgrind or a sandbox that forbids writable executable memory (systemd MemoryDenyWriteExecute=yes)" },
+      "run rules as PCRE2 JIT machine code (fast); no: the interpreter only, for valgrind or a sandbox that forbids writable executable memory (systemd MemoryDenyWriteExecute=yes)", TAG_VALUE },
     { "rules_prefilter", K_ENUM, OFF(rules_prefilter), "yes", 0, 0, bool_choices,
-      "run a rule's pattern on a text only when a literal every match needs occurs in it (found for all rules in one pass per text; same hits, less CPU); no: run every pattern on every text, to compare" },
+      "run a rule's pattern on a text only when a literal every match needs occurs in it (found for all rules in one pass per text; same hits, less CPU); no: run every pattern on every text, to compare", TAG_VALUE },
     { "rules_match_limit", K_INT, OFF(rules_match_limit), "1000000", 1, 4294967295.0, NULL,
-      "PCRE2 match limit: most backtracking steps one pattern may take on one text; a rule that reaches it (or the depth limit, or the JIT stack) gives the hit LW_RULE_MATCH_LIMIT instead of silently not matching" },
+      "PCRE2 match limit: most backtracking steps one pattern may take on one text; a rule that reaches it (or the depth limit, or the JIT stack) gives the hit LW_RULE_MATCH_LIMIT instead of silently not matching", TAG_VALUE },
     { "rules_depth_limit", K_INT, OFF(rules_depth_limit), "10000", 1, 4294967295.0, NULL,
-      "PCRE2 depth limit: deepest backtracking one pattern may reach on one text (the interpreter; JIT code is bounded by its stack); reaching it gives LW_RULE_MATCH_LIMIT" },
+      "PCRE2 depth limit: deepest backtracking one pattern may reach on one text (the interpreter; JIT code is bounded by its stack); reaching it gives LW_RULE_MATCH_LIMIT", TAG_VALUE },
     /* parsing limits */
     { "max_message_size", K_SIZE, OFF(max_message_size), "50M", 1024, BIG, NULL,
-      "largest message scanned whole; past it the message is scanned truncated and flagged" },
+      "largest message scanned whole; past it the message is scanned truncated and flagged", TAG_VALUE },
     { "max_parts", K_INT, OFF(max_parts), "500", 1, 1000000, NULL,
-      "most MIME parts examined in one message" },
+      "most MIME parts examined in one message", TAG_VALUE },
     { "max_depth", K_INT, OFF(max_depth), "20", 1, 1000, NULL,
-      "deepest MIME nesting (multiparts and attached messages) examined" },
+      "deepest MIME nesting (multiparts and attached messages) examined", TAG_VALUE },
     { "max_headers", K_INT, OFF(max_headers), "1000", 1, 1000000, NULL,
-      "most header fields in one message header" },
+      "most header fields in one message header", TAG_VALUE },
     { "max_header_length", K_SIZE, OFF(max_header_length), "64k", 64, BIG, NULL,
-      "longest single header field value" },
+      "longest single header field value", TAG_VALUE },
     { "max_text_size", K_SIZE, OFF(max_text_size), "2M", 1024, BIG, NULL,
-      "most decoded text per part given to text rules" },
+      "most decoded text per part given to text rules", TAG_VALUE },
     { "limit_score", K_DOUBLE, OFF(limit_score), "5", 0, 1000, NULL,
-      "score of a hit that says a limit was exceeded" },
+      "score of a hit that says a limit was exceeded", TAG_VALUE },
     /* urls and indicators */
     { "max_urls", K_INT, OFF(max_urls), "1000", 0, 1000000, NULL,
-      "most URLs extracted from one message (links, text, attachments); past it they are not examined; 0: none" },
+      "most URLs extracted from one message (links, text, attachments); past it they are not examined; 0: none", TAG_VALUE },
     { "max_url_length", K_SIZE, OFF(max_url_length), "8k", 64, 1024 * 1024, NULL,
-      "longest URL examined; longer ones are cut to this length" },
+      "longest URL examined; longer ones are cut to this length", TAG_VALUE },
     { "qr_max_images", K_INT, OFF(qr_max_images), "10", 0, 1000, NULL,
-      "most pictures (PNG, JPEG, GIF) per message decoded to look for QR codes, whose links join the message's URLs; 0: QR codes are not decoded. Worst case per message: this many pictures of qr_max_pixels (about 0.15 s CPU each at the defaults on a 2-core VM)" },
+      "most pictures (PNG, JPEG, GIF) per message decoded to look for QR codes, whose links join the message's URLs; 0: QR codes are not decoded. Worst case per message: this many pictures of qr_max_pixels (about 0.15 s CPU each at the defaults on a 2-core VM)", TAG_VALUE },
     { "qr_max_image_size", K_SIZE, OFF(qr_max_image_size), "2M", 1024, 1024 * 1024 * 1024, NULL,
-      "largest picture (encoded bytes) decoded to look for QR codes; larger ones are skipped" },
+      "largest picture (encoded bytes) decoded to look for QR codes; larger ones are skipped", TAG_VALUE },
     { "qr_max_pixels", K_INT, OFF(qr_max_pixels), "4194304", 1024, 100000000, NULL,
-      "largest picture (width times height) decoded to look for QR codes; checked before the pixels are allocated, so memory per picture stays within a few times this many bytes" },
+      "largest picture (width times height) decoded to look for QR codes; checked before the pixels are allocated, so memory per picture stays within a few times this many bytes", TAG_VALUE },
     { "feeds_dir", K_STRING, OFF(feeds_dir), LW_FEEDS_DIR, 0, 0, NULL,
-      "directory of indicator feeds (plain lists, CSV, STIX 2.1, MISP JSON); empty: no IOC matching" },
+      "directory of indicator feeds (plain lists, CSV, STIX 2.1, MISP JSON); empty: no IOC matching", TAG_LOADED },
     { "warninglists_dir", K_STRING, OFF(warninglists_dir), "", 0, 0, NULL,
       "directory of MISP warninglists (*.json: values such as public mail providers, top sites, banks' real"
       " sites and URL shorteners that are never used to block: feed entries naming them are not loaded,"
-      " exports never share them as blocking); empty: the installed set (contrib/warninglists) when it exists" },
+      " exports never share them as blocking); empty: the installed set (contrib/warninglists) when it exists", TAG_LOADED },
     /* attachments (libclamav) */
     { "clamav", K_ENUM, OFF(clamav), "yes", 0, 0, bool_choices,
       "scan parts with libclamav (signatures, archives and documents unpacked); no: only lurewatch's"
-      " own name, type and HTML checks of each attachment, no signature and nothing inside archives" },
+      " own name, type and HTML checks of each attachment, no signature and nothing inside archives", TAG_VALUE },
     { "clamav_db", K_STRING, OFF(clamav_db), "", 0, 0, NULL,
       "ClamAV signature directories, comma-separated; empty: /var/lib/clamav when it exists"
-      " plus lurewatch's own signatures" },
+      " plus lurewatch's own signatures", TAG_LOADED },
     { "clamav_max_scansize", K_SIZE, OFF(clamav_max_scansize), "100M", 1024, 4294967295.0, NULL,
-      "most bytes ClamAV scans in one attachment including unpacked content; beyond: scan incomplete" },
+      "most bytes ClamAV scans in one attachment including unpacked content; beyond: scan incomplete", TAG_VALUE },
     { "clamav_max_filesize", K_SIZE, OFF(clamav_max_filesize), "25M", 1024, 4294967295.0, NULL,
-      "largest single file (attachment or unpacked member) ClamAV scans; beyond: scan incomplete" },
+      "largest single file (attachment or unpacked member) ClamAV scans; beyond: scan incomplete", TAG_VALUE },
     { "clamav_max_files", K_INT, OFF(clamav_max_files), "10000", 1, 1000000, NULL,
-      "most files ClamAV unpacks from one attachment; beyond: scan incomplete" },
+      "most files ClamAV unpacks from one attachment; beyond: scan incomplete", TAG_VALUE },
     { "clamav_max_recursion", K_INT, OFF(clamav_max_recursion), "17", 1, 100, NULL,
-      "deepest archive nesting ClamAV unpacks; beyond: scan incomplete" },
+      "deepest archive nesting ClamAV unpacks; beyond: scan incomplete", TAG_VALUE },
     { "clamav_max_scantime", K_INT, OFF(clamav_max_scantime), "60000", 100, 3600000, NULL,
-      "most milliseconds ClamAV spends on one attachment; beyond: scan incomplete" },
+      "most milliseconds ClamAV spends on one attachment; beyond: scan incomplete", TAG_VALUE },
     { "clamav_tmpdir", K_STRING, OFF(clamav_tmpdir), "", 0, 0, NULL,
       "private directory (mode 0700, tmpfs is fastest) where ClamAV unpacks archives;"
-      " empty: $TMPDIR or /tmp" },
+      " empty: $TMPDIR or /tmp", TAG_NONE },
     /* daemon */
     { "milter_socket", K_STRING, OFF(milter_socket), "unix:/run/lurewatch/milter.sock", 0, 0, NULL,
-      "milter socket: unix:/path, inet:PORT@HOST or inet6:PORT@HOST (-p overrides)" },
+      "milter socket: unix:/path, inet:PORT@HOST or inet6:PORT@HOST (-p overrides)", TAG_NONE },
     { "user", K_STRING, OFF(user), "", 0, 0, NULL,
-      "user to run as after binding the socket (-u overrides); empty: stay" },
+      "user to run as after binding the socket (-u overrides); empty: stay", TAG_NONE },
     { "socket_mode", K_INT, OFF(socket_mode), "0660", 0, 0777, NULL,
-      "permissions of a unix milter socket (octal)" },
+      "permissions of a unix milter socket (octal)", TAG_NONE },
     { "log_target", K_STRING, OFF(log_target), "syslog", 0, 0, NULL,
-      "syslog (facility mail) or stderr" },
+      "syslog (facility mail) or stderr", TAG_NONE },
     { "log_level", K_ENUM, OFF(log_level), "info", 0, 0, level_choices,
-      "error, warning, info or debug" },
+      "error, warning, info or debug", TAG_NONE },
     { "reload_check_interval", K_INT, OFF(reload_check_interval), "60", 0, 86400, NULL,
-      "seconds between checks whether signatures or feeds changed on disk (then the milter reloads); 0: never" },
+      "seconds between checks whether signatures or feeds changed on disk (then the milter reloads); 0: never", TAG_NONE },
     { "instance_name", K_STRING, OFF(instance_name), "", 0, 0, NULL,
-      "name of this relay in logs and shared hits (empty: the host name)" },
+      "name of this relay in logs and shared hits (empty: the host name)", TAG_NONE },
     /* quarantine review */
     { "quarantine_dir", K_STRING, OFF(quarantine_dir), "/var/spool/lurewatch/quarantine", 0, 0, NULL,
-      "where the milter records each held message (one JSON file each) and lurewatch-report keeps its state" },
+      "where the milter records each held message (one JSON file each) and lurewatch-report keeps its state", TAG_NONE },
     { "report_to", K_STRING, OFF(report_to), "", 0, 0, NULL,
-      "address that gets the quarantine digest (all held mail, or what no domain reviewer covers)" },
+      "address that gets the quarantine digest (all held mail, or what no domain reviewer covers)", TAG_NONE },
     { "report_domain_reviewers", K_STRING, OFF(report_domain_reviewers), "", 0, 0, NULL,
-      "per recipient domain reviewers: \"a.gov.tw:rev@a.gov.tw, b.gov.tw:rev@b.gov.tw\"" },
+      "per recipient domain reviewers: \"a.gov.tw:rev@a.gov.tw, b.gov.tw:rev@b.gov.tw\"", TAG_NONE },
     { "report_from", K_STRING, OFF(report_from), "lurewatch@localhost", 0, 0, NULL,
-      "From address of digests and recipient notices" },
+      "From address of digests and recipient notices", TAG_NONE },
     { "report_sendmail", K_STRING, OFF(report_sendmail), "/usr/sbin/sendmail -t -i", 0, 0, NULL,
-      "command that sends report mail (read from standard input; run with execv, no shell)" },
+      "command that sends report mail (read from standard input; run with execv, no shell)", TAG_NONE },
     { "report_language", K_ENUM, OFF(report_language), "both", 0, 0, language_choices,
-      "language of report mail: zh-TW, en, or both" },
+      "language of report mail: zh-TW, en, or both", TAG_NONE },
     { "report_attach_original", K_ENUM, OFF(report_attach_original), "no", 0, 0, bool_choices,
-      "attach each held message to the digest as message/rfc822 (yes/no)" },
+      "attach each held message to the digest as message/rfc822 (yes/no)", TAG_NONE },
     { "report_notify_recipients", K_ENUM, OFF(report_notify_recipients), "no", 0, 0, bool_choices,
-      "send each recipient a short notice that a message to them was held (yes/no)" },
+      "send each recipient a short notice that a message to them was held (yes/no)", TAG_NONE },
     { "report_expire_days", K_INT, OFF(report_expire_days), "7", 1, 3650, NULL,
-      "held messages older than this many days are reported as expiring (decide on them)" },
+      "held messages older than this many days are reported as expiring (decide on them)", TAG_NONE },
     { "postfix_command_dir", K_STRING, OFF(postfix_command_dir), "/usr/sbin", 0, 0, NULL,
-      "directory of postsuper, postqueue and postcat" },
+      "directory of postsuper, postqueue and postcat", TAG_NONE },
     { "postfix_config_dir", K_STRING, OFF(postfix_config_dir), "", 0, 0, NULL,
-      "Postfix configuration directory passed with -c (empty: Postfix's default)" },
+      "Postfix configuration directory passed with -c (empty: Postfix's default)", TAG_NONE },
     /* redis (analyzers/util/redis.c) */
     { "redis_server", K_STRING, OFF(redis_server), "", 0, 0, NULL,
-      "shared Redis: host:port, [v6]:port or a unix socket path; empty: no Redis (in-process cache only)" },
+      "shared Redis: host:port, [v6]:port or a unix socket path; empty: no Redis (in-process cache only)", TAG_NONE },
     { "redis_sentinels", K_STRING, OFF(redis_sentinels), "", 0, 0, NULL,
-      "Redis Sentinels (host:port, comma separated) asked for the master; overrides redis_server" },
+      "Redis Sentinels (host:port, comma separated) asked for the master; overrides redis_server", TAG_NONE },
     { "redis_master_name", K_STRING, OFF(redis_master_name), "mymaster", 0, 0, NULL,
-      "master name the Sentinels monitor" },
+      "master name the Sentinels monitor", TAG_NONE },
     { "redis_db", K_INT, OFF(redis_db), "0", 0, 1000, NULL,
-      "Redis database number" },
+      "Redis database number", TAG_NONE },
     { "redis_password", K_STRING, OFF(redis_password), "", 0, 0, NULL,
-      "Redis password (AUTH); empty: none" },
+      "Redis password (AUTH); empty: none", TAG_NONE },
     { "redis_username", K_STRING, OFF(redis_username), "", 0, 0, NULL,
-      "Redis ACL user name (with redis_password); empty: the default user" },
+      "Redis ACL user name (with redis_password); empty: the default user", TAG_NONE },
     { "redis_prefix", K_STRING, OFF(redis_prefix), "lw:", 0, 0, NULL,
-      "prefix of every Redis key lurewatch uses" },
+      "prefix of every Redis key lurewatch uses", TAG_NONE },
     { "redis_connect_timeout_ms", K_INT, OFF(redis_connect_timeout_ms), "100", 1, 60000, NULL,
-      "how long to wait for a Redis connection (milliseconds)" },
+      "how long to wait for a Redis connection (milliseconds)", TAG_NONE },
     { "redis_timeout_ms", K_INT, OFF(redis_timeout_ms), "50", 1, 60000, NULL,
-      "how long to wait for a Redis reply; past it the message goes on without Redis (milliseconds)" },
+      "how long to wait for a Redis reply; past it the message goes on without Redis (milliseconds)", TAG_NONE },
     { "redis_pool_size", K_INT, OFF(redis_pool_size), "4", 1, 256, NULL,
-      "Redis connections shared by the scanning threads" },
+      "Redis connections shared by the scanning threads", TAG_NONE },
     /* verdict cache (analyzers/cache/cache.c) */
     { "cache_entries", K_INT, OFF(cache_entries), "10000", 0, 100000000, NULL,
-      "entries of the in-process cache used without Redis (or while it is down); 0 disables it" },
+      "entries of the in-process cache used without Redis (or while it is down); 0 disables it", TAG_NONE },
     { "cache_verdict_ttl", K_INT, OFF(cache_verdict_ttl), "3600", 1, 100000000, NULL,
-      "seconds a message verdict stays cached (keyed by body, attachments and sender)" },
+      "seconds a message verdict stays cached (keyed by body, attachments and sender)", TAG_NONE },
     { "cache_attachment_ttl", K_INT, OFF(cache_attachment_ttl), "86400", 1, 100000000, NULL,
-      "seconds an attachment's antivirus result stays cached (keyed with the signature version)" },
+      "seconds an attachment's antivirus result stays cached (keyed with the signature version)", TAG_NONE },
     /* campaign and first contact (analyzers/campaign.c) */
     { "campaign_window", K_INT, OFF(campaign_window), "3600", 1, 100000000, NULL,
-      "seconds over which campaign counters add up recipients" },
+      "seconds over which campaign counters add up recipients", TAG_NONE },
     { "campaign_threshold", K_INT, OFF(campaign_threshold), "50", 1, 100000000, NULL,
-      "recipients of one body or attachment within the window that make a campaign" },
+      "recipients of one body or attachment within the window that make a campaign", TAG_NONE },
     { "campaign_sender_threshold", K_INT, OFF(campaign_sender_threshold), "200", 1, 100000000, NULL,
-      "recipients of one sender address within the window that make a sender campaign" },
+      "recipients of one sender address within the window that make a sender campaign", TAG_NONE },
     { "first_contact_ttl", K_INT, OFF(first_contact_ttl), "15552000", 1, 1000000000, NULL,
-      "seconds a sender stays known after its last clean message (needs Redis)" },
+      "seconds a sender stays known after its last clean message (needs Redis)", TAG_NONE },
     /* hits stream (analyzers/cache/hits.c) */
     { "hits_stream", K_STRING, OFF(hits_stream), "hits", 0, 0, NULL,
-      "Redis Stream (after redis_prefix) that receives one entry per scored message; empty: none" },
+      "Redis Stream (after redis_prefix) that receives one entry per scored message; empty: none", TAG_NONE },
     { "hits_maxlen", K_INT, OFF(hits_maxlen), "1000000", 1, 1000000000, NULL,
-      "approximate length the hits stream is trimmed to (XADD MAXLEN ~)" },
+      "approximate length the hits stream is trimmed to (XADD MAXLEN ~)", TAG_NONE },
     { "hits_recipients", K_ENUM, OFF(hits_recipients), "no", 0, 0, bool_choices,
-      "put the recipient addresses in hits entries (otherwise only their count)" },
+      "put the recipient addresses in hits entries (otherwise only their count)", TAG_NONE },
     { "hits_dedupe_ttl", K_INT, OFF(hits_dedupe_ttl), "604800", 60, 1000000000, NULL,
-      "seconds Redis remembers a published event id, so a replayed spool entry is never doubled" },
+      "seconds Redis remembers a published event id, so a replayed spool entry is never doubled", TAG_NONE },
     { "spool_dir", K_STRING, OFF(spool_dir), "/var/spool/lurewatch", 0, 0, NULL,
-      "directory of the hits spool used while Redis is unreachable" },
+      "directory of the hits spool used while Redis is unreachable", TAG_NONE },
     /* IOC export (ioc/export.c) */
     { "export_dir", K_STRING, OFF(export_dir), "/var/lib/lurewatch/export", 0, 0, NULL,
-      "directory where lurewatch-ioc export writes its outputs and its state file (.export-state.json)" },
+      "directory where lurewatch-ioc export writes its outputs and its state file (.export-state.json)", TAG_NONE },
     { "export_formats", K_STRING, OFF(export_formats), "stix,misp,csv,postfix,domains,rpz,hashes", 0, 0, NULL,
       "outputs written by lurewatch-ioc export, comma separated: stix (lurewatch-stix.json), misp"
       " (lurewatch-misp.json), csv (lurewatch-iocs.csv), postfix (lurewatch-senders.access), domains"
       " (lurewatch-domains.txt), rpz (lurewatch.rpz), hashes (lurewatch-hashes.txt), misp-feed (the"
-      " MISP feed directory misp-feed/: manifest.json, hashes.csv, one event per month)" },
+      " MISP feed directory misp-feed/: manifest.json, hashes.csv, one event per month)", TAG_NONE },
     { "export_org_name", K_STRING, OFF(export_org_name), "", 0, 0, NULL,
-      "organization named as the producer of exported indicators (STIX identity, MISP Orgc); empty: the host name" },
+      "organization named as the producer of exported indicators (STIX identity, MISP Orgc); empty: the host name", TAG_NONE },
     { "export_tlp", K_ENUM, OFF(export_tlp), "amber", 0, 0, tlp_choices,
-      "TLP 2.0 marking of exports: clear, green, amber, amber+strict or red" },
+      "TLP 2.0 marking of exports: clear, green, amber, amber+strict or red", TAG_NONE },
     { "export_min_score", K_DOUBLE, OFF(export_min_score), "5", 0, 1000, NULL,
-      "messages scored below this are not exported" },
+      "messages scored below this are not exported", TAG_NONE },
     { "export_allowlist", K_STRING, OFF(export_allowlist), "", 0, 0, NULL,
       "the organization's own domains (comma separated; subdomains included, *.gov.tw is the same as gov.tw):"
-      " never exported as malicious" },
+      " never exported as malicious", TAG_NONE },
     { "export_hash_recipients", K_ENUM, OFF(export_hash_recipients), "yes", 0, 0, bool_choices,
-      "when the hits stream carries recipients (hits_recipients = yes), export them only as SHA-256 hashes" },
+      "when the hits stream carries recipients (hits_recipients = yes), export them only as SHA-256 hashes", TAG_NONE },
     { "export_group", K_STRING, OFF(export_group), "export", 0, 0, NULL,
-      "Redis consumer group of the exporters on the hits stream" },
+      "Redis consumer group of the exporters on the hits stream", TAG_NONE },
     { "export_consumer", K_STRING, OFF(export_consumer), "", 0, 0, NULL,
-      "consumer name of this exporter in the group (keep it stable across runs); empty: instance_name or the host name" },
+      "consumer name of this exporter in the group (keep it stable across runs); empty: instance_name or the host name", TAG_NONE },
     { "export_claim_idle", K_INT, OFF(export_claim_idle), "3600", 0, 100000000, NULL,
-      "seconds after which entries another exporter read but never acknowledged are taken over (XAUTOCLAIM)" },
+      "seconds after which entries another exporter read but never acknowledged are taken over (XAUTOCLAIM)", TAG_NONE },
     { "export_lock_ttl", K_INT, OFF(export_lock_ttl), "900", 1, 86400, NULL,
-      "seconds the exporters' lock (SET NX PX) lives if an exporter dies holding it" },
+      "seconds the exporters' lock (SET NX PX) lives if an exporter dies holding it", TAG_NONE },
     { "export_batch", K_INT, OFF(export_batch), "1000", 1, 1000000, NULL,
-      "hits stream entries read per request" },
+      "hits stream entries read per request", TAG_NONE },
     { "export_valid_days", K_INT, OFF(export_valid_days), "30", 1, 3650, NULL,
-      "days an exported indicator stays valid after it was last seen (STIX valid_until)" },
+      "days an exported indicator stays valid after it was last seen (STIX valid_until)", TAG_NONE },
     { "export_retention_days", K_INT, OFF(export_retention_days), "90", 1, 3650, NULL,
-      "days a message stays in the export state (and its indicators in the outputs) after it was seen" },
+      "days a message stays in the export state (and its indicators in the outputs) after it was seen", TAG_NONE },
     { "export_rpz_zone", K_STRING, OFF(export_rpz_zone), "rpz.lurewatch.", 0, 0, NULL,
-      "origin of the DNS RPZ zone written by the rpz format" },
+      "origin of the DNS RPZ zone written by the rpz format", TAG_NONE },
     { "export_taxii_url", K_STRING, OFF(export_taxii_url), "", 0, 0, NULL,
-      "TAXII 2.1 collection objects URL (https://.../collections/ID/objects/) the STIX objects are pushed to; empty: no push" },
+      "TAXII 2.1 collection objects URL (https://.../collections/ID/objects/) the STIX objects are pushed to; empty: no push", TAG_NONE },
     { "export_taxii_key_file", K_STRING, OFF(export_taxii_key_file), "", 0, 0, NULL,
-      "file holding the TAXII API key (sent as Authorization: Bearer KEY)" },
+      "file holding the TAXII API key (sent as Authorization: Bearer KEY)", TAG_NONE },
     { "export_misp_url", K_STRING, OFF(export_misp_url), "", 0, 0, NULL,
-      "MISP base URL (https://misp.example) the event is pushed to through /events; empty: no push" },
+      "MISP base URL (https://misp.example) the event is pushed to through /events; empty: no push", TAG_NONE },
     { "export_misp_key_file", K_STRING, OFF(export_misp_key_file), "", 0, 0, NULL,
-      "file holding the MISP automation key (sent as Authorization: KEY)" },
+      "file holding the MISP automation key (sent as Authorization: KEY)", TAG_NONE },
     { "export_ca_file", K_STRING, OFF(export_ca_file), "", 0, 0, NULL,
-      "CA certificates (PEM) trusted for pushes; empty: the system store. TLS verification is always on" },
+      "CA certificates (PEM) trusted for pushes; empty: the system store. TLS verification is always on", TAG_NONE },
     { "export_push_timeout", K_INT, OFF(export_push_timeout), "60", 1, 3600, NULL,
-      "seconds one push may take" },
+      "seconds one push may take", TAG_NONE },
     /* testing */
     { "fault_inject_header", K_STRING, OFF(fault_inject_header), "", 0, 0, NULL,
-      "testing only: a message carrying this header makes the scan fail internally" },
+      "testing only: a message carrying this header makes the scan fail internally", TAG_NONE },
     /* social-engineering heuristics (impersonation, lookalike, headers, links analyzers) */
     { "protected_domains", K_LIST, OFF(protected_domains), "", 0, 0, NULL,
-      "the organization's mail domains; *.gov.tw also covers every domain below gov.tw" },
+      "the organization's mail domains; *.gov.tw also covers every domain below gov.tw", TAG_VALUE },
     { "protected_names", K_LIST, OFF(protected_names), "", 0, 0, NULL,
-      "the organization's names as senders show them (Chinese and English), comma separated" },
+      "the organization's names as senders show them (Chinese and English), comma separated", TAG_VALUE },
     { "vip_names", K_LIST, OFF(vip_names), "", 0, 0, NULL,
-      "display names of people attackers impersonate (executives), comma separated" },
+      "display names of people attackers impersonate (executives), comma separated", TAG_VALUE },
     { "trusted_authserv_ids", K_LIST, OFF(trusted_authserv_ids), "", 0, 0, NULL,
       "authserv-ids of the Authentication-Results (and ARC-Authentication-Results, top i= only) our own relays add; "
-      "others are ignored. Behind Exchange Online add mx.microsoft.com (its ARC stamp)" },
+      "others are ignored. Behind Exchange Online add mx.microsoft.com (its ARC stamp)", TAG_NONE },
     { "trust_microsoft_auth_results", K_ENUM, OFF(trust_microsoft_auth_results), "no", 0, 0, bool_choices,
       "yes: believe Exchange Online's topmost Authentication-Results without authserv-id (compauth=...). Not a "
       "trusted_authserv_ids value: the stamp has no id, and yes means every message passes our own tenant first "
-      "(never when the Internet reaches the relay directly)" },
+      "(never when the Internet reaches the relay directly)", TAG_NONE },
     { "internal_networks", K_LIST, OFF(internal_networks), "127.0.0.0/8, ::1/128", 0, 0, NULL,
-      "client networks (CIDR) that are inside the organization; mail from elsewhere is external" },
+      "client networks (CIDR) that are inside the organization; mail from elsewhere is external", TAG_NONE },
     { "brands_file", K_STRING, OFF(brands_file), "", 0, 0, NULL,
-      "commonly impersonated brands and abused services (format: contrib/brands.txt); empty: the installed list when it exists" },
+      "commonly impersonated brands and abused services (format: contrib/brands.txt); empty: the installed list when it exists", TAG_LOADED },
     { "date_future_hours", K_DOUBLE, OFF(date_future_hours), "24", 1, 1e6, NULL,
-      "a Date this many hours after the message was received is suspicious" },
+      "a Date this many hours after the message was received is suspicious", TAG_NONE },
     { "date_past_days", K_DOUBLE, OFF(date_past_days), "30", 1, 1e6, NULL,
-      "a Date this many days before the message was received is suspicious" },
+      "a Date this many days before the message was received is suspicious", TAG_NONE },
 };
 
 #define FIELD(cfg, k, T) ((T *) ((char *) (cfg) + (k)->offset))
@@ -357,7 +376,7 @@ static int set_enum(const struct key *k, int *field, const char *value, struct l
 static int set_rule_score(struct lw_config *cfg, const char *rule, const char *value,
                           struct lw_error *err)
 {
-    static const struct key score_key = { "score", K_DOUBLE, 0, "0", -1000, 1000, NULL, NULL };
+    static const struct key score_key = { "score", K_DOUBLE, 0, "0", -1000, 1000, NULL, NULL, TAG_VALUE };
     double d, *slot;
 
     if (*rule == '\0' || strspn(rule, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(rule))
@@ -447,9 +466,12 @@ struct lw_config *lw_config_new(void)
     struct lw_error err;
 
     cfg->rule_scores = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
         if (lw_config_set(cfg, keys[i].name, keys[i].dflt, &err) < 0)
             g_error("built-in default: %s", err.text);      /* a bug in the table */
+        if (keys[i].tag == TAG_UNSET)
+            g_error("%s: the table does not say what it does to the cache tag", keys[i].name);
+    }
     return cfg;
 }
 
@@ -596,35 +618,47 @@ double lw_config_rule_score(const struct lw_config *cfg, const char *rule, doubl
     return d ? *d : dflt;
 }
 
-static void dump_value(const struct lw_config *cfg, const struct key *k, FILE *fp)
+/* value_text - a key's value as the configuration file spells it */
+static void value_text(const struct lw_config *cfg, const struct key *k, GString *out)
 {
     switch (k->type) {
     case K_STRING:
-        fprintf(fp, "\"%s\"", *FIELD(cfg, k, char *));
+        g_string_append_printf(out, "\"%s\"", *FIELD(cfg, k, char *));
         break;
     case K_ENUM:
-        fputs(k->choices[*FIELD(cfg, k, int)], fp);
+        g_string_append(out, k->choices[*FIELD(cfg, k, int)]);
         break;
     case K_LIST: {
         gchar *joined = g_strjoinv(", ", *FIELD(cfg, k, char **));
 
-        fprintf(fp, "\"%s\"", joined);
+        g_string_append_printf(out, "\"%s\"", joined);
         g_free(joined);
         break;
     }
     case K_DOUBLE:
-        fprintf(fp, "%g", *FIELD(cfg, k, double));
+        g_string_append_printf(out, "%g", *FIELD(cfg, k, double));
         break;
     case K_INT:
         if (strcmp(k->name, "socket_mode") == 0)
-            fprintf(fp, "0%llo", *FIELD(cfg, k, long long));
+            g_string_append_printf(out, "0%llo", *FIELD(cfg, k, long long));
         else
-            fprintf(fp, "%lld", *FIELD(cfg, k, long long));
+            g_string_append_printf(out, "%lld", *FIELD(cfg, k, long long));
         break;
     case K_SIZE:
-        fprintf(fp, "%lld", *FIELD(cfg, k, long long));
+        g_string_append_printf(out, "%lld", *FIELD(cfg, k, long long));
         break;
     }
+}
+
+/* rule_scores_text - "score.RULE = N" lines of the overrides, in rule order */
+static void rule_scores_text(const struct lw_config *cfg, GString *out)
+{
+    GList *rules = g_list_sort(g_hash_table_get_keys(cfg->rule_scores), (GCompareFunc) strcmp);
+
+    for (GList *l = rules; l != NULL; l = l->next)
+        g_string_append_printf(out, "score.%s = %g\n", (char *) l->data,
+                               *(double *) g_hash_table_lookup(cfg->rule_scores, l->data));
+    g_list_free(rules);
 }
 
 /*
@@ -634,21 +668,46 @@ static void dump_value(const struct lw_config *cfg, const struct key *k, FILE *f
  */
 void lw_config_dump(const struct lw_config *cfg, FILE *fp, int with_help)
 {
-    GList *rules, *l;
+    GString *value = g_string_new(NULL);
 
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
         if (with_help)
             fprintf(fp, "\n# %s\n#%s = ", keys[i].help, keys[i].name);
         else
             fprintf(fp, "%s = ", keys[i].name);
-        dump_value(cfg, &keys[i], fp);
-        fputc('\n', fp);
+        g_string_truncate(value, 0);
+        value_text(cfg, &keys[i], value);
+        fprintf(fp, "%s\n", value->str);
     }
-    rules = g_list_sort(g_hash_table_get_keys(cfg->rule_scores), (GCompareFunc) strcmp);
-    for (l = rules; l != NULL; l = l->next)
-        fprintf(fp, "score.%s = %g\n", (char *) l->data,
-                *(double *) g_hash_table_lookup(cfg->rule_scores, l->data));
-    g_list_free(rules);
+    g_string_truncate(value, 0);
+    rule_scores_text(cfg, value);
+    fputs(value->str, fp);
+    g_string_free(value, TRUE);
+}
+
+/*
+ * lw_config_tag - add to sum every key that changes what the content
+ * analyzers find (TAG_VALUE: name and value) and the score overrides. Keys
+ * that name loaded data (TAG_LOADED) are left to the analyzers that load
+ * them, and keys that act after the cache or outside the scan (TAG_NONE)
+ * are left out, so that instances differing only in those share verdicts.
+ */
+void lw_config_tag(const struct lw_config *cfg, GChecksum *sum)
+{
+    GString *value = g_string_new(NULL);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        if (keys[i].tag != TAG_VALUE)
+            continue;
+        g_string_truncate(value, 0);
+        value_text(cfg, &keys[i], value);
+        g_checksum_update(sum, (const guchar *) keys[i].name, (gssize) strlen(keys[i].name) + 1);
+        g_checksum_update(sum, (const guchar *) value->str, (gssize) value->len + 1);
+    }
+    g_string_truncate(value, 0);
+    rule_scores_text(cfg, value);
+    g_checksum_update(sum, (const guchar *) value->str, (gssize) value->len);
+    g_string_free(value, TRUE);
 }
 
 /* lw_config_setup - defaults, then a file, then -o overrides */
