@@ -46,6 +46,7 @@
 #include <libpsl.h>
 
 #include "export.h"
+#include "model/json.h"
 #include "util/sort.h"
 
 #define MAX_RELATED 20
@@ -267,7 +268,7 @@ static struct lw_export_msg *msg_from_fields(const GPtrArray *f, struct lw_error
         lw_export_msg_free(m);
         return NULL;
     }
-    if (inds && lw_export_indicators_parse(inds, m->indicators, err) < 0) {
+    if (inds && lw_indicators_parse(inds, m->indicators, err) < 0) {
         lw_export_msg_free(m);
         return NULL;
     }

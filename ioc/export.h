@@ -166,7 +166,6 @@ char *lw_uuid5(const char *ns, const char *name);
 gint64 lw_export_parse_time(const char *s);
 /* lw_export_iso - Unix seconds as STIX timestamp (2026-11-25T04:16:00.000Z); g_free */
 char *lw_export_iso(gint64 t);
-int lw_export_indicators_parse(const char *json, GPtrArray *out, struct lw_error *err);
 char *lw_export_state_encode(const struct lw_export_state *st);
 int lw_export_state_decode(struct lw_export_state *st, const char *text, struct lw_error *err);
 /* lw_export_stix - the STIX 2.1 bundle of a view; g_free */

@@ -43,6 +43,7 @@
 
 #include "correlate.h"
 #include "export.h"
+#include "model/json.h"
 #include "util/sort.h"
 
 #define STIX_SCO_NAMESPACE "00abedb4-aa42-466c-9c01-fed23315a9b7"
@@ -172,49 +173,6 @@ static json_t *str_array(const GPtrArray *a)
 
 /* ---- hits stream indicators and the state file ---- */
 
-/*
- * ind_from_json - an indicator from {"type","value"[,"role"]}; NULL for an
- * unknown type. No role (entries older than roles) or an unknown one is
- * LW_ROLE_NONE: not blocking unless a hash (lw_indicator_blocking).
- */
-static struct lw_indicator *ind_from_json(json_t *o)
-{
-    const char *t = json_string_value(json_object_get(o, "type"));
-    const char *v = json_string_value(json_object_get(o, "value"));
-    const char *wl = json_string_value(json_object_get(o, "warninglist"));
-    struct lw_indicator *ind;
-    enum lw_ioc_type type;
-    enum lw_ioc_role role = LW_ROLE_NONE;
-
-    if (!t || !v || lw_ioc_type_parse(t, &type) < 0)
-        return NULL;
-    if (lw_ioc_role_parse(json_string_value(json_object_get(o, "role")), &role) < 0)
-        role = LW_ROLE_NONE;
-    ind = lw_indicator_new_role(type, v, role);
-    lw_indicator_set_warninglist(ind, wl);
-    return ind;
-}
-
-int lw_export_indicators_parse(const char *text, GPtrArray *out, struct lw_error *err)
-{
-    json_error_t je;
-    json_t *arr = json_loads(text, 0, &je), *o;
-    size_t i;
-
-    if (!json_is_array(arr)) {
-        json_decref(arr);
-        return lw_error_set(err, "indicators: not a JSON array (%s)", je.text);
-    }
-    json_array_foreach(arr, i, o) {
-        struct lw_indicator *ind = ind_from_json(o);
-
-        if (ind)
-            g_ptr_array_add(out, ind);
-    }
-    json_decref(arr);
-    return 0;
-}
-
 static json_t *indicators_json(const GPtrArray *inds)
 {
     json_t *arr = json_array();
@@ -335,8 +293,6 @@ static GPtrArray *str_list(json_t *arr)
 static struct lw_export_msg *msg_decode(json_t *j)
 {
     struct lw_export_msg *m;
-    json_t *x;
-    size_t i;
 
     if (!*jget(j, "event_id") || lw_export_parse_time(jget(j, "time")) < 0)
         return NULL;
@@ -356,12 +312,7 @@ static struct lw_export_msg *msg_decode(json_t *j)
     m->rcpts = str_list(json_object_get(j, "rcpts"));
     m->feeds = str_list(json_object_get(j, "feeds"));
     m->indicators = g_ptr_array_new_with_free_func((GDestroyNotify) lw_indicator_free);
-    json_array_foreach(json_object_get(j, "indicators"), i, x) {
-        struct lw_indicator *ind = ind_from_json(x);
-
-        if (ind)
-            g_ptr_array_add(m->indicators, ind);
-    }
+    lw_indicators_from_json(json_object_get(j, "indicators"), m->indicators);
     return m;
 }
 
@@ -399,7 +350,7 @@ int lw_export_state_decode(struct lw_export_state *st, const char *text, struct 
         g_hash_table_replace(st->released, g_strdup(k), t);
     }
     json_array_foreach(json_object_get(o, "revoked"), i, x) {
-        struct lw_indicator *ind = ind_from_json(x);
+        struct lw_indicator *ind = lw_indicator_from_json(x);
 
         if (ind)
             lw_export_revoke(st, ind, json_integer_value(json_object_get(x, "first")),

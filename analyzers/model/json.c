@@ -15,7 +15,8 @@
  *                                   cache stores them (cache.c, engine.c)
  *   lw_urls_json                    the URLs of a message and its QR codes
  *                                   (lurewatch-scan --urls)
- *   lw_indicators_json              an indicator list, for the hits stream
+ *   lw_indicators_json              an indicator list, for the hits stream,
+ *   lw_indicators_parse             and back (lurewatch-ioc export reads it)
  *   lw_fields_json/lw_fields_parse  a flat list of name/value strings, one
  *                                   hits-stream entry as its spool line
  */
@@ -120,6 +121,59 @@ char *lw_verdict_json(const struct lw_verdict *v, const struct lw_message *msg, 
 char *lw_indicators_json(const GPtrArray *inds)
 {
     return dump(indicators_json(inds), JSON_COMPACT | JSON_PRESERVE_ORDER, "[]");
+}
+
+/*
+ * lw_indicator_from_json - an indicator from {"type","value"[,"role"]
+ * [,"warninglist"]}; NULL for an unknown type. No role (entries older than
+ * roles) or an unknown one is LW_ROLE_NONE: not blocking unless a hash
+ * (lw_indicator_blocking).
+ */
+struct lw_indicator *lw_indicator_from_json(struct json_t *o)
+{
+    const char *t = json_string_value(json_object_get(o, "type"));
+    const char *v = json_string_value(json_object_get(o, "value"));
+    const char *wl = json_string_value(json_object_get(o, "warninglist"));
+    struct lw_indicator *ind;
+    enum lw_ioc_type type;
+    enum lw_ioc_role role = LW_ROLE_NONE;
+
+    if (!t || !v || lw_ioc_type_parse(t, &type) < 0)
+        return NULL;
+    if (lw_ioc_role_parse(json_string_value(json_object_get(o, "role")), &role) < 0)
+        role = LW_ROLE_NONE;
+    ind = lw_indicator_new_role(type, v, role);
+    lw_indicator_set_warninglist(ind, wl);
+    return ind;
+}
+
+/* lw_indicators_from_json - append the indicators of arr with a known type to out */
+void lw_indicators_from_json(struct json_t *arr, GPtrArray *out)
+{
+    size_t i;
+    json_t *o;
+
+    json_array_foreach(arr, i, o) {
+        struct lw_indicator *ind = lw_indicator_from_json(o);
+
+        if (ind)
+            g_ptr_array_add(out, ind);
+    }
+}
+
+/* lw_indicators_parse - the reverse of lw_indicators_json: append to out; -1 and err if not an array */
+int lw_indicators_parse(const char *text, GPtrArray *out, struct lw_error *err)
+{
+    json_error_t je;
+    json_t *arr = json_loads(text, 0, &je);
+
+    if (!json_is_array(arr)) {
+        json_decref(arr);
+        return lw_error_set(err, "indicators: not a JSON array (%s)", je.text);
+    }
+    lw_indicators_from_json(arr, out);
+    json_decref(arr);
+    return 0;
 }
 
 /* lw_verdict_cache_encode - the hits of v as the cache stores them; g_free */

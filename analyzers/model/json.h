@@ -16,6 +16,13 @@ char *lw_verdict_cache_encode(const struct lw_verdict *v);
 int lw_verdict_cache_decode(const char *s, struct lw_verdict *v);
 /* lw_indicators_json - an indicator list as a compact JSON array; g_free */
 char *lw_indicators_json(const GPtrArray *inds);
+/* lw_indicators_parse - such an array back into out (struct lw_indicator *); -1 and err if not one */
+int lw_indicators_parse(const char *text, GPtrArray *out, struct lw_error *err);
+/* lw_indicators_from_json - the same from a jansson array (unknown types skipped) */
+struct json_t;
+void lw_indicators_from_json(struct json_t *arr, GPtrArray *out);
+/* lw_indicator_from_json - one {type, value[, role, warninglist]} object; NULL for an unknown type */
+struct lw_indicator *lw_indicator_from_json(struct json_t *o);
 /* lw_fields_json - alternating names and values (char *) as one JSON object; g_free */
 char *lw_fields_json(const GPtrArray *pairs);
 /* lw_fields_parse - the reverse (g_ptr_array_unref); NULL if line is not such an object */
