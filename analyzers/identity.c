@@ -33,7 +33,6 @@
 #include <unicode/uspoof.h>
 
 #include "identity.h"
-#include "analyzer.h"
 #include "model/message.h"
 
 #define MAX_LABEL 63
@@ -454,15 +453,13 @@ void lw_identity_free(struct lw_identity *id)
 }
 
 /*
- * lw_identity_loaded - the loaded hook (analyzer.h) of the analyzers whose
- * state is an identity: the brand list as loaded joins the cache tag (the
- * protected names and domains are configuration keys, tagged by value).
+ * lw_identity_tag - the brand list as loaded, for the cache tag of the
+ * analyzers that use an identity (the protected names and domains are
+ * configuration keys, tagged by value)
  */
-void lw_identity_loaded(const void *state, struct lw_loaded *out)
+void lw_identity_tag(const struct lw_identity *id, GChecksum *sum)
 {
-    const struct lw_identity *id = state;
-
-    g_checksum_update(out->tag, (const guchar *) (id->brands_sha256 ? id->brands_sha256 : "-"), -1);
+    g_checksum_update(sum, (const guchar *) (id->brands_sha256 ? id->brands_sha256 : "-"), -1);
 }
 
 /* host_matches - is folded host equal to or below domain ("" never matches) */

@@ -35,9 +35,8 @@ struct lw_identity;
  */
 struct lw_identity *lw_identity_new(const struct lw_config *cfg, struct lw_error *err);
 void lw_identity_free(struct lw_identity *id);
-/* lw_identity_loaded - loaded hook for an analyzer whose state is an identity: the brand list's digest */
-struct lw_loaded;
-void lw_identity_loaded(const void *state, struct lw_loaded *out);
+/* lw_identity_tag - add the brand list as loaded to an analyzer's cache tag */
+void lw_identity_tag(const struct lw_identity *id, GChecksum *sum);
 
 /* lw_identity_fold - casefold + NFKC, invisible characters removed (g_free) */
 char *lw_identity_fold(const char *s);

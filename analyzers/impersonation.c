@@ -297,10 +297,16 @@ done:
     return 0;
 }
 
+/* imp_loaded - the brand list as loaded joins the cache tag */
+static void imp_loaded(const void *state, struct lw_loaded *out)
+{
+    lw_identity_tag(state, out->tag);
+}
+
 const struct lw_analyzer lw_analyzer_impersonation = {
     .name = A,
     .init = imp_init,
     .scan = imp_scan,
     .fini = imp_fini,
-    .loaded = lw_identity_loaded,
+    .loaded = imp_loaded,
 };

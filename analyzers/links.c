@@ -941,11 +941,19 @@ static int links_scan(const void *state, const struct lw_message *msg, struct lw
     return 0;
 }
 
+/* links_loaded - the brand list as loaded joins the cache tag */
+static void links_loaded(const void *state, struct lw_loaded *out)
+{
+    const struct links *l = state;
+
+    lw_identity_tag(l->id, out->tag);
+}
+
 const struct lw_analyzer lw_analyzer_links = {
     .name = A,
     .init = links_init,
     .scan = links_scan,
     .fini = links_fini,
     .finish = links_finish,
-    .loaded = lw_identity_loaded,
+    .loaded = links_loaded,
 };

@@ -478,10 +478,16 @@ static int la_scan(const void *state, const struct lw_message *msg, struct lw_ve
     return 0;
 }
 
+/* la_loaded - the brand list as loaded joins the cache tag */
+static void la_loaded(const void *state, struct lw_loaded *out)
+{
+    lw_identity_tag(state, out->tag);
+}
+
 const struct lw_analyzer lw_analyzer_lookalike = {
     .name = A,
     .init = la_init,
     .scan = la_scan,
     .fini = la_fini,
-    .loaded = lw_identity_loaded,
+    .loaded = la_loaded,
 };
