@@ -172,7 +172,6 @@ static void ioc_loaded(const void *state, struct lw_loaded *out)
 
     if (st->wl != NULL)
         g_checksum_update(out->tag, (const guchar *) lw_warninglists_sha256(st->wl), -1);
-
     for (guint i = 0; i < st->reports->len; i++) {
         const struct lw_feed_report *r = g_ptr_array_index(st->reports, i);
 
@@ -185,9 +184,10 @@ static void ioc_loaded(const void *state, struct lw_loaded *out)
                             : g_strdup_printf("feed %s not loaded (%s); it matches nothing",
                                               r->name, r->error));
         else if (r->warninglisted > 0)
-            g_ptr_array_add(out, g_strdup_printf("feed %s: %zu entries on warninglists not loaded, they must"
-                                                 " never block (%s)", r->name, r->warninglisted,
-                                                 r->problems->len ? (char *) r->problems->pdata[0] : ""));
+            g_ptr_array_add(out->problems,
+                            g_strdup_printf("feed %s: %zu entries on warninglists not loaded, they must"
+                                            " never block (%s)", r->name, r->warninglisted,
+                                            r->problems->len ? (char *) r->problems->pdata[0] : ""));
     }
 }
 
