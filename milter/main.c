@@ -382,6 +382,12 @@ static struct lw_engine *load(const struct options *opt)
         lw_log_open("lurewatch-milter", 0, (enum lw_log_level) cfg->log_level);
     else
         lw_log_open("lurewatch-milter", 1, (enum lw_log_level) cfg->log_level);
+    for (guint i = 0; i < cfg->warnings->len; i++) {
+        if (opt->test_only)
+            fprintf(stderr, "lurewatch-milter: warning: %s\n", (char *) g_ptr_array_index(cfg->warnings, i));
+        else
+            lw_log_warn("%s", (char *) g_ptr_array_index(cfg->warnings, i));
+    }
     if ((e = lw_engine_new(cfg, &err)) == NULL)
         fprintf(stderr, "lurewatch-milter: %s\n", err.text);
     return e;

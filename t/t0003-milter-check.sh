@@ -62,6 +62,14 @@ test_expect_success 'score.RULE for rules of the rules file and of the analyzers
 	test "$rc" = 0
 '
 
+test_expect_success 'a key set twice is a warning naming both lines; the later value wins' '
+	printf "tag_score = 3\nreject_score = 20\n# again, further down\ntag_score = 3.5\n" >dup.conf &&
+	check -c "$TRASH/dup.conf" && test "$rc" = 0 &&
+	test_grep "warning: .*dup.conf:4: \"tag_score\" is already set at .*dup.conf:1; this later value wins" err &&
+	test $(grep -c warning err) = 1 &&
+	"$LW_SCAN" -c dup.conf --dump-config >dump && test_grep "^tag_score = 3.5$" dump
+'
+
 test_expect_success 'a unix socket in a missing directory is refused' '
 	check -p "unix:$TRASH/no-such-dir/m.sock" && expect_config_error "no-such-dir"
 '

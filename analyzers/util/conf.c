@@ -466,6 +466,7 @@ struct lw_config *lw_config_new(void)
     struct lw_error err;
 
     cfg->rule_scores = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    cfg->warnings = g_ptr_array_new_with_free_func(g_free);
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
         if (lw_config_set(cfg, keys[i].name, keys[i].dflt, &err) < 0)
             g_error("built-in default: %s", err.text);      /* a bug in the table */
@@ -485,6 +486,7 @@ void lw_config_free(struct lw_config *cfg)
         else if (keys[i].type == K_LIST)
             g_strfreev(*FIELD(cfg, &keys[i], char **));
     g_hash_table_unref(cfg->rule_scores);
+    g_ptr_array_unref(cfg->warnings);
     g_free(cfg->path);
     g_free(cfg);
 }
@@ -515,6 +517,20 @@ static int split_line(char *line, char **key, char **value, struct lw_error *err
     return 0;
 }
 
+/* note_duplicate - a key set twice in one file: a warning naming both lines (the last wins) */
+static void note_duplicate(struct lw_config *cfg, GHashTable *seen, const char *key,
+                           const char *source, int line)
+{
+    gpointer first = g_hash_table_lookup(seen, key);
+
+    if (first != NULL)
+        g_ptr_array_add(cfg->warnings, g_strdup_printf("%s:%d: \"%s\" is already set at %s:%d;"
+                                                       " this later value wins", source, line, key,
+                                                       source, GPOINTER_TO_INT(first)));
+    else
+        g_hash_table_insert(seen, g_strdup(key), GINT_TO_POINTER(line));
+}
+
 /*
  * lw_config_parse_text - apply configuration text (len bytes, need not end
  * in NUL); source names it in errors: "source:line: reason". The file
@@ -524,6 +540,7 @@ int lw_config_parse_text(struct lw_config *cfg, const char *text, size_t len,
                          const char *source, struct lw_error *err)
 {
     gchar *copy = g_strndup(text, len), **lines;
+    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     struct lw_error why;
     int rc = 0;
 
@@ -538,7 +555,10 @@ int lw_config_parse_text(struct lw_config *cfg, const char *text, size_t len,
         if (split_line(lines[i], &key, &value, &why) < 0
             || (key != NULL && lw_config_set(cfg, key, value, &why) < 0))
             rc = lw_error_set(err, "%s:%d: %s", source, i + 1, why.text);
+        else if (key != NULL)
+            note_duplicate(cfg, seen, key, source, i + 1);
     }
+    g_hash_table_unref(seen);
     g_strfreev(lines);
     g_free(copy);
     return rc;

@@ -17,6 +17,7 @@ enum lw_report_language { LW_LANG_ZH_TW, LW_LANG_EN, LW_LANG_BOTH };
  */
 struct lw_config {
     char *path;                 /* file loaded, or NULL for embedded defaults */
+    GPtrArray *warnings;        /* what loading noticed but accepted ("file:line: ..."), for the caller to say */
 
     /* policy */
     double tag_score;
