@@ -16,7 +16,7 @@ mails() {
 }
 
 publish() {
-	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts srv) -o spool_dir="$PWD/spool" \
+	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$top_srcdir/contrib/brands.txt" $(lw_redis_opts srv) -o spool_dir="$PWD/spool" \
 		-o instance_name=t4010 -o score.LW_FIRST_CONTACT=0 -o score.LW_FIRST_CONTACT_DOMAIN=0 --publish --counters --json "$@"
 }
 

@@ -28,7 +28,7 @@ test_expect_success 'start a master, a replica and a sentinel' '
 
 test_expect_success 'the Sentinel names the master; the process follows the failover' '
 	mkfifo fifo &&
-	lw_bg scan "$LW_SCAN" -o rules_file="$RULES" -o redis_sentinels=127.0.0.1:$(redis_port sen) \
+	lw_bg scan "$LW_SCAN" -o rules_file="$RULES" -o brands_file="$top_srcdir/contrib/brands.txt" -o redis_sentinels=127.0.0.1:$(redis_port sen) \
 		-o redis_master_name=lwmaster -o redis_timeout_ms=1000 -o spool_dir="$PWD/spool" \
 		--publish --counters --json fifo fifo fifo fifo &&
 	mail 1 >fifo && wait_for lines scan.out 1 &&
@@ -54,7 +54,7 @@ test_expect_success 'the cache also lives on the new master' '
 
 test_expect_success 'an unknown master name: no Redis, messages still scanned' '
 	mail 5 >m5.eml &&
-	"$LW_SCAN" -o rules_file="$RULES" -o redis_sentinels=127.0.0.1:$(redis_port sen) \
+	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$top_srcdir/contrib/brands.txt" -o redis_sentinels=127.0.0.1:$(redis_port sen) \
 		-o redis_master_name=nosuch --json --counters m5.eml >out 2>err &&
 	test "$(test_json_field out action)" = reject &&
 	test_grep "does not know master" err
