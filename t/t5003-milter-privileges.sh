@@ -88,7 +88,7 @@ test_expect_success 'both units name the binaries in the same directory, configu
 	milter=$(sed -n "s/^ExecStart=\([^ ]*\) .*/\1/p" "$top_builddir/contrib/systemd/lurewatch-milter.service") &&
 	report=$(sed -n "s/^ExecStart=\([^ ]*\) .*/\1/p" "$top_builddir/contrib/systemd/lurewatch-report.service") &&
 	printf "include Makefile\nprint-sbindir:\n\t@echo \$(sbindir)\n" >print.mk &&
-	sbindir=$(make -s --no-print-directory -C "$top_builddir" -f "$TRASH/print.mk" print-sbindir) &&
+	sbindir=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$top_builddir" -f "$TRASH/print.mk" print-sbindir) &&
 	test "$milter" = "$sbindir/lurewatch-milter" &&
 	test "$report" = "$sbindir/lurewatch-report" ||
 	{ echo "milter unit: $milter, report unit: $report, sbindir: $sbindir"; false; }

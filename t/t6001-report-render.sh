@@ -14,9 +14,10 @@ PF=$TRASH/pf
 MPORT=$(free_port)
 SPORT=$(free_port)
 CONF=$TRASH/lurewatch.conf
-# The shipped rules, with thresholds that hold the sample lures instead of rejecting them.
+# The shipped rules and brands, with thresholds that hold the sample lures instead of rejecting them.
 cat >"$CONF" <<EOF
 rules_file = $top_srcdir/contrib/rules/lurewatch.rules
+brands_file = $top_srcdir/contrib/brands.txt
 quarantine_score = 5
 reject_score = 100
 quarantine_dir = $TRASH/quarantine
