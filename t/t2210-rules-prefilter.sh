@@ -158,9 +158,12 @@ test_expect_success SHARED 'over the shared corpus every rule hits the same mess
 	test "$hits" -gt 1000 && test "$rules" -gt 40
 '
 
+# Two things in a verdict follow the clock, not the rules: the scan time, and
+# LW_HDR_DATE_PAST's "(N days before receipt)", whose rounded N steps up when
+# the clock crosses a half-day mark of the Date header between the two runs.
 test_expect_success SHARED 'and so is the rest of each verdict' '
-	sed "s/\"elapsed_ms\":[0-9.]*,//" on.json >on.v &&
-	sed "s/\"elapsed_ms\":[0-9.]*,//" off.json >off.v &&
+	sed -e "s/\"elapsed_ms\":[0-9.]*,//" -e "s/([0-9]* days before receipt)/(N days before receipt)/g" on.json >on.v &&
+	sed -e "s/\"elapsed_ms\":[0-9.]*,//" -e "s/([0-9]* days before receipt)/(N days before receipt)/g" off.json >off.v &&
 	test_cmp off.v on.v
 '
 
