@@ -817,6 +817,14 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
                             entries, argc, argv);
 }
 
+/* options_done - free what parse_options allocated; passes rc through */
+static int options_done(struct options *opt, int rc)
+{
+    g_free(opt->config);
+    g_strfreev(opt->overrides);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct options opt = { 0 };
@@ -828,16 +836,16 @@ int main(int argc, char **argv)
 
     signal(SIGPIPE, SIG_IGN);
     if (parse_options(&argc, &argv, &opt) < 0)
-        return EX_USAGE;
+        return options_done(&opt, EX_USAGE);
     if ((cmd = command(argc, argv)) == NULL) {
         fputs(USAGE, stderr);
-        return EX_USAGE;
+        return options_done(&opt, EX_USAGE);
     }
     if ((cfg = lw_config_setup(opt.config, opt.overrides, &err)) == NULL
         || (store = lw_qstore_open(cfg, &err)) == NULL) {
         fprintf(stderr, "lurewatch-report: %s\n", err.text);
         lw_config_free(cfg);
-        return EX_CONFIG;
+        return options_done(&opt, EX_CONFIG);
     }
     lw_gmime_init();
     if (strcmp(cmd, "digest") == 0) {
@@ -851,7 +859,5 @@ int main(int argc, char **argv)
     lw_qstore_close(store);
     lw_config_free(cfg);
     g_mime_shutdown();
-    g_free(opt.config);
-    g_strfreev(opt.overrides);
-    return rc;
+    return options_done(&opt, rc);
 }
