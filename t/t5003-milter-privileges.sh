@@ -84,14 +84,18 @@ test_expect_success 'the generated systemd unit keeps its hardening options and 
 	test_grep -v "@[a-z]*dir@" "$unit"
 '
 
-test_expect_success 'both units name the binaries in the same directory, configure'\''s sbindir' '
-	milter=$(sed -n "s/^ExecStart=\([^ ]*\) .*/\1/p" "$top_builddir/contrib/systemd/lurewatch-milter.service") &&
-	report=$(sed -n "s/^ExecStart=\([^ ]*\) .*/\1/p" "$top_builddir/contrib/systemd/lurewatch-report.service") &&
-	printf "include Makefile\nprint-sbindir:\n\t@echo \$(sbindir)\n" >print.mk &&
-	sbindir=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$top_builddir" -f "$TRASH/print.mk" print-sbindir) &&
-	test "$milter" = "$sbindir/lurewatch-milter" &&
-	test "$report" = "$sbindir/lurewatch-report" ||
-	{ echo "milter unit: $milter, report unit: $report, sbindir: $sbindir"; false; }
+test_expect_success 'every unit names its binary where configure put it (sbindir, bindir)' '
+	exec_of() { sed -n "s/^ExecStart=\([^ ]*\) .*/\1/p" "$top_builddir/contrib/$1"; } &&
+	milter=$(exec_of systemd/lurewatch-milter.service) &&
+	report=$(exec_of systemd/lurewatch-report.service) &&
+	export=$(exec_of export/lurewatch-ioc-export.service) &&
+	printf "include Makefile\nprint-dirs:\n\t@echo \$(sbindir) \$(bindir)\n" >print.mk &&
+	set -- $(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$top_builddir" -f "$TRASH/print.mk" print-dirs) &&
+	test "$milter" = "$1/lurewatch-milter" &&
+	test "$report" = "$1/lurewatch-report" &&
+	test "$export" = "$2/lurewatch-ioc" &&
+	test_grep "^[^#].* $2/lurewatch-ioc export" "$top_builddir/contrib/export/lurewatch-ioc-export.cron" ||
+	{ echo "milter unit: $milter, report unit: $report, export unit: $export; sbindir, bindir: $*"; false; }
 '
 
 test_expect_success 'systemd-analyze verify accepts the unit with this build'\''s binary' '
