@@ -65,137 +65,18 @@
 #include "util/conf.h"
 #include "util/log.h"
 #include "model/message.h"
-#include "cache/hits.h"
 #include "util/options.h"
 #include "review/quarantine_store.h"
+#include "review/actions.h"
 #include "review/report_mail.h"
 
 #define LAST_DIGEST "last-digest"
-#define MAX_CAPTURE (256LL * 1024 * 1024)
 
 struct options {
     char *config;
     char **overrides;
     gboolean to_stdout;
 };
-
-/* ---- running commands without a shell ---- */
-
-/* pump - feed input, collect output and errors until the child closes both */
-static void pump(int in_fd, const char *input, size_t inlen, int out_fd, int err_fd,
-                 GString *out, GString *errs)
-{
-    struct pollfd fds[3];
-    size_t sent = 0;
-    char buf[65536];
-
-    if (in_fd >= 0 && inlen == 0) {
-        close(in_fd);
-        in_fd = -1;
-    }
-    while (in_fd >= 0 || out_fd >= 0 || err_fd >= 0) {
-        int nfds = 0, in_i = -1, out_i = -1, err_i = -1;
-
-        if (in_fd >= 0)
-            fds[in_i = nfds++] = (struct pollfd) { in_fd, POLLOUT, 0 };
-        if (out_fd >= 0)
-            fds[out_i = nfds++] = (struct pollfd) { out_fd, POLLIN, 0 };
-        if (err_fd >= 0)
-            fds[err_i = nfds++] = (struct pollfd) { err_fd, POLLIN, 0 };
-        if (poll(fds, (nfds_t) nfds, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (in_i >= 0 && fds[in_i].revents) {
-            ssize_t n = write(in_fd, input + sent, MIN(inlen - sent, sizeof(buf)));
-
-            if (n > 0)
-                sent += (size_t) n;
-            if (n < 0 || sent == inlen) {
-                close(in_fd);
-                in_fd = -1;
-            }
-        }
-        for (int k = 0; k < 2; k++) {
-            int i = k ? err_i : out_i, *fd = k ? &err_fd : &out_fd;
-            GString *dst = k ? errs : out;
-            ssize_t n;
-
-            if (i < 0 || !fds[i].revents)
-                continue;
-            n = read(*fd, buf, sizeof(buf));
-            if (n > 0 && (long long) dst->len < MAX_CAPTURE)
-                g_string_append_len(dst, buf, n);
-            if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
-                close(*fd);
-                *fd = -1;
-            }
-        }
-    }
-}
-
-/* pipe_cloexec - a pipe whose ends do not leak into the child beyond stdin/stdout/stderr */
-static int pipe_cloexec(int fds[2])
-{
-    if (pipe(fds) < 0)
-        return -1;
-    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-    return 0;
-}
-
-/* run - execv argv with input on stdin; stdout and stderr captured; exit status or -1 */
-static int run(char *const *argv, const char *input, size_t inlen, GString *out, GString *errs)
-{
-    int pin[2], pout[2], perr[2], status;
-    pid_t pid;
-
-    if (pipe_cloexec(pin) < 0 || pipe_cloexec(pout) < 0 || pipe_cloexec(perr) < 0) {
-        g_string_append_printf(errs, "pipe: %s", g_strerror(errno));
-        return -1;
-    }
-    if ((pid = fork()) < 0) {
-        g_string_append_printf(errs, "fork: %s", g_strerror(errno));
-        return -1;
-    }
-    if (pid == 0) {
-        dup2(pin[0], 0);
-        dup2(pout[1], 1);
-        dup2(perr[1], 2);
-        execv(argv[0], argv);
-        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(pin[0]);
-    close(pout[1]);
-    close(perr[1]);
-    pump(pin[1], input, inlen, pout[0], perr[0], out, errs);
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* postfix_argv - DIR/CMD [-c CONFIG_DIR] ARGS... (g_strfreev) */
-static char **postfix_argv(const struct lw_config *cfg, const char *cmd, ...)
-{
-    GPtrArray *a = g_ptr_array_new();
-    const char *arg;
-    va_list ap;
-
-    g_ptr_array_add(a, g_build_filename(cfg->postfix_command_dir, cmd, NULL));
-    if (*cfg->postfix_config_dir) {
-        g_ptr_array_add(a, g_strdup("-c"));
-        g_ptr_array_add(a, g_strdup(cfg->postfix_config_dir));
-    }
-    va_start(ap, cmd);
-    while ((arg = va_arg(ap, const char *)) != NULL)
-        g_ptr_array_add(a, g_strdup(arg));
-    va_end(ap);
-    g_ptr_array_add(a, NULL);
-    return (char **) g_ptr_array_free(a, FALSE);
-}
 
 /* send_mail - hand one message to report_sendmail; 0 or -1 with the reason on stderr */
 static int send_mail(const struct lw_config *cfg, GMimeMessage *m, const char *what)
@@ -214,7 +95,7 @@ static int send_mail(const struct lw_config *cfg, GMimeMessage *m, const char *w
         g_error_free(gerr);
     } else if (argv[0][0] != '/') {
         fprintf(stderr, "lurewatch-report: report_sendmail must start with an absolute path\n");
-    } else if ((status = run(argv, (const char *) bytes->data, bytes->len, out, errs)) != 0) {
+    } else if ((status = lw_run(argv, (const char *) bytes->data, bytes->len, out, errs)) != 0) {
         fprintf(stderr, "lurewatch-report: %s: %s exited with %d: %s\n", what, argv[0], status,
                 g_strstrip(errs->str));
     } else {
@@ -244,11 +125,11 @@ static void print_mail(GMimeMessage *m)
 /* fetch_original - the held message from the queue (postcat -bh -q), or NULL */
 static GMimeMessage *fetch_original(const struct lw_config *cfg, const char *queue_id)
 {
-    char **argv = postfix_argv(cfg, "postcat", "-bh", "-q", queue_id, NULL);
+    char **argv = lw_postfix_argv(cfg, "postcat", "-bh", "-q", queue_id, NULL);
     GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
     GMimeMessage *m = NULL;
 
-    if (run(argv, NULL, 0, out, errs) == 0 && out->len > 0) {
+    if (lw_run(argv, NULL, 0, out, errs) == 0 && out->len > 0) {
         GMimeStream *s = g_mime_stream_mem_new_with_buffer(out->str, out->len);
         GMimeParser *p = g_mime_parser_new_with_stream(s);
 
@@ -370,16 +251,6 @@ static char *tool_command(const struct lw_config *cfg)
     return s;
 }
 
-/* plain_address - local@domain of letters, digits and ._%+- only: safe in a To: read by sendmail -t */
-static int plain_address(const char *a)
-{
-    const char *at = strchr(a, '@');
-    size_t n = strlen(a);
-
-    return at && at != a && at[1] && n < 256 && !strchr(at + 1, '@')
-        && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-@") == n;
-}
-
 /* send_notices - one notice per recipient of each newly held message still held */
 static int send_notices(const struct lw_config *cfg, GPtrArray *fresh, GHashTable *reviewers,
                         const struct options *opt)
@@ -397,7 +268,7 @@ static int send_notices(const struct lw_config *cfg, GPtrArray *fresh, GHashTabl
             const char *rev = dom ? g_hash_table_lookup(reviewers, dom) : NULL;
             GMimeMessage *m;
 
-            if (!plain_address(rcpt)) {
+            if (!lw_plain_address(rcpt)) {
                 char *shown = lw_printable(rcpt, 100);
 
                 fprintf(stderr, "lurewatch-report: %s: no notice to unusual address \"%s\"\n", e->queue_id, shown);
@@ -483,11 +354,11 @@ static GPtrArray *list_all(struct lw_qstore *store, struct lw_error *err)
 /* hold_dir - QUEUE_DIRECTORY/hold from postconf, or NULL when Postfix cannot tell (g_free) */
 static char *hold_dir(const struct lw_config *cfg)
 {
-    char **argv = postfix_argv(cfg, "postconf", "-h", "queue_directory", NULL);
+    char **argv = lw_postfix_argv(cfg, "postconf", "-h", "queue_directory", NULL);
     GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
     char *dir = NULL;
 
-    if (run(argv, NULL, 0, out, errs) == 0 && out->str[0] == '/')
+    if (lw_run(argv, NULL, 0, out, errs) == 0 && out->str[0] == '/')
         dir = g_build_filename(g_strstrip(out->str), "hold", NULL);
     if (dir && !g_file_test(dir, G_FILE_TEST_IS_DIR)) {
         g_free(dir);
@@ -647,97 +518,24 @@ static char *who(void)
     return pw ? g_strdup(pw->pw_name) : g_strdup_printf("uid %u", (unsigned) getuid());
 }
 
-/* postsuper - run postsuper and check that it acted on one message ("Released"/"Deleted") */
-static int postsuper(const struct lw_config *cfg, const char *id, int release)
-{
-    char **argv = release ? postfix_argv(cfg, "postsuper", "-H", id, NULL)
-                          : postfix_argv(cfg, "postsuper", "-d", id, "hold", NULL);
-    GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
-    int status = run(argv, NULL, 0, out, errs), rc = 0;
-
-    if (status != 0 || strstr(errs->str, release ? "Released from hold: 1 message"
-                                                 : "Deleted: 1 message") == NULL) {
-        fprintf(stderr, "lurewatch-report: %s: not %s: %s\n", id, release ? "released" : "deleted",
-                status != 0 ? g_strstrip(errs->str) : "not in the hold queue");
-        rc = -1;
-    }
-    g_strfreev(argv);
-    g_string_free(out, TRUE);
-    g_string_free(errs, TRUE);
-    return rc;
-}
-
-/* deliver_now - postqueue -i: schedule the released message at once (best effort) */
-static void deliver_now(const struct lw_config *cfg, const char *id)
-{
-    char **argv = postfix_argv(cfg, "postqueue", "-i", id, NULL);
-    GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
-
-    if (run(argv, NULL, 0, out, errs) != 0)
-        fprintf(stderr, "lurewatch-report: %s: released; postqueue -i: %s (delivery waits for the next queue run)\n",
-                id, g_strstrip(errs->str));
-    g_strfreev(argv);
-    g_string_free(out, TRUE);
-    g_string_free(errs, TRUE);
-}
-
-/* decide - release or delete one held message and record it */
-
-/*
- * publish_release - put the release on the hits stream (Redis, or its
- * spool while Redis is down) so that indicator exports drop the message's
- * indicators; without Redis configured the store's record is the signal.
- */
-static int publish_release(const struct lw_config *cfg, const struct lw_qentry *e, const char *user,
-                           struct lw_error *err)
-{
-    struct lw_hits *h;
-
-    if (!lw_hits_configured(cfg))
-        return 0;
-    if ((h = lw_hits_new(cfg, err)) == NULL)
-        return -1;
-    lw_hits_publish_release(h, e->queue_id, e->instance, e->message_id, user);
-    lw_hits_free(h);    /* returns once the entry is in Redis or in the spool */
-    return 0;
-}
-
+/* decide - release or delete one held message (lw_decide) and say what happened; -1 on failure */
 static int decide(const struct lw_config *cfg, struct lw_qstore *store, const char *id, int release)
 {
-    const char *decision = release ? "released" : "deleted";
-    struct lw_qentry *e;
+    enum lw_decision d = release ? LW_RELEASE : LW_DELETE;
+    char *user = who();
     struct lw_error err;
-    char *user;
-    int rc = 0;
+    enum lw_decide_result r = lw_decide(cfg, store, id, d, user, &err);
 
-    if (!lw_queue_id_valid(id)) {
-        fprintf(stderr, "lurewatch-report: \"%s\" is not a queue id\n", id);
-        return -1;
-    }
-    if ((e = lw_qstore_get(store, id, &err)) == NULL)
-        fprintf(stderr, "lurewatch-report: warning: %s (acting on the queue anyway)\n", err.text);
-    if (postsuper(cfg, id, release) < 0) {
-        lw_qentry_free(e);
-        return -1;
-    }
-    if (release)
-        deliver_now(cfg, id);
-    user = who();
-    if (e != NULL) {
-        e->decision = g_strdup(decision);
-        e->decided_by = g_strdup(user);
-        e->decided_at = g_get_real_time();
-        if (lw_qstore_mark(store, id, decision, user, e->decided_at, &err) < 0
-            || (release && lw_qstore_false_positive_hook(store, e, &err) < 0)
-            || (release && publish_release(cfg, e, user, &err) < 0)) {
-            fprintf(stderr, "lurewatch-report: %s: %s, but not recorded: %s\n", id, decision, err.text);
-            rc = -1;
-        }
-    }
-    printf("%s: %s by %s\n", id, decision, user);
+    if (r == LW_DECIDE_FAILED)
+        fprintf(stderr, "lurewatch-report: %s\n", err.text);
+    else if (r == LW_DECIDE_NO_RECORD)
+        fprintf(stderr, "lurewatch-report: warning: %s (acted on the queue anyway)\n", err.text);
+    else if (r == LW_DECIDE_UNRECORDED)
+        fprintf(stderr, "lurewatch-report: %s: %s, but not recorded: %s\n", id, lw_decision_recorded(d), err.text);
+    if (r != LW_DECIDE_FAILED)
+        printf("%s: %s by %s\n", id, lw_decision_recorded(d), user);
     g_free(user);
-    lw_qentry_free(e);
-    return rc;
+    return r == LW_DECIDE_FAILED || r == LW_DECIDE_UNRECORDED ? -1 : 0;
 }
 
 static void print_entry(const struct lw_qentry *e)

@@ -84,6 +84,15 @@ struct lw_config {
     long long report_expire_days;
     char *postfix_command_dir;
     char *postfix_config_dir;
+    /* the review service and the digest's signed links */
+    char *review_listen;
+    char *review_base_url;
+    char *review_key_file;
+    long long review_token_ttl; /* seconds */
+    char *review_trusted_proxy_header;
+    char *review_block_file;
+    char *review_tls_cert;
+    char *review_tls_key;
     /* redis, verdict cache, campaign signals, hits stream (redis.c, cache.c, campaign.c, hits.c) */
     char *redis_server;
     char *redis_sentinels;

@@ -1,0 +1,310 @@
+/*
+ * actions.c - acting on held messages: release, delete, block, not phishing
+ *
+ * DESCRIPTION
+ *     The one place a reviewer's decision reaches the MTA, shared by
+ *     lurewatch-report (release, delete from the command line) and
+ *     lurewatch-review (the signed links and the review page).
+ *
+ *     lw_decide() runs postsuper -H (then postqueue -i to deliver at once)
+ *     or postsuper -d QUEUEID hold, checks from postsuper's own words that
+ *     exactly one message was acted on, and records the decision with who
+ *     and when in the quarantine store. A release ("released", or
+ *     "not-phishing") is a false positive: it goes to
+ *     lw_qstore_false_positive_hook() and to the hits stream, so that
+ *     exports stop sharing the message's indicators as malicious. A block
+ *     ("blocked") deletes the message and appends its sender's address to
+ *     review_block_file, a plain-list feed the milter reads from feeds_dir.
+ *
+ * SECURITY
+ *     Commands are run with execv, never through a shell; the only value
+ *     from mail that reaches an argument is a queue id checked by
+ *     lw_queue_id_valid(). The address appended to review_block_file is
+ *     letters, digits and ._%+-@ only, so it cannot add a line of its own.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cache/hits.h"
+#include "review/actions.h"
+
+#define MAX_CAPTURE (256LL * 1024 * 1024)
+
+static const struct {
+    const char *name, *recorded;
+    int release;
+} decisions[] = {
+    [LW_RELEASE] = { "release", "released", 1 },
+    [LW_DELETE] = { "delete", "deleted", 0 },
+    [LW_BLOCK] = { "block", "blocked", 0 },
+    [LW_NOT_PHISHING] = { "notphish", "not-phishing", 1 },
+};
+
+const char *lw_decision_name(enum lw_decision d)
+{
+    return decisions[d].name;
+}
+
+const char *lw_decision_recorded(enum lw_decision d)
+{
+    return decisions[d].recorded;
+}
+
+int lw_decision_parse(const char *name, enum lw_decision *d)
+{
+    for (size_t i = 0; name && i < G_N_ELEMENTS(decisions); i++)
+        if (strcmp(name, decisions[i].name) == 0) {
+            *d = (enum lw_decision) i;
+            return 0;
+        }
+    return -1;
+}
+
+/* pump - feed input, collect output and errors until the child closes both */
+static void pump(int in_fd, const char *input, size_t inlen, int out_fd, int err_fd,
+                 GString *out, GString *errs)
+{
+    struct pollfd fds[3];
+    size_t sent = 0;
+    char buf[65536];
+
+    if (in_fd >= 0 && inlen == 0) {
+        close(in_fd);
+        in_fd = -1;
+    }
+    while (in_fd >= 0 || out_fd >= 0 || err_fd >= 0) {
+        int nfds = 0, in_i = -1, out_i = -1, err_i = -1;
+
+        if (in_fd >= 0)
+            fds[in_i = nfds++] = (struct pollfd) { in_fd, POLLOUT, 0 };
+        if (out_fd >= 0)
+            fds[out_i = nfds++] = (struct pollfd) { out_fd, POLLIN, 0 };
+        if (err_fd >= 0)
+            fds[err_i = nfds++] = (struct pollfd) { err_fd, POLLIN, 0 };
+        if (poll(fds, (nfds_t) nfds, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (in_i >= 0 && fds[in_i].revents) {
+            ssize_t n = write(in_fd, input + sent, MIN(inlen - sent, sizeof(buf)));
+
+            if (n > 0)
+                sent += (size_t) n;
+            if (n < 0 || sent == inlen) {
+                close(in_fd);
+                in_fd = -1;
+            }
+        }
+        for (int k = 0; k < 2; k++) {
+            int i = k ? err_i : out_i, *fd = k ? &err_fd : &out_fd;
+            GString *dst = k ? errs : out;
+            ssize_t n;
+
+            if (i < 0 || !fds[i].revents)
+                continue;
+            n = read(*fd, buf, sizeof(buf));
+            if (n > 0 && (long long) dst->len < MAX_CAPTURE)
+                g_string_append_len(dst, buf, n);
+            if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+                close(*fd);
+                *fd = -1;
+            }
+        }
+    }
+}
+
+/* pipe_cloexec - a pipe whose ends do not leak into the child beyond stdin/stdout/stderr */
+static int pipe_cloexec(int fds[2])
+{
+    if (pipe(fds) < 0)
+        return -1;
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
+/* lw_run - execv argv with input on stdin; stdout and stderr captured; exit status or -1 */
+int lw_run(char *const *argv, const char *input, size_t inlen, GString *out, GString *errs)
+{
+    int pin[2], pout[2], perr[2], status;
+    pid_t pid;
+
+    if (pipe_cloexec(pin) < 0 || pipe_cloexec(pout) < 0 || pipe_cloexec(perr) < 0) {
+        g_string_append_printf(errs, "pipe: %s", g_strerror(errno));
+        return -1;
+    }
+    if ((pid = fork()) < 0) {
+        g_string_append_printf(errs, "fork: %s", g_strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(pin[0], 0);
+        dup2(pout[1], 1);
+        dup2(perr[1], 2);
+        execv(argv[0], argv);
+        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(pin[0]);
+    close(pout[1]);
+    close(perr[1]);
+    pump(pin[1], input, inlen, pout[0], perr[0], out, errs);
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* lw_postfix_argv - DIR/CMD [-c CONFIG_DIR] ARGS... (g_strfreev) */
+char **lw_postfix_argv(const struct lw_config *cfg, const char *cmd, ...)
+{
+    GPtrArray *a = g_ptr_array_new();
+    const char *arg;
+    va_list ap;
+
+    g_ptr_array_add(a, g_build_filename(cfg->postfix_command_dir, cmd, NULL));
+    if (*cfg->postfix_config_dir) {
+        g_ptr_array_add(a, g_strdup("-c"));
+        g_ptr_array_add(a, g_strdup(cfg->postfix_config_dir));
+    }
+    va_start(ap, cmd);
+    while ((arg = va_arg(ap, const char *)) != NULL)
+        g_ptr_array_add(a, g_strdup(arg));
+    va_end(ap);
+    g_ptr_array_add(a, NULL);
+    return (char **) g_ptr_array_free(a, FALSE);
+}
+
+
+/* ---- the decision ---- */
+
+/* postsuper - run postsuper and check that it acted on one message ("Released"/"Deleted") */
+static int postsuper(const struct lw_config *cfg, const char *id, int release, struct lw_error *err)
+{
+    char **argv = release ? lw_postfix_argv(cfg, "postsuper", "-H", id, NULL)
+                          : lw_postfix_argv(cfg, "postsuper", "-d", id, "hold", NULL);
+    GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
+    int status = lw_run(argv, NULL, 0, out, errs), rc = 0;
+
+    if (status != 0 || strstr(errs->str, release ? "Released from hold: 1 message"
+                                                 : "Deleted: 1 message") == NULL)
+        rc = lw_error_set(err, "%s: not %s: %s", id, release ? "released" : "deleted",
+                          status != 0 ? g_strstrip(errs->str) : "not in the hold queue");
+    g_strfreev(argv);
+    g_string_free(out, TRUE);
+    g_string_free(errs, TRUE);
+    return rc;
+}
+
+/* deliver_now - postqueue -i: schedule the released message at once (best effort: the next queue run delivers it) */
+static void deliver_now(const struct lw_config *cfg, const char *id)
+{
+    char **argv = lw_postfix_argv(cfg, "postqueue", "-i", id, NULL);
+    GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
+
+    (void) lw_run(argv, NULL, 0, out, errs);
+    g_strfreev(argv);
+    g_string_free(out, TRUE);
+    g_string_free(errs, TRUE);
+}
+
+/*
+ * publish_release - put the release on the hits stream (Redis, or its
+ * spool while Redis is down) so that indicator exports drop the message's
+ * indicators; without Redis configured the store's record is the signal.
+ */
+static int publish_release(const struct lw_config *cfg, const struct lw_qentry *e, const char *user,
+                           struct lw_error *err)
+{
+    struct lw_hits *h;
+
+    if (!lw_hits_configured(cfg))
+        return 0;
+    if ((h = lw_hits_new(cfg, err)) == NULL)
+        return -1;
+    lw_hits_publish_release(h, e->queue_id, e->instance, e->message_id, user);
+    lw_hits_free(h);    /* returns once the entry is in Redis or in the spool */
+    return 0;
+}
+
+/* lw_plain_address - local@domain of letters, digits and ._%+- only: one line, no header syntax */
+int lw_plain_address(const char *a)
+{
+    const char *at = strchr(a, '@');
+    size_t n = strlen(a);
+
+    return at && at != a && at[1] && n < 256 && !strchr(at + 1, '@')
+        && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-@") == n;
+}
+
+/* block_sender - append the From: address (or the envelope sender) to review_block_file */
+static int block_sender(const struct lw_config *cfg, const struct lw_qentry *e, struct lw_error *err)
+{
+    const char *addr = lw_plain_address(e->from) ? e->from : e->sender;
+    char *line;
+    int fd, rc = 0;
+
+    if (*cfg->review_block_file == '\0')
+        return 0;
+    if (!lw_plain_address(addr))
+        return lw_error_set(err, "%s: no plain sender address to block", e->queue_id);
+    if ((fd = open(cfg->review_block_file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+        return lw_error_set(err, "%s: %s", cfg->review_block_file, g_strerror(errno));
+    line = g_strdup_printf("%s\n", addr);
+    if (write(fd, line, strlen(line)) != (ssize_t) strlen(line) || fsync(fd) < 0)
+        rc = lw_error_set(err, "%s: %s", cfg->review_block_file, g_strerror(errno));
+    close(fd);
+    g_free(line);
+    return rc;
+}
+
+/* record - the decision in the store, then what it signals; -1 with err */
+static int record(const struct lw_config *cfg, struct lw_qstore *store, struct lw_qentry *e,
+                  enum lw_decision d, const char *who, struct lw_error *err)
+{
+    e->decision = g_strdup(decisions[d].recorded);
+    e->decided_by = g_strdup(who);
+    e->decided_at = g_get_real_time();
+    if (lw_qstore_mark(store, e->queue_id, e->decision, who, e->decided_at, err) < 0)
+        return -1;
+    if (decisions[d].release)
+        return lw_qstore_false_positive_hook(store, e, err) < 0 ? -1 : publish_release(cfg, e, who, err);
+    return d == LW_BLOCK ? block_sender(cfg, e, err) : 0;
+}
+
+enum lw_decide_result lw_decide(const struct lw_config *cfg, struct lw_qstore *store, const char *queue_id,
+                                enum lw_decision d, const char *who, struct lw_error *err)
+{
+    struct lw_error nothing;
+    struct lw_qentry *e;
+    enum lw_decide_result rc = LW_DECIDE_DONE;
+
+    if (!lw_queue_id_valid(queue_id)) {
+        lw_error_set(err, "\"%s\" is not a queue id", queue_id);
+        return LW_DECIDE_FAILED;
+    }
+    e = lw_qstore_get(store, queue_id, &nothing);
+    if (postsuper(cfg, queue_id, decisions[d].release, err) < 0) {
+        lw_qentry_free(e);
+        return LW_DECIDE_FAILED;
+    }
+    if (decisions[d].release)
+        deliver_now(cfg, queue_id);
+    if (e == NULL) {
+        lw_error_set(err, "%s", nothing.text);
+        rc = LW_DECIDE_NO_RECORD;
+    } else if (record(cfg, store, e, d, who, err) < 0) {
+        rc = LW_DECIDE_UNRECORDED;
+    }
+    lw_qentry_free(e);
+    return rc;
+}

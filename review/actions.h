@@ -1,0 +1,53 @@
+/* actions.h - acting on held messages: commands run without a shell, release, delete */
+#ifndef LW_REVIEW_ACTIONS_H
+#define LW_REVIEW_ACTIONS_H
+
+#include <glib.h>
+
+#include "util/conf.h"
+#include "util/error.h"
+#include "review/quarantine_store.h"
+
+/* What a reviewer decides on one held message. */
+enum lw_decision {
+    LW_RELEASE,             /* deliver it: a false positive */
+    LW_DELETE,              /* remove it from the hold queue */
+    LW_BLOCK,               /* delete it and block its sender (review_block_file) */
+    LW_NOT_PHISHING,        /* release it, saying the rules were wrong */
+};
+
+/* lw_decision_name - "release", "delete", "block", "notphish" (token and URL spelling) */
+const char *lw_decision_name(enum lw_decision d);
+/* lw_decision_parse - the decision a name spells; -1 when none */
+int lw_decision_parse(const char *name, enum lw_decision *d);
+/* lw_decision_recorded - what the store records: "released", "deleted", "blocked", "not-phishing" */
+const char *lw_decision_recorded(enum lw_decision d);
+
+/* lw_run - execv argv with input on stdin; stdout and stderr captured; exit status or -1 */
+int lw_run(char *const *argv, const char *input, size_t inlen, GString *out, GString *errs);
+
+/* lw_postfix_argv - DIR/CMD [-c CONFIG_DIR] ARGS..., NULL-terminated (g_strfreev) */
+char **lw_postfix_argv(const struct lw_config *cfg, const char *cmd, ...) G_GNUC_NULL_TERMINATED;
+
+/* lw_plain_address - local@domain of letters, digits and ._%+- only (safe on one line, in To:) */
+int lw_plain_address(const char *a);
+
+/* What lw_decide did. */
+enum lw_decide_result {
+    LW_DECIDE_FAILED = -1,      /* nothing done (err says why) */
+    LW_DECIDE_DONE = 0,         /* done and recorded */
+    LW_DECIDE_NO_RECORD = 1,    /* done on the queue; the store had no record of it (err) */
+    LW_DECIDE_UNRECORDED = 2,   /* done on the queue, but the decision not recorded (err) */
+};
+
+/*
+ * lw_decide - release or delete one held message with postsuper (and
+ * postqueue -i after a release), then record who decided what and when in
+ * the quarantine store. A release (and "not phishing") is a false positive:
+ * it goes to lw_qstore_false_positive_hook and the hits stream. A block
+ * also appends the sender to review_block_file. Never logs.
+ */
+enum lw_decide_result lw_decide(const struct lw_config *cfg, struct lw_qstore *store, const char *queue_id,
+                                enum lw_decision d, const char *who, struct lw_error *err);
+
+#endif
