@@ -81,6 +81,7 @@
 #include "util/log.h"
 #include "model/sniff.h"
 #include "model/zipcrypto.h"
+#include "util/unicode.h"
 
 #define ANALYZER "clamav"
 #define MAX_EMBEDDED 1000           /* embedded files examined per message */

@@ -34,6 +34,7 @@
 
 #include "identity.h"
 #include "model/message.h"
+#include "util/unicode.h"
 
 #define MAX_LABEL 63
 #define SKEL_MAX 512

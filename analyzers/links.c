@@ -80,6 +80,7 @@
 #include "model/html.h"
 #include "identity.h"
 #include "model/url.h"
+#include "util/unicode.h"
 
 #define A "links"
 #define MAX_EVIDENCE 3

@@ -56,6 +56,7 @@
 #include "analyzer.h"
 #include "identity.h"
 #include "model/url.h"
+#include "util/unicode.h"
 
 #define A "lookalike"
 #define MAX_EVIDENCE 3
@@ -152,7 +153,7 @@ static int is_variation_selector(gunichar c)
 
 /*
  * is_padding - a character that shows nothing between two letters: an
- * invisible one (lw_is_invisible, message.c), a variation selector only
+ * invisible one (lw_is_invisible, util/unicode.c), a variation selector only
  * after a Latin letter (after an emoji or a CJK ideograph a selector picks
  * a glyph and is legitimate), or a stray mark on a Latin letter
  */

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "model/score.h"
 #include "util/log.h"
 #include "review/quarantine_store.h"
 #include "stats.h"

@@ -35,6 +35,7 @@
 #include "actions.h"
 #include "engine_slot.h"
 #include "cache/hits.h"
+#include "model/score.h"
 #include "util/log.h"
 #include "stats.h"
 

@@ -50,4 +50,37 @@ test_expect_success 'the indicator tool, the review tool and the scanner include
 	only_from scan "(util|model|cache)/.*|engine\\.h|prefilter\\.h|rulefile\\.h"
 '
 
+# calls LIBRARY... - "CALLER DEFINER" for every global symbol one object of
+# the libraries uses and another defines (nm -P lines: "lib[x.o]: sym T ...")
+calls() {
+	nm -A -g -P "$@" | awk '
+		{ obj = $1; sub(/:$/, "", obj) }
+		$3 == "U" { used[obj, $2] = 1; next }
+		{ def[$2] = obj }
+		END {
+			for (k in used) {
+				split(k, p, SUBSEP)
+				if ((p[2] in def) && def[p[2]] != p[1])
+					print p[1], def[p[2]]
+			}
+		}' | sort -u
+}
+
+test_expect_success 'the libraries are built, and their objects call each other' '
+	for lib in analyzers/liblwcore.a ioc/liblwexport.a review/liblwreview.a; do
+		test -f "$top_builddir/$lib" || return 1
+	done &&
+	calls "$top_builddir/analyzers/liblwcore.a" "$top_builddir/ioc/liblwexport.a" \
+		"$top_builddir/review/liblwreview.a" >calls &&
+	test_grep "liblwcore.a.message.o. .*liblwcore.a.url-extract.o" calls
+'
+
+test_expect_success 'no two object files call each other, directly or round a longer loop' '
+	if ! tsort calls >/dev/null 2>loops; then
+		echo "expected the calls between object files to run one way; tsort found:" >&2
+		cat loops >&2
+		false
+	fi
+'
+
 test_done

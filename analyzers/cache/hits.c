@@ -68,6 +68,7 @@
 
 #include "cache/hits.h"
 #include "model/json.h"
+#include "model/score.h"
 #include "util/log.h"
 #include "util/redis.h"
 

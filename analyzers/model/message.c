@@ -34,13 +34,13 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <unicode/uchar.h>
 
 #include "model/message.h"
 #include "model/sniff.h"
 #include "model/html.h"
 #include "model/url.h"
 #include "model/qrcode.h"
+#include "util/unicode.h"
 
 #define MAX_WARNINGS 64
 
@@ -988,6 +988,8 @@ static size_t bound_input(struct lw_message *msg, const struct lw_config *cfg,
     return len;
 }
 
+static GPtrArray *archived_urls(const char *raw, size_t len, const struct lw_config *cfg);
+
 /* parse - the model of raw (borrowed); never NULL */
 static struct lw_message *parse(const char *raw, size_t len, const struct lw_envelope *env,
                                 const struct lw_config *cfg, int from_archive)
@@ -1034,7 +1036,7 @@ static struct lw_message *parse(const char *raw, size_t len, const struct lw_env
     if (msg->mime == NULL) {
         msg->unparseable = 1;
     } else {
-        struct walk w = { msg, cfg, opts, lw_url_extract_begin(msg, cfg) };
+        struct walk w = { msg, cfg, opts, lw_url_extract_begin(msg, cfg, archived_urls) };
         GMimeObject *body = g_mime_message_get_mime_part(msg->mime);
 
         collect_headers(msg, cfg);
@@ -1049,17 +1051,27 @@ static struct lw_message *parse(const char *raw, size_t len, const struct lw_env
     return msg;
 }
 
+/*
+ * archived_urls - the URLs of a message stored in an archive attachment
+ * (the extractor's archived hook): parsed as a message that opens no
+ * archive itself, its URLs taken, the rest freed.
+ */
+static GPtrArray *archived_urls(const char *raw, size_t len, const struct lw_config *cfg)
+{
+    struct lw_message *inner = parse(raw, len, NULL, cfg, 1);
+    GPtrArray *urls = inner->urls;
+
+    inner->urls = g_ptr_array_new();
+    lw_message_free(inner);
+    return urls;
+}
+
 struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw_envelope *env,
                                     const struct lw_config *cfg)
 {
     return parse(raw, len, env, cfg, 0);
 }
 
-/* lw_message_parse_archived - a message from inside an archive attachment: it opens no archive itself */
-struct lw_message *lw_message_parse_archived(const char *raw, size_t len, const struct lw_config *cfg)
-{
-    return parse(raw, len, NULL, cfg, 1);
-}
 
 void lw_message_free(struct lw_message *msg)
 {
@@ -1101,106 +1113,3 @@ const char *lw_message_header(const struct lw_message *msg, const char *name)
     return NULL;
 }
 
-/*
- * lw_is_invisible - a character that renders as nothing: Unicode's
- * Default_Ignorable_Code_Point (from ICU: zero-width characters, joiners,
- * bidi controls, soft hyphen, variation selectors, tag characters, Hangul
- * fillers, U+17B4/5, U+061C...), and U+2800 BRAILLE PATTERN BLANK, an
- * empty cell that means nothing in mail text. One set, for every reader.
- */
-int lw_is_invisible(gunichar c)
-{
-    return c == 0x2800 || u_hasBinaryProperty((UChar32) c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
-}
-
-/*
- * lw_is_stray_mark - a nonspacing mark on a Latin letter that does not
- * compose with it (a dot above an "l"): it decorates a word for the eye and
- * breaks it for a filter. A mark that composes (e + U+0301 = é) is an
- * ordinary accent, as is every mark on other scripts.
- */
-int lw_is_stray_mark(gunichar base, gunichar c)
-{
-    gunichar composed;
-
-    return g_unichar_type(c) == G_UNICODE_NON_SPACING_MARK
-        && g_unichar_get_script(base) == G_UNICODE_SCRIPT_LATIN && g_unichar_isalpha(base)
-        && !g_unichar_compose(base, c, &composed);
-}
-
-/*
- * nfkc_stable - is s made only of characters NFKC leaves alone and that
- * compose with nothing: ASCII, the CJK Unified Ideographs (U+4E00-U+9FFF)
- * and the ideographic comma, full stop and brackets (U+3001-U+3002,
- * U+3008-U+3011)? Most English and Chinese bodies are, and for them
- * g_utf8_normalize, a sixth of the parse, can be skipped. Invalid UTF-8
- * answers no.
- */
-static int nfkc_stable(const char *s)
-{
-    const unsigned char *p = (const unsigned char *) s;
-
-    while (*p) {
-        if (*p < 0x80) {
-            p++;
-        } else if (p[0] >= 0xe4 && p[0] <= 0xe9 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80
-                   && !(p[0] == 0xe4 && p[1] < 0xb8)) {
-            p += 3;
-        } else if (p[0] == 0xe3 && p[1] == 0x80 && ((p[2] >= 0x81 && p[2] <= 0x82)
-                                                     || (p[2] >= 0x88 && p[2] <= 0x91))) {
-            p += 3;
-        } else {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/*
- * lw_text_normalize - NFKC, invisible characters and stray marks removed,
- * white space collapsed (g_free). After NFKC every mark that composes with
- * its letter has composed, so a mark left on a Latin letter is stray.
- */
-char *lw_text_normalize(const char *text)
-{
-    gchar *nfkc = nfkc_stable(text) ? g_strdup(text) : g_utf8_normalize(text, -1, G_NORMALIZE_NFKC);
-    GString *out;
-    int space = 0;
-    gunichar base = 0;          /* the last character kept that is not a mark */
-
-    if (nfkc == NULL)
-        return g_strdup(text);
-    out = g_string_sized_new(strlen(nfkc));
-    for (const char *p = nfkc; *p; p = g_utf8_next_char(p)) {
-        gunichar c;
-
-        if ((unsigned char) *p < 0x80) {    /* ASCII: g_unichar_isspace's answer, cheaply */
-            if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f') {
-                space = 1;
-                continue;
-            }
-            if (space && out->len > 0)
-                g_string_append_c(out, ' ');
-            space = 0;
-            g_string_append_c(out, *p);
-            base = (gunichar) *p;
-            continue;
-        }
-        c = g_utf8_get_char(p);
-
-        if (lw_is_invisible(c) || (!space && lw_is_stray_mark(base, c)))
-            continue;
-        if (g_unichar_isspace(c)) {
-            space = 1;
-            continue;
-        }
-        if (space && out->len > 0)
-            g_string_append_c(out, ' ');
-        space = 0;
-        g_string_append_unichar(out, c);
-        if (g_unichar_type(c) != G_UNICODE_NON_SPACING_MARK)
-            base = c;
-    }
-    g_free(nfkc);
-    return g_string_free(out, FALSE);
-}

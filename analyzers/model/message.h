@@ -115,21 +115,10 @@ void lw_envelope_free(struct lw_envelope *env);
 
 struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw_envelope *env,
                                     const struct lw_config *cfg);
-/* lw_message_parse_archived - the same for a message found inside an archive attachment */
-struct lw_message *lw_message_parse_archived(const char *raw, size_t len, const struct lw_config *cfg);
 void lw_message_free(struct lw_message *msg);
 
 /* lw_message_header - first header NAME (decoded), or NULL */
 const char *lw_message_header(const struct lw_message *msg, const char *name);
-
-/* lw_text_normalize - NFKC, invisible characters and stray marks removed, spaces collapsed (g_free) */
-char *lw_text_normalize(const char *text);
-
-/* lw_is_invisible - renders as nothing: Default_Ignorable_Code_Point (ICU) and U+2800 */
-int lw_is_invisible(gunichar c);
-
-/* lw_is_stray_mark - a nonspacing mark on Latin letter BASE that composes with nothing */
-int lw_is_stray_mark(gunichar base, gunichar c);
 
 void lw_gmime_init(void);
 

@@ -205,6 +205,18 @@ static double cap(const struct lw_config *cfg)
     return cfg->quarantine_score - CAP_MARGIN;
 }
 
+const char *lw_action_name(enum lw_action action)
+{
+    static const char *const names[] = {
+        [LW_ACTION_ACCEPT] = "accept",
+        [LW_ACTION_TAG] = "tag",
+        [LW_ACTION_QUARANTINE] = "quarantine",
+        [LW_ACTION_REJECT] = "reject",
+    };
+
+    return names[action];
+}
+
 enum lw_action lw_score_action(const struct lw_config *cfg, double score)
 {
     if (score >= cfg->reject_score)

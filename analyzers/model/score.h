@@ -18,6 +18,9 @@ int lw_rule_builtin_known(const char *rule);
 /* lw_rule_builtin_print - the built-in table, one "ID class" a line */
 void lw_rule_builtin_print(FILE *out);
 
+/* lw_action_name - "accept", "tag", "quarantine" or "reject" */
+const char *lw_action_name(enum lw_action action);
+
 /* lw_score_action - the action the thresholds give a score */
 enum lw_action lw_score_action(const struct lw_config *cfg, double score);
 

@@ -5,8 +5,9 @@
  * each normalized by lw_url_parse() and labelled with where it was found.
  * It calls lw_url_extract_begin(), renders every HTML body part through
  * lw_url_extract_render() (one walk gives the text and the links), and
- * ends with lw_url_extract_end() for plain text and attachments.
- * lw_urls_extract() does all of it for a message built another way.
+ * ends with lw_url_extract_end() for plain text and attachments. The
+ * URLs of a message stored in a ZIP come from the parser through the
+ * archived hook it hands to lw_url_extract_begin().
  *
  *
  *   text parts     scheme URLs (http, https, ftp and defanged hxxp/fxp,
@@ -52,6 +53,7 @@
 #include "model/qrcode.h"
 #include "model/url.h"
 #include "model/zipcrypto.h"
+#include "util/unicode.h"
 
 #define DISPLAY_MAX 256
 /* where a URL was found (the rest of the flags say how it was written) */
@@ -61,6 +63,7 @@
 struct lw_url_extractor {
     struct lw_message *msg;
     const struct lw_config *cfg;
+    lw_archived_urls_fn archived;   /* the URLs of a zipped message, from the parser */
     GHashTable *seen;           /* dedupe keys */
     GHashTable *done;           /* paths of HTML texts already extracted while rendering */
     GHashTable *parsed;         /* URL as written -> its struct lw_url (owned), parsed once */
@@ -975,19 +978,19 @@ static void extract_zipped_message(struct lw_url_extractor *x, GBytes *raw, cons
 {
     gsize len;
     const char *data = g_bytes_get_data(raw, &len);
-    struct lw_message *inner = lw_message_parse_archived(data, len, x->cfg);
+    GPtrArray *urls = x->archived(data, len, x->cfg);
 
-    for (guint i = 0; i < inner->urls->len && !x->full; i++) {
-        struct lw_url *u = g_ptr_array_index(inner->urls, i);
+    for (guint i = 0; i < urls->len && !x->full; i++) {
+        struct lw_url *u = g_ptr_array_index(urls, i);
         char *where = g_strdup_printf("%s:%s", source, u->source ? u->source : "");
 
         g_free(u->source);
         u->source = where;
         u->flags |= LW_URL_ATTACHMENT;
-        g_ptr_array_index(inner->urls, i) = NULL;
+        g_ptr_array_index(urls, i) = NULL;
         push(x, u);
     }
-    lw_message_free(inner);
+    g_ptr_array_unref(urls);
 }
 
 /*
@@ -1001,7 +1004,7 @@ static void extract_zip(struct lw_url_extractor *x, const unsigned char *zip, si
     const struct lw_zip_entry *e;
     unsigned n = 0;
 
-    if (x->msg->from_archive || lw_zip_iter_init(&it, zip, len) < 0)
+    if (x->msg->from_archive || x->archived == NULL || lw_zip_iter_init(&it, zip, len) < 0)
         return;
     while (!x->full && n++ < ZIP_MAX_MEMBERS && (e = lw_zip_iter_next(&it)) != NULL) {
         int kind = zip_member_kind(e->name);
@@ -1064,12 +1067,14 @@ static void extract_attachment(struct lw_url_extractor *x, const struct lw_part 
 }
 
 /* lw_url_extract_begin - start collecting the URLs of msg (msg->urls gets lw_url_free) */
-struct lw_url_extractor *lw_url_extract_begin(struct lw_message *msg, const struct lw_config *cfg)
+struct lw_url_extractor *lw_url_extract_begin(struct lw_message *msg, const struct lw_config *cfg,
+                                              lw_archived_urls_fn archived)
 {
     struct lw_url_extractor *x = g_new0(struct lw_url_extractor, 1);
 
     x->msg = msg;
     x->cfg = cfg;
+    x->archived = archived;
     x->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     x->done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     x->parsed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) lw_url_free);
@@ -1111,10 +1116,4 @@ void lw_url_extract_end(struct lw_url_extractor *x)
     g_hash_table_unref(x->parsed);
     g_hash_table_unref(x->domains);
     g_free(x);
-}
-
-/* lw_urls_extract - every URL of the message into msg->urls */
-void lw_urls_extract(struct lw_message *msg, const struct lw_config *cfg)
-{
-    lw_url_extract_end(lw_url_extract_begin(msg, cfg));
 }

@@ -18,7 +18,7 @@
  * (url, u, redirect, redirect_url, redir, target, dest, destination, goto,
  * link) whose value is itself an absolute URL.
  *
- * lw_urls_extract() (url-extract.c) finds the URLs of a message.
+ * lw_url_extract_begin() and its steps (url-extract.c) find the URLs of a message.
  *
  * LIMITS. Hosts longer than 253 bytes or with characters outside a host
  * name are refused (LW_URL_UNPARSED). data: URIs are kept as their first

@@ -48,22 +48,26 @@ struct lw_url {
     int port;               /* explicit non-default port, or -1 */
 };
 
-/*
- * lw_urls_extract - find and normalize every URL of msg into msg->urls
- * (called by lw_message_parse; bounded by max_urls and max_url_length).
- */
-void lw_urls_extract(struct lw_message *msg, const struct lw_config *cfg);
 void lw_url_free(struct lw_url *u);
 
 /*
- * The same in steps, so that HTML is walked once for rendering and URLs:
- * lw_url_extract_begin(), then lw_url_extract_render() for each HTML body
- * part (its parsed document and its source; returns the rendered text,
- * g_free), then lw_url_extract_end(),
- * which does the rest (plain text, attachments) and frees the extractor.
+ * Finding and normalizing every URL of msg into msg->urls (bounded by
+ * max_urls and max_url_length), in steps, so that HTML is walked once for
+ * rendering and URLs: lw_url_extract_begin(), then lw_url_extract_render()
+ * for each HTML body part (its parsed document and its source; returns the
+ * rendered text, g_free), then lw_url_extract_end(), which does the rest
+ * (plain text, attachments) and frees the extractor. lw_message_parse()
+ * drives it.
+ *
+ * archived gives the URLs of a mail message stored in a ZIP attachment
+ * (raw bytes, borrowed), as a GPtrArray of struct lw_url the extractor
+ * takes; the message parser passes it, so that this file, which the parser
+ * calls, never calls the parser back. NULL: such messages are not opened.
  */
+typedef GPtrArray *(*lw_archived_urls_fn)(const char *raw, size_t len, const struct lw_config *cfg);
 struct lw_url_extractor;
-struct lw_url_extractor *lw_url_extract_begin(struct lw_message *msg, const struct lw_config *cfg);
+struct lw_url_extractor *lw_url_extract_begin(struct lw_message *msg, const struct lw_config *cfg,
+                                              lw_archived_urls_fn archived);
 struct lw_html;
 char *lw_url_extract_render(struct lw_url_extractor *x, const struct lw_html *doc, const char *html, const char *path);
 void lw_url_extract_end(struct lw_url_extractor *x);

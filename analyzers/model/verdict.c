@@ -168,29 +168,6 @@ void lw_verdict_fail(struct lw_verdict *v, const char *fmt, ...)
     va_end(ap);
 }
 
-static const char *const action_names[] = {
-    [LW_ACTION_ACCEPT] = "accept",
-    [LW_ACTION_TAG] = "tag",
-    [LW_ACTION_QUARANTINE] = "quarantine",
-    [LW_ACTION_REJECT] = "reject",
-};
-
-const char *lw_action_name(enum lw_action action)
-{
-    return action_names[action];
-}
-
-int lw_action_parse(const char *name, enum lw_action *action)
-{
-    for (unsigned i = 0; i < G_N_ELEMENTS(action_names); i++) {
-        if (strcmp(name, action_names[i]) == 0) {
-            *action = (enum lw_action) i;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 static gint hit_cmp_score(gconstpointer a, gconstpointer b)
 {
     const struct lw_hit *ha = *(const struct lw_hit *const *) a;

@@ -81,9 +81,6 @@ int lw_verdict_has_rule(const struct lw_verdict *v, const char *rule);
 void lw_verdict_fail(struct lw_verdict *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-const char *lw_action_name(enum lw_action action);
-int lw_action_parse(const char *name, enum lw_action *action);
-
 /* lw_verdict_hits_summary - "RULE(3.0),RULE2(1.5)" of the top hits; g_free */
 char *lw_verdict_hits_summary(const struct lw_verdict *v, unsigned max);
 

@@ -8,6 +8,7 @@
 
 #include "model/message.h"
 #include "model/sniff.h"
+#include "util/unicode.h"
 #include "tap.h"
 
 static struct lw_message *parse_file(const char *name, const struct lw_config *cfg, gchar **buf)

@@ -1,0 +1,16 @@
+/* unicode.h - what a reader sees of a character: invisible ones, stray marks, normalized text */
+#ifndef LW_UNICODE_H
+#define LW_UNICODE_H
+
+#include <glib.h>
+
+/* lw_text_normalize - NFKC, invisible characters and stray marks removed, spaces collapsed (g_free) */
+char *lw_text_normalize(const char *text);
+
+/* lw_is_invisible - renders as nothing: Default_Ignorable_Code_Point (ICU) and U+2800 */
+int lw_is_invisible(gunichar c);
+
+/* lw_is_stray_mark - a nonspacing mark on Latin letter BASE that composes with nothing */
+int lw_is_stray_mark(gunichar base, gunichar c);
+
+#endif
