@@ -1,6 +1,11 @@
 /*
  * engine_slot.c - publish the current scanning engine to milter threads
  *
+ * lw_slot_config() reads the configuration as the daemon takes it, at
+ * start and at every reload: the file and the -o overrides, then every
+ * "score.RULE" checked against the rules the engine will load, so that a
+ * typo is refused instead of silently leaving the rule at its score.
+ *
  * lw_slot_get() returns a new reference to the current engine (the caller
  * unrefs it when its message is done); scans in flight keep the engine they
  * started with. lw_slot_reload() reads the configuration again (same file,
@@ -20,6 +25,7 @@
 #include <pthread.h>
 
 #include "engine_slot.h"
+#include "preflight.h"
 #include "util/log.h"
 #include "stats.h"
 
@@ -37,6 +43,18 @@ static void log_problems(const struct lw_engine *e)
         lw_stat_inc(LW_STAT_LOAD_PROBLEMS);
         lw_log_warn("engine: %s", (const char *) g_ptr_array_index(problems, i));
     }
+}
+
+/* lw_slot_config - configuration with checked score.RULE keys; NULL and err on refusal */
+struct lw_config *lw_slot_config(const char *config_path, char *const *overrides, struct lw_error *err)
+{
+    struct lw_config *cfg = lw_config_setup(config_path, overrides, err);
+
+    if (cfg != NULL && lw_score_keys_check(cfg, err) < 0) {
+        lw_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
 }
 
 /* lw_slot_init - publish the first engine (takes the reference) */
@@ -63,7 +81,7 @@ struct lw_engine *lw_slot_get(void)
 int lw_slot_reload(void)
 {
     struct lw_error err;
-    struct lw_config *cfg = lw_config_setup(slot_config_path, slot_overrides, &err);
+    struct lw_config *cfg = lw_slot_config(slot_config_path, slot_overrides, &err);
     struct lw_engine *fresh, *old = lw_slot_get();
 
     /* lw_engine_reload keeps parts of the old engine where their reload

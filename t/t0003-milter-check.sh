@@ -62,6 +62,13 @@ test_expect_success 'score.RULE for rules of the rules file and of the analyzers
 	test "$rc" = 0
 '
 
+test_expect_success 'the daemon itself refuses an unknown score.RULE with 78 before serving' '
+	# a socket it cannot bind: were the rule id let through, it would stop with 71, not serve
+	"$LW_MILTER" -f -o rules_file="$TEST_DATA/test.rules" -o quarantine_dir="$TRASH/q" \
+		-p "unix:$TRASH/no-such-dir/m.sock" -o score.T_TAGG=0 >out 2>err
+	rc=$? && expect_config_error "score.T_TAGG: no rule \"T_TAGG\" in .*test.rules or built in \\(did you mean score.T_TAG\\?\\)"
+'
+
 test_expect_success 'a key set twice is a warning naming both lines; the later value wins' '
 	printf "tag_score = 3\nreject_score = 20\n# again, further down\ntag_score = 3.5\n" >dup.conf &&
 	check -c "$TRASH/dup.conf" && test "$rc" = 0 &&

@@ -46,6 +46,18 @@ test_expect_success 'after SIGHUP the milter is still running (libmilter would h
 	test_grep -v "stopped" "$MILTER_LOG"
 '
 
+test_expect_success 'a reload with an unknown score.RULE keeps the running engine and says why' '
+	cp "$CONF" good.conf &&
+	echo "score.T_HUP_NWE = 0" >>"$CONF" &&
+	kill -HUP $MILTER_PID &&
+	wait_for grep -q "reload failed, keeping the current engine: score.T_HUP_NWE: no rule" "$MILTER_LOG" &&
+	test_grep "did you mean score.T_HUP_NEW\\?" "$MILTER_LOG" &&
+	msg kept.eml kept "HUP-CAMPAIGN-0001 click here" &&
+	test_must_fail postfix_send "$PF" kept.eml >out 2>&1 &&
+	test_grep "550 5.7.1" out &&
+	cp good.conf "$CONF"
+'
+
 test_expect_success 'SIGHUP every 0.1 s while 100 mails stream: none tempfailed, all delivered, still running' '
 	mkdir load &&
 	i=0 && while [ $i -lt 100 ]; do
