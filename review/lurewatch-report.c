@@ -34,7 +34,10 @@
  *     who (SUDO_USER, USER, or the uid's name) and when. A release is a
  *     false positive: it goes to lw_qstore_false_positive_hook() so that
  *     exports stop sharing the message's indicators as malicious.
- *     list prints the store's entries (all, or the ones named).
+ *     list prints the store's entries, one line each; list QUEUEID...
+ *     prints each named entry whole (every reason with its rule, class,
+ *     score and evidence, the indicators, and why the score acted): the
+ *     full explanation the compact digest row leaves out.
  *
  * SECURITY
  *     Commands (report_sendmail, postsuper, postqueue, postcat) are run
@@ -541,12 +544,57 @@ static int decide(const struct lw_config *cfg, struct lw_qstore *store, const ch
 static void print_entry(const struct lw_qentry *e)
 {
     char *held = lw_qtime_format(e->held_at, 1);
-    char *from = lw_printable(e->from, 100), *subj = lw_printable(e->subject, 100);
+    char *from = lw_safe_text(e->from, 100), *subj = lw_safe_text(e->subject, 100);
 
     printf("%s\t%s\t%s\t%.1f\t%s\t%s\n", e->queue_id, held,
            lw_qentry_is_held(e) ? "held" : e->decision, e->score, from, subj);
     g_free(held);
     g_free(from);
+    g_free(subj);
+}
+
+/* print_detail - list QUEUEID: the whole record, for the reviewer who wants the full explanation */
+static void print_detail(const struct lw_qentry *e)
+{
+    char **why = g_strsplit(e->why ? e->why : "", "\n", -1), *name = lw_safe_text(e->from_name, 200);
+    char *from = lw_safe_text(e->from, 200);
+    char *sender = lw_safe_text(e->sender, 200), *subj = lw_safe_text(e->subject, 400);
+
+    print_entry(e);
+    printf("  from: %s <%s>\n  envelope sender: %s\n  subject: %s\n", name, from, sender, subj);
+    for (guint i = 0; i < e->rcpts->len; i++) {
+        char *r = lw_safe_text(g_ptr_array_index(e->rcpts, i), 200);
+
+        printf("  recipient: %s\n", r);
+        g_free(r);
+    }
+    for (guint i = 0; i < e->hits->len; i++) {
+        const struct lw_qhit *h = g_ptr_array_index(e->hits, i);
+        char *desc = lw_safe_text(h->description, 400), *ev = lw_safe_text(h->evidence, 400);
+
+        printf("  %5.1f %-13s %s: %s%s%s%s\n", h->score, h->cls, h->rule, desc, *ev ? " [" : "", ev,
+               *ev ? "]" : "");
+        g_free(desc);
+        g_free(ev);
+    }
+    for (guint i = 0; i < e->indicators->len; i++) {
+        const struct lw_indicator *ind = g_ptr_array_index(e->indicators, i);
+        char *v = lw_safe_text(ind->value, 400);
+
+        printf("  indicator %s: %s\n", lw_ioc_type_name(ind->type), v);
+        g_free(v);
+    }
+    for (guint i = 0; why[i]; i++) {
+        char *line = lw_safe_text(why[i], 400);
+
+        if (*line)
+            printf("  %s\n", line);
+        g_free(line);
+    }
+    g_strfreev(why);
+    g_free(name);
+    g_free(from);
+    g_free(sender);
     g_free(subj);
 }
 
@@ -565,7 +613,7 @@ static int cmd_list(struct lw_qstore *store, char **ids, int n)
                 rc = 1;
                 continue;
             }
-            print_entry(e);
+            print_detail(e);
             lw_qentry_free(e);
         }
         return rc;

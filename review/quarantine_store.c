@@ -90,6 +90,7 @@ void lw_qentry_free(struct lw_qentry *e)
     g_free(e->message_id);
     g_free(e->sender);
     g_free(e->from);
+    g_free(e->from_name);
     g_ptr_array_unref(e->rcpts);
     g_free(e->subject);
     g_free(e->date);
@@ -130,6 +131,7 @@ struct lw_qentry *lw_qentry_from_scan(const char *queue_id, const struct lw_enve
         g_ptr_array_add(e->rcpts, valid(g_ptr_array_index(env->rcpts, i)));
     e->message_id = valid(msg ? msg->message_id : NULL);
     e->from = valid(msg && msg->from ? msg->from->addr : NULL);
+    e->from_name = valid(msg && msg->from ? msg->from->name : NULL);
     e->subject = valid(msg ? msg->subject : NULL);
     e->date = valid(msg ? msg->date_raw : NULL);
     for (guint i = 0; i < v->hits->len; i++) {
@@ -202,6 +204,7 @@ static char *entry_to_json(const struct lw_qentry *e)
     json_object_set_new(o, "message_id", jstr(e->message_id));
     json_object_set_new(o, "sender", jstr(e->sender));
     json_object_set_new(o, "from", jstr(e->from));
+    json_object_set_new(o, "from_name", jstr(e->from_name));
     for (guint i = 0; i < e->rcpts->len; i++)
         json_array_append_new(rcpts, jstr(g_ptr_array_index(e->rcpts, i)));
     json_object_set_new(o, "recipients", rcpts);
@@ -310,6 +313,7 @@ static struct lw_qentry *entry_from_json(const char *text, size_t len, const cha
     STR(message_id, "message_id");
     STR(sender, "sender");
     STR(from, "from");
+    STR(from_name, "from_name");
     STR(subject, "subject");
     STR(date, "date");
     STR(why, "why");

@@ -24,6 +24,7 @@ struct lw_qentry {
     char *message_id;
     char *sender;               /* envelope MAIL FROM */
     char *from;                 /* From: header address */
+    char *from_name;            /* From: display name, decoded ("" when none or in older records) */
     GPtrArray *rcpts;           /* char*, envelope recipients */
     char *subject;
     char *date;                 /* Date: header as written */

@@ -2,11 +2,16 @@
  * report_mail.c - the quarantine digest and recipient notice, as mail
  *
  * DESCRIPTION
- *     lw_digest_build() makes one digest for one reviewer: every message
- *     held since the last digest (when, from, to, subject, score, the
- *     reasons in plain words, the indicators, and the exact commands to
- *     release or delete it), then the messages still held past
- *     report_expire_days. The mail is multipart/alternative, text/plain
+ *     lw_digest_build() makes one digest for one reviewer: the summary
+ *     first (counts, the commonest reasons, how to act), then one compact
+ *     row per message held since the last digest (score, the sender's
+ *     display name and address, subject, reasons in plain words, first
+ *     recipient, when, queue id, and in the text part the exact release
+ *     and delete commands), then the messages still held past
+ *     report_expire_days. A row never shows internal rule ids: a reason
+ *     is the rule's description from the rules file, or its class in
+ *     words. row_init() decides a row's contents, text_row() and
+ *     html_row() lay it out. The mail is multipart/alternative, text/plain
  *     then text/html, in Traditional Chinese, English, or both
  *     (report_language). With report_attach_original = yes the whole is
  *     wrapped in multipart/mixed with each held message as a
@@ -15,16 +20,20 @@
  *
  * SECURITY
  *     Every value in a report comes from an attacker. It is made printable
- *     (control characters removed, UTF-8 repaired, capped), then defanged
- *     (lw_defang: hxxp://, hxxps://, fxp://, and [.] in every host-like
- *     token, so no client turns it into a link), then, for HTML, escaped
+ *     (lw_printable: control characters, line and paragraph separators
+ *     U+2028/U+2029 and bidi controls replaced, UTF-8 repaired, capped),
+ *     then defanged (lw_defang: hxxp://, hxxps://, fxp://, and [.] in
+ *     every host-like token; the dots IDNA maps to a dot, 。 ． ｡, count
+ *     as dots and are bracketed, [。], so no client turns it into a
+ *     link), then, for HTML, escaped
  *     with g_markup_escape_text. The HTML has no links, no images, no
  *     scripts, and a Content-Security-Policy of default-src 'none' with
  *     its own style sheet only, so even a mistake here cannot fetch anything.
  *     Nothing from the held message is attached unless configured.
  *
  * LIMITS
- *     Host names written with ideographic full stops (。) are not defanged.
+ *     Chinese prose with a full stop between two words ("異常。請") looks
+ *     like an IDN host and is shown bracketed ("異常[。]請"): safe, if odd.
  */
 #include "config.h"
 
@@ -43,41 +52,86 @@ static int run_char(unsigned char c)
     return g_ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c >= 0x80;
 }
 
-/* host_like - a run "a.b" whose last label looks like a TLD or file extension, or an IPv4 */
+/*
+ * dot_at - the length of the dot at p (left bytes remain): 1 for '.', 3 for
+ * the dots IDNA maps to '.' (U+3002 。, U+FF0E ．, U+FF61 ｡), else 0
+ */
+static size_t dot_at(const char *p, size_t left)
+{
+    static const char *const idna_dots[] = { "\xe3\x80\x82", "\xef\xbc\x8e", "\xef\xbd\xa1" };
+
+    if (left >= 1 && *p == '.')
+        return 1;
+    for (size_t i = 0; left >= 3 && i < G_N_ELEMENTS(idna_dots); i++)
+        if (memcmp(p, idna_dots[i], 3) == 0)
+            return 3;
+    return 0;
+}
+
+/* trailing_dots - n without the dots that end the run */
+static size_t trailing_dots(const char *run, size_t n)
+{
+    for (;;) {
+        if (n >= 1 && run[n - 1] == '.')
+            n--;
+        else if (n >= 3 && dot_at(run + n - 3, 3) == 3)
+            n -= 3;
+        else
+            return n;
+    }
+}
+
+/*
+ * host_like - a run "a.b" whose last label looks like a TLD or file
+ * extension, or an IPv4 address; any dot IDNA maps to '.' counts as one
+ */
 static int host_like(const char *run, size_t n)
 {
-    size_t end = n, dot, digits = 0, dots = 0;
+    size_t end = trailing_dots(run, n), last = 0, dots = 0, plain = 0;
 
-    while (end > 0 && run[end - 1] == '.')
-        end--;
-    for (size_t i = 0; i < end; i++) {
-        dots += run[i] == '.';
-        digits += g_ascii_isdigit(run[i]) != 0;
+    for (size_t i = 0; i < end;) {
+        size_t k = dot_at(run + i, end - i);
+
+        if (k) {
+            dots++;
+            last = i + k;
+        }
+        plain += k ? k : g_ascii_isdigit(run[i]) != 0;
+        i += k ? k : 1;
     }
     if (dots == 0)
         return 0;
-    if (dots == 3 && digits + dots == end)
+    if (dots == 3 && plain == end)
         return 1;       /* 192.0.2.1 */
-    for (dot = end; dot > 0 && run[dot - 1] != '.'; dot--)
-        ;
-    if (end - dot < 2)
+    if (end - last < 2)
         return 0;
-    for (size_t i = dot; i < end; i++)
+    for (size_t i = last; i < end; i++)
         if (g_ascii_isdigit(run[i]))
             return 0;   /* "v2.0", "3.14" */
     return 1;
 }
 
-/* defang_run - copy a run, with [.] for dots between label characters when host-like */
+/*
+ * defang_run - copy a run; when host-like, each dot between label characters
+ * becomes [.], and each IDNA dot is bracketed as written ([。]), so that no
+ * client (and no IDNA-aware linkifier) sees a host name in it
+ */
 static void defang_run(GString *out, const char *run, size_t n)
 {
-    int host = host_like(run, n);
+    int host = host_like(run, n), prev_dot = 1;
 
-    for (size_t i = 0; i < n; i++) {
-        if (host && run[i] == '.' && i > 0 && i + 1 < n && run[i - 1] != '.' && run[i + 1] != '.')
-            g_string_append(out, "[.]");
-        else
-            g_string_append_c(out, run[i]);
+    for (size_t i = 0; i < n;) {
+        size_t k = dot_at(run + i, n - i);
+
+        if (k && host && !prev_dot && i + k < n && !dot_at(run + i + k, n - i - k)) {
+            g_string_append_c(out, '[');
+            g_string_append_len(out, k == 1 ? "." : run + i, (gssize) k);
+            g_string_append_c(out, ']');
+        } else {
+            g_string_append_len(out, run + i, (gssize) (k ? k : 1));
+        }
+        prev_dot = k != 0;
+        i += k ? k : 1;
     }
 }
 
@@ -118,8 +172,8 @@ char *lw_defang(const char *s)
     return g_string_free(out, FALSE);
 }
 
-/* safe_text - printable, capped, defanged (g_free) */
-static char *safe_text(const char *s, size_t max)
+/* lw_safe_text - printable (no controls, line separators or bidi controls), capped, defanged (g_free) */
+char *lw_safe_text(const char *s, size_t max)
 {
     char *printable = lw_printable(s ? s : "", max);
     char *out = lw_defang(printable);
@@ -143,30 +197,26 @@ static const char *L(const struct lw_config *cfg, const char *zh, const char *en
 }
 
 struct words {
-    char *keep[17];
-    const char *when, *from, *env_from, *to, *subject, *score, *reasons, *indicators,
-        *release, *delete, *show, *queue_id, *held_days, *date, *decided, *why;
+    char *keep[12];
+    const char *to, *subject, *score, *reasons, *release, *delete, *queue_id, *held, *held_days,
+        *decided, *from, *show;
 };
 
 static void words_init(struct words *w, const struct lw_config *cfg)
 {
     memset(w, 0, sizeof(*w));
-    w->when = L(cfg, "隔離時間", "Held", &w->keep[0]);
-    w->from = L(cfg, "寄件者", "From", &w->keep[1]);
-    w->env_from = L(cfg, "信封寄件者", "Envelope sender", &w->keep[2]);
-    w->to = L(cfg, "收件者", "To", &w->keep[3]);
-    w->subject = L(cfg, "主旨", "Subject", &w->keep[4]);
-    w->score = L(cfg, "分數", "Score", &w->keep[5]);
-    w->reasons = L(cfg, "原因", "Reasons", &w->keep[6]);
-    w->indicators = L(cfg, "指標", "Indicators", &w->keep[7]);
-    w->release = L(cfg, "放行（確認為正常郵件）", "Release (legitimate mail)", &w->keep[8]);
-    w->delete = L(cfg, "刪除（惡意或不需要）", "Delete (malicious or unwanted)", &w->keep[9]);
-    w->show = L(cfg, "查看", "Show", &w->keep[10]);
-    w->queue_id = L(cfg, "佇列編號", "Queue ID", &w->keep[11]);
-    w->held_days = L(cfg, "已隔離天數", "Days held", &w->keep[12]);
-    w->date = L(cfg, "郵件日期", "Date header", &w->keep[13]);
-    w->decided = L(cfg, "已處理", "Already decided", &w->keep[14]);
-    w->why = L(cfg, "判定依據", "Why", &w->keep[15]);
+    w->to = L(cfg, "收件者", "To", &w->keep[0]);
+    w->subject = L(cfg, "主旨", "Subject", &w->keep[1]);
+    w->score = L(cfg, "分數", "Score", &w->keep[2]);
+    w->reasons = L(cfg, "原因", "Reasons", &w->keep[3]);
+    w->release = L(cfg, "放行", "Release", &w->keep[4]);
+    w->delete = L(cfg, "刪除", "Delete", &w->keep[5]);
+    w->queue_id = L(cfg, "佇列編號", "Queue ID", &w->keep[6]);
+    w->held = L(cfg, "隔離時間", "Held", &w->keep[7]);
+    w->held_days = L(cfg, "已隔離天數", "Days held", &w->keep[8]);
+    w->decided = L(cfg, "已處理", "Already decided", &w->keep[9]);
+    w->from = L(cfg, "寄件者", "From", &w->keep[10]);
+    w->show = L(cfg, "完整說明", "Full explanation", &w->keep[11]);
 }
 
 static void words_free(struct words *w)
@@ -175,171 +225,176 @@ static void words_free(struct words *w)
         g_free(w->keep[i]);
 }
 
-/* intro - the paragraphs above the list, one per language */
-static GPtrArray *intro(const struct lw_config *cfg, const struct lw_digest *d)
-{
-    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
-    guint fresh = d->fresh->len, old = d->expiring->len;
-    long long days = cfg->report_expire_days;
+/* ---- plain reasons ---- */
 
-    if (cfg->report_language != LW_LANG_EN) {
-        g_ptr_array_add(lines, g_strdup_printf("自上次摘要以來有 %u 封郵件被隔離，%u 封已隔離超過 %lld 天仍待處理。",
-                                               fresh, old, days));
-        g_ptr_array_add(lines, g_strdup("被隔離的郵件仍在郵件伺服器的暫存佇列中，收件者尚未收到。"
-                                        "請確認後放行正常郵件，刪除其餘郵件。"
-                                        "網址已加以處理（hxxp、[.]），請勿開啟。"));
-    }
-    if (cfg->report_language != LW_LANG_ZH_TW) {
-        g_ptr_array_add(lines, g_strdup_printf("%u message(s) held since the last digest; %u held for more than "
-                                               "%lld days still await a decision.", fresh, old, days));
-        g_ptr_array_add(lines, g_strdup("Held messages wait in the mail server's hold queue: the recipients "
-                                        "have not received them. Release legitimate mail, delete the rest. "
-                                        "Links are defanged (hxxp, [.]): do not visit them."));
-    }
-    return lines;
+/* class_words - a rule class in plain words, for a hit recorded without a description */
+static const char *class_words(const char *cls)
+{
+    static const struct { const char *cls, *words; } table[] = {
+        { "evasion", "hides from mail filters" },
+        { "deception", "a link or form that lies about where it goes" },
+        { "impersonation", "pretends to be someone else" },
+        { "malware", "a dangerous attachment" },
+        { "indicator", "matches a known malicious indicator" },
+        { "lure", "a pretext to make you act (account, payment, threat or prize)" },
+        { "link", "a link to an often abused service" },
+        { "bulk", "bulk or spam properties" },
+    };
+
+    for (size_t i = 0; cls && i < G_N_ELEMENTS(table); i++)
+        if (strcmp(cls, table[i].cls) == 0)
+            return table[i].words;
+    return "a suspicious sign";
 }
 
-static char *join_rcpts(const struct lw_qentry *e)
+/* without_rule_ids - text with internal rule ids (LW_..., __LW_...), and remarks naming them, taken out (g_free) */
+static char *without_rule_ids(const char *text)
 {
-    GString *s = g_string_new(NULL);
+    GRegex *ids = g_regex_new("\\s*\\([^()]*\\b_*LW_[A-Z0-9_]+\\b[^()]*\\)|\\b_*LW_[A-Z0-9_]+\\b",
+                              G_REGEX_OPTIMIZE, 0, NULL);
+    char *out = g_regex_replace_literal(ids, text, -1, 0, "", 0, NULL);
 
-    for (guint i = 0; i < e->rcpts->len; i++)
-        g_string_append_printf(s, "%s%s", i ? ", " : "", (char *) g_ptr_array_index(e->rcpts, i));
-    return g_string_free(s, FALSE);
+    g_regex_unref(ids);
+    return out ? g_strstrip(out) : g_strdup("");
 }
 
-/* One entry's values, already made safe (printable + defanged), not yet HTML-escaped. */
-struct entry_view {
-    char *queue_id, *when, *from, *sender, *to, *subject, *date, *score, *release, *delete, *show;
-    GPtrArray *why;         /* char*: the evidence and the threshold (lw_verdict_explain_why) */
-    char *decided;          /* "released by X at T", or NULL while held */
-    GPtrArray *reasons;     /* char* */
-    GPtrArray *indicators;  /* char* */
-    long long days;
-};
-
-/* safe_lines - the non-empty lines of text (may be NULL), each made safe (char*) */
-static GPtrArray *safe_lines(const char *text)
+/* plain_reason - what one hit means to a reviewer: its description, or its class in words (g_free) */
+static char *plain_reason(const struct lw_qhit *h)
 {
-    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-    gchar **lines = g_strsplit(text ? text : "", "\n", -1);
+    char *desc = without_rule_ids(h->description ? h->description : "");
 
-    for (guint i = 0; lines[i]; i++)
-        if (*lines[i])
-            g_ptr_array_add(out, safe_text(lines[i], MAX_VALUE));
-    g_strfreev(lines);
+    if (*desc == '\0') {
+        g_free(desc);
+        desc = g_strdup(class_words(h->cls));
+    }
+    return desc;
+}
+
+static gint by_score_desc(gconstpointer a, gconstpointer b)
+{
+    const struct lw_qhit *x = *(struct lw_qhit *const *) a, *y = *(struct lw_qhit *const *) b;
+
+    return (x->score < y->score) - (x->score > y->score);
+}
+
+/* reasons_of - the entry's reasons in plain words, strongest first, each once (char*) */
+static GPtrArray *reasons_of(const struct lw_qentry *e)
+{
+    GPtrArray *hits = g_ptr_array_copy(e->hits, NULL, NULL), *out = g_ptr_array_new_with_free_func(g_free);
+
+    g_ptr_array_set_free_func(hits, NULL);     /* the copy borrows e's hits */
+    g_ptr_array_sort(hits, by_score_desc);
+    for (guint i = 0; i < hits->len; i++) {
+        char *r = plain_reason(g_ptr_array_index(hits, i));
+
+        if (g_ptr_array_find_with_equal_func(out, r, g_str_equal, NULL))
+            g_free(r);
+        else
+            g_ptr_array_add(out, r);
+    }
+    g_ptr_array_unref(hits);
     return out;
 }
 
-static void view_init(struct entry_view *v, const struct lw_qentry *e, const struct lw_digest *d)
+/* ---- one row per message ---- */
+
+#define MAX_REASONS 4
+#define MAX_REASON 140
+#define MAX_SHOWN 160
+
+/*
+ * One message as a compact row: every value already made safe (printable
+ * and defanged), not yet HTML-escaped. row_init() is the one place a row's
+ * contents are decided; text_row() and html_row() only lay it out.
+ */
+struct row {
+    unsigned n;
+    int expiring;
+    char *queue_id, *held, *score, *from_name, *from, *to, *subject, *reasons;
+    char *release, *delete;     /* the commands; NULL when already decided */
+    char *decided;              /* "released, alice, 2026-..." or NULL while held */
+    long long days;
+};
+
+/* rcpt_summary - the first recipient, and how many more (g_free) */
+static char *rcpt_summary(const struct lw_qentry *e)
 {
-    char *to = join_rcpts(e);
+    const char *first = e->rcpts->len ? g_ptr_array_index(e->rcpts, 0) : "";
 
-    memset(v, 0, sizeof(*v));
-    v->queue_id = g_strdup(e->queue_id);    /* validated: letters and digits */
-    v->when = lw_qtime_format(e->held_at, 0);
-    v->from = safe_text(e->from, MAX_VALUE);
-    v->sender = safe_text(e->sender, MAX_VALUE);
-    v->to = safe_text(to, MAX_VALUE);
-    v->subject = safe_text(e->subject, MAX_VALUE);
-    v->date = safe_text(e->date, 100);
-    v->score = g_strdup_printf("%.1f", e->score);
-    v->why = safe_lines(e->why);
-    v->release = g_strdup_printf("%s release %s", d->tool, e->queue_id);
-    v->delete = g_strdup_printf("%s delete %s", d->tool, e->queue_id);
-    v->show = g_strdup_printf("%s list %s", d->tool, e->queue_id);
-    v->days = (d->now - e->held_at) / (G_USEC_PER_SEC * 86400LL);
-    if (!lw_qentry_is_held(e)) {
-        char *at = lw_qtime_format(e->decided_at, 0), *by = safe_text(e->decided_by, 100);
+    if (e->rcpts->len <= 1)
+        return g_strdup(first);
+    return g_strdup_printf("%s (+%u)", first, e->rcpts->len - 1);
+}
 
-        v->decided = g_strdup_printf("%s, %s, %s", e->decision, by, at);
+/* reasons_line - up to MAX_REASONS plain reasons joined by "; " (g_free) */
+static char *reasons_line(const struct lw_qentry *e)
+{
+    GPtrArray *all = reasons_of(e);
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < all->len && i < MAX_REASONS; i++) {
+        char *r = lw_safe_text(g_ptr_array_index(all, i), MAX_REASON);
+
+        g_string_append_printf(s, "%s%s", i ? "; " : "", r);
+        g_free(r);
+    }
+    if (all->len > MAX_REASONS)
+        g_string_append_printf(s, " (+%u)", all->len - MAX_REASONS);
+    g_ptr_array_unref(all);
+    return g_string_free(s, FALSE);
+}
+
+static void row_init(struct row *r, const struct lw_qentry *e, const struct lw_digest *d,
+                     unsigned n, int expiring)
+{
+    char *to = rcpt_summary(e);
+
+    memset(r, 0, sizeof(*r));
+    r->n = n;
+    r->expiring = expiring;
+    r->queue_id = g_strdup(e->queue_id);    /* validated: a Postfix queue id */
+    r->held = lw_qtime_format(e->held_at, 0);
+    r->days = (d->now - e->held_at) / (G_USEC_PER_SEC * 86400LL);
+    r->score = g_strdup_printf("%.1f", e->score);
+    r->from_name = lw_safe_text(e->from_name, MAX_SHOWN);
+    r->from = lw_safe_text(*e->from ? e->from : e->sender, MAX_SHOWN);
+    r->to = lw_safe_text(to, MAX_SHOWN);
+    r->subject = lw_safe_text(e->subject, MAX_SHOWN);
+    r->reasons = reasons_line(e);
+    if (lw_qentry_is_held(e)) {
+        r->release = g_strdup_printf("%s release %s", d->tool, e->queue_id);
+        r->delete = g_strdup_printf("%s delete %s", d->tool, e->queue_id);
+    } else {
+        char *at = lw_qtime_format(e->decided_at, 0), *by = lw_safe_text(e->decided_by, 100);
+
+        r->decided = g_strdup_printf("%s, %s, %s", e->decision, by, at);
         g_free(at);
         g_free(by);
-    }
-    v->reasons = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < e->hits->len; i++) {
-        const struct lw_qhit *h = g_ptr_array_index(e->hits, i);
-        char *desc = safe_text(h->description, MAX_VALUE);
-        char *ev = h->evidence && *h->evidence ? safe_text(h->evidence, MAX_EVIDENCE) : NULL;
-
-        g_ptr_array_add(v->reasons, g_strdup_printf("%s [%s%s%s %.1f]%s%s", desc, h->rule,
-                                                    h->cls && *h->cls ? " " : "", h->cls ? h->cls : "",
-                                                    h->score, ev ? " — " : "", ev ? ev : ""));
-        g_free(desc);
-        g_free(ev);
-    }
-    v->indicators = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < e->indicators->len; i++) {
-        const struct lw_indicator *ind = g_ptr_array_index(e->indicators, i);
-        char *val = safe_text(ind->value, MAX_VALUE);
-
-        g_ptr_array_add(v->indicators, g_strdup_printf("%s: %s", lw_ioc_type_name(ind->type), val));
-        g_free(val);
     }
     g_free(to);
 }
 
-static void view_free(struct entry_view *v)
+static void row_free(struct row *r)
 {
-    g_free(v->queue_id);
-    g_free(v->when);
-    g_free(v->from);
-    g_free(v->sender);
-    g_free(v->to);
-    g_free(v->subject);
-    g_free(v->date);
-    g_free(v->score);
-    g_free(v->release);
-    g_free(v->delete);
-    g_free(v->show);
-    g_free(v->decided);
-    g_ptr_array_unref(v->reasons);
-    g_ptr_array_unref(v->why);
-    g_ptr_array_unref(v->indicators);
+    g_free(r->queue_id);
+    g_free(r->held);
+    g_free(r->score);
+    g_free(r->from_name);
+    g_free(r->from);
+    g_free(r->to);
+    g_free(r->subject);
+    g_free(r->reasons);
+    g_free(r->release);
+    g_free(r->delete);
+    g_free(r->decided);
 }
 
-/* ---- text/plain ---- */
-
-static void text_entry(GString *s, const struct words *w, const struct lw_qentry *e,
-                       const struct lw_digest *d, unsigned n, int expiring)
-{
-    struct entry_view v;
-
-    view_init(&v, e, d);
-    g_string_append_printf(s, "[%u] %s %s\n", n, w->queue_id, v.queue_id);
-    g_string_append_printf(s, "    %s: %s\n", w->when, v.when);
-    if (expiring)
-        g_string_append_printf(s, "    %s: %lld\n", w->held_days, v.days);
-    g_string_append_printf(s, "    %s: %s\n", w->from, v.from);
-    g_string_append_printf(s, "    %s: %s\n", w->env_from, v.sender);
-    g_string_append_printf(s, "    %s: %s\n", w->to, v.to);
-    g_string_append_printf(s, "    %s: %s\n", w->subject, v.subject);
-    g_string_append_printf(s, "    %s: %s\n", w->date, v.date);
-    g_string_append_printf(s, "    %s: %s\n", w->score, v.score);
-    if (v.why->len)
-        g_string_append_printf(s, "    %s:\n", w->why);
-    for (guint i = 0; i < v.why->len; i++)
-        g_string_append_printf(s, "      %s\n", (char *) g_ptr_array_index(v.why, i));
-    g_string_append_printf(s, "    %s:\n", w->reasons);
-    for (guint i = 0; i < v.reasons->len; i++)
-        g_string_append_printf(s, "      - %s\n", (char *) g_ptr_array_index(v.reasons, i));
-    if (v.indicators->len)
-        g_string_append_printf(s, "    %s:\n", w->indicators);
-    for (guint i = 0; i < v.indicators->len; i++)
-        g_string_append_printf(s, "      - %s\n", (char *) g_ptr_array_index(v.indicators, i));
-    if (v.decided) {
-        g_string_append_printf(s, "    %s: %s\n\n", w->decided, v.decided);
-    } else {
-        g_string_append_printf(s, "    %s:\n        %s\n", w->release, v.release);
-        g_string_append_printf(s, "    %s:\n        %s\n\n", w->delete, v.delete);
-    }
-    view_free(&v);
-}
+/* ---- the summary ---- */
 
 static char *title(const struct lw_config *cfg, const struct lw_digest *d)
 {
     const char *inst = *cfg->instance_name ? cfg->instance_name : g_get_host_name();
-    char *safe = safe_text(inst, 100), *t;
+    char *safe = lw_safe_text(inst, 100), *t;
 
     if (cfg->report_language == LW_LANG_ZH_TW)
         t = g_strdup_printf("隔離郵件摘要：%u 封新隔離（%s）", d->fresh->len, safe);
@@ -349,6 +404,87 @@ static char *title(const struct lw_config *cfg, const struct lw_digest *d)
         t = g_strdup_printf("隔離郵件摘要 Quarantine digest: %u 封新隔離 newly held (%s)", d->fresh->len, safe);
     g_free(safe);
     return t;
+}
+
+/* top_reasons - the reasons given for two messages or more, "reason (N)", up to three, commonest first (g_free) */
+static char *top_reasons(const struct lw_digest *d)
+{
+    GHashTable *count = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GList *keys, *l;
+    GString *s = g_string_new(NULL);
+    guint shown = 0;
+    GPtrArray *sets[] = { d->fresh, d->expiring };
+
+    for (size_t k = 0; k < G_N_ELEMENTS(sets); k++) {
+        for (guint i = 0; i < sets[k]->len; i++) {
+            GPtrArray *rs = reasons_of(g_ptr_array_index(sets[k], i));
+
+            for (guint j = 0; j < rs->len; j++) {
+                char *r = g_ptr_array_index(rs, j);
+                guint c = GPOINTER_TO_UINT(g_hash_table_lookup(count, r));
+
+                g_hash_table_replace(count, g_strdup(r), GUINT_TO_POINTER(c + 1));
+            }
+            g_ptr_array_unref(rs);
+        }
+    }
+    keys = g_hash_table_get_keys(count);
+    for (guint best = G_MAXUINT; shown < 3 && best > 1;) {
+        guint next = 0;
+
+        for (l = keys; l; l = l->next) {    /* the next lower count, then every reason with it */
+            guint c = GPOINTER_TO_UINT(g_hash_table_lookup(count, l->data));
+
+            if (c < best && c > next && c > 1)     /* a reason of one message is in its row */
+                next = c;
+        }
+        for (l = keys; l && next > 0 && shown < 3; l = l->next) {
+            if (GPOINTER_TO_UINT(g_hash_table_lookup(count, l->data)) == next) {
+                char *r = lw_safe_text(l->data, MAX_REASON);
+
+                g_string_append_printf(s, "%s%s (%u)", shown++ ? "; " : "", r, next);
+                g_free(r);
+            }
+        }
+        best = next ? next : 1;
+    }
+    g_list_free(keys);
+    g_hash_table_unref(count);
+    return g_string_free(s, FALSE);
+}
+
+/* summary - the lines above the rows: counts, the commonest reasons, how to act (char*) */
+static GPtrArray *summary(const struct lw_config *cfg, const struct lw_digest *d)
+{
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    guint fresh = d->fresh->len, old = d->expiring->len;
+    long long days = cfg->report_expire_days;
+    char *top = top_reasons(d);
+
+    if (cfg->report_language != LW_LANG_EN) {
+        g_ptr_array_add(lines, g_strdup_printf("新隔離 %u 封；隔離超過 %lld 天仍待處理 %u 封。", fresh, days, old));
+        if (*top)
+            g_ptr_array_add(lines, g_strdup_printf("常見原因：%s", top));
+        g_ptr_array_add(lines, g_strdup("收件者尚未收到這些郵件。請放行正常郵件，刪除其餘郵件。"
+                                        "網址已加以處理（hxxp、[.]），請勿開啟。"));
+    }
+    if (cfg->report_language != LW_LANG_ZH_TW) {
+        g_ptr_array_add(lines, g_strdup_printf("%u newly held; %u held for more than %lld days still await "
+                                               "a decision.", fresh, old, days));
+        if (*top)
+            g_ptr_array_add(lines, g_strdup_printf("Commonest reasons: %s", top));
+        g_ptr_array_add(lines, g_strdup("The recipients have not received these messages. Release legitimate "
+                                        "mail, delete the rest. Links are defanged (hxxp, [.]): do not visit them."));
+    }
+    g_free(top);
+    return lines;
+}
+
+/* how_to - one line: the release, delete and explanation commands with QUEUEID (g_free) */
+static char *how_to(const struct words *w, const struct lw_digest *d)
+{
+    return g_strdup_printf("%s: %s release QUEUEID · %s: %s delete QUEUEID · %s: %s list QUEUEID",
+                           w->release, d->tool, w->delete, d->tool, w->show, d->tool);
 }
 
 static const char *expiring_heading(const struct lw_config *cfg, char **keep)
@@ -361,29 +497,63 @@ static const char *fresh_heading(const struct lw_config *cfg, char **keep)
     return L(cfg, "新隔離的郵件", "Newly held messages", keep);
 }
 
+/* ---- text/plain ---- */
+
+/* text_row - one message in five short lines */
+static void text_row(GString *s, const struct words *w, const struct row *r)
+{
+    g_string_append_printf(s, "[%u] %s  %s%s<%s>\n", r->n, r->score, r->from_name,
+                           *r->from_name ? " " : "", r->from);
+    g_string_append_printf(s, "    %s: %s\n", w->subject, r->subject);
+    g_string_append_printf(s, "    %s: %s\n", w->reasons, r->reasons);
+    g_string_append_printf(s, "    %s: %s · %s: %s", w->to, r->to, w->held, r->held);
+    if (r->expiring)
+        g_string_append_printf(s, " · %s: %lld", w->held_days, r->days);
+    g_string_append_printf(s, " · %s: %s\n", w->queue_id, r->queue_id);
+    if (r->decided) {
+        g_string_append_printf(s, "    %s: %s\n\n", w->decided, r->decided);
+    } else {
+        g_string_append_printf(s, "    %s: %s\n", w->release, r->release);
+        g_string_append_printf(s, "    %s: %s\n\n", w->delete, r->delete);
+    }
+}
+
+/* text_rows - a heading and the rows of one list; n counts across lists */
+static void text_rows(GString *s, const struct words *w, const struct lw_digest *d, GPtrArray *entries,
+                      const char *heading, unsigned *n, int expiring)
+{
+    g_string_append_printf(s, "== %s ==\n\n", heading);
+    for (guint i = 0; i < entries->len; i++) {
+        struct row r;
+
+        row_init(&r, g_ptr_array_index(entries, i), d, ++*n, expiring);
+        text_row(s, w, &r);
+        row_free(&r);
+    }
+}
+
 static char *digest_text(const struct lw_config *cfg, const struct lw_digest *d)
 {
     GString *s = g_string_new(NULL);
-    GPtrArray *lines = intro(cfg, d);
-    char *t = title(cfg, d), *keep = NULL;
+    GPtrArray *lines = summary(cfg, d);
+    char *t = title(cfg, d), *keep = NULL, *how;
     struct words w;
     unsigned n = 0;
 
     words_init(&w, cfg);
+    how = how_to(&w, d);
     g_string_append_printf(s, "%s\n\n", t);
     for (guint i = 0; i < lines->len; i++)
         g_string_append_printf(s, "%s\n", (char *) g_ptr_array_index(lines, i));
-    g_string_append_printf(s, "\n== %s ==\n\n", fresh_heading(cfg, &keep));
-    for (guint i = 0; i < d->fresh->len; i++)
-        text_entry(s, &w, g_ptr_array_index(d->fresh, i), d, ++n, 0);
-    if (d->expiring->len) {
-        g_string_append_printf(s, "== %s ==\n\n", expiring_heading(cfg, &keep));
-        for (guint i = 0; i < d->expiring->len; i++)
-            text_entry(s, &w, g_ptr_array_index(d->expiring, i), d, ++n, 1);
-    }
+    g_string_append_printf(s, "%s\n\n", how);
+    if (d->fresh->len)
+        text_rows(s, &w, d, d->fresh, fresh_heading(cfg, &keep), &n, 0);
+    if (d->expiring->len)
+        text_rows(s, &w, d, d->expiring, expiring_heading(cfg, &keep), &n, 1);
     g_string_append(s, "-- \nlurewatch-report\n");
     words_free(&w);
     g_ptr_array_unref(lines);
+    g_free(how);
     g_free(t);
     g_free(keep);
     return g_string_free(s, FALSE);
@@ -408,81 +578,83 @@ static void add_tag(GString *s, const char *open, const char *text, const char *
     g_string_append(s, close);
 }
 
-static void html_row(GString *s, const char *label, const char *value, int code)
+/*
+ * html_row - one message as one table row: score; display name over the
+ * address; subject over the reasons; recipient and time; queue id (and the
+ * decision, when one was made)
+ */
+static void html_row(GString *s, const struct words *w, const struct row *r)
 {
-    add_tag(s, "<tr><th>", label, code ? "</th><td><code>" : "</th><td>");
-    add_tag(s, "", value, code ? "</code></td></tr>\n" : "</td></tr>\n");
-}
-
-static void html_list_row(GString *s, const char *label, GPtrArray *items)
-{
-    if (items->len == 0)
-        return;
-    add_tag(s, "<tr><th>", label, "</th><td><ul>");
-    for (guint i = 0; i < items->len; i++)
-        add_tag(s, "<li>", g_ptr_array_index(items, i), "</li>");
-    g_string_append(s, "</ul></td></tr>\n");
-}
-
-static void html_entry(GString *s, const struct words *w, const struct lw_qentry *e,
-                       const struct lw_digest *d, unsigned n, int expiring)
-{
-    struct entry_view v;
     char num[64];
 
-    view_init(&v, e, d);
-    g_string_append_printf(s, "<div class=\"entry%s\">\n<h3>[%u] ", expiring ? " expiring" : "", n);
-    add_esc(s, v.subject);
-    g_string_append(s, "</h3>\n<table>\n");
-    html_row(s, w->queue_id, v.queue_id, 1);
-    html_row(s, w->when, v.when, 0);
-    if (expiring) {
-        g_snprintf(num, sizeof(num), "%lld", v.days);
-        html_row(s, w->held_days, num, 0);
+    g_string_append_printf(s, "<tr class=\"%s\"><td class=\"n\">%u</td>", r->expiring ? "old" : "new", r->n);
+    add_tag(s, "<td class=\"score\">", r->score, "</td>");
+    add_tag(s, "<td class=\"from\"><b>", *r->from_name ? r->from_name : r->from, "</b>");
+    add_tag(s, "<br><span class=\"addr\">", *r->from_name ? r->from : "", "</span></td>");
+    add_tag(s, "<td><div class=\"subj\">", r->subject, "</div>");
+    add_tag(s, "<div class=\"why\">", r->reasons, "</div></td>");
+    add_tag(s, "<td class=\"to\">", r->to, "<br>");
+    add_esc(s, r->held);
+    if (r->expiring) {
+        g_snprintf(num, sizeof(num), " (%lld d)", r->days);
+        add_esc(s, num);
     }
-    html_row(s, w->from, v.from, 0);
-    html_row(s, w->env_from, v.sender, 0);
-    html_row(s, w->to, v.to, 0);
-    html_row(s, w->subject, v.subject, 0);
-    html_row(s, w->date, v.date, 0);
-    html_row(s, w->score, v.score, 0);
-    if (v.why->len)
-        html_list_row(s, w->why, v.why);
-    html_list_row(s, w->reasons, v.reasons);
-    html_list_row(s, w->indicators, v.indicators);
-    if (v.decided) {
-        html_row(s, w->decided, v.decided, 0);
-    } else {
-        html_row(s, w->release, v.release, 1);
-        html_row(s, w->delete, v.delete, 1);
+    add_tag(s, "</td><td class=\"id\"><code>", r->queue_id, "</code>");
+    if (r->decided) {
+        add_tag(s, "<br><span class=\"done\">", w->decided, ": ");
+        add_tag(s, "", r->decided, "</span>");
     }
-    g_string_append(s, "</table>\n</div>\n");
-    view_free(&v);
+    g_string_append(s, "</td></tr>\n");
 }
 
-/* One style sheet in the head (a digest of hundreds of entries stays small); no external resource. */
+/* html_rows - a heading and a table of the rows of one list */
+static void html_rows(GString *s, const struct words *w, const struct lw_digest *d, GPtrArray *entries,
+                      const char *heading, unsigned *n, int expiring)
+{
+    add_tag(s, "<h2>", heading, "</h2>\n<table>\n<tr><th></th>");
+    add_tag(s, "<th>", w->score, "</th>");
+    add_tag(s, "<th>", w->from, "</th>");
+    add_tag(s, "<th>", w->subject, " / ");
+    add_tag(s, "", w->reasons, "</th>");
+    add_tag(s, "<th>", w->to, " / ");
+    add_tag(s, "", w->held, "</th>");
+    add_tag(s, "<th>", w->queue_id, "</th></tr>\n");
+    for (guint i = 0; i < entries->len; i++) {
+        struct row r;
+
+        row_init(&r, g_ptr_array_index(entries, i), d, ++*n, expiring);
+        html_row(s, w, &r);
+        row_free(&r);
+    }
+    g_string_append(s, "</table>\n");
+}
+
+/* One style sheet in the head (a digest of hundreds of rows stays small); no external resource. */
 #define STYLE "<style>\n" \
     "body{font-family:'Noto Sans CJK TC','Microsoft JhengHei','PingFang TC',Arial,sans-serif;" \
-    "background:#f6f6f6;color:#222;margin:0;padding:16px}\n" \
-    ".page{max-width:1000px;margin:auto} h1{font-size:22px;margin:4px 0 10px 0} p{margin:4px 0}\n" \
-    "h2{font-size:18px;margin-top:18px} .foot{color:#777;font-size:12px}\n" \
-    ".entry{border:1px solid #c62828;border-left:6px solid #c62828;margin:14px 0;padding:10px 14px;background:#fff}\n" \
-    ".entry.expiring{border-color:#e0b000} h3{margin:0 0 8px 0;font-size:16px}\n" \
-    "table{border-collapse:collapse;font-size:14px}\n" \
-    "th{text-align:left;vertical-align:top;padding:3px 10px 3px 0;color:#555;font-weight:normal;white-space:nowrap}\n" \
-    "td{padding:3px 0} ul{margin:0;padding-left:18px} code{background:#f3f3f3;padding:2px 4px;font-size:13px}\n" \
+    "background:#f6f6f6;color:#222;margin:0;padding:12px}\n" \
+    ".page{max-width:1200px;margin:auto} h1{font-size:20px;margin:2px 0 8px 0} p{margin:3px 0;font-size:14px}\n" \
+    "h2{font-size:16px;margin:14px 0 6px 0} .foot{color:#777;font-size:12px} .how{color:#555;font-size:13px}\n" \
+    "table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}\n" \
+    "th{text-align:left;color:#555;font-weight:normal;border-bottom:2px solid #c62828;padding:3px 6px}\n" \
+    "td{vertical-align:top;padding:3px 6px;border-bottom:1px solid #e4e4e4}\n" \
+    "tr.old td{background:#fff8e1} td.n{color:#999} td.score{font-weight:bold;color:#c62828}\n" \
+    ".addr,.why,.to{color:#666;font-size:12px} .subj{font-weight:bold}\n" \
+    "td.from{max-width:260px} td.to{white-space:nowrap} .done{color:#2e7d32;font-size:12px}\n" \
+    "code{background:#f3f3f3;padding:1px 3px;font-size:12px}\n" \
     "</style>\n"
 
 /* lw_digest_html - a self-contained page: one style sheet, no links, no images, CSP none */
 char *lw_digest_html(const struct lw_config *cfg, const struct lw_digest *d)
 {
     GString *s = g_string_new(NULL);
-    GPtrArray *lines = intro(cfg, d);
-    char *t = title(cfg, d), *keep = NULL;
+    GPtrArray *lines = summary(cfg, d);
+    char *t = title(cfg, d), *keep = NULL, *how;
     struct words w;
     unsigned n = 0;
 
     words_init(&w, cfg);
+    how = how_to(&w, d);
     g_string_append(s, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
                        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
                        "style-src 'unsafe-inline'\">\n<title>");
@@ -494,17 +666,15 @@ char *lw_digest_html(const struct lw_config *cfg, const struct lw_digest *d)
     g_string_append(s, "</h1>\n");
     for (guint i = 0; i < lines->len; i++)
         add_tag(s, "<p>", g_ptr_array_index(lines, i), "</p>\n");
-    add_tag(s, "<h2>", fresh_heading(cfg, &keep), "</h2>\n");
-    for (guint i = 0; i < d->fresh->len; i++)
-        html_entry(s, &w, g_ptr_array_index(d->fresh, i), d, ++n, 0);
-    if (d->expiring->len) {
-        add_tag(s, "<h2>", expiring_heading(cfg, &keep), "</h2>\n");
-        for (guint i = 0; i < d->expiring->len; i++)
-            html_entry(s, &w, g_ptr_array_index(d->expiring, i), d, ++n, 1);
-    }
+    add_tag(s, "<p class=\"how\"><code>", how, "</code></p>\n");
+    if (d->fresh->len)
+        html_rows(s, &w, d, d->fresh, fresh_heading(cfg, &keep), &n, 0);
+    if (d->expiring->len)
+        html_rows(s, &w, d, d->expiring, expiring_heading(cfg, &keep), &n, 1);
     g_string_append(s, "<p class=\"foot\">lurewatch-report</p>\n</div></body></html>\n");
     words_free(&w);
     g_ptr_array_unref(lines);
+    g_free(how);
     g_free(t);
     g_free(keep);
     return g_string_free(s, FALSE);
@@ -599,8 +769,8 @@ GMimeMessage *lw_digest_build(const struct lw_config *cfg, const struct lw_diges
 GMimeMessage *lw_notice_build(const struct lw_config *cfg, const char *rcpt,
                               const struct lw_qentry *e, const char *reviewer)
 {
-    char *from = safe_text(e->from, MAX_VALUE), *subj = safe_text(e->subject, MAX_VALUE);
-    char *when = lw_qtime_format(e->held_at, 0), *who = safe_text(reviewer ? reviewer : "", 200);
+    char *from = lw_safe_text(e->from, MAX_VALUE), *subj = lw_safe_text(e->subject, MAX_VALUE);
+    char *when = lw_qtime_format(e->held_at, 0), *who = lw_safe_text(reviewer ? reviewer : "", 200);
     GString *s = g_string_new(NULL);
     const char *subject;
     GMimeMessage *m;

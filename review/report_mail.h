@@ -28,6 +28,9 @@ char *lw_digest_html(const struct lw_config *cfg, const struct lw_digest *d);
 GMimeMessage *lw_notice_build(const struct lw_config *cfg, const char *rcpt,
                               const struct lw_qentry *e, const char *reviewer);
 
+/* lw_safe_text - untrusted text for people: lw_printable (capped at max), then lw_defang (g_free) */
+char *lw_safe_text(const char *s, size_t max);
+
 /* lw_defang - URLs and host names made non-clickable: hxxp://, [.] (g_free) */
 char *lw_defang(const char *s);
 

@@ -116,28 +116,35 @@ test_expect_success 'the digest reaches the reviewer mailbox and lists the messa
 	part "$D" plain >text && part "$D" html >html && part "$D" subject >subject &&
 	test_grep "Quarantine digest: 1 .*newly held \(relay-test\)" subject &&
 	test_grep "$ID1" text && test_grep "$ID1" html &&
-	test_grep "test string: quarantine \[T_QUARANTINE evasion 12.0\]" text &&
-	test_grep "test string: quarantine \[T_QUARANTINE evasion 12.0\]" html &&
-	test_grep "判定依據 Why:" text &&
-	test_grep "evidence: T_QUARANTINE is evasion, a technique class" text &&
-	test_grep "why: score 13.5 reaches quarantine \\(4\\); reject needs 15: quarantine" text &&
-	test_grep "helpdesk@it-support\[\.\]example\[\.\]com" text &&
+	test_grep "^    原因 Reasons: test string: quarantine; test: a link in the text; test: a subject rule$" text &&
+	test_grep "test string: quarantine; test: a link in the text; test: a subject rule" html &&
+	! grep -n "T_QUARANTINE\|T_LINK\|T_SUBJ" text html &&
+	test_grep "^\[1\] 13.5  IT Helpdesk <helpdesk@it-support\[\.\]example\[\.\]com>$" text &&
+	test_grep "<b>IT Helpdesk</b>" html &&
 	test_grep "bob@a\[\.\]gov\[\.\]tw" html &&
 	test_grep "13.5" text &&
 	test_grep "lurewatch-report -c .*lurewatch.conf. release $ID1$" text &&
 	test_grep "lurewatch-report -c .*lurewatch.conf. delete $ID1$" text &&
-	test_grep "寄件者 From" text
+	test_grep "寄件者 From" html
 '
 
 test_expect_success 'in the digest the <script> subject is escaped and every URL defanged' '
 	test_grep "&lt;script&gt;alert\(1\)&lt;/script&gt;" html &&
 	! grep -q -E "<script" html &&
 	test_grep "hxxp://login\[\.\]evil-example\[\.\]com/x" html &&
-	test_grep "hxxps://login\[\.\]evil-example\[\.\]com/verify" html &&
-	test_grep "hxxps://login\[\.\]evil-example\[\.\]com/verify" text &&
 	! grep -i -E "https?://|evil-example\.com" html text &&
 	! grep -q -E "<img|<a |src=|href=" html &&
 	test_grep "Content-Security-Policy\" content=\"default-src .none." html
+'
+
+test_expect_success 'list QUEUEID gives the full explanation the row leaves out, defanged' '
+	report list "$ID1" >detail &&
+	test_grep "^  from: IT Helpdesk <helpdesk@it-support\[\.\]example\[\.\]com>$" detail &&
+	test_grep "^   12.0 evasion       T_QUARANTINE: test string: quarantine \[body: QUARANTINE-ME\]$" detail &&
+	test_grep "^  indicator url: hxxps://login\[\.\]evil-example\[\.\]com/verify" detail &&
+	test_grep "^  evidence: T_QUARANTINE is evasion, a technique class" detail &&
+	test_grep "^  why: score 13.5 reaches quarantine \\(4\\); reject needs 15: quarantine" detail &&
+	! grep -i -E "https?://|evil-example\.com" detail
 '
 
 test_expect_success 'a second digest has nothing new to report' '
@@ -147,7 +154,7 @@ test_expect_success 'a second digest has nothing new to report' '
 
 test_expect_success 'the release command printed in the digest delivers the original unchanged' '
 	n=$(postfix_delivered "$PF" | wc -l) &&
-	cmd=$(sed -n "s/^ *lurewatch-report \(.* release $ID1\)$/\1/p" text) && test -n "$cmd" &&
+	cmd=$(sed -n "s/^ *放行 Release: lurewatch-report \(.* release $ID1\)$/\1/p" text) && test -n "$cmd" &&
 	/usr/sbin/postcat -c "$PF/etc" -b -q "$ID1" >held.body &&
 	body_of held1 >expect && sed "1d;\$d" held.body >held.core && test_cmp expect held.core &&
 	eval "\"\$LW_REPORT\" $cmd" >out &&
@@ -215,7 +222,7 @@ test_expect_success 'held messages older than report_expire_days are reported as
 	report -o report_expire_days=7 -o report_language=en digest --stdout >out &&
 	! grep -q -E "^digest to" out &&
 	part out plain >t && test_grep "Held too long: expiring, please decide" t &&
-	test_grep "^    From: " t && ! grep -q "寄件者" t &&
+	test_grep "^\[[0-9]*\] 12.0  IT Helpdesk <helpdesk@" t && ! grep -q "寄件者" t &&
 	test_grep "Days held: 9" t && test_grep "release $ID3" t &&
 	report -o report_expire_days=10 -o report_language=en digest --stdout >out &&
 	! grep -q "expiring, please decide" out
@@ -235,7 +242,7 @@ test_expect_success 'report_attach_original attaches the held message as message
 	test_grep "^Content-Type: message/rfc822" out &&
 	test_grep "^Content-Disposition: attachment; filename=held-$ID4.eml" out &&
 	test_grep "^Message-ID: <held4@example.org>" out &&
-	part out plain >z && test_grep "^    寄件者: " z && ! grep -q "Envelope sender" z &&
+	part out plain >z && test_grep "^    主旨: " z && ! grep -q "Subject" z &&
 	"$PYTHON" -c "import email,sys; m=email.message_from_file(open(sys.argv[1])); print(m.get_content_type(), [p.get_content_type() for p in m.get_payload()])" out >s &&
 	test_grep "^multipart/mixed \[.multipart/alternative., .message/rfc822.\]$" s &&
 	! grep -q -E "cannot read" err && cp out "$TRASH/../attach.out"

@@ -8,7 +8,9 @@
  *
  * lw_printable() is the only way attacker-controlled text (subjects,
  * addresses, file names) may reach a log line or a header we add: control
- * characters become '?', invalid UTF-8 is repaired, and the result is capped.
+ * characters, the line and paragraph separators U+2028 and U+2029 (which
+ * some viewers show as line breaks) and format characters (bidi controls,
+ * zero-width) become '?', invalid UTF-8 is repaired, and the result is capped.
  * The caller g_free()s the copy.
  *
  * The level and target are set once at start-up, before threads exist.
@@ -72,8 +74,10 @@ char *lw_printable(const char *s, size_t max)
     for (p = valid; *p != '\0' && out->len < max; p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char(p);
 
-        if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)
-            || g_unichar_type(c) == G_UNICODE_FORMAT)
+        GUnicodeType t = g_unichar_type(c);
+
+        if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || t == G_UNICODE_FORMAT
+            || t == G_UNICODE_LINE_SEPARATOR || t == G_UNICODE_PARAGRAPH_SEPARATOR)
             g_string_append_c(out, '?');
         else
             g_string_append_len(out, p, g_utf8_next_char(p) - p);

@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 
+#include "util/log.h"
 #include "review/quarantine_store.h"
 #include "review/report_mail.h"
 #include "tap.h"
@@ -20,6 +21,11 @@ static void test_defang(void)
         { "end of sentence.", "end of sentence." },
         { "請點擊例子.台灣登入", "請點擊例子[.]台灣登入" },
         { "<script>x.example.com</script>", "<script>x[.]example[.]com</script>" },
+        /* the dots IDNA maps to '.': U+3002, U+FF0E, U+FF61 */
+        { "login.evil。com/x", "login[.]evil[。]com/x" },
+        { "evil．example｡com", "evil[．]example[｡]com" },
+        { "192．0.2.1", "192[．]0[.]2[.]1" },
+        { "the end。", "the end。" },
         { "", "" },
     };
 
@@ -29,6 +35,19 @@ static void test_defang(void)
         tap_check_str(out, cases[i].want, "defang \"%s\"", cases[i].in);
         g_free(out);
     }
+}
+
+/* test_separators - text viewers must not see forged lines or reordered text in a digest value */
+static void test_separators(void)
+{
+    char *out = lw_printable("Subject\u2028Score: 0.1\u2029ok \u202Eevil\u2066", 200);
+
+    tap_check(strstr(out, "\xe2\x80\xa8") == NULL && strstr(out, "\xe2\x80\xa9") == NULL,
+              "U+2028 and U+2029 are taken out (got \"%s\")", out);
+    tap_check(strstr(out, "\xe2\x80\xae") == NULL && strstr(out, "\xe2\x81\xa6") == NULL,
+              "bidi controls U+202E and U+2066 are taken out (got \"%s\")", out);
+    tap_check_str(out, "Subject?Score: 0.1?ok ?evil?", "each becomes '?'");
+    g_free(out);
 }
 
 static struct lw_qentry *entry(const char *id, gint64 held_at, const char *subject)
@@ -166,9 +185,71 @@ static void test_store(void)
     g_free(dir);
 }
 
+/* hit - add a hit to e */
+static void hit(struct lw_qentry *e, const char *rule, const char *cls, double score, const char *desc)
+{
+    struct lw_qhit *h = g_new0(struct lw_qhit, 1);
+
+    h->rule = g_strdup(rule);
+    h->cls = g_strdup(cls);
+    h->score = score;
+    h->description = g_strdup(desc);
+    g_ptr_array_add(e->hits, h);
+}
+
+/* test_compact - one short row per message, display name shown, reasons in plain words */
+static void test_compact(void)
+{
+    struct lw_config *cfg = lw_config_new();
+    struct lw_qentry *e = entry("B7C2D41A9F", 1000, "Pay\u2028Score: 0.1 invoice at pay．example。com");
+    GPtrArray *fresh = g_ptr_array_new(), *none = g_ptr_array_new();
+    struct lw_digest d = { "rev@a.gov.tw", fresh, none, NULL, 0, 2000, "lurewatch-report" };
+    char *html, *text;
+    GMimeMessage *m;
+    GMimeObject *alt;
+
+    lw_gmime_init();
+    cfg->report_language = LW_LANG_EN;
+    e->from_name = g_strdup("Chief Executive Officer");
+    hit(e, "LW_META_PAY", "deception", 5, "Asks to pay a changed account (see LW_EN_BANK_CHANGE)");
+    hit(e, "LW_NO_DESC", "impersonation", 3, "");
+    g_ptr_array_add(fresh, e);
+    html = lw_digest_html(cfg, &d);
+    tap_check(strstr(html, "<b>Chief Executive Officer</b>") && strstr(html, "f@example[.]org"),
+              "the display name is shown, over the address");
+    tap_check(strstr(html, "LW_") == NULL, "no internal rule id (LW_..., __LW_...) in the HTML");
+    tap_check(strstr(html, "a reason; Asks to pay a changed account; pretends to be someone else") != NULL,
+              "reasons in plain words, strongest first; a hit without a description gives its class in words");
+    tap_check(strstr(html, "pay[．]example[。]com") && !strstr(html, "\xe2\x80\xa8"),
+              "the subject's IDNA dots are defanged and its line separator taken out");
+    tap_check(strstr(html, "1 newly held") < strstr(html, "<table>"), "the summary comes before the rows");
+    {
+        char **rows = g_strsplit(html, "<tr class=", -1);
+
+        tap_check_int((int) g_strv_length(rows) - 1, ==, 1, "the message is one table row");
+        g_strfreev(rows);
+    }
+    m = lw_digest_build(cfg, &d);
+    alt = g_mime_message_get_mime_part(m);
+    text = g_mime_text_part_get_text(GMIME_TEXT_PART(g_mime_multipart_get_part(GMIME_MULTIPART(alt), 0)));
+    tap_check(strstr(text, "[1] 12.5  Chief Executive Officer <f@example[.]org>\n") != NULL,
+              "the text row starts with score, display name and address");
+    tap_check(strstr(text, "LW_") == NULL && strstr(text, "Release: lurewatch-report release B7C2D41A9F\n"),
+              "the text part has no rule id and the release command on a line of its own");
+    g_free(text);
+    g_object_unref(m);
+    g_free(html);
+    g_ptr_array_unref(fresh);
+    g_ptr_array_unref(none);
+    lw_qentry_free(e);
+    lw_config_free(cfg);
+}
+
 int main(void)
 {
     test_defang();
+    test_separators();
+    test_compact();
     test_store();
     return tap_done();
 }
