@@ -40,9 +40,13 @@
  *     full explanation the compact digest row leaves out.
  *
  * SECURITY
+ *     Options are parsed only before the command; after it every argument
+ *     must be a queue id in Postfix's form (lw_queue_id_valid: never
+ *     "ALL", never an option) or nothing is done (exit 64), so the sudo
+ *     rule "lurewatch-report release *" grants release and nothing more.
  *     Commands (report_sendmail, postsuper, postqueue, postcat) are run
  *     with execv, never through a shell; the only value from mail that
- *     reaches an argument is a queue id checked to be letters and digits.
+ *     reaches an argument is a queue id checked that way.
  *     Report contents are defanged and escaped (report_mail.c).
  *
  * EXIT STATUS
@@ -633,18 +637,39 @@ static int cmd_list(struct lw_qstore *store, char **ids, int n)
 #define USAGE "usage: lurewatch-report [-c CONF] [-o KEY=VALUE]... " COMMANDS "\n"
 #define COMMANDS "digest [--stdout] | list [QUEUEID...] | release QUEUEID... | delete QUEUEID..."
 
-/* command - the command of a well-formed command line, or NULL */
-static const char *command(int argc, char **argv)
+/*
+ * command - the command of a well-formed command line, or NULL. Options
+ * come before the command (parsing stops there); after it only queue ids
+ * in Postfix's format (never "ALL"), and digest's own --stdout, are taken:
+ * a sudo rule "release *" must not let "-o postfix_command_dir=/tmp/x",
+ * "-c" or "ALL" through. One bad argument and nothing is done.
+ */
+static const char *command(int argc, char **argv, struct options *opt)
 {
-    if (argc < 2)
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+
+    for (int i = 2; i < argc; i++) {
+        if (argv[i][0] == '-' && !(strcmp(cmd, "digest") == 0 && strcmp(argv[i], "--stdout") == 0)) {
+            fprintf(stderr, "lurewatch-report: \"%s\" after the command: options go before it\n", argv[i]);
+            return NULL;
+        }
+    }
+    if (cmd == NULL)
         return NULL;
-    if (strcmp(argv[1], "digest") == 0)
-        return argc == 2 ? argv[1] : NULL;
-    if (strcmp(argv[1], "list") == 0)
-        return argv[1];
-    if (strcmp(argv[1], "release") == 0 || strcmp(argv[1], "delete") == 0)
-        return argc > 2 ? argv[1] : NULL;
-    return NULL;
+    if (strcmp(cmd, "digest") == 0) {
+        opt->to_stdout |= argc == 3;
+        return argc == 2 || argc == 3 ? cmd : NULL;
+    }
+    if (strcmp(cmd, "list") != 0 && strcmp(cmd, "release") != 0 && strcmp(cmd, "delete") != 0)
+        return NULL;
+    for (int i = 2; i < argc; i++) {
+        if (!lw_queue_id_valid(argv[i])) {
+            fprintf(stderr, "lurewatch-report: \"%s\" is not a queue id (Postfix's short or long form); "
+                            "nothing done\n", argv[i]);
+            return NULL;
+        }
+    }
+    return strcmp(cmd, "list") == 0 || argc > 2 ? cmd : NULL;
 }
 
 static int parse_options(int *argc, char ***argv, struct options *opt)
@@ -655,7 +680,7 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
         { "stdout", 0, 0, G_OPTION_ARG_NONE, &opt->to_stdout, "digest: print the mails, send nothing", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
-    return lw_options_parse("lurewatch-report", COMMANDS, "Commands:\n"
+    return lw_options_parse_command("lurewatch-report", COMMANDS, "Commands:\n"
                             "  digest    mail the reviewers what was held since the last digest\n"
                             "  list      print the quarantine store's entries (all, or the ones named)\n"
                             "  release   deliver held messages (a false positive)\n"
@@ -683,7 +708,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (parse_options(&argc, &argv, &opt) < 0)
         return options_done(&opt, EX_USAGE);
-    if ((cmd = command(argc, argv)) == NULL) {
+    if ((cmd = command(argc, argv, &opt)) == NULL) {
         fputs(USAGE, stderr);
         return options_done(&opt, EX_USAGE);
     }

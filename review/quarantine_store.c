@@ -40,8 +40,10 @@
  *     fine for the thousands of held messages a relay has, not for millions.
  *
  * SECURITY
- *     Queue ids become file names only after lw_queue_id_valid() (letters
- *     and digits). Files are created 0640 in directories created 0750.
+ *     Queue ids become file names only after lw_queue_id_valid() (Postfix's
+ *     own short or long format: hex, or base-52 letters and digits; "ALL"
+ *     and anything starting with '-' are not ids). Files are created 0640
+ *     in directories created 0750.
  */
 #include "config.h"
 
@@ -150,17 +152,37 @@ struct lw_qentry *lw_qentry_from_scan(const char *queue_id, const struct lw_enve
     return e;
 }
 
-/* lw_queue_id_valid - only letters and digits, so it is safe as a file name and an argument */
+/*
+ * Postfix's queue ids (src/global/mail_queue.h). Short: the microseconds
+ * as 5 upper-case hex digits, then the inode number in hex. Long
+ * (enable_long_queue_ids): seconds (6+) and microseconds (4) in base 52 over
+ * digits and consonants, a 'z', then the inode in base 51 (no 'z').
+ */
+#define QID_SHORT_MIN 6
+#define QID_LONG_TIME 10
+#define QID_MAX 32
+#define QID_BASE52 "0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz"
+
+/* short_id - [0-9A-F]{6,} */
+static int short_id(const char *id, size_t n)
+{
+    return n >= QID_SHORT_MIN && strspn(id, "0123456789ABCDEF") == n;
+}
+
+/* long_id - base 52, the last 'z' after at least 10 characters and before at least one */
+static int long_id(const char *id, size_t n)
+{
+    const char *z = strrchr(id, 'z');
+
+    return strspn(id, QID_BASE52) == n && z != NULL && z - id >= QID_LONG_TIME && z[1] != '\0';
+}
+
+/* lw_queue_id_valid - a Postfix queue id, short or long; never "ALL", never an option */
 int lw_queue_id_valid(const char *id)
 {
     size_t n = id ? strlen(id) : 0;
 
-    if (n == 0 || n > 32)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!g_ascii_isalnum(id[i]))
-            return 0;
-    return 1;
+    return n <= QID_MAX && (short_id(id, n) || long_id(id, n));
 }
 
 /* ---- JSON (the only JSON code of the quarantine records) ---- */

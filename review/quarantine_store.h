@@ -115,7 +115,12 @@ int lw_qstore_false_positive_hook(struct lw_qstore *s, const struct lw_qentry *e
 /* lw_qtime_format - a store time for people: ISO 8601 UTC, or local with offset (g_free) */
 char *lw_qtime_format(gint64 usec, int utc);
 
-/* lw_queue_id_valid - a Postfix/Sendmail queue id: letters and digits only, 1..32 */
+/*
+ * lw_queue_id_valid - a Postfix queue id as Postfix writes it: short
+ * ([0-9A-F]{6,}) or long (base 52 over digits and consonants, a 'z' after
+ * the 10-character time; enable_long_queue_ids); at most 32 characters.
+ * "ALL", "-d" and paths are not ids: safe as a file name and an argument.
+ */
 int lw_queue_id_valid(const char *id);
 
 #endif

@@ -216,6 +216,35 @@ test_expect_success 'per-domain reviewers each get their domain; report_to gets 
 	! grep -q "delete $ID2" b.txt
 '
 
+# exit_status CMD...: run it; its exit status on standard output
+exit_status() { "$@" >/dev/null 2>>err; echo $?; }
+
+test_expect_success 'release ALL and delete ALL are refused (64) and nothing leaves the hold queue' '
+	msg held9 ivan@c.gov.tw "all" "QUARANTINE-ME all" &&
+	ID9=$(send_held held9 ivan@c.gov.tw) &&
+	ls "$PF/queue/hold" >hold.before && test -s hold.before &&
+	: >err &&
+	test "$(exit_status report release ALL)" = 64 &&
+	test "$(exit_status report delete ALL)" = 64 &&
+	test "$(exit_status report release "$ID9" ALL)" = 64 &&
+	test_grep "\"ALL\" is not a queue id .*nothing done" err &&
+	ls "$PF/queue/hold" >hold.after && test_cmp hold.before hold.after &&
+	test "$(test_json_field_any "$Q/records/$ID9.json" decision)" = null
+'
+
+test_expect_success 'options after the command are refused (64): a sudo rule "release *" gives no more' '
+	mkdir -p fake && printf "#!/bin/sh\ntouch \"$TRASH/fake-ran\"\n" >fake/postsuper && chmod +x fake/postsuper &&
+	: >err &&
+	test "$(exit_status report release -o postfix_command_dir="$TRASH/fake" "$ID9")" = 64 &&
+	test "$(exit_status report release "$ID9" -o postfix_command_dir="$TRASH/fake")" = 64 &&
+	test "$(exit_status report delete -c /dev/null "$ID9")" = 64 &&
+	test "$(exit_status report release -- "$ID9")" = 64 &&
+	test "$(exit_status report list --stdout)" = 64 &&
+	test_grep "\"-o\" after the command: options go before it" err &&
+	test ! -e fake-ran && test -f "$PF/queue/hold/$ID9" &&
+	report delete "$ID9" >out && test_grep "^$ID9: deleted by " out
+'
+
 test_expect_success 'held messages older than report_expire_days are reported as expiring' '
 	old=$(( $(date +%s) - 9 * 86400 ))000000 &&
 	sed -i "s/\"held_at_us\": [0-9]*/\"held_at_us\": $old/" "$Q/records/$ID3.json" &&

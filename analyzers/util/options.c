@@ -6,6 +6,11 @@
  * gives every program --version (PACKAGE_VERSION from configure). Like
  * GLib's own --help, --version prints and exits 0 during parsing.
  *
+ * lw_options_parse_command() stops at the first argument that is not an
+ * option (the command): what follows is left to the program, which can
+ * then refuse options after its command (a sudo rule "prog release *"
+ * must not let "-o key=value" through).
+ *
  * The locale is taken from the environment first, so that GLib prints its
  * usage lines in the terminal's character set ("[OPTION…]", not
  * "[OPTION?]"); LC_NUMERIC stays "C": configuration values, JSON and log
@@ -29,8 +34,9 @@ static gboolean print_version(const gchar *name, const gchar *value, gpointer pr
     exit(0);
 }
 
-int lw_options_parse(const char *prog, const char *usage, const char *summary,
-                     GOptionEntry *entries, int *argc, char ***argv)
+/* parse - lw_options_parse; strict: stop at the first argument that is not an option */
+static int parse(const char *prog, const char *usage, const char *summary, GOptionEntry *entries,
+                 int *argc, char ***argv, gboolean strict)
 {
     GOptionEntry version[] = {
         { "version", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer) print_version,
@@ -49,6 +55,7 @@ int lw_options_parse(const char *prog, const char *usage, const char *summary,
     g_option_group_add_entries(main_group, entries);
     g_option_group_add_entries(main_group, version);
     g_option_context_set_main_group(ctx, main_group);
+    g_option_context_set_strict_posix(ctx, strict);
     ok = g_option_context_parse(ctx, argc, argv, &gerr);
     if (!ok) {
         fprintf(stderr, "%s: %s\n", prog, gerr->message);
@@ -56,4 +63,16 @@ int lw_options_parse(const char *prog, const char *usage, const char *summary,
     }
     g_option_context_free(ctx);
     return ok ? 0 : -1;
+}
+
+int lw_options_parse(const char *prog, const char *usage, const char *summary,
+                     GOptionEntry *entries, int *argc, char ***argv)
+{
+    return parse(prog, usage, summary, entries, argc, argv, FALSE);
+}
+
+int lw_options_parse_command(const char *prog, const char *usage, const char *summary,
+                             GOptionEntry *entries, int *argc, char ***argv)
+{
+    return parse(prog, usage, summary, entries, argc, argv, TRUE);
 }

@@ -15,4 +15,12 @@
 int lw_options_parse(const char *prog, const char *usage, const char *summary,
                      GOptionEntry *entries, int *argc, char ***argv);
 
+/*
+ * lw_options_parse_command - the same, for "PROG [OPTION]... COMMAND ARG...":
+ * parsing stops at COMMAND, and every argument from it on is left in argv
+ * as written (options after it included: the caller refuses them).
+ */
+int lw_options_parse_command(const char *prog, const char *usage, const char *summary,
+                             GOptionEntry *entries, int *argc, char ***argv);
+
 #endif

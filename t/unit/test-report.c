@@ -37,6 +37,20 @@ static void test_defang(void)
     }
 }
 
+/* test_queue_ids - Postfix's short and long queue ids, and nothing else */
+static void test_queue_ids(void)
+{
+    static const char *const good[] = { "2CEC5A742E3", "A1B2C3", "4bNqJx2rG9z1Hk", "4HkFqK0Qxcz5vpN" };
+    static const char *const bad[] = { "ALL", "-d", "--", "../etc/passwd", "A1B2C", "2cec5a742e3", "",
+                                       "4bNqJx2rGz1Hk", "4bNqJx2rG9z", "4bNqJx2rG9z1Hk-", "4bNqJx2rA9z1Hk",
+                                       "2CEC5A742E3 ALL", "ABCDEF0123456789ABCDEF0123456789A" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(good); i++)
+        tap_check(lw_queue_id_valid(good[i]), "\"%s\" is a queue id", good[i]);
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+        tap_check(!lw_queue_id_valid(bad[i]), "\"%s\" is not a queue id", bad[i]);
+}
+
 /* test_separators - text viewers must not see forged lines or reordered text in a digest value */
 static void test_separators(void)
 {
@@ -249,6 +263,7 @@ int main(void)
 {
     test_defang();
     test_separators();
+    test_queue_ids();
     test_compact();
     test_store();
     return tap_done();
