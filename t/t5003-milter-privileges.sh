@@ -76,7 +76,7 @@ test_expect_success 'the generated systemd unit keeps its hardening options and 
 	unit=$top_builddir/contrib/systemd/lurewatch-milter.service &&
 	for o in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes \
 		RestrictAddressFamilies= CapabilityBoundingSet= SystemCallFilter=@system-service \
-		RuntimeDirectory=lurewatch StateDirectory=lurewatch \
+		RuntimeDirectory=lurewatch StateDirectory=lurewatch Group=lurewatch \
 		"ReadWritePaths=/run/lurewatch /var/lib/lurewatch /var/spool/lurewatch" \
 		"ExecReload=/bin/kill -HUP \$MAINPID"; do
 		grep -q "^$o" "$unit" || { echo "missing $o in $unit"; return 1; }
