@@ -78,7 +78,7 @@ struct lw_analyzer {
 
 extern const struct lw_analyzer lw_analyzer_structure;
 extern const struct lw_analyzer lw_analyzer_rules;
-extern const struct lw_analyzer lw_analyzer_clamav;
+extern const struct lw_analyzer lw_analyzer_attachments;
 extern const struct lw_analyzer lw_analyzer_campaign;
 extern const struct lw_analyzer lw_analyzer_ioc;
 /* social-engineering heuristics (issue 5) */

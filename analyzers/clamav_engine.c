@@ -1,14 +1,19 @@
 /*
- * clamav_engine.c - build one libclamav engine from the configured signature directories
+ * clamav_engine.c - one libclamav engine from the configured signature directories, and scans through it
  *
  * DESCRIPTION
  *     lw_clam_new() turns the clamav_* configuration keys into a compiled,
  *     read-only struct cl_engine: every directory of clamav_db is loaded
  *     with CL_DB_STDOPT (.cvd/.cld, .ndb, .hdb, .hsb, .ldb, .yar, ...), the
- *     limits are set, the analyzer's callbacks are installed and the engine
+ *     limits are set, its callbacks are installed and the engine
  *     is compiled. Nothing is changed afterwards: a reload builds a whole new
  *     lurewatch engine (lw_engine_new), never calls cl_load or
  *     cl_engine_set_num on a live one (api-notes 3.3).
+ *
+ *     lw_clam_scan() scans one buffer from memory and tells its caller, the
+ *     attachments analyzer, what it meets (struct lw_clam_events): each
+ *     match by name, each limit by its configuration key, each unpacked
+ *     file with where it sat. Which hits those make is the caller's call.
  *
  *     clamav_db is a comma-separated list of directories. Empty (the
  *     default) means: /var/lib/clamav when it exists, plus the project's
@@ -250,9 +255,127 @@ static void set_options(struct cl_scan_options *o)
         | CL_SCAN_HEURISTIC_MACROS | CL_SCAN_HEURISTIC_EXCEEDS_MAX;
 }
 
+/* ---- what a scan reports ---- */
+
+/* one scan's context, handed to libclamav and back to the callbacks below */
+struct scan_ctx {
+    const struct lw_clam_events *ev;
+    void *ctx;
+    const char *label;
+};
+
+/* limit_key - the configuration key behind a Heuristics.Limits.Exceeded.* name */
+static const char *limit_key(const char *what)
+{
+    static const char *const map[][2] = {
+        { "MaxFileSize", "clamav_max_filesize" }, { "MaxScanSize", "clamav_max_scansize" },
+        { "MaxFiles", "clamav_max_files" }, { "MaxRecursion", "clamav_max_recursion" },
+        { "MaxScanTime", "clamav_max_scantime" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
+        if (g_str_has_prefix(what, map[i][0]))
+            return map[i][1];
+    return what;
+}
+
+/* on_virus - libclamav's per-detection callback (every match: ALLMATCHES): a limit or a match */
+static void on_virus(int fd, const char *virname, void *context)
+{
+    const struct scan_ctx *sc = context;
+    gchar *name;
+
+    if (sc == NULL || virname == NULL)
+        return;
+    name = g_strdup(virname);
+    if (g_str_has_suffix(name, ".UNOFFICIAL"))
+        name[strlen(name) - strlen(".UNOFFICIAL")] = '\0';
+    if (g_str_has_prefix(name, "Heuristics.Limits.Exceeded."))
+        sc->ev->incomplete(sc->ctx, limit_key(name + strlen("Heuristics.Limits.Exceeded.")), 0);
+    else
+        sc->ev->detected(sc->ctx, name);
+    g_free(name);
+}
+
+/*
+ * real_name - a name from the archive, or NULL for the scratch names
+ * libclamav gives what has none: "clamav-<32 hex>.tmp" temporary files and
+ * "<32 hex>_N" OLE2 streams.
+ */
+static const char *real_name(const char *name)
+{
+    const char *base;
+
+    if (name == NULL)
+        return NULL;
+    base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    if (g_str_has_prefix(base, "clamav-") && g_str_has_suffix(base, ".tmp"))
+        return NULL;
+    if (strlen(base) > 33 && strspn(base, "0123456789abcdef") == 32 && base[32] == '_')
+        return NULL;
+    return name;
+}
+
+/* on_file - libclamav's file-inspection callback: each unpacked file with its ancestors */
+static cl_error_t on_file(int fd, const char *type, const char **ancestors, size_t parent_size,
+                          const char *file_name, size_t file_size, const char *file_buffer,
+                          uint32_t level, uint32_t attributes, void *context)
+{
+    const struct scan_ctx *sc = context;
+    GString *where;
+
+    if (sc == NULL || level == 0 || (attributes & LAYER_ATTRIBUTES_NORMALIZED) || file_buffer == NULL)
+        return CL_CLEAN;
+    where = g_string_new(sc->label);
+    file_name = real_name(file_name);
+    for (uint32_t i = 1; i < level; i++)
+        g_string_append_printf(where, " > %s", ancestors && real_name(ancestors[i]) ? ancestors[i] : "?");
+    g_string_append_printf(where, " > %s", file_name ? file_name : "(unnamed)");
+    sc->ev->unpacked(sc->ctx, where->str, file_name, (const unsigned char *) file_buffer, file_size);
+    g_string_free(where, TRUE);
+    return CL_CLEAN;
+}
+
+/* lw_clam_scan - one buffer through the engine; what it meets goes to ev */
+int lw_clam_scan(const struct lw_clam *c, const unsigned char *data, size_t len, const char *name,
+                 const char *label, const struct lw_clam_events *ev, void *ctx, struct lw_error *err)
+{
+    static const struct { cl_error_t rc; const char *key; } limits[] = {
+        { CL_EMAXREC, "clamav_max_recursion" }, { CL_EMAXSIZE, "clamav_max_scansize" },
+        { CL_EMAXFILES, "clamav_max_files" }, { CL_ETIMEOUT, "clamav_max_scantime" },
+    };
+    struct scan_ctx sc = { ev, ctx, label };
+    struct cl_scan_options opts = c->opts;
+    gchar *why;
+    const char *virname = NULL;
+    unsigned long scanned = 0;
+    cl_fmap_t *map;
+    cl_error_t rc;
+
+    if ((map = cl_fmap_open_memory(data, len)) == NULL)
+        return lw_error_set(err, "clamav: cannot map %s", label);
+    rc = cl_scanmap_callback(map, name, &virname, &scanned, c->engine, &opts, &sc);
+    cl_fmap_close(map);
+    if (rc == CL_CLEAN || rc == CL_VIRUS)
+        return 0;
+    if (rc == CL_EMEM)
+        return lw_error_set(err, "clamav: %s: %s", label, cl_strerror(rc));
+    for (size_t i = 0; i < G_N_ELEMENTS(limits); i++) {
+        if (limits[i].rc == rc) {
+            ev->incomplete(ctx, limits[i].key, 0);
+            return 0;
+        }
+    }
+    why = g_strdup_printf("libclamav error (%s)", cl_strerror(rc));
+    ev->incomplete(ctx, why, 1);        /* a full or unwritable clamav_tmpdir */
+    g_free(why);
+    return 0;
+}
+
+/* ---- building the engine ---- */
+
 /* lw_clam_new - load, limit, hook, compile */
-struct lw_clam *lw_clam_new(const struct lw_config *cfg, clcb_virus_found on_virus,
-                            clcb_file_inspection on_file, struct lw_error *err)
+struct lw_clam *lw_clam_new(const struct lw_config *cfg, struct lw_error *err)
 {
     static GOnce once = G_ONCE_INIT;
     struct lw_clam *c;

@@ -45,7 +45,7 @@
 static const struct lw_analyzer *const registry[] = {
     &lw_analyzer_structure,
     &lw_analyzer_rules,
-    &lw_analyzer_clamav,
+    &lw_analyzer_attachments,
     &lw_analyzer_ioc,
     /* social-engineering heuristics (issue 5) */
     &lw_analyzer_impersonation,

@@ -164,6 +164,14 @@ test_expect_success PYTHON 'clamav = no: no libclamav, no signature version; the
 	test_must_fail grep -E "^LW_ATT_SCRIPT$" script-in-zip.rules
 '
 
+test_expect_success PYTHON,ZIP 'file-type policy hits are the attachments analyzer'"'"'s, what libclamav matched is clamav'"'"'s' '
+	test_grep "\"analyzer\":\"attachments\",\"rule\":\"LW_ATT_DOUBLE_EXTENSION\"" encrypted-eicar.json &&
+	test_grep "\"analyzer\":\"attachments\",\"rule\":\"LW_ATT_ENCRYPTED_ARCHIVE_PASSWORD\"" encrypted-eicar.json &&
+	test_grep "\"analyzer\":\"clamav\",\"rule\":\"LW_ATT_CLAMAV_SIGNATURE\"" encrypted-eicar.json &&
+	test_grep "\"analyzer\":\"attachments\",\"rule\":\"LW_ATT_EXECUTABLE\"" double-ext.json &&
+	test_must_fail grep "\"analyzer\":\"clamav\"" double-ext.json
+'
+
 test_expect_success PYTHON 'a rule score can be overridden in the configuration' '
 	clamav_scan iso -o score.LW_ATT_DISK_IMAGE=0.5 &&
 	test_grep "\"rule\":\"LW_ATT_DISK_IMAGE\",\"score\":0.5" iso.json

@@ -1,10 +1,12 @@
 /*
- * clamav.c - analyzer: attachments through in-process libclamav, plus file heuristics
+ * attachments.c - analyzer: what the files of a message are, and what libclamav says of them
  *
  * DESCRIPTION
  *     Every leaf part of the message (decoded) is scanned from memory by the
- *     engine's one libclamav engine (clamav_engine.c), which unpacks archives
- *     and documents itself. What comes back becomes hits:
+ *     engine's one libclamav engine (clamav_engine.c, with clamav = yes),
+ *     which unpacks archives and documents itself and reports what it meets
+ *     (struct lw_clam_events). Its matches and limits become hits of the
+ *     analyzer "clamav":
  *
  *       LW_ATT_CLAMAV_SIGNATURE  a signature matched (malware-name indicator)
  *       LW_ATT_YARA_HEURISTIC    one of lurewatch's own technique YARA rules
@@ -13,7 +15,9 @@
  *       LW_ATT_SCAN_INCOMPLETE   a limit stopped the scan ("scan incomplete:
  *                                clamav_max_filesize"), one hit per limit
  *
- *     and, needing no signatures, each with its own rule id and score:
+ *     and the file-type policy, needing no signatures (it runs with
+ *     clamav = no too, then on the parts alone), hits of "attachments",
+ *     each with its own rule id and score:
  *
  *       LW_ATT_OFFICE_MACRO      OLE2 VBA project or OOXML vbaProject.bin
  *       LW_ATT_ENCRYPTED_ARCHIVE an archive the filter cannot look into
@@ -47,9 +51,8 @@
  *       LW_ATT_TYPE_MISMATCH     extension or declared type disagrees with
  *                                the content
  *
- *     Names and contents inside archives count too: libclamav's
- *     file-inspection callback reports each unpacked file with its name and
- *     bytes. One hit per rule (and per limit or signature name) per message;
+ *     Names and contents inside archives count too: libclamav reports
+ *     each unpacked file with its name and bytes. One hit per rule (and per limit or signature name) per message;
  *     every further file that triggers it adds its indicators: SHA-256, MD5,
  *     SHA-1 and file name of each flagged attachment or embedded file.
  *
@@ -83,7 +86,8 @@
 #include "model/zipcrypto.h"
 #include "util/unicode.h"
 
-#define ANALYZER "clamav"
+#define ANALYZER "attachments"
+#define ANALYZER_CLAMAV "clamav"     /* the hits of what libclamav matched or could not finish */
 #define MAX_EMBEDDED 1000           /* embedded files examined per message */
 #define MAX_ENCRYPTED 8             /* encrypted zips kept for password trials */
 #define MAX_CANDIDATES 16           /* password candidates tried */
@@ -91,7 +95,7 @@
 
 struct rule_info {
     const char *id;
-    double score;
+    double score;               /* -1: limit_score */
     const char *description;
 };
 
@@ -234,6 +238,20 @@ struct scan {
 
 static int scan_bytes(struct scan *s, const char *name, struct lw_error *err);
 
+/* rule_analyzer - the analyzer a hit of the rule is reported by */
+static const char *rule_analyzer(const char *id)
+{
+    static const char *const from_clamav[] = {
+        "LW_ATT_CLAMAV_SIGNATURE", "LW_ATT_YARA_HEURISTIC", "LW_ATT_CLAMAV_HEURISTIC",
+        "LW_ATT_SCAN_INCOMPLETE", NULL
+    };
+
+    for (size_t i = 0; from_clamav[i]; i++)
+        if (strcmp(id, from_clamav[i]) == 0)
+            return ANALYZER_CLAMAV;
+    return ANALYZER;
+}
+
 /* rule_find - the table row of a rule id (always present: ids are literals here) */
 static const struct rule_info *rule_find(const char *id)
 {
@@ -326,7 +344,7 @@ static struct lw_hit *finding(struct scan *s, const char *rule, const char *key,
         gchar *desc = detail ? g_strdup_printf("%s: %s", ri->description, detail)
                              : g_strdup(ri->description);
 
-        hit = lw_verdict_add_hit(s->v, ANALYZER, rule, score, desc, where);
+        hit = lw_verdict_add_hit(s->v, rule_analyzer(rule), rule, score, desc, where);
         g_hash_table_insert(s->hits, g_strdup(key ? key : rule), hit);
         g_free(desc);
     }
@@ -343,21 +361,6 @@ static struct lw_hit *finding(struct scan *s, const char *rule, const char *key,
 
 /* ---- what libclamav reports ---- */
 
-/* limit_key - the configuration key behind a Heuristics.Limits.Exceeded.* name */
-static const char *limit_key(const char *what)
-{
-    static const char *const map[][2] = {
-        { "MaxFileSize", "clamav_max_filesize" }, { "MaxScanSize", "clamav_max_scansize" },
-        { "MaxFiles", "clamav_max_files" }, { "MaxRecursion", "clamav_max_recursion" },
-        { "MaxScanTime", "clamav_max_scantime" },
-    };
-
-    for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
-        if (g_str_has_prefix(what, map[i][0]))
-            return map[i][1];
-    return what;
-}
-
 /* scan_incomplete - a limit stopped the scan of the current part: one hit per limit */
 static void scan_incomplete(struct scan *s, const char *limit)
 {
@@ -367,7 +370,7 @@ static void scan_incomplete(struct scan *s, const char *limit)
 
     s->findings++;
     if (hit == NULL) {
-        hit = lw_verdict_add_hit(s->v, ANALYZER, "LW_ATT_SCAN_INCOMPLETE", s->st->cfg->limit_score,
+        hit = lw_verdict_add_hit(s->v, ANALYZER_CLAMAV, "LW_ATT_SCAN_INCOMPLETE", s->st->cfg->limit_score,
                                  detail, s->label);
         g_hash_table_insert(s->hits, g_strdup(key), hit);
         add_file_indicators(s, hit, s->name, s->data, s->len);
@@ -376,18 +379,24 @@ static void scan_incomplete(struct scan *s, const char *limit)
     g_free(key);
 }
 
-/* classify - turn one libclamav detection name into a finding on the current part */
-static void classify(struct scan *s, const char *virname)
+/* on_incomplete - libclamav stopped short on the current part (lw_clam_events) */
+static void on_incomplete(void *context, const char *why, int transient)
 {
-    gchar *name = g_strdup(virname);
+    struct scan *s = context;
+
+    if (transient)
+        s->v->transient = 1;    /* the next copy must be scanned again */
+    scan_incomplete(s, why);
+}
+
+/* on_detected - one libclamav detection name made a finding on the current part (lw_clam_events) */
+static void on_detected(void *context, const char *name)
+{
+    struct scan *s = context;
     gchar *key;
     struct lw_hit *hit;
 
-    if (g_str_has_suffix(name, ".UNOFFICIAL"))
-        name[strlen(name) - strlen(".UNOFFICIAL")] = '\0';
-    if (g_str_has_prefix(name, "Heuristics.Limits.Exceeded.")) {
-        scan_incomplete(s, limit_key(name + strlen("Heuristics.Limits.Exceeded.")));
-    } else if (g_str_has_prefix(name, "Heuristics.Encrypted.")) {
+    if (g_str_has_prefix(name, "Heuristics.Encrypted.")) {
         int doc = strstr(name, "PDF") != NULL || strstr(name, "Doc") != NULL
             || strstr(name, "OLE2") != NULL;
 
@@ -413,14 +422,6 @@ static void classify(struct scan *s, const char *virname)
             lw_hit_add_indicator(s->v, hit, LW_ROLE_PAYLOAD, LW_IOC_MALWARE, name);
         g_free(key);
     }
-    g_free(name);
-}
-
-/* on_virus - libclamav's per-detection callback (every match: ALLMATCHES) */
-static void on_virus(int fd, const char *virname, void *context)
-{
-    if (context != NULL && virname != NULL)
-        classify(context, virname);
 }
 
 /* ---- file heuristics ---- */
@@ -709,48 +710,21 @@ static void file_checks(struct scan *s, const char *where, const char *name, con
     g_free(ext);
 }
 
-/*
- * real_name - a name from the archive, or NULL for the scratch names
- * libclamav gives what has none: "clamav-<32 hex>.tmp" temporary files and
- * "<32 hex>_N" OLE2 streams.
- */
-static const char *real_name(const char *name)
-{
-    const char *base;
-
-    if (name == NULL)
-        return NULL;
-    base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-    if (g_str_has_prefix(base, "clamav-") && g_str_has_suffix(base, ".tmp"))
-        return NULL;
-    if (strlen(base) > 33 && strspn(base, "0123456789abcdef") == 32 && base[32] == '_')
-        return NULL;
-    return name;
-}
-
-/* on_file - libclamav's file-inspection callback: each unpacked file with its ancestors */
-static cl_error_t on_file(int fd, const char *type, const char **ancestors, size_t parent_size,
-                          const char *file_name, size_t file_size, const char *file_buffer,
-                          uint32_t level, uint32_t attributes, void *context)
+/* on_unpacked - a file libclamav unpacked from the current part: the file checks (lw_clam_events) */
+static void on_unpacked(void *context, const char *where, const char *name, const unsigned char *data,
+                        size_t len)
 {
     struct scan *s = context;
-    GString *where;
 
-    if (s == NULL || level == 0 || (attributes & LAYER_ATTRIBUTES_NORMALIZED) || file_buffer == NULL
-        || s->embedded >= MAX_EMBEDDED)
-        return CL_CLEAN;
+    if (s->embedded >= MAX_EMBEDDED)
+        return;
     s->embedded++;
-    hashes_forget(s);           /* file_buffer is only valid during this call */
-    where = g_string_new(s->label);
-    file_name = real_name(file_name);
-    for (uint32_t i = 1; i < level; i++)
-        g_string_append_printf(where, " > %s", ancestors && real_name(ancestors[i]) ? ancestors[i] : "?");
-    g_string_append_printf(where, " > %s", file_name ? file_name : "(unnamed)");
-    file_checks(s, where->str, file_name, NULL, (const unsigned char *) file_buffer, file_size, 0);
+    hashes_forget(s);           /* data is only valid during this call */
+    file_checks(s, where, name, NULL, data, len, 0);
     hashes_forget(s);
-    g_string_free(where, TRUE);
-    return CL_CLEAN;
 }
+
+static const struct lw_clam_events clam_events = { on_detected, on_incomplete, on_unpacked };
 
 /* ---- encrypted archive + password in the text ---- */
 
@@ -915,8 +889,8 @@ static const char PASSWORD_RE[] =
     "|arquivo|archivo|fichier|datei)(?=[\\s:=])|\\s*(?:附件|檔案|档案|文件|壓縮檔|压缩包)){0,3}"
     "\\s*(?:is|為|为|是|:|=)?\\s*[:=]?\\s*[\"'「『“]?([^\\s\"'「」『』“”,;，。、]{3,64})";
 
-/* clamav_init - compile the password pattern and build the libclamav engine */
-static int clamav_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+/* attachments_init - compile the password pattern and build the libclamav engine */
+static int attachments_init(const struct lw_config *cfg, void **state, struct lw_error *err)
 {
     struct clam_state *st = g_new0(struct clam_state, 1);
     int code;
@@ -930,12 +904,12 @@ static int clamav_init(const struct lw_config *cfg, void **state, struct lw_erro
         PCRE2_UCHAR msg[256];
 
         pcre2_get_error_message(code, msg, sizeof(msg));
-        lw_error_set(err, "clamav: password pattern at %zu: %s", (size_t) off, (char *) msg);
+        lw_error_set(err, "attachments: password pattern at %zu: %s", (size_t) off, (char *) msg);
         g_free(st);
         return -1;
     }
     pcre2_jit_compile(st->password_re, PCRE2_JIT_COMPLETE);   /* on failure: the interpreter */
-    if (cfg->clamav && (st->clam = lw_clam_new(cfg, on_virus, on_file, err)) == NULL) {
+    if (cfg->clamav && (st->clam = lw_clam_new(cfg, err)) == NULL) {
         pcre2_code_free(st->password_re);
         g_free(st);
         return -1;
@@ -944,8 +918,8 @@ static int clamav_init(const struct lw_config *cfg, void **state, struct lw_erro
     return 0;
 }
 
-/* clamav_fini - free the engine's state (last user of the lurewatch engine) */
-static void clamav_fini(void *state)
+/* attachments_fini - free the engine's state (last user of the lurewatch engine) */
+static void attachments_fini(void *state)
 {
     struct clam_state *st = state;
 
@@ -954,8 +928,8 @@ static void clamav_fini(void *state)
     g_free(st);
 }
 
-/* clamav_loaded - the signature version, for every verdict and the cache tag; none with clamav = no */
-static void clamav_loaded(const void *state, struct lw_loaded *out)
+/* attachments_loaded - the signature version, for every verdict and the cache tag; none with clamav = no */
+static void attachments_loaded(const void *state, struct lw_loaded *out)
 {
     const struct clam_state *st = state;
 
@@ -965,8 +939,8 @@ static void clamav_loaded(const void *state, struct lw_loaded *out)
     }
 }
 
-/* clamav_stale - did a signature directory change since this engine loaded it? */
-static int clamav_stale(void *state)
+/* attachments_stale - did a signature directory change since this engine loaded it? */
+static int attachments_stale(void *state)
 {
     struct clam_state *st = state;
 
@@ -978,7 +952,7 @@ static int clamav_stale(void *state)
  * message's indicators, flagged or not: when the message itself is judged
  * malicious, its attachments are what other agencies will want to block.
  * The parser computed the SHA-256 already; MD5 and SHA-1 are added by
- * clamav_finish, only for a message that scores.
+ * attachments_finish, only for a message that scores.
  */
 static void attachment_indicators(struct scan *s, const struct lw_part *part)
 {
@@ -995,50 +969,12 @@ static int is_attachment(const struct lw_part *part)
              || g_str_has_prefix(part->declared_type, "multipart/"));
 }
 
-/* scan_bytes - libclamav over one buffer (none with clamav = no); -1 only when out of memory */
+/* scan_bytes - libclamav over the current buffer (none with clamav = no); -1 only when out of memory */
 static int scan_bytes(struct scan *s, const char *name, struct lw_error *err)
 {
-    struct cl_scan_options opts;
-    const char *virname = NULL;
-    unsigned long scanned = 0;
-    cl_fmap_t *map;
-    cl_error_t rc;
-
     if (s->st->clam == NULL)
         return 0;
-    opts = s->st->clam->opts;
-    if ((map = cl_fmap_open_memory(s->data, s->len)) == NULL)
-        return lw_error_set(err, "clamav: cannot map %s", s->label);
-    rc = cl_scanmap_callback(map, name, &virname, &scanned, s->st->clam->engine, &opts, s);
-    cl_fmap_close(map);
-    switch (rc) {
-    case CL_CLEAN:
-    case CL_VIRUS:
-        return 0;
-    case CL_EMEM:
-        return lw_error_set(err, "clamav: %s: %s", s->label, cl_strerror(rc));
-    case CL_EMAXREC:
-        scan_incomplete(s, "clamav_max_recursion");
-        return 0;
-    case CL_EMAXSIZE:
-        scan_incomplete(s, "clamav_max_scansize");
-        return 0;
-    case CL_EMAXFILES:
-        scan_incomplete(s, "clamav_max_files");
-        return 0;
-    case CL_ETIMEOUT:
-        scan_incomplete(s, "clamav_max_scantime");
-        return 0;
-    default: {
-        gchar *why = g_strdup_printf("libclamav error (%s)", cl_strerror(rc));
-
-        /* a full or unwritable clamav_tmpdir passes: the next copy must be scanned again */
-        s->v->transient = 1;
-        scan_incomplete(s, why);
-        g_free(why);
-        return 0;
-    }
-    }
+    return lw_clam_scan(s->st->clam, s->data, s->len, name, s->label, &clam_events, s, err);
 }
 
 /*
@@ -1080,8 +1016,8 @@ static void encrypted_zip_free(gpointer p)
     g_free(z);
 }
 
-/* clamav_scan - every part through libclamav and the file heuristics, then the password check */
-static int clamav_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
+/* attachments_scan - every part through libclamav and the file heuristics, then the password check */
+static int attachments_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
                        struct lw_error *err)
 {
     struct scan s = { .st = state, .msg = msg, .v = v };
@@ -1126,12 +1062,12 @@ static int clamav_scan(const void *state, const struct lw_message *msg, struct l
 }
 
 /*
- * clamav_finish - MD5 and SHA-1 of every attachment of a message that
+ * attachments_finish - MD5 and SHA-1 of every attachment of a message that
  * scored (what other agencies' blocklists use). Two digests over every
  * attachment of every clean message were a sixth of a scan's CPU; nothing
  * reads a clean message's indicators but the command-line JSON.
  */
-static void clamav_finish(const void *state, const struct lw_message *msg, struct lw_verdict *v)
+static void attachments_finish(const void *state, const struct lw_message *msg, struct lw_verdict *v)
 {
     struct scan s = { .st = state, .msg = msg, .v = v };
 
@@ -1152,12 +1088,12 @@ static void clamav_finish(const void *state, const struct lw_message *msg, struc
     }
 }
 
-const struct lw_analyzer lw_analyzer_clamav = {
+const struct lw_analyzer lw_analyzer_attachments = {
     .name = ANALYZER,
-    .init = clamav_init,
-    .scan = clamav_scan,
-    .fini = clamav_fini,
-    .loaded = clamav_loaded,
-    .stale = clamav_stale,
-    .finish = clamav_finish,
+    .init = attachments_init,
+    .scan = attachments_scan,
+    .fini = attachments_fini,
+    .loaded = attachments_loaded,
+    .stale = attachments_stale,
+    .finish = attachments_finish,
 };
