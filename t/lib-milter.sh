@@ -8,6 +8,14 @@
 # milter_signal_while PID SIG send SIG to the milter every 0.1 s while process PID
 #                             (a child of the test) runs; sets MILTER_SIGNALS_SENT
 # MILTER_WRAPPER              words put before the milter (valgrind ...); same pid
+#
+# One milter behind one private Postfix (needs lib-postfix.sh):
+# milter_postfix_init         skip without Postfix; set PF (its directory), MPORT
+#                             (the milter's port) and SPORT (Postfix's SMTP port);
+#                             stop both when the test exits
+# milter_postfix_start [-m MAIN.CF-LINE] ARGS...
+#                             start lurewatch-milter ARGS on inet:$MPORT@127.0.0.1,
+#                             then Postfix on $SPORT using it (one more main.cf line)
 
 milter_start() {
 	MILTER_NAME=$1; shift
@@ -41,4 +49,23 @@ milter_signal_while() {
 		kill -"$2" "$MILTER_PID" && MILTER_SIGNALS_SENT=$((MILTER_SIGNALS_SENT + 1))
 		sleep 0.1
 	done
+}
+
+milter_postfix_init() {
+	postfix_require_or_skip
+	PF=$TRASH/pf
+	MPORT=$(free_port)
+	SPORT=$(free_port)
+	test_at_exit 'milter_stop; postfix_stop "$PF"'
+}
+
+milter_postfix_start() {
+	local main=
+	if [ "$1" = -m ]; then
+		main=$2
+		shift 2
+	fi
+	milter_start milter "$@" -p inet:$MPORT@127.0.0.1 &&
+	postfix_setup "$PF" $SPORT inet:127.0.0.1:$MPORT "$main" &&
+	postfix_start "$PF"
 }

@@ -4,11 +4,7 @@ test_description='lurewatch-milter behind a real Postfix: every verdict reaches 
 . "$top_srcdir/t/lib-postfix.sh"
 . "$top_srcdir/t/lib-milter.sh"
 
-postfix_require_or_skip
-
-PF=$TRASH/pf
-MPORT=$(free_port)
-SPORT=$(free_port)
+milter_postfix_init
 CONF=$TRASH/lurewatch.conf
 cat >"$CONF" <<EOF
 rules_file = $TEST_DATA/test.rules
@@ -17,7 +13,6 @@ subject_prefix = "[SUSPICIOUS] "
 quarantine_dir = $TRASH/quarantine
 failure_policy = tempfail
 EOF
-test_at_exit 'milter_stop; postfix_stop "$PF"'
 
 msg() { # msg FILE SUBJECT BODY [EXTRA-HEADER]
 	{
@@ -33,9 +28,7 @@ delivered_with() { # the delivered file whose Message-ID is $1
 }
 
 test_expect_success 'start the milter and a private Postfix using it' '
-	milter_start milter -c "$CONF" -p inet:$MPORT@127.0.0.1 &&
-	postfix_setup "$PF" $SPORT inet:127.0.0.1:$MPORT &&
-	postfix_start "$PF"
+	milter_postfix_start -c "$CONF"
 '
 
 test_expect_success 'a clean mail is delivered with the verdict headers' '

@@ -4,13 +4,8 @@ test_description='lurewatch-milter picks up new signatures on disk without a sig
 . "$top_srcdir/t/lib-postfix.sh"
 . "$top_srcdir/t/lib-milter.sh"
 
-postfix_require_or_skip
-
-PF=$TRASH/pf
-MPORT=$(free_port)
-SPORT=$(free_port)
+milter_postfix_init
 MARKER=LUREWATCH-NEW-CAMPAIGN-SIGNATURE-0001
-test_at_exit 'milter_stop; postfix_stop "$PF"'
 
 attach_msg() { # attach_msg FILE ID: a message with an attachment carrying the marker
 	"$PYTHON" - "$1" "$2" "$MARKER" <<-'EOF'
@@ -28,10 +23,8 @@ attach_msg() { # attach_msg FILE ID: a message with an attachment carrying the m
 
 test_expect_success 'start with only the shipped signatures, checking the disk every second' '
 	mkdir sigs && cp "$top_srcdir"/contrib/signatures/* sigs/ &&
-	milter_start milter -o rules_file="$TEST_DATA/test.rules" -o clamav_db="$TRASH/sigs" \
-		-o reload_check_interval=1 -p inet:$MPORT@127.0.0.1 &&
-	postfix_setup "$PF" $SPORT inet:127.0.0.1:$MPORT &&
-	postfix_start "$PF"
+	milter_postfix_start -o rules_file="$TEST_DATA/test.rules" -o clamav_db="$TRASH/sigs" \
+		-o reload_check_interval=1
 '
 
 test_expect_success 'before the new signature the attachment is delivered' '

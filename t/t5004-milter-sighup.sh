@@ -4,13 +4,8 @@ test_description='SIGHUP reloads lurewatch-milter as it does any mail daemon: it
 . "$top_srcdir/t/lib-postfix.sh"
 . "$top_srcdir/t/lib-milter.sh"
 
-postfix_require_or_skip
-
-PF=$TRASH/pf
-MPORT=$(free_port)
-SPORT=$(free_port)
+milter_postfix_init
 CONF=$TRASH/lurewatch.conf
-test_at_exit 'milter_stop; postfix_stop "$PF"'
 
 msg() { # msg FILE ID BODY
 	printf 'From: sender@example.org\nTo: user@example.net\nSubject: notice\nMessage-ID: <%s@example.org>\n\n%s\n' \
@@ -20,11 +15,9 @@ msg() { # msg FILE ID BODY
 test_expect_success 'start with rules that know nothing of the new campaign' '
 	cp "$TEST_DATA/test.rules" rules &&
 	printf "rules_file = %s\nquarantine_dir = %s\n" "$TRASH/rules" "$TRASH/quarantine" >"$CONF" &&
-	milter_start milter -c "$CONF" -p inet:$MPORT@127.0.0.1 &&
+	milter_postfix_start -c "$CONF" &&
 	version=$(sed -n "s/^#define PACKAGE_VERSION \"\(.*\)\"$/\1/p" "$top_builddir/config.h") &&
 	test_grep "started: socket inet:$MPORT@127.0.0.1, config .*, version $version$" "$MILTER_LOG" &&
-	postfix_setup "$PF" $SPORT inet:127.0.0.1:$MPORT &&
-	postfix_start "$PF" &&
 	msg before.eml before "HUP-CAMPAIGN-0001 click here" &&
 	postfix_send "$PF" before.eml >out &&
 	postfix_wait_delivered "$PF" 1

@@ -5,12 +5,7 @@ test_description='lurewatch-milter matches indicator feeds and follows their cha
 . "$top_srcdir/t/lib-postfix.sh"
 . "$top_srcdir/t/lib-milter.sh"
 
-postfix_require_or_skip
-
-PF=$TRASH/pf
-MPORT=$(free_port)
-SPORT=$(free_port)
-test_at_exit 'milter_stop; postfix_stop "$PF"'
+milter_postfix_init
 
 link_msg() { # link_msg FILE ID
 	printf 'From: it@example.org\nTo: user@example.net\nSubject: mailbox\nMessage-ID: <%s@example.org>\nContent-Type: text/html\n\n<p>Please <a href="https://portal.evil-login.example/owa">sign in</a></p>\n' "$2" >"$1"
@@ -32,12 +27,9 @@ stix_feed() { # stix_feed DOMAIN
 
 test_expect_success 'start the milter with an empty feeds directory, checked every second' '
 	mkdir feeds &&
-	milter_start milter -o rules_file="$TEST_DATA/test.rules" -o feeds_dir="$TRASH/feeds" \
+	milter_postfix_start -o rules_file="$TEST_DATA/test.rules" -o feeds_dir="$TRASH/feeds" \
 		-o clamav_db="$top_srcdir/contrib/signatures" -o reload_check_interval=1 \
-		-o quarantine_score=1000 -o reject_score=1000 \
-		-p inet:$MPORT@127.0.0.1 &&
-	postfix_setup "$PF" $SPORT inet:127.0.0.1:$MPORT &&
-	postfix_start "$PF"
+		-o quarantine_score=1000 -o reject_score=1000
 '
 
 test_expect_success 'without an indicator the link is not flagged' '

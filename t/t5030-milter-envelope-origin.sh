@@ -4,22 +4,18 @@ test_description='LW_HDR_SPOOFED_INTERNAL from the milter envelope: client addre
 . "$top_srcdir/t/lib-postfix.sh"
 . "$top_srcdir/t/lib-milter.sh"
 
-postfix_require_or_skip
+milter_postfix_init
 
 # Postfix's XCLIENT (allowed from loopback only) sets the client address and
 # the SASL login that smtpd reports to the milter ({client_addr},
 # {auth_authen}), so one loopback client can play an Internet host, a host
 # on the internal network and an authenticated user.
-PF=$TRASH/pf
-MPORT=$(free_port)
-SPORT=$(free_port)
 cat >lurewatch.conf <<EOF
 rules_file = $top_srcdir/contrib/rules/lurewatch.rules
 brands_file = $top_srcdir/contrib/brands.txt
 protected_domains = agency.gov.tw
 internal_networks = 10.0.0.0/8
 EOF
-test_at_exit 'milter_stop; postfix_stop "$PF"'
 
 msg() { # msg FILE FROM: a plain message; Message-ID <FILE@lurewatch.test>
 	printf 'From: %s\nTo: user@agency.gov.tw\nSubject: meeting\nDate: %s\nMessage-ID: <%s@lurewatch.test>\n\nSee you at ten.\n' \
@@ -39,9 +35,7 @@ hits_of() { # the milter's hits= for queue id $1
 }
 
 test_expect_success 'start the milter and a Postfix that accepts XCLIENT from loopback' '
-	milter_start milter -c lurewatch.conf -p inet:$MPORT@127.0.0.1 &&
-	postfix_setup "$PF" $SPORT inet:127.0.0.1:$MPORT "smtpd_authorized_xclient_hosts = 127.0.0.0/8" &&
-	postfix_start "$PF"
+	milter_postfix_start -m "smtpd_authorized_xclient_hosts = 127.0.0.0/8" -c lurewatch.conf
 '
 
 test_expect_success 'protected From from an external client without AUTH fires, the evidence names the envelope' '
