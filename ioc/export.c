@@ -788,37 +788,130 @@ static int fsync_dir(const char *path, struct lw_error *err)
     return rc;
 }
 
-int lw_write_atomic(const char *path, const char *data, size_t len, struct lw_error *err)
+/*
+ * An output file written through a buffer of at most OUT_FLUSH bytes: the
+ * writers append to out->buf, lw_out_flush hands it to the kernel when it
+ * is large, so that no output of tens of megabytes exists in memory.
+ */
+#define OUT_FLUSH (1 << 20)
+
+struct lw_out {
+    GString *buf;
+    char *path, *tmp;           /* NULL: in memory only */
+    int fd;
+    int errnum;                 /* the first write error */
+};
+
+struct lw_out *lw_out_mem(void)
 {
-    char *tmp = g_strconcat(path, ".tmp", NULL);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640), rc = -1;
+    struct lw_out *o = g_new0(struct lw_out, 1);
+
+    o->buf = g_string_new(NULL);
+    o->fd = -1;
+    return o;
+}
+
+struct lw_out *lw_out_file(const char *path, struct lw_error *err)
+{
+    struct lw_out *o = lw_out_mem();
+
+    o->path = g_strdup(path);
+    o->tmp = g_strconcat(path, ".tmp", NULL);
+    o->buf = g_string_set_size(o->buf, OUT_FLUSH + OUT_FLUSH / 4);
+    g_string_truncate(o->buf, 0);
+    if ((o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0) {
+        lw_error_set(err, "%s: %s", o->tmp, g_strerror(errno));
+        lw_out_abort(o);
+        return NULL;
+    }
+    return o;
+}
+
+GString *lw_out_buf(struct lw_out *o)
+{
+    return o->buf;
+}
+
+/* write_all - len bytes of data to fd; 0 or an errno */
+static int write_all(int fd, const char *data, size_t len)
+{
     size_t done = 0;
 
-    if (fd < 0) {
-        lw_error_set(err, "%s: %s", tmp, g_strerror(errno));
-        g_free(tmp);
-        return -1;
-    }
     while (done < len) {
         ssize_t n = write(fd, data + done, len - done);
 
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            break;
+            return n < 0 ? errno : EIO;
         done += (size_t) n;
     }
-    if (done < len || fsync(fd) < 0) {
-        lw_error_set(err, "write %s: %s", tmp, g_strerror(errno));
-        close(fd);
-    } else if (close(fd) < 0)
-        lw_error_set(err, "close %s: %s", tmp, g_strerror(errno));
-    else if (rename(tmp, path) < 0)
-        lw_error_set(err, "rename %s: %s", tmp, g_strerror(errno));
+    return 0;
+}
+
+void lw_out_flush(struct lw_out *o)
+{
+    if (o->fd < 0 || o->buf->len < OUT_FLUSH)
+        return;
+    if (o->errnum == 0)
+        o->errnum = write_all(o->fd, o->buf->str, o->buf->len);
+    g_string_truncate(o->buf, 0);
+}
+
+void lw_out_abort(struct lw_out *o)
+{
+    if (o == NULL)
+        return;
+    if (o->fd >= 0) {
+        close(o->fd);
+        unlink(o->tmp);
+    }
+    g_string_free(o->buf, TRUE);
+    g_free(o->path);
+    g_free(o->tmp);
+    g_free(o);
+}
+
+char *lw_out_steal(struct lw_out *o)
+{
+    char *text = g_string_free(o->buf, FALSE);
+
+    o->buf = g_string_new(NULL);
+    lw_out_abort(o);
+    return text;
+}
+
+int lw_out_commit(struct lw_out *o, struct lw_error *err)
+{
+    int rc = -1, e = o->errnum ? o->errnum : write_all(o->fd, o->buf->str, o->buf->len), closed;
+
+    if (e == 0 && fsync(o->fd) < 0)
+        e = errno;
+    if (e != 0) {
+        lw_error_set(err, "write %s: %s", o->tmp, g_strerror(e));
+        lw_out_abort(o);        /* closes and removes the temporary file */
+        return -1;
+    }
+    closed = close(o->fd);
+    o->fd = -1;
+    if (closed < 0)
+        lw_error_set(err, "close %s: %s", o->tmp, g_strerror(errno));
+    else if (rename(o->tmp, o->path) < 0)
+        lw_error_set(err, "rename %s: %s", o->tmp, g_strerror(errno));
     else
-        rc = fsync_dir(path, err);
+        rc = fsync_dir(o->path, err);
     if (rc < 0)
-        unlink(tmp);
-    g_free(tmp);
+        unlink(o->tmp);
+    lw_out_abort(o);
     return rc;
+}
+
+int lw_write_atomic(const char *path, const char *data, size_t len, struct lw_error *err)
+{
+    struct lw_out *o = lw_out_file(path, err);
+
+    if (o == NULL)
+        return -1;
+    o->errnum = write_all(o->fd, data, len);
+    return lw_out_commit(o, err);
 }

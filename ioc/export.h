@@ -157,6 +157,25 @@ GPtrArray *lw_hash_keys(GHashTable *h);
 /* lw_write_atomic - write data to path through path.tmp, fsync, rename, fsync the directory */
 int lw_write_atomic(const char *path, const char *data, size_t len, struct lw_error *err);
 
+/*
+ * An output being written: to a file (atomically, as lw_write_atomic, but
+ * through a bounded buffer) or into memory. Writers append to
+ * lw_out_buf() and call lw_out_flush() after each piece; the buffer goes to
+ * the file whenever it holds a megabyte.
+ */
+struct lw_out;
+/* lw_out_file - path.tmp opened; NULL and err when it cannot be created */
+struct lw_out *lw_out_file(const char *path, struct lw_error *err);
+struct lw_out *lw_out_mem(void);
+GString *lw_out_buf(struct lw_out *o);
+void lw_out_flush(struct lw_out *o);
+/* lw_out_commit - a file output: write the rest, fsync, rename, fsync the directory; frees o */
+int lw_out_commit(struct lw_out *o, struct lw_error *err);
+/* lw_out_steal - a memory output's text (g_free); frees o */
+char *lw_out_steal(struct lw_out *o);
+/* lw_out_abort - drop o (and its temporary file) */
+void lw_out_abort(struct lw_out *o);
+
 /* ---- export_json.c: every JSON of the export ---- */
 /* lw_export_confidence - 0..100 from role, score, messages and agencies (at most 20 when not blocking) */
 int lw_export_confidence(const struct lw_export_ioc *x);
@@ -167,13 +186,16 @@ gint64 lw_export_parse_time(const char *s);
 /* lw_export_iso - Unix seconds as STIX timestamp (2026-11-25T04:16:00.000Z); g_free */
 char *lw_export_iso(gint64 t);
 char *lw_export_state_encode(const struct lw_export_state *st);
+void lw_export_state_write(const struct lw_export_state *st, struct lw_out *out);
 int lw_export_state_decode(struct lw_export_state *st, const char *text, struct lw_error *err);
 /* lw_export_stix - the STIX 2.1 bundle of a view; g_free */
 char *lw_export_stix(const struct lw_export_view *v);
+void lw_export_stix_write(const struct lw_export_view *v, struct lw_out *out);
 /* lw_export_stix_envelope - the same objects as a TAXII 2.1 envelope; g_free */
 char *lw_export_stix_envelope(const char *bundle);
 /* lw_export_misp - the MISP event of a view; g_free */
 char *lw_export_misp(const struct lw_export_view *v);
+void lw_export_misp_write(const struct lw_export_view *v, struct lw_out *out);
 /* lw_export_misp_uuid - the (deterministic) uuid of the MISP event of org (and period, or NULL); g_free */
 char *lw_export_misp_uuid(const char *org, const char *period);
 /* lw_export_misp_feed - write the MISP feed directory dir (manifest.json, hashes.csv, one event per month) */

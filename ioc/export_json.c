@@ -38,6 +38,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <glib/gstdio.h>
 #include <jansson.h>
 
@@ -54,22 +55,48 @@
 
 static json_t *jstr(const char *s)
 {
-    gchar *valid = g_utf8_make_valid(s ? s : "", -1);
-    json_t *j = json_string(valid);
+    gchar *valid;
+    json_t *j;
 
+    if (s == NULL)
+        s = "";
+    if (g_utf8_validate(s, -1, NULL))      /* the usual case: no copy to make it valid */
+        return json_string_nocheck(s);
+    valid = g_utf8_make_valid(s, -1);
+    j = json_string(valid);
     g_free(valid);
     return j ? j : json_string("");
+}
+
+/*
+ * dump_into - serialize and release o at the end of out, in place (jansson
+ * writes into the room made for it; a larger object is written again)
+ */
+static void dump_into(GString *out, json_t *o, size_t flags)
+{
+    gsize before = out->len, room = 8192, n;
+
+    for (;;) {
+        g_string_set_size(out, before + room);
+        n = json_dumpb(o, out->str + before, room, flags | JSON_PRESERVE_ORDER);
+        if (n <= room)
+            break;
+        room = n;
+    }
+    g_string_truncate(out, before + n);
+    if (n == 0)
+        g_string_append(out, "{}");
+    json_decref(o);
 }
 
 /* dump - serialize and release o; g_malloc'ed text with a final newline */
 static char *dump(json_t *o, size_t flags)
 {
-    char *text = json_dumps(o, flags | JSON_PRESERVE_ORDER);
-    char *out = g_strconcat(text ? text : "{}", "\n", NULL);
+    GString *out = g_string_new(NULL);
 
-    free(text);
-    json_decref(o);
-    return out;
+    dump_into(out, o, flags);
+    g_string_append_c(out, '\n');
+    return g_string_free(out, FALSE);
 }
 
 /*
@@ -77,22 +104,37 @@ static char *dump(json_t *o, size_t flags)
  * that a bundle of 100,000 objects never exists as one jansson tree.
  */
 struct sink {
-    GString *out;
+    struct lw_out *out;
     guint n;
 };
 
 /* sink_add - serialize and release o */
 static void sink_add(struct sink *sk, json_t *o)
 {
-    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    GString *buf = lw_out_buf(sk->out);
 
-    g_string_append(sk->out, sk->n++ ? ",\n" : "\n");
-    g_string_append(sk->out, text ? text : "{}");
-    free(text);
-    json_decref(o);
+    g_string_append(buf, sk->n++ ? ",\n" : "\n");
+    dump_into(buf, o, JSON_COMPACT);
+    lw_out_flush(sk->out);
 }
 
 #define BUNDLE_HEAD "{\"type\": \"bundle\", \"id\": \""
+
+/* uuid_text - 16 bytes in the 8-4-4-4-12 hex form; g_free */
+static char *uuid_text(const guint8 b[16])
+{
+    static const char hex[] = "0123456789abcdef";
+    char *s = g_malloc(37), *p = s;
+
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *p++ = '-';
+        *p++ = hex[b[i] >> 4];
+        *p++ = hex[b[i] & 15];
+    }
+    *p = '\0';
+    return s;
+}
 
 char *lw_uuid5(const char *ns, const char *name)
 {
@@ -113,10 +155,7 @@ char *lw_uuid5(const char *ns, const char *name)
     g_checksum_free(ck);
     digest[6] = (digest[6] & 0x0f) | 0x50;
     digest[8] = (digest[8] & 0x3f) | 0x80;
-    return g_strdup_printf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                           digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6],
-                           digest[7], digest[8], digest[9], digest[10], digest[11], digest[12],
-                           digest[13], digest[14], digest[15]);
+    return uuid_text(digest);
 }
 
 /* sid - a STIX id "TYPE--UUIDv5(lurewatch, KEY)"; g_free */
@@ -143,13 +182,25 @@ static char *indicator_id(const struct lw_indicator *ind)
     return id;
 }
 
+/*
+ * UTC_FORMAT - Unix seconds t in UTC as strftime's literal format fmt into
+ * the char array buf ("" when t is out of range); gmtime_r, because
+ * GDateTime's formatter costs more, and an export formats every timestamp
+ */
+#define UTC_FORMAT(buf, t, fmt) \
+    do { \
+        time_t tt_ = (time_t) (t); \
+        struct tm tm_; \
+        if (gmtime_r(&tt_, &tm_) == NULL || strftime(buf, sizeof(buf), fmt, &tm_) == 0) \
+            buf[0] = '\0'; \
+    } while (0)
+
 char *lw_export_iso(gint64 t)
 {
-    GDateTime *dt = g_date_time_new_from_unix_utc(t);
-    char *s = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S.000Z");
+    char buf[64];
 
-    g_date_time_unref(dt);
-    return s;
+    UTC_FORMAT(buf, t, "%Y-%m-%dT%H:%M:%S.000Z");
+    return g_strdup(buf);
 }
 
 /* jtime - a STIX timestamp as JSON */
@@ -222,22 +273,20 @@ static json_t *revoked_json(const struct lw_export_state *st)
  * "released":{...}}, then one message per line (written and read line by
  * line, so that a large state never exists as one jansson tree)
  */
-char *lw_export_state_encode(const struct lw_export_state *st)
+void lw_export_state_write(const struct lw_export_state *st, struct lw_out *o)
 {
     json_t *rel = json_object();
     GPtrArray *list = g_ptr_array_new();
-    GString *out = g_string_new(NULL);
+    GString *out = lw_out_buf(o);
     GHashTableIter it;
     gpointer k, v;
-    char *line;
 
     g_hash_table_iter_init(&it, st->released);
     while (g_hash_table_iter_next(&it, &k, &v))
         json_object_set_new(rel, k, json_integer(*(gint64 *) v));
-    line = dump(json_pack("{s:i, s:o, s:o}", "version", 1, "released", rel, "revoked", revoked_json(st)),
-                JSON_COMPACT | JSON_SORT_KEYS);
-    g_string_append(out, line);
-    g_free(line);
+    dump_into(out, json_pack("{s:i, s:o, s:o}", "version", 1, "released", rel, "revoked", revoked_json(st)),
+              JSON_COMPACT | JSON_SORT_KEYS);
+    g_string_append_c(out, '\n');
     g_hash_table_iter_init(&it, st->msgs);
     while (g_hash_table_iter_next(&it, &k, &v))
         g_ptr_array_add(list, v);
@@ -261,12 +310,19 @@ char *lw_export_state_encode(const struct lw_export_state *st)
         if (m->feeds->len)
             json_object_set_new(j, "feeds", str_array(m->feeds));
         json_object_set_new(j, "indicators", indicators_json(m->indicators));
-        line = dump(j, JSON_COMPACT);
-        g_string_append(out, line);
-        g_free(line);
+        dump_into(out, j, JSON_COMPACT);
+        g_string_append_c(out, '\n');
+        lw_out_flush(o);
     }
     g_ptr_array_unref(list);
-    return g_string_free(out, FALSE);
+}
+
+char *lw_export_state_encode(const struct lw_export_state *st)
+{
+    struct lw_out *o = lw_out_mem();
+
+    lw_export_state_write(st, o);
+    return lw_out_steal(o);
 }
 
 /* jget - a string member or "" */
@@ -697,14 +753,17 @@ static void stix_revoked(struct sink *objs, const struct lw_export_revoked *r, c
     g_free(id);
 }
 
-char *lw_export_stix(const struct lw_export_view *v)
+void lw_export_stix_write(const struct lw_export_view *v, struct lw_out *out)
 {
     const struct lw_export_opts *opts = v->opts;
-    char *identity = identity_id(opts->org_name), *bkey, *bid;
-    struct sink sk = { g_string_new(NULL), 0 }, *objs = &sk;
+    char *identity = identity_id(opts->org_name);
+    char *bkey = g_strdup_printf("bundle:%s:%" G_GINT64_FORMAT ":%u", opts->org_name, v->last, v->msgs->len);
+    char *bid = sid("bundle", bkey);
+    struct sink sk = { out, 0 }, *objs = &sk;
     json_t *o;
     gint64 epoch = 1767225600;      /* 2026-01-01: fixed creation time of the identity */
 
+    g_string_append_printf(lw_out_buf(out), "%s%s\", \"objects\": [", BUNDLE_HEAD, bid);
     sink_add(objs, tlp_marking(opts->tlp));
     o = sdo("identity", identity, epoch, epoch, NULL, -1);
     json_object_set_new(o, "name", jstr(opts->org_name));
@@ -734,16 +793,18 @@ char *lw_export_stix(const struct lw_export_view *v)
         g_free(mk);
         g_free(mid);
     }
-    bkey = g_strdup_printf("bundle:%s:%" G_GINT64_FORMAT ":%u", opts->org_name, v->last, v->msgs->len);
-    bid = sid("bundle", bkey);
-    g_string_prepend(sk.out, "\", \"objects\": [");
-    g_string_prepend(sk.out, bid);
-    g_string_prepend(sk.out, BUNDLE_HEAD);
-    g_string_append(sk.out, "\n]}\n");
+    g_string_append(lw_out_buf(out), "\n]}\n");
     g_free(bkey);
     g_free(bid);
     g_free(identity);
-    return g_string_free(sk.out, FALSE);
+}
+
+char *lw_export_stix(const struct lw_export_view *v)
+{
+    struct lw_out *o = lw_out_mem();
+
+    lw_export_stix_write(v, o);
+    return lw_out_steal(o);
 }
 
 char *lw_export_stix_envelope(const char *bundle)
@@ -788,11 +849,10 @@ static const struct misp_type misp_types[LW_IOC_NTYPES] = {
 /* misp_time - MISP's first_seen/last_seen form; g_free */
 static char *misp_time(gint64 t)
 {
-    GDateTime *dt = g_date_time_new_from_unix_utc(t);
-    char *s = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S.000000+00:00");
+    char buf[64];
 
-    g_date_time_unref(dt);
-    return s;
+    UTC_FORMAT(buf, t, "%Y-%m-%dT%H:%M:%S.000000+00:00");
+    return g_strdup(buf);
 }
 
 static json_t *tag(const char *name)
@@ -1033,37 +1093,33 @@ char *lw_export_misp_uuid(const char *org, const char *period)
  * lw_export_misp - the event, its attributes and objects written one by one
  * (one per line), so that no tree of the whole event is built
  */
-char *lw_export_misp(const struct lw_export_view *v)
+/* org_uuid_of - the (deterministic) MISP uuid of organization org; g_free */
+static char *org_uuid_of(const char *org)
+{
+    char *k = g_strconcat("org:", org, NULL), *u = lw_uuid5(LW_EXPORT_NAMESPACE, k);
+
+    g_free(k);
+    return u;
+}
+
+/* misp_event - the event without its arrays; its tags name every rule of the view */
+static json_t *misp_event(const struct lw_export_view *v, const char *org_uuid)
 {
     const struct lw_export_opts *opts = v->opts;
     static const char *const distribution[] = { "3", "2", "1", "1", "0" };   /* by TLP */
-    char *uuid = lw_export_misp_uuid(opts->org_name, opts->period), *ok = g_strconcat("org:", opts->org_name, NULL);
-    char *org_uuid = lw_uuid5(LW_EXPORT_NAMESPACE, ok), *info, *ts, *date, *tlp, *head;
     GDateTime *dt = g_date_time_new_from_unix_utc(v->last ? v->last : 1767225600);
     GHashTable *rules = g_hash_table_new(g_str_hash, g_str_equal);
-    GHashTable *exported = g_hash_table_new_full(ind_hash, ind_equal, NULL, g_free);   /* indicator -> uuid */
-    struct sink sk = { g_string_new(NULL), 0 };
     GPtrArray *rule_list;
     json_t *ev = json_object(), *tags = json_array();
+    char *info, *ts, *date, *tlp, *uuid = lw_export_misp_uuid(opts->org_name, opts->period);
 
     for (guint i = 0; i < v->iocs->len + v->malware->len; i++) {
         struct lw_export_ioc *x = i < v->iocs->len ? g_ptr_array_index(v->iocs, i)
                                                    : g_ptr_array_index(v->malware, i - v->iocs->len);
-        json_t *a = misp_ioc_attr(x, opts->org_name, org_uuid);
 
-        g_hash_table_insert(exported, (gpointer) x->ind, g_strdup(jget(a, "uuid")));
         for (guint j = 0; j < x->rules->len; j++)
             g_hash_table_add(rules, g_ptr_array_index(x->rules, j));
-        sink_add(&sk, a);
     }
-    for (guint i = 0; i < v->revoked->len; i++)
-        sink_add(&sk, misp_revoked_attr(g_ptr_array_index(v->revoked, i)));
-    g_string_append(sk.out, "\n], \"Object\": [");
-    sk.n = 0;
-    for (guint i = 0; i < v->msgs->len; i++)
-        sink_add(&sk, misp_email(g_ptr_array_index(v->msgs, i), opts, exported));
-    g_string_append(sk.out, "\n]}}\n");
-    g_hash_table_unref(exported);
     tlp = g_strconcat("tlp:", tlp2[opts->tlp].name, NULL);
     json_array_append_new(tags, tag(tlp));
     rule_list = lw_hash_keys(rules);
@@ -1088,24 +1144,59 @@ char *lw_export_misp(const struct lw_export_view *v)
     json_object_set_new(ev, "timestamp", json_string(ts));
     json_object_set_new(ev, "Orgc", json_pack("{s:o, s:s}", "name", jstr(opts->org_name), "uuid", org_uuid));
     json_object_set_new(ev, "Tag", tags);
-    head = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);    /* {...}: reopened for the arrays */
-    head[strlen(head) - 1] = '\0';
-    g_string_prepend(sk.out, ", \"Attribute\": [");
-    g_string_prepend(sk.out, head);
-    g_string_prepend(sk.out, "{\"Event\": ");
-    free(head);
-    json_decref(ev);
     g_ptr_array_unref(rule_list);
     g_hash_table_unref(rules);
     g_date_time_unref(dt);
-    g_free(uuid);
-    g_free(ok);
-    g_free(org_uuid);
     g_free(info);
     g_free(ts);
     g_free(date);
     g_free(tlp);
-    return g_string_free(sk.out, FALSE);
+    g_free(uuid);
+    return ev;
+}
+
+/*
+ * lw_export_misp - the event, its attributes and objects written one by one
+ * (one per line), so that no tree of the whole event is built
+ */
+void lw_export_misp_write(const struct lw_export_view *v, struct lw_out *out)
+{
+    const struct lw_export_opts *opts = v->opts;
+    char *org_uuid = org_uuid_of(opts->org_name);
+    GHashTable *exported = g_hash_table_new_full(ind_hash, ind_equal, NULL, g_free);   /* indicator -> uuid */
+    struct sink sk = { out, 0 };
+    json_t *ev = misp_event(v, org_uuid);
+    GString *buf = lw_out_buf(out);
+
+    g_string_append(buf, "{\"Event\": ");
+    dump_into(buf, ev, JSON_COMPACT);       /* {...}: reopened for the arrays */
+    g_string_truncate(buf, buf->len - 1);
+    g_string_append(buf, ", \"Attribute\": [");
+    for (guint i = 0; i < v->iocs->len + v->malware->len; i++) {
+        struct lw_export_ioc *x = i < v->iocs->len ? g_ptr_array_index(v->iocs, i)
+                                                   : g_ptr_array_index(v->malware, i - v->iocs->len);
+        json_t *a = misp_ioc_attr(x, opts->org_name, org_uuid);
+
+        g_hash_table_insert(exported, (gpointer) x->ind, g_strdup(jget(a, "uuid")));
+        sink_add(&sk, a);
+    }
+    for (guint i = 0; i < v->revoked->len; i++)
+        sink_add(&sk, misp_revoked_attr(g_ptr_array_index(v->revoked, i)));
+    g_string_append(lw_out_buf(out), "\n], \"Object\": [");
+    sk.n = 0;
+    for (guint i = 0; i < v->msgs->len; i++)
+        sink_add(&sk, misp_email(g_ptr_array_index(v->msgs, i), opts, exported));
+    g_string_append(lw_out_buf(out), "\n]}}\n");
+    g_hash_table_unref(exported);
+    g_free(org_uuid);
+}
+
+char *lw_export_misp(const struct lw_export_view *v)
+{
+    struct lw_out *o = lw_out_mem();
+
+    lw_export_misp_write(v, o);
+    return lw_out_steal(o);
 }
 
 /* ---- the MISP feed directory ---- */
@@ -1113,11 +1204,10 @@ char *lw_export_misp(const struct lw_export_view *v)
 /* period_of - "YYYY-MM" of t (g_free) */
 static char *period_of(gint64 t)
 {
-    GDateTime *dt = g_date_time_new_from_unix_utc(t);
-    char *p = g_date_time_format(dt, "%Y-%m");
+    char buf[64];
 
-    g_date_time_unref(dt);
-    return p;
+    UTC_FORMAT(buf, t, "%Y-%m");
+    return g_strdup(buf);
 }
 
 /*
@@ -1215,20 +1305,17 @@ static int feed_event(const char *dir, const struct lw_export_view *v, json_t *m
                       struct lw_error *err)
 {
     static const char *const keys[] = { "Orgc", "Tag", "info", "date", "analysis", "threat_level_id", "timestamp" };
-    char *text = lw_export_misp(v), *uuid, *name, *path, *head;
-    const char *cut = strstr(text, ", \"Attribute\": [");
-    json_t *doc, *ev, *entry = json_object();
-    int rc;
+    char *org_uuid = org_uuid_of(v->opts->org_name);
+    char *uuid = lw_export_misp_uuid(v->opts->org_name, v->opts->period), *name, *path;
+    json_t *ev = misp_event(v, org_uuid), *entry = json_object();
+    struct lw_out *out;
+    int rc = -1;
 
-    head = g_strdup_printf("%.*s}}", cut ? (int) (cut - text) : 0, text);
-    doc = json_loads(head, 0, NULL);
-    ev = json_object_get(doc, "Event");
-    uuid = g_strdup(jget(ev, "uuid"));
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
         if (json_object_get(ev, keys[i]))
             json_object_set(entry, keys[i], json_object_get(ev, keys[i]));
     json_object_set_new(manifest, uuid, entry);
-    json_decref(doc);
+    json_decref(ev);
     for (guint i = 0; i < v->iocs->len + v->malware->len; i++) {
         const struct lw_export_ioc *x = i < v->iocs->len ? g_ptr_array_index(v->iocs, i)
                                                          : g_ptr_array_index(v->malware, i - v->iocs->len);
@@ -1239,12 +1326,14 @@ static int feed_event(const char *dir, const struct lw_export_view *v, json_t *m
     }
     name = g_strconcat(uuid, ".json", NULL);
     path = g_build_filename(dir, name, NULL);
-    rc = lw_write_atomic(path, text, strlen(text), err);
+    if ((out = lw_out_file(path, err)) != NULL) {
+        lw_export_misp_write(v, out);
+        rc = lw_out_commit(out, err);
+    }
     g_free(name);
     g_free(path);
-    g_free(head);
     g_free(uuid);
-    g_free(text);
+    g_free(org_uuid);
     return rc;
 }
 

@@ -77,6 +77,8 @@
 #include "util/redis.h"
 
 #define STATE_FILE ".export-state.json"
+#define STIX_FILE "lurewatch-stix.json"
+#define MISP_FILE "lurewatch-misp.json"
 
 static const char steal_script[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])"
@@ -354,24 +356,37 @@ static int load_state(struct run *r, const char *path, struct lw_error *err)
     return rc;
 }
 
+/* write_json - one JSON output, streamed into its file */
+static int write_json(const char *path, const struct lw_export_view *v,
+                      void (*write)(const struct lw_export_view *, struct lw_out *), struct lw_error *err)
+{
+    struct lw_out *out = lw_out_file(path, err);
+
+    if (out == NULL)
+        return -1;
+    write(v, out);
+    return lw_out_commit(out, err);
+}
+
 /* write_outputs - every configured output, then the state; each atomically */
-static int write_outputs(struct run *r, const struct lw_export_opts *o, char **stix, char **misp,
-                         struct lw_error *err)
+static int write_outputs(struct run *r, const struct lw_export_opts *o, struct lw_error *err)
 {
     static const struct {
         unsigned bit;
         const char *file;
         char *(*make)(const struct lw_export_view *);
+        void (*write)(const struct lw_export_view *, struct lw_out *);
     } outputs[] = {
-        { LW_EXPORT_STIX, "lurewatch-stix.json", lw_export_stix },
-        { LW_EXPORT_MISP, "lurewatch-misp.json", lw_export_misp },
-        { LW_EXPORT_CSV, "lurewatch-iocs.csv", lw_export_csv },
-        { LW_EXPORT_POSTFIX, "lurewatch-senders.access", lw_export_postfix },
-        { LW_EXPORT_DOMAINS, "lurewatch-domains.txt", lw_export_domains },
-        { LW_EXPORT_RPZ, "lurewatch.rpz", lw_export_rpz },
-        { LW_EXPORT_HASHES, "lurewatch-hashes.txt", lw_export_hashes },
+        { LW_EXPORT_STIX, STIX_FILE, NULL, lw_export_stix_write },
+        { LW_EXPORT_MISP, MISP_FILE, NULL, lw_export_misp_write },
+        { LW_EXPORT_CSV, "lurewatch-iocs.csv", lw_export_csv, NULL },
+        { LW_EXPORT_POSTFIX, "lurewatch-senders.access", lw_export_postfix, NULL },
+        { LW_EXPORT_DOMAINS, "lurewatch-domains.txt", lw_export_domains, NULL },
+        { LW_EXPORT_RPZ, "lurewatch.rpz", lw_export_rpz, NULL },
+        { LW_EXPORT_HASHES, "lurewatch-hashes.txt", lw_export_hashes, NULL },
     };
     struct lw_export_view *v = lw_export_view_new(r->state, o);
+    struct lw_out *out;
     int rc = 0, written = 0;
     char *path, *text;
 
@@ -380,16 +395,15 @@ static int write_outputs(struct run *r, const struct lw_export_opts *o, char **s
     for (guint i = 0; i < G_N_ELEMENTS(outputs) && rc == 0; i++) {
         if (!(o->formats & outputs[i].bit))
             continue;
-        text = outputs[i].make(v);
         path = g_build_filename(r->cfg->export_dir, outputs[i].file, NULL);
-        rc = lw_write_atomic(path, text, strlen(text), err);
-        g_free(path);
-        if (outputs[i].bit == LW_EXPORT_STIX)
-            *stix = text;
-        else if (outputs[i].bit == LW_EXPORT_MISP)
-            *misp = text;
-        else
+        if (outputs[i].write) {
+            rc = write_json(path, v, outputs[i].write, err);
+        } else {
+            text = outputs[i].make(v);
+            rc = lw_write_atomic(path, text, strlen(text), err);
             g_free(text);
+        }
+        g_free(path);
         if (rc == 0 && written++ == 0)
             crash(r, "output");
     }
@@ -402,41 +416,62 @@ static int write_outputs(struct run *r, const struct lw_export_opts *o, char **s
     if (rc < 0)
         return -1;
     crash(r, "outputs");
-    text = lw_export_state_encode(r->state);
     path = g_build_filename(r->cfg->export_dir, STATE_FILE, NULL);
-    rc = lw_write_atomic(path, text, strlen(text), err);
+    if ((out = lw_out_file(path, err)) != NULL) {
+        lw_export_state_write(r->state, out);
+        rc = lw_out_commit(out, err);
+    } else {
+        rc = -1;
+    }
     g_free(path);
-    g_free(text);
     return rc;
 }
 
-/* push - the configured pushes; a bundle or event not written this run is built now */
-static int push(struct run *r, const struct lw_export_opts *o, char **stix, char **misp, struct lw_error *err)
+/*
+ * pushed_text - what a push sends: the output file this run wrote, or
+ * (when that format is not written) the text built from the state now
+ */
+static char *pushed_text(struct run *r, const struct lw_export_opts *o, unsigned bit, const char *file,
+                         char *(*make)(const struct lw_export_view *))
+{
+    char *path, *text = NULL;
+    struct lw_export_view *v;
+
+    if (o->formats & bit) {
+        path = g_build_filename(r->cfg->export_dir, file, NULL);
+        g_file_get_contents(path, &text, NULL, NULL);
+        g_free(path);
+        if (text)
+            return text;
+    }
+    v = lw_export_view_new(r->state, o);
+    text = make(v);
+    lw_export_view_free(v);
+    return text;
+}
+
+/* push - the configured pushes, of the outputs just written */
+static int push(struct run *r, const struct lw_export_opts *o, struct lw_error *err)
 {
     const struct lw_config *cfg = r->cfg;
-    struct lw_export_view *v = NULL;
     int rc = 0;
 
-    if (!*cfg->export_taxii_url && !*cfg->export_misp_url)
-        return 0;
-    if ((*cfg->export_taxii_url && !*stix) || (*cfg->export_misp_url && !*misp))
-        v = lw_export_view_new(r->state, o);
     if (*cfg->export_taxii_url) {
-        if (!*stix)
-            *stix = lw_export_stix(v);
-        rc = lw_push_taxii(cfg, *stix, err);
+        char *stix = pushed_text(r, o, LW_EXPORT_STIX, STIX_FILE, lw_export_stix);
+
+        rc = lw_push_taxii(cfg, stix, err);
         r->res->pushed += rc == 0;
+        g_free(stix);
     }
     if (rc == 0 && *cfg->export_misp_url) {
         char *uuid = lw_export_misp_uuid(o->org_name, NULL);
+        char *misp = pushed_text(r, o, LW_EXPORT_MISP, MISP_FILE, lw_export_misp);
 
-        if (!*misp)
-            *misp = lw_export_misp(v);
-        rc = lw_push_misp(cfg, *misp, uuid, err);
+        rc = lw_push_misp(cfg, misp, uuid, err);
         r->res->pushed += rc == 0;
         g_free(uuid);
+        g_free(misp);
     }
-    lw_export_view_free(v);
     return rc;
 }
 
@@ -444,17 +479,16 @@ static int push(struct run *r, const struct lw_export_opts *o, char **stix, char
 static int commit(struct run *r, struct lw_error *err)
 {
     struct lw_export_opts o;
-    char *stix = NULL, *misp = NULL;
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
     int rc;
 
     if (lw_export_opts_init(&o, r->cfg, err) < 0)
         return -1;
     lw_export_state_expire(r->state, now - r->cfg->export_retention_days * 86400);
-    rc = write_outputs(r, &o, &stix, &misp, err);
+    rc = write_outputs(r, &o, err);
     if (rc == 0) {
         crash(r, "state");
-        rc = push(r, &o, &stix, &misp, err);
+        rc = push(r, &o, err);
     }
     if (rc == 0) {
         crash(r, "pushed");
@@ -462,8 +496,6 @@ static int commit(struct run *r, struct lw_error *err)
     }
     if (rc == 0)
         crash(r, "acked");
-    g_free(stix);
-    g_free(misp);
     lw_export_opts_clear(&o);
     return rc;
 }
