@@ -10,9 +10,10 @@
  * lw_dir_prepare() creates a directory the daemon owns (the quarantine
  * store, the hits spool) the way the daemon does while still root: each
  * missing component made with mkdirat() under the one above it, opened
- * with O_NOFOLLOW, so a symbolic link planted anywhere in the path is
- * refused rather than followed; the last component is given to the user
- * (when one is named: the daemon runs as root at that point).
+ * with O_NOFOLLOW (util/safedir.c), so a symbolic link planted anywhere in
+ * the path is refused rather than followed; the last component is given
+ * to the user (when one is named: the daemon runs as root at that point)
+ * only when root or that user owns it, never when another user made it.
  *
  * lw_dir_writable_as() proves that the user the daemon runs as can create
  * a file in a directory: a child process takes that user's ids and
@@ -41,6 +42,7 @@
 #include <glib.h>
 
 #include "model/score.h"
+#include "util/safedir.h"
 #include "rulefile.h"
 #include "preflight.h"
 
@@ -104,50 +106,29 @@ const char *lw_socket_unix_path(const char *spec)
     return NULL;
 }
 
-/* open_component - a directory under dirfd, made (mode) when missing, never through a symlink */
-static int open_component(int dirfd, const char *name, mode_t mode)
-{
-    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-    if (fd < 0 && errno == ENOENT) {
-        if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
-            return -1;
-        fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    }
-    return fd;
-}
-
-/* lw_dir_prepare - make path (absolute) and its missing parents, the last one owned by pw */
+/*
+ * lw_dir_prepare - make path (absolute) and its missing parents, never
+ * through a symbolic link (lw_dir_open_path), the last one given to pw.
+ * Only a directory owned by root or already by pw is given: one that some
+ * other user made (planted) is refused, never chowned.
+ */
 int lw_dir_prepare(const char *path, mode_t mode, const struct passwd *pw, struct lw_error *err)
 {
-    gchar **parts;
-    int fd, rc = 0;
+    struct stat st;
+    int fd = lw_dir_open_path(path, mode, 1, err), rc = 0;
 
-    if (path[0] != '/')
-        return lw_error_set(err, "%s: must be an absolute path", path);
-    if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return lw_error_set(err, "/: %s", g_strerror(errno));
-    parts = g_strsplit(path + 1, "/", -1);
-    for (int i = 0; parts[i] != NULL && rc == 0; i++) {
-        int next;
-
-        if (*parts[i] == '\0' || strcmp(parts[i], ".") == 0)
-            continue;
-        if (strcmp(parts[i], "..") == 0) {
-            rc = lw_error_set(err, "%s: \"..\" is not allowed", path);
-        } else if ((next = open_component(fd, parts[i], mode)) < 0) {
-            rc = lw_error_set(err, "%s: %s%s", path,
-                              errno == ELOOP || errno == ENOTDIR ? "a component is not a directory"
-                              " (symbolic links are not followed): " : "", g_strerror(errno));
-        } else {
-            close(fd);
-            fd = next;
-        }
+    if (fd < 0)
+        return -1;
+    if (pw != NULL) {
+        if (fstat(fd, &st) < 0)
+            rc = lw_error_set(err, "%s: %s", path, g_strerror(errno));
+        else if (st.st_uid != 0 && st.st_uid != pw->pw_uid)
+            rc = lw_error_set(err, "%s: owned by uid %u, neither root nor %s: not given to %s", path,
+                              (unsigned) st.st_uid, pw->pw_name, pw->pw_name);
+        else if (st.st_uid != pw->pw_uid && fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
+            rc = lw_error_set(err, "%s: cannot give it to %s: %s", path, pw->pw_name, g_strerror(errno));
     }
-    if (rc == 0 && pw != NULL && fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
-        rc = lw_error_set(err, "%s: cannot give it to %s: %s", path, pw->pw_name, g_strerror(errno));
     close(fd);
-    g_strfreev(parts);
     return rc;
 }
 

@@ -64,7 +64,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -429,23 +428,17 @@ static GPtrArray *select_entries(const struct lw_config *cfg, struct lw_qstore *
     return fresh;
 }
 
-/* digest_lock - QUARANTINE_DIR/digest.lock held for this run; -1 when another digest runs */
-static int digest_lock(const struct lw_config *cfg)
+/* digest_lock - the store's digest lock held for this run; -1 when another digest runs or it cannot be had */
+static int digest_lock(struct lw_qstore *store)
 {
-    char *path = g_build_filename(cfg->quarantine_dir, "digest.lock", NULL);
-    int fd;
+    struct lw_error err;
+    int rc = lw_qstore_lock(store, &err);
 
-    g_mkdir_with_parents(cfg->quarantine_dir, 0750);
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        fprintf(stderr, "lurewatch-report: %s: %s\n", path, g_strerror(errno));
-    else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        fprintf(stderr, "lurewatch-report: another digest is running (%s)\n", path);
-        close(fd);
-        fd = -1;
-    }
-    g_free(path);
-    return fd;     /* released when the process exits */
+    if (rc < 0)
+        fprintf(stderr, "lurewatch-report: %s\n", err.text);
+    else if (rc > 0)
+        fprintf(stderr, "lurewatch-report: another digest is running\n");
+    return rc == 0 ? 0 : -1;     /* released when the store is closed */
 }
 
 /*
@@ -464,7 +457,7 @@ static int cmd_digest(const struct lw_config *cfg, struct lw_qstore *store, cons
 
     if (parse_reviewers(cfg->report_domain_reviewers, reviewers) < 0) {
         failed = EX_CONFIG;
-    } else if (!opt->to_stdout && digest_lock(cfg) < 0) {
+    } else if (!opt->to_stdout && digest_lock(store) < 0) {
         failed = 1;
     } else if (*cfg->report_to == '\0' && g_hash_table_size(reviewers) == 0) {
         fprintf(stderr, "lurewatch-report: set report_to or report_domain_reviewers\n");

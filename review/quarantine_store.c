@@ -14,6 +14,7 @@
  *         QUARANTINE_DIR/false-positives/QUEUEID.json  released: not malicious
  *         QUARANTINE_DIR/reported/QUEUEID            listed by a digest (its time)
  *         QUARANTINE_DIR/state/NAME                  one integer (last-digest)
+ *         QUARANTINE_DIR/digest.lock                 one digest at a time (lw_qstore_lock)
  *
  *     A digest marker is a file of its own, not a field rewritten in the
  *     record, so a digest run never overwrites a decision a reviewer made
@@ -43,7 +44,15 @@
  *     Queue ids become file names only after lw_queue_id_valid() (Postfix's
  *     own short or long format: hex, or base-52 letters and digits; "ALL"
  *     and anything starting with '-' are not ids). Files are created 0640
- *     in directories created 0750.
+ *     in directories created 0750. QUARANTINE_DIR belongs to the milter's
+ *     user while lurewatch-report runs as root, so nothing below it is
+ *     reached through a symbolic link: every directory and file is opened
+ *     with openat() and O_NOFOLLOW relative to QUARANTINE_DIR's descriptor
+ *     (util/safedir.c), a subdirectory must belong to this process's user
+ *     or QUARANTINE_DIR's owner, a file read or locked must be a regular
+ *     file with one link, and a file is written as a new temporary file
+ *     (O_EXCL) renamed over the old name (which replaces a link, never
+ *     follows it). A planted link is refused with an error that says so.
  */
 #include "config.h"
 
@@ -53,12 +62,14 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <glib/gstdio.h>
 
 #include "review/quarantine_store.h"
 #include "model/score.h"
+#include "util/safedir.h"
 
 #define MAX_RECORD_BYTES (4 * 1024 * 1024)
 
@@ -361,97 +372,138 @@ static struct lw_qentry *entry_from_json(const char *text, size_t len, const cha
 
 /* ---- the spool backend ---- */
 
+/*
+ * Every path below QUARANTINE_DIR is opened relative to a directory
+ * descriptor, never through a symbolic link (util/safedir.c): the milter's
+ * user owns the directory, and root's lurewatch-report must not be led to
+ * write or read elsewhere by a link planted there.
+ */
 struct spool {
     char *dir;
+    int fd;                     /* QUARANTINE_DIR, -1 until first opened */
+    uid_t owner;                /* its owner: subdirectories may be theirs or ours */
+    int lock_fd;                /* digest.lock while held, else -1 */
 };
 
-/* ensure_dir - create DIR (and parents) 0750 if missing */
-static int ensure_dir(const char *dir, struct lw_error *err)
+/* base - QUARANTINE_DIR's descriptor (made when create); -1 and err (errno ENOENT: missing) */
+static int base(struct spool *sp, int create, struct lw_error *err)
 {
-    if (g_mkdir_with_parents(dir, 0750) < 0)
-        return lw_error_set(err, "cannot create %s: %s", dir, g_strerror(errno));
-    return 0;
+    struct stat st;
+
+    if (sp->fd >= 0)
+        return sp->fd;
+    if ((sp->fd = lw_dir_open_path(sp->dir, 0750, create, err)) < 0)
+        return -1;
+    sp->owner = fstat(sp->fd, &st) == 0 ? st.st_uid : geteuid();
+    return sp->fd;
 }
 
-/* fsync_dir - make a rename in DIR durable */
-static int fsync_dir(const char *dir, struct lw_error *err)
+/* sub_open - QUARANTINE_DIR/NAME (made when create); caller closes; -1 and err (errno ENOENT: missing) */
+static int sub_open(struct lw_qstore *s, const char *name, int create, struct lw_error *err)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = 0;
+    struct spool *sp = s->priv;
+    char *shown;
+    int fd;
 
-    if (fd < 0)
-        return lw_error_set(err, "open %s: %s", dir, g_strerror(errno));
-    if (fsync(fd) < 0)
-        rc = lw_error_set(err, "fsync %s: %s", dir, g_strerror(errno));
-    close(fd);
-    return rc;
+    if (base(sp, create, err) < 0)
+        return -1;
+    shown = g_build_filename(sp->dir, name, NULL);
+    fd = lw_dir_openat(sp->fd, name, shown, 0750, create, sp->owner, err);
+    g_free(shown);
+    return fd;
 }
 
-/* write_atomic - DIR/NAME gets DATA whole or not at all: tmp + fsync + rename + fsync(dir) */
-static int write_atomic(const char *dir, const char *name, const char *data, size_t len,
-                        struct lw_error *err)
+/* write_all - the whole buffer to fd; -1 on error */
+static int write_all(int fd, const char *p, size_t left)
 {
-    char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, name);
-    char *path = g_build_filename(dir, name, NULL);
-    const char *p = data;
-    size_t left = len;
-    int fd, rc = -1;
-
-    if (ensure_dir(dir, err) < 0)
-        goto out;
-    if ((fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0640)) < 0) {
-        lw_error_set(err, "cannot create a file in %s: %s", dir, g_strerror(errno));
-        goto out;
-    }
     while (left > 0) {
         ssize_t n = write(fd, p, left);
 
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            break;
+            return -1;
         p += n;
         left -= (size_t) n;
     }
-    if (left > 0 || fsync(fd) < 0) {
-        lw_error_set(err, "write %s: %s", tmp, g_strerror(errno));
+    return 0;
+}
+
+/* write_atomic - SUB/NAME gets DATA whole or not at all: tmp + fsync + rename + fsync(dir) */
+static int write_atomic(struct lw_qstore *s, const char *sub, const char *name, const char *data, size_t len,
+                        struct lw_error *err)
+{
+    int dfd = sub_open(s, sub, 1, err), fd = -1, rc = -1;
+    char *tmp = NULL;
+
+    if (dfd < 0)
+        return -1;
+    for (int tries = 0; fd < 0 && tries < 100; tries++) {
+        g_free(tmp);
+        tmp = g_strdup_printf(".%s.%08x", name, g_random_int());
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
+        lw_error_set(err, "cannot create a file in %s/%s: %s", ((struct spool *) s->priv)->dir, sub,
+                     g_strerror(errno));
+    } else if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+        lw_error_set(err, "write %s/%s: %s", sub, tmp, g_strerror(errno));
+        unlinkat(dfd, tmp, 0);
+    } else if (renameat(dfd, tmp, dfd, name) < 0) {
+        lw_error_set(err, "rename %s/%s to %s: %s", sub, tmp, name, g_strerror(errno));
+        unlinkat(dfd, tmp, 0);
+    } else if (fsync(dfd) < 0) {
+        lw_error_set(err, "fsync %s: %s", sub, g_strerror(errno));
+    } else {
+        rc = 0;
+    }
+    if (fd >= 0)
         close(fd);
-        g_unlink(tmp);
-        goto out;
-    }
-    close(fd);
-    if (g_rename(tmp, path) < 0) {
-        lw_error_set(err, "rename %s to %s: %s", tmp, path, g_strerror(errno));
-        g_unlink(tmp);
-        goto out;
-    }
-    rc = fsync_dir(dir, err);
-out:
+    close(dfd);
     g_free(tmp);
-    g_free(path);
     return rc;
 }
 
-static char *subdir(const struct lw_qstore *s, const char *name)
+/* read_at - the contents of NAME in dfd, at most max bytes; NULL and err (errno ENOENT: missing) */
+static char *read_at(int dfd, const char *name, const char *shown, size_t max, size_t *len,
+                     struct lw_error *err)
 {
-    return g_build_filename(((const struct spool *) s->priv)->dir, name, NULL);
+    int fd = lw_file_openat(dfd, name, shown, O_RDONLY, 0, err);
+    GString *buf;
+    char chunk[65536];
+    ssize_t n;
+
+    if (fd < 0)
+        return NULL;
+    buf = g_string_new(NULL);
+    while ((n = read(fd, chunk, sizeof(chunk))) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0 && buf->len <= max)
+            g_string_append_len(buf, chunk, n);
+    close(fd);
+    if (n < 0 || buf->len > max) {
+        lw_error_set(err, "%s: %s", shown, n < 0 ? g_strerror(errno) : "record too large");
+        g_string_free(buf, TRUE);
+        return NULL;
+    }
+    *len = buf->len;
+    return g_string_free(buf, FALSE);
 }
 
 static int spool_write_entry(struct lw_qstore *s, const char *sub, const struct lw_qentry *e,
                              struct lw_error *err)
 {
-    char *dir, *name, *json;
+    char *name, *json;
     int rc;
 
     if (!lw_queue_id_valid(e->queue_id))
         return lw_error_set(err, "bad queue id \"%s\"", e->queue_id ? e->queue_id : "");
-    dir = subdir(s, sub);
     name = g_strconcat(e->queue_id, ".json", NULL);
     json = entry_to_json(e);
-    rc = write_atomic(dir, name, json, strlen(json), err);
+    rc = write_atomic(s, sub, name, json, strlen(json), err);
     g_free(json);
     g_free(name);
-    g_free(dir);
     return rc;
 }
 
@@ -460,67 +512,60 @@ static int spool_record(struct lw_qstore *s, const struct lw_qentry *e, struct l
     return spool_write_entry(s, "records", e, err);
 }
 
-/* read_entry - one record file; NULL and err when unreadable or not a record */
-static struct lw_qentry *read_entry(const char *path, struct lw_error *err)
+/* read_entry - NAME in the records directory rfd; NULL and err when unreadable or not a record */
+static struct lw_qentry *read_entry(struct lw_qstore *s, int rfd, const char *name, struct lw_error *err)
 {
-    char *text = NULL;
-    gsize len = 0;
-    GError *gerr = NULL;
-    struct lw_qentry *e;
+    char *shown = g_build_filename(((struct spool *) s->priv)->dir, "records", name, NULL);
+    size_t len = 0;
+    char *text = read_at(rfd, name, shown, MAX_RECORD_BYTES, &len, err);
+    struct lw_qentry *e = text ? entry_from_json(text, len, shown, err) : NULL;
 
-    if (!g_file_get_contents(path, &text, &len, &gerr)) {
-        lw_error_set(err, "%s", gerr->message);
-        g_error_free(gerr);
-        return NULL;
-    }
-    e = len > MAX_RECORD_BYTES ? NULL : entry_from_json(text, len, path, err);
-    if (len > MAX_RECORD_BYTES)
-        lw_error_set(err, "%s: record too large", path);
     g_free(text);
+    g_free(shown);
     return e;
 }
 
-/* read_number - the integer in PATH, 0 when missing or not a number */
-static gint64 read_number(const char *path)
+/* read_number - the integer in NAME of dfd (-1: no directory), 0 when missing or not a number */
+static gint64 read_number(int dfd, const char *name)
 {
-    char *text = NULL;
-    gint64 v = 0;
+    struct lw_error ignored;
+    size_t len;
+    char *text = dfd < 0 ? NULL : read_at(dfd, name, name, 64, &len, &ignored);
+    gint64 v = text ? g_ascii_strtoll(text, NULL, 10) : 0;
 
-    if (g_file_get_contents(path, &text, NULL, NULL))
-        v = g_ascii_strtoll(text, NULL, 10);
     g_free(text);
     return v;
 }
 
-/* fill_reported - reported_at from the entry's digest marker */
-static void fill_reported(struct lw_qstore *s, struct lw_qentry *e)
-{
-    char *dir = subdir(s, "reported"), *path = g_build_filename(dir, e->queue_id, NULL);
-
-    e->reported_at = read_number(path);
-    g_free(path);
-    g_free(dir);
-}
-
 static struct lw_qentry *spool_get(struct lw_qstore *s, const char *queue_id, struct lw_error *err)
 {
-    char *dir, *path;
-    struct lw_qentry *e;
+    struct lw_qentry *e = NULL;
+    char *name;
+    int rfd, dfd;
 
     if (!lw_queue_id_valid(queue_id)) {
         lw_error_set(err, "bad queue id \"%s\"", queue_id);
         return NULL;
     }
-    dir = subdir(s, "records");
-    path = g_strdup_printf("%s/%s.json", dir, queue_id);
-    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-        lw_error_set(err, "%s: no quarantine record for this queue id", queue_id);
-        e = NULL;
-    } else if ((e = read_entry(path, err)) != NULL) {
-        fill_reported(s, e);
+    if ((rfd = sub_open(s, "records", 0, err)) < 0) {
+        if (errno == ENOENT)
+            lw_error_set(err, "%s: no quarantine record for this queue id", queue_id);
+        return NULL;
     }
-    g_free(path);
-    g_free(dir);
+    name = g_strconcat(queue_id, ".json", NULL);
+    e = read_entry(s, rfd, name, err);
+    if (e == NULL && errno == ENOENT)
+        lw_error_set(err, "%s: no quarantine record for this queue id", queue_id);
+    if (e != NULL && (dfd = sub_open(s, "reported", 0, err)) < 0 && errno != ENOENT) {
+        lw_qentry_free(e);
+        e = NULL;           /* a planted reported/: refused, and said so */
+    } else if (e != NULL) {
+        e->reported_at = read_number(dfd, queue_id);
+        if (dfd >= 0)
+            close(dfd);
+    }
+    close(rfd);
+    g_free(name);
     return e;
 }
 
@@ -533,49 +578,60 @@ static gint by_held_at(gconstpointer a, gconstpointer b)
     return strcmp(x->queue_id, y->queue_id);
 }
 
-/* spool_list - every readable record held at or after since; unreadable ones go to problems */
-static GPtrArray *spool_list(struct lw_qstore *s, gint64 since, GPtrArray *problems, struct lw_error *err)
+/* list_dir - the records in rfd held at or after since, reported_at from the markers in dfd */
+static void list_dir(struct lw_qstore *s, int rfd, int dfd, gint64 since, GPtrArray *out, GPtrArray *problems)
 {
-    char *dir = subdir(s, "records");
-    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) lw_qentry_free);
-    GError *gerr = NULL;
-    GDir *d = g_dir_open(dir, 0, &gerr);
-    const char *name;
+    int fd = dup(rfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *de;
 
     if (d == NULL) {
-        int missing = g_error_matches(gerr, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-
-        if (!missing)
-            lw_error_set(err, "%s", gerr->message);
-        g_error_free(gerr);
-        g_free(dir);
-        if (missing)
-            return out;     /* nothing held yet */
-        g_ptr_array_unref(out);
-        return NULL;
+        if (fd >= 0)
+            close(fd);
+        if (problems)
+            g_ptr_array_add(problems, g_strdup_printf("records: %s", g_strerror(errno)));
+        return;
     }
-    while ((name = g_dir_read_name(d)) != NULL) {
-        char *path;
+    while ((de = readdir(d)) != NULL) {
+        struct lw_error why;
         struct lw_qentry *e;
 
-        if (name[0] == '.' || !g_str_has_suffix(name, ".json"))
+        if (de->d_name[0] == '.' || !g_str_has_suffix(de->d_name, ".json"))
             continue;
-        path = g_build_filename(dir, name, NULL);
-        struct lw_error why;
-
-        e = read_entry(path, &why);
+        e = read_entry(s, rfd, de->d_name, &why);
         if (e == NULL && problems)
             g_ptr_array_add(problems, g_strdup(why.text));
         if (e && e->held_at >= since) {
-            fill_reported(s, e);
+            e->reported_at = read_number(dfd, e->queue_id);
             g_ptr_array_add(out, e);
         } else {
             lw_qentry_free(e);
         }
-        g_free(path);
     }
-    g_dir_close(d);
-    g_free(dir);
+    closedir(d);
+}
+
+/* spool_list - every readable record held at or after since; unreadable ones go to problems */
+static GPtrArray *spool_list(struct lw_qstore *s, gint64 since, GPtrArray *problems, struct lw_error *err)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) lw_qentry_free);
+    int rfd = sub_open(s, "records", 0, err), dfd;
+
+    if (rfd < 0) {
+        if (errno == ENOENT)
+            return out;     /* nothing held yet */
+        g_ptr_array_unref(out);
+        return NULL;
+    }
+    if ((dfd = sub_open(s, "reported", 0, err)) < 0 && errno != ENOENT) {
+        close(rfd);
+        g_ptr_array_unref(out);
+        return NULL;        /* a planted reported/: refused, and said so */
+    }
+    list_dir(s, rfd, dfd, since, out, problems);
+    if (dfd >= 0)
+        close(dfd);
+    close(rfd);
     g_ptr_array_sort(out, by_held_at);
     return out;
 }
@@ -601,16 +657,14 @@ static int spool_mark(struct lw_qstore *s, const char *queue_id, const char *dec
 static int spool_mark_reported(struct lw_qstore *s, const char *queue_id, gint64 when,
                                struct lw_error *err)
 {
-    char *dir, *text;
+    char *text;
     int rc;
 
     if (!lw_queue_id_valid(queue_id))
         return lw_error_set(err, "bad queue id \"%s\"", queue_id);
-    dir = subdir(s, "reported");
     text = g_strdup_printf("%" G_GINT64_FORMAT "\n", when);
-    rc = write_atomic(dir, queue_id, text, strlen(text), err);
+    rc = write_atomic(s, "reported", queue_id, text, strlen(text), err);
     g_free(text);
-    g_free(dir);
     return rc;
 }
 
@@ -627,28 +681,45 @@ static int state_name_ok(const char *name)
 
 static int spool_get_state(struct lw_qstore *s, const char *name, gint64 *value, struct lw_error *err)
 {
-    char *dir, *path;
+    int dfd;
 
     *value = 0;
     if (!state_name_ok(name))
         return lw_error_set(err, "bad state name \"%s\"", name);
-    dir = subdir(s, "state");
-    path = g_build_filename(dir, name, NULL);
-    *value = read_number(path);
-    g_free(path);
-    g_free(dir);
+    if ((dfd = sub_open(s, "state", 0, err)) < 0)
+        return errno == ENOENT ? 0 : -1;
+    *value = read_number(dfd, name);
+    close(dfd);
     return 0;
 }
 
 static int spool_set_state(struct lw_qstore *s, const char *name, gint64 value, struct lw_error *err)
 {
-    char *dir = subdir(s, "state");
     char *text = g_strdup_printf("%" G_GINT64_FORMAT "\n", value);
-    int rc = state_name_ok(name) ? write_atomic(dir, name, text, strlen(text), err)
+    int rc = state_name_ok(name) ? write_atomic(s, "state", name, text, strlen(text), err)
                                  : lw_error_set(err, "bad state name \"%s\"", name);
 
     g_free(text);
-    g_free(dir);
+    return rc;
+}
+
+/* spool_lock - QUARANTINE_DIR/digest.lock, flocked until the store is closed; 1 when another holds it */
+static int spool_lock(struct lw_qstore *s, struct lw_error *err)
+{
+    struct spool *sp = s->priv;
+    char *shown = g_build_filename(sp->dir, "digest.lock", NULL);
+    int fd = base(sp, 1, err) < 0 ? -1 : lw_file_openat(sp->fd, "digest.lock", shown, O_RDWR | O_CREAT, 0600, err);
+    int rc = 0;
+
+    if (fd < 0) {
+        rc = -1;
+    } else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        rc = errno == EWOULDBLOCK ? 1 : lw_error_set(err, "%s: %s", shown, g_strerror(errno));
+        close(fd);
+    } else {
+        sp->lock_fd = fd;
+    }
+    g_free(shown);
     return rc;
 }
 
@@ -656,6 +727,10 @@ static void spool_close(struct lw_qstore *s)
 {
     struct spool *sp = s->priv;
 
+    if (sp->fd >= 0)
+        close(sp->fd);
+    if (sp->lock_fd >= 0)
+        close(sp->lock_fd);
     g_free(sp->dir);
     g_free(sp);
 }
@@ -670,6 +745,7 @@ static const struct lw_qstore_ops spool_ops = {
     .false_positive = spool_false_positive,
     .get_state = spool_get_state,
     .set_state = spool_set_state,
+    .lock = spool_lock,
     .close = spool_close,
 };
 
@@ -685,6 +761,8 @@ struct lw_qstore *lw_qstore_open(const struct lw_config *cfg, struct lw_error *e
     }
     sp = g_new0(struct spool, 1);
     sp->dir = g_strdup(cfg->quarantine_dir);
+    sp->fd = -1;
+    sp->lock_fd = -1;
     s = g_new0(struct lw_qstore, 1);
     s->ops = &spool_ops;
     s->priv = sp;
@@ -733,6 +811,12 @@ int lw_qstore_get_state(struct lw_qstore *s, const char *name, gint64 *value, st
 int lw_qstore_set_state(struct lw_qstore *s, const char *name, gint64 value, struct lw_error *err)
 {
     return s->ops->set_state(s, name, value, err);
+}
+
+/* lw_qstore_lock - one digest at a time: 0 held until lw_qstore_close, 1 busy, -1 error */
+int lw_qstore_lock(struct lw_qstore *s, struct lw_error *err)
+{
+    return s->ops->lock ? s->ops->lock(s, err) : 0;
 }
 
 /* lw_qstore_false_positive_hook - a release: tell whoever exports indicators */

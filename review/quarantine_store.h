@@ -64,6 +64,8 @@ int lw_qentry_is_held(const struct lw_qentry *e);
  *                   indicators are not shared as malicious (the Redis
  *                   backend writes this to the hits stream)
  *   get_state / set_state  small named values (lurewatch-report's last digest time)
+ *   lock            one digest at a time: 0 when taken (held until close),
+ *                   1 when another process holds it, -1 on error
  */
 struct lw_qstore;
 
@@ -78,6 +80,7 @@ struct lw_qstore_ops {
     int (*false_positive)(struct lw_qstore *s, const struct lw_qentry *e, struct lw_error *err);
     int (*get_state)(struct lw_qstore *s, const char *name, gint64 *value, struct lw_error *err);
     int (*set_state)(struct lw_qstore *s, const char *name, gint64 value, struct lw_error *err);
+    int (*lock)(struct lw_qstore *s, struct lw_error *err);     /* may be NULL: nothing to lock */
     void (*close)(struct lw_qstore *s);
 };
 
@@ -104,6 +107,7 @@ int lw_qstore_mark(struct lw_qstore *s, const char *queue_id, const char *decisi
 int lw_qstore_mark_reported(struct lw_qstore *s, const char *queue_id, gint64 when, struct lw_error *err);
 int lw_qstore_get_state(struct lw_qstore *s, const char *name, gint64 *value, struct lw_error *err);
 int lw_qstore_set_state(struct lw_qstore *s, const char *name, gint64 value, struct lw_error *err);
+int lw_qstore_lock(struct lw_qstore *s, struct lw_error *err);
 
 /*
  * lw_qstore_false_positive_hook - called by lurewatch-report after a

@@ -105,8 +105,22 @@ test_expect_success ROOT 'a hits spool on a read-only mount is refused, naming t
 test_expect_success ROOT 'a store path through a symbolic link is refused, not followed' '
 	mkdir elsewhere && ln -s elsewhere link &&
 	check -o quarantine_dir="$TRASH/link/q" &&
-	expect_config_error "link/q: a component is not a directory" &&
+	expect_config_error "link/q: a symbolic link or not a directory: refused, not followed" &&
 	test ! -e elsewhere/q
+'
+
+test_expect_success ROOT 'a records link planted by the milter user is refused at start, and nothing is chowned' '
+	mkdir -p planted/q victim && ln -s "$TRASH/victim" planted/q/records &&
+	check -u nobody -o quarantine_dir="$TRASH/planted/q" &&
+	expect_config_error "planted/q/records: a symbolic link or not a directory: refused, not followed" &&
+	test "$(stat -c %U victim)" = root
+'
+
+test_expect_success ROOT 'a store directory another user made is not given to the -u user' '
+	mkdir -p other/q/records && chown daemon other/q/records &&
+	check -u nobody -o quarantine_dir="$TRASH/other/q" &&
+	expect_config_error "other/q/records: owned by uid [0-9]*, neither root nor nobody: not given to nobody" &&
+	test "$(stat -c %U other/q/records)" = daemon
 '
 
 test_done

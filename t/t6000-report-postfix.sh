@@ -321,6 +321,19 @@ test_expect_success 'a corrupt record is named on standard error; the others are
 	rm "$Q/records/BAD0001.json"
 '
 
+test_expect_success 'links planted in the quarantine directory are refused by name, never followed' '
+	mkdir elsewhere &&
+	for name in state reported digest.lock; do
+		mv "$Q/$name" "$TRASH/$name.real" &&
+		ln -s "$TRASH/elsewhere" "$Q/$name" &&
+		test_must_fail report digest >out 2>err &&
+		test_grep "quarantine/$name: a symbolic link or not a directory: refused, not followed" err &&
+		! grep -q "^digest to" out &&
+		rm "$Q/$name" && mv "$TRASH/$name.real" "$Q/$name" || return 1
+	done &&
+	test -z "$(ls elsewhere)"
+'
+
 test_expect_success 'a quarantine store that cannot be written loses no mail: the message is still held' '
 	kill -TERM $MILTER_PID && wait $MILTER_PID; MILTER_PID= &&
 	milter_start milter2 -c "$CONF" -o quarantine_dir=/proc/lurewatch-cannot-write -p inet:$MPORT@127.0.0.1 &&

@@ -199,6 +199,95 @@ static void test_store(void)
     g_free(dir);
 }
 
+/* empty_dir - DIR has no entry */
+static int empty_dir(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    int empty = d && g_dir_read_name(d) == NULL;
+
+    if (d)
+        g_dir_close(d);
+    return empty;
+}
+
+/*
+ * test_links - the milter's user owns QUARANTINE_DIR; a symbolic link it
+ * plants there must never lead root's lurewatch-report to write or read
+ * elsewhere: each is refused with a message that says so.
+ */
+static void test_links(void)
+{
+    char *dir = g_dir_make_tmp("lw-qlinks-XXXXXX", NULL);
+    char *q = g_build_filename(dir, "q", NULL), *victim = g_build_filename(dir, "victim", NULL);
+    char *secret = g_build_filename(dir, "secret.json", NULL), *path;
+    struct lw_config *cfg = lw_config_new();
+    struct lw_error err = { "" };
+    struct lw_qentry *a = entry("AAA111", 1000, "first");
+    struct lw_qstore *s;
+    GPtrArray *list, *problems = g_ptr_array_new_with_free_func(g_free);
+
+    g_free(cfg->quarantine_dir);
+    cfg->quarantine_dir = g_strdup(q);
+    g_mkdir(victim, 0700);
+    s = lw_qstore_open(cfg, &err);
+    lw_qstore_record(s, a, &err);
+
+    path = g_build_filename(q, "reported", NULL);
+    tap_check(symlink(victim, path) == 0, "plant reported -> victim");
+    tap_check(lw_qstore_mark_reported(s, "AAA111", 5, &err) < 0
+              && strstr(err.text, "reported: a symbolic link or not a directory: refused, not followed"),
+              "marking reported through a planted reported/ is refused (%s)", err.text);
+    tap_check(lw_qstore_list(s, 0, NULL, &err) == NULL && strstr(err.text, "reported: a symbolic link"),
+              "listing refuses it too, rather than report everything again");
+    tap_check(empty_dir(victim), "nothing was written where the link points");
+    g_unlink(path);
+    g_free(path);
+
+    path = g_build_filename(q, "state", NULL);
+    symlink(victim, path);
+    tap_check(lw_qstore_set_state(s, "last-digest", 7, &err) < 0 && strstr(err.text, "state: a symbolic link"),
+              "a planted state/ is refused (%s)", err.text);
+    tap_check(empty_dir(victim), "nothing was written there either");
+    g_unlink(path);
+    g_free(path);
+
+    path = g_build_filename(q, "digest.lock", NULL);
+    {
+        char *target = g_build_filename(victim, "lock", NULL);
+
+        symlink(target, path);
+        tap_check(lw_qstore_lock(s, &err) < 0 && strstr(err.text, "digest.lock: a symbolic link"),
+                  "a planted digest.lock is refused (%s)", err.text);
+        tap_check(!g_file_test(target, G_FILE_TEST_EXISTS), "and the file it names is not created");
+        g_unlink(path);
+        tap_check(lw_qstore_lock(s, &err) == 0, "once removed, the lock is taken");
+        g_free(target);
+    }
+    g_free(path);
+
+    g_file_set_contents(secret, "{\"queue_id\": \"BBB222\", \"subject\": \"root only\"}", -1, NULL);
+    path = g_build_filename(q, "records", "BBB222.json", NULL);
+    symlink(secret, path);
+    tap_check(lw_qstore_get(s, "BBB222", &err) == NULL && strstr(err.text, "BBB222.json: a symbolic link"),
+              "a record that is a link is not read (%s)", err.text);
+    list = lw_qstore_list(s, 0, problems, &err);
+    tap_check(list && list->len == 1 && problems->len == 1
+              && strstr(g_ptr_array_index(problems, 0), "BBB222.json: a symbolic link"),
+              "listing skips it and names it");
+    g_ptr_array_unref(list);
+    g_free(path);
+
+    lw_qstore_close(s);
+    lw_qentry_free(a);
+    g_ptr_array_unref(problems);
+    lw_config_free(cfg);
+    rm_tree(dir);
+    g_free(dir);
+    g_free(q);
+    g_free(victim);
+    g_free(secret);
+}
+
 /* hit - add a hit to e */
 static void hit(struct lw_qentry *e, const char *rule, const char *cls, double score, const char *desc)
 {
@@ -266,5 +355,6 @@ int main(void)
     test_queue_ids();
     test_compact();
     test_store();
+    test_links();
     return tap_done();
 }
