@@ -141,7 +141,14 @@ test_expect_success DEB '/etc/lurewatch/lurewatch.conf is a conffile naming file
 test_expect_success DEB 'postinst makes the lurewatch system user and enables, but does not start, the milter' '
 	test_grep "adduser --system .*lurewatch" "$TRASH/control/postinst" &&
 	test_grep "deb-systemd-helper .*enable.* .lurewatch-milter.service" "$TRASH/control/postinst" &&
-	test_grep -v "deb-systemd-invoke .*start.* .lurewatch-milter.service" "$TRASH/control/postinst"
+	test_grep -v "deb-systemd-invoke +(start|restart) " "$TRASH/control/postinst"
+'
+
+test_expect_success DEB 'an upgrade restarts a running milter after unpacking and never leaves it stopped' '
+	test_grep "deb-systemd-invoke try-restart .*lurewatch-milter.service" "$TRASH/control/postinst" &&
+	{ test ! -f "$TRASH/control/preinst" || test_grep -v "lurewatch-milter" "$TRASH/control/preinst"; } &&
+	test_grep "deb-systemd-invoke stop lurewatch-milter.service" "$TRASH/control/prerm" &&
+	test_grep "\"\\\$1\" = remove" "$TRASH/control/prerm"
 '
 
 test_expect_success DEB,INSTALL 'dpkg -i installs it: user, directories owned by it, the milter enabled' '
