@@ -6,7 +6,7 @@
  *     lurewatch-scan [-c CONF] [-o key=value]... --explain FILE|DIR|-...
  *     lurewatch-scan [-c CONF] [-o key=value]... --urls FILE|DIR|-...
  *     lurewatch-scan [-c CONF] --lint-rules FILE
- *     lurewatch-scan [-c CONF] [-o key=value]... --dump-config | --sample-config
+ *     lurewatch-scan [-c CONF] [-o key=value]... --dump-config | --sample-config | --man-config
  *     lurewatch-scan [-c CONF] [-o key=value]... --stats PHISH_DIR HAM_DIR
  *
  * DESCRIPTION
@@ -63,6 +63,11 @@
  *     the pattern runs only on texts that have it: analyzers/prefilter.c)
  *     and lists the rules without one, which run on every text.
  *
+ *     --sample-config prints every key commented out at its default under
+ *     its help (contrib/lurewatch.conf.sample); --man-config prints
+ *     lurewatch.conf(5), every key with its help, bounds and default, as
+ *     roff (man/lurewatch.conf.5.in is made from it: make update-man).
+ *
  * EXIT STATUS
  *     0 all scanned, 1 some file failed or bad rules (--lint-rules), 64
  *     (EX_USAGE) for a bad command line, 78 (EX_CONFIG) for a bad
@@ -88,6 +93,7 @@
 #include "model/score.h"
 #include "util/log.h"
 #include "util/options.h"
+#include "man-config.h"
 #include "prefilter.h"
 #include "rulefile.h"
 #include "util/sort.h"
@@ -111,6 +117,7 @@ struct options {
     gboolean dump;
     gboolean stats;
     gboolean sample;
+    gboolean man;
     gboolean counters;
     gboolean publish;
     char **inputs;
@@ -526,6 +533,7 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
         { "dump-config", 0, 0, G_OPTION_ARG_NONE, &opt->dump, "print the effective configuration", NULL },
         { "stats", 0, 0, G_OPTION_ARG_NONE, &opt->stats, "measure detection on PHISH_DIR and HAM_DIR", NULL },
         { "sample-config", 0, 0, G_OPTION_ARG_NONE, &opt->sample, "print a commented sample configuration", NULL },
+        { "man-config", 0, 0, G_OPTION_ARG_NONE, &opt->man, "print lurewatch.conf(5), every key, as roff", NULL },
         { "counters", 0, 0, G_OPTION_ARG_NONE, &opt->counters, "print cache (and hits) counters to stderr", NULL },
         { "publish", 0, 0, G_OPTION_ARG_NONE, &opt->publish, "append scored messages to the hits stream", NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->inputs, NULL, "FILE|DIR|-..." },
@@ -609,6 +617,11 @@ int main(int argc, char **argv)
         fputs(SAMPLE_HEADER, stdout);
         lw_config_dump(dflt, stdout, 1);
         lw_config_free(dflt);
+        rc = 0;
+        goto out;
+    }
+    if (opt.man) {
+        lw_man_config(stdout);
         rc = 0;
         goto out;
     }

@@ -722,6 +722,63 @@ void lw_config_dump(const struct lw_config *cfg, FILE *fp, int with_help)
     g_string_free(value, TRUE);
 }
 
+/* man_text - s as roff text: backslashes and hyphens escaped, safe at the start of a line */
+static void man_text(FILE *fp, const char *s)
+{
+    fputs("\\&", fp);
+    for (; *s != '\0'; s++) {
+        if (*s == '\\')
+            fputs("\\e", fp);
+        else if (*s == '-')
+            fputs("\\-", fp);
+        else
+            fputc(*s, fp);
+    }
+}
+
+/* man_kind - what a key takes: its type, the choices or the bounds */
+static void man_kind(FILE *fp, const struct key *k)
+{
+    static const char *const type_name[] = {
+        [K_STRING] = "text", [K_DOUBLE] = "number", [K_INT] = "integer",
+        [K_SIZE] = "size (k, M, G: powers of 1024)", [K_ENUM] = "one of", [K_LIST] = "comma-separated list",
+    };
+    GString *kind = g_string_new(type_name[k->type]);
+
+    if (k->type == K_ENUM)
+        for (int i = 0; k->choices[i] != NULL; i++)
+            g_string_append_printf(kind, "%s %s", i ? "," : "", k->choices[i]);
+    else if (k->type == K_DOUBLE)
+        g_string_append_printf(kind, ", %g to %g", k->min, k->max);
+    else if (k->type == K_INT || k->type == K_SIZE)
+        g_string_append_printf(kind, k->max >= BIG ? ", at least %.0f" : ", %.0f to %.0f", k->min, k->max);
+    man_text(fp, kind->str);
+    g_string_free(kind, TRUE);
+}
+
+/*
+ * lw_config_man - every key as a roff tagged paragraph: name, help, what it
+ * takes and its built-in default (lurewatch.conf(5) is made this way)
+ */
+void lw_config_man(FILE *fp)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        fprintf(fp, ".TP\n.B %s\n", keys[i].name);
+        man_text(fp, keys[i].help);
+        fputs(g_str_has_suffix(keys[i].help, ".") ? "\n.br\n" : ".\n.br\n", fp);
+        man_kind(fp, &keys[i]);
+        fputs("; default: ", fp);
+        if (*keys[i].dflt != '\0') {
+            fputs("\\fB", fp);
+            man_text(fp, keys[i].dflt);
+            fputs("\\fR", fp);
+        } else {
+            fputs("empty", fp);
+        }
+        fputs(".\n", fp);
+    }
+}
+
 /*
  * lw_config_tag - add to sum every key that changes what the content
  * analyzers find (TAG_VALUE: name and value) and the score overrides. Keys

@@ -164,6 +164,8 @@ int lw_config_set(struct lw_config *cfg, const char *key, const char *value,
                   struct lw_error *err);
 int lw_config_override(struct lw_config *cfg, const char *key_eq_value, struct lw_error *err);
 void lw_config_dump(const struct lw_config *cfg, FILE *fp, int with_help);
+/* lw_config_man - the keys of the table as roff tagged paragraphs, for lurewatch.conf(5) */
+void lw_config_man(FILE *fp);
 /* lw_config_tag - add the keys that change verdicts (and score overrides) to sum */
 void lw_config_tag(const struct lw_config *cfg, GChecksum *sum);
 int lw_config_check(const struct lw_config *cfg, struct lw_error *err);
