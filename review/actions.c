@@ -68,6 +68,15 @@ int lw_decision_parse(const char *name, enum lw_decision *d)
     return -1;
 }
 
+/* lw_decision_is_release - does a recorded decision ("released", "not-phishing", ...) deliver the message? */
+int lw_decision_is_release(const char *recorded)
+{
+    for (size_t i = 0; recorded && i < G_N_ELEMENTS(decisions); i++)
+        if (strcmp(recorded, decisions[i].recorded) == 0)
+            return decisions[i].release;
+    return 0;
+}
+
 /* pump - feed input, collect output and errors until the child closes both */
 static void pump(int in_fd, const char *input, size_t inlen, int out_fd, int err_fd,
                  GString *out, GString *errs)

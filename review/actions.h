@@ -23,6 +23,9 @@ int lw_decision_parse(const char *name, enum lw_decision *d);
 /* lw_decision_recorded - what the store records: "released", "deleted", "blocked", "not-phishing" */
 const char *lw_decision_recorded(enum lw_decision d);
 
+/* lw_decision_is_release - a recorded decision that delivered the message (a false positive) */
+int lw_decision_is_release(const char *recorded);
+
 /* lw_run - execv argv with input on stdin; stdout and stderr captured; exit status or -1 */
 int lw_run(char *const *argv, const char *input, size_t inlen, GString *out, GString *errs);
 

@@ -6,6 +6,7 @@
  *     lurewatch-report [-c CONF] [-o key=value]... list [QUEUEID...]
  *     lurewatch-report [-c CONF] [-o key=value]... release QUEUEID...
  *     lurewatch-report [-c CONF] [-o key=value]... delete QUEUEID...
+ *     lurewatch-report [-c CONF] [-o key=value]... stats
  *
  * DESCRIPTION
  *     Without a command the usage is printed (exit 64): a mistyped command
@@ -38,6 +39,12 @@
  *     prints each named entry whole (every reason with its rule, class,
  *     score and evidence, the indicators, and why the score acted): the
  *     full explanation the compact digest row leaves out.
+ *
+ *     stats lists the rules with the most released messages (a release,
+ *     or "not phishing", is a reviewer saying the message was legitimate):
+ *     for each, how many released messages it hit, how many held ones,
+ *     the share released, its class and description. The rules at the top
+ *     are the ones an administrator should fix first.
  *
  * SECURITY
  *     Options are parsed only before the command; after it every argument
@@ -625,10 +632,98 @@ static int cmd_list(struct lw_qstore *store, char **ids, int n)
     return 0;
 }
 
+/* ---- stats ---- */
+
+/* One rule's record: in how many held messages it hit, and how many of those were released. */
+struct rule_stat {
+    const char *rule, *cls, *description;   /* borrowed from the entries */
+    guint held, released;
+};
+
+/* by_released - most released first; then the higher share of its messages released; then by id */
+static gint by_released(gconstpointer a, gconstpointer b)
+{
+    const struct rule_stat *x = *(struct rule_stat *const *) a, *y = *(struct rule_stat *const *) b;
+    double rx = (double) x->released / x->held, ry = (double) y->released / y->held;
+
+    if (x->released != y->released)
+        return x->released > y->released ? -1 : 1;
+    if (rx != ry)
+        return rx > ry ? -1 : 1;
+    return strcmp(x->rule, y->rule);
+}
+
+/* rule_stats - a rule_stat per rule that hit any entry, most released first (g_free'd elements) */
+static GPtrArray *rule_stats(GPtrArray *entries, guint *released)
+{
+    GHashTable *by_rule = g_hash_table_new(g_str_hash, g_str_equal);
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+
+    *released = 0;
+    for (guint i = 0; i < entries->len; i++) {
+        const struct lw_qentry *e = g_ptr_array_index(entries, i);
+        int rel = lw_decision_is_release(e->decision);
+
+        *released += rel;
+        for (guint k = 0; k < e->hits->len; k++) {
+            const struct lw_qhit *h = g_ptr_array_index(e->hits, k);
+            struct rule_stat *st = g_hash_table_lookup(by_rule, h->rule);
+
+            if (st == NULL) {
+                st = g_new0(struct rule_stat, 1);
+                *st = (struct rule_stat) { h->rule, h->cls, h->description, 0, 0 };
+                g_hash_table_insert(by_rule, (gpointer) h->rule, st);
+                g_ptr_array_add(out, st);
+            }
+            st->held++;     /* a rule hits a message once (rules.c) */
+            st->released += rel;
+        }
+    }
+    g_hash_table_unref(by_rule);
+    g_ptr_array_sort(out, by_released);
+    return out;
+}
+
+/*
+ * cmd_stats - the rules with the most released messages: a release is a
+ * reviewer saying the message was legitimate, so the rules at the top are
+ * the ones to fix (or to score lower) first
+ */
+static int cmd_stats(struct lw_qstore *store)
+{
+    struct lw_error err;
+    GPtrArray *all, *stats;
+    guint released, shown = 0;
+
+    if ((all = list_all(store, &err)) == NULL) {
+        fprintf(stderr, "lurewatch-report: %s\n", err.text);
+        return 1;
+    }
+    stats = rule_stats(all, &released);
+    printf("%u held, %u released by a reviewer (false positives)\n", all->len, released);
+    for (guint i = 0; i < stats->len; i++) {
+        const struct rule_stat *st = g_ptr_array_index(stats, i);
+        char *desc = lw_safe_text(st->description, 100);
+
+        if (st->released == 0)
+            break;
+        if (shown++ == 0)
+            printf("%-32s %8s %6s %5s  %-13s %s\n", "RULE", "RELEASED", "HELD", "RATE", "CLASS", "DESCRIPTION");
+        printf("%-32s %8u %6u %4.0f%%  %-13s %s\n", st->rule, st->released, st->held,
+               100.0 * st->released / st->held, *st->cls ? st->cls : "-", desc);
+        g_free(desc);
+    }
+    if (shown == 0)
+        printf("no released message: no rule to fix\n");
+    g_ptr_array_unref(stats);
+    g_ptr_array_unref(all);
+    return 0;
+}
+
 /* ---- main ---- */
 
 #define USAGE "usage: lurewatch-report [-c CONF] [-o KEY=VALUE]... " COMMANDS "\n"
-#define COMMANDS "digest [--stdout] | list [QUEUEID...] | release QUEUEID... | delete QUEUEID..."
+#define COMMANDS "digest [--stdout] | list [QUEUEID...] | release QUEUEID... | delete QUEUEID... | stats"
 
 /*
  * command - the command of a well-formed command line, or NULL. Options
@@ -653,6 +748,8 @@ static const char *command(int argc, char **argv, struct options *opt)
         opt->to_stdout |= argc == 3;
         return argc == 2 || argc == 3 ? cmd : NULL;
     }
+    if (strcmp(cmd, "stats") == 0)
+        return argc == 2 ? cmd : NULL;
     if (strcmp(cmd, "list") != 0 && strcmp(cmd, "release") != 0 && strcmp(cmd, "delete") != 0)
         return NULL;
     for (int i = 2; i < argc; i++) {
@@ -677,7 +774,8 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
                             "  digest    mail the reviewers what was held since the last digest\n"
                             "  list      print the quarantine store's entries (all, or the ones named)\n"
                             "  release   deliver held messages (a false positive)\n"
-                            "  delete    delete held messages",
+                            "  delete    delete held messages\n"
+                            "  stats     the rules with the most released messages: the ones to fix",
                             entries, argc, argv);
 }
 
@@ -716,6 +814,8 @@ int main(int argc, char **argv)
         rc = cmd_digest(cfg, store, &opt);
     } else if (strcmp(cmd, "list") == 0) {
         rc = cmd_list(store, argv + 2, argc - 2);
+    } else if (strcmp(cmd, "stats") == 0) {
+        rc = cmd_stats(store);
     } else {
         for (int i = 2; i < argc; i++)
             rc |= decide(cfg, store, argv[i], strcmp(cmd, "release") == 0) < 0;

@@ -321,6 +321,22 @@ test_expect_success 'a corrupt record is named on standard error; the others are
 	rm "$Q/records/BAD0001.json"
 '
 
+test_expect_success 'stats ranks the rules by released messages: the rules to fix come first' '
+	report stats >stats &&
+	held=$(ls "$Q/records" | wc -l) &&
+	test_grep "^$held held, 1 released by a reviewer \(false positives\)$" stats &&
+	sed -n 2p stats >header && test_grep "^RULE  *RELEASED  *HELD  *RATE  *CLASS  *DESCRIPTION$" header &&
+	sed -n "3,\$p" stats | awk "{ print \$1, \$2, \$3, \$4 }" >actual &&
+	cat >expect <<-EOF &&
+	T_LINK 1 1 100%
+	T_SUBJ 1 1 100%
+	T_QUARANTINE 1 $held $(awk "BEGIN { printf \"%.0f\", 100 / $held }")%
+	EOF
+	test_cmp expect actual &&
+	test_grep "T_LINK .* link  *test: a link in the text$" stats &&
+	: >err && test "$(exit_status report stats extra)" = 64
+'
+
 test_expect_success 'links planted in the quarantine directory are refused by name, never followed' '
 	mkdir elsewhere &&
 	for name in state reported digest.lock; do
