@@ -98,13 +98,21 @@ test_expect_success 'every unit names its binary where configure put it (sbindir
 	{ echo "milter unit: $milter, report unit: $report, export unit: $export; sbindir, bindir: $*"; false; }
 '
 
-test_expect_success 'systemd-analyze verify accepts the unit with this build'\''s binary' '
+test_expect_success 'systemd-analyze verify accepts every unit make install installs, with this build'\''s binaries' '
 	if ! command -v systemd-analyze >/dev/null; then
-		say "no systemd-analyze: the unit is not verified"
+		say "no systemd-analyze: the units are not verified"
 	else
-		sed "s|^\(Exec[A-Za-z]*=\)[^ ]*/lurewatch-milter|\1$LW_MILTER|" \
-			"$top_builddir/contrib/systemd/lurewatch-milter.service" >lurewatch-milter.service &&
-		systemd-analyze verify ./lurewatch-milter.service >verify.out 2>&1 &&
+		for u in contrib/systemd/lurewatch-milter.service contrib/systemd/lurewatch-report.service \
+			contrib/systemd/lurewatch-report.timer contrib/export/lurewatch-ioc-export.service \
+			contrib/export/lurewatch-ioc-export.timer; do
+			src=$top_builddir/$u &&
+			{ test -f "$src" || src=$top_srcdir/$u; } &&
+			sed -e "s|^\(Exec[A-Za-z]*=[-+]*\)[^ ]*/lurewatch-milter|\1$LW_MILTER|" \
+				-e "s|^\(Exec[A-Za-z]*=[-+]*\)[^ ]*/lurewatch-report|\1$LW_REPORT|" \
+				-e "s|^\(Exec[A-Za-z]*=[-+]*\)[^ ]*/lurewatch-ioc|\1$LW_IOC|" "$src" >"${u##*/}" ||
+			return 1
+		done &&
+		systemd-analyze verify ./lurewatch-*.service ./lurewatch-*.timer >verify.out 2>&1 &&
 		{ test ! -s verify.out || { cat verify.out; false; }; }
 	fi
 '
