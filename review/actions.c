@@ -317,3 +317,27 @@ enum lw_decide_result lw_decide(const struct lw_config *cfg, struct lw_qstore *s
     lw_qentry_free(e);
     return rc;
 }
+
+/* lw_held_message - the held message's bytes as postcat -bh -q prints them, or NULL with err */
+GString *lw_held_message(const struct lw_config *cfg, const char *queue_id, struct lw_error *err)
+{
+    char **argv;
+    GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
+
+    if (!lw_queue_id_valid(queue_id)) {
+        lw_error_set(err, "\"%s\" is not a queue id", queue_id);
+        g_string_free(errs, TRUE);
+        g_string_free(out, TRUE);
+        return NULL;
+    }
+    argv = lw_postfix_argv(cfg, "postcat", "-bh", "-q", queue_id, NULL);
+    if (lw_run(argv, NULL, 0, out, errs) != 0 || out->len == 0) {
+        lw_error_set(err, "%s: cannot read the held message: %s", queue_id,
+                     *errs->str ? g_strstrip(errs->str) : "not in the queue");
+        g_string_free(out, TRUE);
+        out = NULL;
+    }
+    g_strfreev(argv);
+    g_string_free(errs, TRUE);
+    return out;
+}

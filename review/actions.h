@@ -32,6 +32,9 @@ int lw_run(char *const *argv, const char *input, size_t inlen, GString *out, GSt
 /* lw_postfix_argv - DIR/CMD [-c CONFIG_DIR] ARGS..., NULL-terminated (g_strfreev) */
 char **lw_postfix_argv(const struct lw_config *cfg, const char *cmd, ...) G_GNUC_NULL_TERMINATED;
 
+/* lw_held_message - the held message's bytes (postcat -bh -q), or NULL with err (g_string_free) */
+GString *lw_held_message(const struct lw_config *cfg, const char *queue_id, struct lw_error *err);
+
 /* lw_plain_address - local@domain of letters, digits and ._%+- only (safe on one line, in To:) */
 int lw_plain_address(const char *a);
 

@@ -82,6 +82,7 @@
 #include "review/quarantine_store.h"
 #include "review/actions.h"
 #include "review/report_mail.h"
+#include "review/reviewers.h"
 
 #define LAST_DIGEST "last-digest"
 
@@ -138,24 +139,23 @@ static void print_mail(GMimeMessage *m)
 /* fetch_original - the held message from the queue (postcat -bh -q), or NULL */
 static GMimeMessage *fetch_original(const struct lw_config *cfg, const char *queue_id)
 {
-    char **argv = lw_postfix_argv(cfg, "postcat", "-bh", "-q", queue_id, NULL);
-    GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
+    struct lw_error err;
+    GString *raw = lw_held_message(cfg, queue_id, &err);
     GMimeMessage *m = NULL;
 
-    if (lw_run(argv, NULL, 0, out, errs) == 0 && out->len > 0) {
-        GMimeStream *s = g_mime_stream_mem_new_with_buffer(out->str, out->len);
+    if (raw != NULL) {
+        GMimeStream *s = g_mime_stream_mem_new_with_buffer(raw->str, raw->len);
         GMimeParser *p = g_mime_parser_new_with_stream(s);
 
         m = g_mime_parser_construct_message(p, NULL);
         g_object_unref(p);
         g_object_unref(s);
+        g_string_free(raw, TRUE);
+        if (m == NULL)
+            lw_error_set(&err, "%s: cannot read the held message: not a message", queue_id);
     }
     if (m == NULL)
-        fprintf(stderr, "lurewatch-report: %s: cannot read the held message: %s\n", queue_id,
-                *errs->str ? g_strstrip(errs->str) : "not in the queue");
-    g_strfreev(argv);
-    g_string_free(out, TRUE);
-    g_string_free(errs, TRUE);
+        fprintf(stderr, "lurewatch-report: %s\n", err.text);
     return m;
 }
 
@@ -199,28 +199,15 @@ static struct group *group_for(GPtrArray *groups, const char *to)
     return g;
 }
 
-/* parse_reviewers - "dom:addr, dom:addr" into domain -> address; -1 on a bad item */
+/* parse_reviewers - report_domain_reviewers into domain -> address; -1 (said on stderr) on a bad item */
 static int parse_reviewers(const char *spec, GHashTable *map)
 {
-    gchar **items = g_strsplit_set(spec, ", \t", -1);
-    int rc = 0;
+    struct lw_error err;
 
-    for (int i = 0; items[i] && rc == 0; i++) {
-        char *colon;
-
-        if (*items[i] == '\0')
-            continue;
-        if ((colon = strchr(items[i], ':')) == NULL || colon == items[i] || !strchr(colon + 1, '@')) {
-            fprintf(stderr, "lurewatch-report: report_domain_reviewers: bad item \"%s\" (want domain:address)\n",
-                    items[i]);
-            rc = -1;
-            continue;
-        }
-        *colon = '\0';
-        g_hash_table_replace(map, g_ascii_strdown(items[i], -1), g_strdup(colon + 1));
-    }
-    g_strfreev(items);
-    return rc;
+    if (lw_reviewers_parse(spec, map, &err) == 0)
+        return 0;
+    fprintf(stderr, "lurewatch-report: %s\n", err.text);
+    return -1;
 }
 
 /* assign - put e in the group of every reviewer of its recipients' domains (or report_to); 0 if none */
@@ -303,10 +290,10 @@ static int send_notices(const struct lw_config *cfg, GPtrArray *fresh, GHashTabl
 
 /* send_group - build and send (or print) one reviewer's digest */
 static int send_group(const struct lw_config *cfg, const struct group *g, gint64 since, gint64 now,
-                      const struct options *opt)
+                      const struct lw_review_key *key, const struct options *opt)
 {
     char *tool = tool_command(cfg);
-    struct lw_digest d = { g->to, g->fresh, g->expiring, NULL, since, now, tool };
+    struct lw_digest d = { g->to, g->fresh, g->expiring, NULL, since, now, tool, key };
     GMimeMessage *m;
     int rc = 0;
 
@@ -449,6 +436,23 @@ static int digest_lock(struct lw_qstore *store)
 }
 
 /*
+ * links_key - the key of the rows' signed review links when review_base_url
+ * is set; a key that cannot be used is said, and the digest goes without
+ * links (the commands are still in it) rather than not at all
+ */
+static struct lw_review_key *links_key(const struct lw_config *cfg)
+{
+    struct lw_review_key *key;
+    struct lw_error err;
+
+    if (*cfg->review_base_url == '\0')
+        return NULL;
+    if ((key = lw_review_key_load(cfg->review_key_file, &err)) == NULL)
+        fprintf(stderr, "lurewatch-report: %s; the digest has no review links\n", err.text);
+    return key;
+}
+
+/*
  * cmd_digest - one digest per reviewer group. An entry counts as reported
  * once every digest that lists it was handed to report_sendmail; one that
  * failed is listed again next time.
@@ -459,6 +463,7 @@ static int cmd_digest(const struct lw_config *cfg, struct lw_qstore *store, cons
     GHashTable *unsent = g_hash_table_new(g_direct_hash, g_direct_equal);
     GPtrArray *all, *fresh, *groups = g_ptr_array_new_with_free_func(group_free);
     gint64 since = 0, now = g_get_real_time();
+    struct lw_review_key *key;
     struct lw_error err;
     int failed = 0;
 
@@ -481,10 +486,11 @@ static int cmd_digest(const struct lw_config *cfg, struct lw_qstore *store, cons
         return failed;
     }
     fresh = select_entries(cfg, store, all, groups, reviewers, unsent, now);
+    key = links_key(cfg);
     for (guint i = 0; i < groups->len; i++) {
         const struct group *g = g_ptr_array_index(groups, i);
 
-        if (send_group(cfg, g, since, now, opt) < 0) {
+        if (send_group(cfg, g, since, now, key, opt) < 0) {
             failed = 1;
             for (guint k = 0; k < g->fresh->len; k++)
                 g_hash_table_add(unsent, g_ptr_array_index(g->fresh, k));
@@ -501,6 +507,7 @@ static int cmd_digest(const struct lw_config *cfg, struct lw_qstore *store, cons
             failed = 1;
         }
     }
+    lw_review_key_free(key);
     g_ptr_array_unref(fresh);
     g_ptr_array_unref(groups);
     g_ptr_array_unref(all);

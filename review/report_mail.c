@@ -26,7 +26,10 @@
  *     every host-like token; the dots IDNA maps to a dot, 。 ． ｡, count
  *     as dots and are bracketed, [。], so no client turns it into a
  *     link), then, for HTML, escaped
- *     with g_markup_escape_text. The HTML has no links, no images, no
+ *     with g_markup_escape_text. The HTML has no links (but, with
+ *     review_base_url set, the signed links to lurewatch-review: each row's
+ *     release, delete, block sender and not phishing, and the reviewer's
+ *     review page; a link opens a confirmation page, never acts), no images, no
  *     scripts, and a Content-Security-Policy of default-src 'none' with
  *     its own style sheet only, so even a mistake here cannot fetch anything.
  *     Nothing from the held message is attached unless configured.
@@ -40,7 +43,9 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "review/actions.h"
 #include "review/report_mail.h"
+#include "review/review_token.h"
 
 #define MAX_VALUE 400
 #define MAX_EVIDENCE 200
@@ -197,9 +202,9 @@ static const char *L(const struct lw_config *cfg, const char *zh, const char *en
 }
 
 struct words {
-    char *keep[12];
+    char *keep[15];
     const char *to, *subject, *score, *reasons, *release, *delete, *queue_id, *held, *held_days,
-        *decided, *from, *show;
+        *decided, *from, *show, *block, *notphish, *review;
 };
 
 static void words_init(struct words *w, const struct lw_config *cfg)
@@ -217,6 +222,9 @@ static void words_init(struct words *w, const struct lw_config *cfg)
     w->decided = L(cfg, "已處理", "Already decided", &w->keep[9]);
     w->from = L(cfg, "寄件者", "From", &w->keep[10]);
     w->show = L(cfg, "完整說明", "Full explanation", &w->keep[11]);
+    w->block = L(cfg, "封鎖寄件者", "Block sender", &w->keep[12]);
+    w->notphish = L(cfg, "非釣魚郵件", "Not phishing", &w->keep[13]);
+    w->review = L(cfg, "審查頁面（所有待處理郵件）", "Review page (every held message)", &w->keep[14]);
 }
 
 static void words_free(struct words *w)
@@ -277,8 +285,8 @@ static gint by_score_desc(gconstpointer a, gconstpointer b)
     return (x->score < y->score) - (x->score > y->score);
 }
 
-/* reasons_of - the entry's reasons in plain words, strongest first, each once (char*) */
-static GPtrArray *reasons_of(const struct lw_qentry *e)
+/* lw_reasons_plain - the entry's reasons in plain words, strongest first, each once (char*) */
+GPtrArray *lw_reasons_plain(const struct lw_qentry *e)
 {
     GPtrArray *hits = g_ptr_array_copy(e->hits, NULL, NULL), *out = g_ptr_array_new_with_free_func(g_free);
 
@@ -312,6 +320,7 @@ struct row {
     int expiring;
     char *queue_id, *held, *score, *from_name, *from, *to, *subject, *reasons;
     char *release, *delete;     /* the commands; NULL when already decided */
+    char *links[4];             /* signed links: release, delete, block, not phishing; NULL: none */
     char *decided;              /* "released, alice, 2026-..." or NULL while held */
     long long days;
 };
@@ -329,7 +338,7 @@ static char *rcpt_summary(const struct lw_qentry *e)
 /* reasons_line - up to MAX_REASONS plain reasons joined by "; " (g_free) */
 static char *reasons_line(const struct lw_qentry *e)
 {
-    GPtrArray *all = reasons_of(e);
+    GPtrArray *all = lw_reasons_plain(e);
     GString *s = g_string_new(NULL);
 
     for (guint i = 0; i < all->len && i < MAX_REASONS; i++) {
@@ -344,8 +353,11 @@ static char *reasons_line(const struct lw_qentry *e)
     return g_string_free(s, FALSE);
 }
 
-static void row_init(struct row *r, const struct lw_qentry *e, const struct lw_digest *d,
-                     unsigned n, int expiring)
+/* the actions of a row's links, in the order of struct row's links */
+static const enum lw_decision link_actions[] = { LW_RELEASE, LW_DELETE, LW_BLOCK, LW_NOT_PHISHING };
+
+static void row_init(struct row *r, const struct lw_config *cfg, const struct lw_qentry *e,
+                     const struct lw_digest *d, unsigned n, int expiring)
 {
     char *to = rcpt_summary(e);
 
@@ -364,6 +376,9 @@ static void row_init(struct row *r, const struct lw_qentry *e, const struct lw_d
     if (lw_qentry_is_held(e)) {
         r->release = g_strdup_printf("%s release %s", d->tool, e->queue_id);
         r->delete = g_strdup_printf("%s delete %s", d->tool, e->queue_id);
+        for (size_t i = 0; d->key && i < G_N_ELEMENTS(r->links); i++)
+            r->links[i] = lw_review_link(cfg, d->key, lw_decision_name(link_actions[i]), e->queue_id, d->to,
+                                         d->now / G_USEC_PER_SEC);
     } else {
         char *at = lw_qtime_format(e->decided_at, 0), *by = lw_safe_text(e->decided_by, 100);
 
@@ -387,6 +402,8 @@ static void row_free(struct row *r)
     g_free(r->release);
     g_free(r->delete);
     g_free(r->decided);
+    for (size_t i = 0; i < G_N_ELEMENTS(r->links); i++)
+        g_free(r->links[i]);
 }
 
 /* ---- the summary ---- */
@@ -417,7 +434,7 @@ static char *top_reasons(const struct lw_digest *d)
 
     for (size_t k = 0; k < G_N_ELEMENTS(sets); k++) {
         for (guint i = 0; i < sets[k]->len; i++) {
-            GPtrArray *rs = reasons_of(g_ptr_array_index(sets[k], i));
+            GPtrArray *rs = lw_reasons_plain(g_ptr_array_index(sets[k], i));
 
             for (guint j = 0; j < rs->len; j++) {
                 char *r = g_ptr_array_index(rs, j);
@@ -487,6 +504,12 @@ static char *how_to(const struct words *w, const struct lw_digest *d)
                            w->release, d->tool, w->delete, d->tool, w->show, d->tool);
 }
 
+/* review_link - the signed link to the reviewer's review page, or NULL without review links (g_free) */
+static char *review_link(const struct lw_config *cfg, const struct lw_digest *d)
+{
+    return d->key ? lw_review_link(cfg, d->key, LW_REVIEW_VIEW, NULL, d->to, d->now / G_USEC_PER_SEC) : NULL;
+}
+
 static const char *expiring_heading(const struct lw_config *cfg, char **keep)
 {
     return L(cfg, "隔離過久、即將逾期的郵件（請儘速決定）", "Held too long: expiring, please decide", keep);
@@ -512,6 +535,12 @@ static void text_row(GString *s, const struct words *w, const struct row *r)
     g_string_append_printf(s, " · %s: %s\n", w->queue_id, r->queue_id);
     if (r->decided) {
         g_string_append_printf(s, "    %s: %s\n\n", w->decided, r->decided);
+    } else if (r->links[0]) {
+        const char *label[] = { w->release, w->delete, w->block, w->notphish };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(r->links); i++)
+            g_string_append_printf(s, "    %s: %s\n", label[i], r->links[i]);
+        g_string_append_c(s, '\n');
     } else {
         g_string_append_printf(s, "    %s: %s\n", w->release, r->release);
         g_string_append_printf(s, "    %s: %s\n\n", w->delete, r->delete);
@@ -519,14 +548,15 @@ static void text_row(GString *s, const struct words *w, const struct row *r)
 }
 
 /* text_rows - a heading and the rows of one list; n counts across lists */
-static void text_rows(GString *s, const struct words *w, const struct lw_digest *d, GPtrArray *entries,
+static void text_rows(GString *s, const struct lw_config *cfg, const struct words *w,
+                      const struct lw_digest *d, GPtrArray *entries,
                       const char *heading, unsigned *n, int expiring)
 {
     g_string_append_printf(s, "== %s ==\n\n", heading);
     for (guint i = 0; i < entries->len; i++) {
         struct row r;
 
-        row_init(&r, g_ptr_array_index(entries, i), d, ++*n, expiring);
+        row_init(&r, cfg, g_ptr_array_index(entries, i), d, ++*n, expiring);
         text_row(s, w, &r);
         row_free(&r);
     }
@@ -536,7 +566,7 @@ static char *digest_text(const struct lw_config *cfg, const struct lw_digest *d)
 {
     GString *s = g_string_new(NULL);
     GPtrArray *lines = summary(cfg, d);
-    char *t = title(cfg, d), *keep = NULL, *how;
+    char *t = title(cfg, d), *keep = NULL, *how, *review;
     struct words w;
     unsigned n = 0;
 
@@ -545,15 +575,19 @@ static char *digest_text(const struct lw_config *cfg, const struct lw_digest *d)
     g_string_append_printf(s, "%s\n\n", t);
     for (guint i = 0; i < lines->len; i++)
         g_string_append_printf(s, "%s\n", (char *) g_ptr_array_index(lines, i));
-    g_string_append_printf(s, "%s\n\n", how);
+    g_string_append_printf(s, "%s\n", how);
+    if ((review = review_link(cfg, d)) != NULL)
+        g_string_append_printf(s, "%s: %s\n", w.review, review);
+    g_string_append_c(s, '\n');
     if (d->fresh->len)
-        text_rows(s, &w, d, d->fresh, fresh_heading(cfg, &keep), &n, 0);
+        text_rows(s, cfg, &w, d, d->fresh, fresh_heading(cfg, &keep), &n, 0);
     if (d->expiring->len)
-        text_rows(s, &w, d, d->expiring, expiring_heading(cfg, &keep), &n, 1);
+        text_rows(s, cfg, &w, d, d->expiring, expiring_heading(cfg, &keep), &n, 1);
     g_string_append(s, "-- \nlurewatch-report\n");
     words_free(&w);
     g_ptr_array_unref(lines);
     g_free(how);
+    g_free(review);
     g_free(t);
     g_free(keep);
     return g_string_free(s, FALSE);
@@ -603,12 +637,20 @@ static void html_row(GString *s, const struct words *w, const struct row *r)
     if (r->decided) {
         add_tag(s, "<br><span class=\"done\">", w->decided, ": ");
         add_tag(s, "", r->decided, "</span>");
+    } else if (r->links[0]) {
+        const char *label[] = { w->release, w->delete, w->block, w->notphish };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(r->links); i++) {
+            add_tag(s, "<br><a class=\"act\" href=\"", r->links[i], "\">");
+            add_tag(s, "", label[i], "</a>");
+        }
     }
     g_string_append(s, "</td></tr>\n");
 }
 
 /* html_rows - a heading and a table of the rows of one list */
-static void html_rows(GString *s, const struct words *w, const struct lw_digest *d, GPtrArray *entries,
+static void html_rows(GString *s, const struct lw_config *cfg, const struct words *w,
+                      const struct lw_digest *d, GPtrArray *entries,
                       const char *heading, unsigned *n, int expiring)
 {
     add_tag(s, "<h2>", heading, "</h2>\n<table>\n<tr><th></th>");
@@ -622,7 +664,7 @@ static void html_rows(GString *s, const struct words *w, const struct lw_digest 
     for (guint i = 0; i < entries->len; i++) {
         struct row r;
 
-        row_init(&r, g_ptr_array_index(entries, i), d, ++*n, expiring);
+        row_init(&r, cfg, g_ptr_array_index(entries, i), d, ++*n, expiring);
         html_row(s, w, &r);
         row_free(&r);
     }
@@ -649,7 +691,7 @@ char *lw_digest_html(const struct lw_config *cfg, const struct lw_digest *d)
 {
     GString *s = g_string_new(NULL);
     GPtrArray *lines = summary(cfg, d);
-    char *t = title(cfg, d), *keep = NULL, *how;
+    char *t = title(cfg, d), *keep = NULL, *how, *review;
     struct words w;
     unsigned n = 0;
 
@@ -667,14 +709,19 @@ char *lw_digest_html(const struct lw_config *cfg, const struct lw_digest *d)
     for (guint i = 0; i < lines->len; i++)
         add_tag(s, "<p>", g_ptr_array_index(lines, i), "</p>\n");
     add_tag(s, "<p class=\"how\"><code>", how, "</code></p>\n");
+    if ((review = review_link(cfg, d)) != NULL) {
+        add_tag(s, "<p class=\"how\"><a href=\"", review, "\">");
+        add_tag(s, "", w.review, "</a></p>\n");
+    }
     if (d->fresh->len)
-        html_rows(s, &w, d, d->fresh, fresh_heading(cfg, &keep), &n, 0);
+        html_rows(s, cfg, &w, d, d->fresh, fresh_heading(cfg, &keep), &n, 0);
     if (d->expiring->len)
-        html_rows(s, &w, d, d->expiring, expiring_heading(cfg, &keep), &n, 1);
+        html_rows(s, cfg, &w, d, d->expiring, expiring_heading(cfg, &keep), &n, 1);
     g_string_append(s, "<p class=\"foot\">lurewatch-report</p>\n</div></body></html>\n");
     words_free(&w);
     g_ptr_array_unref(lines);
     g_free(how);
+    g_free(review);
     g_free(t);
     g_free(keep);
     return g_string_free(s, FALSE);

@@ -245,6 +245,32 @@ int lw_review_token_check(const struct lw_review_key *k, const char *token, gint
     return rc;
 }
 
+/* ---- links ---- */
+
+const char *lw_review_relay(const struct lw_config *cfg)
+{
+    return *cfg->instance_name ? cfg->instance_name : g_get_host_name();
+}
+
+char *lw_review_link(const struct lw_config *cfg, const struct lw_review_key *k, const char *action,
+                     const char *queue_id, const char *reviewer, gint64 now)
+{
+    int view = strcmp(action, LW_REVIEW_VIEW) == 0;
+    struct lw_review_claim c = { (char *) action, (char *) lw_review_relay(cfg), (char *) (view ? "-" : queue_id),
+                                 (char *) reviewer, now + cfg->review_token_ttl };
+    const char *base = cfg->review_base_url;
+    size_t n = strlen(base);
+    char *token, *url;
+
+    if (n == 0 || k == NULL || (token = lw_review_token_make(k, &c)) == NULL)
+        return NULL;
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    url = g_strdup_printf("%.*s/%s?t=%s", (int) n, base, view ? "r" : "a", token);
+    g_free(token);
+    return url;
+}
+
 /* ---- forms ---- */
 
 char *lw_review_csrf(const struct lw_review_key *k, const char *bound_to)
@@ -308,6 +334,16 @@ void lw_review_token_unclaim(const char *dir, const char *token)
 
     unlink(path);
     g_free(path);
+}
+
+int lw_review_token_used(const char *dir, const char *token)
+{
+    char *path = used_path(dir, token);
+    struct stat st;
+    int used = lstat(path, &st) == 0;
+
+    g_free(path);
+    return used;
 }
 
 void lw_review_tokens_prune(const char *dir, gint64 now)

@@ -47,6 +47,7 @@ test_expect_success 'no file of the core includes libmilter' '
 test_expect_success 'the indicator tool, the review tool and the scanner include the core, never the milter' '
 	only_from ioc "(util|model|indicators|cache)/.*|engine\\.h|analyzer\\.h" &&
 	only_from review "(util|model|cache)/.*|review/.*" &&
+	only_from review/service "(util|model|cache)/.*|review/.*" &&
 	only_from scan "(util|model|cache)/.*|engine\\.h|prefilter\\.h|rulefile\\.h"
 '
 

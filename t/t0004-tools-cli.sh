@@ -12,14 +12,14 @@ expect_status() { # expect_status N WHAT
 
 test_expect_success 'each tool prints configure'\''s version with --version and exits 0' '
 	test -n "$VERSION" &&
-	for tool in "$LW_SCAN" "$LW_MILTER" "$LW_REPORT" "$LW_IOC"; do
+	for tool in "$LW_SCAN" "$LW_MILTER" "$LW_REPORT" "$LW_IOC" "$LW_REVIEW"; do
 		status "$tool" --version && expect_status 0 "$tool --version" &&
 		test_grep "^$(basename "$tool") \(lurewatch\) $VERSION$" out || return 1
 	done
 '
 
 test_expect_success 'an unknown option is a usage error (64) in each tool' '
-	for tool in "$LW_SCAN" "$LW_MILTER" "$LW_REPORT" "$LW_IOC"; do
+	for tool in "$LW_SCAN" "$LW_MILTER" "$LW_REPORT" "$LW_IOC" "$LW_REVIEW"; do
 		status "$tool" --no-such-option && expect_status 64 "$tool --no-such-option" &&
 		test_grep "Unknown option --no-such-option" err || return 1
 	done
@@ -31,7 +31,8 @@ test_expect_success 'a missing command or argument is a usage error (64)' '
 	status "$LW_IOC" && expect_status 64 "ioc without a command" &&
 	status "$LW_IOC" frobnicate && expect_status 64 "ioc with an unknown command" &&
 	status "$LW_IOC" correlate && expect_status 64 "correlate without files" &&
-	status "$LW_REPORT" release && expect_status 64 "report release without a queue id"
+	status "$LW_REPORT" release && expect_status 64 "report release without a queue id" &&
+	status "$LW_REVIEW" -t extra && expect_status 64 "review service with an argument"
 '
 
 test_expect_success 'lurewatch-report without a command prints its usage and mails nothing' '
@@ -46,6 +47,7 @@ test_expect_success 'a bad configuration is 78 (EX_CONFIG) in each tool' '
 	status "$LW_SCAN" -c bad.conf "$TEST_DATA/clean.eml" && expect_status 78 scan &&
 	status "$LW_MILTER" -t -c bad.conf && expect_status 78 milter &&
 	status "$LW_REPORT" -c bad.conf list && expect_status 78 report &&
+	status "$LW_REVIEW" -c bad.conf -t && expect_status 78 "review service" &&
 	status "$LW_IOC" -c bad.conf load && expect_status 78 "ioc load" &&
 	status "$LW_IOC" export -c bad.conf && expect_status 78 "ioc export" &&
 	test_grep "bad.conf:1: unknown key" err

@@ -98,6 +98,8 @@ static void test_single_use(const char *dir)
 
     tap_check_int(lw_review_token_claim(used, "tok-1", NOW + 10, &err), ==, 1, "a fresh token is claimed");
     tap_check_int(lw_review_token_claim(used, "tok-1", NOW + 10, &err), ==, 0, "a used token is not claimed again");
+    tap_check(lw_review_token_used(used, "tok-1") && !lw_review_token_used(used, "tok-9"),
+              "a used token is known as used, another is not");
     lw_review_token_unclaim(used, "tok-1");
     tap_check_int(lw_review_token_claim(used, "tok-1", NOW + 10, &err), ==, 1, "a token given back can be claimed");
     tap_check_int(lw_review_token_claim(used, "tok-2", NOW + 100, &err), ==, 1, "a second token is claimed");

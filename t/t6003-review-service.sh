@@ -1,0 +1,277 @@
+#!/bin/sh
+test_description='the review service through a real Postfix: signed digest links, confirmation, POST, single use'
+. "$(dirname "$0")/test-lib.sh"
+. "$top_srcdir/t/lib-postfix.sh"
+. "$top_srcdir/t/lib-milter.sh"
+
+milter_postfix_init
+test_have_prereq PYTHON || test_skip_all "python3 is not installed"
+command -v curl >/dev/null || test_skip_all "curl is not installed"
+: "${LW_REPORT:=$top_builddir/review/lurewatch-report}"
+: "${LW_REVIEW:=$top_builddir/review/service/lurewatch-review}"
+
+Q=$TRASH/quarantine
+RPORT=$(free_port)
+BASE=http://127.0.0.1:$RPORT
+CONF=$TRASH/lurewatch.conf
+KEY=$TRASH/review.key
+cat >rules <<'EOF_RULES'
+T_QUARANTINE  body     12  evasion  /QUARANTINE-ME/      test string: quarantine
+EOF_RULES
+cat >"$CONF" <<EOF_CONF
+rules_file = $TRASH/rules
+quarantine_dir = $Q
+instance_name = relay-test
+report_to = secteam@agency.test
+report_domain_reviewers = b.gov.tw:rev-b@b.gov.tw
+report_from = lurewatch@relay.lurewatch.test
+report_sendmail = /usr/sbin/sendmail -C $PF/etc -t -i
+postfix_config_dir = $PF/etc
+review_listen = 127.0.0.1:$RPORT
+review_base_url = $BASE/
+review_key_file = $KEY
+EOF_CONF
+chmod 644 "$CONF" rules
+head -c 32 /dev/urandom >"$KEY" && chmod 600 "$KEY"
+test_at_exit review_stop
+
+report() { "$LW_REPORT" -c "$CONF" "$@"; }
+
+REVIEW_PID=
+REVIEW_LOG=
+review_start() { # review_start NAME ARGS...: the service in the background, logging to NAME.log
+	REVIEW_LOG=$TRASH/$1.log; shift
+	"$LW_REVIEW" -f -c "$CONF" "$@" >"$REVIEW_LOG" 2>&1 &
+	REVIEW_PID=$!
+	wait_for grep -q "listening on" "$REVIEW_LOG"
+}
+review_stop() {
+	[ -n "$REVIEW_PID" ] || return 0
+	kill -TERM "$REVIEW_PID" 2>/dev/null; wait "$REVIEW_PID"; REVIEW_PID=
+}
+
+msg() { # msg FILE TO SUBJECT BODY
+	printf 'From: IT Helpdesk <helpdesk@it-support.example.com>\nTo: %s\nSubject: %s\nMessage-ID: <%s@example.org>\nDate: Wed, 25 Nov 2026 09:30:00 +0800\n\n%s\n' \
+		"$2" "$3" "$1" "$4" >"$1"
+}
+
+send_held() { # send_held FILE TO: submit, wait for the hold queue and the record, print the queue id
+	postfix_send "$PF" "$1" sender@example.org "$2" >"$1.smtp" &&
+	id=$(sed -n "s/.*Ok: queued as \([0-9A-F]*\).*/\1/p" "$1.smtp") && test -n "$id" &&
+	wait_for test -f "$PF/queue/hold/$id" && wait_for test -f "$Q/records/$id.json" && echo "$id"
+}
+
+# the last digest delivered to ADDR, its text and HTML parts into ADDR.txt and ADDR.html
+digest_parts() {
+	f=$(grep -l "^X-Lurewatch-Report: digest" $(postfix_delivered "$PF") 2>/dev/null |
+		xargs -r grep -l "^To: $1" | tail -1) && test -n "$f" &&
+	"$PYTHON" - "$f" "$1" <<-'EOF_PY'
+	import email, email.policy, sys
+	m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+	open(sys.argv[2] + ".txt", "w").write(m.get_body(preferencelist=("plain",)).get_content())
+	open(sys.argv[2] + ".html", "w").write(m.get_body(preferencelist=("html",)).get_content())
+	EOF_PY
+}
+
+# links FILE: every link of the service in FILE, one per line as "ACTION QUEUEID URL"
+# (the token's payload is readable; only its signature is secret)
+links() {
+	grep -o -E "$BASE/[ar]\?t=[A-Za-z0-9_.-]+" "$1" | sort -u | "$PYTHON" -c '
+import base64, sys
+for url in sys.stdin.read().split():
+    p = url.split("t=", 1)[1].split(".")[0]
+    f = base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)).decode().split("\n")
+    print(f[1], f[3], url)'
+}
+
+# mint KEYFILE ACTION QUEUEID REVIEWER EXPIRES [RELAY]: a token signed with the service's key (as a forger with the key would)
+mint() {
+	"$PYTHON" - "$@" <<-'EOF_PY'
+	import base64, hashlib, hmac, sys
+	key = open(sys.argv[1], "rb").read()
+	action, qid, reviewer, expires = sys.argv[2:6]
+	relay = sys.argv[6] if len(sys.argv) > 6 else "relay-test"
+	payload = "\n".join(["lw1", action, relay, qid, reviewer, expires]).encode()
+	mac = hmac.new(key, b"token\n" + payload, hashlib.sha256).digest()
+	b = lambda x: base64.urlsafe_b64encode(x).decode().rstrip("=")
+	print(b(payload) + "." + b(mac))
+	EOF_PY
+}
+
+# csrf_of PAGE: the CSRF value of the form in PAGE
+csrf_of() { sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$1" | head -1; }
+
+# http METHOD URL [DATA]: body into "page", status printed
+http() {
+	if test "$1" = POST; then
+		curl -s -o page -w "%{http_code}" -X POST --data "$3" "$2"
+	else
+		curl -s -o page -w "%{http_code}" "$2"
+	fi
+}
+
+still_held() { test -f "$PF/queue/hold/$1" && test "$(decision_of "$1")" = null; }
+decision_of() { "$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["decision"] or "null")' "$Q/records/$1.json"; }
+
+test_expect_success 'the service refuses a key file its group may read, and starts on a private one' '
+	chmod 640 "$KEY" &&
+	{ "$LW_REVIEW" -c "$CONF" -t 2>err; test $? = 78; } &&
+	test_grep "only its owner can read" err &&
+	chmod 600 "$KEY" &&
+	"$LW_REVIEW" -c "$CONF" -t >out && test_grep "configuration OK" out &&
+	review_start review
+'
+
+test_expect_success 'start the milter and a private Postfix using it' '
+	milter_postfix_start -c "$CONF"
+'
+
+test_expect_success 'a held message: the digest carries its signed links in both parts' '
+	msg held1 bob@a.gov.tw "verify your mailbox" "QUARANTINE-ME sign in now" &&
+	ID1=$(send_held held1 bob@a.gov.tw) &&
+	msg held2 carol@a.gov.tw "invoice" "QUARANTINE-ME invoice" &&
+	ID2=$(send_held held2 carol@a.gov.tw) &&
+	report digest >out && test_grep "^digest to secteam@agency.test: 2 new" out &&
+	wait_for digest_parts secteam@agency.test &&
+	links secteam@agency.test.txt >text-links && links secteam@agency.test.html >html-links &&
+	for a in release delete block notphish; do
+		test_grep "^$a $ID1 " text-links && test_grep "^$a $ID1 " html-links || return 1
+	done &&
+	test_grep "^review - " text-links &&
+	RELEASE=$(sed -n "s/^release $ID1 //p" text-links) &&
+	VIEW=$(sed -n "s/^review - //p" text-links | head -1) &&
+	test -n "$RELEASE" && test -n "$VIEW"
+'
+
+test_expect_success 'opening the Release link (a GET, as a link scanner would) only shows a confirmation' '
+	test "$(http GET "$RELEASE")" = 200 &&
+	test_grep "$ID1" page && test_grep "verify your mailbox" page &&
+	test_grep "<form method=\"post\" action=\"a\">" page &&
+	test -n "$(csrf_of page)" &&
+	curl -s -I "$RELEASE" >/dev/null &&
+	still_held "$ID1"
+'
+
+test_expect_success 'a POST without the confirmation page CSRF value, or with a wrong one, changes nothing' '
+	T=${RELEASE#*t=} &&
+	test "$(http POST "$BASE/a" "t=$T")" = 403 &&
+	test "$(http POST "$BASE/a" "t=$T&csrf=00")" = 403 &&
+	test_grep "did not come from the confirmation page" page &&
+	still_held "$ID1"
+'
+
+test_expect_success 'a forged token (one character changed) and a token signed with another key change nothing' '
+	T=${RELEASE#*t=} &&
+	F=$(echo "$T" | sed "s/^\(.....\)./\1A/") && test "$F" != "$T" || F=$(echo "$T" | sed "s/^\(.....\)./\1B/") &&
+	test "$(http GET "$BASE/a?t=$F")" = 403 &&
+	test "$(http POST "$BASE/a" "t=$F&csrf=$(csrf_of page)")" = 403 &&
+	head -c 32 /dev/urandom >other.key &&
+	O=$(mint other.key release "$ID1" secteam@agency.test $(( $(date +%s) + 3600 ))) &&
+	test "$(http GET "$BASE/a?t=$O")" = 403 && test_grep "signature is wrong" page &&
+	still_held "$ID1"
+'
+
+test_expect_success 'an expired token and one for another relay change nothing' '
+	E=$(mint "$KEY" release "$ID1" secteam@agency.test $(( $(date +%s) - 1 ))) &&
+	test "$(http GET "$BASE/a?t=$E")" = 403 && test_grep "expired" page &&
+	R=$(mint "$KEY" release "$ID1" secteam@agency.test $(( $(date +%s) + 3600 )) relay-other) &&
+	test "$(http GET "$BASE/a?t=$R")" = 403 && test_grep "relay relay-other" page &&
+	still_held "$ID1"
+'
+
+test_expect_success 'confirming with the page CSRF value releases the message: it reaches the sink' '
+	n=$(postfix_delivered "$PF" | wc -l) &&
+	http GET "$RELEASE" >/dev/null && C=$(csrf_of page) &&
+	test "$(http POST "$BASE/a" "t=${RELEASE#*t=}&csrf=$C")" = 200 &&
+	test_grep "$ID1: released by secteam@agency.test" page &&
+	postfix_wait_delivered "$PF" $((n + 1)) &&
+	f=$(grep -l "^Message-ID: <held1@example.org>" $(postfix_delivered "$PF")) && test -n "$f" &&
+	test_grep "^Delivered-To: bob@a.gov.tw" "$f" &&
+	test "$(decision_of "$ID1")" = released &&
+	test_grep "$ID1: released by secteam@agency.test \(signed link\)" "$REVIEW_LOG"
+'
+
+test_expect_success 'the used link is refused on GET and on POST, and nothing is done twice' '
+	test "$(http GET "$RELEASE")" = 410 && test_grep "used already" page &&
+	test "$(http POST "$BASE/a" "t=${RELEASE#*t=}&csrf=$C")" = 410 &&
+	test "$(grep -c "$ID1: released" "$REVIEW_LOG")" = 1
+'
+
+test_expect_success 'another valid link for a decided message says so and acts on nothing' '
+	DEL=$(sed -n "s/^delete $ID1 //p" text-links) &&
+	http GET "$DEL" >/dev/null && C=$(csrf_of page) &&
+	test "$(http POST "$BASE/a" "t=${DEL#*t=}&csrf=$C")" = 409 &&
+	test_grep "already released by secteam@agency.test" page &&
+	test "$(decision_of "$ID1")" = released
+'
+
+test_expect_success 'the review page lists the held message, links its preview, and shows the audit trail' '
+	test "$(http GET "$VIEW")" = 200 &&
+	test_grep "name=\"q_$ID2\"" page && ! grep -q "name=\"q_$ID1\"" page &&
+	test_grep "^<p>1 .*held messages await a decision" page &&
+	test_grep "<td>secteam@agency.test</td><td>released</td><td><code>$ID1</code>" page &&
+	test_grep "helpdesk@it-support\[\.\]example\[\.\]com" page &&
+	test_grep "m?t=${VIEW#*t=}&amp;q=$ID2" page
+'
+
+test_expect_success 'the preview shows the body as escaped text, nothing from the message as markup' '
+	msg held3 dave@a.gov.tw "<b>html</b>" "QUARANTINE-ME <script>alert(1)</script> visit https://evil.example.com/x" &&
+	ID3=$(send_held held3 dave@a.gov.tw) &&
+	test "$(http GET "$BASE/m?t=${VIEW#*t=}&q=$ID3")" = 200 &&
+	test_grep "&lt;script&gt;alert\(1\)&lt;/script&gt;" page &&
+	test_grep "hxxps://evil\[\.\]example\[\.\]com/x" page &&
+	! grep -q -E "<script|<b>html|https://evil" page
+'
+
+test_expect_success 'batch delete from the review page needs its CSRF value, then deletes what was ticked' '
+	http GET "$VIEW" >/dev/null && C=$(csrf_of page) &&
+	test "$(http POST "$BASE/r" "t=${VIEW#*t=}&action=delete&q_$ID2=1")" = 403 &&
+	still_held "$ID2" &&
+	test "$(http POST "$BASE/r" "t=${VIEW#*t=}&csrf=$C&action=delete&q_$ID2=1&q_$ID3=1")" = 200 &&
+	test_grep "$ID2: deleted by secteam@agency.test" page &&
+	test_grep "$ID3: deleted by secteam@agency.test" page &&
+	test ! -f "$PF/queue/hold/$ID2" && test "$(decision_of "$ID2")" = deleted &&
+	test ! -f "$PF/queue/hold/$ID3" && test "$(decision_of "$ID3")" = deleted
+'
+
+test_expect_success 'a domain reviewer sees only their domain, and cannot act on another' '
+	msg held4 erin@b.gov.tw "salary" "QUARANTINE-ME salary" &&
+	ID4=$(send_held held4 erin@b.gov.tw) &&
+	msg held5 frank@a.gov.tw "tax" "QUARANTINE-ME tax" &&
+	ID5=$(send_held held5 frank@a.gov.tw) &&
+	V=$(mint "$KEY" review - rev-b@b.gov.tw $(( $(date +%s) + 3600 ))) &&
+	test "$(http GET "$BASE/r?t=$V")" = 200 &&
+	test_grep "name=\"q_$ID4\"" page && ! grep -q "q_$ID5" page &&
+	C=$(csrf_of page) &&
+	test "$(http POST "$BASE/r" "t=$V&csrf=$C&action=release&q_$ID5=1")" = 200 &&
+	test_grep "$ID5: not a message you review" page && still_held "$ID5" &&
+	test "$(http GET "$BASE/m?t=$V&q=$ID5")" = 404
+'
+
+test_expect_success 'a plain GET of the review page without a link, or with a proxy header nobody trusts, is refused' '
+	test "$(http GET "$BASE/r")" = 403 &&
+	test "$(curl -s -o page -w "%{http_code}" -H "X-Remote-User: secteam@agency.test" "$BASE/r")" = 403 &&
+	still_held "$ID5"
+'
+
+test_expect_success 'behind a trusted proxy the header names the reviewer, and decisions are recorded under that name' '
+	review_stop &&
+	review_start review-proxied -o review_trusted_proxy_header=X-Remote-User &&
+	test "$(curl -s -o page -w "%{http_code}" -H "X-Remote-User: secteam@agency.test" "$BASE/r")" = 200 &&
+	test_grep "name=\"q_$ID5\"" page && C=$(csrf_of page) &&
+	test "$(curl -s -o page -w "%{http_code}" -H "X-Remote-User: secteam@agency.test" \
+		--data "csrf=$C&action=release&q_$ID5=1" "$BASE/r")" = 200 &&
+	test_grep "$ID5: released by secteam@agency.test" page &&
+	test "$(curl -s -o page -w "%{http_code}" -H "X-Remote-User: mallory@agency.test" \
+		--data "csrf=$C&action=release&q_$ID4=1" "$BASE/r")" = 403 &&
+	still_held "$ID4"
+'
+
+test_expect_success 'every page forbids scripts, framing and referrers' '
+	curl -s -D headers -o /dev/null "$VIEW" &&
+	test_grep "^Content-Security-Policy: default-src .none.; style-src .unsafe-inline.; form-action .self.; frame-ancestors .none." headers &&
+	test_grep "^Referrer-Policy: no-referrer" headers &&
+	test_grep "^Cache-Control: no-store" headers
+'
+
+test_done
