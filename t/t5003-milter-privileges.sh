@@ -59,17 +59,18 @@ test_expect_success 'an unknown user is refused with EX_OSERR before serving' '
 
 test_expect_success 'no message data reaches a shell: no system/popen/exec in the milter and core' '
 	ls "$top_srcdir"/analyzers/*.c "$top_srcdir"/analyzers/*/*.c "$top_srcdir"/milter/*.c "$top_srcdir"/ioc/*.c "$top_srcdir"/review/*.c "$top_srcdir"/scan/*.c |
-		grep -v "/review/lurewatch-report.c$" >sources &&
+		grep -v "/review/actions.c$" >sources &&
 	test_must_fail grep -nE "(^|[^_a-z])(system|popen|execl|execlp|execle|execv|execvp|execve|posix_spawnp?)[[:space:]]*\(" \
 		$(cat sources)
 '
 
-# lurewatch-report runs sendmail and postsuper for the reviewer: by absolute
-# path with execv and a fixed argument vector, never through a shell.
-test_expect_success 'lurewatch-report runs its commands with execv only, never through a shell' '
+# lurewatch-report and lurewatch-review run sendmail, postsuper, postqueue
+# and postcat for the reviewer through review/actions.c (lw_run): by
+# absolute path with execv and a fixed argument vector, never through a shell.
+test_expect_success 'the review tools run their commands with execv only, never through a shell' '
 	test_must_fail grep -nE "(^|[^_a-z])(system|popen|execl|execlp|execle|execvp|execve|posix_spawnp?)[[:space:]]*\(" \
-		"$top_srcdir"/review/lurewatch-report.c &&
-	test_must_fail grep -n "/bin/sh" "$top_srcdir"/review/lurewatch-report.c
+		"$top_srcdir"/review/actions.c "$top_srcdir"/review/lurewatch-report.c "$top_srcdir"/review/service/*.c &&
+	test_must_fail grep -n "/bin/sh" "$top_srcdir"/review/actions.c "$top_srcdir"/review/service/*.c
 '
 
 test_expect_success 'the generated systemd unit keeps its hardening options and can write what the milter writes' '
