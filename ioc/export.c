@@ -345,7 +345,7 @@ int lw_export_opts_init(struct lw_export_opts *o, const struct lw_config *cfg, s
             o->formats |= format_bits[j];
     }
     o->org_name = g_strdup(*cfg->export_org_name ? cfg->export_org_name : g_get_host_name());
-    o->tlp = cfg->export_tlp;
+    o->tlp = (enum lw_tlp) (LW_TLP_CLEAR + cfg->export_tlp);   /* the conf choices start at clear */
     o->min_score = cfg->export_min_score;
     o->hash_recipients = cfg->export_hash_recipients;
     o->valid_days = cfg->export_valid_days;

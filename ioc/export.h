@@ -6,9 +6,8 @@
 #include "util/conf.h"
 #include "util/error.h"
 #include "model/indicator.h"
+#include "indicators/store.h"
 #include "indicators/warninglist.h"
-
-enum lw_export_tlp { LW_TLP_CLEAR, LW_TLP_GREEN, LW_TLP_AMBER, LW_TLP_AMBER_STRICT, LW_TLP_RED };
 
 /* Output formats (bits of lw_export_opts.formats). */
 enum {
@@ -66,7 +65,7 @@ struct lw_export_revoked {
 struct lw_export_opts {
     unsigned formats;
     char *org_name;
-    int tlp;                    /* enum lw_export_tlp */
+    enum lw_tlp tlp;            /* never LW_TLP_NONE */
     double min_score;
     char **allowlist;           /* lower case domains: export_allowlist and protected_domains */
     struct lw_warninglists *wl; /* owned, may be NULL: values never shared as blocking */

@@ -504,7 +504,7 @@ static struct lw_indicator *pattern_parse(const char *pat)
     return NULL;
 }
 
-static json_t *tlp_marking(int tlp)
+static json_t *tlp_marking(enum lw_tlp tlp)
 {
     char *name = g_ascii_strup(tlp2[tlp].name, -1), *full = g_strconcat("TLP:", name, NULL);
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:{s:s, s:s}}}",
@@ -520,7 +520,7 @@ static json_t *tlp_marking(int tlp)
 
 /* sdo - the common properties of an object made by identity */
 static json_t *sdo(const char *type, const char *id, gint64 created, gint64 modified,
-                   const char *identity, int tlp)
+                   const char *identity, enum lw_tlp tlp)
 {
     json_t *o = json_object();
 
@@ -531,7 +531,7 @@ static json_t *sdo(const char *type, const char *id, gint64 created, gint64 modi
         json_object_set_new(o, "created_by_ref", json_string(identity));
     json_object_set_new(o, "created", jtime(created));
     json_object_set_new(o, "modified", jtime(MAX(created, modified)));
-    if (tlp >= 0)
+    if (tlp != LW_TLP_NONE)
         json_object_set_new(o, "object_marking_refs", json_pack("[s]", tlp2[tlp].id));
     return o;
 }
@@ -564,7 +564,7 @@ int lw_export_confidence(const struct lw_export_ioc *x)
 }
 
 /* sco - the observable of an indicator (STIX deterministic id) with its TLP marking, or NULL when none fits */
-static json_t *sco(const struct lw_indicator *ind, int tlp)
+static json_t *sco(const struct lw_indicator *ind, enum lw_tlp tlp)
 {
     const char *type = NULL, *hash = NULL;
     json_t *o, *contrib;
@@ -598,7 +598,7 @@ static json_t *sco(const struct lw_indicator *ind, int tlp)
 
 /* relationship - a deterministic SRO */
 static json_t *relationship(const char *type, const char *src, const char *dst, gint64 created,
-                            gint64 modified, const char *identity, int tlp)
+                            gint64 modified, const char *identity, enum lw_tlp tlp)
 {
     char *k = g_strconcat(type, ":", src, ":", dst, NULL), *id = sid("relationship", k);
     json_t *o = sdo("relationship", id, created, modified, identity, tlp);
@@ -765,7 +765,7 @@ void lw_export_stix_write(const struct lw_export_view *v, struct lw_out *out)
 
     g_string_append_printf(lw_out_buf(out), "%s%s\", \"objects\": [", BUNDLE_HEAD, bid);
     sink_add(objs, tlp_marking(opts->tlp));
-    o = sdo("identity", identity, epoch, epoch, NULL, -1);
+    o = sdo("identity", identity, epoch, epoch, NULL, LW_TLP_NONE);
     json_object_set_new(o, "name", jstr(opts->org_name));
     json_object_set_new(o, "identity_class", json_string("organization"));
     sink_add(objs, o);
@@ -1106,7 +1106,9 @@ static char *org_uuid_of(const char *org)
 static json_t *misp_event(const struct lw_export_view *v, const char *org_uuid)
 {
     const struct lw_export_opts *opts = v->opts;
-    static const char *const distribution[] = { "3", "2", "1", "1", "0" };   /* by TLP */
+    static const char *const distribution[] = {      /* by TLP */
+        [LW_TLP_CLEAR] = "3", [LW_TLP_GREEN] = "2", [LW_TLP_AMBER] = "1", [LW_TLP_AMBER_STRICT] = "1", [LW_TLP_RED] = "0",
+    };
     GDateTime *dt = g_date_time_new_from_unix_utc(v->last ? v->last : 1767225600);
     GHashTable *rules = g_hash_table_new(g_str_hash, g_str_equal);
     GPtrArray *rule_list;
@@ -1694,7 +1696,7 @@ static void merged_item(json_t *objs, GHashTable *ids, const struct lw_corr_inpu
                         const struct lw_corr_item *it)
 {
     char *ident = identity_id(it->agency), *target, *k, *sight;
-    json_t *o = sdo("identity", ident, 1767225600, 1767225600, NULL, -1);
+    json_t *o = sdo("identity", ident, 1767225600, 1767225600, NULL, LW_TLP_NONE);
 
     json_object_set_new(o, "name", jstr(it->agency));
     json_object_set_new(o, "identity_class", json_string("organization"));

@@ -121,7 +121,7 @@ struct lw_config {
     char *export_dir;
     char *export_formats;
     char *export_org_name;
-    int export_tlp;             /* enum lw_export_tlp (ioc/export.h) */
+    int export_tlp;             /* index in clear, green, amber, amber+strict, red */
     double export_min_score;
     char *export_allowlist;
     int export_hash_recipients; /* 0 no, 1 yes */
