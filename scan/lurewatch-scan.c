@@ -54,7 +54,9 @@
  *     "rules: rule_limits=N", the messages on which a rule hit a PCRE2
  *     limit (LW_RULE_MATCH_LIMIT, analyzers/rules.c).
  *     --publish appends every scored message to the hits stream (Redis
- *     configured; spooled under spool_dir while Redis is down) and, with
+ *     configured; spooled under spool_dir while Redis is down; its
+ *     queue_id is "scan-" and the first 16 hex digits of the SHA-256 of
+ *     the file's bytes, the same in every run, for a release) and, with
  *     --counters, prints "hits: queued=N published=N spooled=N replayed=N ...".
  *
  *     --lint-rules checks a rules file and lists every bad rule with its
@@ -318,6 +320,22 @@ static int run_stats(struct run *run, const struct lw_config *cfg)
     return 0;
 }
 
+/*
+ * publish - a hits entry for a scanned file: its queue id is "scan-" and
+ * the first 16 hex digits of the SHA-256 of the message's bytes, the same
+ * for the same file in every run, so that a release can name it
+ */
+static void publish(struct lw_hits *hits, const struct lw_message *msg, const struct lw_verdict *v,
+                    const char *data, size_t len)
+{
+    char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *) data, len);
+    char *qid = g_strdup_printf("scan-%.16s", sha);
+
+    lw_hits_publish_as(hits, msg, v, qid);
+    g_free(qid);
+    g_free(sha);
+}
+
 /* scan_buffer - parse and scan one message already in memory */
 static void scan_buffer(struct run *run, const char *file, const char *data, size_t len)
 {
@@ -331,7 +349,7 @@ static void scan_buffer(struct run *run, const char *file, const char *data, siz
     if (msg->unparseable)
         lw_verdict_fail(v, len == 0 ? "empty file" : "not a parseable message");
     if (run->hits && !v->failed)
-        lw_hits_publish(run->hits, msg, v);
+        publish(run->hits, msg, v, data, len);
     if (run->stats) {
         stats_add(run, file, msg, v);
     } else if (run->opt->explain) {

@@ -240,6 +240,25 @@ test_expect_success 'entries written by lurewatch-scan --publish are exported' '
 	test_grep "LW_ZH_VERIFY_ACCOUNT" out/lurewatch-misp.json
 '
 
+test_expect_success 'a scanned file gets a stable queue id (scan- and its SHA-256) that a release can name' '
+	sample="$top_srcdir/contrib/samples/02-phish-credential-zh.eml" &&
+	want="scan-$(sha256sum <"$sample" | cut -c1-16)" &&
+	rcli XRANGE lw:hits - + | grep -A1 -x queue_id | grep "^scan-" >qid &&
+	echo "$want" >expect &&
+	test_cmp expect qid &&
+	"$LW_SCAN" -c scan.conf --publish "$sample" >/dev/null &&
+	rcli XRANGE lw:hits - + | grep -A1 -x queue_id | grep "^scan-" >qid2 &&
+	printf "%s\n%s\n" "$want" "$want" >expect2 &&
+	test_cmp expect2 qid2 &&
+	# the sample scores under the default export_min_score without the brands
+	export_conf s.conf "$TRASH/out-s" "Agency A" export_min_score=1 export_group=scan &&
+	lw_ioc export -c s.conf >/dev/null &&
+	test_grep "a81f2c@mail-gov-tw.example.net" out-s/lurewatch-misp.json &&
+	rcli XADD lw:hits "*" type release queue_id "$want" >/dev/null &&
+	lw_ioc export -c s.conf >/dev/null &&
+	test_grep -v "a81f2c@mail-gov-tw.example.net" out-s/lurewatch-misp.json
+'
+
 test_expect_success 'no Redis: clear error, non-zero exit, outputs untouched' '
 	cp out/lurewatch-stix.json keep.json &&
 	export_conf dead.conf "$TRASH/out" "Agency A" redis_server=127.0.0.1:1 &&

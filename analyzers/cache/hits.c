@@ -480,6 +480,12 @@ int lw_hits_publish_release(struct lw_hits *h, const char *queue_id, const char 
 
 int lw_hits_publish(struct lw_hits *h, const struct lw_message *msg, const struct lw_verdict *v)
 {
+    return lw_hits_publish_as(h, msg, v, msg && msg->env ? msg->env->queue_id : NULL);
+}
+
+int lw_hits_publish_as(struct lw_hits *h, const struct lw_message *msg, const struct lw_verdict *v,
+                       const char *queue_id)
+{
     GPtrArray *ev;
     const struct lw_envelope *env = msg ? msg->env : NULL;
     GDateTime *now;
@@ -496,7 +502,7 @@ int lw_hits_publish(struct lw_hits *h, const struct lw_message *msg, const struc
     g_free(s);
     g_date_time_unref(now);
     field(ev, "instance", h->instance);
-    field(ev, "queue_id", env ? env->queue_id : NULL);
+    field(ev, "queue_id", queue_id);
     field(ev, "message_id", msg ? msg->message_id : NULL);
     field(ev, "sender", env && env->mail_from ? env->mail_from
                         : msg && msg->from ? msg->from->addr : NULL);

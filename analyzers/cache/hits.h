@@ -36,6 +36,13 @@ struct lw_hits *lw_hits_new(const struct lw_config *cfg, struct lw_error *err);
  * message. Thread-safe.
  */
 int lw_hits_publish(struct lw_hits *h, const struct lw_message *msg, const struct lw_verdict *v);
+/*
+ * lw_hits_publish_as - the same, with queue_id in place of the envelope's:
+ * a message that never had an MTA queue (lurewatch-scan --publish) gets an
+ * id a release can name
+ */
+int lw_hits_publish_as(struct lw_hits *h, const struct lw_message *msg, const struct lw_verdict *v,
+                       const char *queue_id);
 
 /* lw_hits_publish_release - queue a release (false-positive) entry for a held message */
 int lw_hits_publish_release(struct lw_hits *h, const char *queue_id, const char *instance,
