@@ -148,10 +148,96 @@ w(\"Subject: core\n\nTAG-ME\n\")" >rfc822.eml &&
 	within 60 $rss
 '
 
-test_expect_success SHARED 'real mail is never cut: no header or part limit in the shared corpus' '
+# one_verdict OUT: lurewatch-scan wrote exactly one JSON line (it did not die on the input)
+one_verdict() {
+	lines=$(wc -l <"$1")
+	test "$lines" = 1 || { echo "expected one JSON verdict, got $lines lines" >&2; false; }
+}
+
+# GMime's address parser recurses once per group ("name:") opened inside
+# another: 42,000 "a:" overflowed the stack (SIGSEGV). The pre-pass counts
+# group openings per address field and cuts the message before the field.
+test_expect_success 'a To: of 42,000 nested groups: max_address_groups, no stack overflow' '
+	"$PYTHON" -c "
+import sys
+sys.stdout.write(\"From: a@example.org\nSubject: groups\nTo: \" + \"a:\" * 42000 + \"\n\nbody\n\")" >groups.eml &&
+	test_exit_in "0 1" scan --json groups.eml >out && one_verdict out &&
+	test_json_rules out >rules && test_grep "^LW_LIMIT_MAX_ADDRESS_GROUPS$" rules
+'
+
+test_expect_success 'a group list and colons in quotes, routes and IPv6 literals are not a flood' '
+	printf "%s\n" "From: \"Dept: A: B: C\" <a@example.org>" "Subject: g" \
+		"To: undisclosed-recipients:;, team: \"x:y\" <b@example.org>, <@r1,@r2:c@example.org>;" \
+		"Cc: d@[IPv6:2001:db8::1], e@example.org" "" "body" >fine.eml &&
+	scan -o max_address_groups=2 --json fine.eml >out &&
+	test_json_rules out >rules && test_grep -v "^LW_LIMIT_MAX_ADDRESS_GROUPS$" rules
+'
+
+# param_field N NAME: a Content-Type field with N parameters NAME0=v; ...
+param_field() {
+	"$PYTHON" -c "
+import sys
+n, name = int(sys.argv[1]), sys.argv[2]
+sys.stdout.write(\"Content-Type: text/plain; \" + \"; \".join(\"%s%d=v\" % (name, i) for i in range(n)) + \"\n\")" "$@"
+}
+
+# GMime's parameter list costs the square of its length: 200,000
+# parameters in one field ran past 120 s.
+test_expect_success '20,000 parameters in one Content-Type: max_mime_parameters, cut before it' '
+	{ printf "From: a@example.org\nSubject: params\nMIME-Version: 1.0\n"; param_field 20000 p;
+	  printf "\nTAG-ME\n"; } >params.eml &&
+	test_exit_in "0 1" scan --json params.eml >out && one_verdict out &&
+	test_json_rules out >rules && test_grep "^LW_LIMIT_MAX_MIME_PARAMETERS$" rules
+'
+
+test_expect_success 'a long RFC 2231 file name in 30 pieces is not a parameter flood' '
+	{ printf "From: a@example.org\nSubject: name\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n--B\n";
+	  printf "Content-Type: application/octet-stream;\n";
+	  i=0; while [ $i -lt 30 ]; do printf " name*%d=\"part%02d\";\n" $i $i; i=$((i + 1)); done;
+	  printf " x=y\n\nbytes\n--B--\n"; } >long-name.eml &&
+	scan --json long-name.eml >out &&
+	test_json_rules out >rules && test_grep -v "^LW_LIMIT_MAX_MIME_PARAMETERS$" rules
+'
+
+test_expect_success 'a parameter flood inside an attached message is cut too' '
+	{ printf "From: a@example.org\nSubject: fwd\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n";
+	  printf "From: b@example.org\nSubject: inner\nMIME-Version: 1.0\n"; param_field 20000 q;
+	  printf "\nbody\n"; } >inner-params.eml &&
+	test_exit_in "0 1" scan --json inner-params.eml >out && one_verdict out &&
+	test_json_rules out >rules && test_grep "^LW_LIMIT_MAX_MIME_PARAMETERS$" rules
+'
+
+# Each level of attached messages kept a serialized copy of every level
+# below it: memory grew with depth times size (43 MB nested 18 deep took
+# 827 MB). Copies are now kept innermost first within max_decoded_size.
+test_expect_success '18 nested attached messages around a 3 MB attachment: max_decoded_size, bounded memory' '
+	"$PYTHON" -c "
+import base64, sys
+m = (\"Subject: core\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=C\n\n\"
+     \"--C\nContent-Type: text/plain\n\nTAG-ME\n--C\nContent-Type: application/octet-stream; name=a.bin\n\"
+     \"Content-Transfer-Encoding: base64\n\n\" + base64.encodebytes(bytes(range(256)) * 12288).decode() + \"--C--\n\")
+for i in range(18):
+    m = \"Subject: level %d\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n\" % i + m
+sys.stdout.write(m)" >nested.eml &&
+	rss=$(scan_rss out nested.eml -o max_decoded_size=16M) &&
+	one_verdict out && test_json_rules out >rules &&
+	test_grep "^LW_LIMIT_MAX_DECODED_SIZE$" rules && test_grep "^T_TAG$" rules &&
+	within 60 $rss
+'
+
+test_expect_success 'one attached message within max_decoded_size is copied whole, no limit' '
+	{ printf "From: a@example.org\nSubject: fwd\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n";
+	  printf "From: b@example.org\nSubject: inner\n\nTAG-ME\n"; } >fwd.eml &&
+	scan --json fwd.eml >out &&
+	test_json_rules out >rules && test_grep "^T_TAG$" rules &&
+	test_grep -v "^LW_LIMIT_" rules
+'
+
+test_expect_success SHARED 'real mail is never cut: no header, part, group, parameter or copy limit in the shared corpus (torture/ excepted: it holds attacks)' '
 	"$LW_SCAN" --json -o rules_file="$TEST_DATA/test.rules" "$SHARED/corpus" >corpus.json 2>/dev/null;
 	test $(wc -l <corpus.json) -gt 100 &&
-	test_grep -v "LW_LIMIT_MAX_(HEADERS|PARTS)" corpus.json
+	grep -v "\"file\":\"[^\"]*/torture/" corpus.json >real.json &&
+	test_grep -v "LW_LIMIT_MAX_(HEADERS|PARTS|ADDRESS_GROUPS|MIME_PARAMETERS|DECODED_SIZE)" real.json
 '
 
 test_done

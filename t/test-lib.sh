@@ -9,6 +9,7 @@
 #   test_expect_failure ...                   known breakage (TODO)
 #   test_skip_all REASON                      skip the whole script
 #   test_must_fail CMD...                     CMD exits non-zero, not by a signal
+#   test_exit_in CODES CMD...                 CMD exits with one of CODES, not by a signal
 #   test_cmp EXPECT ACTUAL                    diff -u
 #   test_grep [-v] PATTERN FILE               a line matches (-v: no line matches)
 #   test_json_field FILE FIELD                value of a top-level JSON field
@@ -124,6 +125,21 @@ test_must_fail() {
 		return 1
 	fi
 	return 0
+}
+
+# test_exit_in CODES CMD...: CMD exits with one of CODES ("0 1"), not by a signal
+test_exit_in() {
+	local codes=$1 rc
+	shift
+	"$@"
+	rc=$?
+	case " $codes " in *" $rc "*) return 0 ;; esac
+	if [ $rc -gt 128 ]; then
+		echo "test_exit_in: expected exit $codes, died by signal $((rc - 128)): $*" >&2
+	else
+		echo "test_exit_in: expected exit $codes, got $rc: $*" >&2
+	fi
+	return 1
 }
 
 test_cmp() { diff -u "$@"; }

@@ -16,12 +16,16 @@
  * (max_message_size), parts (max_parts), nesting (max_depth), header fields
  * (max_headers) and their length (max_header_length), decoded text per part
  * (max_text_size), pictures decoded for QR codes (qr_max_images,
- * qr_max_image_size, qr_max_pixels; see qrcode.c). Going past one stops that part of the work and records
- * the limit's name in msg->limits; analyzers turn that into a hit. The walk
- * recurses at most max_depth levels. Because GMime allocates per header
- * field and per part before the walk sees them, a pre-pass (bound_input)
- * also cuts a message with absurdly many of either, so memory stays
- * proportional to the limits, not to the input (t/t1003-scan-limits.sh).
+ * qr_max_image_size, qr_max_pixels; see qrcode.c), copies of attached
+ * messages (max_decoded_size). Going past one stops that part of the work
+ * and records the limit's name in msg->limits; analyzers turn that into a
+ * hit. The walk recurses at most max_depth levels. Because GMime allocates
+ * per header field and per part, recurses per nested address group and
+ * spends the square of a field's parameter count before the walk sees any
+ * of them, a pre-pass (bound_input) cuts a message with absurdly many
+ * fields or parts, or a field over max_address_groups or
+ * max_mime_parameters, so memory, time and stack stay proportional to the
+ * limits, not to the input (t/t1003-scan-limits.sh).
  *
  * THREADS. GMime objects are not thread-safe, but each message owns its own
  * parser and objects, so different threads may parse different messages.
@@ -760,14 +764,24 @@ static void add_text(struct lw_message *msg, const struct lw_config *cfg, GMimeP
     g_ptr_array_add(msg->texts, t);
 }
 
+/* set_data - the part's content (owned; NULL: none) and what follows from it */
+static void set_data(struct lw_part *part, GBytes *data)
+{
+    gsize len = 0;
+    const guchar *bytes = data ? g_bytes_get_data(data, &len) : NULL;
+
+    part->data = data;
+    part->true_type = part->is_message ? "message/rfc822" : lw_sniff(bytes, len);
+    sha256_hex(bytes ? bytes : (const guchar *) "", len, part->sha256);
+}
+
+/* new_part - a leaf, decoded, or an attached message, not yet copied (copy_message) */
 static struct lw_part *new_part(GMimeObject *obj, const char *path, int depth, int in_msg)
 {
     struct lw_part *part = g_new0(struct lw_part, 1);
     GMimeContentType *ct = g_mime_object_get_content_type(obj);
     const char *disp = g_mime_object_get_disposition(obj);
     char *type;
-    gsize len;
-    const guchar *data;
 
     part->path = g_strdup(path);
     part->depth = depth;
@@ -779,10 +793,7 @@ static struct lw_part *new_part(GMimeObject *obj, const char *path, int depth, i
     part->is_message = GMIME_IS_MESSAGE_PART(obj);
     if (GMIME_IS_PART(obj) && g_mime_part_get_filename(GMIME_PART(obj)))
         part->filename = g_utf8_make_valid(g_mime_part_get_filename(GMIME_PART(obj)), -1);
-    part->data = object_bytes(obj);
-    data = g_bytes_get_data(part->data, &len);
-    part->true_type = part->is_message ? "message/rfc822" : lw_sniff(data, len);
-    sha256_hex(data ? data : (const guchar *) "", len, part->sha256);
+    set_data(part, part->is_message ? NULL : object_bytes(obj));
     return part;
 }
 
@@ -791,7 +802,33 @@ struct walk {
     const struct lw_config *cfg;
     GMimeParserOptions *opts;
     struct lw_url_extractor *urls;
+    long long decoded;          /* bytes of every part's data so far */
+    int no_copies;              /* max_decoded_size reached: no more attached-message copies */
 };
+
+/*
+ * copy_message - an attached message's bytes, for its hashes, within
+ * max_decoded_size. Every level of nested attached messages serializes all
+ * the levels below it, so copying them all costs the depth times the size
+ * (43 MB nested 18 deep: 827 MB). The walk copies after the levels below
+ * are done, so the innermost are kept first and the first copy that does
+ * not fit stops all further copies.
+ */
+static void copy_message(struct walk *w, struct lw_part *part, GMimeObject *obj)
+{
+    GBytes *copy = w->no_copies ? NULL : object_bytes(obj);
+    long long len = copy ? (long long) g_bytes_get_size(copy) : 0;
+
+    if (copy == NULL || w->decoded + len > w->cfg->max_decoded_size) {
+        if (copy)
+            g_bytes_unref(copy);
+        w->no_copies = 1;
+        add_limit(w->msg, "max_decoded_size");
+        return;
+    }
+    w->decoded += len;
+    set_data(part, copy);
+}
 
 /* walk_object - visit one MIME object and, within limits, everything below it */
 static void walk_object(struct walk *w, GMimeObject *obj, const char *path, int depth, int in_msg)
@@ -820,14 +857,16 @@ static void walk_object(struct walk *w, GMimeObject *obj, const char *path, int 
     }
     if (GMIME_IS_MESSAGE_PART(obj)) {
         GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+        struct lw_part *part = new_part(obj, *path ? path : "0", depth, in_msg);
 
-        g_ptr_array_add(msg->parts, new_part(obj, *path ? path : "0", depth, in_msg));
+        g_ptr_array_add(msg->parts, part);
         if (inner && g_mime_message_get_mime_part(inner)) {
             char *sub = g_strdup_printf("%s.0", *path ? path : "0");
 
             walk_object(w, g_mime_message_get_mime_part(inner), sub, depth + 1, 1);
             g_free(sub);
         }
+        copy_message(w, part, obj);
         return;
     }
     if (GMIME_IS_PART(obj)) {
@@ -836,6 +875,7 @@ static void walk_object(struct walk *w, GMimeObject *obj, const char *path, int 
         enum text_kind kind = attachment ? NOT_TEXT : text_kind(obj);
 
         g_ptr_array_add(msg->parts, part);
+        w->decoded += (long long) g_bytes_get_size(part->data);
         if (kind != NOT_TEXT)
             add_text(msg, w->cfg, w->opts, w->urls, part, obj, kind);
     }
@@ -944,16 +984,128 @@ static int boundary_like(const struct declared *d, const char *p, const char *en
 }
 
 /*
+ * The header field the pre-pass is reading. GMime parses two kinds of
+ * field into structures as it builds the message, before the walk below can
+ * apply any limit: address fields, whose parser recurses once per group
+ * ("name:") it finds inside another, so 42,000 "a:" overflow the stack;
+ * and Content-Type/Content-Disposition parameters, whose list costs the
+ * square of its length (200,000 parameters: minutes). Both are counted as
+ * the field is read, across its folded lines: group openings are the colons
+ * outside quoted strings, comments, angle brackets (routes) and domain
+ * literals (IPv6); parameters are the semicolons outside quoted strings and
+ * comments.
+ */
+enum field_kind { FIELD_OTHER, FIELD_ADDRESS, FIELD_PARAMS };
+
+struct field_scan {
+    enum field_kind kind;
+    const char *start;          /* the field's first line: where the input is cut */
+    long long count;            /* group openings or parameters so far */
+    int quoted, escaped, comment, angle, literal;
+    int want_type;              /* a Content-Type whose type is not read yet */
+    int message_type;           /* ... which is message/rfc822, news or global */
+};
+
+static const char *const address_fields[] = {
+    "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Return-Path",
+    "X-Original-From", "X-Original-Sender", NULL
+};
+
+/* field_begin - the field whose name starts the line at p (field_like); returns the text after its colon */
+static const char *field_begin(struct field_scan *f, const char *p)
+{
+    size_t n = 0;
+
+    while (p[n] != ':')         /* field_like found one on this line */
+        n++;
+    memset(f, 0, sizeof(*f));
+    f->start = p;
+    if ((n == 12 && g_ascii_strncasecmp(p, "Content-Type", n) == 0)
+        || (n == 19 && g_ascii_strncasecmp(p, "Content-Disposition", n) == 0)) {
+        f->kind = FIELD_PARAMS;
+        f->want_type = n == 12;
+    } else if (n > 7 && g_ascii_strncasecmp(p, "Resent-", 7) == 0) {
+        f->kind = FIELD_ADDRESS;
+    }
+    for (int i = 0; address_fields[i] && f->kind == FIELD_OTHER; i++)
+        if (strlen(address_fields[i]) == n && g_ascii_strncasecmp(p, address_fields[i], n) == 0)
+            f->kind = FIELD_ADDRESS;
+    return p + n + 1;
+}
+
+/* is_message_type - does the type at p name an attached message, whose body GMime parses as one? */
+static int is_message_type(const char *p, const char *e)
+{
+    static const char *const types[] = { "message/rfc822", "message/news", "message/global", NULL };
+
+    for (int i = 0; types[i]; i++) {
+        size_t n = strlen(types[i]);
+
+        if ((size_t) (e - p) >= n && g_ascii_strncasecmp(p, types[i], n) == 0
+            && (p + n == e || !is_token_char(p[n])))
+            return 1;
+    }
+    return 0;
+}
+
+/* field_read - count what the text p..e of the current field adds */
+static void field_read(struct field_scan *f, const char *p, const char *e)
+{
+    for (; p < e && f->kind != FIELD_OTHER; p++) {
+        char c = *p;
+
+        if (f->want_type && c != ' ' && c != '\t') {
+            f->want_type = 0;
+            f->message_type = is_message_type(p, e);
+        }
+        if (f->escaped) {
+            f->escaped = 0;
+        } else if (c == '\\' && (f->quoted || f->comment)) {
+            f->escaped = 1;
+        } else if (f->quoted) {
+            f->quoted = c != '"';
+        } else if (f->comment) {
+            f->comment += c == '(' ? 1 : c == ')' ? -1 : 0;
+        } else if (c == '"') {
+            f->quoted = 1;
+        } else if (c == '(') {
+            f->comment = 1;
+        } else if (f->kind == FIELD_PARAMS) {
+            f->count += c == ';';
+        } else if (c == '<' || c == '>') {
+            f->angle = c == '<';
+        } else if (c == '[' || c == ']') {
+            f->literal = c == '[';
+        } else if (c == ':' && !f->angle && !f->literal) {
+            f->count++;
+        }
+    }
+}
+
+/* field_over - the limit the current field exceeds, or NULL */
+static const char *field_over(const struct field_scan *f, const struct lw_config *cfg)
+{
+    if (f->kind == FIELD_ADDRESS && f->count > cfg->max_address_groups)
+        return "max_address_groups";
+    if (f->kind == FIELD_PARAMS && f->count > cfg->max_mime_parameters)
+        return "max_mime_parameters";
+    return NULL;
+}
+
+/*
  * bound_input - how many bytes of raw GMime may parse. GMime builds an
  * object for every header field and every part before the walk below can
  * apply max_headers and max_parts, at about 0.7 KB per field and 1.4 KB per
  * part: 2 MB of "X: y" lines cost 140 MB. One pass over the bytes counts
  * the lines that open a part (a declared boundary) and the field-like
- * lines of header blocks (the message's own, and those after a boundary
- * line, up to the blank line); past a generous multiple of the limits the
- * input is cut at that line and the limit recorded. Real mail never comes
+ * lines of header blocks (the message's own, those after a boundary line,
+ * and those of an attached message, up to the blank line); past a generous
+ * multiple of the limits the input is cut at that line and the limit
+ * recorded. In the same pass each address and MIME-parameter field is
+ * counted (struct field_scan) and the input cut before the first field
+ * over max_address_groups or max_mime_parameters. Real mail never comes
  * near (the shared corpus: no cut), only the tail of a message built to
- * exhaust memory is lost, and flagged.
+ * exhaust memory, time or stack is lost, and flagged.
  */
 static size_t bound_input(struct lw_message *msg, const struct lw_config *cfg,
                           const char *raw, size_t len)
@@ -961,26 +1113,44 @@ static size_t bound_input(struct lw_message *msg, const struct lw_config *cfg,
     long long fields = 0, boundaries = 0;
     long long max_fields = cfg->max_headers * 8 + 256;
     long long max_boundaries = (cfg->max_parts + cfg->max_depth) * 2 + 16;
-    const char *p = raw, *end = raw + len;
+    const char *p = raw, *end = raw + len, *over;
     struct declared declared = { .n = 0 };
-    int in_header = 1;
+    struct field_scan field = { .kind = FIELD_OTHER };
+    int in_header = 1, message_follows = 0;
 
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t) (end - p));
 
         if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n')) {
-            in_header = 0;
+            in_header = message_follows;    /* an attached message's own header follows */
+            message_follows = 0;
+            field.kind = FIELD_OTHER;
         } else if (boundary_like(&declared, p, end)) {
             in_header = 1;
+            message_follows = 0;
+            field.kind = FIELD_OTHER;
             if (++boundaries > max_boundaries) {
                 add_limit(msg, "max_parts");
                 return (size_t) (p - raw);
             }
         } else if (in_header) {
+            const char *text = p;
+
             declare_boundary(&declared, p, end);
-            if (field_like(p, end) && ++fields > max_fields) {
-                add_limit(msg, "max_headers");
-                return (size_t) (p - raw);
+            if (field_like(p, end)) {
+                if (++fields > max_fields) {
+                    add_limit(msg, "max_headers");
+                    return (size_t) (p - raw);
+                }
+                text = field_begin(&field, p);
+            } else if (*p != ' ' && *p != '\t') {
+                field.kind = FIELD_OTHER;
+            }
+            field_read(&field, text, line_end(p, end));
+            message_follows |= field.message_type;
+            if ((over = field_over(&field, cfg)) != NULL) {
+                add_limit(msg, over);
+                return (size_t) (field.start - raw);
             }
         }
         p = nl ? nl + 1 : end;
@@ -1036,7 +1206,7 @@ static struct lw_message *parse(const char *raw, size_t len, const struct lw_env
     if (msg->mime == NULL) {
         msg->unparseable = 1;
     } else {
-        struct walk w = { msg, cfg, opts, lw_url_extract_begin(msg, cfg, archived_urls) };
+        struct walk w = { msg, cfg, opts, lw_url_extract_begin(msg, cfg, archived_urls), 0, 0 };
         GMimeObject *body = g_mime_message_get_mime_part(msg->mime);
 
         collect_headers(msg, cfg);

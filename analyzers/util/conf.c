@@ -117,6 +117,12 @@ static const struct key keys[] = {
       "longest single header field value", TAG_VALUE },
     { "max_text_size", K_SIZE, OFF(max_text_size), "2M", 1024, BIG, NULL,
       "most decoded text per part given to text rules", TAG_VALUE },
+    { "max_address_groups", K_INT, OFF(max_address_groups), "20", 1, 1000, NULL,
+      "most address groups (\"name:\" openings, outside quotes and angle brackets) in one address field (From, To, Cc, Bcc, Reply-To, Sender, Resent-*, Return-Path, X-Original-*); checked before GMime parses the message, whose address parser recurses once per nested group. Past it the message is cut before that field and flagged. Real mail has 0 to 2", TAG_VALUE },
+    { "max_mime_parameters", K_INT, OFF(max_mime_parameters), "100", 1, 10000, NULL,
+      "most parameters (\";\" outside quotes) in one Content-Type or Content-Disposition field; checked before GMime parses the message, whose cost grows with the square of the count. Past it the message is cut before that field and flagged. Real mail has up to about 15 (RFC 2231 continuations of a long file name)", TAG_VALUE },
+    { "max_decoded_size", K_SIZE, OFF(max_decoded_size), "100M", 1024 * 1024, BIG, NULL,
+      "most decoded bytes kept per message: the content of every part plus a copy of every attached message (for its hashes). Parts are always decoded (together never larger than the message); attached messages, innermost first, are copied only within this budget, and one that does not fit is listed without its copy and flagged. The default holds a message of max_message_size with one attached message of its own size", TAG_VALUE },
     { "limit_score", K_DOUBLE, OFF(limit_score), "5", 0, 1000, NULL,
       "score of a hit that says a limit was exceeded", TAG_VALUE },
     /* urls and indicators */

@@ -43,6 +43,9 @@ struct lw_config {
     long long max_headers;
     long long max_header_length;
     long long max_text_size;
+    long long max_address_groups;   /* group openings per address field, checked before GMime */
+    long long max_mime_parameters;  /* parameters per Content-Type/-Disposition, before GMime */
+    long long max_decoded_size;     /* decoded bytes kept per message (parts, attached-message copies) */
     double limit_score;
 
     /* urls and indicators */
