@@ -247,7 +247,7 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     return reply(c, SMFIP_NR_BODY);
 }
 
-/* log_verdict - the one line per message */
+/* log_verdict - the one line per message: info, or err when the scan failed */
 static void log_verdict(const struct lw_msgctx *m, const struct lw_message *msg,
                         const struct lw_verdict *v, const char *ref, const char *outcome)
 {
@@ -255,11 +255,13 @@ static void log_verdict(const struct lw_msgctx *m, const struct lw_message *msg,
     char *from = lw_printable(m->env->mail_from, 120);
     char *msgid = lw_printable(msg && msg->message_id ? msg->message_id : "", 120);
 
-    lw_log_info("%s: msgid=<%s> from=<%s> rcpts=%u size=%u verdict=%s score=%.1f hits=%s ms=%.1f"
-                " sig=%s%s%s%s", ref, msgid, from, m->env->rcpts->len, m->raw->len, outcome,
-                v->score, *hits ? hits : "-", v->elapsed_ms,
-                v->signature_version ? v->signature_version : "-", v->cached ? " cached" : "",
-                v->failed ? " error=" : "", v->failed ? v->error : "");
+    /* a scan that failed is a failure (err), whatever the message got */
+    lw_log(v->failed ? LW_LOG_ERR : LW_LOG_INFO,
+           "%s: msgid=<%s> from=<%s> rcpts=%u size=%u verdict=%s score=%.1f hits=%s ms=%.1f"
+           " sig=%s%s%s%s", ref, msgid, from, m->env->rcpts->len, m->raw->len, outcome,
+           v->score, *hits ? hits : "-", v->elapsed_ms,
+           v->signature_version ? v->signature_version : "-", v->cached ? " cached" : "",
+           v->failed ? " error=" : "", v->failed ? v->error : "");
     g_free(hits);
     g_free(from);
     g_free(msgid);

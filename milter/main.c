@@ -381,10 +381,8 @@ static struct lw_engine *load(const struct options *opt)
         fprintf(stderr, "lurewatch-milter: %s\n", err.text);
         return NULL;
     }
-    if (opt->foreground || strcmp(cfg->log_target, "stderr") == 0)
-        lw_log_open("lurewatch-milter", 0, (enum lw_log_level) cfg->log_level);
-    else
-        lw_log_open("lurewatch-milter", 1, (enum lw_log_level) cfg->log_level);
+    lw_log_open("lurewatch-milter", !opt->foreground && strcmp(cfg->log_target, "syslog") == 0,
+                (enum lw_log_level) cfg->log_level, cfg->log_facility, (enum lw_log_format) cfg->log_format);
     for (guint i = 0; i < cfg->warnings->len; i++) {
         if (opt->test_only)
             fprintf(stderr, "lurewatch-milter: warning: %s\n", (char *) g_ptr_array_index(cfg->warnings, i));

@@ -198,7 +198,7 @@ static void spool_failed(struct lw_hits *h, guint n, int errnum)
 static void spool_works(struct lw_hits *h)
 {
     if (h->spool_broken)
-        lw_log_warn("hits spool %s writable again", h->spool_path);
+        lw_log_info("hits spool %s writable again", h->spool_path);
     h->spool_broken = 0;
 }
 

@@ -68,6 +68,7 @@ struct key {
 static const char *const failure_choices[] = { "accept", "tempfail", NULL };
 static const char *const header_choices[] = { "always", "scored", "never", NULL };
 static const char *const level_choices[] = { "error", "warning", "info", "debug", NULL };
+static const char *const log_format_choices[] = { "text", "json", NULL };
 static const char *const language_choices[] = { "zh-TW", "en", "both", NULL };
 static const char *const bool_choices[] = { "no", "yes", NULL };
 static const char *const tlp_choices[] = { "clear", "green", "amber", "amber+strict", "red", NULL };
@@ -170,9 +171,14 @@ static const struct key keys[] = {
     { "socket_mode", K_INT, OFF(socket_mode), "0660", 0, 0777, NULL,
       "permissions of a unix milter socket (octal)", TAG_NONE },
     { "log_target", K_STRING, OFF(log_target), "syslog", 0, 0, NULL,
-      "syslog (facility mail) or stderr", TAG_NONE },
+      "syslog (facility log_facility) or stderr", TAG_NONE },
     { "log_level", K_ENUM, OFF(log_level), "info", 0, 0, level_choices,
-      "error, warning, info or debug", TAG_NONE },
+      "the least important lines written: error (failures), warning (also degraded operation),"
+      " info (also one line per message), or debug", TAG_NONE },
+    { "log_facility", K_ENUM, OFF(log_facility), "mail", 0, 0, lw_log_facility_names,
+      "syslog facility of the log lines (with log_target = syslog)", TAG_NONE },
+    { "log_format", K_ENUM, OFF(log_format), "text", 0, 0, log_format_choices,
+      "text lines, or json: one object per line with time, level, program, pid and message", TAG_NONE },
     { "reload_check_interval", K_INT, OFF(reload_check_interval), "60", 0, 86400, NULL,
       "seconds between checks whether signatures or feeds changed on disk (then the milter reloads); 0: never", TAG_NONE },
     { "instance_name", K_STRING, OFF(instance_name), "", 0, 0, NULL,

@@ -72,6 +72,8 @@ struct lw_config {
     long long socket_mode;
     char *log_target;
     int log_level;              /* enum lw_log_level */
+    int log_facility;           /* index of lw_log_facility_names */
+    int log_format;             /* enum lw_log_format */
     long long reload_check_interval;   /* seconds; 0 = never */
     char *instance_name;
 

@@ -5,8 +5,14 @@
 #include <stddef.h>
 
 enum lw_log_level { LW_LOG_ERR, LW_LOG_WARN, LW_LOG_INFO, LW_LOG_DEBUG };
+enum lw_log_format { LW_LOG_TEXT, LW_LOG_JSON };
 
-void lw_log_open(const char *ident, int use_syslog, enum lw_log_level max);
+/* syslog facility names (mail, daemon, user, local0..local7), NULL-terminated */
+extern const char *const lw_log_facility_names[];
+
+/* facility: an index of lw_log_facility_names */
+void lw_log_open(const char *ident, int use_syslog, enum lw_log_level max, int facility,
+                 enum lw_log_format format);
 void lw_log(enum lw_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

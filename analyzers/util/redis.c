@@ -342,7 +342,7 @@ static void mark(struct lw_redis *r, int ok, const char *why, char *where)
     g_mutex_lock(&r->lock);
     if (ok) {
         if (r->up == 0)
-            lw_log_warn("redis back (%s): %s", r->purpose, where ? where : r->where ? r->where : "");
+            lw_log_info("redis back (%s): %s", r->purpose, where ? where : r->where ? r->where : "");
         r->up = 1;
         r->backoff = BACKOFF_MIN_US;
         r->retry_at = 0;

@@ -685,7 +685,8 @@ int main(int argc, char **argv)
     } else if (opt.test) {
         printf("configuration OK\n");
     } else {
-        lw_log_open("lurewatch-review", !opt.foreground, (enum lw_log_level) cfg->log_level);
+        lw_log_open("lurewatch-review", !opt.foreground, (enum lw_log_level) cfg->log_level,
+                    cfg->log_facility, (enum lw_log_format) cfg->log_format);
         lw_gmime_init();
         if ((d = start(&svc, &err)) == NULL) {
             lw_log_err("%s", err.text);
