@@ -71,6 +71,16 @@ test_expect_success 'every option a tool'\''s --help lists is in its page' '
 	done
 '
 
+test_expect_success 'every command a tool'\''s --help lists is described in its page' '
+	for pair in "$LW_REPORT":lurewatch-report.8 "$LW_IOC":lurewatch-ioc.1; do
+		"${pair%%:*}" --help | sed -n "/^Commands:/,/^\$/s/^  \([a-z]*\) .*/\1/p" >commands &&
+		test -s commands &&
+		while read c; do
+			grep -Eq "^       $c( |\$)" ${pair#*:}.txt || { echo "${pair#*:}: command $c not described" >&2; return 1; }
+		done <commands || return 1
+	done
+'
+
 test_expect_success 'lurewatch.conf(5) has a paragraph for every key of the configuration table' '
 	"$LW_SCAN" --dump-config | sed -n "s/^\([a-z_0-9]*\) = .*/\1/p" >keys &&
 	test $(wc -l <keys) -gt 50 &&
