@@ -32,16 +32,19 @@ unit_lines() {
 # sandbox CMD...: run CMD (a unit's command line) as systemd runs it under
 # the unit's settings, emulated with a mount namespace: ProtectSystem=strict
 # (every mount read-only but /dev, /proc, /sys and ReadWritePaths=),
-# PrivateTmp=, ProtectHome=, NoNewPrivileges= and Group=. A script that
-# exec's into CMD, so that a background sandbox's $! is CMD's pid.
+# PrivateTmp=, ProtectHome=, NoNewPrivileges=, Group= and
+# CapabilityBoundingSet= (setpriv). A script that exec's into CMD, so that
+# a background sandbox's $! is CMD's pid.
 cat >"$TRASH/sandbox" <<'EOF_SANDBOX'
 #!/bin/sh
 unit=$1; shift
 rw=$(sed -n "s/^ReadWritePaths=//p" "$unit")
 group=$(sed -n "s/^Group=//p" "$unit")
+# CAP_SETUID CAP_CHOWN ... -> -all,+setuid,+chown,...
+caps=-all$(sed -n "s/^CapabilityBoundingSet=//p" "$unit" | tr "A-Z " "a-z\n" | sed -n "s/^cap_/,+/p" | tr -d "\n")
 exec unshare -m --propagation private sh -c '
 	set -e
-	rw=$1 group=$2; shift 2
+	rw=$1 group=$2 caps=$3; shift 3
 	for p in $rw; do mount --bind "$p" "$p"; done
 	awk "{ print \$5 }" /proc/self/mountinfo | sort -u | while read -r mp; do
 		case "$mp" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*) continue ;; esac
@@ -52,8 +55,8 @@ exec unshare -m --propagation private sh -c '
 	mount -t tmpfs -o mode=1777 tmpfs /tmp
 	mount -t tmpfs -o mode=1777 tmpfs /var/tmp
 	for h in /home /root; do [ ! -d "$h" ] || mount -t tmpfs -o ro,mode=0755 tmpfs "$h"; done
-	exec setpriv --no-new-privs --regid "$group" --clear-groups -- "$@"
-' sandbox "$rw" "$group" "$@"
+	exec setpriv --no-new-privs --regid "$group" --clear-groups --bounding-set "$caps" -- "$@"
+' sandbox "$rw" "$group" "$caps" "$@"
 EOF_SANDBOX
 chmod +x "$TRASH/sandbox"
 in_sandbox() {
@@ -216,6 +219,8 @@ test_expect_success DEB,INSTALL 'in the sandbox the quarantine store is written,
 	find /var/spool/lurewatch/quarantine -type f >records &&
 	test -s records &&
 	test "$(stat -c %U "$(head -1 records)")" = lurewatch &&
+	bset() { sed -n "s/^CapBnd:[[:space:]]*//p" /proc/$1/status; } &&
+	test "$(bset "$MILTER_PID")" != "$(bset $$)" &&
 	test_must_fail nsenter -t "$MILTER_PID" -m touch /var/lib/lw-sandbox-probe 2>/dev/null &&
 	test_must_fail nsenter -t "$MILTER_PID" -m touch /usr/lw-sandbox-probe 2>/dev/null &&
 	test_must_fail nsenter -t "$MILTER_PID" -m touch /etc/lurewatch/lw-sandbox-probe 2>/dev/null &&
