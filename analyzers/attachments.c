@@ -214,6 +214,7 @@ struct scan {
     const struct clam_state *st;
     const struct lw_message *msg;
     struct lw_verdict *v;
+    struct lw_cache_session *cache;     /* the message's cache round trip, or NULL */
     GHashTable *hits;                   /* key (rule or rule/detail) -> struct lw_hit* (borrowed) */
     GHashTable *flagged;                /* "key\nsha256" already given indicators */
     GPtrArray *encrypted;               /* struct encrypted_zip */
@@ -890,7 +891,8 @@ static const char PASSWORD_RE[] =
     "\\s*(?:is|為|为|是|:|=)?\\s*[:=]?\\s*[\"'「『“]?([^\\s\"'「」『』“”,;，。、]{3,64})";
 
 /* attachments_init - compile the password pattern and build the libclamav engine */
-static int attachments_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+static int attachments_init(const struct lw_config *cfg, const void *previous, void **state,
+                            struct lw_error *err)
 {
     struct clam_state *st = g_new0(struct clam_state, 1);
     int code;
@@ -995,14 +997,14 @@ static int scan_part(struct scan *s, const struct lw_part *part, struct lw_error
     if (s->st->clam == NULL)
         return 0;
     version = s->st->clam->version;
-    if (lw_cache_get_attachment(s->v, part->sha256, version, &cached) && strcmp(cached, "clean") == 0) {
+    if (lw_cache_get_attachment(s->cache, part->sha256, version, &cached) && strcmp(cached, "clean") == 0) {
         g_free(cached);
         return 0;
     }
     g_free(cached);
     rc = scan_bytes(s, part->filename, err);
     if (rc == 0 && s->findings == before)
-        lw_cache_put_attachment(s->v, part->sha256, version, "clean");
+        lw_cache_put_attachment(s->cache, part->sha256, version, "clean");
     return rc;
 }
 
@@ -1017,10 +1019,10 @@ static void encrypted_zip_free(gpointer p)
 }
 
 /* attachments_scan - every part through libclamav and the file heuristics, then the password check */
-static int attachments_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
-                       struct lw_error *err)
+static int attachments_scan(const void *state, const struct lw_message *msg, struct lw_cache_session *cache,
+                            struct lw_verdict *v, struct lw_error *err)
 {
-    struct scan s = { .st = state, .msg = msg, .v = v };
+    struct scan s = { .st = state, .msg = msg, .v = v, .cache = cache };
     int rc = 0;
 
     s.hits = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);

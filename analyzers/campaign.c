@@ -1,5 +1,5 @@
 /*
- * campaign.c - analyzer: campaigns across recipients, and first contact
+ * campaign.c - engine step: campaigns across recipients, and first contact
  *
  * NAME
  *     campaign - what the whole relay farm has seen, as signals on one message
@@ -29,7 +29,7 @@
  *     scores below tag_score (so a phisher does not teach us to trust it),
  *     and stays known for first_contact_ttl seconds after its last clean
  *     message. The impersonation heuristics may read these hits to weigh
- *     display-name lookalikes more: this analyzer runs after the content
+ *     display-name lookalikes more: this step runs after the
  *     analyzers, so they see them only through the verdict's score.
  *
  *     First contact adds the From address and domain as sender
@@ -38,9 +38,11 @@
  *     or our own domain is impersonated, an unauthenticated one has no
  *     role, a free-mail domain is a bystander (its address stays).
  *
- *     The counters are queued in prepare() and fetched with the verdict
- *     cache lookup in the same round trip; this analyzer is per-message,
- *     so it runs also when the verdict comes from the cache.
+ *     Not an analyzer: it needs the message's cache round trip, which the
+ *     engine owns. The engine queues the counters with lw_campaign_want()
+ *     in the round trip that looks up the cached verdict, and calls
+ *     lw_campaign_scan() on every message, also when the verdict comes from
+ *     the cache, after the analyzers (it reads their score).
  *
  * LIMITS
  *     Recipients come from the envelope (the milter); lurewatch-scan has
@@ -52,7 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer.h"
+#include "campaign.h"
 #include "cache/cache.h"
 
 #define SCORE_BODY 1.5
@@ -82,12 +84,6 @@ static int attachment(const struct lw_part *p)
                               || (p->disposition && strcmp(p->disposition, "attachment") == 0));
 }
 
-static int campaign_init(const struct lw_config *cfg, void **state, struct lw_error *err)
-{
-    *state = (void *) cfg;      /* borrowed: the engine owns the configuration */
-    return 0;
-}
-
 /* first_contact_want - ask for what is known of the sender (shared caches only) */
 static void first_contact_want(struct lw_cache_session *s, const char *from)
 {
@@ -103,9 +99,8 @@ static void first_contact_want(struct lw_cache_session *s, const char *from)
     g_free(k);
 }
 
-static void campaign_prepare(const void *state, const struct lw_message *msg, struct lw_cache_session *s)
+void lw_campaign_want(const struct lw_config *cfg, const struct lw_message *msg, struct lw_cache_session *s)
 {
-    const struct lw_config *cfg = state;
     long long n = recipients(msg);
     char *fp, *from = sender(msg), *k;
 
@@ -137,7 +132,7 @@ static void campaign_prepare(const void *state, const struct lw_message *msg, st
     g_free(from);
 }
 
-/* count_of - a counter fetched in prepare */
+/* count_of - a counter fetched with lw_campaign_want */
 static long long count_of(struct lw_cache_session *s, const char *prefix, const char *id)
 {
     char *k = g_strconcat(prefix, id, NULL);
@@ -148,9 +143,8 @@ static long long count_of(struct lw_cache_session *s, const char *prefix, const 
 }
 
 static void campaign_hits(const struct lw_config *cfg, const struct lw_message *msg,
-                          struct lw_verdict *v, const char *from)
+                          struct lw_cache_session *s, struct lw_verdict *v, const char *from)
 {
-    struct lw_cache_session *s = v->session;
     char *fp = lw_fingerprint(msg), *desc;
     long long n;
 
@@ -212,9 +206,9 @@ static void learn(const struct lw_config *cfg, struct lw_cache_session *s, const
     lw_cache_put(s, key, stamp, cfg->first_contact_ttl);
 }
 
-static void first_contact(const struct lw_config *cfg, struct lw_verdict *v, const char *from)
+static void first_contact(const struct lw_config *cfg, struct lw_cache_session *s, struct lw_verdict *v,
+                          const char *from)
 {
-    struct lw_cache_session *s = v->session;
     const char *domain = strchr(from, '@') + 1;
     char *ka = g_strconcat("fc:a:", from, NULL), *kd = g_strconcat("fc:d:", domain, NULL);
     int clean = content_score(cfg, v) < cfg->tag_score;
@@ -239,27 +233,14 @@ static void first_contact(const struct lw_config *cfg, struct lw_verdict *v, con
     g_free(kd);
 }
 
-static int campaign_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
-                         struct lw_error *err)
+void lw_campaign_scan(const struct lw_config *cfg, const struct lw_message *msg, struct lw_cache_session *s,
+                      struct lw_verdict *v)
 {
-    const struct lw_config *cfg = state;
-    char *from;
+    char *from = sender(msg);
 
-    if (v->session == NULL)
-        return 0;
-    from = sender(msg);
-    if (from != NULL && lw_cache_session_shared(v->session))
-        first_contact(cfg, v, from);
+    if (from != NULL && lw_cache_session_shared(s))
+        first_contact(cfg, s, v, from);
     if (msg->list == NULL)
-        campaign_hits(cfg, msg, v, from);
+        campaign_hits(cfg, msg, s, v, from);
     g_free(from);
-    return 0;
 }
-
-const struct lw_analyzer lw_analyzer_campaign = {
-    .name = "campaign",
-    .per_message = 1,
-    .prepare = campaign_prepare,
-    .init = campaign_init,
-    .scan = campaign_scan,
-};

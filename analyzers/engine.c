@@ -19,11 +19,13 @@
  * VERDICT CACHE. The engine owns a cache (cache.c: Redis, or an in-process
  * LRU). For each message it gathers, in one round trip, the cached verdict
  * of the message's fingerprint (lw_fingerprint) under this engine's tag,
- * the cached antivirus results of its parts, and what the per-message
- * analyzers prepare (campaign counters). On a hit the content analyzers
+ * the cached antivirus results of its parts, and the campaign counters
+ * (campaign.c). On a hit the content analyzers
  * are skipped and the verdict is rebuilt from the cache (v->cached = 1);
  * on a miss they run and their verdict is stored with the message's other
- * writes in a second round trip. Per-message analyzers always run. The
+ * writes in a second round trip. Per-message analyzers and the campaign
+ * step always run; the analyzers get the message's round trip as an
+ * argument of scan, never through the verdict. The
  * engine tag hashes what else a verdict depends on: what the analyzers
  * loaded (rules, feeds, brands, the signature version) and the keys the
  * configuration table marks as changing verdicts, so new rules, feeds or
@@ -36,23 +38,32 @@
 
 #include "engine.h"
 #include "analyzer.h"
+#include "campaign.h"
 #include "cache/cache.h"
 #include "model/json.h"
 #include "model/score.h"
 #include "util/redis.h"
 
-/* The registry: every analyzer, in the order it runs. */
-static const struct lw_analyzer *const registry[] = {
-    &lw_analyzer_structure,
-    &lw_analyzer_rules,
-    &lw_analyzer_attachments,
-    &lw_analyzer_ioc,
+/*
+ * The registry: every analyzer, in the order it runs. A per-message one
+ * judges more than the content the cache fingerprint covers, so it runs on
+ * every message, also when the verdict of the others comes from the cache,
+ * and its hits are never cached. After them all, the campaign step
+ * (campaign.c), which reads their score.
+ */
+static const struct {
+    const struct lw_analyzer *a;
+    int per_message;
+} registry[] = {
+    { &lw_analyzer_structure, 0 },
+    { &lw_analyzer_rules, 0 },
+    { &lw_analyzer_attachments, 0 },
+    { &lw_analyzer_ioc, 0 },
     /* social-engineering heuristics (issue 5) */
-    &lw_analyzer_impersonation,
-    &lw_analyzer_lookalike,
-    &lw_analyzer_headers,
-    &lw_analyzer_links,
-    &lw_analyzer_campaign,      /* per-message: after the others, it reads their score */
+    { &lw_analyzer_impersonation, 0 },
+    { &lw_analyzer_lookalike, 0 },
+    { &lw_analyzer_headers, 1 },    /* the envelope, Received, authentication stamps */
+    { &lw_analyzer_links, 0 },
 };
 
 #define N_ANALYZERS G_N_ELEMENTS(registry)
@@ -70,8 +81,8 @@ struct lw_engine {
 static void engine_destroy(struct lw_engine *e)
 {
     for (size_t i = 0; i < N_ANALYZERS; i++)
-        if (e->state[i] && registry[i]->fini)
-            registry[i]->fini(e->state[i]);
+        if (e->state[i] && registry[i].a->fini)
+            registry[i].a->fini(e->state[i]);
     lw_cache_free(e->cache);
     g_ptr_array_unref(e->problems);
     g_free(e->signature_version);
@@ -95,9 +106,9 @@ static void engine_loaded(struct lw_engine *e)
     for (size_t i = 0; i < N_ANALYZERS; i++) {
         struct lw_loaded out = { sum, NULL, e->problems };
 
-        g_checksum_update(sum, (const guchar *) registry[i]->name, (gssize) strlen(registry[i]->name) + 1);
-        if (registry[i]->loaded && e->state[i])
-            registry[i]->loaded(e->state[i], &out);
+        g_checksum_update(sum, (const guchar *) registry[i].a->name, (gssize) strlen(registry[i].a->name) + 1);
+        if (registry[i].a->loaded && e->state[i])
+            registry[i].a->loaded(e->state[i], &out);
         if (out.version && e->signature_version == NULL)
             e->signature_version = g_strdup(out.version);
     }
@@ -127,13 +138,11 @@ struct lw_engine *lw_engine_reload(struct lw_config *cfg, const struct lw_engine
     e->cfg = cfg;
     e->problems = g_ptr_array_new_with_free_func(g_free);
     for (size_t i = 0; i < N_ANALYZERS; i++) {
-        const struct lw_analyzer *a = registry[i];
+        const struct lw_analyzer *a = registry[i].a;
         int rc = 0;
 
-        if (a->reinit)
-            rc = a->reinit(cfg, prev ? prev->state[i] : NULL, &e->state[i], &why);
-        else if (a->init)
-            rc = a->init(cfg, &e->state[i], &why);
+        if (a->init)
+            rc = a->init(cfg, prev ? prev->state[i] : NULL, &e->state[i], &why);
         if (rc < 0) {
             lw_error_set(err, "%s", why.text);
             engine_destroy(e);
@@ -188,7 +197,7 @@ struct lw_message *lw_engine_parse(const struct lw_engine *e, const char *raw, s
 int lw_engine_stale(const struct lw_engine *e)
 {
     for (size_t i = 0; i < N_ANALYZERS; i++)
-        if (registry[i]->stale && e->state[i] && registry[i]->stale(e->state[i]))
+        if (registry[i].a->stale && e->state[i] && registry[i].a->stale(e->state[i]))
             return 1;
     return 0;
 }
@@ -216,15 +225,15 @@ static void apply_score_overrides(const struct lw_config *cfg, struct lw_verdict
 
 /* run_analyzers - the content analyzers (per_message 0) or the per-message ones (1) */
 static void run_analyzers(const struct lw_engine *e, const struct lw_message *msg,
-                          struct lw_verdict *v, int per_message)
+                          struct lw_cache_session *s, struct lw_verdict *v, int per_message)
 {
     for (size_t i = 0; i < N_ANALYZERS; i++) {
         struct lw_error why = { "" };
 
-        if (registry[i]->per_message != per_message)
+        if (registry[i].per_message != per_message)
             continue;
-        if (registry[i]->scan(e->state[i], msg, v, &why) < 0)
-            lw_verdict_fail(v, "%s: %s", registry[i]->name, why.text);
+        if (registry[i].a->scan(e->state[i], msg, s, v, &why) < 0)
+            lw_verdict_fail(v, "%s: %s", registry[i].a->name, why.text);
     }
 }
 
@@ -244,9 +253,7 @@ static struct lw_cache_session *cache_begin(const struct lw_engine *e, const str
         if (e->signature_version && !part->is_message)
             lw_cache_want_attachment(s, part->sha256, e->signature_version);
     }
-    for (size_t i = 0; i < N_ANALYZERS; i++)
-        if (registry[i]->prepare)
-            registry[i]->prepare(e->state[i], msg, s);
+    lw_campaign_want(e->cfg, msg, s);
     lw_cache_fetch(s);
     return s;
 }
@@ -275,9 +282,9 @@ struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_mes
         lw_verdict_fail(v, "fault injected by header %s", e->cfg->fault_inject_header);
     } else {
         if (e->cache != NULL && !msg->unparseable)
-            v->session = s = cache_begin(e, msg, &key);
+            s = cache_begin(e, msg, &key);
         if (s == NULL || !cache_use(s, key, v)) {
-            run_analyzers(e, msg, v, 0);
+            run_analyzers(e, msg, s, v, 0);
             if (s != NULL && !v->failed && !v->transient) {
                 char *entry = lw_verdict_cache_encode(v);
 
@@ -285,16 +292,17 @@ struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_mes
                 g_free(entry);
             }
         }
-        run_analyzers(e, msg, v, 1);
+        run_analyzers(e, msg, s, v, 1);
+        if (s != NULL)
+            lw_campaign_scan(e->cfg, msg, s, v);    /* counters need the cache */
     }
     apply_score_overrides(e->cfg, v);
     lw_verdict_fold(v, e->cfg);       /* score by class, and the action (model/score.c) */
     for (size_t i = 0; i < N_ANALYZERS && !v->failed; i++)
-        if (registry[i]->finish)
-            registry[i]->finish(e->state[i], msg, v);
+        if (registry[i].a->finish)
+            registry[i].a->finish(e->state[i], msg, v);
     lw_cache_store(s);
     lw_cache_session_free(s);
-    v->session = NULL;
     g_free(key);
     v->elapsed_ms = (double) (g_get_monotonic_time() - t0) / 1000.0;
     return v;

@@ -125,7 +125,8 @@ struct hdr_state {
 };
 
 /* hdr_init - internal networks parsed and the identity state built */
-static int hdr_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+static int hdr_init(const struct lw_config *cfg, const void *previous, void **state,
+                    struct lw_error *err)
 {
     struct hdr_state *s = g_new0(struct hdr_state, 1);
 
@@ -1027,8 +1028,8 @@ static void check_subject_rcpt(const struct lw_message *msg, struct lw_verdict *
 }
 
 /* hdr_scan - every header consistency test */
-static int hdr_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
-                    struct lw_error *err)
+static int hdr_scan(const void *state, const struct lw_message *msg, struct lw_cache_session *cache,
+                    struct lw_verdict *v, struct lw_error *err)
 {
     const struct hdr_state *s = state;
 
@@ -1046,7 +1047,8 @@ static int hdr_scan(const void *state, const struct lw_message *msg, struct lw_v
 }
 
 /*
- * per_message: the verdict depends on more than the content the cache
+ * Per message (the engine's registry runs it on every message, uncached):
+ * the verdict depends on more than the content the cache
  * fingerprint covers - the envelope (client address, SMTP AUTH), the top
  * Received field (receipt time, client), the authserv-ids and compauth of
  * the stamps - so a copy from another client or with another stamp must
@@ -1054,7 +1056,6 @@ static int hdr_scan(const void *state, const struct lw_message *msg, struct lw_v
  */
 const struct lw_analyzer lw_analyzer_headers = {
     .name = A,
-    .per_message = 1,
     .init = hdr_init,
     .scan = hdr_scan,
     .fini = hdr_fini,

@@ -124,7 +124,8 @@ static int on_behalf(const char *name)
 }
 
 /* imp_init - the identity state for this engine */
-static int imp_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+static int imp_init(const struct lw_config *cfg, const void *previous, void **state,
+                    struct lw_error *err)
 {
     return (*state = lw_identity_new(cfg, err)) != NULL ? 0 : -1;
 }
@@ -252,8 +253,8 @@ static int names_itself(const struct sender *s)
 }
 
 /* imp_scan - compare what the From display name claims with who sent the mail */
-static int imp_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
-                    struct lw_error *err)
+static int imp_scan(const void *state, const struct lw_message *msg, struct lw_cache_session *cache,
+                    struct lw_verdict *v, struct lw_error *err)
 {
     const struct lw_identity *id = state;
     const struct lw_brand *brand = NULL;

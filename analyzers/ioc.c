@@ -119,11 +119,11 @@ static void kept_sha256(GPtrArray *reports, const struct ioc_state *old)
     }
 }
 
-/* ioc_reinit - load feeds_dir; a feed that is malformed now keeps its version from old_state */
-static int ioc_reinit(const struct lw_config *cfg, const void *old_state, void **state,
-                      struct lw_error *err)
+/* ioc_init - load feeds_dir; a feed that is malformed now keeps its version from previous */
+static int ioc_init(const struct lw_config *cfg, const void *previous, void **state,
+                    struct lw_error *err)
 {
-    const struct ioc_state *old = old_state;
+    const struct ioc_state *old = previous;
     struct lw_warninglists *wl;
     struct ioc_state *st;
     char *paths[2] = { cfg->feeds_dir, NULL };
@@ -142,11 +142,6 @@ static int ioc_reinit(const struct lw_config *cfg, const void *old_state, void *
                               g_get_real_time() / G_USEC_PER_SEC, st->wl);
     kept_sha256(st->reports, old);
     return 0;
-}
-
-static int ioc_init(const struct lw_config *cfg, void **state, struct lw_error *err)
-{
-    return ioc_reinit(cfg, NULL, state, err);
 }
 
 static void ioc_fini(void *state)
@@ -340,8 +335,8 @@ static void scan_parts(struct scan *s, const struct lw_message *msg)
     }
 }
 
-static int ioc_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
-                    struct lw_error *err)
+static int ioc_scan(const void *state, const struct lw_message *msg, struct lw_cache_session *cache,
+                    struct lw_verdict *v, struct lw_error *err)
 {
     const struct ioc_state *st = state;
     struct scan s = { st, v, NULL, g_get_real_time() / G_USEC_PER_SEC, LW_IOC_URL, NULL, NULL };
@@ -398,7 +393,6 @@ const struct lw_analyzer lw_analyzer_ioc = {
     .init = ioc_init,
     .scan = ioc_scan,
     .fini = ioc_fini,
-    .reinit = ioc_reinit,
     .stale = ioc_stale,
     .loaded = ioc_loaded,
 };

@@ -97,7 +97,8 @@ struct links {
 };
 
 /* links_init - the identity state for this engine */
-static int links_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+static int links_init(const struct lw_config *cfg, const void *previous, void **state,
+                      struct lw_error *err)
 {
     struct links *l = g_new0(struct links, 1);
 
@@ -926,8 +927,8 @@ static int html_only(const struct lw_message *msg)
 }
 
 /* links_scan - link rules, HTML rules, HTML-only and QR lures */
-static int links_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
-                      struct lw_error *err)
+static int links_scan(const void *state, const struct lw_message *msg, struct lw_cache_session *cache,
+                      struct lw_verdict *v, struct lw_error *err)
 {
     const struct links *l = state;
 

@@ -428,7 +428,8 @@ static void check_text(const struct lw_identity *id, const struct lw_message *ms
 }
 
 /* la_init - the identity state for this engine */
-static int la_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+static int la_init(const struct lw_config *cfg, const void *previous, void **state,
+                   struct lw_error *err)
 {
     return (*state = lw_identity_new(cfg, err)) != NULL ? 0 : -1;
 }
@@ -440,8 +441,8 @@ static void la_fini(void *state)
 }
 
 /* la_scan - test every host the message names, then its short texts */
-static int la_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
-                   struct lw_error *err)
+static int la_scan(const void *state, const struct lw_message *msg, struct lw_cache_session *cache,
+                   struct lw_verdict *v, struct lw_error *err)
 {
     struct scan s = { state, { { 0, NULL, NULL } }, NULL };
 

@@ -148,7 +148,8 @@ static void build_prefilters(struct rules_state *st, int enabled)
     g_hash_table_unref(groups);
 }
 
-static int rules_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+static int rules_init(const struct lw_config *cfg, const void *previous, void **state,
+                      struct lw_error *err)
 {
     GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
     struct lw_ruleset *set = lw_ruleset_load(cfg->rules_file, errors);
@@ -353,8 +354,8 @@ static void report_errors(const struct rules_state *st, const struct matcher *m,
     g_free(ev);
 }
 
-static int rules_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
-                      struct lw_error *err)
+static int rules_scan(const void *state, const struct lw_message *msg, struct lw_cache_session *cache,
+                      struct lw_verdict *v, struct lw_error *err)
 {
     const struct rules_state *st = state;
     const struct lw_ruleset *set = st->set;

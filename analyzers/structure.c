@@ -45,14 +45,15 @@ static void limit_hit(struct lw_verdict *v, const struct lw_config *cfg, const c
     g_free(rule);
 }
 
-static int structure_init(const struct lw_config *cfg, void **state, struct lw_error *err)
+static int structure_init(const struct lw_config *cfg, const void *previous, void **state,
+                          struct lw_error *err)
 {
     *state = (void *) cfg;      /* borrowed: the engine owns the configuration */
     return 0;
 }
 
-static int structure_scan(const void *state, const struct lw_message *msg, struct lw_verdict *v,
-                          struct lw_error *err)
+static int structure_scan(const void *state, const struct lw_message *msg, struct lw_cache_session *cache,
+                          struct lw_verdict *v, struct lw_error *err)
 {
     const struct lw_config *cfg = state;
 

@@ -493,28 +493,27 @@ void lw_cache_want_attachment(struct lw_cache_session *s, const char *sha256, co
     g_free(k);
 }
 
-int lw_cache_get_attachment(struct lw_verdict *v, const char *sha256, const char *sigversion,
+int lw_cache_get_attachment(struct lw_cache_session *s, const char *sha256, const char *sigversion,
                             char **result)
 {
     char *k = attachment_key(sha256, sigversion);
 
-    *result = lw_cache_lookup(v->session, k);
+    *result = lw_cache_lookup(s, k);
     g_free(k);
-    if (v->session != NULL)
-        __atomic_add_fetch(*result ? &v->session->cache->att_hits : &v->session->cache->att_misses, 1,
-                           __ATOMIC_RELAXED);
+    if (s != NULL)
+        __atomic_add_fetch(*result ? &s->cache->att_hits : &s->cache->att_misses, 1, __ATOMIC_RELAXED);
     return *result != NULL;
 }
 
-void lw_cache_put_attachment(struct lw_verdict *v, const char *sha256, const char *sigversion,
+void lw_cache_put_attachment(struct lw_cache_session *s, const char *sha256, const char *sigversion,
                              const char *result)
 {
     char *k;
 
-    if (v->session == NULL)
+    if (s == NULL)
         return;
     k = attachment_key(sha256, sigversion);
-    lw_cache_put(v->session, k, result, lw_cache_session_config(v->session)->cache_attachment_ttl);
+    lw_cache_put(s, k, result, lw_cache_session_config(s)->cache_attachment_ttl);
     g_free(k);
 }
 

@@ -61,14 +61,14 @@ int lw_cache_session_shared(const struct lw_cache_session *s);
  * the signature name, as the analyzer chooses). The engine has already
  * fetched the entries of every part of the message for the engine's
  * signature version, so these cost no round trip during the scan; the put
- * goes out with the message's other writes. v->session may be NULL (no
- * cache): get then misses and put does nothing.
+ * goes out with the message's other writes. s may be NULL (no cache): get
+ * then misses and put does nothing.
  */
 void lw_cache_want_attachment(struct lw_cache_session *s, const char *sha256, const char *sigversion);
 /* lw_cache_get_attachment - 1 and *result (g_free) on a hit, 0 on a miss */
-int lw_cache_get_attachment(struct lw_verdict *v, const char *sha256, const char *sigversion,
+int lw_cache_get_attachment(struct lw_cache_session *s, const char *sha256, const char *sigversion,
                             char **result);
-void lw_cache_put_attachment(struct lw_verdict *v, const char *sha256, const char *sigversion,
+void lw_cache_put_attachment(struct lw_cache_session *s, const char *sha256, const char *sigversion,
                              const char *result);
 
 /*

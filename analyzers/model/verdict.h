@@ -43,8 +43,6 @@ struct lw_hit {
     char *ioc_feed;             /* owned, may be NULL: that indicator's feed */
 };
 
-struct lw_cache_session;
-
 struct lw_verdict {
     double score;               /* after the class fold (model/score.c) */
     double sum;                 /* the hits' scores added up, before the fold */
@@ -58,8 +56,6 @@ struct lw_verdict {
                                  * write its temporary files): never put in the verdict cache */
     char *signature_version;    /* owned, may be NULL: ClamAV signature version */
     double elapsed_ms;
-    struct lw_cache_session *session;   /* borrowed, only during lw_engine_scan: the
-                                         * message's cache lookups (cache.h), or NULL */
 };
 
 struct lw_verdict *lw_verdict_new(void);

@@ -47,8 +47,8 @@ enum key_type { K_STRING, K_DOUBLE, K_INT, K_SIZE, K_ENUM, K_LIST };
  *             signatures, brands): the tag holds that data as loaded,
  *             through the analyzer's loaded hook (analyzer.h), not the name.
  * TAG_NONE    the key acts after the cache (thresholds, actions, headers,
- *             the per-message analyzers: campaign, headers, whose hits are
- *             never cached), before it (fault injection: a failed verdict
+ *             the campaign step and the per-message headers analyzer,
+ *             whose hits are never cached), before it (fault injection: a failed verdict
  *             is never cached) or outside the scan (daemon, Redis, cache,
  *             report, export, Postfix keys).
  */

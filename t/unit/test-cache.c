@@ -37,43 +37,42 @@ static struct lw_config *config(const char *entries)
 /* attachments - a result is found only under the signature version it was stored with */
 static void attachments(struct lw_cache *c)
 {
-    struct lw_verdict *v = lw_verdict_new();
+    struct lw_cache_session *s;
     struct lw_cache_stats st;
     char *result = NULL;
 
-    v->session = lw_cache_session_new(c);
-    lw_cache_want_attachment(v->session, SHA, "sig-1");
-    lw_cache_fetch(v->session);
-    tap_check(lw_cache_get_attachment(v, SHA, "sig-1", &result) == 0 && result == NULL,
+    s = lw_cache_session_new(c);
+    lw_cache_want_attachment(s, SHA, "sig-1");
+    lw_cache_fetch(s);
+    tap_check(lw_cache_get_attachment(s, SHA, "sig-1", &result) == 0 && result == NULL,
               "an attachment never seen is a miss");
-    lw_cache_put_attachment(v, SHA, "sig-1", "Win.Trojan.Test");
-    lw_cache_store(v->session);
-    lw_cache_session_free(v->session);
+    lw_cache_put_attachment(s, SHA, "sig-1", "Win.Trojan.Test");
+    lw_cache_store(s);
+    lw_cache_session_free(s);
 
-    v->session = lw_cache_session_new(c);
-    lw_cache_want_attachment(v->session, SHA, "sig-1");
-    lw_cache_fetch(v->session);
-    tap_check(lw_cache_get_attachment(v, SHA, "sig-1", &result) == 1, "the next message finds it");
+    s = lw_cache_session_new(c);
+    lw_cache_want_attachment(s, SHA, "sig-1");
+    lw_cache_fetch(s);
+    tap_check(lw_cache_get_attachment(s, SHA, "sig-1", &result) == 1, "the next message finds it");
     tap_check_str(result, "Win.Trojan.Test", "with the stored result");
     g_free(result);
-    tap_check(lw_cache_get_attachment(v, SHA, "sig-2", &result) == 0,
+    tap_check(lw_cache_get_attachment(s, SHA, "sig-2", &result) == 0,
               "new signatures (another version) do not see the old result");
-    lw_cache_session_free(v->session);
+    lw_cache_session_free(s);
 
-    v->session = lw_cache_session_new(c);
-    tap_check(lw_cache_get_attachment(v, SHA, "sig-1", &result) == 1,
+    s = lw_cache_session_new(c);
+    tap_check(lw_cache_get_attachment(s, SHA, "sig-1", &result) == 1,
               "a key not prefetched is looked up at once");
     g_free(result);
-    lw_cache_session_free(v->session);
+    lw_cache_session_free(s);
 
-    v->session = NULL;
-    tap_check(lw_cache_get_attachment(v, SHA, "sig-1", &result) == 0, "no session: a miss");
-    lw_cache_put_attachment(v, SHA, "sig-1", "x");  /* no session: nothing happens */
+    s = NULL;
+    tap_check(lw_cache_get_attachment(s, SHA, "sig-1", &result) == 0, "no session: a miss");
+    lw_cache_put_attachment(s, SHA, "sig-1", "x");  /* no session: nothing happens */
     lw_cache_get_stats(c, &st);
     tap_check_int(st.attachment_hits, ==, 2, "hits counted");
     tap_check_int(st.attachment_misses, ==, 2, "misses counted");
     tap_check_int(st.errors, ==, 0, "no errors");
-    lw_verdict_free(v);
 }
 
 /* counters - increments add up within the window */
