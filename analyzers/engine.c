@@ -124,8 +124,8 @@ struct lw_engine *lw_engine_new(struct lw_config *cfg, struct lw_error *err)
 }
 
 /*
- * lw_engine_reload - as lw_engine_new, but analyzers with a reinit hook
- * see the state of prev (the engine being replaced, still in use and not
+ * lw_engine_reload - as lw_engine_new, but each analyzer's init is given
+ * its state in prev (the engine being replaced, still in use and not
  * changed) and may keep part of it.
  */
 struct lw_engine *lw_engine_reload(struct lw_config *cfg, const struct lw_engine *prev,

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# mkattach.py - build test mails with attachments for the clamav analyzer tests
+# mkattach.py - build test mails with attachments for the attachments analyzer tests (and libclamav's)
 #
 #   $PYTHON mkattach.py KIND OUT.eml     write one message (KIND: see SAMPLES)
 #   $PYTHON mkattach.py --list           list the kinds
