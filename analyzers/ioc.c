@@ -157,9 +157,33 @@ static void ioc_fini(void *state)
 }
 
 /*
+ * left_out_problem - one line for the entries of a loaded feed that were
+ * left out: values refused as invalid (a typo in a feed line) and entries
+ * a warninglist names, with the first one's FILE:LINE and reason
+ */
+static char *left_out_problem(const struct lw_feed_report *r)
+{
+    GString *line = g_string_new(NULL);
+    size_t listed = r->problems->len + r->more_problems;
+
+    g_string_printf(line, "feed %s:", r->name);
+    if (r->rejected > 0)
+        g_string_append_printf(line, " %zu values refused as invalid%s", r->rejected,
+                               r->warninglisted > 0 ? "," : "");
+    if (r->warninglisted > 0)
+        g_string_append_printf(line, " %zu entries on warninglists not loaded, they must never block",
+                               r->warninglisted);
+    if (r->problems->len > 0)
+        g_string_append_printf(line, " (%s%s)", (char *) r->problems->pdata[0],
+                               listed > 1 ? "; lurewatch-ioc load lists them all" : "");
+    return g_string_free(line, FALSE);
+}
+
+/*
  * ioc_loaded - the warninglists and the feeds as loaded (name and text of
  * each, a kept version's for a malformed feed) for the cache tag; each
- * malformed feed, skipped or kept at its previous version, as a problem
+ * malformed feed, skipped or kept at its previous version, and each feed
+ * with entries left out (invalid values, warninglisted ones), as a problem
  */
 static void ioc_loaded(const void *state, struct lw_loaded *out)
 {
@@ -178,11 +202,8 @@ static void ioc_loaded(const void *state, struct lw_loaded *out)
                                               " in use (%zu indicators)", r->name, r->error, r->kept)
                             : g_strdup_printf("feed %s not loaded (%s); it matches nothing",
                                               r->name, r->error));
-        else if (r->warninglisted > 0)
-            g_ptr_array_add(out->problems,
-                            g_strdup_printf("feed %s: %zu entries on warninglists not loaded, they must"
-                                            " never block (%s)", r->name, r->warninglisted,
-                                            r->problems->len ? (char *) r->problems->pdata[0] : ""));
+        else if (r->rejected > 0 || r->warninglisted > 0)
+            g_ptr_array_add(out->problems, left_out_problem(r));
     }
 }
 

@@ -34,8 +34,8 @@ static struct lw_engine *slot_engine;
 static char *slot_config_path;
 static char **slot_overrides;
 
-/* log_problems - each problem met building e that did not refuse it: logged once, counted */
-static void log_problems(const struct lw_engine *e)
+/* lw_slot_log_problems - each problem met building e that did not refuse it: logged once, counted */
+void lw_slot_log_problems(const struct lw_engine *e)
 {
     const GPtrArray *problems = lw_engine_problems(e);
 
@@ -61,7 +61,7 @@ struct lw_config *lw_slot_config(const char *config_path, char *const *overrides
 void lw_slot_init(struct lw_engine *e, const char *config_path, char **overrides)
 {
     slot_engine = e;
-    log_problems(e);
+    lw_slot_log_problems(e);
     slot_config_path = g_strdup(config_path);
     slot_overrides = g_strdupv(overrides);
 }
@@ -91,7 +91,7 @@ int lw_slot_reload(void)
         lw_engine_unref(old);
         return -1;
     }
-    log_problems(fresh);
+    lw_slot_log_problems(fresh);
     pthread_mutex_lock(&slot_lock);
     lw_engine_unref(slot_engine);   /* the slot's reference; ours is dropped below */
     slot_engine = fresh;

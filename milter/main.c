@@ -17,7 +17,9 @@
  *     -p SOCKET  unix:/path, inet:PORT@HOST or inet6:PORT@HOST (milter_socket)
  *     -u USER    user to run as after binding the socket (user)
  *     -f         stay in the foreground and log to standard error
- *     -t         check the configuration and the engine, the socket
+ *     -t         check the configuration and the engine (what the daemon
+ *                would warn about, such as a malformed feed or a bad feed
+ *                line with its file and line, is a warning), the socket
  *                specification, the user, and that every directory the
  *                milter writes (quarantine_dir, spool_dir with Redis,
  *                clamav_tmpdir) is writable by USER, creating missing
@@ -381,14 +383,11 @@ static struct lw_engine *load(const struct options *opt)
         fprintf(stderr, "lurewatch-milter: %s\n", err.text);
         return NULL;
     }
-    lw_log_open("lurewatch-milter", !opt->foreground && strcmp(cfg->log_target, "syslog") == 0,
+    /* -t says what it found on standard error, whatever the daemon logs to */
+    lw_log_open("lurewatch-milter", !opt->foreground && !opt->test_only && strcmp(cfg->log_target, "syslog") == 0,
                 (enum lw_log_level) cfg->log_level, cfg->log_facility, (enum lw_log_format) cfg->log_format);
-    for (guint i = 0; i < cfg->warnings->len; i++) {
-        if (opt->test_only)
-            fprintf(stderr, "lurewatch-milter: warning: %s\n", (char *) g_ptr_array_index(cfg->warnings, i));
-        else
-            lw_log_warn("%s", (char *) g_ptr_array_index(cfg->warnings, i));
-    }
+    for (guint i = 0; i < cfg->warnings->len; i++)
+        lw_log_warn("%s", (char *) g_ptr_array_index(cfg->warnings, i));
     if ((e = lw_engine_new(cfg, &err)) == NULL)
         fprintf(stderr, "lurewatch-milter: %s\n", err.text);
     return e;
@@ -420,6 +419,8 @@ static int serve(const struct options *opt, struct signal_args *sig_args)
     spec = opt->socket ? opt->socket : cfg->milter_socket;
     user = opt->user ? opt->user : cfg->user;
     path = lw_socket_unix_path(spec);
+    if (opt->test_only)
+        lw_slot_log_problems(engine);   /* what the daemon would warn about: a malformed feed, a bad feed line */
     if (opt->test_only || lw_socket_spec_check(spec, &err) < 0) {
         rc = opt->test_only ? check_system(cfg, spec, user, &err) : -1;
         if (rc < 0)

@@ -69,6 +69,28 @@ test_expect_success 'the daemon itself refuses an unknown score.RULE with 78 bef
 	rc=$? && expect_config_error "score.T_TAGG: no rule \"T_TAGG\" in .*test.rules or built in \\(did you mean score.T_TAG\\?\\)"
 '
 
+test_expect_success 'a bad regular expression is refused with its FILE:LINE by -t and by the daemon at start' '
+	cp "$TEST_DATA/test.rules" regex.rules &&
+	echo "T_BROKEN  body  1  /(unclosed/  a pattern that does not compile" >>regex.rules &&
+	n=$(wc -l <regex.rules) &&
+	check -o rules_file="$TRASH/regex.rules" &&
+	expect_config_error "rules: .*regex.rules:$n: bad pattern" &&
+	"$LW_MILTER" -f -o rules_file="$TRASH/regex.rules" -o quarantine_dir="$TRASH/q" \
+		-p "unix:$TRASH/no-such-dir/m.sock" >out 2>err
+	rc=$? && expect_config_error "rules: .*regex.rules:$n: bad pattern"
+'
+
+test_expect_success 'a bad feed line and a malformed feed: -t says so with FILE:LINE, as the daemon will' '
+	mkdir feeds &&
+	printf "evil.example\nnot a domain!\n" >feeds/typo.domain.txt &&
+	printf "{\"type\": \"bundle\", \"objects\": [" >feeds/cut.json &&
+	chmod -R go-w feeds &&
+	check -o feeds_dir="$TRASH/feeds" && test "$rc" = 0 &&
+	test_grep "configuration OK" out &&
+	test_grep "warning: engine: feed typo: 1 values refused as invalid \\(.*feeds/typo.domain.txt:2: domain: not a domain name" err &&
+	test_grep "warning: engine: feed cut not loaded \\(.*feeds/cut.json:1:" err
+'
+
 test_expect_success 'a key set twice is a warning naming both lines; the later value wins' '
 	printf "tag_score = 3\nreject_score = 20\n# again, further down\ntag_score = 3.5\n" >dup.conf &&
 	check -c "$TRASH/dup.conf" && test "$rc" = 0 &&

@@ -51,6 +51,26 @@ test_expect_success 'a reload with an unknown score.RULE keeps the running engin
 	cp good.conf "$CONF"
 '
 
+test_expect_success 'a reload with a bad regular expression keeps the running engine and names FILE:LINE' '
+	cp rules good.rules &&
+	echo "T_BROKEN  body  1  /(unclosed/  a pattern that does not compile" >>rules &&
+	n=$(wc -l <rules) &&
+	kill -HUP $MILTER_PID &&
+	wait_for grep -q "reload failed, keeping the current engine: rules: .*rules:$n: bad pattern" "$MILTER_LOG" &&
+	cp good.rules rules
+'
+
+test_expect_success 'a reload that meets a bad feed line warns with FILE:LINE and loads the rest' '
+	mkdir feeds &&
+	printf "hup-feed.example\nnot a domain!\n" >feeds/typo.domain.txt && chmod -R go-w feeds &&
+	cp "$CONF" good.conf && echo "feeds_dir = $TRASH/feeds" >>"$CONF" &&
+	r=$(milter_log_count "reload: new engine in service") &&
+	kill -HUP $MILTER_PID &&
+	wait_for_lines "$MILTER_LOG" "reload: new engine in service" $((r + 1)) &&
+	test_grep "warning: engine: feed typo: 1 values refused as invalid \\(.*feeds/typo.domain.txt:2: domain: not a domain name" "$MILTER_LOG" &&
+	cp good.conf "$CONF"
+'
+
 test_expect_success 'SIGHUP every 0.1 s while 100 mails stream: none tempfailed, all delivered, still running' '
 	mkdir load &&
 	i=0 && while [ $i -lt 100 ]; do
