@@ -321,6 +321,7 @@ static void parse_service(struct lw_identity *id, unsigned kind, const char *res
 static const struct { const char *name; unsigned kind; } service_kinds[] = {
     { "freemail", LW_KIND_FREEMAIL }, { "shortener", LW_KIND_SHORTENER },
     { "freehost", LW_KIND_FREEHOST }, { "fileshare", LW_KIND_FILESHARE }, { "form", LW_KIND_FORM },
+    { "tracker", LW_KIND_TRACKER },
 };
 
 /* load_brands - read the brands file; -1 and err at the first bad line */

@@ -12,6 +12,7 @@
 #define LW_KIND_FREEHOST   0x04u
 #define LW_KIND_FILESHARE  0x08u
 #define LW_KIND_FORM       0x10u
+#define LW_KIND_TRACKER    0x20u   /* a mail provider's click tracker (redirects to the sender's links) */
 
 struct lw_brand {
     char *keyword;          /* lowercase ASCII word naming the brand */

@@ -194,8 +194,62 @@ static int shown_rewritten(const struct lw_identity *id, const struct lw_url *u)
     return same;
 }
 
+/*
+ * names_sender - does the shown host belong to the sender: the same
+ * registrable domain as the From address, or one of its labels (of four
+ * letters or more) is the sender's own name, in its domain or display name
+ * ("www.britishairways.com" from "The British Airways Club" at crm.ba.com,
+ * "torrid.cashstar.com" from mktg.torrid.com)?
+ */
+static int names_sender(const struct lw_identity *id, const struct lw_message *msg, const char *shown)
+{
+    char *org = lw_identity_registrable(id, msg->from->domain);
+    char *name = msg->from->name ? lw_identity_fold(msg->from->name) : g_strdup("");
+    GString *squeezed = g_string_new(NULL);
+    gchar **labels = g_strsplit(shown, ".", -1);
+    size_t org_label = strcspn(org, ".");
+    int yes = lw_identity_same_org(id, msg->from->domain, shown);
+
+    for (const char *p = name; *p; p++)
+        if (g_ascii_isalnum(*p))
+            g_string_append_c(squeezed, *p);
+    for (int i = 0; !yes && labels[i] && labels[i + 1]; i++) {
+        size_t n = strlen(labels[i]);
+
+        if (n < 4 || strcmp(labels[i], "www") == 0)
+            continue;
+        yes = (n == org_label && strncmp(labels[i], org, n) == 0) || strstr(squeezed->str, labels[i]) != NULL;
+    }
+    g_strfreev(labels);
+    g_string_free(squeezed, TRUE);
+    g_free(name);
+    g_free(org);
+    return yes;
+}
+
+/*
+ * senders_own - click tracking, not a lie: the text shows the sender's own
+ * site (names_sender) and the link goes to the sender's own domain, or to a
+ * mail provider's click tracker that redirects there ("Visit
+ * britishairways.com" -> click.crm.ba.com, mailed from crm.ba.com). A
+ * spoofer gains nothing from it: the link leads to the domain it spoofed.
+ * A text naming a brand is judged by the brand's own domains alone, and a
+ * text naming a third party's site ("billing.spotify.com" over a community
+ * platform's tracker) stays a mismatch.
+ */
+static int senders_own(const struct lw_identity *id, const struct lw_message *msg, const struct lw_url *u,
+                       const char *shown)
+{
+    if (msg->from == NULL || msg->from->domain == NULL || *msg->from->domain == '\0')
+        return 0;
+    if (!names_sender(id, msg, shown))
+        return 0;
+    return lw_identity_same_org(id, msg->from->domain, u->host)
+           || (lw_identity_same_org(id, msg->from->domain, shown) && (lw_identity_kind(id, u->host) & LW_KIND_TRACKER));
+}
+
 /* mismatch - does the anchor text show a web address the link does not go to? */
-static int mismatch(const struct lw_identity *id, const struct lw_url *u)
+static int mismatch(const struct lw_identity *id, const struct lw_message *msg, const struct lw_url *u)
 {
     char *shown;
     int differs = 0;
@@ -208,7 +262,10 @@ static int mismatch(const struct lw_identity *id, const struct lw_url *u)
     if (lw_identity_valid_hostname(shown) && !lw_identity_same_org(id, shown, u->host) && !carries(u, shown)
         && !shown_rewritten(id, u)) {
         b = lw_identity_brand_of_host(id, shown);
-        differs = !(b && lw_identity_host_of_brand(id, u->host, b));
+        if (b)
+            differs = !lw_identity_host_of_brand(id, u->host, b);
+        else
+            differs = !senders_own(id, msg, u, shown);
     }
     g_free(shown);
     return differs;
@@ -235,8 +292,16 @@ static int is_plain_text(const struct lw_url *u)
                           && (u->url[5] == ',' || u->url[5] == ';')));
 }
 
-/* classify - which link rules one URL triggers (bit per rule) */
-static unsigned classify(const struct lw_identity *id, const struct lw_url *u)
+/* FOLLOWED - links the reader follows; pictures and style sheets the client loads are not pages one visits */
+#define FOLLOWED (LW_URL_HTML_HREF | LW_URL_FORM_ACTION | LW_URL_TEXT | LW_URL_ATTACHMENT | LW_URL_QR | LW_URL_PDF)
+
+/*
+ * classify - which link rules one URL triggers (bit per rule). The rules on
+ * the kind of service behind a link (shortener, file sharing, forms, free
+ * hosting) read followed links only: a newsletter's logo on a cloud bucket
+ * sends no one anywhere.
+ */
+static unsigned classify(const struct lw_identity *id, const struct lw_message *msg, const struct lw_url *u)
 {
     unsigned bits = 0, kind;
     int web = u->scheme && (strcmp(u->scheme, "http") == 0 || strcmp(u->scheme, "https") == 0);
@@ -252,8 +317,10 @@ static unsigned classify(const struct lw_identity *id, const struct lw_url *u)
         bits |= 1u << R_IP;
     if ((u->flags & LW_URL_USERINFO) && u->userinfo && strchr(u->userinfo, '.'))
         bits |= 1u << R_USERINFO;
-    if (mismatch(id, u))
+    if (mismatch(id, msg, u))
         bits |= 1u << R_MISMATCH;
+    if (!(u->flags & FOLLOWED))
+        return bits;
     kind = lw_identity_kind(id, u->host);
     if (kind & LW_KIND_SHORTENER)
         bits |= 1u << R_SHORT;
@@ -287,10 +354,8 @@ static int is_unsubscribe(const struct links *l, const struct lw_url *u)
 static enum lw_ioc_role link_role(const struct links *l, const struct lw_url *u)
 {
     const struct lw_identity *id = l->id;
-    const unsigned followed = LW_URL_HTML_HREF | LW_URL_FORM_ACTION | LW_URL_TEXT | LW_URL_ATTACHMENT
-                              | LW_URL_QR | LW_URL_PDF;
 
-    if (!(u->flags & followed) || is_unsubscribe(l, u))
+    if (!(u->flags & FOLLOWED) || is_unsubscribe(l, u))
         return LW_ROLE_BYSTANDER;
     if (u->host && (lw_identity_is_protected(id, u->host)
                     || (lw_identity_brand_of_host(id, u->host) && !(lw_identity_kind(id, u->host) & SHARED_SERVICE))))
@@ -390,7 +455,7 @@ static void check_urls(const struct links *l, const struct lw_message *msg, stru
     }
     for (guint i = 0; i < msg->urls->len; i++) {
         const struct lw_url *u = g_ptr_array_index(msg->urls, i);
-        unsigned bits = classify(l->id, u);
+        unsigned bits = classify(l->id, msg, u);
 
         for (int r = 0; r < R_N; r++) {
             if (!(bits & (1u << r)) || count[r]++ >= MAX_EVIDENCE)

@@ -164,11 +164,11 @@ static int is_padding(gunichar prev, gunichar c)
     return lw_is_invisible(c) || lw_is_stray_mark(prev, c);
 }
 
-/* invisible_inside - an invisible character between two letters of text */
+/* invisible_inside - how many times an invisible character stands between two letters of text */
 static int invisible_inside(const char *text)
 {
     gunichar prev = 0;
-    int pending = 0;
+    int pending = 0, n = 0;
 
     for (const char *p = text; p && *p; p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char(p);
@@ -178,11 +178,11 @@ static int invisible_inside(const char *text)
             continue;
         }
         if (pending && g_unichar_isalpha(c))
-            return 1;
+            n++;
         pending = 0;
         prev = c;
     }
-    return 0;
+    return n;
 }
 
 /* is_homoglyph_script - scripts whose letters pass for Latin ones */
@@ -310,6 +310,75 @@ out:
     return found;
 }
 
+/* Lure words of Chinese mail, found inside a run of ideographs (no spaces there). */
+static const char *const han_lure_words[] = {
+    "密碼", "密码", "帳號", "账号", "帳戶", "账户", "驗證", "验证", "登入", "登錄", "登录",
+    "郵箱", "邮箱", "信箱", "付款", "發票", "发票", "停用", "過期", "过期", "凍結", "冻结",
+};
+
+/* names_lure - is the word (lowercase, invisible characters removed) a lure word or a brand's name? */
+static int names_lure(const struct lw_identity *id, const char *word)
+{
+    const struct lw_brand *b;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(lure_words); i++)
+        if (strcmp(word, lure_words[i]) == 0)
+            return 1;
+    for (size_t i = 0; i < G_N_ELEMENTS(han_lure_words); i++)
+        if (strstr(word, han_lure_words[i]))
+            return 1;
+    return lw_identity_brand_in(id, word, &b) != NULL;
+}
+
+/*
+ * Words a text must have broken, in number and as a share of its words, for
+ * the breaking itself to be the trick: a kit sprinkles invisible characters
+ * through the whole text so that no keyword or fuzzy hash matches it.
+ */
+#define SPRINKLED_MIN       10
+#define SPRINKLED_PER_100   3
+
+/*
+ * hides_lure - is the text's breaking of words by invisible characters a
+ * keyword evasion: a lure word or a brand name broken ("pass<ZWSP>word",
+ * "Pay<U+2064>Pal"), or words broken throughout the text? Newsletters break
+ * a few other words for another reason: a zero-width character inside a
+ * date, a street address or a printed web address keeps the reader's mail
+ * client from turning it into a link ("Dec<BOM>ember 24",
+ * "Wolfe<BOM>rmans.com"), and a pasted document leaves stray ones; Persian
+ * and Indic scripts need ZWNJ inside words. The subject and the display name
+ * are short and typed for the occasion: any broken word counts there.
+ */
+static int hides_lure(const struct lw_identity *id, const char *text)
+{
+    GString *word = g_string_new(NULL);
+    gunichar prev = 0;
+    int pending = 0, broken = 0, found = 0, words = 0, broken_words = 0;
+
+    for (const char *p = text; p && !found; p = *p ? g_utf8_next_char(p) : NULL) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (*p && is_padding(prev, c)) {
+            pending = g_unichar_isalpha(prev);
+            continue;
+        }
+        if (*p && g_unichar_isalpha(c)) {
+            broken |= pending;
+            g_string_append_unichar(word, g_unichar_tolower(c));
+        } else if (word->len > 0) {
+            words++;
+            broken_words += broken;
+            found = broken && names_lure(id, word->str);
+            g_string_truncate(word, 0);
+            broken = 0;
+        }
+        pending = 0;
+        prev = c;
+    }
+    g_string_free(word, TRUE);
+    return found || (broken_words >= SPRINKLED_MIN && broken_words * 100 >= words * SPRINKLED_PER_100);
+}
+
 /* add_lure - note the word if it is an accented lure word (seen: lure word -> word as written) */
 static void add_lure(GHashTable *seen, const char *w, size_t n, unsigned flags)
 {
@@ -409,11 +478,11 @@ static void check_text(const struct lw_identity *id, const struct lw_message *ms
         for (guint i = 0; i < msg->texts->len; i++) {
             const struct lw_text *t = g_ptr_array_index(msg->texts, i);
 
-            if (invisible_inside(t->text)) {
+            if (hides_lure(id, t->text)) {
                 char *ev = g_strdup_printf("body part %s", t->path);
 
                 lw_verdict_add_hit(v, A, "LW_TEXT_INVISIBLE_CHARS", 3.0,
-                                   "Invisible characters inside words of the text break keyword filters", ev);
+                                   "Invisible characters break a lure word or a brand name of the text, to dodge keyword filters", ev);
                 g_free(ev);
                 break;
             }

@@ -82,6 +82,18 @@ test_expect_success 'zero-width characters inside words fire LW_TEXT_INVISIBLE_C
 	mkmail b "From: A <a@example.com>" "Subject: hi" -- "$(printf "Pass\342\200\213word expires today")" &&
 	expect_rule LW_TEXT_INVISIBLE_CHARS b
 '
+test_expect_success 'invisible characters sprinkled through a whole text fire LW_TEXT_INVISIBLE_CHARS' '
+	body=$(for w in Our new offer for the home arrives today and every reader gets the best price on it; do printf "%s\342\200\214\342\200\214%s " "${w%?}" "${w#"${w%?}"}"; done) &&
+	mkmail m "From: A <a@example.com>" "Subject: hi" -- "$body" &&
+	expect_rule LW_TEXT_INVISIBLE_CHARS m
+'
+test_expect_success 'near miss: zero-width characters keeping dates and addresses from becoming links, Persian ZWNJ' '
+	mkmail m "From: Shop <news@shop.example>" "Subject: Last day" -- \
+		"$(printf "Order by Dec\357\273\277ember 24. Visit Shop\357\273\277ping.example or 25\357\273\2770 Pac\357\273\277ific Hwy, Med\357\273\277ford.")" &&
+	expect_no_rule LW_TEXT_INVISIBLE_CHARS m &&
+	mkmail p "From: A <a@example.com>" "Subject: hi" -- "$(printf "\331\205\342\200\214\332\251\331\206\331\205 \330\250\330\261\330\247\333\214 \330\264\331\205\330\247")" &&
+	expect_no_rule LW_TEXT_INVISIBLE_CHARS p
+'
 test_expect_success 'near miss: an emoji ZWJ sequence is not between letters' '
 	mkmail m "From: A <a@example.com>" "Subject: $(printf "Family \360\237\221\250\342\200\215\360\237\221\251 photos")" &&
 	expect_no_rule LW_TEXT_INVISIBLE_CHARS m

@@ -71,6 +71,33 @@ test_expect_success 'file-sharing, form-builder and free-hosting links fire thei
 	html n "<a href=\"https://www.example.org/docs/\">docs</a>" &&
 	scan_rules n >rules && ! grep -E "LW_LINK_(FILESHARE|FORM_SERVICE|FREEHOST)" rules
 '
+test_expect_success 'a logo on a cloud bucket is no free-hosting link; a link to a page there is' '
+	html m "<img src=\"https://s3.amazonaws.com/news.example.com/logo.png\"> <a href=\"https://www.example.com/\">home</a>" &&
+	expect_no_rule LW_LINK_FREEHOST m &&
+	html n "<a href=\"https://s3.amazonaws.com/bucket/login.html\">sign in</a>" &&
+	expect_rule LW_LINK_FREEHOST n
+'
+# shop FILE HREF TEXT: a shop'"'"'s newsletter, mailed from its mail subdomain
+shop() {
+	mkmail "$1" "From: The Example Shop Club <news@mail.exampleshop.com>" "Subject: Offers" \
+		"Content-Type: text/html; charset=utf-8" -- "<html><body><a href=\"$2\">$3</a></body></html>"
+}
+test_expect_success 'click tracking: the sender'"'"'s site shown over its own or its mail provider'"'"'s tracker is no mismatch' '
+	shop own "https://click.mail.exampleshop.com/c/8f2a91" "https://www.exampleshop.com/sale" &&
+	expect_no_rule LW_LINK_TEXT_MISMATCH own &&
+	shop named "https://click.mail.exampleshop.com/c/8f2a91" "www.theexampleshopclub.net/rewards" &&
+	expect_no_rule LW_LINK_TEXT_MISMATCH named &&
+	shop esp "https://u1234.ct.sendgrid.net/ls/click?upn=abc" "https://www.exampleshop.com/account" &&
+	expect_no_rule LW_LINK_TEXT_MISMATCH esp
+'
+test_expect_success 'near miss: a third party'"'"'s site shown over the sender'"'"'s tracker, or a brand over anything but its own site' '
+	shop third "https://click.mail.exampleshop.com/c/8f2a91" "https://billing.streaming-example.net/payment/update" &&
+	expect_rule LW_LINK_TEXT_MISMATCH third &&
+	shop esp "https://u1234.ct.sendgrid.net/ls/click?upn=abc" "https://billing.streaming-example.net/payment/update" &&
+	expect_rule LW_LINK_TEXT_MISMATCH esp &&
+	shop brand "https://click.mail.exampleshop.com/c/8f2a91" "https://www.paypal.com/signin" &&
+	expect_rule LW_LINK_TEXT_MISMATCH brand
+'
 test_expect_success 'a password form inside the mail fires LW_HTML_CREDENTIAL_FORM' '
 	html m "<form action=\"https://evil.example/p\"><input name=u><input type=\"password\" name=p><input type=submit></form>" &&
 	expect_rule LW_HTML_CREDENTIAL_FORM m &&

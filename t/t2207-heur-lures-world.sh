@@ -142,12 +142,15 @@ test_expect_success 'callback phishing: a receipt, a charge and a number to call
 	lure LW_EN_CALLBACK_PHISH "Your subscription has been renewed for USD 299.99. Support: +1 843-602-3984" &&
 	calm LW_EN_CALLBACK_PHISH "Your order is confirmed. Amount: \$23.00. Track it on our web site." &&
 	calm LW_EN_CALLBACK_PHISH "Call me at 205-922-5763 about the \$40.00 lunch bill." &&
+	# A shop'"'"'s real receipt links to the shop; the callback scam gives only the number
+	calm LW_EN_CALLBACK_PHISH "Your order is confirmed. Amount: \$523.00. Questions? Call our support at 1-855-596-2198 or see https://shop.example.com/orders/5231" &&
 	mkmail m "From: A <a@example.com>" "Subject: Re: refund" "In-Reply-To: <x@example.com>" \
 		-- "Your order is confirmed, \$52.00; call 1-800-353-8437 if wrong." &&
 	expect_no_rule LW_EN_CALLBACK_PHISH m
 '
 test_expect_success 'crypto, crimeware and dating funnels' '
 	lure LW_EN_CRYPTO_PRESALE "Join the \$PYTH token presale before it closes" &&
+	calm LW_EN_CRYPTO_PRESALE "Members get early access to the concert ticket presale on Friday" &&
 	lure LW_EN_CRYPTO_PRESALE "Stake your XLM for 25% yields" &&
 	calm LW_EN_CRYPTO_PRESALE "The mistake was in the stakeholder yield table" &&
 	subj LW_SUBJ_CRYPTO_CLAIM "Claim 26000 UNI tokens now" &&
