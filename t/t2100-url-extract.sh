@@ -71,6 +71,18 @@ test_expect_success 'plain text: a URL cut by a line wrap inside an escape is jo
 	test_grep -v "\"host\":\"40lists" out
 '
 
+test_expect_success 'plain text: an IPv6 literal host is part of the link; other brackets end it' '
+	mail text/plain >v6.eml <<-\EOM &&
+	Sign in at http://[2001:db8::7]/login or https://[2a00:1450:4001:80b::200e]:8443/x today.
+	See https://www.example.org/a[1] and [https://www.example.net/b]
+	EOM
+	$SCAN --urls v6.eml >out &&
+	has_url out "http://[2001:db8::7]/login" text ip-host &&
+	has_url out "https://[2a00:1450:4001:80b::200e]:8443/x" text ip-host &&
+	has_url out https://www.example.org/a text &&
+	has_url out https://www.example.net/b text
+'
+
 test_expect_success 'HTML: anchor text is the display, the href is the URL' '
 	mail text/html >h.eml <<-\EOM &&
 	<p>Sign in at <a href="https://www.paypal.com.evil.example.cn/login">https://www.paypal.com/</a></p>

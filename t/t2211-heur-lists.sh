@@ -158,4 +158,12 @@ test_expect_success 'near miss: a real typo domain of the same brand fires LW_LO
 	expect_rule LW_LOOKALIKE_TYPO m
 '
 
+test_expect_success 'forum and list software mailing through PHPMailer is not a kit; the same mailer outside a list is' '
+	mkmail m "From: Forum <forum@lists.example.org>" "X-Mailer: PHPMailer 6.8.1" \
+		"$LIST_ID" "$LIST_POST" "Subject: [Radio-users] new reply in Antennas" &&
+	expect_no_rule LW_XMAILER_SCRIPT m &&
+	mkmail n "From: Support <support@shop.example.com>" "X-Mailer: PHPMailer 6.8.1" "Subject: your order" &&
+	expect_rule LW_XMAILER_SCRIPT n
+'
+
 test_done

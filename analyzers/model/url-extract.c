@@ -200,15 +200,37 @@ static int url_stop(const char *p, const char *end, int in_host)
     return 1;   /* paths are ASCII as written; "登入" after a link is text */
 }
 
+/*
+ * ipv6_literal_end - past "[2001:db8::7]" at p (RFC 3986 IP-literal: hex
+ * digits, colons and dots, a zone after '%'), or NULL: brackets otherwise
+ * end a URL written in text
+ */
+static const char *ipv6_literal_end(const char *p, const char *end)
+{
+    const char *q = p + 1;
+    int colons = 0;
+
+    while (q < end && q - p <= 64 && (g_ascii_isxdigit(*q) || *q == ':' || *q == '.' || *q == '%')) {
+        colons += *q == ':';
+        q++;
+    }
+    return q < end && *q == ']' && colons >= 2 ? q + 1 : NULL;
+}
+
 /* scan_url_end - from the start of the authority, the end of a URL in text */
 static const char *scan_url_end(const char *p, const char *end)
 {
     int in_host = 1;
     int parens = 0;
+    const char *v6;
 
     while (p < end) {
         if (end - p >= 3 && memcmp(p, "[.]", 3) == 0) {
             p += 3;     /* a defanged dot */
+            continue;
+        }
+        if (in_host && *p == '[' && (v6 = ipv6_literal_end(p, end)) != NULL) {
+            p = v6;
             continue;
         }
         if (url_stop(p, end, in_host))
