@@ -5,7 +5,7 @@ test_description='man pages: each renders without a warning, has the sections an
 command -v groff >/dev/null 2>&1 || test_skip_all "no groff: the man pages cannot be rendered (apt-get install groff-base)"
 
 MAN=$top_builddir/man
-PAGES="lurewatch-milter.8 lurewatch-report.8 lurewatch-scan.1 lurewatch-ioc.1 lurewatch.conf.5"
+PAGES="lurewatch-milter.8 lurewatch-report.8 lurewatch-review.8 lurewatch-scan.1 lurewatch-ioc.1 lurewatch.conf.5"
 
 # render PAGE: plain ASCII text of the built page, warnings (all of them: -ww) in PAGE.warn
 render() {
@@ -38,7 +38,7 @@ test_expect_success 'man -l reads each page too' '
 '
 
 test_expect_success 'the program pages have synopsis, options, signals, files, exit status and see also' '
-	for p in lurewatch-milter.8 lurewatch-report.8 lurewatch-scan.1 lurewatch-ioc.1; do
+	for p in lurewatch-milter.8 lurewatch-report.8 lurewatch-review.8 lurewatch-scan.1 lurewatch-ioc.1; do
 		for s in NAME SYNOPSIS DESCRIPTION OPTIONS SIGNALS FILES "EXIT STATUS" "SEE ALSO"; do
 			grep -q "^$s\$" $p.txt || { echo "$p: no section $s" >&2; return 1; }
 		done
@@ -61,10 +61,11 @@ long_options() {
 
 test_expect_success 'every option a tool'\''s --help lists is in its page' '
 	long_options "$LW_MILTER" >milter.opts && long_options "$LW_SCAN" >scan.opts &&
-	long_options "$LW_REPORT" >report.opts &&
+	long_options "$LW_REPORT" >report.opts && long_options "$LW_REVIEW" >review.opts &&
 	{ long_options "$LW_IOC"; long_options "$LW_IOC" export; long_options "$LW_IOC" correlate; } >ioc.opts &&
 	test -s milter.opts && test -s ioc.opts &&
-	for pair in milter:lurewatch-milter.8 scan:lurewatch-scan.1 report:lurewatch-report.8 ioc:lurewatch-ioc.1; do
+	for pair in milter:lurewatch-milter.8 scan:lurewatch-scan.1 report:lurewatch-report.8 \
+		review:lurewatch-review.8 ioc:lurewatch-ioc.1; do
 		while read o; do
 			grep -q -- "$o" ${pair#*:}.txt || { echo "${pair#*:}: option $o missing" >&2; return 1; }
 		done <${pair%%:*}.opts || return 1
