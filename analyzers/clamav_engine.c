@@ -36,6 +36,16 @@
  *     refused.
  *
  * LIMITS
+ *     libclamav decodes every picture for its image parsers and fuzzy hash
+ *     (CL_SCAN_PARSE_IMAGE, CL_SCAN_PARSE_IMAGE_FUZZY_HASH), at about 7
+ *     bytes and 40 ns per pixel, whatever the picture's size in bytes: a
+ *     500 KB PNG declaring 20000 x 20000 pixels took 2 GB and 20 s. Each
+ *     picture's declared size is read from its header first
+ *     (lw_image_pixels); over clamav_max_image_pixels, a scanned buffer is
+ *     scanned with image parsing off and an unpacked file is skipped
+ *     (CL_BREAK from the file-inspection callback, which runs before the
+ *     image parsers); either way the scan is reported incomplete.
+ *
  *     The clean-result cache is disabled (CL_ENGINE_DISABLE_CACHE): a cached
  *     clean archive is not unpacked again, so the file-inspection callback
  *     would not see its members and the name/type heuristics would pass the
@@ -53,6 +63,7 @@
 #include <sys/stat.h>
 
 #include "clamav_engine.h"
+#include "model/image.h"
 #include "util/sort.h"
 
 #define OFFICIAL_DIR "/var/lib/clamav"
@@ -262,6 +273,7 @@ struct scan_ctx {
     const struct lw_clam_events *ev;
     void *ctx;
     const char *label;
+    unsigned long long max_image_pixels;
 };
 
 /* limit_key - the configuration key behind a Heuristics.Limits.Exceeded.* name */
@@ -324,7 +336,13 @@ static cl_error_t on_file(int fd, const char *type, const char **ancestors, size
     const struct scan_ctx *sc = context;
     GString *where;
 
-    if (sc == NULL || level == 0 || (attributes & LAYER_ATTRIBUTES_NORMALIZED) || file_buffer == NULL)
+    if (sc == NULL || file_buffer == NULL)
+        return CL_CLEAN;
+    if (level > 0 && lw_image_pixels(file_buffer, file_size) > sc->max_image_pixels) {
+        sc->ev->incomplete(sc->ctx, "clamav_max_image_pixels", 0);
+        return CL_BREAK;        /* not decoded; level 0 is scanned without image parsing instead */
+    }
+    if (level == 0 || (attributes & LAYER_ATTRIBUTES_NORMALIZED))
         return CL_CLEAN;
     where = g_string_new(sc->label);
     file_name = real_name(file_name);
@@ -344,7 +362,7 @@ int lw_clam_scan(const struct lw_clam *c, const unsigned char *data, size_t len,
         { CL_EMAXREC, "clamav_max_recursion" }, { CL_EMAXSIZE, "clamav_max_scansize" },
         { CL_EMAXFILES, "clamav_max_files" }, { CL_ETIMEOUT, "clamav_max_scantime" },
     };
-    struct scan_ctx sc = { ev, ctx, label };
+    struct scan_ctx sc = { ev, ctx, label, c->max_image_pixels };
     struct cl_scan_options opts = c->opts;
     gchar *why;
     const char *virname = NULL;
@@ -352,6 +370,10 @@ int lw_clam_scan(const struct lw_clam *c, const unsigned char *data, size_t len,
     cl_fmap_t *map;
     cl_error_t rc;
 
+    if (lw_image_pixels(data, len) > c->max_image_pixels) {
+        opts.parse &= ~(CL_SCAN_PARSE_IMAGE | CL_SCAN_PARSE_IMAGE_FUZZY_HASH);
+        ev->incomplete(ctx, "clamav_max_image_pixels", 0);
+    }
     if ((map = cl_fmap_open_memory(data, len)) == NULL)
         return lw_error_set(err, "clamav: cannot map %s", label);
     rc = cl_scanmap_callback(map, name, &virname, &scanned, c->engine, &opts, &sc);
@@ -390,6 +412,7 @@ struct lw_clam *lw_clam_new(const struct lw_config *cfg, struct lw_error *err)
     c = g_new0(struct lw_clam, 1);
     g_mutex_init(&c->stat_lock);
     set_options(&c->opts);
+    c->max_image_pixels = (unsigned long long) cfg->clamav_max_image_pixels;
     if ((c->dirs = lw_clam_dirs(cfg, err)) == NULL || (c->engine = cl_engine_new()) == NULL) {
         if (c->dirs != NULL)
             lw_error_set(err, "clamav: cl_engine_new failed");

@@ -11,6 +11,7 @@
 struct lw_clam {
     struct cl_engine *engine;       /* owned, compiled, never changed after lw_clam_new */
     struct cl_scan_options opts;    /* the one option set of this engine (clean-cache pitfall) */
+    unsigned long long max_image_pixels;    /* clamav_max_image_pixels */
     char *version;                  /* "daily-27123+local-1a2b3c4d5e6f", "none" without signatures */
     unsigned signatures;            /* signatures loaded */
     GPtrArray *dirs;                /* char*: signature directories loaded */

@@ -67,6 +67,107 @@ const char *lw_image_format(const void *data, size_t len)
     return NULL;
 }
 
+static unsigned be16(const unsigned char *p) { return (unsigned) p[0] << 8 | p[1]; }
+static unsigned le16(const unsigned char *p) { return (unsigned) p[1] << 8 | p[0]; }
+static unsigned long be32(const unsigned char *p) { return (unsigned long) be16(p) << 16 | be16(p + 2); }
+static unsigned long le32(const unsigned char *p) { return (unsigned long) le16(p + 2) << 16 | le16(p); }
+
+/* jpeg_pixels - the size in the first start-of-frame marker (SOF0..SOF15 but DHT, JPG, DAC) */
+static unsigned long long jpeg_pixels(const unsigned char *d, size_t len)
+{
+    size_t i = 2;
+
+    while (i + 4 <= len) {
+        unsigned m;
+
+        if (d[i] != 0xff) {
+            i++;                /* not a marker: garbage between segments, skipped as libjpeg does */
+            continue;
+        }
+        m = d[i + 1];
+        if (m == 0xff || m == 0x01 || (m >= 0xd0 && m <= 0xd8)) {
+            i += m == 0xff ? 1 : 2;     /* fill byte, or a marker without a segment */
+            continue;
+        }
+        if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc)
+            return i + 9 <= len ? (unsigned long long) be16(d + i + 5) * be16(d + i + 7) : 0;
+        if (m == 0xd9 || m == 0xda)
+            return 0;           /* end of image, or entropy-coded data before any frame */
+        i += 2 + be16(d + i + 2);
+    }
+    return 0;
+}
+
+/* gif_skip_blocks - past a chain of data sub-blocks at i; len when cut short */
+static size_t gif_skip_blocks(const unsigned char *d, size_t len, size_t i)
+{
+    while (i < len && d[i] != 0)
+        i += 1 + (size_t) d[i];
+    return i < len ? i + 1 : len;
+}
+
+/* gif_pixels - the largest width and height of the logical screen and of every frame */
+static unsigned long long gif_pixels(const unsigned char *d, size_t len)
+{
+    unsigned w, h;
+    size_t i = 13;
+
+    if (len < 13)
+        return 0;
+    w = le16(d + 6);
+    h = le16(d + 8);
+    if (d[10] & 0x80)
+        i += 3u << ((d[10] & 7) + 1);  /* global colour table */
+    while (i < len && d[i] != 0x3b) {
+        if (d[i] == 0x21 && i + 1 < len) {              /* extension: label, sub-blocks */
+            i = gif_skip_blocks(d, len, i + 2);
+        } else if (d[i] == 0x2c && i + 10 <= len) {     /* image descriptor */
+            w = MAX(w, le16(d + i + 1) + le16(d + i + 5));
+            h = MAX(h, le16(d + i + 3) + le16(d + i + 7));
+            if (d[i + 9] & 0x80)
+                i += 3u << ((d[i + 9] & 7) + 1);      /* local colour table */
+            i = gif_skip_blocks(d, len, i + 11);        /* past the LZW code size */
+        } else {
+            break;
+        }
+    }
+    return (unsigned long long) w * h;
+}
+
+/*
+ * bmp_pixels - the size in the DIB header: BITMAPCOREHEADER (12 bytes) or
+ * a later one (40 to 124; a height below 0 is a top-down picture). "BM" is
+ * common text, so the header size and its one colour plane must be right.
+ */
+static unsigned long long bmp_pixels(const unsigned char *d, size_t len)
+{
+    unsigned long dib = len >= 30 ? le32(d + 14) : 0;
+    long h;
+
+    if (dib == 12)
+        return le16(d + 22) == 1 ? (unsigned long long) le16(d + 18) * le16(d + 20) : 0;
+    if (!(dib == 40 || dib == 52 || dib == 56 || dib == 64 || dib == 108 || dib == 124) || le16(d + 26) != 1)
+        return 0;
+    h = (long) (gint32) le32(d + 22);
+    return (unsigned long long) le32(d + 18) * (unsigned long long) (h < 0 ? -h : h);
+}
+
+/* lw_image_pixels - width times height from the headers, nothing decoded */
+unsigned long long lw_image_pixels(const void *data, size_t len)
+{
+    const unsigned char *d = data;
+    const char *format = lw_image_format(data, len);
+
+    if (format == NULL)
+        return len >= 2 && d[0] == 'B' && d[1] == 'M' ? bmp_pixels(d, len) : 0;
+    if (strcmp(format, "png") == 0)     /* IHDR is the first chunk */
+        return len >= 24 && memcmp(d + 12, "IHDR", 4) == 0
+               ? (unsigned long long) be32(d + 16) * be32(d + 20) : 0;
+    if (strcmp(format, "jpeg") == 0)
+        return jpeg_pixels(d, len);
+    return gif_pixels(d, len);
+}
+
 /* lw_image_clear - free the pixels; out can be reused */
 void lw_image_clear(struct lw_image *img)
 {

@@ -15,6 +15,14 @@ struct lw_image {
 const char *lw_image_format(const void *data, size_t len);
 
 /*
+ * lw_image_pixels - width times height a PNG, JPEG, GIF or BMP declares,
+ * read from its headers without decoding anything (for a GIF: the largest
+ * width and height of its screen and every frame); 0 for other data or a
+ * header cut short.
+ */
+unsigned long long lw_image_pixels(const void *data, size_t len);
+
+/*
  * lw_image_grey - decode data into out. An image whose declared width times
  * height exceeds max_pixels is refused before its pixels are allocated.
  * -1 with err filled for anything not decodable (unknown format, damaged,

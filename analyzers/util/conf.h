@@ -64,6 +64,7 @@ struct lw_config {
     long long clamav_max_files;
     long long clamav_max_recursion;
     long long clamav_max_scantime;  /* milliseconds */
+    long long clamav_max_image_pixels;  /* width x height libclamav decodes per picture */
     char *clamav_tmpdir;        /* libclamav's scratch directory; "" = $TMPDIR or /tmp */
 
     /* daemon */

@@ -1,4 +1,5 @@
-/* test-image.c - unit tests of image.c and qrcode.c: hostile pictures are refused before allocation */
+/* test-image.c - unit tests of image.c and qrcode.c: hostile pictures are refused before allocation,
+ * and their declared size is read without decoding */
 #include "config.h"
 
 #include <string.h>
@@ -112,6 +113,46 @@ int main(void)
     refused(gif_bomb, sizeof(gif_bomb), 4194304, "larger than qr_max_pixels", "GIF declaring 65535x65535");
     refused(gif_bomb, 16, 4194304, "GIF:", "truncated GIF");
     refused("PK\x03\x04", 4, 100, "not a PNG, JPEG or GIF", "a ZIP is not a picture");
+
+    /* lw_image_pixels: the declared size, read before anything is decoded */
+    tap_check_int(lw_image_pixels(bomb->data, bomb->len), ==, 10000000000ULL, "PNG: IHDR's 100000 x 100000");
+    tap_check_int(lw_image_pixels(tiny, tiny_len), ==, 1, "PNG: 1 x 1");
+    tap_check_int(lw_image_pixels(bomb->data, 20), ==, 0, "PNG cut inside IHDR: unknown, 0");
+    tap_check_int(lw_image_pixels(jpeg_bomb, sizeof(jpeg_bomb)), ==, 3600000000ULL, "JPEG: SOF0's 60000 x 60000");
+    tap_check_int(lw_image_pixels(jpeg_bomb, 8), ==, 0, "JPEG cut inside SOF0: 0");
+    {
+        /* APP1 before SOF2 (progressive): the frame comes after a skipped segment */
+        static const guint8 jpeg_app[] = {
+            0xff, 0xd8, 0xff, 0xe1, 0x00, 0x06, 'E', 'x', 'i', 'f', 0xff, 0xc2, 0x00, 0x0b, 0x08,
+            0x00, 0x10, 0x00, 0x20, 0x01, 0x01, 0x11, 0x00, 0xff, 0xd9,
+        };
+        tap_check_int(lw_image_pixels(jpeg_app, sizeof(jpeg_app)), ==, 16 * 32, "JPEG: SOF2 after APP1: 32 x 16");
+    }
+    tap_check_int(lw_image_pixels(gif_bomb, sizeof(gif_bomb)), ==, 65535ULL * 65535ULL, "GIF: 65535 x 65535");
+    {
+        /* a 1 x 1 screen whose one frame sits at 60000,60000: the frame counts */
+        static const guint8 gif_frame[] = {
+            'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0, 0, 0,
+            0x21, 0xf9, 0x04, 0, 0, 0, 0, 0x00,
+            0x2c, 0x60, 0xea, 0x60, 0xea, 1, 0, 1, 0, 0, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
+        };
+        tap_check_int(lw_image_pixels(gif_frame, sizeof(gif_frame)), ==, 60001ULL * 60001ULL,
+                      "GIF: a frame far outside a 1 x 1 screen counts (after an extension block)");
+    }
+    {
+        /* BMP with a 40-byte DIB header, 30000 x -30000 (top-down) */
+        guint8 bmp[54] = { 'B', 'M' };
+
+        bmp[14] = 40;
+        bmp[18] = 0x30, bmp[19] = 0x75;                                 /* 30000 */
+        bmp[22] = 0xd0, bmp[23] = 0x8a, bmp[24] = 0xff, bmp[25] = 0xff; /* -30000 */
+        bmp[26] = 1;
+        tap_check_int(lw_image_pixels(bmp, sizeof(bmp)), ==, 900000000ULL, "BMP: 30000 x -30000 (top-down)");
+        bmp[26] = 0;
+        tap_check_int(lw_image_pixels(bmp, sizeof(bmp)), ==, 0, "\"BM\" with no colour plane is not a BMP");
+    }
+    tap_check_int(lw_image_pixels("BMW owners club\n", 16), ==, 0, "text starting with BM is not a BMP");
+    tap_check_int(lw_image_pixels("", 0), ==, 0, "no bytes: 0");
     refused("", 0, 100, "not a PNG, JPEG or GIF", "no bytes at all");
 
     g_byte_array_unref(bomb);
