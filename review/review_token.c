@@ -14,9 +14,12 @@
  *     POST proves that its sender read the confirmation page.
  *
  *     Single use: the SHA-256 of a used token is a file in the used-token
- *     directory, created with O_EXCL (two clicks at once: one wins) and
- *     holding the token's expiry, after which lw_review_tokens_prune
- *     removes it (an expired token is refused anyway).
+ *     directory (review_state_dir/used-tokens, root's, not the milter
+ *     user's quarantine_dir), created with O_EXCL (two clicks at once: one
+ *     wins) and holding the token's expiry, after which
+ *     lw_review_tokens_prune removes it (an expired token is refused
+ *     anyway). The directory is opened one component at a time without
+ *     following a symbolic link (util/safedir.c).
  *
  * SECURITY
  *     MACs and CSRF values are compared with CRYPTO_memcmp (constant time).
@@ -34,6 +37,7 @@
 #include <openssl/crypto.h>
 #include <glib/gstdio.h>
 
+#include "util/safedir.h"
 #include "review/review_token.h"
 
 #define KEY_MIN 32
@@ -295,71 +299,88 @@ int lw_review_csrf_ok(const struct lw_review_key *k, const char *bound_to, const
 
 /* ---- single use ---- */
 
-static char *used_path(const char *dir, const char *token)
+/* used_name - the record's name: the token's SHA-256 in hex (g_free) */
+static char *used_name(const char *token)
 {
-    char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, token, -1);
-    char *path = g_build_filename(dir, sum, NULL);
-
-    g_free(sum);
-    return path;
+    return g_compute_checksum_for_string(G_CHECKSUM_SHA256, token, -1);
 }
 
 int lw_review_token_claim(const char *dir, const char *token, gint64 expires, struct lw_error *err)
 {
-    char *path, *text;
-    int fd, rc = 1;
+    char *name, *text;
+    int dfd, fd, rc = 1;
 
-    if (g_mkdir_with_parents(dir, 0700) < 0)
-        return lw_error_set(err, "%s: %s", dir, g_strerror(errno));
-    path = used_path(dir, token);
-    if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
-        rc = errno == EEXIST ? 0 : lw_error_set(err, "%s: %s", path, g_strerror(errno));
-        g_free(path);
-        return rc;
+    if ((dfd = lw_dir_open_path(dir, 0700, 1, err)) < 0)
+        return -1;
+    name = used_name(token);
+    if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+        rc = errno == EEXIST ? 0 : lw_error_set(err, "%s/%s: %s", dir, name, g_strerror(errno));
+    } else {
+        text = g_strdup_printf("%" G_GINT64_FORMAT "\n", expires);
+        if (write(fd, text, strlen(text)) != (ssize_t) strlen(text) || fsync(fd) < 0) {
+            rc = lw_error_set(err, "%s/%s: %s", dir, name, g_strerror(errno));
+            unlinkat(dfd, name, 0);
+        }
+        close(fd);
+        g_free(text);
     }
-    text = g_strdup_printf("%" G_GINT64_FORMAT "\n", expires);
-    if (write(fd, text, strlen(text)) != (ssize_t) strlen(text) || fsync(fd) < 0) {
-        rc = lw_error_set(err, "%s: %s", path, g_strerror(errno));
-        unlink(path);
-    }
-    close(fd);
-    g_free(text);
-    g_free(path);
+    close(dfd);
+    g_free(name);
     return rc;
 }
 
 void lw_review_token_unclaim(const char *dir, const char *token)
 {
-    char *path = used_path(dir, token);
+    char *name = used_name(token);
+    int dfd = lw_dir_open_path(dir, 0700, 0, NULL);
 
-    unlink(path);
-    g_free(path);
+    if (dfd >= 0) {
+        unlinkat(dfd, name, 0);
+        close(dfd);
+    }
+    g_free(name);
 }
 
 int lw_review_token_used(const char *dir, const char *token)
 {
-    char *path = used_path(dir, token);
+    char *name = used_name(token);
+    int dfd = lw_dir_open_path(dir, 0700, 0, NULL), used = 0;
     struct stat st;
-    int used = lstat(path, &st) == 0;
 
-    g_free(path);
+    if (dfd >= 0) {
+        used = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        close(dfd);
+    }
+    g_free(name);
     return used;
+}
+
+/* expiry_of - the expiry a used-token record holds, or 0 when it cannot be read */
+static gint64 expiry_of(int dfd, const char *name)
+{
+    char buf[32];
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    return g_ascii_strtoll(buf, NULL, 10);
 }
 
 void lw_review_tokens_prune(const char *dir, gint64 now)
 {
-    GDir *d = g_dir_open(dir, 0, NULL);
+    int dfd = lw_dir_open_path(dir, 0700, 0, NULL);
+    GDir *d = dfd >= 0 ? g_dir_open(dir, 0, NULL) : NULL;
     const char *name;
 
-    while (d && (name = g_dir_read_name(d)) != NULL) {
-        char *path = g_build_filename(dir, name, NULL), *text = NULL;
-
-        if (strlen(name) == 64 && g_file_get_contents(path, &text, NULL, NULL)
-            && g_ascii_strtoll(text, NULL, 10) < now)
-            unlink(path);
-        g_free(text);
-        g_free(path);
-    }
+    while (d && (name = g_dir_read_name(d)) != NULL)
+        if (strlen(name) == 64 && expiry_of(dfd, name) < now)
+            unlinkat(dfd, name, 0);
     if (d)
         g_dir_close(d);
+    if (dfd >= 0)
+        close(dfd);
 }

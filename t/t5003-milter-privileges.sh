@@ -85,15 +85,29 @@ test_expect_success 'the generated systemd unit keeps its hardening options and 
 	test_grep -v "@[a-z]*dir@" "$unit"
 '
 
+test_expect_success 'the review service unit is sandboxed like the milter, writing only the queues and the feeds' '
+	unit=$top_builddir/contrib/systemd/lurewatch-review.service &&
+	for o in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes \
+		RestrictAddressFamilies= CapabilityBoundingSet= SystemCallFilter=@system-service \
+		MemoryDenyWriteExecute=yes IPAddressDeny=any \
+		"ReadWritePaths=/var/spool/postfix /var/spool/lurewatch /var/lib/lurewatch /.*/lurewatch/feeds$" \
+		"ExecStartPre=/.*/lurewatch-review -t "; do
+		grep -q "^$o" "$unit" || { echo "missing $o in $unit"; return 1; }
+	done &&
+	test_grep -v "@[a-z]*dir@" "$unit"
+'
+
 test_expect_success 'every unit names its binary where configure put it (sbindir, bindir)' '
 	exec_of() { sed -n "s/^ExecStart=\([^ ]*\) .*/\1/p" "$top_builddir/contrib/$1"; } &&
 	milter=$(exec_of systemd/lurewatch-milter.service) &&
 	report=$(exec_of systemd/lurewatch-report.service) &&
+	review=$(exec_of systemd/lurewatch-review.service) &&
 	export=$(exec_of export/lurewatch-ioc-export.service) &&
 	printf "include Makefile\nprint-dirs:\n\t@echo \$(sbindir) \$(bindir)\n" >print.mk &&
 	set -- $(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$top_builddir" -f "$TRASH/print.mk" print-dirs) &&
 	test "$milter" = "$1/lurewatch-milter" &&
 	test "$report" = "$1/lurewatch-report" &&
+	test "$review" = "$1/lurewatch-review" &&
 	test "$export" = "$2/lurewatch-ioc" &&
 	test_grep "^[^#].* $2/lurewatch-ioc export" "$top_builddir/contrib/export/lurewatch-ioc-export.cron" ||
 	{ echo "milter unit: $milter, report unit: $report, export unit: $export; sbindir, bindir: $*"; false; }
@@ -104,12 +118,14 @@ test_expect_success 'systemd-analyze verify accepts every unit make install inst
 		say "no systemd-analyze: the units are not verified"
 	else
 		for u in contrib/systemd/lurewatch-milter.service contrib/systemd/lurewatch-report.service \
+			contrib/systemd/lurewatch-review.service \
 			contrib/systemd/lurewatch-report.timer contrib/export/lurewatch-ioc-export.service \
 			contrib/export/lurewatch-ioc-export.timer; do
 			src=$top_builddir/$u &&
 			{ test -f "$src" || src=$top_srcdir/$u; } &&
 			sed -e "s|^\(Exec[A-Za-z]*=[-+]*\)[^ ]*/lurewatch-milter|\1$LW_MILTER|" \
 				-e "s|^\(Exec[A-Za-z]*=[-+]*\)[^ ]*/lurewatch-report|\1$LW_REPORT|" \
+				-e "s|^\(Exec[A-Za-z]*=[-+]*\)[^ ]*/lurewatch-review|\1$LW_REVIEW|" \
 				-e "s|^\(Exec[A-Za-z]*=[-+]*\)[^ ]*/lurewatch-ioc|\1$LW_IOC|" "$src" >"${u##*/}" ||
 			return 1
 		done &&

@@ -30,6 +30,7 @@ postfix_config_dir = $PF/etc
 review_listen = 127.0.0.1:$RPORT
 review_base_url = $BASE/
 review_key_file = $KEY
+review_state_dir = $TRASH/review-state
 EOF_CONF
 chmod 644 "$CONF" rules
 head -c 32 /dev/urandom >"$KEY" && chmod 600 "$KEY"

@@ -96,6 +96,7 @@ struct lw_config {
     char *review_key_file;
     long long review_token_ttl; /* seconds */
     char *review_trusted_proxy_header;
+    char *review_state_dir;
     char *review_block_file;
     char *review_tls_cert;
     char *review_tls_key;

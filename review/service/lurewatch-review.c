@@ -620,7 +620,11 @@ static int setup(const struct options *opt, struct lw_config **cfg, struct servi
     svc->cfg = *cfg;
     svc->reviewers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     svc->relay = g_strdup(lw_review_relay(*cfg));
-    svc->used_dir = g_build_filename((*cfg)->quarantine_dir, USED_DIR, NULL);
+    svc->used_dir = g_build_filename((*cfg)->review_state_dir, USED_DIR, NULL);
+    if (!g_path_is_absolute((*cfg)->review_state_dir)) {
+        lw_error_set(err, "review_state_dir must be an absolute path");
+        return EX_CONFIG;
+    }
     if (lw_reviewers_parse((*cfg)->report_domain_reviewers, svc->reviewers, err) < 0
         || (svc->key = lw_review_key_load((*cfg)->review_key_file, err)) == NULL
         || (svc->store = lw_qstore_open(*cfg, err)) == NULL)

@@ -91,7 +91,7 @@ static void test_tokens(const char *dir)
 
 static void test_single_use(const char *dir)
 {
-    char *used = g_build_filename(dir, "used", NULL);
+    char *used = g_build_filename(dir, "used", NULL), *planted = g_build_filename(dir, "planted", NULL);
     struct lw_error err = { "" };
     GDir *d;
     int n = 0;
@@ -111,7 +111,11 @@ static void test_single_use(const char *dir)
         g_dir_close(d);
     tap_check_int(n, ==, 1, "pruning removes only the record of the token that expired");
     tap_check_int(lw_review_token_claim(used, "tok-2", NOW + 100, &err), ==, 0, "the unexpired one stays used");
+    symlink(used, planted);
+    tap_check_int(lw_review_token_claim(planted, "tok-3", NOW + 100, &err), ==, -1,
+                  "a used-token directory reached through a symbolic link is refused (%s)", err.text);
     g_free(used);
+    g_free(planted);
 }
 
 static void rm_tree(const char *dir)
