@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='milter log lines through Postfix: a verdict is info, degraded operation warning, a failure err; log_format = json writes one JSON object per line; under systemd each line carries its journald priority'
+test_description='milter log lines through Postfix: a verdict is info, degraded operation warning, a failure err; log_format = json writes one JSON object per line; under systemd each line carries its journald priority; syslog gets log_facility'
 . "$(dirname "$0")/test-lib.sh"
 . "$top_srcdir/t/lib-postfix.sh"
 . "$top_srcdir/t/lib-milter.sh"
@@ -90,6 +90,46 @@ test_expect_success 'under systemd (JOURNAL_STREAM names standard error) each li
 	test_grep "^<4>lurewatch-milter: warning: engine: feed broken not loaded" journal.log &&
 	test_grep "^<3>lurewatch-milter: error: [0-9A-Z]*: msgid=<fails2@example.org> .*verdict=failure" journal.log &&
 	test_grep -v "^lurewatch-milter" journal.log
+'
+
+# syslog-run.sh DIR ARGS...: in a mount namespace of its own (unshare -m), a
+# private /dev whose /dev/log is a socket python reads into DIR/syslog.out;
+# the milter starts as a daemon there with ARGS, logs "started", and is
+# stopped with SIGTERM (its pid from its own syslog line).
+cat >syslog-listen.py <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+with open(sys.argv[1], "ab", buffering=0) as out:
+    while True:
+        out.write(s.recv(65536) + b"\n")
+EOF
+cat >syslog-run.sh <<'EOF'
+dir=$1; shift
+until_logged() {
+	i=0
+	while ! grep -q "$1" "$dir/syslog.out" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+}
+mount --make-rprivate / && : >"$dir/null" && mount --bind /dev/null "$dir/null" &&
+mount -t tmpfs lw-dev /dev && : >/dev/null && mount --bind "$dir/null" /dev/null || exit 1
+"$PYTHON" "$dir/syslog-listen.py" "$dir/syslog.out" &
+listener=$!
+i=0; while [ ! -S /dev/log ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+"$LW_MILTER" "$@"; rc=$?
+until_logged "started:"
+pid=$(sed -n 's/.*lurewatch-milter\[\([0-9]*\)\]: started:.*/\1/p' "$dir/syslog.out")
+[ -n "$pid" ] && kill "$pid" && until_logged "stopped"
+kill $listener
+exit $rc
+EOF
+
+test_expect_success ROOT 'log_target = syslog: each line reaches /dev/log with facility log_facility and its priority' '
+	port=$(free_port) &&
+	unshare -m sh syslog-run.sh "$TRASH" $OPTS -o quarantine_dir="$TRASH/quarantine" \
+		-p inet:$port@127.0.0.1 -o log_facility=local3 &&
+	test_grep "^<158>.* lurewatch-milter\[[0-9]*\]: started: socket inet:$port@127.0.0.1" syslog.out &&
+	test_grep "^<156>.* lurewatch-milter\[[0-9]*\]: warning: engine: feed broken not loaded" syslog.out &&
+	test_grep "^<158>.* lurewatch-milter\[[0-9]*\]: stopped" syslog.out
 '
 
 test_expect_success 'an unknown facility or format is refused with the choices' '
