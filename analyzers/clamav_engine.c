@@ -114,15 +114,24 @@ GPtrArray *lw_clam_dirs(const struct lw_config *cfg, struct lw_error *err)
     return dirs;
 }
 
-/* sorted_files - regular files of dir, sorted by name (g_ptr_array_unref) */
-static GPtrArray *sorted_files(const char *dir)
+/*
+ * sorted_files - regular files of dir, sorted by name (g_ptr_array_unref);
+ * NULL and err when dir cannot be read (as the user the milter runs as: a
+ * directory only root can read would otherwise load no signature at all)
+ */
+static GPtrArray *sorted_files(const char *dir, struct lw_error *err)
 {
-    GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
-    GDir *d = g_dir_open(dir, 0, NULL);
+    GPtrArray *files;
+    GError *gerr = NULL;
+    GDir *d = g_dir_open(dir, 0, &gerr);
     const char *name;
 
-    if (d == NULL)
-        return files;
+    if (d == NULL) {
+        lw_error_set(err, "clamav_db: %s", gerr->message);
+        g_error_free(gerr);
+        return NULL;
+    }
+    files = g_ptr_array_new_with_free_func(g_free);
     while ((name = g_dir_read_name(d)) != NULL) {
         char *path = g_build_filename(dir, name, NULL);
 
@@ -181,10 +190,12 @@ static void find_bad_file(const GPtrArray *files, cl_error_t dir_rc, struct lw_e
 static int load_dir(struct lw_clam *c, const char *dir, GChecksum *local, int *have_local,
                     struct lw_error *err)
 {
-    GPtrArray *files = sorted_files(dir);
+    GPtrArray *files = sorted_files(dir, err);
     cl_error_t rc;
     int ret = 0;
 
+    if (files == NULL)
+        return -1;
     if (check_dir_safety(dir, files, err) < 0) {
         g_ptr_array_unref(files);
         return -1;

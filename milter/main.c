@@ -5,10 +5,12 @@
  *     lurewatch-milter [-c CONF] [-o key=value]... [-p SOCKET] [-u USER] [-f] [-t]
  *
  * DESCRIPTION
- *     Loads the configuration and the scanning engine (rules, signatures,
- *     indicators) once, opens the milter socket, creates quarantine_dir for
- *     USER (held messages are recorded there for lurewatch-report), drops
- *     privileges to USER, and serves the MTA. Every message is scanned at end of data and
+ *     Reads the configuration; as root, opens the milter socket and creates quarantine_dir for USER (held
+ *     messages are recorded there for lurewatch-report); drops privileges
+ *     to USER for good; then reads the configuration again and builds the
+ *     scanning engine (rules, signatures, indicators) as USER, the rights
+ *     every reload will have, so a file only root can read fails here and
+ *     not at the first reload; and serves the MTA. Every message is scanned at end of data and
  *     accepted, tagged, held or rejected by score (see milter/actions.c).
  *
  *     -c CONF    configuration file (default SYSCONFDIR/lurewatch/lurewatch.conf
@@ -17,9 +19,10 @@
  *     -p SOCKET  unix:/path, inet:PORT@HOST or inet6:PORT@HOST (milter_socket)
  *     -u USER    user to run as after binding the socket (user)
  *     -f         stay in the foreground and log to standard error
- *     -t         check the configuration and the engine (what the daemon
- *                would warn about, such as a malformed feed or a bad feed
- *                line with its file and line, is a warning), the socket
+ *     -t         check the configuration and the engine, built as USER
+ *                (what the daemon would warn about, such as a malformed
+ *                feed or a bad feed line with its file and line, is a
+ *                warning), the socket
  *                specification, the user, and that every directory the
  *                milter writes (quarantine_dir, spool_dir with Redis,
  *                clamav_tmpdir) is writable by USER, creating missing
@@ -37,7 +40,8 @@
  *     (after a failed automatic reload the interval doubles, up to an hour,
  *     until a reload succeeds).
  *     SIGUSR2 logs the counters (also logged at exit): "stats: messages=N
- *     ... quarantine_unrecorded=N load_problems=N rule_limits=N"
+ *     ... quarantine_unrecorded=N load_problems=N rule_limits=N tempfail=N
+ *     unscanned=N"
  *     (rule_limits: messages on which a rule hit a PCRE2 limit), "cache:
  *     hits=N ... errors=N ..." and "hits: queued=N ... spool_errors=N".
  *     SIGTERM stops; SIGINT aborts.
@@ -278,26 +282,20 @@ static struct passwd *daemon_user(const char *user)
     return user && *user ? getpwnam(user) : NULL;
 }
 
-/* drop_privileges - become USER (and its groups) for good */
-static int drop_privileges(const char *user)
+/* drop_privileges - become USER (and its groups) for good; -1 and err */
+static int drop_privileges(const char *user, struct lw_error *err)
 {
     struct passwd *pw;
 
     if (user == NULL || *user == '\0')
         return 0;
-    if ((pw = getpwnam(user)) == NULL) {
-        lw_log_err("unknown user \"%s\"", user);
-        return -1;
-    }
+    if ((pw = getpwnam(user)) == NULL)
+        return lw_error_set(err, "unknown user \"%s\"", user);
     if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0
-        || setuid(pw->pw_uid) < 0) {
-        lw_log_err("cannot drop privileges to %s: %s", user, strerror(errno));
-        return -1;
-    }
-    if (setuid(0) == 0) {
-        lw_log_err("privileges not dropped: could regain root");
-        return -1;
-    }
+        || setuid(pw->pw_uid) < 0)
+        return lw_error_set(err, "cannot drop privileges to %s: %s", user, strerror(errno));
+    if (setuid(0) == 0)
+        return lw_error_set(err, "privileges not dropped: could regain root");
     return 0;
 }
 
@@ -372,22 +370,44 @@ static int check_system(const struct lw_config *cfg, const char *spec, const cha
     return rc;
 }
 
-/* load - configuration and first engine, or a clear reason and EX_CONFIG */
-static struct lw_engine *load(const struct options *opt)
+/*
+ * load_config - the configuration, or NULL after saying why on standard
+ * error. The first load also opens the log and reports the file's warnings.
+ */
+static struct lw_config *load_config(const struct options *opt, int first)
 {
     struct lw_error err;
     struct lw_config *cfg = lw_slot_config(opt->config, opt->overrides, &err);
-    struct lw_engine *e;
 
     if (cfg == NULL) {
         fprintf(stderr, "lurewatch-milter: %s\n", err.text);
         return NULL;
     }
+    if (!first)
+        return cfg;
     /* -t says what it found on standard error, whatever the daemon logs to */
     lw_log_open("lurewatch-milter", !opt->foreground && !opt->test_only && strcmp(cfg->log_target, "syslog") == 0,
                 (enum lw_log_level) cfg->log_level, cfg->log_facility, (enum lw_log_format) cfg->log_format);
     for (guint i = 0; i < cfg->warnings->len; i++)
         lw_log_warn("%s", (char *) g_ptr_array_index(cfg->warnings, i));
+    return cfg;
+}
+
+/*
+ * load_engine - the first engine, built as the user the milter runs as
+ * (privileges are already dropped): the configuration read again and
+ * every file an analyzer loads are read with the rights a reload will
+ * have, so a file only root can read fails here, with its reason, not at
+ * the first reload. NULL after saying why on standard error.
+ */
+static struct lw_engine *load_engine(const struct options *opt)
+{
+    struct lw_config *cfg = load_config(opt, 0);
+    struct lw_error err;
+    struct lw_engine *e;
+
+    if (cfg == NULL)
+        return NULL;
     if ((e = lw_engine_new(cfg, &err)) == NULL)
         fprintf(stderr, "lurewatch-milter: %s\n", err.text);
     return e;
@@ -402,45 +422,60 @@ static int become_daemon(const struct options *opt)
     return -1;
 }
 
-/* serve - load, bind, drop privileges and run libmilter; returns the exit status */
-static int serve(const struct options *opt, struct signal_args *sig_args)
+/*
+ * check_only - -t: what the daemon would meet (as root, as it starts),
+ * then the engine built as the user it runs as. 0 or EX_CONFIG.
+ */
+static int check_only(const struct options *opt, const struct lw_config *cfg, const char *spec,
+                      const char *user)
 {
-    struct lw_engine *engine;
-    const struct lw_config *cfg;
-    const char *spec, *user, *path;
+    struct lw_engine *e = NULL;
+    struct lw_error err;
+
+    if (check_system(cfg, spec, user, &err) < 0
+        || (geteuid() == 0 && drop_privileges(user, &err) < 0)) {
+        fprintf(stderr, "lurewatch-milter: %s\n", err.text);
+        return EX_CONFIG;
+    }
+    if ((e = load_engine(opt)) == NULL)
+        return EX_CONFIG;
+    lw_slot_log_problems(e);    /* what the daemon would warn about: a malformed feed, a bad feed line */
+    lw_engine_unref(e);
+    printf("lurewatch-milter: configuration OK\n");
+    return 0;
+}
+
+/*
+ * bind_all - as root: the milter socket and the directories USER writes.
+ * EX_CONFIG for a bad specification (nothing bound), EX_OSERR when
+ * binding failed, else 0.
+ */
+static int bind_all(const struct lw_config *cfg, const char *spec, const char *user)
+{
+    struct lw_error err;
+
+    if (lw_socket_spec_check(spec, &err) < 0) {
+        fprintf(stderr, "lurewatch-milter: %s\n", err.text);
+        return EX_CONFIG;
+    }
+    if (open_socket(spec, cfg, user) < 0)
+        return EX_OSERR;
+    /* A failure is only logged: held mail is then held but not recorded. */
+    if (geteuid() == 0 && prepare_dirs(cfg, daemon_user(user), &err) < 0)
+        lw_log_warn("%s", err.text);
+    return 0;
+}
+
+/* run - serve with engine until libmilter stops; the exit status */
+static int run(const struct options *opt, struct signal_args *sig_args, struct lw_engine *engine,
+               const char *spec)
+{
+    const struct lw_config *cfg = lw_engine_config(engine);
     struct lw_hits *hits = NULL;
     struct lw_error err;
     pthread_t milter_tid;
     int rc = MI_FAILURE;
 
-    if ((engine = load(opt)) == NULL)
-        return EX_CONFIG;
-    cfg = lw_engine_config(engine);
-    spec = opt->socket ? opt->socket : cfg->milter_socket;
-    user = opt->user ? opt->user : cfg->user;
-    path = lw_socket_unix_path(spec);
-    if (opt->test_only)
-        lw_slot_log_problems(engine);   /* what the daemon would warn about: a malformed feed, a bad feed line */
-    if (opt->test_only || lw_socket_spec_check(spec, &err) < 0) {
-        rc = opt->test_only ? check_system(cfg, spec, user, &err) : -1;
-        if (rc < 0)
-            fprintf(stderr, "lurewatch-milter: %s\n", err.text);
-        else
-            printf("lurewatch-milter: configuration OK\n");
-        lw_engine_unref(engine);
-        return rc < 0 ? EX_CONFIG : 0;
-    }
-    if (open_socket(spec, cfg, user) < 0 || become_daemon(opt) < 0) {
-        lw_engine_unref(engine);
-        return EX_OSERR;
-    }
-    /* A failure is only logged: held mail is then held but not recorded. */
-    if (geteuid() == 0 && prepare_dirs(cfg, daemon_user(user), &err) < 0)
-        lw_log_warn("%s", err.text);
-    if (drop_privileges(user) < 0) {
-        lw_engine_unref(engine);
-        return EX_OSERR;
-    }
     /* after dropping privileges: the spool must belong to the running user */
     if (lw_hits_configured(cfg) && (hits = lw_hits_new(cfg, &err)) == NULL) {
         lw_log_err("hits stream: %s", err.text);
@@ -463,12 +498,52 @@ static int serve(const struct options *opt, struct signal_args *sig_args)
     lw_hits_stop(hits);
     log_counters(hits);
     lw_log_info("stopped");
-    if (path)
-        unlink(path);
     /* Connections may still be finishing (smfi_stop does not wait): they
      * hold their own engine references, so only ours is dropped. */
     lw_slot_shutdown();
     return rc == MI_SUCCESS ? 0 : EX_OSERR;
+}
+
+/*
+ * serve - read the configuration, bind (as root), drop privileges, build
+ * the engine as the user the milter runs as, then run; the exit status
+ */
+static int serve(const struct options *opt, struct signal_args *sig_args)
+{
+    struct lw_config *cfg;
+    struct lw_engine *engine;
+    const char *spec, *user;
+    struct lw_error err;
+    int rc;
+
+    if ((cfg = load_config(opt, 1)) == NULL)
+        return EX_CONFIG;
+    spec = opt->socket ? opt->socket : cfg->milter_socket;
+    user = opt->user ? opt->user : cfg->user;
+    if (opt->test_only) {
+        rc = check_only(opt, cfg, spec, user);
+        lw_config_free(cfg);
+        return rc;
+    }
+    if ((rc = bind_all(cfg, spec, user)) != 0) {
+        lw_config_free(cfg);
+        return rc;
+    }
+    if (drop_privileges(user, &err) < 0) {
+        lw_log_err("%s", err.text);
+        rc = EX_OSERR;
+    } else if ((engine = load_engine(opt)) == NULL) {
+        rc = EX_CONFIG;
+    } else if (become_daemon(opt) < 0) {
+        lw_engine_unref(engine);
+        rc = EX_OSERR;
+    } else {
+        rc = run(opt, sig_args, engine, spec);
+    }
+    if (lw_socket_unix_path(spec) != NULL)
+        unlink(lw_socket_unix_path(spec));
+    lw_config_free(cfg);
+    return rc;
 }
 
 /* options_free - what g_option_context_parse() allocated */

@@ -57,6 +57,51 @@ test_expect_success 'an unknown user is refused with EX_OSERR before serving' '
 	test_grep "unknown user \"no-such-user-lw\"" out
 '
 
+# The engine is built after privileges are dropped, so it reads what a
+# reload will read, with the same rights: a file only root can read is an
+# error at start-up, not a surprise at the first reload.
+
+# start_as_nobody ARGS...: the daemon as nobody in the foreground; exit status in $rc, output in out
+start_as_nobody() {
+	"$LW_MILTER" -f -u nobody -o quarantine_dir="$TRASH/q" -o clamav=no -p unix:$TRASH/other.sock "$@" >out 2>&1
+	rc=$?
+}
+
+test_expect_success 'a rules file only root can read stops the start (78, naming it), as -t says' '
+	cp "$TEST_DATA/test.rules" root-only.rules && chmod 600 root-only.rules &&
+	start_as_nobody -o rules_file="$TRASH/root-only.rules" &&
+	{ test $rc = 78 || { echo "expected exit 78, got $rc"; cat out; false; }; } &&
+	test_grep "root-only.rules.*Permission denied" out &&
+	test_grep -v "started:" out &&
+	"$LW_MILTER" -t -u nobody -o quarantine_dir="$TRASH/q" -o rules_file="$TRASH/root-only.rules" \
+		-p unix:$TRASH/other.sock >out 2>&1; test $? = 78 &&
+	test_grep "root-only.rules.*Permission denied" out
+'
+
+test_expect_success 'a signature directory only root can read is refused at start, not loaded empty' '
+	mkdir root-sigs && cp "$top_srcdir"/contrib/signatures/* root-sigs/ && chmod 700 root-sigs &&
+	start_as_nobody -o rules_file="$TEST_DATA/test.rules" -o clamav=yes -o clamav_db="$TRASH/root-sigs" &&
+	{ test $rc = 78 || { echo "expected exit 78, got $rc"; cat out; false; }; } &&
+	test_grep "clamav_db: .*root-sigs.*Permission denied" out
+'
+
+test_expect_success 'a configuration file only root can read is refused at start (a reload reads it as nobody)' '
+	cp "$CONF" root-only.conf && chmod 600 root-only.conf &&
+	start_as_nobody -c "$TRASH/root-only.conf" &&
+	{ test $rc = 78 || { echo "expected exit 78, got $rc"; cat out; false; }; } &&
+	test_grep "root-only.conf.*Permission denied" out
+'
+
+test_expect_success 'the same files readable by nobody: it starts, and a reload succeeds' '
+	chmod 644 root-only.rules && chmod 755 root-sigs && chmod 644 root-only.conf &&
+	echo "rules_file = $TRASH/root-only.rules" >>root-only.conf &&
+	echo "clamav_db = $TRASH/root-sigs" >>root-only.conf &&
+	milter_start readable -c "$TRASH/root-only.conf" -u nobody -p unix:$TRASH/other.sock &&
+	kill -USR1 $MILTER_PID &&
+	wait_for grep -q "reload: new engine in service" "$MILTER_LOG" &&
+	milter_stop
+'
+
 test_expect_success 'no message data reaches a shell: no system/popen/exec in the milter and core' '
 	ls "$top_srcdir"/analyzers/*.c "$top_srcdir"/analyzers/*/*.c "$top_srcdir"/milter/*.c "$top_srcdir"/ioc/*.c "$top_srcdir"/review/*.c "$top_srcdir"/scan/*.c |
 		grep -v "/review/actions.c$" >sources &&
