@@ -170,6 +170,11 @@ struct lw_cache *lw_engine_cache(const struct lw_engine *e)
     return e->cache;
 }
 
+const char *lw_engine_signature_version(const struct lw_engine *e)
+{
+    return e->signature_version;
+}
+
 struct lw_engine *lw_engine_ref(struct lw_engine *e)
 {
     g_atomic_int_inc(&e->refcount);

@@ -35,6 +35,8 @@ int lw_engine_stale(const struct lw_engine *e);
  * previous version. Owned by the engine; the caller logs them.
  */
 const GPtrArray *lw_engine_problems(const struct lw_engine *e);
+/* lw_engine_signature_version - the ClamAV signature version every verdict carries, or NULL */
+const char *lw_engine_signature_version(const struct lw_engine *e);
 /* lw_engine_cache - the engine's verdict cache (for its counters), or NULL */
 struct lw_cache *lw_engine_cache(const struct lw_engine *e);
 

@@ -267,7 +267,12 @@ static void log_verdict(const struct lw_msgctx *m, const struct lw_message *msg,
     g_free(msgid);
 }
 
-static void count_outcome(const struct lw_verdict *v)
+/*
+ * count_outcome - what the MTA was told (accept, tag, quarantine, reject,
+ * tempfail or unscanned: one of them per message), the scan time, and
+ * what went wrong on the way (internal failures, limits hit).
+ */
+static void count_outcome(const struct lw_verdict *v, sfsistat rc)
 {
     static const enum lw_stat by_action[] = {
         [LW_ACTION_ACCEPT] = LW_STAT_ACCEPT, [LW_ACTION_TAG] = LW_STAT_TAG,
@@ -275,7 +280,10 @@ static void count_outcome(const struct lw_verdict *v)
     };
 
     lw_stat_inc(LW_STAT_MESSAGES);
-    lw_stat_inc(v->failed ? LW_STAT_FAILURES : by_action[v->action]);
+    lw_stat_scan_time(v->elapsed_ms);
+    if (v->failed)
+        lw_stat_inc(LW_STAT_FAILURES);
+    lw_stat_inc(rc == SMFIS_TEMPFAIL ? LW_STAT_TEMPFAIL : v->failed ? LW_STAT_UNSCANNED : by_action[v->action]);
     if (lw_verdict_has_rule(v, "LW_RULE_MATCH_LIMIT"))
         lw_stat_inc(LW_STAT_RULE_LIMITS);
     for (guint i = 0; i < v->hits->len; i++) {
@@ -327,7 +335,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
         if (hits && rc != SMFIS_TEMPFAIL)   /* queued; never waits for Redis */
             lw_hits_publish(hits, msg, v);
     }
-    count_outcome(v);
+    count_outcome(v, rc);
     lw_verdict_free(v);
     lw_message_free(msg);
     g_free(ref);

@@ -5,7 +5,8 @@
  *     lurewatch-milter [-c CONF] [-o key=value]... [-p SOCKET] [-u USER] [-f] [-t]
  *
  * DESCRIPTION
- *     Reads the configuration; as root, opens the milter socket and creates quarantine_dir for USER (held
+ *     Reads the configuration; as root, opens the milter socket (and the
+ *     metrics_listen port) and creates quarantine_dir for USER (held
  *     messages are recorded there for lurewatch-report); drops privileges
  *     to USER for good; then reads the configuration again and builds the
  *     scanning engine (rules, signatures, indicators) as USER, the rights
@@ -41,7 +42,7 @@
  *     until a reload succeeds).
  *     SIGUSR2 logs the counters (also logged at exit): "stats: messages=N
  *     ... quarantine_unrecorded=N load_problems=N rule_limits=N tempfail=N
- *     unscanned=N"
+ *     unscanned=N"; metrics_listen serves the same as Prometheus metrics
  *     (rule_limits: messages on which a rule hit a PCRE2 limit), "cache:
  *     hits=N ... errors=N ..." and "hits: queued=N ... spool_errors=N".
  *     SIGTERM stops; SIGINT aborts.
@@ -79,6 +80,7 @@
 #include "cache/hits.h"
 #include "util/log.h"
 #include "util/options.h"
+#include "metrics.h"
 #include "preflight.h"
 #include "stats.h"
 
@@ -354,7 +356,8 @@ static int check_system(const struct lw_config *cfg, const char *spec, const cha
     const char *writes[] = { records, lw_hits_configured(cfg) ? cfg->spool_dir : "", cfg->clamav_tmpdir };
     int rc = 0;
 
-    if (lw_socket_spec_check(spec, err) < 0)
+    if (lw_socket_spec_check(spec, err) < 0
+        || (*cfg->metrics_listen && lw_metrics_listen_check(cfg->metrics_listen, err) < 0))
         rc = -1;
     else if (user && *user && pw == NULL)
         rc = lw_error_set(err, "user \"%s\" does not exist", user);
@@ -446,20 +449,30 @@ static int check_only(const struct options *opt, const struct lw_config *cfg, co
 }
 
 /*
- * bind_all - as root: the milter socket and the directories USER writes.
+ * bind_all - as root: the milter socket, the metrics endpoint (when
+ * configured; *metrics_fd, else -1) and the directories USER writes.
  * EX_CONFIG for a bad specification (nothing bound), EX_OSERR when
  * binding failed, else 0.
  */
-static int bind_all(const struct lw_config *cfg, const char *spec, const char *user)
+static int bind_all(const struct lw_config *cfg, const char *spec, const char *user, int *metrics_fd)
 {
     struct lw_error err;
 
-    if (lw_socket_spec_check(spec, &err) < 0) {
+    *metrics_fd = -1;
+    if (lw_socket_spec_check(spec, &err) < 0
+        || (*cfg->metrics_listen && lw_metrics_listen_check(cfg->metrics_listen, &err) < 0)) {
         fprintf(stderr, "lurewatch-milter: %s\n", err.text);
         return EX_CONFIG;
     }
-    if (open_socket(spec, cfg, user) < 0)
+    if (*cfg->metrics_listen && (*metrics_fd = lw_metrics_bind(cfg->metrics_listen, &err)) < 0) {
+        lw_log_err("%s", err.text);
         return EX_OSERR;
+    }
+    if (open_socket(spec, cfg, user) < 0) {
+        if (*metrics_fd >= 0)
+            close(*metrics_fd);
+        return EX_OSERR;
+    }
     /* A failure is only logged: held mail is then held but not recorded. */
     if (geteuid() == 0 && prepare_dirs(cfg, daemon_user(user), &err) < 0)
         lw_log_warn("%s", err.text);
@@ -468,10 +481,11 @@ static int bind_all(const struct lw_config *cfg, const char *spec, const char *u
 
 /* run - serve with engine until libmilter stops; the exit status */
 static int run(const struct options *opt, struct signal_args *sig_args, struct lw_engine *engine,
-               const char *spec)
+               const char *spec, int metrics_fd)
 {
     const struct lw_config *cfg = lw_engine_config(engine);
     struct lw_hits *hits = NULL;
+    struct lw_metrics *metrics = NULL;
     struct lw_error err;
     pthread_t milter_tid;
     int rc = MI_FAILURE;
@@ -486,13 +500,19 @@ static int run(const struct options *opt, struct signal_args *sig_args, struct l
     sig_args->hits = hits;
     sig_args->check_interval = cfg->reload_check_interval;
     lw_slot_init(engine, opt->config, opt->overrides);
+    /* before catch_hangup: its thread inherits a mask that blocks every signal we handle */
+    if (metrics_fd >= 0 && (metrics = lw_metrics_start(metrics_fd, hits, &err)) == NULL)
+        lw_log_err("%s", err.text);
     catch_hangup();
-    if (start_milter(&milter_tid, &rc) == 0) {
-        lw_log_info("started: socket %s, config %s, version %s", spec,
-                    cfg->path ? cfg->path : "built-in defaults", PACKAGE_VERSION);
-        watch_signals(sig_args);
-        pthread_join(milter_tid, NULL);
+    if (metrics_fd < 0 || metrics != NULL) {
+        if (start_milter(&milter_tid, &rc) == 0) {
+            lw_log_info("started: socket %s, config %s, version %s", spec,
+                        cfg->path ? cfg->path : "built-in defaults", PACKAGE_VERSION);
+            watch_signals(sig_args);
+            pthread_join(milter_tid, NULL);
+        }
     }
+    lw_metrics_stop(metrics);
     /* drained into Redis or the spool; not freed: connections still
      * finishing may publish late */
     lw_hits_stop(hits);
@@ -514,7 +534,7 @@ static int serve(const struct options *opt, struct signal_args *sig_args)
     struct lw_engine *engine;
     const char *spec, *user;
     struct lw_error err;
-    int rc;
+    int rc, metrics_fd;
 
     if ((cfg = load_config(opt, 1)) == NULL)
         return EX_CONFIG;
@@ -525,7 +545,7 @@ static int serve(const struct options *opt, struct signal_args *sig_args)
         lw_config_free(cfg);
         return rc;
     }
-    if ((rc = bind_all(cfg, spec, user)) != 0) {
+    if ((rc = bind_all(cfg, spec, user, &metrics_fd)) != 0) {
         lw_config_free(cfg);
         return rc;
     }
@@ -538,8 +558,11 @@ static int serve(const struct options *opt, struct signal_args *sig_args)
         lw_engine_unref(engine);
         rc = EX_OSERR;
     } else {
-        rc = run(opt, sig_args, engine, spec);
+        rc = run(opt, sig_args, engine, spec, metrics_fd);
+        metrics_fd = -1;        /* the metrics server took it */
     }
+    if (metrics_fd >= 0)
+        close(metrics_fd);
     if (lw_socket_unix_path(spec) != NULL)
         unlink(lw_socket_unix_path(spec));
     lw_config_free(cfg);

@@ -223,6 +223,22 @@ char *lw_cache_stats_format(const struct lw_cache_stats *st)
                            st->attachment_hits, st->attachment_misses);
 }
 
+int lw_cache_redis_up(struct lw_cache *c)
+{
+    struct lw_redis_pipe *p;
+    int up;
+
+    if (c->redis == NULL)
+        return -1;
+    if (lw_redis_up(c->redis) == 1)
+        return 1;
+    p = lw_redis_pipe_new();
+    lw_redis_pipe_add(p, "PING", NULL);
+    up = lw_redis_exec(c->redis, p, NULL) == 0;
+    lw_redis_pipe_free(p);
+    return up;
+}
+
 int lw_cache_shared(const struct lw_cache *c)
 {
     return c->redis != NULL;

@@ -27,6 +27,14 @@ void lw_cache_free(struct lw_cache *c);
 void lw_cache_get_stats(struct lw_cache *c, struct lw_cache_stats *st);
 /* lw_cache_stats_format - "hits=N misses=N errors=N redis_round_trips=N ..." (g_free) */
 char *lw_cache_stats_format(const struct lw_cache_stats *st);
+/*
+ * lw_cache_redis_up - 1 when Redis answers, 0 when not, -1 without Redis.
+ * When the last exchange worked that is the answer; otherwise (none yet,
+ * or it failed) Redis is asked (PING, within redis_timeout_ms; at once 0
+ * while the client backs off after a failure), so Redis back without
+ * traffic is seen too.
+ */
+int lw_cache_redis_up(struct lw_cache *c);
 /* lw_cache_shared - is the memory shared and persistent (Redis configured)? */
 int lw_cache_shared(const struct lw_cache *c);
 

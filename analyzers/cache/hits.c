@@ -110,9 +110,10 @@ char *lw_hits_stats_format(const struct lw_hits_stats *st)
 {
     return g_strdup_printf("queued=%" G_GUINT64_FORMAT " published=%" G_GUINT64_FORMAT " spooled=%"
                            G_GUINT64_FORMAT " replayed=%" G_GUINT64_FORMAT " duplicates=%" G_GUINT64_FORMAT
-                           " rejected=%" G_GUINT64_FORMAT " spool_errors=%" G_GUINT64_FORMAT,
+                           " rejected=%" G_GUINT64_FORMAT " spool_errors=%" G_GUINT64_FORMAT
+                           " spool_depth=%" G_GUINT64_FORMAT,
                            st->queued, st->published, st->spooled, st->replayed, st->duplicates,
-                           st->rejected, st->spool_errors);
+                           st->rejected, st->spool_errors, st->spool_depth);
 }
 
 void lw_hits_get_stats(struct lw_hits *h, struct lw_hits_stats *st)
@@ -124,6 +125,7 @@ void lw_hits_get_stats(struct lw_hits *h, struct lw_hits_stats *st)
     st->duplicates = __atomic_load_n(&h->st.duplicates, __ATOMIC_RELAXED);
     st->rejected = __atomic_load_n(&h->st.rejected, __ATOMIC_RELAXED);
     st->spool_errors = __atomic_load_n(&h->st.spool_errors, __ATOMIC_RELAXED);
+    st->spool_depth = __atomic_load_n(&h->st.spool_depth, __ATOMIC_RELAXED);
 }
 
 /* ---- sending ---- */
@@ -235,6 +237,7 @@ static void spool_append(struct lw_hits *h, GPtrArray *events)
     ok = off == (ssize_t) buf->len && fsync(h->spool_fd) == 0;
     if (ok) {
         COUNT(h, spooled, events->len);
+        COUNT(h, spool_depth, events->len);
         spool_works(h);
     } else {
         int e = n == 0 ? ENOSPC : errno;
@@ -300,12 +303,28 @@ static int spool_replay(struct lw_hits *h)
     if (rc == 0) {
         if (ftruncate(h->spool_fd, 0) == 0)
             fsync(h->spool_fd);
+        __atomic_store_n(&h->st.spool_depth, 0, __ATOMIC_RELAXED);
         h->spool_pending = 0;
     }
     flock(h->spool_fd, LOCK_UN);
     free(line);
     g_ptr_array_unref(batch);
     return rc;
+}
+
+/* spool_lines - complete lines (events) in a spool left by an earlier process */
+static guint64 spool_lines(const char *path)
+{
+    FILE *fp = fopen(path, "re");
+    guint64 n = 0;
+    int c;
+
+    if (fp == NULL)
+        return 0;
+    while ((c = getc(fp)) != EOF)
+        n += c == '\n';
+    fclose(fp);
+    return n;
 }
 
 /* ---- the publisher thread ---- */
@@ -383,6 +402,8 @@ struct lw_hits *lw_hits_new(const struct lw_config *cfg, struct lw_error *err)
         return NULL;
     }
     h->spool_pending = fstat(h->spool_fd, &st) == 0 && st.st_size > 0;
+    if (h->spool_pending)
+        h->st.spool_depth = spool_lines(h->spool_path);
     h->thread = g_thread_new("lw-hits", publisher, h);
     return h;
 }

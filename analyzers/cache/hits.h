@@ -18,6 +18,8 @@ struct lw_hits_stats {
     guint64 duplicates;         /* events Redis already had (replays after a lost reply) */
     guint64 rejected;           /* refused by Redis with an error reply (not retried) */
     guint64 spool_errors;       /* spool writes that failed: those events are lost */
+    guint64 spool_depth;        /* events in the spool, waiting for Redis (found at start,
+                                 * plus spooled, until a replay empties it) */
 };
 
 /* lw_hits_configured - Redis and a hits_stream are configured */
@@ -56,7 +58,7 @@ void lw_hits_stop(struct lw_hits *h);
 /* lw_hits_free - lw_hits_stop, then free; h may be NULL */
 void lw_hits_free(struct lw_hits *h);
 void lw_hits_get_stats(struct lw_hits *h, struct lw_hits_stats *st);
-/* lw_hits_stats_format - "queued=N published=N spooled=N ... spool_errors=N" (g_free) */
+/* lw_hits_stats_format - "queued=N published=N spooled=N ... spool_errors=N spool_depth=N" (g_free) */
 char *lw_hits_stats_format(const struct lw_hits_stats *st);
 
 #endif

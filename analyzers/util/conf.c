@@ -185,6 +185,9 @@ static const struct key keys[] = {
       "seconds between checks whether signatures or feeds changed on disk (then the milter reloads); 0: never", TAG_NONE },
     { "instance_name", K_STRING, OFF(instance_name), "", 0, 0, NULL,
       "name of this relay in logs and shared hits (empty: the host name)", TAG_NONE },
+    { "metrics_listen", K_STRING, OFF(metrics_listen), "", 0, 0, NULL,
+      "lurewatch-milter's Prometheus endpoint (GET /metrics): ADDRESS:PORT, such as"
+      " 127.0.0.1:9187 or [::1]:9187 (a literal address: only it is bound); empty: off", TAG_NONE },
     /* quarantine review */
     { "quarantine_dir", K_STRING, OFF(quarantine_dir), "/var/spool/lurewatch/quarantine", 0, 0, NULL,
       "where the milter records each held message (one JSON file each) and lurewatch-report keeps its state", TAG_NONE },

@@ -77,6 +77,7 @@ struct lw_config {
     int log_format;             /* enum lw_log_format */
     long long reload_check_interval;   /* seconds; 0 = never */
     char *instance_name;
+    char *metrics_listen;       /* Prometheus endpoint: "127.0.0.1:PORT", "[::1]:PORT"; "" = off */
 
     /* quarantine review (lurewatch-report) */
     char *quarantine_dir;
