@@ -71,6 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -426,24 +427,60 @@ static int become_daemon(const struct options *opt)
 }
 
 /*
- * check_only - -t: what the daemon would meet (as root, as it starts),
- * then the engine built as the user it runs as. 0 or EX_CONFIG.
+ * engine_check - -t: build the engine as the daemon will, as USER: in a
+ * child process that drops privileges, so that the parent keeps root for
+ * the system checks. In this process when not root or USER is unknown
+ * (check_system says so). 0, or -1 after the reason on standard error.
+ */
+static int engine_check(const struct options *opt, const char *user)
+{
+    struct lw_engine *e = NULL;
+    struct lw_error err;
+    int status = 1;
+    pid_t pid;
+
+    if (geteuid() != 0 || daemon_user(user) == NULL) {
+        if ((e = load_engine(opt)) == NULL)
+            return -1;
+        lw_slot_log_problems(e);    /* what the daemon would warn about: a malformed feed, a bad feed line */
+        lw_engine_unref(e);
+        return 0;
+    }
+    fflush(NULL);
+    if ((pid = fork()) < 0) {
+        fprintf(stderr, "lurewatch-milter: fork: %s\n", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        if (drop_privileges(user, &err) < 0)
+            fprintf(stderr, "lurewatch-milter: %s\n", err.text);
+        else if ((e = load_engine(opt)) != NULL) {
+            lw_slot_log_problems(e);
+            status = 0;
+        }
+        fflush(NULL);
+        _exit(status);
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        continue;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/*
+ * check_only - -t: the engine built as the user the daemon runs as, then
+ * what the daemon would meet (as root, as it starts). 0 or EX_CONFIG.
  */
 static int check_only(const struct options *opt, const struct lw_config *cfg, const char *spec,
                       const char *user)
 {
-    struct lw_engine *e = NULL;
     struct lw_error err;
 
-    if (check_system(cfg, spec, user, &err) < 0
-        || (geteuid() == 0 && drop_privileges(user, &err) < 0)) {
+    if (engine_check(opt, user) < 0)
+        return EX_CONFIG;
+    if (check_system(cfg, spec, user, &err) < 0) {
         fprintf(stderr, "lurewatch-milter: %s\n", err.text);
         return EX_CONFIG;
     }
-    if ((e = load_engine(opt)) == NULL)
-        return EX_CONFIG;
-    lw_slot_log_problems(e);    /* what the daemon would warn about: a malformed feed, a bad feed line */
-    lw_engine_unref(e);
     printf("lurewatch-milter: configuration OK\n");
     return 0;
 }
