@@ -6,17 +6,13 @@ test_description='lurewatch-milter metrics_listen: every counter moves by exactl
 . "$top_srcdir/t/lib-milter.sh"
 . "$top_srcdir/t/lib-redis.sh"
 
-postfix_require_or_skip
+milter_postfix_init
 test_have_prereq REDIS || test_skip_all "redis-server is not installed"
 command -v curl >/dev/null || test_skip_all "curl is not installed"
 
-PF=$TRASH/pf
-MPORT=$(free_port)
-SPORT=$(free_port)
 XPORT=$(free_port)
 CONF=$TRASH/lurewatch.conf
 VERSION=$("$LW_MILTER" --version | sed -n "s/^lurewatch-milter (lurewatch) //p")
-test_at_exit 'milter_stop; postfix_stop "$PF"'
 
 # scrape FILE: GET /metrics into FILE (curl fails on anything but 2xx)
 scrape() {
@@ -91,9 +87,7 @@ test_expect_success 'start Redis, the milter with metrics_listen, and Postfix' '
 	score.LW_FIRST_CONTACT_DOMAIN = 0
 	metrics_listen = 127.0.0.1:$XPORT
 	EOF
-	milter_start milter -c "$CONF" -p inet:$MPORT@127.0.0.1 &&
-	postfix_setup "$PF" $SPORT inet:127.0.0.1:$MPORT &&
-	postfix_start "$PF"
+	milter_postfix_start -c "$CONF"
 '
 
 test_expect_success 'before any mail: a well-formed exposition, Redis up, nothing spooled' '
