@@ -331,6 +331,7 @@ static enum MHD_Result review_page(const struct service *svc, struct MHD_Connect
     v.token = id.token;
     v.csrf = csrf = lw_review_csrf(svc->key, id.bound);
     v.total_held = held->len;
+    v.page_size = PAGE_SIZE;
     v.offset = from ? (guint) MIN(g_ascii_strtoull(from, NULL, 10), held->len) : 0;
     v.held = g_ptr_array_new();
     for (guint i = v.offset; i < held->len && v.held->len < PAGE_SIZE; i++)

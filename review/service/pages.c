@@ -257,6 +257,29 @@ static void held_rows(GString *s, const struct lw_config *cfg, const struct lw_r
     g_free(idq);
 }
 
+/* page_links - the previous and next pages of held messages, when there are more than one page */
+static void page_links(GString *s, const struct lw_config *cfg, const struct lw_review_view *v)
+{
+    char *idq = identity_query(v);
+    guint shown = v->held->len;
+
+    if (v->offset > 0) {
+        g_string_append(s, "<p><a href=\"r?");
+        esc(s, idq);
+        g_string_append_printf(s, "from=%u\">", v->offset > v->page_size ? v->offset - v->page_size : 0);
+        word(s, cfg, "上一頁", "Previous");
+        g_string_append(s, "</a></p>\n");
+    }
+    if (v->offset + shown < v->total_held) {
+        g_string_append(s, "<p><a href=\"r?");
+        esc(s, idq);
+        g_string_append_printf(s, "from=%u\">", v->offset + shown);
+        word(s, cfg, "下一頁", "Next");
+        g_string_append(s, "</a></p>\n");
+    }
+    g_free(idq);
+}
+
 static void audit_rows(GString *s, const struct lw_config *cfg, GPtrArray *decided)
 {
     g_string_append(s, "<h2>");
@@ -319,6 +342,7 @@ char *lw_page_review(const struct lw_config *cfg, const struct lw_review_view *v
     g_string_append(s, "</button><button type=\"submit\" name=\"action\" value=\"delete\" class=\"danger\">");
     word(s, cfg, "刪除所選", "Delete selected");
     g_string_append(s, "</button>\n</form>\n");
+    page_links(s, cfg, v);
     audit_rows(s, cfg, v->decided);
     g_string_free(title, TRUE);
     return page_close(s);

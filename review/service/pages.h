@@ -26,6 +26,7 @@ struct lw_review_view {
     GPtrArray *held;            /* this page of held messages, newest first */
     guint total_held;           /* every held message the reviewer sees */
     guint offset;               /* of held->pdata[0] among them */
+    guint page_size;            /* rows a page shows */
     GPtrArray *decided;         /* the audit trail: latest decisions first */
 };
 
