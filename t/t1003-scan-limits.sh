@@ -150,12 +150,6 @@ w(\"Subject: core\n\nTAG-ME\n\")" >rfc822.eml &&
 	within 60 $rss
 '
 
-# one_verdict OUT: lurewatch-scan wrote exactly one JSON line (it did not die on the input)
-one_verdict() {
-	lines=$(wc -l <"$1")
-	test "$lines" = 1 || { echo "expected one JSON verdict, got $lines lines" >&2; false; }
-}
-
 # GMime's address parser recurses once per group ("name:") opened inside
 # another: 42,000 "a:" overflowed the stack (SIGSEGV). The pre-pass counts
 # group openings per address field and cuts the message before the field.
@@ -163,7 +157,7 @@ test_expect_success 'a To: of 42,000 nested groups: max_address_groups, no stack
 	"$PYTHON" -c "
 import sys
 sys.stdout.write(\"From: a@example.org\nSubject: groups\nTo: \" + \"a:\" * 42000 + \"\n\nbody\n\")" >groups.eml &&
-	test_exit_in "0 1" scan --json groups.eml >out && one_verdict out &&
+	test_exit_in "0 1" scan --json groups.eml >out && test_one_verdict out &&
 	test_json_rules out >rules && test_grep "^LW_LIMIT_MAX_ADDRESS_GROUPS$" rules
 '
 
@@ -188,7 +182,7 @@ sys.stdout.write(\"Content-Type: text/plain; \" + \"; \".join(\"%s%d=v\" % (name
 test_expect_success '20,000 parameters in one Content-Type: max_mime_parameters, cut before it' '
 	{ printf "From: a@example.org\nSubject: params\nMIME-Version: 1.0\n"; param_field 20000 p;
 	  printf "\nTAG-ME\n"; } >params.eml &&
-	test_exit_in "0 1" scan --json params.eml >out && one_verdict out &&
+	test_exit_in "0 1" scan --json params.eml >out && test_one_verdict out &&
 	test_json_rules out >rules && test_grep "^LW_LIMIT_MAX_MIME_PARAMETERS$" rules
 '
 
@@ -205,7 +199,7 @@ test_expect_success 'a parameter flood inside an attached message is cut too' '
 	{ printf "From: a@example.org\nSubject: fwd\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n";
 	  printf "From: b@example.org\nSubject: inner\nMIME-Version: 1.0\n"; param_field 20000 q;
 	  printf "\nbody\n"; } >inner-params.eml &&
-	test_exit_in "0 1" scan --json inner-params.eml >out && one_verdict out &&
+	test_exit_in "0 1" scan --json inner-params.eml >out && test_one_verdict out &&
 	test_json_rules out >rules && test_grep "^LW_LIMIT_MAX_MIME_PARAMETERS$" rules
 '
 
@@ -222,7 +216,7 @@ for i in range(18):
     m = \"Subject: level %d\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n\" % i + m
 sys.stdout.write(m)" >nested.eml &&
 	rss=$(scan_rss out nested.eml -o max_decoded_size=16M) &&
-	one_verdict out && test_json_rules out >rules &&
+	test_one_verdict out && test_json_rules out >rules &&
 	test_grep "^LW_LIMIT_MAX_DECODED_SIZE$" rules && test_grep "^T_TAG$" rules &&
 	within 60 $rss
 '
@@ -268,20 +262,20 @@ png_mail() {
 test_expect_success 'a 20000 x 20000 PNG: clamav_max_image_pixels, not decoded, bounded memory' '
 	png_mail png-bomb.eml 20000 20000 &&
 	rss=$(scan_rss out png-bomb.eml) &&
-	one_verdict out && test_grep "scan incomplete: clamav_max_image_pixels" out &&
+	test_one_verdict out && test_grep "scan incomplete: clamav_max_image_pixels" out &&
 	within 120 $rss
 '
 
 test_expect_success '... and the same PNG inside a zip of 1 KB' '
 	png_mail png-zip.eml 20000 20000 zip &&
 	rss=$(scan_rss out png-zip.eml) &&
-	one_verdict out && test_grep "scan incomplete: clamav_max_image_pixels" out &&
+	test_one_verdict out && test_grep "scan incomplete: clamav_max_image_pixels" out &&
 	within 120 $rss
 '
 
 test_expect_success 'a 2000 x 1500 picture is decoded as before: no limit' '
 	png_mail photo.eml 2000 1500 &&
-	scan --json photo.eml >out && one_verdict out &&
+	scan --json photo.eml >out && test_one_verdict out &&
 	test_grep -v "clamav_max_image_pixels" out
 '
 

@@ -13,6 +13,7 @@
 #   test_cmp EXPECT ACTUAL                    diff -u
 #   test_grep [-v] PATTERN FILE               a line matches (-v: no line matches)
 #   test_json_field FILE FIELD                value of a top-level JSON field
+#   test_one_verdict FILE                     one line, one JSON object
 #   test_set_prereq NAME / prereqs: ROOT POSTFIX REDIS SHARED PYTHON
 #
 # Variables from the build: top_srcdir, top_builddir, LW_SCAN, LW_MILTER, LW_IOC.
@@ -165,6 +166,17 @@ test_json_field() {
 o=json.loads(open(sys.argv[1]).read().splitlines()[int(sys.argv[3])-1])
 v=o.get(sys.argv[2])
 print(json.dumps(v) if isinstance(v,(list,dict,bool)) or v is None else v)' "$1" "$2" "${3:-1}"
+}
+
+# test_one_verdict FILE: exactly one line, a JSON object (a scan that did not die half-way)
+test_one_verdict() {
+	local lines
+	lines=$(wc -l <"$1")
+	if [ "$lines" != 1 ]; then
+		echo "test_one_verdict: expected one JSON verdict in $1, got $lines lines" >&2
+		return 1
+	fi
+	"$PYTHON" -c 'import json, sys; json.loads(open(sys.argv[1]).read())' "$1"
 }
 
 # test_json_rules FILE [LINE]: the rule ids of the hits, one per line
