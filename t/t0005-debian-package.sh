@@ -75,6 +75,16 @@ wait_started() {
 	done
 }
 
+test_expect_success 'debian/control build-depends on every library package configure requires' '
+	sed -n "s/^LW_REQUIRE(\[[A-Z0-9]*\], *\[[^]]*\], *\[\([^]]*\)\]).*/\1/p" \
+		"$top_srcdir/configure.ac" >required &&
+	test -s required &&
+	while read -r pkg; do
+		grep -q "^ *$pkg,\{0,1\}\$" "$top_srcdir/debian/control" ||
+		{ echo "configure requires $pkg, debian/control does not build-depend on it"; return 1; }
+	done <required
+'
+
 test_expect_success 'dpkg-buildpackage builds the package from the distribution tree' '
 	version=$(sed -n "s/^PACKAGE_VERSION = //p" "$top_builddir/Makefile") &&
 	mkdir -p "$TRASH/src" &&
