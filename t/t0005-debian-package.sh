@@ -213,28 +213,31 @@ test_expect_success DEB,INSTALL 'the ExecStart line, run under the unit'\''s san
 	postfix_start "$TRASH/pf"
 '
 
-test_expect_success DEB,INSTALL 'a clean mail is delivered, a phishing mail rejected, a fraud held' '
+test_expect_success DEB,INSTALL 'a clean sample mail is delivered, the phishing sample rejected' '
 	samples=/usr/share/lurewatch/samples &&
 	postfix_send "$TRASH/pf" $samples/01-clean-meeting.eml >clean.out 2>&1 &&
 	test_must_fail postfix_send "$TRASH/pf" $samples/02-phish-credential-zh.eml >phish.out 2>&1 &&
 	test_grep "550 5.7.1" phish.out &&
-	postfix_send "$TRASH/pf" $samples/03-invoice-bank-change-en.eml >fraud.out 2>&1 &&
 	postfix_wait_delivered "$TRASH/pf" 1 &&
-	test_grep "^X-Lurewatch-Verdict: accept" "$(postfix_delivered "$TRASH/pf")" &&
-	wait_for_lines milter.log "verdict=quarantine" 1 &&
-	test "$(postfix_hold_ids "$TRASH/pf" | wc -l)" = 1
+	postfix_delivered "$TRASH/pf" >delivered &&
+	test "$(wc -l <delivered)" = 1 &&
+	test_grep "^X-Lurewatch-Verdict: accept" "$(cat delivered)" &&
+	test_grep "verdict=reject" milter.log
 '
 
-test_expect_success DEB,INSTALL 'in the sandbox the quarantine store is written, the system is read-only' '
-	find /var/spool/lurewatch/quarantine -type f >records &&
-	test -s records &&
-	test "$(stat -c %U "$(head -1 records)")" = lurewatch &&
+# The spool and the quarantine store are written by the milter after it
+# dropped to lurewatch: in its mount namespace, as that user.
+test_expect_success DEB,INSTALL 'in the sandbox the spool and quarantine store are writable by lurewatch, the system is not' '
+	as_milter() { nsenter -t "$MILTER_PID" -m setpriv --reuid lurewatch --regid lurewatch --clear-groups -- "$@"; } &&
 	bset() { sed -n "s/^CapBnd:[[:space:]]*//p" /proc/$1/status; } &&
 	test "$(bset "$MILTER_PID")" != "$(bset $$)" &&
+	for d in /var/spool/lurewatch /var/spool/lurewatch/quarantine; do
+		as_milter sh -c "touch $d/.lw-probe && rm $d/.lw-probe" || { echo "$d: not writable"; return 1; }
+	done &&
 	test_must_fail nsenter -t "$MILTER_PID" -m touch /var/lib/lw-sandbox-probe 2>/dev/null &&
 	test_must_fail nsenter -t "$MILTER_PID" -m touch /usr/lw-sandbox-probe 2>/dev/null &&
 	test_must_fail nsenter -t "$MILTER_PID" -m touch /etc/lurewatch/lw-sandbox-probe 2>/dev/null &&
-	nsenter -t "$MILTER_PID" -m sh -c "touch /var/spool/lurewatch/.probe && rm /var/spool/lurewatch/.probe"
+	test ! -e /usr/lw-sandbox-probe
 '
 
 test_expect_success DEB,INSTALL 'SIGTERM stops it; dpkg --purge removes its files and state' '
