@@ -113,4 +113,12 @@ test_expect_success 'random mixed-case mailbox names fire LW_HDR_FROM_RANDOM_LOC
 	mkmail q "From: Offer <DanvlIyBH@deck.example.com>" "Subject: x" &&
 	expect_rule LW_HDR_FROM_RANDOM_LOCAL q
 '
+test_expect_success 'invoice fraud: a payment-change pretext with replies diverted to another domain is held' '
+	mkmail m "From: Accounts <ap@supplier.example.com>" "Reply-To: <finance@settlement-desk.example.net>" \
+		"Subject: updated bank details" -- "Our bank account details have changed. Please update your records immediately and pay the open invoice to the new account." &&
+	scan_rules m >m.rules &&
+	action=$(test_json_field m.json action) &&
+	case "$action" in quarantine|reject) ;; *) echo "expected quarantine or reject, got $action:"; cat m.rules; false ;; esac
+'
+
 test_done

@@ -20,8 +20,8 @@
  *                    account-threat, prize and advance-fee pretexts
  *     link           a channel the reader is sent to: a link to an abused
  *                    service (shortener, free hosting, file sharing, form
- *                    builder, a QR-code link) or replies diverted to a
- *                    free-mail address (the channel of invoice fraud)
+ *                    builder, a QR-code link) or replies diverted to another
+ *                    domain (the channel of invoice fraud)
  *     bulk           bulk and spam properties (HTML only, hidden preview
  *                    text, no List-Unsubscribe, urgency, sums of money) and
  *                    commerce topics (gambling, pharmacy, dating)
@@ -109,10 +109,8 @@ static const struct builtin {
     { "LW_TEXT_INVISIBLE_CHARS", LW_CLASS_EVASION },
     { "LW_TEXT_ACCENTED_LURE", LW_CLASS_EVASION },
     /* headers */
-    /* Replies to a sister domain are everyday (brand.com and brandmail.com,
-     * a help desk's domain): a signal, not the channel; free mail is. */
-    { "LW_HDR_REPLYTO_OTHER", LW_CLASS_BULK },
-    { "LW_HDR_REPLYTO_FREEMAIL", LW_CLASS_LINK },   /* replies diverted to an anonymous mailbox: the BEC channel */
+    { "LW_HDR_REPLYTO_OTHER", LW_CLASS_LINK },      /* replies diverted: the BEC channel */
+    { "LW_HDR_REPLYTO_FREEMAIL", LW_CLASS_LINK },
     { "LW_HDR_REPLYTO_FREEMAIL_CLAIM", LW_CLASS_IMPERSONATION },
     { "LW_HDR_BRAND_RETURNPATH", LW_CLASS_IMPERSONATION },
     { "LW_HDR_SPOOFED_INTERNAL", LW_CLASS_IMPERSONATION },
