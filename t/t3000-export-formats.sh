@@ -237,8 +237,8 @@ test_expect_success 'entries written by lurewatch-scan --publish are exported' '
 	"$LW_SCAN" -c scan.conf --publish "$top_srcdir/contrib/samples/02-phish-credential-zh.eml" >/dev/null &&
 	lw_ioc export -c a.conf >run6.out &&
 	test_grep "read=1 " run6.out &&
-	# the sample'"'"'s own subject: the synthetic entries before it have other ones
-	test_grep "您的信箱帳號即將停用" out/lurewatch-misp.json
+	# the sample'"'"'s own subject: the synthetic campaign c1 has a near one, "請於N小時內驗證"
+	test_grep "【緊急】您的信箱帳號即將停用，請立即驗證" out/lurewatch-misp.json
 '
 
 test_expect_success 'a scanned file gets a stable queue id (scan- and its SHA-256) that a release can name' '
