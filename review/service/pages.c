@@ -84,6 +84,32 @@ static void word(GString *s, const struct lw_config *cfg, const char *zh, const 
         esc(s, en);
 }
 
+/* A column heading in both languages; zh NULL: an empty heading. */
+struct heading {
+    const char *zh, *en;
+};
+
+/* heading_row - a table's row of column headings */
+static void heading_row(GString *s, const struct lw_config *cfg, const struct heading *h, size_t n)
+{
+    g_string_append(s, "<tr>");
+    for (size_t i = 0; i < n; i++) {
+        g_string_append(s, "<th>");
+        if (h[i].zh)
+            word(s, cfg, h[i].zh, h[i].en);
+        g_string_append(s, "</th>");
+    }
+    g_string_append(s, "</tr>\n");
+}
+
+/* hidden - a hidden form field */
+static void hidden(GString *s, const char *name, const char *value)
+{
+    g_string_append_printf(s, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+    esc(s, value);
+    g_string_append(s, "\">\n");
+}
+
 #define STYLE "<style>\n" \
     "body{font-family:'Noto Sans CJK TC','Microsoft JhengHei','PingFang TC',Arial,sans-serif;" \
     "background:#f6f6f6;color:#222;margin:0;padding:16px}\n" \
@@ -177,6 +203,10 @@ char *lw_page_notice(const struct lw_config *cfg, const char *title, const char 
     return page_close(s);
 }
 
+static const struct heading confirm_headings[] = {
+    { "佇列編號", "Queue ID" }, { "分數", "Score" }, { "寄件者", "From" }, { "主旨與原因", "Subject and reasons" },
+};
+
 char *lw_page_confirm(const struct lw_config *cfg, const struct lw_qentry *e, const char *queue_id,
                       const char *action, const char *token, const char *csrf)
 {
@@ -186,26 +216,19 @@ char *lw_page_confirm(const struct lw_config *cfg, const struct lw_qentry *e, co
     s = page_open(title->str);
     g_string_append(s, "<p class=\"box\"><b>");
     action_words(s, cfg, action);
-    g_string_append(s, "</b></p>\n<table>\n<tr><th>");
-    word(s, cfg, "佇列編號", "Queue ID");
-    g_string_append(s, "</th><th>");
-    word(s, cfg, "分數", "Score");
-    g_string_append(s, "</th><th>");
-    word(s, cfg, "寄件者", "From");
-    g_string_append(s, "</th><th>");
-    word(s, cfg, "主旨與原因", "Subject and reasons");
-    g_string_append(s, "</th></tr>\n<tr><td><code>");
+    g_string_append(s, "</b></p>\n<table>\n");
+    heading_row(s, cfg, confirm_headings, G_N_ELEMENTS(confirm_headings));
+    g_string_append(s, "<tr><td><code>");
     esc(s, queue_id);
     g_string_append(s, "</code></td>");
     if (e)
         row_cells(s, e);
     else
         g_string_append(s, "<td colspan=\"3\">(no record of this message)</td>");
-    g_string_append(s, "</tr>\n</table>\n<form method=\"post\" action=\"a\">\n<input type=\"hidden\" name=\"t\" value=\"");
-    esc(s, token);
-    g_string_append(s, "\">\n<input type=\"hidden\" name=\"csrf\" value=\"");
-    esc(s, csrf);
-    g_string_append_printf(s, "\">\n<button type=\"submit\" class=\"danger\">");
+    g_string_append(s, "</tr>\n</table>\n<form method=\"post\" action=\"a\">\n");
+    hidden(s, "t", token);
+    hidden(s, "csrf", csrf);
+    g_string_append(s, "<button type=\"submit\" class=\"danger\">");
     word(s, cfg, "確認執行", "Confirm");
     g_string_append(s, "</button>\n</form>\n<p class=\"why\">");
     word(s, cfg, "開啟此頁不會做任何變更；只有按下按鈕才會執行。",
@@ -225,15 +248,13 @@ static void held_rows(GString *s, const struct lw_config *cfg, const struct lw_r
 {
     char *idq = identity_query(v);
 
-    g_string_append(s, "<table>\n<tr><th></th><th>");
-    word(s, cfg, "分數", "Score");
-    g_string_append(s, "</th><th>");
-    word(s, cfg, "寄件者", "From");
-    g_string_append(s, "</th><th>");
-    word(s, cfg, "主旨與原因", "Subject and reasons");
-    g_string_append(s, "</th><th>");
-    word(s, cfg, "隔離時間", "Held");
-    g_string_append(s, "</th></tr>\n");
+    static const struct heading headings[] = {
+        { NULL, NULL }, { "分數", "Score" }, { "寄件者", "From" }, { "主旨與原因", "Subject and reasons" },
+        { "隔離時間", "Held" },
+    };
+
+    g_string_append(s, "<table>\n");
+    heading_row(s, cfg, headings, G_N_ELEMENTS(headings));
     for (guint i = 0; i < v->held->len; i++) {
         const struct lw_qentry *e = g_ptr_array_index(v->held, i);
         char *when = lw_qtime_format(e->held_at, 0);
@@ -257,44 +278,41 @@ static void held_rows(GString *s, const struct lw_config *cfg, const struct lw_r
     g_free(idq);
 }
 
+/* page_link - a link to the review page from the held message at offset from */
+static void page_link(GString *s, const struct lw_config *cfg, const char *idq, guint from, const char *zh,
+                      const char *en)
+{
+    g_string_append(s, "<p><a href=\"r?");
+    esc(s, idq);
+    g_string_append_printf(s, "from=%u\">", from);
+    word(s, cfg, zh, en);
+    g_string_append(s, "</a></p>\n");
+}
+
 /* page_links - the previous and next pages of held messages, when there are more than one page */
 static void page_links(GString *s, const struct lw_config *cfg, const struct lw_review_view *v)
 {
     char *idq = identity_query(v);
     guint shown = v->held->len;
 
-    if (v->offset > 0) {
-        g_string_append(s, "<p><a href=\"r?");
-        esc(s, idq);
-        g_string_append_printf(s, "from=%u\">", v->offset > v->page_size ? v->offset - v->page_size : 0);
-        word(s, cfg, "上一頁", "Previous");
-        g_string_append(s, "</a></p>\n");
-    }
-    if (v->offset + shown < v->total_held) {
-        g_string_append(s, "<p><a href=\"r?");
-        esc(s, idq);
-        g_string_append_printf(s, "from=%u\">", v->offset + shown);
-        word(s, cfg, "下一頁", "Next");
-        g_string_append(s, "</a></p>\n");
-    }
+    if (v->offset > 0)
+        page_link(s, cfg, idq, v->offset > v->page_size ? v->offset - v->page_size : 0, "上一頁", "Previous");
+    if (v->offset + shown < v->total_held)
+        page_link(s, cfg, idq, v->offset + shown, "下一頁", "Next");
     g_free(idq);
 }
 
 static void audit_rows(GString *s, const struct lw_config *cfg, GPtrArray *decided)
 {
+    static const struct heading headings[] = {
+        { "時間", "When" }, { "處理人", "Who" }, { "決定", "Decision" }, { "佇列編號", "Queue ID" },
+        { "主旨", "Subject" },
+    };
+
     g_string_append(s, "<h2>");
     word(s, cfg, "處理紀錄", "Audit trail");
-    g_string_append(s, "</h2>\n<table>\n<tr><th>");
-    word(s, cfg, "時間", "When");
-    g_string_append(s, "</th><th>");
-    word(s, cfg, "處理人", "Who");
-    g_string_append(s, "</th><th>");
-    word(s, cfg, "決定", "Decision");
-    g_string_append(s, "</th><th>");
-    word(s, cfg, "佇列編號", "Queue ID");
-    g_string_append(s, "</th><th>");
-    word(s, cfg, "主旨", "Subject");
-    g_string_append(s, "</th></tr>\n");
+    g_string_append(s, "</h2>\n<table>\n");
+    heading_row(s, cfg, headings, G_N_ELEMENTS(headings));
     for (guint i = 0; i < decided->len; i++) {
         const struct lw_qentry *e = g_ptr_array_index(decided, i);
         char *when = lw_qtime_format(e->decided_at, 0);
@@ -328,14 +346,9 @@ char *lw_page_review(const struct lw_config *cfg, const struct lw_review_view *v
     if (v->total_held > v->held->len)
         g_string_append_printf(s, " (%u&#8211;%u)", v->offset + 1, v->offset + v->held->len);
     g_string_append(s, ".</p>\n<form method=\"post\" action=\"r\">\n");
-    if (v->token) {
-        g_string_append(s, "<input type=\"hidden\" name=\"t\" value=\"");
-        esc(s, v->token);
-        g_string_append(s, "\">\n");
-    }
-    g_string_append(s, "<input type=\"hidden\" name=\"csrf\" value=\"");
-    esc(s, v->csrf);
-    g_string_append(s, "\">\n");
+    if (v->token)
+        hidden(s, "t", v->token);
+    hidden(s, "csrf", v->csrf);
     held_rows(s, cfg, v);
     g_string_append(s, "<button type=\"submit\" name=\"action\" value=\"release\">");
     word(s, cfg, "放行所選", "Release selected");
