@@ -164,27 +164,6 @@ static int is_padding(gunichar prev, gunichar c)
     return lw_is_invisible(c) || lw_is_stray_mark(prev, c);
 }
 
-/* invisible_inside - how many times an invisible character stands between two letters of text */
-static int invisible_inside(const char *text)
-{
-    gunichar prev = 0;
-    int pending = 0, n = 0;
-
-    for (const char *p = text; p && *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-
-        if (is_padding(prev, c)) {
-            pending = g_unichar_isalpha(prev);
-            continue;
-        }
-        if (pending && g_unichar_isalpha(c))
-            n++;
-        pending = 0;
-        prev = c;
-    }
-    return n;
-}
-
 /* is_homoglyph_script - scripts whose letters pass for Latin ones */
 static int is_homoglyph_script(GUnicodeScript sc)
 {
@@ -330,6 +309,57 @@ static int names_lure(const struct lw_identity *id, const char *word)
     return lw_identity_brand_in(id, word, &b) != NULL;
 }
 
+/* What breakage() found in a text. */
+struct breakage {
+    int words;                  /* words of letters */
+    int broken;                 /* words an invisible character stands inside */
+    int lure;                   /* a broken word is a lure word or a brand's name (looked up with an identity only) */
+};
+
+/*
+ * breakage - the words of text that invisible characters break: an
+ * invisible character between two letters (is_padding). With an identity,
+ * stops at the first broken word that names a lure or a brand.
+ */
+static void breakage(const struct lw_identity *id, const char *text, struct breakage *b)
+{
+    GString *word = g_string_new(NULL);
+    gunichar prev = 0;
+    int pending = 0, broken = 0;
+
+    memset(b, 0, sizeof(*b));
+    for (const char *p = text; p && !b->lure; p = *p ? g_utf8_next_char(p) : NULL) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (*p && is_padding(prev, c)) {
+            pending = g_unichar_isalpha(prev);
+            continue;
+        }
+        if (*p && g_unichar_isalpha(c)) {
+            broken |= pending;
+            g_string_append_unichar(word, g_unichar_tolower(c));
+        } else if (word->len > 0) {
+            b->words++;
+            b->broken += broken;
+            b->lure = broken && id && names_lure(id, word->str);
+            g_string_truncate(word, 0);
+            broken = 0;
+        }
+        pending = 0;
+        prev = c;
+    }
+    g_string_free(word, TRUE);
+}
+
+/* invisible_inside - an invisible character inside a word of text */
+static int invisible_inside(const char *text)
+{
+    struct breakage b;
+
+    breakage(NULL, text, &b);
+    return b.broken > 0;
+}
+
 /*
  * Words a text must have broken, in number and as a share of its words, for
  * the breaking itself to be the trick: a kit sprinkles invisible characters
@@ -351,32 +381,10 @@ static int names_lure(const struct lw_identity *id, const char *word)
  */
 static int hides_lure(const struct lw_identity *id, const char *text)
 {
-    GString *word = g_string_new(NULL);
-    gunichar prev = 0;
-    int pending = 0, broken = 0, found = 0, words = 0, broken_words = 0;
+    struct breakage b;
 
-    for (const char *p = text; p && !found; p = *p ? g_utf8_next_char(p) : NULL) {
-        gunichar c = g_utf8_get_char(p);
-
-        if (*p && is_padding(prev, c)) {
-            pending = g_unichar_isalpha(prev);
-            continue;
-        }
-        if (*p && g_unichar_isalpha(c)) {
-            broken |= pending;
-            g_string_append_unichar(word, g_unichar_tolower(c));
-        } else if (word->len > 0) {
-            words++;
-            broken_words += broken;
-            found = broken && names_lure(id, word->str);
-            g_string_truncate(word, 0);
-            broken = 0;
-        }
-        pending = 0;
-        prev = c;
-    }
-    g_string_free(word, TRUE);
-    return found || (broken_words >= SPRINKLED_MIN && broken_words * 100 >= words * SPRINKLED_PER_100);
+    breakage(id, text, &b);
+    return b.lure || (b.broken >= SPRINKLED_MIN && b.broken * 100 >= b.words * SPRINKLED_PER_100);
 }
 
 /* add_lure - note the word if it is an accented lure word (seen: lure word -> word as written) */
