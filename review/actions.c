@@ -11,10 +11,12 @@
  *     exactly one message was acted on, and records the decision with who
  *     and when in the quarantine store. A release ("released", or
  *     "not-phishing") is a false positive: it goes to
- *     lw_qstore_false_positive_hook() and to the hits stream, so that
- *     exports stop sharing the message's indicators as malicious. A block
- *     ("blocked") deletes the message and appends its sender's address to
- *     review_block_file, a plain-list feed the milter reads from feeds_dir.
+ *     lw_qstore_false_positive_hook() and to the hits stream (type
+ *     release), so that exports stop sharing the message's indicators as
+ *     malicious. A block ("blocked") deletes the message and appends its
+ *     sender's address to review_block_file, a plain-list feed the milter
+ *     reads from feeds_dir; a delete or a block goes to the hits stream as
+ *     a confirmation (type confirm), and exports keep the indicators.
  *
  * SECURITY
  *     Commands are run with execv, never through a shell; the only value
@@ -227,12 +229,13 @@ static void deliver_now(const struct lw_config *cfg, const char *id)
 }
 
 /*
- * publish_release - put the release on the hits stream (Redis, or its
- * spool while Redis is down) so that indicator exports drop the message's
- * indicators; without Redis configured the store's record is the signal.
+ * publish_decision - put the decision on the hits stream (Redis, or its
+ * spool while Redis is down): a release so that indicator exports drop the
+ * message's indicators, a delete or block as a confirmation; without Redis
+ * configured the store's record is the signal.
  */
-static int publish_release(const struct lw_config *cfg, const struct lw_qentry *e, const char *user,
-                           struct lw_error *err)
+static int publish_decision(const struct lw_config *cfg, const struct lw_qentry *e, enum lw_decision d,
+                            const char *user, struct lw_error *err)
 {
     struct lw_hits *h;
 
@@ -240,7 +243,10 @@ static int publish_release(const struct lw_config *cfg, const struct lw_qentry *
         return 0;
     if ((h = lw_hits_new(cfg, err)) == NULL)
         return -1;
-    lw_hits_publish_release(h, e->queue_id, e->instance, e->message_id, user);
+    if (decisions[d].release)
+        lw_hits_publish_release(h, e->queue_id, e->instance, e->message_id, user);
+    else
+        lw_hits_publish_confirm(h, e->queue_id, e->instance, e->message_id, decisions[d].recorded, user);
     lw_hits_free(h);    /* returns once the entry is in Redis or in the spool */
     return 0;
 }
@@ -285,9 +291,11 @@ static int record(const struct lw_config *cfg, struct lw_qstore *store, struct l
     e->decided_at = g_get_real_time();
     if (lw_qstore_mark(store, e->queue_id, e->decision, who, e->decided_at, err) < 0)
         return -1;
-    if (decisions[d].release)
-        return lw_qstore_false_positive_hook(store, e, err) < 0 ? -1 : publish_release(cfg, e, who, err);
-    return d == LW_BLOCK ? block_sender(cfg, e, err) : 0;
+    if (decisions[d].release && lw_qstore_false_positive_hook(store, e, err) < 0)
+        return -1;
+    if (d == LW_BLOCK && block_sender(cfg, e, err) < 0)
+        return -1;
+    return publish_decision(cfg, e, d, who, err);
 }
 
 enum lw_decide_result lw_decide(const struct lw_config *cfg, struct lw_qstore *store, const char *queue_id,

@@ -50,8 +50,9 @@ enum lw_decide_result {
  * lw_decide - release or delete one held message with postsuper (and
  * postqueue -i after a release), then record who decided what and when in
  * the quarantine store. A release (and "not phishing") is a false positive:
- * it goes to lw_qstore_false_positive_hook and the hits stream. A block
- * also appends the sender to review_block_file. Never logs.
+ * it goes to lw_qstore_false_positive_hook and the hits stream (release).
+ * A block also appends the sender to review_block_file; a delete or block
+ * is a confirmation on the hits stream. Never logs.
  */
 enum lw_decide_result lw_decide(const struct lw_config *cfg, struct lw_qstore *store, const char *queue_id,
                                 enum lw_decision d, const char *who, struct lw_error *err);

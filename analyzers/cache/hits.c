@@ -471,14 +471,14 @@ static char *feed_names(const struct lw_verdict *v)
 }
 
 /*
- * lw_hits_publish_release - a reviewer released a held message: it was a
- * false positive, and exporters must not share its indicators. The entry
- * has its own event_id (so replays stay idempotent) and names the released
- * message by queue_id and the instance that held it (and, when known,
- * released_event_id).
+ * decision_entry - a reviewer's decision on a held message, as a stream
+ * entry of type TYPE: its own event_id (so replays stay idempotent), the
+ * message by queue_id and the instance that held it, and who decided
+ * (under BY_FIELD), plus one more field when extra is not NULL.
  */
-int lw_hits_publish_release(struct lw_hits *h, const char *queue_id, const char *instance,
-                            const char *message_id, const char *released_by)
+static int decision_entry(struct lw_hits *h, const char *type, const char *queue_id, const char *instance,
+                          const char *message_id, const char *extra, const char *extra_value,
+                          const char *by_field, const char *by)
 {
     GPtrArray *ev = g_ptr_array_new_with_free_func(g_free);
     GDateTime *now = g_date_time_new_now_utc();
@@ -486,17 +486,41 @@ int lw_hits_publish_release(struct lw_hits *h, const char *queue_id, const char 
 
     field(ev, "event_id", s = g_uuid_string_random());
     g_free(s);
-    field(ev, "type", "release");
+    field(ev, "type", type);
     field(ev, "time", s = g_date_time_format_iso8601(now));
     g_free(s);
     g_date_time_unref(now);
     field(ev, "instance", instance && *instance ? instance : h->instance);
     field(ev, "queue_id", queue_id);
     field(ev, "message_id", message_id);
-    field(ev, "released_by", released_by);
+    if (extra)
+        field(ev, extra, extra_value);
+    field(ev, by_field, by);
     COUNT(h, queued, 1);
     g_async_queue_push(h->queue, ev);
     return 1;
+}
+
+/*
+ * lw_hits_publish_release - a reviewer released a held message: it was a
+ * false positive, and exporters must not share its indicators (type
+ * release, released_by).
+ */
+int lw_hits_publish_release(struct lw_hits *h, const char *queue_id, const char *instance,
+                            const char *message_id, const char *released_by)
+{
+    return decision_entry(h, "release", queue_id, instance, message_id, NULL, NULL, "released_by", released_by);
+}
+
+/*
+ * lw_hits_publish_confirm - a reviewer deleted a held message or blocked
+ * its sender: the verdict was right (type confirm, decision, confirmed_by).
+ */
+int lw_hits_publish_confirm(struct lw_hits *h, const char *queue_id, const char *instance,
+                            const char *message_id, const char *decision, const char *confirmed_by)
+{
+    return decision_entry(h, "confirm", queue_id, instance, message_id, "decision", decision,
+                          "confirmed_by", confirmed_by);
 }
 
 int lw_hits_publish(struct lw_hits *h, const struct lw_message *msg, const struct lw_verdict *v)

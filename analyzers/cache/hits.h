@@ -49,6 +49,13 @@ int lw_hits_publish_as(struct lw_hits *h, const struct lw_message *msg, const st
 /* lw_hits_publish_release - queue a release (false-positive) entry for a held message */
 int lw_hits_publish_release(struct lw_hits *h, const char *queue_id, const char *instance,
                             const char *message_id, const char *released_by);
+/*
+ * lw_hits_publish_confirm - queue a confirm entry: a reviewer deleted a held
+ * message or blocked its sender (decision "deleted" or "blocked"); exporters
+ * keep its indicators
+ */
+int lw_hits_publish_confirm(struct lw_hits *h, const char *queue_id, const char *instance,
+                            const char *message_id, const char *decision, const char *confirmed_by);
 
 /*
  * lw_hits_stop - return once every queued event is in Redis or in the
