@@ -74,6 +74,21 @@ w(\"Subject: many\n\nbody\n\")" >hdrs.eml &&
 	within 40 $rss
 '
 
+# GMime files the Content-* fields of the top-level header under the body
+# part, not the message: they are counted towards max_headers all the same.
+test_expect_success 'Content-* fields in the top-level header count towards max_headers' '
+	"$PYTHON" -c "
+import sys
+w = sys.stdout.write
+w(\"Subject: content flood\nMIME-Version: 1.0\nContent-Type: text/plain\n\")
+for i in range(60): w(\"Content-X%d: v\n\" % i)
+w(\"\nbody\n\")" >content.eml &&
+	scan -o max_headers=100 --json content.eml >out &&
+	test_json_rules out >rules && test_grep -v "^LW_LIMIT_MAX_HEADERS$" rules &&
+	scan -o max_headers=50 --json content.eml >out &&
+	test_json_rules out >rules && test_grep "^LW_LIMIT_MAX_HEADERS$" rules
+'
+
 # part_flood FILE PARAM MARK: 100,000 empty parts opened by "--MARK" under a
 # multipart whose Content-Type parameter (folded onto its own line) is PARAM
 part_flood() {

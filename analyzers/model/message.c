@@ -224,15 +224,31 @@ static unsigned address_count(GMimeMessage *m, GMimeAddressType type)
     return n;
 }
 
-/* collect_headers - the top-level header fields, under the count and length limits */
+/*
+ * content_fields - how many header fields of the top-level header GMime
+ * keeps with the message's body part rather than in the message's own list
+ * (Content-Type, Content-Transfer-Encoding and any other Content-*)
+ */
+static int content_fields(GMimeMessage *m)
+{
+    GMimeObject *body = g_mime_message_get_mime_part(m);
+
+    return body ? g_mime_header_list_get_count(g_mime_object_get_header_list(body)) : 0;
+}
+
+/*
+ * collect_headers - the top-level header fields, under the count and
+ * length limits; the Content-* fields of the top-level header count
+ * towards max_headers too, though GMime files them under the body part
+ */
 static void collect_headers(struct lw_message *msg, const struct lw_config *cfg)
 {
     GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg->mime));
     int n = g_mime_header_list_get_count(hl);
 
-    if (n > cfg->max_headers) {
+    if (n + content_fields(msg->mime) > cfg->max_headers) {
         add_limit(msg, "max_headers");
-        n = (int) cfg->max_headers;
+        n = MIN(n, (int) cfg->max_headers);
     }
     for (int i = 0; i < n; i++) {
         GMimeHeader *gh = g_mime_header_list_get_header_at(hl, i);
