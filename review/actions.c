@@ -9,7 +9,10 @@
  *     lw_decide() runs postsuper -H (then postqueue -i to deliver at once)
  *     or postsuper -d QUEUEID hold, checks from postsuper's own words that
  *     exactly one message was acted on, and records the decision with who
- *     and when in the quarantine store. A release ("released", or
+ *     and when in the quarantine store. With mta = sendmail a release is
+ *     sendmail -v -qQ -Q -qIQUEUEID (checked the same way from Sendmail's
+ *     verbose words) and a delete removes the envelope's queue files, as
+ *     Sendmail has no command for it. A release ("released", or
  *     "not-phishing") is a false positive: it goes to
  *     lw_qstore_false_positive_hook() and to the hits stream (type
  *     release), so that exports stop sharing the message's indicators as
@@ -21,7 +24,7 @@
  * SECURITY
  *     Commands are run with execv, never through a shell; the only value
  *     from mail that reaches an argument is a queue id checked by
- *     lw_queue_id_valid(). The address appended to review_block_file is
+ *     lw_mta_queue_id_valid() in the configured MTA's own form. The address appended to review_block_file is
  *     letters, digits and ._%+-@ only, so it cannot add a line of its own.
  */
 #include "config.h"
@@ -32,6 +35,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -196,7 +201,12 @@ char **lw_postfix_argv(const struct lw_config *cfg, const char *cmd, ...)
 }
 
 
-/* ---- the decision ---- */
+/* ---- the MTA's side of a decision ---- */
+
+int lw_mta_queue_id_valid(const struct lw_config *cfg, const char *id)
+{
+    return cfg->mta == LW_MTA_SENDMAIL ? lw_sendmail_queue_id_valid(id) : lw_postfix_queue_id_valid(id);
+}
 
 /* postsuper - run postsuper and check that it acted on one message ("Released"/"Deleted") */
 static int postsuper(const struct lw_config *cfg, const char *id, int release, struct lw_error *err)
@@ -226,6 +236,108 @@ static void deliver_now(const struct lw_config *cfg, const char *id)
     g_strfreev(argv);
     g_string_free(out, TRUE);
     g_string_free(errs, TRUE);
+}
+
+/*
+ * sendmail_release - sendmail -v -qQ -Q -qIID: an empty -Q reason takes the
+ * quarantined envelopes -qI selects out of quarantine (op.me, "Quarantined
+ * Queue Items"); the next queue run delivers them. -qI matches a substring
+ * of the queue id, so Sendmail's own verbose words must say that exactly
+ * one envelope, this one, changed.
+ */
+static int sendmail_release(const struct lw_config *cfg, const char *id, struct lw_error *err)
+{
+    char *select = g_strconcat("-qI", id, NULL), *said = g_strdup_printf("%s: Removed quarantine of ", id);
+    char *argv[] = { cfg->sendmail_program, "-v", "-qQ", "-Q", select, NULL };
+    GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
+    int status = lw_run(argv, NULL, 0, out, errs), rc = 0;
+    const char *one = strstr(out->str, "\n1 change\n");
+
+    if (status != 0)
+        rc = lw_error_set(err, "%s: not released: %s", id, *errs->str ? g_strstrip(errs->str)
+                                                                       : g_strstrip(out->str));
+    else if (one == NULL || strstr(out->str, said) == NULL)
+        rc = lw_error_set(err, "%s: not released: %s", id, strstr(out->str, "No changes")
+                          ? "not in Sendmail's quarantine" : "Sendmail did not say it released exactly this one");
+    g_free(select);
+    g_free(said);
+    g_string_free(out, TRUE);
+    g_string_free(errs, TRUE);
+    return rc;
+}
+
+/* lw_sendmail_queue_file - QUEUE_DIR[/Xf]/TfID: the Xf subdirectory (qf for q and h) when it exists (g_free) */
+char *lw_sendmail_queue_file(const struct lw_config *cfg, char type, const char *id)
+{
+    char sub[3] = { type == 'h' ? 'q' : type, 'f', '\0' }, name[3] = { type, 'f', '\0' };
+    char *dir = g_build_filename(cfg->sendmail_queue_dir, sub, NULL), *path, *file = g_strconcat(name, id, NULL);
+
+    path = g_file_test(dir, G_FILE_TEST_IS_DIR) ? g_build_filename(dir, file, NULL)
+                                                : g_build_filename(cfg->sendmail_queue_dir, file, NULL);
+    g_free(dir);
+    g_free(file);
+    return path;
+}
+
+/* unlink_queue_file - remove one of the envelope's files; one that is not there is fine */
+static int unlink_queue_file(const struct lw_config *cfg, char type, const char *id, struct lw_error *err)
+{
+    char *path = lw_sendmail_queue_file(cfg, type, id);
+    int rc = 0;
+
+    if (unlink(path) < 0 && errno != ENOENT)
+        rc = lw_error_set(err, "%s: not deleted: %s: %s", id, path, g_strerror(errno));
+    g_free(path);
+    return rc;
+}
+
+/*
+ * sendmail_delete - Sendmail has no command that removes a queued
+ * envelope: remove its files as an administrator would, the data file (df)
+ * and transcript (xf) first and the quarantined control file (hf) last, as
+ * Sendmail itself drops an envelope. The hf file is locked first (Sendmail
+ * locks a control file it works on, with fcntl or flock as it was built),
+ * so an envelope a queue run holds is left alone ("busy").
+ */
+static int sendmail_delete(const struct lw_config *cfg, const char *id, struct lw_error *err)
+{
+    char *hf = lw_sendmail_queue_file(cfg, 'h', id);
+    struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    struct stat st;
+    int fd = open(hf, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), rc = -1;
+
+    if (fd < 0)
+        lw_error_set(err, "%s: not deleted: %s", id, errno == ENOENT ? "not in Sendmail's quarantine"
+                                                                     : g_strerror(errno));
+    else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        lw_error_set(err, "%s: not deleted: %s is not a regular file", id, hf);
+    else if (fcntl(fd, F_SETLK, &lk) < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+        lw_error_set(err, "%s: not deleted: Sendmail is working on it (try again): %s", id, g_strerror(errno));
+    else if (unlink_queue_file(cfg, 'd', id, err) == 0 && unlink_queue_file(cfg, 'x', id, err) == 0
+             && unlink_queue_file(cfg, 'h', id, err) == 0)
+        rc = 0;
+    if (fd >= 0)
+        close(fd);
+    g_free(hf);
+    return rc;
+}
+
+/* mta_act - release or delete ID in the configured MTA's queue; -1 with err */
+static int mta_act(const struct lw_config *cfg, const char *id, int release, struct lw_error *err)
+{
+    if (cfg->mta == LW_MTA_SENDMAIL)
+        return release ? sendmail_release(cfg, id, err) : sendmail_delete(cfg, id, err);
+    if (postsuper(cfg, id, release, err) < 0)
+        return -1;
+    if (release)
+        deliver_now(cfg, id);
+    return 0;
+}
+
+/* not_an_id - the error for a queue id that is not the configured MTA's */
+static void not_an_id(const struct lw_config *cfg, const char *id, struct lw_error *err)
+{
+    lw_error_set(err, "\"%s\" is not a %s queue id", id, cfg->mta == LW_MTA_SENDMAIL ? "Sendmail" : "Postfix");
 }
 
 /*
@@ -305,17 +417,15 @@ enum lw_decide_result lw_decide(const struct lw_config *cfg, struct lw_qstore *s
     struct lw_qentry *e;
     enum lw_decide_result rc = LW_DECIDE_DONE;
 
-    if (!lw_queue_id_valid(queue_id)) {
-        lw_error_set(err, "\"%s\" is not a queue id", queue_id);
+    if (!lw_mta_queue_id_valid(cfg, queue_id)) {
+        not_an_id(cfg, queue_id, err);
         return LW_DECIDE_FAILED;
     }
     e = lw_qstore_get(store, queue_id, &nothing);
-    if (postsuper(cfg, queue_id, decisions[d].release, err) < 0) {
+    if (mta_act(cfg, queue_id, decisions[d].release, err) < 0) {
         lw_qentry_free(e);
         return LW_DECIDE_FAILED;
     }
-    if (decisions[d].release)
-        deliver_now(cfg, queue_id);
     if (e == NULL) {
         lw_error_set(err, "%s", nothing.text);
         rc = LW_DECIDE_NO_RECORD;
@@ -332,8 +442,12 @@ GString *lw_held_message(const struct lw_config *cfg, const char *queue_id, stru
     char **argv;
     GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
 
-    if (!lw_queue_id_valid(queue_id)) {
-        lw_error_set(err, "\"%s\" is not a queue id", queue_id);
+    if (!lw_mta_queue_id_valid(cfg, queue_id) || cfg->mta == LW_MTA_SENDMAIL) {
+        if (cfg->mta == LW_MTA_SENDMAIL)
+            lw_error_set(err, "%s: the held message cannot be shown with mta = sendmail"
+                              " (Sendmail has no postcat; mailq -qQ -qI%s lists it)", queue_id, queue_id);
+        else
+            not_an_id(cfg, queue_id, err);
         g_string_free(errs, TRUE);
         g_string_free(out, TRUE);
         return NULL;

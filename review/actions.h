@@ -32,7 +32,13 @@ int lw_run(char *const *argv, const char *input, size_t inlen, GString *out, GSt
 /* lw_postfix_argv - DIR/CMD [-c CONFIG_DIR] ARGS..., NULL-terminated (g_strfreev) */
 char **lw_postfix_argv(const struct lw_config *cfg, const char *cmd, ...) G_GNUC_NULL_TERMINATED;
 
-/* lw_held_message - the held message's bytes (postcat -bh -q), or NULL with err (g_string_free) */
+/* lw_mta_queue_id_valid - a queue id in the form of the configured MTA (mta = postfix or sendmail) */
+int lw_mta_queue_id_valid(const struct lw_config *cfg, const char *id);
+
+/* lw_sendmail_queue_file - Sendmail's file of TYPE ('h', 'd', 'x') for ID in sendmail_queue_dir (g_free) */
+char *lw_sendmail_queue_file(const struct lw_config *cfg, char type, const char *id);
+
+/* lw_held_message - the held message's bytes (postcat -bh -q; Postfix only), or NULL with err (g_string_free) */
 GString *lw_held_message(const struct lw_config *cfg, const char *queue_id, struct lw_error *err);
 
 /* lw_plain_address - local@domain of letters, digits and ._%+- only (safe on one line, in To:) */
@@ -48,7 +54,8 @@ enum lw_decide_result {
 
 /*
  * lw_decide - release or delete one held message with postsuper (and
- * postqueue -i after a release), then record who decided what and when in
+ * postqueue -i after a release), or with mta = sendmail with sendmail -qQ
+ * -Q and by removing its queue files, then record who decided what and when in
  * the quarantine store. A release (and "not phishing") is a false positive:
  * it goes to lw_qstore_false_positive_hook and the hits stream (release).
  * A block also appends the sender to review_block_file; a delete or block

@@ -31,7 +31,9 @@
  *     being reported as expiring again and again.
  *
  *     release runs postsuper -H (and postqueue -i to deliver at once),
- *     delete runs postsuper -d ... hold; both record the decision with
+ *     delete runs postsuper -d ... hold (with mta = sendmail: sendmail -v
+ *     -qQ -Q -qIQUEUEID, and the envelope's queue files removed: actions.c);
+ *     both record the decision with
  *     who (SUDO_USER, USER, or the uid's name) and when. A release is a
  *     false positive: it goes to lw_qstore_false_positive_hook() so that
  *     exports stop sharing the message's indicators as malicious.
@@ -48,8 +50,9 @@
  *
  * SECURITY
  *     Options are parsed only before the command; after it every argument
- *     must be a queue id in Postfix's form (lw_queue_id_valid: never
- *     "ALL", never an option) or nothing is done (exit 64), so the sudo
+ *     must be a queue id in the configured MTA's form (lw_queue_id_valid,
+ *     then lw_mta_queue_id_valid: never "ALL", never an option) or nothing
+ *     is done (exit 64), so the sudo
  *     rule "lurewatch-report release *" grants release and nothing more.
  *     Commands (report_sendmail, postsuper, postqueue, postcat) are run
  *     with execv, never through a shell; the only value from mail that
@@ -351,14 +354,19 @@ static GPtrArray *list_all(struct lw_qstore *store, struct lw_error *err)
     return all;
 }
 
-/* hold_dir - QUEUE_DIRECTORY/hold from postconf, or NULL when Postfix cannot tell (g_free) */
+/*
+ * hold_dir - QUEUE_DIRECTORY/hold from postconf, or with mta = sendmail
+ * sendmail_queue_dir; NULL when the MTA cannot tell (g_free)
+ */
 static char *hold_dir(const struct lw_config *cfg)
 {
     char **argv = lw_postfix_argv(cfg, "postconf", "-h", "queue_directory", NULL);
     GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
     char *dir = NULL;
 
-    if (lw_run(argv, NULL, 0, out, errs) == 0 && out->str[0] == '/')
+    if (cfg->mta == LW_MTA_SENDMAIL)
+        dir = g_strdup(cfg->sendmail_queue_dir);
+    else if (lw_run(argv, NULL, 0, out, errs) == 0 && out->str[0] == '/')
         dir = g_build_filename(g_strstrip(out->str), "hold", NULL);
     if (dir && !g_file_test(dir, G_FILE_TEST_IS_DIR)) {
         g_free(dir);
@@ -376,7 +384,8 @@ static char *hold_dir(const struct lw_config *cfg)
  * expiring. Only old entries are checked: a fresh record may be written
  * before Postfix has moved its message into the hold queue.
  */
-static int gone(struct lw_qstore *store, const char *hold, struct lw_qentry *e, gint64 now)
+static int gone(const struct lw_config *cfg, struct lw_qstore *store, const char *hold, struct lw_qentry *e,
+                gint64 now)
 {
     char *path;
     struct lw_error err;
@@ -384,7 +393,8 @@ static int gone(struct lw_qstore *store, const char *hold, struct lw_qentry *e, 
 
     if (hold == NULL)
         return 0;
-    path = g_build_filename(hold, e->queue_id, NULL);
+    path = cfg->mta == LW_MTA_SENDMAIL ? lw_sendmail_queue_file(cfg, 'h', e->queue_id)
+                                       : g_build_filename(hold, e->queue_id, NULL);
     missing = !g_file_test(path, G_FILE_TEST_EXISTS);
     g_free(path);
     if (missing && lw_qstore_mark(store, e->queue_id, "gone", "lurewatch-report", now, &err) < 0)
@@ -414,7 +424,7 @@ static GPtrArray *select_entries(const struct lw_config *cfg, struct lw_qstore *
         } else if (lw_qentry_is_held(e) && e->held_at < expire) {
             if (!looked++)
                 hold = hold_dir(cfg);
-            if (!gone(store, hold, e, now))
+            if (!gone(cfg, store, hold, e, now))
                 assign(groups, reviewers, cfg->report_to, e, 1);
         }
     }
@@ -761,7 +771,7 @@ static const char *command(int argc, char **argv, struct options *opt)
         return NULL;
     for (int i = 2; i < argc; i++) {
         if (!lw_queue_id_valid(argv[i])) {
-            fprintf(stderr, "lurewatch-report: \"%s\" is not a queue id (Postfix's short or long form); "
+            fprintf(stderr, "lurewatch-report: \"%s\" is not a queue id (Postfix's or Sendmail's form); "
                             "nothing done\n", argv[i]);
             return NULL;
         }
@@ -815,6 +825,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "lurewatch-report: %s\n", err.text);
         lw_config_free(cfg);
         return options_done(&opt, EX_CONFIG);
+    }
+    if (strcmp(cmd, "release") == 0 || strcmp(cmd, "delete") == 0)
+        for (int i = 2; i < argc && rc == 0; i++)
+            if (!lw_mta_queue_id_valid(cfg, argv[i])) {
+                fprintf(stderr, "lurewatch-report: \"%s\" is not a queue id of mta = %s; nothing done\n",
+                        argv[i], cfg->mta == LW_MTA_SENDMAIL ? "sendmail" : "postfix");
+                rc = EX_USAGE;
+            }
+    if (rc != 0) {
+        lw_qstore_close(store);
+        lw_config_free(cfg);
+        return options_done(&opt, rc);
     }
     lw_gmime_init();
     if (strcmp(cmd, "digest") == 0) {

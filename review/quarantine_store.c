@@ -42,8 +42,9 @@
  *
  * SECURITY
  *     Queue ids become file names only after lw_queue_id_valid() (Postfix's
- *     own short or long format: hex, or base-52 letters and digits; "ALL"
- *     and anything starting with '-' are not ids). Files are created 0640
+ *     own short or long format: hex, or base-52 letters and digits; or
+ *     Sendmail's: letters and digits; "ALL" and anything starting with '-'
+ *     are not ids). Files are created 0640
  *     in directories created 0750. QUARANTINE_DIR belongs to the milter's
  *     user while lurewatch-report runs as root, so nothing below it is
  *     reached through a symbolic link: every directory and file is opened
@@ -188,12 +189,40 @@ static int long_id(const char *id, size_t n)
     return strspn(id, QID_BASE52) == n && z != NULL && z - id >= QID_LONG_TIME && z[1] != '\0';
 }
 
-/* lw_queue_id_valid - a Postfix queue id, short or long; never "ALL", never an option */
-int lw_queue_id_valid(const char *id)
+int lw_postfix_queue_id_valid(const char *id)
 {
     size_t n = id ? strlen(id) : 0;
 
     return n <= QID_MAX && (short_id(id, n) || long_id(id, n));
+}
+
+/*
+ * Sendmail's queue ids (sendmail/queue.c, assign_queueid): eight characters
+ * of "0-9A-Za-z" (year % 60, month 0-11, day 1-31, hour, minute, second,
+ * then the envelope number in base 60 as two characters), then the process
+ * id printed "%06d". A pid_t has at most 10 digits.
+ */
+#define SM_QID_HEAD 8
+#define SM_QID_PID_MIN 6
+#define SM_QID_PID_MAX 10
+#define SM_QID_CHARS "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+int lw_sendmail_queue_id_valid(const char *id)
+{
+    size_t n = id ? strlen(id) : 0, pid = n - SM_QID_HEAD;
+
+    return n >= SM_QID_HEAD + SM_QID_PID_MIN && pid <= SM_QID_PID_MAX
+        && strspn(id, SM_QID_CHARS) >= SM_QID_HEAD
+        && strchr("0123456789AB", id[1]) != NULL                /* month 0-11 */
+        && strchr("123456789ABCDEFGHIJKLMNOPQRSTUV", id[2]) != NULL     /* day 1-31 */
+        && strchr("0123456789ABCDEFGHIJKLMN", id[3]) != NULL    /* hour 0-23 */
+        && strspn(id + SM_QID_HEAD, "0123456789") == pid;
+}
+
+/* lw_queue_id_valid - a Postfix or a Sendmail queue id; never "ALL", never an option */
+int lw_queue_id_valid(const char *id)
+{
+    return lw_postfix_queue_id_valid(id) || lw_sendmail_queue_id_valid(id);
 }
 
 /* ---- JSON (the only JSON code of the quarantine records) ---- */

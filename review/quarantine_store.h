@@ -120,9 +120,22 @@ int lw_qstore_false_positive_hook(struct lw_qstore *s, const struct lw_qentry *e
 char *lw_qtime_format(gint64 usec, int utc);
 
 /*
- * lw_queue_id_valid - a Postfix queue id as Postfix writes it: short
- * ([0-9A-F]{6,}) or long (base 52 over digits and consonants, a 'z' after
- * the 10-character time; enable_long_queue_ids); at most 32 characters.
+ * lw_postfix_queue_id_valid - a Postfix queue id as Postfix writes it:
+ * short ([0-9A-F]{6,}) or long (base 52 over digits and consonants, a 'z'
+ * after the 10-character time; enable_long_queue_ids); at most 32 characters.
+ */
+int lw_postfix_queue_id_valid(const char *id);
+
+/*
+ * lw_sendmail_queue_id_valid - a Sendmail 8.12+ queue id as assign_queueid()
+ * writes it: year, month, day, hour, minute, second and a two-character
+ * envelope number in base 60/62 ([0-9A-Za-z]), then the process id as at
+ * least 6 decimal digits ("%06d"): "wB5Fv3Zt012345", 14 to 18 characters.
+ */
+int lw_sendmail_queue_id_valid(const char *id);
+
+/*
+ * lw_queue_id_valid - a queue id of either MTA (the store keeps both).
  * "ALL", "-d" and paths are not ids: safe as a file name and an argument.
  */
 int lw_queue_id_valid(const char *id);

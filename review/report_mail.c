@@ -364,7 +364,7 @@ static void row_init(struct row *r, const struct lw_config *cfg, const struct lw
     memset(r, 0, sizeof(*r));
     r->n = n;
     r->expiring = expiring;
-    r->queue_id = g_strdup(e->queue_id);    /* validated: a Postfix queue id */
+    r->queue_id = g_strdup(e->queue_id);    /* validated: a Postfix or Sendmail queue id */
     r->held = lw_qtime_format(e->held_at, 0);
     r->days = (d->now - e->held_at) / (G_USEC_PER_SEC * 86400LL);
     r->score = g_strdup_printf("%.1f", e->score);

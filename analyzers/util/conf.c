@@ -71,6 +71,7 @@ static const char *const level_choices[] = { "error", "warning", "info", "debug"
 static const char *const log_format_choices[] = { "text", "json", NULL };
 static const char *const language_choices[] = { "zh-TW", "en", "both", NULL };
 static const char *const bool_choices[] = { "no", "yes", NULL };
+static const char *const mta_choices[] = { "postfix", "sendmail", NULL };
 static const char *const tlp_choices[] = { "clear", "green", "amber", "amber+strict", "red", NULL };
 
 #define OFF(f) offsetof(struct lw_config, f)
@@ -83,7 +84,7 @@ static const struct key keys[] = {
     { "tag_score", K_DOUBLE, OFF(tag_score), "3", 0, 1000, NULL,
       "score at which a message is tagged (headers, optional subject prefix)", TAG_NONE },
     { "quarantine_score", K_DOUBLE, OFF(quarantine_score), "4", 0, 1000, NULL,
-      "score at which a message is held in the MTA's quarantine (Postfix hold queue)", TAG_NONE },
+      "score at which a message is held in the MTA's quarantine (Postfix's hold queue, Sendmail's quarantined envelopes)", TAG_NONE },
     { "reject_score", K_DOUBLE, OFF(reject_score), "15", 0, 1000, NULL,
       "score at which a message is rejected with 550", TAG_NONE },
     { "failure_policy", K_ENUM, OFF(failure_policy), "tempfail", 0, 0, failure_choices,
@@ -207,10 +208,19 @@ static const struct key keys[] = {
       "send each recipient a short notice that a message to them was held (yes/no)", TAG_NONE },
     { "report_expire_days", K_INT, OFF(report_expire_days), "7", 1, 3650, NULL,
       "held messages older than this many days are reported as expiring (decide on them)", TAG_NONE },
+    { "mta", K_ENUM, OFF(mta), "postfix", 0, 0, mta_choices,
+      "the MTA whose queue holds quarantined mail, that lurewatch-report and lurewatch-review"
+      " release and delete in: postfix (hold queue: postsuper) or sendmail (quarantined"
+      " envelopes: sendmail -qQ -Q, and the queue files removed)", TAG_NONE },
     { "postfix_command_dir", K_STRING, OFF(postfix_command_dir), "/usr/sbin", 0, 0, NULL,
       "directory of postsuper, postqueue and postcat", TAG_NONE },
     { "postfix_config_dir", K_STRING, OFF(postfix_config_dir), "", 0, 0, NULL,
       "Postfix configuration directory passed with -c (empty: Postfix's default)", TAG_NONE },
+    { "sendmail_program", K_STRING, OFF(sendmail_program), "/usr/sbin/sendmail", 0, 0, NULL,
+      "with mta = sendmail: Sendmail's program, run as sendmail -v -qQ -Q -qIQUEUEID to release", TAG_NONE },
+    { "sendmail_queue_dir", K_STRING, OFF(sendmail_queue_dir), "/var/spool/mqueue", 0, 0, NULL,
+      "with mta = sendmail: Sendmail's QueueDirectory (its qf/, df/, xf/ subdirectories when"
+      " present), where delete removes a quarantined envelope's hf, df and xf files", TAG_NONE },
     /* the review service (review/service/lurewatch-review.c) and the digest's signed links */
     { "review_listen", K_STRING, OFF(review_listen), "127.0.0.1:8470", 0, 0, NULL,
       "address:port lurewatch-review listens on (HTTP; put a TLS reverse proxy in front, or set review_tls_cert)", TAG_NONE },

@@ -9,6 +9,7 @@
 enum lw_failure_policy { LW_FAIL_ACCEPT, LW_FAIL_TEMPFAIL };
 enum lw_add_headers { LW_HEADERS_ALWAYS, LW_HEADERS_SCORED, LW_HEADERS_NEVER };
 enum lw_report_language { LW_LANG_ZH_TW, LW_LANG_EN, LW_LANG_BOTH };
+enum lw_mta { LW_MTA_POSTFIX, LW_MTA_SENDMAIL };
 
 /*
  * Every key of lurewatch.conf is a field here and a row in the table in
@@ -89,8 +90,11 @@ struct lw_config {
     int report_attach_original; /* 0 no, 1 yes */
     int report_notify_recipients; /* 0 no, 1 yes */
     long long report_expire_days;
+    int mta;                    /* enum lw_mta: whose queue holds quarantined mail */
     char *postfix_command_dir;
     char *postfix_config_dir;
+    char *sendmail_program;     /* mta = sendmail: the sendmail binary a release runs */
+    char *sendmail_queue_dir;   /* mta = sendmail: QueueDirectory, where delete removes the files */
     /* the review service and the digest's signed links */
     char *review_listen;
     char *review_base_url;

@@ -37,16 +37,25 @@ static void test_defang(void)
     }
 }
 
-/* test_queue_ids - Postfix's short and long queue ids, and nothing else */
+/* test_queue_ids - Postfix's short and long queue ids, Sendmail's, and nothing else */
 static void test_queue_ids(void)
 {
-    static const char *const good[] = { "2CEC5A742E3", "A1B2C3", "4bNqJx2rG9z1Hk", "4HkFqK0Qxcz5vpN" };
+    static const char *const postfix[] = { "2CEC5A742E3", "A1B2C3", "4bNqJx2rG9z1Hk", "4HkFqK0Qxcz5vpN" };
+    /* Sendmail: year%60 month(0-11) day(1-31) hour(0-23) minute second, envelope (2), pid "%06d" */
+    static const char *const sendmail[] = { "wB5Fv3Zt012345", "6B4Ck2Ab1234567", "60G00000000001",
+                                            "xBVNzzxx2147483647" };
     static const char *const bad[] = { "ALL", "-d", "--", "../etc/passwd", "A1B2C", "2cec5a742e3", "",
                                        "4bNqJx2rGz1Hk", "4bNqJx2rG9z", "4bNqJx2rG9z1Hk-", "4bNqJx2rA9z1Hk",
-                                       "2CEC5A742E3 ALL", "ABCDEF0123456789ABCDEF0123456789A" };
+                                       "2CEC5A742E3 ALL", "ABCDEF0123456789ABCDEF0123456789A",
+                                       "wB5Fv3Zt01234", "wC5Fv3Zt012345", "wB0Fv3Zt012345", "wB5Ov3Zt012345",
+                                       "wB5Fv3Zt01234x", "wB5Fv3Zt-12345", "wB5Fv3Zt012345678901", "-B5Fv3Zt012345" };
 
-    for (size_t i = 0; i < G_N_ELEMENTS(good); i++)
-        tap_check(lw_queue_id_valid(good[i]), "\"%s\" is a queue id", good[i]);
+    for (size_t i = 0; i < G_N_ELEMENTS(postfix); i++)
+        tap_check(lw_postfix_queue_id_valid(postfix[i]) && lw_queue_id_valid(postfix[i]),
+                  "\"%s\" is a Postfix queue id", postfix[i]);
+    for (size_t i = 0; i < G_N_ELEMENTS(sendmail); i++)
+        tap_check(lw_sendmail_queue_id_valid(sendmail[i]) && lw_queue_id_valid(sendmail[i])
+                  && !lw_postfix_queue_id_valid(sendmail[i]), "\"%s\" is a Sendmail queue id, not Postfix's", sendmail[i]);
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
         tap_check(!lw_queue_id_valid(bad[i]), "\"%s\" is not a queue id", bad[i]);
 }
