@@ -344,6 +344,22 @@ static int is_unsubscribe(const struct links *l, const struct lw_url *u)
 }
 
 /*
+ * brand_site - is u on a brand's own site? Not when its registrable domain
+ * (libpsl, the private section too) lies in a namespace the brand hands
+ * out to customers: a public suffix below the brand's domain, such as a
+ * regional storage endpoint (bucket.s3.us-east-1.amazonaws.com) or a
+ * hosting platform's sites, is where anyone puts a kit.
+ */
+static int brand_site(const struct lw_identity *id, const struct lw_url *u)
+{
+    const char *suffix = u->domain ? strchr(u->domain, '.') : NULL;
+
+    if (!lw_identity_brand_of_host(id, u->host))
+        return 0;
+    return suffix == NULL || !lw_identity_brand_of_host(id, suffix + 1);
+}
+
+/*
  * link_role - what a link is to the message. The reader follows a link
  * (anchor, form target, plain-text address, QR code, a link of an
  * attachment): that is the lure, unless it is an unsubscribe link or goes
@@ -358,7 +374,7 @@ static enum lw_ioc_role link_role(const struct links *l, const struct lw_url *u)
     if (!(u->flags & FOLLOWED) || is_unsubscribe(l, u))
         return LW_ROLE_BYSTANDER;
     if (u->host && (lw_identity_is_protected(id, u->host)
-                    || (lw_identity_brand_of_host(id, u->host) && !(lw_identity_kind(id, u->host) & SHARED_SERVICE))))
+                    || (brand_site(id, u) && !(lw_identity_kind(id, u->host) & SHARED_SERVICE))))
         return LW_ROLE_BYSTANDER;
     return LW_ROLE_LURE;
 }
@@ -381,30 +397,50 @@ static void add_lure(const struct lw_identity *id, const struct lw_url *u, struc
 }
 
 /*
- * list_hosts - the hosts of the mailing list's own links (List-Unsubscribe,
- * List-Archive ... header fields, RFC 2369): the list's footer, not a lure
+ * list_links - the mailing list's own links (RFC 2369 List-* fields): the
+ * host of each list server address (List-Archive, -Help, -Subscribe,
+ * -Post, -Owner: the footer a list adds links there) and each
+ * List-Unsubscribe URL itself. Not the unsubscribe host: bulk senders, and
+ * kits that copy them, serve the one-click unsubscribe from the same
+ * tracking host as the lure, and that host is the attacker's. Keys
+ * "host:H" and "url:U".
  */
-static GHashTable *list_hosts(const struct lw_message *msg)
+static GHashTable *list_links(const struct lw_message *msg)
 {
     static const char *const fields[] = { "List-Unsubscribe", "List-Archive", "List-Help", "List-Subscribe",
                                           "List-Post", "List-Owner" };
-    GHashTable *hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    GRegex *re = g_regex_new("<https?://([A-Za-z0-9.-]+)", G_REGEX_CASELESS, 0, NULL);
+    GHashTable *links = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GRegex *re = g_regex_new("<(https?://([A-Za-z0-9.-]+)[^>\\s]*)>", G_REGEX_CASELESS, 0, NULL);
 
     for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
         const char *value = lw_message_header(msg, fields[i]);
         GMatchInfo *mi = NULL;
 
         for (g_regex_match(re, value ? value : "", 0, &mi); g_match_info_matches(mi); g_match_info_next(mi, NULL)) {
-            char *h = g_match_info_fetch(mi, 1);
+            char *u = g_match_info_fetch(mi, 1), *h = g_match_info_fetch(mi, 2), *lower = g_ascii_strdown(h, -1);
 
-            g_hash_table_add(hosts, g_ascii_strdown(h, -1));
+            g_hash_table_add(links, i == 0 ? g_strconcat("url:", u, NULL) : g_strconcat("host:", lower, NULL));
+            g_free(lower);
             g_free(h);
+            g_free(u);
         }
         g_match_info_free(mi);
     }
     g_regex_unref(re);
-    return hosts;
+    return links;
+}
+
+/* list_link - is u one of the list's own links (list_links)? */
+static int list_link(GHashTable *links, const struct lw_url *u)
+{
+    char *h = g_strconcat("host:", u->host, NULL), *raw = g_strconcat("url:", u->raw ? u->raw : "", NULL),
+         *norm = g_strconcat("url:", u->url, NULL);
+    int yes = g_hash_table_contains(links, h) || g_hash_table_contains(links, raw) || g_hash_table_contains(links, norm);
+
+    g_free(h);
+    g_free(raw);
+    g_free(norm);
+    return yes;
 }
 
 /* public_host - a named host, or an IP of the Internet (not private, loopback or link-local) */
@@ -426,12 +462,12 @@ static void links_finish(const void *state, const struct lw_message *msg, struct
 
     if (msg->unparseable || v->score < l->malicious || !msg->urls)
         return;
-    list = list_hosts(msg);
+    list = list_links(msg);
     for (guint i = 0; i < msg->urls->len && n < MAX_LURES; i++) {
         const struct lw_url *u = g_ptr_array_index(msg->urls, i);
 
         if (!u->host || !u->scheme || (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0)
-            || (u->flags & LW_URL_UNPARSED) || !public_host(u) || g_hash_table_contains(list, u->host)
+            || (u->flags & LW_URL_UNPARSED) || !public_host(u) || list_link(list, u)
             || link_role(l, u) != LW_ROLE_LURE)
             continue;
         add_lure(l->id, u, v);

@@ -128,4 +128,29 @@ test_expect_success 'a domain one message names as an impersonated brand never b
 	test_grep "^domain,bot-verify.example,.*,impersonated,no$" out/lurewatch-iocs.csv
 '
 
+test_expect_success 'a kit in a brand-owned customer namespace and a lure behind its own List-Unsubscribe host are lures' '
+	# bucket-kit.eml  a credential page on a regional storage endpoint
+	#                 (acct-verify.s3.us-east-1.amazonaws.com: below a public suffix of the
+	#                 private section, so a customer of the brand, not the brand) beside the
+	#                 real Amazon link; esp-kit.eml  the lure on the tracking host its
+	#                 List-Unsubscribe field also names, as bulk kits send it
+	"$LW_SCAN" -c scan.conf --publish --json "$TEST_DATA/roles/bucket-kit.eml" \
+		"$TEST_DATA/roles/esp-kit.eml" >kits.json &&
+	"$PYTHON" - kits.json <<-\PY &&
+	import json, sys
+	bucket, esp = [json.loads(l) for l in open(sys.argv[1])]
+	role = lambda r: {(i["type"], i["value"]): i.get("role", "") for i in r["indicators"]}
+	b, e = role(bucket), role(esp)
+	assert b.get(("url", "https://acct-verify.s3.us-east-1.amazonaws.com/login.html")) == "lure", b
+	assert b.get(("domain", "acct-verify.s3.us-east-1.amazonaws.com")) == "lure", b
+	assert not any("www.amazon.com" in v for t, v in b), b      # the brand\x27s own link
+	assert e.get(("url", "https://click.promo-relay.example/c/T0JyNHlHaGRmQ25T")) == "lure", e
+	assert ("url", "https://click.promo-relay.example/u/Zi94M3p3YVdIOUJT") not in e, e  # the unsubscribe link
+	PY
+	lw_ioc export -c a.conf >/dev/null &&
+	test_grep "^click.promo-relay.example$" out/lurewatch-domains.txt &&
+	test_grep "^url,https://acct-verify.s3.us-east-1.amazonaws.com/login.html,.*,lure,yes$" out/lurewatch-iocs.csv &&
+	test_grep -v "amazon.com" out/lurewatch-domains.txt
+'
+
 test_done

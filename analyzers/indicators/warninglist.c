@@ -30,8 +30,9 @@
  *     Host names are compared lower case, as A-labels, without a trailing dot.
  *
  *     A URL is matched as a whole by string, substring and regex lists; a
- *     hostname list (or a dotted string entry) names a URL only when the
- *     URL is the bare site (no path beyond "/", no query). A URL names one
+ *     hostname or string list names a URL by its host only when the URL
+ *     is the bare site (no path beyond "/", no query; userinfo and a
+ *     fragment, which no server sees, do not count). A URL names one
  *     object on its host: blocking docs.google.com/forms/d/X hurts nobody
  *     else, blocking docs.google.com would. An e-mail address is matched
  *     whole, and its domain is walked only by lists that name e-mail
@@ -500,19 +501,26 @@ static const struct wl_list *walk(const struct lw_warninglists *wl, const char *
     return l;
 }
 
-/* url_site - the host of a URL that is only a site ("https://host[:port][/]"); g_free; or NULL */
+/*
+ * url_site - the host of a URL that is only a site ("https://[user@]host[:port][/][#frag]");
+ * g_free; or NULL. Neither userinfo nor a fragment selects an object on the
+ * server (a browser sends neither), so a per-recipient "#token" or a
+ * deceptive "www.bank.example@" in front of the host still names the
+ * whole site.
+ */
 static char *url_site(const char *url)
 {
-    const char *s = strstr(url, "://"), *e;
+    const char *s = strstr(url, "://"), *e, *rest, *at;
 
     if (s == NULL)
         return NULL;
     s += 3;
     e = s + strcspn(s, "/?#");
-    if (*e && strcmp(e, "/") != 0)
+    rest = *e == '/' ? e + 1 : e;
+    if (*rest && *rest != '#')
         return NULL;
-    if (memchr(s, '@', (size_t) (e - s)))
-        return NULL;
+    while ((at = memchr(s, '@', (size_t) (e - s))) != NULL)
+        s = at + 1;
     for (const char *c = s; c < e; c++)
         if (*c == ':')
             e = c;
@@ -555,9 +563,9 @@ static const struct wl_list *host_match(const struct lw_warninglists *wl, enum l
         host = url_site(lower);
     else if (type == LW_IOC_EMAIL && (at = strrchr(lower, '@')) != NULL)
         host = host_key(at + 1, strlen(at + 1));
-    if (host) {
+    if (host) {                 /* a bare URL is its site: a string list naming the host names it */
         l = walk(wl, host, bit);
-        if (l == NULL && type != LW_IOC_URL)
+        if (l == NULL)
             l = chain_find(wl->exact, host, bit);
     }
     g_free(host);

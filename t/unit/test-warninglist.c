@@ -39,7 +39,7 @@ static void test_kinds(void)
                " \"matching_attributes\": [\"domain\", \"hostname\", \"url\"],"
                " \"list\": [\"gmail.com\", \".Shared-CDN.example.\", \"*.wild.example\", \"例子.example\"]}");
     write_list(dir, "b-strings.json", "{\"name\": \"strings\", \"type\": \"string\","
-               " \"matching_attributes\": [\"domain\", \"email-src\", \"filename|sha256\"],"
+               " \"matching_attributes\": [\"domain\", \"url\", \"email-src\", \"filename|sha256\"],"
                " \"list\": [\"exact.example\", \".dotted.example\", \"nobody@mail.example\","
                " \"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855\"]}");
     write_list(dir, "c-cidr.json", "{\"name\": \"nets\", \"type\": \"cidr\", \"matching_attributes\": [\"ip-src\"],"
@@ -71,10 +71,16 @@ static void test_kinds(void)
     is(wl, LW_IOC_URL, "https://gmail.com/", "hosts");
     is(wl, LW_IOC_URL, "https://www.gmail.com:443", "hosts");
     is(wl, LW_IOC_URL, "https://gmail.com/phish/form", NULL);  /* one object on the host */
-    is(wl, LW_IOC_URL, "https://user@gmail.com/", NULL);
+    is(wl, LW_IOC_URL, "https://user@gmail.com/", "hosts");    /* no server sees userinfo */
+    is(wl, LW_IOC_URL, "https://gmail.com#r3cipient-t0ken", "hosts");  /* nor a fragment */
+    is(wl, LW_IOC_URL, "https://www.bank.example@gmail.com/#x", "hosts");
+    is(wl, LW_IOC_URL, "https://gmail.com/?next=%23", NULL);
+    is(wl, LW_IOC_URL, "https://gmail.com@evil.example/", NULL);
 
     is(wl, LW_IOC_DOMAIN, "exact.example", "strings");
     is(wl, LW_IOC_DOMAIN, "www.exact.example", NULL);
+    is(wl, LW_IOC_URL, "https://exact.example#t0ken", "strings");   /* the bare site is the host */
+    is(wl, LW_IOC_URL, "https://exact.example/login", NULL);
     is(wl, LW_IOC_DOMAIN, "www.dotted.example", "strings");
     is(wl, LW_IOC_DOMAIN, "dotted.example", "strings");
     is(wl, LW_IOC_EMAIL, "Nobody@mail.example", "strings");
