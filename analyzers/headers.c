@@ -12,6 +12,15 @@
  *     LW_HDR_REPLYTO_FREEMAIL      ... and that domain is free mail
  *     LW_HDR_REPLYTO_FREEMAIL_CLAIM ... while the display name claims the
  *                                  organization, a VIP or a brand
+ *     LW_HDR_FROM_FREEMAIL_LURE    a lure (any lure-class hit before this
+ *                                  analyzer: it runs per message, after the
+ *                                  rules) sent from a free-mail address, not
+ *                                  through a mailing list: the pretext's
+ *                                  channel is a mailbox anyone can open, not
+ *                                  an organization's. Personal mail comes from
+ *                                  free mail every day, so alone it is nothing;
+ *                                  its small score only joins the lure (the
+ *                                  class fold: a lure joined to a link hit)
  *     LW_HDR_BRAND_RETURNPATH      From a protected or brand domain, bounces
  *                                  (Return-Path) to an unrelated domain; not
  *                                  when a trusted stamp authenticates the From
@@ -115,6 +124,7 @@
 
 #include "analyzer.h"
 #include "identity.h"
+#include "model/score.h"
 
 #define A "headers"
 
@@ -253,6 +263,20 @@ static void check_reply_to(const struct hdr_state *s, const struct lw_message *m
         lw_verdict_add_hit(v, A, "LW_HDR_REPLYTO_FREEMAIL_CLAIM", 5.0,
                            "Sender name claims an organization or brand but replies go to a free-mail address", ev);
     lw_hit_add_indicator(v, g_ptr_array_index(v->hits, v->hits->len - 1), LW_ROLE_SENDER, LW_IOC_EMAIL, msg->reply_to->addr);
+    g_free(ev);
+}
+
+/* check_from_freemail - a lure whose sender is a free-mail mailbox (LW_HDR_FROM_FREEMAIL_LURE) */
+static void check_from_freemail(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
+{
+    char *ev;
+
+    if (msg->list != NULL || *msg->from->domain == '\0'
+        || !(lw_identity_kind(s->id, msg->from->domain) & LW_KIND_FREEMAIL) || !lw_verdict_has_lure(v))
+        return;
+    ev = g_strdup_printf("From %s", msg->from->addr);
+    lw_verdict_add_hit(v, A, "LW_HDR_FROM_FREEMAIL_LURE", 0.1,
+                       "A lure sent from a free-mail address: the pretext's channel is a mailbox anyone can open", ev);
     g_free(ev);
 }
 
@@ -1041,6 +1065,7 @@ static int hdr_scan(const void *state, const struct lw_message *msg, struct lw_c
     check_from(s, msg, v);
     check_subject_rcpt(msg, v);
     check_reply_to(s, msg, v);
+    check_from_freemail(s, msg, v);
     check_origin(s, msg, from_authenticated(s, msg), v);
     check_auth(s, msg, v);
     return 0;

@@ -26,6 +26,21 @@
  *     LW_LINK_FILESHARE      file-sharing or cloud-storage links
  *     LW_LINK_FORM_SERVICE   a form-builder link (credential harvesting)
  *     LW_LINK_FREEHOST       a page on a free hosting service
+ *     LW_LINK_UNKNOWN_SITE   a message with a lure (a lure-class hit of the
+ *                            rules, which run before this analyzer) sends
+ *                            the reader to a site nothing vouches for: not
+ *                            the sender's organization or a sister name of
+ *                            it, not the organization's or a brand's site,
+ *                            not a mail provider's tracker or a shared
+ *                            service (their own rules judge those), not an
+ *                            unsubscribe or list link, and on no loaded
+ *                            warninglist (the most visited sites, mail
+ *                            providers, banks, universities). Most of the
+ *                            web is such a site, so alone it says nothing
+ *                            and it never fires without a lure; its small
+ *                            score only joins the lure to its channel (the
+ *                            class fold). Without warninglists nothing can
+ *                            be told known, and it never fires.
  *
  *     HTML rules walk the HTML of each body part (html.c, gumbo's HTML5 tree):
  *
@@ -80,6 +95,8 @@
 #include "model/html.h"
 #include "identity.h"
 #include "model/url.h"
+#include "model/score.h"
+#include "indicators/warninglist.h"
 #include "util/unicode.h"
 
 #define A "links"
@@ -94,6 +111,7 @@ struct links {
     struct lw_identity *id;
     double malicious;           /* quarantine_score: a message judged malicious names its lures */
     GRegex *unsubscribe;        /* UNSUBSCRIBE, compiled once */
+    struct lw_warninglists *wl; /* sites known to be someone's: NULL when none are installed */
 };
 
 /* links_init - the identity state for this engine */
@@ -104,7 +122,8 @@ static int links_init(const struct lw_config *cfg, const void *previous, void **
 
     l->malicious = cfg->quarantine_score;
     l->unsubscribe = g_regex_new(UNSUBSCRIBE, G_REGEX_OPTIMIZE, 0, NULL);
-    if ((l->id = lw_identity_new(cfg, err)) == NULL) {
+    if ((l->id = lw_identity_new(cfg, err)) == NULL || lw_warninglists_configured(cfg, &l->wl, err) < 0) {
+        lw_identity_free(l->id);
         g_regex_unref(l->unsubscribe);
         g_free(l);
         return -1;
@@ -119,6 +138,7 @@ static void links_fini(void *state)
     struct links *l = state;
 
     lw_identity_free(l->id);
+    lw_warninglists_free(l->wl);
     g_regex_unref(l->unsubscribe);
     g_free(l);
 }
@@ -474,6 +494,81 @@ static void links_finish(const void *state, const struct lw_message *msg, struct
         n++;
     }
     g_hash_table_unref(list);
+}
+
+/*
+ * sister_names - do two registrable domains carry the same name in their
+ * first label (four letters or more, one inside the other)? A company mails
+ * from brand-mail.com and links to brand.com: a sister site, not a stranger.
+ */
+static int sister_names(const char *a, const char *b)
+{
+    size_t la = strcspn(a, "."), lb = strcspn(b, ".");
+    char *x = g_strndup(a, la), *y = g_strndup(b, lb);
+    int yes = la >= 4 && lb >= 4 && (strstr(x, y) != NULL || strstr(y, x) != NULL);
+
+    g_free(x);
+    g_free(y);
+    return yes;
+}
+
+/* senders_site - the link's host belongs to the sender's organization or a sister name of it */
+static int senders_site(const struct lw_identity *id, const struct lw_message *msg, const char *host)
+{
+    char *from, *link;
+    int yes;
+
+    if (msg->from == NULL || msg->from->domain == NULL || *msg->from->domain == '\0')
+        return 0;
+    if (lw_identity_same_org(id, msg->from->domain, host))
+        return 1;
+    from = lw_identity_registrable(id, msg->from->domain);
+    link = lw_identity_registrable(id, host);
+    yes = sister_names(from, link);
+    g_free(from);
+    g_free(link);
+    return yes;
+}
+
+/* unknown_site - a followed web link to a named site nothing vouches for (LW_LINK_UNKNOWN_SITE) */
+static int unknown_site(const struct links *l, const struct lw_message *msg, const struct lw_url *u, GHashTable *list)
+{
+    if (!(u->flags & FOLLOWED) || (u->flags & (LW_URL_UNPARSED | LW_URL_IP_HOST)) || !u->host || !u->domain
+        || !u->scheme || (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0)
+        || !strchr(u->host, '.') || g_hash_table_contains(list, u->host) || is_unsubscribe(l, u))
+        return 0;
+    if ((lw_identity_kind(l->id, u->host) & (SHARED_SERVICE | LW_KIND_TRACKER))
+        || lw_identity_is_protected(l->id, u->host) || lw_identity_brand_of_host(l->id, u->host)
+        || senders_site(l->id, msg, u->host))
+        return 0;
+    return lw_warninglists_match(l->wl, LW_IOC_DOMAIN, u->host) == NULL
+           && lw_warninglists_match(l->wl, LW_IOC_DOMAIN, u->domain) == NULL;
+}
+
+/* check_unknown_site - a lure's links to sites nothing vouches for: one hit, up to three URLs */
+static void check_unknown_site(const struct links *l, const struct lw_message *msg, struct lw_verdict *v)
+{
+    GString *ev;
+    GHashTable *list;
+    int n = 0;
+
+    if (l->wl == NULL || msg->urls == NULL || !lw_verdict_has_lure(v))
+        return;
+    ev = g_string_new(NULL);
+    list = list_hosts(msg);
+    for (guint i = 0; i < msg->urls->len; i++) {
+        const struct lw_url *u = g_ptr_array_index(msg->urls, i);
+
+        if (unknown_site(l, msg, u, list) && n++ < MAX_EVIDENCE)
+            g_string_append_printf(ev, "%s%.120s", ev->len ? "; " : "", u->url);
+    }
+    if (n > MAX_EVIDENCE)
+        g_string_append_printf(ev, " (+%d more)", n - MAX_EVIDENCE);
+    if (n > 0)
+        lw_verdict_add_hit(v, A, "LW_LINK_UNKNOWN_SITE", 0.1,
+                           "The lure sends the reader to a site that is neither the sender's nor a known one", ev->str);
+    g_hash_table_unref(list);
+    g_string_free(ev, TRUE);
 }
 
 /* check_urls - every URL classified; one hit per rule with up to three URLs */
@@ -1036,6 +1131,7 @@ static int links_scan(const void *state, const struct lw_message *msg, struct lw
     if (msg->unparseable)
         return 0;
     check_urls(l, msg, v);
+    check_unknown_site(l, msg, v);
     check_html(msg, v);
     if (html_only(msg))
         lw_verdict_add_hit(v, A, "LW_HTML_ONLY", 0.5,
@@ -1050,6 +1146,8 @@ static void links_loaded(const void *state, struct lw_loaded *out)
     const struct links *l = state;
 
     lw_identity_tag(l->id, out->tag);
+    if (l->wl)
+        g_checksum_update(out->tag, (const guchar *) lw_warninglists_sha256(l->wl), -1);
 }
 
 const struct lw_analyzer lw_analyzer_links = {

@@ -121,4 +121,21 @@ test_expect_success 'invoice fraud: a payment-change pretext with replies divert
 	case "$action" in quarantine|reject) ;; *) echo "expected quarantine or reject, got $action:"; cat m.rules; false ;; esac
 '
 
+ADVANCE="I am a bank manager with a business proposal: an inheritance of 10.5 million dollars is waiting. Reply with your full name and phone number."
+test_expect_success 'a lure from a free-mail address fires LW_HDR_FROM_FREEMAIL_LURE, and the pair is evidence' '
+	mkmail m "From: Mr. James <james.bank.manager@gmail.com>" "Subject: proposal" -- "$ADVANCE" &&
+	expect_rule LW_HDR_FROM_FREEMAIL_LURE m &&
+	action=$(test_json_field m.json action) &&
+	case "$action" in quarantine|reject) ;; *) echo "expected quarantine or reject, got $action:"; cat m.rules; false ;; esac
+'
+test_expect_success 'near miss: free mail without a lure, a lure from a company, a list post' '
+	mkmail a "From: Ann <ann.lee@gmail.com>" "Subject: lunch" -- "See you at noon on Friday." &&
+	expect_no_rule LW_HDR_FROM_FREEMAIL_LURE a &&
+	mkmail b "From: Mr. James <james@bank.example.com>" "Subject: proposal" -- "$ADVANCE" &&
+	expect_no_rule LW_HDR_FROM_FREEMAIL_LURE b &&
+	mkmail c "From: Mr. James <james.bank.manager@gmail.com>" "List-Id: <users.lists.example.org>" \
+		"Subject: proposal" -- "$ADVANCE" &&
+	expect_no_rule LW_HDR_FROM_FREEMAIL_LURE c
+'
+
 test_done

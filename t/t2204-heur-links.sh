@@ -224,4 +224,45 @@ test_expect_success 'near miss: a tracker that carries the shown address is not 
 	html n "<a href=\"https://click.example.net/t?id=1234\">Shop.example.com</a>" &&
 	expect_no_rule LW_LINK_TEXT_MISMATCH n
 '
+# A lure sends the reader somewhere. A site nothing vouches for is most of
+# the web, so LW_LINK_UNKNOWN_SITE fires only beside a lure, and only the
+# warninglists can tell a known site from an unknown one.
+mkdir lists &&
+cat >lists/known.json <<\EOF
+{"name": "test: sites known to be someone's", "version": 1, "description": "t2204",
+ "matching_attributes": ["domain", "hostname"], "type": "hostname", "list": ["knownbank.com"]}
+EOF
+SUSPEND="Your account has been suspended. Verify your account within 24 hours or it will be closed."
+# notice FILE FROM HREF [BODY]: an HTML notice with one link
+notice() {
+	mkmail "$1" "From: Service <$2>" "Subject: Notice" "Content-Type: text/html; charset=utf-8" -- \
+		"<html><body><p>${4-$SUSPEND}</p><a href=\"$3\">Continue</a></body></html>"
+}
+test_expect_success 'a lure linking to an unknown site fires LW_LINK_UNKNOWN_SITE, and the pair is evidence' '
+	notice m service@mailer.example-service.com "https://account-review-center.top/login" &&
+	expect_rule LW_LINK_UNKNOWN_SITE m -o warninglists_dir=$PWD/lists &&
+	test_json_field m.json action >action &&
+	echo quarantine >expect && test_cmp expect action &&
+	expect_no_rule LW_LINK_UNKNOWN_SITE m &&
+	test_json_field m.json action >action &&
+	echo tag >expect && test_cmp expect action
+'
+test_expect_success 'near miss: the sender'"'"'s own or sister site, a known site, no lure, an unsubscribe link' '
+	notice own service@mail.shopexample.com "https://www.shopexample.com/account" &&
+	expect_no_rule LW_LINK_UNKNOWN_SITE own -o warninglists_dir=$PWD/lists &&
+	notice sister service@shopexample-mail.com "https://shopexample.com/account" &&
+	expect_no_rule LW_LINK_UNKNOWN_SITE sister -o warninglists_dir=$PWD/lists &&
+	notice known service@mailer.example-service.com "https://secure.knownbank.com/login" &&
+	expect_no_rule LW_LINK_UNKNOWN_SITE known -o warninglists_dir=$PWD/lists &&
+	notice calm service@mailer.example-service.com "https://account-review-center.top/" "Our spring catalogue is out." &&
+	expect_no_rule LW_LINK_UNKNOWN_SITE calm -o warninglists_dir=$PWD/lists &&
+	notice unsub service@mailer.example-service.com "https://account-review-center.top/unsubscribe?u=1" &&
+	expect_no_rule LW_LINK_UNKNOWN_SITE unsub -o warninglists_dir=$PWD/lists
+'
+test_expect_success 'the shipped warninglists know the most visited sites' '
+	notice big service@mailer.example-service.com "https://www.wikipedia.org/wiki/Account" &&
+	expect_no_rule LW_LINK_UNKNOWN_SITE big -o warninglists_dir=$top_srcdir/contrib/warninglists &&
+	notice unknown service@mailer.example-service.com "https://account-review-center.top/login" &&
+	expect_rule LW_LINK_UNKNOWN_SITE unknown -o warninglists_dir=$top_srcdir/contrib/warninglists
+'
 test_done

@@ -111,6 +111,7 @@ static const struct builtin {
     /* headers */
     { "LW_HDR_REPLYTO_OTHER", LW_CLASS_LINK },      /* replies diverted: the BEC channel */
     { "LW_HDR_REPLYTO_FREEMAIL", LW_CLASS_LINK },
+    { "LW_HDR_FROM_FREEMAIL_LURE", LW_CLASS_LINK }, /* the lure's channel: a free-mail sender */
     { "LW_HDR_REPLYTO_FREEMAIL_CLAIM", LW_CLASS_IMPERSONATION },
     { "LW_HDR_BRAND_RETURNPATH", LW_CLASS_IMPERSONATION },
     { "LW_HDR_SPOOFED_INTERNAL", LW_CLASS_IMPERSONATION },
@@ -136,6 +137,7 @@ static const struct builtin {
     { "LW_LINK_FILESHARE", LW_CLASS_LINK },
     { "LW_LINK_FORM_SERVICE", LW_CLASS_LINK },
     { "LW_LINK_FREEHOST", LW_CLASS_LINK },
+    { "LW_LINK_UNKNOWN_SITE", LW_CLASS_LINK },      /* the lure's channel: a site nothing vouches for */
     { "LW_HTML_CREDENTIAL_FORM", LW_CLASS_DECEPTION },
     { "LW_HTML_HIDDEN_TEXT", LW_CLASS_BULK },
     { "LW_HTML_IMAGE_ONLY", LW_CLASS_BULK },
@@ -198,6 +200,17 @@ static const struct lw_hit *evidence(const struct lw_verdict *v, const struct lw
             *link = hit;
     }
     return *link ? lure : NULL;
+}
+
+int lw_verdict_has_lure(const struct lw_verdict *v)
+{
+    for (guint i = 0; i < v->hits->len; i++) {
+        const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
+
+        if (hit->cls == LW_CLASS_LURE && hit->score > 0)
+            return 1;
+    }
+    return 0;
 }
 
 static double cap(const struct lw_config *cfg)

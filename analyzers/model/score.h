@@ -18,6 +18,13 @@ int lw_rule_builtin_known(const char *rule);
 /* lw_rule_builtin_print - the built-in table, one "ID class" a line */
 void lw_rule_builtin_print(FILE *out);
 
+/*
+ * lw_verdict_has_lure - does v already hold a lure-class hit with a positive
+ * score? The channel rules (a lure's unknown site, a lure from free mail)
+ * fire only then: alone they describe most of the web and most personal mail.
+ */
+int lw_verdict_has_lure(const struct lw_verdict *v);
+
 /* lw_action_name - "accept", "tag", "quarantine" or "reject" */
 const char *lw_action_name(enum lw_action action);
 
