@@ -285,23 +285,6 @@ static struct passwd *daemon_user(const char *user)
     return user && *user ? getpwnam(user) : NULL;
 }
 
-/* drop_privileges - become USER (and its groups) for good; -1 and err */
-static int drop_privileges(const char *user, struct lw_error *err)
-{
-    struct passwd *pw;
-
-    if (user == NULL || *user == '\0')
-        return 0;
-    if ((pw = getpwnam(user)) == NULL)
-        return lw_error_set(err, "unknown user \"%s\"", user);
-    if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0
-        || setuid(pw->pw_uid) < 0)
-        return lw_error_set(err, "cannot drop privileges to %s: %s", user, strerror(errno));
-    if (setuid(0) == 0)
-        return lw_error_set(err, "privileges not dropped: could regain root");
-    return 0;
-}
-
 /* open_socket - bind the milter socket (removing a stale one) and set its mode/owner */
 static int open_socket(const char *spec, const struct lw_config *cfg, const char *user)
 {
@@ -327,18 +310,26 @@ static int open_socket(const char *spec, const struct lw_config *cfg, const char
 }
 
 /*
- * prepare_dirs - QUARANTINE_DIR/records and, with Redis, the hits spool,
- * owned by USER, made while still root: after the drop the milter could
- * not create them under /var/spool. -1 and err at the first failure.
+ * prepare_dirs - QUARANTINE_DIR, its subdirectories (the spool store's:
+ * records/, and the ones the root-run lurewatch-report would otherwise make
+ * root's, which lurewatch-review -u, serving as the same user, must write)
+ * and, with Redis, the hits spool, owned by USER, made while still root:
+ * after the drop the milter could not create them under /var/spool. -1 and
+ * err at the first failure.
  */
 static int prepare_dirs(const struct lw_config *cfg, const struct passwd *pw, struct lw_error *err)
 {
-    char *records = g_build_filename(cfg->quarantine_dir, "records", NULL);
-    int rc = lw_dir_prepare(cfg->quarantine_dir, 0750, pw, err) < 0
-        || lw_dir_prepare(records, 0750, pw, err) < 0
-        || (lw_hits_configured(cfg) && lw_dir_prepare(cfg->spool_dir, 0750, pw, err) < 0) ? -1 : 0;
+    static const char *const subdirs[] = { "records", "reported", "state", "false-positives" };
+    int rc = lw_dir_prepare(cfg->quarantine_dir, 0750, pw, err);
 
-    g_free(records);
+    for (size_t i = 0; rc == 0 && i < G_N_ELEMENTS(subdirs); i++) {
+        char *sub = g_build_filename(cfg->quarantine_dir, subdirs[i], NULL);
+
+        rc = lw_dir_prepare(sub, 0750, pw, err);
+        g_free(sub);
+    }
+    if (rc == 0 && lw_hits_configured(cfg))
+        rc = lw_dir_prepare(cfg->spool_dir, 0750, pw, err);
     return rc;
 }
 
@@ -452,7 +443,7 @@ static int engine_check(const struct options *opt, const char *user)
         return -1;
     }
     if (pid == 0) {
-        if (drop_privileges(user, &err) < 0)
+        if (lw_drop_privileges(user, &err) < 0)
             fprintf(stderr, "lurewatch-milter: %s\n", err.text);
         else if ((e = load_engine(opt)) != NULL) {
             lw_slot_log_problems(e);
@@ -586,7 +577,7 @@ static int serve(const struct options *opt, struct signal_args *sig_args)
         lw_config_free(cfg);
         return rc;
     }
-    if (drop_privileges(user, &err) < 0) {
+    if (lw_drop_privileges(user, &err) < 0) {
         lw_log_err("%s", err.text);
         rc = EX_OSERR;
     } else if ((engine = load_engine(opt)) == NULL) {

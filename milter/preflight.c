@@ -7,14 +7,6 @@
  * inet6:PORT@HOST (HOST may be omitted: every address). Anything else is
  * refused with the reason, instead of libmilter failing at start-up.
  *
- * lw_dir_prepare() creates a directory the daemon owns (the quarantine
- * store, the hits spool) the way the daemon does while still root: each
- * missing component made with mkdirat() under the one above it, opened
- * with O_NOFOLLOW (util/safedir.c), so a symbolic link planted anywhere in
- * the path is refused rather than followed; the last component is given
- * to the user (when one is named: the daemon runs as root at that point)
- * only when root or that user owns it, never when another user made it.
- *
  * lw_dir_writable_as() proves that the user the daemon runs as can create
  * a file in a directory: a child process takes that user's ids and
  * creates and removes a temporary file there. That catches what mode bits
@@ -42,7 +34,6 @@
 #include <glib.h>
 
 #include "model/score.h"
-#include "util/safedir.h"
 #include "rulefile.h"
 #include "preflight.h"
 
@@ -104,32 +95,6 @@ const char *lw_socket_unix_path(const char *spec)
     if (spec[0] == '/')
         return spec;
     return NULL;
-}
-
-/*
- * lw_dir_prepare - make path (absolute) and its missing parents, never
- * through a symbolic link (lw_dir_open_path), the last one given to pw.
- * Only a directory owned by root or already by pw is given: one that some
- * other user made (planted) is refused, never chowned.
- */
-int lw_dir_prepare(const char *path, mode_t mode, const struct passwd *pw, struct lw_error *err)
-{
-    struct stat st;
-    int fd = lw_dir_open_path(path, mode, 1, err), rc = 0;
-
-    if (fd < 0)
-        return -1;
-    if (pw != NULL) {
-        if (fstat(fd, &st) < 0)
-            rc = lw_error_set(err, "%s: %s", path, g_strerror(errno));
-        else if (st.st_uid != 0 && st.st_uid != pw->pw_uid)
-            rc = lw_error_set(err, "%s: owned by uid %u, neither root nor %s: not given to %s", path,
-                              (unsigned) st.st_uid, pw->pw_name, pw->pw_name);
-        else if (st.st_uid != pw->pw_uid && fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
-            rc = lw_error_set(err, "%s: cannot give it to %s: %s", path, pw->pw_name, g_strerror(errno));
-    }
-    close(fd);
-    return rc;
 }
 
 /* try_create - create and remove a file in dir; 0, or errno */

@@ -7,10 +7,10 @@
 
 #include "util/conf.h"
 #include "util/error.h"
+#include "util/privileges.h"
 
 int lw_socket_spec_check(const char *spec, struct lw_error *err);
 const char *lw_socket_unix_path(const char *spec);
-int lw_dir_prepare(const char *path, mode_t mode, const struct passwd *pw, struct lw_error *err);
 int lw_score_keys_check(const struct lw_config *cfg, struct lw_error *err);
 int lw_dir_writable_as(const char *dir, const struct passwd *pw, struct lw_error *err);
 

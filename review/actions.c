@@ -22,6 +22,10 @@
  *     a confirmation (type confirm), and exports keep the indicators.
  *
  * SECURITY
+ *     What needs root goes through lw_privileged_do(): four operations,
+ *     each checking its one argument itself, so that it can run in a
+ *     privileged helper that trusts nothing from its caller
+ *     (lurewatch-review -u, review/service/privsep.c).
  *     Commands are run with execv, never through a shell; the only value
  *     from mail that reaches an argument is a queue id checked by
  *     lw_mta_queue_id_valid() in the configured MTA's own form. The address appended to review_block_file is
@@ -373,17 +377,14 @@ int lw_plain_address(const char *a)
         && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-@") == n;
 }
 
-/* block_sender - append the From: address (or the envelope sender) to review_block_file */
-static int block_sender(const struct lw_config *cfg, const struct lw_qentry *e, struct lw_error *err)
+/* block_append - addr on a line of its own at the end of review_block_file; -1 with err */
+static int block_append(const struct lw_config *cfg, const char *addr, struct lw_error *err)
 {
-    const char *addr = lw_plain_address(e->from) ? e->from : e->sender;
     char *line;
     int fd, rc = 0;
 
-    if (*cfg->review_block_file == '\0')
-        return 0;
-    if (!lw_plain_address(addr))
-        return lw_error_set(err, "%s: no plain sender address to block", e->queue_id);
+    if (*cfg->review_block_file == '\0' || !lw_plain_address(addr))
+        return lw_error_set(err, "no review_block_file, or \"%s\" is not a plain address", addr);
     if ((fd = open(cfg->review_block_file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
         return lw_error_set(err, "%s: %s", cfg->review_block_file, g_strerror(errno));
     line = g_strdup_printf("%s\n", addr);
@@ -394,50 +395,8 @@ static int block_sender(const struct lw_config *cfg, const struct lw_qentry *e, 
     return rc;
 }
 
-/* record - the decision in the store, then what it signals; -1 with err */
-static int record(const struct lw_config *cfg, struct lw_qstore *store, struct lw_qentry *e,
-                  enum lw_decision d, const char *who, struct lw_error *err)
-{
-    e->decision = g_strdup(decisions[d].recorded);
-    e->decided_by = g_strdup(who);
-    e->decided_at = g_get_real_time();
-    if (lw_qstore_mark(store, e->queue_id, e->decision, who, e->decided_at, err) < 0)
-        return -1;
-    if (decisions[d].release && lw_qstore_false_positive_hook(store, e, err) < 0)
-        return -1;
-    if (d == LW_BLOCK && block_sender(cfg, e, err) < 0)
-        return -1;
-    return publish_decision(cfg, e, d, who, err);
-}
-
-enum lw_decide_result lw_decide(const struct lw_config *cfg, struct lw_qstore *store, const char *queue_id,
-                                enum lw_decision d, const char *who, struct lw_error *err)
-{
-    struct lw_error nothing;
-    struct lw_qentry *e;
-    enum lw_decide_result rc = LW_DECIDE_DONE;
-
-    if (!lw_mta_queue_id_valid(cfg, queue_id)) {
-        not_an_id(cfg, queue_id, err);
-        return LW_DECIDE_FAILED;
-    }
-    e = lw_qstore_get(store, queue_id, &nothing);
-    if (mta_act(cfg, queue_id, decisions[d].release, err) < 0) {
-        lw_qentry_free(e);
-        return LW_DECIDE_FAILED;
-    }
-    if (e == NULL) {
-        lw_error_set(err, "%s", nothing.text);
-        rc = LW_DECIDE_NO_RECORD;
-    } else if (record(cfg, store, e, d, who, err) < 0) {
-        rc = LW_DECIDE_UNRECORDED;
-    }
-    lw_qentry_free(e);
-    return rc;
-}
-
-/* lw_held_message - the held message's bytes as postcat -bh -q prints them, or NULL with err */
-GString *lw_held_message(const struct lw_config *cfg, const char *queue_id, struct lw_error *err)
+/* held_message - the held message's bytes as postcat -bh -q prints them, or NULL with err */
+static GString *held_message(const struct lw_config *cfg, const char *queue_id, struct lw_error *err)
 {
     char **argv;
     GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
@@ -461,5 +420,107 @@ GString *lw_held_message(const struct lw_config *cfg, const char *queue_id, stru
     }
     g_strfreev(argv);
     g_string_free(errs, TRUE);
+    return out;
+}
+
+int lw_privileged_do(const struct lw_config *cfg, enum lw_privileged_op op, const char *arg, GString *out,
+                     struct lw_error *err)
+{
+    GString *msg;
+
+    switch (op) {
+    case LW_PRIV_RELEASE:
+    case LW_PRIV_DELETE:
+        if (!lw_mta_queue_id_valid(cfg, arg)) {
+            not_an_id(cfg, arg, err);
+            return -1;
+        }
+        return mta_act(cfg, arg, op == LW_PRIV_RELEASE, err);
+    case LW_PRIV_SHOW:
+        if ((msg = held_message(cfg, arg, err)) == NULL)
+            return -1;
+        g_string_append_len(out, msg->str, (gssize) msg->len);
+        g_string_free(msg, TRUE);
+        return 0;
+    case LW_PRIV_BLOCK:
+        return block_append(cfg, arg, err);
+    default:
+        return lw_error_set(err, "no such operation");
+    }
+}
+
+/* privileged - an operation here (via NULL: this process may) or through the privileged helper */
+static int privileged(const struct lw_config *cfg, const struct lw_privileged *via, enum lw_privileged_op op,
+                      const char *arg, GString *out, struct lw_error *err)
+{
+    return via ? via->run(via->ctx, op, arg, out, err) : lw_privileged_do(cfg, op, arg, out, err);
+}
+
+/* block_sender - append the From: address (or the envelope sender) to review_block_file */
+static int block_sender(const struct lw_config *cfg, const struct lw_privileged *via, const struct lw_qentry *e,
+                        struct lw_error *err)
+{
+    const char *addr = lw_plain_address(e->from) ? e->from : e->sender;
+
+    if (*cfg->review_block_file == '\0')
+        return 0;
+    if (!lw_plain_address(addr))
+        return lw_error_set(err, "%s: no plain sender address to block", e->queue_id);
+    return privileged(cfg, via, LW_PRIV_BLOCK, addr, NULL, err);
+}
+
+/* record - the decision in the store, then what it signals; -1 with err */
+static int record(const struct lw_config *cfg, const struct lw_privileged *via, struct lw_qstore *store,
+                  struct lw_qentry *e, enum lw_decision d, const char *who, struct lw_error *err)
+{
+    e->decision = g_strdup(decisions[d].recorded);
+    e->decided_by = g_strdup(who);
+    e->decided_at = g_get_real_time();
+    if (lw_qstore_mark(store, e->queue_id, e->decision, who, e->decided_at, err) < 0)
+        return -1;
+    if (decisions[d].release && lw_qstore_false_positive_hook(store, e, err) < 0)
+        return -1;
+    if (d == LW_BLOCK && block_sender(cfg, via, e, err) < 0)
+        return -1;
+    return publish_decision(cfg, e, d, who, err);
+}
+
+enum lw_decide_result lw_decide(const struct lw_config *cfg, const struct lw_privileged *via,
+                                struct lw_qstore *store, const char *queue_id, enum lw_decision d, const char *who,
+                                struct lw_error *err)
+{
+    struct lw_error nothing;
+    struct lw_qentry *e;
+    enum lw_decide_result rc = LW_DECIDE_DONE;
+
+    if (!lw_mta_queue_id_valid(cfg, queue_id)) {
+        not_an_id(cfg, queue_id, err);
+        return LW_DECIDE_FAILED;
+    }
+    e = lw_qstore_get(store, queue_id, &nothing);
+    if (privileged(cfg, via, decisions[d].release ? LW_PRIV_RELEASE : LW_PRIV_DELETE, queue_id, NULL, err) < 0) {
+        lw_qentry_free(e);
+        return LW_DECIDE_FAILED;
+    }
+    if (e == NULL) {
+        lw_error_set(err, "%s", nothing.text);
+        rc = LW_DECIDE_NO_RECORD;
+    } else if (record(cfg, via, store, e, d, who, err) < 0) {
+        rc = LW_DECIDE_UNRECORDED;
+    }
+    lw_qentry_free(e);
+    return rc;
+}
+
+/* lw_held_message - the held message's bytes as postcat -bh -q prints them, or NULL with err */
+GString *lw_held_message(const struct lw_config *cfg, const struct lw_privileged *via, const char *queue_id,
+                         struct lw_error *err)
+{
+    GString *out = g_string_new(NULL);
+
+    if (privileged(cfg, via, LW_PRIV_SHOW, queue_id, out, err) < 0) {
+        g_string_free(out, TRUE);
+        return NULL;
+    }
     return out;
 }

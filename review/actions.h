@@ -38,8 +38,36 @@ int lw_mta_queue_id_valid(const struct lw_config *cfg, const char *id);
 /* lw_sendmail_queue_file - Sendmail's file of TYPE ('h', 'd', 'x') for ID in sendmail_queue_dir (g_free) */
 char *lw_sendmail_queue_file(const struct lw_config *cfg, char type, const char *id);
 
+/* What needs root on the relay: the MTA's commands on one queue id, and the block list. */
+enum lw_privileged_op {
+    LW_PRIV_RELEASE,        /* postsuper -H QUEUEID, postqueue -i QUEUEID (or Sendmail's release) */
+    LW_PRIV_DELETE,         /* postsuper -d QUEUEID hold (or Sendmail's queue files removed) */
+    LW_PRIV_SHOW,           /* postcat -bh -q QUEUEID into out */
+    LW_PRIV_BLOCK,          /* ADDRESS appended to review_block_file */
+    LW_PRIV_NOPS
+};
+
+/*
+ * lw_privileged_do - one operation in this process. arg must be a queue id
+ * in the configured MTA's form or, for LW_PRIV_BLOCK, a plain address, else
+ * nothing runs. 0 (LW_PRIV_SHOW: the message appended to out), or -1 with err.
+ */
+int lw_privileged_do(const struct lw_config *cfg, enum lw_privileged_op op, const char *arg, GString *out,
+                     struct lw_error *err);
+
+/*
+ * How a decision reaches what needs root: NULL when this process may do it
+ * (lurewatch-report, as root); else run, with lw_privileged_do's contract,
+ * in a privileged helper (lurewatch-review -u, review/service/privsep.c).
+ */
+struct lw_privileged {
+    int (*run)(void *ctx, enum lw_privileged_op op, const char *arg, GString *out, struct lw_error *err);
+    void *ctx;
+};
+
 /* lw_held_message - the held message's bytes (postcat -bh -q; Postfix only), or NULL with err (g_string_free) */
-GString *lw_held_message(const struct lw_config *cfg, const char *queue_id, struct lw_error *err);
+GString *lw_held_message(const struct lw_config *cfg, const struct lw_privileged *via, const char *queue_id,
+                         struct lw_error *err);
 
 /* lw_plain_address - local@domain of letters, digits and ._%+- only (safe on one line, in To:) */
 int lw_plain_address(const char *a);
@@ -55,13 +83,14 @@ enum lw_decide_result {
 /*
  * lw_decide - release or delete one held message with postsuper (and
  * postqueue -i after a release), or with mta = sendmail with sendmail -qQ
- * -Q and by removing its queue files, then record who decided what and when in
- * the quarantine store. A release (and "not phishing") is a false positive:
+ * -Q and by removing its queue files (through via when not NULL), then
+ * record who decided what and when in the quarantine store. A release (and "not phishing") is a false positive:
  * it goes to lw_qstore_false_positive_hook and the hits stream (release).
  * A block also appends the sender to review_block_file; a delete or block
  * is a confirmation on the hits stream. Never logs.
  */
-enum lw_decide_result lw_decide(const struct lw_config *cfg, struct lw_qstore *store, const char *queue_id,
-                                enum lw_decision d, const char *who, struct lw_error *err);
+enum lw_decide_result lw_decide(const struct lw_config *cfg, const struct lw_privileged *via,
+                                struct lw_qstore *store, const char *queue_id, enum lw_decision d, const char *who,
+                                struct lw_error *err);
 
 #endif

@@ -143,7 +143,7 @@ static void print_mail(GMimeMessage *m)
 static GMimeMessage *fetch_original(const struct lw_config *cfg, const char *queue_id)
 {
     struct lw_error err;
-    GString *raw = lw_held_message(cfg, queue_id, &err);
+    GString *raw = lw_held_message(cfg, NULL, queue_id, &err);
     GMimeMessage *m = NULL;
 
     if (raw != NULL) {
@@ -548,7 +548,7 @@ static int decide(const struct lw_config *cfg, struct lw_qstore *store, const ch
     enum lw_decision d = release ? LW_RELEASE : LW_DELETE;
     char *user = who();
     struct lw_error err;
-    enum lw_decide_result r = lw_decide(cfg, store, id, d, user, &err);
+    enum lw_decide_result r = lw_decide(cfg, NULL, store, id, d, user, &err);
 
     if (r == LW_DECIDE_FAILED)
         fprintf(stderr, "lurewatch-report: %s\n", err.text);

@@ -106,7 +106,8 @@ test_expect_success DEB 'lintian finds no errors (its warnings are listed below)
 
 test_expect_success DEB 'binaries in /usr/sbin and /usr/bin, data in /usr/share/lurewatch, units, README' '
 	dpkg-deb -c "$DEB" | awk "{ print \$6 }" | sed "s|^\./|/|" >contents &&
-	for f in /usr/sbin/lurewatch-milter /usr/sbin/lurewatch-report /usr/bin/lurewatch-scan /usr/bin/lurewatch-ioc \
+	for f in /usr/sbin/lurewatch-milter /usr/sbin/lurewatch-report /usr/sbin/lurewatch-review \
+		/usr/bin/lurewatch-scan /usr/bin/lurewatch-ioc /lib/systemd/system/lurewatch-review.service \
 		/usr/share/lurewatch/rules/lurewatch.rules /usr/share/lurewatch/brands.txt \
 		/usr/share/lurewatch/signatures/lurewatch.yar /usr/share/lurewatch/warninglists/tranco10k.json \
 		/lib/systemd/system/lurewatch-milter.service /lib/systemd/system/lurewatch-report.service \
@@ -135,6 +136,8 @@ test_expect_success DEB 'units name the installed binaries and configuration' '
 	test_grep "^ExecStart=/usr/sbin/lurewatch-milter .*-c /etc/lurewatch/lurewatch.conf" \
 		"$TRASH/lib/systemd/system/lurewatch-milter.service" &&
 	test_grep "^ExecStart=/usr/sbin/lurewatch-report " "$TRASH/lib/systemd/system/lurewatch-report.service" &&
+	test_grep "^ExecStart=/usr/sbin/lurewatch-review -f -c /etc/lurewatch/lurewatch.conf -u lurewatch$" \
+		"$TRASH/lib/systemd/system/lurewatch-review.service" &&
 	test_grep "^Documentation=file:/usr/share/doc/lurewatch/README$" \
 		"$TRASH/lib/systemd/system/lurewatch-milter.service"
 '
@@ -151,9 +154,10 @@ test_expect_success DEB '/etc/lurewatch/lurewatch.conf is a conffile naming file
 	done
 '
 
-test_expect_success DEB 'postinst makes the lurewatch system user and enables, but does not start, the milter' '
+test_expect_success DEB 'postinst makes the lurewatch system user and enables, but does not start, the milter; the review service neither' '
 	test_grep "adduser --system .*lurewatch" "$TRASH/control/postinst" &&
 	test_grep "deb-systemd-helper .*enable.* .lurewatch-milter.service" "$TRASH/control/postinst" &&
+	test_grep -v "deb-systemd-helper enable .*lurewatch-review" "$TRASH/control/postinst" &&
 	test_grep -v "deb-systemd-invoke +(start|restart) " "$TRASH/control/postinst"
 '
 

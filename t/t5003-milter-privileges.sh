@@ -130,13 +130,14 @@ test_expect_success 'the generated systemd unit keeps its hardening options and 
 	test_grep -v "@[a-z]*dir@" "$unit"
 '
 
-test_expect_success 'the review service unit is sandboxed like the milter, writing only the queues and the feeds' '
+test_expect_success 'the review service unit is sandboxed like the milter, writing only the queues and the feeds, serving as lurewatch' '
 	unit=$top_builddir/contrib/systemd/lurewatch-review.service &&
 	for o in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes \
 		RestrictAddressFamilies= CapabilityBoundingSet= SystemCallFilter=@system-service \
 		MemoryDenyWriteExecute=yes IPAddressDeny=any \
 		"ReadWritePaths=/var/spool/postfix /var/spool/lurewatch /var/lib/lurewatch /.*/lurewatch/feeds$" \
-		"ExecStartPre=/.*/lurewatch-review -t "; do
+		"ExecStartPre=/.*/lurewatch-review -t " "ExecStart=/.*/lurewatch-review -f .* -u lurewatch$" \
+		User=root Group=lurewatch; do
 		grep -q "^$o" "$unit" || { echo "missing $o in $unit"; return 1; }
 	done &&
 	test_grep -v "@[a-z]*dir@" "$unit"

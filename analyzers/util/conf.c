@@ -233,7 +233,7 @@ static const struct key keys[] = {
     { "review_trusted_proxy_header", K_STRING, OFF(review_trusted_proxy_header), "", 0, 0, NULL,
       "request header naming the reviewer, set by an authenticating reverse proxy (empty: identity only from signed links)", TAG_NONE },
     { "review_state_dir", K_STRING, OFF(review_state_dir), "/var/lib/lurewatch/review", 0, 0, NULL,
-      "where lurewatch-review records the links already used (root's; not under quarantine_dir)", TAG_NONE },
+      "where lurewatch-review records the links already used (root's, or given to its -u user; not under quarantine_dir)", TAG_NONE },
     { "review_block_file", K_STRING, OFF(review_block_file), "", 0, 0, NULL,
       "plain-list feed (in feeds_dir) that \"Block sender\" appends the sender's address to (empty: block only deletes)", TAG_NONE },
     { "review_tls_cert", K_STRING, OFF(review_tls_cert), "", 0, 0, NULL,

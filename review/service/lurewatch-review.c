@@ -2,7 +2,7 @@
  * lurewatch-review - the review service: signed one-click actions and a review page
  *
  * SYNOPSIS
- *     lurewatch-review [-c CONF] [-o key=value]... [-f] [-t]
+ *     lurewatch-review [-c CONF] [-o key=value]... [-u USER] [-f] [-t]
  *
  * DESCRIPTION
  *     An HTTP service (libmicrohttpd) on review_listen for the links of the
@@ -33,6 +33,10 @@
  *     present, else the token's reviewer; the decision is recorded in the
  *     quarantine store like lurewatch-report's and logged.
  *
+ *     -u  serve as USER (started as root): the key, the TLS key and the
+ *         listening socket are taken as root, review_state_dir is given to
+ *         USER, and what needs root (postsuper, postqueue -i, postcat, the
+ *         block list) is done by a helper forked before (privsep.c)
  *     -f  foreground, logging to standard error (else syslog)
  *     -t  check the configuration and the key, then exit
  *
@@ -44,16 +48,21 @@
  *     reachable only by the proxy (loopback).
  *
  * EXIT STATUS
- *     0 after SIGTERM or SIGINT; 64 for a bad command line; 78 for a bad
- *     configuration or key file; 71 when it cannot listen.
+ *     0 after SIGTERM or SIGINT; 64 for a bad command line (or -u when not
+ *     root); 78 for a bad configuration or key file; 73 when
+ *     review_state_dir cannot be given to the user; 71 when it cannot
+ *     listen, the user is unknown or privileges cannot be dropped.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <netdb.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sysexits.h>
 #include <microhttpd.h>
@@ -61,12 +70,14 @@
 #include "util/conf.h"
 #include "util/log.h"
 #include "util/options.h"
+#include "util/privileges.h"
 #include "model/message.h"
 #include "review/actions.h"
 #include "review/quarantine_store.h"
 #include "review/review_token.h"
 #include "review/reviewers.h"
 #include "review/service/pages.h"
+#include "review/service/privsep.h"
 
 #define MAX_BODY (64 * 1024)
 #define PAGE_SIZE 100
@@ -80,7 +91,17 @@ struct service {
     GHashTable *reviewers;      /* domain -> reviewer address */
     char *relay;                /* this relay's name in tokens */
     char *used_dir;
+    struct lw_privsep *helper;  /* with -u: what needs root */
+    struct lw_privileged priv;  /* the helper's, when there is one */
+    char *tls_cert, *tls_key;   /* PEM, read at start */
+    int listen_fd;
 };
+
+/* via - how decisions reach the MTA: the helper's lw_privileged, or NULL (this process is root) */
+static const struct lw_privileged *via(const struct service *svc)
+{
+    return svc->helper ? &svc->priv : NULL;
+}
 
 /* One request's state across the calls libmicrohttpd makes for it. */
 struct request {
@@ -235,7 +256,7 @@ static char *decide_one(const struct service *svc, const char *queue_id, enum lw
         return text;
     }
     lw_qentry_free(e);
-    switch (lw_decide(svc->cfg, svc->store, queue_id, d, who, &err)) {
+    switch (lw_decide(svc->cfg, via(svc), svc->store, queue_id, d, who, &err)) {
     case LW_DECIDE_FAILED:
         lw_log_warn("%s: %s by %s (%s) failed: %s", queue_id, lw_decision_name(d), who, how, err.text);
         *ok = 0;
@@ -402,7 +423,7 @@ static enum MHD_Result batch(const struct service *svc, struct MHD_Connection *c
 static char *body_text(const struct service *svc, const char *queue_id)
 {
     struct lw_error err;
-    GString *raw = lw_held_message(svc->cfg, queue_id, &err), *text = g_string_new(NULL);
+    GString *raw = lw_held_message(svc->cfg, via(svc), queue_id, &err), *text = g_string_new(NULL);
     struct lw_message *m;
 
     if (raw == NULL) {
@@ -550,52 +571,71 @@ static int listen_addr(const char *spec, struct sockaddr_storage *ss, struct lw_
     return 0;
 }
 
-/* start - the daemon on review_listen, with TLS when configured; NULL with err */
+/* listen_socket - a socket bound and listening on review_listen; -1 with err */
+static int listen_socket(const char *spec, struct lw_error *err)
+{
+    struct sockaddr_storage ss;
+    int fd, on = 1;
+
+    if (listen_addr(spec, &ss, err) < 0)
+        return -1;
+    if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0
+        || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0
+        || bind(fd, (struct sockaddr *) &ss, ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                                     : sizeof(struct sockaddr_in)) < 0
+        || listen(fd, 64) < 0) {
+        lw_error_set(err, "cannot listen on %s: %s", spec, g_strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* read_tls - review_tls_cert and review_tls_key into svc, when configured; -1 with err */
+static int read_tls(struct service *svc, struct lw_error *err)
+{
+    GError *gerr = NULL;
+
+    if (*svc->cfg->review_tls_cert == '\0')
+        return 0;
+    if (!g_file_get_contents(svc->cfg->review_tls_cert, &svc->tls_cert, NULL, &gerr)
+        || !g_file_get_contents(svc->cfg->review_tls_key, &svc->tls_key, NULL, &gerr)) {
+        lw_error_set(err, "review TLS: %s", gerr->message);
+        g_error_free(gerr);
+        return -1;
+    }
+    return 0;
+}
+
+/* start - the daemon on the listening socket, with TLS when configured; NULL with err */
 static struct MHD_Daemon *start(struct service *svc, struct lw_error *err)
 {
-    static struct sockaddr_storage ss;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-    char *cert = NULL, *key = NULL;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | (svc->tls_cert ? MHD_USE_TLS : 0);
     struct MHD_Daemon *d;
 
-    if (listen_addr(svc->cfg->review_listen, &ss, err) < 0)
-        return NULL;
-    if (ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    if (*svc->cfg->review_tls_cert) {
-        GError *gerr = NULL;
-
-        if (!g_file_get_contents(svc->cfg->review_tls_cert, &cert, NULL, &gerr)
-            || !g_file_get_contents(svc->cfg->review_tls_key, &key, NULL, &gerr)) {
-            lw_error_set(err, "review TLS: %s", gerr->message);
-            g_error_free(gerr);
-            g_free(cert);
-            return NULL;
-        }
-        flags |= MHD_USE_TLS;
-    }
     d = MHD_start_daemon(flags, 0, NULL, NULL, handle, svc,
-                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &ss,
+                         MHD_OPTION_LISTEN_SOCKET, svc->listen_fd,
                          MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
                          MHD_OPTION_CONNECTION_LIMIT, 64u,
                          MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                         cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
-                         MHD_OPTION_HTTPS_MEM_KEY, key,
+                         svc->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, svc->tls_cert,
+                         MHD_OPTION_HTTPS_MEM_KEY, svc->tls_key,
                          MHD_OPTION_END);
     if (d == NULL)
-        lw_error_set(err, "cannot listen on %s%s", svc->cfg->review_listen,
-                     cert && !MHD_is_feature_supported(MHD_FEATURE_TLS) ? " (libmicrohttpd without TLS)" : "");
-    if (key)
-        memset(key, 0, strlen(key));
-    g_free(cert);
-    g_free(key);
+        lw_error_set(err, "cannot serve on %s%s", svc->cfg->review_listen,
+                     svc->tls_cert && !MHD_is_feature_supported(MHD_FEATURE_TLS) ? " (libmicrohttpd without TLS)" : "");
+    else
+        svc->listen_fd = -1;    /* the daemon's now */
+    if (svc->tls_key)
+        memset(svc->tls_key, 0, strlen(svc->tls_key));
     return d;
 }
 
 /* ---- main ---- */
 
 struct options {
-    char *config;
+    char *config, *user;
     char **overrides;
     gboolean foreground, test;
 };
@@ -605,6 +645,7 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
     GOptionEntry entries[] = {
         { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt->config, "configuration file", "CONF" },
         { "option", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &opt->overrides, "override one key", "KEY=VALUE" },
+        { "user", 'u', 0, G_OPTION_ARG_STRING, &opt->user, "serve as USER; a helper keeps root for the MTA", "USER" },
         { "foreground", 'f', 0, G_OPTION_ARG_NONE, &opt->foreground, "log to standard error", NULL },
         { "test", 't', 0, G_OPTION_ARG_NONE, &opt->test, "check the configuration and the key, then exit", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -612,10 +653,47 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
     return lw_options_parse("lurewatch-review", "", NULL, entries, argc, argv);
 }
 
-/* setup - configuration, key, store, reviewers; an EX_ code, 0 when all is well */
+/*
+ * as_user - with -u, as root: the helper forked (before the key is read),
+ * review_state_dir and its used-tokens directory given to the user; an
+ * EX_ code, 0 when all is well
+ */
+static int as_user(const struct options *opt, struct service *svc, struct lw_error *err)
+{
+    struct passwd *pw;
+
+    if (opt->user == NULL)
+        return 0;
+    if ((pw = getpwnam(opt->user)) == NULL) {
+        lw_error_set(err, "unknown user \"%s\"", opt->user);
+        return EX_OSERR;
+    }
+    if (geteuid() != 0) {
+        lw_error_set(err, "-u %s needs to start as root", opt->user);
+        return EX_USAGE;
+    }
+    if (opt->test)
+        return 0;
+    if (lw_dir_prepare(svc->cfg->review_state_dir, 0700, pw, err) < 0
+        || lw_dir_prepare(svc->used_dir, 0700, pw, err) < 0)
+        return EX_CANTCREAT;
+    if ((svc->helper = lw_privsep_start(svc->cfg, err)) == NULL)
+        return EX_OSERR;
+    svc->priv = lw_privsep_via(svc->helper);
+    return 0;
+}
+
+/*
+ * setup - configuration, the helper, key, reviewers, TLS, the listening
+ * socket; then the user (-u), and the store as that user. An EX_ code, 0
+ * when all is well.
+ */
 static int setup(const struct options *opt, struct lw_config **cfg, struct service *svc, struct lw_error *err)
 {
+    int rc;
+
     memset(svc, 0, sizeof(*svc));
+    svc->listen_fd = -1;
     if ((*cfg = lw_config_setup(opt->config, opt->overrides, err)) == NULL)
         return EX_CONFIG;
     svc->cfg = *cfg;
@@ -626,9 +704,18 @@ static int setup(const struct options *opt, struct lw_config **cfg, struct servi
         lw_error_set(err, "review_state_dir must be an absolute path");
         return EX_CONFIG;
     }
+    if ((rc = as_user(opt, svc, err)) != 0)
+        return rc;
     if (lw_reviewers_parse((*cfg)->report_domain_reviewers, svc->reviewers, err) < 0
-        || (svc->key = lw_review_key_load((*cfg)->review_key_file, err)) == NULL
-        || (svc->store = lw_qstore_open(*cfg, err)) == NULL)
+        || (svc->key = lw_review_key_load((*cfg)->review_key_file, err)) == NULL || read_tls(svc, err) < 0)
+        return EX_CONFIG;
+    if (!opt->test && (svc->listen_fd = listen_socket((*cfg)->review_listen, err)) < 0)
+        return EX_OSERR;
+    if (!opt->test && lw_drop_privileges(opt->user, err) < 0)
+        return EX_OSERR;
+    if (opt->user)
+        prctl(PR_SET_DUMPABLE, 0);      /* the key in memory: no ptrace by the user, no core */
+    if ((svc->store = lw_qstore_open(*cfg, err)) == NULL)
         return EX_CONFIG;
     return 0;
 }
@@ -637,13 +724,19 @@ static void teardown(struct service *svc, struct lw_config *cfg, struct options 
 {
     if (svc->store)
         lw_qstore_close(svc->store);
+    lw_privsep_stop(svc->helper);
     lw_review_key_free(svc->key);
     if (svc->reviewers)
         g_hash_table_unref(svc->reviewers);
+    if (svc->listen_fd >= 0)
+        close(svc->listen_fd);
     g_free(svc->relay);
     g_free(svc->used_dir);
+    g_free(svc->tls_cert);
+    g_free(svc->tls_key);
     lw_config_free(cfg);
     g_free(opt->config);
+    g_free(opt->user);
     g_strfreev(opt->overrides);
 }
 
@@ -678,6 +771,7 @@ int main(int argc, char **argv)
         if (argc > 1)
             fprintf(stderr, "lurewatch-review: unexpected argument \"%s\"\n", argv[1]);
         g_free(opt.config);
+        g_free(opt.user);
         g_strfreev(opt.overrides);
         return EX_USAGE;
     }
@@ -697,7 +791,8 @@ int main(int argc, char **argv)
             lw_log_err("%s", err.text);
             rc = EX_OSERR;
         } else {
-            lw_log_info("listening on %s for relay %s", cfg->review_listen, svc.relay);
+            lw_log_info("listening on %s for relay %s%s%s", cfg->review_listen, svc.relay,
+                        opt.user ? " as " : "", opt.user ? opt.user : "");
             serve(&svc);
             MHD_stop_daemon(d);
             lw_log_info("stopped");
