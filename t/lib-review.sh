@@ -15,7 +15,7 @@
 #   links FILE                  the service's links in FILE: "ACTION QUEUEID URL" lines
 #   mint KEY ACTION QID REVIEWER EXPIRES [RELAY]   a token signed with KEY
 #   csrf_of PAGE                the CSRF value of the form in PAGE
-#   http METHOD URL [DATA]      the body into "page", the status printed
+#   http METHOD URL [DATA]      the body into "page", the status printed (CA: --cacert)
 #   confirm_link URL            GET the link's confirmation page, then POST its form: the status
 #   still_held QUEUEID          in the hold queue and undecided
 #   decision_of QUEUEID         the decision recorded (or "null")
@@ -114,12 +114,12 @@ mint() {
 # csrf_of PAGE: the CSRF value of the form in PAGE
 csrf_of() { sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$1" | head -1; }
 
-# http METHOD URL [DATA]: body into "page", status printed
+# http METHOD URL [DATA]: body into "page", status printed (CA: the CA file for https)
 http() {
 	if test "$1" = POST; then
-		curl -s -o page -w "%{http_code}" -X POST --data "$3" "$2"
+		curl -s ${CA:+--cacert "$CA"} -o page -w "%{http_code}" -X POST --data "$3" "$2"
 	else
-		curl -s -o page -w "%{http_code}" "$2"
+		curl -s ${CA:+--cacert "$CA"} -o page -w "%{http_code}" "$2"
 	fi
 }
 

@@ -51,6 +51,15 @@ test_expect_success 'opening the Release link (a GET, as a link scanner would) o
 	still_held "$ID1"
 '
 
+test_expect_success 'the confirmation page keeps the token out of its form URL and out of referrers and caches' '
+	curl -s -D headers -o page "$RELEASE" &&
+	test_grep "^Referrer-Policy: no-referrer" headers &&
+	test_grep "^Cache-Control: no-store" headers &&
+	test_grep "<meta name=\"referrer\" content=\"no-referrer\">" page &&
+	test_grep "<input type=\"hidden\" name=\"t\" value=\"${RELEASE#*t=}\">" page &&
+	! grep -E "<form[^>]*action=\"[^\"]*\?" page
+'
+
 test_expect_success 'a POST without the confirmation page CSRF value, or with a wrong one, changes nothing' '
 	T=${RELEASE#*t=} &&
 	test "$(http POST "$BASE/a" "t=$T")" = 403 &&
