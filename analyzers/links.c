@@ -535,7 +535,7 @@ static int unknown_site(const struct links *l, const struct lw_message *msg, con
 {
     if (!(u->flags & FOLLOWED) || (u->flags & (LW_URL_UNPARSED | LW_URL_IP_HOST)) || !u->host || !u->domain
         || !u->scheme || (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0)
-        || !strchr(u->host, '.') || g_hash_table_contains(list, u->host) || is_unsubscribe(l, u))
+        || !strchr(u->host, '.') || list_link(list, u) || is_unsubscribe(l, u))
         return 0;
     if ((lw_identity_kind(l->id, u->host) & (SHARED_SERVICE | LW_KIND_TRACKER))
         || lw_identity_is_protected(l->id, u->host) || lw_identity_brand_of_host(l->id, u->host)
@@ -555,7 +555,7 @@ static void check_unknown_site(const struct links *l, const struct lw_message *m
     if (l->wl == NULL || msg->urls == NULL || !lw_verdict_has_lure(v))
         return;
     ev = g_string_new(NULL);
-    list = list_hosts(msg);
+    list = list_links(msg);
     for (guint i = 0; i < msg->urls->len; i++) {
         const struct lw_url *u = g_ptr_array_index(msg->urls, i);
 
