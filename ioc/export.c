@@ -72,6 +72,8 @@ void lw_export_msg_free(struct lw_export_msg *m)
     g_ptr_array_unref(m->indicators);
     g_ptr_array_unref(m->rcpts);
     g_ptr_array_unref(m->feeds);
+    if (m->feed_values)
+        g_ptr_array_unref(m->feed_values);
     g_free(m);
 }
 
@@ -240,7 +242,7 @@ static int is_released(const struct lw_export_state *st, const struct lw_export_
 /* msg_from_fields - a message from a hits entry; NULL and err if malformed */
 static struct lw_export_msg *msg_from_fields(const GPtrArray *f, struct lw_error *err)
 {
-    const char *ev = field(f, "event_id"), *inds = field(f, "indicators");
+    const char *ev = field(f, "event_id"), *inds = field(f, "indicators"), *fv = field(f, "feed_values");
     struct lw_export_msg *m;
 
     if (!ev || !*ev) {
@@ -268,7 +270,8 @@ static struct lw_export_msg *msg_from_fields(const GPtrArray *f, struct lw_error
         lw_export_msg_free(m);
         return NULL;
     }
-    if (inds && lw_indicators_parse(inds, m->indicators, err) < 0) {
+    if ((inds && lw_indicators_parse(inds, m->indicators, err) < 0)
+        || (fv && (m->feed_values = lw_export_feed_values_parse(fv, err)) == NULL)) {
         lw_export_msg_free(m);
         return NULL;
     }
@@ -615,6 +618,26 @@ static int valid(GHashTable *memo, const struct lw_export_opts *o, const struct 
     return ok;
 }
 
+/*
+ * add_feeds - the partner feeds that saw ind in m: those that named it
+ * (feed_values); for an entry from before feed_values, every feed the
+ * message matched
+ */
+static void add_feeds(struct lw_export_ioc *x, const struct lw_export_msg *m, const struct lw_indicator *ind)
+{
+    if (m->feed_values == NULL) {
+        for (guint i = 0; i < m->feeds->len; i++)
+            add_unique(x->feeds, g_ptr_array_index(m->feeds, i), lw_cmp_strptr);
+        return;
+    }
+    for (guint i = 0; i < m->feed_values->len; i++) {
+        const struct lw_export_feed_value *fv = g_ptr_array_index(m->feed_values, i);
+
+        if (lw_indicator_equal(fv->ind, ind))
+            add_unique(x->feeds, fv->feed, lw_cmp_strptr);
+    }
+}
+
 /* ioc_add - count message m for indicator ind */
 static void ioc_add(GHashTable *by_ind, const struct lw_indicator *ind, const struct lw_export_msg *m,
                     const struct lw_export_opts *o, GHashTable *memo)
@@ -644,8 +667,7 @@ static void ioc_add(GHashTable *by_ind, const struct lw_indicator *ind, const st
     g_ptr_array_add(x->msgs, (gpointer) m);
     for (guint i = 0; i < m->rules->len; i++)
         add_unique(x->rules, g_ptr_array_index(m->rules, i), lw_cmp_strptr);
-    for (guint i = 0; i < m->feeds->len; i++)
-        add_unique(x->feeds, g_ptr_array_index(m->feeds, i), lw_cmp_strptr);
+    add_feeds(x, m, ind);
     for (guint i = 0; i < m->indicators->len; i++) {
         const struct lw_indicator *other = g_ptr_array_index(m->indicators, i);
 

@@ -37,6 +37,15 @@ struct lw_export_msg {
     GPtrArray *indicators;      /* of struct lw_indicator * */
     GPtrArray *rcpts;           /* of char *; empty unless hits_recipients = yes */
     GPtrArray *feeds;           /* of char *: partner feeds whose indicators the message matched */
+    GPtrArray *feed_values;     /* of struct lw_export_feed_value *: which values each feed named;
+                                 * NULL for an entry written before the stream carried them
+                                 * (then each feed of feeds counts for every value) */
+};
+
+/* One value a partner feed named in a message: that partner saw it. */
+struct lw_export_feed_value {
+    char *feed;
+    struct lw_indicator *ind;
 };
 
 /*
@@ -95,7 +104,7 @@ struct lw_export_ioc {
     GPtrArray *malware;         /* sorted unique char * (borrowed): malware-name values */
     GPtrArray *related;         /* sorted unique const struct lw_indicator * (borrowed), capped; all in the view */
     GPtrArray *msgs;            /* const struct lw_export_msg * (borrowed), by time */
-    GPtrArray *feeds;           /* sorted unique char * (borrowed): partner feeds its messages matched */
+    GPtrArray *feeds;           /* sorted unique char * (borrowed): partner feeds that named it */
     guint agencies;             /* this organization + those feeds */
 };
 
@@ -184,6 +193,9 @@ char *lw_uuid5(const char *ns, const char *name);
 gint64 lw_export_parse_time(const char *s);
 /* lw_export_iso - Unix seconds as STIX timestamp (2026-11-25T04:16:00.000Z); g_free */
 char *lw_export_iso(gint64 t);
+/* lw_export_feed_values_parse - a hits entry's feed_values ({"FEED": [indicators]}) into a new
+ * array of struct lw_export_feed_value *; NULL and err when it is not such an object */
+GPtrArray *lw_export_feed_values_parse(const char *text, struct lw_error *err);
 char *lw_export_state_encode(const struct lw_export_state *st);
 void lw_export_state_write(const struct lw_export_state *st, struct lw_out *out);
 int lw_export_state_decode(struct lw_export_state *st, const char *text, struct lw_error *err);

@@ -17,7 +17,9 @@
  *     export_org_name, one indicator per indicator (pattern, valid_from =
  *     first seen, valid_until = last seen + export_valid_days,
  *     indicator_types, labels = rule ids, confidence), one sighting of it
- *     (count, first_seen, last_seen, where_sighted_refs -> the identity),
+ *     (count, first_seen, last_seen, where_sighted_refs -> the identity)
+ *     and one per partner whose feed named the value (where_sighted_refs
+ *     -> an identity named after that feed),
  *     observables (email-addr, domain-name, url, ipv4/ipv6-addr, file) with
  *     the STIX-defined deterministic ids, a malware object per ClamAV name
  *     with "indicates" relationships from the indicators of the same
@@ -224,21 +226,40 @@ static json_t *str_array(const GPtrArray *a)
 
 /* ---- hits stream indicators and the state file ---- */
 
+static json_t *indicator_json(const struct lw_indicator *ind)
+{
+    json_t *o = json_pack("{s:s, s:o}", "type", lw_ioc_type_name(ind->type), "value", jstr(ind->value));
+
+    if (ind->role != LW_ROLE_NONE)
+        json_object_set_new(o, "role", json_string(lw_ioc_role_name(ind->role)));
+    if (ind->warninglist)
+        json_object_set_new(o, "warninglist", jstr(ind->warninglist));
+    return o;
+}
+
 static json_t *indicators_json(const GPtrArray *inds)
 {
     json_t *arr = json_array();
 
-    for (guint i = 0; i < inds->len; i++) {
-        const struct lw_indicator *ind = g_ptr_array_index(inds, i);
-        json_t *o = json_pack("{s:s, s:o}", "type", lw_ioc_type_name(ind->type), "value", jstr(ind->value));
-
-        if (ind->role != LW_ROLE_NONE)
-            json_object_set_new(o, "role", json_string(lw_ioc_role_name(ind->role)));
-        if (ind->warninglist)
-            json_object_set_new(o, "warninglist", jstr(ind->warninglist));
-        json_array_append_new(arr, o);
-    }
+    for (guint i = 0; i < inds->len; i++)
+        json_array_append_new(arr, indicator_json(g_ptr_array_index(inds, i)));
     return arr;
+}
+
+/* feed_values_json - struct lw_export_feed_value * as {"FEED": [indicators]}, as the hits stream has them */
+static json_t *feed_values_json(const GPtrArray *fvs)
+{
+    json_t *o = json_object();
+
+    for (guint i = 0; i < fvs->len; i++) {
+        const struct lw_export_feed_value *fv = g_ptr_array_index(fvs, i);
+        json_t *arr = json_object_get(o, fv->feed);
+
+        if (arr == NULL)
+            json_object_set_new(o, fv->feed, arr = json_array());
+        json_array_append_new(arr, indicator_json(fv->ind));
+    }
+    return o;
 }
 
 static int cmp_msg_id(gconstpointer a, gconstpointer b)
@@ -309,6 +330,8 @@ void lw_export_state_write(const struct lw_export_state *st, struct lw_out *o)
         json_object_set_new(j, "rcpts", str_array(m->rcpts));
         if (m->feeds->len)
             json_object_set_new(j, "feeds", str_array(m->feeds));
+        if (m->feed_values)
+            json_object_set_new(j, "feed_values", feed_values_json(m->feed_values));
         json_object_set_new(j, "indicators", indicators_json(m->indicators));
         dump_into(out, j, JSON_COMPACT);
         g_string_append_c(out, '\n');
@@ -323,6 +346,54 @@ char *lw_export_state_encode(const struct lw_export_state *st)
 
     lw_export_state_write(st, o);
     return lw_out_steal(o);
+}
+
+/* ---- feed_values: which values each partner feed named ---- */
+
+static void feed_value_free(gpointer p)
+{
+    struct lw_export_feed_value *fv = p;
+
+    g_free(fv->feed);
+    lw_indicator_free(fv->ind);
+    g_free(fv);
+}
+
+/* feed_values_decode - {"FEED": [indicators]} into struct lw_export_feed_value * (unknown types skipped) */
+static GPtrArray *feed_values_decode(json_t *o)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(feed_value_free);
+    const char *feed;
+    json_t *arr;
+
+    json_object_foreach(o, feed, arr) {
+        GPtrArray *inds = g_ptr_array_new();
+
+        lw_indicators_from_json(arr, inds);
+        for (guint i = 0; i < inds->len; i++) {
+            struct lw_export_feed_value *fv = g_new0(struct lw_export_feed_value, 1);
+
+            fv->feed = g_strdup(feed);
+            fv->ind = g_ptr_array_index(inds, i);
+            g_ptr_array_add(out, fv);
+        }
+        g_ptr_array_unref(inds);
+    }
+    return out;
+}
+
+GPtrArray *lw_export_feed_values_parse(const char *text, struct lw_error *err)
+{
+    json_error_t je;
+    json_t *o = json_loads(text, 0, &je);
+    GPtrArray *out = NULL;
+
+    if (json_is_object(o))
+        out = feed_values_decode(o);
+    else
+        lw_error_set(err, "feed_values: not a JSON object (%s)", o ? "another JSON value" : je.text);
+    json_decref(o);
+    return out;
 }
 
 /* jget - a string member or "" */
@@ -369,6 +440,8 @@ static struct lw_export_msg *msg_decode(json_t *j)
     m->feeds = str_list(json_object_get(j, "feeds"));
     m->indicators = g_ptr_array_new_with_free_func((GDestroyNotify) lw_indicator_free);
     lw_indicators_from_json(json_object_get(j, "indicators"), m->indicators);
+    if (json_is_object(json_object_get(j, "feed_values")))
+        m->feed_values = feed_values_decode(json_object_get(j, "feed_values"));
     return m;
 }
 
@@ -626,6 +699,50 @@ static int stix_has_indicator(const struct lw_export_ioc *x)
                || (!x->warninglist && !names_infrastructure(x->ind->type) && x->role != LW_ROLE_IMPERSONATED));
 }
 
+/* partner_id - the STIX id of the partner whose feed is named feed; g_free */
+static char *partner_id(const char *feed)
+{
+    char *k = g_strconcat("partner-feed:", feed, NULL), *id = sid("identity", k);
+
+    g_free(k);
+    return id;
+}
+
+/* partner_identity - the identity of a partner, named by the feed of its indicators this organization loads */
+static json_t *partner_identity(const char *feed)
+{
+    gint64 epoch = 1767225600;      /* 2026-01-01, as this organization's identity */
+    char *id = partner_id(feed);
+    json_t *o = sdo("identity", id, epoch, epoch, NULL, LW_TLP_NONE);
+
+    json_object_set_new(o, "name", jstr(feed));
+    json_object_set_new(o, "description", json_string("a partner whose indicator feed named this value"));
+    json_object_set_new(o, "identity_class", json_string("organization"));
+    g_free(id);
+    return o;
+}
+
+/*
+ * partner_sighting - the value was seen where a partner is: its feed named
+ * it in mail that reached this organization (created by this organization)
+ */
+static json_t *partner_sighting(const struct lw_export_ioc *x, const char *indicator, const char *feed,
+                                const char *identity, enum lw_tlp tlp)
+{
+    char *where = partner_id(feed);
+    char *sk = g_strconcat("sighting:", where, ":", indicator, NULL), *id = sid("sighting", sk);
+    json_t *o = sdo("sighting", id, x->first, x->last, identity, tlp);
+
+    json_object_set_new(o, "first_seen", jtime(x->first));
+    json_object_set_new(o, "last_seen", jtime(x->last));
+    json_object_set_new(o, "sighting_of_ref", json_string(indicator));
+    json_object_set_new(o, "where_sighted_refs", json_pack("[s]", where));
+    g_free(where);
+    g_free(sk);
+    g_free(id);
+    return o;
+}
+
 /*
  * stix_indicator - indicator, sighting, observable and relationships of one
  * aggregate. Infrastructure that may not block (an impersonated brand's
@@ -687,6 +804,8 @@ static void stix_indicator(struct sink *objs, const struct lw_export_ioc *x, con
     json_object_set_new(o, "sighting_of_ref", json_string(id));
     json_object_set_new(o, "where_sighted_refs", json_pack("[s]", identity));
     sink_add(objs, o);
+    for (guint i = 0; i < x->feeds->len; i++)
+        sink_add(objs, partner_sighting(x, id, g_ptr_array_index(x->feeds, i), identity, opts->tlp));
 
     if ((obs = sco(x->ind, opts->tlp)) != NULL) {
         sink_add(objs, relationship("based-on", id, json_string_value(json_object_get(obs, "id")),
@@ -760,6 +879,7 @@ void lw_export_stix_write(const struct lw_export_view *v, struct lw_out *out)
     char *bkey = g_strdup_printf("bundle:%s:%" G_GINT64_FORMAT ":%u", opts->org_name, v->last, v->msgs->len);
     char *bid = sid("bundle", bkey);
     struct sink sk = { out, 0 }, *objs = &sk;
+    GPtrArray *partners;
     json_t *o;
     gint64 epoch = 1767225600;      /* 2026-01-01: fixed creation time of the identity */
 
@@ -769,6 +889,18 @@ void lw_export_stix_write(const struct lw_export_view *v, struct lw_out *out)
     json_object_set_new(o, "name", jstr(opts->org_name));
     json_object_set_new(o, "identity_class", json_string("organization"));
     sink_add(objs, o);
+    partners = g_ptr_array_new();
+    for (guint i = 0; i < v->iocs->len; i++) {
+        const struct lw_export_ioc *x = g_ptr_array_index(v->iocs, i);
+
+        for (guint j = 0; stix_has_indicator(x) && j < x->feeds->len; j++)
+            if (!g_ptr_array_find_with_equal_func(partners, g_ptr_array_index(x->feeds, j), g_str_equal, NULL))
+                g_ptr_array_add(partners, g_ptr_array_index(x->feeds, j));
+    }
+    g_ptr_array_sort(partners, lw_cmp_strptr);
+    for (guint i = 0; i < partners->len; i++)
+        sink_add(objs, partner_identity(g_ptr_array_index(partners, i)));
+    g_ptr_array_unref(partners);
     for (guint i = 0; i < v->iocs->len; i++) {
         struct lw_export_ioc *x = g_ptr_array_index(v->iocs, i);
 

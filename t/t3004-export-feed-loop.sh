@@ -97,4 +97,55 @@ test_expect_success 'B shares the lure on: one MISP sighting by B, one by A (the
 	PY
 '
 
+# Agencies per value: at B, partners C and D both list one lure domain, E
+# lists the other lure of the same mail. Each value counts the partners
+# whose feeds named it, not every partner the message matched.
+test_expect_success 'each value carries the partners whose feeds named it: C and D one domain, E another' '
+	rm -rf feeds-3 && mkdir feeds-3 &&
+	printf "# type: auto\nshared-lure.example\n" >feeds-3/agency-c.txt &&
+	printf "# type: auto\nshared-lure.example\n198.51.100.99\n" >feeds-3/agency-d.txt &&
+	printf "# type: auto\nsecond-lure.example\n" >feeds-3/agency-e.txt &&
+	mail wire-desk@e-sender.example "https://shared-lure.example/pay/7 or https://second-lure.example/pay/7" >three.eml &&
+	cat >b3.conf <<-EOF &&
+	feeds_dir = $TRASH/feeds-3
+	rules_file = $top_srcdir/contrib/rules/lurewatch.rules
+	redis_server = 127.0.0.1:$REDIS_PORT
+	hits_stream = b3-hits
+	spool_dir = $TRASH/spool-b3
+	EOF
+	"$LW_SCAN" -c b3.conf --publish --json three.eml >three.json &&
+	export_conf b3x.conf "$TRASH/b3" "Agency B" hits_stream=b3-hits export_formats=stix,misp &&
+	lw_ioc export -c b3x.conf >/dev/null &&
+	cp -r b3 b3-first &&
+	lw_ioc export -c b3x.conf >/dev/null &&    # the second run rebuilds from the state file
+	cat >per-value.py <<-\PY &&
+	import json, sys
+	e = json.load(open(sys.argv[1]))["Event"]
+	attrs = {a["value"]: a for a in e["Attribute"]}
+	src = lambda v: sorted(s.get("source") for s in attrs[v]["Sighting"])
+	assert src("shared-lure.example") == ["agency-c", "agency-d", "lurewatch"], src("shared-lure.example")
+	assert src("second-lure.example") == ["agency-e", "lurewatch"], src("second-lure.example")
+	objs = json.load(open(sys.argv[2]))["objects"]
+	names = {o["id"]: o["name"] for o in objs if o["type"] == "identity"}
+	ind = {o["id"]: o for o in objs if o["type"] == "indicator"}
+	seen = {}
+	for o in objs:
+	    if o["type"] == "sighting" and o["sighting_of_ref"] in ind:
+	        seen.setdefault(ind[o["sighting_of_ref"]]["pattern"], []).extend(names[r] for r in o["where_sighted_refs"])
+	dom = "[domain-name:value = \x27shared-lure.example\x27]"
+	other = "[domain-name:value = \x27second-lure.example\x27]"
+	assert sorted(seen[dom]) == ["Agency B", "agency-c", "agency-d"], seen
+	assert sorted(seen[other]) == ["Agency B", "agency-e"], seen
+	conf = {ind[k]["pattern"]: ind[k]["confidence"] for k in ind}
+	assert conf[dom] == conf[other] + 10, conf    # a third agency saw it
+	PY
+	"$PYTHON" per-value.py b3-first/lurewatch-misp.json b3-first/lurewatch-stix.json &&
+	"$PYTHON" per-value.py b3/lurewatch-misp.json b3/lurewatch-stix.json
+'
+
+test_expect_success SCHEMAS 'the export with partner sightings still validates' '
+	"$PYTHON" "$top_srcdir/t/stix-validate.py" "$STIX_SCHEMAS" b3/lurewatch-stix.json &&
+	"$PYTHON" "$top_srcdir/t/misp-check.py" "$MISP_SCHEMAS" b3/lurewatch-misp.json
+'
+
 test_done

@@ -18,6 +18,10 @@
  *                   have none, and readers treat those conservatively
  *       feeds     the partner feeds whose indicators the message matched
  *                 (comma separated; only when some did)
+ *       feed_values  which values each of those feeds named, as a JSON
+ *                 object {"FEED": [{type, value, role}...]} (only when
+ *                 some did): a partner saw the values its feed holds,
+ *                 not every value of the message
  *     rcpts (comma separated) only with hits_recipients = yes.
  *
  *     lw_hits_publish() builds the entry and puts it on a GAsyncQueue; one
@@ -572,6 +576,9 @@ int lw_hits_publish_as(struct lw_hits *h, const struct lw_message *msg, const st
     g_free(s);
     if ((s = feed_names(v)) != NULL)
         field(ev, "feeds", s);
+    g_free(s);
+    if ((s = lw_feed_values_json(v)) != NULL)
+        field(ev, "feed_values", s);
     g_free(s);
     COUNT(h, queued, 1);
     g_async_queue_push(h->queue, ev);

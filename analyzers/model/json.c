@@ -17,6 +17,8 @@
  *                                   (lurewatch-scan --urls)
  *   lw_indicators_json              an indicator list, for the hits stream,
  *   lw_indicators_parse             and back (lurewatch-ioc export reads it)
+ *   lw_feed_values_json             which message values each partner feed
+ *                                   named, for the hits stream
  *   lw_fields_json/lw_fields_parse  a flat list of name/value strings, one
  *                                   hits-stream entry as its spool line
  */
@@ -121,6 +123,37 @@ char *lw_verdict_json(const struct lw_verdict *v, const struct lw_message *msg, 
 char *lw_indicators_json(const GPtrArray *inds)
 {
     return dump(indicators_json(inds), JSON_COMPACT | JSON_PRESERVE_ORDER, "[]");
+}
+
+/*
+ * lw_feed_values_json - {"FEED": [{type, value, role}...], ...}: for each
+ * partner feed an IOC hit is a sighting of, the message values that feed
+ * named (the hit's indicators); NULL when no feed matched. g_free
+ */
+char *lw_feed_values_json(const struct lw_verdict *v)
+{
+    json_t *o = json_object();
+
+    for (guint i = 0; i < v->hits->len; i++) {
+        const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
+        char *feed;
+        json_t *arr, *more;
+
+        if (hit->ioc_feed == NULL || *hit->ioc_feed == '\0' || hit->indicators->len == 0)
+            continue;
+        feed = g_utf8_make_valid(hit->ioc_feed, -1);
+        if ((arr = json_object_get(o, feed)) == NULL)
+            json_object_set_new(o, feed, arr = json_array());
+        more = indicators_json(hit->indicators);
+        json_array_extend(arr, more);
+        json_decref(more);
+        g_free(feed);
+    }
+    if (json_object_size(o) == 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return dump(o, JSON_COMPACT | JSON_SORT_KEYS, "{}");
 }
 
 /*

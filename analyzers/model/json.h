@@ -16,6 +16,8 @@ char *lw_verdict_cache_encode(const struct lw_verdict *v);
 int lw_verdict_cache_decode(const char *s, struct lw_verdict *v);
 /* lw_indicators_json - an indicator list as a compact JSON array; g_free */
 char *lw_indicators_json(const GPtrArray *inds);
+/* lw_feed_values_json - {"FEED": [indicators]}: the values each partner feed named; NULL when none; g_free */
+char *lw_feed_values_json(const struct lw_verdict *v);
 /* lw_indicators_parse - such an array back into out (struct lw_indicator *); -1 and err if not one */
 int lw_indicators_parse(const char *text, GPtrArray *out, struct lw_error *err);
 /* lw_indicators_from_json - the same from a jansson array (unknown types skipped) */
