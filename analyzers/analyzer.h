@@ -51,6 +51,14 @@
  *         verdict-cache hit) to add what is only worth computing for a
  *         scored message, like the MD5 and SHA-1 of its attachments.
  *         Adds indicators only, never hits or score.
+ * key     for an analyzer whose verdict is cached: the verdict cache key
+ *         (cache/key.c) leaves out the header fields that differ between
+ *         copies of a message (lw_key_left_out); an analyzer that reads
+ *         any of them (or the envelope) appends to out what it reads of
+ *         them, from msg, which may be the header alone
+ *         (lw_message_parse_header), so that two messages it could judge
+ *         differently never share a key. -1 (out of memory): the
+ *         message has no key and is scanned without the cache.
  */
 struct lw_cache_session;
 
@@ -70,6 +78,7 @@ struct lw_analyzer {
     void (*loaded)(const void *state, struct lw_loaded *out);
     int (*stale)(void *state);
     void (*finish)(const void *state, const struct lw_message *msg, struct lw_verdict *v);
+    int (*key)(const void *state, const struct lw_message *msg, GString *out);
 };
 
 extern const struct lw_analyzer lw_analyzer_structure;

@@ -99,25 +99,38 @@ static void first_contact_want(struct lw_cache_session *s, const char *from)
     g_free(k);
 }
 
-void lw_campaign_want(const struct lw_config *cfg, const struct lw_message *msg, struct lw_cache_session *s)
+struct lw_summary *lw_campaign_summary(const struct lw_message *msg)
+{
+    char *fp = lw_fingerprint(msg);
+    struct lw_summary *sum = lw_summary_new(fp);
+
+    for (guint i = 0; i < msg->parts->len; i++) {
+        const struct lw_part *p = g_ptr_array_index(msg->parts, i);
+
+        if (attachment(p))
+            lw_summary_add(sum, p->sha256, p->filename);
+    }
+    g_free(fp);
+    return sum;
+}
+
+void lw_campaign_want(const struct lw_config *cfg, const struct lw_message *msg, const struct lw_summary *sum,
+                      struct lw_cache_session *s)
 {
     long long n = recipients(msg);
-    char *fp, *from = sender(msg), *k;
+    char *from = sender(msg), *k;
 
     if (msg->list != NULL) {
         first_contact_want(s, from);
         g_free(from);
         return;
     }
-    fp = lw_fingerprint(msg);
-    k = g_strconcat("c:fp:", fp, NULL);
+    k = g_strconcat("c:fp:", sum->fingerprint, NULL);
     lw_cache_want_count(s, k, n, cfg->campaign_window);
     g_free(k);
-    for (guint i = 0; i < msg->parts->len; i++) {
-        const struct lw_part *p = g_ptr_array_index(msg->parts, i);
+    for (guint i = 0; i < sum->attachments->len; i++) {
+        const struct lw_attachment_ref *p = g_ptr_array_index(sum->attachments, i);
 
-        if (!attachment(p))
-            continue;
         k = g_strconcat("c:att:", p->sha256, NULL);
         lw_cache_want_count(s, k, n, cfg->campaign_window);     /* once per hash: keys dedupe */
         g_free(k);
@@ -128,7 +141,6 @@ void lw_campaign_want(const struct lw_config *cfg, const struct lw_message *msg,
         g_free(k);
     }
     first_contact_want(s, from);
-    g_free(fp);
     g_free(from);
 }
 
@@ -142,10 +154,11 @@ static long long count_of(struct lw_cache_session *s, const char *prefix, const 
     return n;
 }
 
-static void campaign_hits(const struct lw_config *cfg, const struct lw_message *msg,
+static void campaign_hits(const struct lw_config *cfg, const struct lw_summary *sum,
                           struct lw_cache_session *s, struct lw_verdict *v, const char *from)
 {
-    char *fp = lw_fingerprint(msg), *desc;
+    const char *fp = sum->fingerprint;
+    char *desc;
     long long n;
 
     if ((n = count_of(s, "c:fp:", fp)) >= cfg->campaign_threshold) {
@@ -154,11 +167,11 @@ static void campaign_hits(const struct lw_config *cfg, const struct lw_message *
         lw_verdict_add_hit(v, "campaign", "LW_CAMPAIGN_BODY", SCORE_BODY, desc, fp);
         g_free(desc);
     }
-    for (guint i = 0; i < msg->parts->len; i++) {
-        const struct lw_part *p = g_ptr_array_index(msg->parts, i);
+    for (guint i = 0; i < sum->attachments->len; i++) {
+        const struct lw_attachment_ref *p = g_ptr_array_index(sum->attachments, i);
         struct lw_hit *hit;
 
-        if (!attachment(p) || (n = count_of(s, "c:att:", p->sha256)) < cfg->campaign_threshold)
+        if ((n = count_of(s, "c:att:", p->sha256)) < cfg->campaign_threshold)
             continue;
         desc = g_strdup_printf("The same attachment reached %lld recipients within %llds:"
                                " one file sent to many mailboxes", n, cfg->campaign_window);
@@ -177,7 +190,6 @@ static void campaign_hits(const struct lw_config *cfg, const struct lw_message *
         lw_hit_add_indicator(v, hit, LW_ROLE_SENDER, LW_IOC_EMAIL, from);
         g_free(desc);
     }
-    g_free(fp);
 }
 
 /* content_score - the score so far, with the configured overrides */
@@ -233,14 +245,14 @@ static void first_contact(const struct lw_config *cfg, struct lw_cache_session *
     g_free(kd);
 }
 
-void lw_campaign_scan(const struct lw_config *cfg, const struct lw_message *msg, struct lw_cache_session *s,
-                      struct lw_verdict *v)
+void lw_campaign_scan(const struct lw_config *cfg, const struct lw_message *msg, const struct lw_summary *sum,
+                      struct lw_cache_session *s, struct lw_verdict *v)
 {
     char *from = sender(msg);
 
     if (from != NULL && lw_cache_session_shared(s))
         first_contact(cfg, s, v, from);
     if (msg->list == NULL)
-        campaign_hits(cfg, msg, s, v, from);
+        campaign_hits(cfg, sum, s, v, from);
     g_free(from);
 }

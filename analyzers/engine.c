@@ -17,15 +17,19 @@
  * command-line scanner, the tests, the benchmarks and the fuzzers.
  *
  * VERDICT CACHE. The engine owns a cache (cache.c: Redis, or an in-process
- * LRU). For each message it gathers, in one round trip, the cached verdict
- * of the message's fingerprint (lw_fingerprint) under this engine's tag,
- * the cached antivirus results of its parts, and the campaign counters
- * (campaign.c). On a hit the content analyzers
- * are skipped and the verdict is rebuilt from the cache (v->cached = 1);
- * on a miss they run and their verdict is stored with the message's other
- * writes in a second round trip. Per-message analyzers and the campaign
- * step always run; the analyzers get the message's round trip as an
- * argument of scan, never through the verdict. The
+ * LRU). lw_engine_check() parses a message's header alone and looks its
+ * verdict up by the key of its raw bytes (cache/key.c: the header fields
+ * but those that differ per copy, the body's SHA-256, and what the cached
+ * analyzers read of the fields left out, through their key hooks) under
+ * this engine's tag, in one round trip. On a hit the message is never
+ * parsed whole: the verdict is rebuilt from the cache (v->cached = 1) and
+ * the per-message analyzers, the campaign step (with the content summary
+ * cached with the verdict) and the finish hooks read the header. On a miss
+ * the message is parsed, the antivirus results of its parts and the
+ * campaign counters fetched in a second round trip, the content analyzers
+ * run, and their verdict is stored with the summary in a third. The
+ * analyzers get the message's round trip as an argument of scan, never
+ * through the verdict. The
  * engine tag hashes what else a verdict depends on: what the analyzers
  * loaded (rules, feeds, brands, the signature version) and the keys the
  * configuration table marks as changing verdicts, so new rules, feeds or
@@ -40,7 +44,9 @@
 #include "analyzer.h"
 #include "campaign.h"
 #include "cache/cache.h"
+#include "cache/key.h"
 #include "model/json.h"
+#include "model/message.h"
 #include "model/score.h"
 #include "util/redis.h"
 
@@ -242,64 +248,147 @@ static void run_analyzers(const struct lw_engine *e, const struct lw_message *ms
     }
 }
 
-/* cache_begin - the message's session, with every lookup fetched in one round trip */
-static struct lw_cache_session *cache_begin(const struct lw_engine *e, const struct lw_message *msg,
-                                            char **key)
+/*
+ * cache_key - the message's key in the verdict cache: the engine tag and
+ * lw_key (cache/key.c) over the raw bytes, with what the cached analyzers
+ * read of the fields it leaves out (their key hooks) and the header's own
+ * limits and parser warnings (offsets dropped: a longer trace shifts
+ * them), which the structure analyzer reads. hdr is the header model
+ * (lw_message_parse_header); body_sha256, when not NULL, is the hex
+ * SHA-256 of raw[body_offset..len), summed as the bytes came. NULL when an
+ * analyzer could not say what it reads (out of memory).
+ */
+static char *cache_key(const struct lw_engine *e, const struct lw_message *hdr, const char *raw, size_t len,
+                       const char *body_sha256, size_t body_offset)
 {
-    struct lw_cache_session *s = lw_cache_session_new(e->cache);
-    char *fp = lw_fingerprint(msg);
+    GString *read = g_string_new(NULL);
+    char *body = NULL, *k, *key = NULL;
+    size_t hlen = hdr->raw_len;
 
-    *key = g_strdup_printf("v:%s:%s", e->tag, fp);
-    g_free(fp);
-    lw_cache_want(s, *key);
-    for (guint i = 0; i < msg->parts->len; i++) {
-        const struct lw_part *part = g_ptr_array_index(msg->parts, i);
+    for (size_t i = 0; i < N_ANALYZERS; i++)
+        if (!registry[i].per_message && registry[i].a->key && e->state[i]
+            && registry[i].a->key(e->state[i], hdr, read) < 0)
+            goto out;
+    for (guint i = 0; i < hdr->limits->len; i++)
+        lw_key_add(read, "limit", g_ptr_array_index(hdr->limits, i));
+    for (guint i = 0; i < hdr->warnings->len; i++) {
+        const char *w = ((const struct lw_warning *) g_ptr_array_index(hdr->warnings, i))->text;
+        const char *code = strstr(w, "code ");
 
-        if (e->signature_version && !part->is_message)
-            lw_cache_want_attachment(s, part->sha256, e->signature_version);
+        lw_key_add(read, "warning", code ? code : w);
     }
-    lw_campaign_want(e->cfg, msg, s);
-    lw_cache_fetch(s);
-    return s;
+    if (body_sha256 == NULL || body_offset != hlen)
+        body_sha256 = body = lw_sha256_hex(raw + hlen, len - hlen);
+    k = lw_key(raw, hlen, body_sha256, read);
+    key = g_strdup_printf("v:%s:%s", e->tag, k);
+    g_free(k);
+out:
+    g_free(body);
+    g_string_free(read, TRUE);
+    return key;
 }
 
-/* cache_use - rebuild the verdict from the cache; 1 on a hit */
-static int cache_use(struct lw_cache_session *s, const char *key, struct lw_verdict *v)
+/* cache_use - rebuild the verdict and the message's summary from the cache; 1 on a hit */
+static int cache_use(struct lw_cache_session *s, const char *key, struct lw_verdict *v, struct lw_summary **sum)
 {
     const char *cached = lw_cache_value(s, key);
-    int hit = cached != NULL && lw_verdict_cache_decode(cached, v) == 0;
+    int hit = cached != NULL && lw_verdict_cache_decode(cached, v, sum) == 0;
 
     lw_cache_account(s, hit);
     v->cached = hit;
     return hit;
 }
 
-/* lw_engine_scan - run the analyzers over msg (or use the cache) and decide the action */
-struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_message *msg)
+/* cache_lookup - the message's session, its key and the cached verdict in one round trip; 1 on a hit */
+static int cache_lookup(const struct lw_engine *e, const struct lw_message *hdr, const char *raw, size_t len,
+                        const char *body_sha256, size_t body_offset, struct lw_cache_session **s, char **key,
+                        struct lw_verdict *v, struct lw_summary **sum)
+{
+    if (hdr->unparseable || (*key = cache_key(e, hdr, raw, len, body_sha256, body_offset)) == NULL)
+        return 0;
+    *s = lw_cache_session_new(e->cache);
+    lw_cache_want(*s, *key);
+    lw_cache_fetch(*s);
+    return cache_use(*s, *key, v, sum);
+}
+
+/*
+ * content_scan - a miss: the antivirus results of the parts and the
+ * campaign counters in a second round trip, the content analyzers, and
+ * their verdict stored under key with the message's summary
+ */
+static void content_scan(const struct lw_engine *e, const struct lw_message *msg, struct lw_cache_session *s,
+                         const char *key, struct lw_summary *sum, struct lw_verdict *v)
+{
+    if (s != NULL) {
+        for (guint i = 0; i < msg->parts->len; i++) {
+            const struct lw_part *part = g_ptr_array_index(msg->parts, i);
+
+            if (e->signature_version && !part->is_message)
+                lw_cache_want_attachment(s, part->sha256, e->signature_version);
+        }
+        lw_campaign_want(e->cfg, msg, sum, s);
+        lw_cache_fetch(s);
+    }
+    run_analyzers(e, msg, s, v, 0);
+    if (s != NULL && key != NULL && !v->failed && !v->transient) {
+        char *entry = lw_verdict_cache_encode(v, sum);
+
+        lw_cache_put(s, key, entry, e->cfg->cache_verdict_ttl);
+        g_free(entry);
+    }
+}
+
+/* fault_injected - does msg carry the fault_inject_header (tests of the failure policy)? */
+static int fault_injected(const struct lw_engine *e, const struct lw_message *msg)
+{
+    return *e->cfg->fault_inject_header && lw_message_header(msg, e->cfg->fault_inject_header) != NULL;
+}
+
+/*
+ * judge - the analyzers over the message (or its verdict from the cache)
+ * and the action. raw (len bytes) is the message; given, when not NULL,
+ * is its model already parsed. With a cache the header alone is parsed
+ * first and the verdict looked up by the raw bytes' key; on a hit the
+ * message is never parsed whole: the per-message analyzers, the campaign
+ * step (with the cached summary) and the finish hooks read the header
+ * model. *out (when out is not NULL) gets the model the verdict was made
+ * from: the whole message, or its header on a hit.
+ */
+static struct lw_verdict *judge(const struct lw_engine *e, const char *raw, size_t len,
+                                const struct lw_envelope *env, const char *body_sha256, size_t body_offset,
+                                const struct lw_message *given, struct lw_message **out)
 {
     struct lw_verdict *v = lw_verdict_new();
     gint64 t0 = g_get_monotonic_time();
     struct lw_cache_session *s = NULL;
+    struct lw_message *hdr = NULL, *parsed = NULL;
+    const struct lw_message *msg;
+    struct lw_summary *sum = NULL;
     char *key = NULL;
+    int hit = 0;
 
     v->signature_version = g_strdup(e->signature_version);
-    if (*e->cfg->fault_inject_header && lw_message_header(msg, e->cfg->fault_inject_header)) {
+    if (e->cache != NULL && raw != NULL)
+        hdr = lw_message_parse_header(raw, len, env, e->cfg);
+    if (hdr != NULL && !fault_injected(e, hdr))
+        hit = cache_lookup(e, hdr, raw, len, body_sha256, body_offset, &s, &key, v, &sum);
+    msg = given ? given : hit ? hdr : (parsed = lw_message_parse(raw, len, env, e->cfg));
+    if (fault_injected(e, msg)) {
         lw_verdict_fail(v, "fault injected by header %s", e->cfg->fault_inject_header);
     } else {
-        if (e->cache != NULL && !msg->unparseable)
-            s = cache_begin(e, msg, &key);
-        if (s == NULL || !cache_use(s, key, v)) {
-            run_analyzers(e, msg, s, v, 0);
-            if (s != NULL && !v->failed && !v->transient) {
-                char *entry = lw_verdict_cache_encode(v);
-
-                lw_cache_put(s, key, entry, e->cfg->cache_verdict_ttl);
-                g_free(entry);
-            }
+        if (s == NULL && e->cache != NULL && !msg->unparseable)
+            s = lw_cache_session_new(e->cache);
+        if (hit) {
+            lw_campaign_want(e->cfg, msg, sum, s);
+            lw_cache_fetch(s);
+        } else {
+            sum = s != NULL ? lw_campaign_summary(msg) : NULL;
+            content_scan(e, msg, s, key, sum, v);
         }
         run_analyzers(e, msg, s, v, 1);
         if (s != NULL)
-            lw_campaign_scan(e->cfg, msg, s, v);    /* counters need the cache */
+            lw_campaign_scan(e->cfg, msg, sum, s, v);  /* counters need the cache */
     }
     apply_score_overrides(e->cfg, v);
     lw_verdict_fold(v, e->cfg);       /* score by class, and the action (model/score.c) */
@@ -308,7 +397,29 @@ struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_mes
             registry[i].a->finish(e->state[i], msg, v);
     lw_cache_store(s);
     lw_cache_session_free(s);
+    lw_summary_free(sum);
     g_free(key);
+    if (out != NULL) {
+        *out = hit ? hdr : parsed;
+        hdr = hit ? NULL : hdr;
+        parsed = NULL;
+    }
+    lw_message_free(hdr);
+    lw_message_free(parsed);
     v->elapsed_ms = (double) (g_get_monotonic_time() - t0) / 1000.0;
     return v;
+}
+
+/* lw_engine_check - judge raw bytes, parsing no more than the verdict needs */
+struct lw_verdict *lw_engine_check(const struct lw_engine *e, const char *raw, size_t len,
+                                   const struct lw_envelope *env, const char *body_sha256, size_t body_offset,
+                                   struct lw_message **msg)
+{
+    return judge(e, raw, len, env, body_sha256, body_offset, NULL, msg);
+}
+
+/* lw_engine_scan - run the analyzers over msg (or use the cache) and decide the action */
+struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_message *msg)
+{
+    return judge(e, msg->raw, msg->raw_len, msg->env, NULL, 0, msg, NULL);
 }

@@ -20,8 +20,22 @@ const struct lw_config *lw_engine_config(const struct lw_engine *e);
 /* lw_engine_parse - parse raw (borrowed) with the engine's limits */
 struct lw_message *lw_engine_parse(const struct lw_engine *e, const char *raw, size_t len,
                                    const struct lw_envelope *env);
-/* lw_engine_scan - run every analyzer; the caller owns the verdict */
+/* lw_engine_scan - run every analyzer over a parsed message (or use the cache); the caller owns the verdict */
 struct lw_verdict *lw_engine_scan(const struct lw_engine *e, const struct lw_message *msg);
+/*
+ * lw_engine_check - judge the raw message (borrowed: it must outlive *msg)
+ * as lw_engine_scan judges it parsed, but with the verdict cache looked up
+ * before parsing: on a hit only the header is parsed. *msg gets the model
+ * the verdict was made from (the caller frees it): the whole message, or
+ * its header alone on a cache hit (lw_message_parse_header), enough for
+ * logs, headers, the hits stream and the quarantine. body_sha256 (or NULL)
+ * is the hex SHA-256 of raw[body_offset..len) if the caller summed the
+ * body as it came (cache/key.h); it is used when body_offset is where the
+ * body starts (lw_message_header_length), else summed again.
+ */
+struct lw_verdict *lw_engine_check(const struct lw_engine *e, const char *raw, size_t len,
+                                   const struct lw_envelope *env, const char *body_sha256, size_t body_offset,
+                                   struct lw_message **msg);
 
 /*
  * lw_engine_stale - 1 when an analyzer's on-disk input (ClamAV signature

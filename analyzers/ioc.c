@@ -39,6 +39,7 @@
 #include <glib/gstdio.h>
 
 #include "analyzer.h"
+#include "cache/key.h"
 #include "indicators/feed.h"
 #include "model/url.h"
 #include "util/sort.h"
@@ -408,8 +409,28 @@ static void ioc_finish(const void *state, const struct lw_message *msg, struct l
     }
 }
 
+/*
+ * ioc_key - of what the cache key leaves out, the Return-Path address, the
+ * Message-ID domain and the envelope (sender, client address) are looked
+ * up; nothing is, without indicators
+ */
+static int ioc_key(const void *state, const struct lw_message *msg, GString *out)
+{
+    const struct ioc_state *st = state;
+    const char *at = msg->message_id ? strrchr(msg->message_id, '@') : NULL;
+
+    if (st == NULL || st->store == NULL || lw_ioc_store_total(st->store) == 0)
+        return 0;
+    lw_key_add(out, "ioc.return-path", msg->return_path ? msg->return_path->addr : NULL);
+    lw_key_add(out, "ioc.message-id", at ? at + 1 : NULL);
+    lw_key_add(out, "ioc.mail-from", msg->env ? msg->env->mail_from : NULL);
+    lw_key_add(out, "ioc.client", msg->env ? msg->env->client_addr : NULL);
+    return 0;
+}
+
 const struct lw_analyzer lw_analyzer_ioc = {
     .name = "ioc",
+    .key = ioc_key,
     .finish = ioc_finish,
     .init = ioc_init,
     .scan = ioc_scan,

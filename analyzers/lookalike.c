@@ -54,6 +54,7 @@
 #include <string.h>
 
 #include "analyzer.h"
+#include "cache/key.h"
 #include "identity.h"
 #include "model/url.h"
 #include "util/unicode.h"
@@ -563,8 +564,18 @@ static void la_loaded(const void *state, struct lw_loaded *out)
     lw_identity_tag(state, out->tag);
 }
 
+/* la_key - of the fields the cache key leaves out, the Return-Path and Message-ID domains are tested */
+static int la_key(const void *state, const struct lw_message *msg, GString *out)
+{
+    (void) state;
+    lw_key_add(out, "lookalike.return-path", msg->return_path ? msg->return_path->domain : NULL);
+    lw_key_add(out, "lookalike.message-id", msgid_domain(msg->message_id));
+    return 0;
+}
+
 const struct lw_analyzer lw_analyzer_lookalike = {
     .name = A,
+    .key = la_key,
     .init = la_init,
     .scan = la_scan,
     .fini = la_fini,

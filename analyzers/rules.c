@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "analyzer.h"
+#include "cache/key.h"
 #include "util/log.h"
 #include "prefilter.h"
 #include "rulefile.h"
@@ -354,29 +355,48 @@ static void report_errors(const struct rules_state *st, const struct matcher *m,
     g_free(ev);
 }
 
+/* matcher_begin - what one message's matching needs; -1 when out of memory */
+static int matcher_begin(struct matcher *m, const struct rules_state *st)
+{
+    m->md = pcre2_match_data_create(1, NULL);
+    m->mc = pcre2_match_context_create(NULL);
+    if (m->md == NULL || m->mc == NULL) {
+        pcre2_match_data_free(m->md);
+        pcre2_match_context_free(m->mc);
+        return -1;
+    }
+    m->options = st->jit ? 0 : PCRE2_NO_JIT;
+    m->st = st;
+    m->seen = g_new0(GHashTable *, st->filters->len + 1);
+    m->errors = g_string_new(NULL);
+    m->error_rules = 0;
+    pcre2_set_match_limit(m->mc, (uint32_t) st->cfg->rules_match_limit);
+    pcre2_set_depth_limit(m->mc, (uint32_t) st->cfg->rules_depth_limit);
+    return 0;
+}
+
+static void matcher_end(struct matcher *m)
+{
+    g_string_free(m->errors, TRUE);
+    for (guint f = 0; f < m->st->filters->len; f++)
+        if (m->seen[f])
+            g_hash_table_unref(m->seen[f]);
+    g_free(m->seen);
+    pcre2_match_data_free(m->md);
+    pcre2_match_context_free(m->mc);
+}
+
 static int rules_scan(const void *state, const struct lw_message *msg, struct lw_cache_session *cache,
                       struct lw_verdict *v, struct lw_error *err)
 {
     const struct rules_state *st = state;
     const struct lw_ruleset *set = st->set;
-    gboolean *matched = g_new0(gboolean, set->rules->len + 1);
+    gboolean *matched;
     struct matcher m;
 
-    m.md = pcre2_match_data_create(1, NULL);
-    m.mc = pcre2_match_context_create(NULL);
-    if (m.md == NULL || m.mc == NULL) {
-        pcre2_match_data_free(m.md);
-        pcre2_match_context_free(m.mc);
-        g_free(matched);
+    if (matcher_begin(&m, st) < 0)
         return lw_error_set(err, "out of memory for match data");
-    }
-    m.options = st->jit ? 0 : PCRE2_NO_JIT;
-    m.st = st;
-    m.seen = g_new0(GHashTable *, st->filters->len + 1);
-    m.errors = g_string_new(NULL);
-    m.error_rules = 0;
-    pcre2_set_match_limit(m.mc, (uint32_t) st->cfg->rules_match_limit);
-    pcre2_set_depth_limit(m.mc, (uint32_t) st->cfg->rules_depth_limit);
+    matched = g_new0(gboolean, set->rules->len + 1);
     for (guint i = 0; i < set->rules->len; i++) {
         const struct lw_rule *r = g_ptr_array_index(set->rules, i);
         char *evidence = NULL, *where;
@@ -404,14 +424,62 @@ static int rules_scan(const void *state, const struct lw_message *msg, struct lw
         g_free(evidence);
     }
     report_errors(st, &m, v);
-    g_string_free(m.errors, TRUE);
-    for (guint f = 0; f < st->filters->len; f++)
-        if (m.seen[f])
-            g_hash_table_unref(m.seen[f]);
-    g_free(m.seen);
-    pcre2_match_data_free(m.md);
-    pcre2_match_context_free(m.mc);
+    matcher_end(&m);
     g_free(matched);
+    return 0;
+}
+
+/* left_out_text - "Name: value" lines of the fields the cache key leaves out, as received */
+static GString *left_out_text(const struct lw_message *msg)
+{
+    GString *text = g_string_new(NULL);
+
+    for (guint i = 0; i < msg->headers->len; i++) {
+        const struct lw_header *h = g_ptr_array_index(msg->headers, i);
+
+        if (lw_key_left_out(h->name, strlen(h->name)))
+            g_string_append_printf(text, "%s: %s\n", h->name, h->raw);
+    }
+    return text;
+}
+
+/*
+ * rules_key - what the rules read of the fields the cache key leaves out:
+ * whether each header:NAME rule on such a field matches (matched as scan
+ * matches it), and whether each raw rule matches their text. A raw match
+ * that would span such a field and the next is not seen.
+ */
+static int rules_key(const void *state, const struct lw_message *msg, GString *out)
+{
+    const struct rules_state *st = state;
+    GString *text = NULL;
+    struct matcher m;
+
+    if (matcher_begin(&m, st) < 0)
+        return -1;
+    for (guint i = 0; i < st->set->rules->len; i++) {
+        const struct lw_rule *r = g_ptr_array_index(st->set->rules, i);
+        char *evidence = NULL;
+        const char *what;
+        int hit;
+
+        m.rule = i;
+        m.rule_failed = 0;
+        if (r->target == LW_TARGET_HEADER && lw_key_left_out(r->header, strlen(r->header))) {
+            hit = match_rule(r, &m, msg, &evidence, &what);
+        } else if (r->target == LW_TARGET_RAW) {
+            if (text == NULL)
+                text = left_out_text(msg);
+            hit = match(r, &m, text->str, text->len, &evidence);
+        } else {
+            continue;
+        }
+        g_string_append_printf(out, "rules.%s:%c\n", r->id, hit ? '1' : m.rule_failed ? 'e' : '0');
+        g_free(evidence);
+    }
+    if (text != NULL)
+        g_string_free(text, TRUE);
+    matcher_end(&m);
     return 0;
 }
 
@@ -425,6 +493,7 @@ static void rules_loaded(const void *state, struct lw_loaded *out)
 
 const struct lw_analyzer lw_analyzer_rules = {
     .name = "rules",
+    .key = rules_key,
     .loaded = rules_loaded,
     .init = rules_init,
     .scan = rules_scan,

@@ -35,6 +35,7 @@
 #include "actions.h"
 #include "engine_slot.h"
 #include "cache/hits.h"
+#include "cache/key.h"
 #include "model/score.h"
 #include "util/log.h"
 #include "stats.h"
@@ -67,6 +68,7 @@ static void msg_free(struct lw_msgctx *m)
     if (m->raw)
         g_byte_array_unref(m->raw);
     g_free(m->subject);
+    lw_sha256_free(m->body_sum);
     if (m->forged)
         g_hash_table_unref(m->forged);
     g_free(m);
@@ -178,14 +180,15 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
     return reply(c, SMFIP_NR_RCPT);
 }
 
-/* append - add bytes to the message buffer, stopping one byte past the limit */
-static void append(struct lw_msgctx *m, const void *data, size_t len)
+/* append - add bytes to the message buffer, stopping one byte past the limit; the bytes added */
+static size_t append(struct lw_msgctx *m, const void *data, size_t len)
 {
     if ((long long) m->raw->len >= m->max_raw)
-        return;
+        return 0;
     if ((long long) (m->raw->len + len) > m->max_raw)
         len = (size_t) (m->max_raw - (long long) m->raw->len);
     g_byte_array_append(m->raw, data, (guint) len);
+    return len;
 }
 
 /* note_header - count every X-Lurewatch-* field, ours or not, and keep the Subject */
@@ -217,12 +220,18 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
     return reply(c, SMFIP_NR_HDR);
 }
 
-/* end_header - the blank line between header and body, once (eoh, first chunk or eom) */
+/*
+ * end_header - the blank line between header and body, once (eoh, first
+ * chunk or eom); the body's SHA-256, the verdict cache key's largest part,
+ * is summed from here as the chunks come, not at end of message
+ */
 static void end_header(struct lw_msgctx *m)
 {
     if (!m->in_body) {
         append(m, "\n", 1);
         m->in_body = 1;
+        m->body_offset = m->raw->len;
+        m->body_sum = lw_sha256_new();
     }
 }
 
@@ -242,7 +251,7 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
     if (c && c->msg) {
         end_header(c->msg);
-        append(c->msg, chunk, len);
+        lw_sha256_update(c->msg->body_sum, chunk, append(c->msg, chunk, len));
     }
     return reply(c, SMFIP_NR_BODY);
 }
@@ -311,7 +320,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
     struct lw_message *msg;
     struct lw_verdict *v;
     gint64 t0 = g_get_monotonic_time();
-    char *ref;
+    char *ref, *body;
     sfsistat rc;
 
     if (m == NULL)      /* no MAIL FROM seen: nothing of ours to decide */
@@ -321,8 +330,10 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
     m->env->queue_id = dup_macro(ctx, "i");
     ref = m->env->queue_id ? g_strdup(m->env->queue_id)
                            : g_strdup_printf("%08x%04x", g_random_int(), g_random_int() & 0xffff);
-    msg = lw_engine_parse(m->engine, (const char *) m->raw->data, m->raw->len, m->env);
-    v = lw_engine_scan(m->engine, msg);
+    body = lw_sha256_end(m->body_sum);
+    m->body_sum = NULL;
+    v = lw_engine_check(m->engine, (const char *) m->raw->data, m->raw->len, m->env, body, m->body_offset, &msg);
+    g_free(body);
     v->elapsed_ms = (double) (g_get_monotonic_time() - t0) / 1000.0;
     if (v->failed) {
         rc = lw_apply_failure(ctx, cfg, m, ref);

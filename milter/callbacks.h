@@ -18,6 +18,8 @@ struct lw_msgctx {
     char *subject;                  /* first Subject value as received, for the prefix */
     int leadspc;                    /* copied from the connection */
     int in_body;                    /* the blank line after the header is in raw */
+    size_t body_offset;             /* where the body starts in raw, once in_body */
+    struct lw_sha256 *body_sum;     /* SHA-256 of the body bytes in raw so far (cache/key.h) */
 };
 
 /* Per connection: created at connect, freed at close. */

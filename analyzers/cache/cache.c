@@ -6,7 +6,7 @@
  *
  * DESCRIPTION
  *     The cache is a key/value memory with expiry, used for three things:
- *     message verdicts (by fingerprint, engine.c), attachment antivirus
+ *     message verdicts (by key, key.c and engine.c), attachment antivirus
  *     results (by SHA-256 and signature version, for the antivirus
  *     analyzer) and counters (campaign.c). With redis_server or
  *     redis_sentinels it lives in Redis and is shared by every instance;
@@ -37,9 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "cache/cache.h"
+#include "cache/key.h"
 #include "model/message.h"
 #include "util/redis.h"
 #include "model/url.h"
@@ -552,16 +551,16 @@ static int per_copy(const char *name)
     return 0;
 }
 
-static void sum_str(EVP_MD_CTX *sum, const char *tag, const char *s)
+static void sum_str(struct lw_sha256 *sum, const char *tag, const char *s)
 {
-    EVP_DigestUpdate(sum, tag, strlen(tag));
+    lw_sha256_update(sum, tag, strlen(tag));
     if (s != NULL)
-        EVP_DigestUpdate(sum, s, strlen(s));
-    EVP_DigestUpdate(sum, "\n", 1);
+        lw_sha256_update(sum, s, strlen(s));
+    lw_sha256_update(sum, "\n", 1);
 }
 
 /* sum_auth - only the method=result words of Authentication-Results */
-static void sum_auth(EVP_MD_CTX *sum, const char *value)
+static void sum_auth(struct lw_sha256 *sum, const char *value)
 {
     static const char *const methods[] = { "spf=", "dkim=", "dmarc=", "arc=", NULL };
     gchar *low = g_ascii_strdown(value, -1);
@@ -570,8 +569,8 @@ static void sum_auth(EVP_MD_CTX *sum, const char *value)
         for (const char *p = strstr(low, methods[m]); p; p = strstr(p + 1, methods[m])) {
             size_t n = strcspn(p, " \t\r\n;()");
 
-            EVP_DigestUpdate(sum, p, n);
-            EVP_DigestUpdate(sum, " ", 1);
+            lw_sha256_update(sum, p, n);
+            lw_sha256_update(sum, " ", 1);
         }
     }
     g_free(low);
@@ -579,13 +578,7 @@ static void sum_auth(EVP_MD_CTX *sum, const char *value)
 
 char *lw_fingerprint(const struct lw_message *msg)
 {
-    EVP_MD_CTX *sum = EVP_MD_CTX_new();
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    char *out;
-
-    if (sum == NULL || EVP_DigestInit_ex(sum, EVP_sha256(), NULL) != 1)
-        g_error("lw_fingerprint: OpenSSL SHA-256 unavailable");   /* out of memory, like g_new */
+    struct lw_sha256 *sum = lw_sha256_new();
 
     if (msg->env)
         sum_str(sum, "env-from:", msg->env->mail_from);
@@ -623,11 +616,5 @@ char *lw_fingerprint(const struct lw_message *msg)
         sum_str(sum, "limit:", g_ptr_array_index(msg->limits, i));
     for (guint i = 0; i < msg->warnings->len; i++)
         sum_str(sum, "warning:", ((struct lw_warning *) g_ptr_array_index(msg->warnings, i))->text);
-    EVP_DigestFinal_ex(sum, md, &n);
-    EVP_MD_CTX_free(sum);
-    out = g_malloc(2 * n + 1);
-    for (unsigned int i = 0; i < n; i++)
-        g_snprintf(out + 2 * i, 3, "%02x", md[i]);
-    out[2 * n] = '\0';
-    return out;
+    return lw_sha256_end(sum);
 }

@@ -80,8 +80,10 @@ void lw_cache_put_attachment(struct lw_cache_session *s, const char *sha256, con
                              const char *result);
 
 /*
- * lw_fingerprint - hex SHA-256 of what the content analyzers read, minus
- * what differs between copies of one mailing: the header fields except the
+ * lw_fingerprint - the content fingerprint the campaign step counts a
+ * message by (the verdict cache has its own key, key.c): hex SHA-256 of
+ * what the content analyzers read, minus what differs between copies of
+ * one mailing: the header fields except the
  * per-delivery ones (Received, Date, Message-ID, To, Cc, DKIM/ARC
  * signatures...), the authentication results reduced to their verdicts
  * (spf=pass...), the normalized texts and HTML, the URLs, and each part's

@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <string.h>
 
 #include "model/json.h"
 #include "model/url.h"
@@ -209,13 +210,52 @@ int lw_indicators_parse(const char *text, GPtrArray *out, struct lw_error *err)
     return 0;
 }
 
-/* lw_verdict_cache_encode - the hits of v as the cache stores them; g_free */
-char *lw_verdict_cache_encode(const struct lw_verdict *v)
+/* summary_json - {"fp": fingerprint, "att": [[sha256, name or null], ...]} */
+static json_t *summary_json(const struct lw_summary *sum)
+{
+    json_t *o = json_object(), *att = json_array();
+
+    for (guint i = 0; i < sum->attachments->len; i++) {
+        const struct lw_attachment_ref *a = g_ptr_array_index(sum->attachments, i);
+
+        json_array_append_new(att, json_pack("[so]", a->sha256, jstr(a->filename)));
+    }
+    json_object_set_new(o, "fp", jstr(sum->fingerprint));
+    json_object_set_new(o, "att", att);
+    return o;
+}
+
+/* summary_parse - the summary of a cache entry, or NULL when it has none or a malformed one */
+static struct lw_summary *summary_parse(json_t *o)
+{
+    json_t *fp = json_object_get(o, "fp"), *att = json_object_get(o, "att"), *a;
+    struct lw_summary *sum;
+    size_t i;
+
+    if (!json_is_string(fp) || !json_is_array(att))
+        return NULL;
+    json_array_foreach(att, i, a) {
+        json_t *name = json_array_get(a, 1);
+
+        if (!json_is_string(json_array_get(a, 0)) || strlen(json_string_value(json_array_get(a, 0))) != 64
+            || !(json_is_string(name) || json_is_null(name)))
+            return NULL;
+    }
+    sum = lw_summary_new(json_string_value(fp));
+    json_array_foreach(att, i, a)
+        lw_summary_add(sum, json_string_value(json_array_get(a, 0)), json_string_value(json_array_get(a, 1)));
+    return sum;
+}
+
+/* lw_verdict_cache_encode - the hits of v and the summary of its message as the cache stores them; g_free */
+char *lw_verdict_cache_encode(const struct lw_verdict *v, const struct lw_summary *sum)
 {
     json_t *o = json_object();
 
     json_object_set_new(o, "signature_version", jstr(v->signature_version));
     json_object_set_new(o, "hits", hits_json(v->hits));
+    if (sum != NULL)
+        json_object_set_new(o, "campaign", summary_json(sum));
     return dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17), "{}");
 }
 
@@ -243,19 +283,29 @@ static int hit_valid(json_t *h)
     return 1;
 }
 
-/* lw_verdict_cache_decode - add the cached hits to an empty verdict; -1 when s is not a cache entry */
-int lw_verdict_cache_decode(const char *s, struct lw_verdict *v)
+/*
+ * lw_verdict_cache_decode - add the cached hits to an empty verdict and,
+ * when sum is not NULL, give the message's summary (lw_summary_free); -1
+ * when s is not a cache entry, or has no summary though one was asked for
+ */
+int lw_verdict_cache_decode(const char *s, struct lw_verdict *v, struct lw_summary **sum)
 {
     json_t *o = json_loads(s, 0, NULL), *hits, *h, *ind, *sv;
     size_t i, j;
 
     hits = o ? json_object_get(o, "hits") : NULL;
+    if (sum != NULL && json_is_array(hits) && (*sum = summary_parse(json_object_get(o, "campaign"))) == NULL)
+        hits = NULL;
     if (!json_is_array(hits)) {
         json_decref(o);
         return -1;
     }
     json_array_foreach(hits, i, h) {
         if (!hit_valid(h)) {
+            if (sum != NULL) {
+                lw_summary_free(*sum);
+                *sum = NULL;
+            }
             json_decref(o);
             return -1;
         }

@@ -10,10 +10,14 @@ char *lw_verdict_json(const struct lw_verdict *v, const struct lw_message *msg, 
 
 /* lw_urls_json - {"file", "urls": [{url, raw, flags, source, host, ...}], "qr": {images, skipped, codes}} of msg; g_free */
 char *lw_urls_json(const struct lw_message *msg, const char *file);
-/* lw_verdict_cache_encode - the hits of v as the verdict cache stores them; g_free */
-char *lw_verdict_cache_encode(const struct lw_verdict *v);
-/* lw_verdict_cache_decode - add cached hits to an empty verdict; -1 if s is not a cache entry */
-int lw_verdict_cache_decode(const char *s, struct lw_verdict *v);
+/* lw_verdict_cache_encode - the hits of v and its message's summary (may be NULL) as the cache stores them; g_free */
+char *lw_verdict_cache_encode(const struct lw_verdict *v, const struct lw_summary *sum);
+/*
+ * lw_verdict_cache_decode - add cached hits to an empty verdict and, when
+ * sum is not NULL, give the entry's summary (lw_summary_free); -1 if s is
+ * not a cache entry or lacks the summary asked for
+ */
+int lw_verdict_cache_decode(const char *s, struct lw_verdict *v, struct lw_summary **sum);
 /* lw_indicators_json - an indicator list as a compact JSON array; g_free */
 char *lw_indicators_json(const GPtrArray *inds);
 /* lw_feed_values_json - {"FEED": [indicators]}: the values each partner feed named; NULL when none; g_free */

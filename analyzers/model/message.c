@@ -1258,6 +1258,29 @@ struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw
     return parse(raw, len, env, cfg, 0);
 }
 
+size_t lw_message_header_length(const char *raw, size_t len)
+{
+    const char *p = raw, *end = raw + len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t) (end - p));
+
+        if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))
+            return nl ? (size_t) (nl + 1 - raw) : len;
+        p = nl ? nl + 1 : end;
+    }
+    return len;
+}
+
+struct lw_message *lw_message_parse_header(const char *raw, size_t len, const struct lw_envelope *env,
+                                           const struct lw_config *cfg)
+{
+    struct lw_message *msg = parse(raw, lw_message_header_length(raw, len), env, cfg, 0);
+
+    msg->header_only = 1;
+    return msg;
+}
+
 
 void lw_message_free(struct lw_message *msg)
 {
@@ -1299,3 +1322,40 @@ const char *lw_message_header(const struct lw_message *msg, const char *name)
     return NULL;
 }
 
+
+/* ---- what the campaign counters know a message by ---- */
+
+static void attachment_ref_free(gpointer p)
+{
+    struct lw_attachment_ref *a = p;
+
+    g_free(a->filename);
+    g_free(a);
+}
+
+struct lw_summary *lw_summary_new(const char *fingerprint)
+{
+    struct lw_summary *sum = g_new0(struct lw_summary, 1);
+
+    sum->fingerprint = g_strdup(fingerprint);
+    sum->attachments = g_ptr_array_new_with_free_func(attachment_ref_free);
+    return sum;
+}
+
+void lw_summary_add(struct lw_summary *sum, const char *sha256, const char *filename)
+{
+    struct lw_attachment_ref *a = g_new0(struct lw_attachment_ref, 1);
+
+    g_strlcpy(a->sha256, sha256, sizeof(a->sha256));
+    a->filename = g_strdup(filename);
+    g_ptr_array_add(sum->attachments, a);
+}
+
+void lw_summary_free(struct lw_summary *sum)
+{
+    if (sum == NULL)
+        return;
+    g_free(sum->fingerprint);
+    g_ptr_array_unref(sum->attachments);
+    g_free(sum);
+}

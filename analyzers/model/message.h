@@ -84,6 +84,7 @@ struct lw_message {
     int unparseable;
     int from_archive;               /* read from inside an archive attachment (url-extract.c):
                                        its own archives are not opened */
+    int header_only;                /* lw_message_parse_header: no body was read */
 
     GPtrArray *headers;             /* struct lw_header, top-level message */
     struct lw_address *from;        /* first From mailbox, or NULL */
@@ -116,6 +117,36 @@ void lw_envelope_free(struct lw_envelope *env);
 struct lw_message *lw_message_parse(const char *raw, size_t len, const struct lw_envelope *env,
                                     const struct lw_config *cfg);
 void lw_message_free(struct lw_message *msg);
+/* lw_message_header_length - where the body of raw starts: after the first empty line, or len */
+size_t lw_message_header_length(const char *raw, size_t len);
+/*
+ * lw_message_parse_header - the model of the header of raw alone (headers,
+ * addresses, mailing list, the header's own limits and warnings; no text,
+ * part or URL): what the per-message analyzers read, for a message whose
+ * content verdict comes from the cache. raw_len is the header's length.
+ */
+struct lw_message *lw_message_parse_header(const char *raw, size_t len, const struct lw_envelope *env,
+                                           const struct lw_config *cfg);
+
+/*
+ * What the campaign counters know a message by, kept with its cached
+ * verdict so that a copy served from the cache is counted without being
+ * parsed: the content fingerprint (cache.c, lw_fingerprint) and the
+ * SHA-256 and name of each attachment.
+ */
+struct lw_attachment_ref {
+    char sha256[65];
+    char *filename;             /* or NULL */
+};
+
+struct lw_summary {
+    char *fingerprint;
+    GPtrArray *attachments;     /* struct lw_attachment_ref, owned */
+};
+
+struct lw_summary *lw_summary_new(const char *fingerprint);
+void lw_summary_add(struct lw_summary *sum, const char *sha256, const char *filename);
+void lw_summary_free(struct lw_summary *sum);
 
 /* lw_message_header - first header NAME (decoded), or NULL */
 const char *lw_message_header(const struct lw_message *msg, const char *name);
