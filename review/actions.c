@@ -485,9 +485,9 @@ static int record(const struct lw_config *cfg, const struct lw_privileged *via, 
     return publish_decision(cfg, e, d, who, err);
 }
 
-enum lw_decide_result lw_decide(const struct lw_config *cfg, const struct lw_privileged *via,
-                                struct lw_qstore *store, const char *queue_id, enum lw_decision d, const char *who,
-                                struct lw_error *err)
+enum lw_decide_result lw_execute(const struct lw_config *cfg, const struct lw_privileged *via,
+                                 struct lw_qstore *store, const char *queue_id, enum lw_decision d, const char *who,
+                                 struct lw_error *err)
 {
     struct lw_error nothing;
     struct lw_qentry *e;
@@ -510,6 +510,103 @@ enum lw_decide_result lw_decide(const struct lw_config *cfg, const struct lw_pri
     }
     lw_qentry_free(e);
     return rc;
+}
+
+/* lw_decide - at once (spool store), or recorded and queued for the relay that holds it (shared store) */
+enum lw_decide_result lw_decide(const struct lw_config *cfg, const struct lw_privileged *via,
+                                struct lw_qstore *store, const char *queue_id, enum lw_decision d, const char *who,
+                                struct lw_error *err)
+{
+    if (!lw_qstore_shared(store))
+        return lw_execute(cfg, via, store, queue_id, d, who, err);
+    if (!lw_mta_queue_id_valid(cfg, queue_id)) {
+        not_an_id(cfg, queue_id, err);
+        return LW_DECIDE_FAILED;
+    }
+    switch (lw_qstore_request(store, queue_id, decisions[d].recorded, who, g_get_real_time(), err)) {
+    case 0:
+        lw_error_set(err, "%s: %s; the relay holding it carries it out", queue_id, decisions[d].recorded);
+        return LW_DECIDE_QUEUED;
+    case 1:
+        return LW_DECIDE_TAKEN;
+    default:
+        return LW_DECIDE_FAILED;
+    }
+}
+
+/* recorded_decision - the decision a recorded name ("released", ...) stands for; -1 when none */
+static int recorded_decision(const char *recorded, enum lw_decision *d)
+{
+    for (size_t i = 0; recorded && i < G_N_ELEMENTS(decisions); i++)
+        if (strcmp(recorded, decisions[i].recorded) == 0) {
+            *d = (enum lw_decision) i;
+            return 0;
+        }
+    return -1;
+}
+
+/* apply_one - claim, execute and record the outcome of one queued decision; a line for the log (g_free) */
+static char *apply_one(const struct lw_config *cfg, struct lw_qstore *store, const struct lw_qdecision *q,
+                       struct lw_apply_result *res)
+{
+    char *recorded = NULL, *who = NULL, *line, *outcome;
+    struct lw_error why;
+    enum lw_decision d;
+    enum lw_decide_result r;
+    int claimed = lw_qstore_claim(store, q, &recorded, &who, &why);
+
+    if (claimed <= 0) {
+        res->skipped++;
+        return g_strdup_printf("decision %s skipped: %s", q->id, why.text);
+    }
+    if (recorded_decision(recorded, &d) < 0) {
+        lw_error_set(&why, "%s: unknown decision \"%s\"", q->queue_id, recorded);
+        r = LW_DECIDE_FAILED;
+    } else {
+        r = lw_execute(cfg, NULL, store, q->queue_id, d, who, &why);
+    }
+    if (r == LW_DECIDE_FAILED || r == LW_DECIDE_UNRECORDED) {
+        res->failed++;
+        outcome = g_strdup_printf("failed: %s", why.text);
+        line = g_strdup_printf("%s: %s by %s failed: %s%s", q->queue_id, recorded, who, why.text,
+                               lw_qstore_outcome(store, q->queue_id, outcome, NULL) < 0
+                               ? " (and the outcome was not recorded)" : "");
+        g_free(outcome);
+    } else {
+        res->done++;
+        line = g_strdup_printf("%s: %s by %s (decision %s)", q->queue_id, recorded, who, q->id);
+    }
+    g_free(recorded);
+    g_free(who);
+    return line;
+}
+
+int lw_apply_decisions(const struct lw_config *cfg, struct lw_qstore *store, struct lw_apply_result *res,
+                       struct lw_error *err)
+{
+    GPtrArray *queued = lw_qstore_read_decisions(store, err);
+    int rc = 0;
+
+    memset(res, 0, sizeof(*res));
+    res->lines = g_ptr_array_new_with_free_func(g_free);
+    if (queued == NULL)
+        return -1;
+    for (guint i = 0; i < queued->len && rc == 0; i++) {
+        const struct lw_qdecision *q = g_ptr_array_index(queued, i);
+
+        res->read++;
+        g_ptr_array_add(res->lines, apply_one(cfg, store, q, res));
+        rc = lw_qstore_ack(store, q, err);
+    }
+    g_ptr_array_unref(queued);
+    return rc;
+}
+
+void lw_apply_result_clear(struct lw_apply_result *res)
+{
+    if (res->lines)
+        g_ptr_array_unref(res->lines);
+    memset(res, 0, sizeof(*res));
 }
 
 /* lw_held_message - the held message's bytes as postcat -bh -q prints them, or NULL with err */

@@ -78,6 +78,8 @@ enum lw_decide_result {
     LW_DECIDE_DONE = 0,         /* done and recorded */
     LW_DECIDE_NO_RECORD = 1,    /* done on the queue; the store had no record of it (err) */
     LW_DECIDE_UNRECORDED = 2,   /* done on the queue, but the decision not recorded (err) */
+    LW_DECIDE_QUEUED = 3,       /* shared store: recorded, the holding relay carries it out (err: which) */
+    LW_DECIDE_TAKEN = 4,        /* shared store: decided before by someone else; nothing done (err: who) */
 };
 
 /*
@@ -92,5 +94,31 @@ enum lw_decide_result {
 enum lw_decide_result lw_decide(const struct lw_config *cfg, const struct lw_privileged *via,
                                 struct lw_qstore *store, const char *queue_id, enum lw_decision d, const char *who,
                                 struct lw_error *err);
+
+/*
+ * With the shared (Redis) store lw_decide only records the decision and
+ * queues it for the relay holding the message (LW_DECIDE_QUEUED); that
+ * relay's lw_apply_decisions carries it out with lw_execute.
+ */
+enum lw_decide_result lw_execute(const struct lw_config *cfg, const struct lw_privileged *via,
+                                 struct lw_qstore *store, const char *queue_id, enum lw_decision d, const char *who,
+                                 struct lw_error *err);
+
+/* What one lw_apply_decisions run did. */
+struct lw_apply_result {
+    guint read, done, failed, skipped;
+    GPtrArray *lines;           /* char*: one line per decision, for the log (owned) */
+};
+
+/*
+ * lw_apply_decisions - carry out this relay's queued decisions: each one
+ * claimed on its record first (never twice), executed with lw_execute,
+ * its outcome recorded, then acknowledged. Run as root on the relay
+ * (lurewatch-report apply): nothing goes through a helper. -1 and err
+ * when the store cannot be read (res holds what was done before).
+ */
+int lw_apply_decisions(const struct lw_config *cfg, struct lw_qstore *store, struct lw_apply_result *res,
+                       struct lw_error *err);
+void lw_apply_result_clear(struct lw_apply_result *res);
 
 #endif

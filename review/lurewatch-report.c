@@ -7,6 +7,7 @@
  *     lurewatch-report [-c CONF] [-o key=value]... release QUEUEID...
  *     lurewatch-report [-c CONF] [-o key=value]... delete QUEUEID...
  *     lurewatch-report [-c CONF] [-o key=value]... stats
+ *     lurewatch-report [-c CONF] [-o key=value]... apply
  *
  * DESCRIPTION
  *     Without a command the usage is printed (exit 64): a mistyped command
@@ -41,6 +42,15 @@
  *     prints each named entry whole (every reason with its rule, class,
  *     score and evidence, the indicators, and why the score acted): the
  *     full explanation the compact digest row leaves out.
+ *
+ *     With quarantine_store = redis the store holds every relay's
+ *     messages: release and delete record the decision and queue it for
+ *     the relay holding the message (then carry out this relay's own at
+ *     once); apply, run every minute on each relay, carries out the
+ *     decisions queued for this relay (quarantine_redis.c says how none
+ *     runs twice and how a relay that was down catches up). The digest
+ *     lists every relay's new messages; only this relay's old ones are
+ *     checked against its hold queue and reported as expiring.
  *
  *     stats lists the rules with the most released messages (a release,
  *     or "not phishing", is a reviewer saying the message was legitimate):
@@ -86,6 +96,7 @@
 #include "review/actions.h"
 #include "review/report_mail.h"
 #include "review/reviewers.h"
+#include "review/review_token.h"
 
 #define LAST_DIGEST "last-digest"
 
@@ -421,7 +432,8 @@ static GPtrArray *select_entries(const struct lw_config *cfg, struct lw_qstore *
                 g_hash_table_add(unsent, e);
             }
             g_ptr_array_add(fresh, e);
-        } else if (lw_qentry_is_held(e) && e->held_at < expire) {
+        } else if (lw_qentry_is_held(e) && e->held_at < expire
+                   && (!lw_qstore_shared(store) || strcmp(e->instance, lw_review_relay(cfg)) == 0)) {
             if (!looked++)
                 hold = hold_dir(cfg);
             if (!gone(cfg, store, hold, e, now))
@@ -550,16 +562,44 @@ static int decide(const struct lw_config *cfg, struct lw_qstore *store, const ch
     struct lw_error err;
     enum lw_decide_result r = lw_decide(cfg, NULL, store, id, d, user, &err);
 
-    if (r == LW_DECIDE_FAILED)
+    if (r == LW_DECIDE_FAILED || r == LW_DECIDE_TAKEN)
         fprintf(stderr, "lurewatch-report: %s\n", err.text);
     else if (r == LW_DECIDE_NO_RECORD)
         fprintf(stderr, "lurewatch-report: warning: %s (acted on the queue anyway)\n", err.text);
     else if (r == LW_DECIDE_UNRECORDED)
         fprintf(stderr, "lurewatch-report: %s: %s, but not recorded: %s\n", id, lw_decision_recorded(d), err.text);
-    if (r != LW_DECIDE_FAILED)
+    if (r == LW_DECIDE_QUEUED)
+        printf("%s: %s by %s (queued for the relay holding it)\n", id, lw_decision_recorded(d), user);
+    else if (r != LW_DECIDE_FAILED && r != LW_DECIDE_TAKEN)
         printf("%s: %s by %s\n", id, lw_decision_recorded(d), user);
     g_free(user);
-    return r == LW_DECIDE_FAILED || r == LW_DECIDE_UNRECORDED ? -1 : 0;
+    return r == LW_DECIDE_FAILED || r == LW_DECIDE_UNRECORDED || r == LW_DECIDE_TAKEN ? -1 : 0;
+}
+
+/*
+ * cmd_apply - shared store: carry out the decisions queued for this relay
+ * (run it every minute from the timer; a relay that was down catches up)
+ */
+static int cmd_apply(const struct lw_config *cfg, struct lw_qstore *store)
+{
+    struct lw_apply_result res;
+    struct lw_error err;
+    int rc;
+
+    if (!lw_qstore_shared(store))
+        return 0;       /* the spool store carries out decisions at once: nothing is ever queued */
+    rc = lw_apply_decisions(cfg, store, &res, &err);
+
+    for (guint i = 0; i < res.lines->len; i++)
+        printf("%s\n", (const char *) g_ptr_array_index(res.lines, i));
+    if (rc < 0)
+        fprintf(stderr, "lurewatch-report: %s\n", err.text);
+    if (res.read > 0)
+        printf("%u decisions: %u carried out, %u failed, %u skipped\n", res.read, res.done, res.failed,
+               res.skipped);
+    rc = rc < 0 || res.failed > 0;
+    lw_apply_result_clear(&res);
+    return rc;
 }
 
 static void print_entry(const struct lw_qentry *e)
@@ -740,7 +780,7 @@ static int cmd_stats(struct lw_qstore *store)
 /* ---- main ---- */
 
 #define USAGE "usage: lurewatch-report [-c CONF] [-o KEY=VALUE]... " COMMANDS "\n"
-#define COMMANDS "digest [--stdout] | list [QUEUEID...] | release QUEUEID... | delete QUEUEID... | stats"
+#define COMMANDS "digest [--stdout] | list [QUEUEID...] | release QUEUEID... | delete QUEUEID... | stats | apply"
 
 /*
  * command - the command of a well-formed command line, or NULL. Options
@@ -765,7 +805,7 @@ static const char *command(int argc, char **argv, struct options *opt)
         opt->to_stdout |= argc == 3;
         return argc == 2 || argc == 3 ? cmd : NULL;
     }
-    if (strcmp(cmd, "stats") == 0)
+    if (strcmp(cmd, "stats") == 0 || strcmp(cmd, "apply") == 0)
         return argc == 2 ? cmd : NULL;
     if (strcmp(cmd, "list") != 0 && strcmp(cmd, "release") != 0 && strcmp(cmd, "delete") != 0)
         return NULL;
@@ -792,7 +832,8 @@ static int parse_options(int *argc, char ***argv, struct options *opt)
                             "  list      print the quarantine store's entries (all, or the ones named)\n"
                             "  release   deliver held messages (a false positive)\n"
                             "  delete    delete held messages\n"
-                            "  stats     the rules with the most released messages: the ones to fix",
+                            "  stats     the rules with the most released messages: the ones to fix\n"
+                            "  apply     carry out the decisions queued for this relay (quarantine_store = redis)",
                             entries, argc, argv);
 }
 
@@ -845,9 +886,13 @@ int main(int argc, char **argv)
         rc = cmd_list(store, argv + 2, argc - 2);
     } else if (strcmp(cmd, "stats") == 0) {
         rc = cmd_stats(store);
+    } else if (strcmp(cmd, "apply") == 0) {
+        rc = cmd_apply(cfg, store);
     } else {
         for (int i = 2; i < argc; i++)
             rc |= decide(cfg, store, argv[i], strcmp(cmd, "release") == 0) < 0;
+        if (lw_qstore_shared(store))
+            rc |= cmd_apply(cfg, store);   /* this relay's own at once; other relays' on their next apply */
     }
     lw_qstore_close(store);
     lw_config_free(cfg);

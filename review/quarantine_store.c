@@ -10,7 +10,7 @@
  *     The spool backend (the only one today, and the fallback once Redis
  *     exists) keeps one JSON file per held message:
  *
- *         QUARANTINE_DIR/records/QUEUEID.json        the entry (see entry_to_json)
+ *         QUARANTINE_DIR/records/QUEUEID.json        the entry (quarantine_record.c)
  *         QUARANTINE_DIR/false-positives/QUEUEID.json  released: not malicious
  *         QUARANTINE_DIR/reported/QUEUEID            listed by a digest (its time)
  *         QUARANTINE_DIR/state/NAME                  one integer (last-digest)
@@ -25,15 +25,8 @@
  *     directory, fsync, rename over the final name, fsync of the directory.
  *     A crash leaves either the old file or the new one, never half.
  *
- *     All JSON of lurewatch-report and of the milter's quarantine records
- *     is in this file (jansson). Strings from mail are made valid UTF-8
- *     before they reach jansson, which refuses invalid UTF-8.
- *
- * REDIS SEAM
- *     lw_qstore_open() is where the Redis backend plugs in: a second
- *     struct lw_qstore_ops ("redis") whose record/mark also XADD to the hits
- *     stream and whose false_positive writes the release signal there,
- *     with this spool as fallback when Redis is unreachable.
+ *     The record itself (struct lw_qentry, its JSON, queue ids) is
+ *     quarantine_record.c; the Redis store is quarantine_redis.c.
  *
  * LIMITS
  *     Postfix may reuse a queue id long after the first message is gone; a
@@ -59,8 +52,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
@@ -69,335 +60,9 @@
 #include <unistd.h>
 
 #include "review/quarantine_store.h"
-#include "model/score.h"
 #include "util/safedir.h"
 
 #define MAX_RECORD_BYTES (4 * 1024 * 1024)
-
-static void qhit_free(gpointer p)
-{
-    struct lw_qhit *h = p;
-
-    g_free(h->rule);
-    g_free(h->cls);
-    g_free(h->description);
-    g_free(h->evidence);
-    g_free(h);
-}
-
-/* lw_qentry_new - an empty entry with empty arrays */
-struct lw_qentry *lw_qentry_new(void)
-{
-    struct lw_qentry *e = g_new0(struct lw_qentry, 1);
-
-    e->rcpts = g_ptr_array_new_with_free_func(g_free);
-    e->hits = g_ptr_array_new_with_free_func(qhit_free);
-    e->indicators = g_ptr_array_new_with_free_func((GDestroyNotify) lw_indicator_free);
-    return e;
-}
-
-void lw_qentry_free(struct lw_qentry *e)
-{
-    if (e == NULL)
-        return;
-    g_free(e->queue_id);
-    g_free(e->message_id);
-    g_free(e->sender);
-    g_free(e->from);
-    g_free(e->from_name);
-    g_ptr_array_unref(e->rcpts);
-    g_free(e->subject);
-    g_free(e->date);
-    g_free(e->why);
-    g_free(e->instance);
-    g_ptr_array_unref(e->hits);
-    g_ptr_array_unref(e->indicators);
-    g_free(e->decision);
-    g_free(e->decided_by);
-    g_free(e);
-}
-
-int lw_qentry_is_held(const struct lw_qentry *e)
-{
-    return e->decision == NULL || *e->decision == '\0';
-}
-
-/* valid - a valid UTF-8 copy of s, "" for NULL (g_free) */
-static char *valid(const char *s)
-{
-    return s ? g_utf8_make_valid(s, -1) : g_strdup("");
-}
-
-/* lw_qentry_from_scan - copy what a reviewer needs out of the scan */
-struct lw_qentry *lw_qentry_from_scan(const char *queue_id, const struct lw_envelope *env,
-                                      const struct lw_message *msg, const struct lw_verdict *v,
-                                      const struct lw_config *cfg)
-{
-    struct lw_qentry *e = lw_qentry_new();
-
-    e->queue_id = valid(queue_id);
-    e->held_at = g_get_real_time();
-    e->score = v->score;
-    e->why = lw_verdict_explain_why(v, cfg);
-    e->instance = valid(*cfg->instance_name ? cfg->instance_name : g_get_host_name());
-    e->sender = valid(env ? env->mail_from : NULL);
-    for (guint i = 0; env && i < env->rcpts->len; i++)
-        g_ptr_array_add(e->rcpts, valid(g_ptr_array_index(env->rcpts, i)));
-    e->message_id = valid(msg ? msg->message_id : NULL);
-    e->from = valid(msg && msg->from ? msg->from->addr : NULL);
-    e->from_name = valid(msg && msg->from ? msg->from->name : NULL);
-    e->subject = valid(msg ? msg->subject : NULL);
-    e->date = valid(msg ? msg->date_raw : NULL);
-    for (guint i = 0; i < v->hits->len; i++) {
-        const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
-        struct lw_qhit *h = g_new0(struct lw_qhit, 1);
-
-        h->rule = valid(hit->rule);
-        h->cls = g_strdup(lw_class_name(hit->cls));
-        h->score = hit->score;
-        h->description = valid(hit->description);
-        h->evidence = hit->evidence ? valid(hit->evidence) : NULL;
-        g_ptr_array_add(e->hits, h);
-    }
-    for (guint i = 0; i < v->indicators->len; i++)
-        g_ptr_array_add(e->indicators, lw_indicator_dup(g_ptr_array_index(v->indicators, i)));
-    return e;
-}
-
-/*
- * Postfix's queue ids (src/global/mail_queue.h). Short: the microseconds
- * as 5 upper-case hex digits, then the inode number in hex. Long
- * (enable_long_queue_ids): seconds (6+) and microseconds (4) in base 52 over
- * digits and consonants, a 'z', then the inode in base 51 (no 'z').
- */
-#define QID_SHORT_MIN 6
-#define QID_LONG_TIME 10
-#define QID_MAX 32
-#define QID_BASE52 "0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz"
-
-/* short_id - [0-9A-F]{6,} */
-static int short_id(const char *id, size_t n)
-{
-    return n >= QID_SHORT_MIN && strspn(id, "0123456789ABCDEF") == n;
-}
-
-/* long_id - base 52, the last 'z' after at least 10 characters and before at least one */
-static int long_id(const char *id, size_t n)
-{
-    const char *z = strrchr(id, 'z');
-
-    return strspn(id, QID_BASE52) == n && z != NULL && z - id >= QID_LONG_TIME && z[1] != '\0';
-}
-
-int lw_postfix_queue_id_valid(const char *id)
-{
-    size_t n = id ? strlen(id) : 0;
-
-    return n <= QID_MAX && (short_id(id, n) || long_id(id, n));
-}
-
-/*
- * Sendmail's queue ids (sendmail/queue.c, assign_queueid): eight characters
- * of "0-9A-Za-z" (year % 60, month 0-11, day 1-31, hour, minute, second,
- * then the envelope number in base 60 as two characters), then the process
- * id printed "%06d". A pid_t has at most 10 digits.
- */
-#define SM_QID_HEAD 8
-#define SM_QID_PID_MIN 6
-#define SM_QID_PID_MAX 10
-#define SM_QID_CHARS "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-int lw_sendmail_queue_id_valid(const char *id)
-{
-    size_t n = id ? strlen(id) : 0, pid = n - SM_QID_HEAD;
-
-    return n >= SM_QID_HEAD + SM_QID_PID_MIN && pid <= SM_QID_PID_MAX
-        && strspn(id, SM_QID_CHARS) >= SM_QID_HEAD
-        && strchr("0123456789AB", id[1]) != NULL                /* month 0-11 */
-        && strchr("123456789ABCDEFGHIJKLMNOPQRSTUV", id[2]) != NULL     /* day 1-31 */
-        && strchr("0123456789ABCDEFGHIJKLMN", id[3]) != NULL    /* hour 0-23 */
-        && strspn(id + SM_QID_HEAD, "0123456789") == pid;
-}
-
-/* lw_queue_id_valid - a Postfix or a Sendmail queue id; never "ALL", never an option */
-int lw_queue_id_valid(const char *id)
-{
-    return lw_postfix_queue_id_valid(id) || lw_sendmail_queue_id_valid(id);
-}
-
-/* ---- JSON (the only JSON code of the quarantine records) ---- */
-
-static json_t *jstr(const char *s)
-{
-    char *v;
-    json_t *j;
-
-    if (s == NULL)
-        return json_null();
-    v = g_utf8_make_valid(s, -1);
-    j = json_string(v);
-    g_free(v);
-    return j ? j : json_null();
-}
-
-/* lw_qtime_format - microseconds as "2026-11-25T04:10:00Z" (utc) or "2026-11-25 12:10:00 +0800" (g_free) */
-char *lw_qtime_format(gint64 usec, int utc)
-{
-    GDateTime *dt = utc ? g_date_time_new_from_unix_utc(usec / G_USEC_PER_SEC)
-                        : g_date_time_new_from_unix_local(usec / G_USEC_PER_SEC);
-    char *s = dt ? g_date_time_format(dt, utc ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S %z") : g_strdup("?");
-
-    if (dt)
-        g_date_time_unref(dt);
-    return s;
-}
-
-/* entry_to_json - the record format (version 1) */
-static char *entry_to_json(const struct lw_qentry *e)
-{
-    json_t *o = json_object(), *rcpts = json_array(), *hits = json_array(), *inds = json_array();
-    char *held = lw_qtime_format(e->held_at, 1), *dump, *out;
-
-    json_object_set_new(o, "version", json_integer(1));
-    json_object_set_new(o, "queue_id", jstr(e->queue_id));
-    json_object_set_new(o, "held_at", jstr(held));
-    json_object_set_new(o, "held_at_us", json_integer(e->held_at));
-    json_object_set_new(o, "instance", jstr(e->instance));
-    json_object_set_new(o, "message_id", jstr(e->message_id));
-    json_object_set_new(o, "sender", jstr(e->sender));
-    json_object_set_new(o, "from", jstr(e->from));
-    json_object_set_new(o, "from_name", jstr(e->from_name));
-    for (guint i = 0; i < e->rcpts->len; i++)
-        json_array_append_new(rcpts, jstr(g_ptr_array_index(e->rcpts, i)));
-    json_object_set_new(o, "recipients", rcpts);
-    json_object_set_new(o, "subject", jstr(e->subject));
-    json_object_set_new(o, "date", jstr(e->date));
-    json_object_set_new(o, "score", json_real(round(e->score * 100) / 100));
-    json_object_set_new(o, "why", jstr(e->why));
-    for (guint i = 0; i < e->hits->len; i++) {
-        const struct lw_qhit *h = g_ptr_array_index(e->hits, i);
-
-        json_array_append_new(hits, json_pack("{s:o, s:o, s:f, s:o, s:o}", "rule", jstr(h->rule),
-                                              "class", jstr(h->cls),
-                                              "score", round(h->score * 100) / 100,
-                                              "description", jstr(h->description),
-                                              "evidence", jstr(h->evidence)));
-    }
-    json_object_set_new(o, "hits", hits);
-    for (guint i = 0; i < e->indicators->len; i++) {
-        const struct lw_indicator *ind = g_ptr_array_index(e->indicators, i);
-
-        json_array_append_new(inds, json_pack("{s:s, s:o}", "type", lw_ioc_type_name(ind->type),
-                                              "value", jstr(ind->value)));
-    }
-    json_object_set_new(o, "indicators", inds);
-    json_object_set_new(o, "decision", jstr(e->decision));
-    json_object_set_new(o, "decided_by", jstr(e->decided_by));
-    json_object_set_new(o, "decided_at_us", json_integer(e->decided_at));
-    dump = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-    json_decref(o);
-    out = g_strconcat(dump ? dump : "{}", "\n", NULL);
-    free(dump);
-    g_free(held);
-    return out;
-}
-
-static char *get_str(json_t *o, const char *key)
-{
-    json_t *j = json_object_get(o, key);
-
-    return json_is_string(j) ? g_strdup(json_string_value(j)) : NULL;
-}
-
-static gint64 get_int(json_t *o, const char *key)
-{
-    json_t *j = json_object_get(o, key);
-
-    return json_is_integer(j) ? (gint64) json_integer_value(j) : 0;
-}
-
-static void hits_from_json(struct lw_qentry *e, json_t *arr)
-{
-    size_t i;
-    json_t *h;
-
-    json_array_foreach(arr, i, h) {
-        struct lw_qhit *q = g_new0(struct lw_qhit, 1);
-
-        q->rule = get_str(h, "rule");
-        q->cls = get_str(h, "class");
-        q->score = json_number_value(json_object_get(h, "score"));
-        q->description = get_str(h, "description");
-        q->evidence = get_str(h, "evidence");
-        if (q->rule == NULL)
-            q->rule = g_strdup("");
-        if (q->cls == NULL)
-            q->cls = g_strdup("");
-        if (q->description == NULL)
-            q->description = g_strdup("");
-        g_ptr_array_add(e->hits, q);
-    }
-}
-
-static void indicators_from_json(struct lw_qentry *e, json_t *arr)
-{
-    size_t i;
-    json_t *j;
-
-    json_array_foreach(arr, i, j) {
-        enum lw_ioc_type type;
-        const char *t = json_string_value(json_object_get(j, "type"));
-        const char *val = json_string_value(json_object_get(j, "value"));
-
-        if (t && val && lw_ioc_type_parse(t, &type) == 0)
-            g_ptr_array_add(e->indicators, lw_indicator_new(type, val));
-    }
-}
-
-/* entry_from_json - parse a record; NULL and err when it is not one */
-static struct lw_qentry *entry_from_json(const char *text, size_t len, const char *where,
-                                         struct lw_error *err)
-{
-    json_error_t jerr;
-    json_t *o = json_loadb(text, len, 0, &jerr), *j;
-    struct lw_qentry *e;
-    size_t i;
-
-    if (o == NULL || !json_is_object(o)) {
-        lw_error_set(err, "%s: not a quarantine record: %s", where, o ? "not an object" : jerr.text);
-        json_decref(o);
-        return NULL;
-    }
-    e = lw_qentry_new();
-#define STR(f, k) do { e->f = get_str(o, k); if (e->f == NULL) e->f = g_strdup(""); } while (0)
-    STR(queue_id, "queue_id");
-    STR(instance, "instance");
-    STR(message_id, "message_id");
-    STR(sender, "sender");
-    STR(from, "from");
-    STR(from_name, "from_name");
-    STR(subject, "subject");
-    STR(date, "date");
-    STR(why, "why");
-#undef STR
-    e->held_at = get_int(o, "held_at_us");
-    e->score = json_number_value(json_object_get(o, "score"));
-    json_array_foreach(json_object_get(o, "recipients"), i, j)
-        if (json_is_string(j))
-            g_ptr_array_add(e->rcpts, g_strdup(json_string_value(j)));
-    hits_from_json(e, json_object_get(o, "hits"));
-    indicators_from_json(e, json_object_get(o, "indicators"));
-    e->decision = get_str(o, "decision");
-    e->decided_by = get_str(o, "decided_by");
-    e->decided_at = get_int(o, "decided_at_us");
-    json_decref(o);
-    if (!lw_queue_id_valid(e->queue_id)) {
-        lw_error_set(err, "%s: record has no valid queue id", where);
-        lw_qentry_free(e);
-        return NULL;
-    }
-    return e;
-}
 
 /* ---- the spool backend ---- */
 
@@ -529,16 +194,30 @@ static int spool_write_entry(struct lw_qstore *s, const char *sub, const struct 
     if (!lw_queue_id_valid(e->queue_id))
         return lw_error_set(err, "bad queue id \"%s\"", e->queue_id ? e->queue_id : "");
     name = g_strconcat(e->queue_id, ".json", NULL);
-    json = entry_to_json(e);
+    json = lw_qentry_to_json(e);
     rc = write_atomic(s, sub, name, json, strlen(json), err);
     g_free(json);
     g_free(name);
     return rc;
 }
 
+/* spool_record - a new record; a decided/ marker of an earlier message with this queue id goes */
 static int spool_record(struct lw_qstore *s, const struct lw_qentry *e, struct lw_error *err)
 {
-    return spool_write_entry(s, "records", e, err);
+    struct lw_error ignored;
+    int dfd;
+
+    if (spool_write_entry(s, "records", e, err) < 0)
+        return -1;
+    if ((dfd = sub_open(s, "decided", 0, &ignored)) >= 0) {
+        if (unlinkat(dfd, e->queue_id, 0) < 0 && errno != ENOENT) {
+            lw_error_set(err, "%s/decided/%s: %s", ((struct spool *) s->priv)->dir, e->queue_id, g_strerror(errno));
+            close(dfd);
+            return -1;
+        }
+        close(dfd);
+    }
+    return 0;
 }
 
 /* read_entry - NAME in the records directory rfd; NULL and err when unreadable or not a record */
@@ -547,7 +226,7 @@ static struct lw_qentry *read_entry(struct lw_qstore *s, int rfd, const char *na
     char *shown = g_build_filename(((struct spool *) s->priv)->dir, "records", name, NULL);
     size_t len = 0;
     char *text = read_at(rfd, name, shown, MAX_RECORD_BYTES, &len, err);
-    struct lw_qentry *e = text ? entry_from_json(text, len, shown, err) : NULL;
+    struct lw_qentry *e = text ? lw_qentry_from_json(text, len, shown, err) : NULL;
 
     g_free(text);
     g_free(shown);
@@ -665,6 +344,16 @@ static GPtrArray *spool_list(struct lw_qstore *s, gint64 since, GPtrArray *probl
     return out;
 }
 
+/* spool_mark_decided - decided/QUEUEID: the page counts held records without reading them */
+static int spool_mark_decided(struct lw_qstore *s, const char *queue_id, gint64 when, struct lw_error *err)
+{
+    char *text = g_strdup_printf("%" G_GINT64_FORMAT "\n", when);
+    int rc = write_atomic(s, "decided", queue_id, text, strlen(text), err);
+
+    g_free(text);
+    return rc;
+}
+
 static int spool_mark(struct lw_qstore *s, const char *queue_id, const char *decision,
                       const char *who, gint64 when, struct lw_error *err)
 {
@@ -675,12 +364,12 @@ static int spool_mark(struct lw_qstore *s, const char *queue_id, const char *dec
         return -1;
     g_free(e->decision);
     g_free(e->decided_by);
-    e->decision = valid(decision);
-    e->decided_by = valid(who);
+    e->decision = g_strdup(decision);
+    e->decided_by = g_strdup(who);
     e->decided_at = when;
-    rc = spool_record(s, e, err);
+    rc = spool_write_entry(s, "records", e, err);
     lw_qentry_free(e);
-    return rc;
+    return rc < 0 ? -1 : spool_mark_decided(s, queue_id, when, err);
 }
 
 static int spool_mark_reported(struct lw_qstore *s, const char *queue_id, gint64 when,
@@ -764,6 +453,129 @@ static void spool_close(struct lw_qstore *s)
     g_free(sp);
 }
 
+/* ---- the review page's data ---- */
+
+/* A record's queue id and its file's time: sorted without reading the record. */
+struct stamp {
+    char *qid;
+    gint64 t;                   /* modification time, microseconds */
+};
+
+static void stamp_clear(gpointer p)
+{
+    g_free(((struct stamp *) p)->qid);
+}
+
+static gint newest_stamp_first(gconstpointer a, gconstpointer b)
+{
+    const struct stamp *x = a, *y = b;
+
+    if (x->t != y->t)
+        return x->t < y->t ? 1 : -1;
+    return -strcmp(x->qid, y->qid);
+}
+
+/* scan_stamps - QUEUEID+suffix in the open directory dfd, each with its time, into out */
+static void scan_stamps(int dfd, const char *suffix, GArray *out)
+{
+    int fd = dup(dfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    size_t sl = strlen(suffix);
+    struct dirent *de;
+
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    while ((de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name);
+        struct stat st;
+        struct stamp one;
+
+        if (de->d_name[0] == '.' || n <= sl || strcmp(de->d_name + n - sl, suffix) != 0)
+            continue;
+        one.qid = g_strndup(de->d_name, n - sl);
+        if (!lw_queue_id_valid(one.qid) || fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0
+            || !S_ISREG(st.st_mode)) {
+            g_free(one.qid);
+            continue;
+        }
+        one.t = (gint64) st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
+        g_array_append_val(out, one);
+    }
+    closedir(d);
+}
+
+/* stamps - the files of SUB, newest first (none when SUB is missing); NULL and err */
+static GArray *stamps(struct lw_qstore *s, const char *sub, const char *suffix, struct lw_error *err)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(struct stamp));
+    int dfd = sub_open(s, sub, 0, err);
+
+    g_array_set_clear_func(out, stamp_clear);
+    if (dfd < 0 && errno != ENOENT) {
+        g_array_unref(out);
+        return NULL;
+    }
+    if (dfd >= 0) {
+        scan_stamps(dfd, suffix, out);
+        close(dfd);
+    }
+    g_array_sort(out, newest_stamp_first);
+    return out;
+}
+
+/*
+ * spool_page - held records are those without a decided/ marker, and a
+ * held record is never rewritten (a decision writes the marker), so its
+ * file's time is its hold time: the page is one readdir and one fstatat
+ * per record, then only its own rows are read. A record decided before
+ * decided/ markers existed is found when read and left out of the rows.
+ */
+static int spool_page(struct lw_qstore *s, guint offset, guint limit, guint decided_limit,
+                      struct lw_qpage *page, struct lw_error *err)
+{
+    GArray *recs = stamps(s, "records", ".json", err), *dec = recs ? stamps(s, "decided", "", err) : NULL;
+    GHashTable *decided;
+
+    if (dec == NULL) {
+        if (recs)
+            g_array_unref(recs);
+        return -1;
+    }
+    decided = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < dec->len; i++)
+        g_hash_table_add(decided, g_array_index(dec, struct stamp, i).qid);
+    for (guint i = 0; i < recs->len; i++) {
+        const char *qid = g_array_index(recs, struct stamp, i).qid;
+        struct lw_qentry *e;
+
+        if (g_hash_table_contains(decided, qid))
+            continue;
+        if (page->total_held++ < offset || page->held->len >= limit)
+            continue;
+        if ((e = spool_get(s, qid, NULL)) != NULL && lw_qentry_is_held(e)) {
+            g_ptr_array_add(page->held, e);
+        } else {
+            lw_qentry_free(e);
+            page->total_held--;
+        }
+    }
+    for (guint i = 0; i < dec->len && page->decided->len < decided_limit; i++) {
+        struct lw_qentry *e = spool_get(s, g_array_index(dec, struct stamp, i).qid, NULL);
+
+        if (e && !lw_qentry_is_held(e))
+            g_ptr_array_add(page->decided, e);
+        else
+            lw_qentry_free(e);
+    }
+    g_hash_table_unref(decided);
+    g_array_unref(dec);
+    g_array_unref(recs);
+    return 0;
+}
+
 static const struct lw_qstore_ops spool_ops = {
     .name = "spool",
     .record = spool_record,
@@ -776,14 +588,17 @@ static const struct lw_qstore_ops spool_ops = {
     .set_state = spool_set_state,
     .lock = spool_lock,
     .close = spool_close,
+    .page = spool_page,
 };
 
-/* lw_qstore_open - REDIS SEAM: choose the Redis backend here once it exists */
+/* lw_qstore_open - the spool directory, or Redis (quarantine_store = redis) */
 struct lw_qstore *lw_qstore_open(const struct lw_config *cfg, struct lw_error *err)
 {
     struct lw_qstore *s;
     struct spool *sp;
 
+    if (cfg->quarantine_store == LW_QSTORE_REDIS)
+        return lw_qstore_redis_open(cfg, err);
     if (cfg->quarantine_dir == NULL || cfg->quarantine_dir[0] != '/') {
         lw_error_set(err, "quarantine_dir must be an absolute path");
         return NULL;
@@ -853,4 +668,138 @@ int lw_qstore_false_positive_hook(struct lw_qstore *s, const struct lw_qentry *e
                                   struct lw_error *err)
 {
     return s->ops->false_positive(s, e, err);
+}
+
+int lw_qstore_shared(const struct lw_qstore *s)
+{
+    return s->ops->request != NULL;
+}
+
+static gint newest_first(gconstpointer a, gconstpointer b)
+{
+    const struct lw_qentry *x = *(struct lw_qentry *const *) a, *y = *(struct lw_qentry *const *) b;
+
+    if (x->held_at != y->held_at)
+        return x->held_at < y->held_at ? 1 : -1;
+    return -strcmp(x->queue_id, y->queue_id);
+}
+
+static gint latest_decision_first(gconstpointer a, gconstpointer b)
+{
+    const struct lw_qentry *x = *(struct lw_qentry *const *) a, *y = *(struct lw_qentry *const *) b;
+
+    return x->decided_at < y->decided_at ? 1 : x->decided_at > y->decided_at ? -1 : 0;
+}
+
+/* page_filtered - the page from every record: for a filter (a reviewer of some domains) */
+static int page_filtered(struct lw_qstore *s, guint offset, guint limit, guint decided_limit, lw_qfilter keep,
+                         void *data, struct lw_qpage *page, struct lw_error *err)
+{
+    GPtrArray *all = lw_qstore_list(s, 0, NULL, err), *held;
+
+    if (all == NULL)
+        return -1;
+    held = g_ptr_array_new();
+    g_ptr_array_set_free_func(all, NULL);     /* each entry goes to page or is freed here */
+    for (guint i = 0; i < all->len; i++) {
+        struct lw_qentry *e = g_ptr_array_index(all, i);
+
+        if (keep != NULL && !keep(e, data))
+            lw_qentry_free(e);
+        else
+            g_ptr_array_add(lw_qentry_is_held(e) ? held : page->decided, e);
+    }
+    g_ptr_array_unref(all);
+    g_ptr_array_sort(held, newest_first);
+    g_ptr_array_sort(page->decided, latest_decision_first);
+    page->total_held = held->len;
+    for (guint i = 0; i < held->len; i++) {
+        if (i >= offset && page->held->len < limit)
+            g_ptr_array_add(page->held, g_ptr_array_index(held, i));
+        else
+            lw_qentry_free(g_ptr_array_index(held, i));
+    }
+    if (page->decided->len > decided_limit)
+        g_ptr_array_set_size(page->decided, decided_limit);
+    g_ptr_array_unref(held);
+    return 0;
+}
+
+int lw_qstore_page(struct lw_qstore *s, guint offset, guint limit, guint decided_limit, lw_qfilter keep,
+                   void *data, struct lw_qpage *page, struct lw_error *err)
+{
+    int rc;
+
+    page->held = g_ptr_array_new_with_free_func((GDestroyNotify) lw_qentry_free);
+    page->decided = g_ptr_array_new_with_free_func((GDestroyNotify) lw_qentry_free);
+    page->total_held = 0;
+    rc = keep == NULL && s->ops->page ? s->ops->page(s, offset, limit, decided_limit, page, err)
+                                      : page_filtered(s, offset, limit, decided_limit, keep, data, page, err);
+    if (rc < 0)
+        lw_qpage_clear(page);
+    return rc;
+}
+
+void lw_qpage_clear(struct lw_qpage *page)
+{
+    if (page->held)
+        g_ptr_array_unref(page->held);
+    if (page->decided)
+        g_ptr_array_unref(page->decided);
+    memset(page, 0, sizeof(*page));
+}
+
+/* no_shared - the error of a decision operation on a store of one relay */
+static int no_shared(struct lw_qstore *s, struct lw_error *err)
+{
+    return lw_error_set(err, "the %s quarantine store carries out decisions at once: "
+                        "there is no decision stream (quarantine_store = redis has one)", s->ops->name);
+}
+
+int lw_qstore_request(struct lw_qstore *s, const char *queue_id, const char *decision, const char *who,
+                      gint64 when, struct lw_error *err)
+{
+    return s->ops->request ? s->ops->request(s, queue_id, decision, who, when, err) : no_shared(s, err);
+}
+
+GPtrArray *lw_qstore_read_decisions(struct lw_qstore *s, struct lw_error *err)
+{
+    GPtrArray *out;
+
+    if (s->ops->read_decisions == NULL) {
+        no_shared(s, err);
+        return NULL;
+    }
+    out = g_ptr_array_new_with_free_func(lw_qdecision_free);
+    if (s->ops->read_decisions(s, out, err) < 0) {
+        g_ptr_array_unref(out);
+        return NULL;
+    }
+    return out;
+}
+
+int lw_qstore_claim(struct lw_qstore *s, const struct lw_qdecision *d, char **decision, char **who,
+                    struct lw_error *err)
+{
+    *decision = *who = NULL;
+    return s->ops->claim ? s->ops->claim(s, d, decision, who, err) : no_shared(s, err);
+}
+
+int lw_qstore_outcome(struct lw_qstore *s, const char *queue_id, const char *outcome, struct lw_error *err)
+{
+    return s->ops->outcome ? s->ops->outcome(s, queue_id, outcome, err) : no_shared(s, err);
+}
+
+int lw_qstore_ack(struct lw_qstore *s, const struct lw_qdecision *d, struct lw_error *err)
+{
+    return s->ops->ack ? s->ops->ack(s, d, err) : no_shared(s, err);
+}
+
+void lw_qdecision_free(gpointer p)
+{
+    struct lw_qdecision *d = p;
+
+    g_free(d->id);
+    g_free(d->queue_id);
+    g_free(d);
 }

@@ -9,6 +9,12 @@
 #include "model/message.h"
 #include "model/verdict.h"
 
+/* quarantine_store: where held messages are recorded */
+enum lw_qstore_kind {
+    LW_QSTORE_SPOOL,            /* quarantine_dir: one relay */
+    LW_QSTORE_REDIS,            /* Redis: every relay sharing it (quarantine_redis.c) */
+};
+
 /* One reason a message was held: a hit as the reviewer reads it. */
 struct lw_qhit {
     char *rule;
@@ -38,6 +44,8 @@ struct lw_qentry {
     char *decided_by;
     gint64 decided_at;          /* microseconds; 0 while held */
     gint64 reported_at;         /* when a digest first listed it; 0: not yet */
+    char *outcome;              /* shared store: what the holding relay did with the decision
+                                   ("" while nothing yet: "done", "failed: ...", "interrupted") */
 };
 
 struct lw_qentry *lw_qentry_new(void);
@@ -50,6 +58,24 @@ struct lw_qentry *lw_qentry_from_scan(const char *queue_id, const struct lw_enve
 
 /* lw_qentry_is_held - no decision recorded yet */
 int lw_qentry_is_held(const struct lw_qentry *e);
+
+/* One page of the review page: held messages newest first, and the audit trail. */
+struct lw_qpage {
+    GPtrArray *held;            /* struct lw_qentry (owned): rows offset.. of the held, newest first */
+    guint total_held;           /* every held message the filter keeps */
+    GPtrArray *decided;         /* struct lw_qentry (owned): the latest decisions first */
+};
+
+/* lw_qfilter - does the page show e? (a reviewer's messages) */
+typedef int (*lw_qfilter)(const struct lw_qentry *e, void *data);
+
+/* A decision read from this relay's decision stream (shared store). */
+struct lw_qdecision {
+    char *id;                   /* the stream entry's id */
+    char *queue_id;
+};
+
+void lw_qdecision_free(gpointer d);
 
 /*
  * A store backend. Each operation returns 0, or -1 and fills err.
@@ -66,6 +92,23 @@ int lw_qentry_is_held(const struct lw_qentry *e);
  *   get_state / set_state  small named values (lurewatch-report's last digest time)
  *   lock            one digest at a time: 0 when taken (held until close),
  *                   1 when another process holds it, -1 on error
+ *   page            (may be NULL) the review page without a filter: limit
+ *                   held entries from offset, newest first, their count,
+ *                   and the decided_limit latest decisions, without
+ *                   reading every record
+ * The shared (Redis) store has the decisions carried out by the relay that
+ * holds the message; the spool store leaves these NULL (decide at once):
+ *   request         record a reviewer's decision, first one wins (1 and err
+ *                   when the message was decided already), and queue it
+ *                   on the holding relay's decision stream
+ *   read_decisions  this relay's decisions not yet acknowledged (ones read
+ *                   before and left unacknowledged first), into out
+ *   claim           1 when this relay is to carry out decision d now: the
+ *                   record is this relay's, has a decision, and no entry
+ *                   claimed it before (atomic: never twice); fills the
+ *                   decision and who; 0 when not (and why, in err)
+ *   outcome         what carrying it out did, on the record
+ *   ack             the stream entry is done with
  */
 struct lw_qstore;
 
@@ -82,6 +125,15 @@ struct lw_qstore_ops {
     int (*set_state)(struct lw_qstore *s, const char *name, gint64 value, struct lw_error *err);
     int (*lock)(struct lw_qstore *s, struct lw_error *err);     /* may be NULL: nothing to lock */
     void (*close)(struct lw_qstore *s);
+    int (*page)(struct lw_qstore *s, guint offset, guint limit, guint decided_limit,
+                struct lw_qpage *page, struct lw_error *err);
+    int (*request)(struct lw_qstore *s, const char *queue_id, const char *decision, const char *who,
+                   gint64 when, struct lw_error *err);
+    int (*read_decisions)(struct lw_qstore *s, GPtrArray *out, struct lw_error *err);
+    int (*claim)(struct lw_qstore *s, const struct lw_qdecision *d, char **decision, char **who,
+                 struct lw_error *err);
+    int (*outcome)(struct lw_qstore *s, const char *queue_id, const char *outcome, struct lw_error *err);
+    int (*ack)(struct lw_qstore *s, const struct lw_qdecision *d, struct lw_error *err);
 };
 
 struct lw_qstore {
@@ -90,12 +142,39 @@ struct lw_qstore {
 };
 
 /*
- * lw_qstore_open - the store the configuration names. Today that is the
- * spool directory quarantine_dir. REDIS SEAM: the Redis backend plugs in
- * here (lw_qstore_open picks it when Redis is configured and keeps the
- * spool as its fallback, like the hits stream); callers only use the ops.
+ * lw_qstore_open - the store quarantine_store names: the spool directory
+ * quarantine_dir (one relay), or Redis (quarantine_redis.c: every relay
+ * sharing one Redis); callers only use the ops.
  */
 struct lw_qstore *lw_qstore_open(const struct lw_config *cfg, struct lw_error *err);
+/* lw_qstore_redis_open - the shared store in Redis (quarantine_redis.c) */
+struct lw_qstore *lw_qstore_redis_open(const struct lw_config *cfg, struct lw_error *err);
+
+/* lw_qstore_shared - does the store hold every relay's messages (decisions go through request)? */
+int lw_qstore_shared(const struct lw_qstore *s);
+
+/*
+ * lw_qstore_page - one page of held messages that keep accepts (NULL:
+ * all), newest first, their count, and the decided_limit latest decisions
+ * it accepts. Without a filter the backend's page does it without reading
+ * every record; with one, every record is read. lw_qpage_clear frees it.
+ */
+int lw_qstore_page(struct lw_qstore *s, guint offset, guint limit, guint decided_limit, lw_qfilter keep,
+                   void *data, struct lw_qpage *page, struct lw_error *err);
+void lw_qpage_clear(struct lw_qpage *page);
+
+/* The decisions of the shared store (see struct lw_qstore_ops); -1 and err on a spool store. */
+int lw_qstore_request(struct lw_qstore *s, const char *queue_id, const char *decision, const char *who,
+                      gint64 when, struct lw_error *err);
+GPtrArray *lw_qstore_read_decisions(struct lw_qstore *s, struct lw_error *err);
+int lw_qstore_claim(struct lw_qstore *s, const struct lw_qdecision *d, char **decision, char **who,
+                    struct lw_error *err);
+int lw_qstore_outcome(struct lw_qstore *s, const char *queue_id, const char *outcome, struct lw_error *err);
+int lw_qstore_ack(struct lw_qstore *s, const struct lw_qdecision *d, struct lw_error *err);
+
+/* The record format both stores keep (version 1 JSON), for quarantine_redis.c. */
+char *lw_qentry_to_json(const struct lw_qentry *e);
+struct lw_qentry *lw_qentry_from_json(const char *text, size_t len, const char *where, struct lw_error *err);
 void lw_qstore_close(struct lw_qstore *s);
 
 /* Convenience wrappers over s->ops. list returns a GPtrArray that frees its entries. */

@@ -34,9 +34,14 @@ int lw_reviewers_parse(const char *spec, GHashTable *map, struct lw_error *err)
     return rc;
 }
 
+int lw_reviewer_sees_all(const struct lw_config *cfg, const char *who)
+{
+    return *cfg->report_to && g_ascii_strcasecmp(cfg->report_to, who) == 0;
+}
+
 int lw_reviewer_covers(const struct lw_config *cfg, GHashTable *map, const struct lw_qentry *e, const char *who)
 {
-    if (*cfg->report_to && g_ascii_strcasecmp(cfg->report_to, who) == 0)
+    if (lw_reviewer_sees_all(cfg, who))
         return 1;
     for (guint i = 0; i < e->rcpts->len; i++) {
         const char *at = strrchr(g_ptr_array_index(e->rcpts, i), '@');

@@ -18,4 +18,7 @@ int lw_reviewers_parse(const char *spec, GHashTable *map, struct lw_error *err);
  */
 int lw_reviewer_covers(const struct lw_config *cfg, GHashTable *map, const struct lw_qentry *e, const char *who);
 
+/* lw_reviewer_sees_all - is who report_to, the reviewer of every message? */
+int lw_reviewer_sees_all(const struct lw_config *cfg, const char *who);
+
 #endif

@@ -72,6 +72,7 @@ static const char *const log_format_choices[] = { "text", "json", NULL };
 static const char *const language_choices[] = { "zh-TW", "en", "both", NULL };
 static const char *const bool_choices[] = { "no", "yes", NULL };
 static const char *const mta_choices[] = { "postfix", "sendmail", NULL };
+static const char *const qstore_choices[] = { "spool", "redis", NULL };  /* enum lw_qstore_kind */
 static const char *const tlp_choices[] = { "clear", "green", "amber", "amber+strict", "red", NULL };
 
 #define OFF(f) offsetof(struct lw_config, f)
@@ -185,13 +186,17 @@ static const struct key keys[] = {
     { "reload_check_interval", K_INT, OFF(reload_check_interval), "60", 0, 86400, NULL,
       "seconds between checks whether signatures or feeds changed on disk (then the milter reloads); 0: never", TAG_NONE },
     { "instance_name", K_STRING, OFF(instance_name), "", 0, 0, NULL,
-      "name of this relay in logs and shared hits (empty: the host name)", TAG_NONE },
+      "name of this relay in logs, shared hits and the shared quarantine store (unique per relay; empty: the host name)", TAG_NONE },
     { "metrics_listen", K_STRING, OFF(metrics_listen), "", 0, 0, NULL,
       "lurewatch-milter's Prometheus endpoint (GET /metrics): ADDRESS:PORT, such as"
       " 127.0.0.1:9187 or [::1]:9187 (a literal address: only it is bound); empty: off", TAG_NONE },
     /* quarantine review */
     { "quarantine_dir", K_STRING, OFF(quarantine_dir), "/var/spool/lurewatch/quarantine", 0, 0, NULL,
       "where the milter records each held message (one JSON file each) and lurewatch-report keeps its state", TAG_NONE },
+    { "quarantine_store", K_ENUM, OFF(quarantine_store), "spool", 0, 0, qstore_choices,
+      "where held messages are recorded: spool (quarantine_dir, this relay only) or redis (redis_server:"
+      " every relay sharing it, one review service for all; each relay carries out the decisions on its"
+      " own messages with lurewatch-report apply)", TAG_NONE },
     { "report_to", K_STRING, OFF(report_to), "", 0, 0, NULL,
       "address that gets the quarantine digest (all held mail, or what no domain reviewer covers)", TAG_NONE },
     { "report_domain_reviewers", K_STRING, OFF(report_domain_reviewers), "", 0, 0, NULL,

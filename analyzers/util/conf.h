@@ -82,6 +82,7 @@ struct lw_config {
 
     /* quarantine review (lurewatch-report) */
     char *quarantine_dir;
+    int quarantine_store;       /* enum lw_qstore_kind (review/quarantine_store.h) */
     char *report_to;
     char *report_domain_reviewers;
     char *report_from;

@@ -27,8 +27,11 @@
  *                        text preview of its body.
  *
  *     A token names action, relay, queue id, reviewer and expiry, signed
- *     with review_key_file (review/review_token.c); the service acts only
- *     on tokens for its own relay (instance_name). Who decided is the
+ *     with review_key_file (review/review_token.c); with the spool store
+ *     the service acts only on tokens for its own relay (instance_name);
+ *     with quarantine_store = redis it sees every relay's messages and a
+ *     decision is recorded and queued for the relay holding the message,
+ *     which carries it out (lurewatch-report apply). Who decided is the
  *     reviewer named by the proxy's header when one is configured and
  *     present, else the token's reviewer; the decision is recorded in the
  *     quarantine store like lurewatch-report's and logged.
@@ -170,7 +173,7 @@ static int check_token(const struct service *svc, const char *token, struct lw_r
         return lw_error_set(why, "this page needs the link from your digest");
     if (lw_review_token_check(svc->key, token, g_get_real_time() / G_USEC_PER_SEC, claim, why) < 0)
         return -1;
-    if (strcmp(claim->relay, svc->relay) != 0) {
+    if (strcmp(claim->relay, svc->relay) != 0 && !lw_qstore_shared(svc->store)) {
         lw_error_set(why, "this link is for relay %s, not this one (%s)", claim->relay, svc->relay);
         lw_review_claim_clear(claim);
         return -1;
@@ -258,9 +261,16 @@ static char *decide_one(const struct service *svc, const char *queue_id, enum lw
     lw_qentry_free(e);
     switch (lw_decide(svc->cfg, via(svc), svc->store, queue_id, d, who, &err)) {
     case LW_DECIDE_FAILED:
+    case LW_DECIDE_TAKEN:
         lw_log_warn("%s: %s by %s (%s) failed: %s", queue_id, lw_decision_name(d), who, how, err.text);
         *ok = 0;
         return g_strdup(err.text);
+    case LW_DECIDE_QUEUED:
+        lw_log_info("%s: %s by %s (%s), queued for the relay holding it", queue_id, lw_decision_recorded(d),
+                    who, how);
+        *ok = 1;
+        return g_strdup_printf("%s: %s by %s; the relay holding it carries it out within a minute", queue_id,
+                               lw_decision_recorded(d), who);
     case LW_DECIDE_NO_RECORD:
     case LW_DECIDE_UNRECORDED:
         lw_log_err("%s: %s by %s (%s), but: %s", queue_id, lw_decision_recorded(d), who, how, err.text);
@@ -308,18 +318,17 @@ static enum MHD_Result act(const struct service *svc, struct MHD_Connection *c, 
 
 /* ---- the review page ---- */
 
-static gint newest_first(gconstpointer a, gconstpointer b)
+/* A reviewer's filter for lw_qstore_page. */
+struct coverage {
+    const struct service *svc;
+    const char *reviewer;
+};
+
+static int covers(const struct lw_qentry *e, void *data)
 {
-    const struct lw_qentry *x = *(struct lw_qentry *const *) a, *y = *(struct lw_qentry *const *) b;
+    const struct coverage *c = data;
 
-    return x->held_at < y->held_at ? 1 : x->held_at > y->held_at ? -1 : 0;
-}
-
-static gint latest_decision_first(gconstpointer a, gconstpointer b)
-{
-    const struct lw_qentry *x = *(struct lw_qentry *const *) a, *y = *(struct lw_qentry *const *) b;
-
-    return x->decided_at < y->decided_at ? 1 : x->decided_at > y->decided_at ? -1 : 0;
+    return lw_reviewer_covers(c->svc->cfg, c->svc->reviewers, e, c->reviewer);
 }
 
 static enum MHD_Result review_page(const struct service *svc, struct MHD_Connection *c)
@@ -327,44 +336,34 @@ static enum MHD_Result review_page(const struct service *svc, struct MHD_Connect
     const char *token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "t");
     const char *from = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "from");
     struct lw_review_view v = { 0 };
+    struct lw_qpage page;
+    struct coverage cov;
     struct identity id;
     struct lw_error why;
-    GPtrArray *all, *held = g_ptr_array_new(), *decided = g_ptr_array_new();
     enum MHD_Result rc;
+    guint offset = from ? (guint) MIN(g_ascii_strtoull(from, NULL, 10), G_MAXINT / 2) : 0;
     char *csrf;
 
     if (reviewer_of(svc, c, token, &id, &why) < 0)
         return refuse(svc, c, MHD_HTTP_FORBIDDEN, why.text);
-    if ((all = lw_qstore_list(svc->store, 0, NULL, &why)) == NULL) {
+    cov = (struct coverage) { svc, id.reviewer };
+    /* the security team (report_to) sees every message: the store pages without reading every record */
+    if (lw_qstore_page(svc->store, offset, PAGE_SIZE, AUDIT_ROWS,
+                       lw_reviewer_sees_all(svc->cfg, id.reviewer) ? NULL : covers, &cov, &page, &why) < 0) {
         lw_log_err("%s", why.text);
         identity_clear(&id);
         return refuse(svc, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "the quarantine store cannot be read");
     }
-    for (guint i = 0; i < all->len; i++) {
-        struct lw_qentry *e = g_ptr_array_index(all, i);
-
-        if (lw_reviewer_covers(svc->cfg, svc->reviewers, e, id.reviewer))
-            g_ptr_array_add(lw_qentry_is_held(e) ? held : decided, e);
-    }
-    g_ptr_array_sort(held, newest_first);
-    g_ptr_array_sort(decided, latest_decision_first);
     v.reviewer = id.reviewer;
     v.token = id.token;
     v.csrf = csrf = lw_review_csrf(svc->key, id.bound);
-    v.total_held = held->len;
+    v.total_held = page.total_held;
     v.page_size = PAGE_SIZE;
-    v.offset = from ? (guint) MIN(g_ascii_strtoull(from, NULL, 10), held->len) : 0;
-    v.held = g_ptr_array_new();
-    for (guint i = v.offset; i < held->len && v.held->len < PAGE_SIZE; i++)
-        g_ptr_array_add(v.held, g_ptr_array_index(held, i));
-    v.decided = decided;
-    if (decided->len > AUDIT_ROWS)
-        g_ptr_array_set_size(decided, AUDIT_ROWS);
+    v.offset = MIN(offset, page.total_held);
+    v.held = page.held;
+    v.decided = page.decided;
     rc = respond(c, MHD_HTTP_OK, lw_page_review(svc->cfg, &v));
-    g_ptr_array_unref(v.held);
-    g_ptr_array_unref(held);
-    g_ptr_array_unref(decided);
-    g_ptr_array_unref(all);
+    lw_qpage_clear(&page);
     g_free(csrf);
     identity_clear(&id);
     return rc;
