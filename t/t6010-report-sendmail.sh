@@ -137,11 +137,17 @@ test_expect_success 'with mta = postfix a Sendmail id is refused the same way an
 	no_commands
 '
 
-test_expect_success 'lurewatch-review releases through the same path: its signed link runs the same sendmail command' '
+# With -u the service serves as that user and a root helper it forked runs
+# the release (review/service/privsep.c): the store belongs to the user, as
+# the milter leaves it. The queue directory is root's: only the helper can
+# move the envelope out of quarantine.
+test_expect_success ROOT 'lurewatch-review -u nobody releases through the same path: its helper runs the same sendmail command' '
 	ID4=wB5Fv41b012345 && quarantined $ID4 && : >commands &&
-	{ "$LW_REVIEW" -f -c "$CONF" >review.log 2>&1 & } && pid=$! &&
+	chmod 644 "$CONF" && chown -R nobody "$Q" &&
+	{ "$LW_REVIEW" -f -c "$CONF" -u nobody >review.log 2>&1 & } && pid=$! &&
 	test_at_exit "kill $pid 2>/dev/null" &&
 	wait_for grep -q "listening on" review.log &&
+	test_grep "listening on .* as nobody" review.log &&
 	report digest --stdout >digest.eml &&
 	url=$("$PYTHON" - digest.eml "$BASE" $ID4 <<-'EOF_PY'
 	import base64, email, email.policy, re, sys
