@@ -58,6 +58,7 @@ struct lw_export_state {
     GHashTable *msgs;           /* event_id -> struct lw_export_msg * (owned) */
     GHashTable *released;       /* key -> gint64 * (owned) */
     GHashTable *revoked;        /* "type:value" -> struct lw_export_revoked * (owned) */
+    gint64 misp_pushed;         /* the timestamp of the last MISP event pushed (0: none) */
 };
 
 /*
@@ -82,6 +83,7 @@ struct lw_export_opts {
     long long valid_days;
     char *rpz_zone;
     const char *period;         /* borrowed, NULL: the MISP event of one period ("2026-11") of the feed */
+    gint64 modified;            /* 0, or the MISP event's timestamp when later than its messages (a push) */
 };
 
 /*

@@ -305,7 +305,8 @@ void lw_export_state_write(const struct lw_export_state *st, struct lw_out *o)
     g_hash_table_iter_init(&it, st->released);
     while (g_hash_table_iter_next(&it, &k, &v))
         json_object_set_new(rel, k, json_integer(*(gint64 *) v));
-    dump_into(out, json_pack("{s:i, s:o, s:o}", "version", 1, "released", rel, "revoked", revoked_json(st)),
+    dump_into(out, json_pack("{s:i, s:o, s:o, s:I}", "version", 1, "released", rel, "revoked", revoked_json(st),
+                             "misp_pushed", (json_int_t) st->misp_pushed),
               JSON_COMPACT | JSON_SORT_KEYS);
     g_string_append_c(out, '\n');
     g_hash_table_iter_init(&it, st->msgs);
@@ -472,6 +473,7 @@ int lw_export_state_decode(struct lw_export_state *st, const char *text, struct 
         json_decref(o);
         return lw_error_set(err, "not an export state (version 1): %s", je.text);
     }
+    st->misp_pushed = json_integer_value(json_object_get(o, "misp_pushed"));
     json_object_foreach(json_object_get(o, "released"), k, x) {
         gint64 *t = g_new(gint64, 1);
 
@@ -1088,6 +1090,24 @@ static json_t *misp_ioc_attr(const struct lw_export_ioc *x, const char *org, con
 }
 
 /*
+ * event_time - the MISP event's timestamp: its latest message or
+ * retraction. MISP (an edit, a feed fetch) takes an event only when its
+ * timestamp is newer than the copy it holds, so a retraction must make the
+ * event newer even when no message came since.
+ */
+static gint64 event_time(const struct lw_export_view *v)
+{
+    gint64 t = v->last;
+
+    for (guint i = 0; i < v->revoked->len; i++) {
+        const struct lw_export_revoked *r = g_ptr_array_index(v->revoked, i);
+
+        t = MAX(t, MAX(r->when, r->last + 1));    /* as its deleted attribute says */
+    }
+    return t;
+}
+
+/*
  * misp_revoked_attr - the attribute of a revoked indicator, same uuid as
  * when it was shared: deleted, to_ids false, saying why
  */
@@ -1266,7 +1286,7 @@ static json_t *misp_event(const struct lw_export_view *v, const char *org_uuid)
     }
     info = g_strdup_printf("lurewatch: indicators of malicious mail seen by %s%s%s%s", opts->org_name,
                            opts->period ? " (" : "", opts->period ? opts->period : "", opts->period ? ")" : "");
-    ts = g_strdup_printf("%" G_GINT64_FORMAT, v->last);
+    ts = g_strdup_printf("%" G_GINT64_FORMAT, MAX(event_time(v), opts->modified));
     date = g_date_time_format(dt, "%Y-%m-%d");
     json_object_set_new(ev, "uuid", json_string(uuid));
     json_object_set_new(ev, "info", jstr(info));

@@ -464,8 +464,14 @@ static int push(struct run *r, const struct lw_export_opts *o, struct lw_error *
         g_free(stix);
     }
     if (rc == 0 && *cfg->export_misp_url) {
-        char *uuid = lw_export_misp_uuid(o->org_name, NULL);
-        char *misp = pushed_text(r, o, LW_EXPORT_MISP, MISP_FILE, lw_export_misp);
+        struct lw_export_opts pushed = *o;
+        char *uuid = lw_export_misp_uuid(o->org_name, NULL), *misp;
+        struct lw_export_view *v;
+
+        pushed.modified = r->state->misp_pushed;       /* MISP takes an edit only when it is newer */
+        v = lw_export_view_new(r->state, &pushed);
+        misp = lw_export_misp(v);
+        lw_export_view_free(v);
 
         rc = lw_push_misp(cfg, misp, uuid, err);
         r->res->pushed += rc == 0;
@@ -485,6 +491,8 @@ static int commit(struct run *r, struct lw_error *err)
     if (lw_export_opts_init(&o, r->cfg, err) < 0)
         return -1;
     lw_export_state_expire(r->state, now - r->cfg->export_retention_days * 86400);
+    if (*r->cfg->export_misp_url)   /* each push newer than the last, whatever its messages' times */
+        r->state->misp_pushed = MAX(now, r->state->misp_pushed + 1);
     rc = write_outputs(r, &o, err);
     if (rc == 0) {
         crash(r, "state");

@@ -16,7 +16,9 @@
  *     /events/edit/UUID, so repeated pushes update one event. Then
  *     /events/publish/UUID publishes it, so that MISP syncs it to the
  *     partners' instances: new attributes and the deleted ones
- *     (retractions) alike.
+ *     (retractions) alike. MISP applies an edit only when the event's
+ *     timestamp is newer than its copy: the caller stamps each pushed
+ *     event later than the last push (export_run.c).
  *
  *     Keys are read from export_*_key_file (first line, trimmed). TLS
  *     verification is always on (peer and host name); export_ca_file

@@ -40,6 +40,8 @@ assert \"type\" not in env" &&
 	"$PYTHON" -c "import json,glob
 a=json.load(open(glob.glob(\"srv/misp-*.json\")[0])); b=json.load(open(\"out/lurewatch-misp.json\"))
 assert a[\"Event\"].pop(\"published\") is True and b[\"Event\"].pop(\"published\") is False
+# the pushed copy is stamped with the push (MISP takes an edit only when newer), the file with its messages
+assert int(a[\"Event\"].pop(\"timestamp\")) >= int(b[\"Event\"].pop(\"timestamp\"))
 assert a==b"
 '
 

@@ -51,6 +51,43 @@ test_expect_success 'three messages scanned and published, exported and pushed' 
 	cp out/lurewatch-stix.json before.json
 '
 
+# The stand-in must refuse what MISP refuses, or this script could not fail
+# on an exporter that calls the wrong path, method or body.
+test_expect_success 'the MISP stand-in refuses a wrong path, method, header, body or an edit not newer' '
+	"$PYTHON" - "$SPORT" srv/misp-*.json <<-\PY
+	import json, sys, urllib.request, urllib.error
+	port, stored = sys.argv[1], json.load(open(sys.argv[2]))["Event"]
+	def call(path, body=None, method="POST", key="s3cret-key", accept="application/json"):
+	    req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path), method=method,
+	                                 data=None if body is None else json.dumps(body).encode())
+	    req.add_header("Authorization", key)
+	    req.add_header("Accept", accept)
+	    req.add_header("Content-Type", "application/json")
+	    try:
+	        return urllib.request.urlopen(req).status, {}
+	    except urllib.error.HTTPError as e:
+	        return e.code, json.loads(e.read() or b"{}")
+	u = stored["uuid"]
+	ev = {"Event": dict(stored, timestamp=str(int(stored["timestamp"]) + 10))}
+	cases = [
+	    ("wrong path", call("/events/update/" + u, ev), 404),
+	    ("attribute API not used", call("/attributes/delete/" + u, {}), 404),
+	    ("GET", call("/events/publish/" + u, method="GET"), 405),
+	    ("wrong key", call("/events/publish/" + u, {}, key="wrong"), 403),
+	    ("no JSON Accept", call("/events/publish/" + u, {}, accept="text/html"), 406),
+	    ("body without Event", call("/events/edit/" + u, {"event": stored}), 400),
+	    ("event without info", call("/events/edit/" + u, {"Event": dict(stored, info="")}), 400),
+	    ("uuid of another event", call("/events/edit/" + u, {"Event": dict(stored, uuid="0" * 8 + u[8:])}), 400),
+	    ("unknown event", call("/events/publish/" + "0" * 8 + u[8:], {}), 404),
+	    ("edit not newer", call("/events/edit/" + u, {"Event": stored}), 403),
+	]
+	for what, (status, body), want in cases:
+	    assert status == want, "%s: HTTP %s, expected %s (%s)" % (what, status, want, body)
+	assert "not newer than the local copy" in cases[-1][1][1]["errors"], cases[-1]
+	assert json.load(open(sys.argv[2]))["Event"] == stored, "a refused call changed the stored event"
+	PY
+'
+
 test_expect_success 'a reviewer releases the bank message and one of the two free-mail messages' '
 	rcli XADD lw:hits "*" type release released_event_id "$(event_of 帳戶異常)" time 2026-12-01T10:00:00Z >/dev/null &&
 	rcli XADD lw:hits "*" type release released_event_id "$(event_of quota 1)" time 2026-12-01T10:00:00Z >/dev/null &&
