@@ -50,7 +50,12 @@
  *                             junk splitting a word, hidden links, hidden
  *                             lure wording or filler (see "HTML rules")
  *     LW_HTML_IMAGE_ONLY      a body that is images and one or two links,
- *                             with almost no text for a filter to read
+ *                             with almost no text for a filter to read:
+ *                             the words travel as a picture (image spam),
+ *                             a filter-evasion technique (evasion class).
+ *                             Scored below the quarantine score: a retailer
+ *                             may send a banner alone, so it needs one more
+ *                             sign beside it
  *     LW_HTML_ONLY            an HTML body with links and no plain-text
  *                             alternative, as bulk kits send (weak alone)
  *     LW_QR_LURE              "scan the QR code" text plus an image: the
@@ -1098,7 +1103,7 @@ static void check_html(const struct lw_message *msg, struct lw_verdict *v)
         if (h.images > 0 && h.links >= 1 && h.links <= 2 && nonspace_chars(t->text) < IMAGE_ONLY_TEXT) {
             ev = g_strdup_printf("part %s: %d image(s), %d link(s), %zu characters of text", t->path,
                                  h.images, h.links, nonspace_chars(t->text));
-            lw_verdict_add_hit(v, A, "LW_HTML_IMAGE_ONLY", 3.5,
+            lw_verdict_add_hit(v, A, "LW_HTML_IMAGE_ONLY", 3.0,
                                "The message is a picture with a link and almost no text for a filter to read", ev);
             g_free(ev);
         }

@@ -172,6 +172,15 @@ test_expect_success 'a picture and a link with no text fires LW_HTML_IMAGE_ONLY'
 	html n "<img src=\"https://www.example.com/logo.png\"><p>Dear members, the meeting moves to Thursday at 10:00 in room 3; the agenda follows below.</p><a href=\"https://www.example.com/\">site</a>" &&
 	expect_no_rule LW_HTML_IMAGE_ONLY n
 '
+test_expect_success 'image spam is evasion: a picture alone is tagged, with one more sign it is held' '
+	html m "<a href=\"https://promo-deals-now.top/\"><img src=\"https://promo-deals-now.top/big.png\" width=600></a>" &&
+	scan_rules m >/dev/null &&
+	grep -q "\"rule\":\"LW_HTML_IMAGE_ONLY\",[^}]*\"class\":\"evasion\"" m.json &&
+	echo tag >expect && test_json_field m.json action >action && test_cmp expect action &&
+	html n "<a href=\"https://promo-deals-now.top/\"><img src=\"https://promo-deals-now.top/big.png\" width=600></a><a href=\"https://promo-deals-now.top/u\">unsubscribe</a>" &&
+	expect_rule LW_BULK_NO_LIST_UNSUB n &&
+	echo quarantine >expect && test_json_field n.json action >action && test_cmp expect action
+'
 test_expect_success 'scan-the-QR-code text plus an image fires LW_QR_LURE; either alone does not' '
 	cat >qr <<-\EOF &&
 	From: IT <it@example.com>
