@@ -395,22 +395,86 @@ static int block_append(const struct lw_config *cfg, const char *addr, struct lw
     return rc;
 }
 
-/* held_message - the held message's bytes as postcat -bh -q prints them, or NULL with err */
+/* read_queue_file - a queue file's bytes (no symbolic link followed, at most MAX_CAPTURE), or NULL with err */
+static GString *read_queue_file(const struct lw_config *cfg, char type, const char *id, struct lw_error *err)
+{
+    char *path = lw_sendmail_queue_file(cfg, type, id), buf[65536];
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), failed = fd < 0 ? errno : 0;
+    GString *s = g_string_new(NULL);
+    ssize_t n;
+
+    while (!failed && (long long) s->len < MAX_CAPTURE && (n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno != EINTR)
+            failed = errno;
+        else if (n > 0)
+            g_string_append_len(s, buf, n);
+    }
+    if (failed) {
+        lw_error_set(err, "%s: cannot read the held message: %s", id,
+                     failed == ENOENT ? "not in Sendmail's quarantine" : g_strerror(failed));
+        g_string_free(s, TRUE);
+        s = NULL;
+    }
+    if (fd >= 0)
+        close(fd);
+    g_free(path);
+    return s;
+}
+
+/*
+ * sendmail_message - the message as Sendmail keeps it: the header fields
+ * from the control file's H lines (Sendmail's "?flags?" or "?${macro}?"
+ * condition dropped; continuation lines kept), a blank line, the data file
+ * (op.me, appendix B). Header fields Sendmail adds at delivery with macros
+ * not yet expanded ($g) show as they are stored.
+ */
+static GString *sendmail_message(const struct lw_config *cfg, const char *queue_id, struct lw_error *err)
+{
+    GString *hf = read_queue_file(cfg, 'h', queue_id, err), *df, *msg;
+    char **lines;
+    int in_header = 0;
+
+    if (hf == NULL)
+        return NULL;
+    if ((df = read_queue_file(cfg, 'd', queue_id, err)) == NULL) {
+        g_string_free(hf, TRUE);
+        return NULL;
+    }
+    msg = g_string_new(NULL);
+    lines = g_strsplit(hf->str, "\n", -1);
+    for (char **l = lines; *l && strcmp(*l, ".") != 0; l++) {
+        const char *h = *l + 1, *end;
+
+        if (**l == 'H' && *h == '?' && (end = strchr(h + 1, '?')) != NULL)
+            h = end + 1;
+        if (**l == 'H')
+            g_string_append_printf(msg, "%s\n", h);
+        else if (in_header && (**l == ' ' || **l == '\t'))
+            g_string_append_printf(msg, "%s\n", *l);
+        in_header = **l == 'H' || (in_header && (**l == ' ' || **l == '\t'));
+    }
+    g_string_append_c(msg, '\n');
+    g_string_append_len(msg, df->str, (gssize) df->len);
+    g_strfreev(lines);
+    g_string_free(hf, TRUE);
+    g_string_free(df, TRUE);
+    return msg;
+}
+
+/* held_message - the held message's bytes as postcat -bh -q prints them (or from Sendmail's queue files), or NULL with err */
 static GString *held_message(const struct lw_config *cfg, const char *queue_id, struct lw_error *err)
 {
     char **argv;
-    GString *out = g_string_new(NULL), *errs = g_string_new(NULL);
+    GString *out, *errs;
 
-    if (!lw_mta_queue_id_valid(cfg, queue_id) || cfg->mta == LW_MTA_SENDMAIL) {
-        if (cfg->mta == LW_MTA_SENDMAIL)
-            lw_error_set(err, "%s: the held message cannot be shown with mta = sendmail"
-                              " (Sendmail has no postcat; mailq -qQ -qI%s lists it)", queue_id, queue_id);
-        else
-            not_an_id(cfg, queue_id, err);
-        g_string_free(errs, TRUE);
-        g_string_free(out, TRUE);
+    if (!lw_mta_queue_id_valid(cfg, queue_id)) {
+        not_an_id(cfg, queue_id, err);
         return NULL;
     }
+    if (cfg->mta == LW_MTA_SENDMAIL)
+        return sendmail_message(cfg, queue_id, err);
+    out = g_string_new(NULL);
+    errs = g_string_new(NULL);
     argv = lw_postfix_argv(cfg, "postcat", "-bh", "-q", queue_id, NULL);
     if (lw_run(argv, NULL, 0, out, errs) != 0 || out->len == 0) {
         lw_error_set(err, "%s: cannot read the held message: %s", queue_id,

@@ -42,7 +42,7 @@ char *lw_sendmail_queue_file(const struct lw_config *cfg, char type, const char 
 enum lw_privileged_op {
     LW_PRIV_RELEASE,        /* postsuper -H QUEUEID, postqueue -i QUEUEID (or Sendmail's release) */
     LW_PRIV_DELETE,         /* postsuper -d QUEUEID hold (or Sendmail's queue files removed) */
-    LW_PRIV_SHOW,           /* postcat -bh -q QUEUEID into out */
+    LW_PRIV_SHOW,           /* postcat -bh -q QUEUEID (or Sendmail's hf and df files) into out */
     LW_PRIV_BLOCK,          /* ADDRESS appended to review_block_file */
     LW_PRIV_NOPS
 };
@@ -65,7 +65,7 @@ struct lw_privileged {
     void *ctx;
 };
 
-/* lw_held_message - the held message's bytes (postcat -bh -q; Postfix only), or NULL with err (g_string_free) */
+/* lw_held_message - the held message's bytes (postcat -bh -q, or Sendmail's hf and df files), or NULL with err (g_string_free) */
 GString *lw_held_message(const struct lw_config *cfg, const struct lw_privileged *via, const char *queue_id,
                          struct lw_error *err);
 

@@ -57,7 +57,7 @@ report() { "$LW_REPORT" -c "$CONF" "$@"; }
 
 # quarantined ID: an envelope as smfi_quarantine leaves it (hf, df, xf) and the milter's record of it
 quarantined() {
-	printf 'V8\nT%s\nqlurewatch score 9.0 ref %s\nSsender@example.org\nRPFD:bob@agency.test\nH??Subject: verify your mailbox\n.\n' \
+	printf 'V8\nT%s\nqlurewatch score 9.0 ref %s\nSsender@example.org\nRPFD:bob@agency.test\nH?P?Return-Path: <$g>\nH??Received: from mx.example.org\n\tby relay.agency.test\nH??Subject: verify your mailbox\n.\n' \
 		"$(date +%s)" "$1" >"$MQ/qf/hf$1" &&
 	echo "sign in now" >"$MQ/df/df$1" && : >"$MQ/xf/xf$1" &&
 	mkdir -p "$Q/records" && chmod 750 "$Q" "$Q/records" &&
@@ -117,6 +117,21 @@ test_expect_success 'with the files in the queue directory itself (no qf/, df/, 
 	echo hf >"$flat/hf$ID1" && echo df >"$flat/df$ID1" && echo qf >"$flat/qf$ID2" &&
 	report -o sendmail_queue_dir="$flat" delete $ID1 >out 2>err &&
 	test ! -e "$flat/hf$ID1" && test ! -e "$flat/df$ID1" && test -f "$flat/qf$ID2"
+'
+
+test_expect_success 'the digest attaches a held envelope as Sendmail keeps it: hf'\''s header fields, df'\''s body' '
+	report -o report_attach_original=yes digest --stdout >attached.eml &&
+	"$PYTHON" - attached.eml $ID3 <<-'EOF_PY'
+	import email, email.policy, sys
+	m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+	held = [p.get_payload(0) for p in m.walk() if p.get_content_type() == "message/rfc822"]
+	assert len(held) == 1, "attached: %d messages" % len(held)
+	h = held[0]
+	assert str(h["Subject"]) == "verify your mailbox", h.as_string()
+	assert " ".join(h["Received"].split()) == "from mx.example.org by relay.agency.test", h["Received"]
+	assert "$g" in str(h["Return-Path"]), h["Return-Path"]
+	assert h.get_content().strip() == "sign in now", h.get_content()
+	EOF_PY
 '
 
 test_expect_success 'an argument that is not a Sendmail queue id is refused with 64 before anything runs' '
