@@ -244,30 +244,45 @@ test_expect_success 'one attached message within max_decoded_size is copied whol
 	test_grep -v "^LW_LIMIT_" rules
 '
 
-# png_mail FILE W H [zip]: a mail with one W x H grey PNG of zeros (deflate
-# shrinks it about 1000 times), attached as is or inside a zip
-png_mail() {
+# picture_mail FILE FORMAT W H [zip]: a mail with one W x H grey picture of
+# zeros, attached as is or inside a zip. png and tiff (one deflated strip)
+# are whole pictures (deflate shrinks them about 1000 times); webp is a
+# lossless (VP8L) header alone, with no bitstream after it.
+picture_mail() {
 	"$PYTHON" - "$@" <<-'EOF'
 	import base64, io, struct, sys, zipfile, zlib
-	out, w, h = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+	out, fmt, w, h = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 	def chunk(t, d):
 	    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
-	z = zlib.compressobj(9)
-	row = bytes(w + 1)
-	idat = b"".join(z.compress(row) for _ in range(h)) + z.flush()
-	png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
-	       + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
-	name, ctype = "picture.png", "image/png"
-	if sys.argv[4:] == ["zip"]:
+	def deflated(row):
+	    z = zlib.compressobj(9)
+	    return b"".join(z.compress(row) for _ in range(h)) + z.flush()
+	if fmt == "png":
+	    pic = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+	           + chunk(b"IDAT", deflated(bytes(w + 1))) + chunk(b"IEND", b""))
+	elif fmt == "tiff":
+	    strip = deflated(bytes(w))
+	    tags = [(256, 4, w), (257, 4, h), (258, 3, 8), (259, 3, 8), (262, 3, 1), (273, 4, 8),
+	            (277, 3, 1), (278, 4, h), (279, 4, len(strip))]
+	    ifd = struct.pack("<H", len(tags)) + b"".join(
+	        struct.pack("<HHI", t, ty, 1) + (struct.pack("<HH", v, 0) if ty == 3 else struct.pack("<I", v))
+	        for t, ty, v in tags) + struct.pack("<I", 0)
+	    pic = b"II*\0" + struct.pack("<I", 8 + len(strip)) + strip + ifd
+	else:
+	    bits = (w - 1) | (h - 1) << 14
+	    pic = b"RIFF" + struct.pack("<I", 4 + 8 + 6) + b"WEBP" + b"VP8L" + struct.pack("<I", 6) \
+	          + b"\x2f" + struct.pack("<I", bits) + b"\0"
+	name, ctype = "picture." + fmt, "image/" + fmt
+	if sys.argv[5:] == ["zip"]:
 	    buf = io.BytesIO()
 	    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-	        zf.writestr(name, png)
-	    png, name, ctype = buf.getvalue(), "pictures.zip", "application/zip"
+	        zf.writestr(name, pic)
+	    pic, name, ctype = buf.getvalue(), "pictures.zip", "application/zip"
 	with open(out, "w") as f:
 	    f.write("From: a@example.org\nSubject: picture\nMIME-Version: 1.0\n"
 	            "Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nsee attached\n"
 	            "--B\nContent-Type: %s; name=%s\nContent-Transfer-Encoding: base64\n\n%s--B--\n"
-	            % (ctype, name, base64.encodebytes(png).decode()))
+	            % (ctype, name, base64.encodebytes(pic).decode()))
 	EOF
 }
 
@@ -275,21 +290,40 @@ png_mail() {
 # 500 KB mail with a 20000 x 20000 PNG took 2 GB and 20 s. The size is read
 # from the header first; over clamav_max_image_pixels it is not decoded.
 test_expect_success 'a 20000 x 20000 PNG: clamav_max_image_pixels, not decoded, bounded memory' '
-	png_mail png-bomb.eml 20000 20000 &&
+	picture_mail png-bomb.eml png 20000 20000 &&
 	rss=$(scan_rss out png-bomb.eml) &&
 	test_one_verdict out && test_grep "scan incomplete: clamav_max_image_pixels" out &&
 	within 120 $rss
 '
 
 test_expect_success '... and the same PNG inside a zip of 1 KB' '
-	png_mail png-zip.eml 20000 20000 zip &&
+	picture_mail png-zip.eml png 20000 20000 zip &&
 	rss=$(scan_rss out png-zip.eml) &&
 	test_one_verdict out && test_grep "scan incomplete: clamav_max_image_pixels" out &&
 	within 120 $rss
 '
 
+# TIFF (both byte orders, BigTIFF) and WebP (VP8, VP8L, VP8X) declare their
+# size in their headers too (image.c); t/unit/test-image has crafted ones.
+test_expect_success 'a 20000 x 20000 TIFF (in a zip) and a 16384 x 16384 WebP: clamav_max_image_pixels, bounded memory' '
+	picture_mail tiff-zip.eml tiff 20000 20000 zip &&
+	rss=$(scan_rss out tiff-zip.eml) &&
+	test_one_verdict out && test_grep "scan incomplete: clamav_max_image_pixels" out &&
+	within 120 $rss &&
+	picture_mail webp-bomb.eml webp 16384 16384 &&
+	rss=$(scan_rss out webp-bomb.eml) &&
+	test_one_verdict out && test_grep "scan incomplete: clamav_max_image_pixels" out &&
+	within 120 $rss
+'
+
+test_expect_success 'a 2000 x 1500 TIFF is scanned as before: no limit' '
+	picture_mail tiff-photo.eml tiff 2000 1500 &&
+	scan --json tiff-photo.eml >out && test_one_verdict out &&
+	test_grep -v "clamav_max_image_pixels" out
+'
+
 test_expect_success 'a 2000 x 1500 picture is decoded as before: no limit' '
-	png_mail photo.eml 2000 1500 &&
+	picture_mail photo.eml png 2000 1500 &&
 	scan --json photo.eml >out && test_one_verdict out &&
 	test_grep -v "clamav_max_image_pixels" out
 '

@@ -15,6 +15,12 @@
  *     of the libraries lurewatch links. GdkPixbuf would add a loader
  *     module system and shared MIME data for no gain here.
  *
+ *     lw_image_pixels() reads the size a picture declares without decoding
+ *     it, for the formats above and for those libclamav's image parsers
+ *     decode besides (BMP, TIFF in either byte order and BigTIFF, WebP:
+ *     VP8, VP8L, VP8X), so that a small file declaring a huge picture is
+ *     kept from its decoders (clamav_engine.c, clamav_max_image_pixels).
+ *
  * SECURITY
  *     Images come from strangers. Dimensions are read from the header and
  *     width * height is checked against max_pixels before any pixel buffer
@@ -152,12 +158,112 @@ static unsigned long long bmp_pixels(const unsigned char *d, size_t len)
     return (unsigned long long) le32(d + 18) * (unsigned long long) (h < 0 ? -h : h);
 }
 
+/* A TIFF's byte order, and whether it is a BigTIFF (64-bit offsets). */
+struct tiff {
+    const unsigned char *d;
+    size_t len;
+    int le, big;
+};
+
+#define TIFF_MAX_IFDS 64
+
+/* tiff_uint - an n-byte (2, 4 or 8) unsigned integer at off in the file's byte order; 0 past the end */
+static unsigned long long tiff_uint(const struct tiff *t, unsigned long long off, int n)
+{
+    unsigned long long v = 0;
+
+    if (off > t->len || (unsigned long long) n > t->len - off)
+        return 0;
+    for (int i = 0; i < n; i++)
+        v |= (unsigned long long) t->d[off + (t->le ? i : n - 1 - i)] << (8 * i);
+    return v;
+}
+
+/* tiff_value - a SHORT, LONG or LONG8 entry's value, held in the entry itself (count 1) */
+static unsigned long long tiff_value(const struct tiff *t, unsigned long long entry)
+{
+    unsigned type = (unsigned) tiff_uint(t, entry + 2, 2);
+    unsigned long long value = entry + (t->big ? 12 : 8);
+
+    return type == 3 ? tiff_uint(t, value, 2) : type == 4 ? tiff_uint(t, value, 4)
+         : type == 16 && t->big ? tiff_uint(t, value, 8) : 0;
+}
+
+/*
+ * tiff_pixels - the largest ImageWidth (tag 256) times ImageLength (257)
+ * of the image file directories in the chain (at most TIFF_MAX_IFDS: each
+ * is a page or a thumbnail a decoder may open), little- ("II*") or
+ * big-endian ("MM*"), classic or BigTIFF ("II+", 64-bit offsets)
+ */
+static unsigned long long tiff_pixels(const unsigned char *d, size_t len)
+{
+    struct tiff t = { d, len, d[0] == 'I', 0 };
+    unsigned long long ifd, most = 0;
+    int osize, esize, csize;
+
+    t.big = tiff_uint(&t, 2, 2) == 43;
+    osize = t.big ? 8 : 4;
+    esize = t.big ? 20 : 12;
+    csize = t.big ? 8 : 2;
+    ifd = tiff_uint(&t, t.big ? 8 : 4, osize);
+    for (int n = 0; n < TIFF_MAX_IFDS && ifd >= 8 && ifd < len; n++) {
+        unsigned long long entries = tiff_uint(&t, ifd, csize), w = 0, h = 0;
+
+        for (unsigned long long i = 0; i < entries && i < 4096; i++) {
+            unsigned long long entry = ifd + (unsigned long long) csize + i * (unsigned long long) esize;
+            unsigned tag = (unsigned) tiff_uint(&t, entry, 2);
+
+            if (entry + (unsigned long long) esize > len)
+                break;
+            if (tag == 256)
+                w = tiff_value(&t, entry);
+            else if (tag == 257)
+                h = tiff_value(&t, entry);
+        }
+        if (w > 0 && h > 0 && w * h / h == w && w * h > most)
+            most = w * h;
+        else if (w > 0 && h > 0 && w * h / h != w)
+            return ~0ULL;       /* past what 64 bits count: larger than any limit */
+        ifd = tiff_uint(&t, ifd + (unsigned long long) csize + MIN(entries, 4096ULL) * (unsigned long long) esize,
+                        osize);
+    }
+    return most;
+}
+
+/*
+ * webp_pixels - the canvas of a WebP: VP8X (extended: 24-bit width and
+ * height minus one), else the first bitstream's frame, VP8L (lossless:
+ * 14-bit width and height minus one) or VP8 (lossy: 14-bit width and
+ * height after the key frame's start code)
+ */
+static unsigned long long webp_pixels(const unsigned char *d, size_t len)
+{
+    const unsigned char *c = d + 20;    /* the first chunk's data, after "RIFF" size "WEBP" fourcc size */
+
+    if (len >= 30 && memcmp(d + 12, "VP8X", 4) == 0)
+        return (unsigned long long) ((c[4] | c[5] << 8 | (unsigned long) c[6] << 16) + 1)
+               * ((c[7] | c[8] << 8 | (unsigned long) c[9] << 16) + 1);
+    if (len >= 25 && memcmp(d + 12, "VP8L", 4) == 0 && c[0] == 0x2f) {
+        unsigned long bits = le32(c + 1);
+
+        return (unsigned long long) ((bits & 0x3fff) + 1) * (((bits >> 14) & 0x3fff) + 1);
+    }
+    if (len >= 30 && memcmp(d + 12, "VP8 ", 4) == 0 && c[3] == 0x9d && c[4] == 0x01 && c[5] == 0x2a)
+        return (unsigned long long) (le16(c + 6) & 0x3fff) * (le16(c + 8) & 0x3fff);
+    return 0;
+}
+
 /* lw_image_pixels - width times height from the headers, nothing decoded */
 unsigned long long lw_image_pixels(const void *data, size_t len)
 {
     const unsigned char *d = data;
     const char *format = lw_image_format(data, len);
 
+    if (format == NULL && len >= 8 && (memcmp(d, "II*\0", 4) == 0 || memcmp(d, "MM\0*", 4) == 0
+                                       || memcmp(d, "II+\0", 4) == 0 || memcmp(d, "MM\0+", 4) == 0))
+        return tiff_pixels(d, len);
+    if (format == NULL && len >= 16 && memcmp(d, "RIFF", 4) == 0 && memcmp(d + 8, "WEBP", 4) == 0)
+        return webp_pixels(d, len);
     if (format == NULL)
         return len >= 2 && d[0] == 'B' && d[1] == 'M' ? bmp_pixels(d, len) : 0;
     if (strcmp(format, "png") == 0)     /* IHDR is the first chunk */

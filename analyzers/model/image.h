@@ -15,10 +15,11 @@ struct lw_image {
 const char *lw_image_format(const void *data, size_t len);
 
 /*
- * lw_image_pixels - width times height a PNG, JPEG, GIF or BMP declares,
- * read from its headers without decoding anything (for a GIF: the largest
- * width and height of its screen and every frame); 0 for other data or a
- * header cut short.
+ * lw_image_pixels - width times height a PNG, JPEG, GIF, BMP, TIFF or
+ * WebP declares, read from its headers without decoding anything (for a
+ * GIF: the largest width and height of its screen and every frame; for a
+ * TIFF: its largest image in the directory chain; for a WebP: the canvas
+ * or the first frame); 0 for other data or a header cut short.
  */
 unsigned long long lw_image_pixels(const void *data, size_t len);
 

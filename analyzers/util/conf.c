@@ -163,7 +163,7 @@ static const struct key keys[] = {
     { "clamav_max_scantime", K_INT, OFF(clamav_max_scantime), "60000", 100, 3600000, NULL,
       "most milliseconds ClamAV spends on one attachment; beyond: scan incomplete", TAG_VALUE },
     { "clamav_max_image_pixels", K_INT, OFF(clamav_max_image_pixels), "25000000", 1, 4294967295.0, NULL,
-      "largest picture (width times height, read from its PNG, JPEG, GIF or BMP header before anything is decoded) that ClamAV decodes for its image parsers and fuzzy hash, attachment or unpacked file; a larger one is scanned for signatures without being decoded (unpacked: skipped) and the scan is incomplete. ClamAV's decoding costs about 7 bytes and 40 ns per pixel: a 20000 x 20000 PNG in a 500 KB mail took 2 GB and 20 s. 25000000 passes 24-megapixel camera pictures", TAG_VALUE },
+      "largest picture (width times height, read from its PNG, JPEG, GIF, BMP, TIFF or WebP header before anything is decoded) that ClamAV decodes for its image parsers and fuzzy hash, attachment or unpacked file; a larger one is scanned for signatures without being decoded (unpacked: skipped) and the scan is incomplete. ClamAV's decoding costs about 7 bytes and 40 ns per pixel: a 20000 x 20000 PNG in a 500 KB mail took 2 GB and 20 s. 25000000 passes 24-megapixel camera pictures", TAG_VALUE },
     { "clamav_tmpdir", K_STRING, OFF(clamav_tmpdir), "", 0, 0, NULL,
       "private directory (mode 0700, tmpfs is fastest) where ClamAV unpacks archives;"
       " empty: $TMPDIR or /tmp", TAG_NONE },

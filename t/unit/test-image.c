@@ -71,6 +71,92 @@ static void refused(const void *data, size_t len, long long max_pixels, const ch
     tap_check(strstr(err.text, why) != NULL, "%s: error says \"%s\"", what, why);
 }
 
+/* put - n bytes of v at p, little- or big-endian */
+static void put(guint8 *p, unsigned long long v, int n, int le)
+{
+    for (int i = 0; i < n; i++)
+        p[le ? i : n - 1 - i] = (guint8) (v >> (8 * i));
+}
+
+/*
+ * tiff - a classic TIFF header and, at offset 8, one directory: width
+ * (tag 256, type wtype: 3 SHORT or 4 LONG) and length (257, LONG), then
+ * the next directory's offset; 38 bytes
+ */
+static void tiff(guint8 *t, int le, unsigned long w, int wtype, unsigned long h, unsigned long next)
+{
+    memset(t, 0, 38);
+    memcpy(t, le ? "II" : "MM", 2);
+    put(t + 2, 42, 2, le);
+    put(t + 4, 8, 4, le);
+    put(t + 8, 2, 2, le);
+    put(t + 10, 256, 2, le), put(t + 12, (unsigned) wtype, 2, le), put(t + 14, 1, 4, le);
+    put(t + 18, w, wtype == 3 ? 2 : 4, le);
+    put(t + 22, 257, 2, le), put(t + 24, 4, 2, le), put(t + 26, 1, 4, le), put(t + 30, h, 4, le);
+    put(t + 34, next, 4, le);
+}
+
+static void tiff_checks(void)
+{
+    guint8 t[80], big[64] = { 0 };
+
+    tiff(t, 1, 40000, 3, 50000, 0);
+    tap_check_int(lw_image_pixels(t, 38), ==, 2000000000ULL, "TIFF little-endian: SHORT 40000 x LONG 50000");
+    tiff(t, 0, 40000, 4, 50000, 0);
+    tap_check_int(lw_image_pixels(t, 38), ==, 2000000000ULL, "TIFF big-endian: LONG 40000 x LONG 50000");
+    tap_check_int(lw_image_pixels(t, 30), ==, 0, "TIFF cut inside its directory: 0");
+    tiff(t, 1, 40000, 3, 50000, 8);
+    tap_check_int(lw_image_pixels(t, 38), ==, 2000000000ULL, "TIFF whose directory chain loops on itself: ends");
+    /* a 100 x 100 thumbnail first, then a 60000 x 60000 page at offset 38 */
+    tiff(t, 1, 100, 3, 100, 38);
+    memcpy(t + 38, t + 8, 30);
+    put(t + 38 + 10, 60000, 2, 1), put(t + 38 + 22, 60000, 4, 1), put(t + 38 + 26, 0, 4, 1);
+    tap_check_int(lw_image_pixels(t, 68), ==, 3600000000ULL, "TIFF: the largest directory of the chain counts");
+    put(t + 4, 4000, 4, 1);
+    tap_check_int(lw_image_pixels(t, 68), ==, 0, "TIFF whose directory lies past the end: 0");
+    /* BigTIFF: version 43, 8-byte offsets, 20-byte entries, LONG8 values */
+    memcpy(big, "II", 2), put(big + 2, 43, 2, 1), put(big + 4, 8, 2, 1), put(big + 8, 16, 8, 1);
+    put(big + 16, 2, 8, 1);
+    put(big + 24, 256, 2, 1), put(big + 26, 16, 2, 1), put(big + 28, 1, 8, 1), put(big + 36, 3000000, 8, 1);
+    put(big + 44, 257, 2, 1), put(big + 46, 16, 2, 1), put(big + 48, 1, 8, 1), put(big + 56, 3000000, 8, 1);
+    tap_check_int(lw_image_pixels(big, sizeof(big)), ==, 9000000000000ULL, "BigTIFF: LONG8 3000000 x 3000000");
+    put(big + 36, 1ULL << 40, 8, 1), put(big + 56, 1ULL << 40, 8, 1);
+    tap_check_int(lw_image_pixels(big, sizeof(big)), ==, ~0ULL, "BigTIFF past 64 bits of pixels: the most there is");
+    tap_check_int(lw_image_pixels("II*\0 is how a TIFF starts", 26), ==, 0, "TIFF magic with no directory: 0");
+}
+
+/* webp - "RIFF" size "WEBP", then a chunk header fourcc and the 10 bytes given */
+static void webp(guint8 *w, const char *fourcc, const guint8 data[10])
+{
+    memcpy(w, "RIFF\x16\0\0\0WEBP", 12);
+    memcpy(w + 12, fourcc, 4);
+    put(w + 16, 10, 4, 1);
+    memcpy(w + 20, data, 10);
+}
+
+static void webp_checks(void)
+{
+    guint8 w[30];
+    /* VP8X: flags, 3 reserved, canvas width - 1 and height - 1 in 24 bits */
+    static const guint8 vp8x[10] = { 0x10, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    /* VP8L: 0x2f, then width - 1 and height - 1 in 14 bits each: 16384 x 16384 */
+    static const guint8 vp8l[10] = { 0x2f, 0xff, 0xff, 0xff, 0x0f, 0 };
+    /* VP8: a key frame's 3-byte tag, start code 9d 01 2a, 14-bit width and height (scale bits above) */
+    static const guint8 vp8[10] = { 0x50, 0x0e, 0x00, 0x9d, 0x01, 0x2a, 0xff, 0xff, 0xff, 0x7f };
+
+    webp(w, "VP8X", vp8x);
+    tap_check_int(lw_image_pixels(w, 30), ==, 16777216ULL * 16777216ULL, "WebP VP8X: a 16777216 x 16777216 canvas");
+    tap_check_int(lw_image_pixels(w, 29), ==, 0, "WebP VP8X cut short: 0");
+    webp(w, "VP8L", vp8l);
+    tap_check_int(lw_image_pixels(w, 30), ==, 16384ULL * 16384ULL, "WebP VP8L: 16384 x 16384");
+    webp(w, "VP8 ", vp8);
+    tap_check_int(lw_image_pixels(w, 30), ==, 16383ULL * 16383ULL, "WebP VP8: 16383 x 16383, scale bits ignored");
+    w[23] = 0;
+    tap_check_int(lw_image_pixels(w, 30), ==, 0, "WebP VP8 without the key frame's start code: 0");
+    memcpy(w + 8, "WAVE", 4);
+    tap_check_int(lw_image_pixels(w, 30), ==, 0, "a RIFF that is not WEBP: 0");
+}
+
 int main(void)
 {
     gsize tiny_len;
@@ -152,6 +238,8 @@ int main(void)
         tap_check_int(lw_image_pixels(bmp, sizeof(bmp)), ==, 0, "\"BM\" with no colour plane is not a BMP");
     }
     tap_check_int(lw_image_pixels("BMW owners club\n", 16), ==, 0, "text starting with BM is not a BMP");
+    tiff_checks();
+    webp_checks();
     tap_check_int(lw_image_pixels("", 0), ==, 0, "no bytes: 0");
     refused("", 0, 100, "not a PNG, JPEG or GIF", "no bytes at all");
 
