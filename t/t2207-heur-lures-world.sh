@@ -173,4 +173,24 @@ test_expect_success 'crypto, crimeware and dating funnels' '
 	lure LW_EN_UNUSUAL_SIGNIN "We noticed a login attempt from an unfamiliar device" &&
 	calm LW_EN_UNUSUAL_SIGNIN "Register your new device with the help desk"
 '
+test_expect_success 'the cloud-storage scam: storage full, photos and files to be deleted, in six languages' '
+	lure LW_EN_STORAGE_FULL "Your cloud storage is full. All your photos and videos will be deleted on Friday." &&
+	lure LW_EN_STORAGE_FULL "Your photos are going to be deleted unless you upgrade." &&
+	calm LW_EN_STORAGE_FULL "We moved the photos from the trip to the shared drive; nothing was lost." &&
+	calm LW_EN_STORAGE_FULL "Our full-service storage units open on Monday." &&
+	lure LW_EU_STORAGE_FULL "Je hebt geen ruimte meer: je foto'"'"'s worden vanavond verwijderd." &&
+	lure LW_EU_STORAGE_FULL "Ihr Speicher ist voll, Ihre Fotos und Videos werden gelöscht." &&
+	lure LW_EU_STORAGE_FULL "Seu armazenamento está cheio e suas fotos serão excluídas hoje." &&
+	lure LW_EU_STORAGE_FULL "Votre stockage est plein : vos photos seront supprimées." &&
+	calm LW_EU_STORAGE_FULL "Die Fotos vom Ausflug liegen im Ordner, bitte nicht löschen."
+'
+test_expect_success 'points about to expire, the loyalty-programme lure' '
+	lure LW_EN_POINTS_EXPIRE "Your 35,000 reward points will expire tomorrow: redeem them now." &&
+	calm LW_EN_POINTS_EXPIRE "Points of order for the meeting: budget, then the expiry of the lease." &&
+	lure LW_EU_POINTS_EXPIRE "Seus 245.579 pontos expiram em 72 horas." &&
+	lure LW_EU_POINTS_EXPIRE "Ihre Punkte verfallen am Monatsende." &&
+	lure LW_EU_POINTS_EXPIRE "Je punten vervallen binnenkort." &&
+	calm LW_EU_POINTS_EXPIRE "Die Punkte der Tagesordnung stehen fest."
+'
+
 test_done
