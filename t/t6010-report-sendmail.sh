@@ -134,6 +134,23 @@ test_expect_success 'the digest attaches a held envelope as Sendmail keeps it: h
 	EOF_PY
 '
 
+test_expect_success 'a digest marks an old entry whose envelope left the quarantine by other means "gone", and keeps listing one still there' '
+	ID5=wB5Fv41c012345 ID6=wB5Fv41d012345 old=$(( $(date +%s) - 30 * 86400 )) &&
+	mkdir -p "$Q/reported" &&
+	for id in $ID5 $ID6; do
+		quarantined $id && sed -i "s/\"held_at_us\": [0-9]*/\"held_at_us\": ${old}000000/" "$Q/records/$id.json" &&
+		echo "${old}000000" >"$Q/reported/$id" || return 1
+	done &&
+	rm "$MQ/qf/hf$ID5" "$MQ/df/df$ID5" &&
+	printf "#!/bin/sh\ncat >>\"%s/sent\"\n" "$TRASH" >bin/mailsink && chmod 755 bin/mailsink &&
+	report -o report_sendmail="$TRASH/bin/mailsink" digest >out 2>err &&
+	test "$(decision_of $ID5)" = gone && test "$(decision_of $ID6)" = null &&
+	"$PYTHON" -c "import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], \"rb\"), policy=email.policy.default)
+t = m.get_body(preferencelist=(\"plain\",)).get_content()
+sys.exit(not (sys.argv[2] in t and sys.argv[3] not in t))" sent $ID6 $ID5
+'
+
 test_expect_success 'an argument that is not a Sendmail queue id is refused with 64 before anything runs' '
 	: >commands &&
 	for bad in ALL -qQ "" wB5Fv3Zt01234 wB5Fv3Zt01234x "wB5Fv3Zt012345 x" ../qf/hf$ID3 wC5Fv3Zt012345 3F9A21B0C4; do
