@@ -17,9 +17,12 @@ test_at_exit review_stop
 # ids PID: the real, effective, saved and filesystem uids, then the gids, of process PID
 ids() { sed -n "s/^Uid:[[:space:]]*//p; s/^Gid:[[:space:]]*//p" /proc/$1/status | tr -s "\t " "  "; }
 
-test_expect_success 'an unknown user is refused before anything is served (71)' '
+test_expect_success 'an unknown user is refused before anything is served (71), and by -t' '
 	{ "$LW_REVIEW" -f -c "$CONF" -u no-such-user-lw >out 2>&1; test $? = 71; } &&
-	test_grep "unknown user \"no-such-user-lw\"" out
+	test_grep "unknown user \"no-such-user-lw\"" out &&
+	{ "$LW_REVIEW" -t -c "$CONF" -u no-such-user-lw >out 2>&1; test $? = 71; } &&
+	"$LW_REVIEW" -t -c "$CONF" -u nobody >out && test_grep "configuration OK" out &&
+	test ! -e "$TRASH/review-state"
 '
 
 test_expect_success 'the milter as nobody holds a message; the digest carries its Release link' '
