@@ -331,7 +331,7 @@ static void content_scan(const struct lw_engine *e, const struct lw_message *msg
         lw_cache_fetch(s);
     }
     run_analyzers(e, msg, s, v, 0);
-    if (s != NULL && key != NULL && !v->failed && !v->transient) {
+    if (s != NULL && key != NULL && !msg->unparseable && !v->failed && !v->transient) {
         char *entry = lw_verdict_cache_encode(v, sum);
 
         lw_cache_put(s, key, entry, e->cfg->cache_verdict_ttl);

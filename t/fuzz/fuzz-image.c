@@ -1,5 +1,5 @@
 /*
- * fuzz-image - libFuzzer harness: picture bytes -> PNG/JPEG/GIF decoder -> zbar QR reader
+ * fuzz-image - libFuzzer harness: picture bytes -> header size readers, PNG/JPEG/GIF decoder -> zbar QR reader
  *
  * DESCRIPTION
  *     Every picture in a message is decoded by libpng, libjpeg-turbo or
@@ -8,7 +8,8 @@
  *     input goes through lw_image_grey() with a 1-megapixel limit; a
  *     picture it returns must have width * height within the limit and
  *     every pixel readable (ASan checks), and then goes to lw_qr_decode(),
- *     whose payloads must be valid UTF-8.
+ *     whose payloads must be valid UTF-8. Every input also goes through
+ *     lw_image_pixels(), the header readers of every format (TIFF, WebP...).
  */
 #include "config.h"
 
@@ -32,9 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct lw_error err;
     GPtrArray *codes;
     unsigned sum = 0;
+    unsigned long long declared = lw_image_pixels(data, size);     /* the header readers, TIFF and WebP too */
 
     if (lw_image_grey(data, size, MAX_PIXELS, &img, &err) < 0)
-        return 0;
+        return declared == 0xdeadbeef;
+
     if (img.grey == NULL || (unsigned long long) img.width * img.height > MAX_PIXELS)
         abort();
     for (size_t i = 0; i < (size_t) img.width * img.height; i++)

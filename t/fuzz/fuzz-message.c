@@ -3,9 +3,11 @@
  *
  * DESCRIPTION
  *     Each input is one message as the MTA would hand it over. It goes
- *     through the same path as a milter scan: lw_engine_parse() with the
- *     default limits, lw_engine_scan() with the starter rules (every
- *     analyzer of the registry), and the JSON report of lurewatch-scan.
+ *     through the same path as a milter scan: lw_engine_check() with the
+ *     default limits and the starter rules (every analyzer of the
+ *     registry; the verdict cache's key of the raw bytes and, for an input
+ *     seen before, its hit on the header alone), and the JSON report of
+ *     lurewatch-scan.
  *     Anything that crashes, leaks, reads out of bounds or hits undefined
  *     behaviour here would do so on a mail relay.
  *
@@ -27,13 +29,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const struct lw_engine *e = fuzz_engine();
-    struct lw_message *msg = lw_engine_parse(e, (const char *) data, size, NULL);
-    struct lw_verdict *v;
+    struct lw_message *msg = NULL;
+    struct lw_verdict *v = lw_engine_check(e, (const char *) data, size, NULL, NULL, 0, &msg);
     char *json;
 
-    if (msg == NULL)
-        return 0;
-    v = lw_engine_scan(e, msg);
     json = lw_verdict_json(v, msg, "fuzz");
     g_free(json);
     lw_verdict_free(v);
