@@ -40,7 +40,12 @@
  *                            and it never fires without a lure; its small
  *                            score only joins the lure to its channel (the
  *                            class fold). Without warninglists nothing can
- *                            be told known, and it never fires.
+ *                            be told known, and it never fires. A page in
+ *                            a platform's customer namespace (an S3
+ *                            bucket, a Cloud Run or Cloud Functions app:
+ *                            below a private-section public suffix) is
+ *                            unknown whatever lists or brands name the
+ *                            platform.
  *
  *     HTML rules walk the HTML of each body part (html.c, gumbo's HTML5 tree):
  *
@@ -95,6 +100,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <libpsl.h>
 
 #include "analyzer.h"
 #include "model/html.h"
@@ -535,6 +541,20 @@ static int senders_site(const struct lw_identity *id, const struct lw_message *m
     return yes;
 }
 
+/*
+ * customer_site - the link's site lies in a namespace a platform hands out
+ * to its customers: its registrable domain sits below a public suffix of
+ * the list's private section (bucket.s3.us-east-1.amazonaws.com,
+ * x.a.run.app, y.cloudfunctions.net). The platform's reputation, on a
+ * warninglist or as a brand, says nothing about the customer's page.
+ */
+static int customer_site(const struct lw_url *u)
+{
+    const char *suffix = strchr(u->domain, '.');
+
+    return suffix != NULL && psl_is_public_suffix2(psl_builtin(), suffix + 1, PSL_TYPE_PRIVATE | PSL_TYPE_NO_STAR_RULE);
+}
+
 /* unknown_site - a followed web link to a named site nothing vouches for (LW_LINK_UNKNOWN_SITE) */
 static int unknown_site(const struct links *l, const struct lw_message *msg, const struct lw_url *u, GHashTable *list)
 {
@@ -543,10 +563,12 @@ static int unknown_site(const struct links *l, const struct lw_message *msg, con
         || !strchr(u->host, '.') || list_link(list, u) || is_unsubscribe(l, u))
         return 0;
     if ((lw_identity_kind(l->id, u->host) & (SHARED_SERVICE | LW_KIND_TRACKER))
-        || lw_identity_is_protected(l->id, u->host) || lw_identity_brand_of_host(l->id, u->host)
-        || senders_site(l->id, msg, u->host))
+        || lw_identity_is_protected(l->id, u->host) || senders_site(l->id, msg, u->host))
         return 0;
-    return lw_warninglists_match(l->wl, LW_IOC_DOMAIN, u->host) == NULL
+    if (customer_site(u))
+        return 1;
+    return !lw_identity_brand_of_host(l->id, u->host)
+           && lw_warninglists_match(l->wl, LW_IOC_DOMAIN, u->host) == NULL
            && lw_warninglists_match(l->wl, LW_IOC_DOMAIN, u->domain) == NULL;
 }
 

@@ -274,4 +274,10 @@ test_expect_success 'the shipped warninglists know the most visited sites' '
 	notice unknown service@mailer.example-service.com "https://account-review-center.top/login" &&
 	expect_rule LW_LINK_UNKNOWN_SITE unknown -o warninglists_dir=$top_srcdir/contrib/warninglists
 '
+test_expect_success 'a page in a platform'"'"'s customer namespace is unknown, whatever vouches for the platform' '
+	notice bucket service@mailer.example-service.com "https://wallet-claims.s3.us-east-1.amazonaws.com/index.html" &&
+	expect_rule LW_LINK_UNKNOWN_SITE bucket -o warninglists_dir=$top_srcdir/contrib/warninglists &&
+	notice amazon service@mailer.example-service.com "https://www.amazon.com/gp/css/order-history" &&
+	expect_no_rule LW_LINK_UNKNOWN_SITE amazon -o warninglists_dir=$top_srcdir/contrib/warninglists
+'
 test_done
