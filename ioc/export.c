@@ -239,6 +239,44 @@ static int is_released(const struct lw_export_state *st, const struct lw_export_
     return r;
 }
 
+static void feed_value_free(gpointer p)
+{
+    struct lw_export_feed_value *fv = p;
+
+    g_free(fv->feed);
+    lw_indicator_free(fv->ind);
+    g_free(fv);
+}
+
+GPtrArray *lw_export_feed_values(GPtrArray *feeds, GPtrArray *inds)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(feed_value_free);
+
+    for (guint i = 0; i < inds->len; i++) {
+        struct lw_export_feed_value *fv = g_new0(struct lw_export_feed_value, 1);
+
+        fv->feed = g_ptr_array_index(feeds, i);
+        fv->ind = g_ptr_array_index(inds, i);
+        g_ptr_array_add(out, fv);
+    }
+    g_ptr_array_unref(feeds);
+    g_ptr_array_unref(inds);
+    return out;
+}
+
+/* feed_values_of - a hits entry's feed_values field; NULL and err when malformed */
+static GPtrArray *feed_values_of(const char *text, struct lw_error *err)
+{
+    GPtrArray *feeds = g_ptr_array_new(), *inds = g_ptr_array_new();
+
+    if (lw_feed_values_parse(text, feeds, inds, err) < 0) {
+        g_ptr_array_unref(feeds);
+        g_ptr_array_unref(inds);
+        return NULL;
+    }
+    return lw_export_feed_values(feeds, inds);
+}
+
 /* msg_from_fields - a message from a hits entry; NULL and err if malformed */
 static struct lw_export_msg *msg_from_fields(const GPtrArray *f, struct lw_error *err)
 {
@@ -271,7 +309,7 @@ static struct lw_export_msg *msg_from_fields(const GPtrArray *f, struct lw_error
         return NULL;
     }
     if ((inds && lw_indicators_parse(inds, m->indicators, err) < 0)
-        || (fv && (m->feed_values = lw_export_feed_values_parse(fv, err)) == NULL)) {
+        || (fv && (m->feed_values = feed_values_of(fv, err)) == NULL)) {
         lw_export_msg_free(m);
         return NULL;
     }

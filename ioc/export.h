@@ -195,9 +195,9 @@ char *lw_uuid5(const char *ns, const char *name);
 gint64 lw_export_parse_time(const char *s);
 /* lw_export_iso - Unix seconds as STIX timestamp (2026-11-25T04:16:00.000Z); g_free */
 char *lw_export_iso(gint64 t);
-/* lw_export_feed_values_parse - a hits entry's feed_values ({"FEED": [indicators]}) into a new
- * array of struct lw_export_feed_value *; NULL and err when it is not such an object */
-GPtrArray *lw_export_feed_values_parse(const char *text, struct lw_error *err);
+/* lw_export_feed_values - feeds[i] (char *) and inds[i] (struct lw_indicator *) as a new array of
+ * struct lw_export_feed_value *; takes both arrays (without free functions) and their elements */
+GPtrArray *lw_export_feed_values(GPtrArray *feeds, GPtrArray *inds);
 char *lw_export_state_encode(const struct lw_export_state *st);
 void lw_export_state_write(const struct lw_export_state *st, struct lw_out *out);
 int lw_export_state_decode(struct lw_export_state *st, const char *text, struct lw_error *err);

@@ -349,54 +349,6 @@ char *lw_export_state_encode(const struct lw_export_state *st)
     return lw_out_steal(o);
 }
 
-/* ---- feed_values: which values each partner feed named ---- */
-
-static void feed_value_free(gpointer p)
-{
-    struct lw_export_feed_value *fv = p;
-
-    g_free(fv->feed);
-    lw_indicator_free(fv->ind);
-    g_free(fv);
-}
-
-/* feed_values_decode - {"FEED": [indicators]} into struct lw_export_feed_value * (unknown types skipped) */
-static GPtrArray *feed_values_decode(json_t *o)
-{
-    GPtrArray *out = g_ptr_array_new_with_free_func(feed_value_free);
-    const char *feed;
-    json_t *arr;
-
-    json_object_foreach(o, feed, arr) {
-        GPtrArray *inds = g_ptr_array_new();
-
-        lw_indicators_from_json(arr, inds);
-        for (guint i = 0; i < inds->len; i++) {
-            struct lw_export_feed_value *fv = g_new0(struct lw_export_feed_value, 1);
-
-            fv->feed = g_strdup(feed);
-            fv->ind = g_ptr_array_index(inds, i);
-            g_ptr_array_add(out, fv);
-        }
-        g_ptr_array_unref(inds);
-    }
-    return out;
-}
-
-GPtrArray *lw_export_feed_values_parse(const char *text, struct lw_error *err)
-{
-    json_error_t je;
-    json_t *o = json_loads(text, 0, &je);
-    GPtrArray *out = NULL;
-
-    if (json_is_object(o))
-        out = feed_values_decode(o);
-    else
-        lw_error_set(err, "feed_values: not a JSON object (%s)", o ? "another JSON value" : je.text);
-    json_decref(o);
-    return out;
-}
-
 /* jget - a string member or "" */
 static const char *jget(json_t *o, const char *name)
 {
@@ -441,8 +393,12 @@ static struct lw_export_msg *msg_decode(json_t *j)
     m->feeds = str_list(json_object_get(j, "feeds"));
     m->indicators = g_ptr_array_new_with_free_func((GDestroyNotify) lw_indicator_free);
     lw_indicators_from_json(json_object_get(j, "indicators"), m->indicators);
-    if (json_is_object(json_object_get(j, "feed_values")))
-        m->feed_values = feed_values_decode(json_object_get(j, "feed_values"));
+    if (json_is_object(json_object_get(j, "feed_values"))) {
+        GPtrArray *feeds = g_ptr_array_new(), *inds = g_ptr_array_new();
+
+        lw_feed_values_from_json(json_object_get(j, "feed_values"), feeds, inds);
+        m->feed_values = lw_export_feed_values(feeds, inds);
+    }
     return m;
 }
 

@@ -18,7 +18,7 @@
  *   lw_indicators_json              an indicator list, for the hits stream,
  *   lw_indicators_parse             and back (lurewatch-ioc export reads it)
  *   lw_feed_values_json             which message values each partner feed
- *                                   named, for the hits stream
+ *   lw_feed_values_parse            named, for the hits stream, and back
  *   lw_fields_json/lw_fields_parse  a flat list of name/value strings, one
  *                                   hits-stream entry as its spool line
  */
@@ -155,6 +155,36 @@ char *lw_feed_values_json(const struct lw_verdict *v)
         return NULL;
     }
     return dump(o, JSON_COMPACT | JSON_SORT_KEYS, "{}");
+}
+
+/* lw_feed_values_from_json - for each value of such an object, its feed (g_strdup) into feeds, the indicator into inds */
+void lw_feed_values_from_json(struct json_t *o, GPtrArray *feeds, GPtrArray *inds)
+{
+    const char *feed;
+    json_t *arr;
+
+    json_object_foreach(o, feed, arr) {
+        guint before = inds->len;
+
+        lw_indicators_from_json(arr, inds);
+        for (guint i = before; i < inds->len; i++)
+            g_ptr_array_add(feeds, g_strdup(feed));
+    }
+}
+
+/* lw_feed_values_parse - the same from text; -1 and err when it is not a JSON object */
+int lw_feed_values_parse(const char *text, GPtrArray *feeds, GPtrArray *inds, struct lw_error *err)
+{
+    json_error_t je;
+    json_t *o = json_loads(text, 0, &je);
+
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return lw_error_set(err, "feed_values: not a JSON object (%s)", o ? "another JSON value" : je.text);
+    }
+    lw_feed_values_from_json(o, feeds, inds);
+    json_decref(o);
+    return 0;
 }
 
 /*

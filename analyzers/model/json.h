@@ -22,11 +22,16 @@ int lw_verdict_cache_decode(const char *s, struct lw_verdict *v, struct lw_summa
 char *lw_indicators_json(const GPtrArray *inds);
 /* lw_feed_values_json - {"FEED": [indicators]}: the values each partner feed named; NULL when none; g_free */
 char *lw_feed_values_json(const struct lw_verdict *v);
+/* lw_feed_values_parse - the reverse: each value's feed (g_strdup) into feeds, its indicator into inds
+ * (parallel arrays); -1 and err when text is not such an object */
+int lw_feed_values_parse(const char *text, GPtrArray *feeds, GPtrArray *inds, struct lw_error *err);
 /* lw_indicators_parse - such an array back into out (struct lw_indicator *); -1 and err if not one */
 int lw_indicators_parse(const char *text, GPtrArray *out, struct lw_error *err);
 /* lw_indicators_from_json - the same from a jansson array (unknown types skipped) */
 struct json_t;
 void lw_indicators_from_json(struct json_t *arr, GPtrArray *out);
+/* lw_feed_values_from_json - lw_feed_values_parse from a jansson object */
+void lw_feed_values_from_json(struct json_t *o, GPtrArray *feeds, GPtrArray *inds);
 /* lw_indicator_from_json - one {type, value[, role, warninglist]} object; NULL for an unknown type */
 struct lw_indicator *lw_indicator_from_json(struct json_t *o);
 /* lw_fields_json - alternating names and values (char *) as one JSON object; g_free */
