@@ -48,7 +48,8 @@ test_expect_success 'three messages scanned and published, exported and pushed' 
 	test_grep "read=3 .*pushed=2 " run1.out &&
 	test_grep "^POST /events/publish/[0-9a-f-]{36} 200$" srv/requests.log &&
 	test_grep "bot-verify.example" out/lurewatch-domains.txt &&
-	cp out/lurewatch-stix.json before.json
+	cp out/lurewatch-stix.json before.json &&
+	cp out/misp-feed/manifest.json before-manifest.json
 '
 
 # The stand-in must refuse what MISP refuses, or this script could not fail
@@ -165,6 +166,9 @@ test_expect_success 'the MISP feed: manifest lists each event file, hashes.csv m
 	    want |= {(hashlib.md5(a["value"].encode()).hexdigest(), u) for a in e["Attribute"] if not a.get("deleted")}
 	have = {tuple(l.split(",")) for l in open(os.path.join(d, "hashes.csv")).read().splitlines()}
 	assert have == want, (have ^ want)
+	# a partner MISP fetching the feed takes an event only when its timestamp is newer
+	before = json.load(open("before-manifest.json"))
+	assert all(int(man[u]["timestamp"]) > int(before[u]["timestamp"]) for u in before if u in man), (before, man)
 	assert (hashlib.md5(b"mailbox-quota.example").hexdigest(), files[0]) in have or len(files) > 1
 	assert not any(h == hashlib.md5(b"bot-verify.example").hexdigest() for h, u in have)
 	PY
