@@ -630,10 +630,11 @@ static char *apply_one(const struct lw_config *cfg, struct lw_qstore *store, con
         r = lw_execute(cfg, NULL, store, q->queue_id, d, who, &why);
     }
     if (r == LW_DECIDE_FAILED || r == LW_DECIDE_UNRECORDED) {
+        /* nothing done on the queue: held again, for a reviewer to decide anew; done but unrecorded: not again */
         res->failed++;
         outcome = g_strdup_printf("failed: %s", why.text);
         line = g_strdup_printf("%s: %s by %s failed: %s%s", q->queue_id, recorded, who, why.text,
-                               lw_qstore_outcome(store, q->queue_id, outcome, NULL) < 0
+                               lw_qstore_outcome(store, q->queue_id, outcome, r == LW_DECIDE_FAILED, NULL) < 0
                                ? " (and the outcome was not recorded)" : "");
         g_free(outcome);
     } else {

@@ -34,7 +34,10 @@
  *     acts it claims the record with HSETNX applied ENTRYID: only one
  *     entry (and one run) ever claims a record, and a run killed between
  *     the claim and the outcome leaves "interrupted" rather than acting
- *     again. Only then is the entry acknowledged (XACK).
+ *     again. Only then is the entry acknowledged (XACK). When the relay
+ *     could do nothing (postsuper failed) the decision is taken off the
+ *     record with the outcome, so the message is held again and a
+ *     reviewer can decide anew.
  *
  * LIMITS
  *     Queue ids must be unique across the relays sharing Redis: set
@@ -661,12 +664,37 @@ static int rs_read_decisions(struct lw_qstore *s, GPtrArray *out, struct lw_erro
     return rc;
 }
 
-static int rs_outcome(struct lw_qstore *s, const char *queue_id, const char *outcome, struct lw_error *err)
+/* rs_outcome - the outcome on the record; reopen: the decision taken off, the message held again */
+static int rs_outcome(struct lw_qstore *s, const char *queue_id, const char *outcome, int reopen,
+                      struct lw_error *err)
 {
-    char *now = usec(g_get_real_time());
-    int rc = set_fields(s, queue_id, "outcome", outcome, "outcome_at", now, err);
+    static const char *const names[] = { "relay", "held_at", NULL };
+    char *f[2] = { NULL, NULL }, *now, *rec, *hq, *dec;
+    struct lw_redis_pipe *p;
+    int rc;
 
+    if (holder(s, queue_id, names, f, err) != 0)
+        return -1;
+    p = lw_redis_pipe_new();
+    now = usec(g_get_real_time());
+    rec = key(s, "quarantine:rec:", queue_id);
+    hq = key(s, "quarantine:held", "");
+    dec = key(s, "quarantine:decided", "");
+    lw_redis_pipe_add(p, "MULTI", NULL);
+    lw_redis_pipe_add(p, "HSET", rec, "outcome", outcome, "outcome_at", now, NULL);
+    if (reopen) {
+        lw_redis_pipe_add(p, "HDEL", rec, "decision", "decided_by", "decided_at", "applied", NULL);
+        lw_redis_pipe_add(p, "ZREM", dec, queue_id, NULL);
+        lw_redis_pipe_add(p, "ZADD", hq, f[1] ? f[1] : "0", queue_id, NULL);
+    }
+    lw_redis_pipe_add(p, "EXEC", NULL);
+    rc = exec_last(s, p, err) ? 0 : -1;
+    lw_redis_pipe_free(p);
+    free_fields(f, 2);
     g_free(now);
+    g_free(rec);
+    g_free(hq);
+    g_free(dec);
     return rc;
 }
 
@@ -698,7 +726,7 @@ static int rs_claim(struct lw_qstore *s, const struct lw_qdecision *d, char **de
         lw_error_set(err, "%s: %s was carried out (or begun) before, by stream entry %s; not again",
                      d->queue_id, f[1], f[3]);
         if (strcmp(f[3], d->id) == 0 && (f[4] == NULL || *f[4] == '\0'))
-            (void) rs_outcome(s, d->queue_id, "interrupted: not carried out twice", NULL);
+            (void) rs_outcome(s, d->queue_id, "interrupted: not carried out twice", 0, NULL);
     } else {
         p = lw_redis_pipe_new();
         rec = key(s, "quarantine:rec:", d->queue_id);

@@ -785,9 +785,10 @@ int lw_qstore_claim(struct lw_qstore *s, const struct lw_qdecision *d, char **de
     return s->ops->claim ? s->ops->claim(s, d, decision, who, err) : no_shared(s, err);
 }
 
-int lw_qstore_outcome(struct lw_qstore *s, const char *queue_id, const char *outcome, struct lw_error *err)
+int lw_qstore_outcome(struct lw_qstore *s, const char *queue_id, const char *outcome, int reopen,
+                      struct lw_error *err)
 {
-    return s->ops->outcome ? s->ops->outcome(s, queue_id, outcome, err) : no_shared(s, err);
+    return s->ops->outcome ? s->ops->outcome(s, queue_id, outcome, reopen, err) : no_shared(s, err);
 }
 
 int lw_qstore_ack(struct lw_qstore *s, const struct lw_qdecision *d, struct lw_error *err)

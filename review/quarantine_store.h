@@ -107,7 +107,9 @@ void lw_qdecision_free(gpointer d);
  *                   record is this relay's, has a decision, and no entry
  *                   claimed it before (atomic: never twice); fills the
  *                   decision and who; 0 when not (and why, in err)
- *   outcome         what carrying it out did, on the record
+ *   outcome         what carrying it out did, on the record; reopen (nothing
+ *                   was done) takes the decision off, so that the message
+ *                   is held again and a reviewer can decide anew
  *   ack             the stream entry is done with
  */
 struct lw_qstore;
@@ -132,7 +134,8 @@ struct lw_qstore_ops {
     int (*read_decisions)(struct lw_qstore *s, GPtrArray *out, struct lw_error *err);
     int (*claim)(struct lw_qstore *s, const struct lw_qdecision *d, char **decision, char **who,
                  struct lw_error *err);
-    int (*outcome)(struct lw_qstore *s, const char *queue_id, const char *outcome, struct lw_error *err);
+    int (*outcome)(struct lw_qstore *s, const char *queue_id, const char *outcome, int reopen,
+                   struct lw_error *err);
     int (*ack)(struct lw_qstore *s, const struct lw_qdecision *d, struct lw_error *err);
 };
 
@@ -169,7 +172,8 @@ int lw_qstore_request(struct lw_qstore *s, const char *queue_id, const char *dec
 GPtrArray *lw_qstore_read_decisions(struct lw_qstore *s, struct lw_error *err);
 int lw_qstore_claim(struct lw_qstore *s, const struct lw_qdecision *d, char **decision, char **who,
                     struct lw_error *err);
-int lw_qstore_outcome(struct lw_qstore *s, const char *queue_id, const char *outcome, struct lw_error *err);
+int lw_qstore_outcome(struct lw_qstore *s, const char *queue_id, const char *outcome, int reopen,
+                      struct lw_error *err);
 int lw_qstore_ack(struct lw_qstore *s, const struct lw_qdecision *d, struct lw_error *err);
 
 /* The record format both stores keep (version 1 JSON), for quarantine_redis.c. */

@@ -171,9 +171,23 @@ test_expect_success 'an entry a killed run had read but not acknowledged is take
 	test "$(delivered "$PFB")" = 0
 '
 
-test_expect_success 'the audit trail of the page shows every decision; nothing is left held' '
+test_expect_success 'a decision the relay cannot carry out is recorded as failed, and the message is held again' '
+	msg mb2 "B two" && B2=$(held_on "$PFB" mb2) &&
+	/usr/sbin/postsuper -c "$PFB/etc" -d "$B2" hold 2>/dev/null &&
+	C=$(page "$BASE/r" >/dev/null; csrf_of page) &&
+	test "$(page --data "csrf=$C&action=release&q_$B2=1" "$BASE/r")" = 200 &&
+	{ report b apply >out-b4; test $? = 1; } &&
+	test_grep "^$B2: released by secteam@agency.test failed: .*not in the hold queue" out-b4 &&
+	test_grep "1 decisions: 0 carried out, 1 failed, 0 skipped" out-b4 &&
+	case "$(field "$B2" outcome)" in "failed: "*) ;; *) false ;; esac &&
+	test "$(field "$B2" decision)" = "" &&
+	test "$(page "$BASE/r")" = 200 && test_grep "name=\"q_$B2\"" page &&
+	test "$(delivered "$PFB")" = 0
+'
+
+test_expect_success 'the audit trail of the page shows every decision; only the failed one is held' '
 	test "$(page "$BASE/r")" = 200 &&
-	test "$(redis_cli shared ZCARD lw:quarantine:held)" = 0 &&
+	test "$(redis_cli shared ZRANGE lw:quarantine:held 0 -1)" = "$B2" &&
 	test_grep "$A1" page && test_grep "$A2" page && test_grep "$B1" page &&
 	test "$(delivered "$PFA")" = 2 && test "$(delivered "$PFB")" = 0
 '
