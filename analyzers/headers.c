@@ -46,8 +46,10 @@
  *                                  a trusted stamp authenticates the From
  *                                  domain (as LW_HDR_BRAND_RETURNPATH)
  *     LW_HDR_FROM_MALFORMED        From that parsers and mail clients read
- *                                  differently: several mailboxes, or a first
- *                                  "mailbox" without a domain ("Brand ,_<x@y>")
+ *                                  differently: several mailboxes, a first
+ *                                  "mailbox" without a domain ("Brand ,_<x@y>"),
+ *                                  or no mailbox that can be read at all
+ *                                  ("Brand,(<x@y>)", "<>", "N <a@<b@c>")
  *     LW_HDR_FROM_BAD_DOMAIN       From domain that cannot exist: no public
  *                                  suffix, bad characters (mail@correios)
  *     LW_HDR_FROM_FREEHOST         From a free web-hosting service's domain
@@ -1007,6 +1009,21 @@ static void from_hit(struct lw_verdict *v, const char *rule, double score, const
     g_free(ev);
 }
 
+/*
+ * check_unreadable_from - a From field is there but no mailbox can be read
+ * from it ("Brand,(<a@b>)", "<>", "Name <x@<y@z>", a bare name): each mail
+ * client guesses a sender of its own, and no filter can check the one the
+ * reader sees (LW_HDR_FROM_MALFORMED)
+ */
+static void check_unreadable_from(const struct lw_message *msg, struct lw_verdict *v)
+{
+    const char *raw = lw_message_header(msg, "From");
+
+    if (raw != NULL)
+        from_hit(v, "LW_HDR_FROM_MALFORMED", 4.0,
+                 "The From field is built so that filters and mail clients read different senders", raw);
+}
+
 /* check_from - From fields that are malformed, impossible, generated, or on free hosting */
 static void check_from(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
@@ -1060,10 +1077,12 @@ static int hdr_scan(const void *state, const struct lw_message *msg, struct lw_c
     if (msg->unparseable)
         return 0;
     check_date(s, msg, v);
-    if (msg->from == NULL)
-        return 0;
-    check_from(s, msg, v);
     check_subject_rcpt(msg, v);
+    if (msg->from == NULL) {
+        check_unreadable_from(msg, v);
+        return 0;
+    }
+    check_from(s, msg, v);
     check_reply_to(s, msg, v);
     check_from_freemail(s, msg, v);
     check_origin(s, msg, from_authenticated(s, msg), v);

@@ -81,6 +81,18 @@ test_expect_success 'From with several mailboxes fires LW_HDR_FROM_MALFORMED; on
 	mkmail n "From: \"Bank, Customer Care\" <a@example.com>" "Subject: x" &&
 	expect_no_rule LW_HDR_FROM_MALFORMED n
 '
+test_expect_success 'a From with no mailbox anyone can read fires LW_HDR_FROM_MALFORMED, and the subject check still runs' '
+	mkmail a "From: Supermarket Team,(<newsletter@shop.example.com>)" "Subject: x" &&
+	expect_rule LW_HDR_FROM_MALFORMED a &&
+	mkmail b "From: \"Facebook\" <>" "Subject: x" &&
+	expect_rule LW_HDR_FROM_MALFORMED b &&
+	mkmail c "From: Tower of Fortuna <pHGYhwY@<noreply@example.nl>" "To: <bob@agency.gov.tw>" \
+		"Subject: bob@agency.gov.tw, welcome to the tower" &&
+	expect_rule LW_HDR_FROM_MALFORMED c &&
+	grep -qx LW_HDR_RCPT_IN_SUBJECT c.rules &&
+	mkmail d "From: \"Doe, Jane\" <jane.doe@example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_MALFORMED d
+'
 test_expect_success 'impossible sender domain fires LW_HDR_FROM_BAD_DOMAIN; a private-suffix domain does not' '
 	mkmail m "From: Correios <contato@correios>" "Subject: x" &&
 	expect_rule LW_HDR_FROM_BAD_DOMAIN m &&
