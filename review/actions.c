@@ -537,6 +537,8 @@ static int block_sender(const struct lw_config *cfg, const struct lw_privileged 
 static int record(const struct lw_config *cfg, const struct lw_privileged *via, struct lw_qstore *store,
                   struct lw_qentry *e, enum lw_decision d, const char *who, struct lw_error *err)
 {
+    g_free(e->decision);        /* a decision recorded before, when the MTA still had the message */
+    g_free(e->decided_by);
     e->decision = g_strdup(decisions[d].recorded);
     e->decided_by = g_strdup(who);
     e->decided_at = g_get_real_time();
