@@ -223,6 +223,7 @@ struct scan {
     unsigned embedded;
     size_t copied;                      /* bytes of embedded encrypted zips kept */
     unsigned findings;                  /* findings so far: did a part's scan add any? */
+    unsigned long long pixels;          /* what is left of clamav_max_message_pixels */
     /* the part being scanned */
     const char *label;
     const char *name;
@@ -976,7 +977,7 @@ static int scan_bytes(struct scan *s, const char *name, struct lw_error *err)
 {
     if (s->st->clam == NULL)
         return 0;
-    return lw_clam_scan(s->st->clam, s->data, s->len, name, s->label, &clam_events, s, err);
+    return lw_clam_scan(s->st->clam, s->data, s->len, name, s->label, &clam_events, s, &s->pixels, err);
 }
 
 /*
@@ -1025,6 +1026,8 @@ static int attachments_scan(const void *state, const struct lw_message *msg, str
     struct scan s = { .st = state, .msg = msg, .v = v, .cache = cache };
     int rc = 0;
 
+    if (s.st->clam != NULL)
+        s.pixels = s.st->clam->max_message_pixels;
     s.hits = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     s.flagged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     s.encrypted = g_ptr_array_new_with_free_func(encrypted_zip_free);

@@ -44,7 +44,11 @@
  *     (lw_image_pixels); over clamav_max_image_pixels, a scanned buffer is
  *     scanned with image parsing off and an unpacked file is skipped
  *     (CL_BREAK from the file-inspection callback, which runs before the
- *     image parsers); either way the scan is reported incomplete.
+ *     image parsers); either way the scan is reported incomplete. The
+ *     pictures decoded are also counted against a budget per message
+ *     (clamav_max_message_pixels, the caller's): past it, a picture is
+ *     treated as over the per-picture limit, so a message of many
+ *     pictures, each under that limit, is bounded too.
  *
  *     The clean-result cache is disabled (CL_ENGINE_DISABLE_CACHE): a cached
  *     clean archive is not unpacked again, so the file-inspection callback
@@ -285,7 +289,24 @@ struct scan_ctx {
     void *ctx;
     const char *label;
     unsigned long long max_image_pixels;
+    unsigned long long *pixels;     /* what is left of the message's budget, or NULL */
 };
+
+/*
+ * picture_over - the limit a picture of these declared pixels exceeds
+ * (clamav_max_image_pixels, or the message's budget, clamav_max_message_pixels),
+ * or NULL, when its pixels are taken from the budget
+ */
+static const char *picture_over(const struct scan_ctx *sc, unsigned long long pixels)
+{
+    if (pixels > sc->max_image_pixels)
+        return "clamav_max_image_pixels";
+    if (sc->pixels != NULL && pixels > *sc->pixels)
+        return "clamav_max_message_pixels";
+    if (sc->pixels != NULL)
+        *sc->pixels -= pixels;
+    return NULL;
+}
 
 /* limit_key - the configuration key behind a Heuristics.Limits.Exceeded.* name */
 static const char *limit_key(const char *what)
@@ -345,12 +366,13 @@ static cl_error_t on_file(int fd, const char *type, const char **ancestors, size
                           uint32_t level, uint32_t attributes, void *context)
 {
     const struct scan_ctx *sc = context;
+    const char *over;
     GString *where;
 
     if (sc == NULL || file_buffer == NULL)
         return CL_CLEAN;
-    if (level > 0 && lw_image_pixels(file_buffer, file_size) > sc->max_image_pixels) {
-        sc->ev->incomplete(sc->ctx, "clamav_max_image_pixels", 0);
+    if (level > 0 && (over = picture_over(sc, lw_image_pixels(file_buffer, file_size))) != NULL) {
+        sc->ev->incomplete(sc->ctx, over, 0);
         return CL_BREAK;        /* not decoded; level 0 is scanned without image parsing instead */
     }
     if (level == 0 || (attributes & LAYER_ATTRIBUTES_NORMALIZED))
@@ -367,23 +389,25 @@ static cl_error_t on_file(int fd, const char *type, const char **ancestors, size
 
 /* lw_clam_scan - one buffer through the engine; what it meets goes to ev */
 int lw_clam_scan(const struct lw_clam *c, const unsigned char *data, size_t len, const char *name,
-                 const char *label, const struct lw_clam_events *ev, void *ctx, struct lw_error *err)
+                 const char *label, const struct lw_clam_events *ev, void *ctx, unsigned long long *pixels,
+                 struct lw_error *err)
 {
     static const struct { cl_error_t rc; const char *key; } limits[] = {
         { CL_EMAXREC, "clamav_max_recursion" }, { CL_EMAXSIZE, "clamav_max_scansize" },
         { CL_EMAXFILES, "clamav_max_files" }, { CL_ETIMEOUT, "clamav_max_scantime" },
     };
-    struct scan_ctx sc = { ev, ctx, label, c->max_image_pixels };
+    struct scan_ctx sc = { ev, ctx, label, c->max_image_pixels, pixels };
     struct cl_scan_options opts = c->opts;
+    const char *over;
     gchar *why;
     const char *virname = NULL;
     unsigned long scanned = 0;
     cl_fmap_t *map;
     cl_error_t rc;
 
-    if (lw_image_pixels(data, len) > c->max_image_pixels) {
+    if ((over = picture_over(&sc, lw_image_pixels(data, len))) != NULL) {
         opts.parse &= ~(CL_SCAN_PARSE_IMAGE | CL_SCAN_PARSE_IMAGE_FUZZY_HASH);
-        ev->incomplete(ctx, "clamav_max_image_pixels", 0);
+        ev->incomplete(ctx, over, 0);
     }
     if ((map = cl_fmap_open_memory(data, len)) == NULL)
         return lw_error_set(err, "clamav: cannot map %s", label);
@@ -424,6 +448,7 @@ struct lw_clam *lw_clam_new(const struct lw_config *cfg, struct lw_error *err)
     g_mutex_init(&c->stat_lock);
     set_options(&c->opts);
     c->max_image_pixels = (unsigned long long) cfg->clamav_max_image_pixels;
+    c->max_message_pixels = (unsigned long long) cfg->clamav_max_message_pixels;
     if ((c->dirs = lw_clam_dirs(cfg, err)) == NULL || (c->engine = cl_engine_new()) == NULL) {
         if (c->dirs != NULL)
             lw_error_set(err, "clamav: cl_engine_new failed");

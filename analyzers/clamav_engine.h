@@ -12,6 +12,7 @@ struct lw_clam {
     struct cl_engine *engine;       /* owned, compiled, never changed after lw_clam_new */
     struct cl_scan_options opts;    /* the one option set of this engine (clean-cache pitfall) */
     unsigned long long max_image_pixels;    /* clamav_max_image_pixels */
+    unsigned long long max_message_pixels;  /* clamav_max_message_pixels: the start of each message's budget */
     char *version;                  /* "daily-27123+local-1a2b3c4d5e6f", "none" without signatures */
     unsigned signatures;            /* signatures loaded */
     GPtrArray *dirs;                /* char*: signature directories loaded */
@@ -57,10 +58,13 @@ struct lw_clam_events {
 /*
  * lw_clam_scan - one buffer through the engine, labelled label in what
  * unpacked reports, named name (may be NULL) for libclamav's type
- * detection. 0 when scanned (whatever it found), -1 with err only when
- * out of memory.
+ * detection. *pixels (may be NULL: no budget) is what is left of the
+ * message's picture budget (start it at max_message_pixels); each picture
+ * libclamav is let decode is taken from it. 0 when scanned (whatever it
+ * found), -1 with err only when out of memory.
  */
 int lw_clam_scan(const struct lw_clam *c, const unsigned char *data, size_t len, const char *name,
-                 const char *label, const struct lw_clam_events *ev, void *ctx, struct lw_error *err);
+                 const char *label, const struct lw_clam_events *ev, void *ctx, unsigned long long *pixels,
+                 struct lw_error *err);
 
 #endif

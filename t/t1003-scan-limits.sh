@@ -244,45 +244,50 @@ test_expect_success 'one attached message within max_decoded_size is copied whol
 	test_grep -v "^LW_LIMIT_" rules
 '
 
-# picture_mail FILE FORMAT W H [zip]: a mail with one W x H grey picture of
-# zeros, attached as is or inside a zip. png and tiff (one deflated strip)
+# picture_mail FILE FORMAT W H [zip | N]: a mail with one W x H grey picture
+# of zeros, attached as is or inside a zip, or N of them (W, W+1, ...). png and tiff (one deflated strip)
 # are whole pictures (deflate shrinks them about 1000 times); webp is a
 # lossless (VP8L) header alone, with no bitstream after it.
 picture_mail() {
 	"$PYTHON" - "$@" <<-'EOF'
 	import base64, io, struct, sys, zipfile, zlib
-	out, fmt, w, h = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+	out, fmt, w0, h = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+	copies = int(sys.argv[5]) if sys.argv[5:] and sys.argv[5].isdigit() else 1
 	def chunk(t, d):
 	    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
 	def deflated(row):
 	    z = zlib.compressobj(9)
 	    return b"".join(z.compress(row) for _ in range(h)) + z.flush()
-	if fmt == "png":
-	    pic = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+	def picture(w):
+	  if fmt == "png":
+	    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
 	           + chunk(b"IDAT", deflated(bytes(w + 1))) + chunk(b"IEND", b""))
-	elif fmt == "tiff":
+	  elif fmt == "tiff":
 	    strip = deflated(bytes(w))
 	    tags = [(256, 4, w), (257, 4, h), (258, 3, 8), (259, 3, 8), (262, 3, 1), (273, 4, 8),
 	            (277, 3, 1), (278, 4, h), (279, 4, len(strip))]
 	    ifd = struct.pack("<H", len(tags)) + b"".join(
 	        struct.pack("<HHI", t, ty, 1) + (struct.pack("<HH", v, 0) if ty == 3 else struct.pack("<I", v))
 	        for t, ty, v in tags) + struct.pack("<I", 0)
-	    pic = b"II*\0" + struct.pack("<I", 8 + len(strip)) + strip + ifd
-	else:
+	    return b"II*\0" + struct.pack("<I", 8 + len(strip)) + strip + ifd
+	  else:
 	    bits = (w - 1) | (h - 1) << 14
-	    pic = b"RIFF" + struct.pack("<I", 4 + 8 + 6) + b"WEBP" + b"VP8L" + struct.pack("<I", 6) \
+	    return b"RIFF" + struct.pack("<I", 4 + 8 + 6) + b"WEBP" + b"VP8L" + struct.pack("<I", 6) \
 	          + b"\x2f" + struct.pack("<I", bits) + b"\0"
-	name, ctype = "picture." + fmt, "image/" + fmt
-	if sys.argv[5:] == ["zip"]:
-	    buf = io.BytesIO()
-	    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-	        zf.writestr(name, pic)
-	    pic, name, ctype = buf.getvalue(), "pictures.zip", "application/zip"
+	parts = []
+	for i in range(copies):
+	    pic, name, ctype = picture(w0 + i), "picture%d.%s" % (i, fmt), "image/" + fmt
+	    if sys.argv[5:] == ["zip"]:
+	        buf = io.BytesIO()
+	        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+	            zf.writestr(name, pic)
+	        pic, name, ctype = buf.getvalue(), "pictures.zip", "application/zip"
+	    parts.append("--B\nContent-Type: %s; name=%s\nContent-Transfer-Encoding: base64\n\n%s"
+	                 % (ctype, name, base64.encodebytes(pic).decode()))
 	with open(out, "w") as f:
 	    f.write("From: a@example.org\nSubject: picture\nMIME-Version: 1.0\n"
 	            "Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nsee attached\n"
-	            "--B\nContent-Type: %s; name=%s\nContent-Transfer-Encoding: base64\n\n%s--B--\n"
-	            % (ctype, name, base64.encodebytes(pic).decode()))
+	            + "".join(parts) + "--B--\n")
 	EOF
 }
 
@@ -316,6 +321,17 @@ test_expect_success 'a 20000 x 20000 TIFF (in a zip) and a 16384 x 16384 WebP: c
 	within 120 $rss
 '
 
+# Each picture under clamav_max_image_pixels, together over the message's
+# budget: the pictures past it are not decoded either.
+test_expect_success 'three 3000 x 3000 pictures: over clamav_max_message_pixels=20000000, within it by default' '
+	picture_mail three.eml png 3000 3000 3 &&
+	scan -o clamav_max_message_pixels=20000000 --json three.eml >out && test_one_verdict out &&
+	test_grep "scan incomplete: clamav_max_message_pixels" out &&
+	test_grep -v "clamav_max_image_pixels" out &&
+	scan --json three.eml >out && test_one_verdict out &&
+	test_grep -v "clamav_max_message_pixels" out
+'
+
 test_expect_success 'a 2000 x 1500 TIFF is scanned as before: no limit' '
 	picture_mail tiff-photo.eml tiff 2000 1500 &&
 	scan --json tiff-photo.eml >out && test_one_verdict out &&
@@ -328,11 +344,11 @@ test_expect_success 'a 2000 x 1500 picture is decoded as before: no limit' '
 	test_grep -v "clamav_max_image_pixels" out
 '
 
-test_expect_success SHARED 'real mail is never cut: no header, part, group, parameter or copy limit in the shared corpus (torture/ excepted: it holds attacks)' '
+test_expect_success SHARED 'real mail is never cut: no header, part, group, parameter, copy or picture limit in the shared corpus (torture/ excepted: it holds attacks)' '
 	"$LW_SCAN" --json -o rules_file="$TEST_DATA/test.rules" "$SHARED/corpus" >corpus.json 2>/dev/null;
 	test $(wc -l <corpus.json) -gt 100 &&
 	grep -v "\"file\":\"[^\"]*/torture/" corpus.json >real.json &&
-	test_grep -v "LW_LIMIT_MAX_(HEADERS|PARTS|ADDRESS_GROUPS|MIME_PARAMETERS|DECODED_SIZE)|clamav_max_image_pixels" real.json
+	test_grep -v "LW_LIMIT_MAX_(HEADERS|PARTS|ADDRESS_GROUPS|MIME_PARAMETERS|DECODED_SIZE)|clamav_max_(image|message)_pixels" real.json
 '
 
 test_done

@@ -164,6 +164,8 @@ static const struct key keys[] = {
       "most milliseconds ClamAV spends on one attachment; beyond: scan incomplete", TAG_VALUE },
     { "clamav_max_image_pixels", K_INT, OFF(clamav_max_image_pixels), "25000000", 1, 4294967295.0, NULL,
       "largest picture (width times height, read from its PNG, JPEG, GIF, BMP, TIFF or WebP header before anything is decoded) that ClamAV decodes for its image parsers and fuzzy hash, attachment or unpacked file; a larger one is scanned for signatures without being decoded (unpacked: skipped) and the scan is incomplete. ClamAV's decoding costs about 7 bytes and 40 ns per pixel: a 20000 x 20000 PNG in a 500 KB mail took 2 GB and 20 s. 25000000 passes 24-megapixel camera pictures", TAG_VALUE },
+    { "clamav_max_message_pixels", K_INT, OFF(clamav_max_message_pixels), "200000000", 1, 1e15, NULL,
+      "most pixels (width times height, as for clamav_max_image_pixels) ClamAV decodes over all the pictures of one message, attachments and unpacked files together; the pictures past it are treated as over clamav_max_image_pixels, under this key's name. It bounds the time a message of many pictures, each under the per-picture limit, costs: at about 40 ns per pixel, 200000000 is some 8 s, and passes 16 twelve-megapixel photographs", TAG_VALUE },
     { "clamav_tmpdir", K_STRING, OFF(clamav_tmpdir), "", 0, 0, NULL,
       "private directory (mode 0700, tmpfs is fastest) where ClamAV unpacks archives;"
       " empty: $TMPDIR or /tmp", TAG_NONE },

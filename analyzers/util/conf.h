@@ -66,6 +66,7 @@ struct lw_config {
     long long clamav_max_recursion;
     long long clamav_max_scantime;  /* milliseconds */
     long long clamav_max_image_pixels;  /* width x height libclamav decodes per picture */
+    long long clamav_max_message_pixels;    /* ... and over all the pictures of one message */
     char *clamav_tmpdir;        /* libclamav's scratch directory; "" = $TMPDIR or /tmp */
 
     /* daemon */
