@@ -107,6 +107,31 @@ static void prefix_subject(SMFICTX *ctx, const struct lw_config *cfg, const stru
     g_free(subject);
 }
 
+/*
+ * record_in_spool - the shared store (Redis) failed with err: keep the
+ * record in quarantine_dir, from where lurewatch-report apply moves it to
+ * Redis; -1 with err (both reasons) when that fails too
+ */
+static int record_in_spool(const struct lw_config *cfg, struct lw_qstore *shared, const struct lw_qentry *e,
+                           struct lw_error *err)
+{
+    struct lw_error why;
+    struct lw_qstore *spool;
+    int rc;
+
+    if (!lw_qstore_shared(shared))
+        return -1;
+    if ((spool = lw_qstore_spool_open(cfg, &why)) == NULL)
+        return lw_error_set(err, "%.200s; and %.200s", err->text, why.text);
+    rc = lw_qstore_record(spool, e, &why);
+    lw_qstore_close(spool);
+    if (rc < 0)
+        return lw_error_set(err, "%.200s; and %.200s", err->text, why.text);
+    lw_log_warn("%s: held; recorded in %s until the shared store answers (%s)", e->queue_id,
+                cfg->quarantine_dir, err->text);
+    return 0;
+}
+
 /* record_held - the store entry for lurewatch-report; never changes the message's fate */
 static void record_held(const struct lw_config *cfg, const struct lw_msgctx *m,
                         const struct lw_message *msg, const struct lw_verdict *v, const char *ref)
@@ -121,7 +146,7 @@ static void record_held(const struct lw_config *cfg, const struct lw_msgctx *m,
         return;
     }
     e = lw_qentry_from_scan(ref, m->env, msg, v, cfg);
-    if (lw_qstore_record(store, e, &err) < 0) {
+    if (lw_qstore_record(store, e, &err) < 0 && record_in_spool(cfg, store, e, &err) < 0) {
         lw_stat_inc(LW_STAT_UNRECORDED);
         lw_log_err("%s: held, but not recorded for review: %s", ref, err.text);
     }

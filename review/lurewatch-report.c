@@ -576,6 +576,21 @@ static int decide(const struct lw_config *cfg, struct lw_qstore *store, const ch
     return r == LW_DECIDE_FAILED || r == LW_DECIDE_UNRECORDED || r == LW_DECIDE_TAKEN ? -1 : 0;
 }
 
+/* move_spooled - records the milter kept in quarantine_dir while Redis was down, into Redis */
+static int move_spooled(const struct lw_config *cfg, struct lw_qstore *shared)
+{
+    struct lw_error err;
+    struct lw_qstore *spool = lw_qstore_spool_open(cfg, &err);
+    int n = spool ? lw_qstore_move(spool, shared, &err) : -1;
+
+    if (n < 0)
+        fprintf(stderr, "lurewatch-report: records kept in %s: %s\n", cfg->quarantine_dir, err.text);
+    else if (n > 0)
+        printf("%d records kept in %s while Redis was unreachable moved to Redis\n", n, cfg->quarantine_dir);
+    lw_qstore_close(spool);
+    return n < 0 ? -1 : 0;
+}
+
 /*
  * cmd_apply - shared store: carry out the decisions queued for this relay
  * (run it every minute from the timer; a relay that was down catches up)
@@ -584,10 +599,11 @@ static int cmd_apply(const struct lw_config *cfg, struct lw_qstore *store)
 {
     struct lw_apply_result res;
     struct lw_error err;
-    int rc;
+    int rc, moved;
 
     if (!lw_qstore_shared(store))
         return 0;       /* the spool store carries out decisions at once: nothing is ever queued */
+    moved = move_spooled(cfg, store);
     rc = lw_apply_decisions(cfg, store, &res, &err);
 
     for (guint i = 0; i < res.lines->len; i++)
@@ -597,7 +613,7 @@ static int cmd_apply(const struct lw_config *cfg, struct lw_qstore *store)
     if (res.read > 0)
         printf("%u decisions: %u carried out, %u failed, %u skipped\n", res.read, res.done, res.failed,
                res.skipped);
-    rc = rc < 0 || res.failed > 0;
+    rc = rc < 0 || res.failed > 0 || moved < 0;
     lw_apply_result_clear(&res);
     return rc;
 }

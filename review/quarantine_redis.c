@@ -45,7 +45,8 @@
  *     second, microsecond and inode; a short one may repeat on another
  *     relay, and its record would replace the first). Records are not
  *     expired here. A record the milter cannot write while Redis is down
- *     is lost to review (the message stays in the hold queue).
+ *     goes to its spool (milter/actions.c), and lurewatch-report apply
+ *     moves it here (lw_qstore_move).
  */
 #include "config.h"
 

@@ -576,6 +576,31 @@ static int spool_page(struct lw_qstore *s, guint offset, guint limit, guint deci
     return 0;
 }
 
+/* spool_forget - a record moved elsewhere: its file and markers go (a missing one is fine) */
+static int spool_forget(struct lw_qstore *s, const char *queue_id, struct lw_error *err)
+{
+    static const char *const subs[] = { "decided", "reported", "records" };
+
+    if (!lw_queue_id_valid(queue_id))
+        return lw_error_set(err, "bad queue id \"%s\"", queue_id);
+    for (guint i = 0; i < G_N_ELEMENTS(subs); i++) {
+        char *name = i == 2 ? g_strconcat(queue_id, ".json", NULL) : g_strdup(queue_id);
+        int dfd = sub_open(s, subs[i], 0, err), rc = 0;
+
+        if (dfd < 0 && errno != ENOENT)
+            rc = -1;
+        else if (dfd >= 0 && unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+            rc = lw_error_set(err, "%s/%s/%s: %s", ((struct spool *) s->priv)->dir, subs[i], name,
+                              g_strerror(errno));
+        if (dfd >= 0)
+            close(dfd);
+        g_free(name);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static const struct lw_qstore_ops spool_ops = {
     .name = "spool",
     .record = spool_record,
@@ -589,16 +614,21 @@ static const struct lw_qstore_ops spool_ops = {
     .lock = spool_lock,
     .close = spool_close,
     .page = spool_page,
+    .forget = spool_forget,
 };
 
 /* lw_qstore_open - the spool directory, or Redis (quarantine_store = redis) */
 struct lw_qstore *lw_qstore_open(const struct lw_config *cfg, struct lw_error *err)
 {
+    return cfg->quarantine_store == LW_QSTORE_REDIS ? lw_qstore_redis_open(cfg, err) : lw_qstore_spool_open(cfg, err);
+}
+
+/* lw_qstore_spool_open - the spool directory quarantine_dir, whatever quarantine_store says */
+struct lw_qstore *lw_qstore_spool_open(const struct lw_config *cfg, struct lw_error *err)
+{
     struct lw_qstore *s;
     struct spool *sp;
 
-    if (cfg->quarantine_store == LW_QSTORE_REDIS)
-        return lw_qstore_redis_open(cfg, err);
     if (cfg->quarantine_dir == NULL || cfg->quarantine_dir[0] != '/') {
         lw_error_set(err, "quarantine_dir must be an absolute path");
         return NULL;
@@ -803,4 +833,30 @@ void lw_qdecision_free(gpointer p)
     g_free(d->id);
     g_free(d->queue_id);
     g_free(d);
+}
+
+/*
+ * lw_qstore_move - every record of from into to, then forgotten in from:
+ * the records the milter kept in the spool while Redis was down. The
+ * number moved, or -1 and err (the ones moved before stay moved).
+ */
+int lw_qstore_move(struct lw_qstore *from, struct lw_qstore *to, struct lw_error *err)
+{
+    GPtrArray *all;
+    int n = 0;
+
+    if (from->ops->forget == NULL)
+        return lw_error_set(err, "the %s store cannot give its records away", from->ops->name);
+    if ((all = lw_qstore_list(from, 0, NULL, err)) == NULL)
+        return -1;
+    for (guint i = 0; i < all->len && n >= 0; i++) {
+        const struct lw_qentry *e = g_ptr_array_index(all, i);
+
+        if (lw_qstore_record(to, e, err) < 0 || from->ops->forget(from, e->queue_id, err) < 0)
+            n = -1;
+        else
+            n++;
+    }
+    g_ptr_array_unref(all);
+    return n;
 }

@@ -111,6 +111,8 @@ void lw_qdecision_free(gpointer d);
  *                   was done) takes the decision off, so that the message
  *                   is held again and a reviewer can decide anew
  *   ack             the stream entry is done with
+ * and the spool alone:
+ *   forget          drop a record that moved to the shared store
  */
 struct lw_qstore;
 
@@ -137,6 +139,7 @@ struct lw_qstore_ops {
     int (*outcome)(struct lw_qstore *s, const char *queue_id, const char *outcome, int reopen,
                    struct lw_error *err);
     int (*ack)(struct lw_qstore *s, const struct lw_qdecision *d, struct lw_error *err);
+    int (*forget)(struct lw_qstore *s, const char *queue_id, struct lw_error *err);  /* spool only */
 };
 
 struct lw_qstore {
@@ -150,6 +153,8 @@ struct lw_qstore {
  * sharing one Redis); callers only use the ops.
  */
 struct lw_qstore *lw_qstore_open(const struct lw_config *cfg, struct lw_error *err);
+/* lw_qstore_spool_open - the spool directory quarantine_dir, whatever quarantine_store says */
+struct lw_qstore *lw_qstore_spool_open(const struct lw_config *cfg, struct lw_error *err);
 /* lw_qstore_redis_open - the shared store in Redis (quarantine_redis.c) */
 struct lw_qstore *lw_qstore_redis_open(const struct lw_config *cfg, struct lw_error *err);
 
@@ -175,6 +180,13 @@ int lw_qstore_claim(struct lw_qstore *s, const struct lw_qdecision *d, char **de
 int lw_qstore_outcome(struct lw_qstore *s, const char *queue_id, const char *outcome, int reopen,
                       struct lw_error *err);
 int lw_qstore_ack(struct lw_qstore *s, const struct lw_qdecision *d, struct lw_error *err);
+
+/*
+ * lw_qstore_move - every record of from recorded in to, then forgotten in
+ * from (a spool store): what the milter kept in its spool while the shared
+ * store was unreachable. The number moved, or -1 and err.
+ */
+int lw_qstore_move(struct lw_qstore *from, struct lw_qstore *to, struct lw_error *err);
 
 /* The record format both stores keep (version 1 JSON), for quarantine_redis.c. */
 char *lw_qentry_to_json(const struct lw_qentry *e);

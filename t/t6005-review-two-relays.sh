@@ -58,7 +58,7 @@ test_at_exit stop_all
 
 relay_start() { # relay_start a|b DIR: its milter, then its Postfix
 	mport=$(free_port) &&
-	milter_start "milter-$1" -c "$TRASH/$1.conf" -p inet:$mport@127.0.0.1 &&
+	milter_start "milter-$1" -c "$TRASH/$1.conf" -o quarantine_dir="$TRASH/$1-quarantine" -p inet:$mport@127.0.0.1 &&
 	MPIDS="$MPIDS $MILTER_PID" && MILTER_PID= &&
 	postfix_setup "$2" "$(free_port)" inet:127.0.0.1:$mport "enable_long_queue_ids = yes" &&
 	postfix_start "$2"
@@ -185,9 +185,26 @@ test_expect_success 'a decision the relay cannot carry out is recorded as failed
 	test "$(delivered "$PFB")" = 0
 '
 
-test_expect_success 'the audit trail of the page shows every decision; only the failed one is held' '
+test_expect_success 'mail held while Redis is down is kept in the relay'"'"'s spool, and moved to Redis by its next apply' '
+	port=$(redis_port shared) &&
+	redis_stop shared &&
+	msg mb3 "B three" &&
+	postfix_send "$PFB" mb3 sender@example.org bob@a.gov.tw >mb3.smtp &&
+	B3=$(sed -n "s/.*Ok: queued as \([0-9A-Za-z]*\).*/\1/p" mb3.smtp) && test -n "$B3" &&
+	wait_for test -f "$PFB/queue/hold/$B3" &&
+	wait_for test -f "$TRASH/b-quarantine/records/$B3.json" &&
+	test_grep "$B3: held; recorded in $TRASH/b-quarantine until the shared store answers" "$TRASH/milter-b.log" &&
+	redis_start shared "$port" &&
+	report b apply >out-b5 &&
+	test_grep "^1 records kept in $TRASH/b-quarantine while Redis was unreachable moved to Redis" out-b5 &&
+	test "$(field "$B3" relay)" = relay-b &&
+	test ! -f "$TRASH/b-quarantine/records/$B3.json" &&
+	test "$(page "$BASE/r")" = 200 && test_grep "name=\"q_$B3\"" page
+'
+
+test_expect_success 'the audit trail of the page shows every decision; only the failed one and the late one are held' '
 	test "$(page "$BASE/r")" = 200 &&
-	test "$(redis_cli shared ZRANGE lw:quarantine:held 0 -1)" = "$B2" &&
+	test "$(redis_cli shared ZRANGE lw:quarantine:held 0 -1 | sort)" = "$(printf "%s\n" "$B2" "$B3" | sort)" &&
 	test_grep "$A1" page && test_grep "$A2" page && test_grep "$B1" page &&
 	test "$(delivered "$PFA")" = 2 && test "$(delivered "$PFB")" = 0
 '
