@@ -113,6 +113,7 @@ test_expect_success DEB 'binaries in /usr/sbin and /usr/bin, data in /usr/share/
 		/usr/share/lurewatch/signatures/lurewatch.yar /usr/share/lurewatch/warninglists/tranco10k.json \
 		/lib/systemd/system/lurewatch-milter.service /lib/systemd/system/lurewatch-report.service \
 		/lib/systemd/system/lurewatch-report.timer /lib/systemd/system/lurewatch-ioc-export.service \
+		/lib/systemd/system/lurewatch-report-apply.service /lib/systemd/system/lurewatch-report-apply.timer \
 		/lib/systemd/system/lurewatch-ioc-export.timer /usr/share/doc/lurewatch/README \
 		/usr/share/doc/lurewatch/copyright /etc/lurewatch/lurewatch.conf \
 		/var/spool/lurewatch/quarantine/ /var/lib/lurewatch/export/; do

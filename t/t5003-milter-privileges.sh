@@ -164,8 +164,9 @@ test_expect_success 'systemd-analyze verify accepts every unit make install inst
 		say "no systemd-analyze: the units are not verified"
 	else
 		for u in contrib/systemd/lurewatch-milter.service contrib/systemd/lurewatch-report.service \
-			contrib/systemd/lurewatch-review.service \
-			contrib/systemd/lurewatch-report.timer contrib/export/lurewatch-ioc-export.service \
+			contrib/systemd/lurewatch-review.service contrib/systemd/lurewatch-report-apply.service \
+			contrib/systemd/lurewatch-report.timer contrib/systemd/lurewatch-report-apply.timer \
+			contrib/export/lurewatch-ioc-export.service \
 			contrib/export/lurewatch-ioc-export.timer; do
 			src=$top_builddir/$u &&
 			{ test -f "$src" || src=$top_srcdir/$u; } &&
