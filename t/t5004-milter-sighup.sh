@@ -79,8 +79,7 @@ test_expect_success 'SIGHUP every 0.1 s while 100 mails stream: none tempfailed,
 	ls load/*.eml >list &&
 	n0=$(postfix_delivered "$PF" | wc -l) &&
 	r0=$(milter_log_count "reload: new engine in service") &&
-	"$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $(postfix_port "$PF") list 8 >send.out &
-	sender=$! &&
+	{ "$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $(postfix_port "$PF") list 8 >send.out & sender=$!; } &&
 	milter_signal_while $sender HUP && hups=$MILTER_SIGNALS_SENT &&
 	wait $sender && cat send.out && echo "SIGHUPs sent: $hups" &&
 	test $hups -ge 3 &&

@@ -50,7 +50,7 @@ test_expect_success 'the socket path as the milter sees it is not reachable from
 	wait_for sh -c "! pgrep -f \"^smtpd -n 127.0.0.1:$SPORT \" >/dev/null" &&
 	test_must_fail postfix_send "$PF" "$TEST_DATA/clean.eml" >out 2>&1 &&
 	test_grep "451 4.7.1" out &&
-	test_grep "connect to Milter service unix:$SOCKDIR/milter.sock: No such file or directory" "$PF/maillog"
+	wait_for_lines "$PF/maillog" "connect to Milter service unix:$SOCKDIR/milter.sock: No such file or directory" 1
 '
 
 test_expect_success 'inet on loopback reaches the milter from the chroot too' '

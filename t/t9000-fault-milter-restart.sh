@@ -50,8 +50,7 @@ bounce_size_limit = 1" &&
 
 test_expect_success "kill -9 and restart the milter three times while $N mails flow: every one delivered, held or rejected" '
 	ls mails/*.eml >list &&
-	"$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $HPORT list 4 >send.out &
-	sender=$! &&
+	{ "$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $HPORT list 4 >send.out & sender=$!; } &&
 	for round in 1 2 3; do
 		wait_for edge_has $((round * 20)) &&
 		kill -9 $MILTER_PID && { wait $MILTER_PID; MILTER_PID=; } &&
@@ -85,8 +84,7 @@ test_expect_success 'each restart removed the stale socket and started cleanly' 
 test_expect_success 'SIGUSR1 reloads under load: 200 mails straight to EDGE, zero failures' '
 	fault_mails more 200 &&
 	ls more/*.eml >list2 &&
-	"$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $EPORT list2 8 >send2.out &
-	sender=$! &&
+	{ "$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $EPORT list2 8 >send2.out & sender=$!; } &&
 	milter_signal_while $sender USR1 && n=$MILTER_SIGNALS_SENT &&
 	wait $sender && cat send2.out && echo "reloads sent: $n" &&
 	test $n -ge 3 &&

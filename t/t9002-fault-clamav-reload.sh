@@ -57,8 +57,7 @@ test_expect_success "$N counted mails and 4 EICAR mails flow while reloads keep 
 	fault_mails batch $N clam 20 &&
 	for k in 2 3 4 5; do eicar_mail batch/eicar-$k.eml $k || return 1; done &&
 	ls batch/*.eml >batch.list &&
-	"$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $SPORT batch.list 4 >send.out &
-	sender=$! &&
+	{ "$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $SPORT batch.list 4 >send.out & sender=$!; } &&
 	n=1 && while kill -0 $sender 2>/dev/null; do
 		kill -USR1 $MILTER_PID && n=$((n + 1)); sleep 0.2
 	done &&

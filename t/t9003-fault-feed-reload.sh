@@ -56,8 +56,7 @@ test_expect_success "$N counted mails and 4 feed-matching links flow while the b
 	fault_mails batch $N feed 20 &&
 	for k in 2 3 4 5; do link_msg batch/link-$k.eml $k || return 1; done &&
 	ls batch/*.eml >batch.list &&
-	"$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $SPORT batch.list 4 >send.out &
-	sender=$! &&
+	{ "$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $SPORT batch.list 4 >send.out & sender=$!; } &&
 	while kill -0 $sender 2>/dev/null; do kill -USR1 $MILTER_PID; sleep 0.2; done &&
 	wait $sender && cat send.out &&
 	test_grep "^sent $((N - N / 10 + 4)) rejected $((N / 10)) failed 0 retries 0 " send.out &&
