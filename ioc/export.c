@@ -47,6 +47,7 @@
 
 #include "export.h"
 #include "model/json.h"
+#include "util/safedir.h"
 #include "util/sort.h"
 
 #define MAX_RELATED 20
@@ -892,29 +893,12 @@ GString *lw_out_buf(struct lw_out *o)
     return o->buf;
 }
 
-/* write_all - len bytes of data to fd; 0 or an errno */
-static int write_all(int fd, const char *data, size_t len)
-{
-    size_t done = 0;
-
-    while (done < len) {
-        ssize_t n = write(fd, data + done, len - done);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? errno : EIO;
-        done += (size_t) n;
-    }
-    return 0;
-}
-
 void lw_out_flush(struct lw_out *o)
 {
     if (o->fd < 0 || o->buf->len < OUT_FLUSH)
         return;
     if (o->errnum == 0)
-        o->errnum = write_all(o->fd, o->buf->str, o->buf->len);
+        o->errnum = lw_write_all(o->fd, o->buf->str, o->buf->len);
     g_string_truncate(o->buf, 0);
 }
 
@@ -943,7 +927,7 @@ char *lw_out_steal(struct lw_out *o)
 
 int lw_out_commit(struct lw_out *o, struct lw_error *err)
 {
-    int rc = -1, e = o->errnum ? o->errnum : write_all(o->fd, o->buf->str, o->buf->len), closed;
+    int rc = -1, e = o->errnum ? o->errnum : lw_write_all(o->fd, o->buf->str, o->buf->len), closed;
 
     if (e == 0 && fsync(o->fd) < 0)
         e = errno;
@@ -972,6 +956,6 @@ int lw_write_atomic(const char *path, const char *data, size_t len, struct lw_er
 
     if (o == NULL)
         return -1;
-    o->errnum = write_all(o->fd, data, len);
+    o->errnum = lw_write_all(o->fd, data, len);
     return lw_out_commit(o, err);
 }

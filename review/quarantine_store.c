@@ -107,22 +107,6 @@ static int sub_open(struct lw_qstore *s, const char *name, int create, struct lw
     return fd;
 }
 
-/* write_all - the whole buffer to fd; -1 on error */
-static int write_all(int fd, const char *p, size_t left)
-{
-    while (left > 0) {
-        ssize_t n = write(fd, p, left);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        left -= (size_t) n;
-    }
-    return 0;
-}
-
 /* write_atomic - SUB/NAME gets DATA whole or not at all: tmp + fsync + rename + fsync(dir) */
 static int write_atomic(struct lw_qstore *s, const char *sub, const char *name, const char *data, size_t len,
                         struct lw_error *err)
@@ -142,7 +126,7 @@ static int write_atomic(struct lw_qstore *s, const char *sub, const char *name, 
     if (fd < 0) {
         lw_error_set(err, "cannot create a file in %s/%s: %s", ((struct spool *) s->priv)->dir, sub,
                      g_strerror(errno));
-    } else if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    } else if (lw_write_all(fd, data, len) != 0 || fsync(fd) < 0) {
         lw_error_set(err, "write %s/%s: %s", sub, tmp, g_strerror(errno));
         unlinkat(dfd, tmp, 0);
     } else if (renameat(dfd, tmp, dfd, name) < 0) {

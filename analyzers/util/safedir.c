@@ -10,6 +10,9 @@
  * expected user, a regular file with one link. A symbolic link is refused
  * with a message that says so; nothing is followed.
  *
+ * lw_write_all writes a whole buffer to what was opened so (the one write
+ * loop of the store, the export files and the review service's helper).
+ *
  * Nothing here logs; errors fill struct lw_error.
  */
 #include "config.h"
@@ -125,4 +128,20 @@ int lw_file_openat(int dirfd, const char *name, const char *shown, int flags, mo
         return -1;
     }
     return fd;
+}
+
+int lw_write_all(int fd, const char *data, size_t len)
+{
+    size_t done = 0;
+
+    while (done < len) {
+        ssize_t n = write(fd, data + done, len - done);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : EIO;
+        done += (size_t) n;
+    }
+    return 0;
 }

@@ -33,4 +33,10 @@ int lw_dir_openat(int dirfd, const char *name, const char *shown, mode_t mode, i
 int lw_file_openat(int dirfd, const char *name, const char *shown, int flags, mode_t mode,
                    struct lw_error *err);
 
+/*
+ * lw_write_all - all len bytes of data to fd, retrying on EINTR and after a
+ * short write: 0, or an errno (EIO when write wrote nothing)
+ */
+int lw_write_all(int fd, const char *data, size_t len);
+
 #endif

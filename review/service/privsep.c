@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "review/service/privsep.h"
+#include "util/safedir.h"
 
 #define MAX_REQUEST 512
 #define MAX_ANSWER (256LL * 1024 * 1024)
@@ -38,22 +39,6 @@ struct lw_privsep {
     pid_t pid;
     GMutex lock;
 };
-
-/* write_all - n bytes of buf to fd; -1 on error */
-static int write_all(int fd, const char *buf, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, buf, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        buf += w;
-        n -= (size_t) w;
-    }
-    return 0;
-}
 
 /* read_all - n bytes from fd appended to s; -1 on error or end of file */
 static int read_all(int fd, GString *s, size_t n)
@@ -110,8 +95,8 @@ static int serve_one(const struct lw_config *cfg, int fd)
             status = lw_privileged_do(cfg, (enum lw_privileged_op) op, arg, out, &err);
         head = g_strdup_printf("%d %" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT "\n", status, out->len,
                                status < 0 ? strlen(err.text) : 0);
-        if (write_all(fd, head, strlen(head)) == 0 && write_all(fd, out->str, out->len) == 0
-            && (status == 0 || write_all(fd, err.text, strlen(err.text)) == 0))
+        if (lw_write_all(fd, head, strlen(head)) == 0 && lw_write_all(fd, out->str, out->len) == 0
+            && (status == 0 || lw_write_all(fd, err.text, strlen(err.text)) == 0))
             rc = 0;
         g_free(head);
     }
@@ -132,7 +117,7 @@ static int privsep_run(void *ctx, enum lw_privileged_op op, const char *arg, GSt
     g_mutex_lock(&p->lock);
     if (strchr(arg, '\n') != NULL || strlen(req) > MAX_REQUEST) {
         lw_error_set(err, "request refused: not one short line");
-    } else if (write_all(p->fd, req, strlen(req)) < 0 || read_line(p->fd, head, 64) < 0
+    } else if (lw_write_all(p->fd, req, strlen(req)) != 0 || read_line(p->fd, head, 64) < 0
                || sscanf(head->str, "%d %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &status, &outlen, &errlen) != 3
                || outlen > MAX_ANSWER || errlen >= sizeof(err->text)
                || read_all(p->fd, got, outlen) < 0 || read_all(p->fd, why, errlen) < 0) {
