@@ -323,6 +323,12 @@ static int is_plain_text(const struct lw_url *u)
                           && (u->url[5] == ',' || u->url[5] == ';')));
 }
 
+/* is_web - an http or https link */
+static int is_web(const struct lw_url *u)
+{
+    return u->scheme && (strcmp(u->scheme, "http") == 0 || strcmp(u->scheme, "https") == 0);
+}
+
 /* FOLLOWED - links the reader follows; pictures and style sheets the client loads are not pages one visits */
 #define FOLLOWED (LW_URL_HTML_HREF | LW_URL_FORM_ACTION | LW_URL_TEXT | LW_URL_ATTACHMENT | LW_URL_QR | LW_URL_PDF)
 
@@ -335,7 +341,7 @@ static int is_plain_text(const struct lw_url *u)
 static unsigned classify(const struct lw_identity *id, const struct lw_message *msg, const struct lw_url *u)
 {
     unsigned bits = 0, kind;
-    int web = u->scheme && (strcmp(u->scheme, "http") == 0 || strcmp(u->scheme, "https") == 0);
+    int web = is_web(u);
 
     if ((u->flags & LW_URL_DATA) && !is_embedded_picture(u) && !is_plain_text(u))
         bits |= 1u << R_DATA;
@@ -497,8 +503,7 @@ static void links_finish(const void *state, const struct lw_message *msg, struct
     for (guint i = 0; i < msg->urls->len && n < MAX_LURES; i++) {
         const struct lw_url *u = g_ptr_array_index(msg->urls, i);
 
-        if (!u->host || !u->scheme || (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0)
-            || (u->flags & LW_URL_UNPARSED) || !public_host(u) || list_link(list, u)
+        if (!u->host || !is_web(u) || (u->flags & LW_URL_UNPARSED) || !public_host(u) || list_link(list, u)
             || link_role(l, u) != LW_ROLE_LURE)
             continue;
         add_lure(l->id, u, v);
@@ -559,8 +564,7 @@ static int customer_site(const struct lw_url *u)
 static int unknown_site(const struct links *l, const struct lw_message *msg, const struct lw_url *u, GHashTable *list)
 {
     if (!(u->flags & FOLLOWED) || (u->flags & (LW_URL_UNPARSED | LW_URL_IP_HOST)) || !u->host || !u->domain
-        || !u->scheme || (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0)
-        || !strchr(u->host, '.') || list_link(list, u) || is_unsubscribe(l, u))
+        || !is_web(u) || !strchr(u->host, '.') || list_link(list, u) || is_unsubscribe(l, u))
         return 0;
     if ((lw_identity_kind(l->id, u->host) & (SHARED_SERVICE | LW_KIND_TRACKER))
         || lw_identity_is_protected(l->id, u->host) || senders_site(l->id, msg, u->host))
@@ -1030,8 +1034,7 @@ static int qr_text(const struct lw_message *msg)
 /* is_qr_web_link - a web link read from a QR code (the unwrapped twin of a redirector excluded) */
 static int is_qr_web_link(const struct lw_url *u)
 {
-    return (u->flags & LW_URL_QR) && !(u->flags & LW_URL_UNWRAPPED) && u->scheme
-           && (strcmp(u->scheme, "http") == 0 || strcmp(u->scheme, "https") == 0);
+    return (u->flags & LW_URL_QR) && !(u->flags & LW_URL_UNWRAPPED) && is_web(u);
 }
 
 /* picture_len - how much of a QR link's source names the picture ("1.2:qr" -> "1.2") */
