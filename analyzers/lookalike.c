@@ -156,10 +156,13 @@ static int is_variation_selector(gunichar c)
  * is_padding - a character that shows nothing between two letters: an
  * invisible one (lw_is_invisible, util/unicode.c), a variation selector only
  * after a Latin letter (after an emoji or a CJK ideograph a selector picks
- * a glyph and is legitimate), or a stray mark on a Latin letter
+ * a glyph and is legitimate), or a stray mark on a Latin letter. ASCII and
+ * the CJK ideographs, most of the text read, are none of these.
  */
 static int is_padding(gunichar prev, gunichar c)
 {
+    if (c < 0x80 || (c >= 0x4e00 && c <= 0x9fff))
+        return 0;
     if (is_variation_selector(c))
         return g_unichar_get_script(prev) == G_UNICODE_SCRIPT_LATIN;
     return lw_is_invisible(c) || lw_is_stray_mark(prev, c);
@@ -175,6 +178,7 @@ static int is_homoglyph_script(GUnicodeScript sc)
 #define W_LATIN     1u      /* a Latin letter */
 #define W_HOMOGLYPH 2u      /* a Cyrillic or Greek letter */
 #define W_NONASCII  4u      /* a character outside ASCII (accents included) */
+#define W_OTHER     8u      /* a letter of a script other than Latin */
 
 /*
  * next_word - the next run of letters and marks at or after *p: its start,
@@ -190,13 +194,14 @@ static int next_word(const char **p, const char **start, size_t *len, unsigned *
     *flags = 0;
     for (; *s; s = g_utf8_next_char(s)) {
         gunichar c = g_utf8_get_char(s);
+        int alpha = g_unichar_isalpha(c);
         GUnicodeScript sc;
 
-        if (!g_unichar_isalpha(c) && !g_unichar_ismark(c))
+        if (!alpha && !g_unichar_ismark(c))
             break;
         sc = g_unichar_get_script(c);
         *flags |= (sc == G_UNICODE_SCRIPT_LATIN ? W_LATIN : 0) | (is_homoglyph_script(sc) ? W_HOMOGLYPH : 0)
-                  | (c >= 0x80 ? W_NONASCII : 0);
+                  | (c >= 0x80 ? W_NONASCII : 0) | (alpha && sc != G_UNICODE_SCRIPT_LATIN ? W_OTHER : 0);
     }
     *len = (size_t) (s - *start);
     *p = s;
@@ -320,15 +325,20 @@ struct breakage {
 /*
  * breakage - the words of text that invisible characters break: an
  * invisible character between two letters (is_padding). With an identity,
- * stops at the first broken word that names a lure or a brand.
+ * stops at the first broken word that names a lure or a brand. Every
+ * padding character is outside ASCII, so an ASCII text (most English
+ * bodies) has no broken word and its words are not counted.
  */
 static void breakage(const struct lw_identity *id, const char *text, struct breakage *b)
 {
-    GString *word = g_string_new(NULL);
+    GString *word;
     gunichar prev = 0;
     int pending = 0, broken = 0;
 
     memset(b, 0, sizeof(*b));
+    if (text == NULL || g_str_is_ascii(text))
+        return;
+    word = g_string_new(NULL);
     for (const char *p = text; p && !b->lure; p = *p ? g_utf8_next_char(p) : NULL) {
         gunichar c = g_utf8_get_char(p);
 
@@ -388,12 +398,17 @@ static int hides_lure(const struct lw_identity *id, const char *text)
     return b.lure || (b.broken >= SPRINKLED_MIN && b.broken * 100 >= b.words * SPRINKLED_PER_100);
 }
 
-/* add_lure - note the word if it is an accented lure word (seen: lure word -> word as written) */
+/*
+ * add_lure - note the word if it is an accented lure word (seen: lure word
+ * -> word as written). A word with a letter of another script is none: no
+ * such letter decomposes to ASCII (checked over all of Unicode), and a run
+ * of Chinese ideographs is one long word that NFD would copy for nothing.
+ */
 static void add_lure(GHashTable *seen, const char *w, size_t n, unsigned flags)
 {
     const char *lure;
 
-    if ((flags & W_NONASCII) && (lure = unaccented_lure_word(w, n)) != NULL
+    if ((flags & (W_NONASCII | W_OTHER)) == W_NONASCII && (lure = unaccented_lure_word(w, n)) != NULL
         && !g_hash_table_contains(seen, lure))
         g_hash_table_insert(seen, (gpointer) lure, g_strndup(w, n));
 }
