@@ -34,6 +34,7 @@
 
 #include "identity.h"
 #include "model/message.h"
+#include "util/digest.h"
 #include "util/unicode.h"
 
 #define MAX_LABEL 63
@@ -336,7 +337,7 @@ static int load_brands(struct lw_identity *id, const char *path, struct lw_error
         g_error_free(gerr);
         return -1;
     }
-    id->brands_sha256 = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
+    id->brands_sha256 = lw_sha256_hex(text, strlen(text));
     lines = g_strsplit(text, "\n", -1);
     for (int i = 0; lines[i] && rc == 0; i++) {
         char *line = g_strstrip(lines[i]), *sp;

@@ -42,6 +42,7 @@
 #include "cache/key.h"
 #include "indicators/feed.h"
 #include "model/url.h"
+#include "util/digest.h"
 #include "util/sort.h"
 
 #define MAX_IOC_HITS 50
@@ -338,20 +339,13 @@ static void scan_parts(struct scan *s, const struct lw_message *msg)
                                       p->filename ? p->filename : "");
         gsize len;
         const guchar *data = p->data ? g_bytes_get_data(p->data, &len) : NULL;
+        char h[LW_DIGEST_HEX_SIZE];
 
         look(s, LW_IOC_SHA256, p->sha256, LW_IOC_SHA256, p->sha256, where);
-        if (data && want_sha1) {
-            char *h = g_compute_checksum_for_data(G_CHECKSUM_SHA1, data, len);
-
-            look(s, LW_IOC_SHA1, h, LW_IOC_SHA1, h, where);
-            g_free(h);
-        }
-        if (data && want_md5) {
-            char *h = g_compute_checksum_for_data(G_CHECKSUM_MD5, data, len);
-
-            look(s, LW_IOC_MD5, h, LW_IOC_MD5, h, where);
-            g_free(h);
-        }
+        if (data && want_sha1)
+            look(s, LW_IOC_SHA1, lw_digest_hex(LW_DIGEST_SHA1, data, len, h), LW_IOC_SHA1, h, where);
+        if (data && want_md5)
+            look(s, LW_IOC_MD5, lw_digest_hex(LW_DIGEST_MD5, data, len, h), LW_IOC_MD5, h, where);
         look_value(s, LW_IOC_FILENAME, p->filename, where);
         g_free(where);
     }

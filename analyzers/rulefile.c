@@ -55,6 +55,7 @@
 
 #include "rulefile.h"
 #include "model/score.h"
+#include "util/digest.h"
 
 static const char *const target_names[] = {
     [LW_TARGET_HEADER] = "header",
@@ -399,7 +400,7 @@ struct lw_ruleset *lw_ruleset_parse(const char *text, size_t len, const char *so
     gchar *copy = g_strndup(text, len), **lines;
 
     set->source = g_strdup(source);
-    set->sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *) text, len);
+    set->sha256 = lw_sha256_hex(text, len);
     set->rules = g_ptr_array_new_with_free_func(rule_free);
     lines = g_strsplit(copy, "\n", -1);
     for (int i = 0; lines[i] != NULL; i++) {

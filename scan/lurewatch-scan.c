@@ -90,6 +90,7 @@
 
 #include "cache/cache.h"
 #include "util/conf.h"
+#include "util/digest.h"
 #include "engine.h"
 #include "cache/hits.h"
 #include "model/json.h"
@@ -329,12 +330,11 @@ static int run_stats(struct run *run, const struct lw_config *cfg)
 static void publish(struct lw_hits *hits, const struct lw_message *msg, const struct lw_verdict *v,
                     const char *data, size_t len)
 {
-    char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *) data, len);
-    char *qid = g_strdup_printf("scan-%.16s", sha);
+    char sha[LW_DIGEST_HEX_SIZE];
+    char *qid = g_strdup_printf("scan-%.16s", lw_digest_hex(LW_DIGEST_SHA256, data, len, sha));
 
     lw_hits_publish_as(hits, msg, v, qid);
     g_free(qid);
-    g_free(sha);
 }
 
 /*

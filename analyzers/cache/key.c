@@ -19,59 +19,7 @@
 
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "cache/key.h"
-
-struct lw_sha256 {
-    EVP_MD_CTX *ctx;
-};
-
-struct lw_sha256 *lw_sha256_new(void)
-{
-    struct lw_sha256 *h = g_new0(struct lw_sha256, 1);
-
-    if ((h->ctx = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
-        g_error("lw_sha256_new: OpenSSL SHA-256 unavailable");   /* out of memory, like g_new */
-    return h;
-}
-
-void lw_sha256_update(struct lw_sha256 *h, const void *data, size_t len)
-{
-    if (len > 0)
-        EVP_DigestUpdate(h->ctx, data, len);
-}
-
-void lw_sha256_free(struct lw_sha256 *h)
-{
-    if (h == NULL)
-        return;
-    EVP_MD_CTX_free(h->ctx);
-    g_free(h);
-}
-
-char *lw_sha256_end(struct lw_sha256 *h)
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    char *out;
-
-    EVP_DigestFinal_ex(h->ctx, md, &n);
-    lw_sha256_free(h);
-    out = g_malloc(2 * n + 1);
-    for (unsigned int i = 0; i < n; i++)
-        g_snprintf(out + 2 * i, 3, "%02x", md[i]);
-    out[2 * n] = '\0';
-    return out;
-}
-
-char *lw_sha256_hex(const void *data, size_t len)
-{
-    struct lw_sha256 *h = lw_sha256_new();
-
-    lw_sha256_update(h, data, len);
-    return lw_sha256_end(h);
-}
 
 /*
  * The fields left out: those relays add on the way (trace fields,

@@ -5,16 +5,7 @@
 #include <stddef.h>
 #include <glib.h>
 
-/* An incremental SHA-256 (OpenSSL: a few times faster than GChecksum on large bodies). */
-struct lw_sha256;
-
-struct lw_sha256 *lw_sha256_new(void);
-void lw_sha256_update(struct lw_sha256 *h, const void *data, size_t len);
-void lw_sha256_free(struct lw_sha256 *h);
-/* lw_sha256_end - the hex digest (g_free); frees h */
-char *lw_sha256_end(struct lw_sha256 *h);
-/* lw_sha256_hex - the hex digest of one buffer (g_free) */
-char *lw_sha256_hex(const void *data, size_t len);
+#include "util/digest.h"    /* lw_sha256_*, which the key is made of */
 
 /*
  * lw_key_left_out - is this header field one the key leaves out (name of

@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 
 #include "util/conf.h"
+#include "util/digest.h"
 #include "indicators/feed.h"
 #include "util/sort.h"
 
@@ -456,7 +457,7 @@ static int load_file(struct lw_feed_ctx *c, const char *path)
         g_error_free(gerr);
         return -1;
     }
-    c->rep->sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *) data, len);
+    c->rep->sha256 = lw_sha256_hex(data, len);
     rc = lw_feed_load_data(c, path, data, len);
     if (rc < 0)
         g_clear_pointer(&c->rep->sha256, g_free);

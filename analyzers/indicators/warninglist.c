@@ -56,6 +56,7 @@
 #include <jansson.h>
 
 #include "indicators/warninglist.h"
+#include "util/digest.h"
 #include "util/sort.h"
 
 #define T(x) (1u << (x))
@@ -114,7 +115,7 @@ struct lw_warninglists {
     GPtrArray *patterns;        /* struct wl_pattern * (owned): substrings and regexes */
     guint32 types;              /* every type some list applies to */
     size_t values;
-    GChecksum *sum;             /* of the names and texts loaded, while loading */
+    struct lw_sha256 *sum;      /* of the names and texts loaded, while loading */
     char *sha256;               /* the same, once loaded (the cache tag) */
 };
 
@@ -149,7 +150,7 @@ static struct lw_warninglists *wl_new(void)
     wl->v4 = g_array_new(FALSE, FALSE, sizeof(struct wl_range));
     wl->v6 = g_array_new(FALSE, FALSE, sizeof(struct wl_range));
     wl->patterns = g_ptr_array_new_with_free_func(pattern_free);
-    wl->sum = g_checksum_new(G_CHECKSUM_SHA256);
+    wl->sum = lw_sha256_new();
     return wl;
 }
 
@@ -164,8 +165,7 @@ void lw_warninglists_free(struct lw_warninglists *wl)
     g_array_unref(wl->v6);
     g_ptr_array_unref(wl->patterns);
     g_ptr_array_unref(wl->lists);
-    if (wl->sum)
-        g_checksum_free(wl->sum);
+    lw_sha256_free(wl->sum);
     g_free(wl->sha256);
     g_free(wl);
 }
@@ -361,8 +361,9 @@ static int load_file(struct lw_warninglists *wl, const char *path, struct lw_err
         return -1;
     }
     name = strrchr(path, '/');
-    g_checksum_update(wl->sum, (const guchar *) (name ? name + 1 : path), -1);
-    g_checksum_update(wl->sum, (const guchar *) text, (gssize) len);
+    name = name ? name + 1 : path;
+    lw_sha256_update(wl->sum, name, strlen(name));
+    lw_sha256_update(wl->sum, text, len);
     root = json_loadb(text, len, 0, &jerr);
     g_free(text);
     if (root == NULL)
@@ -461,8 +462,8 @@ struct lw_warninglists *lw_warninglists_load(const char *dir, struct lw_error *e
     }
     merge_ranges(wl->v4);
     merge_ranges(wl->v6);
-    wl->sha256 = g_strdup(g_checksum_get_string(wl->sum));
-    g_clear_pointer(&wl->sum, g_checksum_free);
+    wl->sha256 = lw_sha256_end(wl->sum);
+    wl->sum = NULL;
     return wl;
 }
 

@@ -37,13 +37,13 @@
 
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "model/message.h"
 #include "model/sniff.h"
 #include "model/html.h"
 #include "model/url.h"
 #include "model/qrcode.h"
+#include "util/digest.h"
 #include "util/unicode.h"
 
 #define MAX_WARNINGS 64
@@ -607,31 +607,6 @@ static int cap_utf8(char *s, long long max)
 }
 
 /*
- * sha256_hex - hex SHA-256 through OpenSSL (libcrypto, already linked by
- * libclamav): four times faster than GLib's GChecksum, which on a 2 MB
- * attachment was the largest cost of a verdict-cache hit.
- */
-static void sha256_hex(const void *data, size_t len, char out[65])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    static const char hex[] = "0123456789abcdef";
-
-    if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32) {
-        gchar *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
-
-        memcpy(out, sum, 65);
-        g_free(sum);
-        return;
-    }
-    for (unsigned i = 0; i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
-}
-
-/*
  * How a mail client reads a leaf part. MIME types are case-insensitive
  * (RFC 2045 5.1); a Content-Type that is not "type/subtype" is read as
  * text/plain (RFC 2045 5.2), and so is any text subtype a client does not
@@ -788,7 +763,7 @@ static void set_data(struct lw_part *part, GBytes *data)
 
     part->data = data;
     part->true_type = part->is_message ? "message/rfc822" : lw_sniff(bytes, len);
-    sha256_hex(bytes ? bytes : (const guchar *) "", len, part->sha256);
+    lw_digest_hex(LW_DIGEST_SHA256, bytes, len, part->sha256);
 }
 
 /* new_part - a leaf, decoded, or an attached message, not yet copied (copy_message) */

@@ -38,6 +38,7 @@
 #include <zbar.h>
 
 #include "util/error.h"
+#include "util/digest.h"
 #include "model/message.h"
 #include "model/qrcode.h"
 
@@ -175,10 +176,9 @@ static void scan_data_uris(struct qr_scan *s, const struct lw_text *t)
             gsize len;
             char *b64 = g_strndup(comma + 1, n);
             guchar *bytes = g_base64_decode(b64, &len);
-            char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, bytes, len);
+            char sum[LW_DIGEST_HEX_SIZE];
 
-            scan_picture(s, path, bytes, len, sum);
-            g_free(sum);
+            scan_picture(s, path, bytes, len, lw_digest_hex(LW_DIGEST_SHA256, bytes, len, sum));
             g_free(bytes);
             g_free(b64);
         }
