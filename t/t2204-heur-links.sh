@@ -268,6 +268,16 @@ test_expect_success 'near miss: the sender'"'"'s own or sister site, a known sit
 	notice unsub service@mailer.example-service.com "https://account-review-center.top/unsubscribe?u=1" &&
 	expect_no_rule LW_LINK_UNKNOWN_SITE unsub -o warninglists_dir=$PWD/lists
 '
+test_expect_success 'a search engine'"'"'s redirect in front of the site hides nothing: Google AMP, Bing click' '
+	notice amp service@mailer.example-service.com "https://www.google.ro/amp/s/account-review-center.top/login" &&
+	expect_rule LW_LINK_UNKNOWN_SITE amp -o warninglists_dir=$top_srcdir/contrib/warninglists &&
+	test_grep "account-review-center.top" amp.json &&
+	notice bing service@mailer.example-service.com \
+		"https://www.bing.com/ck/a?!&&p=9d68f7c6&ptn=3&u=a1aHR0cHM6Ly9hY2NvdW50LXJldmlldy1jZW50ZXIudG9wL2xvZ2lu&ntb=1" &&
+	expect_rule LW_LINK_UNKNOWN_SITE bing -o warninglists_dir=$top_srcdir/contrib/warninglists &&
+	notice search service@mailer.example-service.com "https://www.google.com/search?q=account+review" &&
+	expect_no_rule LW_LINK_UNKNOWN_SITE search -o warninglists_dir=$top_srcdir/contrib/warninglists
+'
 test_expect_success 'the shipped warninglists know the most visited sites' '
 	notice big service@mailer.example-service.com "https://www.wikipedia.org/wiki/Account" &&
 	expect_no_rule LW_LINK_UNKNOWN_SITE big -o warninglists_dir=$top_srcdir/contrib/warninglists &&

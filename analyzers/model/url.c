@@ -13,7 +13,9 @@
  * flagged LW_URL_UNPARSED, so that nothing found is silently lost.
  *
  * lw_url_unwrap() decodes, offline, the redirectors mail is full of:
- * Google (/url?q=), Outlook SafeLinks (?url=), Proofpoint urldefense v2
+ * Google (/url?q=, and its AMP viewer /amp/s/HOST/...), Bing's click
+ * redirect (/ck/a?u=a1 + base64url of the target: the search engine's name
+ * in front of any site, a favourite of kits), Outlook SafeLinks (?url=), Proofpoint urldefense v2
  * (?u=, -/_ encoding) and v3 (__URL__;), and generic redirect parameters
  * (url, u, redirect, redirect_url, redir, target, dest, destination, goto,
  * link) whose value is itself an absolute URL.
@@ -660,6 +662,51 @@ static int has_embedded_url(const char *q)
     return 0;
 }
 
+/* google_amp - Google's AMP viewer: /amp/s/HOST/PATH is https://HOST/PATH, /amp/HOST/PATH http:// */
+static char *google_amp(const char *path)
+{
+    const char *rest = path + 5, *scheme = "http://";
+
+    if (g_str_has_prefix(rest, "s/")) {
+        rest += 2;
+        scheme = "https://";
+    }
+    if (strchr(rest, '.') == NULL || strcspn(rest, "./?#") == 0)
+        return NULL;
+    return g_strconcat(scheme, rest, NULL);
+}
+
+/* bing_ck - Bing's click redirect: u=a1 followed by the target in unpadded base64url */
+static char *bing_ck(const char *url)
+{
+    char *u = query_param(url, "u"), *b64, *target = NULL;
+    guchar *raw;
+    gsize n = 0, len;
+
+    if (u == NULL || !g_str_has_prefix(u, "a1")) {
+        g_free(u);
+        return NULL;
+    }
+    len = strlen(u + 2);
+    b64 = g_malloc(len + 4);
+    for (gsize i = 0; i < len; i++)
+        b64[i] = u[2 + i] == '-' ? '+' : u[2 + i] == '_' ? '/' : u[2 + i];
+    for (; len % 4; len++)
+        b64[len] = '=';
+    b64[len] = '\0';
+    raw = g_base64_decode(b64, &n);
+    if (n > 0 && memchr(raw, '\0', n) == NULL && g_utf8_validate((const char *) raw, (gssize) n, NULL))
+        target = g_strndup((const char *) raw, n);
+    if (!looks_absolute(target)) {
+        g_free(target);
+        target = NULL;
+    }
+    g_free(raw);
+    g_free(b64);
+    g_free(u);
+    return target;
+}
+
 /* unwrap_once - the raw target of one redirector layer, or NULL */
 static char *unwrap_once(const struct lw_url *u)
 {
@@ -680,6 +727,10 @@ static char *unwrap_once(const struct lw_url *u)
         g_free(v);
         return NULL;
     }
+    if (u->domain && g_str_has_prefix(u->domain, "google.") && g_str_has_prefix(path, "/amp/"))
+        return google_amp(path);
+    if (u->domain && strcmp(u->domain, "bing.com") == 0 && g_str_has_prefix(path, "/ck/a?"))
+        return bing_ck(u->url);
     if (g_str_has_suffix(h, "safelinks.protection.outlook.com"))
         return query_param(u->url, "url");
     if (strcmp(h, "urldefense.proofpoint.com") == 0 && g_str_has_prefix(path, "/v2/"))

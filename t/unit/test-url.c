@@ -113,6 +113,11 @@ static void test_unwrap(void)
            "https://evil.example.cn/a?id=1");
     unwrap("https://click.example.net/track?id=5&redirect=https%3A%2F%2Fevil.example.cn%2F",
            "https://evil.example.cn");
+    /* search engines in front of any site: Google's AMP viewer, Bing's click redirect */
+    unwrap("https://www.google.ro/amp/s/evil.example.cn/login?id=1", "https://evil.example.cn/login?id=1");
+    unwrap("https://google.com/amp/evil.example.cn/", "http://evil.example.cn");
+    unwrap("https://www.bing.com/ck/a?!&&p=9d68f7c6&ptn=3&hsh=3&u=a1aHR0cHM6Ly9ldmlsLmV4YW1wbGUuY24vbG9naW4_aWQ9MQ&ntb=1",
+           "https://evil.example.cn/login?id=1");
     /* wrapped twice */
     unwrap("https://www.google.com/url?q=https%3A%2F%2Fnam02.safelinks.protection.outlook.com%2F%3Furl%3Dhttps%253A%252F%252Fdeep.example.cn%252F",
            "https://deep.example.cn");
@@ -120,6 +125,16 @@ static void test_unwrap(void)
     u = lw_url_parse("https://www.example.com/search?q=https://x.cn/", -1, 0);
     t = lw_url_unwrap(u);
     tap_check(t == NULL, "q= outside Google is a search, not a redirect");
+    g_free(t);
+    lw_url_free(u);
+    u = lw_url_parse("https://www.google.com/amp/", -1, 0);
+    t = lw_url_unwrap(u);
+    tap_check(t == NULL, "Google's AMP viewer with no site after it leads nowhere else (got %s)", t ? t : "NULL");
+    g_free(t);
+    lw_url_free(u);
+    u = lw_url_parse("https://www.bing.com/ck/a?u=a1bm90IGEgVVJM", -1, 0);
+    t = lw_url_unwrap(u);
+    tap_check(t == NULL, "a Bing click whose target is no web URL is not unwrapped (got %s)", t ? t : "NULL");
     g_free(t);
     lw_url_free(u);
     u = lw_url_parse("https://example.com/?u=hello", -1, 0);
