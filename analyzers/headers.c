@@ -322,7 +322,7 @@ static void check_origin(const struct hdr_state *s, const struct lw_message *msg
         g_free(ev);
         g_free(why);
     }
-    if (authentic || !is_official(s->id, msg->from->domain))
+    if (authentic || !is_official(s->id, msg->from->domain) || (rp && (lw_identity_kind(s->id, rp) & LW_KIND_TRACKER)))
         return;
     if (rp && *rp && !lw_identity_same_org(s->id, rp, msg->from->domain) && !is_official(s->id, rp)) {
         ev = g_strdup_printf("From %s, Return-Path %s", msg->from->addr, msg->return_path->addr);

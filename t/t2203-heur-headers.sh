@@ -26,6 +26,13 @@ test_expect_success 'brand From with bounces to an unrelated domain fires LW_HDR
 	mkmail n "Return-Path: <bounce@email.microsoft.com>" "From: Microsoft <no-reply@microsoft.com>" "Subject: x" &&
 	expect_no_rule LW_HDR_BRAND_RETURNPATH n
 '
+test_expect_success 'near miss: a brand sending through a bulk-mail provider (bounces and Message-ID are the provider'"'"'s)' '
+	mkmail m "Return-Path: <msprvs1=2QA=bounces-3488@sparkpostmail.com>" \
+		"Message-ID: <E8.DA.44240.DC7BFE96@i-0039.mta1vrest.sd.prd.sparkpost>" \
+		"From: Microsoft <no-reply@microsoft.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_BRAND_RETURNPATH m &&
+	expect_no_rule LW_HDR_MSGID_UNRELATED m
+'
 test_expect_success 'brand From with a foreign Message-ID fires LW_HDR_MSGID_UNRELATED' '
 	mkmail m "From: PayPal <service@paypal.com>" "Message-ID: <abc.123@vps-4411.example.ru>" "Subject: x" &&
 	expect_rule LW_HDR_MSGID_UNRELATED m &&
