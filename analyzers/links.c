@@ -555,9 +555,7 @@ static int senders_site(const struct lw_identity *id, const struct lw_message *m
  */
 static int customer_site(const struct lw_url *u)
 {
-    const char *suffix = strchr(u->domain, '.');
-
-    return suffix != NULL && psl_is_public_suffix2(psl_builtin(), suffix + 1, PSL_TYPE_PRIVATE | PSL_TYPE_NO_STAR_RULE);
+    return lw_url_customer_domain(u->domain);
 }
 
 /* unknown_site - a followed web link to a named site nothing vouches for (LW_LINK_UNKNOWN_SITE) */

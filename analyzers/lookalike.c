@@ -10,7 +10,12 @@
  *     LW_LOOKALIKE_CONFUSABLE   same ICU skeleton as a real domain (paypa1,
  *                               Cyrillic а in apple), after lowercase+NFKC
  *     LW_LOOKALIKE_TYPO         one edit or transposition from a real label
- *                               of 6+ letters (two from 9+): micorsoft
+ *                               of 6+ letters (two from 9+): micorsoft;
+ *                               not a site a loaded warninglist knows
+ *                               (swagbucks.com is two letters from
+ *                               starbucks.com and someone's own site: a
+ *                               typosquat is new, not among the most
+ *                               visited sites)
  *     LW_LOOKALIKE_COMBO        a brand or organization name plus other
  *                               words: paypal-secure-login.com, gov-tw-tax.com
  *     LW_LOOKALIKE_SUBDOMAIN    a real domain as subdomain: www.gov.tw.evil.net
@@ -56,6 +61,7 @@
 #include "analyzer.h"
 #include "cache/key.h"
 #include "identity.h"
+#include "indicators/warninglist.h"
 #include "model/url.h"
 #include "util/unicode.h"
 
@@ -85,8 +91,15 @@ struct pending {
     GPtrArray *hosts;               /* of struct lw_indicator: the host and its role */
 };
 
+/* What an engine loads for this analyzer. */
+struct la_state {
+    struct lw_identity *id;
+    struct lw_warninglists *wl; /* sites known to be someone's: NULL when none are installed */
+};
+
 struct scan {
     const struct lw_identity *id;
+    const struct lw_warninglists *wl;
     struct pending p[G_N_ELEMENTS(rules)];
     GHashTable *seen;               /* hosts already tested */
 };
@@ -114,6 +127,20 @@ static void note(struct scan *s, size_t r, const char *host, const char *where, 
     }
 }
 
+/*
+ * known_site - is the host's registrable domain on a loaded warninglist?
+ * Not when it lies in a platform's customer namespace (google-mail.sytes.net):
+ * the platform being known says nothing about the name a customer chose.
+ */
+static int known_site(const struct scan *s, const char *host)
+{
+    char *reg = s->wl ? lw_url_registrable(host, NULL) : NULL;
+    int known = reg && !lw_url_customer_domain(reg) && lw_warninglists_match(s->wl, LW_IOC_DOMAIN, reg) != NULL;
+
+    g_free(reg);
+    return known;
+}
+
 /* test_host - run the lookalike tests on one host, once per message */
 static void test_host(struct scan *s, const char *host, const char *where)
 {
@@ -124,7 +151,8 @@ static void test_host(struct scan *s, const char *host, const char *where)
         return;
     g_hash_table_add(s->seen, g_strdup(host));
     if (lw_identity_lookalike(s->id, host, is_link, &la)) {
-        note(s, rule_index(la.rule), host, where, la.target);
+        if (!(strcmp(la.rule, "LW_LOOKALIKE_TYPO") == 0 && known_site(s, host)))
+            note(s, rule_index(la.rule), host, where, la.target);
         g_free(la.target);
     } else if ((strstr(host, "xn--") || !g_str_is_ascii(host)) && !lw_identity_is_protected(s->id, host)) {
         note(s, rule_index("LW_LOOKALIKE_PUNYCODE"), host, where, NULL);
@@ -520,24 +548,37 @@ static void check_text(const struct lw_identity *id, const struct lw_message *ms
     g_string_free(ef, TRUE);
 }
 
-/* la_init - the identity state for this engine */
+/* la_init - the identity and the warninglists for this engine */
 static int la_init(const struct lw_config *cfg, const void *previous, void **state,
                    struct lw_error *err)
 {
-    return (*state = lw_identity_new(cfg, err)) != NULL ? 0 : -1;
+    struct la_state *st = g_new0(struct la_state, 1);
+
+    if ((st->id = lw_identity_new(cfg, err)) == NULL || lw_warninglists_configured(cfg, &st->wl, err) < 0) {
+        lw_identity_free(st->id);
+        g_free(st);
+        return -1;
+    }
+    *state = st;
+    return 0;
 }
 
-/* la_fini - free the identity state */
+/* la_fini - free what la_init loaded */
 static void la_fini(void *state)
 {
-    lw_identity_free(state);
+    struct la_state *st = state;
+
+    lw_identity_free(st->id);
+    lw_warninglists_free(st->wl);
+    g_free(st);
 }
 
 /* la_scan - test every host the message names, then its short texts */
 static int la_scan(const void *state, const struct lw_message *msg, struct lw_cache_session *cache,
                    struct lw_verdict *v, struct lw_error *err)
 {
-    struct scan s = { state, { { 0, NULL, NULL } }, NULL };
+    const struct la_state *st = state;
+    struct scan s = { st->id, st->wl, { { 0, NULL, NULL } }, NULL };
 
     s.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
@@ -568,15 +609,19 @@ static int la_scan(const void *state, const struct lw_message *msg, struct lw_ca
         g_ptr_array_unref(s.p[r].hosts);
     }
     g_hash_table_unref(s.seen);
-    check_text(state, msg, v);
-    check_words(state, msg, v);
+    check_text(st->id, msg, v);
+    check_words(st->id, msg, v);
     return 0;
 }
 
-/* la_loaded - the brand list as loaded joins the cache tag */
+/* la_loaded - the brand list and the warninglists as loaded join the cache tag */
 static void la_loaded(const void *state, struct lw_loaded *out)
 {
-    lw_identity_tag(state, out->tag);
+    const struct la_state *st = state;
+
+    lw_identity_tag(st->id, out->tag);
+    if (st->wl)
+        g_checksum_update(out->tag, (const guchar *) lw_warninglists_sha256(st->wl), -1);
 }
 
 /* la_key - of the fields the cache key leaves out, the Return-Path and Message-ID domains are tested */

@@ -27,6 +27,22 @@ test_expect_success 'near miss: short labels are not typo-matched (apply.com vs 
 	mkmail m "From: Jobs <jobs@apply.com>" "Subject: x" &&
 	expect_no_rule LW_LOOKALIKE_TYPO m
 '
+# A typosquat is a new name; a site a warninglist knows (the most visited
+# sites) that happens to be two letters from a brand is someone's own.
+mkdir lists empty &&
+cat >lists/known.json <<\EOF
+{"name": "test: known sites", "version": 1, "description": "t2202",
+ "matching_attributes": ["domain", "hostname"], "type": "hostname", "list": ["swagbucks.com", "sytes.net"]}
+EOF
+test_expect_success 'near miss: a known site near a brand name (swagbucks.com, starbucks.com) is no typosquat' '
+	mkmail m "From: Rewards <rewards@swagbucks.com>" "Subject: x" &&
+	expect_rule LW_LOOKALIKE_TYPO m -o warninglists_dir=$PWD/empty &&
+	expect_no_rule LW_LOOKALIKE_TYPO m -o warninglists_dir=$PWD/lists
+'
+test_expect_success 'a name a customer chose on a known platform is still judged (google-mail.sytes.net)' '
+	mkmail m "From: Mail <alert@google-mail.sytes.net>" "Subject: x" &&
+	expect_rule LW_LOOKALIKE_TYPO m -o warninglists_dir=$PWD/lists
+'
 test_expect_success 'brand or organization plus words fires LW_LOOKALIKE_COMBO' '
 	mkmail m "From: Security <alert@paypal-secure-login.com>" "Subject: x" &&
 	expect_rule LW_LOOKALIKE_COMBO m &&

@@ -751,6 +751,13 @@ static char *unwrap_once(const struct lw_url *u)
     return NULL;
 }
 
+int lw_url_customer_domain(const char *registrable)
+{
+    const char *suffix = registrable ? strchr(registrable, '.') : NULL;
+
+    return suffix != NULL && psl_is_public_suffix2(psl_builtin(), suffix + 1, PSL_TYPE_PRIVATE | PSL_TYPE_NO_STAR_RULE);
+}
+
 /* lw_url_unwrap - follow redirector layers, offline, to the final target */
 char *lw_url_registrable(const char *host, GHashTable *cache)
 {

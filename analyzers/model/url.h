@@ -87,6 +87,13 @@ struct lw_url *lw_url_parse(const char *text, gssize len, unsigned flags);
  */
 struct lw_url *lw_url_parse_cached(const char *text, gssize len, unsigned flags, GHashTable *cache);
 
+/*
+ * lw_url_customer_domain - does a registrable domain lie in a namespace a
+ * platform hands out to its customers: below a public suffix of the
+ * list's private section (bucket.s3.us-east-1.amazonaws.com, x.a.run.app,
+ * y.sytes.net)? The platform's reputation says nothing about such a site.
+ */
+int lw_url_customer_domain(const char *registrable);
 /* lw_url_registrable - the registrable domain of an ASCII host, through cache (may be NULL); g_free */
 char *lw_url_registrable(const char *host, GHashTable *cache);
 
