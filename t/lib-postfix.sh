@@ -9,6 +9,8 @@
 # postfix_start DIR / postfix_stop DIR
 # postfix_send DIR FILE [FROM] [TO]      submit FILE over SMTP; prints swaks output
 # postfix_wait_idle DIR                  wait until the active/incoming queues are empty
+# postfix_wait_delivered DIR N           wait until N messages are in the Maildir
+#                                        (waits give up after LW_TEST_WAIT s, default 300)
 # postfix_hold_ids DIR                   queue ids in the hold queue, one per line
 # postfix_delivered DIR                  delivered files, oldest first
 #
@@ -103,9 +105,23 @@ postfix_start() {
 postfix_stop() {
 	/usr/sbin/postfix -c "$1/etc" stop >/dev/null 2>&1 || true
 	# stop is asynchronous: wait for the master to go away
-	local i=0
-	while [ -f "$1/queue/pid/master.pid" ] && kill -0 "$(cat "$1/queue/pid/master.pid" 2>/dev/null)" 2>/dev/null; do
-		i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
+	postfix_poll_ "the master of $1 still runs" postfix_stopped_ "$1" || true
+}
+
+postfix_stopped_() {
+	! { [ -f "$1/queue/pid/master.pid" ] && kill -0 "$(cat "$1/queue/pid/master.pid" 2>/dev/null)" 2>/dev/null; }
+}
+
+# postfix_poll_ WHAT CMD...: run CMD every 0.1 s until it succeeds; after
+# LW_TEST_WAIT seconds (default 300: a guard against a hang, not a timing
+# assertion) print "WHAT" and fail
+postfix_poll_() {
+	local what=$1 i=0 n=$((${LW_TEST_WAIT:-300} * 10))
+	shift
+	while ! "$@"; do
+		i=$((i + 1))
+		[ $i -gt $n ] && { echo "$what after ${LW_TEST_WAIT:-300}s" >&2; return 1; }
+		sleep 0.1
 	done
 }
 
@@ -121,10 +137,12 @@ postfix_send() {
 }
 
 postfix_wait_idle() {
-	local dir=$1 i=0
-	while [ -n "$(find "$dir/queue/incoming" "$dir/queue/active" "$dir/queue/maildrop" -type f 2>/dev/null | head -1)" ]; do
-		i=$((i + 1)); [ $i -gt 300 ] && return 1; sleep 0.1
-	done
+	postfix_poll_ "postfix_wait_idle: mail still in the incoming, active or maildrop queue of $1" \
+		postfix_idle_ "$1"
+}
+
+postfix_idle_() {
+	[ -z "$(find "$1/queue/incoming" "$1/queue/active" "$1/queue/maildrop" -type f 2>/dev/null | head -1)" ]
 }
 
 postfix_hold_ids() {
@@ -137,10 +155,14 @@ postfix_delivered() {
 
 # postfix_wait_delivered DIR N: wait until N messages are in the Maildir
 postfix_wait_delivered() {
-	local i=0
-	while [ "$(postfix_delivered "$1" | wc -l)" -lt "$2" ]; do
-		i=$((i + 1)); [ $i -gt 300 ] && return 1; sleep 0.1
-	done
+	postfix_poll_ "postfix_wait_delivered: expected $2 messages in $1/mail/sink/new" postfix_has_delivered_ "$1" "$2" || {
+		echo "    got $(postfix_delivered "$1" | wc -l)" >&2
+		return 1
+	}
+}
+
+postfix_has_delivered_() {
+	[ "$(postfix_delivered "$1" | wc -l)" -ge "$2" ]
 }
 
 # postfix_require_or_skip: what every test that runs a private Postfix needs

@@ -108,13 +108,13 @@ cat >syslog-run.sh <<'EOF'
 dir=$1; shift
 until_logged() {
 	i=0
-	while ! grep -q "$1" "$dir/syslog.out" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	while ! grep -q "$1" "$dir/syslog.out" 2>/dev/null && [ $i -lt $((LW_TEST_WAIT * 10)) ]; do sleep 0.1; i=$((i + 1)); done
 }
 mount --make-rprivate / && : >"$dir/null" && mount --bind /dev/null "$dir/null" &&
 mount -t tmpfs lw-dev /dev && : >/dev/null && mount --bind "$dir/null" /dev/null || exit 1
 "$PYTHON" "$dir/syslog-listen.py" "$dir/syslog.out" &
 listener=$!
-i=0; while [ ! -S /dev/log ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+i=0; while [ ! -S /dev/log ] && [ $i -lt $((LW_TEST_WAIT * 10)) ]; do sleep 0.1; i=$((i + 1)); done
 "$LW_MILTER" "$@"; rc=$?
 until_logged "started:"
 pid=$(sed -n 's/.*lurewatch-milter\[\([0-9]*\)\]: started:.*/\1/p' "$dir/syslog.out")

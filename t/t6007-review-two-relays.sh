@@ -73,8 +73,10 @@ held_on() { # held_on DIR FILE: submit FILE to that relay, wait for its hold que
 	postfix_send "$1" "$2" sender@example.org bob@a.gov.tw >"$2.smtp" &&
 	id=$(sed -n "s/.*Ok: queued as \([0-9A-Za-z]*\).*/\1/p" "$2.smtp") && test -n "$id" &&
 	wait_for test -f "$1/queue/hold/$id" &&
-	wait_for test "$(redis_cli shared HGET "lw:quarantine:rec:$id" relay)" != "" && echo "$id"
+	wait_for recorded "$id" && echo "$id"
 }
+
+recorded() { test -n "$(redis_cli shared HGET "lw:quarantine:rec:$1" relay)"; }
 
 field() { redis_cli shared HGET "lw:quarantine:rec:$1" "$2"; }
 report() { "$LW_REPORT" -c "$TRASH/$1.conf" "$2"; }

@@ -89,7 +89,7 @@ test_expect_success 'SIGUSR1 reloads under load: 200 mails straight to EDGE, zer
 	wait $sender && cat send2.out && echo "reloads sent: $n" &&
 	test $n -ge 3 &&
 	test_grep "^sent 180 rejected 20 failed 0 retries 0 " send2.out &&
-	wait_for test $(milter_log_count "reload: new engine in service") -ge 3 &&
+	wait_for_lines "$MILTER_LOG" "reload: new engine in service" 3 &&
 	test $(milter_log_count "reload failed") = 0 &&
 	test $(milter_log_count "verdict=failure") = 0
 '

@@ -186,22 +186,33 @@ o=json.loads(open(sys.argv[1]).read().splitlines()[int(sys.argv[2])-1])
 print("\n".join(h["rule"] for h in o.get("hits",[])))' "$1" "${2:-1}"
 }
 
-# wait_for CMD...: retry CMD for up to 20 s (polling, not a timing assertion)
+# LW_TEST_WAIT: seconds after which a wait gives up. It guards against a hang
+# and is no timing assertion: a loaded machine only waits longer, so it is
+# generous. Every wait polls its condition every 0.1 s.
+: "${LW_TEST_WAIT:=300}"
+export LW_TEST_WAIT
+
+# wait_for CMD...: retry CMD until it succeeds; CMD is run afresh each time, so
+# write "wait_for sh -c '...'" or a function for a condition with $(...) in it
 wait_for() {
-	local i=0
+	local i=0 n=$((LW_TEST_WAIT * 10))
 	while ! "$@" >/dev/null 2>&1; do
 		i=$((i + 1))
-		[ $i -gt 200 ] && return 1
+		[ $i -gt $n ] && { echo "wait_for: still failing after ${LW_TEST_WAIT}s: $*" >&2; return 1; }
 		sleep 0.1
 	done
 }
 
-# wait_for_lines FILE PATTERN N: wait until at least N lines of FILE match PATTERN
+# wait_for_lines FILE PATTERN N: wait until at least N lines of FILE match
+# PATTERN (a FILE not there yet has none)
 wait_for_lines() {
-	local i=0
-	while [ "$(grep -c -E -- "$2" "$1" 2>/dev/null)" -lt "$3" ]; do
+	local i=0 n=$((LW_TEST_WAIT * 10)) got
+	while got=$(grep -c -E -- "$2" "$1" 2>/dev/null); [ "${got:-0}" -lt "$3" ]; do
 		i=$((i + 1))
-		[ $i -gt 200 ] && { echo "wait_for_lines: fewer than $3 lines /$2/ in $1" >&2; return 1; }
+		[ $i -gt $n ] && {
+			echo "wait_for_lines: expected at least $3 lines /$2/ in $1 within ${LW_TEST_WAIT}s, got ${got:-0}" >&2
+			return 1
+		}
 		sleep 0.1
 	done
 }
