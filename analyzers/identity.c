@@ -710,7 +710,22 @@ static int found(struct lw_lookalike *out, const char *rule, const char *how, co
     return 1;
 }
 
-/* subdomain_claims - the labels left of the registrable domain name a real domain */
+/* has_labels - is name (a dotted domain) whole labels of dotted (".a.b.c.")? */
+static int has_labels(const char *dotted, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *p = dotted + 1; (p = strstr(p, name)) != NULL; p++)
+        if (p[-1] == '.' && p[n] == '.')
+            return 1;
+    return 0;
+}
+
+/*
+ * subdomain_claims - the labels left of the registrable domain name a
+ * real domain. Looked up in every host of every message, against every
+ * brand domain: searched in place, without a string made per domain.
+ */
 static const char *subdomain_claims(const struct lw_identity *id, const char *sub)
 {
     GHashTableIter it;
@@ -720,20 +735,14 @@ static const char *subdomain_claims(const struct lw_identity *id, const char *su
 
     for (int i = 0; !claim && id->protected_domains[i]; i++) {
         const char *d = id->protected_domains[i];
-        char *needle = g_strconcat(d[0] == '.' ? "" : ".", d, ".", NULL);
 
-        if (strstr(dotted, needle))
+        if (has_labels(dotted, d[0] == '.' ? d + 1 : d))
             claim = d[0] == '.' ? d + 1 : d;
-        g_free(needle);
     }
     g_hash_table_iter_init(&it, id->brand_domains);
-    while (!claim && g_hash_table_iter_next(&it, &key, NULL)) {
-        char *needle = g_strconcat(".", (char *) key, ".", NULL);
-
-        if (strchr(key, '.') && strstr(dotted, needle))
+    while (!claim && g_hash_table_iter_next(&it, &key, NULL))
+        if (strchr(key, '.') && has_labels(dotted, key))
             claim = key;
-        g_free(needle);
-    }
     g_free(dotted);
     return claim;
 }
