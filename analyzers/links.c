@@ -61,6 +61,19 @@
  *                             Scored below the quarantine score: a retailer
  *                             may send a banner alone, so it needs one more
  *                             sign beside it
+ *     LW_HTML_ONLY_SHORTENER  that HTML-only mail sends the reader through a
+ *                             public URL shortener (LW_LINK_SHORTENER): a
+ *                             mass-mailing kit hiding the destination from
+ *                             reader and filters. Mail clients send a text
+ *                             version; bulk-mail providers link through
+ *                             their own or the sender's tracking domain
+ *     LW_HTML_ONLY_BCC_BLAST  that HTML-only mail sent to undisclosed
+ *                             recipients (LW_HDR_BCC_BLAST, rules file): a
+ *                             mass-mailing tool, neither a mail client nor
+ *                             a bulk-mail provider (they address each
+ *                             recipient). Both are evasion (kit
+ *                             fingerprints) scored 1.0: with the two hits
+ *                             they join they reach the quarantine score
  *     LW_HTML_ONLY            an HTML body with links and no plain-text
  *                             alternative, as bulk kits send (weak alone)
  *     LW_QR_LURE              "scan the QR code" text plus an image: the
@@ -1150,6 +1163,31 @@ static int html_only(const struct lw_message *msg)
     return html && !plain && msg->urls && msg->urls->len > 0;
 }
 
+/* fired - did rule hit with a positive score (an administrator's score.RULE = 0 turns it off)? */
+static int fired(const struct lw_verdict *v, const char *rule)
+{
+    for (guint i = 0; i < v->hits->len; i++) {
+        const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
+
+        if (hit->score > 0 && strcmp(hit->rule, rule) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* check_bulk_kit - HTML-only mail sent the way mass-mailing kits send it, not clients or providers */
+static void check_bulk_kit(struct lw_verdict *v)
+{
+    if (fired(v, "LW_LINK_SHORTENER"))
+        lw_verdict_add_hit(v, A, "LW_HTML_ONLY_SHORTENER", 1.0,
+                           "HTML-only bulk mail whose links go through a public URL shortener: a mass-mailing kit "
+                           "hiding where the reader is sent", "no text/plain part; links through a URL shortener");
+    if (fired(v, "LW_HDR_BCC_BLAST"))
+        lw_verdict_add_hit(v, A, "LW_HTML_ONLY_BCC_BLAST", 1.0,
+                           "HTML-only mail sent to undisclosed recipients: a mass-mailing tool, "
+                           "neither a mail client nor a bulk-mail provider", "no text/plain part; undisclosed recipients");
+}
+
 /* links_scan - link rules, HTML rules, HTML-only and QR lures */
 static int links_scan(const void *state, const struct lw_message *msg, struct lw_cache_session *cache,
                       struct lw_verdict *v, struct lw_error *err)
@@ -1161,9 +1199,11 @@ static int links_scan(const void *state, const struct lw_message *msg, struct lw
     check_urls(l, msg, v);
     check_unknown_site(l, msg, v);
     check_html(msg, v);
-    if (html_only(msg))
+    if (html_only(msg)) {
         lw_verdict_add_hit(v, A, "LW_HTML_ONLY", 0.5,
                            "HTML with links and no plain-text version, as bulk-mailing kits send it", "no text/plain part");
+        check_bulk_kit(v);
+    }
     check_qr(msg, v);
     return 0;
 }

@@ -227,6 +227,53 @@ test_expect_success 'HTML with links and no plain text fires LW_HTML_ONLY; multi
 	EOF
 	expect_no_rule LW_HTML_ONLY alt
 '
+# Mail clients send a text version beside the HTML; bulk-mail providers
+# address every recipient and link through a tracking domain. HTML-only
+# mail through a public shortener, or to undisclosed recipients, is a kit.
+OFFER="<p>Our autumn offer is here.</p>"
+test_expect_success 'HTML-only mail through a public shortener is a kit (LW_HTML_ONLY_SHORTENER), and held' '
+	mkmail m "From: Deals <deals@news.shop-example.com>" "Subject: Autumn" "Content-Type: text/html; charset=utf-8" -- \
+		"<html><body>$OFFER<a href=\"https://bit.ly/3xYz\">See it</a></body></html>" &&
+	expect_rule LW_HTML_ONLY_SHORTENER m &&
+	test_json_field m.json action >action &&
+	echo quarantine >expect && test_cmp expect action
+'
+test_expect_success 'HTML-only mail to undisclosed recipients is a mass-mailing tool (LW_HTML_ONLY_BCC_BLAST)' '
+	mkmail m "From: Deals <deals@news.shop-example.com>" "To: undisclosed-recipients:;" "Subject: Autumn" \
+		"Content-Type: text/html; charset=utf-8" -- \
+		"<html><body>$OFFER<a href=\"https://www.shop-example.com/autumn\">See it</a></body></html>" &&
+	expect_rule LW_HTML_ONLY_BCC_BLAST m &&
+	expect_no_rule LW_HTML_ONLY_SHORTENER m
+'
+test_expect_success 'near miss: the same offers addressed to the reader, through the sender'"'"'s own site' '
+	mkmail m "From: Deals <deals@news.shop-example.com>" "Subject: Autumn" "Content-Type: text/html; charset=utf-8" -- \
+		"<html><body>$OFFER<a href=\"https://www.shop-example.com/autumn\">See it</a></body></html>" &&
+	scan_rules m >rules &&
+	! grep -q "LW_HTML_ONLY_" rules &&
+	test_json_field m.json action >action &&
+	echo accept >expect && test_cmp expect action
+'
+test_expect_success 'near miss: a shortened link in a message with a text version, or to undisclosed recipients as text' '
+	cat >alt <<-\EOF &&
+	From: A <a@example.com>
+	To: undisclosed-recipients:;
+	Subject: x
+	MIME-Version: 1.0
+	Content-Type: multipart/alternative; boundary=b
+
+	--b
+	Content-Type: text/plain; charset=utf-8
+
+	See https://bit.ly/3xYz
+	--b
+	Content-Type: text/html; charset=utf-8
+
+	<a href="https://bit.ly/3xYz">site</a>
+	--b--
+	EOF
+	scan_rules alt >rules &&
+	! grep -q "LW_HTML_ONLY" rules
+'
 test_expect_success 'near miss: a tracker that carries the shown address is not a mismatch' '
 	html m "<a href=\"https://click.example.net/t?u=https%3A%2F%2Fwww.shop.example.com%2F\">https://www.shop.example.com/</a>" &&
 	expect_no_rule LW_LINK_TEXT_MISMATCH m &&

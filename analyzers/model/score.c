@@ -142,6 +142,8 @@ static const struct builtin {
     { "LW_HTML_HIDDEN_TEXT", LW_CLASS_BULK },
     { "LW_HTML_IMAGE_ONLY", LW_CLASS_EVASION },     /* the words travel as a picture */
     { "LW_HTML_ONLY", LW_CLASS_BULK },
+    { "LW_HTML_ONLY_SHORTENER", LW_CLASS_EVASION }, /* a mass-mailing kit hides the destination */
+    { "LW_HTML_ONLY_BCC_BLAST", LW_CLASS_EVASION }, /* a mass-mailing tool, not a client or provider */
     { "LW_QR_LURE", LW_CLASS_LURE },
     { "LW_QR_URL", LW_CLASS_LINK },
     { "LW_QR_CREDENTIAL", LW_CLASS_DECEPTION },
