@@ -12,9 +12,10 @@
  * Headers and body chunks are rebuilt into one buffer ("Name:value\n" with
  * the leading space kept by SMFIP_HDR_LEADSPC, a blank line, the body), up
  * to max_message_size + 1 bytes: one byte more than the limit so the core
- * sees that the limit was passed and flags it. At end of message the
- * pinned engine parses and scans the buffer and actions.c applies the
- * verdict. One log line per message.
+ * sees that the limit was passed and flags it. The buffer comes from the
+ * process's pool of warm buffers (msgbuf.c) and goes back to it when the
+ * message is done. At end of message the pinned engine parses and scans
+ * the buffer and actions.c applies the verdict. One log line per message.
  *
  * Every callback returns CONTINUE (or NOREPLY where that was negotiated) on
  * internal trouble; only eom decides the message's fate, so an error can
@@ -59,14 +60,20 @@ static char *strip_brackets(const char *s)
     return g_strdup(s);
 }
 
+static struct lw_msgbuf_pool *buffers;  /* set once at start-up; NULL: a new buffer each message */
+
+void lw_callbacks_set_buffers(struct lw_msgbuf_pool *pool)
+{
+    buffers = pool;
+}
+
 static void msg_free(struct lw_msgctx *m)
 {
     if (m == NULL)
         return;
     lw_engine_unref(m->engine);
     lw_envelope_free(m->env);
-    if (m->raw)
-        g_byte_array_unref(m->raw);
+    lw_msgbuf_put(buffers, m->raw);
     g_free(m->subject);
     lw_sha256_free(m->body_sum);
     if (m->forged)
@@ -133,7 +140,8 @@ static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
  * size_hint - bytes to reserve for the message: the client's ESMTP SIZE
  * (argv[1...], "SIZE=N", a promise most MTAs keep) plus room for the
  * headers Postfix adds, within the limit; 16 KB without one. Reserving once
- * avoids growing a multi-megabyte buffer by doubling, a copy each time.
+ * avoids growing a multi-megabyte buffer by doubling, a copy each time;
+ * the buffer itself is a warm one from the pool when it has one that large.
  */
 static guint size_hint(char **argv, long long max_raw)
 {
@@ -161,7 +169,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
     m->engine = lw_slot_get();
     m->leadspc = c->leadspc;
     m->max_raw = lw_engine_config(m->engine)->max_message_size + 1;
-    m->raw = g_byte_array_sized_new(size_hint(argv, m->max_raw));
+    m->raw = lw_msgbuf_get(buffers, size_hint(argv, m->max_raw));
     m->env = lw_envelope_new();
     m->env->mail_from = strip_brackets(argv[0] ? argv[0] : "");
     m->env->client_addr = g_strdup(c->client_addr);
@@ -187,7 +195,7 @@ static size_t append(struct lw_msgctx *m, const void *data, size_t len)
         return 0;
     if ((long long) (m->raw->len + len) > m->max_raw)
         len = (size_t) (m->max_raw - (long long) m->raw->len);
-    g_byte_array_append(m->raw, data, (guint) len);
+    lw_msgbuf_append(m->raw, data, len);
     return len;
 }
 
@@ -266,8 +274,8 @@ static void log_verdict(const struct lw_msgctx *m, const struct lw_message *msg,
 
     /* a scan that failed is a failure (err), whatever the message got */
     lw_log(v->failed ? LW_LOG_ERR : LW_LOG_INFO,
-           "%s: msgid=<%s> from=<%s> rcpts=%u size=%u verdict=%s score=%.1f hits=%s ms=%.1f"
-           " sig=%s%s%s%s", ref, msgid, from, m->env->rcpts->len, m->raw->len, outcome,
+           "%s: msgid=<%s> from=<%s> rcpts=%u size=%zu verdict=%s score=%.1f hits=%s ms=%.1f"
+           " sig=%s%s%s%s", ref, msgid, from, m->env->rcpts->len, (size_t) m->raw->len, outcome,
            v->score, *hits ? hits : "-", v->elapsed_ms,
            v->signature_version ? v->signature_version : "-", v->cached ? " cached" : "",
            v->failed ? " error=" : "", v->failed ? v->error : "");
@@ -332,7 +340,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
                            : g_strdup_printf("%08x%04x", g_random_int(), g_random_int() & 0xffff);
     body = lw_sha256_end(m->body_sum);
     m->body_sum = NULL;
-    v = lw_engine_check(m->engine, (const char *) m->raw->data, m->raw->len, m->env, body, m->body_offset, &msg);
+    v = lw_engine_check(m->engine, m->raw->data, m->raw->len, m->env, body, m->body_offset, &msg);
     g_free(body);
     v->elapsed_ms = (double) (g_get_monotonic_time() - t0) / 1000.0;
     if (v->failed) {

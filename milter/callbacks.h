@@ -6,12 +6,13 @@
 #include <glib.h>
 
 #include "engine.h"
+#include "msgbuf.h"
 
 /* Per message: created at MAIL FROM, freed at end of message or abort. */
 struct lw_msgctx {
     struct lw_engine *engine;       /* pinned for this message */
     struct lw_envelope *env;
-    GByteArray *raw;                /* rebuilt header + body */
+    struct lw_msgbuf *raw;          /* rebuilt header + body (msgbuf.h: given back at the end) */
     long long max_raw;              /* stop collecting past this */
     GHashTable *forged;             /* X-Lurewatch-* fields that arrived, to remove: lowercased
                                        name -> count, created at the first one (or NULL) */
@@ -37,5 +38,9 @@ extern struct smfiDesc lw_milter_desc;
 struct lw_hits;
 /* lw_callbacks_set_hits - at start-up, before smfi_main: publish scored messages there (hits.h) */
 void lw_callbacks_set_hits(struct lw_hits *h);
+
+struct lw_msgbuf_pool;
+/* lw_callbacks_set_buffers - at start-up, before smfi_main: collect messages in buffers from there (msgbuf.h) */
+void lw_callbacks_set_buffers(struct lw_msgbuf_pool *pool);
 
 #endif

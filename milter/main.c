@@ -82,6 +82,7 @@
 #include "util/log.h"
 #include "util/options.h"
 #include "metrics.h"
+#include "msgbuf.h"
 #include "preflight.h"
 #include "stats.h"
 
@@ -94,6 +95,14 @@ struct options {
     gboolean foreground;
     gboolean test_only;
 };
+
+/*
+ * Message buffers kept warm between messages (msgbuf.c): enough for the
+ * messages of a few busy connections; a buffer for a message larger than
+ * KEEP_BUFFER_MAX (rare) is freed with its message.
+ */
+#define KEEP_BUFFERS_TOTAL (32u << 20)
+#define KEEP_BUFFER_MAX (8u << 20)
 
 static volatile int stopping;
 static volatile sig_atomic_t hangup;  /* set by the SIGHUP handler */
@@ -525,6 +534,8 @@ static int run(const struct options *opt, struct signal_args *sig_args, struct l
         return EX_CONFIG;
     }
     lw_callbacks_set_hits(hits);
+    /* not freed either: connections still finishing give their buffers back */
+    lw_callbacks_set_buffers(lw_msgbuf_pool_new(KEEP_BUFFERS_TOTAL, KEEP_BUFFER_MAX));
     sig_args->hits = hits;
     sig_args->check_interval = cfg->reload_check_interval;
     lw_slot_init(engine, opt->config, opt->overrides);
