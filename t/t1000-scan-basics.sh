@@ -7,12 +7,12 @@ scan() { "$LW_SCAN" -o rules_file="$RULES" "$@"; }
 
 test_expect_success 'a clean mail is accepted with score 0 and every JSON field present' '
 	scan --json "$top_srcdir/contrib/samples/01-clean-meeting.eml" >out &&
-	test "$(test_json_field out action)" = accept &&
-	test "$(test_json_field out score)" = 0.0 &&
-	test "$(test_json_field out hits)" = "[]" &&
-	test "$(test_json_field out indicators)" = "[]" &&
-	test "$(test_json_field out subject)" = "週四專案會議議程 / Thursday project meeting agenda" &&
-	test "$(test_json_field out from)" = "yichun.chen@moea.example.gov.tw" &&
+	test_json_is out action accept &&
+	test_json_is out score 0.0 &&
+	test_json_is out hits "[]" &&
+	test_json_is out indicators "[]" &&
+	test_json_is out subject "週四專案會議議程 / Thursday project meeting agenda" &&
+	test_json_is out from "yichun.chen@moea.example.gov.tw" &&
 	test -n "$(test_json_field out elapsed_ms)"
 '
 
@@ -34,7 +34,7 @@ test_expect_success 'rules match normalized text: full-width and zero-width tric
 
 test_expect_success 'a hit carries analyzer, rule, score, description, evidence and indicators' '
 	scan -o rules_file="$TEST_DATA/test.rules" --json "$TEST_DATA/reject.eml" >out &&
-	test "$(test_json_field out action)" = reject &&
+	test_json_is out action reject &&
 	"$PYTHON" -c "import json,sys
 o=json.loads(open(\"out\").read())
 h=[x for x in o[\"hits\"] if x[\"rule\"]==\"T_SUBJECT\"][0]
@@ -67,22 +67,22 @@ assert not missing, missing
 
 test_expect_success 'score.RULE in the configuration changes the score and the action' '
 	scan -o rules_file="$TEST_DATA/test.rules" -o score.T_REJECT=1 --json "$TEST_DATA/reject.eml" >out &&
-	test "$(test_json_field out score)" = 1.5 &&
-	test "$(test_json_field out action)" = accept
+	test_json_is out score 1.5 &&
+	test_json_is out action accept
 '
 
 test_expect_success 'a directory is scanned in name order, one JSON line per message' '
 	mkdir d && cp "$TEST_DATA/clean.eml" d/b.eml && cp "$TEST_DATA/reject.eml" d/a.eml &&
 	scan -o rules_file="$TEST_DATA/test.rules" --json d >out &&
 	test $(wc -l <out) = 2 &&
-	test "$(test_json_field out file 1)" = d/a.eml &&
-	test "$(test_json_field out file 2)" = d/b.eml
+	test_json_is out file d/a.eml 1 &&
+	test_json_is out file d/b.eml 2
 '
 
 test_expect_success 'a message on standard input is scanned as "-"' '
 	scan -o rules_file="$TEST_DATA/test.rules" --json - <"$TEST_DATA/reject.eml" >out &&
-	test "$(test_json_field out file)" = - &&
-	test "$(test_json_field out action)" = reject
+	test_json_is out file - &&
+	test_json_is out action reject
 '
 
 test_expect_success 'the readable report names the action and each hit' '

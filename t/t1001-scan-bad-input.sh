@@ -24,7 +24,7 @@ test_expect_success 'a missing file is reported and the other files are still sc
 	test_grep "nowhere.eml: .*No such file" err &&
 	test $(wc -l <out) = 2 &&
 	test "$(test_json_field out error 1)" != None &&
-	test "$(test_json_field out action 2)" = accept
+	test_json_is out action accept 2
 '
 
 test_expect_success 'an unreadable file (a directory entry that is not a file) is an error, not a crash' '
@@ -42,15 +42,15 @@ test_expect_success 'a FIFO in a scanned directory is skipped with an error line
 	{ exec 3<>dir/a-fifo; exec 3<&-; } && wait $writer &&  # opening read-write never blocks
 	test $rc = 1 &&
 	test_grep "dir/a-fifo: not a regular file, skipped" err &&
-	test "$(test_json_field out error 1)" = "not a regular file, skipped" &&
-	test "$(test_json_field out action 2)" = accept
+	test_json_is out error "not a regular file, skipped" 1 &&
+	test_json_is out action accept 2
 '
 
 test_expect_success 'a FIFO named on the command line is read: the user asked for it' '
 	mkfifo named-fifo &&
 	{ cat "$TEST_DATA/clean.eml" >named-fifo & } && writer=$! &&
 	scan --json named-fifo >out 2>err && wait $writer &&
-	test "$(test_json_field out action 1)" = accept
+	test_json_is out action accept 1
 '
 
 test_expect_success '--json error lines are JSON, whatever the file name' '
@@ -77,7 +77,7 @@ test_expect_success 'garbage bytes give a verdict or a clear error, never a cras
 
 test_expect_success 'truncated MIME is scanned as far as it goes' '
 	scan --json "$TEST_DATA/truncated.eml" >out &&
-	test "$(test_json_field out subject)" = cut
+	test_json_is out subject cut
 '
 
 test_expect_success '100-deep nesting hits max_depth, still finds nothing to crash on' '

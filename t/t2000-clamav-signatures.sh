@@ -7,7 +7,7 @@ test_description='clamav: EICAR through libclamav with the project signatures'
 test_expect_success PYTHON 'EICAR attachment matches the project signature' '
 	clamav_scan eicar &&
 	test_grep "^LW_ATT_CLAMAV_SIGNATURE$" eicar.rules &&
-	test "$(test_json_field eicar.json action)" = reject
+	test_json_is eicar.json action reject
 '
 
 test_expect_success PYTHON 'the file hashes (the well-known EICAR ones) and the signature name are indicators' '
@@ -51,7 +51,7 @@ test_expect_success PYTHON 'without the project signatures EICAR is not a signat
 	mkdir empty &&
 	clamav_scan eicar -o clamav_db=$PWD/empty &&
 	test_must_fail grep -E "^LW_ATT_CLAMAV_SIGNATURE$" eicar.rules &&
-	test "$(test_json_field eicar.json signature_version)" = none
+	test_json_is eicar.json signature_version none
 '
 
 test_expect_success PYTHON 'YARA technique rules: LNK launching PowerShell' '

@@ -130,7 +130,7 @@ test_expect_success PYTHON 'OneNote notebook' '
 test_expect_success PYTHON 'clean PDF, PNG, DOCX and CSV attachments are not flagged' '
 	clamav_scan clean &&
 	test -z "$(cat clean.rules)" &&
-	test "$(test_json_field clean.json action)" = accept
+	test_json_is clean.json action accept
 '
 
 test_expect_success PYTHON 'flagged files carry their hashes and names as indicators' '
@@ -141,7 +141,7 @@ test_expect_success PYTHON 'flagged files carry their hashes and names as indica
 
 test_expect_success PYTHON 'a clean message gives SHA-256 and names only; MD5 and SHA-1 only when it scores' '
 	"$PYTHON" -c "import json; o=json.load(open(\"clean.json\")); print(\"\\n\".join(i[\"type\"]+\"=\"+i[\"value\"] for i in o[\"indicators\"]))" >ind &&
-	test "$(test_json_field clean.json score)" = 0.0 &&
+	test_json_is clean.json score 0.0 &&
 	test_grep "^sha256=" ind && test_grep "^filename=report.pdf$" ind &&
 	test_must_fail grep -E "^(md5|sha1)=" ind &&
 	echo "T_ANY  subject  0.5  /./  any subject at all" >any.rules &&
@@ -156,7 +156,7 @@ test_expect_success PYTHON 'a clean message gives SHA-256 and names only; MD5 an
 test_expect_success PYTHON 'clamav = no: no libclamav, no signature version; the file checks still run' '
 	clamav_scan eicar -o clamav=no &&
 	test_must_fail grep -E "^LW_ATT_CLAMAV_SIGNATURE$" eicar.rules &&
-	test "$(test_json_field eicar.json signature_version)" = null &&
+	test_json_is eicar.json signature_version null &&
 	clamav_scan double-ext -o clamav=no &&
 	test_grep "^LW_ATT_EXECUTABLE$" double-ext.rules &&
 	test_grep "^LW_ATT_DOUBLE_EXTENSION$" double-ext.rules &&

@@ -46,7 +46,7 @@ test_expect_success 'at the default thresholds a typical agency lure is held and
 	mkmail notice "From: 數位發展部 資訊處 <it-helpdesk@agency.gov.tw>" "Subject: 週四系統維護公告" \
 		-- "各位同仁好：本週四晚間進行郵件系統維護，期間暫停服務兩小時。詳情請見內網公告。" &&
 	"$LW_SCAN" $LW_OPTS --json notice >notice.json &&
-	test "$(test_json_field notice.json action)" = accept
+	test_json_is notice.json action accept
 '
 promo() {
 	mkmail "$1" "From: Shop <news@shop.example.com>" "Subject: Save \$20 today only" \
@@ -56,11 +56,11 @@ promo() {
 test_expect_success 'marketing alone is tagged, never held; the same with a deceptive link is held' '
 	promo promo "<a href=\"https://shop.example.com/sale\">Shop</a>" &&
 	"$LW_SCAN" $LW_OPTS --json promo >promo.json &&
-	test "$(test_json_field promo.json action)" = tag &&
+	test_json_is promo.json action tag &&
 	promo promo2 "<a href=\"https://shop-deals.example.net/x\">https://shop.example.com/sale</a>" &&
 	"$LW_SCAN" $LW_OPTS --json promo2 >promo2.json &&
 	test_json_rules promo2.json >rules2 && test_grep "^LW_LINK_TEXT_MISMATCH$" rules2 &&
-	test "$(test_json_field promo2.json action)" = quarantine
+	test_json_is promo2.json action quarantine
 '
 
 test_expect_success '--explain says which class is the evidence and which threshold the score reached' '

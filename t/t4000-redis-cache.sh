@@ -20,17 +20,16 @@ make_copies() {
 test_expect_success 'without Redis, the in-process cache serves the second copy' '
 	make_copies 2 &&
 	"$LW_SCAN" -o rules_file="$RULES" --json --counters copy-1.eml copy-2.eml >out 2>err &&
-	test "$(test_json_field out cached 1)" = false &&
-	test "$(test_json_field out cached 2)" = true &&
-	test "$(test_json_field out score 1)" = "$(test_json_field out score 2)" &&
+	test_json_is out cached false 1 &&
+	test_json_is out cached true 2 &&
+	test_json_is out score "$(test_json_field out score 2)" 1 &&
 	test_json_rules out 1 >rules1 && test_json_rules out 2 >rules2 && test_cmp rules1 rules2 &&
 	test_grep "cache: hits=1 misses=1 errors=0 redis_round_trips=0" err
 '
 
 # cached OUT N WANT: the Nth verdict in OUT was (true) or was not (false) served from the cache
 cached() {
-	got=$(test_json_field "$1" cached "$2")
-	test "$got" = "$3" || { echo "verdict $2 of $1: expected cached=$3, got cached=$got" >&2; false; }
+	test_json_is "$1" cached "$3" "$2"
 }
 
 # resend FILE: FILE as another relay passes it on: its trace field, with another
@@ -88,7 +87,7 @@ test_expect_success 'a clean message cached first cannot make a later malicious 
 
 test_expect_success 'cache_entries = 0 turns the in-process cache off' '
 	"$LW_SCAN" -o rules_file="$RULES" -o cache_entries=0 --json copy-1.eml copy-2.eml >out &&
-	test "$(test_json_field out cached 2)" = false
+	test_json_is out cached false 2
 '
 
 test_expect_success REDIS 'start redis-server' '
@@ -97,8 +96,8 @@ test_expect_success REDIS 'start redis-server' '
 
 test_expect_success REDIS 'with Redis, the second copy in one run is cached, one round trip' '
 	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --counters copy-1.eml copy-2.eml >out 2>err &&
-	test "$(test_json_field out cached 1)" = false &&
-	test "$(test_json_field out cached 2)" = true &&
+	test_json_is out cached false 1 &&
+	test_json_is out cached true 2 &&
 	test_grep "cache: hits=1 misses=1 errors=0" err &&
 	redis_cli r1 --scan --pattern "lw:v:*" >keys &&
 	test $(wc -l <keys) = 1 &&
@@ -108,7 +107,7 @@ test_expect_success REDIS 'with Redis, the second copy in one run is cached, one
 test_expect_success REDIS 'the cache is shared: another run (another instance) hits at once' '
 	make_copies 3 &&
 	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json --counters copy-3.eml >out 2>err &&
-	test "$(test_json_field out cached 1)" = true &&
+	test_json_is out cached true 1 &&
 	test_grep "cache: hits=1 misses=0 errors=0" err
 '
 
@@ -116,13 +115,13 @@ test_expect_success REDIS 'keys of the report, export and Postfix tools do not c
 	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) -o postfix_command_dir=$PWD \
 		-o quarantine_dir=$PWD/q -o export_dir=$PWD/e -o report_to=soc@agency.example.gov.tw \
 		--json copy-3.eml >out &&
-	test "$(test_json_field out cached 1)" = true
+	test_json_is out cached true 1
 '
 
 test_expect_success REDIS 'a new quarantine_score acts after the cache: the shared verdict is still found' '
 	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) --json copy-3.eml >before &&
 	"$LW_SCAN" -o rules_file="$RULES" $(lw_redis_opts r1) -o quarantine_score=9 --json copy-3.eml >out &&
-	test "$(test_json_field out cached 1)" = true &&
+	test_json_is out cached true 1 &&
 	test_json_rules before >rules-before && test_json_rules out >rules-after &&
 	test_cmp rules-before rules-after
 '
@@ -131,17 +130,17 @@ test_expect_success REDIS 'a rule changed in the rules file (not its comments) m
 	sed "s/^\(LW_ZH_URGENT  *body  *\)1\.5 /\12.5 /" "$RULES" >changed.rules &&
 	test_must_fail cmp -s "$RULES" changed.rules &&
 	"$LW_SCAN" -o rules_file="$PWD/changed.rules" $(lw_redis_opts r1) --json copy-3.eml >out &&
-	test "$(test_json_field out cached 1)" = false
+	test_json_is out cached false 1
 '
 
 test_expect_success REDIS 'feeds are tagged as loaded: a feed added to feeds_dir misses' '
 	mkdir feeds &&
 	"$LW_SCAN" -o rules_file="$RULES" -o feeds_dir="$PWD/feeds" $(lw_redis_opts r1) --json copy-3.eml >out0 &&
 	"$LW_SCAN" -o rules_file="$RULES" -o feeds_dir="$PWD/feeds" $(lw_redis_opts r1) --json copy-3.eml >out1 &&
-	test "$(test_json_field out1 cached 1)" = true &&
+	test_json_is out1 cached true 1 &&
 	echo "unrelated.example" >feeds/extra.txt &&
 	"$LW_SCAN" -o rules_file="$RULES" -o feeds_dir="$PWD/feeds" $(lw_redis_opts r1) --json copy-3.eml >out &&
-	test "$(test_json_field out cached 1)" = false
+	test_json_is out cached false 1
 '
 
 # A hit: the verdict (1), the campaign counters (2). A miss also fetches the
@@ -158,32 +157,32 @@ test_expect_success REDIS 'an edited rules file (new engine tag) does not reuse 
 	cp "$RULES" my.rules &&
 	"$LW_SCAN" -o rules_file="$PWD/my.rules" $(lw_redis_opts r1) --json copy-1.eml >out0 &&
 	"$LW_SCAN" -o rules_file="$PWD/my.rules" $(lw_redis_opts r1) --json copy-1.eml >out1 &&
-	test "$(test_json_field out1 cached 1)" = true &&
+	test_json_is out1 cached true 1 &&
 	echo "# the same rules, edited" >>my.rules &&
 	"$LW_SCAN" -o rules_file="$PWD/my.rules" $(lw_redis_opts r1) --json --counters copy-1.eml >out 2>err &&
-	test "$(test_json_field out cached 1)" = false &&
+	test_json_is out cached false 1 &&
 	test_grep "cache: hits=0 misses=1" err
 '
 
 test_expect_success REDIS 'a score override also changes the tag' '
 	"$LW_SCAN" -o rules_file="$RULES" -o score.LW_ZH_URGENT=4 $(lw_redis_opts r1) --json copy-1.eml >out &&
-	test "$(test_json_field out cached 1)" = false
+	test_json_is out cached false 1
 '
 
 test_expect_success REDIS 'a corrupt cache entry is a miss, not a failure' '
 	for k in $(redis_cli r1 --scan --pattern "lw:v:*"); do redis_cli r1 set "$k" "{not json" >/dev/null; done &&
 	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$BRANDS" $(lw_redis_opts r1) --json copy-1.eml >out &&
-	test "$(test_json_field out cached 1)" = false &&
-	test "$(test_json_field out action 1)" = reject
+	test_json_is out cached false 1 &&
+	test_json_is out action reject 1
 '
 
 test_expect_success REDIS 'Redis down: every message still scanned, errors counted, logged once' '
 	redis_stop r1 &&
 	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$BRANDS" $(lw_redis_opts r1) --json --counters copy-1.eml copy-2.eml copy-3.eml >out 2>err &&
 	test $(wc -l <out) = 3 &&
-	test "$(test_json_field out action 3)" = reject &&
+	test_json_is out action reject 3 &&
 	test $(grep -c "redis unreachable" err) = 1 &&
-	test "$(test_json_field out cached 2)" = true &&
+	test_json_is out cached true 2 &&
 	test_grep "errors=[1-9]" err
 '
 

@@ -52,7 +52,7 @@ test_expect_success REDIS 'the counters are Redis keys with an expiry (the windo
 
 test_expect_success REDIS 'a cached copy still counts (the counter runs on every message)' '
 	scan multipart-5.eml >out5 &&
-	test "$(test_json_field out5 cached)" = true &&
+	test_json_is out5 cached true &&
 	test "$(redis_cli srv get "$(redis_cli srv --scan --pattern "lw:c:att:*" | head -1)")" = 5
 '
 
@@ -61,7 +61,7 @@ test_expect_success REDIS 'first contact fires once for a new clean sender, then
 	scan clean-1.eml >c1 && scan clean-2.eml >c2 &&
 	test_json_rules c1 >r1 && test_grep "^LW_FIRST_CONTACT_DOMAIN$" r1 &&
 	test_json_rules c2 >r2 && test_grep -v LW_FIRST_CONTACT r2 &&
-	test "$(test_json_field c2 score)" = 0.0
+	test_json_is c2 score 0.0
 '
 
 test_expect_success REDIS 'a new address of a known domain is LW_FIRST_CONTACT' '
@@ -80,7 +80,7 @@ test_expect_success REDIS 'a sender of scored mail is not learned' '
 
 test_expect_success 'without Redis there is no first contact (no persistent memory)' '
 	"$LW_SCAN" -o rules_file="$RULES" --json "$TEST_DATA/clean.eml" >c &&
-	test "$(test_json_field c score)" = 0.0
+	test_json_is c score 0.0
 '
 
 test_done

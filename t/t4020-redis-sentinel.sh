@@ -56,7 +56,7 @@ test_expect_success 'an unknown master name: no Redis, messages still scanned' '
 	mail 5 >m5.eml &&
 	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$top_srcdir/contrib/brands.txt" -o redis_sentinels=127.0.0.1:$(redis_port sen) \
 		-o redis_master_name=nosuch --json --counters m5.eml >out 2>err &&
-	test "$(test_json_field out action)" = reject &&
+	test_json_is out action reject &&
 	test_grep "does not know master" err
 '
 

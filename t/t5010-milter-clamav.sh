@@ -48,7 +48,7 @@ test_expect_success 'start the milter and a private Postfix using it' '
 
 test_expect_success 'EICAR attachment, also in a zip in a zip: rejected with 550' '
 	send_like_scan eicar &&
-	test "$(test_json_field eicar.json action)" = reject &&
+	test_json_is eicar.json action reject &&
 	test_grep "msgid=<eicar@example.org> .*LW_ATT_CLAMAV_SIGNATURE" "$MILTER_LOG" &&
 	send_like_scan eicar-zipzip
 '
@@ -56,7 +56,7 @@ test_expect_success 'EICAR attachment, also in a zip in a zip: rejected with 550
 test_expect_success ZIP 'encrypted zip with the password in the body: what the password opens is scanned' '
 	send_like_scan encrypted-zip &&
 	send_like_scan encrypted-eicar &&
-	test "$(test_json_field encrypted-eicar.json action)" = reject
+	test_json_is encrypted-eicar.json action reject
 '
 
 test_expect_success 'macro documents, shortcuts, images, double extensions, RTLO, HTML forms, text named .pdf' '
@@ -67,7 +67,7 @@ test_expect_success 'macro documents, shortcuts, images, double extensions, RTLO
 
 test_expect_success 'clean documents are delivered' '
 	send_like_scan clean &&
-	test "$(test_json_field clean.json action)" = accept
+	test_json_is clean.json action accept
 '
 
 test_expect_success 'before the reload the marker attachment is not detected' '

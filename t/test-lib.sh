@@ -13,6 +13,7 @@
 #   test_cmp EXPECT ACTUAL                    diff -u
 #   test_grep [-v] PATTERN FILE               a line matches (-v: no line matches)
 #   test_json_field FILE FIELD                value of a top-level JSON field
+#   test_json_is FILE FIELD WANT [LINE]       that value is WANT (says what came if not)
 #   test_one_verdict FILE                     one line, one JSON object
 #   test_set_prereq NAME / prereqs: ROOT POSTFIX REDIS SHARED PYTHON
 #
@@ -166,6 +167,16 @@ test_json_field() {
 o=json.loads(open(sys.argv[1]).read().splitlines()[int(sys.argv[3])-1])
 v=o.get(sys.argv[2])
 print(json.dumps(v) if isinstance(v,(list,dict,bool)) or v is None else v)' "$1" "$2" "${3:-1}"
+}
+
+# test_json_is FILE FIELD WANT [LINE]: the field is WANT (as test_json_field prints it);
+# if not, say what was expected and what came
+test_json_is() {
+	local got
+	got=$(test_json_field "$1" "$2" "${4:-1}") || return 1
+	[ "$got" = "$3" ] && return 0
+	echo "test_json_is: expected $2 = $3 in line ${4:-1} of $1, got $2 = $got" >&2
+	return 1
 }
 
 # test_one_verdict FILE: exactly one line, a JSON object (a scan that did not die half-way)
