@@ -23,6 +23,11 @@
 #       last verdict per message, tempfails counted the same way):
 #         "milter delivered D held H rejected R missing M tempfailed T"
 #       (the milter cannot see HOP's retries of a message it never scanned).
+#   fault_settle EDGE PREFIX N [HOP_MAILLOG]
+#       wait until fault_account finds a fate for every one of PREFIX-1..N:
+#       Postfix writes its log through postlogd, a moment after the SMTP
+#       reply that a rejection is counted from. Gives up (and succeeds, so
+#       that the accounting then shows what is missing) after LW_TEST_WAIT s.
 
 fault_mails() {
 	"$PYTHON" - "$1" "$2" "${3:-fault}" "${4:-500}" <<-'EOF'
@@ -116,4 +121,12 @@ fault_account() {
 	    print("milter delivered %d held %d rejected %d missing %d tempfailed %d" % (
 	        c["delivered"], c["held"], c["rejected"], len(want - set(final)), len(mtemp)))
 	EOF
+}
+
+fault_settle() {
+	wait_for fault_settled_ "$@" || true
+}
+
+fault_settled_() {
+	fault_account "$@" | grep -q "^delivered .* missing 0 "
 }

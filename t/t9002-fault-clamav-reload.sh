@@ -64,7 +64,7 @@ test_expect_success "$N counted mails and 4 EICAR mails flow while reloads keep 
 	wait $sender && cat send.out && echo "reloads asked: $n" &&
 	test_grep "^sent $((N - N / 10)) rejected $((N / 10 + 4)) failed 0 retries 0 " send.out &&
 	# signals sent during a reload merge into one: count what the log says, at least 3
-	postfix_wait_idle "$PF" &&
+	postfix_wait_idle "$PF" && fault_settle "$PF" clam $N && fault_settle "$PF" eicar 5 &&
 	fault_account "$PF" clam $N "" "$MILTER_LOG" >fates && cat fates &&
 	echo "$(fault_expect $N) missing 0 duplicated 0 tempfailed 0" >expect &&
 	echo "milter $(fault_expect $N) missing 0 tempfailed 0" >>expect &&

@@ -61,7 +61,7 @@ test_expect_success "$N counted mails and 4 feed-matching links flow while the b
 	wait $sender && cat send.out &&
 	test_grep "^sent $((N - N / 10 + 4)) rejected $((N / 10)) failed 0 retries 0 " send.out &&
 	kill -USR2 $MILTER_PID && wait_for grep -q "stats: " "$MILTER_LOG" &&
-	postfix_wait_idle "$PF" &&
+	postfix_wait_idle "$PF" && fault_settle "$PF" feed $N && fault_settle "$PF" link 5 &&
 	fault_account "$PF" feed $N "" "$MILTER_LOG" >fates && cat fates &&
 	echo "$(fault_expect $N) missing 0 duplicated 0 tempfailed 0" >expect &&
 	echo "milter $(fault_expect $N) missing 0 tempfailed 0" >>expect &&

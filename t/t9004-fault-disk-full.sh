@@ -39,7 +39,7 @@ batch() { # batch PREFIX: N counted mails sent, accounted exactly into PREFIX.fa
 	fault_mails "$1" $N "$1" 20 &&
 	fault_send $SPORT "$1" 4 >"$1.out" && cat "$1.out" &&
 	test_grep "^sent $((N - N / 10)) rejected $((N / 10)) failed 0 retries 0 " "$1.out" &&
-	postfix_wait_idle "$PF" &&
+	postfix_wait_idle "$PF" && fault_settle "$PF" "$1" $N &&
 	fault_account "$PF" "$1" $N "" "$MILTER_LOG" >"$1.fates" && cat "$1.fates" &&
 	echo "$(fault_expect $N) missing 0 duplicated 0 tempfailed 0" >expect &&
 	echo "milter $(fault_expect $N) missing 0 tempfailed 0" >>expect &&
