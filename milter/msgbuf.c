@@ -16,11 +16,8 @@
  *     message, on any connection, writes into pages already mapped. One
  *     pool for the process, not a spare per connection: a relay's inbound
  *     SMTP sessions mostly carry a single message.
- *   - a buffer of 2 MB or more is allocated 2 MB-aligned and marked
- *     MADV_HUGEPAGE, so that with transparent huge pages (the kernel's
- *     default "madvise" mode) a fault maps 2 MB at once, not 4 KB: a
- *     64 MB fill costs 17 ms instead of 263 ms there. Without them it is
- *     a hint the kernel ignores.
+ *   - a buffer of 2 MB or more is in transparent huge pages
+ *     (util/bulk.c): a fault maps 2 MB at once, not 4 KB.
  *
  * The pool is bounded: a buffer larger than keep_one is freed, and when
  * keeping one would pass keep_total (or MAX_KEPT buffers), the smallest
@@ -31,16 +28,14 @@
  */
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <glib.h>
 
+#include "util/bulk.h"
 #include "msgbuf.h"
 
 #define MAX_KEPT 64
-#define HUGE_PAGE ((size_t) 2 << 20)
 
 struct lw_msgbuf_pool {
     GMutex lock;
@@ -49,32 +44,16 @@ struct lw_msgbuf_pool {
     size_t keep_total, keep_one;
 };
 
-/* room_alloc - *room bytes; from 2 MB up, rounded up to and aligned on huge pages */
-static char *room_alloc(size_t *room)
-{
-    void *p;
-
-    if (*room < HUGE_PAGE)
-        return g_malloc(*room);
-    *room = (*room + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    if (posix_memalign(&p, HUGE_PAGE, *room) != 0)
-        g_error("msgbuf: out of memory allocating %zu bytes", *room);    /* as g_malloc does */
-#ifdef MADV_HUGEPAGE
-    (void) madvise(p, *room, MADV_HUGEPAGE);    /* a hint: refused, the pages are 4 KB */
-#endif
-    return p;
-}
-
 static struct lw_msgbuf *buffer_new(size_t want)
 {
     struct lw_msgbuf *buf = g_new0(struct lw_msgbuf, 1);
 
     buf->room = MAX(want, 1);
-    buf->data = room_alloc(&buf->room);
+    buf->data = lw_bulk_alloc(&buf->room);
     return buf;
 }
 
-/* buffer_free - g_free releases posix_memalign's memory too: GLib allocates with the system malloc */
+/* buffer_free - g_free releases lw_bulk_alloc's memory */
 static void buffer_free(gpointer p)
 {
     struct lw_msgbuf *buf = p;
@@ -87,7 +66,7 @@ void lw_msgbuf_append(struct lw_msgbuf *buf, const void *data, size_t len)
 {
     if (len > buf->room - buf->len) {
         size_t room = MAX(2 * buf->room, buf->len + len);
-        char *bigger = room_alloc(&room);
+        char *bigger = lw_bulk_alloc(&room);
 
         memcpy(bigger, buf->data, buf->len);
         g_free(buf->data);

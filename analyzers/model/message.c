@@ -43,6 +43,7 @@
 #include "model/html.h"
 #include "model/url.h"
 #include "model/qrcode.h"
+#include "util/bulk.h"
 #include "util/digest.h"
 #include "util/unicode.h"
 
@@ -524,6 +525,21 @@ static int base64_strict(const unsigned char *in, size_t len, GByteArray *out)
 }
 
 /*
+ * bulk_array - an empty byte array with room for n bytes, in huge pages
+ * when that is 2 MB or more (util/bulk.c: a decoded attachment is written
+ * whole into fresh memory, a page fault per 4 KB otherwise)
+ */
+static GByteArray *bulk_array(size_t n)
+{
+    GByteArray *a;
+
+    n = MIN(n, G_MAXUINT);
+    a = g_byte_array_new_take(lw_bulk_alloc(&n), MIN(n, G_MAXUINT));
+    g_byte_array_set_size(a, 0);    /* keeps the room */
+    return a;
+}
+
+/*
  * base64_in_place - a base64 leaf parsed from our in-memory stream: its
  * encoded bytes are a slice of the message buffer, decoded without GMime's
  * stream and filter layers; NULL when not (or not well formed)
@@ -542,7 +558,7 @@ static GBytes *base64_in_place(GMimeDataWrapper *content)
     end = raw->bound_end < 0 || raw->bound_end > (gint64) buf->len ? (gint64) buf->len : raw->bound_end;
     if (start < 0 || start > end || end - start > G_MAXUINT / 2)
         return NULL;
-    out = g_byte_array_new();
+    out = bulk_array((size_t) (end - start) / 4 * 3 + 3);
     if (base64_strict(buf->data + start, (size_t) (end - start), out) < 0) {
         g_byte_array_unref(out);
         return NULL;
@@ -560,7 +576,7 @@ static GBytes *object_bytes(GMimeObject *obj)
 
     if (fast != NULL)
         return fast;
-    mem = content ? g_mime_stream_mem_new_with_byte_array(g_byte_array_sized_new(decoded_size_hint(content)))
+    mem = content ? g_mime_stream_mem_new_with_byte_array(bulk_array(decoded_size_hint(content)))
                   : g_mime_stream_mem_new();
     if (GMIME_IS_MESSAGE_PART(obj)) {
         GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
