@@ -642,18 +642,27 @@ const char *lw_identity_brand_in(const struct lw_identity *id, const char *displ
     return found;
 }
 
-/* osa_distance - optimal string alignment distance of two code-point strings, capped */
-static int osa_distance(const gunichar *a, glong la, const gunichar *b, glong lb)
+/*
+ * osa_distance - optimal string alignment distance of two code-point
+ * strings, or cap + 1 once it must exceed cap. Every alignment passes
+ * through one of any two consecutive rows (a transposition skips one) and
+ * never gets cheaper, so two rows over cap settle it: most labels compared
+ * with a target differ from it in their first letters.
+ */
+static int osa_distance(const gunichar *a, glong la, const gunichar *b, glong lb, int cap)
 {
     int d[MAX_LABEL + 2][MAX_LABEL + 2];
+    int over = 0;           /* consecutive rows whose every cell exceeds cap */
 
     if (la > MAX_LABEL || lb > MAX_LABEL)
-        return 99;
+        return cap + 1;
     for (glong i = 0; i <= la; i++)
         d[i][0] = (int) i;
     for (glong j = 0; j <= lb; j++)
         d[0][j] = (int) j;
     for (glong i = 1; i <= la; i++) {
+        int low = d[i][0];
+
         for (glong j = 1; j <= lb; j++) {
             int cost = a[i - 1] != b[j - 1], v = d[i - 1][j] + 1;
 
@@ -664,9 +673,13 @@ static int osa_distance(const gunichar *a, glong la, const gunichar *b, glong lb
             if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
                 v = d[i - 2][j - 2] + 1;
             d[i][j] = v;
+            low = MIN(low, v);
         }
+        over = low > cap ? over + 1 : 0;
+        if (over == 2)
+            return cap + 1;
     }
-    return d[la][lb];
+    return MIN(d[la][lb], cap + 1);
 }
 
 /* near_label - label within the allowed edit distance of target (by target length) */
@@ -680,7 +693,7 @@ static int near_label(const char *label, const char *target)
         return 0;               /* decided by the lengths, as for most pairs: no copies */
     a = g_utf8_to_ucs4_fast(label, -1, &la);
     b = g_utf8_to_ucs4_fast(target, -1, &lb);
-    near = osa_distance(a, la, b, lb) <= allowed;
+    near = osa_distance(a, la, b, lb, allowed) <= allowed;
     g_free(a);
     g_free(b);
     return near;
