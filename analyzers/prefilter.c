@@ -208,17 +208,28 @@ static GPtrArray *best(GPtrArray *a, GPtrArray *b)
     return a;
 }
 
-/* cross - every string of a followed by every string of b */
+/*
+ * cross - every string of a followed by every string of b. Sets hold
+ * distinct strings, and distinct strings given one common prefix or suffix
+ * stay distinct, so only a product of two sets of several strings is
+ * searched for repeats (a pattern is parsed one character at a time: most
+ * products are a run times one character).
+ */
 static GPtrArray *cross(const GPtrArray *a, const GPtrArray *b)
 {
-    GPtrArray *out = strset_new();
+    GPtrArray *out = g_ptr_array_new_full(a->len * b->len, g_free);
+    int distinct = a->len == 1 || b->len == 1;
 
     for (guint i = 0; i < a->len; i++) {
         for (guint j = 0; j < b->len; j++) {
             char *s = g_strconcat(g_ptr_array_index(a, i), g_ptr_array_index(b, j), NULL);
 
-            strset_add(out, s);
-            g_free(s);
+            if (distinct) {
+                g_ptr_array_add(out, s);
+            } else {
+                strset_add(out, s);
+                g_free(s);
+            }
         }
     }
     return out;
