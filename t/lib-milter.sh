@@ -5,6 +5,7 @@
 #                             logs "started"; sets MILTER_PID
 # milter_stop                 SIGTERM and wait; returns the exit status
 # milter_log_count PATTERN    lines of the current log matching PATTERN
+# milter_log_is PATTERN N     exactly N lines match (if not, says how many, and shows them)
 # milter_signal_while PID SIG send SIG to the milter every 0.1 s while process PID
 #                             (a child of the test) runs; sets MILTER_SIGNALS_SENT
 # MILTER_WRAPPER              words put before the milter (valgrind ...); same pid
@@ -41,6 +42,15 @@ milter_stop() {
 
 milter_log_count() {
 	grep -c -E -- "$1" "$MILTER_LOG"
+}
+
+milter_log_is() {
+	local got
+	got=$(milter_log_count "$1")
+	[ "$got" = "$2" ] && return 0
+	echo "milter_log_is: expected $2 lines /$1/ in $MILTER_LOG, got $got:" >&2
+	grep -E -- "$1" "$MILTER_LOG" | head -20 >&2
+	return 1
 }
 
 milter_signal_while() {

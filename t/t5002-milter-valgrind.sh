@@ -63,8 +63,8 @@ test_expect_success 'send the run: test mails, generated mix, shared corpus samp
 	sent=$(cut -d" " -f2 send.out) rejected=$(cut -d" " -f4 send.out) &&
 	test $((sent + rejected)) = $n &&
 	test_grep " failed 0 " send.out &&
-	test $(milter_log_count " verdict=") = $n &&
-	test $(milter_log_count "verdict=failure") = 0
+	milter_log_is " verdict=" $n &&
+	milter_log_is "verdict=failure" 0
 '
 
 test_expect_success 'a reload frees the old engine' '

@@ -97,13 +97,13 @@ test_expect_success "Redis stopped (accepts, never answers) while $N mails flow:
 '
 
 test_expect_success 'the stall was logged once, counted, and Redis is used again once it answers' '
-	test $(milter_log_count "redis unreachable \(cache\)") = 1 &&
+	milter_log_is "redis unreachable \(cache\)" 1 &&
 	printf "From: a@example.org\nTo: user@example.net\nSubject: poke\nMessage-ID: <poke@example.org>\n\npoke\n" >poke.eml &&
 	wait_for poke 1 &&
-	test $(milter_log_count "redis back \(cache\)") = 1 &&
+	milter_log_is "redis back \(cache\)" 1 &&
 	counters >cache.line && cat cache.line &&
 	test_grep " errors=[1-9]" cache.line &&
-	test $(milter_log_count "verdict=failure") = 0 &&
+	milter_log_is "verdict=failure" 0 &&
 	wait_for xlen_is $(scored slow)
 '
 
@@ -115,8 +115,8 @@ test_expect_success "Redis killed, then restarted, while $N more mails flow: non
 	redis_start srv "$(redis_port srv)" &&
 	settle down && exact down &&
 	wait_for poke 2 &&
-	test $(milter_log_count "redis unreachable \(cache\)") = 2 &&
-	test $(milter_log_count "verdict=failure") = 0 &&
+	milter_log_is "redis unreachable \(cache\)" 2 &&
+	milter_log_is "verdict=failure" 0 &&
 	wait_for xlen_is $(($(scored slow) + $(scored down)))
 '
 

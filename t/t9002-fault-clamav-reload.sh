@@ -32,7 +32,7 @@ eicar_rejected() { # eicar_rejected K: EICAR mail K sent alone is refused by the
 }
 
 reload_failures_are() { # reload_failures_are N: N reloads refused so far
-	test "$(milter_log_count "reload failed, keeping the current engine")" = "$1"
+	milter_log_is "reload failed, keeping the current engine" "$1"
 }
 
 test_expect_success 'start the milter on a copy of the project signatures, and Postfix' '
@@ -72,13 +72,13 @@ test_expect_success "$N counted mails and 4 EICAR mails flow while reloads keep 
 	fault_account "$PF" eicar 5 "" "$MILTER_LOG" >eicar.fates && cat eicar.fates &&
 	test_grep "^delivered 0 held 0 rejected 5 missing 0 duplicated 0 tempfailed 0$" eicar.fates &&
 	test $(grep -c "msgid=<eicar-[2-5]@example.org>.* verdict=reject .*LW_ATT_CLAMAV_SIGNATURE" "$MILTER_LOG") = 4 &&
-	test $(milter_log_count "verdict=failure") = 0 &&
+	milter_log_is "verdict=failure" 0 &&
 	# the signal thread takes SIGUSR1 before SIGUSR2: once the counters are
 	# logged, every reload asked has been tried
 	kill -USR2 $MILTER_PID && wait_for grep -q "stats: " "$MILTER_LOG" &&
 	milter_log_count "reload failed, keeping the current engine" >reloads_failed &&
 	test $(cat reloads_failed) -ge 3 &&
-	test $(milter_log_count "new engine in service") = 0
+	milter_log_is "new engine in service" 0
 '
 
 test_expect_success 'after the bad reloads a lone EICAR mail is still refused' '

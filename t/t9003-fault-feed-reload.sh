@@ -42,14 +42,14 @@ test_expect_success 'start the milter with a STIX feed naming evil-login.example
 	postfix_start "$PF" &&
 	link_msg link-1.eml 1 && postfix_send "$PF" link-1.eml >/dev/null &&
 	test_grep "msgid=<link-1@example.org>.* verdict=quarantine .*IOC_DOMAIN" "$MILTER_LOG" &&
-	test $(milter_log_count "engine: feed") = 0
+	milter_log_is "engine: feed" 0
 '
 
 test_expect_success 'the feed rewritten as malformed: the reload keeps its previous version and says so' '
 	printf "{ \"type\": \"bundle\", \"objects\": [ {\"type\": \"indic" >feeds/.new &&
 	mv feeds/.new feeds/cert.json &&
 	reload_and_wait &&
-	test $(milter_log_count "engine: feed cert not loaded .*previous version stays in use \(1 indicators\)") = 1
+	milter_log_is "engine: feed cert not loaded .*previous version stays in use \(1 indicators\)" 1
 '
 
 test_expect_success "$N counted mails and 4 feed-matching links flow while the bad feed is reloaded again and again" '
@@ -69,14 +69,14 @@ test_expect_success "$N counted mails and 4 feed-matching links flow while the b
 	fault_account "$PF" link 5 "" "$MILTER_LOG" >link.fates && cat link.fates &&
 	test_grep "^delivered 0 held 5 rejected 0 missing 0 duplicated 0 tempfailed 0$" link.fates &&
 	test $(grep -c "msgid=<link-[2-5]@example.org>.* verdict=quarantine .*IOC_DOMAIN" "$MILTER_LOG") = 4 &&
-	test $(milter_log_count "verdict=failure") = 0
+	milter_log_is "verdict=failure" 0
 '
 
 test_expect_success 'each reload logged the bad feed once and counted it; none was refused' '
 	milter_stop &&
 	r=$(milter_log_count "new engine in service") &&
 	test $r -ge 3 &&
-	test $(milter_log_count "engine: feed cert not loaded") = $r &&
+	milter_log_is "engine: feed cert not loaded" $r &&
 	grep "stats: " "$MILTER_LOG" | tail -1 >stats && cat stats &&
 	test_grep "stats: messages=$((N + 5)) .* failures=0 .* reloads=$r reload_failures=0 .* load_problems=$r" stats
 '

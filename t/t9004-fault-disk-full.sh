@@ -72,9 +72,9 @@ test_expect_success "disk full: $N counted mails delivered, held or rejected as 
 '
 
 test_expect_success 'each failure is logged clearly: held-but-unrecorded per message, the spool once' '
-	test $(milter_log_count "held, but not recorded for review: .*No space left on device") = $((N / 10 + 1)) &&
+	milter_log_is "held, but not recorded for review: .*No space left on device" $((N / 10 + 1)) &&
 	wait_for grep -q "hits spool .* unwritable (No space left on device)" "$MILTER_LOG" &&
-	test $(milter_log_count "hits spool .* unwritable") = 1 &&
+	milter_log_is "hits spool .* unwritable" 1 &&
 	test ! -s "$FULL/spool/hits.spool" &&
 	test $(ls "$FULL/quarantine/records" | wc -l) = 0
 '
