@@ -45,7 +45,7 @@ test_expect_success 'start Redis, the milter publishing hits, and Postfix' '
 	cat >"$CONF" <<-EOF &&
 	rules_file = $TEST_DATA/test.rules
 	redis_server = 127.0.0.1:$(redis_port srv)
-	redis_timeout_ms = 500
+	redis_timeout_ms = 1000
 	spool_dir = $TRASH/spool
 	instance_name = t5020
 	hits_recipients = yes

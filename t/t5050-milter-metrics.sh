@@ -81,7 +81,7 @@ test_expect_success 'start Redis, the milter with metrics_listen, and Postfix' '
 	fault_inject_header = X-Test-Fail
 	failure_policy = tempfail
 	redis_server = 127.0.0.1:$(redis_port srv)
-	redis_timeout_ms = 500
+	redis_timeout_ms = 1000
 	spool_dir = $TRASH/spool
 	score.LW_FIRST_CONTACT = 0
 	score.LW_FIRST_CONTACT_DOMAIN = 0

@@ -70,7 +70,7 @@ test_expect_success 'start Redis, the milter with the Redis cache and hits strea
 	cat >"$CONF" <<-EOF &&
 	rules_file = $TEST_DATA/test.rules
 	redis_server = 127.0.0.1:$(redis_port srv)
-	redis_timeout_ms = 300
+	redis_timeout_ms = 1000
 	spool_dir = $TRASH/spool
 	score.LW_FIRST_CONTACT = 0
 	score.LW_FIRST_CONTACT_DOMAIN = 0
