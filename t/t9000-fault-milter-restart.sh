@@ -24,6 +24,10 @@ account() {
 	fault_account "$EDGE" fault "$1" "$HOP/maillog"
 }
 
+settled() { # settled: HOP has nothing left to send and every mail has a fate
+	hop_queue_empty && [ "$(account $N | cut -d" " -f8)" = 0 ]
+}
+
 edge_has() { # edge_has N: at least N mails delivered by EDGE
 	[ "$(postfix_delivered "$EDGE" | wc -l)" -ge "$1" ]
 }
@@ -61,9 +65,7 @@ test_expect_success "kill -9 and restart the milter three times while $N mails f
 	wait $sender && cat send.out &&
 	test_grep "^sent $N rejected 0 failed 0" send.out &&
 	# the milter is killed at 20, 40 and 60 delivered mails: HOP still has mail to send
-	i=0 && while ! hop_queue_empty || [ "$(account $N | cut -d" " -f8)" != 0 ]; do
-		i=$((i + 1)); [ $i -lt ${LW_FAULT_WAIT:-900} ] || break; sleep 0.2
-	done &&
+	{ wait_for settled || true; } &&
 	account $N >fates && cat fates &&
 	test_grep "^delivered 96 held 12 rejected 12 missing 0 duplicated 0 " fates || {
 		grep -v -e smtpd -e cleanup -e qmgr "$HOP/maillog" | tail -15; tail -5 "$EDGE/maillog"; false
