@@ -22,7 +22,7 @@ start_redis() {
 		--dir "$TRASH" --logfile "$TRASH/redis.log" >/dev/null 2>&1 &
 	REDIS_PID=$!
 	test_at_exit "kill $REDIS_PID 2>/dev/null; wait $REDIS_PID 2>/dev/null"
-	wait_for redis-cli -p "$REDIS_PORT" ping || test_skip_all "redis-server did not start"
+	wait_started $REDIS_PID redis-cli -p "$REDIS_PORT" ping || test_skip_all "redis-server did not start"
 }
 
 rcli() { redis-cli -p "$REDIS_PORT" "$@"; }

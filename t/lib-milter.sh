@@ -25,16 +25,11 @@ milter_start() {
 	# held mail is recorded under the test's directory, never /var/spool (a later -o wins)
 	$MILTER_WRAPPER "$LW_MILTER" -f -o quarantine_dir="$TRASH/quarantine" "$@" >>"$MILTER_LOG" 2>&1 &
 	MILTER_PID=$!
-	wait_for milter_up_or_gone_ && grep -q "started:" "$MILTER_LOG" || {
+	wait_started "$MILTER_PID" grep -q "started:" "$MILTER_LOG" || {
 		echo "milter_start: no \"started:\" from lurewatch-milter (pid $MILTER_PID); its log:" >&2
 		cat "$MILTER_LOG" >&2
 		return 1
 	}
-}
-
-# milter_up_or_gone_: it logged "started:", or it exited (no use waiting longer)
-milter_up_or_gone_() {
-	grep -q "started:" "$MILTER_LOG" || ! kill -0 "$MILTER_PID" 2>/dev/null
 }
 
 milter_stop() {

@@ -32,7 +32,7 @@ redis_start() {
 	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly yes --appendfsync always \
 		--daemonize no --logfile "$dir/log" "$@" >/dev/null 2>&1 &
 	echo $! >"$dir/pid"
-	wait_for redis-cli -p "$port" ping
+	wait_started $! redis-cli -p "$port" ping
 }
 
 redis_stop() {
@@ -65,7 +65,7 @@ sentinel_start() {
 	: || return 1
 	redis-sentinel "$dir/sentinel.conf" >/dev/null 2>&1 &
 	echo $! >"$dir/pid"
-	wait_for redis-cli -p "$port" ping
+	wait_started $! redis-cli -p "$port" ping
 }
 
 lw_redis_opts() {

@@ -56,7 +56,7 @@ review_start() { # review_start NAME ARGS...: the service in the background, log
 	REVIEW_LOG=$TRASH/$1.log; shift
 	"$LW_REVIEW" -f -c "$CONF" "$@" >"$REVIEW_LOG" 2>&1 &
 	REVIEW_PID=$!
-	wait_for grep -q "listening on" "$REVIEW_LOG"
+	wait_started "$REVIEW_PID" grep -q "listening on" "$REVIEW_LOG"
 }
 review_stop() {
 	[ -n "$REVIEW_PID" ] || return 0

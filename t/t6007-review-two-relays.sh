@@ -87,7 +87,7 @@ delivered() { postfix_delivered "$1" | wc -l; }
 test_expect_success 'two relays, each a Postfix with its own milter, share one Redis' '
 	relay_start a "$PFA" && relay_start b "$PFB" &&
 	{ "$LW_REVIEW" -f -c "$TRASH/svc.conf" >review.log 2>&1 & REVIEW_PID=$!; } &&
-	wait_for grep -q "listening on" review.log
+	wait_started "$REVIEW_PID" grep -q "listening on" review.log
 '
 
 test_expect_success 'mail held on each relay is recorded with the relay that holds it' '

@@ -178,7 +178,7 @@ test_expect_success ROOT 'lurewatch-review -u nobody releases through the same p
 	chmod 644 "$CONF" && chown -R nobody "$Q" &&
 	{ "$LW_REVIEW" -f -c "$CONF" -u nobody >review.log 2>&1 & } && pid=$! &&
 	test_at_exit "kill $pid 2>/dev/null" &&
-	wait_for grep -q "listening on" review.log &&
+	wait_started $pid grep -q "listening on" review.log &&
 	test_grep "listening on .* as nobody" review.log &&
 	report digest --stdout >digest.eml &&
 	url=$("$PYTHON" - digest.eml "$BASE" $ID4 <<-'EOF_PY'

@@ -16,6 +16,8 @@
 #   test_json_is FILE FIELD WANT [LINE]       that value is WANT (says what came if not)
 #   test_one_verdict FILE                     one line, one JSON object
 #   test_set_prereq NAME / prereqs: ROOT POSTFIX REDIS SHARED PYTHON
+#   wait_for CMD... / wait_for_lines FILE PATTERN N / wait_started PID CMD...
+#                                             poll until true (see LW_TEST_WAIT below)
 #
 # Variables from the build: top_srcdir, top_builddir, LW_SCAN, LW_MILTER, LW_IOC.
 # SHARED is ../shared beside the source tree (or $LW_SHARED).
@@ -226,6 +228,23 @@ wait_for_lines() {
 		}
 		sleep 0.1
 	done
+}
+
+# wait_started PID CMD...: wait until CMD succeeds, or until the server PID
+# has exited (one that failed to start: no use waiting); succeed if CMD does
+wait_started() {
+	local pid=$1
+	shift
+	wait_for started_or_gone_ "$pid" "$@"
+	"$@" >/dev/null 2>&1 && return 0
+	kill -0 "$pid" 2>/dev/null || echo "wait_started: process $pid exited before: $*" >&2
+	return 1
+}
+
+started_or_gone_() {
+	local pid=$1
+	shift
+	"$@" || ! kill -0 "$pid" 2>/dev/null
 }
 
 # free_port: an unused TCP port on 127.0.0.1
