@@ -180,6 +180,12 @@ static int is_variation_selector(gunichar c)
     return (c >= 0xfe00 && c <= 0xfe0f) || (c >= 0xe0100 && c <= 0xe01ef);
 }
 
+/* is_ideograph - a CJK unified ideograph of the basic block: a letter of the Han script */
+static int is_ideograph(gunichar c)
+{
+    return c >= 0x4e00 && c <= 0x9fff;
+}
+
 /*
  * is_padding - a character that shows nothing between two letters: an
  * invisible one (lw_is_invisible, util/unicode.c), a variation selector only
@@ -189,7 +195,7 @@ static int is_variation_selector(gunichar c)
  */
 static int is_padding(gunichar prev, gunichar c)
 {
-    if (c < 0x80 || (c >= 0x4e00 && c <= 0x9fff))
+    if (c < 0x80 || is_ideograph(c))
         return 0;
     if (is_variation_selector(c))
         return g_unichar_get_script(prev) == G_UNICODE_SCRIPT_LATIN;
@@ -211,6 +217,8 @@ static int is_homoglyph_script(GUnicodeScript sc)
 /*
  * next_word - the next run of letters and marks at or after *p: its start,
  * length and W_ flags; *p moves past it. 0 when text has no more words.
+ * The ideographs of a Chinese text, most of its characters, are known
+ * letters of another script without asking GLib.
  */
 static int next_word(const char **p, const char **start, size_t *len, unsigned *flags)
 {
@@ -222,9 +230,14 @@ static int next_word(const char **p, const char **start, size_t *len, unsigned *
     *flags = 0;
     for (; *s; s = g_utf8_next_char(s)) {
         gunichar c = g_utf8_get_char(s);
-        int alpha = g_unichar_isalpha(c);
+        int alpha;
         GUnicodeScript sc;
 
+        if (is_ideograph(c)) {
+            *flags |= W_NONASCII | W_OTHER;
+            continue;
+        }
+        alpha = g_unichar_isalpha(c);
         if (!alpha && !g_unichar_ismark(c))
             break;
         sc = g_unichar_get_script(c);
@@ -374,9 +387,14 @@ static void breakage(const struct lw_identity *id, const char *text, struct brea
             pending = g_unichar_isalpha(prev);
             continue;
         }
-        if (*p && g_unichar_isalpha(c)) {
+        if (*p && (c < 0x80 ? g_ascii_isalpha(c) : is_ideograph(c) || g_unichar_isalpha(c))) {
             broken |= pending;
-            g_string_append_unichar(word, g_unichar_tolower(c));
+            if (c < 0x80)
+                g_string_append_c(word, g_ascii_tolower((gchar) c));
+            else if (is_ideograph(c))
+                g_string_append_len(word, p, 3);    /* caseless, and 3 bytes of UTF-8 */
+            else
+                g_string_append_unichar(word, g_unichar_tolower(c));
         } else if (word->len > 0) {
             b->words++;
             b->broken += broken;
