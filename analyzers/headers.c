@@ -193,7 +193,9 @@ static int is_internal(const struct hdr_state *s, const char *addr)
 /* received_client - the bracketed client IP of a Received field (g_free), or NULL */
 static char *received_client(const char *received)
 {
-    return lw_regex_group1("\\[(?:IPv6:)?([0-9A-Fa-f:.]+)\\]", 0, received);
+    static GRegex *re;
+
+    return lw_regex_group1(lw_regex_once(&re, "\\[(?:IPv6:)?([0-9A-Fa-f:.]+)\\]", 0), received);
 }
 
 /* from_outside - 1 outside, 0 inside or unknown; *why says which client */
@@ -871,7 +873,9 @@ static int public_ip(const struct hdr_state *s, const char *addr)
 /* received_name - the verified host name of the client of a Received field, "(NAME [IP])" (g_free), or NULL */
 static char *received_name(const char *received)
 {
-    return lw_regex_group1("\\(([A-Za-z0-9.-]+\\.[A-Za-z]{2,})\\s+\\[", 0, received);
+    static GRegex *re;
+
+    return lw_regex_group1(lw_regex_once(&re, "\\(([A-Za-z0-9.-]+\\.[A-Za-z]{2,})\\s+\\[", 0), received);
 }
 
 /* shared_relay - a host name of a provider many senders share (free mail, a brand's own servers) */
@@ -1047,8 +1051,9 @@ static void check_from(const struct hdr_state *s, const struct lw_message *msg, 
 /* check_subject_rcpt - the first To address, or its mailbox name, in the Subject */
 static void check_subject_rcpt(const struct lw_message *msg, struct lw_verdict *v)
 {
+    static GRegex *re;
     const char *to = lw_message_header(msg, "To");
-    char *addr = to ? lw_regex_group1("([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+)", 0, to) : NULL;
+    char *addr = to ? lw_regex_group1(lw_regex_once(&re, "([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+)", 0), to) : NULL;
     char *subj, *low, *ev;
 
     if (addr == NULL || msg->subject == NULL) {

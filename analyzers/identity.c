@@ -104,19 +104,28 @@ static char *fold_unaccented(const char *s)
     return folded;
 }
 
-/* lw_regex_group1 - the first capture group of pattern in subject, or NULL (g_free) */
-char *lw_regex_group1(const char *pattern, GRegexCompileFlags flags, const char *subject)
+GRegex *lw_regex_once(GRegex **slot, const char *pattern, GRegexCompileFlags flags)
 {
-    GRegex *re = g_regex_new(pattern, flags, 0, NULL);
+    if (g_once_init_enter(slot)) {
+        GError *error = NULL;
+        GRegex *re = g_regex_new(pattern, flags, 0, &error);
+
+        if (re == NULL)
+            g_error("built-in pattern %s: %s", pattern, error->message);
+        g_once_init_leave(slot, re);
+    }
+    return *slot;
+}
+
+char *lw_regex_group1(const GRegex *re, const char *subject)
+{
     GMatchInfo *mi = NULL;
     char *group = NULL;
 
-    if (re && subject && g_regex_match(re, subject, 0, &mi))
+    if (subject && g_regex_match(re, subject, 0, &mi))
         group = g_match_info_fetch(mi, 1);
     if (mi)
         g_match_info_free(mi);
-    if (re)
-        g_regex_unref(re);
     return group;
 }
 

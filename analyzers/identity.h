@@ -41,8 +41,15 @@ void lw_identity_tag(const struct lw_identity *id, GChecksum *sum);
 
 /* lw_identity_fold - casefold + NFKC, invisible characters removed (g_free) */
 char *lw_identity_fold(const char *s);
-/* lw_regex_group1 - the first capture group of pattern in subject, or NULL (g_free) */
-char *lw_regex_group1(const char *pattern, GRegexCompileFlags flags, const char *subject);
+/*
+ * lw_regex_once - the compiled regex of a constant pattern: the first caller
+ * compiles it into the call site's static slot, every thread shares it
+ * read-only after (GRegex matching is thread-safe). A constant pattern that
+ * does not compile is a programming error: g_error.
+ */
+GRegex *lw_regex_once(GRegex **slot, const char *pattern, GRegexCompileFlags flags);
+/* lw_regex_group1 - the first capture group of re in subject, or NULL (g_free) */
+char *lw_regex_group1(const GRegex *re, const char *subject);
 /* lw_identity_registrable - registrable domain of host (lowercase), or a copy of host (g_free) */
 char *lw_identity_registrable(const struct lw_identity *id, const char *host);
 /* lw_identity_valid_hostname - ASCII host name that can exist: LDH labels below an ICANN TLD */

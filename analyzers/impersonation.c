@@ -65,6 +65,7 @@ struct sender {
  */
 static void sender_of(const struct lw_message *msg, struct sender *s)
 {
+    static GRegex *last_addr;
     const char *raw = lw_message_header(msg, "From");
     char *addr;
 
@@ -72,7 +73,7 @@ static void sender_of(const struct lw_message *msg, struct sender *s)
     s->addr = g_strdup(msg->from->addr);
     s->domain = g_strdup(msg->from->domain);
     if ((*s->domain == '\0' || msg->from_count > 1) && raw
-        && (addr = lw_regex_group1("([^\\s<>(),;\"]+@[A-Za-z0-9.-]+)[^@]*$", 0, raw)) != NULL) {
+        && (addr = lw_regex_group1(lw_regex_once(&last_addr, "([^\\s<>(),;\"]+@[A-Za-z0-9.-]+)[^@]*$", 0), raw)) != NULL) {
         s->name = raw;
         g_free(s->addr);
         g_free(s->domain);
@@ -95,7 +96,8 @@ static void add(struct lw_verdict *v, const struct sender *s, const char *rule, 
 /* address_in_name - the domain of an address written in the display name, or NULL (g_free) */
 static char *address_in_name(const char *name)
 {
-    char *d = lw_regex_group1("[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+)", 0, name);
+    static GRegex *re;
+    char *d = lw_regex_group1(lw_regex_once(&re, "[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+)", 0), name);
     char *low = d ? g_ascii_strdown(d, -1) : NULL;
 
     g_free(d);
@@ -159,20 +161,24 @@ static int check_org(const struct lw_identity *id, const struct sender *s, struc
 /* is_conversation - replies, forwards and mailing-list traffic talk about brands innocently */
 static int is_conversation(const struct lw_message *msg)
 {
+    static GRegex *reply_prefix;
+
     return msg->list != NULL || lw_message_header(msg, "In-Reply-To")
            || (msg->subject && (strchr(msg->subject, ':') || strstr(msg->subject, "："))  /* cheap first */
-               && g_regex_match_simple("^\\s*(re|fwd?|aw|wg|sv|vs|tr|答覆|回覆|转发|轉寄)\\s*[:：]",
-                                       msg->subject, G_REGEX_CASELESS, 0));
+               && g_regex_match(lw_regex_once(&reply_prefix, "^\\s*(re|fwd?|aw|wg|sv|vs|tr|答覆|回覆|转发|轉寄)\\s*[:：]",
+                                              G_REGEX_CASELESS), msg->subject, 0, NULL));
 }
 
 /* addresses_reader - "you", "your", 您, 你的 in s (the regex runs only when a cheap search finds one) */
 static int addresses_reader(const char *s)
 {
+    static GRegex *re;
     gchar *low = g_ascii_strdown(s, -1);
     int maybe = strstr(low, "you") || strstr(s, "您") || strstr(s, "你的");
 
     g_free(low);
-    return maybe && g_regex_match_simple("\\b(your|you|you're|you've|you have)\\b|您|你的", s, G_REGEX_CASELESS, 0);
+    return maybe && g_regex_match(lw_regex_once(&re, "\\b(your|you|you're|you've|you have)\\b|您|你的", G_REGEX_CASELESS),
+                                  s, 0, NULL);
 }
 
 /* check_subject_brand - a brand named in the Subject of mail the brand did not send */

@@ -197,9 +197,10 @@ static const struct link_rule link_rules[R_N] = {
  */
 static char *shown_domain(const char *display)
 {
+    static GRegex *re;
     char *text = g_strstrip(g_strdup(display));
-    char *host = lw_regex_group1("^(?:https?://|(?=www\\.))((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,})(?:[/:?#]\\S*)?$",
-                                 G_REGEX_CASELESS, text);
+    char *host = lw_regex_group1(lw_regex_once(&re, "^(?:https?://|(?=www\\.))((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,})"
+                                               "(?:[/:?#]\\S*)?$", G_REGEX_CASELESS), text);
     char *low = host ? g_ascii_strdown(host, -1) : NULL;
 
     g_free(host);
@@ -459,8 +460,9 @@ static GHashTable *list_links(const struct lw_message *msg)
 {
     static const char *const fields[] = { "List-Unsubscribe", "List-Archive", "List-Help", "List-Subscribe",
                                           "List-Post", "List-Owner" };
+    static GRegex *field_url;
     GHashTable *links = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    GRegex *re = g_regex_new("<(https?://([A-Za-z0-9.-]+)[^>\\s]*)>", G_REGEX_CASELESS, 0, NULL);
+    GRegex *re = lw_regex_once(&field_url, "<(https?://([A-Za-z0-9.-]+)[^>\\s]*)>", G_REGEX_CASELESS);
 
     for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
         const char *value = lw_message_header(msg, fields[i]);
@@ -476,7 +478,6 @@ static GHashTable *list_links(const struct lw_message *msg)
         }
         g_match_info_free(mi);
     }
-    g_regex_unref(re);
     return links;
 }
 
@@ -887,12 +888,11 @@ static char *sample(const char *s)
 /* hidden_lure - credential wording in hidden that visible does not show (g_free), or NULL */
 static char *hidden_lure(const char *hidden, const char *visible)
 {
-    GRegex *re = g_regex_new(HIDDEN_LURE, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+    static GRegex *lure;
+    GRegex *re = lw_regex_once(&lure, HIDDEN_LURE, G_REGEX_CASELESS | G_REGEX_OPTIMIZE);
     GMatchInfo *mi = NULL;
     char *found = NULL;
 
-    if (re == NULL)
-        return NULL;
     g_regex_match(re, hidden, 0, &mi);
     while (found == NULL && g_match_info_matches(mi)) {
         char *m = g_match_info_fetch(mi, 0), *low = g_utf8_strdown(m, -1), *vis = g_utf8_strdown(visible, -1);
@@ -905,7 +905,6 @@ static char *hidden_lure(const char *hidden, const char *visible)
         g_match_info_next(mi, NULL);
     }
     g_match_info_free(mi);
-    g_regex_unref(re);
     return found;
 }
 
@@ -985,15 +984,12 @@ static int has_image_part(const struct lw_message *msg)
                       "|密碼|密码|登入|登錄|登录|驗證|验证|帳號|帐号|账号|帳戶|账户|信箱|郵箱|邮箱|過期|过期|到期" \
                       "|停用|凍結|冻结|緊急|紧急|立即|24 ?小時|24 ?小时|多因素|雙重驗證|双重验证"
 
-/* text_match - what pattern matches first in the subject or the body texts, or NULL (g_free) */
-static char *text_match(const struct lw_message *msg, const char *pattern)
+/* text_match - what re matches first in the subject or the body texts, or NULL (g_free) */
+static char *text_match(const struct lw_message *msg, const GRegex *re)
 {
-    GRegex *re = g_regex_new(pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
     GMatchInfo *mi = NULL;
     char *found = NULL;
 
-    if (re == NULL)
-        return NULL;
     for (guint i = 0; found == NULL && i <= msg->texts->len; i++) {
         const char *s = i < msg->texts->len ? ((const struct lw_text *) g_ptr_array_index(msg->texts, i))->norm
                                             : msg->subject;
@@ -1003,7 +999,6 @@ static char *text_match(const struct lw_message *msg, const char *pattern)
         g_match_info_free(mi);
         mi = NULL;
     }
-    g_regex_unref(re);
     return found;
 }
 
@@ -1027,6 +1022,7 @@ static int may_name_qr(const char *s)
 /* qr_text - "scan the QR code" wording in the body or subject */
 static int qr_text(const struct lw_message *msg)
 {
+    static GRegex *wording;
     int maybe = may_name_qr(msg->subject);
     char *m;
     int found;
@@ -1035,7 +1031,7 @@ static int qr_text(const struct lw_message *msg)
         maybe = may_name_qr(((const struct lw_text *) g_ptr_array_index(msg->texts, i))->norm);
     if (!maybe)
         return 0;
-    m = text_match(msg, QR_WORDING);
+    m = text_match(msg, lw_regex_once(&wording, QR_WORDING, G_REGEX_CASELESS | G_REGEX_OPTIMIZE));
     found = m != NULL;
 
     g_free(m);
@@ -1059,6 +1055,7 @@ static int picture_len(const char *source)
 /* check_qr - QR links, QR links with credential wording, and the QR lure wording */
 static void check_qr(const struct lw_message *msg, struct lw_verdict *v)
 {
+    static GRegex *credential;
     GString *ev = g_string_new(NULL);
     GPtrArray *shown = g_ptr_array_new();
     const char *first = NULL;
@@ -1083,7 +1080,8 @@ static void check_qr(const struct lw_message *msg, struct lw_verdict *v)
                                  "A picture in the message is a QR code to a web link, for the reader's phone", ev->str);
         for (guint i = 0; i < shown->len; i++)
             lw_hit_add_indicator(v, hit, LW_ROLE_LURE, LW_IOC_URL, g_ptr_array_index(shown, i));
-        if ((words = text_match(msg, QR_CREDENTIAL)) != NULL) {
+        if ((words = text_match(msg, lw_regex_once(&credential, QR_CREDENTIAL, G_REGEX_CASELESS | G_REGEX_OPTIMIZE)))
+            != NULL) {
             text = g_strdup_printf("QR link %.120s; wording \"%.40s\"", first, words);
             lw_verdict_add_hit(v, A, "LW_QR_CREDENTIAL", 3.0,
                                "A QR-code link comes with wording about passwords, accounts or urgency", text);
