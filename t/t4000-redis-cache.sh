@@ -196,6 +196,8 @@ test_expect_success REDIS 'one process logs "redis unreachable" once and "redis 
 	cat copy-2.eml >fifo && wait_for lines scan.out 2 &&
 	cat copy-3.eml >fifo && wait_for lines scan.out 3 &&
 	redis_start r1 "$(redis_port r1)" &&
+	# outlast the reconnection backoff (at most 2 s after the last failure, copy-3):
+	# a lower bound, so a slower machine only waits longer
 	sleep 2.5 &&
 	cat copy-1.eml >fifo &&
 	wait_for test -s scan.rc &&
