@@ -601,6 +601,20 @@ static char *proofpoint_v2(const char *url)
     return dec;
 }
 
+/* b64url_decode - the first len bytes of s, unpadded base64url, decoded (g_free; *n its length) */
+static guchar *b64url_decode(const char *s, size_t len, gsize *n)
+{
+    static const char *const pads[] = { "", "=", "==", "" };
+    char *t = g_strdup_printf("%.*s%s", (int) len, s, pads[(4 - len % 4) % 4]);
+    guchar *raw;
+
+    for (char *p = t; *p; p++)
+        *p = *p == '-' ? '+' : *p == '_' ? '/' : *p;
+    raw = g_base64_decode(t, n);
+    g_free(t);
+    return raw;
+}
+
 /* proofpoint_v3 - urldefense v3: /v3/__URL__;BASE64!!...; '*' marks bytes moved to BASE64 */
 static char *proofpoint_v3(const char *url)
 {
@@ -614,16 +628,8 @@ static char *proofpoint_v3(const char *url)
         return NULL;
     s += 6;
     tok = e + 3;
-    if (memchr(s, '*', (size_t) (e - s))) {
-        size_t tl = strcspn(tok, "!");
-        static const char *const pads[] = { "", "=", "==", "" };   /* the token comes unpadded */
-        char *t = g_strdup_printf("%.*s%s", (int) tl, tok, pads[(4 - tl % 4) % 4]);
-
-        for (char *p = t; *p; p++)
-            *p = *p == '-' ? '+' : *p == '_' ? '/' : *p;
-        repl = g_base64_decode(t, &rlen);
-        g_free(t);
-    }
+    if (memchr(s, '*', (size_t) (e - s)))
+        repl = b64url_decode(tok, strcspn(tok, "!"), &rlen);   /* the token comes unpadded */
     out = g_string_sized_new((gsize) (e - s));
     for (const char *p = s; p < e; p++) {
         size_t run = 1;
@@ -679,22 +685,15 @@ static char *google_amp(const char *path)
 /* bing_ck - Bing's click redirect: u=a1 followed by the target in unpadded base64url */
 static char *bing_ck(const char *url)
 {
-    char *u = query_param(url, "u"), *b64, *target = NULL;
+    char *u = query_param(url, "u"), *target = NULL;
     guchar *raw;
-    gsize n = 0, len;
+    gsize n = 0;
 
     if (u == NULL || !g_str_has_prefix(u, "a1")) {
         g_free(u);
         return NULL;
     }
-    len = strlen(u + 2);
-    b64 = g_malloc(len + 4);
-    for (gsize i = 0; i < len; i++)
-        b64[i] = u[2 + i] == '-' ? '+' : u[2 + i] == '_' ? '/' : u[2 + i];
-    for (; len % 4; len++)
-        b64[len] = '=';
-    b64[len] = '\0';
-    raw = g_base64_decode(b64, &n);
+    raw = b64url_decode(u + 2, strlen(u + 2), &n);
     if (n > 0 && memchr(raw, '\0', n) == NULL && g_utf8_validate((const char *) raw, (gssize) n, NULL))
         target = g_strndup((const char *) raw, n);
     if (!looks_absolute(target)) {
@@ -702,7 +701,6 @@ static char *bing_ck(const char *url)
         target = NULL;
     }
     g_free(raw);
-    g_free(b64);
     g_free(u);
     return target;
 }
