@@ -46,10 +46,15 @@
  *                                  a trusted stamp authenticates the From
  *                                  domain (as LW_HDR_BRAND_RETURNPATH)
  *     LW_HDR_FROM_MALFORMED        From that parsers and mail clients read
- *                                  differently: several mailboxes, a first
- *                                  "mailbox" without a domain ("Brand ,_<x@y>"),
- *                                  or no mailbox that can be read at all
+ *                                  differently: several addresses, or no
+ *                                  mailbox that can be read at all
  *                                  ("Brand,(<x@y>)", "<>", "N <a@<b@c>")
+ *     LW_HDR_FROM_NAME_COMMA       a display name with a comma outside
+ *                                  quotes ("Offer, x <a@b>"): the standard
+ *                                  reads a first mailbox without an
+ *                                  address, GMime one name or two; weak
+ *                                  alone (a careless "Doe, John" too), a
+ *                                  kit's habit beside other evidence
  *     LW_HDR_FROM_BAD_DOMAIN       From domain that cannot exist: no public
  *                                  suffix, bad characters (mail@correios)
  *     LW_HDR_FROM_FREEHOST         From a free web-hosting service's domain
@@ -1028,12 +1033,56 @@ static void check_unreadable_from(const struct lw_message *msg, struct lw_verdic
                  "The From field is built so that filters and mail clients read different senders", raw);
 }
 
+/*
+ * name_comma - is the From field a name, a comma outside quotes, and then
+ * one sender with an address ("Your match, jehd <a@b.example>", "Doe, Jane
+ * <jd@example.com>")? RFC 5322 reads two mailboxes there, the first one
+ * without an address; GMime reads either that or one sender whose name
+ * holds the comma, and mail clients show either. A comma inside quotes, a
+ * comment or an encoded word is not one; a second address, or none that
+ * can be read, is LW_HDR_FROM_MALFORMED's.
+ */
+static int name_comma(const char *raw)
+{
+    int quoted = 0, comment = 0, commas = 0, angle = 0, at_in_angle = 0;
+
+    for (const char *p = raw; p && *p; p++) {
+        if (*p == '\\' && p[1] != '\0' && (quoted || comment))
+            p++;
+        else if (*p == '"' && !comment)
+            quoted = !quoted;
+        else if (quoted)
+            continue;
+        else if (*p == '(')
+            comment++;
+        else if (*p == ')' && comment > 0)
+            comment--;
+        else if (comment)
+            continue;
+        else if (*p == ',' && (angle || commas++ > 0))
+            return 0;
+        else if (*p == '<' && commas == 1 && !angle)
+            angle = 1;
+        else if (*p == '@' && (commas == 0 || !angle))
+            return 0;       /* an address before the comma, or one outside <>: a list */
+        else if (*p == '@')
+            at_in_angle = 1;
+        else if (*p == '>' && angle == 1)
+            angle = 2;
+    }
+    return commas == 1 && angle == 2 && at_in_angle;
+}
+
 /* check_from - From fields that are malformed, impossible, generated, or on free hosting */
 static void check_from(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     const char *raw = lw_message_header(msg, "From");
 
-    if (msg->from_count > 1 || strchr(msg->from->addr, '@') == NULL)
+    if (name_comma(raw))
+        from_hit(v, "LW_HDR_FROM_NAME_COMMA", 1.0,
+                 "The sender's name holds a comma outside quotes: the standard reads two senders there, "
+                 "the first without an address, and mail clients disagree on the name they show", raw);
+    else if (msg->from_count > 1 || strchr(msg->from->addr, '@') == NULL)
         from_hit(v, "LW_HDR_FROM_MALFORMED", 4.0,
                  "The From field is built so that filters and mail clients read different senders", raw ? raw : "");
     else if (!lw_identity_valid_hostname(msg->from->domain) && g_str_is_ascii(msg->from->domain))

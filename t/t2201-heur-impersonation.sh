@@ -62,7 +62,10 @@ test_expect_success 'near miss: a sender that names itself beside the brand name
 test_expect_success 'malformed From ("Brand ,_<addr>") is read as the reader sees it' '
 	mkmail m "From: Facebook ,_<ks8ik@huq3yyxxbe.com>" "Subject: x" &&
 	expect_rule LW_IMP_BRAND_NAME m &&
-	expect_rule LW_HDR_FROM_MALFORMED m
+	expect_rule LW_HDR_FROM_NAME_COMMA m &&
+	mkmail n "From: Facebook <support@facebook.com>, <ks8ik@huq3yyxxbe.com>" "Subject: x" &&
+	expect_rule LW_IMP_BRAND_NAME n &&
+	expect_rule LW_HDR_FROM_MALFORMED n
 '
 test_expect_success '"on behalf of" typed into the name fires LW_IMP_ON_BEHALF' '
 	mkmail m "From: \"HR Department on behalf of Payroll\" <x@example.com>" "Subject: x" &&

@@ -100,6 +100,28 @@ test_expect_success 'a From with no mailbox anyone can read fires LW_HDR_FROM_MA
 	mkmail d "From: \"Doe, Jane\" <jane.doe@example.com>" "Subject: x" &&
 	expect_no_rule LW_HDR_FROM_MALFORMED d
 '
+test_expect_success 'an unquoted comma in the sender name fires LW_HDR_FROM_NAME_COMMA, which alone only notes it' '
+	mkmail m "From: Your match, kq <service@example.com>" "Subject: x" &&
+	expect_rule LW_HDR_FROM_NAME_COMMA m &&
+	grep -q "\"rule\":\"LW_HDR_FROM_NAME_COMMA\",[^}]*\"class\":\"evasion\"" m.json &&
+	test_json_is m.json action accept &&
+	mkmail n "From: Doe, Jane <jane.doe@example.com>" "Subject: minutes" &&
+	scan_rules n >/dev/null && test_json_is n.json action accept &&
+	mkmail q "From: \"Doe, Jane\" <jane.doe@example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_NAME_COMMA q &&
+	mkmail e "From: =?utf-8?q?Doe_Jane?= (Sales, EMEA) <jane.doe@example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_NAME_COMMA e
+'
+test_expect_success 'casino spam is tagged; the same spam whose sender name hides a second sender is held' '
+	spam="Play at our online casino today: 100 free spins and a 400% deposit bonus." &&
+	mkmail q "From: \"Casino Bonus, kq\" <offers@promo-club.example.com>" \
+		"Subject: Your 400% Bonus + 100 Free Spins are waiting" -- "$spam" &&
+	scan_rules q >/dev/null && test_json_is q.json action tag &&
+	mkmail m "From: Casino Bonus, kq <offers@promo-club.example.com>" \
+		"Subject: Your 400% Bonus + 100 Free Spins are waiting" -- "$spam" &&
+	expect_rule LW_HDR_FROM_NAME_COMMA m &&
+	test_json_is m.json action quarantine
+'
 test_expect_success 'impossible sender domain fires LW_HDR_FROM_BAD_DOMAIN; a private-suffix domain does not' '
 	mkmail m "From: Correios <contato@correios>" "Subject: x" &&
 	expect_rule LW_HDR_FROM_BAD_DOMAIN m &&
