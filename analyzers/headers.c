@@ -21,6 +21,11 @@
  *                                  free mail every day, so alone it is nothing;
  *                                  its small score only joins the lure (the
  *                                  class fold: a lure joined to a link hit)
+ *     LW_HDR_BCC_FREEMAIL          undisclosed recipients (LW_HDR_BCC_BLAST)
+ *                                  and answers going to free mail
+ *                                  (LW_HDR_REPLYTO_FREEMAIL or _CLAIM, or
+ *                                  LW_HDR_FROM_FREEMAIL_LURE): the fraud
+ *                                  teaser's kit fingerprint (evasion, 1.0)
  *     LW_HDR_BRAND_RETURNPATH      From a protected or brand domain, bounces
  *                                  (Return-Path) to an unrelated domain; not
  *                                  when a trusted stamp authenticates the From
@@ -251,8 +256,8 @@ static int replies_to_poster(const struct lw_message *msg)
     return p != NULL && g_ascii_strcasecmp(p->addr, msg->reply_to->addr) == 0;
 }
 
-/* check_reply_to - where replies go, compared with the sender */
-static void check_reply_to(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
+/* check_reply_to - where replies go, compared with the sender; 1 if to an unrelated free-mail mailbox */
+static int check_reply_to(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     const char *rd = msg->reply_to ? msg->reply_to->domain : NULL;
     char *ev;
@@ -260,7 +265,7 @@ static void check_reply_to(const struct hdr_state *s, const struct lw_message *m
     if (rd == NULL || *rd == '\0' || *msg->from->domain == '\0'
         || lw_identity_same_org(s->id, rd, msg->from->domain)
         || (replies_to_poster(msg) && !claims_identity(s->id, msg)))
-        return;
+        return 0;
     ev = g_strdup_printf("From %s, Reply-To %s", msg->from->addr, msg->reply_to->addr);
     if (!(lw_identity_kind(s->id, rd) & LW_KIND_FREEMAIL))
         lw_verdict_add_hit(v, A, "LW_HDR_REPLYTO_OTHER", 0.5,
@@ -273,19 +278,43 @@ static void check_reply_to(const struct hdr_state *s, const struct lw_message *m
                            "Sender name claims an organization or brand but replies go to a free-mail address", ev);
     lw_hit_add_indicator(v, g_ptr_array_index(v->hits, v->hits->len - 1), LW_ROLE_SENDER, LW_IOC_EMAIL, msg->reply_to->addr);
     g_free(ev);
+    return (lw_identity_kind(s->id, rd) & LW_KIND_FREEMAIL) != 0;
 }
 
-/* check_from_freemail - a lure whose sender is a free-mail mailbox (LW_HDR_FROM_FREEMAIL_LURE) */
-static void check_from_freemail(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
+/* check_from_freemail - a lure whose sender is a free-mail mailbox (LW_HDR_FROM_FREEMAIL_LURE); 1 if so */
+static int check_from_freemail(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     char *ev;
 
     if (msg->list != NULL || *msg->from->domain == '\0'
         || !(lw_identity_kind(s->id, msg->from->domain) & LW_KIND_FREEMAIL) || !lw_verdict_has_lure(v))
-        return;
+        return 0;
     ev = g_strdup_printf("From %s", msg->from->addr);
     lw_verdict_add_hit(v, A, "LW_HDR_FROM_FREEMAIL_LURE", 0.1,
                        "A lure sent from a free-mail address: the pretext's channel is a mailbox anyone can open", ev);
+    g_free(ev);
+    return 1;
+}
+
+/*
+ * check_bcc_freemail - mail to undisclosed recipients (LW_HDR_BCC_BLAST,
+ * rules file) whose answers go to a free-mail mailbox: a fraud
+ * mass-mailing (LW_HDR_BCC_FREEMAIL). A person writing from free mail who
+ * Bccs friends sends no lure and takes replies where they wrote from; a
+ * bulk-mail provider addresses each recipient and takes replies at the
+ * sender's domain.
+ */
+static void check_bcc_freemail(const struct lw_message *msg, struct lw_verdict *v)
+{
+    const struct lw_address *to = msg->reply_to && *msg->reply_to->domain ? msg->reply_to : msg->from;
+    char *ev;
+
+    if (!lw_verdict_has_rule(v, "LW_HDR_BCC_BLAST"))
+        return;
+    ev = g_strdup_printf("undisclosed recipients; answers to %s", to->addr);
+    lw_verdict_add_hit(v, A, "LW_HDR_BCC_FREEMAIL", 1.0,
+                       "Sent to undisclosed recipients with answers going to a free-mail mailbox: "
+                       "a fraud mass-mailing, neither a person writing nor a bulk-mail provider", ev);
     g_free(ev);
 }
 
@@ -1137,8 +1166,8 @@ static int hdr_scan(const void *state, const struct lw_message *msg, struct lw_c
         return 0;
     }
     check_from(s, msg, v);
-    check_reply_to(s, msg, v);
-    check_from_freemail(s, msg, v);
+    if (check_reply_to(s, msg, v) | check_from_freemail(s, msg, v))
+        check_bcc_freemail(msg, v);
     check_origin(s, msg, from_authenticated(s, msg), v);
     check_auth(s, msg, v);
     return 0;

@@ -122,6 +122,25 @@ test_expect_success 'casino spam is tagged; the same spam whose sender name hide
 	expect_rule LW_HDR_FROM_NAME_COMMA m &&
 	test_json_is m.json action quarantine
 '
+test_expect_success 'a teaser to undisclosed recipients whose answers go to free mail is held (LW_HDR_BCC_FREEMAIL)' '
+	mkmail m "From: Dr Andrew Hale <office@trading-partners.example.com>" "To: undisclosed-recipients:;" \
+		"Reply-To: andrew.hale.private@gmail.com" "Subject: Project Funding" -- \
+		"Kindly get back to me for more details on the funding of your project." &&
+	expect_rule LW_HDR_BCC_FREEMAIL m &&
+	grep -q "\"rule\":\"LW_HDR_BCC_FREEMAIL\",[^}]*\"class\":\"evasion\"" m.json &&
+	test_json_is m.json action quarantine
+'
+test_expect_success 'near miss: answers to free mail without a Bcc blast, a Bcc blast from free mail without a lure' '
+	mkmail m "From: Dr Andrew Hale <office@trading-partners.example.com>" \
+		"Reply-To: andrew.hale.private@gmail.com" "Subject: Project Funding" -- \
+		"Kindly get back to me for more details on the funding of your project." &&
+	expect_no_rule LW_HDR_BCC_FREEMAIL m &&
+	test_json_is m.json action accept &&
+	mkmail n "From: Ann <ann.example@gmail.com>" "To: undisclosed-recipients:;" "Subject: Saturday" -- \
+		"Barbecue at ours on Saturday from 4, bring a chair." &&
+	expect_no_rule LW_HDR_BCC_FREEMAIL n &&
+	test_json_is n.json action accept
+'
 test_expect_success 'impossible sender domain fires LW_HDR_FROM_BAD_DOMAIN; a private-suffix domain does not' '
 	mkmail m "From: Correios <contato@correios>" "Subject: x" &&
 	expect_rule LW_HDR_FROM_BAD_DOMAIN m &&

@@ -123,7 +123,8 @@ static const struct builtin {
     { "LW_HDR_DATE_FUTURE", LW_CLASS_BULK },
     { "LW_HDR_DATE_PAST", LW_CLASS_BULK },
     { "LW_HDR_FROM_MALFORMED", LW_CLASS_EVASION },
-    { "LW_HDR_FROM_NAME_COMMA", LW_CLASS_EVASION },  /* parsers and clients read different senders */
+    { "LW_HDR_FROM_NAME_COMMA", LW_CLASS_EVASION },
+    { "LW_HDR_BCC_FREEMAIL", LW_CLASS_EVASION },     /* a fraud mass-mailing tool */  /* parsers and clients read different senders */
     { "LW_HDR_FROM_BAD_DOMAIN", LW_CLASS_EVASION },
     { "LW_HDR_FROM_RANDOM_LOCAL", LW_CLASS_EVASION },
     { "LW_HDR_FROM_FREEHOST", LW_CLASS_EVASION },
