@@ -50,10 +50,15 @@
  *     HTML rules walk the HTML of each body part (html.c, gumbo's HTML5 tree):
  *
  *     LW_HTML_CREDENTIAL_FORM a form with a password field inside the mail
- *     LW_HTML_HIDDEN_TEXT     text the reader cannot see (html.c decides what
- *                             is hidden) that is more than a preview line:
- *                             junk splitting a word, hidden links, hidden
- *                             lure wording or filler (see "HTML rules")
+ *     LW_HTML_HIDDEN_DECOY    text or links the reader cannot see (html.c
+ *                             decides what is hidden) planted for filters
+ *                             alone: junk splitting a visible word, hidden
+ *                             links to where no visible link goes. No sender
+ *                             does that for a reader: evasion
+ *     LW_HTML_HIDDEN_TEXT     other hidden text that is more than a preview
+ *                             line: hidden lure wording or filler (see "HTML
+ *                             rules"). A bulk signal: a newsletter's
+ *                             template may hide a whole block of its own
  *     LW_HTML_IMAGE_ONLY      a body that is images and one or two links,
  *                             with almost no text for a filter to read:
  *                             the words travel as a picture (image spam),
@@ -918,17 +923,26 @@ static size_t unseen_links(const struct html_scan *h)
     return n;
 }
 
-/* hidden_reasons - what the hidden text of one part does, or NULL if it is only a preheader (g_free) */
-static char *hidden_reasons(const struct html_scan *h, const char *visible)
+/*
+ * hidden_reasons - what the hidden text of one part does, or NULL if it is
+ * only a preheader (g_free); *decoy is set when it is planted for filters
+ * alone (junk inside words, hidden links), which no sender does for a reader
+ */
+static char *hidden_reasons(const struct html_scan *h, const char *visible, int *decoy)
 {
     GString *why = g_string_new(NULL);
     char *other, *lure, *text;
     size_t n;
 
-    if (h->splits)
+    *decoy = 0;
+    if (h->splits) {
         g_string_append_printf(why, "; hidden text inside %d word(s)", h->splits);
-    if ((n = unseen_links(h)) >= HIDDEN_LINKS_MIN)
+        *decoy = 1;
+    }
+    if ((n = unseen_links(h)) >= HIDDEN_LINKS_MIN) {
         g_string_append_printf(why, "; %zu hidden link(s) to where no visible link goes", n);
+        *decoy = 1;
+    }
     if ((lure = hidden_lure(h->hidden->str, visible)) != NULL)
         g_string_append_printf(why, "; hidden wording \"%.40s\" the visible text lacks", lure);
     other = g_strdup(h->hidden->str);
@@ -1108,6 +1122,7 @@ static void check_html(const struct lw_message *msg, struct lw_verdict *v)
         struct lw_html_handler hd = { on_start, on_end, on_text, on_hidden_text };
         struct html_scan h = { 0 };
         char *ev, *why;
+        int decoy;
 
         if (!t->is_html || t->html == NULL)
             continue;
@@ -1126,11 +1141,16 @@ static void check_html(const struct lw_message *msg, struct lw_verdict *v)
                                "The mail itself contains a form asking for a password", ev);
             g_free(ev);
         }
-        if ((h.hidden->len > 0 || h.hidden_hrefs->len > 0) && (why = hidden_reasons(&h, t->text)) != NULL) {
+        if ((h.hidden->len > 0 || h.hidden_hrefs->len > 0) && (why = hidden_reasons(&h, t->text, &decoy)) != NULL) {
             ev = g_strdup_printf("part %s: %s", t->path, why);
-            lw_verdict_add_hit(v, A, "LW_HTML_HIDDEN_TEXT", 3.5,
-                               "Text hidden from the reader that is not a preview line: "
-                               "split words, links, lure wording or filler for the filters", ev);
+            if (decoy)
+                lw_verdict_add_hit(v, A, "LW_HTML_HIDDEN_DECOY", 3.5,
+                                   "Text or links hidden for the filters alone: junk inside visible words, "
+                                   "or links the reader cannot see", ev);
+            else
+                lw_verdict_add_hit(v, A, "LW_HTML_HIDDEN_TEXT", 3.5,
+                                   "Text hidden from the reader that is not a preview line: "
+                                   "lure wording or filler", ev);
             g_free(ev);
             g_free(why);
         }

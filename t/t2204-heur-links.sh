@@ -115,7 +115,8 @@ PAD=$(printf '&#847;&zwnj;&nbsp;%.0s' $(seq 60))
 test_expect_success 'a preheader previewing the mail stays quiet, as newsletters send it' '
 	html m "<div style=\"display:none;font-size:1px;color:#ffffff;max-height:0;overflow:hidden;mso-hide:all\">
 		Spring sale: 20% off garden tools $PAD</div>$SHOWN" &&
-	expect_no_rule LW_HTML_HIDDEN_TEXT m
+	expect_no_rule LW_HTML_HIDDEN_TEXT m &&
+	expect_no_rule LW_HTML_HIDDEN_DECOY m
 '
 test_expect_success 'near miss: white on a dark background, a responsive twin, a hidden twin of a button, one scanner trap' '
 	html m "<style>@media (max-width:600px) { .mob { display:block !important; max-height:none !important } }</style>
@@ -126,9 +127,10 @@ test_expect_success 'near miss: white on a dark background, a responsive twin, a
 		<a href=\"https://shop.example/sale\">Shop the sale</a>
 		<div style=\"display:none\"><a href=\"https://shop.example/sale\">Shop the sale</a></div>
 		<a href=\"https://shop.example/trap\" style=\"color:#ffffff;font-size:1px\">Terms</a>" &&
-	expect_no_rule LW_HTML_HIDDEN_TEXT m
+	expect_no_rule LW_HTML_HIDDEN_TEXT m &&
+	expect_no_rule LW_HTML_HIDDEN_DECOY m
 '
-test_expect_success 'hidden filler fires LW_HTML_HIDDEN_TEXT, whatever hides it' '
+test_expect_success 'hidden filler fires LW_HTML_HIDDEN_TEXT (a bulk signal), whatever hides it' '
 	for style in "display:none" "visibility:hidden" "font-size:0" "opacity:0" \
 		"max-height:0;overflow:hidden" "color:#fff;background-color:#fff"
 	do
@@ -152,18 +154,21 @@ test_expect_success 'hidden lure words fire LW_HTML_HIDDEN_TEXT, even in the pre
 	expect_rule LW_HTML_HIDDEN_TEXT m &&
 	grep -q "hidden wording" m.json
 '
-test_expect_success 'hidden links to where no visible link goes fire LW_HTML_HIDDEN_TEXT' '
+test_expect_success 'hidden links to where no visible link goes are a decoy for filters: LW_HTML_HIDDEN_DECOY, evasion' '
 	html m "$SHOWN<div style=\"display:none\"><a href=\"https://news.example/a\">a</a>
 		<a href=\"https://weather.example/b\">b</a></div><a href=\"https://evil.example/x\">Open</a>" &&
-	expect_rule LW_HTML_HIDDEN_TEXT m &&
-	grep -q "2 hidden link" m.json
+	expect_rule LW_HTML_HIDDEN_DECOY m &&
+	grep -q "\"rule\":\"LW_HTML_HIDDEN_DECOY\",[^}]*\"class\":\"evasion\"" m.json &&
+	grep -q "2 hidden link" m.json &&
+	expect_no_rule LW_HTML_HIDDEN_TEXT m
 '
-test_expect_success 'hidden junk inside a word fires LW_HTML_HIDDEN_TEXT, and the word reads whole' '
+test_expect_success 'hidden junk inside a word fires LW_HTML_HIDDEN_DECOY, and the word reads whole' '
 	html m "<p>Your pass<span style=\"display:none\">zq</span>word will expire today</p>" &&
-	expect_rule LW_HTML_HIDDEN_TEXT m &&
+	expect_rule LW_HTML_HIDDEN_DECOY m &&
 	grep -q "inside 1 word" m.json &&
 	expect_rule LW_EN_PASSWORD_EXPIRE m &&
 	html n "<p>Confirm your pass <span style=\"display:none\">zq</span> word now</p>" &&
+	expect_no_rule LW_HTML_HIDDEN_DECOY n &&
 	expect_no_rule LW_HTML_HIDDEN_TEXT n
 '
 test_expect_success 'a picture and a link with no text fires LW_HTML_IMAGE_ONLY' '

@@ -142,6 +142,7 @@ static const struct builtin {
     { "LW_LINK_UNKNOWN_SITE", LW_CLASS_LINK },      /* the lure's channel: a site nothing vouches for */
     { "LW_HTML_CREDENTIAL_FORM", LW_CLASS_DECEPTION },
     { "LW_HTML_HIDDEN_TEXT", LW_CLASS_BULK },
+    { "LW_HTML_HIDDEN_DECOY", LW_CLASS_EVASION },   /* planted for the filters alone */
     { "LW_HTML_IMAGE_ONLY", LW_CLASS_EVASION },     /* the words travel as a picture */
     { "LW_HTML_ONLY", LW_CLASS_BULK },
     { "LW_HTML_ONLY_SHORTENER", LW_CLASS_EVASION }, /* a mass-mailing kit hides the destination */
