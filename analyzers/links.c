@@ -1181,26 +1181,15 @@ static int html_only(const struct lw_message *msg)
     return html && !plain && msg->urls && msg->urls->len > 0;
 }
 
-/* fired - did rule hit with a positive score (an administrator's score.RULE = 0 turns it off)? */
-static int fired(const struct lw_verdict *v, const char *rule)
-{
-    for (guint i = 0; i < v->hits->len; i++) {
-        const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
-
-        if (hit->score > 0 && strcmp(hit->rule, rule) == 0)
-            return 1;
-    }
-    return 0;
-}
 
 /* check_bulk_kit - HTML-only mail sent the way mass-mailing kits send it, not clients or providers */
 static void check_bulk_kit(struct lw_verdict *v)
 {
-    if (fired(v, "LW_LINK_SHORTENER"))
+    if (lw_verdict_fired(v, "LW_LINK_SHORTENER"))
         lw_verdict_add_hit(v, A, "LW_HTML_ONLY_SHORTENER", 1.0,
                            "HTML-only bulk mail whose links go through a public URL shortener: a mass-mailing kit "
                            "hiding where the reader is sent", "no text/plain part; links through a URL shortener");
-    if (fired(v, "LW_HDR_BCC_BLAST"))
+    if (lw_verdict_fired(v, "LW_HDR_BCC_BLAST"))
         lw_verdict_add_hit(v, A, "LW_HTML_ONLY_BCC_BLAST", 1.0,
                            "HTML-only mail sent to undisclosed recipients: a mass-mailing tool, "
                            "neither a mail client nor a bulk-mail provider", "no text/plain part; undisclosed recipients");

@@ -143,16 +143,28 @@ void lw_hit_set_sighting(struct lw_hit *hit, const char *id, const char *feed)
     hit->ioc_feed = feed ? g_utf8_make_valid(feed, -1) : NULL;
 }
 
-/* lw_verdict_has_rule - did a rule with this id hit? */
-int lw_verdict_has_rule(const struct lw_verdict *v, const char *rule)
+/* find_hit - is there a hit of rule (with a positive score, if positive)? */
+static int find_hit(const struct lw_verdict *v, const char *rule, int positive)
 {
     for (guint i = 0; i < v->hits->len; i++) {
         const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
 
-        if (strcmp(hit->rule, rule) == 0)
+        if ((!positive || hit->score > 0) && strcmp(hit->rule, rule) == 0)
             return 1;
     }
     return 0;
+}
+
+/* lw_verdict_has_rule - did a rule with this id hit? */
+int lw_verdict_has_rule(const struct lw_verdict *v, const char *rule)
+{
+    return find_hit(v, rule, 0);
+}
+
+/* lw_verdict_fired - did the rule hit with a positive score? */
+int lw_verdict_fired(const struct lw_verdict *v, const char *rule)
+{
+    return find_hit(v, rule, 1);
 }
 
 /* lw_verdict_fail - mark the verdict as failed, keeping the first reason */

@@ -73,7 +73,14 @@ void lw_hit_add_indicator(struct lw_verdict *v, struct lw_hit *hit, enum lw_ioc_
 void lw_verdict_set_role(struct lw_verdict *v, enum lw_ioc_type type, const char *value, enum lw_ioc_role role);
 /* lw_hit_set_sighting - the hit is a sighting of indicator id of feed */
 void lw_hit_set_sighting(struct lw_hit *hit, const char *id, const char *feed);
+/* lw_verdict_has_rule - did a rule with this id hit, whatever its score? */
 int lw_verdict_has_rule(const struct lw_verdict *v, const char *rule);
+/*
+ * lw_verdict_fired - did the rule hit with a positive score? An
+ * administrator's score.RULE = 0 turns a rule off: what depends on it must
+ * not fire either.
+ */
+int lw_verdict_fired(const struct lw_verdict *v, const char *rule);
 void lw_verdict_fail(struct lw_verdict *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

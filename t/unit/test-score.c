@@ -1,4 +1,4 @@
-/* test-score.c - unit tests of rule classes, the class fold and the explanation (model/score.c) */
+/* test-score.c - unit tests of rule classes, the class fold, the explanation (model/score.c) and which rules fired (model/verdict.c) */
 #include "config.h"
 
 #include <glib.h>
@@ -142,6 +142,20 @@ static void test_rules_file_classes(void)
     g_ptr_array_unref(errors);
 }
 
+/* a rule an administrator scored 0 (score.RULE = 0) is off: it hit, but did not fire */
+static void test_fired(void)
+{
+    static const char *const hits[] = { "LW_LINK_SHORTENER:0", "LW_HDR_BCC_BLAST:1.5", "LW_X:0", "LW_X:2", NULL };
+    struct lw_verdict *v = verdict(hits);
+
+    tap_check(lw_verdict_has_rule(v, "LW_LINK_SHORTENER") && !lw_verdict_fired(v, "LW_LINK_SHORTENER"),
+              "a hit scored 0 is a hit that did not fire");
+    tap_check(lw_verdict_fired(v, "LW_HDR_BCC_BLAST"), "a hit with a positive score fired");
+    tap_check(lw_verdict_fired(v, "LW_X"), "a rule that hit twice fired if either hit scored");
+    tap_check(!lw_verdict_has_rule(v, "LW_NONE") && !lw_verdict_fired(v, "LW_NONE"), "a rule that did not hit");
+    lw_verdict_free(v);
+}
+
 int main(void)
 {
     struct lw_config *cfg = lw_config_new();
@@ -150,6 +164,7 @@ int main(void)
     test_fold(cfg);
     test_explain(cfg);
     test_rules_file_classes();
+    test_fired();
     lw_config_free(cfg);
     return tap_done();
 }
