@@ -4,6 +4,8 @@
 #   export_conf FILE DIR ORG [key=value]...   a configuration for one exporter
 #   hits_add ARGS...            synthetic hits entries (t/hits-gen.py ARGS) into the stream
 #   lw_ioc ARGS...              the lurewatch-ioc binary
+#   pending_is N [STREAM]       N entries of STREAM (lw:hits) delivered to the group
+#                               export and not acknowledged (says how many if not)
 # Needs prereq REDIS (skips the whole script otherwise).
 
 : "${LW_IOC:=$top_builddir/ioc/lurewatch-ioc}"
@@ -44,6 +46,10 @@ hits_add() {
 }
 
 lw_ioc() { "$LW_IOC" "$@"; }
+
+pending_is() {
+	test_is = "$1" "$(rcli XPENDING "${2:-lw:hits}" export | head -1)" "entries of ${2:-lw:hits} pending for group export"
+}
 
 # ioc_set DIR: "type<TAB>value<TAB>count" of the CSV export, sorted
 ioc_set() {

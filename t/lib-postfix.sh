@@ -13,6 +13,7 @@
 #                                        (waits give up after LW_TEST_WAIT s, default 300)
 # postfix_hold_ids DIR                   queue ids in the hold queue, one per line
 # postfix_delivered DIR                  delivered files, oldest first
+# postfix_delivered_is DIR N             exactly N of them (says how many if not)
 #
 # postfix_require_or_skip                skip the whole script unless root, postfix and swaks
 #
@@ -151,6 +152,10 @@ postfix_hold_ids() {
 
 postfix_delivered() {
 	ls -1tr "$1/mail/sink/new" 2>/dev/null | sed "s|^|$1/mail/sink/new/|"
+}
+
+postfix_delivered_is() {
+	test_is = "$2" "$(postfix_delivered "$1" | wc -l)" "messages delivered into $1/mail/sink/new"
 }
 
 # postfix_wait_delivered DIR N: wait until N messages are in the Maildir

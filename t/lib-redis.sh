@@ -11,6 +11,8 @@
 #   redis_port NAME              its port
 #   sentinel_start NAME MASTER_PORT [QUORUM]   a sentinel watching master "lwmaster"
 #   lw_redis_opts NAME           -o options pointing lurewatch at server NAME
+#   hits_is NAME N               server NAME's hits stream (lw:hits) has N entries
+#                                (says how many if not; a command, so wait_for can re-run it)
 #   lines FILE N                 FILE has N lines (a reader of a FIFO is done with
 #                                one message: write the next only then, or two
 #                                writers' data merge into one message)
@@ -70,6 +72,10 @@ sentinel_start() {
 
 lw_redis_opts() {
 	echo "-o redis_server=127.0.0.1:$(redis_port "$1") -o redis_timeout_ms=1000"
+}
+
+hits_is() {
+	test_is = "$2" "$(redis_cli "$1" xlen lw:hits)" "entries in $1's lw:hits"
 }
 
 lines() {

@@ -100,7 +100,7 @@ test_expect_success 'a key set twice is a warning naming both lines; the later v
 	printf "tag_score = 3\nreject_score = 20\n# again, further down\ntag_score = 3.5\n" >dup.conf &&
 	check -c "$TRASH/dup.conf" && test "$rc" = 0 &&
 	test_grep "warning: .*dup.conf:4: \"tag_score\" is already set at .*dup.conf:1; this later value wins" err &&
-	test $(grep -c warning err) = 1 &&
+	test_grep_count = 1 warning err &&
 	"$LW_SCAN" -c dup.conf --dump-config >dump && test_grep "^tag_score = 3.5$" dump
 '
 

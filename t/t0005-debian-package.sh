@@ -188,7 +188,7 @@ test_expect_success DEB,INSTALL 'systemd-analyze verify accepts the installed un
 		say "no systemd-analyze: the installed units are not verified"
 	else
 		grep "^/lib/systemd/system/." contents >units &&
-		test "$(wc -l <units)" -ge 3 &&
+		test_line_count -ge 3 units &&
 		systemd-analyze verify $(cat units) >verify.out 2>&1 &&
 		{ test ! -s verify.out || { cat verify.out; false; }; }
 	fi
@@ -227,7 +227,7 @@ test_expect_success DEB,INSTALL 'a clean sample mail is delivered, the phishing 
 	test_grep "550 5.7.1" phish.out &&
 	postfix_wait_delivered "$TRASH/pf" 1 &&
 	postfix_delivered "$TRASH/pf" >delivered &&
-	test "$(wc -l <delivered)" = 1 &&
+	test_line_count = 1 delivered &&
 	test_grep "^X-Lurewatch-Verdict: accept" "$(cat delivered)" &&
 	test_grep "verdict=reject" milter.log
 '

@@ -84,7 +84,7 @@ test_expect_success 'every command a tool'\''s --help lists is described in its 
 
 test_expect_success 'lurewatch.conf(5) has a paragraph for every key of the configuration table' '
 	"$LW_SCAN" --dump-config | sed -n "s/^\([a-z_0-9]*\) = .*/\1/p" >keys &&
-	test $(wc -l <keys) -gt 50 &&
+	test_line_count -gt 50 keys &&
 	missing= &&
 	while read k; do
 		grep -Eq "^       $k( |$)" lurewatch.conf.5.txt || missing="$missing $k"

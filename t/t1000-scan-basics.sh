@@ -74,7 +74,7 @@ test_expect_success 'score.RULE in the configuration changes the score and the a
 test_expect_success 'a directory is scanned in name order, one JSON line per message' '
 	mkdir d && cp "$TEST_DATA/clean.eml" d/b.eml && cp "$TEST_DATA/reject.eml" d/a.eml &&
 	scan -o rules_file="$TEST_DATA/test.rules" --json d >out &&
-	test $(wc -l <out) = 2 &&
+	test_line_count = 2 out &&
 	test_json_is out file d/a.eml 1 &&
 	test_json_is out file d/b.eml 2
 '

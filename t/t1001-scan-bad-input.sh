@@ -22,7 +22,7 @@ nested() {
 test_expect_success 'a missing file is reported and the other files are still scanned' '
 	test_must_fail scan --json nowhere.eml "$TEST_DATA/clean.eml" >out 2>err &&
 	test_grep "nowhere.eml: .*No such file" err &&
-	test $(wc -l <out) = 2 &&
+	test_line_count = 2 out &&
 	test "$(test_json_field out error 1)" != None &&
 	test_json_is out action accept 2
 '
@@ -72,7 +72,7 @@ test_expect_success 'an empty file is "empty file", exit 1' '
 test_expect_success 'garbage bytes give a verdict or a clear error, never a crash' '
 	head -c 65536 /dev/urandom >garbage.eml &&
 	scan --json garbage.eml >out 2>err; test $? -le 1 &&
-	test $(wc -l <out) = 1
+	test_line_count = 1 out
 '
 
 test_expect_success 'truncated MIME is scanned as far as it goes' '
@@ -90,7 +90,7 @@ test_expect_success '100-deep nesting hits max_depth, still finds nothing to cra
 test_expect_success '5000-deep nesting is bounded too' '
 	nested 5000 >deeper.eml &&
 	scan --json deeper.eml >out 2>err; test $? -le 1 &&
-	test $(wc -l <out) = 1
+	test_line_count = 1 out
 '
 
 test_expect_success 'nesting within max_depth is walked to the innermost part' '

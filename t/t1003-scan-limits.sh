@@ -160,7 +160,7 @@ w = sys.stdout.write
 for i in range(20000): w(\"Subject: level %d\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n\" % i)
 w(\"Subject: core\n\nTAG-ME\n\")" >rfc822.eml &&
 	rss=$(scan_rss out rfc822.eml) &&
-	test $(wc -l <out) = 1 &&
+	test_line_count = 1 out &&
 	test_json_rules out >rules && test_grep "^LW_LIMIT_MAX_DEPTH$" rules &&
 	within 60 $rss
 '
@@ -346,7 +346,7 @@ test_expect_success 'a 2000 x 1500 picture is decoded as before: no limit' '
 
 test_expect_success SHARED 'real mail is never cut: no header, part, group, parameter, copy or picture limit in the shared corpus (torture/ excepted: it holds attacks)' '
 	"$LW_SCAN" --json -o rules_file="$TEST_DATA/test.rules" "$SHARED/corpus" >corpus.json 2>/dev/null;
-	test $(wc -l <corpus.json) -gt 100 &&
+	test_line_count -gt 100 corpus.json &&
 	grep -v "\"file\":\"[^\"]*/torture/" corpus.json >real.json &&
 	test_grep -v "LW_LIMIT_MAX_(HEADERS|PARTS|ADDRESS_GROUPS|MIME_PARAMETERS|DECODED_SIZE)|clamav_max_(image|message)_pixels" real.json
 '

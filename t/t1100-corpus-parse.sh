@@ -9,7 +9,7 @@ C=$SHARED/corpus
 test_expect_success 'every corpus message gives exactly one verdict, none fails to parse' '
 	n=$(find "$C/phish" "$C/ham" -name "*.eml" | wc -l) &&
 	"$LW_SCAN" -o rules_file="$RULES" --json "$C/phish" "$C/ham" >all.json 2>err &&
-	test $(wc -l <all.json) = $n &&
+	test_line_count = $n all.json &&
 	test ! -s err
 '
 

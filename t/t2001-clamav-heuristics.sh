@@ -148,9 +148,10 @@ test_expect_success PYTHON 'a clean message gives SHA-256 and names only; MD5 an
 	clamav_scan clean -o rules_file=$PWD/any.rules &&
 	"$PYTHON" -c "import json; o=json.load(open(\"clean.json\")); print(\"\\n\".join(i[\"type\"]+\"=\"+i[\"value\"] for i in o[\"indicators\"]))" >ind2 &&
 	test_grep "^T_ANY$" clean.rules &&
-	test $(grep -c "^sha256=" ind2) = $(grep -c "^md5=" ind2) &&
-	test $(grep -c "^md5=" ind2) = $(grep -c "^sha1=" ind2) &&
-	test $(grep -c "^md5=" ind2) -ge 1
+	n=$(grep -c "^md5=" ind2) &&
+	test_is -ge 1 $n "md5 indicators in ind2" &&
+	test_grep_count = $n "^sha1=" ind2 &&
+	test_grep_count = $n "^sha256=" ind2
 '
 
 test_expect_success PYTHON 'clamav = no: no libclamav, no signature version; the file checks still run' '

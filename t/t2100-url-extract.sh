@@ -186,7 +186,7 @@ test_expect_success 'HTML and text attachments, and PDF link annotations' '
 test_expect_success 'max_urls and max_url_length bound the work and are reported' '
 	"$PYTHON" -c "print(\" \".join(\"https://h%d.example.com/\" % i for i in range(50)))" | mail text/plain >many.eml &&
 	$SCAN -o max_urls=10 --urls many.eml >out &&
-	test "$("$PYTHON" -c "import json; print(len(json.loads(open(\"out\").read())[\"urls\"]))")" = 10 &&
+	test_is = 10 "$("$PYTHON" -c "import json; print(len(json.loads(open(\"out\").read())[\"urls\"]))")" "URLs in out" &&
 	$SCAN -o max_urls=10 -o rules_file=$TEST_DATA/test.rules --json many.eml >verdict &&
 	test_grep max_urls verdict &&
 	"$PYTHON" -c "print(\"https://long.example.com/\" + \"a\" * 300)" | mail text/plain >long.eml &&

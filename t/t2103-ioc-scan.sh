@@ -110,7 +110,7 @@ test_expect_success 'sender address, sender domain, subject, x-mailer, attachmen
 	sighting out 5e0f7a3c-0000-4000-8000-0000000000a5 >hit && test_grep "^IOC_X_MAILER misp" hit &&
 	sighting out indicator--0a000000-0000-4000-8000-000000000002 >hit &&
 	test_grep "(IOC_SUBJECT|IOC_FILENAME)" hit &&
-	test "$(ioc_hits out)" = 5
+	test_is = 5 "$(ioc_hits out)" "indicator hits in out"
 '
 
 test_expect_success 'the empty attachment hash matches the sha256 indicator' '
@@ -126,7 +126,7 @@ test_expect_success 'expired, revoked and non-matching indicators give no hit' '
 	<a href="https://not-for-detection.example/">e</a> <a href="http://203.0.114.1/">f</a>
 	EOM
 	$SCAN m.eml >out &&
-	test "$(ioc_hits out)" = 0
+	test_is = 0 "$(ioc_hits out)" "indicator hits in out"
 '
 
 test_expect_success 'one hit per indicator, however many links point at it' '
@@ -135,7 +135,7 @@ test_expect_success 'one hit per indicator, however many links point at it' '
 	<img src="https://c.evil.example.cn/t.gif">
 	EOM
 	$SCAN m.eml >out &&
-	test "$(ioc_hits out)" = 1
+	test_is = 1 "$(ioc_hits out)" "indicator hits in out"
 '
 
 test_expect_success 'a malformed feed leaves the others working' '
@@ -150,9 +150,9 @@ test_expect_success 'a malformed feed leaves the others working' '
 
 test_expect_success 'no feeds_dir, no IOC hits, no error' '
 	$LW_SCAN -o rules_file=$TEST_DATA/test.rules -o feeds_dir= --json m.eml >out &&
-	test "$(ioc_hits out)" = 0 &&
+	test_is = 0 "$(ioc_hits out)" "indicator hits in out" &&
 	$LW_SCAN -o rules_file=$TEST_DATA/test.rules -o feeds_dir=$PWD/none --json m.eml >out &&
-	test "$(ioc_hits out)" = 0
+	test_is = 0 "$(ioc_hits out)" "indicator hits in out"
 '
 
 test_done

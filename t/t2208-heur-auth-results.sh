@@ -128,7 +128,7 @@ test_expect_success 'one hit per message although several stamps fail' '
 		"ARC-Authentication-Results: i=1; mx.microsoft.com 1; dmarc=fail header.from=example.com" \
 		"From: A <a@example.com>" "Subject: x" &&
 	scan_rules m $MS $ARC >rules &&
-	test $(grep -c "^LW_HDR_AUTH_FAIL" rules) = 1 &&
+	test_grep_count = 1 "^LW_HDR_AUTH_FAIL" rules &&
 	grep -q "Authentication-Results from mx.agency.gov.tw: From" m.json
 '
 test_expect_success 'copies that differ only in their stamps never share a cached verdict' '
@@ -137,8 +137,8 @@ test_expect_success 'copies that differ only in their stamps never share a cache
 	sed "s/compauth=fail reason=001/compauth=pass reason=100/" copies/1 >copies/2 &&
 	sed "s/^Authentication-Results: spf=none/Authentication-Results: mx.attacker.example; spf=none/" copies/1 >copies/3 &&
 	"$LW_SCAN" $LW_OPTS $MS --json copies/1 copies/2 copies/3 >copies.json &&
-	test $(grep -c "\"cached\":true" copies.json) = 2 &&
-	test $(grep -c "LW_HDR_AUTH_FAIL" copies.json) = 1 &&
+	test_grep_count = 2 "\"cached\":true" copies.json &&
+	test_grep_count = 1 "LW_HDR_AUTH_FAIL" copies.json &&
 	grep "LW_HDR_AUTH_FAIL" copies.json | grep -q "\"file\":\"copies/1\""
 '
 test_expect_success 'malformed stamps are ignored without harm' '

@@ -155,7 +155,7 @@ test_expect_success SHARED 'over the shared corpus every rule hits the same mess
 	test_cmp off.hits on.hits &&
 	hits=$(wc -l <on.hits) && rules=$(cut -d" " -f2 on.hits | sort -u | wc -l) &&
 	say "$hits rule hits of $rules rules in $(wc -l <on.json) messages, identical both ways" &&
-	test "$hits" -gt 1000 && test "$rules" -gt 40
+	test_is -gt 1000 "$hits" "rule hits in on.hits" && test_is -gt 40 "$rules" "rules that hit"
 '
 
 # Two things in a verdict follow the clock, not the rules: the scan time, and

@@ -15,7 +15,7 @@ test_expect_success 'export of 12 messages from two campaigns writes every forma
 		lurewatch-domains.txt lurewatch.rpz lurewatch-hashes.txt .export-state.json; do
 		test -s out/$f || { echo "missing $f"; return 1; }
 	done &&
-	test "$(rcli XPENDING lw:hits export | head -1)" = 0
+	pending_is 0
 '
 
 test_expect_success SCHEMAS 'the STIX bundle validates against the official STIX 2.1 schemas' '
@@ -111,7 +111,7 @@ test_expect_success 'blocklists: Postfix access map, domains, RPZ, hashes, CSV' 
 	test_grep "^\*\.c2-login.example CNAME \.$" out/lurewatch.rpz &&
 	test_grep "^\\\$ORIGIN rpz.lurewatch.$" out/lurewatch.rpz &&
 	test_grep "^sha256 [0-9a-f]{64}$" out/lurewatch-hashes.txt &&
-	test "$(grep -c "^sha256 " out/lurewatch-hashes.txt)" = 2 &&
+	test_grep_count = 2 "^sha256 " out/lurewatch-hashes.txt &&
 	test_grep "^type,value,first_seen,last_seen,count,recipients" out/lurewatch-iocs.csv &&
 	test_grep "^domain,c1-login.example,2026-11-20T08:00:00.000Z,2026-11-20T08:10:00.000Z,6," out/lurewatch-iocs.csv
 '
@@ -188,7 +188,7 @@ test_expect_success 'malformed entries are counted, acknowledged and do not stop
 	test_grep "bad=1 " run5.out &&
 	test_grep "malformed" run5.err &&
 	test_grep "c7-login.example" out/lurewatch-domains.txt &&
-	test "$(rcli XPENDING lw:hits export | head -1)" = 0
+	pending_is 0
 '
 
 test_expect_success 'export_min_score, export_tlp and export_formats are honoured' '

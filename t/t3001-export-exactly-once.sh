@@ -25,7 +25,7 @@ same() {
 		lurewatch-domains.txt lurewatch.rpz lurewatch-hashes.txt .export-state.json; do
 		test_cmp out-clean/$f out-$1/$f || return 1
 	done
-	test "$(rcli XPENDING $1:hits export | head -1)" = 0
+	pending_is 0 "$1:hits"
 }
 
 test_expect_success 'clean export of two batches (the reference)' '
@@ -77,7 +77,7 @@ test_expect_success 'entries a dead consumer left pending are claimed by another
 	scenario claim export_consumer=dead export_claim_idle=0 &&
 	add claim 1 && add claim 2 &&
 	{ LW_EXPORT_CRASH_AT=read lw_ioc export -c claim.conf >/dev/null 2>&1; test $? = 137; } &&
-	test "$(rcli XPENDING claim:hits export | head -1)" = 60 &&
+	pending_is 60 claim:hits &&
 	lw_ioc export -c claim.conf -o export_consumer=alive >claim.out &&
 	test_grep "claimed=60 " claim.out &&
 	same claim
@@ -111,7 +111,7 @@ test_expect_success 'a second exporter finds the lock held and does nothing' '
 	lw_ioc export -c held.conf >held.out &&
 	test_grep "busy" held.out &&
 	! test -e out-held/.export-state.json &&
-	test "$(rcli XLEN held:hits)" = 30 &&
+	test_is = 30 "$(rcli XLEN held:hits)" "entries in held:hits" &&
 	rcli DEL held:export:lock:export >/dev/null &&
 	lw_ioc export -c held.conf >held2.out &&
 	test_grep "read=30 " held2.out

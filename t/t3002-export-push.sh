@@ -50,7 +50,7 @@ test_expect_success 'the next push updates the same MISP event (edit by uuid), n
 	lw_ioc export -c push.conf >run2.out &&
 	test_grep "pushed=2 " run2.out &&
 	test_grep "^POST /events/edit/[0-9a-f-]{36} 200$" srv/requests.log &&
-	test "$(ls srv/misp-*.json | wc -l)" = 1 &&
+	ls srv/misp-*.json >pushed && test_line_count = 1 pushed &&
 	test_grep "c3-login.example" srv/misp-*.json
 '
 
@@ -60,14 +60,14 @@ test_expect_success 'a refused push: clear error, exit 1, entries stay pending' 
 	test_must_fail lw_ioc export -c push.conf >run3.out 2>run3.err &&
 	test_grep "TAXII push refused by http://127.0.0.1:$SPORT/taxii2/collections/91a7b528/objects/: HTTP 403" run3.err &&
 	test_grep "refuses pushes" run3.err &&
-	test "$(rcli XPENDING lw:hits export | head -1)" = 3
+	pending_is 3
 '
 
 test_expect_success 'once the server accepts again, the rerun pushes and acknowledges' '
 	rm srv/refuse &&
 	lw_ioc export -c push.conf >run4.out &&
 	test_grep "read=3 .*acked=3 pushed=2 " run4.out &&
-	test "$(rcli XPENDING lw:hits export | head -1)" = 0 &&
+	pending_is 0 &&
 	n=$(ls srv/taxii-*.json | wc -l) &&
 	test_grep "c4-login.example" srv/taxii-$n.json
 '
@@ -78,7 +78,7 @@ test_expect_success 'a refused MISP push (wrong key) is reported and not acknowl
 	test_must_fail lw_ioc export -c push.conf -o export_taxii_url= -o export_misp_key_file=$TRASH/badkey 2>run5.err &&
 	test_grep "MISP push refused by http://127.0.0.1:$SPORT/events/add: HTTP 403" run5.err &&
 	test_grep -v "wrong-key" run5.err &&
-	test "$(rcli XPENDING lw:hits export | head -1)" = 1
+	pending_is 1
 '
 
 test_expect_success 'a missing key file is a clear error' '

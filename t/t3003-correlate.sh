@@ -24,7 +24,7 @@ test_expect_success 'two campaigns are seen by two or more agencies' '
 	lw_ioc correlate -w merged.json a/lurewatch-stix.json b/lurewatch-stix.json c/lurewatch-misp.json >corr.out &&
 	cat corr.out &&
 	test_grep "^2 campaign\(s\)$" corr.out &&
-	test "$(grep -c "^campaign " corr.out)" = 2
+	test_grep_count = 2 "^campaign " corr.out
 '
 
 test_expect_success 'c1 (shared hash, link domain, senders) joins A and C, with when and how many' '

@@ -24,7 +24,7 @@ test_expect_success 'crafted mails are scanned and published with protected_doma
 	warninglists_dir = $WL
 	EOF
 	"$LW_SCAN" -c scan.conf --publish "$TEST_DATA/export-bare-from.eml" "$TEST_DATA/export-freemail.eml" >scan.out &&
-	test "$(rcli XLEN lw:hits)" = 2
+	test_is = 2 "$(rcli XLEN lw:hits)" "entries in lw:hits"
 '
 
 test_expect_success 'the scanner marks a warninglisted indicator in the stream (first contact from gmail.com)' '

@@ -26,7 +26,7 @@ test_expect_success 'both messages are scanned and published, then exported' '
 	EOF
 	"$LW_SCAN" -c scan.conf --publish --json "$TEST_DATA/roles/spoofed-bank.eml" \
 		"$TEST_DATA/roles/freemail-sender.eml" >scan.json &&
-	test "$(grep -c "\"action\":\"reject\"" scan.json)" = 2 &&
+	test_grep_count = 2 "\"action\":\"reject\"" scan.json &&
 	export_conf a.conf "$TRASH/out" "Agency A" &&
 	lw_ioc export -c a.conf >run.out &&
 	test_grep "read=2 " run.out

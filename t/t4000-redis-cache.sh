@@ -100,8 +100,8 @@ test_expect_success REDIS 'with Redis, the second copy in one run is cached, one
 	test_json_is out cached true 2 &&
 	test_grep "cache: hits=1 misses=1 errors=0" err &&
 	redis_cli r1 --scan --pattern "lw:v:*" >keys &&
-	test $(wc -l <keys) = 1 &&
-	redis_cli r1 ttl "$(cat keys)" >ttl && test "$(cat ttl)" -gt 3000
+	test_line_count = 1 keys &&
+	test_is -gt 3000 "$(redis_cli r1 ttl "$(cat keys)")" "the TTL of $(cat keys)"
 '
 
 test_expect_success REDIS 'the cache is shared: another run (another instance) hits at once' '
@@ -150,7 +150,8 @@ test_expect_success REDIS 'a cached copy costs at most 2 round trips, a scanned 
 	sed -n "s/.*cache: hits=\([0-9]*\) misses=\([0-9]*\) .*redis_round_trips=\([0-9]*\).*/\1 \2 \3/p" err >counts &&
 	read hits misses rt <counts &&
 	echo "hits=$hits misses=$misses: $rt round trips, at most $((2 * hits + 3 * misses)) expected" &&
-	test $((hits + misses)) = 3 && test "$hits" -ge 2 && test "$rt" -le $((2 * hits + 3 * misses))
+	test_is = 3 $((hits + misses)) "hits + misses" && test_is -ge 2 "$hits" "hits" &&
+	test_is -le $((2 * hits + 3 * misses)) "$rt" "round trips"
 '
 
 test_expect_success REDIS 'an edited rules file (new engine tag) does not reuse old verdicts' '
@@ -179,9 +180,9 @@ test_expect_success REDIS 'a corrupt cache entry is a miss, not a failure' '
 test_expect_success REDIS 'Redis down: every message still scanned, errors counted, logged once' '
 	redis_stop r1 &&
 	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$BRANDS" $(lw_redis_opts r1) --json --counters copy-1.eml copy-2.eml copy-3.eml >out 2>err &&
-	test $(wc -l <out) = 3 &&
+	test_line_count = 3 out &&
 	test_json_is out action reject 3 &&
-	test $(grep -c "redis unreachable" err) = 1 &&
+	test_grep_count = 1 "redis unreachable" err &&
 	test_json_is out cached true 2 &&
 	test_grep "errors=[1-9]" err
 '
@@ -202,9 +203,9 @@ test_expect_success REDIS 'one process logs "redis unreachable" once and "redis 
 	cat copy-1.eml >fifo &&
 	wait_for test -s scan.rc &&
 	cat scan.err &&
-	test "$(cat scan.rc)" = 0 && test $(wc -l <scan.out) = 4 &&
-	test $(grep -c "redis unreachable (cache)" scan.err) = 1 &&
-	test $(grep -c "redis back (cache)" scan.err) = 1
+	test_is = 0 "$(cat scan.rc)" "the exit status of the scan" && test_line_count = 4 scan.out &&
+	test_grep_count = 1 "redis unreachable \(cache\)" scan.err &&
+	test_grep_count = 1 "redis back \(cache\)" scan.err
 '
 
 test_done

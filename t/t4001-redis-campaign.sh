@@ -44,16 +44,17 @@ sys.exit(not {\"sha256\"} <= t)"
 '
 
 test_expect_success REDIS 'the counters are Redis keys with an expiry (the window)' '
-	redis_cli srv --scan --pattern "lw:c:att:*" >keys && test $(wc -l <keys) -ge 1 &&
+	redis_cli srv --scan --pattern "lw:c:att:*" >keys && test_line_count -ge 1 keys &&
 	k=$(head -1 keys) &&
-	test "$(redis_cli srv get "$k")" = 4 &&
-	ttl=$(redis_cli srv ttl "$k") && test "$ttl" -gt 0 && test "$ttl" -le 3600
+	test_is = 4 "$(redis_cli srv get "$k")" "counter $k" &&
+	ttl=$(redis_cli srv ttl "$k") && test_is -gt 0 "$ttl" "the TTL of $k" && test_is -le 3600 "$ttl" "the TTL of $k"
 '
 
 test_expect_success REDIS 'a cached copy still counts (the counter runs on every message)' '
 	scan multipart-5.eml >out5 &&
 	test_json_is out5 cached true &&
-	test "$(redis_cli srv get "$(redis_cli srv --scan --pattern "lw:c:att:*" | head -1)")" = 5
+	k=$(redis_cli srv --scan --pattern "lw:c:att:*" | head -1) &&
+	test_is = 5 "$(redis_cli srv get "$k")" "counter $k"
 '
 
 test_expect_success REDIS 'first contact fires once for a new clean sender, then not' '

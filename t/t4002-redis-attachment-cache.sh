@@ -18,9 +18,9 @@ test_expect_success REDIS 'the cache API behaves the same with Redis' '
 '
 
 test_expect_success REDIS 'the entries are Redis keys with the signature version in the name' '
-	redis_cli srv --scan --pattern "t*:av:sig-1:*" >keys && test $(wc -l <keys) = 1 &&
+	redis_cli srv --scan --pattern "t*:av:sig-1:*" >keys && test_line_count = 1 keys &&
 	redis_cli srv --scan --pattern "t*:av:sig-2:*" >keys2 && test ! -s keys2 &&
-	ttl=$(redis_cli srv ttl "$(cat keys)") && test "$ttl" -gt 80000
+	test_is -gt 80000 "$(redis_cli srv ttl "$(cat keys)")" "the TTL of $(cat keys)"
 '
 
 test_done

@@ -20,10 +20,6 @@ publish() {
 		-o instance_name=t4010 -o score.LW_FIRST_CONTACT=0 -o score.LW_FIRST_CONTACT_DOMAIN=0 --publish --counters --json "$@"
 }
 
-xlen() {
-	redis_cli srv xlen lw:hits
-}
-
 test_expect_success REDIS 'start redis-server' '
 	redis_start srv
 '
@@ -31,7 +27,7 @@ test_expect_success REDIS 'start redis-server' '
 test_expect_success REDIS 'a scored message is one stream entry with every field' '
 	mails a 1 1 &&
 	publish a "$TEST_DATA/clean.eml" >out 2>err &&
-	test "$(xlen)" = 1 &&
+	hits_is srv 1 &&
 	test_grep "hits: queued=1 published=1 spooled=0" err &&
 	redis_cli srv xrange lw:hits - + >entry &&
 	for f in event_id time instance queue_id message_id sender rcpt_count subject score action rules cached indicators; do
@@ -47,9 +43,9 @@ test_expect_success REDIS 'Redis down: entries go to the spool, the run is unhar
 	redis_stop srv &&
 	mails b 2 11 &&
 	publish b >out 2>err &&
-	test $(grep -c "\"action\":\"reject\"" out) = 10 &&
+	test_grep_count = 10 "\"action\":\"reject\"" out &&
 	test_grep "spooled=10" err &&
-	test $(wc -l <spool/hits.spool) = 10
+	test_line_count = 10 spool/hits.spool
 '
 
 test_expect_success REDIS 'Redis back: the next run replays the spool first, in order, then its own' '
@@ -57,7 +53,7 @@ test_expect_success REDIS 'Redis back: the next run replays the spool first, in 
 	mails c 12 16 &&
 	publish c >out 2>err &&
 	test_grep "replayed=10" err &&
-	test "$(xlen)" = 16 &&
+	hits_is srv 16 &&
 	test ! -s spool/hits.spool &&
 	redis_cli srv xrange lw:hits - + | grep "^hit-" >ids &&
 	seq 1 16 | sed "s/.*/hit-&@example.net/" >expect && test_cmp expect ids
@@ -78,14 +74,14 @@ test_expect_success REDIS 'a replayed spool is never doubled (event ids are dedu
 	PY
 	publish "$TEST_DATA/clean.eml" >out 2>err &&
 	test_grep "duplicates=5" err &&
-	test "$(xlen)" = 16
+	hits_is srv 16
 '
 
 test_expect_success REDIS 'a torn last spool line is skipped, the rest replayed' '
 	printf "{\"event_id\":\"torn-1\",\"message_id\":\"t1\"}\n{\"event_id\":\"to" >spool/hits.spool &&
 	publish "$TEST_DATA/clean.eml" >out 2>err &&
 	test_grep "replayed=1" err &&
-	test "$(xlen)" = 17
+	hits_is srv 17
 '
 
 test_expect_success REDIS 'Redis killed in the middle of a run: stream count exact after replay' '
@@ -97,14 +93,14 @@ test_expect_success REDIS 'Redis killed in the middle of a run: stream count exa
 	sleep 1 &&
 	redis_start srv "$(redis_port srv)" &&
 	wait_for test -s run.rc &&
-	test "$(cat run.rc)" = 0 &&
-	test $(grep -c "\"action\":\"reject\"" run.out) = 300 &&
+	test_is = 0 "$(cat run.rc)" "the exit status of the run" &&
+	test_grep_count = 300 "\"action\":\"reject\"" run.out &&
 	cat run.err &&
 	publish "$TEST_DATA/clean.eml" >out2 2>err2 &&
 	cat err2 &&
-	test "$(xlen)" = 300 &&
-	redis_cli srv xrange lw:hits - + | grep "^hit-" | sort -u | wc -l >n &&
-	test "$(cat n)" = 300
+	hits_is srv 300 &&
+	redis_cli srv xrange lw:hits - + | grep "^hit-" | sort -u >ids &&
+	test_line_count = 300 ids
 '
 
 test_done

@@ -41,15 +41,15 @@ test_expect_success 'the Sentinel names the master; the process follows the fail
 	wait_for test -s scan.rc &&
 	cat scan.err &&
 	test "$(cat scan.rc)" = 0 &&
-	test "$(redis_cli r xlen lw:hits)" = 4 &&
+	hits_is r 4 &&
 	redis_cli r xrange lw:hits - + | grep "^fo-" >ids &&
 	printf "fo-%s@example.net\n" 1 2 3 4 >expect && test_cmp expect ids &&
 	test ! -s spool/hits.spool
 '
 
 test_expect_success 'the cache also lives on the new master' '
-	redis_cli r --scan --pattern "lw:v:*" >keys && test $(wc -l <keys) -ge 1 &&
-	test $(grep -c "\"action\":\"reject\"" scan.out) = 4
+	redis_cli r --scan --pattern "lw:v:*" >keys && test_line_count -ge 1 keys &&
+	test_grep_count = 4 "\"action\":\"reject\"" scan.out
 '
 
 test_expect_success 'an unknown master name: no Redis, messages still scanned' '

@@ -50,7 +50,7 @@ test_expect_success 'a tagged mail gets hits, the subject prefix, and loses ever
 	test_grep "^X-Lurewatch-Hits: T_TAG\(3.5\)" "$f" &&
 	test_grep "^Subject: \[SUSPICIOUS\] offer" "$f" &&
 	test_grep -v "^X-Lurewatch-Score: -100" "$f" &&
-	test $(grep -c "^X-Lurewatch-Score:" "$f") = 1 &&
+	test_grep_count = 1 "^X-Lurewatch-Score:" "$f" &&
 	test_grep -v "^(X-Lurewatch-Report|x-lurewatch-report|X-LUREWATCH-Other):" "$f"
 '
 
@@ -68,7 +68,7 @@ test_expect_success 'a mail at quarantine score lands in the hold queue, not in 
 	id=$(sed -n "s/.*Ok: queued as \([0-9A-F]*\).*/\1/p" out) && test -n "$id" &&
 	wait_for test -f "$PF/queue/hold/$id" &&
 	postfix_wait_idle "$PF" &&
-	test $(postfix_delivered "$PF" | wc -l) = $n &&
+	postfix_delivered_is "$PF" $n &&
 	test_grep "$id: .*verdict=quarantine score=12.0" "$MILTER_LOG"
 '
 

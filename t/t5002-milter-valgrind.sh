@@ -61,7 +61,7 @@ test_expect_success 'send the run: test mails, generated mix, shared corpus samp
 	"$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $(postfix_port "$PF") list 4 >send.out &&
 	cat send.out &&
 	sent=$(cut -d" " -f2 send.out) rejected=$(cut -d" " -f4 send.out) &&
-	test $((sent + rejected)) = $n &&
+	test_is = $n $((sent + rejected)) "mails sent + rejected" &&
 	test_grep " failed 0 " send.out &&
 	milter_log_is " verdict=" $n &&
 	milter_log_is "verdict=failure" 0

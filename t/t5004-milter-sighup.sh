@@ -82,7 +82,7 @@ test_expect_success 'SIGHUP every 0.1 s while 100 mails stream: none tempfailed,
 	{ "$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $(postfix_port "$PF") list 8 >send.out & sender=$!; } &&
 	milter_signal_while $sender HUP && hups=$MILTER_SIGNALS_SENT &&
 	wait $sender && cat send.out && echo "SIGHUPs sent: $hups" &&
-	test $hups -ge 3 &&
+	test_is -ge 3 $hups "SIGHUPs sent during the run" &&
 	test_grep "^sent 100 rejected 0 failed 0 retries 0 " send.out &&
 	postfix_wait_delivered "$PF" $((n0 + 100)) &&
 	wait_for_lines "$MILTER_LOG" "reload: new engine in service" $((r0 + 3)) &&

@@ -31,15 +31,6 @@ batch() {
 	grep -q "550 5.7.1" "$1-rej.out"
 }
 
-xlen() {
-	redis-cli -p "$(redis_port srv)" xlen lw:hits
-}
-
-# xlen_is N: the stream has N entries (a command, so wait_for re-runs it)
-xlen_is() {
-	test "$(xlen)" = "$1"
-}
-
 test_expect_success 'start Redis, the milter publishing hits, and Postfix' '
 	redis_start srv &&
 	cat >"$CONF" <<-EOF &&
@@ -59,7 +50,7 @@ test_expect_success 'start Redis, the milter publishing hits, and Postfix' '
 
 test_expect_success 'with Redis up: each scored message is one stream entry' '
 	batch a &&
-	wait_for xlen_is 3 &&
+	wait_for hits_is srv 3 &&
 	redis-cli --raw -p "$(redis_port srv)" xrange lw:hits - + >entries &&
 	grep -qx "a-tag@example.org" entries && grep -qx "a-held@example.org" entries &&
 	grep -qx "a-rej@example.org" entries && ! grep -qx "a-clean@example.org" entries &&
@@ -71,7 +62,7 @@ test_expect_success 'Redis killed: mail is still delivered, held or rejected as 
 	redis_stop srv &&
 	batch b && batch c &&
 	postfix_wait_delivered "$PF" 6 &&
-	test $(postfix_hold_ids "$PF" | wc -l) = 3 &&
+	postfix_hold_ids "$PF" >held && test_line_count = 3 held &&
 	wait_for test -s spool/hits.spool &&
 	test_grep "redis unreachable \(hits\)" "$MILTER_LOG" &&
 	test_grep "verdict=reject" "$MILTER_LOG"
@@ -80,7 +71,7 @@ test_expect_success 'Redis killed: mail is still delivered, held or rejected as 
 test_expect_success 'Redis restarted: the spool is replayed, the stream count is exact' '
 	redis_start srv "$(redis_port srv)" &&
 	batch d &&
-	wait_for xlen_is 12 &&
+	wait_for hits_is srv 12 &&
 	wait_for test ! -s spool/hits.spool &&
 	test_grep "redis back \(hits\)" "$MILTER_LOG" &&
 	redis-cli --raw -p "$(redis_port srv)" xrange lw:hits - + | grep -x "[a-d]-[a-z]*@example.org" >ids &&

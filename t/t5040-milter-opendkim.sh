@@ -116,7 +116,7 @@ test_expect_success 'forged: a dkim=pass written by the sender under our id is r
 	} >stamped &&
 	send stamped &&
 	header stamped.out >h &&
-	test $(grep -c "^Authentication-Results: $AUTHSERV" h) = 1 &&
+	test_grep_count = 1 "^Authentication-Results: $AUTHSERV" h &&
 	test_grep "^Authentication-Results: $AUTHSERV; dkim=none" h &&
 	test_grep "^X-Lurewatch-Hits: .*LW_HDR_MSGID_UNRELATED" stamped.out
 '

@@ -184,7 +184,7 @@ test_expect_success 'delete removes a held message from the queue and records it
 	test -z "$(find "$PF/queue" -name "$ID2")" &&
 	test "$(test_json_field_any "$Q/records/$ID2.json" decision)" = deleted &&
 	test ! -f "$Q/false-positives/$ID2.json" &&
-	postfix_wait_idle "$PF" && test $(postfix_delivered "$PF" | wc -l) = $n
+	postfix_wait_idle "$PF" && postfix_delivered_is "$PF" $n
 '
 
 test_expect_success 'release and delete refuse what is not a held queue id, and record nothing' '

@@ -58,7 +58,7 @@ test_expect_success 'hold the sample lures and one hostile subject through Postf
 	printf "From: a@b.example\nTo: c@moea.example.gov.tw\nSubject: <script>alert(1)</script> 緊急：帳號即將停用 http://evil.example.com/a\n\n您的信箱帳號異常，帳號將於24小時內停用，請立即驗證您的帳號並確認密碼：http://evil.example.com/login\n" >hostile &&
 	postfix_send "$PF" hostile x@example.org c@moea.example.gov.tw >/dev/null &&
 	wait_for held 3 &&
-	test $(ls quarantine/records | wc -l) = 3
+	ls quarantine/records >records && test_line_count = 3 records
 '
 
 test_expect_success 'the digest HTML part is extracted as sent' '

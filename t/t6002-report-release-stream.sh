@@ -45,7 +45,7 @@ test_expect_success 'lurewatch-report release delivers it and appends a release 
 	test_grep "$id: released by" out &&
 	postfix_wait_delivered "$PF" 1 &&
 	entries >stream &&
-	test $(wc -l <stream) = 2 &&
+	test_line_count = 2 stream &&
 	tail -1 stream >release &&
 	test_grep " type=release" release &&
 	test_grep " queue_id=$id( |$)" release &&

@@ -102,7 +102,7 @@ test_expect_success 'confirming with the page CSRF value releases the message: i
 test_expect_success 'the used link is refused on GET and on POST, and nothing is done twice' '
 	test "$(http GET "$RELEASE")" = 410 && test_grep "used already" page &&
 	test "$(http POST "$BASE/a" "t=${RELEASE#*t=}&csrf=$C")" = 410 &&
-	test "$(grep -c "$ID1: released" "$REVIEW_LOG")" = 1
+	test_grep_count = 1 "$ID1: released" "$REVIEW_LOG"
 '
 
 test_expect_success 'another valid link for a decided message says so and acts on nothing' '

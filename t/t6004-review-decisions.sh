@@ -74,7 +74,7 @@ test_expect_success 'confirming Block sender deletes the message and puts its Fr
 	test_grep "$BID: blocked by secteam@agency.test" page &&
 	test ! -f "$PF/queue/hold/$BID" && test "$(decision_of "$BID")" = blocked &&
 	echo admin@block-me.example.net >expect && test_cmp expect "$BLOCKED" &&
-	test "$(postfix_delivered "$PF" | wc -l)" = "$n"
+	postfix_delivered_is "$PF" "$n"
 '
 
 test_expect_success 'the block list is a feed: the next message from that sender is an IOC_EMAIL hit' '

@@ -82,7 +82,6 @@ field() { redis_cli shared HGET "lw:quarantine:rec:$1" "$2"; }
 report() { "$LW_REPORT" -c "$TRASH/$1.conf" "$2"; }
 page() { curl -s -o page -w "%{http_code}" -H "X-Remote-User: secteam@agency.test" "$@"; }
 csrf_of() { sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$1" | head -1; }
-delivered() { postfix_delivered "$1" | wc -l; }
 
 test_expect_success 'two relays, each a Postfix with its own milter, share one Redis' '
 	relay_start a "$PFA" && relay_start b "$PFB" &&
@@ -96,7 +95,7 @@ test_expect_success 'mail held on each relay is recorded with the relay that hol
 	msg mb1 "B one" && B1=$(held_on "$PFB" mb1) &&
 	test "$(field "$A1" relay)" = relay-a && test "$(field "$A2" relay)" = relay-a &&
 	test "$(field "$B1" relay)" = relay-b &&
-	test "$(redis_cli shared ZCARD lw:quarantine:held)" = 3
+	test_is = 3 "$(redis_cli shared ZCARD lw:quarantine:held)" "messages in lw:quarantine:held"
 '
 
 test_expect_success 'the one review page lists the messages of both relays, and counts them' '
@@ -111,15 +110,15 @@ test_expect_success 'a release of relay A'"'"'s message on the page is queued fo
 	test_grep "$A1: released by secteam@agency.test" page &&
 	test "$(field "$A1" decision)" = released && test "$(field "$A1" outcome)" = "" &&
 	test -f "$PFA/queue/hold/$A1" &&
-	test "$(redis_cli shared XLEN lw:quarantine:decisions:relay-a)" = 1 &&
-	test "$(redis_cli shared EXISTS lw:quarantine:decisions:relay-b)" = 0
+	test_is = 1 "$(redis_cli shared XLEN lw:quarantine:decisions:relay-a)" "decisions for relay-a" &&
+	test_is = 0 "$(redis_cli shared EXISTS lw:quarantine:decisions:relay-b)" "a stream of decisions for relay-b"
 '
 
 test_expect_success 'relay B applies its decisions: A'"'"'s message is not among them, and nothing moves' '
 	report b apply >out-b &&
 	test ! -s out-b &&
 	test -f "$PFA/queue/hold/$A1" && test -f "$PFB/queue/hold/$B1" &&
-	test "$(delivered "$PFB")" = 0
+	postfix_delivered_is "$PFB" 0
 '
 
 test_expect_success 'relay A applies it: the message reaches A'"'"'s sink and the outcome is on the record' '
@@ -130,7 +129,7 @@ test_expect_success 'relay A applies it: the message reaches A'"'"'s sink and th
 	grep -l "Subject: A one" $(postfix_delivered "$PFA") >/dev/null &&
 	test ! -f "$PFA/queue/hold/$A1" &&
 	test "$(field "$A1" outcome)" = done &&
-	test "$(delivered "$PFB")" = 0
+	postfix_delivered_is "$PFB" 0
 '
 
 test_expect_success 'a second decision on the same message is refused, and nothing is released twice' '
@@ -141,7 +140,7 @@ test_expect_success 'a second decision on the same message is refused, and nothi
 	report a apply >out-a2 &&
 	test_grep "decision .* skipped: $A1: released was carried out" out-a2 &&
 	test_grep "1 decisions: 0 carried out, 0 failed, 1 skipped" out-a2 &&
-	test "$(delivered "$PFA")" = 1
+	postfix_delivered_is "$PFA" 1
 '
 
 test_expect_success 'a decision made while relay A is down is carried out when it comes back' '
@@ -163,13 +162,13 @@ test_expect_success 'an entry a killed run had read but not acknowledged is take
 	# a run of relay B that read its stream and died before acting
 	redis_cli shared XREADGROUP GROUP apply relay-b COUNT 10 STREAMS lw:quarantine:decisions:relay-b ">" >read &&
 	test_grep "$B1" read &&
-	test "$(redis_cli shared XPENDING lw:quarantine:decisions:relay-b apply | head -1)" = 1 &&
+	test_is = 1 "$(redis_cli shared XPENDING lw:quarantine:decisions:relay-b apply | head -1)" "decisions for relay-b read and not acknowledged" &&
 	test -f "$PFB/queue/hold/$B1" &&
 	report b apply >out-b3 &&
 	test_grep "^$B1: deleted by secteam@agency.test" out-b3 &&
 	test ! -f "$PFB/queue/hold/$B1" &&
-	test "$(redis_cli shared XPENDING lw:quarantine:decisions:relay-b apply | head -1)" = 0 &&
-	test "$(delivered "$PFB")" = 0
+	test_is = 0 "$(redis_cli shared XPENDING lw:quarantine:decisions:relay-b apply | head -1)" "decisions for relay-b read and not acknowledged" &&
+	postfix_delivered_is "$PFB" 0
 '
 
 test_expect_success 'a decision the relay cannot carry out is recorded as failed, and the message is held again' '
@@ -183,7 +182,7 @@ test_expect_success 'a decision the relay cannot carry out is recorded as failed
 	case "$(field "$B2" outcome)" in "failed: "*) ;; *) false ;; esac &&
 	test "$(field "$B2" decision)" = "" &&
 	test "$(page "$BASE/r")" = 200 && test_grep "name=\"q_$B2\"" page &&
-	test "$(delivered "$PFB")" = 0
+	postfix_delivered_is "$PFB" 0
 '
 
 test_expect_success 'mail held while Redis is down is kept in the relay'"'"'s spool, and moved to Redis by its next apply' '
@@ -207,7 +206,7 @@ test_expect_success 'the audit trail of the page shows every decision; only the 
 	test "$(page "$BASE/r")" = 200 &&
 	test "$(redis_cli shared ZRANGE lw:quarantine:held 0 -1 | sort)" = "$(printf "%s\n" "$B2" "$B3" | sort)" &&
 	test_grep "$A1" page && test_grep "$A2" page && test_grep "$B1" page &&
-	test "$(delivered "$PFA")" = 2 && test "$(delivered "$PFB")" = 0
+	postfix_delivered_is "$PFA" 2 && postfix_delivered_is "$PFB" 0
 '
 
 test_done

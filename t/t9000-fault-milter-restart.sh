@@ -73,13 +73,13 @@ test_expect_success "kill -9 and restart the milter three times while $N mails f
 '
 
 test_expect_success 'the kills really hit mail in flight: EDGE tempfailed and HOP retried' '
-	grep -c "milter.*[Tt]emporary\|451 4.7.1\|4.7.1 Service unavailable" "$EDGE/maillog" >tempfails &&
-	test $(cat tempfails) -gt 0 &&
+	test_grep_count -gt 0 "milter.*[Tt]emporary|451 4.7.1|4.7.1 Service unavailable" "$EDGE/maillog" &&
 	test_grep "status=deferred" "$HOP/maillog"
 '
 
 test_expect_success 'each restart removed the stale socket and started cleanly' '
-	test $(cat "$TRASH"/m[123].log | grep -c "started: socket unix:$SOCK") = 3 &&
+	cat "$TRASH"/m[123].log >started.log &&
+	test_grep_count = 3 "started: socket unix:$SOCK" started.log &&
 	test -S "$SOCK"
 '
 
@@ -89,7 +89,7 @@ test_expect_success 'SIGUSR1 reloads under load: 200 mails straight to EDGE, zer
 	{ "$PYTHON" "$top_srcdir/contrib/bench/smtp-send" $EPORT list2 8 >send2.out & sender=$!; } &&
 	milter_signal_while $sender USR1 && n=$MILTER_SIGNALS_SENT &&
 	wait $sender && cat send2.out && echo "reloads sent: $n" &&
-	test $n -ge 3 &&
+	test_is -ge 3 $n "SIGUSR1s sent during the run" &&
 	test_grep "^sent 180 rejected 20 failed 0 retries 0 " send2.out &&
 	wait_for_lines "$MILTER_LOG" "reload: new engine in service" 3 &&
 	milter_log_is "reload failed" 0 &&

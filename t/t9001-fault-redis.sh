@@ -20,10 +20,6 @@ CONF=$TRASH/lurewatch.conf
 N=40
 test_at_exit 'milter_stop; postfix_stop "$PF"'
 
-xlen_is() { # xlen_is N: the hits stream has N entries
-	test "$(redis_cli srv xlen lw:hits)" = "$1"
-}
-
 scored() { # scored DIR: how many mails of DIR the test rules score
 	grep -l -E "QUARANTINE-ME|LUREWATCH-TEST-REJECT|TAG-ME" "$1"/*.eml | wc -l
 }
@@ -93,7 +89,7 @@ test_expect_success "Redis stopped (accepts, never answers) while $N mails flow:
 	kill -CONT "$(cat srv/pid)" &&
 	settle slow && exact slow &&
 	grep "msgid=<again@example.org>" "$MILTER_LOG" >again.log &&
-	test $(wc -l <again.log) = 2 && test $(grep -c " cached" again.log) = 1
+	test_line_count = 2 again.log && test_grep_count = 1 " cached" again.log
 '
 
 test_expect_success 'the stall was logged once, counted, and Redis is used again once it answers' '
@@ -104,7 +100,7 @@ test_expect_success 'the stall was logged once, counted, and Redis is used again
 	counters >cache.line && cat cache.line &&
 	test_grep " errors=[1-9]" cache.line &&
 	milter_log_is "verdict=failure" 0 &&
-	wait_for xlen_is $(scored slow)
+	wait_for hits_is srv $(scored slow)
 '
 
 test_expect_success "Redis killed, then restarted, while $N more mails flow: none lost, the stream exact" '
@@ -117,7 +113,7 @@ test_expect_success "Redis killed, then restarted, while $N more mails flow: non
 	wait_for poke 2 &&
 	milter_log_is "redis unreachable \(cache\)" 2 &&
 	milter_log_is "verdict=failure" 0 &&
-	wait_for xlen_is $(($(scored slow) + $(scored down)))
+	wait_for hits_is srv $(($(scored slow) + $(scored down)))
 '
 
 test_expect_success 'at exit the counters agree with the mail: every scored message published once' '

@@ -71,13 +71,13 @@ test_expect_success "$N counted mails and 4 EICAR mails flow while reloads keep 
 	test_cmp expect fates &&
 	fault_account "$PF" eicar 5 "" "$MILTER_LOG" >eicar.fates && cat eicar.fates &&
 	test_grep "^delivered 0 held 0 rejected 5 missing 0 duplicated 0 tempfailed 0$" eicar.fates &&
-	test $(grep -c "msgid=<eicar-[2-5]@example.org>.* verdict=reject .*LW_ATT_CLAMAV_SIGNATURE" "$MILTER_LOG") = 4 &&
+	milter_log_is "msgid=<eicar-[2-5]@example.org>.* verdict=reject .*LW_ATT_CLAMAV_SIGNATURE" 4 &&
 	milter_log_is "verdict=failure" 0 &&
 	# the signal thread takes SIGUSR1 before SIGUSR2: once the counters are
 	# logged, every reload asked has been tried
 	kill -USR2 $MILTER_PID && wait_for grep -q "stats: " "$MILTER_LOG" &&
 	milter_log_count "reload failed, keeping the current engine" >reloads_failed &&
-	test $(cat reloads_failed) -ge 3 &&
+	test_is -ge 3 "$(cat reloads_failed)" "reloads refused" &&
 	milter_log_is "new engine in service" 0
 '
 

@@ -68,14 +68,14 @@ test_expect_success "$N counted mails and 4 feed-matching links flow while the b
 	test_cmp expect fates &&
 	fault_account "$PF" link 5 "" "$MILTER_LOG" >link.fates && cat link.fates &&
 	test_grep "^delivered 0 held 5 rejected 0 missing 0 duplicated 0 tempfailed 0$" link.fates &&
-	test $(grep -c "msgid=<link-[2-5]@example.org>.* verdict=quarantine .*IOC_DOMAIN" "$MILTER_LOG") = 4 &&
+	milter_log_is "msgid=<link-[2-5]@example.org>.* verdict=quarantine .*IOC_DOMAIN" 4 &&
 	milter_log_is "verdict=failure" 0
 '
 
 test_expect_success 'each reload logged the bad feed once and counted it; none was refused' '
 	milter_stop &&
 	r=$(milter_log_count "new engine in service") &&
-	test $r -ge 3 &&
+	test_is -ge 3 $r "reloads of the engine" &&
 	milter_log_is "engine: feed cert not loaded" $r &&
 	grep "stats: " "$MILTER_LOG" | tail -1 >stats && cat stats &&
 	test_grep "stats: messages=$((N + 5)) .* failures=0 .* reloads=$r reload_failures=0 .* load_problems=$r" stats

@@ -76,7 +76,7 @@ test_expect_success 'each failure is logged clearly: held-but-unrecorded per mes
 	wait_for grep -q "hits spool .* unwritable (No space left on device)" "$MILTER_LOG" &&
 	milter_log_is "hits spool .* unwritable" 1 &&
 	test ! -s "$FULL/spool/hits.spool" &&
-	test $(ls "$FULL/quarantine/records" | wc -l) = 0
+	ls "$FULL/quarantine/records" >records && test_line_count = 0 records
 '
 
 test_expect_success 'space returns: the next mails are recorded and spooled again, attachments scanned' '
@@ -85,10 +85,10 @@ test_expect_success 'space returns: the next mails are recorded and spooled agai
 	att_mail att-2.eml 2 && postfix_send "$PF" att-2.eml >/dev/null &&
 	postfix_wait_idle "$PF" &&
 	test_grep "msgid=<att-2@example.org>.* verdict=accept " "$MILTER_LOG" &&
-	test $(ls "$FULL/quarantine/records" | wc -l) = $((N / 10)) &&
+	ls "$FULL/quarantine/records" >records && test_line_count = $((N / 10)) records &&
 	wait_for grep -q "hits spool .* writable again" "$MILTER_LOG" &&
 	wait_for spool_has $(scored after) &&
-	test $(grep -c "after-" "$FULL/spool/hits.spool") = $(scored after) &&
+	test_grep_count = $(scored after) "after-" "$FULL/spool/hits.spool" &&
 	"$PYTHON" -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]" "$FULL/spool/hits.spool"
 '
 

@@ -9,8 +9,8 @@ scan_damaged() {
 	mkdir "$1" &&
 	"$PYTHON" "$top_srcdir/t/mkattach.py" --mutate "$1" "$2" "$1" &&
 	{ "$LW_SCAN" $LW_CLAMAV_OPTS --json "$1" >"$1.json" 2>"$1.err"; echo $? >"$1.rc"; } &&
-	test "$(cat "$1.rc")" -le 1 &&
-	test "$(grep -c "^{" "$1.json")" = "$2" &&
+	test_is -le 1 "$(cat "$1.rc")" "lurewatch-scan's exit status" &&
+	test_grep_count = "$2" "^\{" "$1.json" &&
 	test_must_fail grep -E "\"error\"" "$1.json"
 }
 

@@ -12,6 +12,11 @@
 #   test_exit_in CODES CMD...                 CMD exits with one of CODES, not by a signal
 #   test_cmp EXPECT ACTUAL                    diff -u
 #   test_grep [-v] PATTERN FILE               a line matches (-v: no line matches)
+#   test_is OP WANT GOT WHAT                  GOT (the value of WHAT) OP WANT, as test(1)
+#                                             compares (= != -eq -ge -gt -le -lt)
+#   test_line_count OP N FILE                 FILE has N lines (OP as above)
+#   test_grep_count OP N PATTERN FILE         N lines of FILE match PATTERN
+#                                             (these three say what was expected and what came)
 #   test_json_field FILE FIELD                value of a top-level JSON field
 #   test_json_is FILE FIELD WANT [LINE]       that value is WANT (says what came if not)
 #   test_one_verdict FILE                     one line, one JSON object
@@ -163,6 +168,42 @@ test_grep() {
 	return 1
 }
 
+# test_is OP WANT GOT WHAT: GOT, the value of WHAT (words for the failure
+# message), compares as "test GOT OP WANT"; if not, say what was expected and
+# what came (an empty or non-numeric GOT fails a numeric OP, it does not abort)
+test_is() {
+	test "$3" "$1" "$2" 2>/dev/null && return 0
+	echo "test_is: expected $4 $1 $2, got ${3:-nothing}" >&2
+	return 1
+}
+
+# test_line_count OP N FILE: FILE's line count OP N; if not, show FILE
+test_line_count() {
+	if [ ! -f "$3" ]; then
+		echo "test_line_count: expected $3 with $1 $2 lines, it is missing" >&2
+		return 1
+	fi
+	test_is "$1" "$2" "$(wc -l <"$3")" "lines in $3" && return 0
+	sed 's/^/    /' "$3" | head -40 >&2
+	return 1
+}
+
+# test_grep_count OP N PATTERN FILE: the count of FILE's lines that match the
+# extended regular expression PATTERN OP N; if not, show those lines (or the
+# end of FILE when none match)
+test_grep_count() {
+	local got
+	got=$(grep -c -E -- "$3" "$4")
+	test_is "$1" "$2" "$got" "lines /$3/ in $4" && return 0
+	if [ "${got:-0}" = 0 ]; then
+		echo "  none match; $4 ends with:" >&2
+		tail -20 "$4" 2>&1 | sed 's/^/    /' >&2
+	else
+		grep -E -- "$3" "$4" | head -20 | sed 's/^/    /' >&2
+	fi
+	return 1
+}
+
 # test_json_field FILE FIELD [LINE]: a top-level field of the JSON object on LINE (default 1)
 test_json_field() {
 	"$PYTHON" -c 'import json,sys
@@ -206,12 +247,17 @@ print("\n".join(h["rule"] for h in o.get("hits",[])))' "$1" "${2:-1}"
 export LW_TEST_WAIT
 
 # wait_for CMD...: retry CMD until it succeeds; CMD is run afresh each time, so
-# write "wait_for sh -c '...'" or a function for a condition with $(...) in it
+# write "wait_for sh -c '...'" or a function for a condition with $(...) in it.
+# When it gives up, a last run shows what CMD says on stderr (what came)
 wait_for() {
 	local i=0 n=$((LW_TEST_WAIT * 10))
 	while ! "$@" >/dev/null 2>&1; do
 		i=$((i + 1))
-		[ $i -gt $n ] && { echo "wait_for: still failing after ${LW_TEST_WAIT}s: $*" >&2; return 1; }
+		[ $i -gt $n ] && {
+			echo "wait_for: still failing after ${LW_TEST_WAIT}s: $*" >&2
+			"$@" >/dev/null
+			return 1
+		}
 		sleep 0.1
 	done
 }
