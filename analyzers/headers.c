@@ -309,7 +309,7 @@ static void check_bcc_freemail(const struct lw_message *msg, struct lw_verdict *
     const struct lw_address *to = msg->reply_to && *msg->reply_to->domain ? msg->reply_to : msg->from;
     char *ev;
 
-    if (!lw_verdict_has_rule(v, "LW_HDR_BCC_BLAST"))
+    if (!lw_verdict_fired(v, "LW_HDR_BCC_BLAST"))
         return;
     ev = g_strdup_printf("undisclosed recipients; answers to %s", to->addr);
     lw_verdict_add_hit(v, A, "LW_HDR_BCC_FREEMAIL", 1.0,
