@@ -24,7 +24,9 @@
  * this engine's tag, in one round trip. On a hit the message is never
  * parsed whole: the verdict is rebuilt from the cache (v->cached = 1) and
  * the per-message analyzers, the campaign step (with the content summary
- * cached with the verdict) and the finish hooks read the header. On a miss
+ * cached with the verdict) and the finish hooks read the header; what the
+ * content analyzers' finish hooks added from the body on the scanned copy
+ * is kept in the entry and added again (finish()). On a miss
  * the message is parsed, the antivirus results of its parts and the
  * campaign counters fetched in a second round trip, the content analyzers
  * run, and their verdict is stored with the summary in a third. The
@@ -288,11 +290,15 @@ out:
     return key;
 }
 
-/* cache_use - rebuild the verdict and the message's summary from the cache; 1 on a hit */
-static int cache_use(struct lw_cache_session *s, const char *key, struct lw_verdict *v, struct lw_summary **sum)
+/*
+ * cache_use - rebuild the verdict, the message's summary and what the
+ * finish hooks added from the cache; 1 on a hit
+ */
+static int cache_use(struct lw_cache_session *s, const char *key, struct lw_verdict *v, struct lw_summary **sum,
+                     struct lw_cache_finish **fin)
 {
     const char *cached = lw_cache_value(s, key);
-    int hit = cached != NULL && lw_verdict_cache_decode(cached, v, sum) == 0;
+    int hit = cached != NULL && lw_verdict_cache_decode(cached, v, sum, fin) == 0;
 
     lw_cache_account(s, hit);
     v->cached = hit;
@@ -302,23 +308,25 @@ static int cache_use(struct lw_cache_session *s, const char *key, struct lw_verd
 /* cache_lookup - the message's session, its key and the cached verdict in one round trip; 1 on a hit */
 static int cache_lookup(const struct lw_engine *e, const struct lw_message *hdr, const char *raw, size_t len,
                         const char *body_sha256, size_t body_offset, struct lw_cache_session **s, char **key,
-                        struct lw_verdict *v, struct lw_summary **sum)
+                        struct lw_cache_finish **fin, struct lw_verdict *v, struct lw_summary **sum)
 {
     if (hdr->unparseable || (*key = cache_key(e, hdr, raw, len, body_sha256, body_offset)) == NULL)
         return 0;
     *s = lw_cache_session_new(e->cache);
     lw_cache_want(*s, *key);
     lw_cache_fetch(*s);
-    return cache_use(*s, *key, v, sum);
+    return cache_use(*s, *key, v, sum, fin);
 }
 
 /*
  * content_scan - a miss: the antivirus results of the parts and the
- * campaign counters in a second round trip, the content analyzers, and
- * their verdict stored under key with the message's summary
+ * campaign counters in a second round trip, and the content analyzers;
+ * the cache entry of their verdict with the message's summary, when the
+ * verdict is to be cached (finish() completes it, lw_cache_entry_dump)
  */
-static void content_scan(const struct lw_engine *e, const struct lw_message *msg, struct lw_cache_session *s,
-                         const char *key, struct lw_summary *sum, struct lw_verdict *v)
+static struct lw_cache_entry *content_scan(const struct lw_engine *e, const struct lw_message *msg,
+                                           struct lw_cache_session *s, const char *key,
+                                           struct lw_summary *sum, struct lw_verdict *v)
 {
     if (s != NULL) {
         for (guint i = 0; i < msg->parts->len; i++) {
@@ -331,11 +339,67 @@ static void content_scan(const struct lw_engine *e, const struct lw_message *msg
         lw_cache_fetch(s);
     }
     run_analyzers(e, msg, s, v, 0);
-    if (s != NULL && key != NULL && !msg->unparseable && !v->failed && !v->transient) {
-        char *entry = lw_verdict_cache_encode(v, sum);
+    if (s != NULL && key != NULL && !msg->unparseable && !v->failed && !v->transient)
+        return lw_cache_entry_new(v, sum);
+    return NULL;
+}
 
-        lw_cache_put(s, key, entry, e->cfg->cache_verdict_ttl);
-        g_free(entry);
+/* finish_added - the indicators a finish hook added, or whose role it changed (roles: each one's before) */
+static GPtrArray *finish_added(const GArray *roles, const GPtrArray *inds)
+{
+    GPtrArray *added = g_ptr_array_new();
+
+    for (guint i = 0; i < inds->len; i++) {
+        const struct lw_indicator *ind = g_ptr_array_index(inds, i);
+
+        if (i >= roles->len || g_array_index(roles, enum lw_ioc_role, i) != ind->role)
+            g_ptr_array_add(added, (gpointer) ind);
+    }
+    return added;
+}
+
+/* indicator_roles - the role of each of v's indicators */
+static GArray *indicator_roles(const struct lw_verdict *v)
+{
+    GArray *roles = g_array_sized_new(FALSE, FALSE, sizeof(enum lw_ioc_role), v->indicators->len);
+
+    for (guint i = 0; i < v->indicators->len; i++)
+        g_array_append_val(roles, ((const struct lw_indicator *) g_ptr_array_index(v->indicators, i))->role);
+    return roles;
+}
+
+/*
+ * finish - the analyzers' finish hooks, in order. A content analyzer's hook
+ * reads the body, which a cache hit never parses: on a miss, what it added
+ * goes into the cache entry ce; on a hit, what it added then (fin) is added
+ * again where it ran, when the verdict scores at least what it scored then
+ * (each hook acts above a score: never more than a scan would add)
+ */
+static void finish(const struct lw_engine *e, const struct lw_message *msg, struct lw_verdict *v,
+                   struct lw_cache_entry *ce, const struct lw_cache_finish *fin)
+{
+    for (size_t i = 0; i < N_ANALYZERS && !v->failed; i++) {
+        const struct lw_analyzer *a = registry[i].a;
+        GArray *roles = ce && !registry[i].per_message ? indicator_roles(v) : NULL;
+
+        if (a->finish)
+            a->finish(e->state[i], msg, v);
+        if (roles != NULL) {
+            GPtrArray *added = finish_added(roles, v->indicators);
+
+            lw_cache_entry_add_finish(ce, a->name, added);
+            g_ptr_array_unref(added);
+            g_array_unref(roles);
+        }
+        if (fin != NULL && !registry[i].per_message && v->score >= fin->score) {
+            const GPtrArray *again = g_hash_table_lookup(fin->added, a->name);
+
+            for (guint j = 0; again && j < again->len; j++) {
+                const struct lw_indicator *ind = g_ptr_array_index(again, j);
+
+                lw_verdict_add_indicator(v, ind->role, ind->type, ind->value);
+            }
+        }
     }
 }
 
@@ -365,14 +429,17 @@ static struct lw_verdict *judge(const struct lw_engine *e, const char *raw, size
     struct lw_message *hdr = NULL, *parsed = NULL;
     const struct lw_message *msg;
     struct lw_summary *sum = NULL;
-    char *key = NULL;
+    struct lw_cache_entry *ce = NULL;
+    struct lw_cache_finish *fin = NULL;
+    char *key = NULL, *entry;
+    double score;
     int hit = 0;
 
     v->signature_version = g_strdup(e->signature_version);
     if (e->cache != NULL && raw != NULL)
         hdr = lw_message_parse_header(raw, len, env, e->cfg);
     if (hdr != NULL && !fault_injected(e, hdr))
-        hit = cache_lookup(e, hdr, raw, len, body_sha256, body_offset, &s, &key, v, &sum);
+        hit = cache_lookup(e, hdr, raw, len, body_sha256, body_offset, &s, &key, &fin, v, &sum);
     msg = given ? given : hit ? hdr : (parsed = lw_message_parse(raw, len, env, e->cfg));
     if (fault_injected(e, msg)) {
         lw_verdict_fail(v, "fault injected by header %s", e->cfg->fault_inject_header);
@@ -384,7 +451,7 @@ static struct lw_verdict *judge(const struct lw_engine *e, const char *raw, size
             lw_cache_fetch(s);
         } else {
             sum = s != NULL ? lw_campaign_summary(msg) : NULL;
-            content_scan(e, msg, s, key, sum, v);
+            ce = content_scan(e, msg, s, key, sum, v);
         }
         run_analyzers(e, msg, s, v, 1);
         if (s != NULL)
@@ -392,10 +459,14 @@ static struct lw_verdict *judge(const struct lw_engine *e, const char *raw, size
     }
     apply_score_overrides(e->cfg, v);
     lw_verdict_fold(v, e->cfg);       /* score by class, and the action (model/score.c) */
-    for (size_t i = 0; i < N_ANALYZERS && !v->failed; i++)
-        if (registry[i].a->finish)
-            registry[i].a->finish(e->state[i], msg, v);
+    score = v->score;                 /* what the finish hooks act on */
+    finish(e, msg, v, ce, fin);
+    if (ce != NULL && (entry = lw_cache_entry_dump(ce, score)) != NULL) {
+        lw_cache_put(s, key, entry, e->cfg->cache_verdict_ttl);
+        g_free(entry);
+    }
     lw_cache_store(s);
+    lw_cache_finish_free(fin);
     lw_cache_session_free(s);
     lw_summary_free(sum);
     g_free(key);

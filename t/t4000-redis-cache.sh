@@ -177,6 +177,49 @@ test_expect_success REDIS 'a corrupt cache entry is a miss, not a failure' '
 	test_json_is out action reject 1
 '
 
+# attached: the phishing sample with a PDF attached (lure links, and attachment
+# hashes: MD5 and SHA-1 come from a finish hook, after the score is known)
+attached() {
+	sed -n "1,/^MIME-Version/p" "$TEST_DATA/phish-zh.eml" &&
+	printf "Content-Type: multipart/mixed; boundary=\"mix-t4000\"\n\n--mix-t4000\n" &&
+	sed -n "/^Content-Type: multipart\/alternative/,\$p" "$TEST_DATA/phish-zh.eml" &&
+	printf "\n--mix-t4000\nContent-Type: application/pdf; name=\"notice.pdf\"\n" &&
+	printf "Content-Disposition: attachment; filename=\"notice.pdf\"\nContent-Transfer-Encoding: base64\n\n" &&
+	printf "%%PDF-1.4\n%% t4000 notice\n%%%%EOF\n" | base64 &&
+	printf "\n--mix-t4000--\n"
+}
+
+# indicators FILE: the message indicators of the verdict in FILE, "type value role" in order
+indicators() {
+	"$PYTHON" -c 'import json,sys
+for i in json.loads(open(sys.argv[1]).read())["indicators"]: print(i["type"], i["value"], i.get("role", "-"))' "$1"
+}
+
+test_expect_success REDIS 'a copy served from Redis records the indicators of the first scan, finish hooks included' '
+	attached >att-1.eml &&
+	sed "s/^Message-ID: .*/Message-ID: <att-2@mail-gov-tw.example.net>/" att-1.eml >att-2.eml &&
+	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$BRANDS" $(lw_redis_opts r1) --json att-1.eml >first &&
+	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$BRANDS" $(lw_redis_opts r1) --json att-2.eml >second &&
+	cached first 1 false && cached second 1 true &&
+	indicators first >ind1 && indicators second >ind2 &&
+	test_grep "^sha256 [0-9a-f]{64} payload$" ind1 && test_grep "^filename notice.pdf payload$" ind1 &&
+	test_grep "^md5 [0-9a-f]{32} payload$" ind1 && test_grep "^sha1 [0-9a-f]{40} payload$" ind1 &&
+	test_grep "^url https://mail-gov-tw.example.net/owa/verify\?u=user lure$" ind1 &&
+	test_cmp ind1 ind2
+'
+
+test_expect_success REDIS 'an entry of the previous format (no indicators kept) is a miss, then replaced' '
+	redis_cli r1 --scan --pattern "lw:v:*" >keys &&
+	for k in $(cat keys); do
+		redis_cli r1 get "$k" | sed "s/^{\"format\":[0-9]*,/{/" >entry &&
+		test_grep -v "\"format\"" entry && redis_cli r1 -x set "$k" <entry >/dev/null || return 1
+	done &&
+	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$BRANDS" $(lw_redis_opts r1) --json att-2.eml >old &&
+	cached old 1 false && indicators old >ind-old && test_cmp ind1 ind-old &&
+	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$BRANDS" $(lw_redis_opts r1) --json att-2.eml >new &&
+	cached new 1 true && indicators new >ind-new && test_cmp ind1 ind-new
+'
+
 test_expect_success REDIS 'Redis down: every message still scanned, errors counted, logged once' '
 	redis_stop r1 &&
 	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$BRANDS" $(lw_redis_opts r1) --json --counters copy-1.eml copy-2.eml copy-3.eml >out 2>err &&

@@ -11,8 +11,8 @@
  * first (the model already does this; json.c does it again for safety).
  *
  * Also here, so that all JSON of the core is in one file:
- *   lw_verdict_cache_encode/decode  the hits of a verdict as the verdict
- *                                   cache stores them (cache.c, engine.c)
+ *   lw_cache_entry_*, lw_verdict_cache_decode  a verdict as the verdict
+ *                                   cache stores it (cache.c, engine.c)
  *   lw_urls_json                    the URLs of a message and its QR codes
  *                                   (lurewatch-scan --urls)
  *   lw_indicators_json              an indicator list, for the hits stream,
@@ -277,28 +277,75 @@ static struct lw_summary *summary_parse(json_t *o)
     return sum;
 }
 
-/* lw_verdict_cache_encode - the hits of v and the summary of its message as the cache stores them; g_free */
-char *lw_verdict_cache_encode(const struct lw_verdict *v, const struct lw_summary *sum)
-{
-    json_t *o = json_object();
+struct lw_cache_entry {
+    json_t *o;
+    json_t *finish;             /* analyzer name -> indicators its finish hook added */
+    size_t indicators;          /* how many the entry holds */
+};
 
-    json_object_set_new(o, "signature_version", jstr(v->signature_version));
-    json_object_set_new(o, "hits", hits_json(v->hits));
+/* lw_cache_entry_new - an entry of v's hits and indicators so far, and the summary of its message */
+struct lw_cache_entry *lw_cache_entry_new(const struct lw_verdict *v, const struct lw_summary *sum)
+{
+    struct lw_cache_entry *ce = g_new0(struct lw_cache_entry, 1);
+
+    ce->o = json_object();
+    ce->finish = json_object();
+    json_object_set_new(ce->o, "format", json_integer(LW_CACHE_FORMAT));
+    json_object_set_new(ce->o, "signature_version", jstr(v->signature_version));
+    json_object_set_new(ce->o, "hits", hits_json(v->hits));
+    json_object_set_new(ce->o, "indicators", indicators_json(v->indicators));
     if (sum != NULL)
-        json_object_set_new(o, "campaign", summary_json(sum));
+        json_object_set_new(ce->o, "campaign", summary_json(sum));
+    ce->indicators = v->indicators->len;
+    return ce;
+}
+
+void lw_cache_entry_add_finish(struct lw_cache_entry *ce, const char *analyzer, const GPtrArray *added)
+{
+    if (added->len == 0)
+        return;
+    json_object_set_new(ce->finish, analyzer, indicators_json(added));
+    ce->indicators += added->len;
+}
+
+char *lw_cache_entry_dump(struct lw_cache_entry *ce, double finish_score)
+{
+    json_t *o = ce->o;
+
+    if (ce->indicators > LW_CACHE_MAX_INDICATORS) {
+        lw_cache_entry_free(ce);
+        return NULL;
+    }
+    json_object_set_new(o, "finish", ce->finish);
+    json_object_set_new(o, "finish_score", json_real(finish_score));
+    g_free(ce);
     return dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17), "{}");
 }
 
-/* hit_valid - does a cached hit have the fields a hit needs? */
-static int hit_valid(json_t *h)
+void lw_cache_entry_free(struct lw_cache_entry *ce)
 {
-    json_t *inds = json_object_get(h, "indicators");
+    if (ce == NULL)
+        return;
+    json_decref(ce->o);
+    json_decref(ce->finish);
+    g_free(ce);
+}
+
+void lw_cache_finish_free(struct lw_cache_finish *f)
+{
+    if (f == NULL)
+        return;
+    g_hash_table_unref(f->added);
+    g_free(f);
+}
+
+/* indicators_valid - is inds an array of indicators with a known type and role? */
+static int indicators_valid(json_t *inds)
+{
     size_t i;
     json_t *ind;
 
-    if (!json_is_string(json_object_get(h, "analyzer")) || !json_is_string(json_object_get(h, "rule"))
-        || !json_is_number(json_object_get(h, "score")) || !json_is_string(json_object_get(h, "description"))
-        || !json_is_array(inds))
+    if (!json_is_array(inds))
         return 0;
     json_array_foreach(inds, i, ind) {
         enum lw_ioc_type type;
@@ -313,34 +360,84 @@ static int hit_valid(json_t *h)
     return 1;
 }
 
-/*
- * lw_verdict_cache_decode - add the cached hits to an empty verdict and,
- * when sum is not NULL, give the message's summary (lw_summary_free); -1
- * when s is not a cache entry, or has no summary though one was asked for
- */
-int lw_verdict_cache_decode(const char *s, struct lw_verdict *v, struct lw_summary **sum)
+/* hit_valid - does a cached hit have the fields a hit needs? */
+static int hit_valid(json_t *h)
 {
-    json_t *o = json_loads(s, 0, NULL), *hits, *h, *ind, *sv;
-    size_t i, j;
+    return json_is_string(json_object_get(h, "analyzer")) && json_is_string(json_object_get(h, "rule"))
+        && json_is_number(json_object_get(h, "score")) && json_is_string(json_object_get(h, "description"))
+        && indicators_valid(json_object_get(h, "indicators"));
+}
 
-    hits = o ? json_object_get(o, "hits") : NULL;
-    if (sum != NULL && json_is_array(hits) && (*sum = summary_parse(json_object_get(o, "campaign"))) == NULL)
-        hits = NULL;
-    if (!json_is_array(hits)) {
+/* entry_valid - is o a cache entry of this format, with valid hits and indicators? */
+static int entry_valid(json_t *o)
+{
+    json_t *hits = json_object_get(o, "hits"), *finish = json_object_get(o, "finish"), *h;
+    const char *name;
+    size_t i;
+
+    if (json_integer_value(json_object_get(o, "format")) != LW_CACHE_FORMAT || !json_is_array(hits)
+        || !indicators_valid(json_object_get(o, "indicators")) || !json_is_object(finish)
+        || !json_is_number(json_object_get(o, "finish_score")))
+        return 0;
+    json_array_foreach(hits, i, h)
+        if (!hit_valid(h))
+            return 0;
+    json_object_foreach(finish, name, h)
+        if (!indicators_valid(h))
+            return 0;
+    return 1;
+}
+
+/* add_indicators - each indicator of arr (valid) to hit, or when NULL to the message's set only */
+static void add_indicators(struct lw_verdict *v, struct lw_hit *hit, json_t *arr)
+{
+    size_t i;
+    json_t *ind;
+
+    json_array_foreach(arr, i, ind) {
+        enum lw_ioc_type type;
+        enum lw_ioc_role role = LW_ROLE_NONE;
+
+        lw_ioc_type_parse(json_string_value(json_object_get(ind, "type")), &type);
+        lw_ioc_role_parse(json_string_value(json_object_get(ind, "role")), &role);
+        if (hit != NULL)
+            lw_hit_add_indicator(v, hit, role, type, json_string_value(json_object_get(ind, "value")));
+        else
+            lw_verdict_add_indicator(v, role, type, json_string_value(json_object_get(ind, "value")));
+    }
+}
+
+/* finish_parse - what the finish hooks of an entry (valid) added */
+static struct lw_cache_finish *finish_parse(json_t *o)
+{
+    struct lw_cache_finish *f = g_new0(struct lw_cache_finish, 1);
+    const char *name;
+    json_t *arr;
+
+    f->score = json_number_value(json_object_get(o, "finish_score"));
+    f->added = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+    json_object_foreach(json_object_get(o, "finish"), name, arr) {
+        GPtrArray *inds = g_ptr_array_new_with_free_func((GDestroyNotify) lw_indicator_free);
+
+        lw_indicators_from_json(arr, inds);
+        g_hash_table_insert(f->added, g_strdup(name), inds);
+    }
+    return f;
+}
+
+/* lw_verdict_cache_decode - an entry back: indicators, hits, summary and what the finish hooks added */
+int lw_verdict_cache_decode(const char *s, struct lw_verdict *v, struct lw_summary **sum,
+                            struct lw_cache_finish **fin)
+{
+    json_t *o = json_loads(s, 0, NULL), *h, *sv;
+    size_t i;
+
+    if (!entry_valid(o) || (sum != NULL && (*sum = summary_parse(json_object_get(o, "campaign"))) == NULL)) {
         json_decref(o);
         return -1;
     }
-    json_array_foreach(hits, i, h) {
-        if (!hit_valid(h)) {
-            if (sum != NULL) {
-                lw_summary_free(*sum);
-                *sum = NULL;
-            }
-            json_decref(o);
-            return -1;
-        }
-    }
-    json_array_foreach(hits, i, h) {
+    add_indicators(v, NULL, json_object_get(o, "indicators"));
+    json_array_foreach(json_object_get(o, "hits"), i, h) {
         json_t *ev = json_object_get(h, "evidence");
         struct lw_hit *hit = lw_verdict_add_hit(v, json_string_value(json_object_get(h, "analyzer")),
                                                 json_string_value(json_object_get(h, "rule")),
@@ -352,18 +449,13 @@ int lw_verdict_cache_decode(const char *s, struct lw_verdict *v, struct lw_summa
 
         if (json_is_string(cls))
             lw_class_parse(json_string_value(cls), &hit->cls);
-        json_array_foreach(json_object_get(h, "indicators"), j, ind) {
-            enum lw_ioc_type type;
-            enum lw_ioc_role role = LW_ROLE_NONE;
-
-            lw_ioc_type_parse(json_string_value(json_object_get(ind, "type")), &type);
-            lw_ioc_role_parse(json_string_value(json_object_get(ind, "role")), &role);
-            lw_hit_add_indicator(v, hit, role, type, json_string_value(json_object_get(ind, "value")));
-        }
+        add_indicators(v, hit, json_object_get(h, "indicators"));
     }
     sv = json_object_get(o, "signature_version");
     if (json_is_string(sv) && v->signature_version == NULL)
         v->signature_version = g_strdup(json_string_value(sv));
+    if (fin != NULL)
+        *fin = finish_parse(o);
     json_decref(o);
     return 0;
 }

@@ -10,14 +10,43 @@ char *lw_verdict_json(const struct lw_verdict *v, const struct lw_message *msg, 
 
 /* lw_urls_json - {"file", "urls": [{url, raw, flags, source, host, ...}], "qr": {images, skipped, codes}} of msg; g_free */
 char *lw_urls_json(const struct lw_message *msg, const char *file);
-/* lw_verdict_cache_encode - the hits of v and its message's summary (may be NULL) as the cache stores them; g_free */
-char *lw_verdict_cache_encode(const struct lw_verdict *v, const struct lw_summary *sum);
 /*
- * lw_verdict_cache_decode - add cached hits to an empty verdict and, when
- * sum is not NULL, give the entry's summary (lw_summary_free); -1 if s is
- * not a cache entry or lacks the summary asked for
+ * A verdict cache entry (format LW_CACHE_FORMAT; an entry of another
+ * format is a miss): the hits of the content analyzers, the message's
+ * campaign summary, the indicators the message had after the content
+ * analyzers (an attachment's SHA-256 and name belong to no hit), and what
+ * each content analyzer's finish hook added to them (MD5 and SHA-1 of a
+ * scored message's attachments, its lure links) with the score the verdict
+ * had then. At most LW_CACHE_MAX_INDICATORS indicators: a message with more
+ * is not cached (each copy is scanned).
  */
-int lw_verdict_cache_decode(const char *s, struct lw_verdict *v, struct lw_summary **sum);
+#define LW_CACHE_FORMAT 2
+#define LW_CACHE_MAX_INDICATORS 1000
+struct lw_cache_entry;
+/* lw_cache_entry_new - an entry of v's hits and indicators so far, and the summary (may be NULL) */
+struct lw_cache_entry *lw_cache_entry_new(const struct lw_verdict *v, const struct lw_summary *sum);
+/* lw_cache_entry_add_finish - what analyzer's finish hook added (struct lw_indicator *, borrowed) */
+void lw_cache_entry_add_finish(struct lw_cache_entry *ce, const char *analyzer, const GPtrArray *added);
+/* lw_cache_entry_dump - the entry as the cache stores it, the finish hooks having run at finish_score;
+ * NULL when it holds too many indicators; g_free. Frees ce. */
+char *lw_cache_entry_dump(struct lw_cache_entry *ce, double finish_score);
+void lw_cache_entry_free(struct lw_cache_entry *ce);
+
+/* lw_cache_finish - what the finish hooks added, from an entry: analyzer name -> GPtrArray of struct lw_indicator */
+struct lw_cache_finish {
+    double score;               /* the verdict's score when they ran */
+    GHashTable *added;
+};
+void lw_cache_finish_free(struct lw_cache_finish *f);
+/*
+ * lw_verdict_cache_decode - add an entry's indicators and hits to an empty
+ * verdict, in the order the content analyzers made them; when sum is not
+ * NULL, give the entry's summary (lw_summary_free); when fin is not NULL,
+ * what the finish hooks added (lw_cache_finish_free). -1 if s is not an
+ * entry of this format, or lacks the summary asked for.
+ */
+int lw_verdict_cache_decode(const char *s, struct lw_verdict *v, struct lw_summary **sum,
+                            struct lw_cache_finish **fin);
 /* lw_indicators_json - an indicator list as a compact JSON array; g_free */
 char *lw_indicators_json(const GPtrArray *inds);
 /* lw_feed_values_json - {"FEED": [indicators]}: the values each partner feed named; NULL when none; g_free */
