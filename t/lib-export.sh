@@ -1,6 +1,7 @@
 # lib-export.sh - a private redis-server and hits-stream helpers for the t3xxx export tests
 #
-#   start_redis                 redis-server on a free 127.0.0.1 port: REDIS_PORT, rcli
+#   start_redis                 redis-server on a free 127.0.0.1 port (lib-redis.sh's
+#                               redis_start, name "hits"): REDIS_PORT, rcli
 #   export_conf FILE DIR ORG [key=value]...   a configuration for one exporter
 #   hits_add ARGS...            synthetic hits entries (t/hits-gen.py ARGS) into the stream
 #   lw_ioc ARGS...              the lurewatch-ioc binary
@@ -17,14 +18,12 @@ else
 	say "schema checks skipped: needs $SHARED/schemas (stix2.1, misp) and python3-jsonschema"
 fi
 
+. "$top_srcdir/t/lib-redis.sh"
+
 start_redis() {
 	test_have_prereq REDIS || test_skip_all "redis-server not installed"
-	REDIS_PORT=$(free_port)
-	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-		--dir "$TRASH" --logfile "$TRASH/redis.log" >/dev/null 2>&1 &
-	REDIS_PID=$!
-	test_at_exit "kill $REDIS_PID 2>/dev/null; wait $REDIS_PID 2>/dev/null"
-	wait_started $REDIS_PID redis-cli -p "$REDIS_PORT" ping || test_skip_all "redis-server did not start"
+	redis_start hits "" --appendonly no || { echo "Bail out! redis-server did not start (see above)"; exit 1; }
+	REDIS_PORT=$(redis_port hits)
 }
 
 rcli() { redis-cli -p "$REDIS_PORT" "$@"; }

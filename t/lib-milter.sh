@@ -15,8 +15,10 @@
 #                             (the milter's port) and SPORT (Postfix's SMTP port);
 #                             stop both when the test exits
 # milter_postfix_start [-m MAIN.CF-LINE] ARGS...
-#                             start lurewatch-milter ARGS on inet:$MPORT@127.0.0.1,
-#                             then Postfix on $SPORT using it (one more main.cf line)
+#                             start lurewatch-milter ARGS on inet:$MPORT@127.0.0.1
+#                             (when another process took MPORT first, on a new
+#                             free_port: MPORT changes), then Postfix on $SPORT
+#                             using it (one more main.cf line)
 
 milter_start() {
 	MILTER_NAME=$1; shift
@@ -71,7 +73,19 @@ milter_postfix_start() {
 		main=$2
 		shift 2
 	fi
-	milter_start milter "$@" -p inet:$MPORT@127.0.0.1 &&
+	milter_start_on_free_port_ "$@" &&
 	postfix_setup "$PF" $SPORT inet:127.0.0.1:$MPORT "$main" &&
 	postfix_start "$PF"
+}
+
+# milter_start_on_free_port_ ARGS...: the milter on inet:$MPORT, or on another
+# free port when that one is taken (up to five ports)
+milter_start_on_free_port_() {
+	local tries=5
+	until milter_start milter "$@" -p inet:$MPORT@127.0.0.1; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] && grep -q "cannot open milter socket" "$MILTER_LOG" || return 1
+		MPORT=$(free_port) || return 1
+		echo "milter_postfix_start: port taken, the milter tries $MPORT" >&2
+	done
 }

@@ -98,7 +98,10 @@ postfix_setup() {
 postfix_start() {
 	/usr/sbin/postfix -c "$1/etc" check 2>>"$1/postfix-check.log"
 	/usr/sbin/postfix -c "$1/etc" start 2>>"$1/postfix-start.log" || {
+		# a port another process holds: the master says "bind ... Address already in use"
+		echo "postfix_start: the Postfix of $1 (SMTP port $(postfix_port "$1")) did not start:" >&2
 		cat "$1/postfix-start.log" >&2
+		grep -E "fatal|error" "$1/maillog" 2>/dev/null | tail -5 >&2
 		return 1
 	}
 }

@@ -293,7 +293,50 @@ started_or_gone_() {
 	"$@" || ! kill -0 "$pid" 2>/dev/null
 }
 
-# free_port: an unused TCP port on 127.0.0.1
+# free_port: a TCP port for a server the test starts, free on 127.0.0.1 and ::1
+# when asked. Asking the kernel for one (bind to port 0) races: it may give the
+# same port to another test before this one's server binds it. So each test
+# process draws from its own block of 64 ports below the kernel's ephemeral
+# range (which outgoing connections use), chosen by the test's number and its
+# pid (the same test run twice at once gets another block); each call takes the
+# next port of the block (a counter in $TRASH), so two servers of one test
+# never get the same port, and a port something else listens on is skipped.
+# The server helpers still check that what answers is the process they started.
 free_port() {
-	"$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	"$PYTHON" - "$TRASH/.ports" "$this_test" $$ <<-\PY
+	import errno, fcntl, re, socket, sys
+	state, test, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+	try:
+	    eph = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+	except (OSError, ValueError, IndexError):
+	    eph = 32768
+	lo, hi = 10000, eph if eph > 12000 else 32768
+	blocks = (hi - lo) // 64
+	num = int((re.findall(r"\d+", test) or ["0"])[0])
+	base = lo + (num * 7919 + pid) % blocks * 64
+	def free(port):
+	    for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+	        s = socket.socket(fam)
+	        try:
+	            s.bind((host, port))
+	        except OSError as e:
+	            if e.errno != errno.EADDRNOTAVAIL:
+	                return False
+	        finally:
+	            s.close()
+	    return True
+	with open(state, "a+") as f:
+	    fcntl.lockf(f, fcntl.LOCK_EX)
+	    f.seek(0)
+	    n = int(f.read() or 0)
+	    for i in range(n, n + 64):
+	        if free(base + i % 64):
+	            break
+	    else:
+	        sys.exit("free_port: no free port in %d-%d" % (base, base + 63))
+	    f.seek(0)
+	    f.truncate()
+	    f.write(str(i + 1))
+	print(base + i % 64)
+	PY
 }
