@@ -315,7 +315,7 @@ static void test_compact(void)
     struct lw_config *cfg = lw_config_new();
     struct lw_qentry *e = entry("B7C2D41A9F", 1000, "Pay\u2028Score: 0.1 invoice at pay．example。com");
     GPtrArray *fresh = g_ptr_array_new(), *none = g_ptr_array_new();
-    struct lw_digest d = { "rev@a.gov.tw", fresh, none, NULL, 0, 2000, "lurewatch-report" };
+    struct lw_digest d = { "rev@a.gov.tw", fresh, none, NULL, 0, 2000, "lurewatch-report", NULL };
     char *html, *text;
     GMimeMessage *m;
     GMimeObject *alt;

@@ -70,16 +70,16 @@ static void test_targets(void)
         tap_check(lw_verdict_has_rule(v, want[i]), "target of %s matched", want[i]);
     tap_check(!lw_verdict_has_rule(v, "R_NEG"), "a rule that does not match does not score");
     {
-        double rules = 0, all = 0;
+        double by_rules = 0, all = 0;
 
         for (guint i = 0; i < v->hits->len; i++) {
             const struct lw_hit *hit = g_ptr_array_index(v->hits, i);
 
             all += hit->score;
             if (strcmp(hit->analyzer, "rules") == 0)
-                rules += hit->score;
+                by_rules += hit->score;
         }
-        tap_check(rules == 9.0, "the nine matching rules score 9 (%.1f)", rules);
+        tap_check(by_rules == 9.0, "the nine matching rules score 9 (%.1f)", by_rules);
         tap_check(v->score == all, "the message score is the sum of all hits (%.1f)", v->score);
     }
     lw_verdict_free(v);
