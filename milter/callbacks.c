@@ -15,7 +15,9 @@
  * sees that the limit was passed and flags it. The buffer comes from the
  * process's pool of warm buffers (msgbuf.c) and goes back to it when the
  * message is done. At end of message the pinned engine parses and scans
- * the buffer and actions.c applies the verdict. One log line per message.
+ * the buffer, in its turn when scan_concurrency scans are already in
+ * progress (gate.c), and actions.c applies the verdict. One log line per
+ * message.
  *
  * Every callback returns CONTINUE (or NOREPLY where that was negotiated) on
  * internal trouble; only eom decides the message's fate, so an error can
@@ -35,6 +37,7 @@
 #include "callbacks.h"
 #include "actions.h"
 #include "engine_slot.h"
+#include "gate.h"
 #include "cache/hits.h"
 #include "cache/key.h"
 #include "model/score.h"
@@ -320,6 +323,40 @@ void lw_callbacks_set_hits(struct lw_hits *h)
     hits = h;
 }
 
+static struct lw_gate *gate;    /* set once at start-up; NULL: no limit on scans at once */
+
+void lw_callbacks_set_gate(struct lw_gate *g)
+{
+    gate = g;
+}
+
+/*
+ * analyse - the message's verdict, scanned in its turn (gate.c): a message
+ * that waits past scan_wait_timeout gets a failed verdict saying so (the
+ * failure policy then answers the MTA before the MTA gives up on us)
+ */
+static struct lw_verdict *analyse(struct lw_msgctx *m, const char *body, gint64 t0,
+                                  struct lw_message **msg)
+{
+    const struct lw_config *cfg = lw_engine_config(m->engine);
+    struct lw_verdict *v;
+
+    *msg = NULL;
+    if (!lw_gate_try(gate)) {
+        lw_stat_inc(LW_STAT_SCAN_WAITS);    /* counted as it starts: the counters show a queue */
+        if (!lw_gate_wait(gate, t0 + cfg->scan_wait_timeout * G_USEC_PER_SEC)) {
+            lw_stat_inc(LW_STAT_SCAN_WAIT_TIMEOUTS);
+            v = lw_verdict_new();
+            lw_verdict_fail(v, "not analysed: waited %llds for a turn (scan_concurrency, scan_wait_timeout)",
+                            cfg->scan_wait_timeout);
+            return v;
+        }
+    }
+    v = lw_engine_check(m->engine, m->raw->data, m->raw->len, m->env, body, m->body_offset, msg);
+    lw_gate_leave(gate);
+    return v;
+}
+
 static sfsistat mlfi_eom(SMFICTX *ctx)
 {
     struct lw_connctx *c = conn_get(ctx);
@@ -340,7 +377,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
                            : g_strdup_printf("%08x%04x", g_random_int(), g_random_int() & 0xffff);
     body = lw_sha256_end(m->body_sum);
     m->body_sum = NULL;
-    v = lw_engine_check(m->engine, m->raw->data, m->raw->len, m->env, body, m->body_offset, &msg);
+    v = analyse(m, body, t0, &msg);
     g_free(body);
     v->elapsed_ms = (double) (g_get_monotonic_time() - t0) / 1000.0;
     if (v->failed) {

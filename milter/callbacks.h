@@ -39,6 +39,10 @@ struct lw_hits;
 /* lw_callbacks_set_hits - at start-up, before smfi_main: publish scored messages there (hits.h) */
 void lw_callbacks_set_hits(struct lw_hits *h);
 
+struct lw_gate;
+/* lw_callbacks_set_gate - at start-up, before smfi_main: analyse messages only inside it (gate.h; NULL: no limit) */
+void lw_callbacks_set_gate(struct lw_gate *gate);
+
 struct lw_msgbuf_pool;
 /* lw_callbacks_set_buffers - at start-up, before smfi_main: collect messages in buffers from there (msgbuf.h) */
 void lw_callbacks_set_buffers(struct lw_msgbuf_pool *pool);

@@ -42,8 +42,10 @@
  *     until a reload succeeds).
  *     SIGUSR2 logs the counters (also logged at exit): "stats: messages=N
  *     ... quarantine_unrecorded=N load_problems=N rule_limits=N tempfail=N
- *     unscanned=N"; metrics_listen serves the same as Prometheus metrics
- *     (rule_limits: messages on which a rule hit a PCRE2 limit), "cache:
+ *     unscanned=N scan_waits=N scan_wait_timeouts=N"; metrics_listen serves
+ *     the same as Prometheus metrics (rule_limits: messages on which a rule
+ *     hit a PCRE2 limit; scan_waits: messages that waited for their turn
+ *     under scan_concurrency), "cache:
  *     hits=N ... errors=N ..." and "hits: queued=N ... spool_errors=N".
  *     SIGTERM stops; SIGINT aborts.
  *
@@ -83,6 +85,7 @@
 #include "util/log.h"
 #include "util/options.h"
 #include "metrics.h"
+#include "gate.h"
 #include "msgbuf.h"
 #include "preflight.h"
 #include "stats.h"
@@ -517,6 +520,16 @@ static int bind_all(const struct lw_config *cfg, const char *spec, const char *u
     return 0;
 }
 
+/* scan_gate - the gate of scan_concurrency (gate.c): NULL for no limit */
+static struct lw_gate *scan_gate(const struct lw_config *cfg)
+{
+    long long n = cfg->scan_concurrency;
+
+    if (n < 0)
+        n = MAX(g_get_num_processors(), 1);
+    return n > 0 ? lw_gate_new((unsigned) n) : NULL;
+}
+
 /* run - serve with engine until libmilter stops; the exit status */
 static int run(const struct options *opt, struct signal_args *sig_args, struct lw_engine *engine,
                const char *spec, int metrics_fd)
@@ -537,6 +550,8 @@ static int run(const struct options *opt, struct signal_args *sig_args, struct l
     lw_callbacks_set_hits(hits);
     /* not freed either: connections still finishing give their buffers back */
     lw_callbacks_set_buffers(lw_msgbuf_pool_new(KEEP_BUFFERS_TOTAL, KEEP_BUFFER_MAX));
+    /* nor this: they leave it */
+    lw_callbacks_set_gate(scan_gate(cfg));
     sig_args->hits = hits;
     sig_args->check_interval = cfg->reload_check_interval;
     lw_slot_init(engine, opt->config, opt->overrides);

@@ -174,6 +174,10 @@ static const struct {
       "Held messages whose review record could not be written (missing from the digest)." },
     { LW_STAT_LOAD_PROBLEMS, "lurewatch_load_problems_total",
       "Problems met loading an engine that did not refuse it (a malformed feed kept at its previous version)." },
+    { LW_STAT_SCAN_WAITS, "lurewatch_scan_waits_total",
+      "Messages that waited for their turn to be analysed (scan_concurrency scans were in progress)." },
+    { LW_STAT_SCAN_WAIT_TIMEOUTS, "lurewatch_scan_wait_timeouts_total",
+      "Messages that waited longer than scan_wait_timeout for their turn: failure_policy applied." },
 };
 
 static void render_stats(GString *out, const struct lw_stats_snapshot *s)

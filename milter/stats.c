@@ -25,7 +25,7 @@ const double lw_scan_bounds[LW_NSCAN_BUCKETS] = { LW_SCAN_BUCKETS };
 static const char *const names[LW_NSTATS] = {
     "messages", "accept", "tag", "quarantine", "reject", "failures", "limits",
     "aborted", "reloads", "reload_failures", "quarantine_unrecorded",
-    "load_problems", "rule_limits", "tempfail", "unscanned",
+    "load_problems", "rule_limits", "tempfail", "unscanned", "scan_waits", "scan_wait_timeouts",
 };
 
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)

@@ -20,6 +20,8 @@ enum lw_stat {
     LW_STAT_RULE_LIMITS,    /* messages on which a rule hit a PCRE2 limit (LW_RULE_MATCH_LIMIT) */
     LW_STAT_TEMPFAIL,       /* answered 451: failure_policy tempfail, or a hold that failed */
     LW_STAT_UNSCANNED,      /* delivered unscanned: failure_policy accept */
+    LW_STAT_SCAN_WAITS,     /* messages that waited for their turn to be analysed (gate.c) */
+    LW_STAT_SCAN_WAIT_TIMEOUTS, /* ... and did not get it within scan_wait_timeout: failure_policy */
     LW_NSTATS
 };
 

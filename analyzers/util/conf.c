@@ -192,6 +192,17 @@ static const struct key keys[] = {
     { "metrics_listen", K_STRING, OFF(metrics_listen), "", 0, 0, NULL,
       "lurewatch-milter's Prometheus endpoint (GET /metrics): ADDRESS:PORT, such as"
       " 127.0.0.1:9187 or [::1]:9187 (a literal address: only it is bound); empty: off", TAG_NONE },
+    { "scan_concurrency", K_INT, OFF(scan_concurrency), "-1", -1, 10000, NULL,
+      "most messages lurewatch-milter analyses at once; the connections past it wait at end of message"
+      " for their turn (in arrival order), so the scans do not compete for the CPUs' time and caches, and"
+      " the memory of the messages in analysis stays within this many per-message budgets."
+      " -1: the number of CPUs online; 0: no limit. Read at start; a reload keeps it", TAG_NONE },
+    { "scan_wait_timeout", K_INT, OFF(scan_wait_timeout), "30", 1, 3600, NULL,
+      "seconds a message may wait for its turn to be analysed (scan_concurrency); past it the message"
+      " gets failure_policy, is logged with the reason and counted (scan_wait_timeouts). With the"
+      " longest scan (clamav_max_scantime per attachment) it must stay under the time the MTA waits for"
+      " the milter's answer (Postfix milter_content_timeout, Sendmail's R: 120 s in the README's set-up),"
+      " so the MTA always hears lurewatch's answer rather than applying its own default", TAG_NONE },
     /* quarantine review */
     { "quarantine_dir", K_STRING, OFF(quarantine_dir), "/var/spool/lurewatch/quarantine", 0, 0, NULL,
       "where the milter records each held message (one JSON file each) and lurewatch-report keeps its state", TAG_NONE },

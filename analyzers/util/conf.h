@@ -80,6 +80,8 @@ struct lw_config {
     long long reload_check_interval;   /* seconds; 0 = never */
     char *instance_name;
     char *metrics_listen;       /* Prometheus endpoint: "127.0.0.1:PORT", "[::1]:PORT"; "" = off */
+    long long scan_concurrency; /* messages analysed at once by the milter; -1 = CPUs online, 0 = no limit */
+    long long scan_wait_timeout;/* seconds a message may wait for its turn (then failure_policy) */
 
     /* quarantine review (lurewatch-report) */
     char *quarantine_dir;
