@@ -116,7 +116,7 @@ test_expect_success ROOT 'the store is given to the -u user, as the daemon does;
 	mkdir -p rootq/records tmpd && chmod 755 rootq rootq/records tmpd &&
 	check -u nobody -o quarantine_dir="$TRASH/rootq" &&
 	test "$rc" = 0 &&
-	test "$(stat -c %U rootq/records)" = nobody &&
+	test_is = nobody "$(stat -c %U rootq/records)" "stat -c %U rootq/records" &&
 	check -u nobody -o clamav_tmpdir="$TRASH/tmpd" &&
 	expect_config_error "$TRASH/tmpd: not writable by nobody: Permission denied"
 '
@@ -140,14 +140,14 @@ test_expect_success ROOT 'a records link planted by the milter user is refused a
 	mkdir -p planted/q victim && ln -s "$TRASH/victim" planted/q/records &&
 	check -u nobody -o quarantine_dir="$TRASH/planted/q" &&
 	expect_config_error "planted/q/records: a symbolic link or not a directory: refused, not followed" &&
-	test "$(stat -c %U victim)" = root
+	test_is = root "$(stat -c %U victim)" "stat -c %U victim"
 '
 
 test_expect_success ROOT 'a store directory another user made is not given to the -u user' '
 	mkdir -p other/q/records && chown daemon other/q/records &&
 	check -u nobody -o quarantine_dir="$TRASH/other/q" &&
 	expect_config_error "other/q/records: owned by uid [0-9]*, neither root nor nobody: not given to nobody" &&
-	test "$(stat -c %U other/q/records)" = daemon
+	test_is = daemon "$(stat -c %U other/q/records)" "stat -c %U other/q/records"
 '
 
 test_done

@@ -23,7 +23,7 @@ test_expect_success 'a missing file is reported and the other files are still sc
 	test_must_fail scan --json nowhere.eml "$TEST_DATA/clean.eml" >out 2>err &&
 	test_grep "nowhere.eml: .*No such file" err &&
 	test_line_count = 2 out &&
-	test "$(test_json_field out error 1)" != None &&
+	test_is != None "$(test_json_field out error 1)" "test_json_field out error 1" &&
 	test_json_is out action accept 2
 '
 

@@ -31,14 +31,14 @@ for l in open(\"all.json\"):
 }
 
 test_expect_success 'mbox-style ham (with a "From " line) keeps its headers' '
-	test "$(field easy-ham-1-00001.eml subject)" = "Re: New Sequences Window" &&
-	test "$(field easy-ham-1-00001.eml from)" = "kre@munnari.OZ.AU" &&
-	test "$(field easy-ham-1-00001.eml message_id)" = "13258.1030015585@munnari.OZ.AU"
+	test_is = "Re: New Sequences Window" "$(field easy-ham-1-00001.eml subject)" "field easy-ham-1-00001.eml subject" &&
+	test_is = "kre@munnari.OZ.AU" "$(field easy-ham-1-00001.eml from)" "field easy-ham-1-00001.eml from" &&
+	test_is = "13258.1030015585@munnari.OZ.AU" "$(field easy-ham-1-00001.eml message_id)" "field easy-ham-1-00001.eml message_id"
 '
 
 test_expect_success 'phishing mail: sender, subject and message id decoded' '
-	test "$(field phish/sample-8.eml from)" = "noreplye@promotix.com" &&
-	test "$(field phish/sample-8.eml subject)" = "Announcement : Withdraw Process is Authorized Now !"
+	test_is = "noreplye@promotix.com" "$(field phish/sample-8.eml from)" "field phish/sample-8.eml from" &&
+	test_is = "Announcement : Withdraw Process is Authorized Now !" "$(field phish/sample-8.eml subject)" "field phish/sample-8.eml subject"
 '
 
 test_done

@@ -9,20 +9,20 @@ test_expect_success 'corrupt signature file: lurewatch-scan exits 2 naming the f
 	echo "this is not a signature" >bad/broken.ndb &&
 	printf "From: a@b\n\nhi\n" >m.eml &&
 	{ "$LW_SCAN" $LW_CLAMAV_OPTS -o clamav_db=$PWD/bad m.eml 2>err; echo $? >rc; } &&
-	test "$(cat rc)" = 78 &&
+	test_is = 78 "$(cat rc)" "cat rc" &&
 	test_grep "bad/broken.ndb: Malformed database" err
 '
 
 test_expect_success 'a missing signature directory is refused' '
 	{ "$LW_SCAN" $LW_CLAMAV_OPTS -o clamav_db=$PWD/nowhere m.eml 2>err; echo $? >rc; } &&
-	test "$(cat rc)" = 78 &&
+	test_is = 78 "$(cat rc)" "cat rc" &&
 	test_grep "clamav_db: .*/nowhere: No such file or directory" err
 '
 
 test_expect_success 'a world-writable signature file is refused' '
 	mkdir ww && cp "$LW_SIGS"/lurewatch-test.ndb ww/ && chmod 666 ww/lurewatch-test.ndb &&
 	{ "$LW_SCAN" $LW_CLAMAV_OPTS -o clamav_db=$PWD/ww m.eml 2>err; echo $? >rc; } &&
-	test "$(cat rc)" = 78 &&
+	test_is = 78 "$(cat rc)" "cat rc" &&
 	test_grep "refusing world-writable file .*ww/lurewatch-test.ndb" err
 '
 
@@ -66,7 +66,7 @@ test_expect_success PYTHON 'clamav_tmpdir: a private directory is used, a shared
 	test_grep "^LW_ATT_CLAMAV_SIGNATURE$" eicar-zip.rules &&
 	mkdir -m 777 shared &&
 	{ "$LW_SCAN" $LW_CLAMAV_OPTS -o clamav_tmpdir=$PWD/shared m.eml 2>err; echo $? >rc; } &&
-	test "$(cat rc)" = 78 &&
+	test_is = 78 "$(cat rc)" "cat rc" &&
 	test_grep "clamav_tmpdir: .*shared: refusing a group- or world-writable directory" err
 '
 

@@ -89,8 +89,8 @@ test_expect_success 'HTML: anchor text is the display, the href is the URL' '
 	EOM
 	$SCAN --urls h.eml >out &&
 	has_url out https://www.paypal.com.evil.example.cn/login href &&
-	test "$(url_field out https://www.paypal.com.evil.example.cn/login display)" = "https://www.paypal.com/" &&
-	test "$(url_field out https://www.paypal.com.evil.example.cn/login domain)" = "example.cn" &&
+	test_is = "https://www.paypal.com/" "$(url_field out https://www.paypal.com.evil.example.cn/login display)" "url_field out https://www.paypal.com.evil.example.cn/login display" &&
+	test_is = "example.cn" "$(url_field out https://www.paypal.com.evil.example.cn/login domain)" "url_field out https://www.paypal.com.evil.example.cn/login domain" &&
 	! has_url out https://www.paypal.com 2>/dev/null
 '
 
@@ -128,9 +128,9 @@ test_expect_success 'obfuscated hosts: decimal/hex/octal IP, IDN homograph, user
 	has_url out http://203.0.113.7/a ip-host numeric-obfuscated &&
 	has_url out http://203.0.113.7/b ip-host numeric-obfuscated &&
 	has_url out https://xn--pple-43d.com/id idn &&
-	test "$(url_field out https://xn--pple-43d.com/id host_unicode)" = "аpple.com" &&
+	test_is = "аpple.com" "$(url_field out https://xn--pple-43d.com/id host_unicode)" "url_field out https://xn--pple-43d.com/id host_unicode" &&
 	has_url out https://www.gov.tw@evil.example.cn/x userinfo &&
-	test "$(url_field out https://www.gov.tw@evil.example.cn/x host)" = "evil.example.cn" &&
+	test_is = "evil.example.cn" "$(url_field out https://www.gov.tw@evil.example.cn/x host)" "url_field out https://www.gov.tw@evil.example.cn/x host" &&
 	has_url out http://evil.example.net percent-host &&
 	has_url out https://mixed.example.com
 '
@@ -149,7 +149,7 @@ test_expect_success 'redirectors are unwrapped and both URLs kept' '
 	has_url out https://pp.example.cn/x?a=1 unwrapped &&
 	has_url out https://pp3.example.cn/y unwrapped &&
 	has_url out https://gen.example.cn unwrapped &&
-	test "$(url_field out "https://www.google.com/url?q=https%3A%2F%2Fg.example.cn%2Fa&sa=D" target)" = "https://g.example.cn/a"
+	test_is = "https://g.example.cn/a" "$(url_field out "https://www.google.com/url?q=https%3A%2F%2Fg.example.cn%2Fa&sa=D" target)" "url_field out https://www.google.com/url?q=https%3A%2F%2Fg.example.cn%2Fa&sa=D target"
 '
 
 test_expect_success 'HTML and text attachments, and PDF link annotations' '

@@ -43,8 +43,8 @@ test_expect_success QRENCODE 'the decoded link is in the URL list, flagged qr, w
 	qr_info urls m >got &&
 	echo "$PHISH 2:qr qr" >want &&
 	test_cmp want got &&
-	test "$(qr_info counts m)" = "1 0 1" &&
-	test "$(qr_info codes m)" = "$PHISH"
+	test_is = "1 0 1" "$(qr_info counts m)" "qr_info counts m" &&
+	test_is = "$PHISH" "$(qr_info codes m)" "qr_info codes m"
 '
 
 test_expect_success QRENCODE 'JPEG, GIF and interlaced grey-alpha PNG codes are read too' '
@@ -76,7 +76,7 @@ test_expect_success QRENCODE 'near miss: an ordinary picture with the same wordi
 	$MKQR mail n-photo "$LURE" --attach photo.png &&
 	expect_no_rule LW_QR_URL n-photo &&
 	expect_no_rule LW_QR_CREDENTIAL n-photo &&
-	test "$(qr_info counts n-photo)" = "1 0 0"
+	test_is = "1 0 0" "$(qr_info counts n-photo)" "qr_info counts n-photo"
 '
 
 test_expect_success QRENCODE 'near miss: a QR code of plain text is decoded but is no link' '
@@ -84,7 +84,7 @@ test_expect_success QRENCODE 'near miss: a QR code of plain text is decoded but 
 	$MKQR mail n-text "$LURE" --attach text.png &&
 	expect_no_rule LW_QR_URL n-text &&
 	expect_no_rule LW_QR_CREDENTIAL n-text &&
-	test "$(qr_info codes n-text)" = "MEETING ROOM 301 14:00" &&
+	test_is = "MEETING ROOM 301 14:00" "$(qr_info codes n-text)" "qr_info codes n-text" &&
 	test -z "$(qr_info urls n-text)"
 '
 
@@ -102,15 +102,15 @@ test_expect_success QRENCODE 'hostile pictures: truncated, bomb dimensions, garb
 	done &&
 	$MKQR mail h "$LURE" --attach truncated.png --attach bomb-png.png --attach bomb-jpeg.png \
 		--attach bomb-gif.png --attach garbage.png --attach qr.png &&
-	test "$(qr_info counts h)" = "1 5 1" &&
+	test_is = "1 5 1" "$(qr_info counts h)" "qr_info counts h" &&
 	expect_rule LW_QR_URL h &&
-	test "$(test_json_field h.json action)" != error
+	test_is != error "$(test_json_field h.json action)" "test_json_field h.json action"
 '
 
 test_expect_success QRENCODE 'each hostile picture alone: a verdict, no code, nothing decoded' '
 	for k in truncated bomb-png bomb-jpeg bomb-gif garbage; do
 		$MKQR mail h-$k "$LURE" --attach $k.png &&
-		test "$(qr_info counts h-$k)" = "0 1 0" &&
+		test_is = "0 1 0" "$(qr_info counts h-$k)" "qr_info counts h-$k" &&
 		expect_no_rule LW_QR_URL h-$k || return 1
 	done
 '
@@ -118,10 +118,10 @@ test_expect_success QRENCODE 'each hostile picture alone: a verdict, no code, no
 test_expect_success 'floods: data:image/ prefixes with no picture, and one broken data: picture 30000 times' '
 	"$PYTHON" -c "import sys; sys.stdout.write(\"data:image/\" * 150000)" >flood1.html &&
 	mkmail flood1 "From: a@example.com" "Subject: x" "Content-Type: text/html; charset=utf-8" -- "$(cat flood1.html)" &&
-	test "$(qr_info counts flood1)" = "0 0 0" &&
+	test_is = "0 0 0" "$(qr_info counts flood1)" "qr_info counts flood1" &&
 	"$PYTHON" -c "import sys; sys.stdout.write(\"<img src=data:image/png;base64,iVBORw0KGgoAAAANSUhEUg>\" * 30000)" >flood2.html &&
 	mkmail flood2 "From: a@example.com" "Subject: x" "Content-Type: text/html; charset=utf-8" -- "$(cat flood2.html)" &&
-	test "$(qr_info counts flood2)" = "0 1 0"
+	test_is = "0 1 0" "$(qr_info counts flood2)" "qr_info counts flood2"
 '
 
 test_expect_success QRENCODE 'limits: qr_max_images, qr_max_image_size, qr_max_pixels; 0 turns decoding off' '
@@ -130,17 +130,17 @@ test_expect_success QRENCODE 'limits: qr_max_images, qr_max_image_size, qr_max_p
 		$MKQR picture png q$i.png "https://www.example.com/$i" && set -- "$@" --attach q$i.png || return 1
 	done &&
 	$MKQR mail many "" "$@" &&
-	test "$(qr_info counts many)" = "10 2 10" &&
-	test "$(qr_info counts many -o qr_max_images=3)" = "3 9 3" &&
-	test "$(qr_info counts m-jpeg -o qr_max_image_size=1k)" = "0 1 0" &&
-	test "$(qr_info counts m -o qr_max_pixels=1024)" = "0 1 0" &&
+	test_is = "10 2 10" "$(qr_info counts many)" "qr_info counts many" &&
+	test_is = "3 9 3" "$(qr_info counts many -o qr_max_images=3)" "qr_info counts many -o qr_max_images=3" &&
+	test_is = "0 1 0" "$(qr_info counts m-jpeg -o qr_max_image_size=1k)" "qr_info counts m-jpeg -o qr_max_image_size=1k" &&
+	test_is = "0 1 0" "$(qr_info counts m -o qr_max_pixels=1024)" "qr_info counts m -o qr_max_pixels=1024" &&
 	expect_no_rule LW_QR_URL m -o qr_max_images=0 &&
 	expect_rule LW_QR_LURE m -o qr_max_images=0
 '
 
 test_expect_success QRENCODE 'the same picture twice is decoded once' '
 	$MKQR mail twice "$LURE" --attach qr.png --attach q1.png --attach qr.png &&
-	test "$(qr_info counts twice)" = "2 0 2"
+	test_is = "2 0 2" "$(qr_info counts twice)" "qr_info counts twice"
 '
 
 test_done

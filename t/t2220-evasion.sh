@@ -44,7 +44,7 @@ body_with_type() {
 
 test_expect_success 'the plain twin is not accepted, so each twin below has something to reach' '
 	body_with_type plain "text/plain; charset=utf-8" &&
-	test "$(action plain)" != accept || { cat plain.json >&2; false; }
+	test_is != accept "$(action plain)" "action plain" || { cat plain.json >&2; false; }
 '
 test_expect_success 'MIME types are case-insensitive (RFC 2045 5.1)' '
 	body_with_type upper "TEXT/PLAIN; charset=utf-8" &&
@@ -127,7 +127,7 @@ u() { "$PYTHON" -c "import sys; sys.stdout.buffer.write(chr(0x$1).encode())"; }
 
 test_expect_success 'default-ignorable code points do not hide a brand in the display name' '
 	from_name brand "PayPal Support" &&
-	test "$(action brand)" != accept &&
+	test_is != accept "$(action brand)" "action brand" &&
 	for cp in 17B4 1160 3164 115F FFA0 2800 034F 200B 2064 180E; do
 		from_name "brand-$cp" "Pay$(u $cp)Pal Support" &&
 		as_strong_as brand "brand-$cp" &&
