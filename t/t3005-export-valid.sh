@@ -97,7 +97,7 @@ test_expect_success POSTFIX 'the access map builds with postmap and answers as c
 	mkdir -p pfconf && : >pfconf/main.cf &&
 	cp out/lurewatch-senders.access map &&
 	/usr/sbin/postmap -c pfconf hash:map &&
-	test "$(/usr/sbin/postmap -c pfconf -q attacker@micros0ft-login.example hash:map | cut -d" " -f1)" = REJECT &&
+	test_is = REJECT "$(/usr/sbin/postmap -c pfconf -q attacker@micros0ft-login.example hash:map | cut -d" " -f1)" "/usr/sbin/postmap -c pfconf -q attacker@micros0ft-login.example hash:map | cut -d  -f1" &&
 	test_must_fail /usr/sbin/postmap -c pfconf -q gmail.com hash:map &&
 	test_must_fail /usr/sbin/postmap -c pfconf -q gov.tw hash:map
 '

@@ -119,7 +119,7 @@ test_expect_success 'with the milter down Postfix tempfails (milter_default_acti
 test_expect_success 'a unix socket gets socket_mode, survives a kill -9 (stale socket) and is removed on stop' '
 	echo "rules_file = $TEST_DATA/test.rules" >unix.conf &&
 	milter_start unix -c unix.conf -o socket_mode=0600 -p unix:$TRASH/milter.sock &&
-	test "$(stat -c %a "$TRASH/milter.sock")" = 600 &&
+	test_is = 600 "$(stat -c %a "$TRASH/milter.sock")" "stat -c %a $TRASH/milter.sock" &&
 	kill -9 $MILTER_PID && { wait $MILTER_PID; MILTER_PID=; } &&
 	test -S "$TRASH/milter.sock" &&
 	milter_start unix2 -c unix.conf -p unix:$TRASH/milter.sock &&

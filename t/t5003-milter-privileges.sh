@@ -22,7 +22,7 @@ test_expect_success 'with -u nobody, real, effective, saved and filesystem uid a
 	milter_start priv -c "$CONF" -u nobody -o socket_mode=0660 -p unix:$SOCK &&
 	test "$(status_ids Uid)" = "$NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID" &&
 	test "$(status_ids Gid)" = "$NOBODY_GID $NOBODY_GID $NOBODY_GID $NOBODY_GID" &&
-	test "$(ps -o user= -p $MILTER_PID)" = nobody
+	test_is = nobody "$(ps -o user= -p $MILTER_PID)" "ps -o user= -p $MILTER_PID"
 '
 
 test_expect_success 'supplementary groups are those of nobody, not root'"'"'s' '
@@ -33,12 +33,12 @@ test_expect_success 'supplementary groups are those of nobody, not root'"'"'s' '
 '
 
 test_expect_success 'the socket was bound as root, then given to nobody with socket_mode' '
-	test "$(stat -c "%U %a" "$SOCK")" = "nobody 660"
+	test_is = "nobody 660" "$(stat -c "%U %a" "$SOCK")" "stat -c %U %a $SOCK"
 '
 
 test_expect_success 'capabilities are gone (CapEff and CapPrm are zero)' '
-	test "$(sed -n "s/^CapEff:[[:space:]]*//p" /proc/$MILTER_PID/status)" = 0000000000000000 &&
-	test "$(sed -n "s/^CapPrm:[[:space:]]*//p" /proc/$MILTER_PID/status)" = 0000000000000000
+	test_is = 0000000000000000 "$(sed -n "s/^CapEff:[[:space:]]*//p" /proc/$MILTER_PID/status)" "sed -n s/^CapEff:[[:space:]]*//p /proc/$MILTER_PID/status" &&
+	test_is = 0000000000000000 "$(sed -n "s/^CapPrm:[[:space:]]*//p" /proc/$MILTER_PID/status)" "sed -n s/^CapPrm:[[:space:]]*//p /proc/$MILTER_PID/status"
 '
 
 test_expect_success POSTFIX 'as nobody it still scans mail from Postfix, and reloads' '

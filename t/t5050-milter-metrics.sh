@@ -39,7 +39,7 @@ is() {
 
 # scraped_is SAMPLE V: a fresh scrape shows SAMPLE at V (a command, for wait_for)
 scraped_is() {
-	scrape now.prom && test "$(value now.prom "$1")" = "$2"
+	scrape now.prom && test_is = "$2" "$(value now.prom "$1")" "value now.prom $1"
 }
 
 # msg NAME BODY [HEADER [SUBJECT]]: one message with its own Message-ID (subject: NAME)

@@ -95,12 +95,12 @@ test_expect_success 'a mail at quarantine score is in the hold queue and in the 
 		"QUARANTINE-ME: sign in at https://login.evil-example.com/verify?u=bob now" &&
 	ID1=$(send_held held1 bob@a.gov.tw) &&
 	rec=$Q/records/$ID1.json && wait_for test -f "$rec" &&
-	test "$(test_json_field_any "$rec" queue_id)" = "$ID1" &&
-	test "$(test_json_field_any "$rec" sender)" = sender@example.org &&
+	test_is = "$ID1" "$(test_json_field_any "$rec" queue_id)" "test_json_field_any $rec queue_id" &&
+	test_is = sender@example.org "$(test_json_field_any "$rec" sender)" "test_json_field_any $rec sender" &&
 	test "$(test_json_field_any "$rec" recipients)" = "[\"bob@a.gov.tw\"]" &&
-	test "$(test_json_field_any "$rec" message_id)" = held1@example.org &&
-	test "$(test_json_field_any "$rec" instance)" = relay-test &&
-	test "$(test_json_field_any "$rec" score)" = 13.5 &&
+	test_is = held1@example.org "$(test_json_field_any "$rec" message_id)" "test_json_field_any $rec message_id" &&
+	test_is = relay-test "$(test_json_field_any "$rec" instance)" "test_json_field_any $rec instance" &&
+	test_is = 13.5 "$(test_json_field_any "$rec" score)" "test_json_field_any $rec score" &&
 	test_grep "\"description\": \"test string: quarantine\"" "$rec" &&
 	test_grep "\"type\": \"subject\"" "$rec" &&
 	test_grep "\"decision\": null" "$rec" &&
@@ -112,7 +112,7 @@ test_expect_success 'the digest reaches the reviewer mailbox and lists the messa
 	test_grep "^digest to secteam@agency.test: 1 new, 0 expiring" out &&
 	wait_for have_digest_for secteam@agency.test &&
 	D=$(digest_for secteam@agency.test) &&
-	test "$(part "$D" structure)" = "multipart/alternative text/plain text/html" &&
+	test_is = "multipart/alternative text/plain text/html" "$(part "$D" structure)" "part $D structure" &&
 	part "$D" plain >text && part "$D" html >html && part "$D" subject >subject &&
 	test_grep "Quarantine digest: 1 .*newly held \(relay-test\)" subject &&
 	test_grep "$ID1" text && test_grep "$ID1" html &&
@@ -167,10 +167,10 @@ test_expect_success 'the release command printed in the digest delivers the orig
 '
 
 test_expect_success 'the release is recorded with who and when, and published as a false positive' '
-	test "$(test_json_field_any "$Q/records/$ID1.json" decision)" = released &&
+	test_is = released "$(test_json_field_any "$Q/records/$ID1.json" decision)" "test_json_field_any $Q/records/$ID1.json decision" &&
 	test "$(test_json_field_any "$Q/records/$ID1.json" decided_by)" = "${SUDO_USER:-${USER:-root}}" &&
-	test "$(test_json_field_any "$Q/records/$ID1.json" decided_at_us)" -gt 0 &&
-	test "$(test_json_field_any "$Q/false-positives/$ID1.json" decision)" = released &&
+	test_is -gt 0 "$(test_json_field_any "$Q/records/$ID1.json" decided_at_us)" "test_json_field_any $Q/records/$ID1.json decided_at_us" &&
+	test_is = released "$(test_json_field_any "$Q/false-positives/$ID1.json" decision)" "test_json_field_any $Q/false-positives/$ID1.json decision" &&
 	report list "$ID1" >out && test_grep "^$ID1	.*	released	13.5	" out
 '
 
@@ -182,7 +182,7 @@ test_expect_success 'delete removes a held message from the queue and records it
 	test_grep "^$ID2: deleted by reviewer1" out &&
 	test ! -f "$PF/queue/hold/$ID2" &&
 	test -z "$(find "$PF/queue" -name "$ID2")" &&
-	test "$(test_json_field_any "$Q/records/$ID2.json" decision)" = deleted &&
+	test_is = deleted "$(test_json_field_any "$Q/records/$ID2.json" decision)" "test_json_field_any $Q/records/$ID2.json decision" &&
 	test ! -f "$Q/false-positives/$ID2.json" &&
 	postfix_wait_idle "$PF" && postfix_delivered_is "$PF" $n
 '
@@ -193,7 +193,7 @@ test_expect_success 'release and delete refuse what is not a held queue id, and 
 	test_must_fail report delete "$ID2" 2>err &&
 	test_grep "not deleted" err &&
 	test_must_fail report release -- "-d" 2>err &&
-	test "$(test_json_field_any "$Q/records/$ID2.json" decision)" = deleted
+	test_is = deleted "$(test_json_field_any "$Q/records/$ID2.json" decision)" "test_json_field_any $Q/records/$ID2.json decision"
 '
 
 test_expect_success 'per-domain reviewers each get their domain; report_to gets the rest' '
@@ -224,22 +224,22 @@ test_expect_success 'release ALL and delete ALL are refused (64) and nothing lea
 	ID9=$(send_held held9 ivan@c.gov.tw) &&
 	ls "$PF/queue/hold" >hold.before && test -s hold.before &&
 	: >err &&
-	test "$(exit_status report release ALL)" = 64 &&
-	test "$(exit_status report delete ALL)" = 64 &&
-	test "$(exit_status report release "$ID9" ALL)" = 64 &&
+	test_is = 64 "$(exit_status report release ALL)" "exit_status report release ALL" &&
+	test_is = 64 "$(exit_status report delete ALL)" "exit_status report delete ALL" &&
+	test_is = 64 "$(exit_status report release "$ID9" ALL)" "exit_status report release $ID9 ALL" &&
 	test_grep "\"ALL\" is not a queue id .*nothing done" err &&
 	ls "$PF/queue/hold" >hold.after && test_cmp hold.before hold.after &&
-	test "$(test_json_field_any "$Q/records/$ID9.json" decision)" = null
+	test_is = null "$(test_json_field_any "$Q/records/$ID9.json" decision)" "test_json_field_any $Q/records/$ID9.json decision"
 '
 
 test_expect_success 'options after the command are refused (64): a sudo rule "release *" gives no more' '
 	mkdir -p fake && printf "#!/bin/sh\ntouch \"$TRASH/fake-ran\"\n" >fake/postsuper && chmod +x fake/postsuper &&
 	: >err &&
-	test "$(exit_status report release -o postfix_command_dir="$TRASH/fake" "$ID9")" = 64 &&
-	test "$(exit_status report release "$ID9" -o postfix_command_dir="$TRASH/fake")" = 64 &&
-	test "$(exit_status report delete -c /dev/null "$ID9")" = 64 &&
-	test "$(exit_status report release -- "$ID9")" = 64 &&
-	test "$(exit_status report list --stdout)" = 64 &&
+	test_is = 64 "$(exit_status report release -o postfix_command_dir="$TRASH/fake" "$ID9")" "exit_status report release -o postfix_command_dir=$TRASH/fake $ID9" &&
+	test_is = 64 "$(exit_status report release "$ID9" -o postfix_command_dir="$TRASH/fake")" "exit_status report release $ID9 -o postfix_command_dir=$TRASH/fake" &&
+	test_is = 64 "$(exit_status report delete -c /dev/null "$ID9")" "exit_status report delete -c /dev/null $ID9" &&
+	test_is = 64 "$(exit_status report release -- "$ID9")" "exit_status report release -- $ID9" &&
+	test_is = 64 "$(exit_status report list --stdout)" "exit_status report list --stdout" &&
 	test_grep "\"-o\" after the command: options go before it" err &&
 	test ! -e fake-ran && test -f "$PF/queue/hold/$ID9" &&
 	report delete "$ID9" >out && test_grep "^$ID9: deleted by " out
@@ -261,8 +261,8 @@ test_expect_success 'an old entry removed from the queue behind our back is mark
 	/usr/sbin/postsuper -c "$PF/etc" -d "$ID3" hold 2>/dev/null &&
 	report -o report_expire_days=7 -o report_language=en digest --stdout >out &&
 	! grep -q "expiring, please decide" out &&
-	test "$(test_json_field_any "$Q/records/$ID3.json" decision)" = gone &&
-	test "$(test_json_field_any "$Q/records/$ID3.json" decided_by)" = lurewatch-report
+	test_is = gone "$(test_json_field_any "$Q/records/$ID3.json" decision)" "test_json_field_any $Q/records/$ID3.json decision" &&
+	test_is = lurewatch-report "$(test_json_field_any "$Q/records/$ID3.json" decided_by)" "test_json_field_any $Q/records/$ID3.json decided_by"
 '
 
 test_expect_success 'report_attach_original attaches the held message as message/rfc822, never inline' '
@@ -293,7 +293,7 @@ test_expect_success 'a failing report_sendmail leaves the last digest time alone
 	before=$(cat "$Q/state/last-digest") &&
 	test_must_fail report -o "report_sendmail=/bin/false" digest 2>err &&
 	test_grep "exited with 1" err &&
-	test "$(cat "$Q/state/last-digest")" = "$before" &&
+	test_is = "$before" "$(cat "$Q/state/last-digest")" "cat $Q/state/last-digest" &&
 	report digest >out && test_grep "^digest to secteam@agency.test: 1 new" out
 '
 
@@ -334,7 +334,7 @@ test_expect_success 'stats ranks the rules by released messages: the rules to fi
 	EOF
 	test_cmp expect actual &&
 	test_grep "T_LINK .* link  *test: a link in the text$" stats &&
-	: >err && test "$(exit_status report stats extra)" = 64
+	: >err && test_is = 64 "$(exit_status report stats extra)" "exit_status report stats extra"
 '
 
 test_expect_success 'links planted in the quarantine directory are refused by name, never followed' '

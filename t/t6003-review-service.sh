@@ -43,7 +43,7 @@ test_expect_success 'a held message: the digest carries its signed links in both
 '
 
 test_expect_success 'opening the Release link (a GET, as a link scanner would) only shows a confirmation' '
-	test "$(http GET "$RELEASE")" = 200 &&
+	test_is = 200 "$(http GET "$RELEASE")" "http GET $RELEASE" &&
 	test_grep "$ID1" page && test_grep "verify your mailbox" page &&
 	test_grep "<form method=\"post\" action=\"a\">" page &&
 	test -n "$(csrf_of page)" &&
@@ -62,8 +62,8 @@ test_expect_success 'the confirmation page keeps the token out of its form URL a
 
 test_expect_success 'a POST without the confirmation page CSRF value, or with a wrong one, changes nothing' '
 	T=${RELEASE#*t=} &&
-	test "$(http POST "$BASE/a" "t=$T")" = 403 &&
-	test "$(http POST "$BASE/a" "t=$T&csrf=00")" = 403 &&
+	test_is = 403 "$(http POST "$BASE/a" "t=$T")" "http POST $BASE/a t=$T" &&
+	test_is = 403 "$(http POST "$BASE/a" "t=$T&csrf=00")" "http POST $BASE/a t=$T&csrf=00" &&
 	test_grep "did not come from the confirmation page" page &&
 	still_held "$ID1"
 '
@@ -71,50 +71,50 @@ test_expect_success 'a POST without the confirmation page CSRF value, or with a 
 test_expect_success 'a forged token (one character changed) and a token signed with another key change nothing' '
 	T=${RELEASE#*t=} &&
 	F=$(echo "$T" | sed "s/^\(.....\)./\1A/") && test "$F" != "$T" || F=$(echo "$T" | sed "s/^\(.....\)./\1B/") &&
-	test "$(http GET "$BASE/a?t=$F")" = 403 &&
+	test_is = 403 "$(http GET "$BASE/a?t=$F")" "http GET $BASE/a?t=$F" &&
 	test "$(http POST "$BASE/a" "t=$F&csrf=$(csrf_of page)")" = 403 &&
 	head -c 32 /dev/urandom >other.key &&
 	O=$(mint other.key release "$ID1" secteam@agency.test $(( $(date +%s) + 3600 ))) &&
-	test "$(http GET "$BASE/a?t=$O")" = 403 && test_grep "signature is wrong" page &&
+	test_is = 403 "$(http GET "$BASE/a?t=$O")" "http GET $BASE/a?t=$O" && test_grep "signature is wrong" page &&
 	still_held "$ID1"
 '
 
 test_expect_success 'an expired token and one for another relay change nothing' '
 	E=$(mint "$KEY" release "$ID1" secteam@agency.test $(( $(date +%s) - 1 ))) &&
-	test "$(http GET "$BASE/a?t=$E")" = 403 && test_grep "expired" page &&
+	test_is = 403 "$(http GET "$BASE/a?t=$E")" "http GET $BASE/a?t=$E" && test_grep "expired" page &&
 	R=$(mint "$KEY" release "$ID1" secteam@agency.test $(( $(date +%s) + 3600 )) relay-other) &&
-	test "$(http GET "$BASE/a?t=$R")" = 403 && test_grep "relay relay-other" page &&
+	test_is = 403 "$(http GET "$BASE/a?t=$R")" "http GET $BASE/a?t=$R" && test_grep "relay relay-other" page &&
 	still_held "$ID1"
 '
 
 test_expect_success 'confirming with the page CSRF value releases the message: it reaches the sink' '
 	n=$(postfix_delivered "$PF" | wc -l) &&
 	http GET "$RELEASE" >/dev/null && C=$(csrf_of page) &&
-	test "$(http POST "$BASE/a" "t=${RELEASE#*t=}&csrf=$C")" = 200 &&
+	test_is = 200 "$(http POST "$BASE/a" "t=${RELEASE#*t=}&csrf=$C")" "http POST $BASE/a t=${RELEASE#*t=}&csrf=$C" &&
 	test_grep "$ID1: released by secteam@agency.test" page &&
 	postfix_wait_delivered "$PF" $((n + 1)) &&
 	f=$(grep -l "^Message-ID: <held1@example.org>" $(postfix_delivered "$PF")) && test -n "$f" &&
 	test_grep "^Delivered-To: bob@a.gov.tw" "$f" &&
-	test "$(decision_of "$ID1")" = released &&
+	test_is = released "$(decision_of "$ID1")" "decision_of $ID1" &&
 	test_grep "$ID1: released by secteam@agency.test \(signed link\)" "$REVIEW_LOG"
 '
 
 test_expect_success 'the used link is refused on GET and on POST, and nothing is done twice' '
-	test "$(http GET "$RELEASE")" = 410 && test_grep "used already" page &&
-	test "$(http POST "$BASE/a" "t=${RELEASE#*t=}&csrf=$C")" = 410 &&
+	test_is = 410 "$(http GET "$RELEASE")" "http GET $RELEASE" && test_grep "used already" page &&
+	test_is = 410 "$(http POST "$BASE/a" "t=${RELEASE#*t=}&csrf=$C")" "http POST $BASE/a t=${RELEASE#*t=}&csrf=$C" &&
 	test_grep_count = 1 "$ID1: released" "$REVIEW_LOG"
 '
 
 test_expect_success 'another valid link for a decided message says so and acts on nothing' '
 	DEL=$(sed -n "s/^delete $ID1 //p" text-links) &&
 	http GET "$DEL" >/dev/null && C=$(csrf_of page) &&
-	test "$(http POST "$BASE/a" "t=${DEL#*t=}&csrf=$C")" = 409 &&
+	test_is = 409 "$(http POST "$BASE/a" "t=${DEL#*t=}&csrf=$C")" "http POST $BASE/a t=${DEL#*t=}&csrf=$C" &&
 	test_grep "already released by secteam@agency.test" page &&
-	test "$(decision_of "$ID1")" = released
+	test_is = released "$(decision_of "$ID1")" "decision_of $ID1"
 '
 
 test_expect_success 'the review page lists the held message, links its preview, and shows the audit trail' '
-	test "$(http GET "$VIEW")" = 200 &&
+	test_is = 200 "$(http GET "$VIEW")" "http GET $VIEW" &&
 	test_grep "name=\"q_$ID2\"" page && ! grep -q "name=\"q_$ID1\"" page &&
 	test_grep "^<p>1 .*held messages await a decision" page &&
 	test_grep "<td>secteam@agency.test</td><td>released</td><td><code>$ID1</code>" page &&
@@ -125,7 +125,7 @@ test_expect_success 'the review page lists the held message, links its preview, 
 test_expect_success 'the preview shows the body as escaped text, nothing from the message as markup' '
 	msg held3 dave@a.gov.tw "<b>html</b>" "QUARANTINE-ME <script>alert(1)</script> visit https://evil.example.com/x" &&
 	ID3=$(send_held held3 dave@a.gov.tw) &&
-	test "$(http GET "$BASE/m?t=${VIEW#*t=}&q=$ID3")" = 200 &&
+	test_is = 200 "$(http GET "$BASE/m?t=${VIEW#*t=}&q=$ID3")" "http GET $BASE/m?t=${VIEW#*t=}&q=$ID3" &&
 	test_grep "&lt;script&gt;alert\(1\)&lt;/script&gt;" page &&
 	test_grep "hxxps://evil\[\.\]example\[\.\]com/x" page &&
 	! grep -q -E "<script|<b>html|https://evil" page
@@ -133,13 +133,13 @@ test_expect_success 'the preview shows the body as escaped text, nothing from th
 
 test_expect_success 'batch delete from the review page needs its CSRF value, then deletes what was ticked' '
 	http GET "$VIEW" >/dev/null && C=$(csrf_of page) &&
-	test "$(http POST "$BASE/r" "t=${VIEW#*t=}&action=delete&q_$ID2=1")" = 403 &&
+	test_is = 403 "$(http POST "$BASE/r" "t=${VIEW#*t=}&action=delete&q_$ID2=1")" "http POST $BASE/r t=${VIEW#*t=}&action=delete&q_$ID2=1" &&
 	still_held "$ID2" &&
-	test "$(http POST "$BASE/r" "t=${VIEW#*t=}&csrf=$C&action=delete&q_$ID2=1&q_$ID3=1")" = 200 &&
+	test_is = 200 "$(http POST "$BASE/r" "t=${VIEW#*t=}&csrf=$C&action=delete&q_$ID2=1&q_$ID3=1")" "http POST $BASE/r t=${VIEW#*t=}&csrf=$C&action=delete&q_$ID2=1&q_$ID3=1" &&
 	test_grep "$ID2: deleted by secteam@agency.test" page &&
 	test_grep "$ID3: deleted by secteam@agency.test" page &&
-	test ! -f "$PF/queue/hold/$ID2" && test "$(decision_of "$ID2")" = deleted &&
-	test ! -f "$PF/queue/hold/$ID3" && test "$(decision_of "$ID3")" = deleted
+	test ! -f "$PF/queue/hold/$ID2" && test_is = deleted "$(decision_of "$ID2")" "decision_of $ID2" &&
+	test ! -f "$PF/queue/hold/$ID3" && test_is = deleted "$(decision_of "$ID3")" "decision_of $ID3"
 '
 
 test_expect_success 'a domain reviewer sees only their domain, and cannot act on another' '
@@ -148,24 +148,24 @@ test_expect_success 'a domain reviewer sees only their domain, and cannot act on
 	msg held5 frank@a.gov.tw "tax" "QUARANTINE-ME tax" &&
 	ID5=$(send_held held5 frank@a.gov.tw) &&
 	V=$(mint "$KEY" review - rev-b@b.gov.tw $(( $(date +%s) + 3600 ))) &&
-	test "$(http GET "$BASE/r?t=$V")" = 200 &&
+	test_is = 200 "$(http GET "$BASE/r?t=$V")" "http GET $BASE/r?t=$V" &&
 	test_grep "name=\"q_$ID4\"" page && ! grep -q "q_$ID5" page &&
 	C=$(csrf_of page) &&
-	test "$(http POST "$BASE/r" "t=$V&csrf=$C&action=release&q_$ID5=1")" = 200 &&
+	test_is = 200 "$(http POST "$BASE/r" "t=$V&csrf=$C&action=release&q_$ID5=1")" "http POST $BASE/r t=$V&csrf=$C&action=release&q_$ID5=1" &&
 	test_grep "$ID5: not a message you review" page && still_held "$ID5" &&
-	test "$(http GET "$BASE/m?t=$V&q=$ID5")" = 404
+	test_is = 404 "$(http GET "$BASE/m?t=$V&q=$ID5")" "http GET $BASE/m?t=$V&q=$ID5"
 '
 
 test_expect_success 'a plain GET of the review page without a link, or with a proxy header nobody trusts, is refused' '
-	test "$(http GET "$BASE/r")" = 403 &&
-	test "$(curl -s -o page -w "%{http_code}" -H "X-Remote-User: secteam@agency.test" "$BASE/r")" = 403 &&
+	test_is = 403 "$(http GET "$BASE/r")" "http GET $BASE/r" &&
+	test_is = 403 "$(curl -s -o page -w "%{http_code}" -H "X-Remote-User: secteam@agency.test" "$BASE/r")" "curl -s -o page -w %{http_code} -H X-Remote-User: secteam@agency.test $BASE/r" &&
 	still_held "$ID5"
 '
 
 test_expect_success 'behind a trusted proxy the header names the reviewer, and decisions are recorded under that name' '
 	review_stop &&
 	review_start review-proxied -o review_trusted_proxy_header=X-Remote-User &&
-	test "$(curl -s -o page -w "%{http_code}" -H "X-Remote-User: secteam@agency.test" "$BASE/r")" = 200 &&
+	test_is = 200 "$(curl -s -o page -w "%{http_code}" -H "X-Remote-User: secteam@agency.test" "$BASE/r")" "curl -s -o page -w %{http_code} -H X-Remote-User: secteam@agency.test $BASE/r" &&
 	test_grep "name=\"q_$ID5\"" page && C=$(csrf_of page) &&
 	test "$(curl -s -o page -w "%{http_code}" -H "X-Remote-User: secteam@agency.test" \
 		--data "csrf=$C&action=release&q_$ID5=1" "$BASE/r")" = 200 &&

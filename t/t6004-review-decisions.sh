@@ -64,15 +64,15 @@ test_expect_success 'three held messages, each with its own sender and link, are
 '
 
 test_expect_success 'opening Block sender shows a confirmation, and blocks nothing' '
-	test "$(http GET "$BLOCK")" = 200 && test_grep "$BID" page &&
+	test_is = 200 "$(http GET "$BLOCK")" "http GET $BLOCK" && test_grep "$BID" page &&
 	still_held "$BID" && test ! -s "$BLOCKED"
 '
 
 test_expect_success 'confirming Block sender deletes the message and puts its From address on the block list' '
 	n=$(postfix_delivered "$PF" | wc -l) &&
-	test "$(confirm_link "$BLOCK")" = 200 &&
+	test_is = 200 "$(confirm_link "$BLOCK")" "confirm_link $BLOCK" &&
 	test_grep "$BID: blocked by secteam@agency.test" page &&
-	test ! -f "$PF/queue/hold/$BID" && test "$(decision_of "$BID")" = blocked &&
+	test ! -f "$PF/queue/hold/$BID" && test_is = blocked "$(decision_of "$BID")" "decision_of $BID" &&
 	echo admin@block-me.example.net >expect && test_cmp expect "$BLOCKED" &&
 	postfix_delivered_is "$PF" "$n"
 '
@@ -92,11 +92,11 @@ test_expect_success 'Block sender is a confirmation on the hits stream' '
 
 test_expect_success 'confirming Not phishing delivers the message and records it as a false positive' '
 	n=$(postfix_delivered "$PF" | wc -l) &&
-	test "$(confirm_link "$NOTPHISH")" = 200 &&
+	test_is = 200 "$(confirm_link "$NOTPHISH")" "confirm_link $NOTPHISH" &&
 	test_grep "$NID: not-phishing by secteam@agency.test" page &&
 	postfix_wait_delivered "$PF" $((n + 1)) &&
 	grep -l "^Message-ID: <notphish1@example.org>" $(postfix_delivered "$PF") >/dev/null &&
-	test "$(decision_of "$NID")" = not-phishing &&
+	test_is = not-phishing "$(decision_of "$NID")" "decision_of $NID" &&
 	test -f "$Q/false-positives/$NID.json" &&
 	wait_for entry_of release "$NID" && entry_of release "$NID" >entry &&
 	test_grep "^released_by=secteam@agency.test$" entry &&
@@ -104,7 +104,7 @@ test_expect_success 'confirming Not phishing delivers the message and records it
 '
 
 test_expect_success 'confirming Release is a false positive on the hits stream too' '
-	test "$(confirm_link "$RELEASE")" = 200 &&
+	test_is = 200 "$(confirm_link "$RELEASE")" "confirm_link $RELEASE" &&
 	test_grep "$RID: released by secteam@agency.test" page &&
 	wait_for entry_of release "$RID"
 '

@@ -43,21 +43,21 @@ test_expect_success 'with -u nobody the service runs as nobody, and only its hel
 	ids $REVIEW_PID >actual && test_cmp expect actual &&
 	HELPER=$(pgrep -P $REVIEW_PID) && test -n "$HELPER" &&
 	echo "0 0 0 0" >expect && ids $HELPER | head -1 >actual && test_cmp expect actual &&
-	test "$(stat -c %U "$TRASH/review-state" "$TRASH/review-state/used-tokens" | sort -u)" = nobody
+	test_is = nobody "$(stat -c %U "$TRASH/review-state" "$TRASH/review-state/used-tokens" | sort -u)" "stat -c %U $TRASH/review-state $TRASH/review-state/used-tokens | sort -u"
 '
 
 test_expect_success 'the preview reads the held message through the helper' '
-	test "$(http GET "$BASE/m?t=${VIEW#*t=}&q=$ID1")" = 200 &&
+	test_is = 200 "$(http GET "$BASE/m?t=${VIEW#*t=}&q=$ID1")" "http GET $BASE/m?t=${VIEW#*t=}&q=$ID1" &&
 	test_grep "QUARANTINE-ME sign in now" page
 '
 
 test_expect_success 'confirming the Release link releases through the helper: the message reaches the sink' '
 	n=$(postfix_delivered "$PF" | wc -l) &&
-	test "$(confirm_link "$RELEASE")" = 200 &&
+	test_is = 200 "$(confirm_link "$RELEASE")" "confirm_link $RELEASE" &&
 	test_grep "$ID1: released by secteam@agency.test" page &&
 	postfix_wait_delivered "$PF" $((n + 1)) &&
 	grep -l "^Message-ID: <held1@example.org>" $(postfix_delivered "$PF") >/dev/null &&
-	test "$(decision_of "$ID1")" = released &&
+	test_is = released "$(decision_of "$ID1")" "decision_of $ID1" &&
 	test ! -f "$PF/queue/hold/$ID1"
 '
 

@@ -23,7 +23,7 @@ test_expect_success 'the service starts with the certificate and its key' '
 test_expect_success 'a review page fetched over HTTPS, the certificate checked against its CA' '
 	V=$(mint "$KEY" review - secteam@agency.test $(( $(date +%s) + 3600 ))) &&
 	CA=$TRASH/tls.crt &&
-	test "$(http GET "$BASE/r?t=$V")" = 200 &&
+	test_is = 200 "$(http GET "$BASE/r?t=$V")" "http GET $BASE/r?t=$V" &&
 	test_grep "held messages await a decision" page &&
 	curl -s --cacert tls.crt -D headers -o /dev/null "$BASE/r?t=$V" &&
 	test_grep "^Cache-Control: no-store" headers

@@ -93,22 +93,22 @@ test_expect_success 'mail held on each relay is recorded with the relay that hol
 	msg ma1 "A one" && A1=$(held_on "$PFA" ma1) &&
 	msg ma2 "A two" && A2=$(held_on "$PFA" ma2) &&
 	msg mb1 "B one" && B1=$(held_on "$PFB" mb1) &&
-	test "$(field "$A1" relay)" = relay-a && test "$(field "$A2" relay)" = relay-a &&
-	test "$(field "$B1" relay)" = relay-b &&
+	test_is = relay-a "$(field "$A1" relay)" "field $A1 relay" && test_is = relay-a "$(field "$A2" relay)" "field $A2 relay" &&
+	test_is = relay-b "$(field "$B1" relay)" "field $B1 relay" &&
 	test_is = 3 "$(redis_cli shared ZCARD lw:quarantine:held)" "messages in lw:quarantine:held"
 '
 
 test_expect_success 'the one review page lists the messages of both relays, and counts them' '
-	test "$(page "$BASE/r")" = 200 &&
+	test_is = 200 "$(page "$BASE/r")" "page $BASE/r" &&
 	test_grep "name=\"q_$A1\"" page && test_grep "name=\"q_$A2\"" page && test_grep "name=\"q_$B1\"" page &&
 	test_grep "<p>3 " page
 '
 
 test_expect_success 'a release of relay A'"'"'s message on the page is queued for relay A, not done by the service' '
 	C=$(csrf_of page) && test -n "$C" &&
-	test "$(page --data "csrf=$C&action=release&q_$A1=1" "$BASE/r")" = 200 &&
+	test_is = 200 "$(page --data "csrf=$C&action=release&q_$A1=1" "$BASE/r")" "page --data csrf=$C&action=release&q_$A1=1 $BASE/r" &&
 	test_grep "$A1: released by secteam@agency.test" page &&
-	test "$(field "$A1" decision)" = released && test "$(field "$A1" outcome)" = "" &&
+	test_is = released "$(field "$A1" decision)" "field $A1 decision" && test_is = "" "$(field "$A1" outcome)" "field $A1 outcome" &&
 	test -f "$PFA/queue/hold/$A1" &&
 	test_is = 1 "$(redis_cli shared XLEN lw:quarantine:decisions:relay-a)" "decisions for relay-a" &&
 	test_is = 0 "$(redis_cli shared EXISTS lw:quarantine:decisions:relay-b)" "a stream of decisions for relay-b"
@@ -128,13 +128,13 @@ test_expect_success 'relay A applies it: the message reaches A'"'"'s sink and th
 	postfix_wait_delivered "$PFA" 1 &&
 	grep -l "Subject: A one" $(postfix_delivered "$PFA") >/dev/null &&
 	test ! -f "$PFA/queue/hold/$A1" &&
-	test "$(field "$A1" outcome)" = done &&
+	test_is = done "$(field "$A1" outcome)" "field $A1 outcome" &&
 	postfix_delivered_is "$PFB" 0
 '
 
 test_expect_success 'a second decision on the same message is refused, and nothing is released twice' '
 	C=$(page "$BASE/r" >/dev/null; csrf_of page) &&
-	test "$(page --data "csrf=$C&action=delete&q_$A1=1" "$BASE/r")" = 200 &&
+	test_is = 200 "$(page --data "csrf=$C&action=delete&q_$A1=1" "$BASE/r")" "page --data csrf=$C&action=delete&q_$A1=1 $BASE/r" &&
 	test_grep "already released by secteam@agency.test" page &&
 	redis_cli shared XADD lw:quarantine:decisions:relay-a "*" queue_id "$A1" decision released by replay >/dev/null &&
 	report a apply >out-a2 &&
@@ -146,19 +146,19 @@ test_expect_success 'a second decision on the same message is refused, and nothi
 test_expect_success 'a decision made while relay A is down is carried out when it comes back' '
 	postfix_stop "$PFA" &&
 	C=$(page "$BASE/r" >/dev/null; csrf_of page) &&
-	test "$(page --data "csrf=$C&action=release&q_$A2=1" "$BASE/r")" = 200 &&
+	test_is = 200 "$(page --data "csrf=$C&action=release&q_$A2=1" "$BASE/r")" "page --data csrf=$C&action=release&q_$A2=1 $BASE/r" &&
 	report b apply >out-b2 && test ! -s out-b2 &&
-	test "$(field "$A2" outcome)" = "" &&
+	test_is = "" "$(field "$A2" outcome)" "field $A2 outcome" &&
 	postfix_start "$PFA" &&
 	report a apply >out-a3 &&
 	test_grep "^$A2: released by secteam@agency.test" out-a3 &&
 	postfix_wait_delivered "$PFA" 2 &&
-	test "$(field "$A2" outcome)" = done
+	test_is = done "$(field "$A2" outcome)" "field $A2 outcome"
 '
 
 test_expect_success 'an entry a killed run had read but not acknowledged is taken up by the next run' '
 	C=$(page "$BASE/r" >/dev/null; csrf_of page) &&
-	test "$(page --data "csrf=$C&action=delete&q_$B1=1" "$BASE/r")" = 200 &&
+	test_is = 200 "$(page --data "csrf=$C&action=delete&q_$B1=1" "$BASE/r")" "page --data csrf=$C&action=delete&q_$B1=1 $BASE/r" &&
 	# a run of relay B that read its stream and died before acting
 	redis_cli shared XREADGROUP GROUP apply relay-b COUNT 10 STREAMS lw:quarantine:decisions:relay-b ">" >read &&
 	test_grep "$B1" read &&
@@ -175,13 +175,13 @@ test_expect_success 'a decision the relay cannot carry out is recorded as failed
 	msg mb2 "B two" && B2=$(held_on "$PFB" mb2) &&
 	/usr/sbin/postsuper -c "$PFB/etc" -d "$B2" hold 2>/dev/null &&
 	C=$(page "$BASE/r" >/dev/null; csrf_of page) &&
-	test "$(page --data "csrf=$C&action=release&q_$B2=1" "$BASE/r")" = 200 &&
+	test_is = 200 "$(page --data "csrf=$C&action=release&q_$B2=1" "$BASE/r")" "page --data csrf=$C&action=release&q_$B2=1 $BASE/r" &&
 	{ report b apply >out-b4; test $? = 1; } &&
 	test_grep "^$B2: released by secteam@agency.test failed: .*not in the hold queue" out-b4 &&
 	test_grep "1 decisions: 0 carried out, 1 failed, 0 skipped" out-b4 &&
 	case "$(field "$B2" outcome)" in "failed: "*) ;; *) false ;; esac &&
-	test "$(field "$B2" decision)" = "" &&
-	test "$(page "$BASE/r")" = 200 && test_grep "name=\"q_$B2\"" page &&
+	test_is = "" "$(field "$B2" decision)" "field $B2 decision" &&
+	test_is = 200 "$(page "$BASE/r")" "page $BASE/r" && test_grep "name=\"q_$B2\"" page &&
 	postfix_delivered_is "$PFB" 0
 '
 
@@ -197,13 +197,13 @@ test_expect_success 'mail held while Redis is down is kept in the relay'"'"'s sp
 	redis_start shared "$port" &&
 	report b apply >out-b5 &&
 	test_grep "^1 records kept in $TRASH/b-quarantine while Redis was unreachable moved to Redis" out-b5 &&
-	test "$(field "$B3" relay)" = relay-b &&
+	test_is = relay-b "$(field "$B3" relay)" "field $B3 relay" &&
 	test ! -f "$TRASH/b-quarantine/records/$B3.json" &&
-	test "$(page "$BASE/r")" = 200 && test_grep "name=\"q_$B3\"" page
+	test_is = 200 "$(page "$BASE/r")" "page $BASE/r" && test_grep "name=\"q_$B3\"" page
 '
 
 test_expect_success 'the audit trail of the page shows every decision; only the failed one and the late one are held' '
-	test "$(page "$BASE/r")" = 200 &&
+	test_is = 200 "$(page "$BASE/r")" "page $BASE/r" &&
 	test "$(redis_cli shared ZRANGE lw:quarantine:held 0 -1 | sort)" = "$(printf "%s\n" "$B2" "$B3" | sort)" &&
 	test_grep "$A1" page && test_grep "$A2" page && test_grep "$B1" page &&
 	postfix_delivered_is "$PFA" 2 && postfix_delivered_is "$PFB" 0

@@ -78,7 +78,7 @@ test_expect_success 'release runs sendmail -v -qQ -Q -qIID: the envelope leaves 
 	test_grep "^$ID1: released by " out &&
 	echo "sendmail -v -qQ -Q -qI$ID1" >expect && test_cmp expect commands &&
 	test -f "$MQ/qf/qf$ID1" && test ! -f "$MQ/qf/hf$ID1" &&
-	test "$(decision_of $ID1)" = released
+	test_is = released "$(decision_of $ID1)" "decision_of $ID1"
 '
 
 test_expect_success 'an envelope no longer quarantined is not released: Sendmail said "No changes"' '
@@ -95,7 +95,7 @@ test_expect_success 'delete removes the hf, df and xf files and runs no command;
 	no_commands &&
 	test ! -e "$MQ/qf/hf$ID2" && test ! -e "$MQ/df/df$ID2" && test ! -e "$MQ/xf/xf$ID2" &&
 	test -f "$MQ/qf/hf$ID3" && test -f "$MQ/df/df$ID3" && test -f "$MQ/qf/qf$ID1" &&
-	test "$(decision_of $ID2)" = deleted
+	test_is = deleted "$(decision_of $ID2)" "decision_of $ID2"
 '
 
 test_expect_success 'delete leaves an envelope Sendmail holds locked alone, and says it is busy' '
@@ -103,7 +103,7 @@ test_expect_success 'delete leaves an envelope Sendmail holds locked alone, and 
 	test $rc = 1 &&
 	test_grep "$ID3: not deleted: Sendmail is working on it" err &&
 	test -f "$MQ/qf/hf$ID3" && test -f "$MQ/df/df$ID3" &&
-	test "$(decision_of $ID3)" = null
+	test_is = null "$(decision_of $ID3)" "decision_of $ID3"
 '
 
 test_expect_success 'delete of an envelope that is not quarantined fails and removes nothing' '
@@ -144,7 +144,7 @@ test_expect_success 'a digest marks an old entry whose envelope left the quarant
 	rm "$MQ/qf/hf$ID5" "$MQ/df/df$ID5" &&
 	printf "#!/bin/sh\ncat >>\"%s/sent\"\n" "$TRASH" >bin/mailsink && chmod 755 bin/mailsink &&
 	report -o report_sendmail="$TRASH/bin/mailsink" digest >out 2>err &&
-	test "$(decision_of $ID5)" = gone && test "$(decision_of $ID6)" = null &&
+	test_is = gone "$(decision_of $ID5)" "decision_of $ID5" && test_is = null "$(decision_of $ID6)" "decision_of $ID6" &&
 	"$PYTHON" -c "import email, email.policy, sys
 m = email.message_from_binary_file(open(sys.argv[1], \"rb\"), policy=email.policy.default)
 t = m.get_body(preferencelist=(\"plain\",)).get_content()
@@ -195,10 +195,10 @@ test_expect_success ROOT 'lurewatch-review -u nobody releases through the same p
 	) && test -n "$url" &&
 	curl -s -o page "$url" &&
 	csrf=$(sed -n "s/.*name=\"csrf\" value=\"\([0-9a-f]*\)\".*/\1/p" page | head -1) && test -n "$csrf" &&
-	test "$(curl -s -o page -w "%{http_code}" -X POST --data "t=${url#*t=}&csrf=$csrf" "$BASE/a")" = 200 &&
+	test_is = 200 "$(curl -s -o page -w "%{http_code}" -X POST --data "t=${url#*t=}&csrf=$csrf" "$BASE/a")" "curl -s -o page -w %{http_code} -X POST --data t=${url#*t=}&csrf=$csrf $BASE/a" &&
 	test_grep "$ID4: released by secteam@agency.test" page &&
 	echo "sendmail -v -qQ -Q -qI$ID4" >expect && test_cmp expect commands &&
-	test -f "$MQ/qf/qf$ID4" && test "$(decision_of $ID4)" = released
+	test -f "$MQ/qf/qf$ID4" && test_is = released "$(decision_of $ID4)" "decision_of $ID4"
 '
 
 test_done
