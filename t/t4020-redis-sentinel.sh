@@ -23,7 +23,7 @@ test_expect_success 'start a master, a replica and a sentinel' '
 	redis_start r "" --replicaof 127.0.0.1 "$(redis_port m)" &&
 	sentinel_start sen "$(redis_port m)" 1 &&
 	wait_for sh -c "redis-cli -p $(redis_port sen) sentinel replicas lwmaster | grep -q $(redis_port r)" &&
-	test "$(master_port)" = "$(redis_port m)"
+	test_is = "$(redis_port m)" "$(master_port)" "the port of the master the Sentinel names"
 '
 
 test_expect_success 'the Sentinel names the master; the process follows the failover' '
@@ -40,7 +40,7 @@ test_expect_success 'the Sentinel names the master; the process follows the fail
 	mail 4 >fifo &&
 	wait_for test -s scan.rc &&
 	cat scan.err &&
-	test "$(cat scan.rc)" = 0 &&
+	test_is = 0 "$(cat scan.rc)" "the exit status of the scan" &&
 	hits_is r 4 &&
 	redis_cli r xrange lw:hits - + | grep "^fo-" >ids &&
 	printf "fo-%s@example.net\n" 1 2 3 4 >expect && test_cmp expect ids &&

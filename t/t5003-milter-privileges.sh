@@ -20,8 +20,8 @@ status_ids() {
 
 test_expect_success 'with -u nobody, real, effective, saved and filesystem uid and gid are nobody' '
 	milter_start priv -c "$CONF" -u nobody -o socket_mode=0660 -p unix:$SOCK &&
-	test "$(status_ids Uid)" = "$NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID" &&
-	test "$(status_ids Gid)" = "$NOBODY_GID $NOBODY_GID $NOBODY_GID $NOBODY_GID" &&
+	test_is = "$NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID" "$(status_ids Uid)" "status_ids Uid" &&
+	test_is = "$NOBODY_GID $NOBODY_GID $NOBODY_GID $NOBODY_GID" "$(status_ids Gid)" "status_ids Gid" &&
 	test_is = nobody "$(ps -o user= -p $MILTER_PID)" "ps -o user= -p $MILTER_PID"
 '
 

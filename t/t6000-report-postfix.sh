@@ -97,7 +97,7 @@ test_expect_success 'a mail at quarantine score is in the hold queue and in the 
 	rec=$Q/records/$ID1.json && wait_for test -f "$rec" &&
 	test_is = "$ID1" "$(test_json_field_any "$rec" queue_id)" "test_json_field_any $rec queue_id" &&
 	test_is = sender@example.org "$(test_json_field_any "$rec" sender)" "test_json_field_any $rec sender" &&
-	test "$(test_json_field_any "$rec" recipients)" = "[\"bob@a.gov.tw\"]" &&
+	test_is = "[\"bob@a.gov.tw\"]" "$(test_json_field_any "$rec" recipients)" "test_json_field_any $rec recipients" &&
 	test_is = held1@example.org "$(test_json_field_any "$rec" message_id)" "test_json_field_any $rec message_id" &&
 	test_is = relay-test "$(test_json_field_any "$rec" instance)" "test_json_field_any $rec instance" &&
 	test_is = 13.5 "$(test_json_field_any "$rec" score)" "test_json_field_any $rec score" &&
@@ -168,7 +168,7 @@ test_expect_success 'the release command printed in the digest delivers the orig
 
 test_expect_success 'the release is recorded with who and when, and published as a false positive' '
 	test_is = released "$(test_json_field_any "$Q/records/$ID1.json" decision)" "test_json_field_any $Q/records/$ID1.json decision" &&
-	test "$(test_json_field_any "$Q/records/$ID1.json" decided_by)" = "${SUDO_USER:-${USER:-root}}" &&
+	test_is = "${SUDO_USER:-${USER:-root}}" "$(test_json_field_any "$Q/records/$ID1.json" decided_by)" "test_json_field_any $Q/records/$ID1.json decided_by" &&
 	test_is -gt 0 "$(test_json_field_any "$Q/records/$ID1.json" decided_at_us)" "test_json_field_any $Q/records/$ID1.json decided_at_us" &&
 	test_is = released "$(test_json_field_any "$Q/false-positives/$ID1.json" decision)" "test_json_field_any $Q/false-positives/$ID1.json decision" &&
 	report list "$ID1" >out && test_grep "^$ID1	.*	released	13.5	" out

@@ -72,7 +72,7 @@ test_expect_success 'a forged token (one character changed) and a token signed w
 	T=${RELEASE#*t=} &&
 	F=$(echo "$T" | sed "s/^\(.....\)./\1A/") && test "$F" != "$T" || F=$(echo "$T" | sed "s/^\(.....\)./\1B/") &&
 	test_is = 403 "$(http GET "$BASE/a?t=$F")" "http GET $BASE/a?t=$F" &&
-	test "$(http POST "$BASE/a" "t=$F&csrf=$(csrf_of page)")" = 403 &&
+	test_is = 403 "$(http POST "$BASE/a" "t=$F&csrf=$(csrf_of page)")" "http POST $BASE/a t=$F&csrf=..." &&
 	head -c 32 /dev/urandom >other.key &&
 	O=$(mint other.key release "$ID1" secteam@agency.test $(( $(date +%s) + 3600 ))) &&
 	test_is = 403 "$(http GET "$BASE/a?t=$O")" "http GET $BASE/a?t=$O" && test_grep "signature is wrong" page &&

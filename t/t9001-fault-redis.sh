@@ -33,7 +33,7 @@ outage_send() {
 # settle PREFIX: the sender is done, Postfix idle; PREFIX.fates is the accounting
 settle() {
 	wait_for test -s "$1.rc" && cat "$1.out" "$1.err" &&
-	test "$(cat "$1.rc")" = 0 &&
+	test_is = 0 "$(cat "$1.rc")" "the exit status of sender $1" &&
 	test_grep "^sent $((N - N / 10)) rejected $((N / 10)) failed 0 retries 0 " "$1.out" &&
 	postfix_wait_idle "$PF" && fault_settle "$PF" "$1" $N &&
 	fault_account "$PF" "$1" $N "" "$MILTER_LOG" >"$1.fates" && cat "$1.fates"
