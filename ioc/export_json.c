@@ -1049,7 +1049,9 @@ static json_t *misp_ioc_attr(const struct lw_export_ioc *x, const char *org, con
  * event_time - the MISP event's timestamp: its latest message or
  * retraction. MISP (an edit, a feed fetch) takes an event only when its
  * timestamp is newer than the copy it holds, so a retraction must make the
- * event newer even when no message came since.
+ * event newer even when no message came since, and even when it came in
+ * the same second as the latest message (timestamps count seconds): the
+ * copy before it said the latest message's time, so one second past it.
  */
 static gint64 event_time(const struct lw_export_view *v)
 {
@@ -1059,6 +1061,7 @@ static gint64 event_time(const struct lw_export_view *v)
         const struct lw_export_revoked *r = g_ptr_array_index(v->revoked, i);
 
         t = MAX(t, MAX(r->when, r->last + 1));    /* as its deleted attribute says */
+        t = MAX(t, v->last + 1);
     }
     return t;
 }

@@ -24,8 +24,16 @@ subj = [lines[i + 1] for i, l in enumerate(lines) if l == "subject"]
 print([e for e, s in zip(ids, subj) if sys.argv[1] in s][int(sys.argv[2])])' "$1" "${2:-0}"
 }
 
+# next_second - return once the clock has passed into the next second
+next_second() {
+	local s=$(date +%s)
+	while [ "$(date +%s)" = "$s" ]; do sleep 0.1; done
+}
+
 # The spoofed bank once (its lure bot-verify.example), the free-mail lure
-# twice (mailbox-quota.example, two messages).
+# twice (mailbox-quota.example, two messages), a second later: the event's
+# latest message is not the one whose indicators the release retracts, and
+# the event must still become newer (MISP timestamps count seconds).
 test_expect_success 'three messages scanned and published, exported and pushed' '
 	standin srv &&
 	echo s3cret-key >key && chmod 600 key &&
@@ -37,7 +45,9 @@ test_expect_success 'three messages scanned and published, exported and pushed' 
 	trusted_authserv_ids = mx.agency.gov.tw
 	spool_dir = $TRASH/spool
 	EOF
-	"$LW_SCAN" -c scan.conf --publish "$TEST_DATA/roles/spoofed-bank.eml" "$TEST_DATA/roles/freemail-sender.eml" \
+	"$LW_SCAN" -c scan.conf --publish "$TEST_DATA/roles/spoofed-bank.eml" >/dev/null &&
+	next_second &&
+	"$LW_SCAN" -c scan.conf --publish "$TEST_DATA/roles/freemail-sender.eml" \
 		"$TEST_DATA/roles/freemail-sender.eml" >/dev/null &&
 	export_conf a.conf "$TRASH/out" "Agency A" \
 		export_taxii_url=http://127.0.0.1:$SPORT/taxii2/collections/91a7b528/objects/ \
