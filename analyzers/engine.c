@@ -380,7 +380,7 @@ static void finish(const struct lw_engine *e, const struct lw_message *msg, stru
 {
     for (size_t i = 0; i < N_ANALYZERS && !v->failed; i++) {
         const struct lw_analyzer *a = registry[i].a;
-        GArray *roles = ce && !registry[i].per_message ? indicator_roles(v) : NULL;
+        GArray *roles = a->finish && ce && !registry[i].per_message ? indicator_roles(v) : NULL;
 
         if (a->finish)
             a->finish(e->state[i], msg, v);

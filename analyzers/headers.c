@@ -260,14 +260,16 @@ static int replies_to_poster(const struct lw_message *msg)
 static int check_reply_to(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     const char *rd = msg->reply_to ? msg->reply_to->domain : NULL;
+    int freemail;
     char *ev;
 
     if (rd == NULL || *rd == '\0' || *msg->from->domain == '\0'
         || lw_identity_same_org(s->id, rd, msg->from->domain)
         || (replies_to_poster(msg) && !claims_identity(s->id, msg)))
         return 0;
+    freemail = (lw_identity_kind(s->id, rd) & LW_KIND_FREEMAIL) != 0;
     ev = g_strdup_printf("From %s, Reply-To %s", msg->from->addr, msg->reply_to->addr);
-    if (!(lw_identity_kind(s->id, rd) & LW_KIND_FREEMAIL))
+    if (!freemail)
         lw_verdict_add_hit(v, A, "LW_HDR_REPLYTO_OTHER", 0.5,
                            "Replies go to another domain than the sender's", ev);
     else if (!claims_identity(s->id, msg))
@@ -278,7 +280,7 @@ static int check_reply_to(const struct hdr_state *s, const struct lw_message *ms
                            "Sender name claims an organization or brand but replies go to a free-mail address", ev);
     lw_hit_add_indicator(v, g_ptr_array_index(v->hits, v->hits->len - 1), LW_ROLE_SENDER, LW_IOC_EMAIL, msg->reply_to->addr);
     g_free(ev);
-    return (lw_identity_kind(s->id, rd) & LW_KIND_FREEMAIL) != 0;
+    return freemail;
 }
 
 /* check_from_freemail - a lure whose sender is a free-mail mailbox (LW_HDR_FROM_FREEMAIL_LURE); 1 if so */

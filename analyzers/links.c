@@ -1181,7 +1181,6 @@ static int html_only(const struct lw_message *msg)
     return html && !plain && msg->urls && msg->urls->len > 0;
 }
 
-
 /* check_bulk_kit - HTML-only mail sent the way mass-mailing kits send it, not clients or providers */
 static void check_bulk_kit(struct lw_verdict *v)
 {

@@ -1061,9 +1061,8 @@ static gint64 event_time(const struct lw_export_view *v)
         const struct lw_export_revoked *r = g_ptr_array_index(v->revoked, i);
 
         t = MAX(t, MAX(r->when, r->last + 1));    /* as its deleted attribute says */
-        t = MAX(t, v->last + 1);
     }
-    return t;
+    return v->revoked->len > 0 ? MAX(t, v->last + 1) : t;
 }
 
 /*
