@@ -41,7 +41,8 @@
  * the text kept), which no reader's renderer would nest either. CSS escapes,
  * and selectors other than a class or an id, are not followed.
  *
- * All results are UTF-8 (gumbo replaces invalid bytes). Thread-safe.
+ * All results are UTF-8 (gumbo replaces invalid bytes; numeric references
+ * past U+10FFFF, which its int would wrap, are made U+FFFD first). Thread-safe.
  */
 #include "config.h"
 
@@ -606,22 +607,83 @@ static char *flatten(const char *p, const char *end)
     return g_string_free(out, FALSE);
 }
 
+/* ---- numeric references past Unicode ---- */
+
+/*
+ * ref_end - at p (just after "&#"): the end of the digits of a numeric
+ * character reference, and in *big whether its value passes U+10FFFF
+ */
+static const char *ref_end(const char *p, const char *end, int *big)
+{
+    int hex = p < end && (*p == 'x' || *p == 'X');
+    unsigned long v = 0;
+
+    *big = 0;
+    for (p += hex; p < end && (hex ? g_ascii_isxdigit(*p) : g_ascii_isdigit(*p)); p++) {
+        v = v * (hex ? 16 : 10) + (unsigned long) (hex ? g_ascii_xdigit_value(*p) : *p - '0');
+        if (v > 0x10FFFF) {
+            *big = 1;
+            v = 0x10FFFF + 1;       /* stays above the limit without overflowing */
+        }
+    }
+    return p;
+}
+
+/*
+ * fix_refs - html with every numeric reference past U+10FFFF written as
+ * &#xFFFD (g_free; its length in *fixed_len), or NULL if there is none. gumbo 0.10.1 sums the digits
+ * in an int: &#8666666666666666; wraps negative, passes its range check and
+ * comes out as a single byte that is not UTF-8. HTML5 reads any reference
+ * past U+10FFFF as U+FFFD, which is what gumbo does when the sum does not wrap.
+ */
+static char *fix_refs(const char *html, size_t len, size_t *fixed_len)
+{
+    const char *p = html, *end = html + len, *copied = html, *amp;
+    GString *out = NULL;
+
+    while ((amp = memchr(p, '&', (size_t) (end - p))) != NULL) {
+        int big = 0;
+
+        p = amp + 1;
+        if (p < end && *p == '#')
+            p = ref_end(p + 1, end, &big);
+        if (!big)
+            continue;
+        if (out == NULL)
+            out = g_string_sized_new(len);
+        g_string_append_len(out, copied, amp - copied);
+        g_string_append(out, "&#xFFFD");
+        copied = p;
+    }
+    if (out == NULL)
+        return NULL;
+    g_string_append_len(out, copied, end - copied);
+    *fixed_len = out->len;
+    return g_string_free(out, FALSE);
+}
+
 /* ---- parse ---- */
 
 struct lw_html {
     GumboOptions opts;
     GumboOutput *out;
-    char *flat;             /* the stripped text gumbo parsed, if too deep */
+    char *flat;             /* the stripped text, if too deep */
+    char *fixed;            /* the text gumbo parsed, if references had to be fixed */
 };
 
 struct lw_html *lw_html_parse(const char *html, size_t len)
 {
     struct lw_html *doc = g_new0(struct lw_html, 1);
+    size_t fixed_len;
 
     if (too_deep(html, html + len)) {
         doc->flat = flatten(html, html + len);
         html = doc->flat;
         len = strlen(doc->flat);
+    }
+    if ((doc->fixed = fix_refs(html, len, &fixed_len)) != NULL) {
+        html = doc->fixed;
+        len = fixed_len;
     }
     doc->opts = kGumboDefaultOptions;
     doc->opts.max_errors = 0;       /* each recorded error copies the stack of open elements */
@@ -635,6 +697,7 @@ void lw_html_free(struct lw_html *doc)
         return;
     gumbo_destroy_output(&doc->opts, doc->out);
     g_free(doc->flat);
+    g_free(doc->fixed);
     g_free(doc);
 }
 

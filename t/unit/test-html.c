@@ -93,6 +93,11 @@ static const struct case_ renders[] = {
     { "&Lambda;&rarr;&frac12;&hearts;", "Λ→½♥", "the rest of HTML5's 2,231 names" },
     { "&copy 2026", "© 2026", "a legacy name without ';' in text" },
     { "&InvisiblePlus; stays", "&InvisiblePlus; stays", "a name HTML does not define stays as written" },
+    { "it&#8666666666666666666666;s", "it\xef\xbf\xbds", "a decimal reference past U+10FFFF is U+FFFD (gumbo's int would wrap)" },
+    { "<a title=\"&#x10000000000000041;\">x&#X7FFFFFFF1</a>", "x\xef\xbf\xbd", "a hex one too, without ';', also in an attribute" },
+    { "a &amp; b &#99999999999; c & d &#1111111111111", "a & b \xef\xbf\xbd c & d \xef\xbf\xbd",
+      "the text around such references, other '&' among it, stays" },
+    { "&#00000000000000000065;&#x10FFFD;", "A\xf4\x8f\xbf\xbd", "leading zeros and the last code point are not past it" },
 };
 
 /* What each way of hiding hides (and near misses that hide nothing). */
