@@ -78,6 +78,7 @@ static void msg_free(struct lw_msgctx *m)
     lw_envelope_free(m->env);
     lw_msgbuf_put(buffers, m->raw);
     g_free(m->subject);
+    g_free(m->message_id);
     lw_sha256_free(m->body_sum);
     if (m->forged)
         g_hash_table_unref(m->forged);
@@ -215,6 +216,16 @@ static void note_header(struct lw_msgctx *m, const char *name, const char *value
     }
     if (m->subject == NULL && g_ascii_strcasecmp(name, "Subject") == 0)
         m->subject = g_strdup(value[0] == ' ' ? value + 1 : value);
+    if (m->message_id == NULL && g_ascii_strcasecmp(name, "Message-ID") == 0) {
+        char *id = g_strstrip(g_strdup(value));
+        size_t n = strlen(id);
+
+        if (n >= 2 && id[0] == '<' && id[n - 1] == '>') {
+            id[n - 1] = '\0';
+            memmove(id, id + 1, n - 1);
+        }
+        m->message_id = id;
+    }
 }
 
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
@@ -273,7 +284,8 @@ static void log_verdict(const struct lw_msgctx *m, const struct lw_message *msg,
 {
     char *hits = lw_verdict_hits_summary(v, 5);
     char *from = lw_printable(m->env->mail_from, 120);
-    char *msgid = lw_printable(msg && msg->message_id ? msg->message_id : "", 120);
+    /* a message never parsed (its turn never came, the engine failed) is named as it arrived */
+    char *msgid = lw_printable(msg && msg->message_id ? msg->message_id : m->message_id ? m->message_id : "", 120);
 
     /* a scan that failed is a failure (err), whatever the message got */
     lw_log(v->failed ? LW_LOG_ERR : LW_LOG_INFO,

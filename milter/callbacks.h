@@ -17,6 +17,7 @@ struct lw_msgctx {
     GHashTable *forged;             /* X-Lurewatch-* fields that arrived, to remove: lowercased
                                        name -> count, created at the first one (or NULL) */
     char *subject;                  /* first Subject value as received, for the prefix */
+    char *message_id;               /* first Message-ID as received, for the log line of a message never parsed */
     int leadspc;                    /* copied from the connection */
     int in_body;                    /* the blank line after the header is in raw */
     size_t body_offset;             /* where the body starts in raw, once in_body */

@@ -92,7 +92,9 @@ test_expect_success 'a message that waits past scan_wait_timeout is answered 451
 	# the one answered is the one that waited: the other still waits for Redis
 	wait_for answered &&
 	late=$(answered) && echo "answered: $late" &&
-	test_grep "451 4.7.1 Temporary scanning failure" $late.out
+	test_grep "451 4.7.1 Temporary scanning failure" $late.out &&
+	# never parsed, yet named in its log line by the Message-ID it arrived with
+	milter_log_is "msgid=<$late@example.org> .*verdict=failure-tempfail" 1
 '
 
 test_expect_success 'the one being analysed is still delivered, and the counters show the timeout' '
