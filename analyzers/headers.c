@@ -65,8 +65,9 @@
  *     LW_HDR_FROM_FREEHOST         From a free web-hosting service's domain
  *                                  (site builders send forms as mail)
  *     LW_HDR_FROM_RANDOM_LOCAL     a sender mailbox name of random mixed case
- *                                  (afAbPcZ@, DanvlIyBH@): kits generate one
- *                                  per message to defeat sender reputation
+ *                                  (afAbPcZ@, DanvlIyBH@, DgcPUJUlz@): kits
+ *                                  generate one per message to defeat
+ *                                  sender reputation
  *     LW_HDR_RCPT_IN_SUBJECT       the recipient's address in the Subject, the
  *                                  mass-personalization of phishing kits
  *     LW_HDR_DATE_FUTURE / _PAST   Date later than receipt by date_future_hours
@@ -1013,18 +1014,44 @@ static void check_date(const struct hdr_state *s, const struct lw_message *msg, 
 }
 
 /*
- * random_local - a local part of 5-24 letters (digits allowed) with at
- * least two capitals after the first character, both cases present, no
- * separator, and a capital inside that does not start a word (fewer than
- * two small letters follow it): people and services write "jsmith",
- * "John.Smith", "JohnSmith", "NoReply", "TheBritishAirwaysClub";
- * generators write "WkOhQAg", "afAbPcZ".
+ * word_capital - 1 if the capital at a[i] starts a word: at least two small
+ * letters follow it ("JohnSmith", "McDonald", "NoReply")
+ */
+static int word_capital(const char *a, size_t n, size_t i)
+{
+    return i + 2 < n && g_ascii_islower(a[i + 1]) && g_ascii_islower(a[i + 2]);
+}
+
+/*
+ * inner_caps_end - 1 if the small letter at a[i] ends a run of two or more
+ * capitals that does not start the name: "PUJU" in "DgcPUJUlz". A run at the
+ * start is an acronym before a word ("IBMSupport").
+ */
+static int inner_caps_end(const char *a, size_t i)
+{
+    size_t run = i;
+
+    while (run > 0 && g_ascii_isupper(a[run - 1]))
+        run--;
+    return run > 0 && i - run >= 2;
+}
+
+/*
+ * random_local - a local part of 5-24 letters and digits, no separator, small
+ * letters in it, and case that no writing of words explains: two changes of
+ * case no word starts (a capital that starts no word, word_capital; or a run
+ * of capitals inside the name, inner_caps_end), or one beside two capitals
+ * inside the name. These are the per-message mailbox names of mailing kits
+ * ("WkOhQAg", "afAbPcZ", "DgcPUJUlz", "hxJXOMee"), generated to defeat
+ * sender reputation. "jsmith", "John.Smith", "JohnSmith", "McDonald",
+ * "IBMSupport" and "TheBritishAirwaysClub" have none; a name with one
+ * initial at its end ("maryK", "ARVYlpD") has one.
  */
 static int random_local(const char *addr)
 {
     const char *at = strrchr(addr, '@');
     size_t n = at ? (size_t) (at - addr) : 0;
-    int inner_upper = 0, lower = 0, not_a_word = 0;
+    int lower = 0, inner = 0, odd = 0;
 
     if (n < 5 || n > 24)
         return 0;
@@ -1032,12 +1059,16 @@ static int random_local(const char *addr)
         if (!g_ascii_isalnum(addr[i]))
             return 0;
         lower += g_ascii_islower(addr[i]);
-        if (i > 0 && g_ascii_isupper(addr[i]) && !g_ascii_isupper(addr[i - 1])) {
-            inner_upper++;
-            not_a_word |= !(i + 2 < n && g_ascii_islower(addr[i + 1]) && g_ascii_islower(addr[i + 2]));
+        if (i == 0)
+            continue;
+        if (g_ascii_isupper(addr[i]) && !g_ascii_isupper(addr[i - 1])) {
+            inner++;
+            odd += !word_capital(addr, n, i);
+        } else if (g_ascii_islower(addr[i]) && g_ascii_isupper(addr[i - 1])) {
+            odd += inner_caps_end(addr, i);
         }
     }
-    return lower > 0 && inner_upper >= 2 && not_a_word;
+    return lower > 0 && (odd >= 2 || (odd >= 1 && inner >= 2));
 }
 
 /* from_hit - one hit about the From address */

@@ -173,6 +173,18 @@ test_expect_success 'random mixed-case mailbox names fire LW_HDR_FROM_RANDOM_LOC
 	mkmail q "From: Offer <DanvlIyBH@deck.example.com>" "Subject: x" &&
 	expect_rule LW_HDR_FROM_RANDOM_LOCAL q
 '
+test_expect_success 'a run of capitals inside the mailbox name is generated too; acronyms, initials and McNames are not' '
+	# kits also draw runs of capitals: no word starts at "RTY" or "BVC"
+	for l in QwRTYuk mnBVCxz; do
+		mkmail $l "From: Offer <$l@deck.example.com>" "Subject: x" &&
+		expect_rule LW_HDR_FROM_RANDOM_LOCAL $l || return 1
+	done &&
+	# an acronym before a word, a name with an initial at its end, a McName
+	for l in UPSMyChoice IBMSupport maryK McDonald GHSclassof1980; do
+		mkmail $l "From: Someone <$l@example.com>" "Subject: x" &&
+		expect_no_rule LW_HDR_FROM_RANDOM_LOCAL $l || return 1
+	done
+'
 test_expect_success 'invoice fraud: a payment-change pretext with replies diverted to another domain is held' '
 	mkmail m "From: Accounts <ap@supplier.example.com>" "Reply-To: <finance@settlement-desk.example.net>" \
 		"Subject: updated bank details" -- "Our bank account details have changed. Please update your records immediately and pay the open invoice to the new account." &&
