@@ -705,6 +705,23 @@ static char *bing_ck(const char *url)
     return target;
 }
 
+/*
+ * ses_click - Amazon SES click tracking: /L0/TARGET/N/MESSAGE/SIGNATURE on
+ * awstrack.me, TARGET percent-encoded whole (its slashes are %2F)
+ */
+static char *ses_click(const char *path)
+{
+    const char *t = path + 4;
+    char *enc = g_strndup(t, strcspn(t, "/?#")), *target = g_uri_unescape_string(enc, NULL);
+
+    g_free(enc);
+    if (!looks_absolute(target)) {
+        g_free(target);
+        target = NULL;
+    }
+    return target;
+}
+
 /* unwrap_once - the raw target of one redirector layer, or NULL */
 static char *unwrap_once(const struct lw_url *u)
 {
@@ -729,6 +746,8 @@ static char *unwrap_once(const struct lw_url *u)
         return google_amp(path);
     if (u->domain && strcmp(u->domain, "bing.com") == 0 && g_str_has_prefix(path, "/ck/a?"))
         return bing_ck(u->url);
+    if (u->domain && strcmp(u->domain, "awstrack.me") == 0 && g_str_has_prefix(path, "/L0/"))
+        return ses_click(path);
     if (g_str_has_suffix(h, "safelinks.protection.outlook.com"))
         return query_param(u->url, "url");
     if (strcmp(h, "urldefense.proofpoint.com") == 0 && g_str_has_prefix(path, "/v2/"))

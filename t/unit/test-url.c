@@ -118,6 +118,9 @@ static void test_unwrap(void)
     unwrap("https://google.com/amp/evil.example.cn/", "http://evil.example.cn");
     unwrap("https://www.bing.com/ck/a?!&&p=9d68f7c6&ptn=3&hsh=3&u=a1aHR0cHM6Ly9ldmlsLmV4YW1wbGUuY24vbG9naW4_aWQ9MQ&ntb=1",
            "https://evil.example.cn/login?id=1");
+    /* a bulk-mail provider's click tracking, the target encoded whole in one path segment */
+    unwrap("http://abc123.r.us-east-1.awstrack.me/L0/https:%2F%2Fevil.example.cn%2Flogin%3Fid=1/1/0100-ab/sig=380",
+           "https://evil.example.cn/login?id=1");
     /* wrapped twice */
     unwrap("https://www.google.com/url?q=https%3A%2F%2Fnam02.safelinks.protection.outlook.com%2F%3Furl%3Dhttps%253A%252F%252Fdeep.example.cn%252F",
            "https://deep.example.cn");
@@ -135,6 +138,11 @@ static void test_unwrap(void)
     u = lw_url_parse("https://www.bing.com/ck/a?u=a1bm90IGEgVVJM", -1, 0);
     t = lw_url_unwrap(u);
     tap_check(t == NULL, "a Bing click whose target is no web URL is not unwrapped (got %s)", t ? t : "NULL");
+    g_free(t);
+    lw_url_free(u);
+    u = lw_url_parse("https://x.r.us-east-1.awstrack.me/L0/not-a-url/1/m/s", -1, 0);
+    t = lw_url_unwrap(u);
+    tap_check(t == NULL, "an SES click whose target is no web URL is not unwrapped (got %s)", t ? t : "NULL");
     g_free(t);
     lw_url_free(u);
     u = lw_url_parse("https://example.com/?u=hello", -1, 0);
