@@ -353,19 +353,51 @@ static struct lw_url *unparsed(struct lw_url *u, const char *fixed)
 }
 
 /*
+ * s3_suffix - in the virtual-hosted name of an Amazon S3 bucket
+ * (BUCKET.s3.REGION.amazonaws.com, and s3-REGION, s3.dualstack.REGION,
+ * s3-website-REGION, s3-website.REGION), where the endpoint's suffix
+ * starts, with at least one label before it; else NULL. The public suffix
+ * list has listed every region's endpoints as private suffixes since 2023,
+ * but the copy built into Debian 12's libpsl (February 2023) only some:
+ * elsewhere a bucket read as amazonaws.com, a site everyone knows, and a
+ * wallet-drainer page in its own bucket went unseen.
+ */
+static const char *s3_suffix(const char *host)
+{
+    size_t n = strlen(host);
+    const char *suffix = NULL;
+
+    if (n <= 14 || strcmp(host + n - 14, ".amazonaws.com") != 0)
+        return NULL;
+    for (const char *p = strchr(host, '.'); p && p < host + n - 14; p = strchr(p + 1, '.'))
+        if (strncmp(p + 1, "s3.", 3) == 0 || strncmp(p + 1, "s3-", 3) == 0)
+            suffix = p + 1;         /* the last such label: bucket names may hold "s3-" */
+    return suffix;
+}
+
+/*
  * registrable - the registrable domain of an ASCII host (g_free), or NULL;
  * through cache (host -> domain, "" for none) when the caller has one
  */
 static char *registrable(const char *host, GHashTable *cache)
 {
-    const char *d, *hit;
+    const char *d, *hit, *s3;
+    char *own;
 
     if (cache && (hit = g_hash_table_lookup(cache, host)) != NULL)
         return *hit ? g_strdup(hit) : NULL;
     d = psl_registrable_domain(psl_builtin(), host);
+    if (d && strcmp(d, "amazonaws.com") == 0 && (s3 = s3_suffix(host)) != NULL) {
+        const char *label = s3 - 1;     /* the '.' before the suffix */
+
+        while (label > host && label[-1] != '.')
+            label--;
+        d = label;                      /* the bucket's last label and the endpoint */
+    }
+    own = d ? g_strdup(d) : NULL;
     if (cache)
-        g_hash_table_insert(cache, g_strdup(host), g_strdup(d ? d : ""));
-    return d ? g_strdup(d) : NULL;
+        g_hash_table_insert(cache, g_strdup(host), g_strdup(own ? own : ""));
+    return own;
 }
 
 /* set_domain - the registrable domain and Unicode form of u->host */
@@ -772,7 +804,8 @@ int lw_url_customer_domain(const char *registrable)
 {
     const char *suffix = registrable ? strchr(registrable, '.') : NULL;
 
-    return suffix != NULL && psl_is_public_suffix2(psl_builtin(), suffix + 1, PSL_TYPE_PRIVATE | PSL_TYPE_NO_STAR_RULE);
+    return suffix != NULL && (psl_is_public_suffix2(psl_builtin(), suffix + 1, PSL_TYPE_PRIVATE | PSL_TYPE_NO_STAR_RULE)
+                              || s3_suffix(registrable) == suffix + 1);
 }
 
 /* lw_url_unwrap - follow redirector layers, offline, to the final target */

@@ -64,6 +64,24 @@ static void test_normalize(void)
     tap_check_str(u->domain, "foo.github.io", "private suffix: github.io");
     lw_url_free(u);
 
+    /* every S3 endpoint is a customer namespace, also in regions libpsl's built-in list (2023) lacks */
+    {
+        static const char *const s3[][2] = {
+            { "https://wallet-restore.s3.eu-north-1.amazonaws.com/r.html", "wallet-restore.s3.eu-north-1.amazonaws.com" },
+            { "https://my.s3-backup.s3-website.ap-southeast-2.amazonaws.com/", "s3-backup.s3-website.ap-southeast-2.amazonaws.com" },
+            { "https://b.s3.dualstack.sa-east-1.amazonaws.com/", "b.s3.dualstack.sa-east-1.amazonaws.com" },
+            { "https://console.amazonaws.com/", "amazonaws.com" },
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(s3); i++) {
+            u = lw_url_parse(s3[i][0], -1, 0);
+            tap_check_str(u->domain, s3[i][1], "registrable domain of %s", s3[i][0]);
+            tap_check(lw_url_customer_domain(u->domain) == (i < 3), "%s a customer's namespace",
+                      i < 3 ? "is" : "is not");
+            lw_url_free(u);
+        }
+    }
+
     u = lw_url_parse("data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", -1, 0);
     tap_check(u->flags & LW_URL_DATA, "data: flagged");
     tap_check_int(strlen(u->url), <=, 64, "data: URL kept short");
