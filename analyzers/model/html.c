@@ -631,10 +631,11 @@ static const char *ref_end(const char *p, const char *end, int *big)
 
 /*
  * fix_refs - html with every numeric reference past U+10FFFF written as
- * &#xFFFD (g_free; its length in *fixed_len), or NULL if there is none. gumbo 0.10.1 sums the digits
- * in an int: &#8666666666666666; wraps negative, passes its range check and
- * comes out as a single byte that is not UTF-8. HTML5 reads any reference
- * past U+10FFFF as U+FFFD, which is what gumbo does when the sum does not wrap.
+ * &#xFFFD (g_free; its length in *fixed_len), or NULL if there is none.
+ * gumbo 0.10.1 sums the digits in an int: &#8666666666666666; wraps
+ * negative, passes its range check and comes out as a single byte that is
+ * not UTF-8. HTML5 reads any reference past U+10FFFF as U+FFFD, which is
+ * what gumbo does when the sum does not wrap.
  */
 static char *fix_refs(const char *html, size_t len, size_t *fixed_len)
 {
