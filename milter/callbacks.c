@@ -33,6 +33,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <gmime/gmime.h>
 
 #include "callbacks.h"
 #include "actions.h"
@@ -216,16 +217,8 @@ static void note_header(struct lw_msgctx *m, const char *name, const char *value
     }
     if (m->subject == NULL && g_ascii_strcasecmp(name, "Subject") == 0)
         m->subject = g_strdup(value[0] == ' ' ? value + 1 : value);
-    if (m->message_id == NULL && g_ascii_strcasecmp(name, "Message-ID") == 0) {
-        char *id = g_strstrip(g_strdup(value));
-        size_t n = strlen(id);
-
-        if (n >= 2 && id[0] == '<' && id[n - 1] == '>') {
-            id[n - 1] = '\0';
-            memmove(id, id + 1, n - 1);
-        }
-        m->message_id = id;
-    }
+    if (m->message_id == NULL && g_ascii_strcasecmp(name, "Message-ID") == 0)
+        m->message_id = g_mime_utils_decode_message_id(value);     /* as GMime reads it when parsed */
 }
 
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
