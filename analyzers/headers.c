@@ -18,9 +18,13 @@
  *                                  through a mailing list: the pretext's
  *                                  channel is a mailbox anyone can open, not
  *                                  an organization's. Personal mail comes from
- *                                  free mail every day, so alone it is nothing;
- *                                  its small score only joins the lure (the
- *                                  class fold: a lure joined to a link hit)
+ *                                  free mail every day, so alone it is nothing
+ *                                  (it never fires alone); with the lure it is
+ *                                  evidence (the class fold: a lure joined to
+ *                                  a link hit), and its 0.5 says that the
+ *                                  sender contradicts the pretext: a bank,
+ *                                  a claims office or an investor's lawyer
+ *                                  writes from its own domain
  *     LW_HDR_BCC_FREEMAIL          undisclosed recipients (LW_HDR_BCC_BLAST)
  *                                  and answers going to free mail
  *                                  (LW_HDR_REPLYTO_FREEMAIL or _CLAIM, or
@@ -293,7 +297,7 @@ static int check_from_freemail(const struct hdr_state *s, const struct lw_messag
         || !(lw_identity_kind(s->id, msg->from->domain) & LW_KIND_FREEMAIL) || !lw_verdict_has_lure(v))
         return 0;
     ev = g_strdup_printf("From %s", msg->from->addr);
-    lw_verdict_add_hit(v, A, "LW_HDR_FROM_FREEMAIL_LURE", 0.1,
+    lw_verdict_add_hit(v, A, "LW_HDR_FROM_FREEMAIL_LURE", 0.5,
                        "A lure sent from a free-mail address: the pretext's channel is a mailbox anyone can open", ev);
     g_free(ev);
     return 1;

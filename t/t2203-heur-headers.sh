@@ -200,6 +200,17 @@ test_expect_success 'a lure from a free-mail address fires LW_HDR_FROM_FREEMAIL_
 	action=$(test_json_field m.json action) &&
 	case "$action" in quarantine|reject) ;; *) echo "expected quarantine or reject, got $action:"; cat m.rules; false ;; esac
 '
+OPENER="My name is Mr. John Walker. I need your urgent assistance in a private matter."
+test_expect_success 'an advance-fee opener is held from free mail, only tagged from a company (the sender contradicts the pretext)' '
+	mkmail m "From: John Walker <john.walker1960@gmail.com>" "Subject: private matter" -- "$OPENER" &&
+	expect_rule LW_HDR_FROM_FREEMAIL_LURE m &&
+	action=$(test_json_field m.json action) &&
+	case "$action" in quarantine|reject) ;; *) echo "expected quarantine or reject from free mail, got $action:"; cat m.rules; false ;; esac &&
+	mkmail b "From: John Walker <john.walker@walker-partners.example.com>" "Subject: private matter" -- "$OPENER" &&
+	expect_no_rule LW_HDR_FROM_FREEMAIL_LURE b &&
+	action=$(test_json_field b.json action) &&
+	case "$action" in quarantine|reject) echo "expected at most tag from a company domain, got $action:"; cat b.rules; false ;; esac
+'
 test_expect_success 'near miss: free mail without a lure, a lure from a company, a list post' '
 	mkmail a "From: Ann <ann.lee@gmail.com>" "Subject: lunch" -- "See you at noon on Friday." &&
 	expect_no_rule LW_HDR_FROM_FREEMAIL_LURE a &&
