@@ -139,6 +139,12 @@ static void test_unwrap(void)
     /* a bulk-mail provider's click tracking, the target encoded whole in one path segment */
     unwrap("http://abc123.r.us-east-1.awstrack.me/L0/https:%2F%2Fevil.example.cn%2Flogin%3Fid=1/1/0100-ab/sig=380",
            "https://evil.example.cn/login?id=1");
+    /* a tracker that carries its target base64-encoded: Mailjet's last path segment, and
+     * ActiveCampaign's parameter (the URL percent-encoded first, the padding as %3D) */
+    unwrap("https://1s513.mjt.lu/lnk/AVIAAIQj/1/lH0LPsL9TUXZq1b5/aHR0cHM6Ly9ldmlsLmV4YW1wbGUuY24vbG9naW4_aWQ9MQ",
+           "https://evil.example.cn/login?id=1");
+    unwrap("https://shop.lt.acemlnc.com/Prod/link-tracker?redirectUrl=aHR0cHMlM0ElMkYlMkZldmlsLmV4YW1wbGUuY24%3D&sig=x",
+           "https://evil.example.cn");
     /* wrapped twice */
     unwrap("https://www.google.com/url?q=https%3A%2F%2Fnam02.safelinks.protection.outlook.com%2F%3Furl%3Dhttps%253A%252F%252Fdeep.example.cn%252F",
            "https://deep.example.cn");
@@ -161,6 +167,12 @@ static void test_unwrap(void)
     u = lw_url_parse("https://x.r.us-east-1.awstrack.me/L0/not-a-url/1/m/s", -1, 0);
     t = lw_url_unwrap(u);
     tap_check(t == NULL, "an SES click whose target is no web URL is not unwrapped (got %s)", t ? t : "NULL");
+    g_free(t);
+    lw_url_free(u);
+    u = lw_url_parse("https://cdn.example.com/img/aHR0cHgxMjM0NTY3ODk.png?v=aHR0cDFhYmNkZWZnaA", -1, 0);
+    t = lw_url_unwrap(u);
+    tap_check(t == NULL, "tokens that start like base64 of \"http\" but decode to no web URL are not a redirect (got %s)",
+              t ? t : "NULL");
     g_free(t);
     lw_url_free(u);
     u = lw_url_parse("https://example.com/?u=hello", -1, 0);
