@@ -91,4 +91,13 @@ extern const struct lw_analyzer lw_analyzer_lookalike;
 extern const struct lw_analyzer lw_analyzer_headers;
 extern const struct lw_analyzer lw_analyzer_links;
 
+struct lw_identity;
+/*
+ * lw_headers_from_authenticated - does a trusted stamp (trusted_authserv_ids,
+ * or Exchange Online's with trust_microsoft_auth_results) say the From
+ * domain authenticated: DMARC or composite authentication passed, or an
+ * aligned DKIM signature where no DMARC result is given (headers.c)
+ */
+int lw_headers_from_authenticated(const struct lw_config *cfg, struct lw_identity *id, const struct lw_message *msg);
+
 #endif

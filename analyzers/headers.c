@@ -843,6 +843,13 @@ static int from_authenticated(const struct hdr_state *s, const struct lw_message
     return pass;
 }
 
+int lw_headers_from_authenticated(const struct lw_config *cfg, struct lw_identity *id, const struct lw_message *msg)
+{
+    struct hdr_state s = { .cfg = cfg, .id = id };
+
+    return msg->from != NULL && from_authenticated(&s, msg);
+}
+
 /* is_lookalike_host - a lookalike rule named host: a domain registered to imitate, the attacker's own */
 static int is_lookalike_host(const struct lw_verdict *v, const char *host)
 {

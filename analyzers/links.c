@@ -46,6 +46,14 @@
  *                            below a private-section public suffix) is
  *                            unknown whatever lists or brands name the
  *                            platform.
+ *     LW_LINK_BRAND_ELSEWHERE mail From a brand's own domain (not free mail,
+ *                            not a list post, not a suffix such as gov.br),
+ *                            DKIM-signed by other domains only, with a
+ *                            link to such an unknown site: a spoof that
+ *                            signs with its own throwaway domain (see
+ *                            check_brand_elsewhere). The signatures are
+ *                            left out of the cache key, so links_key adds
+ *                            whether one is the brand's.
  *
  *     HTML rules walk the HTML of each body part (html.c, gumbo's HTML5 tree):
  *
@@ -125,6 +133,7 @@
 #include "identity.h"
 #include "model/url.h"
 #include "model/score.h"
+#include "cache/key.h"
 #include "indicators/warninglist.h"
 #include "util/unicode.h"
 
@@ -137,6 +146,7 @@
 #define UNSUBSCRIBE "(?i)unsubscri|opt[ -]?out|退訂|取消訂閱|descadastr|desinscri|abmelden|d[ée]sabonn|darse de baja"
 
 struct links {
+    const struct lw_config *cfg;        /* borrowed from the engine */
     struct lw_identity *id;
     double malicious;           /* quarantine_score: a message judged malicious names its lures */
     GRegex *unsubscribe;        /* UNSUBSCRIBE, compiled once */
@@ -149,6 +159,7 @@ static int links_init(const struct lw_config *cfg, const void *previous, void **
 {
     struct links *l = g_new0(struct links, 1);
 
+    l->cfg = cfg;
     l->malicious = cfg->quarantine_score;
     l->unsubscribe = g_regex_new(UNSUBSCRIBE, G_REGEX_OPTIMIZE, 0, NULL);
     if ((l->id = lw_identity_new(cfg, err)) == NULL || lw_warninglists_configured(cfg, &l->wl, err) < 0) {
@@ -617,6 +628,136 @@ static void check_unknown_site(const struct links *l, const struct lw_message *m
                            "The lure sends the reader to a site that is neither the sender's nor a known one", ev->str);
     g_hash_table_unref(list);
     g_string_free(ev, TRUE);
+}
+
+/*
+ * brand_sender - the brand whose own domain the From address is in, or
+ * NULL: not free mail (anyone has an address there), not a list post (the
+ * list signs and sends it), and the brand's listed domain is the sender's
+ * registrable domain or below it, never a suffix many organizations share
+ * (gov.br, listed for a tax office's portal)
+ */
+static const struct lw_brand *brand_sender(const struct links *l, const struct lw_message *msg)
+{
+    const char *d = msg->from ? msg->from->domain : NULL;
+    const struct lw_brand *b;
+    const struct lw_brand *owner = NULL;
+    char *reg;
+
+    if (d == NULL || *d == '\0' || msg->list != NULL || (lw_identity_kind(l->id, d) & LW_KIND_FREEMAIL)
+        || (b = lw_identity_brand_of_host(l->id, d)) == NULL)
+        return NULL;
+    reg = lw_identity_registrable(l->id, d);
+    for (int i = 0; b->domains[i] && owner == NULL; i++) {
+        size_t n = strlen(b->domains[i]), r = strlen(reg);
+
+        if (n >= r && strcmp(b->domains[i] + n - r, reg) == 0 && (n == r || b->domains[i][n - r - 1] == '.'))
+            owner = b;
+    }
+    g_free(reg);
+    return owner;
+}
+
+/* dkim_domain - the d= tag of a DKIM-Signature value (g_free), or NULL */
+static char *dkim_domain(const char *value)
+{
+    for (const char *p = value; p && *p; p = strchr(p, ';'), p = p ? p + 1 : NULL) {
+        p += strspn(p, " \t\r\n");
+        if ((p[0] == 'd' || p[0] == 'D') && p[1 + strspn(p + 1, " \t\r\n")] == '=') {
+            p = strchr(p, '=') + 1;
+            p += strspn(p, " \t\r\n");
+            return g_ascii_strdown(p, (gssize) strcspn(p, "; \t\r\n"));
+        }
+    }
+    return NULL;
+}
+
+/*
+ * signed_by_other - the message carries DKIM signatures, and none claims
+ * a domain of the sender's organization or of brand b: the sender signed
+ * with a domain of its own. Only the claim is read; whether a signature
+ * verifies is a verifier's answer (OpenDKIM or a trusted stamp before
+ * lurewatch). Unsigned mail is not judged here: mail from before DKIM
+ * (2007) carries none, and a verifier tells more than its absence.
+ */
+static int signed_by_other(const struct links *l, const struct lw_message *msg, const struct lw_brand *b)
+{
+    int signatures = 0, brands = 0;
+
+    for (guint i = 0; i < msg->headers->len && !brands; i++) {
+        const struct lw_header *h = g_ptr_array_index(msg->headers, i);
+        char *d;
+
+        if (g_ascii_strcasecmp(h->name, "DKIM-Signature") != 0 || (d = dkim_domain(h->value)) == NULL)
+            continue;
+        signatures += *d != '\0';
+        brands += *d && (lw_identity_same_org(l->id, d, msg->from->domain) || lw_identity_host_of_brand(l->id, d, b));
+        g_free(d);
+    }
+    return signatures > 0 && brands == 0;
+}
+
+/*
+ * brand_unvouched - the sender side of LW_LINK_BRAND_ELSEWHERE: mail From a
+ * brand's own domain, signed by others only, and no trusted stamp says
+ * the From domain authenticated (a brand may send through a provider that
+ * signs with its own domain, aligned by its bounce address: DMARC passes)
+ */
+static int brand_unvouched(const struct links *l, const struct lw_message *msg, const struct lw_brand **b)
+{
+    return (*b = brand_sender(l, msg)) != NULL && signed_by_other(l, msg, *b)
+           && !lw_headers_from_authenticated(l->cfg, l->id, msg);
+}
+
+/*
+ * check_brand_elsewhere - mail From a brand's own domain, signed by
+ * someone else's domain only, that sends the reader to a site nothing
+ * vouches for (LW_LINK_BRAND_ELSEWHERE). A brand's mail is signed by the
+ * brand (for DMARC; mail providers have required it of bulk senders since
+ * 2024) and links to its own sites or through its mail provider's
+ * tracker. A kit spoofing a bank whose DMARC policy is "none" signs with
+ * its own throwaway domain, so that receivers see a valid signature, and
+ * links to its page: mail clients show it "via" that domain.
+ */
+static void check_brand_elsewhere(const struct links *l, const struct lw_message *msg, struct lw_verdict *v)
+{
+    const struct lw_brand *b;
+    GHashTable *list;
+    const struct lw_url *away = NULL;
+    char *ev;
+
+    if (l->wl == NULL || msg->urls == NULL || !brand_unvouched(l, msg, &b))
+        return;
+    list = list_links(msg);
+    for (guint i = 0; i < msg->urls->len && away == NULL; i++) {
+        const struct lw_url *u = g_ptr_array_index(msg->urls, i);
+
+        if (unknown_site(l, msg, u, list))
+            away = u;
+    }
+    g_hash_table_unref(list);
+    if (away == NULL)
+        return;
+    ev = g_strdup_printf("From %s (%s), signed by others only; link %.120s", msg->from->addr, b->keyword, away->url);
+    lw_hit_add_indicator(v, lw_verdict_add_hit(v, A, "LW_LINK_BRAND_ELSEWHERE", 3.5,
+                                               "Mail from a brand's own domain, signed by another domain only, sends the reader to a site nothing vouches for",
+                                               ev),
+                         link_role(l, away), LW_IOC_URL, away->url);
+    g_free(ev);
+}
+
+/*
+ * links_key - what the brand rule reads of the fields the cache key leaves
+ * out (the signatures and the stamps): whether they vouch for the brand
+ */
+static int links_key(const void *state, const struct lw_message *msg, GString *out)
+{
+    const struct links *l = state;
+    const struct lw_brand *b;
+
+    if (!msg->unparseable && brand_sender(l, msg) != NULL)
+        lw_key_add(out, "links.brand_unvouched", brand_unvouched(l, msg, &b) ? "1" : "0");
+    return 0;
 }
 
 /* check_urls - every URL classified; one hit per rule with up to three URLs */
@@ -1204,6 +1345,7 @@ static int links_scan(const void *state, const struct lw_message *msg, struct lw
         return 0;
     check_urls(l, msg, v);
     check_unknown_site(l, msg, v);
+    check_brand_elsewhere(l, msg, v);
     check_html(msg, v);
     if (html_only(msg)) {
         lw_verdict_add_hit(v, A, "LW_HTML_ONLY", 0.5,
@@ -1231,4 +1373,5 @@ const struct lw_analyzer lw_analyzer_links = {
     .fini = links_fini,
     .finish = links_finish,
     .loaded = links_loaded,
+    .key = links_key,
 };

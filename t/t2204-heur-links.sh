@@ -342,4 +342,54 @@ test_expect_success 'a page in a platform'"'"'s customer namespace is unknown, w
 	notice amazon service@mailer.example-service.com "https://www.amazon.com/gp/css/order-history" &&
 	expect_no_rule LW_LINK_UNKNOWN_SITE amazon -o warninglists_dir=$top_srcdir/contrib/warninglists
 '
+# A brand signs its own mail and links to its own sites or through its
+# mail provider; a kit spoofing a bank with a DMARC policy of "none" signs
+# with a throwaway domain of its own and links to its page.
+# spoof FILE FROM DKIM-DOMAIN HREF [HEADER...]: an offer in a brand's name
+spoof() {
+	local file=$1 from=$2 d=$3 href=$4
+	shift 4
+	mkmail "$file" "From: Bradesco Prime <$from>" "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=$d; s=default; h=from:subject; bh=x; b=y" \
+		"$@" "Subject: Rodrigo, agora voce e Bradesco Prime" "Content-Type: text/html; charset=utf-8" -- \
+		"<html><body><p>Seu novo cartao esta disponivel.</p><a href=\"$href\">Acessar</a></body></html>"
+}
+test_expect_success 'a brand'"'"'s From signed by another domain only, linking to an unknown site, is held (LW_LINK_BRAND_ELSEWHERE)' '
+	spoof m contato@bradesco.com.br villagezlowxh.com "https://b-a4qxna7jwq-rj.a.run.app/" &&
+	expect_rule LW_LINK_BRAND_ELSEWHERE m -o warninglists_dir=$top_srcdir/contrib/warninglists &&
+	action=$(test_json_field m.json action) &&
+	case "$action" in quarantine|reject) ;; *) echo "expected quarantine or reject, got $action:"; cat m.rules; false ;; esac
+'
+test_expect_success 'near miss: signed by the brand, unsigned, a link to the brand, a list post, a shared suffix, free mail' '
+	W=warninglists_dir=$top_srcdir/contrib/warninglists &&
+	spoof signed contato@bradesco.com.br bradesco.com.br "https://b-a4qxna7jwq-rj.a.run.app/" &&
+	expect_no_rule LW_LINK_BRAND_ELSEWHERE signed -o $W &&
+	mkmail unsigned "From: Bradesco Prime <contato@bradesco.com.br>" "Content-Type: text/html; charset=utf-8" -- \
+		"<html><body><a href=\"https://b-a4qxna7jwq-rj.a.run.app/\">Acessar</a></body></html>" &&
+	expect_no_rule LW_LINK_BRAND_ELSEWHERE unsigned -o $W &&
+	spoof own contato@bradesco.com.br mailer.example-esp.com "https://banco.bradesco.com.br/cartoes" &&
+	expect_no_rule LW_LINK_BRAND_ELSEWHERE own -o $W &&
+	spoof list contato@bradesco.com.br lists.example.org "https://b-a4qxna7jwq-rj.a.run.app/" "List-Id: <clientes.lists.example.org>" &&
+	expect_no_rule LW_LINK_BRAND_ELSEWHERE list -o $W &&
+	spoof suffix prefeitura@pederneiras.sp.gov.br villagezlowxh.com "https://b-a4qxna7jwq-rj.a.run.app/" &&
+	expect_no_rule LW_LINK_BRAND_ELSEWHERE suffix -o $W &&
+	spoof free someone@gmail.com villagezlowxh.com "https://b-a4qxna7jwq-rj.a.run.app/" &&
+	expect_no_rule LW_LINK_BRAND_ELSEWHERE free -o $W
+'
+test_expect_success 'near miss: a trusted stamp says the brand'"'"'s domain passed DMARC (a provider signs, the bounce address aligns)' '
+	spoof stamped contato@bradesco.com.br sendgrid.net "https://b-a4qxna7jwq-rj.a.run.app/" \
+		"Authentication-Results: mx.agency.gov.tw; spf=pass smtp.mailfrom=bounces.bradesco.com.br; dkim=pass header.d=sendgrid.net; dmarc=pass header.from=bradesco.com.br" &&
+	expect_no_rule LW_LINK_BRAND_ELSEWHERE stamped -o warninglists_dir=$top_srcdir/contrib/warninglists &&
+	spoof unstamped contato@bradesco.com.br sendgrid.net "https://b-a4qxna7jwq-rj.a.run.app/" \
+		"Authentication-Results: mx.agency.gov.tw; spf=fail smtp.mailfrom=bradesco.com.br; dkim=pass header.d=sendgrid.net; dmarc=fail header.from=bradesco.com.br" &&
+	expect_rule LW_LINK_BRAND_ELSEWHERE unstamped -o warninglists_dir=$top_srcdir/contrib/warninglists
+'
+test_expect_success 'the cache tells a brand'"'"'s signature from another'"'"'s: a spoof never borrows a signed copy'"'"'s verdict' '
+	spoof brand contato@bradesco.com.br bradesco.com.br "https://b-a4qxna7jwq-rj.a.run.app/" &&
+	spoof other contato@bradesco.com.br villagezlowxh.com "https://b-a4qxna7jwq-rj.a.run.app/" &&
+	"$LW_SCAN" $LW_OPTS -o warninglists_dir=$top_srcdir/contrib/warninglists --json brand other >out &&
+	test_json_is out cached false 2 &&
+	test_json_rules out 2 >rules && test_grep "^LW_LINK_BRAND_ELSEWHERE$" rules &&
+	"$LW_SCAN" $LW_OPTS -o warninglists_dir=$top_srcdir/contrib/warninglists --json other other >out &&
+	test_json_is out cached true 2
+'
 test_done
