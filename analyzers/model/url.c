@@ -809,7 +809,8 @@ static char *carried_target(const char *path)
     for (const char *v = strchr(q, '='); v && target == NULL; v = strchr(v, '=')) {
         char *val, *dec;
 
-        v++;
+        if (strncmp(++v, "aHR0c", 5) != 0)     /* letters and digits are never percent-encoded */
+            continue;
         val = g_strndup(v, strcspn(v, "&;#"));
         dec = g_uri_unescape_string(val, NULL);     /* "=" padding arrives as %3D */
         target = dec ? b64_target(dec, strlen(dec)) : NULL;
