@@ -640,16 +640,17 @@ static void check_unknown_site(const struct links *l, const struct lw_message *m
 static const struct lw_brand *brand_sender(const struct links *l, const struct lw_message *msg)
 {
     const char *d = msg->from ? msg->from->domain : NULL;
-    const struct lw_brand *b;
-    const struct lw_brand *owner = NULL;
+    const struct lw_brand *b, *owner = NULL;
     char *reg;
+    size_t r;
 
     if (d == NULL || *d == '\0' || msg->list != NULL || (lw_identity_kind(l->id, d) & LW_KIND_FREEMAIL)
         || (b = lw_identity_brand_of_host(l->id, d)) == NULL)
         return NULL;
     reg = lw_identity_registrable(l->id, d);
+    r = strlen(reg);
     for (int i = 0; b->domains[i] && owner == NULL; i++) {
-        size_t n = strlen(b->domains[i]), r = strlen(reg);
+        size_t n = strlen(b->domains[i]);
 
         if (n >= r && strcmp(b->domains[i] + n - r, reg) == 0 && (n == r || b->domains[i][n - r - 1] == '.'))
             owner = b;
@@ -724,6 +725,7 @@ static void check_brand_elsewhere(const struct links *l, const struct lw_message
     const struct lw_brand *b;
     GHashTable *list;
     const struct lw_url *away = NULL;
+    struct lw_hit *hit;
     char *ev;
 
     if (l->wl == NULL || msg->urls == NULL || !brand_unvouched(l, msg, &b))
@@ -739,10 +741,9 @@ static void check_brand_elsewhere(const struct links *l, const struct lw_message
     if (away == NULL)
         return;
     ev = g_strdup_printf("From %s (%s), signed by others only; link %.120s", msg->from->addr, b->keyword, away->url);
-    lw_hit_add_indicator(v, lw_verdict_add_hit(v, A, "LW_LINK_BRAND_ELSEWHERE", 3.5,
-                                               "Mail from a brand's own domain, signed by another domain only, sends the reader to a site nothing vouches for",
-                                               ev),
-                         link_role(l, away), LW_IOC_URL, away->url);
+    hit = lw_verdict_add_hit(v, A, "LW_LINK_BRAND_ELSEWHERE", 3.5, "Mail from a brand's own domain, signed by another"
+                             " domain only, sends the reader to a site nothing vouches for", ev);
+    lw_hit_add_indicator(v, hit, link_role(l, away), LW_IOC_URL, away->url);
     g_free(ev);
 }
 
