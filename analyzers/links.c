@@ -46,6 +46,11 @@
  *                            below a private-section public suffix) is
  *                            unknown whatever lists or brands name the
  *                            platform.
+ *     LW_LINK_FREEMAIL_CONTACT a lure whose mailto: link goes to a free-mail
+ *                            mailbox other than the From or Reply-To
+ *                            address: the advance-fee letter's channel
+ *                            ("write to my private email"); like the
+ *                            unknown site, it only joins the lure (0.1)
  *     LW_LINK_BRAND_ELSEWHERE mail From a brand's own domain (not free mail,
  *                            not a list post, not a suffix such as gov.br),
  *                            DKIM-signed by other domains only, with a
@@ -628,6 +633,47 @@ static void check_unknown_site(const struct links *l, const struct lw_message *m
                            "The lure sends the reader to a site that is neither the sender's nor a known one", ev->str);
     g_hash_table_unref(list);
     g_string_free(ev, TRUE);
+}
+
+/* same_addr - is a (mailto address, possibly with ?query) the address b? */
+static int same_addr(const char *a, size_t alen, const struct lw_address *b)
+{
+    return b != NULL && strlen(b->addr) == alen && g_ascii_strncasecmp(a, b->addr, alen) == 0;
+}
+
+/*
+ * check_freemail_contact - a lure whose link writes to a free-mail mailbox
+ * other than the sender's (LW_LINK_FREEMAIL_CONTACT): "write to my private
+ * email", the advance-fee letter's channel, while the From is a mailbox
+ * the fraudster borrowed. Like LW_LINK_UNKNOWN_SITE it only names the
+ * lure's channel (0.1); the mailbox is the sender's own indicator.
+ */
+static void check_freemail_contact(const struct links *l, const struct lw_message *msg, struct lw_verdict *v)
+{
+    if (msg->urls == NULL || msg->list != NULL || !lw_verdict_has_lure(v))
+        return;
+    for (guint i = 0; i < msg->urls->len; i++) {
+        const struct lw_url *u = g_ptr_array_index(msg->urls, i);
+        const char *a;
+        size_t alen;
+        char *addr, *ev;
+
+        if (u->scheme == NULL || strcmp(u->scheme, "mailto") != 0 || u->host == NULL
+            || !(lw_identity_kind(l->id, u->host) & LW_KIND_FREEMAIL))
+            continue;
+        a = u->url + strlen("mailto:");
+        alen = strcspn(a, "?");
+        if (same_addr(a, alen, msg->from) || same_addr(a, alen, msg->reply_to))
+            continue;       /* the sender's own, or LW_HDR_REPLYTO_* judges it */
+        addr = g_strndup(a, alen);
+        ev = g_strdup_printf("mailto:%s, From %s", addr, msg->from ? msg->from->addr : "(none)");
+        lw_hit_add_indicator(v, lw_verdict_add_hit(v, A, "LW_LINK_FREEMAIL_CONTACT", 0.1,
+                                                   "The lure asks the reader to write to a free-mail mailbox that is not the sender's", ev),
+                             LW_ROLE_SENDER, LW_IOC_EMAIL, addr);
+        g_free(ev);
+        g_free(addr);
+        return;
+    }
 }
 
 /*
@@ -1346,6 +1392,7 @@ static int links_scan(const void *state, const struct lw_message *msg, struct lw
         return 0;
     check_urls(l, msg, v);
     check_unknown_site(l, msg, v);
+    check_freemail_contact(l, msg, v);
     check_brand_elsewhere(l, msg, v);
     check_html(msg, v);
     if (html_only(msg)) {

@@ -392,4 +392,34 @@ test_expect_success 'the cache tells a brand'"'"'s signature from another'"'"'s:
 	"$LW_SCAN" $LW_OPTS -o warninglists_dir=$top_srcdir/contrib/warninglists --json other other >out &&
 	test_json_is out cached true 2
 '
+# An advance-fee letter sent from a borrowed mailbox asks to be answered at
+# a free mailbox of the fraudster's, written as a mailto: link.
+# letter FILE FROM MAILTO [HEADER...]
+letter() {
+	local file=$1 from=$2 to=$3
+	shift 3
+	mkmail "$file" "From: Barrister Jan Jensen <$from>" "$@" \
+		"Subject: EMAIL BARRISTER JAN JENSEN FOR YOUR AWARDED FUND" "Content-Type: text/html; charset=utf-8" -- \
+		"<html><body><p>You are the beneficiary of US\$ 10,500,000.00. Contact me on my private email <a href=\"mailto:$to\">$to</a></p></body></html>"
+}
+test_expect_success 'a lure that asks to be answered at another free mailbox names its channel (LW_LINK_FREEMAIL_CONTACT) and is held' '
+	letter m office@lawfirm.example.com jj7291634@gmail.com &&
+	expect_rule LW_LINK_FREEMAIL_CONTACT m &&
+	test_grep "jj7291634@gmail.com" m.json &&
+	action=$(test_json_field m.json action) &&
+	case "$action" in quarantine|reject) ;; *) echo "expected quarantine or reject, got $action:"; cat m.rules; false ;; esac
+'
+test_expect_success 'near miss: the sender'"'"'s own free mailbox, the Reply-To, a company mailbox, no lure, a list post' '
+	letter own jj7291634@gmail.com jj7291634@gmail.com &&
+	expect_no_rule LW_LINK_FREEMAIL_CONTACT own &&
+	letter rt office@lawfirm.example.com jj7291634@gmail.com "Reply-To: jj7291634@gmail.com" &&
+	expect_no_rule LW_LINK_FREEMAIL_CONTACT rt &&
+	letter company office@lawfirm.example.com claims@lawfirm.example.com &&
+	expect_no_rule LW_LINK_FREEMAIL_CONTACT company &&
+	mkmail calm "From: Ann <ann@example.com>" "Content-Type: text/html; charset=utf-8" -- \
+		"<html><body>Lunch on Friday? Write to <a href=\"mailto:ann.lee@gmail.com\">my gmail</a>.</body></html>" &&
+	expect_no_rule LW_LINK_FREEMAIL_CONTACT calm &&
+	letter list office@lawfirm.example.com jj7291634@gmail.com "List-Id: <legal.lists.example.org>" &&
+	expect_no_rule LW_LINK_FREEMAIL_CONTACT list
+'
 test_done

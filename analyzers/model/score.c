@@ -139,8 +139,9 @@ static const struct builtin {
     { "LW_LINK_FILESHARE", LW_CLASS_LINK },
     { "LW_LINK_FORM_SERVICE", LW_CLASS_LINK },
     { "LW_LINK_FREEHOST", LW_CLASS_LINK },
-    { "LW_LINK_UNKNOWN_SITE", LW_CLASS_LINK },
-    { "LW_LINK_BRAND_ELSEWHERE", LW_CLASS_IMPERSONATION },  /* a brand's domain, unsigned, linking to an unknown site */      /* the lure's channel: a site nothing vouches for */
+    { "LW_LINK_UNKNOWN_SITE", LW_CLASS_LINK },      /* the lure's channel: a site nothing vouches for */
+    { "LW_LINK_FREEMAIL_CONTACT", LW_CLASS_LINK },  /* the lure's channel: a free mailbox to write to */
+    { "LW_LINK_BRAND_ELSEWHERE", LW_CLASS_IMPERSONATION },  /* a brand's domain signed by others, an unknown site */
     { "LW_HTML_CREDENTIAL_FORM", LW_CLASS_DECEPTION },
     { "LW_HTML_HIDDEN_TEXT", LW_CLASS_BULK },
     { "LW_HTML_HIDDEN_DECOY", LW_CLASS_EVASION },   /* planted for the filters alone */
