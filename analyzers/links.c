@@ -727,9 +727,11 @@ static char *dkim_domain(const char *value)
  * lurewatch). Unsigned mail is not judged here: mail from before DKIM
  * (2007) carries none, and a verifier tells more than its absence.
  */
-static int signed_by_other(const struct links *l, const struct lw_message *msg, const struct lw_brand *b)
+static int signed_by_other(const struct links *l, const struct lw_message *msg, const struct lw_brand *b,
+                           char **signer)
 {
-    int signatures = 0, brands = 0;
+    int brands = 0;
+    char *first = NULL;
 
     for (guint i = 0; i < msg->headers->len && !brands; i++) {
         const struct lw_header *h = g_ptr_array_index(msg->headers, i);
@@ -737,11 +739,21 @@ static int signed_by_other(const struct links *l, const struct lw_message *msg, 
 
         if (g_ascii_strcasecmp(h->name, "DKIM-Signature") != 0 || (d = dkim_domain(h->value)) == NULL)
             continue;
-        signatures += *d != '\0';
         brands += *d && (lw_identity_same_org(l->id, d, msg->from->domain) || lw_identity_host_of_brand(l->id, d, b));
-        g_free(d);
+        if (*d && first == NULL)
+            first = d;
+        else
+            g_free(d);
     }
-    return signatures > 0 && brands == 0;
+    if (first == NULL || brands > 0) {
+        g_free(first);
+        return 0;
+    }
+    if (signer)
+        *signer = first;
+    else
+        g_free(first);
+    return 1;
 }
 
 /*
@@ -750,10 +762,18 @@ static int signed_by_other(const struct links *l, const struct lw_message *msg, 
  * the From domain authenticated (a brand may send through a provider that
  * signs with its own domain, aligned by its bounce address: DMARC passes)
  */
-static int brand_unvouched(const struct links *l, const struct lw_message *msg, const struct lw_brand **b)
+static int brand_unvouched(const struct links *l, const struct lw_message *msg, const struct lw_brand **b,
+                           char **signer)
 {
-    return (*b = brand_sender(l, msg)) != NULL && signed_by_other(l, msg, *b)
-           && !lw_headers_from_authenticated(l->cfg, l->id, msg);
+    if ((*b = brand_sender(l, msg)) == NULL || !signed_by_other(l, msg, *b, signer))
+        return 0;
+    if (!lw_headers_from_authenticated(l->cfg, l->id, msg))
+        return 1;
+    if (signer) {
+        g_free(*signer);
+        *signer = NULL;
+    }
+    return 0;
 }
 
 /*
@@ -772,9 +792,9 @@ static void check_brand_elsewhere(const struct links *l, const struct lw_message
     GHashTable *list;
     const struct lw_url *away = NULL;
     struct lw_hit *hit;
-    char *ev;
+    char *ev, *signer = NULL;
 
-    if (l->wl == NULL || msg->urls == NULL || !brand_unvouched(l, msg, &b))
+    if (l->wl == NULL || msg->urls == NULL || !brand_unvouched(l, msg, &b, &signer))
         return;
     list = list_links(msg);
     for (guint i = 0; i < msg->urls->len && away == NULL; i++) {
@@ -784,9 +804,13 @@ static void check_brand_elsewhere(const struct links *l, const struct lw_message
             away = u;
     }
     g_hash_table_unref(list);
-    if (away == NULL)
+    if (away == NULL) {
+        g_free(signer);
         return;
-    ev = g_strdup_printf("From %s (%s), signed by others only; link %.120s", msg->from->addr, b->keyword, away->url);
+    }
+    ev = g_strdup_printf("From %s (%s), signed by %.80s, not the brand; link %.120s", msg->from->addr, b->keyword,
+                         signer, away->url);
+    g_free(signer);
     hit = lw_verdict_add_hit(v, A, "LW_LINK_BRAND_ELSEWHERE", 3.5, "Mail from a brand's own domain, signed by another"
                              " domain only, sends the reader to a site nothing vouches for", ev);
     lw_hit_add_indicator(v, hit, link_role(l, away), LW_IOC_URL, away->url);
@@ -803,7 +827,7 @@ static int links_key(const void *state, const struct lw_message *msg, GString *o
     const struct lw_brand *b;
 
     if (!msg->unparseable && brand_sender(l, msg) != NULL)
-        lw_key_add(out, "links.brand_unvouched", brand_unvouched(l, msg, &b) ? "1" : "0");
+        lw_key_add(out, "links.brand_unvouched", brand_unvouched(l, msg, &b, NULL) ? "1" : "0");
     return 0;
 }
 

@@ -356,6 +356,7 @@ spoof() {
 test_expect_success 'a brand'"'"'s From signed by another domain only, linking to an unknown site, is held (LW_LINK_BRAND_ELSEWHERE)' '
 	spoof m contato@bradesco.com.br villagezlowxh.com "https://b-a4qxna7jwq-rj.a.run.app/" &&
 	expect_rule LW_LINK_BRAND_ELSEWHERE m -o warninglists_dir=$top_srcdir/contrib/warninglists &&
+	test_grep "signed by villagezlowxh.com, not the brand" m.json &&
 	action=$(test_json_field m.json action) &&
 	case "$action" in quarantine|reject) ;; *) echo "expected quarantine or reject, got $action:"; cat m.rules; false ;; esac
 '
