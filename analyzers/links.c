@@ -635,7 +635,7 @@ static void check_unknown_site(const struct links *l, const struct lw_message *m
     g_string_free(ev, TRUE);
 }
 
-/* same_addr - is a (mailto address, possibly with ?query) the address b? */
+/* same_addr - are the alen bytes at a (a mailto: address) the address b? */
 static int same_addr(const char *a, size_t alen, const struct lw_address *b)
 {
     return b != NULL && strlen(b->addr) == alen && g_ascii_strncasecmp(a, b->addr, alen) == 0;
@@ -656,6 +656,7 @@ static void check_freemail_contact(const struct links *l, const struct lw_messag
         const struct lw_url *u = g_ptr_array_index(msg->urls, i);
         const char *a;
         size_t alen;
+        struct lw_hit *hit;
         char *addr, *ev;
 
         if (u->scheme == NULL || strcmp(u->scheme, "mailto") != 0 || u->host == NULL
@@ -667,9 +668,9 @@ static void check_freemail_contact(const struct links *l, const struct lw_messag
             continue;       /* the sender's own, or LW_HDR_REPLYTO_* judges it */
         addr = g_strndup(a, alen);
         ev = g_strdup_printf("mailto:%s, From %s", addr, msg->from ? msg->from->addr : "(none)");
-        lw_hit_add_indicator(v, lw_verdict_add_hit(v, A, "LW_LINK_FREEMAIL_CONTACT", 0.1,
-                                                   "The lure asks the reader to write to a free-mail mailbox that is not the sender's", ev),
-                             LW_ROLE_SENDER, LW_IOC_EMAIL, addr);
+        hit = lw_verdict_add_hit(v, A, "LW_LINK_FREEMAIL_CONTACT", 0.1, "The lure asks the reader to write to a"
+                                 " free-mail mailbox that is not the sender's", ev);
+        lw_hit_add_indicator(v, hit, LW_ROLE_SENDER, LW_IOC_EMAIL, addr);
         g_free(ev);
         g_free(addr);
         return;
@@ -765,15 +766,8 @@ static int signed_by_other(const struct links *l, const struct lw_message *msg, 
 static int brand_unvouched(const struct links *l, const struct lw_message *msg, const struct lw_brand **b,
                            char **signer)
 {
-    if ((*b = brand_sender(l, msg)) == NULL || !signed_by_other(l, msg, *b, signer))
-        return 0;
-    if (!lw_headers_from_authenticated(l->cfg, l->id, msg))
-        return 1;
-    if (signer) {
-        g_free(*signer);
-        *signer = NULL;
-    }
-    return 0;
+    return (*b = brand_sender(l, msg)) != NULL && !lw_headers_from_authenticated(l->cfg, l->id, msg)
+           && signed_by_other(l, msg, *b, signer);
 }
 
 /*
@@ -819,15 +813,16 @@ static void check_brand_elsewhere(const struct links *l, const struct lw_message
 
 /*
  * links_key - what the brand rule reads of the fields the cache key leaves
- * out (the signatures and the stamps): whether they vouch for the brand
+ * out (the signatures and the stamps): that they do not vouch for the
+ * brand, when so (its absence says they do, or the From is no brand's)
  */
 static int links_key(const void *state, const struct lw_message *msg, GString *out)
 {
     const struct links *l = state;
     const struct lw_brand *b;
 
-    if (!msg->unparseable && brand_sender(l, msg) != NULL)
-        lw_key_add(out, "links.brand_unvouched", brand_unvouched(l, msg, &b, NULL) ? "1" : "0");
+    if (!msg->unparseable && brand_unvouched(l, msg, &b, NULL))
+        lw_key_add(out, "links.brand_unvouched", "1");
     return 0;
 }
 
