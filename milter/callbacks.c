@@ -238,7 +238,8 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 /*
  * end_header - the blank line between header and body, once (eoh, first
  * chunk or eom); the body's SHA-256, the verdict cache key's largest part,
- * is summed from here as the chunks come, not at end of message
+ * is summed from here as the chunks come, not at end of message, and only
+ * when the pinned engine keeps a cache: without one nothing reads it
  */
 static void end_header(struct lw_msgctx *m)
 {
@@ -246,7 +247,7 @@ static void end_header(struct lw_msgctx *m)
         append(m, "\n", 1);
         m->in_body = 1;
         m->body_offset = m->raw->len;
-        m->body_sum = lw_sha256_new();
+        m->body_sum = lw_engine_cache(m->engine) ? lw_sha256_new() : NULL;
     }
 }
 
@@ -265,8 +266,12 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     struct lw_connctx *c = conn_get(ctx);
 
     if (c && c->msg) {
+        size_t kept;
+
         end_header(c->msg);
-        lw_sha256_update(c->msg->body_sum, chunk, append(c->msg, chunk, len));
+        kept = append(c->msg, chunk, len);
+        if (c->msg->body_sum)
+            lw_sha256_update(c->msg->body_sum, chunk, kept);
     }
     return reply(c, SMFIP_NR_BODY);
 }
@@ -380,7 +385,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
     m->env->queue_id = dup_macro(ctx, "i");
     ref = m->env->queue_id ? g_strdup(m->env->queue_id)
                            : g_strdup_printf("%08x%04x", g_random_int(), g_random_int() & 0xffff);
-    body = lw_sha256_end(m->body_sum);
+    body = m->body_sum ? lw_sha256_end(m->body_sum) : NULL;
     m->body_sum = NULL;
     v = analyse(m, body, t0, &msg);
     g_free(body);
