@@ -25,8 +25,9 @@
  *                                  sender contradicts the pretext: a bank,
  *                                  a claims office or an investor's lawyer
  *                                  writes from its own domain
- *     LW_HDR_BCC_FREEMAIL          undisclosed recipients (LW_HDR_BCC_BLAST)
- *                                  and answers going to free mail
+ *     LW_HDR_BCC_FREEMAIL          undisclosed recipients (LW_HDR_BCC_BLAST, or
+ *                                  To naming only the sender itself) and
+ *                                  answers going to free mail
  *                                  (LW_HDR_REPLYTO_FREEMAIL or _CLAIM, or
  *                                  LW_HDR_FROM_FREEMAIL_LURE): the fraud
  *                                  teaser's kit fingerprint (evasion, 1.0)
@@ -304,22 +305,28 @@ static int check_from_freemail(const struct hdr_state *s, const struct lw_messag
 }
 
 /*
- * check_bcc_freemail - mail to undisclosed recipients (LW_HDR_BCC_BLAST,
- * rules file) whose answers go to a free-mail mailbox: a fraud
- * mass-mailing (LW_HDR_BCC_FREEMAIL). A person writing from free mail who
- * Bccs friends sends no lure and takes replies where they wrote from; a
- * bulk-mail provider addresses each recipient and takes replies at the
- * sender's domain.
+ * check_bcc_freemail - mail to undisclosed recipients whose answers go to a
+ * free-mail mailbox: a fraud mass-mailing (LW_HDR_BCC_FREEMAIL). A person
+ * writing from free mail who Bccs friends sends no lure and takes replies
+ * where they wrote from; a bulk-mail provider addresses each recipient and
+ * takes replies at the sender's domain. Recipients are undisclosed when To
+ * is empty (LW_HDR_BCC_BLAST, rules file, scored 1.0 by itself) or names
+ * only the sender ("To: Recipients <me@example.org>", the hijacked
+ * mailbox's own address, the others in Bcc). Writing to oneself is
+ * ordinary and scores nothing alone, so in that form this rule carries
+ * the blast's 1.0 too: both forms add up alike.
  */
 static void check_bcc_freemail(const struct lw_message *msg, struct lw_verdict *v)
 {
     const struct lw_address *to = msg->reply_to && *msg->reply_to->domain ? msg->reply_to : msg->from;
+    int blast = lw_verdict_fired(v, "LW_HDR_BCC_BLAST");
     char *ev;
 
-    if (!lw_verdict_fired(v, "LW_HDR_BCC_BLAST"))
+    if (!blast && !(msg->to_self && msg->list == NULL))
         return;
-    ev = g_strdup_printf("undisclosed recipients; answers to %s", to->addr);
-    lw_verdict_add_hit(v, A, "LW_HDR_BCC_FREEMAIL", 1.0,
+    ev = g_strdup_printf("%s; answers to %s", blast ? "undisclosed recipients" : "addressed to the sender itself",
+                         to->addr);
+    lw_verdict_add_hit(v, A, "LW_HDR_BCC_FREEMAIL", blast ? 1.0 : 2.0,
                        "Sent to undisclosed recipients with answers going to a free-mail mailbox: "
                        "a fraud mass-mailing, neither a person writing nor a bulk-mail provider", ev);
     g_free(ev);

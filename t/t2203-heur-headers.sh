@@ -141,6 +141,34 @@ test_expect_success 'near miss: answers to free mail without a Bcc blast, a Bcc 
 	expect_no_rule LW_HDR_BCC_FREEMAIL n &&
 	test_json_is n.json action accept
 '
+test_expect_success 'the same teaser addressed to its own sender, recipients in Bcc, is held alike' '
+	mkmail m "From: Dr Andrew Hale <office@trading-partners.example.com>" \
+		"To: Recipients <office@trading-partners.example.com>" \
+		"Reply-To: andrew.hale.private@gmail.com" "Subject: Project Funding" -- \
+		"Kindly get back to me for more details on the funding of your project." &&
+	expect_rule LW_HDR_BCC_FREEMAIL m &&
+	grep -q "addressed to the sender itself; answers to andrew.hale.private@gmail.com" m.json &&
+	test_json_is m.json action quarantine &&
+	mkmail u "From: Dr Andrew Hale <office@trading-partners.example.com>" "To: undisclosed-recipients:;" \
+		"Reply-To: andrew.hale.private@gmail.com" "Subject: Project Funding" -- \
+		"Kindly get back to me for more details on the funding of your project." &&
+	scan_rules u >/dev/null &&
+	test "$(test_json_field m.json score)" = "$(test_json_field u.json score)" || {
+		echo "expected the to-self and the undisclosed forms to score alike:" \
+			"$(test_json_field m.json score) vs $(test_json_field u.json score)"; false; }
+'
+test_expect_success 'near miss: writing to oneself is no blast without free-mail answers, nor with a Cc or through a list' '
+	mkmail a "From: Shop News <news@shop.example.com>" "To: news@shop.example.com" \
+		"Subject: This week at the shop" &&
+	expect_no_rule LW_HDR_BCC_FREEMAIL a &&
+	test_json_is a.json action accept &&
+	mkmail c "From: A <office@trading-partners.example.com>" "To: office@trading-partners.example.com" \
+		"Cc: bob@agency.gov.tw" "Reply-To: andrew.hale.private@gmail.com" "Subject: x" &&
+	expect_no_rule LW_HDR_BCC_FREEMAIL c &&
+	mkmail l "From: A <office@trading-partners.example.com>" "To: office@trading-partners.example.com" \
+		"List-Id: <partners.lists.example.org>" "Reply-To: andrew.hale.private@gmail.com" "Subject: x" &&
+	expect_no_rule LW_HDR_BCC_FREEMAIL l
+'
 test_expect_success 'impossible sender domain fires LW_HDR_FROM_BAD_DOMAIN; a private-suffix domain does not' '
 	mkmail m "From: Correios <contato@correios>" "Subject: x" &&
 	expect_rule LW_HDR_FROM_BAD_DOMAIN m &&

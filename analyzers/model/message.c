@@ -217,6 +217,20 @@ static struct lw_address *address_from_header(struct lw_message *msg, GMimeParse
     return a;
 }
 
+/*
+ * addressed_to_self - the one To mailbox is the From mailbox and there is
+ * no Cc: the sender wrote to itself and put the real recipients in Bcc,
+ * as a Bcc blast does when its mailer will not leave To empty
+ */
+static int addressed_to_self(const struct lw_message *msg)
+{
+    InternetAddress *to = first_mailbox(g_mime_message_get_addresses(msg->mime, GMIME_ADDRESS_TYPE_TO), NULL);
+    const char *addr = to ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(to)) : NULL;
+
+    return msg->from && *msg->from->addr && msg->to_count == 1 && msg->cc_count == 0 && addr
+        && g_ascii_strcasecmp(addr, msg->from->addr) == 0;
+}
+
 static unsigned address_count(GMimeMessage *m, GMimeAddressType type)
 {
     unsigned n = 0;
@@ -408,6 +422,7 @@ static void collect_fields(struct lw_message *msg, GMimeParserOptions *opts)
     msg->return_path = address_from_header(msg, opts, "Return-Path");
     msg->to_count = address_count(m, GMIME_ADDRESS_TYPE_TO);
     msg->cc_count = address_count(m, GMIME_ADDRESS_TYPE_CC);
+    msg->to_self = addressed_to_self(msg);
     if ((s = g_mime_message_get_subject(m)) != NULL)
         msg->subject = g_utf8_make_valid(s, -1);
     if ((s = g_mime_message_get_message_id(m)) != NULL)

@@ -91,6 +91,7 @@ struct lw_message {
     unsigned from_count;
     struct lw_address *sender, *reply_to, *return_path;
     unsigned to_count, cc_count;
+    int to_self;                    /* To names only the From mailbox, no Cc: recipients in Bcc */
     char *subject;                  /* decoded, or NULL */
     char *message_id;               /* without <>, or NULL */
     char *date_raw;
