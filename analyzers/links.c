@@ -85,13 +85,23 @@
  *                             reader and filters. Mail clients send a text
  *                             version; bulk-mail providers link through
  *                             their own or the sender's tracking domain
+ *     LW_HTML_ONLY_FREEHOST   that HTML-only mail sends the reader to a page
+ *                             on a free host or a cloud storage bucket
+ *                             (LW_LINK_FREEHOST: storage.googleapis.com,
+ *                             web.app, 000webhostapp): the kit's landing
+ *                             page costs nothing and is gone tomorrow,
+ *                             where a bulk-mail provider's customer links
+ *                             its own site. With the host's own 2.0 it
+ *                             stays below the quarantine score alone (a
+ *                             club's letter may link its free site)
  *     LW_HTML_ONLY_BCC_BLAST  that HTML-only mail sent to undisclosed
  *                             recipients (LW_HDR_BCC_BLAST, rules file): a
  *                             mass-mailing tool, neither a mail client nor
  *                             a bulk-mail provider (they address each
- *                             recipient). Both are evasion (kit
- *                             fingerprints) scored 1.0: with the two hits
- *                             they join they reach the quarantine score
+ *                             recipient). The three are evasion (kit
+ *                             fingerprints) scored 1.0; the shortener and
+ *                             blast ones reach the quarantine score with
+ *                             the two hits they join
  *     LW_HTML_ONLY            an HTML body with links and no plain-text
  *                             alternative, as bulk kits send (weak alone)
  *     LW_QR_LURE              "scan the QR code" text plus an image: the
@@ -1395,6 +1405,10 @@ static void check_bulk_kit(struct lw_verdict *v)
         lw_verdict_add_hit(v, A, "LW_HTML_ONLY_SHORTENER", 1.0,
                            "HTML-only bulk mail whose links go through a public URL shortener: a mass-mailing kit "
                            "hiding where the reader is sent", "no text/plain part; links through a URL shortener");
+    if (lw_verdict_fired(v, "LW_LINK_FREEHOST"))
+        lw_verdict_add_hit(v, A, "LW_HTML_ONLY_FREEHOST", 1.0,
+                           "HTML-only bulk mail whose links go to a free host or a cloud storage bucket: a "
+                           "mass-mailing kit's throwaway landing page", "no text/plain part; links to a free host");
     if (lw_verdict_fired(v, "LW_HDR_BCC_BLAST"))
         lw_verdict_add_hit(v, A, "LW_HTML_ONLY_BCC_BLAST", 1.0,
                            "HTML-only mail sent to undisclosed recipients: a mass-mailing tool, "

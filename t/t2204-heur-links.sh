@@ -250,6 +250,38 @@ test_expect_success 'HTML-only mail to undisclosed recipients is a mass-mailing 
 	expect_rule LW_HTML_ONLY_BCC_BLAST m &&
 	expect_no_rule LW_HTML_ONLY_SHORTENER m
 '
+test_expect_success 'HTML-only mail to a page in a cloud bucket is a kit (LW_HTML_ONLY_FREEHOST), held beside a bulk sign' '
+	page="https://storage.googleapis.com/offers-7731/index.html" &&
+	mkmail m "From: Deals <deals@news.shop-example.com>" "Subject: Autumn" "Content-Type: text/html; charset=utf-8" -- \
+		"<html><body>$OFFER<a href=\"$page\">See it</a></body></html>" &&
+	expect_rule LW_HTML_ONLY_FREEHOST m &&
+	grep -q "\"rule\":\"LW_HTML_ONLY_FREEHOST\",[^}]*\"class\":\"evasion\"" m.json &&
+	test_json_is m.json action tag &&
+	mkmail u "From: Deals <deals@news.shop-example.com>" "Subject: Autumn" "Content-Type: text/html; charset=utf-8" -- \
+		"<html><body>$OFFER<a href=\"$page\">See it</a> <a href=\"$page#u\">Unsubscribe</a></body></html>" &&
+	expect_rule LW_BULK_NO_LIST_UNSUB u &&
+	test_json_is u.json action quarantine
+'
+test_expect_success 'near miss: the free-hosted page in a message with a text version is no kit' '
+	cat >alt <<-\EOF &&
+	From: Club <news@club-example.org>
+	Subject: Autumn meeting
+	MIME-Version: 1.0
+	Content-Type: multipart/alternative; boundary=b
+
+	--b
+	Content-Type: text/plain; charset=utf-8
+
+	Our autumn meeting: https://club-example.web.app/autumn
+	--b
+	Content-Type: text/html; charset=utf-8
+
+	<p>Our autumn meeting: <a href="https://club-example.web.app/autumn">details</a></p>
+	--b--
+	EOF
+	expect_rule LW_LINK_FREEHOST alt &&
+	expect_no_rule LW_HTML_ONLY_FREEHOST alt
+'
 test_expect_success 'near miss: the same offers addressed to the reader, through the sender'"'"'s own site' '
 	mkmail m "From: Deals <deals@news.shop-example.com>" "Subject: Autumn" "Content-Type: text/html; charset=utf-8" -- \
 		"<html><body>$OFFER<a href=\"https://www.shop-example.com/autumn\">See it</a></body></html>" &&

@@ -148,6 +148,7 @@ static const struct builtin {
     { "LW_HTML_IMAGE_ONLY", LW_CLASS_EVASION },     /* the words travel as a picture */
     { "LW_HTML_ONLY", LW_CLASS_BULK },
     { "LW_HTML_ONLY_SHORTENER", LW_CLASS_EVASION }, /* a mass-mailing kit hides the destination */
+    { "LW_HTML_ONLY_FREEHOST", LW_CLASS_EVASION },  /* a kit's throwaway landing page */
     { "LW_HTML_ONLY_BCC_BLAST", LW_CLASS_EVASION }, /* a mass-mailing tool, not a client or provider */
     { "LW_QR_LURE", LW_CLASS_LURE },
     { "LW_QR_URL", LW_CLASS_LINK },
