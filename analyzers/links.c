@@ -11,6 +11,10 @@
  *                            destination in the query), nor is the text a
  *                            gateway's rewritten link (SafeLinks, urldefense)
  *                            to the link's own site: "https://bank.com.tw" → evil
+ *                            (3.5: alone it tags, with any other sign it
+ *                            holds; an opaque tracker of the brand's own
+ *                            under a sister site's name, or a poster's
+ *                            gateway rewriting every link, looks the same)
  *     LW_LINK_IP_HOST        a web link to a bare IP address (or an IP in
  *                            decimal/hex/octal disguise); not a private,
  *                            loopback or link-local one written plainly
@@ -209,7 +213,7 @@ struct link_rule {
 enum { R_MISMATCH, R_IP, R_USERINFO, R_SHORT, R_DATA, R_JS, R_FILE, R_FORM, R_FREEHOST, R_N };
 
 static const struct link_rule link_rules[R_N] = {
-    [R_MISMATCH] = { "LW_LINK_TEXT_MISMATCH", 4.0, "Link text shows one domain but the link goes to another" },
+    [R_MISMATCH] = { "LW_LINK_TEXT_MISMATCH", 3.5, "Link text shows one domain but the link goes to another" },
     [R_IP] = { "LW_LINK_IP_HOST", 3.0, "Link to a bare IP address instead of a named site" },
     [R_USERINFO] = { "LW_LINK_USERINFO", 3.0, "Link hides its real host after an '@' (https://trusted.com@evil.example)" },
     [R_SHORT] = { "LW_LINK_SHORTENER", 2.5, "Link through a URL shortener that hides the destination" },
