@@ -13,6 +13,31 @@ test_expect_success 'anchor text showing another site fires LW_LINK_TEXT_MISMATC
 	html m "<p>Log in at <a href=\"https://evil.example/x\">https://www.agency.gov.tw/login</a></p>" &&
 	expect_rule LW_LINK_TEXT_MISMATCH m
 '
+test_expect_success 'a mismatch alone is tagged; beside one more sign (HTML only) it is held' '
+	cat >alt <<-\EOF &&
+	From: News <news@shop-example.com>
+	To: user@agency.gov.tw
+	Subject: Terms
+	MIME-Version: 1.0
+	Content-Type: multipart/alternative; boundary=b
+
+	--b
+	Content-Type: text/plain; charset=utf-8
+
+	Our terms: https://www.shop-partner.example.org/terms
+	--b
+	Content-Type: text/html; charset=utf-8
+
+	<p>Our terms: <a href="https://t.mailer-example.net/f/a/Xy12">https://www.shop-partner.example.org/terms</a></p>
+	--b--
+	EOF
+	expect_rule LW_LINK_TEXT_MISMATCH alt &&
+	test_json_is alt.json action tag &&
+	html m "<p>Our terms: <a href=\"https://t.mailer-example.net/f/a/Xy12\">https://www.shop-partner.example.org/terms</a></p>" &&
+	expect_rule LW_LINK_TEXT_MISMATCH m &&
+	expect_rule LW_HTML_ONLY m &&
+	test_json_is m.json action quarantine
+'
 test_expect_success 'near miss: same site, brand sibling domain, or a file name as text' '
 	html m "<a href=\"https://www.example.com/a\">www.example.com</a>
 		<a href=\"https://login.live.com/\">account.microsoft.com</a>
