@@ -9,28 +9,36 @@ html() {
 		"Content-Type: text/html; charset=utf-8" -- "<html><body>$2</body></html>"
 }
 
-test_expect_success 'anchor text showing another site fires LW_LINK_TEXT_MISMATCH' '
-	html m "<p>Log in at <a href=\"https://evil.example/x\">https://www.agency.gov.tw/login</a></p>" &&
-	expect_rule LW_LINK_TEXT_MISMATCH m
-'
-test_expect_success 'a mismatch alone is tagged; beside one more sign (HTML only) it is held' '
-	cat >alt <<-\EOF &&
-	From: News <news@shop-example.com>
-	To: user@agency.gov.tw
-	Subject: Terms
+# alt FILE FROM TO TEXT HTML: a multipart/alternative message, a text
+# version beside the HTML, as mail clients and bulk-mail providers send it
+alt() {
+	cat >"$1" <<-EOF
+	From: $2
+	To: $3
+	Subject: x
 	MIME-Version: 1.0
 	Content-Type: multipart/alternative; boundary=b
 
 	--b
 	Content-Type: text/plain; charset=utf-8
 
-	Our terms: https://www.shop-partner.example.org/terms
+	$4
 	--b
 	Content-Type: text/html; charset=utf-8
 
-	<p>Our terms: <a href="https://t.mailer-example.net/f/a/Xy12">https://www.shop-partner.example.org/terms</a></p>
+	$5
 	--b--
 	EOF
+}
+
+test_expect_success 'anchor text showing another site fires LW_LINK_TEXT_MISMATCH' '
+	html m "<p>Log in at <a href=\"https://evil.example/x\">https://www.agency.gov.tw/login</a></p>" &&
+	expect_rule LW_LINK_TEXT_MISMATCH m
+'
+test_expect_success 'a mismatch alone is tagged; beside one more sign (HTML only) it is held' '
+	alt alt "News <news@shop-example.com>" "user@agency.gov.tw" \
+		"Our terms: https://www.shop-partner.example.org/terms" \
+		"<p>Our terms: <a href=\"https://t.mailer-example.net/f/a/Xy12\">https://www.shop-partner.example.org/terms</a></p>" &&
 	expect_rule LW_LINK_TEXT_MISMATCH alt &&
 	test_json_is alt.json action tag &&
 	html m "<p>Our terms: <a href=\"https://t.mailer-example.net/f/a/Xy12\">https://www.shop-partner.example.org/terms</a></p>" &&
@@ -238,23 +246,9 @@ test_expect_success 'scan-the-QR-code text plus an image fires LW_QR_LURE; eithe
 test_expect_success 'HTML with links and no plain text fires LW_HTML_ONLY; multipart/alternative does not' '
 	html m "<a href=\"https://www.example.com/\">site</a>" &&
 	expect_rule LW_HTML_ONLY m &&
-	cat >alt <<-\EOF &&
-	From: A <a@example.com>
-	To: user@agency.gov.tw
-	Subject: x
-	MIME-Version: 1.0
-	Content-Type: multipart/alternative; boundary=b
-
-	--b
-	Content-Type: text/plain; charset=utf-8
-
-	See https://www.example.com/
-	--b
-	Content-Type: text/html; charset=utf-8
-
-	<a href="https://www.example.com/">site</a>
-	--b--
-	EOF
+	alt alt "A <a@example.com>" "user@agency.gov.tw" \
+		"See https://www.example.com/" \
+		"<a href=\"https://www.example.com/\">site</a>" &&
 	expect_no_rule LW_HTML_ONLY alt
 '
 # Mail clients send a text version beside the HTML; bulk-mail providers
@@ -288,22 +282,9 @@ test_expect_success 'HTML-only mail to a page in a cloud bucket is a kit (LW_HTM
 	test_json_is u.json action quarantine
 '
 test_expect_success 'near miss: the free-hosted page in a message with a text version is no kit' '
-	cat >alt <<-\EOF &&
-	From: Club <news@club-example.org>
-	Subject: Autumn meeting
-	MIME-Version: 1.0
-	Content-Type: multipart/alternative; boundary=b
-
-	--b
-	Content-Type: text/plain; charset=utf-8
-
-	Our autumn meeting: https://club-example.web.app/autumn
-	--b
-	Content-Type: text/html; charset=utf-8
-
-	<p>Our autumn meeting: <a href="https://club-example.web.app/autumn">details</a></p>
-	--b--
-	EOF
+	alt alt "Club <news@club-example.org>" "user@agency.gov.tw" \
+		"Our autumn meeting: https://club-example.web.app/autumn" \
+		"<p>Our autumn meeting: <a href=\"https://club-example.web.app/autumn\">details</a></p>" &&
 	expect_rule LW_LINK_FREEHOST alt &&
 	expect_no_rule LW_HTML_ONLY_FREEHOST alt
 '
@@ -316,23 +297,9 @@ test_expect_success 'near miss: the same offers addressed to the reader, through
 	echo accept >expect && test_cmp expect action
 '
 test_expect_success 'near miss: a shortened link in a message with a text version, or to undisclosed recipients as text' '
-	cat >alt <<-\EOF &&
-	From: A <a@example.com>
-	To: undisclosed-recipients:;
-	Subject: x
-	MIME-Version: 1.0
-	Content-Type: multipart/alternative; boundary=b
-
-	--b
-	Content-Type: text/plain; charset=utf-8
-
-	See https://bit.ly/3xYz
-	--b
-	Content-Type: text/html; charset=utf-8
-
-	<a href="https://bit.ly/3xYz">site</a>
-	--b--
-	EOF
+	alt alt "A <a@example.com>" "undisclosed-recipients:;" \
+		"See https://bit.ly/3xYz" \
+		"<a href=\"https://bit.ly/3xYz\">site</a>" &&
 	scan_rules alt >rules &&
 	! grep -q "LW_HTML_ONLY" rules
 '
