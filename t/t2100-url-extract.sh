@@ -55,6 +55,18 @@ test_expect_success 'plain text: scheme URLs, bare www., host.tld/path, defanged
 	test_grep -v "3\.14" out
 '
 
+test_expect_success 'plain text: Chinese written straight after the TLD ends the host, an IDN does not' '
+	mail text/plain >g.eml <<-\EOM &&
+	您的信箱即將停用，請立即至https://www.mail-verify.com.tw登入驗證，或至www.pin365.com欢迎光临。
+	政府入口：https://中文.tw/首頁
+	EOM
+	$SCAN --urls g.eml >out &&
+	has_url out https://www.mail-verify.com.tw text &&
+	has_url out http://www.pin365.com no-scheme &&
+	test_grep "xn--fiq228c.tw" out &&
+	test_grep -v "xn--(tw|com)-" out
+'
+
 test_expect_success 'plain text: a URL cut by a line wrap inside an escape is joined, not a new host' '
 	mail text/plain >w.eml <<-\EOM &&
 	> visit https://groups.example.com/d/msgid/astro/f16f%

@@ -217,24 +217,51 @@ static const char *ipv6_literal_end(const char *p, const char *end)
     return q < end && *q == ']' && colons >= 2 ? q + 1 : NULL;
 }
 
+/*
+ * glued_after_tld - is the host's label that ends at p an ASCII top-level
+ * domain with text glued after it? Chinese is written without spaces, so
+ * "至www.mail-verify.com.tw登入" puts the word after the address: an IDN
+ * label may be written in any script, but none starts with a TLD such as
+ * "tw" or "com" followed by ideographs ("com.tw登入" would be the TLD
+ * "xn--tw-..."). The address ends at the TLD.
+ */
+static int glued_after_tld(const char *label, const char *p)
+{
+    char *tld;
+    int yes;
+
+    if (label == NULL || p - label < 2 || p - label > 24)
+        return 0;
+    for (const char *q = label; q < p; q++)
+        if (!g_ascii_isalpha(*q))
+            return 0;
+    tld = g_ascii_strdown(label, (gssize) (p - label));
+    yes = psl_is_public_suffix2(psl_builtin(), tld, PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE);
+    g_free(tld);
+    return yes;
+}
+
 /* scan_url_end - from the start of the authority, the end of a URL in text */
 static const char *scan_url_end(const char *p, const char *end)
 {
     int in_host = 1;
     int parens = 0;
-    const char *v6;
+    const char *v6, *label = NULL;     /* the host's current label, after its first dot */
 
     while (p < end) {
         if (end - p >= 3 && memcmp(p, "[.]", 3) == 0) {
             p += 3;     /* a defanged dot */
+            label = p;
             continue;
         }
         if (in_host && *p == '[' && (v6 = ipv6_literal_end(p, end)) != NULL) {
             p = v6;
             continue;
         }
-        if (url_stop(p, end, in_host))
+        if (url_stop(p, end, in_host) || (in_host && (unsigned char) *p >= 0x80 && glued_after_tld(label, p)))
             break;
+        if (in_host && *p == '.')
+            label = p + 1;
         if (*p == '/' || *p == '?' || *p == '#')
             in_host = 0;
         if (*p == '(')

@@ -198,6 +198,7 @@ static const char mail[] =
     "Content-Type: multipart/mixed; boundary=XX\r\n\r\n"
     "--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
     "請點選https://login.example.cn/verify登入, or www.example.org/help.\r\n"
+    "請至https://www.mail-verify.com.tw登入，或至www.pin365.com欢迎光临；中文.tw網域\r\n"
     "Defanged: hxxp://bad[.]example[.]net/x and evil.example.com/path (see e.g. file.pdf/x).\r\n"
     "Also (http://paren.example.com/a_(b)) and an address bob@www.mail.example.com\r\n"
     "--XX\r\nContent-Type: text/html\r\n\r\n"
@@ -223,6 +224,9 @@ static void test_extract(void)
 
     tap_check(find(msg, "https://login.example.cn/verify", LW_URL_TEXT) != NULL, "text: URL glued to Chinese text");
     tap_check(find(msg, "http://www.example.org/help", LW_URL_NO_SCHEME) != NULL, "text: bare www., trailing dot dropped");
+    tap_check(find(msg, "https://www.mail-verify.com.tw", LW_URL_TEXT) != NULL,
+              "text: Chinese glued after the TLD ends the host (not www.mail-verify.com.xn--tw-...)");
+    tap_check(find(msg, "http://www.pin365.com", LW_URL_NO_SCHEME) != NULL, "text: the same after a bare www. host");
     tap_check(find(msg, "http://bad.example.net/x", LW_URL_DEFANGED) != NULL, "text: defanged");
     tap_check(find(msg, "http://evil.example.com/path", LW_URL_NO_SCHEME) != NULL, "text: bare host.tld/path");
     tap_check(find(msg, "http://file.pdf/x", 0) == NULL, "text: file.pdf/x is no host");
