@@ -122,18 +122,23 @@ test_expect_success 'casino spam is tagged; the same spam whose sender name hide
 	expect_rule LW_HDR_FROM_NAME_COMMA m &&
 	test_json_is m.json action quarantine
 '
-test_expect_success 'a teaser to undisclosed recipients whose answers go to free mail is held (LW_HDR_BCC_FREEMAIL)' '
-	mkmail m "From: Dr Andrew Hale <office@trading-partners.example.com>" "To: undisclosed-recipients:;" \
+# teaser FILE [FIELD]...: the advance-fee opener ("Project Funding") from a
+# company mailbox, answers to free mail, with FIELDs (a To) added
+teaser() {
+	local file=$1
+	shift
+	mkmail "$file" "From: Dr Andrew Hale <office@trading-partners.example.com>" "$@" \
 		"Reply-To: andrew.hale.private@gmail.com" "Subject: Project Funding" -- \
-		"Kindly get back to me for more details on the funding of your project." &&
+		"Kindly get back to me for more details on the funding of your project."
+}
+test_expect_success 'a teaser to undisclosed recipients whose answers go to free mail is held (LW_HDR_BCC_FREEMAIL)' '
+	teaser m "To: undisclosed-recipients:;" &&
 	expect_rule LW_HDR_BCC_FREEMAIL m &&
 	grep -q "\"rule\":\"LW_HDR_BCC_FREEMAIL\",[^}]*\"class\":\"evasion\"" m.json &&
 	test_json_is m.json action quarantine
 '
 test_expect_success 'near miss: answers to free mail without a Bcc blast, a Bcc blast from free mail without a lure' '
-	mkmail m "From: Dr Andrew Hale <office@trading-partners.example.com>" \
-		"Reply-To: andrew.hale.private@gmail.com" "Subject: Project Funding" -- \
-		"Kindly get back to me for more details on the funding of your project." &&
+	teaser m &&
 	expect_no_rule LW_HDR_BCC_FREEMAIL m &&
 	test_json_is m.json action accept &&
 	mkmail n "From: Ann <ann.example@gmail.com>" "To: undisclosed-recipients:;" "Subject: Saturday" -- \
@@ -142,20 +147,14 @@ test_expect_success 'near miss: answers to free mail without a Bcc blast, a Bcc 
 	test_json_is n.json action accept
 '
 test_expect_success 'the same teaser addressed to its own sender, recipients in Bcc, is held alike' '
-	mkmail m "From: Dr Andrew Hale <office@trading-partners.example.com>" \
-		"To: Recipients <office@trading-partners.example.com>" \
-		"Reply-To: andrew.hale.private@gmail.com" "Subject: Project Funding" -- \
-		"Kindly get back to me for more details on the funding of your project." &&
+	teaser m "To: Recipients <office@trading-partners.example.com>" &&
 	expect_rule LW_HDR_BCC_FREEMAIL m &&
 	grep -q "addressed to the sender itself; answers to andrew.hale.private@gmail.com" m.json &&
 	test_json_is m.json action quarantine &&
-	mkmail u "From: Dr Andrew Hale <office@trading-partners.example.com>" "To: undisclosed-recipients:;" \
-		"Reply-To: andrew.hale.private@gmail.com" "Subject: Project Funding" -- \
-		"Kindly get back to me for more details on the funding of your project." &&
+	teaser u "To: undisclosed-recipients:;" &&
 	scan_rules u >/dev/null &&
-	test "$(test_json_field m.json score)" = "$(test_json_field u.json score)" || {
-		echo "expected the to-self and the undisclosed forms to score alike:" \
-			"$(test_json_field m.json score) vs $(test_json_field u.json score)"; false; }
+	test_is = "$(test_json_field u.json score)" "$(test_json_field m.json score)" \
+		"the to-self form'"'"'s score (the undisclosed form'"'"'s)"
 '
 test_expect_success 'near miss: writing to oneself is no blast without free-mail answers, nor with a Cc or through a list' '
 	mkmail a "From: Shop News <news@shop.example.com>" "To: news@shop.example.com" \
