@@ -218,13 +218,13 @@ static struct lw_address *address_from_header(struct lw_message *msg, GMimeParse
 }
 
 /*
- * addressed_to_self - the one To mailbox is the From mailbox and there is
- * no Cc: the sender wrote to itself and put the real recipients in Bcc,
- * as a Bcc blast does when its mailer will not leave To empty
+ * addressed_to_self - the one To mailbox (TO, the first) is the From
+ * mailbox and there is no Cc: the sender wrote to itself and put the real
+ * recipients in Bcc, as a Bcc blast does when its mailer will not leave To
+ * empty
  */
-static int addressed_to_self(const struct lw_message *msg)
+static int addressed_to_self(const struct lw_message *msg, InternetAddress *to)
 {
-    InternetAddress *to = first_mailbox(g_mime_message_get_addresses(msg->mime, GMIME_ADDRESS_TYPE_TO), NULL);
     const char *addr = to ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(to)) : NULL;
 
     return msg->from && *msg->from->addr && msg->to_count == 1 && msg->cc_count == 0 && addr
@@ -414,15 +414,16 @@ static void collect_fields(struct lw_message *msg, GMimeParserOptions *opts)
 {
     GMimeMessage *m = msg->mime;
     GDateTime *date = g_mime_message_get_date(m);
+    InternetAddress *to;
     const char *s;
 
     msg->from = address_from_list(g_mime_message_get_from(m), &msg->from_count);
     msg->sender = address_from_list(g_mime_message_get_sender(m), NULL);
     msg->reply_to = address_from_list(g_mime_message_get_reply_to(m), NULL);
     msg->return_path = address_from_header(msg, opts, "Return-Path");
-    msg->to_count = address_count(m, GMIME_ADDRESS_TYPE_TO);
+    to = first_mailbox(g_mime_message_get_addresses(m, GMIME_ADDRESS_TYPE_TO), &msg->to_count);
     msg->cc_count = address_count(m, GMIME_ADDRESS_TYPE_CC);
-    msg->to_self = addressed_to_self(msg);
+    msg->to_self = addressed_to_self(msg, to);
     if ((s = g_mime_message_get_subject(m)) != NULL)
         msg->subject = g_utf8_make_valid(s, -1);
     if ((s = g_mime_message_get_message_id(m)) != NULL)
