@@ -42,6 +42,8 @@
 
 struct target {
     char *label;            /* registrable label of a real domain: "paypal" */
+    gunichar *chars;        /* its code points, for the edit distance */
+    glong len;              /* how many */
     char *skeleton;         /* its ICU skeleton */
     char *owner;            /* the real domain, for evidence */
 };
@@ -54,6 +56,7 @@ struct lw_identity {
     char **vip_names;               /* folded */
     GPtrArray *brands;              /* struct lw_brand */
     GHashTable *brand_domains;      /* domain -> struct lw_brand* (borrowed) */
+    int brand_labels;               /* the most labels a brand domain has */
     GHashTable *kinds;              /* domain -> GUINT_TO_POINTER(LW_KIND_*) */
     GPtrArray *targets;             /* struct target */
     GPtrArray *keywords;            /* char*: brand keywords, protected labels, dashed protected domains */
@@ -182,6 +185,7 @@ static void target_free(gpointer p)
     struct target *t = p;
 
     g_free(t->label);
+    g_free(t->chars);
     g_free(t->skeleton);
     g_free(t->owner);
     g_free(t);
@@ -234,6 +238,7 @@ static void add_target(struct lw_identity *id, const char *domain)
         }
         t = g_new0(struct target, 1);
         t->label = r;
+        t->chars = g_utf8_to_ucs4_fast(r, -1, &t->len);
         t->skeleton = skeleton(id, r);
         t->owner = folded;
         g_ptr_array_add(id->targets, t);
@@ -252,6 +257,16 @@ static void add_keyword(struct lw_identity *id, const char *kw)
         if (strcmp(g_ptr_array_index(id->keywords, i), kw) == 0)
             return;
     g_ptr_array_add(id->keywords, g_strdup(kw));
+}
+
+/* label_count - how many labels a domain name has */
+static int label_count(const char *domain)
+{
+    int n = 1;
+
+    for (const char *p = strchr(domain, '.'); p; p = strchr(p + 1, '.'))
+        n++;
+    return n;
 }
 
 /* split_fields - at most max fields separated by runs of blanks; the last takes the rest */
@@ -303,8 +318,10 @@ static int parse_brand(struct lw_identity *id, char *rest, const char **why)
     b->names = (char **) g_ptr_array_free(names, FALSE);
     for (int i = 0; b->domains[i]; i++) {
         g_strstrip(b->domains[i]);
-        if (!g_hash_table_contains(id->brand_domains, b->domains[i]))
+        if (!g_hash_table_contains(id->brand_domains, b->domains[i])) {
             g_hash_table_insert(id->brand_domains, g_strdup(b->domains[i]), b);
+            id->brand_labels = MAX(id->brand_labels, label_count(b->domains[i]));
+        }
         add_target(id, b->domains[i]);
     }
     if (b->domains[0] != NULL)
@@ -691,21 +708,18 @@ static int osa_distance(const gunichar *a, glong la, const gunichar *b, glong lb
     return MIN(d[la][lb], cap + 1);
 }
 
-/* near_label - label within the allowed edit distance of target (by target length) */
-static int near_label(const char *label, const char *target)
+/*
+ * near_label - label (code points a, la long) within the allowed edit
+ * distance of the target, by the target's length. Most pairs are decided
+ * by the lengths alone: every host is compared with every target.
+ */
+static int near_label(const gunichar *a, glong la, const struct target *t)
 {
-    glong la = g_utf8_strlen(label, -1), lb = g_utf8_strlen(target, -1);
-    int allowed = lb >= 9 ? 2 : lb >= 6 ? 1 : 0, near = 0;
-    gunichar *a, *b;
+    int allowed = t->len >= 9 ? 2 : t->len >= 6 ? 1 : 0;
 
-    if (allowed == 0 || ABS(la - lb) > allowed)
-        return 0;               /* decided by the lengths, as for most pairs: no copies */
-    a = g_utf8_to_ucs4_fast(label, -1, &la);
-    b = g_utf8_to_ucs4_fast(target, -1, &lb);
-    near = osa_distance(a, la, b, lb, allowed) <= allowed;
-    g_free(a);
-    g_free(b);
-    return near;
+    if (allowed == 0 || ABS(la - t->len) > allowed)
+        return 0;
+    return osa_distance(a, la, t->chars, t->len, allowed) <= allowed;
 }
 
 /* has_token - is kw one of the '-'/'.'-separated tokens of s (or, when long and !strict, inside it)? */
@@ -744,14 +758,47 @@ static int has_labels(const char *dotted, const char *name)
 }
 
 /*
+ * brand_in_labels - a brand domain of two labels or more written as whole
+ * labels of sub. Every host of every message is asked: rather than search
+ * sub for each of the many brand domains, each run of sub's labels no
+ * longer than the longest brand domain is looked up (a host has few labels).
+ */
+static const char *brand_in_labels(const struct lw_identity *id, const char *sub)
+{
+    char buf[256];
+    size_t n = strlen(sub);
+    gpointer key = NULL;
+
+    if (n >= sizeof(buf))
+        return NULL;            /* not a host name (253 at most) */
+    memcpy(buf, sub, n + 1);
+    for (size_t end = 0; end <= n; end++) {
+        size_t start = end;
+        int found = 0;
+
+        if (end < n && buf[end] != '.')
+            continue;
+        buf[end] = '\0';
+        for (int labels = 1; !found && labels <= id->brand_labels; labels++, start--) {
+            while (start > 0 && buf[start - 1] != '.')
+                start--;        /* to the first letter of the label before */
+            found = labels >= 2 && g_hash_table_lookup_extended(id->brand_domains, buf + start, &key, NULL);
+            if (start == 0)
+                break;
+        }
+        buf[end] = end < n ? '.' : '\0';
+        if (found)
+            return key;
+    }
+    return NULL;
+}
+
+/*
  * subdomain_claims - the labels left of the registrable domain name a
- * real domain. Looked up in every host of every message, against every
- * brand domain: searched in place, without a string made per domain.
+ * real domain: a protected one or a brand's
  */
 static const char *subdomain_claims(const struct lw_identity *id, const char *sub)
 {
-    GHashTableIter it;
-    gpointer key;
     char *dotted = g_strconcat(".", sub, ".", NULL);
     const char *claim = NULL;
 
@@ -761,12 +808,8 @@ static const char *subdomain_claims(const struct lw_identity *id, const char *su
         if (has_labels(dotted, d[0] == '.' ? d + 1 : d))
             claim = d[0] == '.' ? d + 1 : d;
     }
-    g_hash_table_iter_init(&it, id->brand_domains);
-    while (!claim && g_hash_table_iter_next(&it, &key, NULL))
-        if (strchr(key, '.') && has_labels(dotted, key))
-            claim = key;
     g_free(dotted);
-    return claim;
+    return claim ? claim : brand_in_labels(id, sub);
 }
 
 /* lw_identity_mixed_script - ICU says word fails the moderately restrictive level */
@@ -782,6 +825,8 @@ int lw_identity_mixed_script(const struct lw_identity *id, const char *word)
 static int check_label(const struct lw_identity *id, const char *label, int strict, struct lw_lookalike *out)
 {
     char *skel = skeleton(id, label);
+    glong len;
+    gunichar *chars = g_utf8_to_ucs4_fast(label, -1, &len);
     int hit = 0;
 
     for (guint i = 0; !hit && i < id->targets->len; i++) {
@@ -791,7 +836,7 @@ static int check_label(const struct lw_identity *id, const char *label, int stri
             continue;
         if (strcmp(skel, t->skeleton) == 0)
             hit = found(out, "LW_LOOKALIKE_CONFUSABLE", "confusable characters", t->owner);
-        else if (near_label(label, t->label))
+        else if (near_label(chars, len, t))
             hit = found(out, "LW_LOOKALIKE_TYPO", "one or two letters changed", t->owner);
     }
     for (guint i = 0; !hit && i < id->keywords->len; i++) {
@@ -800,6 +845,7 @@ static int check_label(const struct lw_identity *id, const char *label, int stri
         if (strcmp(label, kw) != 0 && has_token(label, kw, strict))
             hit = found(out, "LW_LOOKALIKE_COMBO", "brand or organization name combined with other words", kw);
     }
+    g_free(chars);
     g_free(skel);
     return hit;
 }

@@ -63,6 +63,19 @@ test_expect_success 'near miss: an ordinary subdomain' '
 	mkmail m "From: News <news@www.example.net>" "Subject: x" &&
 	expect_no_rule LW_LOOKALIKE_SUBDOMAIN m
 '
+test_expect_success 'a brand domain deep inside a long subdomain fires LW_LOOKALIKE_SUBDOMAIN' '
+	mkmail m "From: Pay <x@secure.a.b.paypal.com.c.d.login-check.net>" "Subject: x" &&
+	expect_rule LW_LOOKALIKE_SUBDOMAIN m
+'
+test_expect_success 'near miss: a brand domain cut inside a label (paypal.community) is no claim' '
+	mkmail m "From: Pay <x@paypal.community.example.net>" "Subject: x" &&
+	expect_no_rule LW_LOOKALIKE_SUBDOMAIN m
+'
+test_expect_success 'a host of 120 labels is judged like any other, and claims nothing' '
+	host=$(printf "a%.0s." $(seq 120))example.net &&
+	mkmail m "From: A <x@$host>" "Subject: x" &&
+	expect_no_rule LW_LOOKALIKE_SUBDOMAIN m
+'
 test_expect_success 'brand on a free hosting site fires LW_LOOKALIKE_FREEHOST (Reply-To host)' '
 	mkmail m "From: A <a@example.com>" "Reply-To: b@office365-verify.web.app" "Subject: x" &&
 	expect_rule LW_LOOKALIKE_FREEHOST m &&
