@@ -370,16 +370,51 @@ struct breakage {
  * padding character is outside ASCII, so an ASCII text (most English
  * bodies) has no broken word and its words are not counted.
  */
+/* is_letter - a letter a word is made of (ASCII, a CJK ideograph, any alphabetic) */
+static int is_letter(gunichar c)
+{
+    return c < 0x80 ? g_ascii_isalpha(c) : is_ideograph(c) || g_unichar_isalpha(c);
+}
+
+/*
+ * broken_word_lure - does the word [start, end) that invisible characters
+ * broke name a lure or a brand? Its letters are read again without the
+ * padding (prev: the character before start), lowercased. Only broken words
+ * are copied: most words are whole, and copying every word of every text
+ * cost more than all the rest of breakage().
+ */
+static int broken_word_lure(const struct lw_identity *id, const char *start, const char *end, gunichar prev)
+{
+    GString *word = g_string_sized_new((gsize) (end - start));
+    int lure;
+
+    for (const char *p = start; p < end; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (is_padding(prev, c))
+            continue;
+        if (c < 0x80)
+            g_string_append_c(word, g_ascii_tolower((gchar) c));
+        else if (is_ideograph(c))
+            g_string_append_len(word, p, 3);    /* caseless, and 3 bytes of UTF-8 */
+        else
+            g_string_append_unichar(word, g_unichar_tolower(c));
+        prev = c;
+    }
+    lure = names_lure(id, word->str);
+    g_string_free(word, TRUE);
+    return lure;
+}
+
 static void breakage(const struct lw_identity *id, const char *text, struct breakage *b)
 {
-    GString *word;
-    gunichar prev = 0;
+    const char *start = NULL;   /* the word being read */
+    gunichar prev = 0, before = 0;  /* before: the character before start */
     int pending = 0, broken = 0;
 
     memset(b, 0, sizeof(*b));
     if (text == NULL || g_str_is_ascii(text))
         return;
-    word = g_string_new(NULL);
     for (const char *p = text; p && !b->lure; p = *p ? g_utf8_next_char(p) : NULL) {
         gunichar c = g_utf8_get_char(p);
 
@@ -387,25 +422,22 @@ static void breakage(const struct lw_identity *id, const char *text, struct brea
             pending = g_unichar_isalpha(prev);
             continue;
         }
-        if (*p && (c < 0x80 ? g_ascii_isalpha(c) : is_ideograph(c) || g_unichar_isalpha(c))) {
+        if (*p && is_letter(c)) {
             broken |= pending;
-            if (c < 0x80)
-                g_string_append_c(word, g_ascii_tolower((gchar) c));
-            else if (is_ideograph(c))
-                g_string_append_len(word, p, 3);    /* caseless, and 3 bytes of UTF-8 */
-            else
-                g_string_append_unichar(word, g_unichar_tolower(c));
-        } else if (word->len > 0) {
+            if (start == NULL) {
+                start = p;
+                before = prev;
+            }
+        } else if (start != NULL) {
             b->words++;
             b->broken += broken;
-            b->lure = broken && id && names_lure(id, word->str);
-            g_string_truncate(word, 0);
+            b->lure = broken && id && broken_word_lure(id, start, p, before);
+            start = NULL;
             broken = 0;
         }
         pending = 0;
         prev = c;
     }
-    g_string_free(word, TRUE);
 }
 
 /* invisible_inside - an invisible character inside a word of text */
