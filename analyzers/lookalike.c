@@ -224,7 +224,8 @@ static int next_word(const char **p, const char **start, size_t *len, unsigned *
 {
     const char *s = *p;
 
-    while (*s && !g_unichar_isalpha(g_utf8_get_char(s)) && !g_unichar_ismark(g_utf8_get_char(s)))
+    while (*s && ((guchar) *s < 0x80 ? !g_ascii_isalpha(*s)
+                  : !g_unichar_isalpha(g_utf8_get_char(s)) && !g_unichar_ismark(g_utf8_get_char(s))))
         s = g_utf8_next_char(s);
     *start = s;
     *flags = 0;
@@ -233,6 +234,12 @@ static int next_word(const char **p, const char **start, size_t *len, unsigned *
         int alpha;
         GUnicodeScript sc;
 
+        if (c < 0x80) {         /* most letters read: no lookup in Unicode's tables */
+            if (!g_ascii_isalpha(c))
+                break;
+            *flags |= W_LATIN;
+            continue;
+        }
         if (is_ideograph(c)) {
             *flags |= W_NONASCII | W_OTHER;
             continue;
@@ -508,7 +515,9 @@ static void check_body_words(const struct lw_identity *id, const struct lw_messa
         size_t n;
         unsigned flags;
 
-        while (p && (!mixed || g_hash_table_size(lures) < 2) && next_word(&p, &w, &n, &flags)) {
+        if (p == NULL || g_str_is_ascii(p))
+            continue;           /* both tricks need a letter outside ASCII */
+        while ((!mixed || g_hash_table_size(lures) < 2) && next_word(&p, &w, &n, &flags)) {
             if (!mixed && (mixed = mixed_word(id, w, n, flags)) != NULL) {
                 ev = g_strdup_printf("body part %s: %.60s", t->path, mixed);
                 lw_verdict_add_hit(v, A, "LW_TEXT_MIXED_SCRIPT_BODY", 3.0,
