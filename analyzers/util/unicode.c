@@ -76,47 +76,53 @@ static int nfkc_stable(const char *s)
  * lw_text_normalize - NFKC, invisible characters and stray marks removed,
  * white space collapsed (g_free). After NFKC every mark that composes with
  * its letter has composed, so a mark left on a Latin letter is stray.
+ * Every character is kept as its own bytes or dropped, and a run of white
+ * space becomes one blank: the result is never longer than the NFKC text,
+ * so it is written into one buffer of that size.
  */
 char *lw_text_normalize(const char *text)
 {
     gchar *nfkc = nfkc_stable(text) ? g_strdup(text) : g_utf8_normalize(text, -1, G_NORMALIZE_NFKC);
-    GString *out;
+    char *out, *w;
     int space = 0;
     gunichar base = 0;          /* the last character kept that is not a mark */
 
     if (nfkc == NULL)
         return g_strdup(text);
-    out = g_string_sized_new(strlen(nfkc));
-    for (const char *p = nfkc; *p; p = g_utf8_next_char(p)) {
+    out = w = g_malloc(strlen(nfkc) + 1);
+    for (const char *p = nfkc, *next; *p; p = next) {
         gunichar c;
 
+        next = p + 1;
         if ((unsigned char) *p < 0x80) {    /* ASCII: g_unichar_isspace's answer, cheaply */
             if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f') {
                 space = 1;
                 continue;
             }
-            if (space && out->len > 0)
-                g_string_append_c(out, ' ');
+            if (space && w > out)
+                *w++ = ' ';
             space = 0;
-            g_string_append_c(out, *p);
+            *w++ = *p;
             base = (gunichar) *p;
             continue;
         }
+        next = g_utf8_next_char(p);
         c = g_utf8_get_char(p);
-
         if (lw_is_invisible(c) || (!space && lw_is_stray_mark(base, c)))
             continue;
         if (g_unichar_isspace(c)) {
             space = 1;
             continue;
         }
-        if (space && out->len > 0)
-            g_string_append_c(out, ' ');
+        if (space && w > out)
+            *w++ = ' ';
         space = 0;
-        g_string_append_unichar(out, c);
+        memcpy(w, p, (size_t) (next - p));
+        w += next - p;
         if (g_unichar_type(c) != G_UNICODE_NON_SPACING_MARK)
             base = c;
     }
+    *w = '\0';
     g_free(nfkc);
-    return g_string_free(out, FALSE);
+    return out;
 }
