@@ -1186,12 +1186,12 @@ static char *hidden_reasons(const struct html_scan *h, const char *visible, int 
     return g_string_free(why, FALSE);
 }
 
-/* nonspace_chars - characters that are not white space */
-static size_t nonspace_chars(const char *s)
+/* nonspace_chars - characters that are not white space, counted up to cap (a body can be long) */
+static size_t nonspace_chars(const char *s, size_t cap)
 {
     size_t n = 0;
 
-    for (const char *p = s; p && *p; p = g_utf8_next_char(p))
+    for (const char *p = s; p && *p && n < cap; p = g_utf8_next_char(p))
         n += !g_unichar_isspace(g_utf8_get_char(p));
     return n;
 }
@@ -1344,6 +1344,7 @@ static void check_html(const struct lw_message *msg, struct lw_verdict *v)
         struct html_scan h = { 0 };
         char *ev, *why;
         int decoy;
+        size_t chars;
 
         if (!t->is_html || t->html == NULL)
             continue;
@@ -1375,9 +1376,10 @@ static void check_html(const struct lw_message *msg, struct lw_verdict *v)
             g_free(ev);
             g_free(why);
         }
-        if (h.images > 0 && h.links >= 1 && h.links <= 2 && nonspace_chars(t->text) < IMAGE_ONLY_TEXT) {
+        if (h.images > 0 && h.links >= 1 && h.links <= 2
+            && (chars = nonspace_chars(t->text, IMAGE_ONLY_TEXT)) < IMAGE_ONLY_TEXT) {
             ev = g_strdup_printf("part %s: %d image(s), %d link(s), %zu characters of text", t->path,
-                                 h.images, h.links, nonspace_chars(t->text));
+                                 h.images, h.links, chars);
             lw_verdict_add_hit(v, A, "LW_HTML_IMAGE_ONLY", 3.0,
                                "The message is a picture with a link and almost no text for a filter to read", ev);
             g_free(ev);
@@ -1397,7 +1399,7 @@ static int html_only(const struct lw_message *msg)
         const struct lw_text *t = g_ptr_array_index(msg->texts, i);
 
         html |= t->is_html;
-        plain |= !t->is_html && nonspace_chars(t->text) > 0;
+        plain |= !t->is_html && nonspace_chars(t->text, 1) > 0;
     }
     return html && !plain && msg->urls && msg->urls->len > 0;
 }
