@@ -957,8 +957,8 @@ static size_t letters(const char *s, size_t len, int *last_letter)
     size_t n = 0;
 
     for (const char *p = s, *end = s + len; p < end; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        int is = g_unichar_isalnum(c);
+        gunichar c = (guchar) *p < 0x80 ? (gunichar) *p : g_utf8_get_char(p);
+        int is = c < 0x80 ? g_ascii_isalnum(c) : g_unichar_isalnum(c);    /* ASCII: no table lookup */
 
         n += is;
         if (last_letter && (is || g_unichar_isspace(c) || c == 0xa0))

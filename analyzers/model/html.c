@@ -781,25 +781,42 @@ static void render_end(void *ud, const char *name, int hidden)
         render_break(ud, name);
 }
 
+/* blank_at - the character at p renders as white space (U+00A0 too); *next gets the one after it */
+static int blank_at(const char *p, const char *end, const char **next)
+{
+    gunichar c;
+
+    if ((guchar) *p < 0x80) {   /* g_unichar_isspace's answer for ASCII */
+        *next = p + 1;
+        return *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f';
+    }
+    c = g_utf8_get_char(p);
+    *next = MIN(g_utf8_next_char(p), end);
+    return c == 0xa0 || g_unichar_isspace(c);
+}
+
+/* render_text - visible text: each run of white space one blank, a run of the rest copied whole */
 static void render_text(void *ud, const char *t, size_t n)
 {
     struct render *r = ud;
-    const char *p = t, *end = t + n;
+    const char *p = t, *end = t + n, *next;
 
     while (p < end) {
-        gunichar c = g_utf8_get_char(p);
-        const char *next = g_utf8_next_char(p);
+        const char *run = p;
 
-        if (g_unichar_isspace(c) || c == 0xa0) {
-            r->space_pending = 1;
-        } else {
+        while (p < end && !blank_at(p, end, &next))
+            p = next;
+        if (p > run) {
             if (r->space_pending && r->out->len > 0
                 && r->out->str[r->out->len - 1] != '\n' && r->out->str[r->out->len - 1] != ' ')
                 g_string_append_c(r->out, ' ');
             r->space_pending = 0;
-            g_string_append_len(r->out, p, next - p);
+            g_string_append_len(r->out, run, p - run);
         }
-        p = next;
+        while (p < end && blank_at(p, end, &next)) {
+            r->space_pending = 1;
+            p = next;
+        }
     }
 }
 

@@ -618,7 +618,7 @@ static char *decode_text(GMimeObject *obj, GMimeParserOptions *opts, const char 
         out = g_convert_with_fallback(data, (gssize) len, "UTF-8",
                                       g_mime_charset_iconv_name(charset), "?", NULL, NULL, NULL);
     if (out == NULL && g_utf8_validate(data, (gssize) len, NULL))
-        out = g_strndup(data, len);
+        return g_strndup(data, len);        /* valid, and no NUL: validated with a length */
     if (out == NULL)
         out = g_mime_utils_decode_8bit(opts, data, len);
     valid = g_utf8_make_valid(out, -1);
