@@ -370,13 +370,6 @@ struct breakage {
     int lure;                   /* a broken word is a lure word or a brand's name (looked up with an identity only) */
 };
 
-/*
- * breakage - the words of text that invisible characters break: an
- * invisible character between two letters (is_padding). With an identity,
- * stops at the first broken word that names a lure or a brand. Every
- * padding character is outside ASCII, so an ASCII text (most English
- * bodies) has no broken word and its words are not counted.
- */
 /* is_letter - a letter a word is made of (ASCII, a CJK ideograph, any alphabetic) */
 static int is_letter(gunichar c)
 {
@@ -413,6 +406,13 @@ static int broken_word_lure(const struct lw_identity *id, const char *start, con
     return lure;
 }
 
+/*
+ * breakage - the words of text that invisible characters break: an
+ * invisible character between two letters (is_padding). With an identity,
+ * stops at the first broken word that names a lure or a brand. Every
+ * padding character is outside ASCII, so an ASCII text (most English
+ * bodies) has no broken word and its words are not counted.
+ */
 static void breakage(const struct lw_identity *id, const char *text, struct breakage *b)
 {
     const char *start = NULL;   /* the word being read */
