@@ -33,6 +33,7 @@
 #include <unicode/uspoof.h>
 
 #include "identity.h"
+#include "prefilter.h"
 #include "model/message.h"
 #include "util/digest.h"
 #include "util/unicode.h"
@@ -60,6 +61,8 @@ struct lw_identity {
     GHashTable *kinds;              /* domain -> GUINT_TO_POINTER(LW_KIND_*) */
     GPtrArray *targets;             /* struct target */
     GPtrArray *keywords;            /* char*: brand keywords, protected labels, dashed protected domains */
+    struct lw_litset *brand_names;  /* every brand's names of 3 bytes or more, by brand index */
+    guint8 *brand_always;           /* per brand: it has a shorter name, so it is always tried */
     char *brands_sha256;            /* of the brands file as loaded; NULL without one */
 };
 
@@ -421,6 +424,35 @@ static void add_protected(struct lw_identity *id)
     }
 }
 
+/*
+ * index_brand_names - one literal search (prefilter.c) over a display name,
+ * subject or address tells which brands may be named there, instead of a
+ * substring search for every name of every brand each time
+ * lw_identity_brand_in is asked (two or three times a message). A brand
+ * with a name shorter than the search's shortest literal is always tried.
+ */
+static void index_brand_names(struct lw_identity *id)
+{
+    id->brand_names = lw_litset_new(id->brands->len);
+    id->brand_always = g_new0(guint8, id->brands->len + 1);
+    for (guint i = 0; i < id->brands->len; i++) {
+        const struct lw_brand *b = g_ptr_array_index(id->brands, i);
+        GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+
+        for (int j = 0; b->names[j]; j++) {
+            size_t n;
+            char *f = lw_fold(b->names[j], strlen(b->names[j]), &n);
+
+            if (n < LW_PREFILTER_MIN_LITERAL)
+                id->brand_always[i] = 1;
+            g_ptr_array_add(names, f);      /* too short a literal is left out by lw_litset_add */
+        }
+        lw_litset_add(id->brand_names, names, i);
+        g_ptr_array_unref(names);
+    }
+    lw_litset_compile(id->brand_names);
+}
+
 /* lw_identity_new - build the read-only identity state (see identity.h) */
 struct lw_identity *lw_identity_new(const struct lw_config *cfg, struct lw_error *err)
 {
@@ -459,6 +491,7 @@ struct lw_identity *lw_identity_new(const struct lw_config *cfg, struct lw_error
         return NULL;
     }
     add_protected(id);
+    index_brand_names(id);
     return id;
 }
 
@@ -477,6 +510,8 @@ void lw_identity_free(struct lw_identity *id)
     g_hash_table_unref(id->kinds);
     g_ptr_array_unref(id->targets);
     g_ptr_array_unref(id->keywords);
+    lw_litset_free(id->brand_names);
+    g_free(id->brand_always);
     g_free(id->brands_sha256);
     g_free(id);
 }
@@ -652,11 +687,15 @@ const char *lw_identity_brand_in(const struct lw_identity *id, const char *displ
                                  const struct lw_brand **brand)
 {
     char *f = fold_unaccented(display);
+    guint8 *may = g_new0(guint8, id->brands->len + 1);     /* brands with a name somewhere in f */
     const char *found = NULL;
 
+    lw_litset_scan(id->brand_names, f, strlen(f), may);
     for (guint i = 0; !found && i < id->brands->len; i++) {
         const struct lw_brand *b = g_ptr_array_index(id->brands, i);
 
+        if (!may[i] && !id->brand_always[i])
+            continue;
         for (int j = 0; !found && b->names[j]; j++) {
             if (lw_identity_name_match(f, b->names[j])) {
                 found = b->names[j];
@@ -664,6 +703,7 @@ const char *lw_identity_brand_in(const struct lw_identity *id, const char *displ
             }
         }
     }
+    g_free(may);
     g_free(f);
     return found;
 }

@@ -51,6 +51,13 @@ test_expect_success 'near miss: the brand from its own domain, or a word merely 
 	mkmail n "From: Pineapple Express <deals@example.com>" "Subject: x" &&
 	expect_no_rule LW_IMP_BRAND_NAME n
 '
+test_expect_success 'a display name of two letters is found too (shorter than the brand index searches)' '
+	echo "brand hewlett hp.com HP" >short.brands &&
+	mkmail m "From: HP Support <help@printer-care.example>" "Subject: x" &&
+	expect_rule LW_IMP_BRAND_NAME m -o brands_file=$PWD/short.brands &&
+	mkmail n "From: HP Support <help@support.hp.com>" "Subject: x" &&
+	expect_no_rule LW_IMP_BRAND_NAME n -o brands_file=$PWD/short.brands
+'
 test_expect_success 'near miss: a sender that names itself beside the brand names a partner' '
 	mkmail m "From: Amazon Benefits at Fidelity <benefits@mail.fidelity.example>" "Subject: x" &&
 	expect_no_rule LW_IMP_BRAND_NAME m &&
