@@ -256,6 +256,31 @@ static int next_word(const char **p, const char **start, size_t *len, unsigned *
     return *len > 0;
 }
 
+/*
+ * next_nonascii_word - next_word, passing over the words made only of
+ * ASCII: the body tricks need a letter outside ASCII, so the walk jumps to
+ * the next byte outside ASCII and reads the word that holds it (its ASCII
+ * letters before it included). *p only ever stands between two words.
+ */
+static int next_nonascii_word(const char **p, const char **start, size_t *len, unsigned *flags)
+{
+    for (;;) {
+        const char *q = *p, *w;
+
+        while (*q && (guchar) *q < 0x80)
+            q++;
+        if (*q == '\0')
+            return 0;
+        for (w = q; w > *p && g_ascii_isalpha(w[-1]); w--)
+            ;
+        *p = w;
+        if (!next_word(p, start, len, flags))
+            return 0;
+        if (*flags & W_NONASCII)
+            return 1;           /* else the byte was no letter, and an ASCII word followed it */
+    }
+}
+
 /* mixed_word - the word, if it mixes Latin with Cyrillic or Greek and ICU rejects it (g_free), or NULL */
 static char *mixed_word(const struct lw_identity *id, const char *w, size_t n, unsigned flags)
 {
@@ -515,9 +540,7 @@ static void check_body_words(const struct lw_identity *id, const struct lw_messa
         size_t n;
         unsigned flags;
 
-        if (p == NULL || g_str_is_ascii(p))
-            continue;           /* both tricks need a letter outside ASCII */
-        while ((!mixed || g_hash_table_size(lures) < 2) && next_word(&p, &w, &n, &flags)) {
+        while (p && (!mixed || g_hash_table_size(lures) < 2) && next_nonascii_word(&p, &w, &n, &flags)) {
             if (!mixed && (mixed = mixed_word(id, w, n, flags)) != NULL) {
                 ev = g_strdup_printf("body part %s: %.60s", t->path, mixed);
                 lw_verdict_add_hit(v, A, "LW_TEXT_MIXED_SCRIPT_BODY", 3.0,

@@ -146,4 +146,10 @@ test_expect_success 'English lure words written with accents fire LW_TEXT_ACCENT
 	mkmail p "From: A <a@example.com>" "Subject: notice" -- "Only one wállet word here." &&
 	expect_no_rule LW_TEXT_ACCENTED_LURE p
 '
+test_expect_success 'accented lure words are found after long ASCII text and after punctuation outside ASCII' '
+	text=$(printf "Plain words for a while. %.0s" $(seq 200)) &&
+	mkmail m "From: A <a@example.com>" "Subject: notice" \
+		-- "$text Don’t wait – “update” your ǎccount, your pảyment is due." &&
+	expect_rule LW_TEXT_ACCENTED_LURE m
+'
 test_done
