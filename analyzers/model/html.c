@@ -52,6 +52,7 @@
 #include <gumbo.h>
 
 #include "model/html.h"
+#include "util/unicode.h"
 
 #define MAX_DEPTH 512
 #define MAX_NAME 64
@@ -786,9 +787,9 @@ static int blank_at(const char *p, const char *end, const char **next)
 {
     gunichar c;
 
-    if ((guchar) *p < 0x80) {   /* g_unichar_isspace's answer for ASCII */
+    if ((guchar) *p < 0x80) {
         *next = p + 1;
-        return *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f';
+        return lw_is_ascii_space(*p);
     }
     c = g_utf8_get_char(p);
     *next = MIN(g_utf8_next_char(p), end);

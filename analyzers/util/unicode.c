@@ -94,8 +94,8 @@ char *lw_text_normalize(const char *text)
         gunichar c;
 
         next = p + 1;
-        if ((unsigned char) *p < 0x80) {    /* ASCII: g_unichar_isspace's answer, cheaply */
-            if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f') {
+        if ((unsigned char) *p < 0x80) {
+            if (lw_is_ascii_space(*p)) {
                 space = 1;
                 continue;
             }

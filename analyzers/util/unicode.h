@@ -13,4 +13,10 @@ int lw_is_invisible(gunichar c);
 /* lw_is_stray_mark - a nonspacing mark on Latin letter BASE that composes with nothing */
 int lw_is_stray_mark(gunichar base, gunichar c);
 
+/* lw_is_ascii_space - g_unichar_isspace's answer for an ASCII character, without Unicode's tables */
+static inline int lw_is_ascii_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
 #endif
