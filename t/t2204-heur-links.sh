@@ -165,7 +165,8 @@ test_expect_success 'near miss: white on a dark background, a responsive twin, a
 '
 test_expect_success 'hidden filler fires LW_HTML_HIDDEN_TEXT (a bulk signal), whatever hides it' '
 	for style in "display:none" "visibility:hidden" "font-size:0" "opacity:0" \
-		"max-height:0;overflow:hidden" "color:#fff;background-color:#fff"
+		"max-height:0;overflow:hidden" "color:#fff;background-color:#fff" \
+		"opacity:0.04" "color:#fefefe01" "color:rgba(0,0,0,0)" "color:transparent" "color:#fcfcfc"
 	do
 		html m "$SHOWN<div style=\"$style\">$FILLER</div>" &&
 		expect_rule LW_HTML_HIDDEN_TEXT m || return 1
@@ -176,6 +177,13 @@ test_expect_success 'hidden filler fires LW_HTML_HIDDEN_TEXT (a bulk signal), wh
 	expect_rule LW_HTML_HIDDEN_TEXT m &&
 	html m "$SHOWN<font color=\"white\">$FILLER</font>" &&
 	expect_rule LW_HTML_HIDDEN_TEXT m
+'
+test_expect_success 'near miss: pale grey or half-transparent text still reads' '
+	for style in "color:#e8e8e8" "opacity:0.5" "color:rgba(0,0,0,0.6)" "color:#33333399"
+	do
+		html m "$SHOWN<div style=\"$style\">$FILLER</div>" &&
+		expect_no_rule LW_HTML_HIDDEN_TEXT m || return 1
+	done
 '
 test_expect_success 'near miss: the same text hidden twice over (a mobile version) is no filler' '
 	html m "$SHOWN<p>$FILLER</p><div style=\"display:none\">$FILLER</div>" &&

@@ -11,14 +11,16 @@
  *
  * Hidden text. A mail client shows no text inside an element hidden by
  *     display:none, visibility:hidden or collapse, the hidden attribute
- *     (no box is drawn), opacity:0 (drawn fully transparent), a zero
+ *     (no box is drawn), an opacity under 0.1 (drawn all but transparent), a zero
  *     height, max-height, width or max-width with overflow:hidden (the box
  *     clips its content away), or a class or id rule of a <style> block
  *     outside @media that does one of these (LW_HTML_HIDDEN_BOX: nothing
  *     inside can show). Nor can a reader see text whose font size in effect
- *     is 0, or at most 1px/1pt, or whose colour is the background colour
- *     in effect (white on a page whose background is not set counts, unless
- *     a style sheet sets backgrounds we do not follow) (LW_HTML_HIDDEN_TEXT:
+ *     is 0, or at most 1px/1pt, or whose colour is transparent (an alpha
+ *     under 0.1: "#fefefe01", rgba(0,0,0,0)) or the background colour in
+ *     effect, give or take 8 of 255 per channel (white on a page whose
+ *     background is not set counts, unless a style sheet sets backgrounds
+ *     we do not follow) (LW_HTML_HIDDEN_TEXT:
  *     an element inside may set a readable size or colour again, as the
  *     font-size:0 wrappers of responsive layouts do). A box hidden inline
  *     but whose class or id a rule shows again (in @media, on :checked, with
@@ -104,6 +106,27 @@ static int is_zero(const char *v)
     return v && (v[0] == '0' || (v[0] == '.' && v[1] == '0')) && g_ascii_strtod(v, NULL) == 0.0;
 }
 
+/* alpha_of - an opacity or alpha value as 0..1 ("0.05", "5%"); 1 when it is not a number */
+static double alpha_of(const char *v)
+{
+    char *end;
+    double a;
+
+    if (v == NULL || !(g_ascii_isdigit(v[0]) || v[0] == '.'))
+        return 1.0;
+    a = g_ascii_strtod(v, &end);
+    return *end == '%' ? a / 100 : a;
+}
+
+/*
+ * faint - an opacity or alpha below 0.1: drawn so nearly transparent that
+ * no reader makes out the text ("color:#fefefe01" carries a kit's filler)
+ */
+static int faint(double alpha)
+{
+    return alpha < 0.1;
+}
+
 /* tiny_font - a font size of at most 1px or 1pt, or zero in any unit */
 static int tiny_font(const char *v)
 {
@@ -125,7 +148,7 @@ static int css_hides(const char *css)
         return 1;
     if (css_value(css, "visibility", v, sizeof(v)) && (strcmp(v, "hidden") == 0 || strcmp(v, "collapse") == 0))
         return 1;
-    if (is_zero(css_value(css, "opacity", v, sizeof(v))))
+    if (css_value(css, "opacity", v, sizeof(v)) && faint(alpha_of(v)))
         return 1;
     if (css_value(css, "overflow", o, sizeof(o)) && strcmp(o, "hidden") == 0)
         return is_zero(css_value(css, "max-height", v, sizeof(v))) || is_zero(css_value(css, "height", v, sizeof(v)))
@@ -142,23 +165,36 @@ static int css_shows(const char *css)
            || (css_value(css, "visibility", v, sizeof(v)) && strcmp(v, "visible") == 0)
            || (css_value(css, "max-height", v, sizeof(v)) && !is_zero(v))
            || (css_value(css, "font-size", v, sizeof(v)) && !tiny_font(v))
-           || (css_value(css, "opacity", v, sizeof(v)) && !is_zero(v));
+           || (css_value(css, "opacity", v, sizeof(v)) && !faint(alpha_of(v)));
 }
 
-/* norm_color - a CSS or HTML colour as "#rrggbb" (or the lowercased name) into out; 0 if none or transparent */
+/*
+ * norm_color - a CSS or HTML colour as "#rrggbb" (or the lowercased name)
+ * into out; "transparent" for a colour with a faint alpha (#rgba,
+ * #rrggbbaa, rgba()) or the keyword; 0 if none or unknown
+ */
 static int norm_color(const char *c, char out[COLOR_LEN])
 {
-    unsigned r, g, b;
+    unsigned r, g, b, a;
+    double alpha;
+    char pct;
     size_t n = c ? strspn(c + (*c == '#'), "0123456789abcdefABCDEF") : 0;
 
-    if (c == NULL || *c == '\0' || g_ascii_strcasecmp(c, "transparent") == 0 || g_ascii_strcasecmp(c, "inherit") == 0
+    if (c == NULL || *c == '\0' || g_ascii_strcasecmp(c, "inherit") == 0
         || g_ascii_strcasecmp(c, "currentcolor") == 0 || g_ascii_strcasecmp(c, "initial") == 0)
         return 0;
-    if (c[0] == '#' && n == 3 && c[4] == '\0')
+    if (g_ascii_strcasecmp(c, "transparent") == 0
+        || (c[0] == '#' && n == 4 && c[5] == '\0' && sscanf(c + 4, "%1x", &a) == 1 && faint(a / 15.0))
+        || (c[0] == '#' && n == 8 && c[9] == '\0' && sscanf(c + 7, "%2x", &a) == 1 && faint(a / 255.0))
+        || (sscanf(c, "rgba(%u,%u,%u,%lf%c", &r, &g, &b, &alpha, &pct) == 5
+            && faint(pct == '%' ? alpha / 100 : alpha)))
+        g_strlcpy(out, "transparent", COLOR_LEN);
+    else if (c[0] == '#' && (n == 3 || n == 4) && c[n + 1] == '\0')
         g_snprintf(out, COLOR_LEN, "#%c%c%c%c%c%c", c[1], c[1], c[2], c[2], c[3], c[3]);
-    else if (c[0] == '#' && n == 6 && c[7] == '\0')
-        g_strlcpy(out, c, COLOR_LEN);
-    else if (sscanf(c, "rgb(%u,%u,%u)", &r, &g, &b) == 3 && r < 256 && g < 256 && b < 256)
+    else if (c[0] == '#' && (n == 6 || n == 8) && c[n + 1] == '\0')
+        g_snprintf(out, COLOR_LEN, "%.7s", c);
+    else if ((sscanf(c, "rgb(%u,%u,%u)", &r, &g, &b) == 3 || sscanf(c, "rgba(%u,%u,%u,", &r, &g, &b) == 3)
+             && r < 256 && g < 256 && b < 256)
         g_snprintf(out, COLOR_LEN, "#%02x%02x%02x", r, g, b);
     else if (g_ascii_strcasecmp(c, "white") == 0)
         g_strlcpy(out, "#ffffff", COLOR_LEN);
@@ -168,6 +204,27 @@ static int norm_color(const char *c, char out[COLOR_LEN])
         g_strlcpy(out, c, COLOR_LEN);
     for (char *p = out; *p; p++)
         *p = g_ascii_tolower(*p);
+    return 1;
+}
+
+/*
+ * unreadable - text of colour fg on background bg (both from norm_color,
+ * bg "" when unknown): transparent, or no channel more than 8 of 255 away
+ * from the background's (#fefefe on white): the eye cannot tell them apart
+ */
+static int unreadable(const char *fg, const char *bg)
+{
+    unsigned f[3], b[3];
+
+    if (strcmp(fg, "transparent") == 0)
+        return 1;
+    if (*fg == '\0' || *bg == '\0')
+        return 0;
+    if (sscanf(fg, "#%2x%2x%2x", &f[0], &f[1], &f[2]) != 3 || sscanf(bg, "#%2x%2x%2x", &b[0], &b[1], &b[2]) != 3)
+        return strcmp(fg, bg) == 0;
+    for (int i = 0; i < 3; i++)
+        if (f[i] > b[i] + 8 || b[i] > f[i] + 8)
+            return 0;
     return 1;
 }
 
@@ -336,6 +393,15 @@ static const char *attr(const GumboElement *el, const char *name)
     return a ? a->value : NULL;
 }
 
+/* set_background - a background colour set: a transparent one lets the one behind show */
+static void set_background(const char *c, char bg[COLOR_LEN])
+{
+    char v[COLOR_LEN];
+
+    if (norm_color(c, v) && strcmp(v, "transparent") != 0)
+        memcpy(bg, v, COLOR_LEN);
+}
+
 /* style_colors - colour and background an element sets inline, by attribute or (unknown to us) by a class */
 static void style_colors(struct walk *w, const GumboElement *el, const char *css, struct frame *f)
 {
@@ -352,9 +418,9 @@ static void style_colors(struct walk *w, const GumboElement *el, const char *css
         if (strstr(v, "url("))
             f->bg[0] = '\0';
         else
-            norm_color(v, f->bg);
+            set_background(v, f->bg);
     } else if (bg) {
-        norm_color(bg, f->bg);
+        set_background(bg, f->bg);
     }
     if (attr(el, "background") || (css && css_value(css, "background-image", v, sizeof(v))))
         f->bg[0] = '\0';    /* text over a picture: its colours are unknown */
@@ -391,7 +457,7 @@ static void element_style(struct walk *w, const GumboElement *el, const struct f
                                    || selected(w->sheet.hides, classes, id)));
     f->tiny = !shown && font_tiny(el, css, up && up->tiny);
     f->hidden = (f->box_hidden ? LW_HTML_HIDDEN_BOX : 0)
-                | (f->tiny || (f->fg[0] && strcmp(f->fg, f->bg) == 0) ? LW_HTML_HIDDEN_TEXT : 0);
+                | (f->tiny || unreadable(f->fg, f->bg) ? LW_HTML_HIDDEN_TEXT : 0);
     g_free(css);
 }
 
