@@ -155,4 +155,27 @@ test_expect_success 'Taiwan-specific lures: e-invoice prizes, fines, insurance r
 	calm LW_ZH_TRAFFIC_FINE "交通部公告道路施工" &&
 	calm LW_ZH_COURT_SUMMONS "法院網站維護公告"
 '
+test_expect_success 'extortion: a claimed hack or recording is the lure, a crypto address its channel' '
+	EXTORT="I have hacked all your devices and recorded you. Send 1300 USD in bitcoin, or I will send the videos to all your contacts." &&
+	ADDR="Bitcoin address: 1FQ5wTNVzGvqmzfUgFYsEXXGN2cATR7oac" &&
+	mkmail m "From: Enzo <noreply@shop.example.com>" "Subject: Your PC has been hacked" -- "$EXTORT" &&
+	expect_rule LW_EN_EXTORTION m &&
+	expect_no_rule LW_LURE_CRYPTO_ADDRESS m &&
+	test_json_is m.json action tag &&
+	mkmail m "From: Enzo <noreply@shop.example.com>" "Subject: Your PC has been hacked" -- "$EXTORT
+$ADDR" &&
+	expect_rule LW_LURE_CRYPTO_ADDRESS m &&
+	test_json_is m.json action quarantine &&
+	lure LW_ZH_EXTORTION "我已經入侵了你的電腦，並錄下了你的影片" &&
+	lure LW_ZH_EXTORTION "付款，否則我會發送給你的聯絡人" &&
+	calm LW_EN_EXTORTION "We have installed the new printer for your team" &&
+	calm LW_EN_EXTORTION "Please share this video with your friends"
+'
+test_expect_success 'near miss: a crypto address without a lure, or a sextortion sample discussed in a thread' '
+	mkmail m "From: Relief <news@charity.example.org>" "Subject: Donate" -- "Help the shelter. $ADDR. bc1q90gkzzam9twafvamkkwz6ch8gc6ss6gwd7ck8p" &&
+	expect_no_rule LW_LURE_CRYPTO_ADDRESS m &&
+	mkmail m "From: Admin <admin@agency.gov.tw>" "Subject: Re: strange mail" "In-Reply-To: <x@agency.gov.tw>" -- "It says: $EXTORT $ADDR" &&
+	expect_no_rule LW_EN_EXTORTION m &&
+	expect_no_rule LW_LURE_CRYPTO_ADDRESS m
+'
 test_done
