@@ -66,16 +66,27 @@ struct lw_identity {
     char *brands_sha256;            /* of the brands file as loaded; NULL without one */
 };
 
-/* lw_identity_fold - casefold + NFKC, invisible characters removed, spaces collapsed (g_free) */
-char *lw_identity_fold(const char *s)
+/* fold - casefold + NFKC, invisible characters removed, spaces collapsed; disguised words read whole if asked (g_free) */
+static char *fold(const char *s, int undisguise)
 {
     gchar *valid = g_utf8_make_valid(s ? s : "", -1);
-    char *norm = lw_text_normalize(valid);
+    char *norm = undisguise ? lw_text_read(valid) : lw_text_normalize(valid);
     char *low = g_utf8_strdown(norm, -1);
 
     g_free(valid);
     g_free(norm);
     return low;
+}
+
+/*
+ * lw_identity_fold - a name, subject or other text as the reader reads it:
+ * casefold + NFKC, invisible characters removed, spaces collapsed, and
+ * words disguised with look-alike letters or spelt apart read whole
+ * ("P а y P а l", Cyrillic а, names PayPal) (g_free)
+ */
+char *lw_identity_fold(const char *s)
+{
+    return fold(s, 1);
 }
 
 /*
@@ -135,11 +146,14 @@ char *lw_regex_group1(const GRegex *re, const char *subject)
     return group;
 }
 
-/* fold_host - a host name in folded Unicode form, no trailing dot (g_free) */
+/*
+ * fold_host - a host name in folded Unicode form, no trailing dot (g_free);
+ * its letters as written: аpple.com (Cyrillic а) is a look-alike, not Apple
+ */
 static char *fold_host(const char *host)
 {
     gchar *uni = g_hostname_is_ascii_encoded(host) ? g_hostname_to_unicode(host) : NULL;
-    char *folded = lw_identity_fold(uni ? uni : host);
+    char *folded = fold(uni ? uni : host, 0);
     size_t n = strlen(folded);
 
     while (n > 0 && folded[n - 1] == '.')

@@ -39,7 +39,7 @@ void lw_identity_free(struct lw_identity *id);
 /* lw_identity_tag - add the brand list as loaded to an analyzer's cache tag */
 void lw_identity_tag(const struct lw_identity *id, GChecksum *sum);
 
-/* lw_identity_fold - casefold + NFKC, invisible characters removed (g_free) */
+/* lw_identity_fold - a name or subject as read: casefold + NFKC, invisible removed, disguised words whole (g_free) */
 char *lw_identity_fold(const char *s);
 /*
  * lw_regex_once - the compiled regex of a constant pattern: the first caller

@@ -163,6 +163,46 @@ test_expect_success 'invisible characters inside lure words do not hide them fro
 	test_json_rules hidden.json >rules &&
 	test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules
 '
+test_expect_success 'Cyrillic or Greek look-alike letters inside lure words do not hide them from the rules' '
+	body_with_type cyrillic "text/plain; charset=utf-8" &&
+	sed -i "s/your account will be suspended/your $(u 0430)ccount will be susp$(u 0435)nded/" cyrillic &&
+	as_strong_as plain cyrillic &&
+	test_json_rules cyrillic.json >rules &&
+	test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules &&
+	test_grep "^LW_TEXT_MIXED_SCRIPT_BODY$" rules &&
+	body_with_type greek "text/plain; charset=utf-8" &&
+	sed -i "s/your account will be suspended/y$(u 03BF)ur acc$(u 03BF)unt will be suspended/" greek &&
+	as_strong_as plain greek &&
+	test_json_rules greek.json >rules &&
+	test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules
+'
+test_expect_success 'lure words spelt out letter by letter (spaces, dots, dashes) are read whole' '
+	for spelt in "a c c o u n t  w i l l  b e  s u s p e n d e d" "a.c.c.o.u.n.t will be s-u-s-p-e-n-d-e-d"
+	do
+		body_with_type spelt "text/plain; charset=utf-8" &&
+		sed -i "s/account will be suspended/$spelt/" spelt &&
+		test_grep "c.c.o.u" spelt &&
+		as_strong_as plain spelt &&
+		test_json_rules spelt.json >rules &&
+		test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules || return 1
+	done
+'
+test_expect_success 'a brand spelt apart or with look-alike letters in the display name is still the brand' '
+	for name in "P a y P a l  Support" "$(u 0420)ay$(u 0420)al Support" "P.a.y.P.a.l Support"
+	do
+		from_name spelt-brand "$name" &&
+		as_strong_as brand spelt-brand &&
+		test_json_rules spelt-brand.json >rules &&
+		test_grep "^LW_IMP_BRAND_NAME$" rules || return 1
+	done
+'
+test_expect_success 'near miss: a host with a look-alike letter stays a look-alike, not the brand it imitates' '
+	top "text/plain; charset=utf-8" >idn &&
+	echo "Sign in at https://xn--pple-43d.com/login today." >>idn &&
+	action idn >/dev/null &&
+	test_json_rules idn.json >rules &&
+	test_grep "^LW_LOOKALIKE_(CONFUSABLE|MIXED_SCRIPT|PUNYCODE)$" rules
+'
 test_expect_success 'an accented display name that is no brand stays quiet' '
 	from_name accent "José Müller" &&
 	action accent >/dev/null &&

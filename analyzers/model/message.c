@@ -783,7 +783,7 @@ static void add_text(struct lw_message *msg, const struct lw_config *cfg, GMimeP
             strip_enriched(decoded);
         t->text = decoded;
     }
-    t->norm = lw_text_normalize(t->text);
+    t->norm = lw_text_read(t->text);
     g_ptr_array_add(msg->texts, t);
 }
 

@@ -38,7 +38,7 @@ struct lw_text {
     char *html;                 /* raw HTML as UTF-8, or NULL for text/plain */
     struct lw_html *doc;        /* html parsed (html.h), or NULL */
     char *text;                 /* decoded UTF-8 (for HTML: the text a reader sees, html.c) */
-    char *norm;                 /* text, NFKC-folded, invisible removed, spaces collapsed */
+    char *norm;                 /* text as read (lw_text_read): NFKC, invisible removed, spaces collapsed, disguised words whole */
     int truncated;              /* cut at max_text_size */
     int in_attached_message;    /* from a message/rfc822 part, shown inline by mail clients */
 };

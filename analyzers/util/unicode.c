@@ -5,7 +5,13 @@
  *     lw_is_invisible() answers whether a character renders as nothing,
  *     lw_is_stray_mark() whether a combining mark only decorates a Latin
  *     letter, and lw_text_normalize() gives the text a filter should read:
- *     NFKC, without either, white space collapsed. The message model, the
+ *     NFKC, without either, white space collapsed. lw_text_read() also
+ *     writes the words a sender disguised for filters as the reader reads
+ *     them: a Latin word with Cyrillic or Greek look-alike letters
+ *     ("Verify your аccount") and a word spelt out letter by letter
+ *     ("m a i l b o x", "V.e.r.i.f.y"). Rules that read words as written
+ *     would let the disguised lure score less than its plain twin; a host
+ *     name is read as written (аpple.com is not apple.com). The message model, the
  *     URL extractor and the analyzers share this one set of answers.
  *     Character properties come from ICU and GLib; nothing here knows mail.
  */
@@ -14,6 +20,7 @@
 #include <string.h>
 
 #include <unicode/uchar.h>
+#include <unicode/uspoof.h>
 
 #include "util/unicode.h"
 
@@ -72,23 +79,195 @@ static int nfkc_stable(const char *s)
     return 1;
 }
 
+/* ---- disguised words ---- */
+
+#define HOMOGLYPH_FIRST 0x370   /* Greek and Coptic, Cyrillic, Cyrillic Supplement */
+#define HOMOGLYPH_LAST 0x52f
+#define SPACED_MIN 4            /* letters spelt apart that make a word */
+
 /*
- * lw_text_normalize - NFKC, invisible characters and stray marks removed,
- * white space collapsed (g_free). After NFKC every mark that composes with
- * its letter has composed, so a mark left on a Latin letter is stray.
- * Every character is kept as its own bytes or dropped, and a run of white
- * space becomes one blank: the result is never longer than the NFKC text,
- * so it is written into one buffer of that size.
+ * homoglyph_table - for each Greek or Cyrillic letter, the ASCII letter
+ * it passes for, or 0: its skeleton in Unicode's confusables data (UTS
+ * #39, through ICU's spoof checker) when that is one ASCII letter (а -> a,
+ * ο -> o, і -> i; д has none). Built once, read-only after.
  */
-char *lw_text_normalize(const char *text)
+static const char *homoglyph_table(void)
 {
-    gchar *nfkc = nfkc_stable(text) ? g_strdup(text) : g_utf8_normalize(text, -1, G_NORMALIZE_NFKC);
+    static gsize built;
+
+    if (g_once_init_enter(&built)) {
+        char *table = g_malloc0(HOMOGLYPH_LAST - HOMOGLYPH_FIRST + 1);
+        UErrorCode err = U_ZERO_ERROR;
+        USpoofChecker *sc = uspoof_open(&err);
+
+        for (UChar32 c = HOMOGLYPH_FIRST; U_SUCCESS(err) && c <= HOMOGLYPH_LAST; c++) {
+            UChar in[2], out[8];
+            int32_t n;
+            UErrorCode e = U_ZERO_ERROR;
+
+            if (!u_isalpha(c))
+                continue;
+            in[0] = (UChar) c;
+            n = uspoof_getSkeleton(sc, 0, in, 1, out, G_N_ELEMENTS(out), &e);
+            if (U_SUCCESS(e) && n == 1 && out[0] < 0x80 && g_ascii_isalpha((char) out[0]))
+                table[c - HOMOGLYPH_FIRST] = (char) out[0];
+        }
+        uspoof_close(sc);
+        g_once_init_leave(&built, (gsize) table);
+    }
+    return (const char *) built;
+}
+
+/* latin_lookalike - the ASCII letter a Greek or Cyrillic letter passes for, or 0 (also for every other character) */
+static char latin_lookalike(gunichar c)
+{
+    return c >= HOMOGLYPH_FIRST && c <= HOMOGLYPH_LAST ? homoglyph_table()[c - HOMOGLYPH_FIRST] : 0;
+}
+
+/*
+ * word_end - the end of the word at s (letters, marks and digits), and
+ * whether it holds an ASCII letter and a Greek or Cyrillic letter, every
+ * one of which passes for an ASCII letter: such a word was disguised
+ */
+static const char *word_end(const char *s, int *disguised)
+{
+    int latin = 0, homoglyph = 0, foreign = 0;
+
+    for (; *s; s = g_utf8_next_char(s)) {
+        gunichar c = g_utf8_get_char(s);
+
+        if (c < 0x80) {
+            if (!g_ascii_isalnum(*s))
+                break;
+            latin |= g_ascii_isalpha(*s);
+        } else if (latin_lookalike(c)) {
+            homoglyph = 1;
+        } else if (g_unichar_isalnum(c) || g_unichar_ismark(c)) {
+            foreign |= g_unichar_get_script(c) != G_UNICODE_SCRIPT_LATIN;
+        } else {
+            break;
+        }
+    }
+    *disguised = latin && homoglyph && !foreign;
+    return s;
+}
+
+/*
+ * fold_homoglyph_words - in place: in every disguised word (word_end), the
+ * Greek and Cyrillic letters become the ASCII letters they pass for. Words
+ * of one script (Russian, Greek) are left as they are. Shortens or keeps.
+ */
+static void fold_homoglyph_words(char *s)
+{
+    char *w = s;
+
+    for (const char *p = s; *p;) {
+        const char *end;
+        int disguised;
+
+        if ((guchar) *p < 0x80 && !g_ascii_isalnum(*p)) {
+            *w++ = *p++;
+            continue;
+        }
+        end = word_end(p, &disguised);
+        if (end == p) {         /* a character outside ASCII that is no letter */
+            end = g_utf8_next_char(p);
+            disguised = 0;
+        }
+        if (!disguised) {
+            memmove(w, p, (size_t) (end - p));
+            w += end - p;
+        } else {
+            for (const char *next; p < end; p = next) {
+                gunichar c = g_utf8_get_char(p);
+                char ascii = c < 0x80 ? *p : latin_lookalike(c);
+
+                next = g_utf8_next_char(p);     /* before w, which may stand on p, is written */
+                if (ascii) {
+                    *w++ = ascii;
+                } else {
+                    memmove(w, p, (size_t) (next - p));
+                    w += next - p;
+                }
+            }
+        }
+        p = end;
+    }
+    *w = '\0';
+}
+
+/* is_spacer - what a sender puts between the letters of a word spelt apart */
+static int is_spacer(char c)
+{
+    return c == ' ' || c == '.' || c == '-' || c == '_' || c == '*';
+}
+
+/*
+ * spaced_run - the number of single ASCII letters from s on, each but the
+ * last followed by the same one spacer and another letter
+ */
+static int spaced_run(const char *s)
+{
+    char spacer = s[1];
+    int n = 0;
+
+    while (g_ascii_isalpha(s[0]) && !g_ascii_isalnum(s[1])) {
+        n++;
+        if (!(s[1] == spacer && is_spacer(spacer) && g_ascii_isalpha(s[2])))
+            break;
+        s += 2;
+    }
+    return n;
+}
+
+/*
+ * fold_spaced_letters - in place: SPACED_MIN or more single letters, each
+ * set apart from the next by the same one space, dot, dash, underscore or
+ * star ("m a i l b o x", "V.e.r.i.f.y"), become the word they spell. Run
+ * on the text before its white space is collapsed, so that two spaces end
+ * a word ("V e r i f y  y o u r"). Initials ("J. R. R.") are set apart by
+ * two characters and stay. Shortens or keeps.
+ */
+static void fold_spaced_letters(char *s)
+{
+    char *w = s;
+    const char *p = s;
+
+    while (*p) {
+        int n = (p == s || !g_ascii_isalnum(p[-1])) && g_ascii_isalpha(*p) ? spaced_run(p) : 0;
+
+        if (n < SPACED_MIN) {
+            *w++ = *p++;
+            continue;
+        }
+        for (int i = 0; i < n; i++, p += 2)
+            *w++ = *p;
+        p--;                    /* onto what followed the last letter */
+    }
+    *w = '\0';
+}
+
+/*
+ * normalize - NFKC, invisible characters and stray marks removed, white
+ * space collapsed, and with undisguise the disguised words folded (g_free).
+ * After NFKC every mark that composes with its letter has composed, so a
+ * mark left on a Latin letter is stray. Every character is kept as its
+ * own bytes or dropped, a run of white space becomes one blank, and the
+ * folds only shorten: the result is never longer than the NFKC text, so
+ * it is written into one buffer of that size.
+ */
+static char *normalize(const char *text, int undisguise)
+{
+    int stable = nfkc_stable(text);     /* also: no Greek or Cyrillic letter */
+    gchar *nfkc = stable ? g_strdup(text) : g_utf8_normalize(text, -1, G_NORMALIZE_NFKC);
     char *out, *w;
     int space = 0;
     gunichar base = 0;          /* the last character kept that is not a mark */
 
     if (nfkc == NULL)
         return g_strdup(text);
+    if (undisguise)
+        fold_spaced_letters(nfkc);
     out = w = g_malloc(strlen(nfkc) + 1);
     for (const char *p = nfkc, *next; *p; p = next) {
         gunichar c;
@@ -124,5 +303,19 @@ char *lw_text_normalize(const char *text)
     }
     *w = '\0';
     g_free(nfkc);
+    if (undisguise && !stable)
+        fold_homoglyph_words(out);
     return out;
+}
+
+/* lw_text_normalize - NFKC, invisible characters and stray marks removed, white space collapsed (g_free) */
+char *lw_text_normalize(const char *text)
+{
+    return normalize(text, 0);
+}
+
+/* lw_text_read - lw_text_normalize, and the words disguised for filters as the reader reads them (g_free) */
+char *lw_text_read(const char *text)
+{
+    return normalize(text, 1);
 }

@@ -7,6 +7,9 @@
 /* lw_text_normalize - NFKC, invisible characters and stray marks removed, spaces collapsed (g_free) */
 char *lw_text_normalize(const char *text);
 
+/* lw_text_read - lw_text_normalize, and words disguised with look-alike letters or spelt apart read whole (g_free) */
+char *lw_text_read(const char *text);
+
 /* lw_is_invisible - renders as nothing: Default_Ignorable_Code_Point (ICU) and U+2800 */
 int lw_is_invisible(gunichar c);
 

@@ -146,6 +146,33 @@ static void test_normalize_invisible(void)
               "spaces and letters are not");
 }
 
+/* words disguised for filters read as the reader reads them; ordinary text stays as written */
+static void test_normalize_disguised(void)
+{
+    static const struct { const char *in, *want, *what; } cases[] = {
+        { "Verify your \xd0\xb0" "ccount", "Verify your account", "Cyrillic a in a Latin word" },
+        { "Y\xce\xbfur mailb\xce\xbfx", "Your mailbox", "Greek omicron in Latin words" },
+        { "P\xd0\xb0y\xd0\xa0\xd0\xb0l", "PayPal", "Cyrillic a and capital er" },
+        { "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8\xd1\x80",
+          "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8\xd1\x80", "a Russian text stays Russian" },
+        { "\xce\x9a\xce\xb1\xce\xbb\xce\xb7\xce\xbc\xce\xad\xcf\x81\xce\xb1 kalimera",
+          "\xce\x9a\xce\xb1\xce\xbb\xce\xb7\xce\xbc\xce\xad\xcf\x81\xce\xb1 kalimera", "a Greek word beside a Latin one stays" },
+        { "m\xd0\xb4il", "m\xd0\xb4il", "a Cyrillic letter that passes for no Latin one: left alone" },
+        { "Your m a i l b o x has", "Your mailbox has", "a word spelt out with spaces" },
+        { "V.e.r.i.f.y  y-o-u-r  a c c o u n t", "Verify your account", "dots, dashes; two spaces end a word" },
+        { "C o i n b a s e", "Coinbase", "a display name spelt apart" },
+        { "J. R. R. Tolkien, e.g. i.e. a b c", "J. R. R. Tolkien, e.g. i.e. a b c", "initials, abbreviations, three letters: kept" },
+        { "U.S.A.F. and A B C D", "USAF. and ABCD", "four single letters make a word" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *n = lw_text_normalize(cases[i].in);
+
+        tap_check_str(n, cases[i].want, "normalize reads disguised words: %s", cases[i].what);
+        g_free(n);
+    }
+}
+
 /* the fast path (text NFKC leaves alone) gives what the full normalization gives */
 static void test_normalize_fast_path(void)
 {
@@ -247,6 +274,7 @@ int main(void)
     test_type_case(cfg);
     test_normalize();
     test_normalize_fast_path();
+    test_normalize_disguised();
     test_normalize_invisible();
     test_base64(cfg);
     test_sniff();
