@@ -96,29 +96,12 @@ char *lw_identity_fold(const char *s)
  */
 static char *fold_unaccented(const char *s)
 {
-    char *folded = lw_identity_fold(s);
-    gchar *nfd = g_utf8_normalize(folded, -1, G_NORMALIZE_NFD);
-    GString *out;
-    gunichar base = 0;
+    char *folded = lw_identity_fold(s), *plain = lw_text_unaccented(folded);
 
-    if (nfd == NULL)
+    if (plain == NULL)
         return folded;
-    out = g_string_sized_new(strlen(nfd));
-    for (const char *p = nfd; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-
-        if (g_unichar_type(c) != G_UNICODE_NON_SPACING_MARK)
-            base = c;
-        else if (g_unichar_get_script(base) == G_UNICODE_SCRIPT_LATIN)
-            continue;
-        g_string_append_unichar(out, c);
-    }
-    g_free(nfd);
     g_free(folded);
-    nfd = g_string_free(out, FALSE);
-    folded = g_utf8_normalize(nfd, -1, G_NORMALIZE_NFC);
-    g_free(nfd);
-    return folded;
+    return plain;
 }
 
 GRegex *lw_regex_once(GRegex **slot, const char *pattern, GRegexCompileFlags flags)

@@ -21,7 +21,12 @@
  * and never become hits.
  *
  * Body and HTML rules read the texts of attached messages too, as mail
- * clients show them inline; the evidence then names the part.
+ * clients show them inline; the evidence then names the part. Body,
+ * subject and from-name rules read their text as the reader does
+ * (lw_text_read: NFKC, invisible characters gone, words disguised with
+ * look-alike letters or spelt apart read whole), and a body rule that
+ * does not match a text also tries it without Latin accents ("Vérify your
+ * áccount"); a subject rule's indicator is the subject as it came.
  *
  * Hits on sender-identifying targets carry indicators: a subject rule adds
  * the subject, a From rule the sender address, a filename rule the name, a
@@ -43,6 +48,7 @@
 #include <string.h>
 
 #include "analyzer.h"
+#include "util/unicode.h"
 #include "cache/key.h"
 #include "util/log.h"
 #include "prefilter.h"
@@ -72,6 +78,10 @@ struct matcher {
     GString *errors;            /* evidence of rules that could not finish, up to ERRORS_SHOWN */
     guint error_rules;          /* how many rules could not finish */
     int rule_failed;            /* the current rule already counted there */
+    char *subject;              /* the subject as read (lw_text_read), once a rule asks; g_free */
+    char *subject_plain;        /* that without Latin accents, or NULL if the same; likewise */
+    char *from_name;            /* the display name as read, likewise */
+    GPtrArray *unaccented;      /* per text: its norm without Latin accents, "" if the same; lazily */
 };
 
 /* target_key - rules sharing a key are matched on the same texts */
@@ -271,6 +281,30 @@ static const char *from_name(const struct lw_message *msg)
     return g_ascii_strcasecmp(a->name, a->addr) == 0 ? "" : a->name;
 }
 
+/*
+ * unaccented - text i's norm with the accents of its Latin letters removed,
+ * or NULL when it has none: "Vérify your áccount" disguises a lure from
+ * rules written for the plain words (its evasion hit is lookalike.c's
+ * LW_TEXT_ACCENTED_LURE), so body rules also read it so. Rules for
+ * languages with accents match the text as written first.
+ */
+static const char *unaccented(struct matcher *m, const struct lw_message *msg, guint i)
+{
+    const char *u;
+
+    if (m->unaccented == NULL)
+        m->unaccented = g_ptr_array_new_full(msg->texts->len, g_free);
+    while (m->unaccented->len <= i)
+        g_ptr_array_add(m->unaccented, NULL);
+    if (g_ptr_array_index(m->unaccented, i) == NULL) {
+        char *plain = lw_text_unaccented(((const struct lw_text *) g_ptr_array_index(msg->texts, i))->norm);
+
+        g_ptr_array_index(m->unaccented, i) = plain ? plain : g_strdup("");
+    }
+    u = g_ptr_array_index(m->unaccented, i);
+    return *u ? u : NULL;
+}
+
 /* match_rule - try one rule on every string of its target */
 static int match_rule(const struct lw_rule *r, struct matcher *m, const struct lw_message *msg,
                       char **evidence, const char **what)
@@ -278,9 +312,16 @@ static int match_rule(const struct lw_rule *r, struct matcher *m, const struct l
     *what = NULL;
     switch (r->target) {
     case LW_TARGET_SUBJECT:
-        return match_str(r, m, msg->subject, evidence) ? (*what = msg->subject, 1) : 0;
+        if (m->subject == NULL && msg->subject) {
+            m->subject = lw_text_read(msg->subject);
+            m->subject_plain = lw_text_unaccented(m->subject);
+        }
+        return match_str(r, m, m->subject, evidence)
+               || (m->subject_plain && match_str(r, m, m->subject_plain, evidence)) ? (*what = msg->subject, 1) : 0;
     case LW_TARGET_FROM_NAME:
-        return msg->from && match_str(r, m, from_name(msg), evidence) ? (*what = msg->from->addr, 1) : 0;
+        if (m->from_name == NULL && msg->from)
+            m->from_name = lw_text_read(from_name(msg));
+        return msg->from && match_str(r, m, m->from_name, evidence) ? (*what = msg->from->addr, 1) : 0;
     case LW_TARGET_FROM_ADDR:
         return msg->from && match_str(r, m, msg->from->addr, evidence) ? (*what = msg->from->addr, 1) : 0;
     case LW_TARGET_RAW:
@@ -298,7 +339,8 @@ static int match_rule(const struct lw_rule *r, struct matcher *m, const struct l
         for (guint i = 0; i < msg->texts->len; i++) {
             const struct lw_text *t = g_ptr_array_index(msg->texts, i);
 
-            if (match_str(r, m, r->target == LW_TARGET_BODY ? t->norm : t->html, evidence)) {
+            if (match_str(r, m, r->target == LW_TARGET_BODY ? t->norm : t->html, evidence)
+                || (r->target == LW_TARGET_BODY && match_str(r, m, unaccented(m, msg, i), evidence))) {
                 if (t->in_attached_message)
                     in_attached(evidence, t->path);
                 return 1;
@@ -370,6 +412,8 @@ static int matcher_begin(struct matcher *m, const struct rules_state *st)
     m->seen = g_new0(GHashTable *, st->filters->len + 1);
     m->errors = g_string_new(NULL);
     m->error_rules = 0;
+    m->subject = m->subject_plain = m->from_name = NULL;
+    m->unaccented = NULL;
     pcre2_set_match_limit(m->mc, (uint32_t) st->cfg->rules_match_limit);
     pcre2_set_depth_limit(m->mc, (uint32_t) st->cfg->rules_depth_limit);
     return 0;
@@ -377,6 +421,11 @@ static int matcher_begin(struct matcher *m, const struct rules_state *st)
 
 static void matcher_end(struct matcher *m)
 {
+    g_free(m->subject);
+    g_free(m->subject_plain);
+    g_free(m->from_name);
+    if (m->unaccented)
+        g_ptr_array_unref(m->unaccented);
     g_string_free(m->errors, TRUE);
     for (guint f = 0; f < m->st->filters->len; f++)
         if (m->seen[f])

@@ -30,8 +30,10 @@ test_expect_success 'set up rules on every target, with case, Unicode and syntax
 	kelvin=$(printf "\342\204\252") && long_s=$(printf "\305\277") &&
 	cat >p.rules <<-EOF &&
 	P_KELVIN   body     1 /kelvin scale/i             the Kelvin sign matches k under /i
-	P_LONGS    subject  1 /\bstop now\b/i             long s matches s under /i
-	P_KELVIN2  subject  1 /kelvin/i                   the subject is not NFKC-normalized: the Kelvin sign stays
+	P_LONGS    subject  1 /\bstop now\b/i             the subject is read NFKC-normalized: long s reads s
+	P_KELVIN2  subject  1 /kelvin/i                   ... and the Kelvin sign K
+	P_LONGS3   header:X-Note 1 /\bstop now\b/i        a header is read as written: long s matches s under /i
+	P_KELVIN3  header:X-Note 1 /kelvin/i             ... and the Kelvin sign stays, matching k under /i
 	P_SIGMA    body     1 /σοφία/i                    Greek, final and capital sigma
 	P_ZH       body     1 /(帳[號户戶]|信箱).{0,16}(停用|凍結)/  Chinese, one class and alternatives
 	P_ALT      body     1 /\b(colou?r|e-?mail) (change|update)d?\b/i  optional letters inside alternatives
@@ -59,6 +61,7 @@ test_expect_success 'set up rules on every target, with case, Unicode and syntax
 	From: "PayPal Security Team" <a@example.com>
 	To: b@example.org
 	Subject: ${long_s}TOP NOW, ${kelvin}ELVIN
+	X-Note: ${long_s}TOP NOW, ${kelvin}ELVIN
 	X-Mailer: PHPMailer 6.1
 	MIME-Version: 1.0
 	Content-Type: text/plain; charset=utf-8
@@ -100,7 +103,7 @@ test_expect_success 'set up rules on every target, with case, Unicode and syntax
 '
 
 test_expect_success '--lint-rules says how many rules have a prefilter and lists the others' '
-	test_grep "p.rules: prefilter: 21 of 22 pattern rules need a literal" lint &&
+	test_grep "p.rules: prefilter: 23 of 24 pattern rules need a literal" lint &&
 	test_grep "p.rules:[0-9]*: P_NOLIT: no required literal" lint &&
 	test_grep -v "P_KELVIN: no required" lint &&
 	test_grep " 0 bad$" lint
@@ -119,7 +122,9 @@ test_expect_success 'the hits are the expected ones, evidence included, with the
 	mail/1.eml P_HDR
 	mail/1.eml P_KELVIN
 	mail/1.eml P_KELVIN2
+	mail/1.eml P_KELVIN3
 	mail/1.eml P_LONGS
+	mail/1.eml P_LONGS3
 	mail/1.eml P_LOOK
 	mail/1.eml P_META
 	mail/1.eml P_NOLIT
@@ -139,8 +144,10 @@ test_expect_success 'the hits are the expected ones, evidence included, with the
 	EOF
 	test_cmp expect on.ids &&
 	test_grep "P_KELVIN body: KELVIN SCALE$" on.hits &&
-	test_grep "P_KELVIN2 subject: $kelvin" on.hits &&
-	test_grep "P_LONGS subject: ${long_s}TOP NOW$" on.hits &&
+	test_grep "P_KELVIN2 subject: KELVIN$" on.hits &&
+	test_grep "P_LONGS subject: sTOP NOW$" on.hits &&
+	test_grep "P_KELVIN3 header:X-Note: $kelvin" on.hits &&
+	test_grep "P_LONGS3 header:X-Note: ${long_s}TOP NOW$" on.hits &&
 	test_grep "P_EXT body: PASS WORD$" on.hits &&
 	test_grep "P_QUOTE body: a.b\*\*x$" on.hits
 '

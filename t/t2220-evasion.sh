@@ -187,6 +187,34 @@ test_expect_success 'lure words spelt out letter by letter (spaces, dots, dashes
 		test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules || return 1
 	done
 '
+test_expect_success 'accents on the letters of lure words do not hide them from the rules' '
+	body_with_type accented "text/plain; charset=utf-8" &&
+	sed -i "s/your account will be suspended/your $(u E1)ccount will be susp$(u E9)nded/" accented &&
+	as_strong_as plain accented &&
+	test_json_rules accented.json >rules &&
+	test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules
+'
+test_expect_success 'a subject disguised with look-alike letters, accents, invisible characters or spacing keeps its rule' '
+	for subj in "Your account has been suspended" "Your $(u 0430)ccount has been suspended" \
+		"Your $(u E1)ccount has been susp$(u E9)nded" "Your acc$(u 200B)ount has been sus$(u 200B)pended" \
+		"Your a c c o u n t has been suspended"
+	do
+		{
+			printf "From: Support <support@example.com>\nTo: user@agency.gov.tw\nSubject: %s\n" "$subj" &&
+			printf "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nHello.\n"
+		} >subj &&
+		action subj >/dev/null &&
+		test_json_rules subj.json >rules &&
+		test_grep "^LW_SUBJ_ACCOUNT_THREAT$" rules || return 1
+	done
+'
+test_expect_success 'near miss: Portuguese and French text with their own accents gains no English lure' '
+	top "text/plain; charset=utf-8" >accents &&
+	echo "Você ganhou um bônus. Café e crème brûlée no résumé; la réunion a été déplacée à jeudi." >>accents &&
+	action accents >/dev/null &&
+	test_json_rules accents.json >rules &&
+	test_grep -v "^LW_(EN|SUBJ)_" rules
+'
 test_expect_success 'a brand spelt apart or with look-alike letters in the display name is still the brand' '
 	for name in "P a y P a l  Support" "$(u 0420)ay$(u 0420)al Support" "P.a.y.P.a.l Support"
 	do

@@ -319,3 +319,39 @@ char *lw_text_read(const char *text)
 {
     return normalize(text, 1);
 }
+
+/*
+ * lw_text_unaccented - text with the marks on its Latin letters removed
+ * (NFD, marks dropped, NFC: "vérify" reads "verify"); other scripts keep
+ * theirs. NULL when text has no such mark (g_free).
+ */
+char *lw_text_unaccented(const char *text)
+{
+    gchar *nfd, *plain;
+    GString *out;
+    gunichar base = 0;
+    int dropped = 0;
+
+    if (nfkc_stable(text) || (nfd = g_utf8_normalize(text, -1, G_NORMALIZE_NFD)) == NULL)
+        return NULL;
+    out = g_string_sized_new(strlen(nfd));
+    for (const char *p = nfd; *p; p = g_utf8_next_char(p)) {
+        gunichar c = (guchar) *p < 0x80 ? (gunichar) *p : g_utf8_get_char(p);
+
+        if (c < 0x80 || g_unichar_type(c) != G_UNICODE_NON_SPACING_MARK)
+            base = c;
+        else if (base < 0x80 ? g_ascii_isalpha((char) base) : g_unichar_get_script(base) == G_UNICODE_SCRIPT_LATIN) {
+            dropped = 1;
+            continue;
+        }
+        g_string_append_unichar(out, c);
+    }
+    g_free(nfd);
+    if (!dropped) {
+        g_string_free(out, TRUE);
+        return NULL;
+    }
+    plain = g_utf8_normalize(out->str, (gssize) out->len, G_NORMALIZE_NFC);
+    g_string_free(out, TRUE);
+    return plain;
+}

@@ -10,6 +10,9 @@ char *lw_text_normalize(const char *text);
 /* lw_text_read - lw_text_normalize, and words disguised with look-alike letters or spelt apart read whole (g_free) */
 char *lw_text_read(const char *text);
 
+/* lw_text_unaccented - text without the marks of its Latin letters (vérify -> verify); NULL if it has none (g_free) */
+char *lw_text_unaccented(const char *text);
+
 /* lw_is_invisible - renders as nothing: Default_Ignorable_Code_Point (ICU) and U+2800 */
 int lw_is_invisible(gunichar c);
 
