@@ -26,10 +26,13 @@
  *
  *     Text built to dodge filters while looking normal to a reader:
  *     LW_TEXT_MIXED_SCRIPT      a word in the subject or display name mixing
- *                               Latin with Cyrillic or Greek look-alike letters
+ *                               Latin with look-alike letters of another
+ *                               script (Cyrillic, Greek, Armenian, Cherokee)
+ *                               that ICU rejects, or that reads as all Latin
  *     LW_TEXT_MIXED_SCRIPT_BODY the same inside words of the body text
  *                               ("Gоod аfternoоn", Cyrillic о and а): lure
  *                               words spelled so that no keyword matches
+ *                               (the rules read them whole: lw_text_read)
  *     LW_TEXT_FANCY_LETTERS     mathematical, enclosed or full-width letters
  *                               in the subject, display name or address
  *                               (𝐏𝐚𝐲𝐏𝐚𝐥, team@𝗹𝗶𝗱𝗹-𝗴𝗲𝗿𝗺𝗮𝗻𝘆.𝗱𝗲)
@@ -202,15 +205,16 @@ static int is_padding(gunichar prev, gunichar c)
     return lw_is_invisible(c) || lw_is_stray_mark(prev, c);
 }
 
-/* is_homoglyph_script - scripts whose letters pass for Latin ones */
+/* is_homoglyph_script - scripts whose letters pass for Latin ones (as lw_text_read folds them) */
 static int is_homoglyph_script(GUnicodeScript sc)
 {
-    return sc == G_UNICODE_SCRIPT_CYRILLIC || sc == G_UNICODE_SCRIPT_GREEK;
+    return sc == G_UNICODE_SCRIPT_CYRILLIC || sc == G_UNICODE_SCRIPT_GREEK || sc == G_UNICODE_SCRIPT_ARMENIAN
+           || sc == G_UNICODE_SCRIPT_CHEROKEE;
 }
 
 /* What a word is made of, as next_word reports it. */
 #define W_LATIN     1u      /* a Latin letter */
-#define W_HOMOGLYPH 2u      /* a Cyrillic or Greek letter */
+#define W_HOMOGLYPH 2u      /* a Cyrillic, Greek, Armenian or Cherokee letter */
 #define W_NONASCII  4u      /* a character outside ASCII (accents included) */
 #define W_OTHER     8u      /* a letter of a script other than Latin */
 
@@ -281,7 +285,27 @@ static int next_nonascii_word(const char **p, const char **start, size_t *len, u
     }
 }
 
-/* mixed_word - the word, if it mixes Latin with Cyrillic or Greek and ICU rejects it (g_free), or NULL */
+/*
+ * reads_as_latin - does word, read as lw_text_read reads it, become plain
+ * ASCII: every letter of another script in it passes for a Latin one
+ * ("yօur", Armenian օ, which ICU's moderately restrictive level allows)?
+ */
+static int reads_as_latin(const char *word)
+{
+    char *read = lw_text_read(word);
+    int yes = strcmp(read, word) != 0;
+
+    for (const char *p = read; yes && *p; p++)
+        yes = (guchar) *p < 0x80;
+    g_free(read);
+    return yes;
+}
+
+/*
+ * mixed_word - the word, if it mixes Latin with look-alike letters of
+ * another script and ICU rejects it or it reads as all Latin (g_free),
+ * or NULL
+ */
 static char *mixed_word(const struct lw_identity *id, const char *w, size_t n, unsigned flags)
 {
     char *word;
@@ -289,7 +313,7 @@ static char *mixed_word(const struct lw_identity *id, const char *w, size_t n, u
     if ((flags & (W_LATIN | W_HOMOGLYPH)) != (W_LATIN | W_HOMOGLYPH))
         return NULL;
     word = g_strndup(w, n);
-    if (lw_identity_mixed_script(id, word))
+    if (lw_identity_mixed_script(id, word) || reads_as_latin(word))
         return word;
     g_free(word);
     return NULL;
@@ -544,7 +568,7 @@ static void check_body_words(const struct lw_identity *id, const struct lw_messa
             if (!mixed && (mixed = mixed_word(id, w, n, flags)) != NULL) {
                 ev = g_strdup_printf("body part %s: %.60s", t->path, mixed);
                 lw_verdict_add_hit(v, A, "LW_TEXT_MIXED_SCRIPT_BODY", 3.0,
-                                   "A word of the text mixes Latin with Cyrillic or Greek look-alike letters to dodge filters",
+                                   "A word of the text mixes Latin with look-alike letters of another script (Cyrillic, Greek, Armenian, Cherokee) to dodge filters",
                                    ev);
                 g_free(ev);
             }
@@ -602,7 +626,7 @@ static void check_text(const struct lw_identity *id, const struct lw_message *ms
     }
     if (mixed)
         lw_verdict_add_hit(v, A, "LW_TEXT_MIXED_SCRIPT", 3.0,
-                           "A word mixes Latin with Cyrillic or Greek look-alike letters to dodge filters",
+                           "A word mixes Latin with look-alike letters of another script (Cyrillic, Greek, Armenian, Cherokee) to dodge filters",
                            em->str);
     if (invisible_inside(msg->subject) || (msg->from && invisible_inside(msg->from->name))) {
         lw_verdict_add_hit(v, A, "LW_TEXT_INVISIBLE_CHARS", 3.0,

@@ -163,7 +163,7 @@ test_expect_success 'invisible characters inside lure words do not hide them fro
 	test_json_rules hidden.json >rules &&
 	test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules
 '
-test_expect_success 'Cyrillic or Greek look-alike letters inside lure words do not hide them from the rules' '
+test_expect_success 'Cyrillic, Greek or Armenian look-alike letters inside lure words do not hide them from the rules' '
 	body_with_type cyrillic "text/plain; charset=utf-8" &&
 	sed -i "s/your account will be suspended/your $(u 0430)ccount will be susp$(u 0435)nded/" cyrillic &&
 	as_strong_as plain cyrillic &&
@@ -174,7 +174,13 @@ test_expect_success 'Cyrillic or Greek look-alike letters inside lure words do n
 	sed -i "s/your account will be suspended/y$(u 03BF)ur acc$(u 03BF)unt will be suspended/" greek &&
 	as_strong_as plain greek &&
 	test_json_rules greek.json >rules &&
-	test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules
+	test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules &&
+	body_with_type armenian "text/plain; charset=utf-8" &&
+	sed -i "s/your account will be suspended/y$(u 0585)ur acc$(u 0585)unt will be s$(u 057D)spended/" armenian &&
+	as_strong_as plain armenian &&
+	test_json_rules armenian.json >rules &&
+	test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules &&
+	test_grep "^LW_TEXT_MIXED_SCRIPT_BODY$" rules
 '
 test_expect_success 'lure words spelt out letter by letter (spaces, dots, dashes) are read whole' '
 	for spelt in "a c c o u n t  w i l l  b e  s u s p e n d e d" "a.c.c.o.u.n.t will be s-u-s-p-e-n-d-e-d"

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <unicode/uchar.h>
+#include <unicode/uscript.h>
 #include <unicode/uspoof.h>
 
 #include "util/unicode.h"
@@ -81,52 +82,80 @@ static int nfkc_stable(const char *s)
 
 /* ---- disguised words ---- */
 
-#define HOMOGLYPH_FIRST 0x370   /* Greek and Coptic, Cyrillic, Cyrillic Supplement */
-#define HOMOGLYPH_LAST 0x52f
 #define SPACED_MIN 4            /* letters spelt apart that make a word */
 
 /*
- * homoglyph_table - for each Greek or Cyrillic letter, the ASCII letter
- * it passes for, or 0: its skeleton in Unicode's confusables data (UTS
- * #39, through ICU's spoof checker) when that is one ASCII letter (а -> a,
- * ο -> o, і -> i; д has none). Built once, read-only after.
+ * The blocks whose letters pass for Latin ones in phishing: Greek,
+ * Cyrillic and Armenian (U+0370-U+058F: а, ο, օ, ս), Cherokee capitals
+ * and small letters (Ꭺ, Ᏼ, ꮪ). Other Latin look-alikes (ı, ɑ) are Latin
+ * letters of other languages, and NFKC already folds full-width and
+ * mathematical letters.
  */
+static const struct { gunichar first, last; } homoglyph_blocks[] = {
+    { 0x370, 0x58f }, { 0x13a0, 0x13ff }, { 0xab70, 0xabbf },
+};
+
+/*
+ * homoglyph_of - the ASCII letter c passes for: its skeleton in Unicode's
+ * confusables data (UTS #39, through ICU's spoof checker) when that is one
+ * ASCII letter (а -> a, ο -> o, і -> i; д has none), else 0. The skeleton
+ * writes a capital I as l; a capital keeps its I.
+ */
+static char homoglyph_of(const USpoofChecker *sc, UChar32 c)
+{
+    UChar in[2] = { (UChar) c, 0 }, out[8];
+    UErrorCode e = U_ZERO_ERROR;
+    int32_t n;
+
+    if (!u_isalpha(c) || u_getIntPropertyValue(c, UCHAR_SCRIPT) == USCRIPT_LATIN)
+        return 0;
+    n = uspoof_getSkeleton(sc, 0, in, 1, out, G_N_ELEMENTS(out), &e);
+    if (U_FAILURE(e) || n != 1 || out[0] >= 0x80 || !g_ascii_isalpha((char) out[0]))
+        return 0;
+    return out[0] == 'l' && u_isupper(c) ? 'I' : (char) out[0];
+}
+
+/* homoglyph_table - homoglyph_of for every letter of homoglyph_blocks, in their order. Built once, read-only after. */
 static const char *homoglyph_table(void)
 {
     static gsize built;
 
     if (g_once_init_enter(&built)) {
-        char *table = g_malloc0(HOMOGLYPH_LAST - HOMOGLYPH_FIRST + 1);
+        size_t size = 0, at = 0;
         UErrorCode err = U_ZERO_ERROR;
         USpoofChecker *sc = uspoof_open(&err);
+        char *table;
 
-        for (UChar32 c = HOMOGLYPH_FIRST; U_SUCCESS(err) && c <= HOMOGLYPH_LAST; c++) {
-            UChar in[2], out[8];
-            int32_t n;
-            UErrorCode e = U_ZERO_ERROR;
-
-            if (!u_isalpha(c))
-                continue;
-            in[0] = (UChar) c;
-            n = uspoof_getSkeleton(sc, 0, in, 1, out, G_N_ELEMENTS(out), &e);
-            if (U_SUCCESS(e) && n == 1 && out[0] < 0x80 && g_ascii_isalpha((char) out[0]))
-                table[c - HOMOGLYPH_FIRST] = (char) out[0];
-        }
+        for (size_t b = 0; b < G_N_ELEMENTS(homoglyph_blocks); b++)
+            size += homoglyph_blocks[b].last - homoglyph_blocks[b].first + 1;
+        table = g_malloc0(size);
+        for (size_t b = 0; U_SUCCESS(err) && b < G_N_ELEMENTS(homoglyph_blocks); b++)
+            for (gunichar c = homoglyph_blocks[b].first; c <= homoglyph_blocks[b].last; c++)
+                table[at++] = homoglyph_of(sc, (UChar32) c);
         uspoof_close(sc);
         g_once_init_leave(&built, (gsize) table);
     }
     return (const char *) built;
 }
 
-/* latin_lookalike - the ASCII letter a Greek or Cyrillic letter passes for, or 0 (also for every other character) */
+/* latin_lookalike - the ASCII letter a Greek, Cyrillic, Armenian or Cherokee letter passes for, or 0 (also for every other character) */
 static char latin_lookalike(gunichar c)
 {
-    return c >= HOMOGLYPH_FIRST && c <= HOMOGLYPH_LAST ? homoglyph_table()[c - HOMOGLYPH_FIRST] : 0;
+    size_t at = 0;
+
+    if (c < homoglyph_blocks[0].first)
+        return 0;
+    for (size_t b = 0; b < G_N_ELEMENTS(homoglyph_blocks); b++) {
+        if (c >= homoglyph_blocks[b].first && c <= homoglyph_blocks[b].last)
+            return homoglyph_table()[at + c - homoglyph_blocks[b].first];
+        at += homoglyph_blocks[b].last - homoglyph_blocks[b].first + 1;
+    }
+    return 0;
 }
 
 /*
  * word_end - the end of the word at s (letters, marks and digits), and
- * whether it holds an ASCII letter and a Greek or Cyrillic letter, every
+ * whether it holds an ASCII letter and letters of homoglyph_blocks, every
  * one of which passes for an ASCII letter: such a word was disguised
  */
 static const char *word_end(const char *s, int *disguised)
@@ -154,8 +183,9 @@ static const char *word_end(const char *s, int *disguised)
 
 /*
  * fold_homoglyph_words - in place: in every disguised word (word_end), the
- * Greek and Cyrillic letters become the ASCII letters they pass for. Words
- * of one script (Russian, Greek) are left as they are. Shortens or keeps.
+ * Greek, Cyrillic, Armenian or Cherokee letters become the ASCII letters
+ * they pass for. Words of one script (Russian, Greek) are left as they
+ * are. Shortens or keeps.
  */
 static void fold_homoglyph_words(char *s)
 {
