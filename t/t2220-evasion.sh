@@ -183,11 +183,12 @@ test_expect_success 'Cyrillic, Greek or Armenian look-alike letters inside lure 
 	test_grep "^LW_TEXT_MIXED_SCRIPT_BODY$" rules
 '
 test_expect_success 'lure words spelt out letter by letter (spaces, dots, dashes) are read whole' '
-	for spelt in "a c c o u n t  w i l l  b e  s u s p e n d e d" "a.c.c.o.u.n.t will be s-u-s-p-e-n-d-e-d"
+	for spelt in "a c c o u n t  w i l l  b e  s u s p e n d e d" "a.c.c.o.u.n.t will be s-u-s-p-e-n-d-e-d" \
+		"a  c  c  o  u  n  t   will   be   s  u  s  p  e  n  d  e  d"
 	do
 		body_with_type spelt "text/plain; charset=utf-8" &&
 		sed -i "s/account will be suspended/$spelt/" spelt &&
-		test_grep "c.c.o.u" spelt &&
+		test_grep "c[ .-]+c[ .-]+o[ .-]+u" spelt &&
 		as_strong_as plain spelt &&
 		test_json_rules spelt.json >rules &&
 		test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules || return 1
@@ -220,6 +221,24 @@ test_expect_success 'near miss: Portuguese and French text with their own accent
 	action accents >/dev/null &&
 	test_json_rules accents.json >rules &&
 	test_grep -v "^LW_(EN|SUBJ)_" rules
+'
+test_expect_success 'lure words written backwards and drawn right to left (U+202E, <bdo>, bidi-override) are read as drawn' '
+	body_with_type rlo "text/plain; charset=utf-8" &&
+	sed -i "s/account will be suspended/account will be $(u 202E)dednepsus$(u 202C)/" rlo &&
+	test_grep dednepsus rlo &&
+	as_strong_as plain rlo &&
+	test_json_rules rlo.json >rules &&
+	test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules &&
+	body_with_type html-plain "text/html; charset=utf-8" &&
+	for drawn in "<bdo dir=rtl>dednepsus</bdo>" "<span style=\"unicode-bidi:bidi-override;direction:rtl\">dednepsus</span>"
+	do
+		body_with_type bdo "text/html; charset=utf-8" &&
+		sed -i "s|account will be suspended|account will be $drawn|" bdo &&
+		test_grep dednepsus bdo &&
+		as_strong_as html-plain bdo &&
+		test_json_rules bdo.json >rules &&
+		test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules || return 1
+	done
 '
 test_expect_success 'a brand spelt apart or with look-alike letters in the display name is still the brand' '
 	for name in "P a y P a l  Support" "$(u 0420)ay$(u 0420)al Support" "P.a.y.P.a.l Support"

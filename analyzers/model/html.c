@@ -30,6 +30,10 @@
  *     the rendered text is the one the reader sees, and words split by
  *     hidden junk ("pass<span style=display:none>x</span>word") read whole.
  *
+ * Text drawn right to left letter by letter (<bdo dir=rtl>,
+ * unicode-bidi:bidi-override with direction:rtl) is reported in the order
+ * the reader sees it: "dednepsus" so drawn reads "suspended".
+ *
  * lw_html_render() renders the visible text (and may hand every event of the
  * same walk to a second handler, so that one walk serves both):
  * block elements become line breaks, table cells spaces, white space is
@@ -348,6 +352,7 @@ struct frame {
     int tiny;               /* the font size in effect is too small to read */
     int hidden;             /* LW_HTML_HIDDEN_BOX, LW_HTML_HIDDEN_TEXT (tiny, or the colour of the background) */
     int no_text;            /* script, style, title, head: no reader sees their text */
+    int reversed;           /* drawn right to left, letter by letter (bidi override) */
     char fg[COLOR_LEN];     /* text colour, "" if unknown */
     char bg[COLOR_LEN];     /* background colour, "" if unknown (a picture, a style sheet) */
 };
@@ -440,6 +445,27 @@ static int font_tiny(const GumboElement *el, const char *css, int inherited)
 }
 
 /*
+ * overrides_direction - is the element's text drawn right to left letter by
+ * letter: <bdo dir=rtl>, or unicode-bidi:bidi-override (or
+ * isolate-override) with direction:rtl? "dednepsus" so drawn reads
+ * "suspended"; ltr sets it back. Else the inherited answer.
+ */
+static int overrides_direction(const GumboElement *el, const char *css, int inherited)
+{
+    char v[32], d[16];
+    const char *dir = NULL;
+
+    if (el->tag == GUMBO_TAG_BDO)
+        dir = attr(el, "dir");
+    if (css && css_value(css, "unicode-bidi", v, sizeof(v)) && strstr(v, "override")
+        && css_value(css, "direction", d, sizeof(d)))
+        dir = d;
+    if (dir == NULL)
+        return inherited;
+    return g_ascii_strcasecmp(dir, "rtl") == 0;
+}
+
+/*
  * element_style - what an element hides (its parent's frame given). A box
  * hidden inline or by a style-sheet class, but shown again by an @media
  * rule for its class, is a responsive layout: not hidden. Font size and
@@ -456,6 +482,7 @@ static void element_style(struct walk *w, const GumboElement *el, const struct f
                     || (!shown && (attr(el, "hidden") != NULL || (css && css_hides(css))
                                    || selected(w->sheet.hides, classes, id)));
     f->tiny = !shown && font_tiny(el, css, up && up->tiny);
+    f->reversed = overrides_direction(el, css, up && up->reversed);
     f->hidden = (f->box_hidden ? LW_HTML_HIDDEN_BOX : 0)
                 | (f->tiny || unreadable(f->fg, f->bg) ? LW_HTML_HIDDEN_TEXT : 0);
     g_free(css);
@@ -511,9 +538,12 @@ static void enter(struct walk *w, const GumboNode *node)
     g_array_append_val(w->frames, f);
 }
 
-/* visit - report one child node of the frame on top */
-static void visit(struct walk *w, const GumboNode *c, int hidden, int no_text)
+/* visit - report one child node of the frame f on top */
+static void visit(struct walk *w, const GumboNode *c, const struct frame *f)
 {
+    const char *text;
+    char *drawn = NULL;
+
     switch (c->type) {
     case GUMBO_NODE_ELEMENT:
     case GUMBO_NODE_TEMPLATE:
@@ -522,12 +552,14 @@ static void visit(struct walk *w, const GumboNode *c, int hidden, int no_text)
     case GUMBO_NODE_TEXT:
     case GUMBO_NODE_WHITESPACE:
     case GUMBO_NODE_CDATA:
-        if (no_text)
+        if (f->no_text)
             break;
-        if (!hidden && w->h->text)
-            w->h->text(w->ud, c->v.text.text, strlen(c->v.text.text));
-        else if (hidden && w->h->hidden_text)
-            w->h->hidden_text(w->ud, c->v.text.text, strlen(c->v.text.text));
+        text = f->reversed ? (drawn = g_utf8_strreverse(c->v.text.text, -1)) : c->v.text.text;
+        if (!f->hidden && w->h->text)
+            w->h->text(w->ud, text, strlen(text));
+        else if (f->hidden && w->h->hidden_text)
+            w->h->hidden_text(w->ud, text, strlen(text));
+        g_free(drawn);
         break;
     default:
         break;      /* comments and the document */
@@ -545,7 +577,7 @@ static void walk_tree(struct walk *w, const GumboNode *root)
         if (f->next < kids->length) {
             const GumboNode *c = kids->data[f->next++];
 
-            visit(w, c, f->hidden, f->no_text);     /* may grow frames: f is stale after it */
+            visit(w, c, f);     /* may grow frames: f is stale after it */
         } else {
             g_array_set_size(w->frames, w->frames->len - 1);    /* shrinking keeps *f in place */
             if (w->h->end)

@@ -7,9 +7,10 @@
  *     letter, and lw_text_normalize() gives the text a filter should read:
  *     NFKC, without either, white space collapsed. lw_text_read() also
  *     writes the words a sender disguised for filters as the reader reads
- *     them: a Latin word with Cyrillic or Greek look-alike letters
- *     ("Verify your аccount") and a word spelt out letter by letter
- *     ("m a i l b o x", "V.e.r.i.f.y"). Rules that read words as written
+ *     them: a Latin word with look-alike letters of another script
+ *     ("Verify your аccount"), a word spelt out letter by letter
+ *     ("m a i l b o x", "V.e.r.i.f.y") and letters a right-to-left
+ *     override draws backwards. Rules that read words as written
  *     would let the disguised lure score less than its plain twin; a host
  *     name is read as written (аpple.com is not apple.com). The message model, the
  *     URL extractor and the analyzers share this one set of answers.
@@ -232,31 +233,42 @@ static int is_spacer(char c)
     return c == ' ' || c == '.' || c == '-' || c == '_' || c == '*';
 }
 
+#define SPACED_GAP_MAX 3        /* spacers between two letters of a word spelt apart */
+
 /*
  * spaced_run - the number of single ASCII letters from s on, each but the
- * last followed by the same one spacer and another letter
+ * last followed by the same gap (1 to SPACED_GAP_MAX of one spacer, the
+ * gap after the first letter) and another letter; *gap is its length
  */
-static int spaced_run(const char *s)
+static int spaced_run(const char *s, int *gap)
 {
     char spacer = s[1];
-    int n = 0;
+    int n = 0, k = 0;
 
-    while (g_ascii_isalpha(s[0]) && !g_ascii_isalnum(s[1])) {
+    while (k < SPACED_GAP_MAX && s[1 + k] == spacer && is_spacer(spacer))
+        k++;
+    *gap = k;
+    while (k > 0 && g_ascii_isalpha(s[0]) && !g_ascii_isalnum(s[1])) {
+        int i = 0;
+
         n++;
-        if (!(s[1] == spacer && is_spacer(spacer) && g_ascii_isalpha(s[2])))
+        while (i < k && s[1 + i] == spacer)
+            i++;
+        if (i < k || !g_ascii_isalpha(s[1 + k]))
             break;
-        s += 2;
+        s += 1 + k;
     }
     return n;
 }
 
 /*
  * fold_spaced_letters - in place: SPACED_MIN or more single letters, each
- * set apart from the next by the same one space, dot, dash, underscore or
- * star ("m a i l b o x", "V.e.r.i.f.y"), become the word they spell. Run
- * on the text before its white space is collapsed, so that two spaces end
- * a word ("V e r i f y  y o u r"). Initials ("J. R. R.") are set apart by
- * two characters and stay. Shortens or keeps.
+ * set apart from the next by the same gap of one to three spaces, dots,
+ * dashes, underscores or stars ("m a i l b o x", "V.e.r.i.f.y",
+ * "m  a  i  l"), become the word they spell. Run on the text before its
+ * white space is collapsed, so that a wider gap ends a word ("V e r i f y
+ * y o u r" with two spaces between the words). Initials ("J. R. R.") are
+ * set apart by two different characters and stay. Shortens or keeps.
  */
 static void fold_spaced_letters(char *s)
 {
@@ -264,17 +276,41 @@ static void fold_spaced_letters(char *s)
     const char *p = s;
 
     while (*p) {
-        int n = (p == s || !g_ascii_isalnum(p[-1])) && g_ascii_isalpha(*p) ? spaced_run(p) : 0;
+        int gap = 0, n = (p == s || !g_ascii_isalnum(p[-1])) && g_ascii_isalpha(*p) ? spaced_run(p, &gap) : 0;
 
         if (n < SPACED_MIN) {
             *w++ = *p++;
             continue;
         }
-        for (int i = 0; i < n; i++, p += 2)
+        for (int i = 0; i < n; i++, p += 1 + gap)
             *w++ = *p;
-        p--;                    /* onto what followed the last letter */
+        p -= gap;               /* onto what followed the last letter */
     }
     *w = '\0';
+}
+
+#define RLO "\xe2\x80\xae"      /* U+202E RIGHT-TO-LEFT OVERRIDE */
+#define PDF "\xe2\x80\xac"      /* U+202C POP DIRECTIONAL FORMATTING */
+
+/*
+ * unreverse_overrides - in place: the characters between a right-to-left
+ * override and the end of its run (a pop, a line end, the text's end) in
+ * the order a reader sees them: "\u202Ededneps\u202C" is drawn
+ * "suspended". Lengths stay; the controls themselves are invisible and go
+ * later.
+ */
+static void unreverse_overrides(char *s)
+{
+    for (char *p = strstr(s, RLO); p; p = strstr(p, RLO)) {
+        char *start = p + 3, *end = start, *drawn;
+
+        while (*end && *end != '\n' && strncmp(end, PDF, 3) != 0 && strncmp(end, RLO, 3) != 0)
+            end++;
+        drawn = g_utf8_strreverse(start, end - start);
+        memcpy(start, drawn, (size_t) (end - start));
+        g_free(drawn);
+        p = end;
+    }
 }
 
 /*
@@ -296,6 +332,8 @@ static char *normalize(const char *text, int undisguise)
 
     if (nfkc == NULL)
         return g_strdup(text);
+    if (undisguise && !stable)
+        unreverse_overrides(nfkc);
     if (undisguise)
         fold_spaced_letters(nfkc);
     out = w = g_malloc(strlen(nfkc) + 1);

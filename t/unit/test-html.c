@@ -98,6 +98,10 @@ static const struct case_ renders[] = {
     { "a &amp; b &#99999999999; c & d &#1111111111111", "a & b \xef\xbf\xbd c & d \xef\xbf\xbd",
       "the text around such references, other '&' among it, stays" },
     { "&#00000000000000000065;&#x10FFFD;", "A\xf4\x8f\xbf\xbd", "leading zeros and the last code point are not past it" },
+    { "been <bdo dir=\"rtl\">dednepsus</bdo>", "been suspended", "<bdo dir=rtl> is drawn right to left" },
+    { "<span style=\"unicode-bidi: bidi-override; direction: rtl\">yfirev</span> it", "verify it",
+      "so is bidi-override with direction:rtl" },
+    { "<span style=\"direction:rtl\">plain</span>", "plain", "direction:rtl alone keeps Latin letters in order" },
 };
 
 /* What each way of hiding hides (and near misses that hide nothing). */

@@ -168,6 +168,9 @@ static void test_normalize_disguised(void)
         { "C o i n b a s e", "Coinbase", "a display name spelt apart" },
         { "J. R. R. Tolkien, e.g. i.e. a b c", "J. R. R. Tolkien, e.g. i.e. a b c", "initials, abbreviations, three letters: kept" },
         { "U.S.A.F. and A B C D", "USAF. and ABCD", "four single letters make a word" },
+        { "Your  m  a  i  l  b  o  x   has", "Your mailbox has", "a wider gap between letters, a wider one still between words" },
+        { "been \xe2\x80\xae" "dednepsus\xe2\x80\xac now", "been suspended now", "a right-to-left override drawn as it is seen" },
+        { "a \xe2\x80\xae" "cba\nnext", "a abc next", "... up to the line end" },
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
