@@ -26,7 +26,9 @@
  * (lw_text_read: NFKC, invisible characters gone, words disguised with
  * look-alike letters or spelt apart read whole), and a body rule that
  * does not match a text also tries it without Latin accents ("Vérify your
- * áccount"); a subject rule's indicator is the subject as it came.
+ * áccount"); a subject rule's indicator is the subject as it came. File
+ * name rules read the name as Windows saves it (trailing dots and spaces
+ * dropped); the indicator is the name as it came.
  *
  * Hits on sender-identifying targets carry indicators: a subject rule adds
  * the subject, a From rule the sender address, a filename rule the name, a
@@ -305,6 +307,19 @@ static const char *unaccented(struct matcher *m, const struct lw_message *msg, g
     return *u ? u : NULL;
 }
 
+/*
+ * saved_name - an attachment's name as Windows saves it: trailing dots and
+ * spaces dropped, so "invoice.exe. " is invoice.exe to the rules (g_free)
+ */
+static char *saved_name(const char *name)
+{
+    size_t n = strlen(name);
+
+    while (n > 0 && (name[n - 1] == '.' || name[n - 1] == ' '))
+        n--;
+    return g_strndup(name, n);
+}
+
 /* match_rule - try one rule on every string of its target */
 static int match_rule(const struct lw_rule *r, struct matcher *m, const struct lw_message *msg,
                       char **evidence, const char **what)
@@ -350,8 +365,11 @@ static int match_rule(const struct lw_rule *r, struct matcher *m, const struct l
     case LW_TARGET_FILENAME:
         for (guint i = 0; i < msg->parts->len; i++) {
             const struct lw_part *p = g_ptr_array_index(msg->parts, i);
+            char *saved = p->filename ? saved_name(p->filename) : NULL;
+            int hit = match_str(r, m, saved, evidence);
 
-            if (match_str(r, m, p->filename, evidence))
+            g_free(saved);
+            if (hit)
                 return (*what = p->filename, 1);
         }
         return 0;

@@ -240,6 +240,25 @@ test_expect_success 'lure words written backwards and drawn right to left (U+202
 		test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules || return 1
 	done
 '
+# attach FILE NAME: a mail carrying a small Windows program (MZ header) as attachment NAME
+attach() {
+	{
+		top "multipart/mixed; boundary=B" &&
+		printf -- "--B\nContent-Type: text/plain\n\nSee attached.\n--B\n" &&
+		printf "Content-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"%s\"\n" "$2" &&
+		printf "Content-Transfer-Encoding: base64\n\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA==\n--B--\n"
+	} >"$1"
+}
+test_expect_success 'trailing dots or spaces, which Windows drops on saving, do not hide an executable name from the rules' '
+	attach exe "invoice.exe" &&
+	for name in "invoice.exe." "invoice.exe " "invoice.exe. ."
+	do
+		attach dotted "$name" &&
+		as_strong_as exe dotted &&
+		test_json_rules dotted.json >rules &&
+		test_grep "^LW_FILENAME_EXECUTABLE$" rules || return 1
+	done
+'
 test_expect_success 'a brand spelt apart or with look-alike letters in the display name is still the brand' '
 	for name in "P a y P a l  Support" "$(u 0420)ay$(u 0420)al Support" "P.a.y.P.a.l Support"
 	do
