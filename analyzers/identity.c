@@ -63,6 +63,7 @@ struct lw_identity {
     GPtrArray *keywords;            /* char*: brand keywords, protected labels, dashed protected domains */
     struct lw_litset *brand_names;  /* every brand's names of 3 bytes or more, by brand index */
     guint8 *brand_always;           /* per brand: it has a shorter name, so it is always tried */
+    GHashTable *brand_spellings;    /* compact skeleton of a brand name (SPELLED_MIN+) -> brand index + 1 */
     char *brands_sha256;            /* of the brands file as loaded; NULL without one */
 };
 
@@ -421,6 +422,59 @@ static void add_protected(struct lw_identity *id)
     }
 }
 
+#define SPELLED_MIN 5       /* letters of a brand name worth finding however it is spelled */
+
+/*
+ * look_alike - the skeleton of the casefolded skeleton of s (g_free): the
+ * skeleton tells a capital I from a small i (I and l look alike) but
+ * treats cases apart (m reads rn, M stays M), so it is taken before and
+ * after folding the case: PayPaI, Micr0soft and microsoft compare right
+ */
+static char *look_alike(const struct lw_identity *id, const char *s)
+{
+    char *skel = skeleton(id, s), *low = g_utf8_casefold(skel, -1), *again = skeleton(id, low);
+
+    g_free(skel);
+    g_free(low);
+    return again;
+}
+
+/*
+ * compact_skeleton - s as it looks, in a form that compares spellings:
+ * ICU's confusable skeleton (UTS #39: PayPaI, PayPa1 and PayPal look
+ * alike, so do Arnazon and Amazon, Micr0soft and Microsoft), casefolded,
+ * letters and digits only (g_free)
+ */
+static char *compact_skeleton(const struct lw_identity *id, const char *s)
+{
+    char *low = look_alike(id, s);
+    GString *out = g_string_sized_new(strlen(low));
+
+    for (const char *p = low; *p; p = g_utf8_next_char(p))
+        if (g_unichar_isalnum(g_utf8_get_char(p)))
+            g_string_append_unichar(out, g_utf8_get_char(p));
+    g_free(low);
+    return g_string_free(out, FALSE);
+}
+
+/* index_brand_spellings - every brand name of SPELLED_MIN or more letters by its compact skeleton */
+static void index_brand_spellings(struct lw_identity *id)
+{
+    id->brand_spellings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < id->brands->len; i++) {
+        const struct lw_brand *b = g_ptr_array_index(id->brands, i);
+
+        for (int j = 0; b->names[j]; j++) {
+            char *c = compact_skeleton(id, b->names[j]);
+
+            if (g_utf8_strlen(c, -1) >= SPELLED_MIN && !g_hash_table_contains(id->brand_spellings, c))
+                g_hash_table_insert(id->brand_spellings, c, GUINT_TO_POINTER(i + 1));
+            else
+                g_free(c);
+        }
+    }
+}
+
 /*
  * index_brand_names - one literal search (prefilter.c) over a display name,
  * subject or address tells which brands may be named there, instead of a
@@ -448,6 +502,7 @@ static void index_brand_names(struct lw_identity *id)
         g_ptr_array_unref(names);
     }
     lw_litset_compile(id->brand_names);
+    index_brand_spellings(id);
 }
 
 /* lw_identity_new - build the read-only identity state (see identity.h) */
@@ -509,6 +564,8 @@ void lw_identity_free(struct lw_identity *id)
     g_ptr_array_unref(id->keywords);
     lw_litset_free(id->brand_names);
     g_free(id->brand_always);
+    if (id->brand_spellings)
+        g_hash_table_destroy(id->brand_spellings);
     g_free(id->brands_sha256);
     g_free(id);
 }
@@ -702,6 +759,55 @@ const char *lw_identity_brand_in(const struct lw_identity *id, const char *displ
     }
     g_free(may);
     g_free(f);
+    return found;
+}
+
+#define SPELLED_WORDS 3     /* words a brand name may be split into ("Pay Pal", "Net-Flix") */
+
+/*
+ * lw_identity_brand_spelled_in - a brand the display name spells so that it
+ * only looks like it: look-alike letters or digits (PayPaI, PayPa1,
+ * Micr0soft, Arnazon: the same confusable skeleton) or split into up to
+ * SPELLED_WORDS words ("Pay Pal", "Pay-Pal"). Whole words only: a brand
+ * inside a longer word ("Snapple") is none. The brand's keyword, or NULL.
+ */
+const char *lw_identity_brand_spelled_in(const struct lw_identity *id, const char *display,
+                                         const struct lw_brand **brand)
+{
+    gchar *valid = g_utf8_make_valid(display ? display : "", -1);
+    char *read = lw_text_read(valid), *low = look_alike(id, read);
+    GPtrArray *words = g_ptr_array_new_with_free_func(g_free);
+    const char *found = NULL;
+    const char *p = low;
+
+    while (*p) {            /* the words: runs of letters and digits */
+        const char *w;
+
+        while (*p && !g_unichar_isalnum(g_utf8_get_char(p)))
+            p = g_utf8_next_char(p);
+        for (w = p; *p && g_unichar_isalnum(g_utf8_get_char(p)); p = g_utf8_next_char(p))
+            ;
+        if (p > w)
+            g_ptr_array_add(words, g_strndup(w, (gsize) (p - w)));
+    }
+    for (guint i = 0; !found && i < words->len; i++) {
+        GString *joined = g_string_new(NULL);
+
+        for (guint k = i; !found && k < words->len && k < i + SPELLED_WORDS; k++) {
+            gpointer at;
+
+            g_string_append(joined, g_ptr_array_index(words, k));
+            if ((at = g_hash_table_lookup(id->brand_spellings, joined->str)) != NULL) {
+                *brand = g_ptr_array_index(id->brands, GPOINTER_TO_UINT(at) - 1);
+                found = (*brand)->keyword;
+            }
+        }
+        g_string_free(joined, TRUE);
+    }
+    g_ptr_array_unref(words);
+    g_free(low);
+    g_free(read);
+    g_free(valid);
     return found;
 }
 

@@ -15,6 +15,9 @@
  *                              is not the sender's (nor, for a list post
  *                              whose From the list rewrote, the poster's)
  *     LW_IMP_BRAND_NAME        a brand of brands_file in the display name,
+ *                              also spelled to only look like it (PayPaI,
+ *                              Micr0soft, "Pay Pal": the same confusable
+ *                              skeleton, or the name split into words),
  *                              sent from a domain that is not the brand's,
  *                              by a sender that does not name itself too
  *                              ("Amazon Benefits at Fidelity" from
@@ -283,7 +286,8 @@ static int imp_scan(const void *state, const struct lw_message *msg, struct lw_c
                 "Display name shows an email address of another domain than the real sender", named);
         g_free(named);
     }
-    if ((claim = lw_identity_brand_in(id, s->name, &brand)) != NULL
+    if (((claim = lw_identity_brand_in(id, s->name, &brand)) != NULL
+         || (claim = lw_identity_brand_spelled_in(id, s->name, &brand)) != NULL)
         && !lw_identity_host_of_brand(id, s->domain, brand)
         && !lw_identity_is_protected(id, s->domain) && !names_itself(s) && ++hits)
         add(v, s, "LW_IMP_BRAND_NAME", 4.0,

@@ -260,12 +260,33 @@ test_expect_success 'trailing dots or spaces, which Windows drops on saving, do 
 	done
 '
 test_expect_success 'a brand spelt apart or with look-alike letters in the display name is still the brand' '
-	for name in "P a y P a l  Support" "$(u 0420)ay$(u 0420)al Support" "P.a.y.P.a.l Support"
+	for name in "P a y P a l  Support" "$(u 0420)ay$(u 0420)al Support" "P.a.y.P.a.l Support" \
+		"PayPaI Support" "PayPa1 Support" "Pay Pal Support" "Pay-Pal Support" "PAYPAI SERVICE"
 	do
 		from_name spelt-brand "$name" &&
 		as_strong_as brand spelt-brand &&
 		test_json_rules spelt-brand.json >rules &&
 		test_grep "^LW_IMP_BRAND_NAME$" rules || return 1
+	done
+'
+test_expect_success 'digits and letter pairs that look like letters (Micr0soft, Arnazon) name the brand too' '
+	from_name ms "Microsoft Account Team" &&
+	from_name ms0 "Micr0soft Account Team" &&
+	as_strong_as ms ms0 &&
+	test_json_rules ms0.json >rules &&
+	test_grep "^LW_IMP_BRAND_NAME$" rules &&
+	from_name amz "Amazon Orders" &&
+	from_name rn "Arnazon Orders" &&
+	as_strong_as amz rn &&
+	grep -q "claims amazon" rn.json
+'
+test_expect_success 'near miss: a brand inside a longer word, or ordinary words, name no brand' '
+	for name in "Snapple Support" "Paypalooza Festival" "Pay Day Team" "Amazonas Tours"
+	do
+		from_name word "$name" &&
+		action word >/dev/null &&
+		test_json_rules word.json >rules &&
+		test_grep -v "^LW_IMP_BRAND_NAME$" rules || return 1
 	done
 '
 test_expect_success 'near miss: a host with a look-alike letter stays a look-alike, not the brand it imitates' '
