@@ -31,6 +31,7 @@
 #include <string.h>
 #include <libpsl.h>
 #include <unicode/uspoof.h>
+#include <unicode/utrans.h>
 
 #include "identity.h"
 #include "prefilter.h"
@@ -49,6 +50,15 @@ struct target {
     char *owner;            /* the real domain, for evidence */
 };
 
+/*
+ * Names found however they are spelled (lw_identity_brand_spelled_in): by
+ * their compact form (compact_form), the longest one's length in bytes.
+ */
+struct spellings {
+    GHashTable *names;      /* compact form -> value */
+    gsize longest;
+};
+
 struct lw_identity {
     const psl_ctx_t *psl;           /* libpsl built-in list: static, not freed */
     USpoofChecker *spoof;
@@ -63,7 +73,11 @@ struct lw_identity {
     GPtrArray *keywords;            /* char*: brand keywords, protected labels, dashed protected domains */
     struct lw_litset *brand_names;  /* every brand's names of 3 bytes or more, by brand index */
     guint8 *brand_always;           /* per brand: it has a shorter name, so it is always tried */
-    GHashTable *brand_spellings;    /* compact skeleton of a brand name (SPELLED_MIN+) -> brand index + 1 */
+    struct spellings brands_spelled;        /* brand names -> brand index + 1 */
+    struct spellings protected_spelled;     /* protected_names -> the folded name */
+    struct spellings vips_spelled;          /* vip_names -> the folded name */
+    UTransliterator *to_simplified;         /* Han characters, Traditional to Simplified */
+    GMutex translit_lock;                   /* a transliterator is used by one thread at a time */
     char *brands_sha256;            /* of the brands file as loaded; NULL without one */
 };
 
@@ -422,7 +436,37 @@ static void add_protected(struct lw_identity *id)
     }
 }
 
-#define SPELLED_MIN 5       /* letters of a brand name worth finding however it is spelled */
+#define SPELLED_MIN 5       /* letters of a Latin name worth finding however it is spelled */
+#define SPELLED_MIN_HAN 2   /* characters of a name in Chinese, likewise */
+
+/*
+ * simplified - s with its Han characters in Simplified form (ICU's
+ * Traditional-Simplified transliterator), so that 数位发展部 and 數位發展部
+ * compare equal as a reader takes them; s itself without any (g_free)
+ */
+static char *simplified(struct lw_identity *id, const char *s)
+{
+    UChar *u;
+    glong n = 0;
+    int32_t len, limit;
+    UErrorCode st = U_ZERO_ERROR;
+    char *out = NULL;
+    int han = 0;
+
+    for (const char *p = s; *p && !han; p = g_utf8_next_char(p))
+        han = (guchar) *p >= 0x80 && g_unichar_get_script(g_utf8_get_char(p)) == G_UNICODE_SCRIPT_HAN;
+    if (!han || id->to_simplified == NULL || (u = g_utf8_to_utf16(s, -1, NULL, &n, NULL)) == NULL)
+        return g_strdup(s);
+    u = g_renew(UChar, u, n * 2 + 1);       /* a transliteration may lengthen */
+    len = limit = (int32_t) n;
+    g_mutex_lock(&id->translit_lock);
+    utrans_transUChars(id->to_simplified, u, &len, (int32_t) (n * 2 + 1), 0, &limit, &st);
+    g_mutex_unlock(&id->translit_lock);
+    if (U_SUCCESS(st))
+        out = g_utf16_to_utf8(u, len, NULL, NULL, NULL);
+    g_free(u);
+    return out ? out : g_strdup(s);
+}
 
 /*
  * look_alike - the skeleton of the casefolded skeleton of s (g_free): the
@@ -440,39 +484,141 @@ static char *look_alike(const struct lw_identity *id, const char *s)
 }
 
 /*
- * compact_skeleton - s as it looks, in a form that compares spellings:
- * ICU's confusable skeleton (UTS #39: PayPaI, PayPa1 and PayPal look
- * alike, so do Arnazon and Amazon, Micr0soft and Microsoft), casefolded,
- * letters and digits only (g_free)
+ * seen_form - s as a reader takes it, in a form that compares spellings
+ * (g_free): disguised words read whole (lw_text_read), Han characters
+ * Simplified, then ICU's confusable skeleton (UTS #39: PayPaI, PayPa1 and
+ * PayPal look alike, so do Arnazon and Amazon, Micr0soft and Microsoft),
+ * casefolded
  */
-static char *compact_skeleton(const struct lw_identity *id, const char *s)
+static char *seen_form(struct lw_identity *id, const char *s)
 {
-    char *low = look_alike(id, s);
-    GString *out = g_string_sized_new(strlen(low));
+    gchar *valid = g_utf8_make_valid(s ? s : "", -1);
+    char *read = lw_text_read(valid), *simple = simplified(id, read), *seen = look_alike(id, simple);
 
-    for (const char *p = low; *p; p = g_utf8_next_char(p))
-        if (g_unichar_isalnum(g_utf8_get_char(p)))
-            g_string_append_unichar(out, g_utf8_get_char(p));
-    g_free(low);
-    return g_string_free(out, FALSE);
+    g_free(valid);
+    g_free(read);
+    g_free(simple);
+    return seen;
 }
 
-/* index_brand_spellings - every brand name of SPELLED_MIN or more letters by its compact skeleton */
-static void index_brand_spellings(struct lw_identity *id)
+/* is_han - a Han character: in Chinese every character is a word for spelling's sake */
+static int is_han(gunichar c)
 {
-    id->brand_spellings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    return c >= 0x2e80 && g_unichar_get_script(c) == G_UNICODE_SCRIPT_HAN;
+}
+
+/*
+ * seen_words - the words of a seen form: runs of letters and digits, each
+ * Han character one word ("Pay-Pal" two, "數位發展部" five)
+ */
+static GPtrArray *seen_words(const char *seen)
+{
+    GPtrArray *words = g_ptr_array_new_with_free_func(g_free);
+    const char *p = seen;
+
+    while (*p) {
+        const char *w;
+
+        while (*p && !g_unichar_isalnum(g_utf8_get_char(p)))
+            p = g_utf8_next_char(p);
+        w = p;
+        if (*p && is_han(g_utf8_get_char(p)))
+            p = g_utf8_next_char(p);
+        else
+            while (*p && g_unichar_isalnum(g_utf8_get_char(p)) && !is_han(g_utf8_get_char(p)))
+                p = g_utf8_next_char(p);
+        if (p > w)
+            g_ptr_array_add(words, g_strndup(w, (gsize) (p - w)));
+    }
+    return words;
+}
+
+/* spellings_add - name under its compact form (its seen words joined), if long enough to be told apart */
+static void spellings_add(struct lw_identity *id, struct spellings *sp, const char *name, gpointer value)
+{
+    char *seen = seen_form(id, name);
+    GPtrArray *words = seen_words(seen);
+    GString *compact = g_string_new(NULL);
+    int han = 0;
+
+    for (guint i = 0; i < words->len; i++) {
+        const char *w = g_ptr_array_index(words, i);
+
+        han |= is_han(g_utf8_get_char(w));
+        g_string_append(compact, w);
+    }
+    if (sp->names == NULL)
+        sp->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    if (g_utf8_strlen(compact->str, -1) >= (han ? SPELLED_MIN_HAN : SPELLED_MIN)
+        && !g_hash_table_contains(sp->names, compact->str)) {
+        sp->longest = MAX(sp->longest, compact->len);
+        g_hash_table_insert(sp->names, g_string_free(compact, FALSE), value);
+    } else {
+        g_string_free(compact, TRUE);
+    }
+    g_ptr_array_unref(words);
+    g_free(seen);
+}
+
+/*
+ * spelled_in - the value of a name of sp that display spells, whatever the
+ * look-alike letters, the words it is split into or the script of its Han
+ * characters: display's seen words, from each one on, joined while no
+ * longer than the longest name. Whole words only: a name inside a longer
+ * word ("Snapple") is none. NULL if none.
+ */
+static gpointer spelled_in(const struct lw_identity *id, const struct spellings *sp, const char *display)
+{
+    char *seen;
+    GPtrArray *words;
+    gpointer found = NULL;
+
+    if (sp->names == NULL || g_hash_table_size(sp->names) == 0)
+        return NULL;
+    seen = seen_form((struct lw_identity *) id, display);
+    words = seen_words(seen);
+    for (guint i = 0; !found && i < words->len; i++) {
+        GString *joined = g_string_new(NULL);
+
+        for (guint k = i; !found && k < words->len; k++) {
+            g_string_append(joined, g_ptr_array_index(words, k));
+            if (joined->len > sp->longest)
+                break;
+            found = g_hash_table_lookup(sp->names, joined->str);
+        }
+        g_string_free(joined, TRUE);
+    }
+    g_ptr_array_unref(words);
+    g_free(seen);
+    return found;
+}
+
+static void spellings_free(struct spellings *sp)
+{
+    if (sp->names)
+        g_hash_table_destroy(sp->names);
+}
+
+/* index_spellings - every brand, protected and VIP name by its compact form */
+static void index_spellings(struct lw_identity *id)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    UChar tid[] = { 'T', 'r', 'a', 'd', 'i', 't', 'i', 'o', 'n', 'a', 'l', '-',
+                    'S', 'i', 'm', 'p', 'l', 'i', 'f', 'i', 'e', 'd', 0 };
+
+    id->to_simplified = utrans_openU(tid, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
+    if (U_FAILURE(st))
+        id->to_simplified = NULL;   /* ICU without its transliteration data: Traditional stays apart */
     for (guint i = 0; i < id->brands->len; i++) {
         const struct lw_brand *b = g_ptr_array_index(id->brands, i);
 
-        for (int j = 0; b->names[j]; j++) {
-            char *c = compact_skeleton(id, b->names[j]);
-
-            if (g_utf8_strlen(c, -1) >= SPELLED_MIN && !g_hash_table_contains(id->brand_spellings, c))
-                g_hash_table_insert(id->brand_spellings, c, GUINT_TO_POINTER(i + 1));
-            else
-                g_free(c);
-        }
+        for (int j = 0; b->names[j]; j++)
+            spellings_add(id, &id->brands_spelled, b->names[j], GUINT_TO_POINTER(i + 1));
     }
+    for (int i = 0; id->protected_names[i]; i++)
+        spellings_add(id, &id->protected_spelled, id->protected_names[i], id->protected_names[i]);
+    for (int i = 0; id->vip_names[i]; i++)
+        spellings_add(id, &id->vips_spelled, id->vip_names[i], id->vip_names[i]);
 }
 
 /*
@@ -502,7 +648,6 @@ static void index_brand_names(struct lw_identity *id)
         g_ptr_array_unref(names);
     }
     lw_litset_compile(id->brand_names);
-    index_brand_spellings(id);
 }
 
 /* lw_identity_new - build the read-only identity state (see identity.h) */
@@ -513,6 +658,7 @@ struct lw_identity *lw_identity_new(const struct lw_config *cfg, struct lw_error
     const char *path = NULL;
     struct lw_error why;
 
+    g_mutex_init(&id->translit_lock);
     id->psl = psl_builtin();
     id->spoof = uspoof_open(&st);
     if (U_SUCCESS(st)) {
@@ -544,6 +690,7 @@ struct lw_identity *lw_identity_new(const struct lw_config *cfg, struct lw_error
     }
     add_protected(id);
     index_brand_names(id);
+    index_spellings(id);
     return id;
 }
 
@@ -564,8 +711,12 @@ void lw_identity_free(struct lw_identity *id)
     g_ptr_array_unref(id->keywords);
     lw_litset_free(id->brand_names);
     g_free(id->brand_always);
-    if (id->brand_spellings)
-        g_hash_table_destroy(id->brand_spellings);
+    spellings_free(&id->brands_spelled);
+    spellings_free(&id->protected_spelled);
+    spellings_free(&id->vips_spelled);
+    if (id->to_simplified)
+        utrans_close(id->to_simplified);
+    g_mutex_clear(&id->translit_lock);
     g_free(id->brands_sha256);
     g_free(id);
 }
@@ -709,16 +860,20 @@ static const char *name_in_list(char **list, const char *display)
     return found;
 }
 
-/* lw_identity_protected_name_in - a protected name in display, or NULL */
+/* lw_identity_protected_name_in - a protected name in display, also spelled to only look like it, or NULL */
 const char *lw_identity_protected_name_in(const struct lw_identity *id, const char *display)
 {
-    return name_in_list(id->protected_names, display);
+    const char *found = name_in_list(id->protected_names, display);
+
+    return found ? found : spelled_in(id, &id->protected_spelled, display);
 }
 
-/* lw_identity_vip_in - a VIP name in display, or NULL */
+/* lw_identity_vip_in - a VIP name in display, also spelled to only look like it, or NULL */
 const char *lw_identity_vip_in(const struct lw_identity *id, const char *display)
 {
-    return name_in_list(id->vip_names, display);
+    const char *found = name_in_list(id->vip_names, display);
+
+    return found ? found : spelled_in(id, &id->vips_spelled, display);
 }
 
 /* lw_identity_protected_domain_in - a protected domain written in display, or NULL */
@@ -762,53 +917,22 @@ const char *lw_identity_brand_in(const struct lw_identity *id, const char *displ
     return found;
 }
 
-#define SPELLED_WORDS 3     /* words a brand name may be split into ("Pay Pal", "Net-Flix") */
-
 /*
  * lw_identity_brand_spelled_in - a brand the display name spells so that it
  * only looks like it: look-alike letters or digits (PayPaI, PayPa1,
- * Micr0soft, Arnazon: the same confusable skeleton) or split into up to
- * SPELLED_WORDS words ("Pay Pal", "Pay-Pal"). Whole words only: a brand
- * inside a longer word ("Snapple") is none. The brand's keyword, or NULL.
+ * Micr0soft, Arnazon: the same confusable skeleton) or split into words
+ * ("Pay Pal", "Pay-Pal"), names of SPELLED_MIN letters or more, whole
+ * words only (spelled_in). The brand's keyword, or NULL.
  */
 const char *lw_identity_brand_spelled_in(const struct lw_identity *id, const char *display,
                                          const struct lw_brand **brand)
 {
-    gchar *valid = g_utf8_make_valid(display ? display : "", -1);
-    char *read = lw_text_read(valid), *low = look_alike(id, read);
-    GPtrArray *words = g_ptr_array_new_with_free_func(g_free);
-    const char *found = NULL;
-    const char *p = low;
+    gpointer at = spelled_in(id, &id->brands_spelled, display);
 
-    while (*p) {            /* the words: runs of letters and digits */
-        const char *w;
-
-        while (*p && !g_unichar_isalnum(g_utf8_get_char(p)))
-            p = g_utf8_next_char(p);
-        for (w = p; *p && g_unichar_isalnum(g_utf8_get_char(p)); p = g_utf8_next_char(p))
-            ;
-        if (p > w)
-            g_ptr_array_add(words, g_strndup(w, (gsize) (p - w)));
-    }
-    for (guint i = 0; !found && i < words->len; i++) {
-        GString *joined = g_string_new(NULL);
-
-        for (guint k = i; !found && k < words->len && k < i + SPELLED_WORDS; k++) {
-            gpointer at;
-
-            g_string_append(joined, g_ptr_array_index(words, k));
-            if ((at = g_hash_table_lookup(id->brand_spellings, joined->str)) != NULL) {
-                *brand = g_ptr_array_index(id->brands, GPOINTER_TO_UINT(at) - 1);
-                found = (*brand)->keyword;
-            }
-        }
-        g_string_free(joined, TRUE);
-    }
-    g_ptr_array_unref(words);
-    g_free(low);
-    g_free(read);
-    g_free(valid);
-    return found;
+    if (at == NULL)
+        return NULL;
+    *brand = g_ptr_array_index(id->brands, GPOINTER_TO_UINT(at) - 1);
+    return (*brand)->keyword;
 }
 
 /*

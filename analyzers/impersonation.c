@@ -7,7 +7,10 @@
  *     analyzer compares the display name of From with the real address:
  *
  *     LW_IMP_PROTECTED_NAME    one of protected_names, sender outside the
- *                              organization (protected_domains)
+ *                              organization (protected_domains); this and
+ *                              the VIP and brand names below are found also
+ *                              when spelled to only look like them
+ *                              (identity.c, lw_identity_brand_spelled_in)
  *     LW_IMP_PROTECTED_DOMAIN  one of protected_domains written in the name,
  *                              sender outside them
  *     LW_IMP_VIP_EXTERNAL      a vip_names person writing from outside

@@ -280,8 +280,30 @@ test_expect_success 'digits and letter pairs that look like letters (Micr0soft, 
 	as_strong_as amz rn &&
 	grep -q "claims amazon" rn.json
 '
+test_expect_success 'the organization'"'"'s own name, however spelled, is still its name (LW_IMP_PROTECTED_NAME)' '
+	from_name org "Ministry of Digital Affairs" &&
+	for name in "Ministry of DigitaI Affairs" "Ministry-of-Digital-Affairs" "MinistryOfDigitalAffairs" \
+		"M i n i s t r y  o f  D i g i t a l  A f f a i r s" "數位發展部" "数位发展部" "數 位 發 展 部"
+	do
+		from_name org-spelled "$name" &&
+		as_strong_as org org-spelled &&
+		test_json_rules org-spelled.json >rules &&
+		test_grep "^LW_IMP_PROTECTED_NAME$" rules || return 1
+	done
+'
+test_expect_success 'a VIP'"'"'s name, however spelled, is still the VIP (LW_IMP_VIP_EXTERNAL)' '
+	from_name vip "David Wang" &&
+	for name in "DavidWang" "David.Wang" "DAVID WANG" "王 大 明"
+	do
+		from_name vip-spelled "$name" &&
+		as_strong_as vip vip-spelled &&
+		test_json_rules vip-spelled.json >rules &&
+		test_grep "^LW_IMP_VIP_EXTERNAL$" rules || return 1
+	done
+'
 test_expect_success 'near miss: a brand inside a longer word, or ordinary words, name no brand' '
-	for name in "Snapple Support" "Paypalooza Festival" "Pay Day Team" "Amazonas Tours"
+	for name in "Snapple Support" "Paypalooza Festival" "Pay Day Team" "Amazonas Tours" "Digital Affairs Weekly" \
+		"Davidson Wangari" "發展部落"
 	do
 		from_name word "$name" &&
 		action word >/dev/null &&
