@@ -259,6 +259,16 @@ test_expect_success 'trailing dots or spaces, which Windows drops on saving, do 
 		test_grep "^LW_FILENAME_EXECUTABLE$" rules || return 1
 	done
 '
+test_expect_success 'lure words drawn as a button'"'"'s label (<input value=...>) are read as text' '
+	body_with_type html-plain "text/html; charset=utf-8" &&
+	{
+		top "text/html; charset=utf-8" &&
+		echo "<p>Notice</p><input type=\"button\" value=\"$LURE\">"
+	} >button &&
+	as_strong_as html-plain button &&
+	test_json_rules button.json >rules &&
+	test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules
+'
 test_expect_success 'a brand spelt apart or with look-alike letters in the display name is still the brand' '
 	for name in "P a y P a l  Support" "$(u 0420)ay$(u 0420)al Support" "P.a.y.P.a.l Support" \
 		"PayPaI Support" "PayPa1 Support" "Pay Pal Support" "Pay-Pal Support" "PAYPAI SERVICE"

@@ -30,6 +30,9 @@
  *     the rendered text is the one the reader sees, and words split by
  *     hidden junk ("pass<span style=display:none>x</span>word") read whole.
  *
+ * The label a button or filled-in field draws from its value attribute is
+ * text too (input_label).
+ *
  * Text drawn right to left letter by letter (<bdo dir=rtl>,
  * unicode-bidi:bidi-override with direction:rtl) is reported in the order
  * the reader sees it: "dednepsus" so drawn reads "suspended".
@@ -513,6 +516,33 @@ static void read_style(struct walk *w, const GumboElement *el)
     }
 }
 
+/*
+ * input_label - the text a form control draws from its value attribute:
+ * the label of a button (<input type=submit value="Verify your account">)
+ * or what a text field shows filled in. Reported as text of its own,
+ * between blanks, as the box stands apart.
+ */
+static void input_label(struct walk *w, const GumboElement *el, const struct frame *f)
+{
+    static const char *const shown[] = { "button", "submit", "reset", "text", "search", "email", "url", "tel" };
+    const char *type = attr(el, "type"), *value = attr(el, "value");
+    char *label;
+    int shows = type == NULL;
+
+    if (el->tag != GUMBO_TAG_INPUT || value == NULL || *value == '\0')
+        return;
+    for (size_t i = 0; !shows && i < G_N_ELEMENTS(shown); i++)
+        shows = g_ascii_strcasecmp(type, shown[i]) == 0;
+    if (!shows)
+        return;
+    label = g_strconcat(" ", value, " ", NULL);
+    if (!f->hidden && w->h->text)
+        w->h->text(w->ud, label, strlen(label));
+    else if (f->hidden && w->h->hidden_text)
+        w->h->hidden_text(w->ud, label, strlen(label));
+    g_free(label);
+}
+
 /* enter - report an element and push its frame */
 static void enter(struct walk *w, const GumboNode *node)
 {
@@ -535,6 +565,8 @@ static void enter(struct walk *w, const GumboNode *node)
                 || el->tag == GUMBO_TAG_TITLE || el->tag == GUMBO_TAG_HEAD;
     if (w->h->start)
         w->h->start(w->ud, frame_name(&f), attrs_of(w, el), f.hidden);
+    if (!f.no_text)
+        input_label(w, el, &f);
     g_array_append_val(w->frames, f);
 }
 

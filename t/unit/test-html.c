@@ -102,6 +102,10 @@ static const struct case_ renders[] = {
     { "<span style=\"unicode-bidi: bidi-override; direction: rtl\">yfirev</span> it", "verify it",
       "so is bidi-override with direction:rtl" },
     { "<span style=\"direction:rtl\">plain</span>", "plain", "direction:rtl alone keeps Latin letters in order" },
+    { "Notice<input type=\"submit\" value=\"Verify your account\">now", "Notice Verify your account now",
+      "a button draws its value" },
+    { "<input value=\"filled in\"><input type=\"hidden\" value=\"token\"><input type=checkbox value=on>", "filled in",
+      "a text field shows its value; hidden fields and check boxes draw none" },
 };
 
 /* What each way of hiding hides (and near misses that hide nothing). */
