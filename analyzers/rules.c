@@ -83,7 +83,8 @@ struct matcher {
     char *subject;              /* the subject as read (lw_text_read), once a rule asks; g_free */
     char *subject_plain;        /* that without Latin accents, or NULL if the same; likewise */
     char *from_name;            /* the display name as read, likewise */
-    GPtrArray *unaccented;      /* per text: its norm without Latin accents, "" if the same; lazily */
+    GPtrArray *unaccented;      /* per text: its norm without Latin accents, NULL if the same; once asked */
+    GPtrArray *saved_names;     /* per part: its name as Windows saves it, NULL if the same; once asked */
 };
 
 /* target_key - rules sharing a key are matched on the same texts */
@@ -284,6 +285,13 @@ static const char *from_name(const struct lw_message *msg)
 }
 
 /*
+ * Texts derived from the message (unaccented, saved_name) are made once per
+ * scan and kept until matcher_end: the prefilter caches the literals it
+ * found by the text's address, so a text must not move, nor its address be
+ * reused for another, while rules are matched.
+ */
+
+/*
  * unaccented - text i's norm with the accents of its Latin letters removed,
  * or NULL when it has none: "Vérify your áccount" disguises a lure from
  * rules written for the plain words (its evasion hit is lookalike.c's
@@ -292,32 +300,38 @@ static const char *from_name(const struct lw_message *msg)
  */
 static const char *unaccented(struct matcher *m, const struct lw_message *msg, guint i)
 {
-    const char *u;
-
-    if (m->unaccented == NULL)
+    if (m->unaccented == NULL) {
         m->unaccented = g_ptr_array_new_full(msg->texts->len, g_free);
-    while (m->unaccented->len <= i)
-        g_ptr_array_add(m->unaccented, NULL);
-    if (g_ptr_array_index(m->unaccented, i) == NULL) {
-        char *plain = lw_text_unaccented(((const struct lw_text *) g_ptr_array_index(msg->texts, i))->norm);
-
-        g_ptr_array_index(m->unaccented, i) = plain ? plain : g_strdup("");
+        for (guint k = 0; k < msg->texts->len; k++)
+            g_ptr_array_add(m->unaccented,
+                            lw_text_unaccented(((const struct lw_text *) g_ptr_array_index(msg->texts, k))->norm));
     }
-    u = g_ptr_array_index(m->unaccented, i);
-    return *u ? u : NULL;
+    return g_ptr_array_index(m->unaccented, i);
 }
 
 /*
- * saved_name - an attachment's name as Windows saves it: trailing dots and
- * spaces dropped, so "invoice.exe. " is invoice.exe to the rules (g_free)
+ * saved_name - part i's name as Windows saves it: trailing dots and spaces
+ * dropped, so "invoice.exe. " is invoice.exe to the rules; the name itself
+ * when there are none (or no name)
  */
-static char *saved_name(const char *name)
+static const char *saved_name(struct matcher *m, const struct lw_message *msg, guint i)
 {
-    size_t n = strlen(name);
+    const char *name = ((const struct lw_part *) g_ptr_array_index(msg->parts, i))->filename;
+    const char *saved;
 
-    while (n > 0 && (name[n - 1] == '.' || name[n - 1] == ' '))
-        n--;
-    return g_strndup(name, n);
+    if (m->saved_names == NULL) {
+        m->saved_names = g_ptr_array_new_full(msg->parts->len, g_free);
+        for (guint k = 0; k < msg->parts->len; k++) {
+            const char *f = ((const struct lw_part *) g_ptr_array_index(msg->parts, k))->filename;
+            size_t n = f ? strlen(f) : 0;
+
+            while (n > 0 && (f[n - 1] == '.' || f[n - 1] == ' '))
+                n--;
+            g_ptr_array_add(m->saved_names, f && f[n] ? g_strndup(f, n) : NULL);
+        }
+    }
+    saved = g_ptr_array_index(m->saved_names, i);
+    return saved ? saved : name;
 }
 
 /* match_rule - try one rule on every string of its target */
@@ -365,11 +379,8 @@ static int match_rule(const struct lw_rule *r, struct matcher *m, const struct l
     case LW_TARGET_FILENAME:
         for (guint i = 0; i < msg->parts->len; i++) {
             const struct lw_part *p = g_ptr_array_index(msg->parts, i);
-            char *saved = p->filename ? saved_name(p->filename) : NULL;
-            int hit = match_str(r, m, saved, evidence);
 
-            g_free(saved);
-            if (hit)
+            if (match_str(r, m, saved_name(m, msg, i), evidence))
                 return (*what = p->filename, 1);
         }
         return 0;
@@ -431,7 +442,7 @@ static int matcher_begin(struct matcher *m, const struct rules_state *st)
     m->errors = g_string_new(NULL);
     m->error_rules = 0;
     m->subject = m->subject_plain = m->from_name = NULL;
-    m->unaccented = NULL;
+    m->unaccented = m->saved_names = NULL;
     pcre2_set_match_limit(m->mc, (uint32_t) st->cfg->rules_match_limit);
     pcre2_set_depth_limit(m->mc, (uint32_t) st->cfg->rules_depth_limit);
     return 0;
@@ -444,6 +455,8 @@ static void matcher_end(struct matcher *m)
     g_free(m->from_name);
     if (m->unaccented)
         g_ptr_array_unref(m->unaccented);
+    if (m->saved_names)
+        g_ptr_array_unref(m->saved_names);
     g_string_free(m->errors, TRUE);
     for (guint f = 0; f < m->st->filters->len; f++)
         if (m->seen[f])

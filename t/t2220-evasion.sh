@@ -269,6 +269,17 @@ test_expect_success 'lure words drawn as a button'"'"'s label (<input value=...>
 	test_json_rules button.json >rules &&
 	test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules
 '
+test_expect_success 'an executable name after another attachment fires the file name rule too' '
+	{
+		top "multipart/mixed; boundary=B" &&
+		printf -- "--B\nContent-Type: text/plain\n\nSee attached.\n--B\n" &&
+		printf "Content-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"image.png\"\n\nxx\n--B\n" &&
+		printf "Content-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"invoice.exe\"\n\nyy\n--B--\n"
+	} >second &&
+	action second >/dev/null &&
+	test_json_rules second.json >rules &&
+	test_grep "^LW_FILENAME_EXECUTABLE$" rules
+'
 test_expect_success 'a brand spelt apart or with look-alike letters in the display name is still the brand' '
 	for name in "P a y P a l  Support" "$(u 0420)ay$(u 0420)al Support" "P.a.y.P.a.l Support" \
 		"PayPaI Support" "PayPa1 Support" "Pay Pal Support" "Pay-Pal Support" "PAYPAI SERVICE"
