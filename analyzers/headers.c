@@ -248,8 +248,7 @@ static int claims_identity(const struct lw_identity *id, const struct lw_message
     const char *n = msg->from->name;
 
     return *n && (lw_identity_protected_name_in(id, n) || lw_identity_protected_domain_in(id, n)
-                  || lw_identity_vip_in(id, n) || lw_identity_brand_in(id, n, &b)
-                  || lw_identity_brand_spelled_in(id, n, &b));
+                  || lw_identity_vip_in(id, n) || lw_identity_brand_named_in(id, n, &b));
 }
 
 /*

@@ -51,8 +51,8 @@ struct target {
 };
 
 /*
- * Names found however they are spelled (lw_identity_brand_spelled_in): by
- * their compact form (compact_form), the longest one's length in bytes.
+ * Names found however they are spelled (spelled_in): by their compact
+ * form (spellings_add), the longest one's length in bytes.
  */
 struct spellings {
     GHashTable *names;      /* compact form -> value */
@@ -918,19 +918,21 @@ const char *lw_identity_brand_in(const struct lw_identity *id, const char *displ
 }
 
 /*
- * lw_identity_brand_spelled_in - a brand the display name spells so that it
- * only looks like it: look-alike letters or digits (PayPaI, PayPa1,
- * Micr0soft, Arnazon: the same confusable skeleton) or split into words
- * ("Pay Pal", "Pay-Pal"), names of SPELLED_MIN letters or more, whole
- * words only (spelled_in). The brand's keyword, or NULL.
+ * lw_identity_brand_named_in - a brand the display name names: as written
+ * (lw_identity_brand_in), or spelled so that it only looks like it:
+ * look-alike letters or digits (PayPaI, PayPa1, Micr0soft, Arnazon: the
+ * same confusable skeleton) or split into words ("Pay Pal", "Pay-Pal"),
+ * names of SPELLED_MIN letters or more, whole words only (spelled_in).
+ * The name or the brand's keyword, or NULL.
  */
-const char *lw_identity_brand_spelled_in(const struct lw_identity *id, const char *display,
-                                         const struct lw_brand **brand)
+const char *lw_identity_brand_named_in(const struct lw_identity *id, const char *display,
+                                       const struct lw_brand **brand)
 {
-    gpointer at = spelled_in(id, &id->brands_spelled, display);
+    const char *found = lw_identity_brand_in(id, display, brand);
+    gpointer at;
 
-    if (at == NULL)
-        return NULL;
+    if (found || (at = spelled_in(id, &id->brands_spelled, display)) == NULL)
+        return found;
     *brand = g_ptr_array_index(id->brands, GPOINTER_TO_UINT(at) - 1);
     return (*brand)->keyword;
 }

@@ -77,9 +77,9 @@ const char *lw_identity_protected_domain_in(const struct lw_identity *id, const 
 const char *lw_identity_vip_in(const struct lw_identity *id, const char *display);
 const char *lw_identity_brand_in(const struct lw_identity *id, const char *display,
                                  const struct lw_brand **brand);
-/* lw_identity_brand_spelled_in - a brand spelled to only look like it (PayPaI, Micr0soft, "Pay Pal"), or NULL */
-const char *lw_identity_brand_spelled_in(const struct lw_identity *id, const char *display,
-                                         const struct lw_brand **brand);
+/* lw_identity_brand_named_in - lw_identity_brand_in, or a brand spelled to only look like it (PayPaI, "Pay Pal") */
+const char *lw_identity_brand_named_in(const struct lw_identity *id, const char *display,
+                                       const struct lw_brand **brand);
 /* lw_identity_name_match - is the folded needle a word of the folded haystack? */
 int lw_identity_name_match(const char *hay_folded, const char *needle_folded);
 

@@ -10,7 +10,7 @@
  *                              organization (protected_domains); this and
  *                              the VIP and brand names below are found also
  *                              when spelled to only look like them
- *                              (identity.c, lw_identity_brand_spelled_in)
+ *                              (identity.c, spelled_in)
  *     LW_IMP_PROTECTED_DOMAIN  one of protected_domains written in the name,
  *                              sender outside them
  *     LW_IMP_VIP_EXTERNAL      a vip_names person writing from outside
@@ -289,8 +289,7 @@ static int imp_scan(const void *state, const struct lw_message *msg, struct lw_c
                 "Display name shows an email address of another domain than the real sender", named);
         g_free(named);
     }
-    if (((claim = lw_identity_brand_in(id, s->name, &brand)) != NULL
-         || (claim = lw_identity_brand_spelled_in(id, s->name, &brand)) != NULL)
+    if ((claim = lw_identity_brand_named_in(id, s->name, &brand)) != NULL
         && !lw_identity_host_of_brand(id, s->domain, brand)
         && !lw_identity_is_protected(id, s->domain) && !names_itself(s) && ++hits)
         add(v, s, "LW_IMP_BRAND_NAME", 4.0,

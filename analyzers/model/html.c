@@ -516,6 +516,15 @@ static void read_style(struct walk *w, const GumboElement *el)
     }
 }
 
+/* report_text - text to the handler: the visible to text(), the hidden to hidden_text() */
+static void report_text(struct walk *w, int hidden, const char *text)
+{
+    if (!hidden && w->h->text)
+        w->h->text(w->ud, text, strlen(text));
+    else if (hidden && w->h->hidden_text)
+        w->h->hidden_text(w->ud, text, strlen(text));
+}
+
 /*
  * input_label - the text a form control draws from its value attribute:
  * the label of a button (<input type=submit value="Verify your account">)
@@ -536,10 +545,7 @@ static void input_label(struct walk *w, const GumboElement *el, const struct fra
     if (!shows)
         return;
     label = g_strconcat(" ", value, " ", NULL);
-    if (!f->hidden && w->h->text)
-        w->h->text(w->ud, label, strlen(label));
-    else if (f->hidden && w->h->hidden_text)
-        w->h->hidden_text(w->ud, label, strlen(label));
+    report_text(w, f->hidden, label);
     g_free(label);
 }
 
@@ -587,10 +593,7 @@ static void visit(struct walk *w, const GumboNode *c, const struct frame *f)
         if (f->no_text)
             break;
         text = f->reversed ? (drawn = g_utf8_strreverse(c->v.text.text, -1)) : c->v.text.text;
-        if (!f->hidden && w->h->text)
-            w->h->text(w->ud, text, strlen(text));
-        else if (f->hidden && w->h->hidden_text)
-            w->h->hidden_text(w->ud, text, strlen(text));
+        report_text(w, f->hidden, text);
         g_free(drawn);
         break;
     default:

@@ -324,7 +324,7 @@ static void unreverse_overrides(char *s)
  */
 static char *normalize(const char *text, int undisguise)
 {
-    int stable = nfkc_stable(text);     /* also: no Greek or Cyrillic letter */
+    int stable = nfkc_stable(text);     /* also: no letter to fold, no override to undo */
     gchar *nfkc = stable ? g_strdup(text) : g_utf8_normalize(text, -1, G_NORMALIZE_NFKC);
     char *out, *w;
     int space = 0;
