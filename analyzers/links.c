@@ -98,13 +98,21 @@
  *                             its own site. With the host's own 2.0 it
  *                             stays below the quarantine score alone (a
  *                             club's letter may link its free site)
+ *     LW_HTML_ONLY_IP_HOST    that HTML-only mail sends the reader to a bare
+ *                             public IP address (LW_LINK_IP_HOST): a kit
+ *                             mailing from rented servers, whose links have
+ *                             no name a reputation list or a reader could
+ *                             judge. Bulk-mail providers link through a
+ *                             named tracking domain, and private and
+ *                             loopback addresses (a technical thread's
+ *                             192.168.x.y) never fire LW_LINK_IP_HOST
  *     LW_HTML_ONLY_BCC_BLAST  that HTML-only mail sent to undisclosed
  *                             recipients (LW_HDR_BCC_BLAST, rules file): a
  *                             mass-mailing tool, neither a mail client nor
  *                             a bulk-mail provider (they address each
- *                             recipient). The three are evasion (kit
- *                             fingerprints) scored 1.0; the shortener and
- *                             blast ones reach the quarantine score with
+ *                             recipient). The four are evasion (kit
+ *                             fingerprints) scored 1.0; the shortener, IP
+ *                             and blast ones reach the quarantine score with
  *                             the two hits they join
  *     LW_HTML_ONLY            an HTML body with links and no plain-text
  *                             alternative, as bulk kits send (weak alone)
@@ -1415,6 +1423,10 @@ static void check_bulk_kit(struct lw_verdict *v)
         lw_verdict_add_hit(v, A, "LW_HTML_ONLY_FREEHOST", 1.0,
                            "HTML-only bulk mail whose links go to a free host or a cloud storage bucket: a "
                            "mass-mailing kit's throwaway landing page", "no text/plain part; links to a free host");
+    if (lw_verdict_fired(v, "LW_LINK_IP_HOST"))
+        lw_verdict_add_hit(v, A, "LW_HTML_ONLY_IP_HOST", 1.0,
+                           "HTML-only bulk mail whose links go to a bare IP address: a mass-mailing kit on rented "
+                           "servers with no name to look up", "no text/plain part; links to a bare IP address");
     if (lw_verdict_fired(v, "LW_HDR_BCC_BLAST"))
         lw_verdict_add_hit(v, A, "LW_HTML_ONLY_BCC_BLAST", 1.0,
                            "HTML-only mail sent to undisclosed recipients: a mass-mailing tool, "

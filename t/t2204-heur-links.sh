@@ -289,6 +289,26 @@ test_expect_success 'HTML-only mail to a page in a cloud bucket is a kit (LW_HTM
 	expect_rule LW_BULK_NO_LIST_UNSUB u &&
 	test_json_is u.json action quarantine
 '
+test_expect_success 'HTML-only mail whose links go to a bare public IP is a kit (LW_HTML_ONLY_IP_HOST), and held' '
+	mkmail m "From: Deals <deals@news.shop-example.com>" "Subject: Autumn" "Content-Type: text/html; charset=utf-8" -- \
+		"<html><body>$OFFER<a href=\"http://203.0.113.40/track/3xYzQ\">See it</a></body></html>" &&
+	expect_rule LW_LINK_IP_HOST m &&
+	expect_rule LW_HTML_ONLY_IP_HOST m &&
+	grep -q "\"rule\":\"LW_HTML_ONLY_IP_HOST\",[^}]*\"class\":\"evasion\"" m.json &&
+	test_json_is m.json action quarantine
+'
+test_expect_success 'near miss: the IP link beside a text version is tagged, a private address in HTML-only mail is no kit' '
+	alt alt "A <a@example.com>" "user@agency.gov.tw" \
+		"See http://203.0.113.40/track/3xYzQ" \
+		"<a href=\"http://203.0.113.40/track/3xYzQ\">site</a>" &&
+	expect_rule LW_LINK_IP_HOST alt &&
+	expect_no_rule LW_HTML_ONLY_IP_HOST alt &&
+	test_json_is alt.json action tag &&
+	mkmail m "From: Ops <ops@example.com>" "Subject: Router" "Content-Type: text/html; charset=utf-8" -- \
+		"<html><body><p>The new console:</p><a href=\"http://192.168.10.2/admin\">console</a></body></html>" &&
+	expect_no_rule LW_LINK_IP_HOST m &&
+	expect_no_rule LW_HTML_ONLY_IP_HOST m
+'
 test_expect_success 'near miss: the free-hosted page in a message with a text version is no kit' '
 	alt alt "Club <news@club-example.org>" "user@agency.gov.tw" \
 		"Our autumn meeting: https://club-example.web.app/autumn" \

@@ -149,6 +149,7 @@ static const struct builtin {
     { "LW_HTML_ONLY", LW_CLASS_BULK },
     { "LW_HTML_ONLY_SHORTENER", LW_CLASS_EVASION }, /* a mass-mailing kit hides the destination */
     { "LW_HTML_ONLY_FREEHOST", LW_CLASS_EVASION },  /* a kit's throwaway landing page */
+    { "LW_HTML_ONLY_IP_HOST", LW_CLASS_EVASION },   /* a kit on rented servers, no name to judge */
     { "LW_HTML_ONLY_BCC_BLAST", LW_CLASS_EVASION }, /* a mass-mailing tool, not a client or provider */
     { "LW_QR_LURE", LW_CLASS_LURE },
     { "LW_QR_URL", LW_CLASS_LINK },
