@@ -622,6 +622,35 @@ static void index_spellings(struct lw_identity *id)
 }
 
 /*
+ * add_domain_names - a brand's own domains name it too: a display name
+ * "ssa.gov" or "SSA.gov Notices" claims the Social Security Administration
+ * as surely as its full name does, though the keyword (socialsecurity) is
+ * not in it. Not a public suffix (gov.uk names no one agency), and not a
+ * free-mail domain: "hotmail.com" in a display name or subject is
+ * someone's address there, not a claim to be Microsoft. The keyword
+ * already names domains that contain it (paypal.com).
+ */
+static void add_domain_names(struct lw_identity *id)
+{
+    for (guint i = 0; i < id->brands->len; i++) {
+        struct lw_brand *b = g_ptr_array_index(id->brands, i);
+        GPtrArray *names = g_ptr_array_new();
+
+        for (int j = 0; b->names[j]; j++)
+            g_ptr_array_add(names, b->names[j]);
+        for (int j = 0; b->domains[j]; j++) {
+            const char *d = b->domains[j];
+
+            if (*d && !psl_is_public_suffix(id->psl, d) && !(lw_identity_kind(id, d) & LW_KIND_FREEMAIL))
+                g_ptr_array_add(names, g_strdup(d));
+        }
+        g_ptr_array_add(names, NULL);
+        g_free(b->names);
+        b->names = (char **) g_ptr_array_free(names, FALSE);
+    }
+}
+
+/*
  * index_brand_names - one literal search (prefilter.c) over a display name,
  * subject or address tells which brands may be named there, instead of a
  * substring search for every name of every brand each time
@@ -689,6 +718,7 @@ struct lw_identity *lw_identity_new(const struct lw_config *cfg, struct lw_error
         return NULL;
     }
     add_protected(id);
+    add_domain_names(id);
     index_brand_names(id);
     index_spellings(id);
     return id;

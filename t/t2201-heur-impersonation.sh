@@ -66,6 +66,23 @@ test_expect_success 'near miss: a sender that names itself beside the brand name
 	mkmail o "From: Amazon <support@amazon-fidelity.example>" "Subject: x" &&
 	expect_rule LW_IMP_BRAND_NAME o
 '
+test_expect_success 'a brand'"'"'s own domain as the display name names the brand; a free-mail domain or a public suffix does not' '
+	cat >dom.brands <<-\EOF &&
+	brand socialsecurity ssa.gov  Social Security Administration
+	brand hmrc hmrc.gov.uk,gov.uk  HM Revenue
+	brand microsoft microsoft.com,live.com
+	freemail live.com
+	EOF
+	mkmail m "From: SSA.gov Notices <statement@mg.mailer-example.com>" "Subject: x" &&
+	expect_rule LW_IMP_BRAND_NAME m -o brands_file=$PWD/dom.brands &&
+	grep -q "claims ssa.gov" m.json &&
+	mkmail own "From: SSA.gov Notices <statement@info.ssa.gov>" "Subject: x" &&
+	expect_no_rule LW_IMP_BRAND_NAME own -o brands_file=$PWD/dom.brands &&
+	mkmail free "From: Jane (live.com) <jane@mailer-example.com>" "Subject: x" &&
+	expect_no_rule LW_IMP_BRAND_NAME free -o brands_file=$PWD/dom.brands &&
+	mkmail gov "From: GOV.UK Notify <notify@council-example.org.uk>" "Subject: x" &&
+	expect_no_rule LW_IMP_BRAND_NAME gov -o brands_file=$PWD/dom.brands
+'
 test_expect_success 'malformed From ("Brand ,_<addr>") is read as the reader sees it' '
 	mkmail m "From: Facebook ,_<ks8ik@huq3yyxxbe.com>" "Subject: x" &&
 	expect_rule LW_IMP_BRAND_NAME m &&
