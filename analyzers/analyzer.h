@@ -17,7 +17,9 @@
  *
  * init    builds the analyzer's read-only state from the configuration
  *         (compile rules, load databases). It runs once per engine, at
- *         start-up or reload, never on the scan path. previous is the
+ *         start-up or reload, never on the scan path. shared is what the
+ *         engine loaded once for every analyzer (struct lw_shared): state
+ *         may point into it, never free it. previous is the
  *         state of the same analyzer in the engine being replaced (read-
  *         only, NULL at start-up or when it had none), for what could not
  *         be reloaded to be kept (the IOC analyzer keeps the previous
@@ -61,6 +63,21 @@
  *         message has no key and is scanned without the cache.
  */
 struct lw_cache_session;
+struct lw_identity;
+struct lw_warninglists;
+
+/*
+ * What the engine loads once, before any analyzer's init, and lends to each
+ * of them read-only for the engine's life: the brand list (impersonation,
+ * lookalike domains, header claims and links all ask who a name or a host
+ * belongs to) and the warninglists (links, lookalike domains and the IOC
+ * feeds ask which sites are someone's). Four copies of the one and three
+ * of the other cost every engine build its start-up time twice over.
+ */
+struct lw_shared {
+    struct lw_identity *id;         /* never NULL */
+    struct lw_warninglists *wl;     /* NULL when none are installed */
+};
 
 /* What an analyzer's init loaded, gathered by the engine through the loaded hook. */
 struct lw_loaded {
@@ -71,7 +88,8 @@ struct lw_loaded {
 
 struct lw_analyzer {
     const char *name;
-    int (*init)(const struct lw_config *cfg, const void *previous, void **state, struct lw_error *err);
+    int (*init)(const struct lw_config *cfg, const struct lw_shared *shared, const void *previous, void **state,
+                struct lw_error *err);
     int (*scan)(const void *state, const struct lw_message *msg, struct lw_cache_session *cache,
                 struct lw_verdict *v, struct lw_error *err);
     void (*fini)(void *state);
@@ -91,7 +109,6 @@ extern const struct lw_analyzer lw_analyzer_lookalike;
 extern const struct lw_analyzer lw_analyzer_headers;
 extern const struct lw_analyzer lw_analyzer_links;
 
-struct lw_identity;
 /*
  * lw_headers_from_authenticated - does a trusted stamp (trusted_authserv_ids,
  * or Exchange Online's with trust_microsoft_auth_results) say the From

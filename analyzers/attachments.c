@@ -892,8 +892,8 @@ static const char PASSWORD_RE[] =
     "\\s*(?:is|為|为|是|:|=)?\\s*[:=]?\\s*[\"'「『“]?([^\\s\"'「」『』“”,;，。、]{3,64})";
 
 /* attachments_init - compile the password pattern and build the libclamav engine */
-static int attachments_init(const struct lw_config *cfg, const void *previous, void **state,
-                            struct lw_error *err)
+static int attachments_init(const struct lw_config *cfg, const struct lw_shared *shared, const void *previous,
+                            void **state, struct lw_error *err)
 {
     struct clam_state *st = g_new0(struct clam_state, 1);
     int code;

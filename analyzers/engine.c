@@ -45,8 +45,10 @@
 #include "engine.h"
 #include "analyzer.h"
 #include "campaign.h"
+#include "identity.h"
 #include "cache/cache.h"
 #include "cache/key.h"
+#include "indicators/warninglist.h"
 #include "model/json.h"
 #include "model/message.h"
 #include "model/score.h"
@@ -79,6 +81,7 @@ static const struct {
 struct lw_engine {
     gint refcount;
     struct lw_config *cfg;
+    struct lw_shared shared;    /* loaded once, lent to every analyzer (analyzer.h) */
     void *state[N_ANALYZERS];
     struct lw_cache *cache;     /* NULL when cache_entries = 0 and no Redis */
     char *signature_version;    /* the first analyzer version, or NULL */
@@ -91,6 +94,8 @@ static void engine_destroy(struct lw_engine *e)
     for (size_t i = 0; i < N_ANALYZERS; i++)
         if (e->state[i] && registry[i].a->fini)
             registry[i].a->fini(e->state[i]);
+    lw_identity_free(e->shared.id);
+    lw_warninglists_free(e->shared.wl);
     lw_cache_free(e->cache);
     g_ptr_array_unref(e->problems);
     g_free(e->signature_version);
@@ -145,12 +150,18 @@ struct lw_engine *lw_engine_reload(struct lw_config *cfg, const struct lw_engine
     e->refcount = 1;
     e->cfg = cfg;
     e->problems = g_ptr_array_new_with_free_func(g_free);
+    if ((e->shared.id = lw_identity_new(cfg, &why)) == NULL
+        || lw_warninglists_configured(cfg, &e->shared.wl, &why) < 0) {
+        lw_error_set(err, "%s", why.text);
+        engine_destroy(e);
+        return NULL;
+    }
     for (size_t i = 0; i < N_ANALYZERS; i++) {
         const struct lw_analyzer *a = registry[i].a;
         int rc = 0;
 
         if (a->init)
-            rc = a->init(cfg, prev ? prev->state[i] : NULL, &e->state[i], &why);
+            rc = a->init(cfg, &e->shared, prev ? prev->state[i] : NULL, &e->state[i], &why);
         if (rc < 0) {
             lw_error_set(err, "%s", why.text);
             engine_destroy(e);

@@ -148,13 +148,13 @@
 
 struct hdr_state {
     const struct lw_config *cfg;        /* borrowed from the engine */
-    struct lw_identity *id;
+    struct lw_identity *id;             /* borrowed from the engine (struct lw_shared) */
     GPtrArray *networks;                /* GInetAddressMask */
 };
 
-/* hdr_init - internal networks parsed and the identity state built */
-static int hdr_init(const struct lw_config *cfg, const void *previous, void **state,
-                    struct lw_error *err)
+/* hdr_init - internal networks parsed; the engine's identity borrowed */
+static int hdr_init(const struct lw_config *cfg, const struct lw_shared *shared, const void *previous,
+                    void **state, struct lw_error *err)
 {
     struct hdr_state *s = g_new0(struct hdr_state, 1);
 
@@ -173,11 +173,7 @@ static int hdr_init(const struct lw_config *cfg, const void *previous, void **st
         }
         g_ptr_array_add(s->networks, m);
     }
-    if ((s->id = lw_identity_new(cfg, err)) == NULL) {
-        g_ptr_array_unref(s->networks);
-        g_free(s);
-        return -1;
-    }
+    s->id = shared->id;
     *state = s;
     return 0;
 }
@@ -187,7 +183,6 @@ static void hdr_fini(void *state)
 {
     struct hdr_state *s = state;
 
-    lw_identity_free(s->id);
     g_ptr_array_unref(s->networks);
     g_free(s);
 }

@@ -131,17 +131,12 @@ static int on_behalf(const char *name)
     return yes;
 }
 
-/* imp_init - the identity state for this engine */
-static int imp_init(const struct lw_config *cfg, const void *previous, void **state,
-                    struct lw_error *err)
+/* imp_init - the state is the engine's identity (brands, protected names, VIPs), borrowed */
+static int imp_init(const struct lw_config *cfg, const struct lw_shared *shared, const void *previous,
+                    void **state, struct lw_error *err)
 {
-    return (*state = lw_identity_new(cfg, err)) != NULL ? 0 : -1;
-}
-
-/* imp_fini - free the identity state */
-static void imp_fini(void *state)
-{
-    lw_identity_free(state);
+    *state = shared->id;
+    return 0;
 }
 
 /* check_org - protected names, domains and VIPs claimed by an outside sender */
@@ -320,6 +315,5 @@ const struct lw_analyzer lw_analyzer_impersonation = {
     .name = A,
     .init = imp_init,
     .scan = imp_scan,
-    .fini = imp_fini,
     .loaded = imp_loaded,
 };

@@ -48,7 +48,7 @@
 #define MAX_IOC_HITS 50
 
 struct ioc_state {
-    struct lw_warninglists *wl; /* may be NULL: no lists */
+    struct lw_warninglists *wl; /* borrowed from the engine (struct lw_shared); may be NULL: no lists */
     struct lw_ioc_store *store; /* NULL without feeds_dir */
     GPtrArray *reports;         /* struct lw_feed_report */
     char *dir;                  /* feeds_dir as loaded */
@@ -122,18 +122,15 @@ static void kept_sha256(GPtrArray *reports, const struct ioc_state *old)
 }
 
 /* ioc_init - load feeds_dir; a feed that is malformed now keeps its version from previous */
-static int ioc_init(const struct lw_config *cfg, const void *previous, void **state,
-                    struct lw_error *err)
+static int ioc_init(const struct lw_config *cfg, const struct lw_shared *shared, const void *previous,
+                    void **state, struct lw_error *err)
 {
     const struct ioc_state *old = previous;
-    struct lw_warninglists *wl;
     struct ioc_state *st;
     char *paths[2] = { cfg->feeds_dir, NULL };
 
-    if (lw_warninglists_configured(cfg, &wl, err) < 0)
-        return -1;
     st = g_new0(struct ioc_state, 1);
-    st->wl = wl;
+    st->wl = shared->wl;
     st->reports = g_ptr_array_new_with_free_func((GDestroyNotify) lw_feed_report_free);
     *state = st;
     if (cfg->feeds_dir == NULL || *cfg->feeds_dir == '\0' || !g_file_test(cfg->feeds_dir, G_FILE_TEST_IS_DIR))
@@ -151,7 +148,6 @@ static void ioc_fini(void *state)
     struct ioc_state *st = state;
 
     lw_ioc_store_free(st->store);
-    lw_warninglists_free(st->wl);
     g_ptr_array_unref(st->reports);
     g_free(st->dir);
     g_free(st->fingerprint);

@@ -174,38 +174,32 @@
 
 struct links {
     const struct lw_config *cfg;        /* borrowed from the engine */
-    struct lw_identity *id;
+    struct lw_identity *id;             /* borrowed from the engine (struct lw_shared) */
     double malicious;           /* quarantine_score: a message judged malicious names its lures */
     GRegex *unsubscribe;        /* UNSUBSCRIBE, compiled once */
-    struct lw_warninglists *wl; /* sites known to be someone's: NULL when none are installed */
+    struct lw_warninglists *wl; /* sites known to be someone's, borrowed: NULL when none are installed */
 };
 
-/* links_init - the identity state for this engine */
-static int links_init(const struct lw_config *cfg, const void *previous, void **state,
-                      struct lw_error *err)
+/* links_init - the unsubscribe pattern compiled; the engine's identity and warninglists borrowed */
+static int links_init(const struct lw_config *cfg, const struct lw_shared *shared, const void *previous,
+                      void **state, struct lw_error *err)
 {
     struct links *l = g_new0(struct links, 1);
 
     l->cfg = cfg;
     l->malicious = cfg->quarantine_score;
     l->unsubscribe = g_regex_new(UNSUBSCRIBE, G_REGEX_OPTIMIZE, 0, NULL);
-    if ((l->id = lw_identity_new(cfg, err)) == NULL || lw_warninglists_configured(cfg, &l->wl, err) < 0) {
-        lw_identity_free(l->id);
-        g_regex_unref(l->unsubscribe);
-        g_free(l);
-        return -1;
-    }
+    l->id = shared->id;
+    l->wl = shared->wl;
     *state = l;
     return 0;
 }
 
-/* links_fini - free the identity state */
+/* links_fini - free what links_init built */
 static void links_fini(void *state)
 {
     struct links *l = state;
 
-    lw_identity_free(l->id);
-    lw_warninglists_free(l->wl);
     g_regex_unref(l->unsubscribe);
     g_free(l);
 }

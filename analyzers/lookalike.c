@@ -96,8 +96,8 @@ struct pending {
 
 /* What an engine loads for this analyzer. */
 struct la_state {
-    struct lw_identity *id;
-    struct lw_warninglists *wl; /* sites known to be someone's: NULL when none are installed */
+    struct lw_identity *id;     /* borrowed from the engine (struct lw_shared) */
+    struct lw_warninglists *wl; /* sites known to be someone's, borrowed: NULL when none are installed */
 };
 
 struct scan {
@@ -654,29 +654,22 @@ static void check_text(const struct lw_identity *id, const struct lw_message *ms
     g_string_free(ef, TRUE);
 }
 
-/* la_init - the identity and the warninglists for this engine */
-static int la_init(const struct lw_config *cfg, const void *previous, void **state,
-                   struct lw_error *err)
+/* la_init - the engine's identity and warninglists, borrowed */
+static int la_init(const struct lw_config *cfg, const struct lw_shared *shared, const void *previous,
+                   void **state, struct lw_error *err)
 {
     struct la_state *st = g_new0(struct la_state, 1);
 
-    if ((st->id = lw_identity_new(cfg, err)) == NULL || lw_warninglists_configured(cfg, &st->wl, err) < 0) {
-        lw_identity_free(st->id);
-        g_free(st);
-        return -1;
-    }
+    st->id = shared->id;
+    st->wl = shared->wl;
     *state = st;
     return 0;
 }
 
-/* la_fini - free what la_init loaded */
+/* la_fini - free the state (not what it borrowed) */
 static void la_fini(void *state)
 {
-    struct la_state *st = state;
-
-    lw_identity_free(st->id);
-    lw_warninglists_free(st->wl);
-    g_free(st);
+    g_free(state);
 }
 
 /* la_scan - test every host the message names, then its short texts */

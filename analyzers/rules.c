@@ -162,8 +162,8 @@ static void build_prefilters(struct rules_state *st, int enabled)
     g_hash_table_unref(groups);
 }
 
-static int rules_init(const struct lw_config *cfg, const void *previous, void **state,
-                      struct lw_error *err)
+static int rules_init(const struct lw_config *cfg, const struct lw_shared *shared, const void *previous,
+                      void **state, struct lw_error *err)
 {
     GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
     struct lw_ruleset *set = lw_ruleset_load(cfg->rules_file, errors);

@@ -45,8 +45,8 @@ static void limit_hit(struct lw_verdict *v, const struct lw_config *cfg, const c
     g_free(rule);
 }
 
-static int structure_init(const struct lw_config *cfg, const void *previous, void **state,
-                          struct lw_error *err)
+static int structure_init(const struct lw_config *cfg, const struct lw_shared *shared, const void *previous,
+                          void **state, struct lw_error *err)
 {
     *state = (void *) cfg;      /* borrowed: the engine owns the configuration */
     return 0;
