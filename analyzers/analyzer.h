@@ -115,6 +115,6 @@ extern const struct lw_analyzer lw_analyzer_links;
  * domain authenticated: DMARC or composite authentication passed, or an
  * aligned DKIM signature where no DMARC result is given (headers.c)
  */
-int lw_headers_from_authenticated(const struct lw_config *cfg, struct lw_identity *id, const struct lw_message *msg);
+int lw_headers_from_authenticated(const struct lw_config *cfg, const struct lw_identity *id, const struct lw_message *msg);
 
 #endif

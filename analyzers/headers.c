@@ -148,7 +148,7 @@
 
 struct hdr_state {
     const struct lw_config *cfg;        /* borrowed from the engine */
-    struct lw_identity *id;             /* borrowed from the engine (struct lw_shared) */
+    const struct lw_identity *id;       /* borrowed from the engine (struct lw_shared) */
     GPtrArray *networks;                /* GInetAddressMask */
 };
 
@@ -845,7 +845,7 @@ static int from_authenticated(const struct hdr_state *s, const struct lw_message
     return pass;
 }
 
-int lw_headers_from_authenticated(const struct lw_config *cfg, struct lw_identity *id, const struct lw_message *msg)
+int lw_headers_from_authenticated(const struct lw_config *cfg, const struct lw_identity *id, const struct lw_message *msg)
 {
     struct hdr_state s = { .cfg = cfg, .id = id };
 

@@ -77,7 +77,8 @@ struct lw_identity {
     struct spellings protected_spelled;     /* protected_names -> the folded name */
     struct spellings vips_spelled;          /* vip_names -> the folded name */
     UTransliterator *to_simplified;         /* Han characters, Traditional to Simplified */
-    GMutex translit_lock;                   /* a transliterator is used by one thread at a time */
+    GMutex *translit_lock;                  /* a transliterator is used by one thread at a time; a
+                                               pointer, so lookups on a const identity can take it */
     char *brands_sha256;            /* of the brands file as loaded; NULL without one */
 };
 
@@ -444,7 +445,7 @@ static void add_protected(struct lw_identity *id)
  * Traditional-Simplified transliterator), so that 数位发展部 and 數位發展部
  * compare equal as a reader takes them; s itself without any (g_free)
  */
-static char *simplified(struct lw_identity *id, const char *s)
+static char *simplified(const struct lw_identity *id, const char *s)
 {
     UChar *u;
     glong n = 0;
@@ -459,9 +460,9 @@ static char *simplified(struct lw_identity *id, const char *s)
         return g_strdup(s);
     u = g_renew(UChar, u, n * 2 + 1);       /* a transliteration may lengthen */
     len = limit = (int32_t) n;
-    g_mutex_lock(&id->translit_lock);
+    g_mutex_lock(id->translit_lock);
     utrans_transUChars(id->to_simplified, u, &len, (int32_t) (n * 2 + 1), 0, &limit, &st);
-    g_mutex_unlock(&id->translit_lock);
+    g_mutex_unlock(id->translit_lock);
     if (U_SUCCESS(st))
         out = g_utf16_to_utf8(u, len, NULL, NULL, NULL);
     g_free(u);
@@ -490,7 +491,7 @@ static char *look_alike(const struct lw_identity *id, const char *s)
  * PayPal look alike, so do Arnazon and Amazon, Micr0soft and Microsoft),
  * casefolded
  */
-static char *seen_form(struct lw_identity *id, const char *s)
+static char *seen_form(const struct lw_identity *id, const char *s)
 {
     gchar *valid = g_utf8_make_valid(s ? s : "", -1);
     char *read = lw_text_read(valid), *simple = simplified(id, read), *seen = look_alike(id, simple);
@@ -575,7 +576,7 @@ static gpointer spelled_in(const struct lw_identity *id, const struct spellings 
 
     if (sp->names == NULL || g_hash_table_size(sp->names) == 0)
         return NULL;
-    seen = seen_form((struct lw_identity *) id, display);
+    seen = seen_form(id, display);
     words = seen_words(seen);
     for (guint i = 0; !found && i < words->len; i++) {
         GString *joined = g_string_new(NULL);
@@ -687,7 +688,8 @@ struct lw_identity *lw_identity_new(const struct lw_config *cfg, struct lw_error
     const char *path = NULL;
     struct lw_error why;
 
-    g_mutex_init(&id->translit_lock);
+    id->translit_lock = g_new0(GMutex, 1);
+    g_mutex_init(id->translit_lock);
     id->psl = psl_builtin();
     id->spoof = uspoof_open(&st);
     if (U_SUCCESS(st)) {
@@ -746,7 +748,8 @@ void lw_identity_free(struct lw_identity *id)
     spellings_free(&id->vips_spelled);
     if (id->to_simplified)
         utrans_close(id->to_simplified);
-    g_mutex_clear(&id->translit_lock);
+    g_mutex_clear(id->translit_lock);
+    g_free(id->translit_lock);
     g_free(id->brands_sha256);
     g_free(id);
 }

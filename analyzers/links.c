@@ -174,7 +174,7 @@
 
 struct links {
     const struct lw_config *cfg;        /* borrowed from the engine */
-    struct lw_identity *id;             /* borrowed from the engine (struct lw_shared) */
+    const struct lw_identity *id;       /* borrowed from the engine (struct lw_shared) */
     double malicious;           /* quarantine_score: a message judged malicious names its lures */
     GRegex *unsubscribe;        /* UNSUBSCRIBE, compiled once */
     struct lw_warninglists *wl; /* sites known to be someone's, borrowed: NULL when none are installed */

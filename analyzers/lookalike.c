@@ -96,7 +96,7 @@ struct pending {
 
 /* What an engine loads for this analyzer. */
 struct la_state {
-    struct lw_identity *id;     /* borrowed from the engine (struct lw_shared) */
+    const struct lw_identity *id; /* borrowed from the engine (struct lw_shared) */
     struct lw_warninglists *wl; /* sites known to be someone's, borrowed: NULL when none are installed */
 };
 
