@@ -1,7 +1,7 @@
 #!/bin/sh
 # t0008-test-servers.sh - the test library's own servers: free ports, and a
 # server that answers on its port is the one the test started
-test_description='free_port never hands one port out twice; redis_start and the milter and Postfix helpers notice a port someone else holds'
+test_description='free_port never hands one port out twice, nor one another running test reserved; redis_start and the milter and Postfix helpers notice a port someone else holds'
 . "${top_srcdir:-$(dirname "$0")/..}/t/test-lib.sh"
 . "$top_srcdir/t/lib-redis.sh"
 . "$top_srcdir/t/lib-postfix.sh"
@@ -27,6 +27,30 @@ test_expect_success 'free_port: twenty calls, twenty ports, below the ephemeral 
 test_expect_success 'free_port skips a port another process holds' '
 	p=$(free_port) && listen $((p + 1)) &&
 	test_is != $((p + 1)) "$(free_port)" "the next port"
+'
+
+test_expect_success 'free_port skips a port another running test reserved, and takes over one whose test is gone' '
+	p=$(free_port) &&
+	{ sleep 600 & other=$!; } && test_at_exit "kill $other 2>/dev/null" &&
+	echo $other >"$LW_TEST_PORTS/$((p + 1))" &&
+	echo 999999 >"$LW_TEST_PORTS/$((p + 3))" &&
+	test_is = $((p + 2)) "$(free_port)" "the port after the one reserved by pid $other" &&
+	test_is = $((p + 3)) "$(free_port)" "the port whose test (pid 999999) is gone" &&
+	test_is = $$ "$(cat "$LW_TEST_PORTS/$((p + 3))")" "the taker of $((p + 3))" &&
+	kill $other && rm -f "$LW_TEST_PORTS/$((p + 1))"
+'
+
+test_expect_success 'a test gives its reservations back when it ends' '
+	cat >child.sh <<-EOF &&
+	. "$top_srcdir/t/test-lib.sh"
+	free_port >"$TRASH/child-port"
+	EOF
+	(cd / && top_srcdir=$top_srcdir sh "$TRASH/child.sh") &&
+	p=$(cat child-port) && test -n "$p" &&
+	if test -e "$LW_TEST_PORTS/$p"; then
+		echo "the reservation of port $p outlived its test: it holds $(cat "$LW_TEST_PORTS/$p")" >&2
+		false
+	fi
 '
 
 test_expect_success REDIS 'redis_start on a port another Redis holds fails, and says whose it is' '

@@ -49,7 +49,15 @@ test_cleanup_hooks=
 test_at_exit() {
 	test_cleanup_hooks="$1; $test_cleanup_hooks"
 }
-trap 'eval "$test_cleanup_hooks"; cd /; rm -rf "$TRASH"' EXIT
+# release_ports_: free_port's reservations of this test, given back at exit
+release_ports_() {
+	local port
+	[ -f "$TRASH/.reserved" ] || return 0
+	while read -r port; do
+		[ "$(cat "$LW_TEST_PORTS/$port" 2>/dev/null)" = "$$" ] && rm -f "$LW_TEST_PORTS/$port"
+	done <"$TRASH/.reserved"
+}
+trap 'eval "$test_cleanup_hooks"; release_ports_; cd /; rm -rf "$TRASH"' EXIT
 
 say() { echo "# $*"; }
 
@@ -279,11 +287,17 @@ wait_for_lines() {
 # wait_started PID CMD...: wait until CMD succeeds, or until the server PID
 # has exited (one that failed to start: no use waiting); succeed if CMD does
 wait_started() {
-	local pid=$1
+	local pid=$1 log
 	shift
 	wait_for started_or_gone_ "$pid" "$@"
 	"$@" >/dev/null 2>&1 && return 0
 	kill -0 "$pid" 2>/dev/null || echo "wait_started: process $pid exited before: $*" >&2
+	# the check's last word is usually the server's log: say what it said
+	eval "log=\${$#}"
+	if [ -f "$log" ]; then
+		echo "wait_started: the end of $log:" >&2
+		tail -n 8 "$log" | sed 's/^/    /' >&2
+	fi
 	return 1
 }
 
@@ -301,11 +315,18 @@ started_or_gone_() {
 # pid (the same test run twice at once gets another block); each call takes the
 # next port of the block (a counter in $TRASH), so two servers of one test
 # never get the same port, and a port something else listens on is skipped.
+# Blocks of tests running at the same time can still meet (two suites on one
+# machine, or two tests of one suite whose blocks coincide), and a server may
+# bind its port seconds after the draw: so a port drawn is also reserved, on
+# the machine, for as long as the test runs (a file named by the port in
+# $LW_TEST_PORTS holding the test's pid; a reservation whose test is gone is
+# taken over), and no other test draws it meanwhile.
 # The server helpers still check that what answers is the process they started.
+LW_TEST_PORTS=${LW_TEST_PORTS:-${TMPDIR:-/tmp}/lurewatch-test-ports}
 free_port() {
-	"$PYTHON" - "$TRASH/.ports" "$this_test" $$ <<-\PY
-	import errno, fcntl, re, socket, sys
-	state, test, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+	"$PYTHON" - "$TRASH/.ports" "$this_test" $$ "$LW_TEST_PORTS" <<-\PY
+	import errno, fcntl, os, re, socket, sys
+	state, test, pid, reserved = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 	try:
 	    eph = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
 	except (OSError, ValueError, IndexError):
@@ -314,6 +335,31 @@ free_port() {
 	blocks = (hi - lo) // 64
 	num = int((re.findall(r"\d+", test) or ["0"])[0])
 	base = lo + (num * 7919 + pid) % blocks * 64
+	def alive(owner):
+	    try:
+	        os.kill(owner, 0)
+	    except ProcessLookupError:
+	        return False
+	    except PermissionError:
+	        pass
+	    return True
+	def reserve(port):
+	    # under the lock of the reservations: the port's file names a live test, or now this one
+	    path = os.path.join(reserved, str(port))
+	    try:
+	        owner = int(open(path).read().strip() or 0)
+	    except (OSError, ValueError):
+	        owner = 0
+	    if owner and owner != pid and alive(owner):
+	        return False
+	    try:
+	        with open(path, "w") as f:
+	            f.write("%d\n" % pid)
+	    except OSError:
+	        return False        # another user's stale reservation, in a sticky directory
+	    with open(os.path.join(os.path.dirname(state), ".reserved"), "a") as mine:
+	        mine.write("%d\n" % port)
+	    return True
 	def free(port):
 	    for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
 	        s = socket.socket(fam)
@@ -325,12 +371,21 @@ free_port() {
 	        finally:
 	            s.close()
 	    return True
+	os.makedirs(reserved, exist_ok=True)
+	try:
+	    os.chmod(reserved, 0o1777)      # shared by every user's tests, like /tmp
+	except OSError:
+	    pass
+	old_umask = os.umask(0)
+	lock = os.open(os.path.join(reserved, ".lock"), os.O_RDWR | os.O_CREAT, 0o666)
+	os.umask(old_umask)
 	with open(state, "a+") as f:
 	    fcntl.lockf(f, fcntl.LOCK_EX)
+	    fcntl.lockf(lock, fcntl.LOCK_EX)
 	    f.seek(0)
 	    n = int(f.read() or 0)
 	    for i in range(n, n + 64):
-	        if free(base + i % 64):
+	        if free(base + i % 64) and reserve(base + i % 64):
 	            break
 	    else:
 	        sys.exit("free_port: no free port in %d-%d" % (base, base + 63))
