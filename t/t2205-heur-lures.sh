@@ -37,6 +37,9 @@ test_expect_success 'sign-in alerts, invoices, shared documents, official docume
 '
 test_expect_success 'money, prizes, subsidies, advance fee, wallets, BEC' '
 	lure LW_EN_PAYMENT_FAILED "Your payment was declined" &&
+	lure LW_EN_PAYMENT_FAILED "We couldn’t process your payment. Please confirm your billing info." &&
+	lure LW_EN_PAYMENT_FAILED "We were unable to charge your card on file" &&
+	calm LW_EN_PAYMENT_FAILED "We could not process your request for a new library card today" &&
 	lure LW_EN_SUBSCRIPTION_END "Your subscription has expired" &&
 	lure LW_EN_PRIZE "Congratulations, you have been selected" &&
 	lure LW_ZH_PRIZE "恭喜您中獎" &&
