@@ -70,7 +70,8 @@ struct lw_identity {
     int brand_labels;               /* the most labels a brand domain has */
     GHashTable *kinds;              /* domain -> GUINT_TO_POINTER(LW_KIND_*) */
     GPtrArray *targets;             /* struct target */
-    GPtrArray *keywords;            /* char*: brand keywords, protected labels, dashed protected domains */
+    GPtrArray *keywords;            /* char*: brand keywords, protected labels */
+    GPtrArray *zone_names;          /* struct zone_name: protected domains spelled as one label */
     struct lw_litset *brand_names;  /* every brand's names of 3 bytes or more, by brand index */
     guint8 *brand_always;           /* per brand: it has a shorter name, so it is always tried */
     struct spellings brands_spelled;        /* brand names -> brand index + 1 */
@@ -264,6 +265,50 @@ static void add_target(struct lw_identity *id, const char *domain)
     g_free(folded);
 }
 
+/* A protected domain written as one label (gov-tw, govtw for gov.tw), and the domain. */
+struct zone_name {
+    char *name;
+    char *domain;
+};
+
+static void zone_name_free(gpointer p)
+{
+    struct zone_name *z = p;
+
+    g_free(z->name);
+    g_free(z->domain);
+    g_free(z);
+}
+
+/* add_zone_name - remember name (3+ characters, once) as domain written as one label; takes name */
+static void add_zone_name(struct lw_identity *id, char *name, const char *domain)
+{
+    struct zone_name *z;
+    int known = strlen(name) < 3;
+
+    for (guint i = 0; !known && i < id->zone_names->len; i++)
+        known = strcmp(((struct zone_name *) g_ptr_array_index(id->zone_names, i))->name, name) == 0;
+    if (known) {
+        g_free(name);
+        return;
+    }
+    z = g_new0(struct zone_name, 1);
+    z->name = name;
+    z->domain = g_strdup(domain);
+    g_ptr_array_add(id->zone_names, z);
+}
+
+/* without_dots - s with its dots left out (g_free): gov.tw -> govtw */
+static char *without_dots(const char *s)
+{
+    GString *out = g_string_new(NULL);
+
+    for (; *s; s++)
+        if (*s != '.')
+            g_string_append_c(out, *s);
+    return g_string_free(out, FALSE);
+}
+
 /* add_keyword - remember a combosquatting keyword (3+ characters, once) */
 static void add_keyword(struct lw_identity *id, const char *kw)
 {
@@ -416,7 +461,7 @@ static int load_brands(struct lw_identity *id, const char *path, struct lw_error
 static void add_protected(struct lw_identity *id)
 {
     for (int i = 0; id->protected_domains[i]; i++) {
-        char *d = id->protected_domains[i], *dashed;
+        char *d = id->protected_domains[i];
 
         if (g_str_has_prefix(d, "*.")) {
             memmove(d, d + 1, strlen(d));       /* "*.gov.tw" -> ".gov.tw" */
@@ -424,9 +469,8 @@ static void add_protected(struct lw_identity *id)
         } else {
             add_target(id, d);
         }
-        dashed = g_strdelimit(g_strdup(d), ".", '-');
-        add_keyword(id, dashed);
-        g_free(dashed);
+        add_zone_name(id, g_strdelimit(g_strdup(d), ".", '-'), d);
+        add_zone_name(id, without_dots(d), d);
     }
     for (guint i = 0; i < id->targets->len; i++) {
         const struct target *t = g_ptr_array_index(id->targets, i);
@@ -701,6 +745,7 @@ struct lw_identity *lw_identity_new(const struct lw_config *cfg, struct lw_error
     id->kinds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     id->targets = g_ptr_array_new_with_free_func(target_free);
     id->keywords = g_ptr_array_new_with_free_func(g_free);
+    id->zone_names = g_ptr_array_new_with_free_func(zone_name_free);
     id->protected_names = fold_list(cfg->protected_names);
     id->vip_names = fold_list(cfg->vip_names);
     id->protected_domains = fold_list(cfg->protected_domains);
@@ -741,6 +786,7 @@ void lw_identity_free(struct lw_identity *id)
     g_hash_table_unref(id->kinds);
     g_ptr_array_unref(id->targets);
     g_ptr_array_unref(id->keywords);
+    g_ptr_array_unref(id->zone_names);
     lw_litset_free(id->brand_names);
     g_free(id->brand_always);
     spellings_free(&id->brands_spelled);
@@ -1147,6 +1193,19 @@ static int check_label(const struct lw_identity *id, const char *label, int stri
         if (strcmp(label, kw) != 0 && has_token(label, kw, strict))
             hit = found(out, "LW_LOOKALIKE_COMBO", "brand or organization name combined with other words", kw);
     }
+    /*
+     * The organization's domains keep their dots, so a registrable name
+     * that is one of them with the dots turned to dashes or left out
+     * (gov-tw.net, govtw.com, moda-gov-tw.com for *.gov.tw) is never its
+     * own: unlike a brand keyword (paypal.de may be PayPal's), the whole
+     * label counts too.
+     */
+    for (guint i = 0; !hit && i < id->zone_names->len; i++) {
+        const struct zone_name *z = g_ptr_array_index(id->zone_names, i);
+
+        if (strcmp(label, z->name) == 0 || has_token(label, z->name, strict))
+            hit = found(out, "LW_LOOKALIKE_COMBO", "the organization's domain written as one name", z->domain);
+    }
     g_free(chars);
     g_free(skel);
     return hit;
@@ -1179,6 +1238,12 @@ int lw_identity_lookalike(const struct lw_identity *id, const char *host, int st
             if (has_token(f, g_ptr_array_index(id->keywords, i), 1))
                 hit = found(out, "LW_LOOKALIKE_FREEHOST", "brand name on a free hosting site",
                             g_ptr_array_index(id->keywords, i));
+        for (guint i = 0; !hit && i < id->zone_names->len; i++) {
+            const struct zone_name *z = g_ptr_array_index(id->zone_names, i);
+
+            if (has_token(f, z->name, 1))
+                hit = found(out, "LW_LOOKALIKE_FREEHOST", "the organization's domain on a free hosting site", z->domain);
+        }
     }
     if (!hit)
         hit = check_label(id, label, strict, out);

@@ -17,7 +17,10 @@
  *                               typosquat is new, not among the most
  *                               visited sites)
  *     LW_LOOKALIKE_COMBO        a brand or organization name plus other
- *                               words: paypal-secure-login.com, gov-tw-tax.com
+ *                               words: paypal-secure-login.com, gov-tw-tax.com;
+ *                               or a protected domain written as one name,
+ *                               alone too: gov-tw.net, govtw.com (the
+ *                               organization's own names keep their dots)
  *     LW_LOOKALIKE_SUBDOMAIN    a real domain as subdomain: www.gov.tw.evil.net
  *     LW_LOOKALIKE_FREEHOST     a brand name on a free hosting site
  *     LW_LOOKALIKE_MIXED_SCRIPT a label mixing scripts (ICU restriction level)

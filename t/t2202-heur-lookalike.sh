@@ -49,6 +49,22 @@ test_expect_success 'brand or organization plus words fires LW_LOOKALIKE_COMBO' 
 	mkmail n "From: 稅務 <tax@gov-tw-refund.com>" "Subject: x" &&
 	expect_rule LW_LOOKALIKE_COMBO n
 '
+test_expect_success 'the organization'"'"'s zone written as one name (gov-tw.net, govtw.com) imitates it' '
+	mkmail m "From: 稅務 <tax@gov-tw.net>" "Subject: x" &&
+	expect_rule LW_LOOKALIKE_COMBO m &&
+	mkmail n "From: Notice <notice@govtw.com>" "Subject: x" &&
+	expect_rule LW_LOOKALIKE_COMBO n &&
+	mkmail o "From: Notice <notice@agency-gov-tw.org>" "Subject: x" &&
+	expect_rule LW_LOOKALIKE_COMBO o &&
+	mkmail p "From: Notice <notice@govtw.web.app>" "Subject: x" &&
+	expect_rule LW_LOOKALIKE_FREEHOST p
+'
+test_expect_success 'near miss: the zone itself, and names that only contain its letters' '
+	mkmail m "From: 公告 <notice@moda.gov.tw>" "Subject: x" &&
+	mkmail n "From: Shop <shop@govtwist.com>" "Subject: x" &&
+	mkmail o "From: Town <town@mygov.com>" "Subject: x" &&
+	for f in m n o; do scan_rules $f >rules && ! grep LW_LOOKALIKE rules || return 1; done
+'
 test_expect_success 'near miss: keyword inside a longer word is not a combo (mypaypalshop)' '
 	mkmail m "From: Shop <a@mypaypalshop.com>" "Subject: x" &&
 	expect_no_rule LW_LOOKALIKE_COMBO m
