@@ -150,6 +150,11 @@ test_expect_success 'subject rules: rewards, subscriptions, advance-fee vocabula
 test_expect_success 'Taiwan-specific lures: e-invoice prizes, fines, insurance refunds, data updates, summons' '
 	lure LW_ZH_EINVOICE_PRIZE "您的雲端發票已中獎，請於期限內領獎" &&
 	lure LW_ZH_TRAFFIC_FINE "您有一筆交通罰單逾期未繳" &&
+	lure LW_ZH_TRAFFIC_FINE "您有一筆交通違規罰款尚未繳納" &&
+	lure LW_ZH_CREDENTIAL_ASK "請至下列網址以公務帳號密碼登入確認" &&
+	lure LW_ZH_CREDENTIAL_ASK "請重新驗證您的帳號密碼" &&
+	calm LW_ZH_CREDENTIAL_ASK "請輸入簡訊驗證碼完成設定" &&
+	calm LW_ZH_CREDENTIAL_ASK "帳號密碼請勿告訴他人" &&
 	lure LW_EN_TOLL_FINE "You have an unpaid toll balance of \$3.75" &&
 	lure LW_ZH_INSURANCE_REFUND "您的健保溢繳退費尚未領取" &&
 	lure LW_ZH_UPDATE_DATA "請立即更新您的個人資料" &&
