@@ -48,6 +48,9 @@ test_expect_success 'money, prizes, subsidies, advance fee, wallets, BEC' '
 	lure LW_EN_CRYPTO_WALLET "Your wallet needs verification" &&
 	lure LW_EN_SECRECY "Keep this confidential, I need you to purchase something" &&
 	lure LW_EN_GIFT_CARDS "Please buy five gift cards" &&
+	lure LW_ZH_GIFT_CARDS "請幫我購買 5 張 Apple 禮品卡，買好後把卡號拍照傳給我" &&
+	lure LW_ZH_GIFT_CARDS "到超商買遊戲點數後回傳序號" &&
+	calm LW_ZH_GIFT_CARDS "禮品卡使用說明與餘額查詢" &&
 	calm LW_EN_ADVANCE_FEE "Python inheritance and a beneficiary field in the schema" &&
 	calm LW_EN_PRIZE "Thanks for the prize draw last year"
 '
