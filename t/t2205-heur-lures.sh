@@ -15,6 +15,11 @@ test_expect_success 'verification, password expiry and mailbox quota' '
 	lure LW_ZH_VERIFY_ACCOUNT "請立即驗證您的帳號" &&
 	lure LW_ZH_VERIFY_ACCOUNT "请尽快确认您的密码" &&
 	lure LW_EN_VERIFY_ACCOUNT "Please verify your account" &&
+	lure LW_EN_VERIFY_ACCOUNT "Your multi-factor authentication must be re-registered. Re-enroll your device now" &&
+	calm LW_EN_VERIFY_ACCOUNT "MFA enrollment for new staff opens next week" &&
+	lure LW_EN_CREDENTIAL_ASK "Sign in with your email credentials to play it" &&
+	lure LW_EN_CREDENTIAL_ASK "Open the handbook using your work email and password" &&
+	calm LW_EN_CREDENTIAL_ASK "Sign in with your library card to renew books; never share your password" &&
 	lure LW_ZH_PASSWORD_EXPIRE "您的密碼將於今日過期" &&
 	lure LW_EN_PASSWORD_EXPIRE "Your password expires today" &&
 	lure LW_ZH_MAILBOX_QUOTA "您的信箱容量已滿" &&
@@ -28,6 +33,9 @@ test_expect_success 'sign-in alerts, invoices, shared documents, official docume
 	lure LW_EN_INVOICE_DUE "Your overdue invoice is attached" &&
 	lure LW_ZH_INVOICE_DUE "貨款逾期未付" &&
 	lure LW_EN_SHARED_DOCUMENT "Anna shared a document with you. Click to view it." &&
+	lure LW_EN_SHARED_DOCUMENT "You have received a document to review and sign. REVIEW DOCUMENT" &&
+	lure LW_EN_VOICEMAIL "You have a new voice message (42 seconds). Listen to your message" &&
+	calm LW_EN_VOICEMAIL "If I am out, leave a voice message after the tone" &&
 	lure LW_ZH_SHARED_DOCUMENT "已與您共享文件，請點此查看" &&
 	lure LW_ZH_OFFICIAL_ACTION "本部來函請下載附件查閱" &&
 	lure LW_EN_MAIL_HELD "You have 5 pending messages. Click below to release them." &&
@@ -48,6 +56,8 @@ test_expect_success 'money, prizes, subsidies, advance fee, wallets, BEC' '
 	lure LW_EN_CRYPTO_WALLET "Your wallet needs verification" &&
 	lure LW_EN_SECRECY "Keep this confidential, I need you to purchase something" &&
 	lure LW_EN_GIFT_CARDS "Please buy five gift cards" &&
+	lure LW_EN_PAYMENT_CHANGE "I changed my bank recently. Can you update my direct deposit before the next payroll?" &&
+	calm LW_EN_PAYMENT_CHANGE "Direct deposit is available to all staff from January" &&
 	lure LW_ZH_GIFT_CARDS "請幫我購買 5 張 Apple 禮品卡，買好後把卡號拍照傳給我" &&
 	lure LW_ZH_GIFT_CARDS "到超商買遊戲點數後回傳序號" &&
 	calm LW_ZH_GIFT_CARDS "禮品卡使用說明與餘額查詢" &&
