@@ -86,7 +86,7 @@ test_expect_success 'the rendered page holds every entry: queue ids, subjects, r
 	for id in $(postfix_hold_ids "$PF"); do test_grep "$id" dom.html || return 1; done &&
 	test_grep "【緊急】您的信箱帳號即將停用，請立即驗證" dom.html &&
 	test_grep "URGENT: updated bank details for outstanding invoice INV-20931" dom.html &&
-	test_grep "Says payment or bank details have changed \(invoice fraud\)" dom.html &&
+	test_grep "Says payment or bank details have changed, or asks to move someone.s pay to a new account" dom.html &&
 	test_grep "&lt;script&gt;alert\(1\)&lt;/script&gt;" dom.html &&
 	test_grep "hxxp://evil\[\.\]example\[\.\]com/a" dom.html &&
 	! grep -q "<script" dom.html
