@@ -298,17 +298,6 @@ static void add_zone_name(struct lw_identity *id, char *name, const char *domain
     g_ptr_array_add(id->zone_names, z);
 }
 
-/* without_dots - s with its dots left out (g_free): gov.tw -> govtw */
-static char *without_dots(const char *s)
-{
-    GString *out = g_string_new(NULL);
-
-    for (; *s; s++)
-        if (*s != '.')
-            g_string_append_c(out, *s);
-    return g_string_free(out, FALSE);
-}
-
 /* add_keyword - remember a combosquatting keyword (3+ characters, once) */
 static void add_keyword(struct lw_identity *id, const char *kw)
 {
@@ -462,6 +451,7 @@ static void add_protected(struct lw_identity *id)
 {
     for (int i = 0; id->protected_domains[i]; i++) {
         char *d = id->protected_domains[i];
+        gchar **labels;
 
         if (g_str_has_prefix(d, "*.")) {
             memmove(d, d + 1, strlen(d));       /* "*.gov.tw" -> ".gov.tw" */
@@ -469,8 +459,10 @@ static void add_protected(struct lw_identity *id)
         } else {
             add_target(id, d);
         }
-        add_zone_name(id, g_strdelimit(g_strdup(d), ".", '-'), d);
-        add_zone_name(id, without_dots(d), d);
+        labels = g_strsplit(d, ".", -1);
+        add_zone_name(id, g_strjoinv("-", labels), d);     /* gov-tw */
+        add_zone_name(id, g_strjoinv("", labels), d);      /* govtw */
+        g_strfreev(labels);
     }
     for (guint i = 0; i < id->targets->len; i++) {
         const struct target *t = g_ptr_array_index(id->targets, i);
@@ -1203,7 +1195,7 @@ static int check_label(const struct lw_identity *id, const char *label, int stri
     for (guint i = 0; !hit && i < id->zone_names->len; i++) {
         const struct zone_name *z = g_ptr_array_index(id->zone_names, i);
 
-        if (strcmp(label, z->name) == 0 || has_token(label, z->name, strict))
+        if (has_token(label, z->name, strict))     /* the whole label is a token too */
             hit = found(out, "LW_LOOKALIKE_COMBO", "the organization's domain written as one name", z->domain);
     }
     g_free(chars);

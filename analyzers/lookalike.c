@@ -97,12 +97,6 @@ struct pending {
     GPtrArray *hosts;               /* of struct lw_indicator: the host and its role */
 };
 
-/* What an engine loads for this analyzer. */
-struct la_state {
-    const struct lw_identity *id; /* borrowed from the engine (struct lw_shared) */
-    struct lw_warninglists *wl; /* sites known to be someone's, borrowed: NULL when none are installed */
-};
-
 struct scan {
     const struct lw_identity *id;
     const struct lw_warninglists *wl;
@@ -657,29 +651,22 @@ static void check_text(const struct lw_identity *id, const struct lw_message *ms
     g_string_free(ef, TRUE);
 }
 
-/* la_init - the engine's identity and warninglists, borrowed */
+/*
+ * la_init - the state is what the engine loaded for all analyzers, borrowed:
+ * the identity, and the warninglists that tell a typosquat from a known site
+ */
 static int la_init(const struct lw_config *cfg, const struct lw_shared *shared, const void *previous,
                    void **state, struct lw_error *err)
 {
-    struct la_state *st = g_new0(struct la_state, 1);
-
-    st->id = shared->id;
-    st->wl = shared->wl;
-    *state = st;
+    *state = (void *) shared;
     return 0;
-}
-
-/* la_fini - free the state (not what it borrowed) */
-static void la_fini(void *state)
-{
-    g_free(state);
 }
 
 /* la_scan - test every host the message names, then its short texts */
 static int la_scan(const void *state, const struct lw_message *msg, struct lw_cache_session *cache,
                    struct lw_verdict *v, struct lw_error *err)
 {
-    const struct la_state *st = state;
+    const struct lw_shared *st = state;
     struct scan s = { st->id, st->wl, { { 0, NULL, NULL } }, NULL };
 
     s.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -719,7 +706,7 @@ static int la_scan(const void *state, const struct lw_message *msg, struct lw_ca
 /* la_loaded - the brand list and the warninglists as loaded join the cache tag */
 static void la_loaded(const void *state, struct lw_loaded *out)
 {
-    const struct la_state *st = state;
+    const struct lw_shared *st = state;
 
     lw_identity_tag(st->id, out->tag);
     if (st->wl)
@@ -740,6 +727,5 @@ const struct lw_analyzer lw_analyzer_lookalike = {
     .key = la_key,
     .init = la_init,
     .scan = la_scan,
-    .fini = la_fini,
     .loaded = la_loaded,
 };
