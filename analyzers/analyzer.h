@@ -41,8 +41,8 @@
  * loaded  tell the engine, once per engine, what init loaded
  *         (struct lw_loaded): the identity of data that changes verdicts
  *         beyond the configuration keys (the rules file's text, the feeds
- *         as loaded, the brand list, the signature version) for the tag of
- *         cached verdicts, a version every verdict carries (the ClamAV
+ *         as loaded, the signature version; the engine tags what it shares,
+ *         struct lw_shared, itself) for the tag of cached verdicts, a version every verdict carries (the ClamAV
  *         signature version), and the problems init met without refusing
  *         the engine (a malformed feed skipped, or kept at its previous
  *         version), which the owner logs and counts.

@@ -106,16 +106,19 @@ static void engine_destroy(struct lw_engine *e)
 /*
  * engine_loaded - gather what the analyzers loaded (their loaded hooks):
  * the problems they met, the version every verdict carries, and the tag of
- * cached verdicts: this program's version, the identity of each analyzer's
- * data as loaded (rules text, feeds, brand list, signature version) and the
- * configuration keys that change verdicts (lw_config_tag). Nothing is
- * re-read from disk here.
+ * cached verdicts: this program's version, the data the engine shares (brand
+ * list, warninglists) and each analyzer's own as loaded (rules text, feeds,
+ * signature version), and the configuration keys that change verdicts
+ * (lw_config_tag). Nothing is re-read from disk here.
  */
 static void engine_loaded(struct lw_engine *e)
 {
     GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
 
     g_checksum_update(sum, (const guchar *) PACKAGE_VERSION, -1);
+    lw_identity_tag(e->shared.id, sum);
+    if (e->shared.wl)
+        g_checksum_update(sum, (const guchar *) lw_warninglists_sha256(e->shared.wl), -1);
     for (size_t i = 0; i < N_ANALYZERS; i++) {
         struct lw_loaded out = { sum, NULL, e->problems };
 

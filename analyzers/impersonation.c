@@ -305,15 +305,8 @@ done:
     return 0;
 }
 
-/* imp_loaded - the brand list as loaded joins the cache tag */
-static void imp_loaded(const void *state, struct lw_loaded *out)
-{
-    lw_identity_tag(state, out->tag);
-}
-
 const struct lw_analyzer lw_analyzer_impersonation = {
     .name = A,
     .init = imp_init,
     .scan = imp_scan,
-    .loaded = imp_loaded,
 };

@@ -178,8 +178,9 @@ static char *left_out_problem(const struct lw_feed_report *r)
 }
 
 /*
- * ioc_loaded - the warninglists and the feeds as loaded (name and text of
- * each, a kept version's for a malformed feed) for the cache tag; each
+ * ioc_loaded - the feeds as loaded (name and text of each, a kept
+ * version's for a malformed feed) for the cache tag (the warninglists it
+ * filters them with are the engine's, tagged there); each
  * malformed feed, skipped or kept at its previous version, and each feed
  * with entries left out (invalid values, warninglisted ones), as a problem
  */
@@ -187,8 +188,6 @@ static void ioc_loaded(const void *state, struct lw_loaded *out)
 {
     const struct ioc_state *st = state;
 
-    if (st->wl != NULL)
-        g_checksum_update(out->tag, (const guchar *) lw_warninglists_sha256(st->wl), -1);
     for (guint i = 0; i < st->reports->len; i++) {
         const struct lw_feed_report *r = g_ptr_array_index(st->reports, i);
 

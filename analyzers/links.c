@@ -1449,22 +1449,11 @@ static int links_scan(const void *state, const struct lw_message *msg, struct lw
     return 0;
 }
 
-/* links_loaded - the brand list as loaded joins the cache tag */
-static void links_loaded(const void *state, struct lw_loaded *out)
-{
-    const struct links *l = state;
-
-    lw_identity_tag(l->id, out->tag);
-    if (l->wl)
-        g_checksum_update(out->tag, (const guchar *) lw_warninglists_sha256(l->wl), -1);
-}
-
 const struct lw_analyzer lw_analyzer_links = {
     .name = A,
     .init = links_init,
     .scan = links_scan,
     .fini = links_fini,
     .finish = links_finish,
-    .loaded = links_loaded,
     .key = links_key,
 };

@@ -703,16 +703,6 @@ static int la_scan(const void *state, const struct lw_message *msg, struct lw_ca
     return 0;
 }
 
-/* la_loaded - the brand list and the warninglists as loaded join the cache tag */
-static void la_loaded(const void *state, struct lw_loaded *out)
-{
-    const struct lw_shared *st = state;
-
-    lw_identity_tag(st->id, out->tag);
-    if (st->wl)
-        g_checksum_update(out->tag, (const guchar *) lw_warninglists_sha256(st->wl), -1);
-}
-
 /* la_key - of the fields the cache key leaves out, the Return-Path and Message-ID domains are tested */
 static int la_key(const void *state, const struct lw_message *msg, GString *out)
 {
@@ -727,5 +717,4 @@ const struct lw_analyzer lw_analyzer_lookalike = {
     .key = la_key,
     .init = la_init,
     .scan = la_scan,
-    .loaded = la_loaded,
 };

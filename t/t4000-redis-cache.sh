@@ -165,6 +165,24 @@ test_expect_success REDIS 'an edited rules file (new engine tag) does not reuse 
 	test_grep "cache: hits=0 misses=1" err
 '
 
+# The brand list and the warninglists are loaded once per engine and shared by
+# the analyzers that read them; the engine puts them in the tag itself.
+test_expect_success REDIS 'an edited brand list or warninglist does not reuse old verdicts either' '
+	cp "$BRANDS" my.brands && mkdir wl && cp "$top_srcdir"/contrib/warninglists/*.json wl/ &&
+	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$PWD/my.brands" -o warninglists_dir="$PWD/wl" $(lw_redis_opts r1) --json copy-2.eml >out0 &&
+	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$PWD/my.brands" -o warninglists_dir="$PWD/wl" $(lw_redis_opts r1) --json copy-2.eml >out1 &&
+	test_json_is out1 cached true 1 &&
+	echo "brand examplebank examplebank.example  Example Bank" >>my.brands &&
+	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$PWD/my.brands" -o warninglists_dir="$PWD/wl" $(lw_redis_opts r1) --json copy-2.eml >out2 &&
+	test_json_is out2 cached false 1 &&
+	cat >wl/t4000.json <<-\EOF &&
+	{"name": "t4000: one more list", "version": 1, "description": "t4000",
+	 "matching_attributes": ["hostname"], "type": "hostname", "list": ["known.example"]}
+	EOF
+	"$LW_SCAN" -o rules_file="$RULES" -o brands_file="$PWD/my.brands" -o warninglists_dir="$PWD/wl" $(lw_redis_opts r1) --json copy-2.eml >out3 &&
+	test_json_is out3 cached false 1
+'
+
 test_expect_success REDIS 'a score override also changes the tag' '
 	"$LW_SCAN" -o rules_file="$RULES" -o score.LW_ZH_URGENT=4 $(lw_redis_opts r1) --json copy-1.eml >out &&
 	test_json_is out cached false 1
