@@ -54,7 +54,14 @@
  *     LW_HDR_MSGID_UNRELATED       a brand or protected From whose Message-ID
  *                                  was made by an unrelated domain; not when
  *                                  a trusted stamp authenticates the From
- *                                  domain (as LW_HDR_BRAND_RETURNPATH)
+ *                                  domain (as LW_HDR_BRAND_RETURNPATH), nor
+ *                                  when bounces go to the From's own
+ *                                  organization: a brand sending through a
+ *                                  mailing service sets its own bounce
+ *                                  domain (for SPF alignment) and the
+ *                                  service writes the Message-ID. Whether
+ *                                  such an envelope is forged is SPF's
+ *                                  question, answered by the stamps
  *     LW_HDR_FROM_MALFORMED        From that parsers and mail clients read
  *                                  differently: several addresses, or no
  *                                  mailbox that can be read at all
@@ -375,6 +382,8 @@ static void check_origin(const struct hdr_state *s, const struct lw_message *msg
                            "Mail from an official or brand domain whose bounces go to an unrelated domain", ev);
         g_free(ev);
     }
+    if (rp && *rp && lw_identity_same_org(s->id, rp, msg->from->domain))
+        return;                 /* the brand's own bounce domain: a mailing service's Message-ID is expected */
     if (mid && names_domain(mid + 1) && !lw_identity_same_org(s->id, mid + 1, msg->from->domain) && !is_official(s->id, mid + 1)
         && !(rp && *rp && lw_identity_same_org(s->id, mid + 1, rp))) {
         ev = g_strdup_printf("From %s, Message-ID <%s>", msg->from->addr, msg->message_id);

@@ -39,6 +39,14 @@ test_expect_success 'brand From with a foreign Message-ID fires LW_HDR_MSGID_UNR
 	mkmail n "From: PayPal <service@paypal.com>" "Message-ID: <abc.123@mx.paypal.com>" "Subject: x" &&
 	expect_no_rule LW_HDR_MSGID_UNRELATED n
 '
+test_expect_success 'near miss: bounces to the brand'"'"'s own domain and a mailing service'"'"'s Message-ID (an aligned ESP set-up)' '
+	mkmail m "Return-Path: <3360543@email.geico.com>" "From: GEICO <mgemails@geico.com>" \
+		"Message-ID: <410299080.31709822@mta0201.messagegears.net>" "Subject: x" &&
+	expect_no_rule LW_HDR_MSGID_UNRELATED m &&
+	mkmail n "Return-Path: <3360543@bounce.example.ru>" "From: GEICO <mgemails@geico.com>" \
+		"Message-ID: <410299080.31709822@mta0201.messagegears.net>" "Subject: x" &&
+	expect_rule LW_HDR_MSGID_UNRELATED n
+'
 test_expect_success 'our domain in From, arrived from an outside client: LW_HDR_SPOOFED_INTERNAL' '
 	mkmail m "Received: from mx.evil.example (mx.evil.example [203.0.113.9]) by mx.agency.gov.tw with ESMTP id 1; $(LC_ALL=C date -R)" \
 		"From: IT <it@agency.gov.tw>" "Subject: x" &&

@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='LW_HDR_SPOOFED_INTERNAL from the milter envelope: client address and SMTP AUTH as Postfix reports them'
+test_description='the milter envelope as Postfix reports it: client address and SMTP AUTH (LW_HDR_SPOOFED_INTERNAL), MAIL FROM as the Return-Path'
 . "$(dirname "$0")/test-lib.sh"
 . "$top_srcdir/t/lib-postfix.sh"
 . "$top_srcdir/t/lib-milter.sh"
@@ -34,6 +34,18 @@ hits_of() { # the milter's hits= for queue id $1
 	sed -n "s/^lurewatch-milter: $1: .* hits=\([^ ]*\) .*/\1/p" "$MILTER_LOG"
 }
 
+send_from() { # send_from FILE SENDER: submit from an Internet client with MAIL FROM SENDER; prints the queue id
+	swaks --server 127.0.0.1 --port $SPORT --from "$2" --to user@agency.gov.tw \
+		--xclient-addr 203.0.113.9 --xclient-name "[UNAVAILABLE]" \
+		--data "@$1" --timeout 150 >"$1.out" 2>&1 &&
+	sed -n "s/.*Ok: queued as \([0-9A-F]*\).*/\1/p" "$1.out"
+}
+
+brand_msg() { # brand_msg FILE: a Microsoft notice
+	printf 'From: Microsoft <no-reply@microsoft.com>\nTo: user@agency.gov.tw\nSubject: notice\nDate: %s\nMessage-ID: <%s@microsoft.com>\n\nYour notice.\n' \
+		"$(LC_ALL=C date -R)" "$1" >"$1"
+}
+
 test_expect_success 'start the milter and a Postfix that accepts XCLIENT from loopback' '
 	milter_postfix_start -m "smtpd_authorized_xclient_hosts = 127.0.0.0/8" -c lurewatch.conf
 '
@@ -65,6 +77,22 @@ test_expect_success 'near miss: an external client with a From outside the organ
 	id=$(send other 203.0.113.9) && test -n "$id" &&
 	hits_of $id >hits &&
 	! grep -q LW_HDR_SPOOFED_INTERNAL hits
+'
+
+# Delivery writes MAIL FROM as Return-Path (RFC 5321 4.4), so the milter
+# judges the envelope sender, as lurewatch-scan judges the delivered copy.
+test_expect_success 'brand From, unrelated MAIL FROM: LW_HDR_BRAND_RETURNPATH, as on the delivered copy' '
+	brand_msg env &&
+	id=$(send_from env bounce@nisihfjoz.co.uk) && test -n "$id" &&
+	hits_of $id >hits &&
+	test_grep "LW_HDR_BRAND_RETURNPATH" hits
+'
+
+test_expect_success 'near miss: MAIL FROM in the brand'"'"'s own domain' '
+	brand_msg own &&
+	id=$(send_from own bounce@email.microsoft.com) && test -n "$id" &&
+	hits_of $id >hits &&
+	! grep -q LW_HDR_BRAND_RETURNPATH hits
 '
 
 test_done

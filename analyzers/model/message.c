@@ -218,6 +218,33 @@ static struct lw_address *address_from_header(struct lw_message *msg, GMimeParse
 }
 
 /*
+ * return_path - where bounces go. Given an envelope (the milter), its MAIL
+ * FROM: that is what delivery writes as Return-Path (RFC 5321 4.4), and a
+ * Return-Path field arriving over SMTP is the sender's word, which Postfix
+ * drops (message_drop_headers). Without one (a delivered copy), the field.
+ * The null sender <> gives an address with no domain.
+ */
+static struct lw_address *return_path(struct lw_message *msg, GMimeParserOptions *opts)
+{
+    InternetAddressList *list;
+    struct lw_address *a = NULL;
+
+    if (msg->env == NULL || msg->env->mail_from == NULL)
+        return address_from_header(msg, opts, "Return-Path");
+    if (*msg->env->mail_from && (list = internet_address_list_parse(opts, msg->env->mail_from)) != NULL) {
+        a = address_from_list(list, NULL);
+        g_object_unref(list);
+    }
+    if (a == NULL) {
+        a = g_new0(struct lw_address, 1);
+        a->name = g_strdup("");
+        a->addr = g_utf8_make_valid(msg->env->mail_from, -1);
+        a->domain = g_strdup("");
+    }
+    return a;
+}
+
+/*
  * addressed_to_self - the one To mailbox (TO, the first) is the From
  * mailbox and there is no Cc: the sender wrote to itself and put the real
  * recipients in Bcc, as a Bcc blast does when its mailer will not leave To
@@ -420,7 +447,7 @@ static void collect_fields(struct lw_message *msg, GMimeParserOptions *opts)
     msg->from = address_from_list(g_mime_message_get_from(m), &msg->from_count);
     msg->sender = address_from_list(g_mime_message_get_sender(m), NULL);
     msg->reply_to = address_from_list(g_mime_message_get_reply_to(m), NULL);
-    msg->return_path = address_from_header(msg, opts, "Return-Path");
+    msg->return_path = return_path(msg, opts);
     to = first_mailbox(g_mime_message_get_addresses(m, GMIME_ADDRESS_TYPE_TO), &msg->to_count);
     msg->cc_count = address_count(m, GMIME_ADDRESS_TYPE_CC);
     msg->to_self = addressed_to_self(msg, to);
