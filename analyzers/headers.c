@@ -291,13 +291,20 @@ static int check_reply_to(const struct hdr_state *s, const struct lw_message *ms
     return freemail;
 }
 
-/* check_from_freemail - a lure whose sender is a free-mail mailbox (LW_HDR_FROM_FREEMAIL_LURE); 1 if so */
+/*
+ * check_from_freemail - a lure whose sender is a free-mail mailbox
+ * (LW_HDR_FROM_FREEMAIL_LURE); 1 if so. The callback receipt counts as a
+ * lure here: its pretext is a shop's receipt, which no shop sends from free
+ * mail, and it is classed as deception only because its phone number is
+ * its channel.
+ */
 static int check_from_freemail(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     char *ev;
 
     if (msg->list != NULL || *msg->from->domain == '\0'
-        || !(lw_identity_kind(s->id, msg->from->domain) & LW_KIND_FREEMAIL) || !lw_verdict_has_lure(v))
+        || !(lw_identity_kind(s->id, msg->from->domain) & LW_KIND_FREEMAIL)
+        || !(lw_verdict_has_lure(v) || lw_verdict_has_rule(v, "LW_EN_CALLBACK_PHISH")))
         return 0;
     ev = g_strdup_printf("From %s", msg->from->addr);
     lw_verdict_add_hit(v, A, "LW_HDR_FROM_FREEMAIL_LURE", 0.5,

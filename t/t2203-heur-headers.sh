@@ -256,4 +256,21 @@ test_expect_success 'near miss: free mail without a lure, a lure from a company,
 	expect_no_rule LW_HDR_FROM_FREEMAIL_LURE c
 '
 
+# Callback phishing: a receipt for a charge the reader never made and a
+# number to call; the mail has no link to judge. No shop sends its receipts
+# from free mail, so that sender contradicts the pretext.
+RECEIPT="Your order is confirmed. Amount: \$523.00 was charged to your account. If you did not authorize this, call our support at 1-855-596-2198."
+test_expect_success 'a callback receipt from free mail is held; the same receipt from a shop'"'"'s domain is tagged' '
+	mkmail m "From: Billing <orders.dept.7731@gmail.com>" "Subject: Order 441243 confirmation" -- "$RECEIPT" &&
+	expect_rule LW_EN_CALLBACK_PHISH m &&
+	expect_rule LW_HDR_FROM_FREEMAIL_LURE m &&
+	action=$(test_json_field m.json action) &&
+	test_is = quarantine "$action" "action of a callback receipt from gmail.com" &&
+	mkmail n "From: Billing <orders@shop.example.com>" "Subject: Order 441243 confirmation" -- "$RECEIPT" &&
+	expect_rule LW_EN_CALLBACK_PHISH n &&
+	expect_no_rule LW_HDR_FROM_FREEMAIL_LURE n &&
+	action=$(test_json_field n.json action) &&
+	test_is = tag "$action" "action of the same receipt from a shop domain"
+'
+
 test_done
