@@ -110,6 +110,21 @@ test_expect_success 'a logo on a cloud bucket is no free-hosting link; a link to
 	html n "<a href=\"https://s3.amazonaws.com/bucket/login.html\">sign in</a>" &&
 	expect_rule LW_LINK_FREEHOST n
 '
+# pdf_mail FILE URI: a short note with a PDF whose one link annotation goes to URI
+pdf_mail() {
+	printf '%s\n' "From: Billing <billing@example.com>" "Subject: statement" "MIME-Version: 1.0" \
+		"Content-Type: multipart/mixed; boundary=B" "" "--B" "Content-Type: text/plain" "" "See the attached statement." \
+		"--B" "Content-Type: application/pdf" "Content-Disposition: attachment; filename=statement.pdf" "" \
+		"%PDF-1.4" "1 0 obj << /Type /Annot /Subtype /Link /A << /S /URI /URI ($2) >> >> endobj" "%%EOF" "--B--" >"$1"
+}
+test_expect_success 'a PDF'"'"'s link to a page on a storage service'"'"'s static website is a free-hosting link' '
+	pdf_mail m "https://cartoes7.z13.web.core.windows.net/" &&
+	expect_rule LW_LINK_FREEHOST m &&
+	pdf_mail f "https://firebasestorage.googleapis.com/v0/b/x.appspot.com/o/login.html?alt=media" &&
+	expect_rule LW_LINK_FREEHOST f &&
+	pdf_mail n "https://www.example.com/statements/" &&
+	expect_no_rule LW_LINK_FREEHOST n
+'
 # shop FILE HREF TEXT: a shop'"'"'s newsletter, mailed from its mail subdomain
 shop() {
 	mkmail "$1" "From: The Example Shop Club <news@mail.exampleshop.com>" "Subject: Offers" \
