@@ -269,6 +269,18 @@ test_expect_success 'lure words drawn as a button'"'"'s label (<input value=...>
 	test_json_rules button.json >rules &&
 	test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules
 '
+test_expect_success 'lure words a style sheet draws (::before content, with CSS escapes) are read as text' '
+	body_with_type html-plain "text/html; charset=utf-8" &&
+	{
+		top "text/html; charset=utf-8" &&
+		printf "%s\n" "<html><head><style>p.n::before { content: \"Dear valued customer, your account will be \\73 uspended \" \"within 24 hours. Please verify your account now: \" }</style></head>" \
+			"<body><p class=\"n\"></p><a href=\"https://verify.example.net/login\">https://verify.example.net/login</a></body></html>"
+	} >drawn &&
+	! grep -q suspended drawn &&
+	as_strong_as html-plain drawn &&
+	test_json_rules drawn.json >rules &&
+	test_grep "^LW_EN_ACCOUNT_SUSPEND$" rules
+'
 test_expect_success 'an executable name after another attachment fires the file name rule too' '
 	{
 		top "multipart/mixed; boundary=B" &&

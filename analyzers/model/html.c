@@ -31,7 +31,8 @@
  *     hidden junk ("pass<span style=display:none>x</span>word") read whole.
  *
  * The label a button or filled-in field draws from its value attribute is
- * text too (input_label).
+ * text too (input_label), and so are the strings a style sheet's ::before
+ * and ::after rules draw with the content property (css_content).
  *
  * Text drawn right to left letter by letter (<bdo dir=rtl>,
  * unicode-bidi:bidi-override with direction:rtl) is reported in the order
@@ -242,7 +243,70 @@ struct sheet {
     GHashTable *shows;      /* classes and #ids a rule shows (in @media, on :checked, with !important) */
     GHashTable *backgrounds;    /* classes and #ids given a background */
     int sets_background;    /* some rule sets a background: white text may stand on it */
+    GString *generated;     /* the strings ::before and ::after rules draw (css_content) */
 };
+
+#define MAX_GENERATED 4096
+
+/* css_escape - one CSS escape at p (after the backslash) into out; the end of it */
+static const char *css_escape(const char *p, const char *end, GString *out)
+{
+    size_t n = 0;
+    gunichar c = 0;
+
+    while (n < 6 && p + n < end && g_ascii_isxdigit(p[n]))
+        c = c * 16 + (gunichar) g_ascii_xdigit_value(p[n++]);
+    if (n == 0) {
+        if (p < end && *p != '\n')
+            g_string_append_c(out, *p);     /* an escaped quote or letter stands for itself */
+        return p < end ? p + 1 : p;
+    }
+    g_string_append_unichar(out, c == 0 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) ? 0xFFFD : c);
+    p += n;
+    return p < end && g_ascii_isspace(*p) ? p + 1 : p;      /* one blank ends a hex escape */
+}
+
+/*
+ * css_content - the quoted strings of the content property in the
+ * declarations [decls, end): what a ::before or ::after rule draws ("a"
+ * "b" is "ab"; counters, attr() and quotes are not followed). Kits write
+ * the lure there, where a reader sees it and a filter reading the text of
+ * the document does not.
+ */
+static void css_content(const char *decls, const char *end, GString *out)
+{
+    for (const char *p = decls; p < end && out->len < MAX_GENERATED; p++) {
+        const char *v;
+
+        if (g_ascii_strncasecmp(p, "content", 7) != 0 || (p > decls && (g_ascii_isalnum(p[-1]) || p[-1] == '-')))
+            continue;
+        for (v = p + 7; v < end && g_ascii_isspace(*v); v++)
+            ;
+        if (v >= end || *v != ':')
+            continue;
+        g_string_append_c(out, ' ');
+        for (v++; v < end && *v != ';' && out->len < MAX_GENERATED; v++) {
+            char q = *v;
+
+            if (q != '"' && q != '\'')
+                continue;
+            for (v++; v < end && *v != q && *v != '\n' && out->len < MAX_GENERATED;)
+                v = *v == '\\' ? css_escape(v + 1, end, out) : (g_string_append_c(out, *v), v + 1);
+        }
+        g_string_append_c(out, ' ');
+        p = v < end ? v : end;
+    }
+}
+
+/* pseudo_element - does a selector draw a ::before or ::after box? */
+static int pseudo_element(const char *sel, size_t len)
+{
+    char *s = g_ascii_strdown(sel, (gssize) len);
+    int yes = strstr(s, ":before") != NULL || strstr(s, ":after") != NULL;
+
+    g_free(s);
+    return yes;
+}
 
 /* add_selectors - the classes (as "name") and ids (as "#name") of the last compound of each selector in sel */
 static void add_selectors(GHashTable *set, const char *sel, size_t len)
@@ -297,6 +361,8 @@ static void sheet_read(struct sheet *sh, const char *css)
             e = strchr(body, '}');
             if (e == NULL)
                 return;
+            if (pseudo_element(sel, (size_t) (p - sel)))
+                css_content(body, e, sh->generated);
             decls = compact_css(body, (size_t) (e - body));
             if (strstr(decls, "background")) {
                 sh->sets_background = 1;
@@ -505,7 +571,7 @@ static const struct lw_html_attr *attrs_of(struct walk *w, const GumboElement *e
     return (const struct lw_html_attr *) (void *) w->attrs->data;
 }
 
-/* style_text - the CSS text of a <style> element */
+/* read_style - the rules of a <style> element */
 static void read_style(struct walk *w, const GumboElement *el)
 {
     for (guint i = 0; i < el->children.length; i++) {
@@ -549,6 +615,17 @@ static void input_label(struct walk *w, const GumboElement *el, const struct fra
     g_free(label);
 }
 
+/*
+ * draw_generated - the words the ::before and ::after rules of the <style>
+ * element just read draw: text the reader sees, reported where the sheet is
+ */
+static void draw_generated(struct walk *w, int hidden)
+{
+    if (w->sheet.generated->len > 0 && g_utf8_validate(w->sheet.generated->str, -1, NULL))
+        report_text(w, hidden, w->sheet.generated->str);
+    g_string_truncate(w->sheet.generated, 0);
+}
+
 /* enter - report an element and push its frame */
 static void enter(struct walk *w, const GumboNode *node)
 {
@@ -573,6 +650,8 @@ static void enter(struct walk *w, const GumboNode *node)
         w->h->start(w->ud, frame_name(&f), attrs_of(w, el), f.hidden);
     if (!f.no_text)
         input_label(w, el, &f);
+    if (el->tag == GUMBO_TAG_STYLE)
+        draw_generated(w, up ? up->hidden : 0);
     g_array_append_val(w->frames, f);
 }
 
@@ -843,11 +922,12 @@ int lw_html_flattened(const struct lw_html *doc)
 
 void lw_html_walk_doc(const struct lw_html *doc, const struct lw_html_handler *h, void *ud)
 {
-    struct walk w = { h, ud, { NULL, NULL, NULL, 0 }, NULL, NULL };
+    struct walk w = { h, ud, { NULL, NULL, NULL, 0, NULL }, NULL, NULL };
 
     w.sheet.hides = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     w.sheet.shows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     w.sheet.backgrounds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    w.sheet.generated = g_string_new(NULL);
     w.frames = g_array_new(FALSE, FALSE, sizeof(struct frame));
     w.attrs = g_array_new(FALSE, TRUE, sizeof(struct lw_html_attr));
     walk_tree(&w, doc->out->root);
@@ -856,6 +936,7 @@ void lw_html_walk_doc(const struct lw_html *doc, const struct lw_html_handler *h
     g_hash_table_destroy(w.sheet.hides);
     g_hash_table_destroy(w.sheet.shows);
     g_hash_table_destroy(w.sheet.backgrounds);
+    g_string_free(w.sheet.generated, TRUE);
 }
 
 void lw_html_walk(const char *html, size_t len, const struct lw_html_handler *h, void *ud)
