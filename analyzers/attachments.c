@@ -32,11 +32,15 @@
  *                                EncryptedPackage; legacy RC4 .doc is not
  *                                recognized)
  *       LW_ATT_EXECUTABLE        PE, ELF or Mach-O anywhere in the tree, or
- *                                an executable extension
+ *                                an executable extension (.xll: an Excel
+ *                                add-in, a DLL that Excel loads and runs)
  *       LW_ATT_SCRIPT            .js .jse .vbs .vbe .wsf .wsh .hta .ps1 .bat
  *                                .cmd .scr .cpl .jar ...
  *       LW_ATT_DISK_IMAGE        .iso .img .vhd .vhdx (used to escape MOTW)
- *       LW_ATT_SHORTCUT          .lnk .url .library-ms
+ *       LW_ATT_SHORTCUT          .lnk .url .library-ms .searchConnector-ms
+ *                                .search-ms .settingcontent-ms .appref-ms:
+ *                                Windows files that open a remote folder,
+ *                                run a command or a ClickOnce application
  *       LW_ATT_ONENOTE           .one (embedded-script lures since 2023)
  *       LW_ATT_HTML_PASSWORD_FORM, LW_ATT_HTML_FORM, LW_ATT_HTML_SCRIPT,
  *       LW_ATT_HTML_SMUGGLING,   HTML/SVG attachments that harvest
@@ -137,14 +141,16 @@ static const struct rule_info rule_table[] = {
 };
 
 static const char *const exe_exts[] = {
-    "exe", "dll", "com", "pif", "msi", "msp", "msix", "appx", "sys", "elf", NULL
+    "exe", "dll", "xll", "com", "pif", "msi", "msp", "msix", "appx", "sys", "elf", NULL
 };
 static const char *const script_exts[] = {
     "js", "jse", "vbs", "vbe", "wsf", "wsh", "wsc", "hta", "ps1", "psm1", "bat", "cmd", "scr",
     "cpl", "jar", "reg", "msc", "sct", "chm", NULL
 };
 static const char *const image_exts[] = { "iso", "img", "vhd", "vhdx", "udf", NULL };
-static const char *const shortcut_exts[] = { "lnk", "url", "library-ms", "searchconnector-ms", "scf", NULL };
+static const char *const shortcut_exts[] = {
+    "lnk", "url", "library-ms", "searchconnector-ms", "search-ms", "settingcontent-ms", "appref-ms", "scf", NULL
+};
 static const char *const onenote_exts[] = { "one", "onepkg", NULL };
 static const char *const html_exts[] = { "htm", "html", "shtml", "shtm", "xhtml", "svg", "mht", "mhtml", NULL };
 static const char *const decoy_exts[] = {

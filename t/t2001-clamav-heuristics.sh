@@ -178,4 +178,18 @@ test_expect_success PYTHON 'a rule score can be overridden in the configuration'
 	test_grep "\"rule\":\"LW_ATT_DISK_IMAGE\",\"score\":0.5" iso.json
 '
 
+# named NAME: a mail whose one attachment is called NAME (its bytes are plain text)
+named() {
+	printf "From: a@example.com\nTo: user@agency.gov.tw\nSubject: invoice\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nSee attached.\n--B\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"%s\"\n\nthe attached file\n--B--\n" "$1" >named.eml &&
+	"$LW_SCAN" $LW_CLAMAV_OPTS -o clamav=no --json named.eml >named.json &&
+	test_json_rules named.json
+}
+test_expect_success 'by name alone: an Excel add-in is a program, Windows search, settings and ClickOnce files are shortcuts' '
+	named report.xll >rules && test_grep "^LW_ATT_EXECUTABLE\$" rules &&
+	for n in files.search-ms Setup.SettingContent-ms viewer.appref-ms; do
+		named "$n" >rules && test_grep "^LW_ATT_SHORTCUT\$" rules || return 1
+	done &&
+	named report.xlsx >rules && test_must_fail grep -E "^LW_ATT_(EXECUTABLE|SHORTCUT)\$" rules
+'
+
 test_done
