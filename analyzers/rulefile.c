@@ -65,6 +65,7 @@ static const char *const target_names[] = {
     [LW_TARGET_BODY] = "body",
     [LW_TARGET_HTML] = "html",
     [LW_TARGET_URI] = "uri",
+    [LW_TARGET_LINK] = "link",
     [LW_TARGET_FILENAME] = "filename",
     [LW_TARGET_RAW] = "raw",
     [LW_TARGET_META] = "meta",

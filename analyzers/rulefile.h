@@ -16,6 +16,7 @@ enum lw_rule_target {
     LW_TARGET_BODY,         /* readable text, normalized (HTML rendered) */
     LW_TARGET_HTML,         /* raw HTML of HTML body parts */
     LW_TARGET_URI,          /* every URL found in the message */
+    LW_TARGET_LINK,         /* the URLs a reader follows: not pictures, not defanged */
     LW_TARGET_FILENAME,     /* every part's file name */
     LW_TARGET_RAW,          /* the raw message bytes */
     LW_TARGET_META,         /* a boolean expression over earlier rule ids */

@@ -334,6 +334,18 @@ static const char *saved_name(struct matcher *m, const struct lw_message *msg, g
     return saved ? saved : name;
 }
 
+/*
+ * followed - a URL the reader is sent to: a link, a form's target, an
+ * address written in the text, a QR code's or an attachment's link. Not
+ * a picture or a style sheet the client loads, not an address written
+ * defanged (hxxp://) or without its scheme, which nobody clicks.
+ */
+static int followed(const struct lw_url *u)
+{
+    return (u->flags & (LW_URL_HTML_HREF | LW_URL_FORM_ACTION | LW_URL_TEXT | LW_URL_ATTACHMENT | LW_URL_QR | LW_URL_PDF))
+           && !(u->flags & (LW_URL_DEFANGED | LW_URL_NO_SCHEME | LW_URL_UNPARSED));
+}
+
 /* match_rule - try one rule on every string of its target */
 static int match_rule(const struct lw_rule *r, struct matcher *m, const struct lw_message *msg,
                       char **evidence, const char **what)
@@ -385,10 +397,11 @@ static int match_rule(const struct lw_rule *r, struct matcher *m, const struct l
         }
         return 0;
     case LW_TARGET_URI:
+    case LW_TARGET_LINK:
         for (guint i = 0; i < msg->urls->len; i++) {
             const struct lw_url *u = g_ptr_array_index(msg->urls, i);
 
-            if (match_str(r, m, u->url, evidence))
+            if ((r->target == LW_TARGET_URI || followed(u)) && match_str(r, m, u->url, evidence))
                 return (*what = u->url, 1);
         }
         return 0;
@@ -406,7 +419,8 @@ static void add_indicator(struct lw_verdict *v, struct lw_hit *hit, const struct
     case LW_TARGET_FROM_NAME:
     case LW_TARGET_FROM_ADDR: lw_hit_add_indicator(v, hit, LW_ROLE_SENDER, LW_IOC_EMAIL, what); break;
     case LW_TARGET_FILENAME: lw_hit_add_indicator(v, hit, LW_ROLE_PAYLOAD, LW_IOC_FILENAME, what); break;
-    case LW_TARGET_URI: lw_hit_add_indicator(v, hit, LW_ROLE_LURE, LW_IOC_URL, what); break;
+    case LW_TARGET_URI:
+    case LW_TARGET_LINK: lw_hit_add_indicator(v, hit, LW_ROLE_LURE, LW_IOC_URL, what); break;
     default: break;
     }
 }

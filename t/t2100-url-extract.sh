@@ -218,4 +218,33 @@ test_expect_success 'a uri rule matches a normalized URL' '
 	test_grep "203.0.113.7" out
 '
 
+test_expect_success 'a link rule reads the URLs a reader follows, however the HTML spells them, and no picture' '
+	cat >link.rules <<-\EOM &&
+	T_LINK  link  4  /^https:\/\/go\.example\.net\//  a followed link to the test site
+	EOM
+	mail text/html >entity.eml <<-\EOM &&
+	<p>Open <a href="&#104;&#116;&#116;&#112;&#115;&#58;//go.example.net/x">this</a></p>
+	EOM
+	mail text/html >area.eml <<-\EOM &&
+	<img src="cid:m" usemap="#m"><map name="m"><area href="https://go.example.net/y" coords="0,0,9,9"></map>
+	EOM
+	mail text/html >picture.eml <<-\EOM &&
+	<p>Our logo</p><img src="https://go.example.net/logo.png">
+	EOM
+	mail text/plain >defanged.eml <<-\EOM &&
+	The phishing site was hxxps://go[.]example[.]net/z
+	EOM
+	for f in entity area; do
+		$LW_SCAN -o rules_file=$PWD/link.rules --json $f.eml >$f.json &&
+		test_json_rules $f.json >rules && test_grep "^T_LINK$" rules || return 1
+	done &&
+	for f in picture defanged; do
+		$LW_SCAN -o rules_file=$PWD/link.rules --json $f.eml >$f.json &&
+		test_json_rules $f.json >rules && test_must_fail grep "^T_LINK$" rules || return 1
+	done &&
+	cp link.rules uri.rules && sed -i "s/T_LINK  link/T_URI   uri /" uri.rules &&
+	$LW_SCAN -o rules_file=$PWD/uri.rules --json picture.eml >picture.json &&
+	test_json_rules picture.json >rules && test_grep "^T_URI$" rules
+'
+
 test_done
