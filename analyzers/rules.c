@@ -262,9 +262,9 @@ static int match_str(const struct lw_rule *r, struct matcher *m, const char *s, 
 }
 
 /* in_attached - say that the evidence comes from the attached message at PATH */
-static void in_attached(char **evidence, const char *path)
+static void in_attached(char **evidence, const char *what, const char *path)
 {
-    char *e = g_strdup_printf("(attached message, part %s) %s", path, *evidence);
+    char *e = g_strdup_printf("(%s, part %s) %s", what, path, *evidence);
 
     g_free(*evidence);
     *evidence = e;
@@ -291,6 +291,18 @@ static const char *from_name(const struct lw_message *msg)
  * reused for another, while rules are matched.
  */
 
+/* text_count, text_at - what body and html rules read: the body's texts, then the attached files' */
+static guint text_count(const struct lw_message *msg)
+{
+    return msg->texts->len + msg->attached_texts->len;
+}
+
+static const struct lw_text *text_at(const struct lw_message *msg, guint i)
+{
+    return i < msg->texts->len ? g_ptr_array_index(msg->texts, i)
+                               : g_ptr_array_index(msg->attached_texts, i - msg->texts->len);
+}
+
 /*
  * unaccented - text i's norm with the accents of its Latin letters removed,
  * or NULL when it has none: "Vérify your áccount" disguises a lure from
@@ -301,10 +313,9 @@ static const char *from_name(const struct lw_message *msg)
 static const char *unaccented(struct matcher *m, const struct lw_message *msg, guint i)
 {
     if (m->unaccented == NULL) {
-        m->unaccented = g_ptr_array_new_full(msg->texts->len, g_free);
-        for (guint k = 0; k < msg->texts->len; k++)
-            g_ptr_array_add(m->unaccented,
-                            lw_text_unaccented(((const struct lw_text *) g_ptr_array_index(msg->texts, k))->norm));
+        m->unaccented = g_ptr_array_new_full(text_count(msg), g_free);
+        for (guint k = 0; k < text_count(msg); k++)
+            g_ptr_array_add(m->unaccented, lw_text_unaccented(text_at(msg, k)->norm));
     }
     return g_ptr_array_index(m->unaccented, i);
 }
@@ -377,13 +388,15 @@ static int match_rule(const struct lw_rule *r, struct matcher *m, const struct l
         return 0;
     case LW_TARGET_BODY:
     case LW_TARGET_HTML:
-        for (guint i = 0; i < msg->texts->len; i++) {
-            const struct lw_text *t = g_ptr_array_index(msg->texts, i);
+        for (guint i = 0; i < text_count(msg); i++) {
+            const struct lw_text *t = text_at(msg, i);
 
             if (match_str(r, m, r->target == LW_TARGET_BODY ? t->norm : t->html, evidence)
                 || (r->target == LW_TARGET_BODY && match_str(r, m, unaccented(m, msg, i), evidence))) {
-                if (t->in_attached_message)
-                    in_attached(evidence, t->path);
+                if (t->in_attachment)
+                    in_attached(evidence, "attached file", t->path);
+                else if (t->in_attached_message)
+                    in_attached(evidence, "attached message", t->path);
                 return 1;
             }
         }

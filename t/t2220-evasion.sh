@@ -114,6 +114,27 @@ test_expect_success 'lure text inside an attached message is read, and the evide
 	as_strong_as plain attached &&
 	grep -q "attached message, part 2.0" attached.json
 '
+test_expect_success 'lure text in an attached text or HTML file is read, and the evidence names the file'"'"'s part' '
+	for kind in "text/plain; name=notice.txt" "application/octet-stream; name=notice.html"
+	do
+		body=$LURE &&
+		case $kind in *html*) body="<html><body><p>$LURE</p></body></html>" ;; esac &&
+		{ top "multipart/mixed; boundary=\"b1\"" && cat <<-EOF; } >file &&
+		--b1
+		Content-Type: text/plain
+
+		See the attached notice.
+		--b1
+		Content-Type: $kind
+		Content-Disposition: attachment
+
+		$body
+		--b1--
+		EOF
+		as_strong_as plain file &&
+		grep -q "attached file, part 2" file.json || return 1
+	done
+'
 # from_name FILE NAME: a quiet mail whose display name is NAME, sent from a domain no brand owns
 from_name() {
 	{

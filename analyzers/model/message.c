@@ -6,7 +6,9 @@
  * NULL), and builds a struct lw_message: decoded headers and addresses, the
  * readable text (every inline text part, also those of attached messages,
  * which mail clients show inline, decoded to UTF-8, HTML also rendered
- * to text, and a normalized copy for rules), every leaf part and attached
+ * to text, and a normalized copy for rules), the same of text and HTML
+ * files attached (attached_texts: the rules read them, the checks of the
+ * body's layout do not), every leaf part and attached
  * message with its decoded name, declared and sniffed type, size and
  * SHA-256, and the parser's own warnings. It never returns NULL: a message
  * GMime cannot parse at all comes back with `unparseable` set and only the
@@ -782,7 +784,12 @@ static void strip_enriched(char *s)
     *w = '\0';
 }
 
-/* add_text - a readable body part: decode, render HTML, normalize */
+/*
+ * add_text - a readable part: decode, render HTML, normalize. URLS NULL: a
+ * text or HTML file attached, the words the reader sees on opening it, for
+ * the rules (msg->attached_texts); its links are url-extract.c's, as an
+ * attachment's, and the checks of the layout judge the body alone.
+ */
 static void add_text(struct lw_message *msg, const struct lw_config *cfg, GMimeParserOptions *opts,
                      struct lw_url_extractor *urls, struct lw_part *part, GMimeObject *obj,
                      enum text_kind kind)
@@ -797,6 +804,7 @@ static void add_text(struct lw_message *msg, const struct lw_config *cfg, GMimeP
     t->path = g_strdup(part->path);
     t->is_html = is_html;
     t->in_attached_message = part->in_attached_message;
+    t->in_attachment = urls == NULL;
     if (cap_utf8(decoded, cfg->max_text_size)) {
         t->truncated = 1;
         add_limit(msg, "max_text_size");
@@ -804,14 +812,25 @@ static void add_text(struct lw_message *msg, const struct lw_config *cfg, GMimeP
     if (is_html) {
         t->html = decoded;
         t->doc = lw_html_parse(decoded, strlen(decoded));     /* once, for every reader */
-        t->text = lw_url_extract_render(urls, t->doc, decoded, part->path);   /* one walk: text and URLs */
+        t->text = urls ? lw_url_extract_render(urls, t->doc, decoded, part->path)   /* one walk: text and URLs */
+                       : lw_html_render(t->doc, NULL, NULL);
     } else {
         if (kind == TEXT_ENRICHED)
             strip_enriched(decoded);
         t->text = decoded;
     }
     t->norm = lw_text_read(t->text);
-    g_ptr_array_add(msg->texts, t);
+    g_ptr_array_add(t->in_attachment ? msg->attached_texts : msg->texts, t);
+}
+
+/* attached_kind - how an attached part reads as text: its declared type, or a web page by its bytes */
+static enum text_kind attached_kind(const struct lw_part *part, GMimeObject *obj)
+{
+    enum text_kind kind = text_kind(obj);
+
+    if (kind == NOT_TEXT && part->true_type && strcmp(part->true_type, "text/html") == 0)
+        return TEXT_HTML;
+    return kind;
 }
 
 /* set_data - the part's content (owned; NULL: none) and what follows from it */
@@ -928,6 +947,8 @@ static void walk_object(struct walk *w, GMimeObject *obj, const char *path, int 
         w->decoded += (long long) g_bytes_get_size(part->data);
         if (kind != NOT_TEXT)
             add_text(msg, w->cfg, w->opts, w->urls, part, obj, kind);
+        else if (attachment && (kind = attached_kind(part, obj)) != NOT_TEXT)
+            add_text(msg, w->cfg, w->opts, NULL, part, obj, kind);
     }
 }
 
@@ -1227,6 +1248,7 @@ static struct lw_message *parse(const char *raw, size_t len, const struct lw_env
     msg->received = g_ptr_array_new_with_free_func(g_free);
     msg->auth_results = g_ptr_array_new_with_free_func(g_free);
     msg->texts = g_ptr_array_new_with_free_func(text_free);
+    msg->attached_texts = g_ptr_array_new_with_free_func(text_free);
     msg->parts = g_ptr_array_new_with_free_func(part_free);
     msg->urls = g_ptr_array_new_with_free_func((GDestroyNotify) lw_url_free);
     msg->qr = g_ptr_array_new_with_free_func((GDestroyNotify) lw_qr_free);
@@ -1337,6 +1359,7 @@ void lw_message_free(struct lw_message *msg)
     g_ptr_array_unref(msg->received);
     g_ptr_array_unref(msg->auth_results);
     g_ptr_array_unref(msg->texts);
+    g_ptr_array_unref(msg->attached_texts);
     g_ptr_array_unref(msg->parts);
     g_ptr_array_unref(msg->urls);
     g_ptr_array_unref(msg->qr);

@@ -41,6 +41,7 @@ struct lw_text {
     char *norm;                 /* text as read (lw_text_read): NFKC, invisible removed, spaces collapsed, disguised words whole */
     int truncated;              /* cut at max_text_size */
     int in_attached_message;    /* from a message/rfc822 part, shown inline by mail clients */
+    int in_attachment;          /* a text or HTML file attached (msg->attached_texts) */
 };
 
 struct lw_part {
@@ -103,6 +104,8 @@ struct lw_message {
     GPtrArray *auth_results;        /* char* Authentication-Results values */
 
     GPtrArray *texts;               /* struct lw_text: the readable body */
+    GPtrArray *attached_texts;      /* struct lw_text: text and HTML attachments, which the reader
+                                     * opens; read by body and html rules, not by the layout checks */
     GPtrArray *parts;               /* struct lw_part: every leaf and attached message */
     GPtrArray *urls;                /* struct lw_url (url.h), every URL found */
     GPtrArray *qr;                  /* struct lw_qr (qrcode.h), QR codes decoded from pictures */
