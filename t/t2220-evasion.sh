@@ -135,6 +135,22 @@ test_expect_success 'lure text in an attached text or HTML file is read, and the
 		grep -q "attached file, part 2" file.json || return 1
 	done
 '
+# Chinese puts no space between words: a sentence spelt out with a gap
+# between its characters reads whole to its reader.
+ZH_LURE='您的公務信箱帳號將於24小時內停用，請立即點擊下方連結驗證您的帳號密碼：https://verify.example.net/login'
+test_expect_success 'a Chinese lure spelt out character by character reads whole' '
+	{ top "text/plain; charset=utf-8" && printf "%s\n" "$ZH_LURE"; } >zh-plain &&
+	test_is != accept "$(action zh-plain)" "action zh-plain" &&
+	for sep in " " "  " "*" "_"
+	do
+		spaced=$("$PYTHON" -c "import sys; t, u = sys.argv[1].split(\"https\"); print(sys.argv[2].join(t) + \" https\" + u)" "$ZH_LURE" "$sep") &&
+		{ top "text/plain; charset=utf-8" && printf "%s\n" "$spaced"; } >zh-spaced &&
+		test_grep "帳${sep}號" zh-spaced &&
+		as_strong_as zh-plain zh-spaced &&
+		test_json_rules zh-spaced.json >rules &&
+		test_grep "^LW_ZH_ACCOUNT_SUSPEND$" rules || return 1
+	done
+'
 # from_name FILE NAME: a quiet mail whose display name is NAME, sent from a domain no brand owns
 from_name() {
 	{

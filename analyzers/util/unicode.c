@@ -9,7 +9,8 @@
  *     writes the words a sender disguised for filters as the reader reads
  *     them: a Latin word with look-alike letters of another script
  *     ("Verify your аccount"), a word spelt out letter by letter
- *     ("m a i l b o x", "V.e.r.i.f.y") and letters a right-to-left
+ *     ("m a i l b o x", "V.e.r.i.f.y"), a Chinese sentence spelt out
+ *     character by character ("帳 號 停 用") and letters a right-to-left
  *     override draws backwards. Rules that read words as written
  *     would let the disguised lure score less than its plain twin; a host
  *     name is read as written (аpple.com is not apple.com). The message model, the
@@ -289,6 +290,99 @@ static void fold_spaced_letters(char *s)
     *w = '\0';
 }
 
+/* is_han - a Chinese character (Han script: also kanji and hanja) */
+static int is_han(gunichar c)
+{
+    UErrorCode err = U_ZERO_ERROR;
+
+    return c >= 0x2E80 && uscript_getScript((UChar32) c, &err) == USCRIPT_HAN && U_SUCCESS(err);
+}
+
+/*
+ * han_item - the character at p if it may stand in a spaced-out Chinese
+ * sentence (a Han character, a digit, punctuation other than the spacer),
+ * with *next after it and *han set for a Han one; 0 if not
+ */
+static int han_item(const char *p, char spacer, const char **next, int *han)
+{
+    gunichar c = g_utf8_get_char(p);
+
+    if (c == 0 || (c < 0x80 && (c == (gunichar) spacer || g_ascii_isspace((char) c) || g_ascii_isalpha((char) c))))
+        return 0;
+    *han = is_han(c);
+    if (!*han && !g_unichar_isdigit(c) && !g_unichar_ispunct(c))
+        return 0;
+    *next = g_utf8_next_char(p);
+    return 1;
+}
+
+/*
+ * han_run - from the Han character at s, the items of a spaced-out
+ * sentence: each but the last followed by the same gap (1 to
+ * SPACED_GAP_MAX of one spacer, the gap after the first item); *end is
+ * where the last item ends, *gap the gap's length; the number of Han
+ * characters among them
+ */
+static int han_run(const char *s, const char **end, int *gap)
+{
+    const char *p = s, *next;
+    char spacer;
+    int han, n = 0, k = 0;
+
+    if (!han_item(p, 0, &next, &han) || !han)
+        return 0;
+    spacer = *next;
+    while (k < SPACED_GAP_MAX && next[k] == spacer && is_spacer(spacer))
+        k++;
+    *gap = k;
+    while (k > 0 && han_item(p, spacer, &next, &han)) {
+        int i = 0;
+
+        n += han;
+        *end = next;
+        while (i < k && next[i] == spacer)
+            i++;
+        if (i < k || next[k] == spacer || !han_item(next + k, spacer, &p, &han))
+            break;
+        p = next + k;
+    }
+    return n;
+}
+
+/*
+ * fold_spaced_han - in place: a Chinese sentence spelt out with a gap
+ * between its characters ("帳 號 將 於 2 4 小 時 內 停 用", "帳*號*停*用"),
+ * SPACED_MIN Han characters or more, each item set apart from the next by
+ * the same gap of one to three spaces, dots, dashes, underscores or stars,
+ * is written without the gaps: Chinese puts no space between words, so
+ * the reader reads it whole, and the rules should too. Shortens or keeps.
+ */
+static void fold_spaced_han(char *s)
+{
+    char *w = s;
+    const char *p = s;
+
+    while (*p) {
+        const char *end = NULL, *q;
+        int gap = 0, n = (unsigned char) *p >= 0xE2 ? han_run(p, &end, &gap) : 0;
+
+        if (n < SPACED_MIN) {
+            *w++ = *p++;
+            continue;
+        }
+        for (q = p; q < end;) {
+            const char *next = g_utf8_next_char(q);
+
+            while (q < next)
+                *w++ = *q++;
+            if (q < end)
+                q += gap;
+        }
+        p = end;
+    }
+    *w = '\0';
+}
+
 #define RLO "\xe2\x80\xae"      /* U+202E RIGHT-TO-LEFT OVERRIDE */
 #define PDF "\xe2\x80\xac"      /* U+202C POP DIRECTIONAL FORMATTING */
 
@@ -334,8 +428,10 @@ static char *normalize(const char *text, int undisguise)
         return g_strdup(text);
     if (undisguise && !stable)
         unreverse_overrides(nfkc);
-    if (undisguise)
+    if (undisguise) {
         fold_spaced_letters(nfkc);
+        fold_spaced_han(nfkc);
+    }
     out = w = g_malloc(strlen(nfkc) + 1);
     for (const char *p = nfkc, *next; *p; p = next) {
         gunichar c;
