@@ -621,9 +621,14 @@ static void input_label(struct walk *w, const GumboElement *el, const struct fra
  */
 static void draw_generated(struct walk *w, int hidden)
 {
-    if (w->sheet.generated->len > 0 && g_utf8_validate(w->sheet.generated->str, -1, NULL))
-        report_text(w, hidden, w->sheet.generated->str);
-    g_string_truncate(w->sheet.generated, 0);
+    GString *g = w->sheet.generated;
+    const char *valid;
+
+    g_utf8_validate(g->str, (gssize) g->len, &valid);     /* MAX_GENERATED may cut a character */
+    g_string_truncate(g, (gsize) (valid - g->str));
+    if (g->len > 0)
+        report_text(w, hidden, g->str);
+    g_string_truncate(g, 0);
 }
 
 /* enter - report an element and push its frame */
