@@ -106,6 +106,12 @@ static const struct case_ renders[] = {
       "a button draws its value" },
     { "<input value=\"filled in\"><input type=\"hidden\" value=\"token\"><input type=checkbox value=on>", "filled in",
       "a text field shows its value; hidden fields and check boxes draw none" },
+    { "<style>p.n::before { content: \"Verify \" 'your' }</style><p class=\"n\">!</p>", "Verify your\n!",
+      "a ::before rule draws its content strings, one after the other" },
+    { "<style>a:after{content:\"\\70 assword \\\"now\\\"\"}</style>x", "password \"now\" x",
+      "CSS escapes in them are decoded: a hex one ends at one blank, a quote stands for itself" },
+    { "<style>.x { content: \"not drawn\" } li:before{content:counter(n)}</style>y", "y",
+      "content without ::before or ::after draws nothing, nor do counters" },
 };
 
 /* What each way of hiding hides (and near misses that hide nothing). */
