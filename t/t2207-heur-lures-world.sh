@@ -86,6 +86,10 @@ test_expect_success 'bulk and affiliate spam: footers, gambling, easy money, dat
 	calm LW_SPAM_GAMBLING "The deposit for the room is due Monday." &&
 	subj LW_SUBJ_GAMBLING "300% welcome bonus + 50 free spins" &&
 	calm_subj LW_SUBJ_GAMBLING "Minutes of the budget meeting" &&
+	subj LW_SUBJ_GAMBLING "Dein Willkommensbonus wartet: 500 EUR" &&
+	subj LW_SUBJ_GAMBLING "Ihr Bonus ohne Einzahlung wartet" &&
+	calm_subj LW_SUBJ_GAMBLING "Please review and sign: Q4 Bonus Agreement" &&
+	calm_subj LW_SUBJ_GAMBLING "Only a few interview slots left for Friday" &&
 	lure LW_EN_EASY_MONEY "Earn \$500 a day from home with ease!" &&
 	calm LW_EN_EASY_MONEY "We earn interest on the deposit." &&
 	subj LW_SUBJ_EASY_MONEY "Make \$1,000 per day with this trick" &&
