@@ -380,9 +380,6 @@ static int is_web(const struct lw_url *u)
     return u->scheme && (strcmp(u->scheme, "http") == 0 || strcmp(u->scheme, "https") == 0);
 }
 
-/* FOLLOWED - links the reader follows; pictures and style sheets the client loads are not pages one visits */
-#define FOLLOWED (LW_URL_HTML_HREF | LW_URL_FORM_ACTION | LW_URL_TEXT | LW_URL_ATTACHMENT | LW_URL_QR | LW_URL_PDF)
-
 /*
  * classify - which link rules one URL triggers (bit per rule). The rules on
  * the kind of service behind a link (shortener, file sharing, forms, free
@@ -407,7 +404,7 @@ static unsigned classify(const struct lw_identity *id, const struct lw_message *
         bits |= 1u << R_USERINFO;
     if (mismatch(id, msg, u))
         bits |= 1u << R_MISMATCH;
-    if (!(u->flags & FOLLOWED))
+    if (!(u->flags & LW_URL_FOLLOWED))
         return bits;
     kind = lw_identity_kind(id, u->host);
     if (kind & LW_KIND_SHORTENER)
@@ -459,7 +456,7 @@ static enum lw_ioc_role link_role(const struct links *l, const struct lw_url *u)
 {
     const struct lw_identity *id = l->id;
 
-    if (!(u->flags & FOLLOWED) || is_unsubscribe(l, u))
+    if (!(u->flags & LW_URL_FOLLOWED) || is_unsubscribe(l, u))
         return LW_ROLE_BYSTANDER;
     if (u->host && (lw_identity_is_protected(id, u->host)
                     || (brand_site(id, u) && !(lw_identity_kind(id, u->host) & SHARED_SERVICE))))
@@ -612,7 +609,7 @@ static int customer_site(const struct lw_url *u)
 /* unknown_site - a followed web link to a named site nothing vouches for (LW_LINK_UNKNOWN_SITE) */
 static int unknown_site(const struct links *l, const struct lw_message *msg, const struct lw_url *u, GHashTable *list)
 {
-    if (!(u->flags & FOLLOWED) || (u->flags & (LW_URL_UNPARSED | LW_URL_IP_HOST)) || !u->host || !u->domain
+    if (!(u->flags & LW_URL_FOLLOWED) || (u->flags & (LW_URL_UNPARSED | LW_URL_IP_HOST)) || !u->host || !u->domain
         || !is_web(u) || !strchr(u->host, '.') || list_link(list, u) || is_unsubscribe(l, u))
         return 0;
     if ((lw_identity_kind(l->id, u->host) & (SHARED_SERVICE | LW_KIND_TRACKER))

@@ -261,7 +261,7 @@ static int match_str(const struct lw_rule *r, struct matcher *m, const char *s, 
     return s ? match(r, m, s, strlen(s), evidence) : 0;
 }
 
-/* in_attached - say that the evidence comes from the attached message at PATH */
+/* in_attached - say that the evidence comes from WHAT (an attached message or file) at PATH */
 static void in_attached(char **evidence, const char *what, const char *path)
 {
     char *e = g_strdup_printf("(%s, part %s) %s", what, path, *evidence);
@@ -353,8 +353,7 @@ static const char *saved_name(struct matcher *m, const struct lw_message *msg, g
  */
 static int followed(const struct lw_url *u)
 {
-    return (u->flags & (LW_URL_HTML_HREF | LW_URL_FORM_ACTION | LW_URL_TEXT | LW_URL_ATTACHMENT | LW_URL_QR | LW_URL_PDF))
-           && !(u->flags & (LW_URL_DEFANGED | LW_URL_NO_SCHEME | LW_URL_UNPARSED));
+    return (u->flags & LW_URL_FOLLOWED) && !(u->flags & (LW_URL_DEFANGED | LW_URL_NO_SCHEME | LW_URL_UNPARSED));
 }
 
 /* match_rule - try one rule on every string of its target */

@@ -28,6 +28,9 @@ struct lw_config;
 #define LW_URL_UNPARSED       0x20000u  /* not parseable: only raw, url (= raw), source, display set */
 #define LW_URL_QR             0x40000u  /* the payload of a QR code in a picture (qrcode.c) */
 
+/* LW_URL_FOLLOWED - found where a reader follows it; pictures and style sheets the client loads are not pages one visits */
+#define LW_URL_FOLLOWED (LW_URL_HTML_HREF | LW_URL_FORM_ACTION | LW_URL_TEXT | LW_URL_ATTACHMENT | LW_URL_QR | LW_URL_PDF)
+
 /*
  * One URL. Every string is owned by the struct (lw_url_free), valid UTF-8,
  * and may be NULL unless said otherwise. `raw` and `url` are never NULL.
