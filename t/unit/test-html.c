@@ -1,6 +1,8 @@
 /* test-html.c - unit tests of html.c: the text a reader sees, what is hidden from them, attributes */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib.h>
 
 #include "model/html.h"
@@ -191,6 +193,23 @@ static void test_walk(void)
     g_string_free(deep, TRUE);
 }
 
+/* A sheet that draws more than the bound: the text is cut, on a whole character. */
+static void test_generated_bound(void)
+{
+    GString *html = g_string_new("<style>p::before{content:\"");
+    char *text;
+
+    for (int i = 0; i < 3000; i++)
+        g_string_append(html, "\xe5\xad\x97");       /* U+5B57, three bytes each: 9,000 bytes */
+    g_string_append(html, "\"}</style><p>x</p>");
+    text = lw_html_to_text(html->str, html->len);
+    tap_check(strlen(text) <= 4096 + 8, "generated text is cut at its bound (got %zu bytes)", strlen(text));
+    tap_check(strlen(text) > 4000, "... not dropped (got %zu bytes)", strlen(text));
+    tap_check(g_utf8_validate(text, -1, NULL), "... on a whole character");
+    g_free(text);
+    g_string_free(html, TRUE);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(renders); i++)
@@ -198,5 +217,6 @@ int main(void)
     for (size_t i = 0; i < G_N_ELEMENTS(hides); i++)
         check_hidden(hides[i].html, hides[i].want, hides[i].what);
     test_walk();
+    test_generated_bound();
     return tap_done();
 }
