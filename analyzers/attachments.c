@@ -46,6 +46,8 @@
  *       LW_ATT_HTML_SMUGGLING,   HTML/SVG attachments that harvest
  *       LW_ATT_HTML_REDIRECT     credentials, assemble a download locally,
  *                                or send the browser to a phishing site
+ *                                (meta refresh, script or event handler
+ *                                navigation, a frame showing a remote page)
  *       LW_ATT_DOUBLE_EXTENSION  invoice.pdf.exe
  *       LW_ATT_NAME_BIDI         Unicode bidi controls (RTLO) in a name
  *       LW_ATT_NAME_PADDING      runs of spaces pushing the real extension
@@ -126,7 +128,7 @@ static const struct rule_info rule_table[] = {
     { "LW_ATT_HTML_FORM", 3, "HTML attachment with a form that submits data" },
     { "LW_ATT_HTML_SCRIPT", 2, "HTML attachment with script" },
     { "LW_ATT_HTML_REDIRECT", 5,
-      "HTML attachment that sends the browser elsewhere (meta refresh or script navigation):"
+      "HTML attachment that sends the browser elsewhere (meta refresh, script navigation or a frame):"
       " a link the filter never saw as a link" },
     { "LW_ATT_HTML_SMUGGLING", 8,
       "HTML attachment that builds a download in the browser (data:/blob: HTML smuggling)" },
@@ -555,7 +557,7 @@ static const char *memcasemem(const char *hay, size_t len, const char *needle)
 }
 
 struct html_seen {
-    int form, password, script, smuggling, redirect;
+    int form, password, script, smuggling, redirect, frame;
 };
 
 /* attr - value of attribute name of a tag, or NULL */
@@ -575,12 +577,57 @@ static int is_local_payload_url(const char *url)
     return url && (g_ascii_strncasecmp(url, "data:", 5) == 0 || g_ascii_strncasecmp(url, "blob:", 5) == 0);
 }
 
-/* html_start - note forms, password fields, scripts, local downloads and refresh redirects */
+/* is_remote_url - a page from the web: http(s), or scheme-relative (//host), which a local file opens over the web too */
+static int is_remote_url(const char *url)
+{
+    while (url && g_ascii_isspace(*url))
+        url++;
+    return url && (g_ascii_strncasecmp(url, "http://", 7) == 0 || g_ascii_strncasecmp(url, "https://", 8) == 0
+                   || strncmp(url, "//", 2) == 0);
+}
+
+/*
+ * script_attrs - script carried in attributes: an event handler
+ * (<body onload=...>, <img onerror=...>) or a javascript: URL runs like a
+ * <script> element when the attachment is opened in a browser. Such a
+ * snippet that names the location or opens a window navigates: in one
+ * line of a handler there is nothing else to do with them
+ * ("location='https://...'", no window. or document. needed).
+ */
+static void script_attrs(struct html_seen *h, const struct lw_html_attr *attrs)
+{
+    for (; attrs && attrs->name; attrs++) {
+        const char *v = attrs->value ? attrs->value : "";
+        size_t n;
+
+        while (g_ascii_isspace(*v))
+            v++;
+        if (!(g_str_has_prefix(attrs->name, "on") && attrs->name[2] != '\0' && *v != '\0')
+            && g_ascii_strncasecmp(v, "javascript:", 11) != 0)
+            continue;
+        h->script = 1;
+        n = strlen(v);
+        if (memcasemem(v, n, "location") || memcasemem(v, n, "window.open"))
+            h->redirect = 1;
+    }
+}
+
+/*
+ * html_start - note forms, password fields, scripts, local downloads,
+ * refresh redirects, and frames that show a remote page (the attachment is
+ * then a window onto a website: the page the mail never linked to)
+ */
 static void html_start(void *ud, const char *name, const struct lw_html_attr *attrs, int self_closing)
 {
     struct html_seen *h = ud;
     const char *type;
 
+    script_attrs(h, attrs);
+    if ((strcmp(name, "iframe") == 0 || strcmp(name, "frame") == 0 || strcmp(name, "embed") == 0)
+        && is_remote_url(attr(attrs, "src")))
+        h->frame = 1;
+    else if (strcmp(name, "object") == 0 && is_remote_url(attr(attrs, "data")))
+        h->frame = 1;
     if (strcmp(name, "form") == 0)
         h->form = 1;
     else if (strcmp(name, "input") == 0 && (type = attr(attrs, "type")) != NULL
@@ -645,6 +692,8 @@ static void html_checks(struct scan *s, const char *where, const char *name,
     }
     if (h.redirect)
         finding(s, "LW_ATT_HTML_REDIRECT", NULL, NULL, where, name, data, len);
+    else if (h.frame)
+        finding(s, "LW_ATT_HTML_REDIRECT", NULL, "a frame shows a remote page", where, name, data, len);
     if (h.smuggling)
         finding(s, "LW_ATT_HTML_SMUGGLING", NULL, NULL, where, name, data, len);
     if (h.password)

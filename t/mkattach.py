@@ -201,6 +201,14 @@ SAMPLES = {
     'html-redirect': (BODY_PLAIN, [('Remittance.html', b'<html><head><meta http-equiv="refresh" content="0; URL=https://docs.example.net/view"></head></html>', 'text/html'),
                                    ('Statement.svg', b'<svg xmlns="http://www.w3.org/2000/svg"><script>window.location = "https://x.example.net/" + location.hash</script></svg>', 'image/svg+xml')]),
     'html-smuggling': (BODY_PLAIN, [('document.htm', HTML_SMUGGLE, 'text/html')]),
+    # script in attributes: no <script> element, the handler navigates on opening
+    'html-onload': (BODY_PLAIN, [('Remittance.html', b'<html><body onload="location=\'https://docs.example.net/view\'">Loading</body></html>', 'text/html'),
+                                 ('Advice.htm', b'<html><body><img src="x" onerror="window.open(\'https://docs.example.net/v\', \'_self\')"></body></html>', 'text/html')]),
+    # the attachment is a window onto a web page: a full-page frame, or a frameset
+    'html-frame': (BODY_PLAIN, [('Statement.html', b'<html><body style="margin:0"><iframe src="https://docs.example.net/view" style="border:0;width:100%;height:100%"></iframe></body></html>', 'text/html'),
+                                ('Invoice.htm', b'<html><frameset rows="100%"><frame src="//docs.example.net/i"></frameset></html>', 'text/html')]),
+    # near miss: a page whose frame shows its own local content, and a handler that does not navigate
+    'html-local-frame': (BODY_PLAIN, [('Report.html', b'<html><body><iframe srcdoc="<p>Summary</p>"></iframe><iframe src="page2.html"></iframe><h1 title="onload">Q3</h1></body></html>', 'text/html')]),
     'png-as-jpg': (BODY_PLAIN, [('1733917024497blob.jpg', PNG, 'image/jpeg')]),
     'html-as-jpg': (BODY_PLAIN, [('photo.jpg', b'<html><body><form action="https://x.example.net/">', 'image/jpeg')]),
     'text-as-pdf': (BODY_PLAIN, [('statement.pdf', b'This is not a PDF at all, just text.\n', 'application/pdf')]),

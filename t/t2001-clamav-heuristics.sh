@@ -96,6 +96,24 @@ test_expect_success PYTHON 'HTML and SVG attachments that redirect the browser' 
 	test_grep "Statement.svg" html-redirect.json
 '
 
+test_expect_success PYTHON 'an event handler is script, and one that sets the location or opens a window redirects' '
+	expect html-onload LW_ATT_HTML_REDIRECT LW_ATT_HTML_SCRIPT &&
+	test_grep "Remittance.html" html-onload.json &&
+	test_grep "Advice.htm" html-onload.json
+'
+
+test_expect_success PYTHON 'a frame that shows a remote page makes the attachment a redirect' '
+	expect html-frame LW_ATT_HTML_REDIRECT &&
+	test_grep "a frame shows a remote page" html-frame.json &&
+	test_grep "Invoice.htm" html-frame.json &&
+	test_must_fail grep -E "^LW_ATT_HTML_SCRIPT$" html-frame.rules
+'
+
+test_expect_success PYTHON 'near miss: frames of local content and an attribute that only names an event are no redirect' '
+	clamav_scan html-local-frame &&
+	test_must_fail grep -E "^LW_ATT_HTML_(REDIRECT|SCRIPT)$" html-local-frame.rules
+'
+
 test_expect_success PYTHON 'text file named .pdf' '
 	expect text-as-pdf LW_ATT_TYPE_MISMATCH &&
 	test_grep "pdf file whose content is text/plain" text-as-pdf.json
