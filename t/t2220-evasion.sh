@@ -296,6 +296,23 @@ test_expect_success 'trailing dots or spaces, which Windows drops on saving, do 
 		test_grep "^LW_FILENAME_EXECUTABLE$" rules || return 1
 	done
 '
+# GMime 3.2.13 joins adjacent base64 encoded-words and stops at the first
+# one's padding; mail clients decode each word and show the whole text.
+test_expect_success 'the end of a name or subject in a second, padded encoded-word is read (display name, file name, subject)' '
+	from_name split-brand "=?utf-8?b?UGF5UA==?= =?utf-8?b?YWw=?= Support" &&
+	as_strong_as brand split-brand &&
+	test_json_rules split-brand.json >rules &&
+	test_grep "^LW_IMP_BRAND_NAME$" rules &&
+	attach split-name "=?utf-8?b?aW52b2ljZQ==?= =?utf-8?b?LmV4ZQ==?=" &&
+	as_strong_as exe split-name &&
+	test_json_rules split-name.json >rules &&
+	test_grep "^LW_FILENAME_EXECUTABLE$" rules &&
+	body_with_type split-subject "text/plain; charset=utf-8" &&
+	sed -i "s/^Subject: notice/Subject: =?utf-8?b?WW91ciBhY2NvdW50IGlzIA==?= =?utf-8?b?c3VzcGVuZGVk?=/" split-subject &&
+	"$LW_SCAN" $LW_OPTS --json split-subject >split-subject.json &&
+	test_is = "Your account is suspended" "$(test_json_field split-subject.json subject)" "decoded subject"
+'
+
 test_expect_success 'lure words drawn as a button'"'"'s label (<input value=...>) are read as text' '
 	body_with_type html-plain "text/html; charset=utf-8" &&
 	{

@@ -45,6 +45,7 @@
 #include "model/html.h"
 #include "model/url.h"
 #include "model/qrcode.h"
+#include "model/rfc2047.h"
 #include "util/bulk.h"
 #include "util/digest.h"
 #include "util/unicode.h"
@@ -202,6 +203,53 @@ static struct lw_address *address_from_list(InternetAddressList *list, unsigned 
     return ia ? address_from_mailbox(ia) : NULL;
 }
 
+/*
+ * repaired_value - raw (a field as received) unfolded, with its padded runs
+ * of base64 encoded-words rewritten so that GMime reads them whole
+ * (rfc2047.c); NULL when GMime's own reading is whole (g_free)
+ */
+static char *repaired_value(const char *raw)
+{
+    char *fixed = raw ? lw_rfc2047_coalesce(raw) : NULL, *unfolded;
+
+    if (fixed == NULL)
+        return NULL;
+    unfolded = g_mime_utils_header_unfold(fixed);
+    g_free(fixed);
+    return unfolded;
+}
+
+/* repaired_field - repaired_value of the first field NAME of the message's header */
+static char *repaired_field(const struct lw_message *msg, const char *name)
+{
+    for (guint i = 0; i < msg->headers->len; i++) {
+        const struct lw_header *h = g_ptr_array_index(msg->headers, i);
+
+        if (g_ascii_strcasecmp(h->name, name) == 0)
+            return repaired_value(h->raw);
+    }
+    return NULL;
+}
+
+/*
+ * field_address - the first mailbox of address field NAME, as GMime parsed
+ * it (list), or parsed again from the repaired value when GMime's reading
+ * of a display name was cut short (repaired_value); count as
+ * address_from_list
+ */
+static struct lw_address *field_address(const struct lw_message *msg, GMimeParserOptions *opts, const char *name,
+                                        InternetAddressList *list, unsigned *count)
+{
+    char *fixed = repaired_field(msg, name);
+    InternetAddressList *again = fixed ? internet_address_list_parse(opts, fixed) : NULL;
+    struct lw_address *a = address_from_list(again ? again : list, count);
+
+    if (again)
+        g_object_unref(again);
+    g_free(fixed);
+    return a;
+}
+
 /* address_from_header - parse header NAME as an address list and keep the first mailbox */
 static struct lw_address *address_from_header(struct lw_message *msg, GMimeParserOptions *opts,
                                               const char *name)
@@ -285,7 +333,21 @@ static int content_fields(GMimeMessage *m)
  * length limits; the Content-* fields of the top-level header count
  * towards max_headers too, though GMime files them under the body part
  */
-static void collect_headers(struct lw_message *msg, const struct lw_config *cfg)
+/* decoded_value - GMime's decoding of a field's value, whole (see repaired_value) (g_free) */
+static char *decoded_value(GMimeParserOptions *opts, const char *raw, const char *value)
+{
+    char *fixed = repaired_value(raw), *text;
+
+    if (fixed == NULL)
+        return g_utf8_make_valid(value ? value : "", -1);
+    text = g_mime_utils_header_decode_text(opts, fixed);
+    g_free(fixed);
+    fixed = g_utf8_make_valid(text, -1);
+    g_free(text);
+    return fixed;
+}
+
+static void collect_headers(struct lw_message *msg, const struct lw_config *cfg, GMimeParserOptions *opts)
 {
     GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg->mime));
     int n = g_mime_header_list_get_count(hl);
@@ -306,7 +368,7 @@ static void collect_headers(struct lw_message *msg, const struct lw_config *cfg)
         }
         h = g_new(struct lw_header, 1);
         h->name = g_utf8_make_valid(g_mime_header_get_name(gh), -1);
-        h->value = g_utf8_make_valid(value ? value : "", -1);
+        h->value = decoded_value(opts, raw, value);
         h->raw = g_utf8_make_valid(raw ? raw : "", -1);
         g_strstrip(h->raw);
         g_ptr_array_add(msg->headers, h);
@@ -445,16 +507,24 @@ static void collect_fields(struct lw_message *msg, GMimeParserOptions *opts)
     GDateTime *date = g_mime_message_get_date(m);
     InternetAddress *to;
     const char *s;
+    char *fixed;
 
-    msg->from = address_from_list(g_mime_message_get_from(m), &msg->from_count);
-    msg->sender = address_from_list(g_mime_message_get_sender(m), NULL);
-    msg->reply_to = address_from_list(g_mime_message_get_reply_to(m), NULL);
+    msg->from = field_address(msg, opts, "From", g_mime_message_get_from(m), &msg->from_count);
+    msg->sender = field_address(msg, opts, "Sender", g_mime_message_get_sender(m), NULL);
+    msg->reply_to = field_address(msg, opts, "Reply-To", g_mime_message_get_reply_to(m), NULL);
     msg->return_path = return_path(msg, opts);
     to = first_mailbox(g_mime_message_get_addresses(m, GMIME_ADDRESS_TYPE_TO), &msg->to_count);
     msg->cc_count = address_count(m, GMIME_ADDRESS_TYPE_CC);
     msg->to_self = addressed_to_self(msg, to);
-    if ((s = g_mime_message_get_subject(m)) != NULL)
+    if ((fixed = repaired_field(msg, "Subject")) != NULL) {
+        msg->subject = g_mime_utils_header_decode_text(opts, fixed);
+        g_free(fixed);
+        fixed = msg->subject;
+        msg->subject = g_utf8_make_valid(fixed, -1);
+        g_free(fixed);
+    } else if ((s = g_mime_message_get_subject(m)) != NULL) {
         msg->subject = g_utf8_make_valid(s, -1);
+    }
     if ((s = g_mime_message_get_message_id(m)) != NULL)
         msg->message_id = g_utf8_make_valid(s, -1);
     if ((s = lw_message_header(msg, "Date")) != NULL)
@@ -844,8 +914,49 @@ static void set_data(struct lw_part *part, GBytes *data)
     lw_digest_hex(LW_DIGEST_SHA256, bytes, len, part->sha256);
 }
 
+/* part_field_repaired - repaired_value of the part's field NAME (g_free), or NULL */
+static char *part_field_repaired(GMimeObject *obj, const char *name)
+{
+    GMimeHeader *h = g_mime_header_list_get_header(g_mime_object_get_header_list(obj), name);
+
+    return h ? repaired_value(g_mime_header_get_raw_value(h)) : NULL;
+}
+
+/*
+ * part_filename - the part's file name as GMime reads it (the disposition's
+ * filename, else the type's name), read again from the repaired field when
+ * GMime cut an encoded name short ("invoice" of "invoice" ".js"); NULL
+ * without a name (g_free)
+ */
+static char *part_filename(GMimeObject *obj, GMimeParserOptions *opts)
+{
+    GMimeContentDisposition *d = g_mime_object_get_content_disposition(obj);
+    int from_disposition = d && g_mime_content_disposition_get_parameter(d, "filename");
+    char *fixed = part_field_repaired(obj, from_disposition ? "Content-Disposition" : "Content-Type");
+    const char *name = g_mime_part_get_filename(GMIME_PART(obj));
+    char *out;
+
+    if (fixed != NULL && from_disposition) {
+        GMimeContentDisposition *again = g_mime_content_disposition_parse(opts, fixed);
+
+        out = g_utf8_make_valid(g_mime_content_disposition_get_parameter(again, "filename"), -1);
+        g_object_unref(again);
+    } else if (fixed != NULL && (d == NULL || !from_disposition)) {
+        GMimeContentType *again = g_mime_content_type_parse(opts, fixed);
+        const char *n = g_mime_content_type_get_parameter(again, "name");
+
+        out = n ? g_utf8_make_valid(n, -1) : NULL;
+        g_object_unref(again);
+    } else {
+        out = name ? g_utf8_make_valid(name, -1) : NULL;
+    }
+    g_free(fixed);
+    return out;
+}
+
 /* new_part - a leaf, decoded, or an attached message, not yet copied (copy_message) */
-static struct lw_part *new_part(GMimeObject *obj, const char *path, int depth, int in_msg)
+static struct lw_part *new_part(GMimeObject *obj, GMimeParserOptions *opts, const char *path, int depth,
+                                int in_msg)
 {
     struct lw_part *part = g_new0(struct lw_part, 1);
     GMimeContentType *ct = g_mime_object_get_content_type(obj);
@@ -860,8 +971,8 @@ static struct lw_part *new_part(GMimeObject *obj, const char *path, int depth, i
     g_free(type);
     part->disposition = disp ? g_ascii_strdown(disp, -1) : NULL;
     part->is_message = GMIME_IS_MESSAGE_PART(obj);
-    if (GMIME_IS_PART(obj) && g_mime_part_get_filename(GMIME_PART(obj)))
-        part->filename = g_utf8_make_valid(g_mime_part_get_filename(GMIME_PART(obj)), -1);
+    if (GMIME_IS_PART(obj))
+        part->filename = part_filename(obj, opts);
     set_data(part, part->is_message ? NULL : object_bytes(obj));
     return part;
 }
@@ -926,7 +1037,7 @@ static void walk_object(struct walk *w, GMimeObject *obj, const char *path, int 
     }
     if (GMIME_IS_MESSAGE_PART(obj)) {
         GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
-        struct lw_part *part = new_part(obj, *path ? path : "0", depth, in_msg);
+        struct lw_part *part = new_part(obj, w->opts, *path ? path : "0", depth, in_msg);
 
         g_ptr_array_add(msg->parts, part);
         if (inner && g_mime_message_get_mime_part(inner)) {
@@ -939,7 +1050,7 @@ static void walk_object(struct walk *w, GMimeObject *obj, const char *path, int 
         return;
     }
     if (GMIME_IS_PART(obj)) {
-        struct lw_part *part = new_part(obj, *path ? path : "0", depth, in_msg);
+        struct lw_part *part = new_part(obj, w->opts, *path ? path : "0", depth, in_msg);
         int attachment = part->disposition && strcmp(part->disposition, "attachment") == 0;
         enum text_kind kind = attachment ? NOT_TEXT : text_kind(obj);
 
@@ -1281,7 +1392,7 @@ static struct lw_message *parse(const char *raw, size_t len, const struct lw_env
         struct walk w = { msg, cfg, opts, lw_url_extract_begin(msg, cfg, archived_urls), 0, 0 };
         GMimeObject *body = g_mime_message_get_mime_part(msg->mime);
 
-        collect_headers(msg, cfg);
+        collect_headers(msg, cfg, opts);
         collect_fields(msg, opts);
         if (body)
             walk_object(&w, body, "", 0, 0);

@@ -7,6 +7,7 @@
 #include <gmime/gmime.h>
 
 #include "model/message.h"
+#include "model/rfc2047.h"
 #include "model/sniff.h"
 #include "util/unicode.h"
 #include "tap.h"
@@ -91,6 +92,36 @@ static void test_charsets(const struct lw_config *cfg)
     tap_check_str(msg->subject, "帳號", "Big5 RFC 2047 subject decoded");
     tap_check(t && strncmp(t->text, "帳號", strlen("帳號")) == 0, "Big5 quoted-printable body converted to UTF-8");
     lw_message_free(msg);
+}
+
+/*
+ * Adjacent base64 encoded-words: GMime 3.2.13 joins their base64 and stops
+ * at the first word's padding, so "=?UTF-8?B?SGVsbG8=?= =?UTF-8?B?IHdvcmxk?="
+ * read "Hello". The subject, a display name, an attachment name and header
+ * rule targets are read whole, as mail clients show them.
+ */
+static void test_encoded_word_runs(const struct lw_config *cfg)
+{
+    const char *raw = "From: =?UTF-8?B?UGF5UA==?= =?utf-8?b?YWw=?= <a@example.net>\n"
+                      "Subject: =?UTF-8?B?SGVsbG8=?=\n =?UTF-8?B?IHdvcmxk?= and =?big5?B?sWI=?= =?big5?B?uLk=?=\n"
+                      "X-Note: =?UTF-8?B?SGVsbG8=?= =?UTF-8?B?IHdvcmxk?=\n"
+                      "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+                      "Content-Type: application/octet-stream\n"
+                      "Content-Disposition: attachment; filename=\"=?utf-8?b?aW52b2ljZQ==?= =?utf-8?b?LmpzIA==?=\"\n\n"
+                      "x\n--b\nContent-Type: application/octet-stream; name=\"=?utf-8?b?cmVwb3J0cw==?= =?utf-8?b?Lmh0YQ==?=\"\n\n"
+                      "y\n--b--\n";
+    struct lw_message *msg = lw_message_parse(raw, strlen(raw), NULL, cfg);
+    char *same;
+
+    tap_check_str(msg->subject, "Hello world and 帳號", "a padded run of encoded words in the subject is read whole");
+    tap_check_str(msg->from ? msg->from->name : NULL, "PayPal", "and in a display name");
+    tap_check_str(lw_message_header(msg, "X-Note"), "Hello world", "and in any field a header rule reads");
+    tap_check(part_named(msg, "invoice.js ") != NULL, "and in an attachment's file name");
+    tap_check(part_named(msg, "reports.hta") != NULL, "and in the name of the type, without a disposition");
+    lw_message_free(msg);
+    same = lw_rfc2047_coalesce("=?UTF-8?B?SGVs?= =?UTF-8?B?bG8=?= =?UTF-8?Q?x=3D?= =?utf-8?b?YQ==?= x =?utf-8?b?Yg==?=");
+    tap_check(same == NULL, "runs GMime reads whole (no padding inside, one word, Q words) are left alone");
+    g_free(same);
 }
 
 /* MIME types are case-insensitive: the model keeps them lowercased, and reads TEXT/HTML as HTML */
@@ -289,6 +320,7 @@ int main(void)
     test_multipart(cfg);
     test_charsets(cfg);
     test_type_case(cfg);
+    test_encoded_word_runs(cfg);
     test_normalize();
     test_normalize_fast_path();
     test_normalize_disguised();
