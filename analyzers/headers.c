@@ -63,8 +63,9 @@
  *                                  such an envelope is forged is SPF's
  *                                  question, answered by the stamps
  *     LW_HDR_FROM_MALFORMED        From that parsers and mail clients read
- *                                  differently: several addresses, or no
- *                                  mailbox that can be read at all
+ *                                  differently: several addresses, a group
+ *                                  (a name and a colon: ":Brand <a@b>"),
+ *                                  or no mailbox that can be read at all
  *                                  ("Brand,(<x@y>)", "<>", "N <a@<b@c>")
  *     LW_HDR_FROM_NAME_COMMA       a display name with a comma outside
  *                                  quotes ("Offer, x <a@b>"): the standard
@@ -1164,16 +1165,56 @@ static int name_comma(const char *raw)
     return commas == 1 && angle == 2 && at_in_angle;
 }
 
+/*
+ * group_syntax - does the From field name a group ("Name: a@b;", ":Name
+ * <a@b>", "Urgent: Name <a@b>")? RFC 5322 (3.6.2) allows no group in From;
+ * a parser reads the group's name or the mailbox's, or none, and mail
+ * clients show either, so a kit's colon moves the name a filter checks
+ * away from the one the reader sees. A colon inside quotes, a comment, an
+ * angle address (a source route) or an encoded word is not one.
+ */
+static int group_syntax(const char *raw)
+{
+    int quoted = 0, comment = 0, angle = 0;
+
+    for (const char *p = raw; p && *p; p++) {
+        if (*p == '\\' && p[1] != '\0' && (quoted || comment))
+            p++;
+        else if (*p == '"' && !comment)
+            quoted = !quoted;
+        else if (quoted)
+            continue;
+        else if (*p == '(')
+            comment++;
+        else if (*p == ')' && comment > 0)
+            comment--;
+        else if (comment)
+            continue;
+        else if (*p == '<')
+            angle = 1;
+        else if (*p == '>')
+            angle = 0;
+        else if (angle)
+            continue;
+        else if (p[0] == '=' && p[1] == '?' && strstr(p + 2, "?=") != NULL)
+            p = strstr(p + 2, "?=") + 1;
+        else if (*p == ':')
+            return 1;
+    }
+    return 0;
+}
+
 /* check_from - From fields that are malformed, impossible, generated, or on free hosting */
 static void check_from(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     const char *raw = lw_message_header(msg, "From");
 
-    if (name_comma(raw))
+    if (name_comma(lw_message_header_raw(msg, "From")))
         from_hit(v, "LW_HDR_FROM_NAME_COMMA", 1.0,
                  "The sender's name holds a comma outside quotes: the standard reads two senders there, "
                  "the first without an address, and mail clients disagree on the name they show", raw);
-    else if (msg->from_count > 1 || strchr(msg->from->addr, '@') == NULL)
+    else if (msg->from_count > 1 || strchr(msg->from->addr, '@') == NULL
+             || group_syntax(lw_message_header_raw(msg, "From")))
         from_hit(v, "LW_HDR_FROM_MALFORMED", 4.0,
                  "The From field is built so that filters and mail clients read different senders", raw ? raw : "");
     else if (!lw_identity_valid_hostname(msg->from->domain) && g_str_is_ascii(msg->from->domain))

@@ -118,7 +118,23 @@ test_expect_success 'an unquoted comma in the sender name fires LW_HDR_FROM_NAME
 	mkmail q "From: \"Doe, Jane\" <jane.doe@example.com>" "Subject: x" &&
 	expect_no_rule LW_HDR_FROM_NAME_COMMA q &&
 	mkmail e "From: =?utf-8?q?Doe_Jane?= (Sales, EMEA) <jane.doe@example.com>" "Subject: x" &&
-	expect_no_rule LW_HDR_FROM_NAME_COMMA e
+	expect_no_rule LW_HDR_FROM_NAME_COMMA e &&
+	mkmail w "From: =?utf-8?q?Doe=2C_Jane?= <jane.doe@example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_NAME_COMMA w
+'
+test_expect_success 'a From in group syntax (a name and a colon) fires LW_HDR_FROM_MALFORMED; a colon quoted or encoded does not' '
+	mkmail g1 "From: :Lloyds Pharmacy <info@shop.example.com>" "Subject: x" &&
+	expect_rule LW_HDR_FROM_MALFORMED g1 &&
+	mkmail g2 "From: PayPal: service@billing.example.net;" "Subject: x" &&
+	expect_rule LW_HDR_FROM_MALFORMED g2 &&
+	mkmail g3 "From: Immediate: Your Order <help@shop.example.com>" "Subject: x" &&
+	expect_rule LW_HDR_FROM_MALFORMED g3 &&
+	mkmail q1 "From: \"Re: Minutes\" <jane.doe@example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_MALFORMED q1 &&
+	mkmail q2 "From: =?utf-8?B?QmVzdGVsbGluZzogOThVSjE5?= <contact@example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_MALFORMED q2 &&
+	mkmail q3 "From: Jane (Sales: EMEA) <jane.doe@example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_MALFORMED q3
 '
 test_expect_success 'casino spam is tagged; the same spam whose sender name hides a second sender is held' '
 	spam="Play at our online casino today: 100 free spins and a 400% deposit bonus." &&

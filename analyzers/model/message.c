@@ -1479,15 +1479,30 @@ void lw_message_free(struct lw_message *msg)
     g_free(msg);
 }
 
-const char *lw_message_header(const struct lw_message *msg, const char *name)
+/* header_named - the first header field NAME, or NULL */
+static const struct lw_header *header_named(const struct lw_message *msg, const char *name)
 {
     for (guint i = 0; i < msg->headers->len; i++) {
         const struct lw_header *h = g_ptr_array_index(msg->headers, i);
 
         if (g_ascii_strcasecmp(h->name, name) == 0)
-            return h->value;
+            return h;
     }
     return NULL;
+}
+
+const char *lw_message_header(const struct lw_message *msg, const char *name)
+{
+    const struct lw_header *h = header_named(msg, name);
+
+    return h ? h->value : NULL;
+}
+
+const char *lw_message_header_raw(const struct lw_message *msg, const char *name)
+{
+    const struct lw_header *h = header_named(msg, name);
+
+    return h ? h->raw : NULL;
 }
 
 

@@ -155,6 +155,9 @@ void lw_summary_free(struct lw_summary *sum);
 /* lw_message_header - first header NAME (decoded), or NULL */
 const char *lw_message_header(const struct lw_message *msg, const char *name);
 
+/* lw_message_header_raw - first header NAME as received (encoded words and all), or NULL */
+const char *lw_message_header_raw(const struct lw_message *msg, const char *name);
+
 void lw_gmime_init(void);
 
 #endif
