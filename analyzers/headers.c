@@ -1125,6 +1125,34 @@ static void check_unreadable_from(const struct lw_message *msg, struct lw_verdic
                  "The From field is built so that filters and mail clients read different senders", raw);
 }
 
+/* a walk over the characters of a field that stand outside quoted strings and comments */
+struct bare {
+    const char *p;
+    int quoted, comment;
+};
+
+/* bare_next - the next such character (escapes inside quotes and comments skipped), or NULL */
+static const char *bare_next(struct bare *b)
+{
+    for (; *b->p; b->p++) {
+        const char *c = b->p;
+
+        if (*c == '\\' && c[1] != '\0' && (b->quoted || b->comment))
+            b->p++;
+        else if (*c == '"' && !b->comment)
+            b->quoted = !b->quoted;
+        else if (*c == '(' && !b->quoted)
+            b->comment++;
+        else if (*c == ')' && !b->quoted && b->comment > 0)
+            b->comment--;
+        else if (!b->quoted && !b->comment) {
+            b->p++;
+            return c;
+        }
+    }
+    return NULL;
+}
+
 /*
  * name_comma - is the From field a name, a comma outside quotes, and then
  * one sender with an address ("Your match, jehd <a@b.example>", "Doe, Jane
@@ -1136,22 +1164,12 @@ static void check_unreadable_from(const struct lw_message *msg, struct lw_verdic
  */
 static int name_comma(const char *raw)
 {
-    int quoted = 0, comment = 0, commas = 0, angle = 0, at_in_angle = 0;
+    struct bare b = { raw ? raw : "", 0, 0 };
+    int commas = 0, angle = 0, at_in_angle = 0;
+    const char *p;
 
-    for (const char *p = raw; p && *p; p++) {
-        if (*p == '\\' && p[1] != '\0' && (quoted || comment))
-            p++;
-        else if (*p == '"' && !comment)
-            quoted = !quoted;
-        else if (quoted)
-            continue;
-        else if (*p == '(')
-            comment++;
-        else if (*p == ')' && comment > 0)
-            comment--;
-        else if (comment)
-            continue;
-        else if (*p == ',' && (angle || commas++ > 0))
+    while ((p = bare_next(&b)) != NULL) {
+        if (*p == ',' && (angle || commas++ > 0))
             return 0;
         else if (*p == '<' && commas == 1 && !angle)
             angle = 1;
@@ -1175,29 +1193,19 @@ static int name_comma(const char *raw)
  */
 static int group_syntax(const char *raw)
 {
-    int quoted = 0, comment = 0, angle = 0;
+    struct bare b = { raw ? raw : "", 0, 0 };
+    int angle = 0;
+    const char *p, *end;
 
-    for (const char *p = raw; p && *p; p++) {
-        if (*p == '\\' && p[1] != '\0' && (quoted || comment))
-            p++;
-        else if (*p == '"' && !comment)
-            quoted = !quoted;
-        else if (quoted)
-            continue;
-        else if (*p == '(')
-            comment++;
-        else if (*p == ')' && comment > 0)
-            comment--;
-        else if (comment)
-            continue;
-        else if (*p == '<')
+    while ((p = bare_next(&b)) != NULL) {
+        if (*p == '<')
             angle = 1;
         else if (*p == '>')
             angle = 0;
         else if (angle)
             continue;
-        else if (p[0] == '=' && p[1] == '?' && strstr(p + 2, "?=") != NULL)
-            p = strstr(p + 2, "?=") + 1;
+        else if (p[0] == '=' && p[1] == '?' && (end = strstr(p + 2, "?=")) != NULL)
+            b.p = end + 2;
         else if (*p == ':')
             return 1;
     }
