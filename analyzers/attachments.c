@@ -708,12 +708,15 @@ static const char OLE_VBA[] = "_\0V\0B\0A\0_\0P\0R\0O\0J\0E\0C\0T\0";
 /* the stream an Office password puts the whole OOXML document in (MS-OFFCRYPTO) */
 static const char OLE_ENCRYPTED[] = "E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
 
-/* file_checks - every name and content heuristic on one file (part or embedded) */
-static void file_checks(struct scan *s, const char *where, const char *name, const char *declared,
-                        const unsigned char *data, size_t len, int top)
+/*
+ * name_checks - the heuristics a file's name decides, alone or with its
+ * sniffed type: run for each name a part gives itself (lw_part
+ * other_names), since mail clients differ in the one they save it as
+ */
+static void name_checks(struct scan *s, const char *where, const char *name, const char *true_type,
+                        const unsigned char *data, size_t len)
 {
-    const char *true_type = lw_sniff(data, len);
-    char *ext = file_ext(name), *mismatch, *base = name ? g_path_get_basename(name) : NULL;
+    char *ext = file_ext(name), *base = name ? g_path_get_basename(name) : NULL;
 
     if (lw_sniff_is_executable(true_type) || in_list(ext, exe_exts))
         finding(s, "LW_ATT_EXECUTABLE", NULL, NULL, where, name, data, len);
@@ -726,6 +729,26 @@ static void file_checks(struct scan *s, const char *where, const char *name, con
         finding(s, "LW_ATT_SHORTCUT", NULL, NULL, where, name, data, len);
     if (in_list(ext, onenote_exts) || strcmp(true_type, "application/onenote") == 0)
         finding(s, "LW_ATT_ONENOTE", NULL, NULL, where, name, data, len);
+    if (base && name_has_bidi(base))
+        finding(s, "LW_ATT_NAME_BIDI", NULL, NULL, where, name, data, len);
+    if (base && name_has_padding(base))
+        finding(s, "LW_ATT_NAME_PADDING", NULL, NULL, where, name, data, len);
+    if (base && name_has_invisible(base))
+        finding(s, "LW_ATT_NAME_INVISIBLE", NULL, NULL, where, name, data, len);
+    if (base && ext && double_extension(base, ext))
+        finding(s, "LW_ATT_DOUBLE_EXTENSION", NULL, NULL, where, name, data, len);
+    g_free(base);
+    g_free(ext);
+}
+
+/* file_checks - every name and content heuristic on one file (part or embedded) */
+static void file_checks(struct scan *s, const char *where, const char *name, const char *declared,
+                        const unsigned char *data, size_t len, int top)
+{
+    const char *true_type = lw_sniff(data, len);
+    char *ext = file_ext(name), *mismatch, *base = name ? g_path_get_basename(name) : NULL;
+
+    name_checks(s, where, name, true_type, data, len);
     if ((base && g_ascii_strcasecmp(base, "vbaProject.bin") == 0)
         || (strcmp(true_type, "application/x-ole-storage") == 0
             && memmem(data, len, OLE_VBA, sizeof(OLE_VBA) - 1) != NULL))
@@ -751,14 +774,6 @@ static void file_checks(struct scan *s, const char *where, const char *name, con
     }
     if (in_list(ext, html_exts) || (strcmp(true_type, "text/html") == 0 && (top || name)))
         html_checks(s, where, name, data, len);
-    if (base && name_has_bidi(base))
-        finding(s, "LW_ATT_NAME_BIDI", NULL, NULL, where, name, data, len);
-    if (base && name_has_padding(base))
-        finding(s, "LW_ATT_NAME_PADDING", NULL, NULL, where, name, data, len);
-    if (base && name_has_invisible(base))
-        finding(s, "LW_ATT_NAME_INVISIBLE", NULL, NULL, where, name, data, len);
-    if (base && ext && double_extension(base, ext))
-        finding(s, "LW_ATT_DOUBLE_EXTENSION", NULL, NULL, where, name, data, len);
     if (top && (mismatch = type_mismatch(ext, declared, true_type, data, len)) != NULL) {
         finding(s, "LW_ATT_TYPE_MISMATCH", NULL, mismatch, where, name, data, len);
         g_free(mismatch);
@@ -1108,6 +1123,8 @@ static int attachments_scan(const void *state, const struct lw_message *msg, str
         rc = scan_part(&s, part, err);
         if (rc == 0 && is_attachment(part)) {
             file_checks(&s, label, part->filename, part->declared_type, s.data, s.len, 1);
+            for (char **other = part->other_names; other && *other; other++)
+                name_checks(&s, label, *other, lw_sniff(s.data, s.len), s.data, s.len);
             attachment_indicators(&s, part);
         }
         g_free(label);

@@ -84,7 +84,8 @@ struct matcher {
     char *subject_plain;        /* that without Latin accents, or NULL if the same; likewise */
     char *from_name;            /* the display name as read, likewise */
     GPtrArray *unaccented;      /* per text: its norm without Latin accents, NULL if the same; once asked */
-    GPtrArray *saved_names;     /* per part: its name as Windows saves it, NULL if the same; once asked */
+    GPtrArray *names;           /* every name of every part (lw_part filename, other_names); once asked */
+    GPtrArray *saved_names;     /* each of those as Windows saves it, NULL if the same */
 };
 
 /* target_key - rules sharing a key are matched on the same texts */
@@ -320,29 +321,42 @@ static const char *unaccented(struct matcher *m, const struct lw_message *msg, g
     return g_ptr_array_index(m->unaccented, i);
 }
 
-/*
- * saved_name - part i's name as Windows saves it: trailing dots and spaces
- * dropped, so "invoice.exe. " is invoice.exe to the rules; the name itself
- * when there are none (or no name)
- */
-static const char *saved_name(struct matcher *m, const struct lw_message *msg, guint i)
+/* saved_form - name as Windows saves it: trailing dots and spaces dropped (g_free); NULL when the same */
+static char *saved_form(const char *name)
 {
-    const char *name = ((const struct lw_part *) g_ptr_array_index(msg->parts, i))->filename;
-    const char *saved;
+    size_t n = strlen(name);
 
-    if (m->saved_names == NULL) {
-        m->saved_names = g_ptr_array_new_full(msg->parts->len, g_free);
-        for (guint k = 0; k < msg->parts->len; k++) {
-            const char *f = ((const struct lw_part *) g_ptr_array_index(msg->parts, k))->filename;
-            size_t n = f ? strlen(f) : 0;
+    while (n > 0 && (name[n - 1] == '.' || name[n - 1] == ' '))
+        n--;
+    return name[n] ? g_strndup(name, n) : NULL;
+}
 
-            while (n > 0 && (f[n - 1] == '.' || f[n - 1] == ' '))
-                n--;
-            g_ptr_array_add(m->saved_names, f && f[n] ? g_strndup(f, n) : NULL);
-        }
+/* add_name - one part name, and its saved form, to the matcher's lists */
+static void add_name(struct matcher *m, const char *name)
+{
+    g_ptr_array_add(m->names, (gpointer) name);
+    g_ptr_array_add(m->saved_names, saved_form(name));
+}
+
+/*
+ * part_names - every name the parts give themselves, in part order: each
+ * name a mail client may show or save the file as (message.h other_names),
+ * so "invoice.exe. " is invoice.exe to the rules; once per message
+ */
+static void part_names(struct matcher *m, const struct lw_message *msg)
+{
+    if (m->names != NULL)
+        return;
+    m->names = g_ptr_array_new();
+    m->saved_names = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < msg->parts->len; i++) {
+        const struct lw_part *p = g_ptr_array_index(msg->parts, i);
+
+        if (p->filename)
+            add_name(m, p->filename);
+        for (char **o = p->other_names; o && *o; o++)
+            add_name(m, *o);
     }
-    saved = g_ptr_array_index(m->saved_names, i);
-    return saved ? saved : name;
 }
 
 /*
@@ -401,11 +415,12 @@ static int match_rule(const struct lw_rule *r, struct matcher *m, const struct l
         }
         return 0;
     case LW_TARGET_FILENAME:
-        for (guint i = 0; i < msg->parts->len; i++) {
-            const struct lw_part *p = g_ptr_array_index(msg->parts, i);
+        part_names(m, msg);
+        for (guint i = 0; i < m->names->len; i++) {
+            const char *saved = g_ptr_array_index(m->saved_names, i);
 
-            if (match_str(r, m, saved_name(m, msg, i), evidence))
-                return (*what = p->filename, 1);
+            if (match_str(r, m, saved ? saved : g_ptr_array_index(m->names, i), evidence))
+                return (*what = g_ptr_array_index(m->names, i), 1);
         }
         return 0;
     case LW_TARGET_URI:
@@ -468,7 +483,7 @@ static int matcher_begin(struct matcher *m, const struct rules_state *st)
     m->errors = g_string_new(NULL);
     m->error_rules = 0;
     m->subject = m->subject_plain = m->from_name = NULL;
-    m->unaccented = m->saved_names = NULL;
+    m->unaccented = m->saved_names = m->names = NULL;
     pcre2_set_match_limit(m->mc, (uint32_t) st->cfg->rules_match_limit);
     pcre2_set_depth_limit(m->mc, (uint32_t) st->cfg->rules_depth_limit);
     return 0;
@@ -483,6 +498,8 @@ static void matcher_end(struct matcher *m)
         g_ptr_array_unref(m->unaccented);
     if (m->saved_names)
         g_ptr_array_unref(m->saved_names);
+    if (m->names)
+        g_ptr_array_unref(m->names);
     g_string_free(m->errors, TRUE);
     for (guint f = 0; f < m->st->filters->len; f++)
         if (m->seen[f])

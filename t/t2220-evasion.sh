@@ -313,6 +313,30 @@ test_expect_success 'the end of a name or subject in a second, padded encoded-wo
 	test_is = "Your account is suspended" "$(test_json_field split-subject.json subject)" "decoded subject"
 '
 
+# script_named FILE CONTENT-TYPE DISPOSITION: a mail with a small script attached under these fields
+script_named() {
+	{
+		top "multipart/mixed; boundary=B" &&
+		printf -- "--B\nContent-Type: text/plain\n\nSee attached.\n--B\n" &&
+		printf "Content-Type: %s\nContent-Disposition: %s\n\n" "$2" "$3" &&
+		printf "WScript.CreateObject(\"WScript.Shell\").Run(\"calc\")\n--B--\n"
+	} >"$1"
+}
+test_expect_success 'every name an attachment gives itself is checked, as mail clients pick different ones' '
+	script_named js "application/octet-stream" "attachment; filename=\"invoice.js\"" &&
+	test_is != accept "$(action js)" "action of the plain twin" &&
+	script_named by-type "application/octet-stream; name=\"invoice.js\"" "attachment; filename=\"invoice.pdf\"" &&
+	script_named twice "application/octet-stream" "attachment; filename=\"invoice.pdf\"; filename=\"invoice.js\"" &&
+	script_named star "application/octet-stream" "attachment; filename=\"invoice.pdf\"; filename*=utf-8'"''"'invoice.js" &&
+	for f in by-type twice star
+	do
+		as_strong_as js $f &&
+		test_json_rules $f.json >rules &&
+		test_grep "^LW_ATT_SCRIPT$" rules &&
+		test_grep "^LW_FILENAME_EXECUTABLE$" rules || return 1
+	done
+'
+
 test_expect_success 'lure words drawn as a button'"'"'s label (<input value=...>) are read as text' '
 	body_with_type html-plain "text/html; charset=utf-8" &&
 	{

@@ -119,6 +119,7 @@ static void part_free(gpointer p)
 
     g_free(part->path);
     g_free(part->filename);
+    g_strfreev(part->other_names);
     g_free(part->declared_type);
     g_free(part->disposition);
     if (part->data)
@@ -922,36 +923,56 @@ static char *part_field_repaired(GMimeObject *obj, const char *name)
     return h ? repaired_value(g_mime_header_get_raw_value(h)) : NULL;
 }
 
-/*
- * part_filename - the part's file name as GMime reads it (the disposition's
- * filename, else the type's name), read again from the repaired field when
- * GMime cut an encoded name short ("invoice" of "invoice" ".js"); NULL
- * without a name (g_free)
- */
-static char *part_filename(GMimeObject *obj, GMimeParserOptions *opts)
+/* add_names - every value of parameter NAME in params onto names, once each */
+static void add_names(GPtrArray *names, GMimeParamList *params, const char *name)
 {
-    GMimeContentDisposition *d = g_mime_object_get_content_disposition(obj);
-    int from_disposition = d && g_mime_content_disposition_get_parameter(d, "filename");
-    char *fixed = part_field_repaired(obj, from_disposition ? "Content-Disposition" : "Content-Type");
-    const char *name = g_mime_part_get_filename(GMIME_PART(obj));
-    char *out;
+    int n = params ? g_mime_param_list_length(params) : 0;
 
-    if (fixed != NULL && from_disposition) {
-        GMimeContentDisposition *again = g_mime_content_disposition_parse(opts, fixed);
+    for (int i = 0; i < n; i++) {
+        GMimeParam *p = g_mime_param_list_get_parameter_at(params, i);
+        const char *v = g_mime_param_get_value(p);
+        gboolean seen = FALSE;
 
-        out = g_utf8_make_valid(g_mime_content_disposition_get_parameter(again, "filename"), -1);
-        g_object_unref(again);
-    } else if (fixed != NULL && (d == NULL || !from_disposition)) {
-        GMimeContentType *again = g_mime_content_type_parse(opts, fixed);
-        const char *n = g_mime_content_type_get_parameter(again, "name");
-
-        out = n ? g_utf8_make_valid(n, -1) : NULL;
-        g_object_unref(again);
-    } else {
-        out = name ? g_utf8_make_valid(name, -1) : NULL;
+        if (g_ascii_strcasecmp(g_mime_param_get_name(p), name) != 0 || v == NULL || *v == '\0')
+            continue;
+        for (guint k = 0; k < names->len && !seen; k++)
+            seen = strcmp(g_ptr_array_index(names, k), v) == 0;
+        if (!seen)
+            g_ptr_array_add(names, g_utf8_make_valid(v, -1));
     }
-    g_free(fixed);
-    return out;
+}
+
+/*
+ * part_names - the names the part gives itself, first the one GMime reads
+ * (the disposition's filename, else the type's name), then any other:
+ * filename twice, filename* beside filename, a type name that differs.
+ * Mail clients do not agree which one they show and save the file as, so
+ * every one is checked. Fields whose encoded words GMime would cut short
+ * are read again repaired (repaired_value). NULL-terminated, NULL when the
+ * part has no name (g_strfreev).
+ */
+static char **part_names(GMimeObject *obj, GMimeParserOptions *opts)
+{
+    GPtrArray *names = g_ptr_array_new();
+    char *fixed_d = part_field_repaired(obj, "Content-Disposition");
+    char *fixed_t = part_field_repaired(obj, "Content-Type");
+    GMimeContentDisposition *d = fixed_d ? g_mime_content_disposition_parse(opts, fixed_d) : NULL;
+    GMimeContentType *t = fixed_t ? g_mime_content_type_parse(opts, fixed_t) : NULL;
+    GMimeContentDisposition *gd = d ? d : g_mime_object_get_content_disposition(obj);
+    GMimeContentType *gt = t ? t : g_mime_object_get_content_type(obj);
+
+    add_names(names, gd ? g_mime_content_disposition_get_parameters(gd) : NULL, "filename");
+    add_names(names, gt ? g_mime_content_type_get_parameters(gt) : NULL, "name");
+    g_clear_object(&d);
+    g_clear_object(&t);
+    g_free(fixed_d);
+    g_free(fixed_t);
+    if (names->len == 0) {
+        g_ptr_array_free(names, TRUE);
+        return NULL;
+    }
+    g_ptr_array_add(names, NULL);
+    return (char **) g_ptr_array_free(names, FALSE);
 }
 
 /* new_part - a leaf, decoded, or an attached message, not yet copied (copy_message) */
@@ -961,7 +982,7 @@ static struct lw_part *new_part(GMimeObject *obj, GMimeParserOptions *opts, cons
     struct lw_part *part = g_new0(struct lw_part, 1);
     GMimeContentType *ct = g_mime_object_get_content_type(obj);
     const char *disp = g_mime_object_get_disposition(obj);
-    char *type;
+    char *type, **names;
 
     part->path = g_strdup(path);
     part->depth = depth;
@@ -971,8 +992,11 @@ static struct lw_part *new_part(GMimeObject *obj, GMimeParserOptions *opts, cons
     g_free(type);
     part->disposition = disp ? g_ascii_strdown(disp, -1) : NULL;
     part->is_message = GMIME_IS_MESSAGE_PART(obj);
-    if (GMIME_IS_PART(obj))
-        part->filename = part_filename(obj, opts);
+    if (GMIME_IS_PART(obj) && (names = part_names(obj, opts)) != NULL) {
+        part->filename = g_strdup(names[0]);
+        part->other_names = names[1] ? g_strdupv(names + 1) : NULL;
+        g_strfreev(names);
+    }
     set_data(part, part->is_message ? NULL : object_bytes(obj));
     return part;
 }

@@ -48,6 +48,9 @@ struct lw_part {
     char *path;                 /* "1.2" style; "0" for a single-part body */
     int depth;                  /* nesting depth, 1 for top-level children */
     char *filename;             /* RFC 2231/2047 decoded, or NULL */
+    char **other_names;         /* further names the part gives itself (a second filename,
+                                   filename* beside filename, a Content-Type name that
+                                   differs), which some mail client shows; NULL if none */
     char *declared_type;        /* "type/subtype" from Content-Type */
     const char *true_type;      /* from magic bytes (static string) */
     char *disposition;          /* "attachment", "inline" or NULL */

@@ -124,6 +124,24 @@ static void test_encoded_word_runs(const struct lw_config *cfg)
     g_free(same);
 }
 
+/* a part that names itself twice: the name GMime reads first, every other one kept for the checks */
+static void test_other_names(const struct lw_config *cfg)
+{
+    const char *raw = "Subject: names\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+                      "Content-Type: application/octet-stream; name=\"c.hta\"\n"
+                      "Content-Disposition: attachment; filename=\"a.pdf\"; filename*=utf-8''b.js; filename=a.pdf\n\n"
+                      "x\n--b\nContent-Type: application/pdf; name=\"same.pdf\"\n"
+                      "Content-Disposition: attachment; filename=\"same.pdf\"\n\ny\n--b--\n";
+    struct lw_message *msg = lw_message_parse(raw, strlen(raw), NULL, cfg);
+    const struct lw_part *p = part_named(msg, "a.pdf"), *q = part_named(msg, "same.pdf");
+    char *others = p && p->other_names ? g_strjoinv(",", p->other_names) : NULL;
+
+    tap_check_str(others, "b.js,c.hta", "other names: filename* beside filename, then the type's name, once each");
+    tap_check(q && q->other_names == NULL, "a part whose names agree has no other name");
+    g_free(others);
+    lw_message_free(msg);
+}
+
 /* MIME types are case-insensitive: the model keeps them lowercased, and reads TEXT/HTML as HTML */
 static void test_type_case(const struct lw_config *cfg)
 {
@@ -321,6 +339,7 @@ int main(void)
     test_charsets(cfg);
     test_type_case(cfg);
     test_encoded_word_runs(cfg);
+    test_other_names(cfg);
     test_normalize();
     test_normalize_fast_path();
     test_normalize_disguised();
