@@ -229,13 +229,39 @@ static const struct link_rule link_rules[R_N] = {
 /*
  * shown_domain - the host of a URL the anchor text shows, or NULL (g_free).
  * Only text that is itself a web address counts ("https://bank.example/x",
- * "www.bank.example"): a bare name such as "Dilbert.com" in a newsletter is
- * a title, and click-tracking links behind titles are everyday mail.
+ * "www.bank.example", also in full-width letters or with ideographic full
+ * stops: as_read): a bare name such as "Dilbert.com" in a newsletter is a
+ * title, and click-tracking links behind titles are everyday mail.
  */
+/*
+ * as_read - anchor text as a reader reads an address in it: full-width
+ * forms folded (NFKC: "www.ｐａｙｐａｌ.com") and the other full stops IDNA
+ * takes for dots ("。", "｡") written as dots; ASCII text as it is (g_free)
+ */
+static char *as_read(const char *display)
+{
+    char *folded;
+    GString *out;
+
+    if (g_str_is_ascii(display) || (folded = g_utf8_normalize(display, -1, G_NORMALIZE_NFKC)) == NULL)
+        return g_strdup(display);
+    out = g_string_sized_new(strlen(folded));
+    for (const char *p = folded; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (c == 0x3002 || c == 0xFF61)
+            g_string_append_c(out, '.');
+        else
+            g_string_append_unichar(out, c);
+    }
+    g_free(folded);
+    return g_string_free(out, FALSE);
+}
+
 static char *shown_domain(const char *display)
 {
     static GRegex *re;
-    char *text = g_strstrip(g_strdup(display));
+    char *text = g_strstrip(as_read(display));
     char *host = lw_regex_group1(lw_regex_once(&re, "^(?:https?://|(?=www\\.))((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,})"
                                                "(?:[/:?#]\\S*)?$", G_REGEX_CASELESS), text);
     char *low = host ? g_ascii_strdown(host, -1) : NULL;

@@ -35,6 +35,14 @@ test_expect_success 'anchor text showing another site fires LW_LINK_TEXT_MISMATC
 	html m "<p>Log in at <a href=\"https://evil.example/x\">https://www.agency.gov.tw/login</a></p>" &&
 	expect_rule LW_LINK_TEXT_MISMATCH m
 '
+test_expect_success 'an address in full-width letters or with ideographic full stops is the address it shows' '
+	html fw "<p>Log in at <a href=\"https://evil.example/x\">ｗｗｗ.ａｇｅｎｃｙ.gov.tw</a></p>" &&
+	expect_rule LW_LINK_TEXT_MISMATCH fw &&
+	html dot "<p>Log in at <a href=\"https://evil.example/x\">www.agency。gov。tw/login</a></p>" &&
+	expect_rule LW_LINK_TEXT_MISMATCH dot &&
+	html same "<p>Log in at <a href=\"https://www.agency.gov.tw/login\">ｗｗｗ．ａｇｅｎｃｙ。gov.tw</a></p>" &&
+	expect_no_rule LW_LINK_TEXT_MISMATCH same
+'
 test_expect_success 'a mismatch alone is tagged; beside one more sign (HTML only) it is held' '
 	alt alt "News <news@shop-example.com>" "user@agency.gov.tw" \
 		"Our terms: https://www.shop-partner.example.org/terms" \
