@@ -10,6 +10,12 @@
 #                                           pixels, whose data is a few bytes
 #             bomb-jpeg bomb-gif            the same idea in JPEG and GIF headers
 #             garbage                       random bytes after a PNG signature
+#   $PYTHON mkqr.py drawn KIND PAYLOAD      a QR code of PAYLOAD drawn without a picture, on stdout:
+#             table-bgcolor table-style     an HTML table, one cell a module, painted by bgcolor
+#                                           or by style (dark cells only: light is the page)
+#             table-inverted                the same with dark and light swapped
+#             blocks                        lines of block characters (full, upper and lower half)
+#             blocks-html                   those lines as HTML, one <div> a line, &nbsp; for spaces
 #   $PYTHON mkqr.py mail OUT TEXT [--html HTML] [--attach F]... [--inline F]... [--data-uri F]
 #       TEXT is the plain-text body ("" for none); --html adds an HTML body
 #       (with --inline pictures as multipart/related cid:img0, img1...;
@@ -157,10 +163,50 @@ def mail(out, text, args):
     open(out, 'wb').write(bytes(m))
 
 
+def modules(payload):
+    """the code's modules, 1 dark, without a quiet zone (qrencode -t ASCII: two characters a module)"""
+    rows = subprocess.run(['qrencode', '-t', 'ASCII', '-m', '0', payload], check=True,
+                          capture_output=True, text=True).stdout.splitlines()
+    return [[1 if row[i] == '#' else 0 for i in range(0, len(row), 2)] for row in rows if row]
+
+
+def table(rows, cell):
+    return ('<table cellpadding="0" cellspacing="0">'
+            + ''.join('<tr>' + ''.join(cell(v) for v in row) + '</tr>' for row in rows) + '</table>')
+
+
+def blocks(rows, quiet=2):
+    w = len(rows[0]) + 2 * quiet
+    rows = [[0] * w] * quiet + [[0] * quiet + r + [0] * quiet for r in rows] + [[0] * w] * quiet
+    if len(rows) % 2:
+        rows.append([0] * w)
+    glyph = {(1, 1): '\u2588', (1, 0): '\u2580', (0, 1): '\u2584', (0, 0): ' '}
+    return '\n'.join(''.join(glyph[(rows[y][x], rows[y + 1][x])] for x in range(w)) for y in range(0, len(rows), 2))
+
+
+def drawn(kind, payload):
+    m = modules(payload)
+    if kind == 'table-bgcolor':
+        return table(m, lambda v: '<td bgcolor="%s" width="4" height="4"></td>' % ('#000000' if v else '#FFFFFF'))
+    if kind == 'table-style':
+        return table(m, lambda v: '<td style="background-color: #111; width:4px; height:4px"></td>' if v
+                     else '<td style="width:4px;height:4px"></td>')
+    if kind == 'table-inverted':
+        return table(m, lambda v: '<td bgcolor="%s"></td>' % ('#FFFFFF' if v else 'black'))
+    if kind == 'blocks':
+        return blocks(m)
+    if kind == 'blocks-html':
+        return ''.join('<div style="font-family:monospace">%s</div>' % line.replace(' ', '&nbsp;')
+                       for line in blocks(m).split('\n'))
+    sys.exit('mkqr.py drawn: unknown kind ' + kind)
+
+
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == 'picture':
         payload = sys.argv[4] if len(sys.argv) > 4 else 'https://www.example.com/'
         open(sys.argv[3], 'wb').write(picture(sys.argv[2], payload))
+    elif len(sys.argv) == 4 and sys.argv[1] == 'drawn':
+        sys.stdout.write(drawn(sys.argv[2], sys.argv[3]))
     elif len(sys.argv) >= 4 and sys.argv[1] == 'mail':
         mail(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:

@@ -143,4 +143,41 @@ test_expect_success QRENCODE 'the same picture twice is decoded once' '
 	test_is = "2 0 2" "$(qr_info counts twice)" "qr_info counts twice"
 '
 
+# A QR code drawn without a picture: table cells or block characters (qrdraw.c)
+test_expect_success QRENCODE 'a QR code drawn as an HTML table is read like a picture, by bgcolor or style, either way round' '
+	for k in table-bgcolor table-style table-inverted; do
+		$MKQR drawn $k "$PHISH" >$k.html &&
+		$MKQR mail d-$k "" --html "<p>$LURE</p>$(cat $k.html)" &&
+		expect_rule LW_QR_URL d-$k &&
+		expect_rule LW_QR_CREDENTIAL d-$k &&
+		test_is = "$PHISH 0:table:qr qr" "$(qr_info urls d-$k)" "qr_info urls d-$k" || return 1
+	done
+'
+
+test_expect_success QRENCODE 'a QR code drawn with block characters: in plain text, and in HTML one <div> a line' '
+	$MKQR drawn blocks "$PHISH" >blocks.txt &&
+	$MKQR mail d-blocks "$LURE
+
+$(cat blocks.txt)" &&
+	expect_rule LW_QR_URL d-blocks &&
+	test_is = "$PHISH 0:text:qr qr" "$(qr_info urls d-blocks)" "qr_info urls d-blocks" &&
+	$MKQR drawn blocks-html "$PHISH" >blocks.html &&
+	$MKQR mail d-blocks-html "" --html "<p>$LURE</p>$(cat blocks.html)" &&
+	expect_rule LW_QR_CREDENTIAL d-blocks-html
+'
+
+test_expect_success QRENCODE 'near miss: a large painted layout table and a bar chart of blocks are no code' '
+	"$PYTHON" -c "import sys
+cells = lambda i: \"\".join(\"<td bgcolor=%s>x</td>\" % (\"#000000\" if (i * j) % 7 == 1 else \"#ffffff\") for j in range(30))
+sys.stdout.write(\"<table>\" + \"\".join(\"<tr>\" + cells(i) + \"</tr>\" for i in range(30)) + \"</table>\")" >layout.html &&
+	$MKQR mail n-layout "" --html "<p>$LURE</p>$(cat layout.html)" &&
+	expect_no_rule LW_QR_URL n-layout &&
+	test_is = "0 0 0" "$(qr_info counts n-layout)" "qr_info counts n-layout" &&
+	"$PYTHON" -c "import sys
+for n in (3, 9, 14, 22, 25, 17, 8, 12, 20, 24, 11, 5): sys.stdout.write(\"\u2588\" * n + \" \" * (30 - n) + \"\n\")" >chart.txt &&
+	$MKQR mail n-chart "Sales by month:
+$(cat chart.txt)" &&
+	test_is = "0 0 0" "$(qr_info counts n-chart)" "qr_info counts n-chart"
+'
+
 test_done

@@ -215,6 +215,41 @@ static int norm_color(const char *c, char out[COLOR_LEN])
     return 1;
 }
 
+/* shade - 1 for a dark "#rrggbb" colour (luminance below half), 0 for a light one, -1 for anything else */
+static int shade(const char *color)
+{
+    unsigned r, g, b;
+
+    if (sscanf(color, "#%2x%2x%2x", &r, &g, &b) != 3)
+        return -1;
+    return 299 * r + 587 * g + 114 * b < 128 * 1000;
+}
+
+int lw_html_cell_shade(const struct lw_html_attr *attrs)
+{
+    const char *bgcolor = NULL, *style = NULL;
+    char v[64], color[COLOR_LEN];
+    int found = -1;
+
+    for (; attrs && attrs->name; attrs++) {
+        if (strcmp(attrs->name, "bgcolor") == 0)
+            bgcolor = attrs->value;
+        else if (strcmp(attrs->name, "style") == 0)
+            style = attrs->value;
+    }
+    if (style != NULL) {
+        char *css = compact_css(style, strlen(style));
+
+        if ((css_value(css, "background-color", v, sizeof(v)) || css_value(css, "background", v, sizeof(v)))
+            && norm_color(v, color))
+            found = shade(color);
+        g_free(css);
+        if (found >= 0)
+            return found;
+    }
+    return bgcolor && norm_color(bgcolor, color) ? shade(color) : -1;
+}
+
 /*
  * unreadable - text of colour fg on background bg (both from norm_color,
  * bg "" when unknown): transparent, or no channel more than 8 of 255 away

@@ -48,6 +48,13 @@ void lw_html_walk(const char *html, size_t len, const struct lw_html_handler *h,
  * NULL) is handed every event of the same walk */
 char *lw_html_render(const struct lw_html *doc, const struct lw_html_handler *also, void *ud);
 
+/*
+ * lw_html_cell_shade - what an element's own attributes paint its box with:
+ * 1 dark, 0 light (bgcolor, or style background / background-color, as a
+ * plain colour: luminance below or above half), -1 no plain colour set
+ */
+int lw_html_cell_shade(const struct lw_html_attr *attrs);
+
 /* lw_html_is_block - does the element start a new line when rendered */
 int lw_html_is_block(const char *name);
 

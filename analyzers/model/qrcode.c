@@ -24,8 +24,10 @@
  *     msg->qr_skipped, not recorded as message limits (a newsletter with
  *     many pictures is not suspicious). Pictures inside PDFs or other
  *     documents are not looked at. zbar needs the usual quiet zone around
- *     a code and a few pixels per module; codes drawn with HTML tables or
- *     in vector formats are not seen.
+ *     a code and a few pixels per module; codes in vector formats are not
+ *     seen. Codes drawn as HTML tables or with block characters are
+ *     painted into pictures by qrdraw.c, each such text a picture of the
+ *     qr_max_images budget.
  *
  * SECURITY
  *     image.c refuses oversized and damaged pictures before it allocates
@@ -41,6 +43,7 @@
 #include "util/digest.h"
 #include "model/message.h"
 #include "model/qrcode.h"
+#include "model/qrdraw.h"
 
 #define DATA_URI "data:image/"
 #define MAX_CODES_PER_IMAGE 8
@@ -106,6 +109,20 @@ static void cap_text(char *text, long long max)
     }
 }
 
+/* keep_codes - the payloads in codes (taken, and the array freed) as the message's QR codes found at path */
+static void keep_codes(struct qr_scan *s, const char *path, GPtrArray *codes)
+{
+    for (guint i = 0; i < codes->len; i++) {
+        struct lw_qr *q = g_new0(struct lw_qr, 1);
+
+        q->path = g_strdup(path);
+        q->text = g_ptr_array_index(codes, i);
+        cap_text(q->text, s->cfg->max_url_length);
+        g_ptr_array_add(s->msg->qr, q);
+    }
+    g_ptr_array_unref(codes);
+}
+
 /* scan_picture - decode one picture (bytes borrowed) and keep its codes */
 static void scan_picture(struct qr_scan *s, const char *path, const void *data, size_t len,
                          const char *sha256)
@@ -130,15 +147,7 @@ static void scan_picture(struct qr_scan *s, const char *path, const void *data, 
     s->msg->qr_images++;
     codes = g_ptr_array_new();
     lw_qr_decode(&img, codes);
-    for (guint i = 0; i < codes->len; i++) {
-        struct lw_qr *q = g_new0(struct lw_qr, 1);
-
-        q->path = g_strdup(path);
-        q->text = g_ptr_array_index(codes, i);
-        cap_text(q->text, s->cfg->max_url_length);
-        g_ptr_array_add(s->msg->qr, q);
-    }
-    g_ptr_array_unref(codes);
+    keep_codes(s, path, codes);
     lw_image_clear(&img);
 }
 
@@ -187,6 +196,49 @@ static void scan_data_uris(struct qr_scan *s, const struct lw_text *t)
     g_free(path);
 }
 
+/* cells_at_least - does html hold at least n table cells ("<td", "<th", any case)? */
+static int cells_at_least(const char *html, unsigned n)
+{
+    for (const char *p = html; n > 0 && (p = strchr(p, '<')) != NULL; p++)
+        if ((p[1] == 't' || p[1] == 'T') && strchr("dDhH", p[2]) && p[2] != '\0')
+            n--;
+    return n == 0;
+}
+
+/*
+ * scan_drawings - QR codes drawn without a picture in one text (qrdraw.c):
+ * as an HTML table (only when the HTML has the 441 cells of the smallest
+ * code), or with block characters; each drawing read counts as a picture
+ */
+static void scan_drawings(struct qr_scan *s, const struct lw_text *t)
+{
+    long long left = s->cfg->qr_max_images - s->decoded;
+    GPtrArray *codes;
+    char *path;
+
+    if (left <= 0)
+        return;
+    if (t->doc != NULL && cells_at_least(t->html, 21 * 21)) {
+        codes = g_ptr_array_new();
+        s->decoded++;
+        lw_qr_tables(t->doc, (unsigned) MIN(left, 4), codes);
+        path = g_strdup_printf("%s:table", t->path);
+        keep_codes(s, path, codes);
+        g_free(path);
+    }
+    if (t->text != NULL && lw_qr_blocks_maybe(t->text)) {
+        codes = g_ptr_array_new();
+        s->decoded++;
+        if (t->doc != NULL)
+            lw_qr_html_blocks(t->doc, (unsigned) MIN(left, 4), codes);
+        else
+            lw_qr_blocks(t->text, (unsigned) MIN(left, 4), codes);
+        path = g_strdup_printf("%s:text", t->path);
+        keep_codes(s, path, codes);
+        g_free(path);
+    }
+}
+
 /* lw_qr_scan_message - the QR codes of every picture of msg into msg->qr */
 void lw_qr_scan_message(struct lw_message *msg, const struct lw_config *cfg)
 {
@@ -211,6 +263,7 @@ void lw_qr_scan_message(struct lw_message *msg, const struct lw_config *cfg)
 
         if (t->is_html && t->html != NULL)
             scan_data_uris(&s, t);
+        scan_drawings(&s, t);
     }
     g_hash_table_unref(s.seen);
 }

@@ -1,0 +1,36 @@
+/* qrdraw.h - QR codes drawn without a picture: HTML table cells, block characters */
+#ifndef LW_QRDRAW_H
+#define LW_QRDRAW_H
+
+#include <glib.h>
+
+struct lw_html;
+
+/*
+ * lw_qr_tables - the payloads of the QR codes drawn as HTML tables in doc
+ * (each table of 21 to 200 cells a side, every row as wide, whose cells
+ * paint their own background: one cell a module), appended to out
+ * (char *, g_free); at most max_tables tables are decoded. Returns how
+ * many payloads.
+ */
+int lw_qr_tables(const struct lw_html *doc, unsigned max_tables, GPtrArray *out);
+
+/*
+ * lw_qr_blocks - the payloads of the QR codes drawn in text with Unicode
+ * block characters (a full block, an upper and a lower half block and
+ * spaces: each character one module wide and two tall, lines of one
+ * drawing in a row), appended to out; at most max_drawings decoded.
+ */
+int lw_qr_blocks(const char *text, unsigned max_drawings, GPtrArray *out);
+
+/*
+ * lw_qr_html_blocks - lw_qr_blocks over the text of an HTML document laid
+ * out in lines as a mail client draws it (<pre>, <br>, blocks), spaces and
+ * no-break spaces kept, which the reader's text (lw_html_render) collapses
+ */
+int lw_qr_html_blocks(const struct lw_html *doc, unsigned max_drawings, GPtrArray *out);
+
+/* lw_qr_blocks_maybe - might text hold such a drawing (a cheap test before lw_qr_blocks) */
+int lw_qr_blocks_maybe(const char *text);
+
+#endif
