@@ -884,7 +884,9 @@ static const char *ref_end(const char *p, const char *end, int *big)
 
 /*
  * fix_refs - html with every numeric reference past U+10FFFF written as
- * &#xFFFD (g_free; its length in *fixed_len), or NULL if there is none.
+ * &#xFFFD; (g_free; its length in *fixed_len), or NULL if there is none.
+ * The semicolon closes it: "&#8666666aaaa" must not become the hex
+ * reference "&#xFFFDaaaa", itself past U+10FFFF.
  * gumbo 0.10.1 sums the digits in an int: &#8666666666666666; wraps
  * negative, passes its range check and comes out as a single byte that is
  * not UTF-8. HTML5 reads any reference past U+10FFFF as U+FFFD, which is
@@ -906,8 +908,8 @@ static char *fix_refs(const char *html, size_t len, size_t *fixed_len)
         if (out == NULL)
             out = g_string_sized_new(len);
         g_string_append_len(out, copied, amp - copied);
-        g_string_append(out, "&#xFFFD");
-        copied = p;
+        g_string_append(out, "&#xFFFD;");   /* closed: hex digits after it must not extend it */
+        copied = p < end && *p == ';' ? p + 1 : p;
     }
     if (out == NULL)
         return NULL;

@@ -100,6 +100,8 @@ static const struct case_ renders[] = {
     { "a &amp; b &#99999999999; c & d &#1111111111111", "a & b \xef\xbf\xbd c & d \xef\xbf\xbd",
       "the text around such references, other '&' among it, stays" },
     { "&#00000000000000000065;&#x10FFFD;", "A\xf4\x8f\xbf\xbd", "leading zeros and the last code point are not past it" },
+    { "it&#8666666aaaa it&#9999999;bb", "it\xef\xbf\xbd" "aaaa it\xef\xbf\xbd" "bb",
+      "hex-digit letters after such a reference stay letters (fuzz-html found them read as its digits)" },
     { "been <bdo dir=\"rtl\">dednepsus</bdo>", "been suspended", "<bdo dir=rtl> is drawn right to left" },
     { "<span style=\"unicode-bidi: bidi-override; direction: rtl\">yfirev</span> it", "verify it",
       "so is bidi-override with direction:rtl" },
