@@ -205,6 +205,49 @@ static int cells_at_least(const char *html, unsigned n)
     return n == 0;
 }
 
+#define SCALE 4                 /* pixels a module of a drawn code */
+#define QUIET 4                 /* modules of light border around it */
+
+/*
+ * read_drawing - a drawn code (qrdraw.c) painted as a picture, four pixels a
+ * module inside a quiet zone, and read by zbar as drawn and, if nothing is
+ * found, with dark and light swapped (terminal tools draw light modules as
+ * blocks for a dark screen); payloads appended to codes
+ */
+static void read_drawing(const struct lw_qr_drawing *d, GPtrArray *codes)
+{
+    struct lw_image img;
+    int found = 0;
+
+    img.width = (d->width + 2 * QUIET) * SCALE;
+    img.height = (d->height + 2 * QUIET) * SCALE;
+    img.grey = g_malloc((gsize) img.width * img.height);
+    for (unsigned swap = 0; swap < 2 && found == 0; swap++) {
+        memset(img.grey, 255, (gsize) img.width * img.height);
+        for (unsigned y = 0; y < d->height; y++)
+            for (unsigned x = 0; x < d->width; x++)
+                if (d->dark[(gsize) y * d->width + x] ^ swap)
+                    for (unsigned py = 0; py < SCALE; py++)
+                        memset(img.grey + ((gsize) (y + QUIET) * SCALE + py) * img.width + (x + QUIET) * SCALE,
+                               0, SCALE);
+        found = lw_qr_decode(&img, codes);
+    }
+    g_free(img.grey);
+}
+
+/* keep_drawn - the codes of the drawings (freed) of one text, found at path */
+static void keep_drawn(struct qr_scan *s, const struct lw_text *t, const char *where, GPtrArray *drawings)
+{
+    GPtrArray *codes = g_ptr_array_new();
+    char *path = g_strdup_printf("%s:%s", t->path, where);
+
+    for (guint i = 0; i < drawings->len; i++)
+        read_drawing(g_ptr_array_index(drawings, i), codes);
+    keep_codes(s, path, codes);
+    g_ptr_array_unref(drawings);
+    g_free(path);
+}
+
 /*
  * scan_drawings - QR codes drawn without a picture in one text (qrdraw.c):
  * as an HTML table (only when the HTML has the 441 cells of the smallest
@@ -213,29 +256,25 @@ static int cells_at_least(const char *html, unsigned n)
 static void scan_drawings(struct qr_scan *s, const struct lw_text *t)
 {
     long long left = s->cfg->qr_max_images - s->decoded;
-    GPtrArray *codes;
-    char *path;
+    unsigned most = (unsigned) MIN(left, 4);
+    GPtrArray *drawings;
 
     if (left <= 0)
         return;
     if (t->doc != NULL && cells_at_least(t->html, 21 * 21)) {
-        codes = g_ptr_array_new();
+        drawings = g_ptr_array_new_with_free_func((GDestroyNotify) lw_qr_drawing_free);
         s->decoded++;
-        lw_qr_tables(t->doc, (unsigned) MIN(left, 4), codes);
-        path = g_strdup_printf("%s:table", t->path);
-        keep_codes(s, path, codes);
-        g_free(path);
+        lw_qr_tables(t->doc, most, drawings);
+        keep_drawn(s, t, "table", drawings);
     }
     if (t->text != NULL && lw_qr_blocks_maybe(t->text)) {
-        codes = g_ptr_array_new();
+        drawings = g_ptr_array_new_with_free_func((GDestroyNotify) lw_qr_drawing_free);
         s->decoded++;
         if (t->doc != NULL)
-            lw_qr_html_blocks(t->doc, (unsigned) MIN(left, 4), codes);
+            lw_qr_html_blocks(t->doc, most, drawings);
         else
-            lw_qr_blocks(t->text, (unsigned) MIN(left, 4), codes);
-        path = g_strdup_printf("%s:text", t->path);
-        keep_codes(s, path, codes);
-        g_free(path);
+            lw_qr_blocks(t->text, most, drawings);
+        keep_drawn(s, t, "text", drawings);
     }
 }
 

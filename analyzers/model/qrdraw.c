@@ -8,11 +8,9 @@
  *     half block, spaces: each character one module wide and two tall). A
  *     mail client shows a code the reader's phone opens; a filter that looks
  *     for QR codes in pictures sees none, and the link reaches no check.
- *     Each drawing found is painted into a grey picture, four pixels a
- *     module inside a quiet zone, and read by zbar (lw_qr_decode), first as
- *     drawn, then with dark and light swapped (terminal tools draw light
- *     modules as blocks for a dark screen). qrcode.c adds the payloads to
- *     msg->qr like any picture's, so the links in them are the message's.
+ *     This file finds such drawings and hands back their modules;
+ *     qrcode.c paints each into a picture and reads it like any other, so
+ *     the links in them are the message's.
  *
  *     A table counts when every row has as many cells (a colspan counts
  *     its columns), there are 21 to 200 of them a side, and its cells
@@ -23,47 +21,37 @@
  *     those characters and spaces, at least 11 lines of 21 characters.
  *
  * LIMITS
- *     The callers bound the drawings decoded per message (qr_max_images);
- *     a drawing has at most 200 x 200 modules, 832 x 832 pixels.
+ *     The callers bound the drawings read per text; a drawing has at most
+ *     200 x 200 modules.
  */
 #include "config.h"
 
 #include <string.h>
 
 #include "model/html.h"
-#include "model/image.h"
-#include "model/qrcode.h"
 #include "model/qrdraw.h"
 
 #define MIN_MODULES 21          /* a version 1 code */
 #define MAX_MODULES 200         /* version 40 is 177, and a drawn quiet zone */
-#define SCALE 4                 /* pixels a module */
-#define QUIET 4                 /* modules of light border */
 
-/*
- * decode_modules - a drawing of w x h modules (1 dark) as a picture, read by
- * zbar as drawn and, if nothing is found, with dark and light swapped
- */
-static int decode_modules(const unsigned char *dark, unsigned w, unsigned h, GPtrArray *out)
+/* drawing - a copy of w x h modules (1 dark) as a drawing, appended to out */
+static int drawing(const guint8 *dark, unsigned w, unsigned h, GPtrArray *out)
 {
-    struct lw_image img;
-    int found = 0;
+    struct lw_qr_drawing *d = g_new(struct lw_qr_drawing, 1);
 
-    img.width = (w + 2 * QUIET) * SCALE;
-    img.height = (h + 2 * QUIET) * SCALE;
-    img.grey = g_malloc((gsize) img.width * img.height);
-    for (unsigned swap = 0; swap < 2 && found == 0; swap++) {
-        memset(img.grey, 255, (gsize) img.width * img.height);
-        for (unsigned y = 0; y < h; y++)
-            for (unsigned x = 0; x < w; x++)
-                if (dark[(gsize) y * w + x] ^ swap)
-                    for (unsigned py = 0; py < SCALE; py++)
-                        memset(img.grey + ((gsize) (y + QUIET) * SCALE + py) * img.width + (x + QUIET) * SCALE,
-                               0, SCALE);
-        found = lw_qr_decode(&img, out);
-    }
-    g_free(img.grey);
-    return found;
+    d->dark = g_memdup2(dark, (gsize) w * h);
+    d->width = w;
+    d->height = h;
+    g_ptr_array_add(out, d);
+    return 1;
+}
+
+void lw_qr_drawing_free(struct lw_qr_drawing *d)
+{
+    if (d == NULL)
+        return;
+    g_free(d->dark);
+    g_free(d);
 }
 
 /* ---- tables ---- */
@@ -168,7 +156,7 @@ static void table_end(void *ud, const char *name, int hidden)
         end_row(g);
         if (t->left > 0 && drawn(g)) {
             t->left--;
-            t->found += decode_modules(g->dark->data, g->width, g->rows, t->out);
+            t->found += drawing(g->dark->data, g->width, g->rows, t->out);
         }
         g_ptr_array_remove_index(t->stack, t->stack->len - 1);
     }
@@ -240,7 +228,7 @@ static int decode_lines(char **lines, unsigned first, unsigned n, unsigned w, GP
 
     for (unsigned i = 0; i < n; i++)
         paint_line(lines[first + i], lines[first + i] + strlen(lines[first + i]), dark, w, i);
-    found = decode_modules(dark, w, 2 * n, out);
+    found = drawing(dark, w, 2 * n, out);
     g_free(dark);
     return found;
 }

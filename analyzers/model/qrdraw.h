@@ -6,20 +6,27 @@
 
 struct lw_html;
 
+/* A drawing that may be a QR code: its modules, row-major, 1 dark. */
+struct lw_qr_drawing {
+    guint8 *dark;
+    unsigned width, height;
+};
+
+void lw_qr_drawing_free(struct lw_qr_drawing *d);
+
 /*
- * lw_qr_tables - the payloads of the QR codes drawn as HTML tables in doc
- * (each table of 21 to 200 cells a side, every row as wide, whose cells
- * paint their own background: one cell a module), appended to out
- * (char *, g_free); at most max_tables tables are decoded. Returns how
- * many payloads.
+ * lw_qr_tables - the drawings made as HTML tables in doc (each table of 21
+ * to 200 cells a side, every row as wide, whose cells paint their own
+ * background: one cell a module), appended to out (struct lw_qr_drawing *,
+ * lw_qr_drawing_free); at most max_tables. Returns how many.
  */
 int lw_qr_tables(const struct lw_html *doc, unsigned max_tables, GPtrArray *out);
 
 /*
- * lw_qr_blocks - the payloads of the QR codes drawn in text with Unicode
- * block characters (a full block, an upper and a lower half block and
- * spaces: each character one module wide and two tall, lines of one
- * drawing in a row), appended to out; at most max_drawings decoded.
+ * lw_qr_blocks - the drawings made in text with Unicode block characters
+ * (a full block, an upper and a lower half block and spaces: each
+ * character one module wide and two tall, lines of one drawing in a row),
+ * appended to out as lw_qr_tables does; at most max_drawings.
  */
 int lw_qr_blocks(const char *text, unsigned max_drawings, GPtrArray *out);
 
