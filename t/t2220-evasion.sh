@@ -337,6 +337,21 @@ test_expect_success 'every name an attachment gives itself is checked, as mail c
 	done
 '
 
+test_expect_success 'a program uuencoded in a plain-text body, which Outlook shows as an attachment, is one' '
+	attach exe "invoice.exe" &&
+	{
+		top "text/plain; charset=us-ascii" &&
+		printf "See attached.\n\nbegin 644 invoice.exe\n" &&
+		"$PYTHON" -c "import binascii, sys; sys.stdout.write(binascii.b2a_uu(b\"MZ\" + bytes(40)).decode())" &&
+		printf "\140\nend\n"
+	} >uu &&
+	as_strong_as exe uu &&
+	test_json_rules uu.json >rules &&
+	test_grep "^LW_ATT_EXECUTABLE$" rules &&
+	test_grep "^LW_FILENAME_EXECUTABLE$" rules &&
+	test_grep "part 0.uu1 .invoice.exe." uu.json
+'
+
 test_expect_success 'lure words drawn as a button'"'"'s label (<input value=...>) are read as text' '
 	body_with_type html-plain "text/html; charset=utf-8" &&
 	{

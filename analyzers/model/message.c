@@ -50,6 +50,8 @@
 #include "util/digest.h"
 #include "util/unicode.h"
 
+#define MAX_UU_FILES 8          /* uuencoded files read from one plain-text body */
+
 #define MAX_WARNINGS 64
 
 static const char *fallback_charsets[] = { "UTF-8", "Big5", "GB18030", "windows-1252", NULL };
@@ -1034,6 +1036,101 @@ static void copy_message(struct walk *w, struct lw_part *part, GMimeObject *obj)
     set_data(part, copy);
 }
 
+/* uu_name - in "644 invoice.exe" (after "begin "), up to end: the file name (g_free), or NULL */
+static char *uu_name(const char *p, const char *end)
+{
+    const char *q = p;
+    char *name;
+
+    while (q < end && *q >= '0' && *q <= '7')
+        q++;
+    if (q - p < 3 || q - p > 4 || q >= end || *q != ' ')
+        return NULL;
+    while (end > q && g_ascii_isspace(end[-1]))
+        end--;
+    if (end <= q + 1)
+        return NULL;
+    name = g_strndup(q + 1, (gsize) (end - q - 1));
+    q = g_utf8_make_valid(name, -1);
+    g_free(name);
+    return (char *) q;
+}
+
+/*
+ * uu_line - does the line at p (to end or a newline) look like uuencoded
+ * data: a length character (' ' to '`') and about as many characters as it
+ * announces (encoders may drop trailing spaces)? A "begin 644 name" in prose
+ * is then not read as a file.
+ */
+static int uu_line(const char *p, const char *end)
+{
+    const char *nl = memchr(p, '\n', (size_t) (end - p));
+    size_t len = (size_t) ((nl ? nl : end) - p), want;
+
+    while (len > 0 && p[len - 1] == '\r')
+        len--;
+    if (len < 2 || p[0] < ' ' || p[0] > '`')
+        return 0;
+    want = (((size_t) (p[0] - ' ') & 63) + 2) / 3 * 4 + 1;
+    return len + 2 >= want && len <= want + 2;
+}
+
+/* uu_part - the file a uuencoded block of text carries, from the line after its "begin" line */
+static void uu_part(struct walk *w, const struct lw_part *text, int n, char *name, const char *from, const char *end)
+{
+    int state = GMIME_UUDECODE_STATE_BEGIN;
+    guint32 save = 0;
+    guchar *out = g_malloc((gsize) (end - from) + 3);
+    size_t len = g_mime_encoding_uudecode_step((const guchar *) from, (size_t) (end - from), out, &state, &save);
+    struct lw_part *part;
+
+    if (len == 0) {
+        g_free(out);
+        g_free(name);
+        return;
+    }
+    if (w->decoded + (long long) len > w->cfg->max_decoded_size || w->msg->parts->len >= (guint) w->cfg->max_parts) {
+        add_limit(w->msg, w->msg->parts->len >= (guint) w->cfg->max_parts ? "max_parts" : "max_decoded_size");
+        g_free(out);
+        g_free(name);
+        return;
+    }
+    part = g_new0(struct lw_part, 1);
+    part->path = g_strdup_printf("%s.uu%d", text->path, n);
+    part->depth = text->depth + 1;
+    part->in_attached_message = text->in_attached_message;
+    part->filename = name;
+    part->declared_type = g_strdup("application/octet-stream");
+    part->disposition = g_strdup("attachment");
+    set_data(part, g_bytes_new_take(out, len));
+    g_ptr_array_add(w->msg->parts, part);
+    w->decoded += (long long) len;
+}
+
+/*
+ * uuencoded_files - the files a plain-text body carries uuencoded ("begin
+ * 644 invoice.exe" ... "end"), which Outlook shows as attachments of the
+ * message: each becomes a part of its own (PATH.uuN, an attachment), so
+ * the attachment checks and the filename rules see it. At most
+ * MAX_UU_FILES a body, within max_parts and max_decoded_size; GMime's
+ * uudecoder reads each.
+ */
+static void uuencoded_files(struct walk *w, const struct lw_part *text)
+{
+    gsize len = 0;
+    const char *data = text->data ? g_bytes_get_data(text->data, &len) : NULL;
+    const char *end = data + len, *p, *nl;
+    char *name;
+    int n = 0;
+
+    for (p = data; p != NULL && p < end && n < MAX_UU_FILES; p = nl ? nl + 1 : end) {
+        nl = memchr(p, '\n', (size_t) (end - p));
+        if (nl != NULL && nl - p > 10 && memcmp(p, "begin ", 6) == 0 && uu_line(nl + 1, end)
+            && (name = uu_name(p + 6, nl)) != NULL)
+            uu_part(w, text, ++n, name, nl + 1, end);
+    }
+}
+
 /* walk_object - visit one MIME object and, within limits, everything below it */
 static void walk_object(struct walk *w, GMimeObject *obj, const char *path, int depth, int in_msg)
 {
@@ -1082,6 +1179,8 @@ static void walk_object(struct walk *w, GMimeObject *obj, const char *path, int 
         w->decoded += (long long) g_bytes_get_size(part->data);
         if (kind != NOT_TEXT)
             add_text(msg, w->cfg, w->opts, w->urls, part, obj, kind);
+        if (kind == TEXT_PLAIN && !attachment && msg->parts->len < (guint) w->cfg->max_parts)
+            uuencoded_files(w, part);
         else if (attachment && (kind = attached_kind(part, obj)) != NOT_TEXT)
             add_text(msg, w->cfg, w->opts, NULL, part, obj, kind);
     }

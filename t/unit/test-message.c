@@ -142,6 +142,24 @@ static void test_other_names(const struct lw_config *cfg)
     lw_message_free(msg);
 }
 
+/* a plain-text body carrying a uuencoded file: Outlook shows it as an attachment, so the model makes it a part */
+static void test_uuencoded(const struct lw_config *cfg)
+{
+    const char *raw = "Subject: uu\n\nSee the file.\n\nbegin 644 invoice.exe\n#35J0\n`\nend\n\n"
+                      "We begin 644 new jobs today.\nbegin 600 notes.txt\nthat is all\n";
+    struct lw_message *msg = lw_message_parse(raw, strlen(raw), NULL, cfg);
+    const struct lw_part *p = part_named(msg, "invoice.exe");
+    gsize n = 0;
+    const char *bytes = p && p->data ? g_bytes_get_data(p->data, &n) : NULL;
+
+    tap_check(p && p->disposition && strcmp(p->disposition, "attachment") == 0,
+              "a uuencoded file in a plain-text body is an attachment part");
+    tap_check(n == 3 && memcmp(bytes, "MZ\x90", 3) == 0, "its bytes are decoded (GMime's uudecoder)");
+    tap_check_str(p ? p->path : NULL, "0.uu1", "its path names the body it came from");
+    tap_check(part_named(msg, "notes.txt") == NULL, "a begin line before prose is no file");
+    lw_message_free(msg);
+}
+
 /* MIME types are case-insensitive: the model keeps them lowercased, and reads TEXT/HTML as HTML */
 static void test_type_case(const struct lw_config *cfg)
 {
@@ -340,6 +358,7 @@ int main(void)
     test_type_case(cfg);
     test_encoded_word_runs(cfg);
     test_other_names(cfg);
+    test_uuencoded(cfg);
     test_normalize();
     test_normalize_fast_path();
     test_normalize_disguised();
