@@ -1124,7 +1124,7 @@ static int attachments_scan(const void *state, const struct lw_message *msg, str
         if (rc == 0 && is_attachment(part)) {
             file_checks(&s, label, part->filename, part->declared_type, s.data, s.len, 1);
             for (char **other = part->other_names; other && *other; other++)
-                name_checks(&s, label, *other, lw_sniff(s.data, s.len), s.data, s.len);
+                name_checks(&s, label, *other, part->true_type, s.data, s.len);
             attachment_indicators(&s, part);
         }
         g_free(label);

@@ -1215,14 +1215,14 @@ static int group_syntax(const char *raw)
 /* check_from - From fields that are malformed, impossible, generated, or on free hosting */
 static void check_from(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
-    const char *raw = lw_message_header(msg, "From");
+    const char *raw = lw_message_header(msg, "From"), *as_sent = lw_message_header_raw(msg, "From");
 
-    if (name_comma(lw_message_header_raw(msg, "From")))
+    if (name_comma(as_sent))
         from_hit(v, "LW_HDR_FROM_NAME_COMMA", 1.0,
                  "The sender's name holds a comma outside quotes: the standard reads two senders there, "
                  "the first without an address, and mail clients disagree on the name they show", raw);
     else if (msg->from_count > 1 || strchr(msg->from->addr, '@') == NULL
-             || group_syntax(lw_message_header_raw(msg, "From")))
+             || group_syntax(as_sent))
         from_hit(v, "LW_HDR_FROM_MALFORMED", 4.0,
                  "The From field is built so that filters and mail clients read different senders", raw ? raw : "");
     else if (!lw_identity_valid_hostname(msg->from->domain) && g_str_is_ascii(msg->from->domain))

@@ -222,18 +222,6 @@ static char *repaired_value(const char *raw)
     return unfolded;
 }
 
-/* repaired_field - repaired_value of the first field NAME of the message's header */
-static char *repaired_field(const struct lw_message *msg, const char *name)
-{
-    for (guint i = 0; i < msg->headers->len; i++) {
-        const struct lw_header *h = g_ptr_array_index(msg->headers, i);
-
-        if (g_ascii_strcasecmp(h->name, name) == 0)
-            return repaired_value(h->raw);
-    }
-    return NULL;
-}
-
 /*
  * field_address - the first mailbox of address field NAME, as GMime parsed
  * it (list), or parsed again from the repaired value when GMime's reading
@@ -243,7 +231,7 @@ static char *repaired_field(const struct lw_message *msg, const char *name)
 static struct lw_address *field_address(const struct lw_message *msg, GMimeParserOptions *opts, const char *name,
                                         InternetAddressList *list, unsigned *count)
 {
-    char *fixed = repaired_field(msg, name);
+    char *fixed = repaired_value(lw_message_header_raw(msg, name));
     InternetAddressList *again = fixed ? internet_address_list_parse(opts, fixed) : NULL;
     struct lw_address *a = address_from_list(again ? again : list, count);
 
@@ -331,11 +319,6 @@ static int content_fields(GMimeMessage *m)
     return body ? g_mime_header_list_get_count(g_mime_object_get_header_list(body)) : 0;
 }
 
-/*
- * collect_headers - the top-level header fields, under the count and
- * length limits; the Content-* fields of the top-level header count
- * towards max_headers too, though GMime files them under the body part
- */
 /* decoded_value - GMime's decoding of a field's value, whole (see repaired_value) (g_free) */
 static char *decoded_value(GMimeParserOptions *opts, const char *raw, const char *value)
 {
@@ -350,6 +333,11 @@ static char *decoded_value(GMimeParserOptions *opts, const char *raw, const char
     return fixed;
 }
 
+/*
+ * collect_headers - the top-level header fields, under the count and
+ * length limits; the Content-* fields of the top-level header count
+ * towards max_headers too, though GMime files them under the body part
+ */
 static void collect_headers(struct lw_message *msg, const struct lw_config *cfg, GMimeParserOptions *opts)
 {
     GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg->mime));
@@ -510,7 +498,6 @@ static void collect_fields(struct lw_message *msg, GMimeParserOptions *opts)
     GDateTime *date = g_mime_message_get_date(m);
     InternetAddress *to;
     const char *s;
-    char *fixed;
 
     msg->from = field_address(msg, opts, "From", g_mime_message_get_from(m), &msg->from_count);
     msg->sender = field_address(msg, opts, "Sender", g_mime_message_get_sender(m), NULL);
@@ -519,15 +506,8 @@ static void collect_fields(struct lw_message *msg, GMimeParserOptions *opts)
     to = first_mailbox(g_mime_message_get_addresses(m, GMIME_ADDRESS_TYPE_TO), &msg->to_count);
     msg->cc_count = address_count(m, GMIME_ADDRESS_TYPE_CC);
     msg->to_self = addressed_to_self(msg, to);
-    if ((fixed = repaired_field(msg, "Subject")) != NULL) {
-        msg->subject = g_mime_utils_header_decode_text(opts, fixed);
-        g_free(fixed);
-        fixed = msg->subject;
-        msg->subject = g_utf8_make_valid(fixed, -1);
-        g_free(fixed);
-    } else if ((s = g_mime_message_get_subject(m)) != NULL) {
-        msg->subject = g_utf8_make_valid(s, -1);
-    }
+    if ((s = g_mime_message_get_subject(m)) != NULL)
+        msg->subject = decoded_value(opts, lw_message_header_raw(msg, "Subject"), s);
     if ((s = g_mime_message_get_message_id(m)) != NULL)
         msg->message_id = g_utf8_make_valid(s, -1);
     if ((s = lw_message_header(msg, "Date")) != NULL)
@@ -1040,7 +1020,6 @@ static void copy_message(struct walk *w, struct lw_part *part, GMimeObject *obj)
 static char *uu_name(const char *p, const char *end)
 {
     const char *q = p;
-    char *name;
 
     while (q < end && *q >= '0' && *q <= '7')
         q++;
@@ -1048,12 +1027,7 @@ static char *uu_name(const char *p, const char *end)
         return NULL;
     while (end > q && g_ascii_isspace(end[-1]))
         end--;
-    if (end <= q + 1)
-        return NULL;
-    name = g_strndup(q + 1, (gsize) (end - q - 1));
-    q = g_utf8_make_valid(name, -1);
-    g_free(name);
-    return (char *) q;
+    return end > q + 1 ? g_utf8_make_valid(q + 1, end - q - 1) : NULL;
 }
 
 /*
@@ -1082,15 +1056,13 @@ static void uu_part(struct walk *w, const struct lw_part *text, int n, char *nam
     guint32 save = 0;
     guchar *out = g_malloc((gsize) (end - from) + 3);
     size_t len = g_mime_encoding_uudecode_step((const guchar *) from, (size_t) (end - from), out, &state, &save);
+    const char *limit = w->msg->parts->len >= (guint) w->cfg->max_parts ? "max_parts"
+                        : w->decoded + (long long) len > w->cfg->max_decoded_size ? "max_decoded_size" : NULL;
     struct lw_part *part;
 
-    if (len == 0) {
-        g_free(out);
-        g_free(name);
-        return;
-    }
-    if (w->decoded + (long long) len > w->cfg->max_decoded_size || w->msg->parts->len >= (guint) w->cfg->max_parts) {
-        add_limit(w->msg, w->msg->parts->len >= (guint) w->cfg->max_parts ? "max_parts" : "max_decoded_size");
+    if (len == 0 || limit != NULL) {
+        if (len > 0)
+            add_limit(w->msg, limit);
         g_free(out);
         g_free(name);
         return;
@@ -1179,10 +1151,10 @@ static void walk_object(struct walk *w, GMimeObject *obj, const char *path, int 
         w->decoded += (long long) g_bytes_get_size(part->data);
         if (kind != NOT_TEXT)
             add_text(msg, w->cfg, w->opts, w->urls, part, obj, kind);
-        if (kind == TEXT_PLAIN && !attachment && msg->parts->len < (guint) w->cfg->max_parts)
-            uuencoded_files(w, part);
         else if (attachment && (kind = attached_kind(part, obj)) != NOT_TEXT)
             add_text(msg, w->cfg, w->opts, NULL, part, obj, kind);
+        if (kind == TEXT_PLAIN && !attachment && msg->parts->len < (guint) w->cfg->max_parts)
+            uuencoded_files(w, part);
     }
 }
 
