@@ -196,15 +196,6 @@ static void scan_data_uris(struct qr_scan *s, const struct lw_text *t)
     g_free(path);
 }
 
-/* cells_at_least - does html hold at least n table cells ("<td", "<th", any case)? */
-static int cells_at_least(const char *html, unsigned n)
-{
-    for (const char *p = html; n > 0 && (p = strchr(p, '<')) != NULL; p++)
-        if ((p[1] == 't' || p[1] == 'T') && strchr("dDhH", p[2]) && p[2] != '\0')
-            n--;
-    return n == 0;
-}
-
 #define SCALE 4                 /* pixels a module of a drawn code */
 #define QUIET 4                 /* modules of light border around it */
 
@@ -235,6 +226,16 @@ static void read_drawing(const struct lw_qr_drawing *d, GPtrArray *codes)
     g_free(img.grey);
 }
 
+/*
+ * drawings_left - how many drawings the text being read may hand back (at
+ * most 4, within what qr_max_images leaves), and that text counted as one
+ * picture of the budget
+ */
+static unsigned drawings_left(struct qr_scan *s)
+{
+    return (unsigned) MIN(s->cfg->qr_max_images - s->decoded++, 4);
+}
+
 /* keep_drawn - the codes of the drawings (freed) of one text, found at path */
 static void keep_drawn(struct qr_scan *s, const struct lw_text *t, const char *where, GPtrArray *drawings)
 {
@@ -255,25 +256,19 @@ static void keep_drawn(struct qr_scan *s, const struct lw_text *t, const char *w
  */
 static void scan_drawings(struct qr_scan *s, const struct lw_text *t)
 {
-    long long left = s->cfg->qr_max_images - s->decoded;
-    unsigned most = (unsigned) MIN(left, 4);
     GPtrArray *drawings;
 
-    if (left <= 0)
-        return;
-    if (t->doc != NULL && cells_at_least(t->html, 21 * 21)) {
+    if (s->decoded < s->cfg->qr_max_images && t->doc != NULL && lw_qr_tables_maybe(t->html)) {
         drawings = g_ptr_array_new_with_free_func((GDestroyNotify) lw_qr_drawing_free);
-        s->decoded++;
-        lw_qr_tables(t->doc, most, drawings);
+        lw_qr_tables(t->doc, drawings_left(s), drawings);
         keep_drawn(s, t, "table", drawings);
     }
-    if (t->text != NULL && lw_qr_blocks_maybe(t->text)) {
+    if (s->decoded < s->cfg->qr_max_images && t->text != NULL && lw_qr_blocks_maybe(t->text)) {
         drawings = g_ptr_array_new_with_free_func((GDestroyNotify) lw_qr_drawing_free);
-        s->decoded++;
         if (t->doc != NULL)
-            lw_qr_html_blocks(t->doc, most, drawings);
+            lw_qr_html_blocks(t->doc, drawings_left(s), drawings);
         else
-            lw_qr_blocks(t->text, most, drawings);
+            lw_qr_blocks(t->text, drawings_left(s), drawings);
         keep_drawn(s, t, "text", drawings);
     }
 }

@@ -34,16 +34,15 @@
 #define MIN_MODULES 21          /* a version 1 code */
 #define MAX_MODULES 200         /* version 40 is 177, and a drawn quiet zone */
 
-/* drawing - a copy of w x h modules (1 dark) as a drawing, appended to out */
-static int drawing(const guint8 *dark, unsigned w, unsigned h, GPtrArray *out)
+/* drawing - w x h modules (1 dark; g_malloc'd, taken) as a drawing, appended to out */
+static void drawing(guint8 *dark, unsigned w, unsigned h, GPtrArray *out)
 {
     struct lw_qr_drawing *d = g_new(struct lw_qr_drawing, 1);
 
-    d->dark = g_memdup2(dark, (gsize) w * h);
+    d->dark = dark;
     d->width = w;
     d->height = h;
     g_ptr_array_add(out, d);
-    return 1;
 }
 
 void lw_qr_drawing_free(struct lw_qr_drawing *d)
@@ -69,8 +68,7 @@ struct grid {
 struct tables {
     GPtrArray *stack;           /* struct grid *, the innermost table last */
     GPtrArray *out;
-    unsigned left;              /* tables that may still be decoded */
-    int found;
+    unsigned left;              /* tables that may still be handed back */
 };
 
 static void grid_free(struct grid *g)
@@ -155,22 +153,33 @@ static void table_end(void *ud, const char *name, int hidden)
     } else if (strcmp(name, "table") == 0) {
         end_row(g);
         if (t->left > 0 && drawn(g)) {
+            gsize n;
+
             t->left--;
-            t->found += drawing(g->dark->data, g->width, g->rows, t->out);
+            drawing(g_byte_array_steal(g->dark, &n), g->width, g->rows, t->out);
         }
         g_ptr_array_remove_index(t->stack, t->stack->len - 1);
     }
 }
 
-int lw_qr_tables(const struct lw_html *doc, unsigned max_tables, GPtrArray *out)
+int lw_qr_tables_maybe(const char *html)
+{
+    unsigned n = MIN_MODULES * MIN_MODULES;
+
+    for (const char *p = html; n > 0 && p != NULL && (p = strchr(p, '<')) != NULL; p++)
+        if ((p[1] == 't' || p[1] == 'T') && p[2] != '\0' && strchr("dDhH", p[2]))
+            n--;
+    return n == 0;
+}
+
+void lw_qr_tables(const struct lw_html *doc, unsigned max_tables, GPtrArray *out)
 {
     const struct lw_html_handler h = { table_start, table_end, NULL, NULL };
-    struct tables t = { g_ptr_array_new_with_free_func((GDestroyNotify) grid_free), out, max_tables, 0 };
+    struct tables t = { g_ptr_array_new_with_free_func((GDestroyNotify) grid_free), out, max_tables };
 
     if (max_tables > 0)
         lw_html_walk_doc(doc, &h, &t);
     g_ptr_array_unref(t.stack);
-    return t.found;
 }
 
 /* ---- block characters ---- */
@@ -220,17 +229,14 @@ static void paint_line(const char *p, const char *end, guint8 *dark, unsigned w,
         block(g_utf8_get_char(p), &dark[(gsize) 2 * row * w + x], &dark[(gsize) (2 * row + 1) * w + x]);
 }
 
-/* decode_lines - the drawing of lines [first, first + n) of the text's lines, w wide */
-static int decode_lines(char **lines, unsigned first, unsigned n, unsigned w, GPtrArray *out)
+/* paint_lines - the drawing of lines [first, first + n) of the text's lines, w wide, onto out */
+static void paint_lines(char **lines, unsigned first, unsigned n, unsigned w, GPtrArray *out)
 {
     guint8 *dark = g_malloc0((gsize) 2 * n * w);
-    int found;
 
     for (unsigned i = 0; i < n; i++)
         paint_line(lines[first + i], lines[first + i] + strlen(lines[first + i]), dark, w, i);
-    found = drawing(dark, w, 2 * n, out);
-    g_free(dark);
-    return found;
+    drawing(dark, w, 2 * n, out);
 }
 
 /*
@@ -264,16 +270,14 @@ static void lines_text(void *ud, const char *text, size_t len)
     g_string_append_len(ud, text, (gssize) len);
 }
 
-int lw_qr_html_blocks(const struct lw_html *doc, unsigned max_drawings, GPtrArray *out)
+void lw_qr_html_blocks(const struct lw_html *doc, unsigned max_drawings, GPtrArray *out)
 {
     const struct lw_html_handler h = { lines_start, lines_end, lines_text, NULL };
     GString *text = g_string_new(NULL);
-    int found;
 
     lw_html_walk_doc(doc, &h, text);
-    found = lw_qr_blocks(text->str, max_drawings, out);
+    lw_qr_blocks(text->str, max_drawings, out);
     g_string_free(text, TRUE);
-    return found;
 }
 
 int lw_qr_blocks_maybe(const char *text)
@@ -281,11 +285,10 @@ int lw_qr_blocks_maybe(const char *text)
     return text && (strstr(text, "\xe2\x96\x88") || strstr(text, "\xe2\x96\x80") || strstr(text, "\xe2\x96\x84"));
 }
 
-int lw_qr_blocks(const char *text, unsigned max_drawings, GPtrArray *out)
+void lw_qr_blocks(const char *text, unsigned max_drawings, GPtrArray *out)
 {
     char **lines = g_strsplit(text, "\n", -1);
     unsigned first = 0, n = 0, w = 0, count = g_strv_length(lines);
-    int found = 0;
 
     for (unsigned i = 0; i <= count && max_drawings > 0; i++) {
         unsigned width = i < count ? drawing_line(lines[i], lines[i] + strlen(lines[i])) : 0;
@@ -298,10 +301,9 @@ int lw_qr_blocks(const char *text, unsigned max_drawings, GPtrArray *out)
         }
         if (2 * n >= MIN_MODULES && w >= MIN_MODULES && 2 * n <= MAX_MODULES) {
             max_drawings--;
-            found += decode_lines(lines, first, n, w, out);
+            paint_lines(lines, first, n, w, out);
         }
         n = w = 0;
     }
     g_strfreev(lines);
-    return found;
 }
