@@ -433,6 +433,8 @@ static unsigned classify(const struct lw_identity *id, const struct lw_message *
     if (!(u->flags & LW_URL_FOLLOWED))
         return bits;
     kind = lw_identity_kind(id, u->host);
+    if (lw_url_s3_bucket(u->host))     /* every region's endpoint is the one the brands file names */
+        kind |= lw_identity_kind(id, "s3.amazonaws.com");
     if (kind & LW_KIND_SHORTENER)
         bits |= 1u << R_SHORT;
     if (kind & LW_KIND_FILESHARE)
@@ -632,6 +634,40 @@ static int customer_site(const struct lw_url *u)
     return lw_url_customer_domain(u->domain);
 }
 
+/*
+ * machine_name - the labels of u's host before its registrable domain spell
+ * an IPv4 address, dotted or dashed (212.224.205.92.host.secureserver.net,
+ * ip-92-205-224-212.ip.secureserver.net): the generic name a hosting company
+ * gives one rented server. A site has a name of its own; the provider's
+ * reputation says nothing about the machine.
+ */
+static int machine_name(const struct lw_url *u)
+{
+    size_t hlen = strlen(u->host), dlen = strlen(u->domain);
+    int run = 0;
+
+    if (dlen >= hlen)
+        return 0;
+    for (const char *p = u->host, *end = u->host + (hlen - dlen); p < end;) {
+        const char *q = p;
+        unsigned value = 0;
+
+        while (q < end && g_ascii_isdigit(*q) && q - p < 4)
+            value = value * 10 + (unsigned) (*q++ - '0');
+        if (q > p && q - p <= 3 && value <= 255 && q < end && (*q == '.' || *q == '-')) {
+            if (++run == 4)
+                return 1;
+            p = q + 1;
+            continue;
+        }
+        run = 0;
+        while (p < end && *p != '.' && *p != '-')   /* skip to the next token */
+            p++;
+        p += p < end;
+    }
+    return 0;
+}
+
 /* unknown_site - a followed web link to a named site nothing vouches for (LW_LINK_UNKNOWN_SITE) */
 static int unknown_site(const struct links *l, const struct lw_message *msg, const struct lw_url *u, GHashTable *list)
 {
@@ -641,7 +677,7 @@ static int unknown_site(const struct links *l, const struct lw_message *msg, con
     if ((lw_identity_kind(l->id, u->host) & (SHARED_SERVICE | LW_KIND_TRACKER))
         || lw_identity_is_protected(l->id, u->host) || senders_site(l->id, msg, u->host))
         return 0;
-    if (customer_site(u))
+    if (customer_site(u) || machine_name(u))
         return 1;
     return !lw_identity_brand_of_host(l->id, u->host)
            && lw_warninglists_match(l->wl, LW_IOC_DOMAIN, u->host) == NULL

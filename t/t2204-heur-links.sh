@@ -118,6 +118,16 @@ test_expect_success 'a logo on a cloud bucket is no free-hosting link; a link to
 	html n "<a href=\"https://s3.amazonaws.com/bucket/login.html\">sign in</a>" &&
 	expect_rule LW_LINK_FREEHOST n
 '
+test_expect_success 'a page on a bucket at a regional S3 endpoint is as free-hosted as one at the global endpoint' '
+	html m "<a href=\"https://claims-2291.s3.us-east-2.amazonaws.com/s09823.html\">claim</a>" &&
+	expect_rule LW_LINK_FREEHOST m &&
+	html n "<a href=\"https://claims-2291.s3-website-eu-west-1.amazonaws.com/\">claim</a>" &&
+	expect_rule LW_LINK_FREEHOST n &&
+	html o "<img src=\"https://news-assets.s3.us-west-2.amazonaws.com/logo.png\"> <a href=\"https://www.example.com/\">home</a>" &&
+	expect_no_rule LW_LINK_FREEHOST o &&
+	html p "<a href=\"https://console.aws.amazon.com/ec2/\">console</a>" &&
+	expect_no_rule LW_LINK_FREEHOST p
+'
 # pdf_mail FILE URI: a short note with a PDF whose one link annotation goes to URI
 pdf_mail() {
 	printf '%s\n' "From: Billing <billing@example.com>" "Subject: statement" "MIME-Version: 1.0" \
@@ -416,6 +426,19 @@ test_expect_success 'a page in a platform'"'"'s customer namespace is unknown, w
 	expect_rule LW_LINK_UNKNOWN_SITE bucket -o warninglists_dir=$top_srcdir/contrib/warninglists &&
 	notice amazon service@mailer.example-service.com "https://www.amazon.com/gp/css/order-history" &&
 	expect_no_rule LW_LINK_UNKNOWN_SITE amazon -o warninglists_dir=$top_srcdir/contrib/warninglists
+'
+test_expect_success 'a rented server'"'"'s generic name is unknown, whatever vouches for its provider' '
+	W=warninglists_dir=$top_srcdir/contrib/warninglists &&
+	notice dotted service@mailer.example-service.com "http://212.224.205.92.host.secureserver.net/?id=1" &&
+	expect_rule LW_LINK_UNKNOWN_SITE dotted -o $W &&
+	notice dashed service@mailer.example-service.com "http://ip-92-205-224-212.ip.secureserver.net/login" &&
+	expect_rule LW_LINK_UNKNOWN_SITE dashed -o $W &&
+	notice provider service@mailer.example-service.com "https://www.secureserver.net/help" &&
+	expect_no_rule LW_LINK_UNKNOWN_SITE provider -o $W &&
+	notice version service@mailer.example-service.com "https://img.secureserver.net/v1.2.3/help" &&
+	expect_no_rule LW_LINK_UNKNOWN_SITE version -o $W &&
+	notice three service@mailer.example-service.com "https://10-2-3.cdn.secureserver.net/help" &&
+	expect_no_rule LW_LINK_UNKNOWN_SITE three -o $W
 '
 # A brand signs its own mail and links to its own sites or through its
 # mail provider; a kit spoofing a bank with a DMARC policy of "none" signs

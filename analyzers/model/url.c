@@ -876,12 +876,17 @@ int lw_url_customer_domain(const char *registrable)
                               || s3_suffix(registrable) == suffix + 1);
 }
 
-/* lw_url_unwrap - follow redirector layers, offline, to the final target */
+int lw_url_s3_bucket(const char *host)
+{
+    return host != NULL && s3_suffix(host) != NULL;
+}
+
 char *lw_url_registrable(const char *host, GHashTable *cache)
 {
     return registrable(host, cache);
 }
 
+/* lw_url_unwrap - follow redirector layers, offline, to the final target */
 char *lw_url_unwrap(const struct lw_url *u)
 {
     char *result = NULL, *raw;

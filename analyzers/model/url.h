@@ -97,6 +97,12 @@ struct lw_url *lw_url_parse_cached(const char *text, gssize len, unsigned flags,
  * y.sytes.net)? The platform's reputation says nothing about such a site.
  */
 int lw_url_customer_domain(const char *registrable);
+
+/*
+ * lw_url_s3_bucket - is host a bucket's name at an Amazon S3 endpoint of any
+ * region (BUCKET.s3.REGION.amazonaws.com, BUCKET.s3-website-REGION...)?
+ */
+int lw_url_s3_bucket(const char *host);
 /* lw_url_registrable - the registrable domain of an ASCII host, through cache (may be NULL); g_free */
 char *lw_url_registrable(const char *host, GHashTable *cache);
 
