@@ -45,7 +45,8 @@
  *                               or body text (A\u200bTENÇÃO): invisible to the
  *                               reader, they break every keyword filter;
  *                               so do marks on Latin letters that compose
- *                               with nothing;
+ *                               with nothing, and marks of another script
+ *                               than the letter's (lw_is_stray_mark);
  *                               variation selectors after Latin letters
  *                               (Mi\U000E0139crosoft) count too, as they change
  *                               nothing a reader sees

@@ -3,8 +3,9 @@
  *
  * DESCRIPTION
  *     lw_is_invisible() answers whether a character renders as nothing,
- *     lw_is_stray_mark() whether a combining mark only decorates a Latin
- *     letter, and lw_text_normalize() gives the text a filter should read:
+ *     lw_is_stray_mark() whether a combining mark only decorates text (a
+ *     Latin letter, or a character of another script than the mark's), and
+ *     lw_text_normalize() gives the text a filter should read:
  *     NFKC, without either, white space collapsed. lw_text_read() also
  *     writes the words a sender disguised for filters as the reader reads
  *     them: a Latin word with look-alike letters of another script
@@ -40,18 +41,28 @@ int lw_is_invisible(gunichar c)
 }
 
 /*
- * lw_is_stray_mark - a nonspacing mark on a Latin letter that does not
- * compose with it (a dot above an "l"): it decorates a word for the eye and
- * breaks it for a filter. A mark that composes (e + U+0301 = é) is an
- * ordinary accent, as is every mark on other scripts.
+ * lw_is_stray_mark - a nonspacing mark that decorates text for the eye and
+ * breaks it for a filter: on a Latin letter a mark that does not compose
+ * with it (a dot above an "l"), anywhere a mark of one script on a
+ * character of another ("amzn\u073F.\u073Fcom": a Syriac mark on Latin
+ * letters and dots). A mark that composes (e + U+0301 = é) is an ordinary
+ * accent; the marks every script shares (Unicode's script Inherited: the
+ * combining accents, Arabic vowel signs, kana voicing marks) and a
+ * script's own marks on its own letters are writing.
  */
 int lw_is_stray_mark(gunichar base, gunichar c)
 {
     gunichar composed;
+    GUnicodeScript own, under;
 
-    return g_unichar_type(c) == G_UNICODE_NON_SPACING_MARK
-        && g_unichar_get_script(base) == G_UNICODE_SCRIPT_LATIN && g_unichar_isalpha(base)
-        && !g_unichar_compose(base, c, &composed);
+    if (g_unichar_type(c) != G_UNICODE_NON_SPACING_MARK)
+        return 0;
+    under = g_unichar_get_script(base);
+    if (under == G_UNICODE_SCRIPT_LATIN && g_unichar_isalpha(base) && !g_unichar_compose(base, c, &composed))
+        return 1;
+    own = g_unichar_get_script(c);
+    return base != 0 && own != G_UNICODE_SCRIPT_INHERITED && own != G_UNICODE_SCRIPT_COMMON && own != under
+           && under != G_UNICODE_SCRIPT_INHERITED;
 }
 
 /*

@@ -16,7 +16,7 @@ char *lw_text_unaccented(const char *text);
 /* lw_is_invisible - renders as nothing: Default_Ignorable_Code_Point (ICU) and U+2800 */
 int lw_is_invisible(gunichar c);
 
-/* lw_is_stray_mark - a nonspacing mark on Latin letter BASE that composes with nothing */
+/* lw_is_stray_mark - a nonspacing mark C that decorates BASE: composes with no Latin letter, or is of another script */
 int lw_is_stray_mark(gunichar base, gunichar c);
 
 /* lw_is_ascii_space - g_unichar_isspace's answer for an ASCII character, without Unicode's tables */

@@ -183,7 +183,7 @@ static void test_normalize(void)
     g_free(n);
 }
 
-/* every Default_Ignorable_Code_Point (and U+2800) is removed, stray marks on Latin letters too, accents stay */
+/* every Default_Ignorable_Code_Point (and U+2800) is removed, stray marks too (on Latin letters, or of another script), accents stay */
 static void test_normalize_invisible(void)
 {
     static const struct { const char *in, *want, *what; } cases[] = {
@@ -199,6 +199,10 @@ static void test_normalize_invisible(void)
         { "PayPal\xcc\x87", "PayPal", "U+0307 on l: composes with nothing, stray" },
         { "cafe\xcc\x81", "caf\xc3\xa9", "U+0301 on e composes: an accent, kept" },
         { "\xd8\xa8\xd9\x8e", "\xd8\xa8\xd9\x8e", "Arabic fatha on beh: kept" },
+        { "services\xdc\xbf.\xdc\xbf" "amzn\xdc\xbf.\xdc\xbf" "com", "services.amzn.com",
+          "U+073F SYRIAC RWAHA on Latin letters and dots: another script's mark, stray" },
+        { "\xdc\x90\xdc\xbf", "\xdc\x90\xdc\xbf", "Syriac rwaha on Syriac alaph: kept" },
+        { "\xe0\xa4\x95\xe0\xa5\x81", "\xe0\xa4\x95\xe0\xa5\x81", "Devanagari vowel sign u on ka: kept" },
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
