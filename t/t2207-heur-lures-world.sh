@@ -13,7 +13,19 @@ test_expect_success 'account and sign-in lures in German, Dutch, French, Portugu
 	calm LW_EU_VERIFY_ACCOUNT "Wir bestätigen den Termin am Montag." &&
 	lure LW_EU_UNUSUAL_SIGNIN "Detectamos um novo acesso à sua conta." &&
 	lure LW_EU_UNUSUAL_SIGNIN "Nous avons détecté une nouvelle connexion." &&
-	calm LW_EU_UNUSUAL_SIGNIN "O acesso ao prédio é pela porta lateral."
+	lure LW_EU_UNUSUAL_SIGNIN "Sua conta foi acessada a partir de um novo dispositivo." &&
+	lure LW_EU_UNUSUAL_SIGNIN "Acesso indevido detectado." &&
+	lure LW_EU_UNUSUAL_SIGNIN "Anmeldung von einem unbekannten Gerät." &&
+	calm LW_EU_UNUSUAL_SIGNIN "O acesso ao prédio é pela porta lateral." &&
+	calm LW_EU_UNUSUAL_SIGNIN "O novo aparelho chega na segunda-feira." &&
+	lure LW_EU_CREDENTIAL_ASK "Entre com seu e-mail e senha para verificar a atividade." &&
+	lure LW_EU_CREDENTIAL_ASK "Ingrese su contraseña para continuar." &&
+	lure LW_EU_CREDENTIAL_ASK "Bitte geben Sie Ihr Passwort ein." &&
+	lure LW_EU_CREDENTIAL_ASK "Saisissez votre mot de passe." &&
+	lure LW_EU_CREDENTIAL_ASK "Voer uw wachtwoord in om door te gaan." &&
+	lure LW_EU_CREDENTIAL_ASK "Inserisci la tua password." &&
+	calm LW_EU_CREDENTIAL_ASK "Nunca pediremos sua senha por e-mail." &&
+	calm LW_EU_CREDENTIAL_ASK "Das Passwort für das WLAN hängt im Büro."
 '
 test_expect_success 'prize, urgency, parcel, invoice, court and inheritance pretexts' '
 	lure LW_EU_PRIZE "Herzlichen Glückwunsch, Sie wurden ausgewählt!" &&
@@ -30,11 +42,45 @@ test_expect_success 'prize, urgency, parcel, invoice, court and inheritance pret
 	lure LW_EU_INVOICE_DUE "Ihre Rechnung ist überfällig." &&
 	calm LW_EU_INVOICE_DUE "Die Rechnung liegt bei, bezahlt am 3. Mai." &&
 	lure LW_EU_COURT_PRETEXT "Intimação eletrônica: processo judicial em seu nome." &&
+	lure LW_EU_COURT_PRETEXT "Tribunal de Justica Federal. Tipo de Distribuicao: Intimacao" &&
+	lure LW_EU_COURT_PRETEXT "Notificación judicial: atención requerida." &&
 	calm LW_EU_COURT_PRETEXT "Der Termin beim Arzt ist am Freitag." &&
+	calm LW_EU_COURT_PRETEXT "A notificação do aplicativo chegou." &&
+	lure LW_EU_TRAFFIC_FINE "Consta uma multa de trânsito no valor de R\$ 293,47." &&
+	lure LW_EU_TRAFFIC_FINE "Sie haben einen offenen Bußgeldbescheid." &&
+	lure LW_EU_TRAFFIC_FINE "Votre amende forfaitaire est impayée." &&
+	lure LW_EU_TRAFFIC_FINE "U heeft een openstaande verkeersboete." &&
+	calm LW_EU_TRAFFIC_FINE "O trânsito estava bom hoje." &&
+	calm LW_EU_TRAFFIC_FINE "Die Maut in Österreich ist gut ausgeschildert." &&
 	lure LW_EU_ADVANCE_FEE "Você vai herdar o fundo de doação de 2,5 milhões de dólares." &&
 	calm LW_EU_ADVANCE_FEE "O fundo de garantia foi atualizado." &&
 	lure LW_EU_SUBSCRIPTION_END "Ihr Abonnement ist abgelaufen." &&
 	calm LW_EU_SUBSCRIPTION_END "Ihr Abonnement beginnt am Montag."
+'
+# authority FILE FROM [HEADER...]: a traffic-fine notice with a link, from FROM
+authority() {
+	local file=$1 from=$2
+	shift 2
+	mkmail "$file" "From: DETRAN <$from>" "$@" "Subject: Multa em seu CPF" -- \
+		"Consta uma multa de trânsito em um veículo cadastrado em seu CPF.
+Consulte: https://consulta-multas.example.net/ver"
+}
+test_expect_success 'an authority'"'"'s pretext from an address outside any government domain is impersonation' '
+	authority m adm.detran@mailer-08.example.com &&
+	expect_rule LW_META_AUTHORITY_ELSEWHERE m &&
+	action=$(test_json_field m.json action) &&
+	case "$action" in quarantine|reject) ;; *) echo "expected quarantine or reject, got $action:"; cat m.rules; false ;; esac
+'
+test_expect_success 'near miss: the authority'"'"'s own domain, a reply, no link' '
+	authority gov notifica@detran.sp.gov.br &&
+	expect_no_rule LW_META_AUTHORITY_ELSEWHERE gov &&
+	authority jus intimacao@tjsp.jus.br &&
+	expect_no_rule LW_META_AUTHORITY_ELSEWHERE jus &&
+	authority reply adm.detran@mailer-08.example.com "In-Reply-To: <a1@example.com>" &&
+	expect_no_rule LW_META_AUTHORITY_ELSEWHERE reply &&
+	mkmail nolink "From: DETRAN <adm.detran@mailer-08.example.com>" "Subject: Multa" -- \
+		"Consta uma multa de trânsito em um veículo cadastrado em seu CPF." &&
+	expect_no_rule LW_META_AUTHORITY_ELSEWHERE nolink
 '
 test_expect_success 'subject lures in other languages' '
 	subj LW_SUBJ_EU_LURE "Edeka Gutschein: Sie wurden ausgewählt" &&
