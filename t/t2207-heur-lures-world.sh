@@ -151,6 +151,19 @@ test_expect_success 'bulk and affiliate spam: footers, gambling, easy money, dat
 		-- "<p>news</p><div style=\"margin-top:3000px\">filler words</div>" &&
 	expect_rule LW_HTML_PUSHDOWN m
 '
+# page FILE STYLE: an HTML mail whose second paragraph has STYLE
+page() {
+	mkmail "$1" "From: A <a@example.com>" "Subject: news" "Content-Type: text/html; charset=utf-8" \
+		-- "<p>news</p><div style=\"$2\">more words</div>"
+}
+test_expect_success 'a push of ten screens or more is no layout (LW_HTML_PUSHDOWN_FAR); max-height and line-height push nothing' '
+	page far "height: 2000vh" && expect_rule LW_HTML_PUSHDOWN_FAR far &&
+	page farpx "margin-top: 470500px" && expect_rule LW_HTML_PUSHDOWN_FAR farpx &&
+	page tall "height: 3000px" && expect_rule LW_HTML_PUSHDOWN tall && expect_no_rule LW_HTML_PUSHDOWN_FAR tall &&
+	page min "min-height: 12000px" && expect_rule LW_HTML_PUSHDOWN_FAR min &&
+	page max "max-height:999999px" && expect_no_rule LW_HTML_PUSHDOWN max &&
+	page line "line-height: 1200px" && expect_no_rule LW_HTML_PUSHDOWN line
+'
 test_expect_success 'bulk-sending signs: a Bcc blast, an unsubscribe text with no List-Unsubscribe' '
 	mkmail m "From: A <a@example.com>" "To: undisclosed-recipients:;" "Subject: offer" &&
 	expect_rule LW_HDR_BCC_BLAST m &&
