@@ -65,7 +65,9 @@
  *     LW_HDR_FROM_MALFORMED        From that parsers and mail clients read
  *                                  differently: several addresses, a group
  *                                  (a name and a colon: ":Brand <a@b>"),
- *                                  or no mailbox that can be read at all
+ *                                  a quoted name a comma cuts off from the
+ *                                  address ('"Brand", <x@y>'), or no
+ *                                  mailbox that can be read at all
  *                                  ("Brand,(<x@y>)", "<>", "N <a@<b@c>")
  *     LW_HDR_FROM_NAME_COMMA       a display name with a comma outside
  *                                  quotes ("Offer, x <a@b>"): the standard
@@ -1184,6 +1186,28 @@ static int name_comma(const char *raw)
 }
 
 /*
+ * quoted_then_comma - does the From field open with a quoted name that a
+ * comma ends ('"Promotions@Norauto", <a@b>', '"Ukrainian beauty", jehd
+ * <a@b>')? The quotes close a name that belongs to no address: a careless
+ * "Doe, Jane" is never quoted before its comma, and clients show the quoted
+ * name as the sender of a mailbox it is not part of.
+ */
+static int quoted_then_comma(const char *raw)
+{
+    struct bare b = { raw ? raw : "", 0, 0 };
+    const char *c;
+
+    while (*b.p == ' ' || *b.p == '\t' || *b.p == '\r' || *b.p == '\n')
+        b.p++;
+    if (*b.p != '"')
+        return 0;
+    while ((c = bare_next(&b)) != NULL && *c != ',')
+        if (!g_ascii_isspace(*c))
+            return 0;
+    return c != NULL;
+}
+
+/*
  * group_syntax - does the From field name a group ("Name: a@b;", ":Name
  * <a@b>", "Urgent: Name <a@b>")? RFC 5322 (3.6.2) allows no group in From;
  * a parser reads the group's name or the mailbox's, or none, and mail
@@ -1217,12 +1241,12 @@ static void check_from(const struct hdr_state *s, const struct lw_message *msg, 
 {
     const char *raw = lw_message_header(msg, "From"), *as_sent = lw_message_header_raw(msg, "From");
 
-    if (name_comma(as_sent))
+    if (name_comma(as_sent) && !quoted_then_comma(as_sent))
         from_hit(v, "LW_HDR_FROM_NAME_COMMA", 1.0,
                  "The sender's name holds a comma outside quotes: the standard reads two senders there, "
                  "the first without an address, and mail clients disagree on the name they show", raw);
     else if (msg->from_count > 1 || strchr(msg->from->addr, '@') == NULL
-             || group_syntax(as_sent))
+             || group_syntax(as_sent) || quoted_then_comma(as_sent))
         from_hit(v, "LW_HDR_FROM_MALFORMED", 4.0,
                  "The From field is built so that filters and mail clients read different senders", raw ? raw : "");
     else if (!lw_identity_valid_hostname(msg->from->domain) && g_str_is_ascii(msg->from->domain))

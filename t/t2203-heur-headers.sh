@@ -136,6 +136,19 @@ test_expect_success 'a From in group syntax (a name and a colon) fires LW_HDR_FR
 	mkmail q3 "From: Jane (Sales: EMEA) <jane.doe@example.com>" "Subject: x" &&
 	expect_no_rule LW_HDR_FROM_MALFORMED q3
 '
+test_expect_success 'a quoted name a comma cuts off from the address fires LW_HDR_FROM_MALFORMED, and alone holds' '
+	mkmail d "From: \"Promotions@Norauto\", <eglantine@news.example.com>" "Subject: x" &&
+	expect_rule LW_HDR_FROM_MALFORMED d &&
+	expect_no_rule LW_HDR_FROM_NAME_COMMA d &&
+	test_json_is d.json action quarantine &&
+	mkmail n "From: \"Ukrainian beauty\", jehd <service@example.com>" "Subject: x" &&
+	expect_rule LW_HDR_FROM_MALFORMED n &&
+	mkmail q "From: \"Doe, Jane\" <jane.doe@example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_MALFORMED q &&
+	mkmail t "From: \"Shop\" Team, x <team@example.com>" "Subject: x" &&
+	expect_no_rule LW_HDR_FROM_MALFORMED t &&
+	expect_rule LW_HDR_FROM_NAME_COMMA t
+'
 test_expect_success 'casino spam is tagged; the same spam whose sender name hides a second sender is held' '
 	spam="Play at our online casino today: 100 free spins and a 400% deposit bonus." &&
 	mkmail q "From: \"Casino Bonus, kq\" <offers@promo-club.example.com>" \
