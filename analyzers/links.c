@@ -59,10 +59,12 @@
  *                            not a list post, not a suffix such as gov.br),
  *                            DKIM-signed by other domains only, with a
  *                            link to such an unknown site: a spoof that
- *                            signs with its own throwaway domain (see
- *                            check_brand_elsewhere). The signatures are
+ *                            signs with its own throwaway domain; or
+ *                            unsigned, with a link to a rented page (a
+ *                            customer namespace, a server's generic name:
+ *                            see check_brand_elsewhere). The signatures are
  *                            left out of the cache key, so links_key adds
- *                            whether one is the brand's.
+ *                            whether one is the brand's, or none is there.
  *
  *     HTML rules walk the HTML of each body part (html.c, gumbo's HTML5 tree):
  *
@@ -795,16 +797,19 @@ static char *dkim_domain(const char *value)
     return NULL;
 }
 
+/* What a brand's mail says of itself in its DKIM signatures (signature_claim). */
+enum sig { SIG_BRAND, SIG_OTHER, SIG_NONE };
+
 /*
- * signed_by_other - the message carries DKIM signatures, and none claims
- * a domain of the sender's organization or of brand b: the sender signed
- * with a domain of its own. Only the claim is read; whether a signature
- * verifies is a verifier's answer (OpenDKIM or a trusted stamp before
- * lurewatch). Unsigned mail is not judged here: mail from before DKIM
- * (2007) carries none, and a verifier tells more than its absence.
+ * signature_claim - SIG_BRAND when a DKIM signature claims a domain of the
+ * sender's organization or of brand b; SIG_OTHER when there are signatures
+ * and none does (the sender signed with a domain of its own; *signer, if
+ * asked, is the first one's domain); SIG_NONE when the message carries
+ * none. Only the claim is read; whether a signature verifies is a
+ * verifier's answer (OpenDKIM or a trusted stamp before lurewatch).
  */
-static int signed_by_other(const struct links *l, const struct lw_message *msg, const struct lw_brand *b,
-                           char **signer)
+static enum sig signature_claim(const struct links *l, const struct lw_message *msg, const struct lw_brand *b,
+                                char **signer)
 {
     int brands = 0;
     char *first = NULL;
@@ -823,37 +828,53 @@ static int signed_by_other(const struct links *l, const struct lw_message *msg, 
     }
     if (first == NULL || brands > 0) {
         g_free(first);
-        return 0;
+        return brands > 0 ? SIG_BRAND : SIG_NONE;
     }
     if (signer)
         *signer = first;
     else
         g_free(first);
-    return 1;
+    return SIG_OTHER;
 }
 
 /*
  * brand_unvouched - the sender side of LW_LINK_BRAND_ELSEWHERE: mail From a
- * brand's own domain, signed by others only, and no trusted stamp says
- * the From domain authenticated (a brand may send through a provider that
- * signs with its own domain, aligned by its bounce address: DMARC passes)
+ * brand's own domain that no trusted stamp says authenticated (a brand may
+ * send through a provider that signs with its own domain, aligned by its
+ * bounce address: DMARC passes) and that no signature claims for the
+ * brand: SIG_OTHER (signed by others only) or SIG_NONE (unsigned); else
+ * SIG_BRAND, also when the From is no brand's
  */
-static int brand_unvouched(const struct links *l, const struct lw_message *msg, const struct lw_brand **b,
-                           char **signer)
+static enum sig brand_unvouched(const struct links *l, const struct lw_message *msg, const struct lw_brand **b,
+                                char **signer)
 {
-    return (*b = brand_sender(l, msg)) != NULL && !lw_headers_from_authenticated(l->cfg, l->id, msg)
-           && signed_by_other(l, msg, *b, signer);
+    if ((*b = brand_sender(l, msg)) == NULL || lw_headers_from_authenticated(l->cfg, l->id, msg))
+        return SIG_BRAND;
+    return signature_claim(l, msg, *b, signer);
 }
 
 /*
- * check_brand_elsewhere - mail From a brand's own domain, signed by
- * someone else's domain only, that sends the reader to a site nothing
- * vouches for (LW_LINK_BRAND_ELSEWHERE). A brand's mail is signed by the
- * brand (for DMARC; mail providers have required it of bulk senders since
- * 2024) and links to its own sites or through its mail provider's
- * tracker. A kit spoofing a bank whose DMARC policy is "none" signs with
- * its own throwaway domain, so that receivers see a valid signature, and
- * links to its page: mail clients show it "via" that domain.
+ * rented_page - a page on a platform's customer namespace or a rented
+ * server's generic name (customer_site, machine_name): not a site of
+ * anyone's own, where no brand sends its customers
+ */
+static int rented_page(const struct lw_url *u)
+{
+    return customer_site(u) || machine_name(u);
+}
+
+/*
+ * check_brand_elsewhere - mail From a brand's own domain that sends the
+ * reader to a site nothing vouches for, signed by someone else's domain
+ * only, or unsigned with the site a rented page (LW_LINK_BRAND_ELSEWHERE).
+ * A brand's mail is signed by the brand (for DMARC; mail providers have
+ * required it of bulk senders since 2024) and links to its own sites or
+ * through its mail provider's tracker. A kit spoofing a bank whose DMARC
+ * policy is "none" signs with its own throwaway domain, so that receivers
+ * see a valid signature, and links to its page: mail clients show it "via"
+ * that domain. Or it signs nothing and links to a cloud function or a
+ * rented server. Mail from before DKIM (2007) is unsigned too, which is why
+ * unsigned mail needs the rented page: an unknown site alone is not enough.
  */
 static void check_brand_elsewhere(const struct links *l, const struct lw_message *msg, struct lw_verdict *v)
 {
@@ -862,14 +883,15 @@ static void check_brand_elsewhere(const struct links *l, const struct lw_message
     const struct lw_url *away = NULL;
     struct lw_hit *hit;
     char *ev, *signer = NULL;
+    enum sig sig;
 
-    if (l->wl == NULL || msg->urls == NULL || !brand_unvouched(l, msg, &b, &signer))
+    if (l->wl == NULL || msg->urls == NULL || (sig = brand_unvouched(l, msg, &b, &signer)) == SIG_BRAND)
         return;
     list = list_links(msg);
     for (guint i = 0; i < msg->urls->len && away == NULL; i++) {
         const struct lw_url *u = g_ptr_array_index(msg->urls, i);
 
-        if (unknown_site(l, msg, u, list))
+        if (unknown_site(l, msg, u, list) && (sig == SIG_OTHER || rented_page(u)))
             away = u;
     }
     g_hash_table_unref(list);
@@ -877,11 +899,15 @@ static void check_brand_elsewhere(const struct links *l, const struct lw_message
         g_free(signer);
         return;
     }
-    ev = g_strdup_printf("From %s (%s), signed by %.80s, not the brand; link %.120s", msg->from->addr, b->keyword,
-                         signer, away->url);
+    if (sig == SIG_OTHER)
+        ev = g_strdup_printf("From %s (%s), signed by %.80s, not the brand; link %.120s", msg->from->addr, b->keyword,
+                             signer, away->url);
+    else
+        ev = g_strdup_printf("From %s (%s), unsigned; link to a rented page %.120s", msg->from->addr, b->keyword,
+                             away->url);
     g_free(signer);
-    hit = lw_verdict_add_hit(v, A, "LW_LINK_BRAND_ELSEWHERE", 3.5, "Mail from a brand's own domain, signed by another"
-                             " domain only, sends the reader to a site nothing vouches for", ev);
+    hit = lw_verdict_add_hit(v, A, "LW_LINK_BRAND_ELSEWHERE", 3.5, "Mail from a brand's own domain, not signed by"
+                             " the brand, sends the reader to a site nothing vouches for", ev);
     lw_hit_add_indicator(v, hit, link_role(l, away), LW_IOC_URL, away->url);
     g_free(ev);
 }
@@ -895,9 +921,10 @@ static int links_key(const void *state, const struct lw_message *msg, GString *o
 {
     const struct links *l = state;
     const struct lw_brand *b;
+    enum sig sig;
 
-    if (!msg->unparseable && brand_unvouched(l, msg, &b, NULL))
-        lw_key_add(out, "links.brand_unvouched", "1");
+    if (!msg->unparseable && (sig = brand_unvouched(l, msg, &b, NULL)) != SIG_BRAND)
+        lw_key_add(out, "links.brand_unvouched", sig == SIG_OTHER ? "signed by another" : "unsigned");
     return 0;
 }
 

@@ -463,7 +463,7 @@ test_expect_success 'near miss: signed by the brand, unsigned, a link to the bra
 	spoof signed contato@bradesco.com.br bradesco.com.br "https://b-a4qxna7jwq-rj.a.run.app/" &&
 	expect_no_rule LW_LINK_BRAND_ELSEWHERE signed -o $W &&
 	mkmail unsigned "From: Bradesco Prime <contato@bradesco.com.br>" "Content-Type: text/html; charset=utf-8" -- \
-		"<html><body><a href=\"https://b-a4qxna7jwq-rj.a.run.app/\">Acessar</a></body></html>" &&
+		"<html><body><a href=\"https://account-review-center.top/\">Acessar</a></body></html>" &&
 	expect_no_rule LW_LINK_BRAND_ELSEWHERE unsigned -o $W &&
 	spoof own contato@bradesco.com.br mailer.example-esp.com "https://banco.bradesco.com.br/cartoes" &&
 	expect_no_rule LW_LINK_BRAND_ELSEWHERE own -o $W &&
@@ -473,6 +473,25 @@ test_expect_success 'near miss: signed by the brand, unsigned, a link to the bra
 	expect_no_rule LW_LINK_BRAND_ELSEWHERE suffix -o $W &&
 	spoof free someone@gmail.com villagezlowxh.com "https://b-a4qxna7jwq-rj.a.run.app/" &&
 	expect_no_rule LW_LINK_BRAND_ELSEWHERE free -o $W
+'
+# unsigned FILE FROM HREF: a brand'"'"'s offer without any DKIM signature
+unsigned() {
+	mkmail "$1" "From: Bradesco Prime <$2>" "Subject: Rodrigo, agora voce e Bradesco Prime" \
+		"Content-Type: text/html; charset=utf-8" -- \
+		"<html><body><p>Seu novo cartao esta disponivel.</p><a href=\"$3\">Acessar</a></body></html>"
+}
+test_expect_success 'unsigned mail from a brand'"'"'s domain linking to a rented page (a cloud function, a server'"'"'s generic name) is held' '
+	W=warninglists_dir=$top_srcdir/contrib/warninglists &&
+	unsigned fn contato@bradesco.com.br "https://us-east1-decisive-plasma-381522.cloudfunctions.net/nubank1" &&
+	expect_rule LW_LINK_BRAND_ELSEWHERE fn -o $W &&
+	test_grep "unsigned; link to a rented page" fn.json &&
+	test_json_field fn.json action >action && echo quarantine >expect && test_cmp expect action &&
+	unsigned box contato@bradesco.com.br "http://33.132.167.72.host.secureserver.net/red.php" &&
+	expect_rule LW_LINK_BRAND_ELSEWHERE box -o $W &&
+	unsigned named contato@bradesco.com.br "https://account-review-center.top/" &&
+	expect_no_rule LW_LINK_BRAND_ELSEWHERE named -o $W &&
+	unsigned stranger contato@shop.example.com "https://us-east1-decisive-plasma-381522.cloudfunctions.net/nubank1" &&
+	expect_no_rule LW_LINK_BRAND_ELSEWHERE stranger -o $W
 '
 test_expect_success 'near miss: a trusted stamp says the brand'"'"'s domain passed DMARC (a provider signs, the bounce address aligns)' '
 	spoof stamped contato@bradesco.com.br sendgrid.net "https://b-a4qxna7jwq-rj.a.run.app/" \
@@ -489,7 +508,12 @@ test_expect_success 'the cache tells a brand'"'"'s signature from another'"'"'s:
 	test_json_is out cached false 2 &&
 	test_json_rules out 2 >rules && test_grep "^LW_LINK_BRAND_ELSEWHERE$" rules &&
 	"$LW_SCAN" $LW_OPTS -o warninglists_dir=$top_srcdir/contrib/warninglists --json other other >out &&
-	test_json_is out cached true 2
+	test_json_is out cached true 2 &&
+	spoof signed contato@bradesco.com.br bradesco.com.br "https://us-east1-decisive-plasma-381522.cloudfunctions.net/x" &&
+	unsigned bare contato@bradesco.com.br "https://us-east1-decisive-plasma-381522.cloudfunctions.net/x" &&
+	"$LW_SCAN" $LW_OPTS -o warninglists_dir=$top_srcdir/contrib/warninglists --json signed bare >out &&
+	test_json_is out cached false 2 &&
+	test_json_rules out 2 >rules && test_grep "^LW_LINK_BRAND_ELSEWHERE$" rules
 '
 # An advance-fee letter sent from a borrowed mailbox asks to be answered at
 # a free mailbox of the fraudster's, written as a mailto: link.
