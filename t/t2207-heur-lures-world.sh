@@ -51,7 +51,9 @@ test_expect_success 'prize, urgency, parcel, invoice, court and inheritance pret
 	lure LW_EU_TRAFFIC_FINE "Votre amende forfaitaire est impayée." &&
 	lure LW_EU_TRAFFIC_FINE "U heeft een openstaande verkeersboete." &&
 	calm LW_EU_TRAFFIC_FINE "O trânsito estava bom hoje." &&
-	calm LW_EU_TRAFFIC_FINE "Die Maut in Österreich ist gut ausgeschildert." &&
+	lure LW_EU_TOLL_UNPAID "Consta um pedágio em aberto no seu veículo." &&
+	lure LW_EU_TOLL_UNPAID "Ihre Maut ist noch offen." &&
+	calm LW_EU_TOLL_UNPAID "Die Maut in Österreich ist gut ausgeschildert." &&
 	lure LW_EU_ADVANCE_FEE "Você vai herdar o fundo de doação de 2,5 milhões de dólares." &&
 	calm LW_EU_ADVANCE_FEE "O fundo de garantia foi atualizado." &&
 	lure LW_EU_SUBSCRIPTION_END "Ihr Abonnement ist abgelaufen." &&
@@ -81,6 +83,16 @@ test_expect_success 'near miss: the authority'"'"'s own domain, a reply, no link
 	mkmail nolink "From: DETRAN <adm.detran@mailer-08.example.com>" "Subject: Multa" -- \
 		"Consta uma multa de trânsito em um veículo cadastrado em seu CPF." &&
 	expect_no_rule LW_META_AUTHORITY_ELSEWHERE nolink
+'
+test_expect_success 'near miss: tolls and tax refunds are no authority'"'"'s alone (toll operators, tax software and banks write them)' '
+	mkmail toll "From: E-ZPass <service@e-zpassny.example.com>" "Subject: Statement" -- \
+		"You have an outstanding toll balance of \$4.20. Pay at https://www.e-zpassny.example.com/pay" &&
+	expect_rule LW_EN_TOLL_FINE toll &&
+	expect_no_rule LW_META_AUTHORITY_ELSEWHERE toll &&
+	mkmail tax "From: Bank <news@bank.example.com>" "Subject: Spring" -- \
+		"Put your tax refund to work: https://www.bank.example.com/save" &&
+	expect_rule LW_EN_TAX_REFUND tax &&
+	expect_no_rule LW_META_AUTHORITY_ELSEWHERE tax
 '
 test_expect_success 'subject lures in other languages' '
 	subj LW_SUBJ_EU_LURE "Edeka Gutschein: Sie wurden ausgewählt" &&
