@@ -112,6 +112,9 @@ test_expect_success 'an advance-fee letter: introduction, big sum, proposal, pri
 	calm LW_EN_REPLY_OFFCHANNEL "Please reply to this email by Friday." &&
 	lure LW_EN_PERSONAL_DETAILS "Send your full names, home address, phone number and occupation." &&
 	calm LW_EN_PERSONAL_DETAILS "The phone number of the helpdesk is on the wiki." &&
+	lure LW_EN_PERSONAL_DETAILS "Please provide your full details, postal address, name, and telephone number." &&
+	lure LW_EN_ADVANCE_FEE "Your funds have been scheduled to be paid by ATM card." &&
+	calm LW_EN_ADVANCE_FEE "The ATM card reader at the main branch is out of order." &&
 	lure LW_EN_DYING_DONOR "I was diagnosed with cancer and want to donate my fund to charity." &&
 	calm LW_EN_DYING_DONOR "The cancer research fund published its report."
 '
