@@ -1197,7 +1197,7 @@ static int quoted_then_comma(const char *raw)
     struct bare b = { raw ? raw : "", 0, 0 };
     const char *c;
 
-    while (*b.p == ' ' || *b.p == '\t' || *b.p == '\r' || *b.p == '\n')
+    while (g_ascii_isspace(*b.p))
         b.p++;
     if (*b.p != '"')
         return 0;
@@ -1240,13 +1240,14 @@ static int group_syntax(const char *raw)
 static void check_from(const struct hdr_state *s, const struct lw_message *msg, struct lw_verdict *v)
 {
     const char *raw = lw_message_header(msg, "From"), *as_sent = lw_message_header_raw(msg, "From");
+    int quoted = quoted_then_comma(as_sent);
 
-    if (name_comma(as_sent) && !quoted_then_comma(as_sent))
+    if (name_comma(as_sent) && !quoted)
         from_hit(v, "LW_HDR_FROM_NAME_COMMA", 1.0,
                  "The sender's name holds a comma outside quotes: the standard reads two senders there, "
                  "the first without an address, and mail clients disagree on the name they show", raw);
     else if (msg->from_count > 1 || strchr(msg->from->addr, '@') == NULL
-             || group_syntax(as_sent) || quoted_then_comma(as_sent))
+             || group_syntax(as_sent) || quoted)
         from_hit(v, "LW_HDR_FROM_MALFORMED", 4.0,
                  "The From field is built so that filters and mail clients read different senders", raw ? raw : "");
     else if (!lw_identity_valid_hostname(msg->from->domain) && g_str_is_ascii(msg->from->domain))

@@ -670,6 +670,16 @@ static int machine_name(const struct lw_url *u)
     return 0;
 }
 
+/*
+ * rented_page - a page on a platform's customer namespace or a rented
+ * server's generic name (customer_site, machine_name): not a site of
+ * anyone's own, where no brand sends its customers
+ */
+static int rented_page(const struct lw_url *u)
+{
+    return customer_site(u) || machine_name(u);
+}
+
 /* unknown_site - a followed web link to a named site nothing vouches for (LW_LINK_UNKNOWN_SITE) */
 static int unknown_site(const struct links *l, const struct lw_message *msg, const struct lw_url *u, GHashTable *list)
 {
@@ -679,7 +689,7 @@ static int unknown_site(const struct links *l, const struct lw_message *msg, con
     if ((lw_identity_kind(l->id, u->host) & (SHARED_SERVICE | LW_KIND_TRACKER))
         || lw_identity_is_protected(l->id, u->host) || senders_site(l->id, msg, u->host))
         return 0;
-    if (customer_site(u) || machine_name(u))
+    if (rented_page(u))
         return 1;
     return !lw_identity_brand_of_host(l->id, u->host)
            && lw_warninglists_match(l->wl, LW_IOC_DOMAIN, u->host) == NULL
@@ -851,16 +861,6 @@ static enum sig brand_unvouched(const struct links *l, const struct lw_message *
     if ((*b = brand_sender(l, msg)) == NULL || lw_headers_from_authenticated(l->cfg, l->id, msg))
         return SIG_BRAND;
     return signature_claim(l, msg, *b, signer);
-}
-
-/*
- * rented_page - a page on a platform's customer namespace or a rented
- * server's generic name (customer_site, machine_name): not a site of
- * anyone's own, where no brand sends its customers
- */
-static int rented_page(const struct lw_url *u)
-{
-    return customer_site(u) || machine_name(u);
 }
 
 /*
